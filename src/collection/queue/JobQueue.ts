@@ -1,0 +1,48 @@
+/**
+ * A request to collect one file. Jobs are idempotent: the file's database
+ * row, not the message, is the source of truth.
+ */
+export interface CollectJob {
+  /** The file's row in `artifact_files`. */
+  fileRef: number;
+  /** Idempotency key of the file (its storage key); duplicates may be dropped. */
+  key: string;
+  /** The mirror run that queued it, whose counters it moves. */
+  runId?: string;
+  /** Delivery attempt, starting at 1; drivers increase it on retry. */
+  attempt: number;
+}
+
+/**
+ * What the handler decided about a job. Drivers acknowledge the message only
+ * after the handler returned, i.e. after the outcome is in the database.
+ *
+ * - `done`: collected, or nothing to do.
+ * - `retry`: deliver again after a backoff delay.
+ * - `park`: give up; keep the job where an operator can see it.
+ */
+export type JobOutcome = 'done' | 'retry' | 'park';
+
+export type JobHandler = (job: CollectJob) => Promise<JobOutcome>;
+
+/** Queue depth as the driver sees it. */
+export interface QueueDepth {
+  ready: number;
+  inFlight: number;
+  delayed: number;
+  parked: number;
+}
+
+/**
+ * Transport for collect jobs: RabbitMQ in production, an in-process driver
+ * as the embedded default. Drivers know nothing of files or storage.
+ */
+export interface JobQueue {
+  /** Publishes jobs; resolves once the transport has accepted them (publisher confirms). */
+  enqueue(jobs: CollectJob[]): Promise<void>;
+  /** Starts delivering jobs to the handler with the driver's concurrency. */
+  consume(handler: JobHandler): Promise<void>;
+  depth(): Promise<QueueDepth>;
+  /** Stops consuming, waits for handlers in flight, closes connections. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,239 @@
+import { JsonObject } from '@backstage/types';
+import {
+  Artifact,
+  ArtifactDependency,
+  ArtifactFile,
+  ArtifactFileStatus,
+  ArtifactStatus,
+  ArtifactVersion,
+  ArtifactVersionStatus,
+  DependencyPolicy,
+  FilterType,
+  MirrorRun,
+  MirrorRunCounters,
+  MirrorRunStatus,
+  MirrorRunTrigger,
+  SelectionReason,
+} from '../types';
+import {
+  DiscoveryValidators,
+  ProcessorVersion,
+} from '../processors/types';
+
+/**
+ * A filter over artifacts, the query form of a conditional permission
+ * decision (see `permissions/rules.ts`).
+ */
+export type ArtifactFilter =
+  | { allOf: ArtifactFilter[] }
+  | { anyOf: ArtifactFilter[] }
+  | { not: ArtifactFilter }
+  | { key: 'processor'; values: string[] }
+  | { key: 'root'; value: boolean };
+
+/** An artifact with the internal key its child rows reference. */
+export interface StoredArtifact extends Artifact {
+  ref: number;
+  validators?: DiscoveryValidators;
+  tags?: Record<string, string>;
+}
+
+export interface ArtifactCounts {
+  versions: number;
+  selectedVersions: number;
+  files: number;
+  collected: number;
+  failed: number;
+  bytes: number;
+}
+
+export interface NewArtifact {
+  processor: string;
+  id: string;
+  filter?: string;
+  filterType?: FilterType;
+  config: JsonObject;
+  root: boolean;
+  dependencyPolicy: DependencyPolicy;
+  createdBy?: string;
+}
+
+export interface ArtifactPatch {
+  filter?: string | null;
+  filterType?: FilterType | null;
+  config?: JsonObject;
+  dependencyPolicy?: DependencyPolicy;
+  root?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface ListArtifactsQuery {
+  processor?: string;
+  root?: boolean;
+  status?: ArtifactStatus;
+  /** Case-insensitive substring of the id. */
+  search?: string;
+  limit: number;
+  offset: number;
+  /** From a conditional permission decision; applied in SQL so pagination stays right. */
+  filter?: ArtifactFilter;
+}
+
+/** A version with the dependencies it declares, as stored. */
+export interface StoredVersion extends ArtifactVersion {
+  ref: number;
+  dependencies: ArtifactDependency[];
+}
+
+/** A file with what the collector needs to fetch and record it. */
+export interface StoredFile extends ArtifactFile {
+  ref: number;
+  versionRef: number;
+  artifactRef: number;
+  processor: string;
+  artifactId: string;
+  version: string;
+  runId?: string;
+  lockedBy?: string;
+  lockedUntil?: string;
+}
+
+/** What one call to {@link BackpackStore.syncVersions} changed. */
+export interface SyncResult {
+  versionsAdded: number;
+  filesAdded: number;
+  dependenciesAdded: number;
+  rowsWritten: number;
+}
+
+export interface VersionSelection {
+  version: string;
+  status: ArtifactVersionStatus;
+  selection: SelectionReason[];
+}
+
+export interface DependencyResolution {
+  version: string;
+  processor: string;
+  id: string;
+  kind: ArtifactDependency['kind'];
+  resolved: string[];
+  unresolvable?: string;
+}
+
+export interface NewRun {
+  trigger: MirrorRunTrigger;
+  scope?: { processor: string; id: string };
+  requestedBy?: string;
+}
+
+/**
+ * Everything Backpack keeps in its database. Implementations hide knex;
+ * every method is safe to call from several replicas at once.
+ */
+export interface BackpackStore {
+  // Artifacts
+  createArtifact(artifact: NewArtifact): Promise<StoredArtifact>;
+  /** Adds a dependency artifact if (processor, id) is unknown; returns the stored row either way. */
+  ensureArtifact(artifact: NewArtifact): Promise<StoredArtifact>;
+  getArtifact(processor: string, id: string): Promise<StoredArtifact | undefined>;
+  listArtifacts(query: ListArtifactsQuery): Promise<Page<StoredArtifact>>;
+  /** Root artifacts, or every artifact when `rootsOnly` is false. */
+  listAllArtifacts(options?: { rootsOnly?: boolean }): Promise<StoredArtifact[]>;
+  updateArtifact(ref: number, patch: ArtifactPatch): Promise<StoredArtifact>;
+  /** Records the outcome of a discovery; writes only when something changed. */
+  recordDiscovery(
+    ref: number,
+    outcome: {
+      runId: string;
+      status: ArtifactStatus;
+      error?: string;
+      validators?: DiscoveryValidators;
+      tags?: Record<string, string>;
+    },
+  ): Promise<void>;
+  /**
+   * Deletes an artifact with its versions, files and dependencies. Returns
+   * the storage keys that no remaining file references, for purging.
+   */
+  deleteArtifact(ref: number): Promise<{ orphanedStorageKeys: string[] }>;
+  countArtifact(ref: number): Promise<ArtifactCounts>;
+  /** Dependencies declared by the artifact's selected versions, deduplicated by target and range. */
+  listArtifactDependencies(ref: number): Promise<ArtifactDependency[]>;
+
+  // Versions, files, dependencies
+  /**
+   * Inserts versions, files and dependencies that are new; never rewrites
+   * unchanged rows. Files keep their collection state.
+   */
+  syncVersions(
+    artifactRef: number,
+    versions: ProcessorVersion[],
+    storageKey: (path: string) => string,
+  ): Promise<SyncResult>;
+  /** Every version of an artifact with its declared dependencies. */
+  getVersions(artifactRef: number): Promise<StoredVersion[]>;
+  listVersions(
+    artifactRef: number,
+    query: { status?: ArtifactVersionStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactVersion>>;
+  /** Sets status and reasons; versions not listed become `discovered`. Returns rows written. */
+  setSelection(artifactRef: number, selections: VersionSelection[]): Promise<number>;
+  /** Records how each dependency resolved; returns rows written. */
+  setResolutions(artifactRef: number, resolutions: DependencyResolution[]): Promise<number>;
+  listFiles(
+    artifactRef: number,
+    version: string,
+    query: { status?: ArtifactFileStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactFile> | undefined>;
+
+  // Collection
+  /**
+   * Files of selected versions that are not collected and not in flight
+   * (not queued within `staleAfterMs`, or whose lease expired). Optionally
+   * limited to some artifacts.
+   */
+  listFilesToQueue(options: {
+    artifactRefs?: number[];
+    staleAfterMs: number;
+    includeFailed?: boolean;
+  }): Promise<StoredFile[]>;
+  /** Marks files queued by a run; returns how many moved. */
+  markQueued(fileRefs: number[], runId: string): Promise<number>;
+  getFile(fileRef: number): Promise<StoredFile | undefined>;
+  /** Takes an exclusive lease on a file for one worker; false if another holds it or it is collected. */
+  claimFile(fileRef: number, worker: string, leaseMs: number): Promise<boolean>;
+  /** In one transaction: the file is collected and its run's counters move. */
+  markCollected(
+    fileRef: number,
+    result: { size: number; digest: string; storageKey: string },
+  ): Promise<void>;
+  /** Records a failed attempt; `parked` when no retry follows. */
+  markFailed(
+    fileRef: number,
+    result: { error: string; parked: boolean },
+  ): Promise<void>;
+  /** Failed or parked files of an artifact back to pending; returns their refs. */
+  resetFailedFiles(artifactRef: number): Promise<number[]>;
+  /** Whether any remaining file references the storage key. */
+  isStorageKeyReferenced(storageKey: string): Promise<boolean>;
+  stats(): Promise<
+    Array<{ processor: string; status: ArtifactFileStatus; files: number; bytes: number }>
+  >;
+
+  // Runs
+  createRun(run: NewRun): Promise<MirrorRun>;
+  /** Atomically moves a queued run to running for one replica; false if another has it. */
+  claimRun(id: string, worker: string): Promise<boolean>;
+  heartbeatRun(id: string): Promise<void>;
+  addRunCounters(id: string, delta: Partial<MirrorRunCounters>): Promise<void>;
+  finishRun(id: string, outcome: { status: MirrorRunStatus; error?: string }): Promise<void>;
+  getRun(id: string): Promise<MirrorRun | undefined>;
+  listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }): Promise<Page<MirrorRun>>;
+  /** Queued runs, oldest first, and running runs whose heartbeat is older than `staleAfterMs`. */
+  listRunnableRuns(staleAfterMs: number): Promise<MirrorRun[]>;
+}

@@ -1,0 +1,131 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
+import { z } from 'zod';
+import { DependencyKind, FileIntegrity } from '../types';
+
+/**
+ * A file of a version as the upstream describes it.
+ *
+ * @public
+ */
+export interface ProcessorFile {
+  /** File name, unique within the version. */
+  name: string;
+  /** Where the collector downloads it from. */
+  uri: string;
+  /**
+   * Storage path below the processor's folder, in the ecosystem's own layout
+   * (npm: `<name>/-/<file>.tgz`, PyPI: `packages/<file>`, Maven: the repository path).
+   */
+  path: string;
+  integrity?: FileIntegrity;
+  size?: number;
+}
+
+/**
+ * A direct dependency declared by a version.
+ *
+ * @public
+ */
+export interface ProcessorDependency {
+  processor: string;
+  id: string;
+  /** The range the version requires, in the target processor's range language. */
+  range: string;
+  kind: DependencyKind;
+  config?: JsonObject;
+  /** Set when the spec cannot be mirrored at all (git, file, url, workspace specs). */
+  unresolvable?: string;
+}
+
+/**
+ * One version as the upstream describes it.
+ *
+ * @public
+ */
+export interface ProcessorVersion {
+  version: string;
+  publishedAt?: string;
+  files: ProcessorFile[];
+  dependencies: ProcessorDependency[];
+}
+
+/**
+ * HTTP cache validators of a previous discovery, sent back as conditional
+ * request headers.
+ *
+ * @public
+ */
+export interface DiscoveryValidators {
+  etag?: string;
+  lastModified?: string;
+}
+
+/**
+ * What a processor found upstream.
+ *
+ * @public
+ */
+export type DiscoveryResult =
+  | { notModified: true }
+  | {
+      notModified: false;
+      versions: ProcessorVersion[];
+      /** Named versions usable in ranges, e.g. npm dist-tags (`latest`, `next`). */
+      tags?: Record<string, string>;
+      validators?: DiscoveryValidators;
+    };
+
+/**
+ * Version ordering and range language of an ecosystem.
+ *
+ * @public
+ */
+export interface VersionScheme {
+  /** Short name of the range language, e.g. `semver`, `pep440`, `maven`. */
+  readonly name: string;
+  /** Whether the string is a version this ecosystem knows how to order. */
+  isValidVersion(version: string): boolean;
+  /** Sorts ascending; invalid versions sort first. */
+  compare(a: string, b: string): number;
+  /** Whether the string is a range in this ecosystem's language. */
+  isValidRange(range: string): boolean;
+  /** Whether `version` lies in `range`. */
+  satisfies(version: string, range: string): boolean;
+}
+
+/**
+ * Context passed to {@link BackpackProcessor.discover}.
+ *
+ * @public
+ */
+export interface DiscoverOptions {
+  signal?: AbortSignal;
+  logger: LoggerService;
+  /** Validators stored after the previous discovery of the same artifact. */
+  validators?: DiscoveryValidators;
+}
+
+/**
+ * A stateless ecosystem handler. Given an artifact id and its config it
+ * returns every version with its files and direct dependencies. It never
+ * touches the database, the job queue or the blob store.
+ *
+ * @public
+ */
+export interface BackpackProcessor {
+  /** Unique name, used as the artifact's `processor`. */
+  readonly name: string;
+  readonly description: string;
+  /** Schema of the per-artifact `config`; unknown keys must be rejected. */
+  readonly configSchema: z.ZodType<JsonObject>;
+  readonly versions: VersionScheme;
+  /** Canonical form of an id (e.g. PEP 503 normalisation); identity when absent. */
+  normalizeId?(id: string): string;
+  /** Upstream hosts this processor downloads from, for the collector's allow-list. */
+  allowedHosts?(): string[];
+  discover(
+    request: { id: string; config: JsonObject },
+    options: DiscoverOptions,
+  ): Promise<DiscoveryResult>;
+}

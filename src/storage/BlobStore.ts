@@ -1,0 +1,27 @@
+import { Readable } from 'node:stream';
+
+/** What the blob store knows about a stored object. */
+export interface BlobInfo {
+  size: number;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Bytes by key: S3 in production, a local directory as the embedded default.
+ *
+ * `put` must never leave an object at `key` with partial bytes: when `body`
+ * errors (for instance because the collector's digest check failed at the
+ * end of the stream) the upload is aborted and nothing appears at the key.
+ */
+export interface BlobStore {
+  put(
+    key: string,
+    body: Readable,
+    options?: { size?: number; metadata?: Record<string, string> },
+  ): Promise<void>;
+  head(key: string): Promise<BlobInfo | undefined>;
+  /** A stream of the object's bytes, or undefined when it does not exist. */
+  get(key: string): Promise<{ body: Readable; size: number } | undefined>;
+  /** Deletes the object; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}

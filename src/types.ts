@@ -1,0 +1,191 @@
+import { JsonObject } from '@backstage/types';
+
+/**
+ * How the versions of a dependency are chosen for each range a selected
+ * parent version declares.
+ *
+ * - `none`: dependencies are recorded but not followed.
+ * - `latest`: the highest version that satisfies the range, which is what the
+ *   native client installs.
+ * - `all-satisfying`: every version that satisfies the range.
+ * - `all`: every version of the dependency.
+ *
+ * @public
+ */
+export type DependencyPolicy = 'none' | 'latest' | 'all-satisfying' | 'all';
+
+/** @public */
+export const DEPENDENCY_POLICIES: readonly DependencyPolicy[] = [
+  'none',
+  'latest',
+  'all-satisfying',
+  'all',
+];
+
+/**
+ * How an artifact's `filter` is interpreted: a version range in the
+ * ecosystem's own range language, or a regular expression on the version.
+ *
+ * @public
+ */
+export type FilterType = 'semver' | 'regex';
+
+/** @public */
+export type ArtifactStatus = 'pending' | 'ok' | 'error';
+
+/**
+ * A package in one ecosystem, keyed by `(processor, id)`.
+ *
+ * @public
+ */
+export interface Artifact {
+  processor: string;
+  id: string;
+  /** Which versions to mirror; empty means all versions. */
+  filter?: string;
+  filterType?: FilterType;
+  /** Processor-specific configuration, validated by the processor's schema. */
+  config: JsonObject;
+  /** True when a person or script added it; false when pulled in as a dependency. */
+  root: boolean;
+  dependencyPolicy: DependencyPolicy;
+  status: ArtifactStatus;
+  lastRunId?: string;
+  lastRunAt?: string;
+  lastError?: string;
+  createdAt: string;
+  updatedAt: string;
+  createdBy?: string;
+}
+
+/** @public */
+export type ArtifactVersionStatus = 'discovered' | 'selected' | 'denied';
+
+/**
+ * Why a version was selected or denied.
+ *
+ * @public
+ */
+export type SelectionReason =
+  | { type: 'filter'; filter: string }
+  | { type: 'all-versions' }
+  | {
+      type: 'required-by';
+      processor: string;
+      id: string;
+      version: string;
+      range: string;
+    }
+  | { type: 'denied'; reason: string };
+
+/**
+ * One release of an artifact.
+ *
+ * @public
+ */
+export interface ArtifactVersion {
+  version: string;
+  status: ArtifactVersionStatus;
+  selection: SelectionReason[];
+  discoveredAt: string;
+  publishedAt?: string;
+}
+
+/** @public */
+export type ArtifactFileStatus =
+  | 'pending'
+  | 'queued'
+  | 'collected'
+  | 'failed'
+  | 'parked';
+
+/**
+ * Expected digest of a file as published by the upstream.
+ *
+ * @public
+ */
+export interface FileIntegrity {
+  algorithm: 'sha512' | 'sha384' | 'sha256' | 'sha1' | 'md5';
+  /** Lower-case hex digest. */
+  digest: string;
+}
+
+/**
+ * One downloadable file of a version.
+ *
+ * @public
+ */
+export interface ArtifactFile {
+  name: string;
+  uri: string;
+  /** Path below the processor's folder in the blob store, chosen by the processor. */
+  folder?: string;
+  storageKey: string;
+  integrity?: FileIntegrity;
+  size?: number;
+  status: ArtifactFileStatus;
+  collected: boolean;
+  collectedAt?: string;
+  error?: string;
+  attempts: number;
+}
+
+/** @public */
+export type DependencyKind = 'runtime' | 'peer' | 'optional';
+
+/**
+ * A direct dependency of a version.
+ *
+ * @public
+ */
+export interface ArtifactDependency {
+  processor: string;
+  id: string;
+  /** The range the parent requires, in the ecosystem's range language. */
+  range: string;
+  kind: DependencyKind;
+  config: JsonObject;
+  /** Versions the range resolved to in the last run. */
+  resolved: string[];
+  /** Set when the dependency could not be resolved (unknown package, no satisfying version, unsupported spec). */
+  unresolvable?: string;
+}
+
+/** @public */
+export type MirrorRunTrigger = 'schedule' | 'manual' | 'artifact';
+
+/** @public */
+export type MirrorRunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/**
+ * Progress counters of a mirror run.
+ *
+ * @public
+ */
+export interface MirrorRunCounters {
+  artifacts: number;
+  versionsSelected: number;
+  filesQueued: number;
+  filesCollected: number;
+  filesFailed: number;
+  bytes: number;
+}
+
+/**
+ * One mirror run: a walk of the dependency graph and the collection it queued.
+ *
+ * @public
+ */
+export interface MirrorRun {
+  id: string;
+  trigger: MirrorRunTrigger;
+  /** The artifact the run is scoped to, when triggered by one. */
+  scope?: { processor: string; id: string };
+  requestedBy?: string;
+  status: MirrorRunStatus;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  counters: MirrorRunCounters;
+}
