@@ -181,8 +181,16 @@ export interface BackpackStore {
     artifactRef: number,
     query: { status?: ArtifactVersionStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactVersion>>;
-  /** Sets status and reasons; versions not listed become `discovered`. Returns rows written. */
-  setSelection(artifactRef: number, selections: VersionSelection[]): Promise<number>;
+  /**
+   * Sets status and reasons. With `replace` (a full run), versions not listed
+   * become `discovered`; without it (a run scoped to one artifact), the
+   * selections are added to what is stored. Returns rows written.
+   */
+  setSelection(
+    artifactRef: number,
+    selections: VersionSelection[],
+    options?: { replace: boolean },
+  ): Promise<number>;
   /** Records how each dependency resolved; returns rows written. */
   setResolutions(artifactRef: number, resolutions: DependencyResolution[]): Promise<number>;
   listFiles(

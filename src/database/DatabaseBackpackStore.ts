@@ -1,0 +1,889 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+import {
+  ArtifactDependency,
+  ArtifactFile,
+  ArtifactFileStatus,
+  ArtifactVersion,
+  MirrorRun,
+  MirrorRunCounters,
+  MirrorRunStatus,
+} from '../types';
+import { DiscoveryValidators, ProcessorVersion } from '../processors/types';
+import {
+  ArtifactCounts,
+  ArtifactFilter,
+  ArtifactPatch,
+  BackpackStore,
+  DependencyResolution,
+  ListArtifactsQuery,
+  NewArtifact,
+  NewRun,
+  Page,
+  StoredArtifact,
+  StoredFile,
+  StoredVersion,
+  SyncResult,
+  VersionSelection,
+} from './BackpackStore';
+import {
+  ArtifactRow,
+  DependencyRow,
+  FileRow,
+  RunRow,
+  VersionRow,
+  fromJson,
+  toArtifact,
+  toBoolean,
+  toDependency,
+  toFile,
+  toIso,
+  toNumber,
+  toRun,
+  toVersion,
+} from './rows';
+
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-backpack-backend',
+  'migrations',
+);
+
+/** Rows per multi-row insert; stays well under SQLite's bound-variable limit. */
+const CHUNK = 200;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const now = () => new Date().toISOString();
+
+/** The knex implementation of {@link BackpackStore}, for SQLite and PostgreSQL alike. */
+export class DatabaseBackpackStore implements BackpackStore {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseBackpackStore> {
+    const { database } = options;
+    const client = await database.getClient();
+    if (!(options.skipMigrations ?? database.migrations?.skip)) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabaseBackpackStore(client);
+  }
+
+  /** Writes made through this store, for proving that a no-op run writes nothing. */
+  readonly writes = { rows: 0 };
+
+  constructor(private readonly db: Knex) {}
+
+  // Artifacts
+
+  async createArtifact(artifact: NewArtifact): Promise<StoredArtifact> {
+    const timestamp = now();
+    const inserted = await this.db<ArtifactRow>('artifacts')
+      .insert(this.artifactRow(artifact, timestamp))
+      .onConflict(['processor', 'id'])
+      .ignore()
+      .returning('ref');
+    if (inserted.length === 0) {
+      throw new ConflictError(
+        `Artifact '${artifact.processor}:${artifact.id}' already exists`,
+      );
+    }
+    this.writes.rows += 1;
+    return (await this.getArtifact(artifact.processor, artifact.id))!;
+  }
+
+  async ensureArtifact(artifact: NewArtifact): Promise<StoredArtifact> {
+    const existing = await this.getArtifact(artifact.processor, artifact.id);
+    if (existing) return existing;
+    const inserted = await this.db<ArtifactRow>('artifacts')
+      .insert(this.artifactRow(artifact, now()))
+      .onConflict(['processor', 'id'])
+      .ignore()
+      .returning('ref');
+    this.writes.rows += inserted.length;
+    return (await this.getArtifact(artifact.processor, artifact.id))!;
+  }
+
+  async getArtifact(processor: string, id: string) {
+    const row = await this.db<ArtifactRow>('artifacts')
+      .where({ processor, id })
+      .first();
+    return row ? toArtifact(row) : undefined;
+  }
+
+  async listArtifacts(query: ListArtifactsQuery): Promise<Page<StoredArtifact>> {
+    const base = this.db<ArtifactRow>('artifacts').where(builder => {
+      if (query.processor) builder.where('processor', query.processor);
+      if (query.root !== undefined) builder.where('is_root', query.root);
+      if (query.status) builder.where('status', query.status);
+      if (query.search) {
+        // SQLite and PostgreSQL both accept an explicit escape character.
+        builder.whereRaw("LOWER(id) LIKE ? ESCAPE '\\'", [
+          `%${query.search.toLowerCase().replace(/[\\%_]/g, c => `\\${c}`)}%`,
+        ]);
+      }
+      if (query.filter) applyArtifactFilter(builder, query.filter);
+    });
+    const [{ total }] = await base.clone().count<{ total: string | number }[]>({
+      total: '*',
+    });
+    const rows = await base
+      .clone()
+      .orderBy([
+        { column: 'processor', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(query.limit)
+      .offset(query.offset);
+    return { items: rows.map(toArtifact), total: toNumber(total) };
+  }
+
+  async listAllArtifacts(options: { rootsOnly?: boolean } = {}) {
+    const rows = await this.db<ArtifactRow>('artifacts')
+      .modify(q => {
+        if (options.rootsOnly) q.where('is_root', true);
+      })
+      .orderBy(['processor', 'id']);
+    return rows.map(toArtifact);
+  }
+
+  async updateArtifact(ref: number, patch: ArtifactPatch) {
+    const update: Partial<ArtifactRow> = {};
+    if (patch.filter !== undefined) update.filter = patch.filter;
+    if (patch.filterType !== undefined) update.filter_type = patch.filterType;
+    if (patch.config !== undefined) update.config = JSON.stringify(patch.config);
+    if (patch.dependencyPolicy !== undefined) {
+      update.dependency_policy = patch.dependencyPolicy;
+    }
+    if (patch.root !== undefined) update.is_root = patch.root;
+    if (patch.config !== undefined) {
+      // Another upstream or other options: the cached validators no longer apply.
+      update.validators = null;
+    }
+    update.updated_at = now();
+    const count = await this.db<ArtifactRow>('artifacts')
+      .where({ ref })
+      .update(update);
+    if (!count) throw new NotFoundError(`No artifact with ref ${ref}`);
+    this.writes.rows += count;
+    const row = await this.db<ArtifactRow>('artifacts').where({ ref }).first();
+    return toArtifact(row!);
+  }
+
+  async recordDiscovery(
+    ref: number,
+    outcome: {
+      runId: string;
+      status: StoredArtifact['status'];
+      error?: string;
+      validators?: DiscoveryValidators;
+      tags?: Record<string, string>;
+    },
+  ): Promise<void> {
+    const row = await this.db<ArtifactRow>('artifacts').where({ ref }).first();
+    if (!row) return;
+    const update: Partial<ArtifactRow> = {};
+    if (row.status !== outcome.status) update.status = outcome.status;
+    if ((row.last_error ?? undefined) !== outcome.error) {
+      update.last_error = outcome.error ?? null;
+    }
+    if (outcome.validators) {
+      const validators = JSON.stringify(outcome.validators);
+      if (row.validators !== validators) update.validators = validators;
+    }
+    if (outcome.tags) {
+      const tags = JSON.stringify(outcome.tags);
+      if (row.tags !== tags) update.tags = tags;
+    }
+    // The run id and time are only recorded when something else changed, so
+    // that a run that finds nothing new writes no rows at all.
+    if (Object.keys(update).length === 0) return;
+    update.last_run_id = outcome.runId;
+    update.last_run_at = now();
+    update.updated_at = now();
+    this.writes.rows += await this.db<ArtifactRow>('artifacts')
+      .where({ ref })
+      .update(update);
+  }
+
+  async deleteArtifact(ref: number) {
+    return this.db.transaction(async tx => {
+      const versionRefs = tx('artifact_versions')
+        .where({ artifact_ref: ref })
+        .select('ref');
+      const keys: string[] = (
+        await tx('artifact_files')
+          .whereIn('version_ref', versionRefs.clone())
+          .distinct('storage_key')
+      ).map((r: { storage_key: string }) => r.storage_key);
+      // Explicit deletes rather than ON DELETE CASCADE: SQLite only honours
+      // foreign keys when the connection enables them.
+      await tx('artifact_dependencies').whereIn('version_ref', versionRefs.clone()).delete();
+      await tx('artifact_files').whereIn('version_ref', versionRefs.clone()).delete();
+      await tx('artifact_versions').where({ artifact_ref: ref }).delete();
+      const deleted = await tx('artifacts').where({ ref }).delete();
+      if (!deleted) throw new NotFoundError(`No artifact with ref ${ref}`);
+      this.writes.rows += deleted;
+      const stillReferenced = new Set<string>();
+      for (const part of chunks(keys)) {
+        const rows = await tx('artifact_files')
+          .whereIn('storage_key', part)
+          .distinct('storage_key');
+        rows.forEach((r: { storage_key: string }) => stillReferenced.add(r.storage_key));
+      }
+      return { orphanedStorageKeys: keys.filter(k => !stillReferenced.has(k)) };
+    });
+  }
+
+  async countArtifact(ref: number): Promise<ArtifactCounts> {
+    const versions = await this.db('artifact_versions')
+      .where({ artifact_ref: ref })
+      .select(
+        this.db.raw('COUNT(*) as versions'),
+        this.db.raw(
+          "SUM(CASE WHEN status = 'selected' THEN 1 ELSE 0 END) as selected",
+        ),
+      )
+      .first();
+    const files = await this.db('artifact_files as f')
+      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+      .where('v.artifact_ref', ref)
+      .where('v.status', 'selected')
+      .select(
+        this.db.raw('COUNT(*) as files'),
+        this.db.raw('SUM(CASE WHEN f.collected THEN 1 ELSE 0 END) as collected'),
+        this.db.raw(
+          "SUM(CASE WHEN f.status IN ('failed', 'parked') THEN 1 ELSE 0 END) as failed",
+        ),
+        this.db.raw('SUM(CASE WHEN f.collected THEN f.size ELSE 0 END) as bytes'),
+      )
+      .first();
+    return {
+      versions: toNumber(versions?.versions),
+      selectedVersions: toNumber(versions?.selected),
+      files: toNumber(files?.files),
+      collected: toNumber(files?.collected),
+      failed: toNumber(files?.failed),
+      bytes: toNumber(files?.bytes),
+    };
+  }
+
+  async listArtifactDependencies(ref: number): Promise<ArtifactDependency[]> {
+    const rows: DependencyRow[] = await this.db('artifact_dependencies as d')
+      .join('artifact_versions as v', 'v.ref', 'd.version_ref')
+      .where('v.artifact_ref', ref)
+      .where('v.status', 'selected')
+      .select('d.*');
+    const unique = new Map<string, ArtifactDependency>();
+    for (const row of rows) {
+      const dep = toDependency(row);
+      const key = `${dep.processor}\0${dep.id}\0${dep.range}\0${dep.kind}`;
+      const seen = unique.get(key);
+      if (seen) {
+        seen.resolved = [...new Set([...seen.resolved, ...dep.resolved])];
+      } else {
+        unique.set(key, dep);
+      }
+    }
+    return [...unique.values()].sort(
+      (a, b) => a.processor.localeCompare(b.processor) || a.id.localeCompare(b.id),
+    );
+  }
+
+  // Versions, files, dependencies
+
+  async syncVersions(
+    artifactRef: number,
+    versions: ProcessorVersion[],
+    storageKey: (path: string) => string,
+  ): Promise<SyncResult> {
+    const result: SyncResult = {
+      versionsAdded: 0,
+      filesAdded: 0,
+      dependenciesAdded: 0,
+      rowsWritten: 0,
+    };
+    await this.db.transaction(async tx => {
+      const timestamp = now();
+      const existing = new Map<string, number>(
+        (
+          await tx<VersionRow>('artifact_versions')
+            .where({ artifact_ref: artifactRef })
+            .select('ref', 'version')
+        ).map(r => [r.version, r.ref]),
+      );
+      const fresh = versions.filter(v => !existing.has(v.version));
+      for (const part of chunks(fresh)) {
+        const refs = await tx('artifact_versions')
+          .insert(
+            part.map(v => ({
+              artifact_ref: artifactRef,
+              version: v.version,
+              status: 'discovered',
+              selection: '[]',
+              discovered_at: timestamp,
+              published_at: v.publishedAt ?? null,
+            })),
+          )
+          .returning(['ref', 'version']);
+        refs.forEach((r: { ref: number; version: string }) =>
+          existing.set(r.version, r.ref),
+        );
+        result.versionsAdded += refs.length;
+      }
+
+      const fileRows = await tx<FileRow>('artifact_files as f')
+        .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+        .where('v.artifact_ref', artifactRef)
+        .select('f.ref', 'f.version_ref', 'f.name', 'f.uri', 'f.integrity_digest', 'f.collected');
+      const files = new Map(fileRows.map(r => [`${r.version_ref}\0${r.name}`, r]));
+      const depRows = await tx<DependencyRow>('artifact_dependencies as d')
+        .join('artifact_versions as v', 'v.ref', 'd.version_ref')
+        .where('v.artifact_ref', artifactRef)
+        .select('d.ref', 'd.version_ref', 'd.processor', 'd.dependency_id', 'd.kind', 'd.range', 'd.unresolvable');
+      const deps = new Map(
+        depRows.map(r => [
+          `${r.version_ref}\0${r.processor}\0${r.dependency_id}\0${r.kind}`,
+          r,
+        ]),
+      );
+
+      const newFiles: Partial<FileRow>[] = [];
+      const newDeps: Partial<DependencyRow>[] = [];
+      for (const version of versions) {
+        const versionRef = existing.get(version.version)!;
+        for (const file of version.files) {
+          const current = files.get(`${versionRef}\0${file.name}`);
+          const digest = file.integrity?.digest ?? null;
+          if (!current) {
+            newFiles.push({
+              version_ref: versionRef,
+              name: file.name,
+              uri: file.uri,
+              folder: file.path,
+              storage_key: storageKey(file.path),
+              integrity_algorithm: file.integrity?.algorithm ?? null,
+              integrity_digest: digest,
+              size: file.size ?? null,
+              status: 'pending',
+              collected: false,
+              attempts: 0,
+            });
+          } else if (
+            !toBoolean(current.collected) &&
+            (current.uri !== file.uri || current.integrity_digest !== digest)
+          ) {
+            // The upstream moved or re-published an uncollected file: take
+            // the new description. Collected bytes are never replaced.
+            result.rowsWritten += await tx('artifact_files')
+              .where({ ref: current.ref })
+              .update({
+                uri: file.uri,
+                integrity_algorithm: file.integrity?.algorithm ?? null,
+                integrity_digest: digest,
+                size: file.size ?? null,
+              });
+          }
+        }
+        const seenDeps = new Set<string>();
+        for (const dep of version.dependencies) {
+          const key = `${versionRef}\0${dep.processor}\0${dep.id}\0${dep.kind}`;
+          if (seenDeps.has(key)) continue;
+          seenDeps.add(key);
+          const current = deps.get(key);
+          if (!current) {
+            newDeps.push({
+              version_ref: versionRef,
+              processor: dep.processor,
+              dependency_id: dep.id,
+              range: dep.range,
+              kind: dep.kind,
+              config: JSON.stringify(dep.config ?? {}),
+              resolved: '[]',
+              unresolvable: dep.unresolvable ?? null,
+            });
+          } else if (current.range !== dep.range) {
+            result.rowsWritten += await tx('artifact_dependencies')
+              .where({ ref: current.ref })
+              .update({ range: dep.range, resolved: '[]' });
+          }
+        }
+      }
+      for (const part of chunks(newFiles)) {
+        await tx('artifact_files').insert(part);
+        result.filesAdded += part.length;
+      }
+      for (const part of chunks(newDeps)) {
+        await tx('artifact_dependencies').insert(part);
+        result.dependenciesAdded += part.length;
+      }
+    });
+    result.rowsWritten +=
+      result.versionsAdded + result.filesAdded + result.dependenciesAdded;
+    this.writes.rows += result.rowsWritten;
+    return result;
+  }
+
+  async getVersions(artifactRef: number): Promise<StoredVersion[]> {
+    const versions = await this.db<VersionRow>('artifact_versions')
+      .where({ artifact_ref: artifactRef })
+      .orderBy('ref');
+    const depRows: DependencyRow[] = await this.db('artifact_dependencies as d')
+      .join('artifact_versions as v', 'v.ref', 'd.version_ref')
+      .where('v.artifact_ref', artifactRef)
+      .select('d.*');
+    const byVersion = new Map<number, ArtifactDependency[]>();
+    for (const row of depRows) {
+      const list = byVersion.get(row.version_ref) ?? [];
+      list.push(toDependency(row));
+      byVersion.set(row.version_ref, list);
+    }
+    return versions.map(v => ({
+      ...toVersion(v),
+      ref: v.ref,
+      dependencies: byVersion.get(v.ref) ?? [],
+    }));
+  }
+
+  async listVersions(
+    artifactRef: number,
+    query: { status?: ArtifactVersion['status']; limit: number; offset: number },
+  ): Promise<Page<ArtifactVersion>> {
+    const base = this.db<VersionRow>('artifact_versions')
+      .where({ artifact_ref: artifactRef })
+      .modify(q => {
+        if (query.status) q.where('status', query.status);
+      });
+    const [{ total }] = await base.clone().count<{ total: string | number }[]>({
+      total: '*',
+    });
+    const rows = await base
+      .clone()
+      .orderBy('ref', 'desc')
+      .limit(query.limit)
+      .offset(query.offset);
+    return { items: rows.map(toVersion), total: toNumber(total) };
+  }
+
+  async setSelection(
+    artifactRef: number,
+    selections: VersionSelection[],
+    options: { replace: boolean } = { replace: true },
+  ): Promise<number> {
+    const wanted = new Map(selections.map(s => [s.version, s]));
+    let written = 0;
+    await this.db.transaction(async tx => {
+      const rows = await tx<VersionRow>('artifact_versions')
+        .where({ artifact_ref: artifactRef })
+        .select('ref', 'version', 'status', 'selection');
+      for (const row of rows) {
+        let next = wanted.get(row.version);
+        if (!options.replace) {
+          if (!next) continue;
+          // A scoped run adds what it needs and keeps what other roots chose.
+          const current = fromJson(row.selection, []) as VersionSelection['selection'];
+          const reasons = [...current];
+          for (const reason of next.selection) {
+            const json = JSON.stringify(reason);
+            if (!reasons.some(r => JSON.stringify(r) === json)) reasons.push(reason);
+          }
+          const status =
+            row.status === 'selected' || next.status === 'selected'
+              ? 'selected'
+              : next.status;
+          next = { version: row.version, status, selection: reasons };
+        }
+        const status = next?.status ?? 'discovered';
+        const selection = JSON.stringify(next?.selection ?? []);
+        if (row.status !== status || row.selection !== selection) {
+          written += await tx('artifact_versions')
+            .where({ ref: row.ref })
+            .update({ status, selection });
+        }
+      }
+    });
+    this.writes.rows += written;
+    return written;
+  }
+
+  async setResolutions(
+    artifactRef: number,
+    resolutions: DependencyResolution[],
+  ): Promise<number> {
+    let written = 0;
+    await this.db.transaction(async tx => {
+      const rows: Array<DependencyRow & { version: string }> = await tx(
+        'artifact_dependencies as d',
+      )
+        .join('artifact_versions as v', 'v.ref', 'd.version_ref')
+        .where('v.artifact_ref', artifactRef)
+        .select('d.ref', 'd.processor', 'd.dependency_id', 'd.kind', 'd.resolved', 'd.unresolvable', 'v.version');
+      const byKey = new Map(
+        rows.map(r => [`${r.version}\0${r.processor}\0${r.dependency_id}\0${r.kind}`, r]),
+      );
+      for (const res of resolutions) {
+        const row = byKey.get(`${res.version}\0${res.processor}\0${res.id}\0${res.kind}`);
+        if (!row) continue;
+        const resolved = JSON.stringify(res.resolved);
+        const unresolvable = res.unresolvable ?? null;
+        if (row.resolved !== resolved || (row.unresolvable ?? null) !== unresolvable) {
+          written += await tx('artifact_dependencies')
+            .where({ ref: row.ref })
+            .update({ resolved, unresolvable });
+        }
+      }
+    });
+    this.writes.rows += written;
+    return written;
+  }
+
+  async listFiles(
+    artifactRef: number,
+    version: string,
+    query: { status?: ArtifactFileStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactFile> | undefined> {
+    const versionRow = await this.db<VersionRow>('artifact_versions')
+      .where({ artifact_ref: artifactRef, version })
+      .first();
+    if (!versionRow) return undefined;
+    const base = this.db<FileRow>('artifact_files')
+      .where({ version_ref: versionRow.ref })
+      .modify(q => {
+        if (query.status) q.where('status', query.status);
+      });
+    const [{ total }] = await base.clone().count<{ total: string | number }[]>({
+      total: '*',
+    });
+    const rows = await base.clone().orderBy('name').limit(query.limit).offset(query.offset);
+    return { items: rows.map(toFile), total: toNumber(total) };
+  }
+
+  // Collection
+
+  private fileQuery() {
+    return this.db('artifact_files as f')
+      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+      .join('artifacts as a', 'a.ref', 'v.artifact_ref')
+      .select(
+        'f.*',
+        'v.version as version',
+        'v.artifact_ref as artifact_ref',
+        'a.processor as processor',
+        'a.id as artifact_id',
+      );
+  }
+
+  async listFilesToQueue(options: {
+    artifactRefs?: number[];
+    staleAfterMs: number;
+    includeFailed?: boolean;
+  }): Promise<StoredFile[]> {
+    const timestamp = now();
+    const cutoff = new Date(Date.now() - options.staleAfterMs).toISOString();
+    const rows = await this.fileQuery()
+      .where('v.status', 'selected')
+      .where('f.collected', false)
+      .where(q =>
+        q
+          .where('f.status', 'pending')
+          .orWhere(stale =>
+            stale
+              .whereIn('f.status', options.includeFailed ? ['queued', 'failed'] : ['queued'])
+              .where(t => t.whereNull('f.queued_at').orWhere('f.queued_at', '<=', cutoff)),
+          ),
+      )
+      .where(q => q.whereNull('f.locked_until').orWhere('f.locked_until', '<', timestamp))
+      .modify(q => {
+        if (options.artifactRefs) q.whereIn('v.artifact_ref', options.artifactRefs);
+      })
+      .orderBy('f.ref');
+    return rows.map(toStoredFile);
+  }
+
+  async markQueued(fileRefs: number[], runId: string): Promise<number> {
+    let moved = 0;
+    const timestamp = now();
+    for (const part of chunks(fileRefs, 500)) {
+      moved += await this.db('artifact_files')
+        .whereIn('ref', part)
+        .where('collected', false)
+        .whereNot('status', 'parked')
+        .update({ status: 'queued', queued_at: timestamp, run_id: runId });
+    }
+    this.writes.rows += moved;
+    return moved;
+  }
+
+  async getFile(fileRef: number): Promise<StoredFile | undefined> {
+    const row = await this.fileQuery().where('f.ref', fileRef).first();
+    return row ? toStoredFile(row) : undefined;
+  }
+
+  async claimFile(fileRef: number, worker: string, leaseMs: number): Promise<boolean> {
+    const timestamp = now();
+    const claimed = await this.db('artifact_files')
+      .where({ ref: fileRef, collected: false })
+      .where(q =>
+        q
+          .whereNull('locked_until')
+          .orWhere('locked_until', '<', timestamp)
+          .orWhere('locked_by', worker),
+      )
+      .update({
+        locked_by: worker,
+        locked_until: new Date(Date.now() + leaseMs).toISOString(),
+      });
+    return claimed === 1;
+  }
+
+  async markCollected(
+    fileRef: number,
+    result: { size: number; digest: string; storageKey: string },
+  ): Promise<void> {
+    await this.db.transaction(async tx => {
+      const file = await tx<FileRow>('artifact_files').where({ ref: fileRef }).first();
+      if (!file || toBoolean(file.collected)) return;
+      await tx('artifact_files').where({ ref: fileRef }).update({
+        collected: true,
+        status: 'collected',
+        collected_at: now(),
+        size: result.size,
+        collected_digest: result.digest,
+        storage_key: result.storageKey,
+        error: null,
+        attempts: file.attempts + 1,
+        locked_by: null,
+        locked_until: null,
+      });
+      if (file.run_id) {
+        await tx('mirror_runs')
+          .where({ id: file.run_id })
+          .increment({ files_collected: 1, bytes: result.size });
+      }
+    });
+  }
+
+  async markFailed(fileRef: number, result: { error: string; parked: boolean }) {
+    await this.db.transaction(async tx => {
+      const file = await tx<FileRow>('artifact_files').where({ ref: fileRef }).first();
+      if (!file || toBoolean(file.collected)) return;
+      await tx('artifact_files')
+        .where({ ref: fileRef })
+        .update({
+          status: result.parked ? 'parked' : 'failed',
+          error: result.error.slice(0, 4000),
+          attempts: file.attempts + 1,
+          queued_at: now(),
+          locked_by: null,
+          locked_until: null,
+        });
+      if (result.parked && file.run_id) {
+        await tx('mirror_runs').where({ id: file.run_id }).increment({ files_failed: 1 });
+      }
+    });
+  }
+
+  async resetFailedFiles(artifactRef: number): Promise<number[]> {
+    return this.db.transaction(async tx => {
+      const rows = await tx('artifact_files as f')
+        .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+        .where('v.artifact_ref', artifactRef)
+        .whereIn('f.status', ['failed', 'parked'])
+        .select('f.ref');
+      const refs = rows.map((r: { ref: number }) => r.ref);
+      for (const part of chunks(refs, 500)) {
+        await tx('artifact_files')
+          .whereIn('ref', part)
+          .update({ status: 'pending', attempts: 0, queued_at: null });
+      }
+      return refs;
+    });
+  }
+
+  async isStorageKeyReferenced(storageKey: string): Promise<boolean> {
+    const row = await this.db('artifact_files').where({ storage_key: storageKey }).first('ref');
+    return Boolean(row);
+  }
+
+  async stats() {
+    const rows = await this.db('artifact_files as f')
+      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+      .join('artifacts as a', 'a.ref', 'v.artifact_ref')
+      .where('v.status', 'selected')
+      .groupBy('a.processor', 'f.status')
+      .select(
+        'a.processor as processor',
+        'f.status as status',
+        this.db.raw('COUNT(*) as files'),
+        this.db.raw('SUM(COALESCE(f.size, 0)) as bytes'),
+      );
+    return rows.map((r: any) => ({
+      processor: r.processor as string,
+      status: r.status as ArtifactFileStatus,
+      files: toNumber(r.files),
+      bytes: toNumber(r.bytes),
+    }));
+  }
+
+  // Runs
+
+  async createRun(run: NewRun): Promise<MirrorRun> {
+    const id = randomUUID();
+    await this.db<RunRow>('mirror_runs').insert({
+      id,
+      trigger: run.trigger,
+      scope_processor: run.scope?.processor ?? null,
+      scope_id: run.scope?.id ?? null,
+      requested_by: run.requestedBy ?? null,
+      status: 'queued',
+      created_at: now(),
+    });
+    return (await this.getRun(id))!;
+  }
+
+  async claimRun(id: string, worker: string): Promise<boolean> {
+    const timestamp = now();
+    const claimed = await this.db('mirror_runs')
+      .where({ id, status: 'queued' })
+      .update({
+        status: 'running',
+        claimed_by: worker,
+        started_at: timestamp,
+        heartbeat_at: timestamp,
+      });
+    return claimed === 1;
+  }
+
+  async heartbeatRun(id: string): Promise<void> {
+    await this.db('mirror_runs').where({ id }).update({ heartbeat_at: now() });
+  }
+
+  async addRunCounters(id: string, delta: Partial<MirrorRunCounters>): Promise<void> {
+    const columns: Record<string, number> = {};
+    const names: Record<keyof MirrorRunCounters, string> = {
+      artifacts: 'artifacts',
+      versionsSelected: 'versions_selected',
+      filesQueued: 'files_queued',
+      filesCollected: 'files_collected',
+      filesFailed: 'files_failed',
+      bytes: 'bytes',
+    };
+    for (const [key, value] of Object.entries(delta)) {
+      if (value) columns[names[key as keyof MirrorRunCounters]] = value;
+    }
+    if (Object.keys(columns).length === 0) return;
+    await this.db('mirror_runs').where({ id }).increment(columns);
+  }
+
+  async finishRun(id: string, outcome: { status: MirrorRunStatus; error?: string }) {
+    await this.db('mirror_runs')
+      .where({ id })
+      .update({
+        status: outcome.status,
+        error: outcome.error ?? null,
+        finished_at: now(),
+      });
+  }
+
+  async getRun(id: string): Promise<MirrorRun | undefined> {
+    const row = await this.db<RunRow>('mirror_runs').where({ id }).first();
+    return row ? toRun(row) : undefined;
+  }
+
+  async listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }) {
+    const base = this.db<RunRow>('mirror_runs').modify(q => {
+      if (query.status) q.where('status', query.status);
+    });
+    const [{ total }] = await base.clone().count<{ total: string | number }[]>({
+      total: '*',
+    });
+    const rows = await base
+      .clone()
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(query.limit)
+      .offset(query.offset);
+    return { items: rows.map(toRun), total: toNumber(total) };
+  }
+
+  async listRunnableRuns(staleAfterMs: number): Promise<MirrorRun[]> {
+    const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
+    const rows = await this.db<RunRow>('mirror_runs')
+      .where('status', 'queued')
+      .orWhere(q => q.where('status', 'running').where('heartbeat_at', '<', cutoff))
+      .orderBy('created_at');
+    return rows.map(toRun);
+  }
+
+  /** Takes over a running run whose replica stopped sending heartbeats. */
+  async reclaimStaleRun(id: string, worker: string, staleAfterMs: number) {
+    const cutoff = new Date(Date.now() - staleAfterMs).toISOString();
+    const claimed = await this.db('mirror_runs')
+      .where({ id, status: 'running' })
+      .where('heartbeat_at', '<', cutoff)
+      .update({ claimed_by: worker, heartbeat_at: now() });
+    return claimed === 1;
+  }
+
+  private artifactRow(artifact: NewArtifact, timestamp: string): Partial<ArtifactRow> {
+    return {
+      processor: artifact.processor,
+      id: artifact.id,
+      filter: artifact.filter ?? null,
+      filter_type: artifact.filterType ?? null,
+      config: JSON.stringify(artifact.config ?? {}),
+      is_root: artifact.root,
+      dependency_policy: artifact.dependencyPolicy,
+      status: 'pending',
+      created_at: timestamp,
+      updated_at: timestamp,
+      created_by: artifact.createdBy ?? null,
+    };
+  }
+}
+
+function toStoredFile(row: any): StoredFile {
+  return {
+    ...toFile(row),
+    ref: row.ref,
+    versionRef: row.version_ref,
+    artifactRef: row.artifact_ref,
+    processor: row.processor,
+    artifactId: row.artifact_id,
+    version: row.version,
+    runId: row.run_id ?? undefined,
+    lockedBy: row.locked_by ?? undefined,
+    lockedUntil: row.locked_until ? toIso(row.locked_until) : undefined,
+  };
+}
+
+/** Turns a permission filter into a WHERE clause. */
+function applyArtifactFilter(builder: Knex.QueryBuilder, filter: ArtifactFilter) {
+  if ('allOf' in filter) {
+    builder.where(q => filter.allOf.forEach(f => q.andWhere(sub => applyArtifactFilter(sub, f))));
+  } else if ('anyOf' in filter) {
+    builder.where(q => {
+      if (filter.anyOf.length === 0) q.whereRaw('1 = 0');
+      filter.anyOf.forEach(f => q.orWhere(sub => applyArtifactFilter(sub, f)));
+    });
+  } else if ('not' in filter) {
+    builder.whereNot(q => applyArtifactFilter(q, filter.not));
+  } else if (filter.key === 'processor') {
+    if (filter.values.length === 0) builder.whereRaw('1 = 0');
+    else builder.whereIn('processor', filter.values);
+  } else {
+    builder.where('is_root', filter.value);
+  }
+}
+
