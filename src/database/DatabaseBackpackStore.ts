@@ -1,7 +1,4 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import { DatabaseService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
@@ -47,11 +44,8 @@ import {
   toRun,
   toVersion,
 } from './rows';
+import { migrationsDirectory } from './migrationsDirectory';
 
-const migrationsDir = resolvePackagePath(
-  '@internal/plugin-backpack-backend',
-  'migrations',
-);
 
 /** Rows per multi-row insert; stays well under SQLite's bound-variable limit. */
 const CHUNK = 200;
@@ -73,7 +67,7 @@ export class DatabaseBackpackStore implements BackpackStore {
     const { database } = options;
     const client = await database.getClient();
     if (!(options.skipMigrations ?? database.migrations?.skip)) {
-      await client.migrate.latest({ directory: migrationsDir });
+      await client.migrate.latest({ directory: migrationsDirectory() });
     }
     return new DatabaseBackpackStore(client);
   }

@@ -1,0 +1,27 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const PACKAGE_NAME = '@internal/plugin-backpack-backend';
+
+/**
+ * Where the knex migrations of this package live. Installed in a backend the
+ * package resolves by name; in its own checkout (dev backend, tests) it
+ * cannot resolve itself, so the nearest package.json above this file is used.
+ */
+export function migrationsDirectory(): string {
+  try {
+    return resolvePackagePath(PACKAGE_NAME, 'migrations');
+  } catch {
+    for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const manifest = path.join(dir, 'package.json');
+      if (
+        fs.existsSync(manifest) &&
+        JSON.parse(fs.readFileSync(manifest, 'utf8')).name === PACKAGE_NAME
+      ) {
+        return path.join(dir, 'migrations');
+      }
+    }
+    throw new Error(`Cannot locate the migrations of ${PACKAGE_NAME}`);
+  }
+}
