@@ -1,0 +1,110 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/**
+ * The resource type of Backpack artifacts, used by resource permissions and
+ * by conditional decisions. A resource ref is `<processor>:<id>`.
+ *
+ * @public
+ */
+export const BACKPACK_ARTIFACT_RESOURCE_TYPE = 'backpack-artifact';
+
+/**
+ * Read an artifact, its versions, files and dependencies; list artifacts.
+ * Conditional decisions restrict lists.
+ *
+ * @public
+ */
+export const backpackArtifactReadPermission = createPermission({
+  name: 'backpack.artifact.read',
+  attributes: { action: 'read' },
+  resourceType: BACKPACK_ARTIFACT_RESOURCE_TYPE,
+});
+
+/**
+ * Add a root artifact. A basic permission: the artifact does not exist yet.
+ *
+ * @public
+ */
+export const backpackArtifactCreatePermission = createPermission({
+  name: 'backpack.artifact.create',
+  attributes: { action: 'create' },
+});
+
+/**
+ * Change an artifact's filter, config or dependency policy.
+ *
+ * @public
+ */
+export const backpackArtifactUpdatePermission = createPermission({
+  name: 'backpack.artifact.update',
+  attributes: { action: 'update' },
+  resourceType: BACKPACK_ARTIFACT_RESOURCE_TYPE,
+});
+
+/**
+ * Delete an artifact with its versions and files.
+ *
+ * @public
+ */
+export const backpackArtifactDeletePermission = createPermission({
+  name: 'backpack.artifact.delete',
+  attributes: { action: 'delete' },
+  resourceType: BACKPACK_ARTIFACT_RESOURCE_TYPE,
+});
+
+/**
+ * Start a mirror run now.
+ *
+ * @public
+ */
+export const backpackRunCreatePermission = createPermission({
+  name: 'backpack.run.create',
+  attributes: { action: 'create' },
+});
+
+/**
+ * Queue an artifact's failed files for collection again.
+ *
+ * @public
+ */
+export const backpackFileRetryPermission = createPermission({
+  name: 'backpack.file.retry',
+  attributes: { action: 'update' },
+  resourceType: BACKPACK_ARTIFACT_RESOURCE_TYPE,
+});
+
+/**
+ * Every permission Backpack defines.
+ *
+ * @public
+ */
+export const backpackPermissions = [
+  backpackArtifactReadPermission,
+  backpackArtifactCreatePermission,
+  backpackArtifactUpdatePermission,
+  backpackArtifactDeletePermission,
+  backpackRunCreatePermission,
+  backpackFileRetryPermission,
+];
+
+/**
+ * The permissions that belong to the `backpack-artifact` resource type.
+ *
+ * @public
+ */
+export const backpackArtifactPermissions = [
+  backpackArtifactReadPermission,
+  backpackArtifactUpdatePermission,
+  backpackArtifactDeletePermission,
+  backpackFileRetryPermission,
+];
+
+/**
+ * The permissions without a resource type.
+ *
+ * @public
+ */
+export const backpackBasicPermissions = [
+  backpackArtifactCreatePermission,
+  backpackRunCreatePermission,
+];

@@ -1,0 +1,287 @@
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import {
+  ArtifactCounts,
+  ArtifactFilter,
+  ArtifactPatch,
+  BackpackStore,
+  Page,
+  StoredArtifact,
+} from '../database/BackpackStore';
+import { resolveFilterType } from '../filters/versionFilter';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { BackpackProcessor } from '../processors/types';
+import {
+  Artifact,
+  ArtifactDependency,
+  ArtifactFile,
+  ArtifactFileStatus,
+  ArtifactStatus,
+  ArtifactVersion,
+  ArtifactVersionStatus,
+  DependencyPolicy,
+  FilterType,
+} from '../types';
+import { parseInput } from './validation';
+
+/** What a caller sends to add a root artifact. */
+export interface CreateArtifactRequest {
+  processor: string;
+  id: string;
+  filter?: string;
+  filterType?: FilterType;
+  config?: JsonObject;
+  dependencyPolicy?: DependencyPolicy;
+}
+
+/** What a caller may change on an artifact; `null` clears the filter. */
+export interface UpdateArtifactRequest {
+  filter?: string | null;
+  filterType?: FilterType | null;
+  config?: JsonObject;
+  dependencyPolicy?: DependencyPolicy;
+}
+
+/** An artifact with what it holds and what it depends on. */
+export interface ArtifactDetails extends Artifact {
+  counts: ArtifactCounts;
+  dependencies: ArtifactDependency[];
+}
+
+/** Query of {@link ArtifactService.list}. */
+export interface ListArtifactsRequest {
+  processor?: string;
+  root?: boolean;
+  status?: ArtifactStatus;
+  /** Case-insensitive substring of the id. */
+  search?: string;
+  limit: number;
+  offset: number;
+  /** The query form of a conditional permission decision. */
+  filter?: ArtifactFilter;
+}
+
+/** The public shape of a stored artifact, without internal bookkeeping. */
+function toArtifact(stored: StoredArtifact): Artifact {
+  const {
+    ref: _ref,
+    validators: _validators,
+    tags: _tags,
+    ...artifact
+  } = stored;
+  return artifact;
+}
+
+/**
+ * Artifacts as the API sees them: validation against the processors,
+ * creation, reads with counts, updates and deletion. Knows nothing of HTTP;
+ * failures are @backstage/errors classes whose messages name the field.
+ */
+export class ArtifactService {
+  private readonly store: BackpackStore;
+  private readonly processors: ProcessorRegistry;
+
+  constructor(options: { store: BackpackStore; processors: ProcessorRegistry }) {
+    this.store = options.store;
+    this.processors = options.processors;
+  }
+
+  /**
+   * Adds a root artifact. An artifact that exists only as a dependency is
+   * promoted to a root with the given settings (`promoted: true`) rather than
+   * refused, since the caller asked for exactly that package; an existing root
+   * is a ConflictError.
+   */
+  async create(
+    request: CreateArtifactRequest,
+    createdBy?: string,
+  ): Promise<{ artifact: Artifact; promoted: boolean }> {
+    const processor = this.processors.get(request.processor);
+    const id = this.normalizeId(processor, request.id);
+    const config = this.parseConfig(processor, request.config ?? {});
+    const filter = this.resolveFilter(
+      processor,
+      request.filter || undefined,
+      request.filterType,
+    );
+    const dependencyPolicy = request.dependencyPolicy ?? 'latest';
+
+    const existing = await this.store.getArtifact(processor.name, id);
+    if (existing?.root) {
+      throw new ConflictError(
+        `Artifact ${processor.name}:${id} already exists`,
+      );
+    }
+    if (existing) {
+      const promoted = await this.store.updateArtifact(existing.ref, {
+        root: true,
+        filter: filter.filter ?? null,
+        filterType: filter.filterType ?? null,
+        config,
+        dependencyPolicy,
+      });
+      return { artifact: toArtifact(promoted), promoted: true };
+    }
+    const created = await this.store.createArtifact({
+      processor: processor.name,
+      id,
+      ...filter,
+      config,
+      root: true,
+      dependencyPolicy,
+      createdBy,
+    });
+    return { artifact: toArtifact(created), promoted: false };
+  }
+
+  /** The artifact, or undefined; for permission checks on resource refs. */
+  async find(processor: string, id: string): Promise<Artifact | undefined> {
+    const stored = await this.findStored(processor, id);
+    return stored && toArtifact(stored);
+  }
+
+  /** The artifact; a NotFoundError when unknown. */
+  async get(processor: string, id: string): Promise<Artifact> {
+    return toArtifact(await this.getStored(processor, id));
+  }
+
+  /** The artifact with its counts and the dependencies of its selected versions. */
+  async getDetails(processor: string, id: string): Promise<ArtifactDetails> {
+    const stored = await this.getStored(processor, id);
+    const [counts, dependencies] = await Promise.all([
+      this.store.countArtifact(stored.ref),
+      this.store.listArtifactDependencies(stored.ref),
+    ]);
+    return { ...toArtifact(stored), counts, dependencies };
+  }
+
+  /** A page of artifacts ordered by processor and id, with the total. */
+  async list(request: ListArtifactsRequest): Promise<Page<Artifact>> {
+    const page = await this.store.listArtifacts(request);
+    return { items: page.items.map(toArtifact), total: page.total };
+  }
+
+  /**
+   * Changes filter, filter type, config or dependency policy, validated as
+   * on creation. `config` replaces the whole config object.
+   */
+  async update(
+    processorName: string,
+    id: string,
+    request: UpdateArtifactRequest,
+  ): Promise<Artifact> {
+    const stored = await this.getStored(processorName, id);
+    const processor = this.processors.get(stored.processor);
+    const patch: ArtifactPatch = {};
+
+    if (request.filter !== undefined || request.filterType !== undefined) {
+      // An omitted filter keeps the stored one, re-validated against a new
+      // type; an omitted type is detected anew when the filter changes.
+      const filter =
+        request.filter === undefined ? stored.filter : request.filter;
+      const filterType =
+        request.filterType === undefined && request.filter === undefined
+          ? stored.filterType
+          : request.filterType ?? undefined;
+      const resolved = this.resolveFilter(processor, filter || undefined, filterType);
+      patch.filter = resolved.filter ?? null;
+      patch.filterType = resolved.filterType ?? null;
+    }
+    if (request.config !== undefined) {
+      patch.config = this.parseConfig(processor, request.config);
+    }
+    if (request.dependencyPolicy !== undefined) {
+      patch.dependencyPolicy = request.dependencyPolicy;
+    }
+    if (Object.keys(patch).length === 0) {
+      return toArtifact(stored);
+    }
+    return toArtifact(await this.store.updateArtifact(stored.ref, patch));
+  }
+
+  /** Deletes the artifact with its versions, files and dependencies. */
+  async delete(processor: string, id: string): Promise<void> {
+    const stored = await this.getStored(processor, id);
+    await this.store.deleteArtifact(stored.ref);
+  }
+
+  async listVersions(
+    processor: string,
+    id: string,
+    query: { status?: ArtifactVersionStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactVersion>> {
+    const stored = await this.getStored(processor, id);
+    return this.store.listVersions(stored.ref, query);
+  }
+
+  /** A page of a version's files; a NotFoundError when the version is unknown. */
+  async listFiles(
+    processor: string,
+    id: string,
+    version: string,
+    query: { status?: ArtifactFileStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactFile>> {
+    const stored = await this.getStored(processor, id);
+    const page = await this.store.listFiles(stored.ref, version, query);
+    if (!page) {
+      throw new NotFoundError(
+        `Version ${version} of artifact ${stored.processor}:${stored.id} not found`,
+      );
+    }
+    return page;
+  }
+
+  private async findStored(
+    processorName: string,
+    id: string,
+  ): Promise<StoredArtifact | undefined> {
+    // An artifact of a processor that is not (or no longer) registered can
+    // still be read; only ids of known processors are normalised.
+    const processor = this.processors.find(processorName);
+    const key = processor ? this.normalizeId(processor, id) : id;
+    return this.store.getArtifact(processorName, key);
+  }
+
+  private async getStored(processor: string, id: string): Promise<StoredArtifact> {
+    const stored = await this.findStored(processor, id);
+    if (!stored) {
+      throw new NotFoundError(`Artifact ${processor}:${id} not found`);
+    }
+    return stored;
+  }
+
+  private normalizeId(processor: BackpackProcessor, id: string): string {
+    const normalized = processor.normalizeId ? processor.normalizeId(id) : id;
+    if (!normalized.trim()) {
+      throw new InputError('id: must not be empty');
+    }
+    return normalized;
+  }
+
+  private parseConfig(processor: BackpackProcessor, config: JsonObject): JsonObject {
+    parseInput(processor.configSchema, config, {
+      path: ['config'],
+      label: 'config',
+    });
+    // The caller's config is stored rather than the parsed output, so that
+    // defaults the processor fills in stay its own to change later.
+    return config;
+  }
+
+  private resolveFilter(
+    processor: BackpackProcessor,
+    filter: string | undefined,
+    filterType: FilterType | undefined,
+  ): { filter?: string; filterType?: FilterType } {
+    if (!filter) {
+      if (filterType) {
+        throw new InputError(`filterType: '${filterType}' needs a filter`);
+      }
+      return {};
+    }
+    return {
+      filter,
+      filterType: resolveFilterType(filter, filterType, processor.versions),
+    };
+  }
+}
