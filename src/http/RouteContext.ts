@@ -1,0 +1,20 @@
+import {
+  AuditorService,
+  HttpAuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { ArtifactService } from '../services/ArtifactService';
+import { MirrorRunService } from '../services/MirrorRunService';
+import { ArtifactAuthorizer } from './ArtifactAuthorizer';
+
+/** What the route handlers of each resource share. */
+export interface RouteContext {
+  logger: LoggerService;
+  httpAuth: HttpAuthService;
+  auditor: AuditorService;
+  authorizer: ArtifactAuthorizer;
+  artifacts: ArtifactService;
+  runs: MirrorRunService;
+  processors: ProcessorRegistry;
+}

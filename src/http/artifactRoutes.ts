@@ -1,0 +1,165 @@
+import { Router } from 'express';
+import {
+  backpackArtifactCreatePermission,
+  backpackArtifactDeletePermission,
+  backpackArtifactReadPermission,
+  backpackArtifactUpdatePermission,
+} from '../permissions/permissions';
+import { parseInput } from '../services/validation';
+import { auditedAction } from './auditedAction';
+import { callerCredentials, principalRef } from './credentials';
+import {
+  createArtifactBody,
+  listArtifactsQuery,
+  listFilesQuery,
+  listVersionsQuery,
+  updateArtifactBody,
+} from './requestSchemas';
+import { RouteContext } from './RouteContext';
+
+/** Routes under /artifacts. */
+export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
+  const { httpAuth, auditor, authorizer, artifacts, runs } = ctx;
+
+  router.post('/artifacts', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const created = await auditedAction(
+      auditor,
+      {
+        eventId: 'artifact-create',
+        severityLevel: 'medium',
+        request: req,
+        meta: {
+          processor: String(req.body?.processor ?? ''),
+          id: String(req.body?.id ?? ''),
+        },
+      },
+      async () => {
+        await authorizer.authorize(backpackArtifactCreatePermission, credentials);
+        const body = parseInput(createArtifactBody, req.body, { label: 'body' });
+        const requestedBy = principalRef(credentials);
+        const { artifact, promoted } = await artifacts.create(body, requestedBy);
+        const run = await runs.startRun({
+          trigger: 'artifact',
+          scope: { processor: artifact.processor, id: artifact.id },
+          requestedBy,
+        });
+        return {
+          result: { ...artifact, promoted, runId: run.id },
+          meta: { id: artifact.id, promoted, runId: run.id },
+        };
+      },
+    );
+    res.status(201).json(created);
+  });
+
+  router.get('/artifacts', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const query = parseInput(listArtifactsQuery, req.query, { label: 'query' });
+    const filter = await authorizer.listFilter(
+      backpackArtifactReadPermission,
+      credentials,
+    );
+    const page = await artifacts.list({
+      processor: query.processor,
+      root: query.root,
+      status: query.status,
+      search: query.q,
+      limit: query.limit,
+      offset: query.offset,
+      filter,
+    });
+    res.json({ ...page, limit: query.limit, offset: query.offset });
+  });
+
+  router.get('/artifacts/:processor/:id', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const { processor, id } = req.params;
+    const artifact = await authorizer.authorizeArtifact(
+      backpackArtifactReadPermission,
+      credentials,
+      () => artifacts.getDetails(processor, id),
+    );
+    res.json(artifact);
+  });
+
+  router.patch('/artifacts/:processor/:id', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const { processor, id } = req.params;
+    const updated = await auditedAction(
+      auditor,
+      {
+        eventId: 'artifact-update',
+        severityLevel: 'medium',
+        request: req,
+        meta: { processor, id },
+      },
+      async () => {
+        await authorizer.authorizeArtifact(
+          backpackArtifactUpdatePermission,
+          credentials,
+          () => artifacts.get(processor, id),
+        );
+        const body = parseInput(updateArtifactBody, req.body ?? {}, {
+          label: 'body',
+        });
+        const result = await artifacts.update(processor, id, body);
+        return { result, meta: { changed: Object.keys(body) } };
+      },
+    );
+    res.json(updated);
+  });
+
+  router.delete('/artifacts/:processor/:id', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const { processor, id } = req.params;
+    await auditedAction(
+      auditor,
+      {
+        eventId: 'artifact-delete',
+        severityLevel: 'high',
+        request: req,
+        meta: { processor, id },
+      },
+      async () => {
+        await authorizer.authorizeArtifact(
+          backpackArtifactDeletePermission,
+          credentials,
+          () => artifacts.get(processor, id),
+        );
+        await artifacts.delete(processor, id);
+        return { result: undefined };
+      },
+    );
+    res.status(204).end();
+  });
+
+  router.get('/artifacts/:processor/:id/versions', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const { processor, id } = req.params;
+    const query = parseInput(listVersionsQuery, req.query, { label: 'query' });
+    await authorizer.authorizeArtifact(
+      backpackArtifactReadPermission,
+      credentials,
+      () => artifacts.get(processor, id),
+    );
+    const page = await artifacts.listVersions(processor, id, query);
+    res.json({ ...page, limit: query.limit, offset: query.offset });
+  });
+
+  router.get(
+    '/artifacts/:processor/:id/versions/:version/files',
+    async (req, res) => {
+      const credentials = await callerCredentials(httpAuth, req);
+      const { processor, id, version } = req.params;
+      const query = parseInput(listFilesQuery, req.query, { label: 'query' });
+      await authorizer.authorizeArtifact(
+        backpackArtifactReadPermission,
+        credentials,
+        () => artifacts.get(processor, id),
+      );
+      const page = await artifacts.listFiles(processor, id, version, query);
+      res.json({ ...page, limit: query.limit, offset: query.offset });
+    },
+  );
+}

@@ -1,0 +1,52 @@
+import { Router } from 'express';
+import { backpackRunCreatePermission } from '../permissions/permissions';
+import { parseInput } from '../services/validation';
+import { auditedAction } from './auditedAction';
+import { callerCredentials, principalRef } from './credentials';
+import { createRunBody, listRunsQuery } from './requestSchemas';
+import { RouteContext } from './RouteContext';
+
+/** Routes under /runs. */
+export function addRunRoutes(router: Router, ctx: RouteContext): void {
+  const { httpAuth, auditor, authorizer, artifacts, runs } = ctx;
+
+  router.post('/runs', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const run = await auditedAction(
+      auditor,
+      { eventId: 'run-create', severityLevel: 'high', request: req },
+      async () => {
+        await authorizer.authorize(backpackRunCreatePermission, credentials);
+        const body = parseInput(createRunBody, req.body ?? {}, { label: 'body' });
+        let scope: { processor: string; id: string } | undefined;
+        if (body.processor !== undefined && body.id !== undefined) {
+          // The run is scoped to a stored artifact, under its canonical id.
+          const artifact = await artifacts.get(body.processor, body.id);
+          scope = { processor: artifact.processor, id: artifact.id };
+        }
+        const result = await runs.startRun({
+          trigger: 'manual',
+          scope,
+          requestedBy: principalRef(credentials),
+        });
+        return {
+          result,
+          meta: { runId: result.id, ...(scope ? { scope } : {}) },
+        };
+      },
+    );
+    res.status(202).json(run);
+  });
+
+  router.get('/runs', async (req, res) => {
+    await callerCredentials(httpAuth, req);
+    const query = parseInput(listRunsQuery, req.query, { label: 'query' });
+    const page = await runs.listRuns(query);
+    res.json({ ...page, limit: query.limit, offset: query.offset });
+  });
+
+  router.get('/runs/:id', async (req, res) => {
+    await callerCredentials(httpAuth, req);
+    res.json(await runs.getRun(req.params.id));
+  });
+}
