@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'amqplib';
+import {
+  RABBITMQ_URL,
+  closeBrokerConnections,
+  deleteJobQueues,
+  uniqueQueueName,
+} from '../../__testUtils__/rabbitmq';
+import { CollectJob, JobHandler } from './JobQueue';
+import {
+  ATTEMPT_HEADER,
+  PARK_REASON_HEADER,
+  RabbitMqJobQueue,
+  RabbitMqJobQueueOptions,
+} from './RabbitMqJobQueue';
+
+jest.setTimeout(30_000);
+
+const job = (n: number): CollectJob => ({
+  fileRef: n,
+  key: `npm/pkg/-/pkg-${n}.tgz`,
+  runId: 'run-1',
+  attempt: 1,
+});
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+async function waitFor(predicate: () => boolean | Promise<boolean>) {
+  for (let i = 0; i < 1000; i++) {
+    if (await predicate()) return;
+    await sleep(20);
+  }
+  throw new Error('Timed out waiting for condition');
+}
+
+describe('RabbitMqJobQueue', () => {
+  const retryDelaysMs = [100, 200];
+  let queueName: string;
+  let queues: RabbitMqJobQueue[];
+
+  async function open(options: Partial<RabbitMqJobQueueOptions> = {}) {
+    const queue = await RabbitMqJobQueue.connect({
+      url: RABBITMQ_URL,
+      queue: queueName,
+      retryDelaysMs,
+      ...options,
+    });
+    queues.push(queue);
+    return queue;
+  }
+
+  /** Reads the messages left in a queue, acknowledging them. */
+  async function drain(name: string) {
+    const model = await connect(RABBITMQ_URL);
+    try {
+      const channel = await model.createChannel();
+      const messages = [];
+      for (;;) {
+        const message = await channel.get(name, { noAck: true });
+        if (!message) break;
+        messages.push(message);
+      }
+      return messages;
+    } finally {
+      await model.close();
+    }
+  }
+
+  beforeEach(() => {
+    queueName = uniqueQueueName();
+    queues = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(queues.map(q => q.stop()));
+    await deleteJobQueues(queueName, retryDelaysMs);
+  });
+
+  it('delivers every enqueued job exactly once', async () => {
+    const queue = await open({ prefetch: 4 });
+    const jobs = Array.from({ length: 50 }, (_, i) => job(i));
+    await queue.enqueue(jobs);
+    expect((await queue.depth()).ready).toBe(50);
+
+    const seen: CollectJob[] = [];
+    await queue.consume(async j => {
+      seen.push(j);
+      return 'done';
+    });
+    await waitFor(() => seen.length >= 50);
+    await waitFor(async () => (await queue.depth()).inFlight === 0);
+    // Give a stray duplicate a chance to show up before counting.
+    await sleep(100);
+    expect(seen.sort((a, b) => a.fileRef - b.fileRef)).toEqual(jobs);
+    expect(await queue.depth()).toEqual({
+      ready: 0,
+      inFlight: 0,
+      delayed: 0,
+      parked: 0,
+    });
+  });
+
+  it('retries after a delay with the next attempt, then completes', async () => {
+    const queue = await open();
+    const attempts: number[] = [];
+    await queue.consume(async j => {
+      attempts.push(j.attempt);
+      return j.attempt < 3 ? 'retry' : 'done';
+    });
+    await queue.enqueue([job(1)]);
+    await waitFor(() => attempts.length === 3);
+    await waitFor(async () => (await queue.depth()).inFlight === 0);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
+  });
+
+  it('holds a retried job in the retry queue until its delay passed', async () => {
+    const longDelay = [60_000];
+    const queue = await open({ retryDelaysMs: longDelay });
+    try {
+      await queue.consume(async () => 'retry');
+      await queue.enqueue([job(1)]);
+      await waitFor(async () => (await queue.depth()).delayed === 1);
+      expect(await queue.depth()).toEqual({
+        ready: 0,
+        inFlight: 0,
+        delayed: 1,
+        parked: 0,
+      });
+    } finally {
+      await queue.stop();
+      await deleteJobQueues(queueName, longDelay);
+    }
+  });
+
+  it('parks a job after maxAttempts, with its attempt count', async () => {
+    const queue = await open({ maxAttempts: 2 });
+    const attempts: number[] = [];
+    await queue.consume(async j => {
+      attempts.push(j.attempt);
+      return 'retry';
+    });
+    await queue.enqueue([job(9)]);
+    await waitFor(async () => (await queue.depth()).parked === 1);
+    expect(attempts).toEqual([1, 2]);
+
+    const [parked] = await drain(queue.parkedQueueName);
+    expect(JSON.parse(parked.content.toString())).toEqual({
+      ...job(9),
+      attempt: 2,
+    });
+    expect(parked.properties.messageId).toBe(job(9).key);
+    expect(parked.properties.headers).toMatchObject({
+      [ATTEMPT_HEADER]: 2,
+      [PARK_REASON_HEADER]: 'max-attempts',
+    });
+  });
+
+  it('parks a job whose handler says park', async () => {
+    const queue = await open();
+    await queue.consume(async j => (j.fileRef === 1 ? 'park' : 'done'));
+    await queue.enqueue([job(1), job(2)]);
+    await waitFor(async () => (await queue.depth()).parked === 1);
+    const [parked] = await drain(queue.parkedQueueName);
+    expect(JSON.parse(parked.content.toString()).fileRef).toBe(1);
+    expect(parked.properties.headers).toMatchObject({
+      [PARK_REASON_HEADER]: 'handler',
+    });
+  });
+
+  it('shares the work among competing consumers without duplicates', async () => {
+    const first = await open({ prefetch: 2 });
+    const second = await open({ prefetch: 2 });
+    const byConsumer: Record<string, number[]> = { first: [], second: [] };
+    const handler =
+      (name: string): JobHandler =>
+      async j => {
+        byConsumer[name].push(j.fileRef);
+        await sleep(5);
+        return 'done';
+      };
+    await first.consume(handler('first'));
+    await second.consume(handler('second'));
+    await first.enqueue(Array.from({ length: 40 }, (_, i) => job(i)));
+
+    const total = () => byConsumer.first.length + byConsumer.second.length;
+    await waitFor(() => total() >= 40);
+    await waitFor(
+      async () =>
+        (await first.depth()).inFlight + (await second.depth()).inFlight ===
+        0,
+    );
+    await sleep(100);
+    const all = [...byConsumer.first, ...byConsumer.second];
+    expect(all.sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    expect(byConsumer.first.length).toBeGreaterThan(0);
+    expect(byConsumer.second.length).toBeGreaterThan(0);
+  });
+
+  it('resumes consumption after the broker dropped its connection', async () => {
+    const connectionName = `backpack-test-${randomUUID()}`;
+    const queue = await open({ prefetch: 3, connectionName });
+    let release!: () => void;
+    const released = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    const completed = new Set<number>();
+    let deliveries = 0;
+    await queue.consume(async j => {
+      deliveries += 1;
+      // The first handlers finish only after the connection is gone.
+      await released;
+      completed.add(j.fileRef);
+      return 'done';
+    });
+    await queue.enqueue(Array.from({ length: 40 }, (_, i) => job(i)));
+    await waitFor(() => deliveries === 3);
+
+    expect(await closeBrokerConnections(connectionName)).toBe(1);
+    release();
+
+    await waitFor(() => completed.size === 40);
+    await waitFor(async () => {
+      const depth = await queue.depth();
+      return depth.ready === 0 && depth.inFlight === 0;
+    });
+    // The three held jobs could not be acknowledged and came again.
+    expect(deliveries).toBe(43);
+    expect(queue.connected).toBe(true);
+    // Once closed, nothing may be left unacknowledged in the queue.
+    await queue.stop();
+    expect(await drain(queueName)).toEqual([]);
+  });
+
+  it('publishes jobs enqueued during an outage once it reconnected', async () => {
+    const connectionName = `backpack-test-${randomUUID()}`;
+    const queue = await open({
+      connectionName,
+      reconnect: { initialDelayMs: 500, maxDelayMs: 1000 },
+    });
+    const seen: number[] = [];
+    await queue.consume(async j => {
+      seen.push(j.fileRef);
+      return 'done';
+    });
+
+    expect(await closeBrokerConnections(connectionName)).toBe(1);
+    await waitFor(() => !queue.connected);
+    const enqueued = queue.enqueue([job(1), job(2)]);
+    await enqueued;
+    expect(queue.connected).toBe(true);
+    await waitFor(() => seen.length >= 2);
+    expect(seen.sort()).toEqual([1, 2]);
+  });
+
+  it('rejects enqueue calls waiting for a connection when stopped', async () => {
+    const connectionName = `backpack-test-${randomUUID()}`;
+    const queue = await open({
+      connectionName,
+      reconnect: { initialDelayMs: 10_000, maxDelayMs: 10_000 },
+    });
+    await closeBrokerConnections(connectionName);
+    await waitFor(() => !queue.connected);
+    const enqueued = queue.enqueue([job(1)]);
+    await queue.stop();
+    await expect(enqueued).rejects.toThrow(/stopped/);
+  });
+});
