@@ -1,0 +1,176 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { Server } from 'node:http';
+import semver from 'semver';
+import { runServer } from 'verdaccio';
+
+/** A verdaccio registry running on 127.0.0.1 for a test. */
+export interface TestNpmRegistry {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:43123`. */
+  url: string;
+  /** The storage directory verdaccio serves (a temporary copy). */
+  storage: string;
+  /** Writes a package (packument and tarballs) into storage, replacing any previous one. */
+  publish(pkg: SyntheticNpmPackage): Promise<void>;
+  /** Closes the server and deletes the temporary directory. */
+  stop(): Promise<void>;
+}
+
+/** Fields of one synthetic version; anything else is copied into the manifest as is. */
+export interface SyntheticNpmManifest {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  [field: string]: unknown;
+}
+
+/** A package to write into a test registry. */
+export interface SyntheticNpmPackage {
+  name: string;
+  versions: Record<string, SyntheticNpmManifest>;
+  /** Defaults to `latest` = the highest non-prerelease version. */
+  distTags?: Record<string, string>;
+}
+
+const FIXTURE = path.resolve(__dirname, '../../../shared/fixtures/npm-corpus.tar.gz');
+
+/** Where the frozen npm corpus and its closure lists live. */
+export const npmFixturesDir = path.dirname(FIXTURE);
+
+const exec = promisify(execFile);
+
+/** A ustar archive holding one file, enough for a valid npm tarball. */
+function tarGz(fileName: string, content: Buffer): Buffer {
+  const header = Buffer.alloc(512);
+  const field = (value: string, offset: number, length: number) =>
+    header.write(value.slice(0, length), offset, length, 'ascii');
+  const octal = (value: number, length: number) =>
+    value.toString(8).padStart(length - 1, '0');
+  field(fileName, 0, 100);
+  field(octal(0o644, 8), 100, 8);
+  field(octal(0, 8), 108, 8);
+  field(octal(0, 8), 116, 8);
+  field(octal(content.length, 12), 124, 12);
+  field(octal(0, 12), 136, 12);
+  field('        ', 148, 8);
+  field('0', 156, 1);
+  field('ustar\u000000', 257, 8);
+  let checksum = 0;
+  for (const byte of header) checksum += byte;
+  field(`${octal(checksum, 7)}\u0000 `, 148, 8);
+  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return gzipSync(Buffer.concat([header, content, padding, Buffer.alloc(1024)]));
+}
+
+async function writePackage(storage: string, pkg: SyntheticNpmPackage): Promise<void> {
+  const dir = path.join(storage, pkg.name);
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  const bare = pkg.name.split('/').pop()!;
+  const versions: Record<string, unknown> = {};
+  const time: Record<string, string> = {};
+  let clock = Date.UTC(2020, 0, 1);
+  for (const [version, fields] of Object.entries(pkg.versions)) {
+    const manifest = { name: pkg.name, version, ...fields };
+    const fileName = `${bare}-${version}.tgz`;
+    const tarball = tarGz('package/package.json', Buffer.from(JSON.stringify(manifest)));
+    await fs.writeFile(path.join(dir, fileName), tarball);
+    versions[version] = {
+      ...manifest,
+      _id: `${pkg.name}@${version}`,
+      dist: {
+        // verdaccio rewrites tarball URLs to itself when serving.
+        tarball: `http://registry.invalid/${pkg.name}/-/${fileName}`,
+        integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+        shasum: createHash('sha1').update(tarball).digest('hex'),
+      },
+    };
+    clock += 86_400_000;
+    time[version] = new Date(clock).toISOString();
+  }
+  const stable = Object.keys(pkg.versions).filter(v => semver.valid(v) && !semver.prerelease(v));
+  const latest = semver.rsort(stable)[0];
+  const packument = {
+    name: pkg.name,
+    _id: pkg.name,
+    versions,
+    time: { created: new Date(Date.UTC(2020, 0, 1)).toISOString(), modified: new Date(clock).toISOString(), ...time },
+    'dist-tags': pkg.distTags ?? (latest ? { latest } : {}),
+    _attachments: {},
+    _uplinks: {},
+    _distfiles: {},
+  };
+  await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify(packument, null, 2));
+}
+
+async function serve(root: string, storage: string): Promise<TestNpmRegistry> {
+  let server: Server;
+  try {
+    server = await runServer({
+      self_path: root,
+      config_path: path.join(root, 'config.yaml'),
+      storage,
+      uplinks: {},
+      packages: {
+        '@*/*': { access: '$all', publish: '$all' },
+        '**': { access: '$all', publish: '$all' },
+      },
+      web: { enable: false },
+      log: { type: 'stdout', format: 'pretty', level: 'error' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await fs.rm(root, { recursive: true, force: true });
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    storage,
+    publish: pkg => writePackage(storage, pkg),
+    async stop() {
+      // Keep-alive sockets of the test's HTTP client would hold close() open.
+      server.closeAllConnections();
+      await new Promise<void>(resolve => server.close(() => resolve()));
+      await fs.rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts verdaccio over an empty storage directory, with no uplinks. */
+export async function startVerdaccio(): Promise<TestNpmRegistry> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-verdaccio-'));
+  const storage = path.join(root, 'storage');
+  await fs.mkdir(storage);
+  return serve(root, storage);
+}
+
+/**
+ * Starts verdaccio over a fresh copy of the frozen npm corpus (express and
+ * jest closures, real packuments), with no uplinks. Synthetic packages can
+ * be published next to it.
+ */
+export async function startNpmCorpusVerdaccio(): Promise<TestNpmRegistry> {
+  await fs.access(FIXTURE).catch(() => {
+    throw new Error(`npm corpus fixture not found at ${FIXTURE}`);
+  });
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-verdaccio-'));
+  try {
+    await exec('tar', ['-xzf', FIXTURE, '-C', root]);
+  } catch (error) {
+    await fs.rm(root, { recursive: true, force: true });
+    throw error;
+  }
+  // The archive holds a verdaccio storage directory named `small/`.
+  return serve(root, path.join(root, 'small'));
+}

@@ -1,0 +1,249 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { NotFoundError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import {
+  startNpmCorpusVerdaccio,
+  TestNpmRegistry,
+} from '../../__testUtils__/verdaccio';
+import { UpstreamClient } from '../UpstreamClient';
+import { BackpackProcessor, DiscoveryResult, ProcessorVersion } from '../types';
+import { createNpmProcessor, parseNpmIntegrity } from './NpmProcessor';
+
+const logger = mockServices.logger.mock();
+
+function fresh(result: DiscoveryResult) {
+  if (result.notModified) throw new Error('expected a fresh discovery');
+  return result;
+}
+
+function version(result: DiscoveryResult, v: string): ProcessorVersion {
+  const found = fresh(result).versions.find(x => x.version === v);
+  if (!found) throw new Error(`version ${v} not discovered`);
+  return found;
+}
+
+describe('createNpmProcessor', () => {
+  let registry: TestNpmRegistry;
+  let upstream: UpstreamClient;
+  let npm: BackpackProcessor;
+  const discover = (id: string, config: JsonObject = {}, validators?: { etag?: string }) =>
+    npm.discover({ id, config }, { logger, validators });
+
+  beforeAll(async () => {
+    registry = await startNpmCorpusVerdaccio();
+    await registry.publish({
+      name: 'edge-cases',
+      versions: {
+        '1.0.0': {
+          dependencies: {
+            'string-width-cjs': 'npm:string-width@^4.2.0',
+            'any-alias': 'npm:left-pad',
+            'scoped-alias': 'npm:@jest/types@^29',
+            'from-git': 'github:user/repo#v1',
+            shorthand: 'user/repo',
+            'git-url': 'git+https://example.invalid/r.git',
+            'from-file': 'file:../local',
+            'from-link': 'link:../linked',
+            tarball: 'https://example.invalid/t-1.0.0.tgz',
+            'in-workspace': 'workspace:^',
+            'tagged': 'next',
+            'both-kinds': '^1.0.0',
+            'peer-and-dep': '^2.0.0',
+          },
+          optionalDependencies: { 'both-kinds': '^1.1.0', fsevents: '^2' },
+          peerDependencies: { react: '>=17', 'peer-and-dep': '*', 'optional-peer': '^1' },
+          peerDependenciesMeta: { 'optional-peer': { optional: true } },
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  beforeEach(() => {
+    upstream = new UpstreamClient({ retries: 0 });
+    npm = createNpmProcessor({
+      config: new ConfigReader({ registry: registry.url }),
+      upstream,
+    });
+  });
+
+  it('describes itself', () => {
+    expect(npm.name).toBe('npm');
+    expect(npm.versions.name).toBe('semver');
+    expect(npm.allowedHosts?.()).toEqual([new URL(registry.url).host]);
+    expect(
+      createNpmProcessor({ upstream: new UpstreamClient() }).allowedHosts?.(),
+    ).toEqual(['registry.npmjs.org']);
+  });
+
+  it('discovers every version of express with tarballs, integrity and dependencies', async () => {
+    const result = fresh(await discover('express'));
+    expect(result.versions).toHaveLength(290);
+    expect(result.tags).toEqual({ latest: '5.3.0' });
+    expect(result.validators?.etag).toMatch(/^"[0-9a-f]+"$/);
+
+    const v = version(result, '4.21.2');
+    expect(v.files).toEqual([
+      {
+        name: 'express-4.21.2.tgz',
+        uri: `${registry.url}/express/-/express-4.21.2.tgz`,
+        path: 'express/-/express-4.21.2.tgz',
+        integrity: {
+          algorithm: 'sha512',
+          digest:
+            'dbc1ea80c6409a28750b3b7d9f2eeaafa7a4daa75d17815c95b333c21091101e8e15f1fead7027b8d0b0a35ff016faed6e0b100dbe2449b5fd75ef6515bad79c',
+        },
+      },
+    ]);
+    expect(v.dependencies).toHaveLength(31);
+    expect(v.dependencies).toContainEqual({
+      processor: 'npm',
+      id: 'accepts',
+      range: '~1.3.8',
+      kind: 'runtime',
+      config: {},
+    });
+    expect(v.dependencies.every(d => d.kind === 'runtime' && !d.unresolvable)).toBe(true);
+    expect(v.publishedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('discovers scoped packages', async () => {
+    const v = version(await discover('@jest/types'), '29.6.3');
+    expect(v.files).toEqual([
+      expect.objectContaining({
+        name: 'types-29.6.3.tgz',
+        uri: `${registry.url}/@jest/types/-/types-29.6.3.tgz`,
+        path: '@jest/types/-/types-29.6.3.tgz',
+      }),
+    ]);
+    expect(v.dependencies).toContainEqual(
+      expect.objectContaining({ id: '@jest/schemas', range: '^29.6.3' }),
+    );
+    // The tarball URL the processor hands to the collector really serves the file.
+    const tarball = await fetch(v.files[0].uri);
+    expect(tarball.status).toBe(200);
+    await tarball.arrayBuffer();
+  });
+
+  it('answers notModified when the registry answers 304 to the stored validators', async () => {
+    const first = fresh(await discover('express'));
+    const second = await discover('express', {}, first.validators);
+    expect(second).toEqual({ notModified: true });
+    expect(upstream.counters.notModified).toBe(1);
+    // A validator that no longer matches gets the full document again.
+    const third = await discover('express', {}, { etag: '"stale"' });
+    expect(third.notModified).toBe(false);
+  });
+
+  it('throws NotFoundError for unknown packages', async () => {
+    await expect(discover('no-such-package')).rejects.toThrow(NotFoundError);
+    await expect(discover('@no-such/package')).rejects.toThrow(
+      `npm package '@no-such/package' not found at ${registry.url}`,
+    );
+  });
+
+  it('classifies aliases, unsupported specs, optional and peer dependencies', async () => {
+    const deps = version(await discover('edge-cases'), '1.0.0').dependencies;
+    const byName = (id: string, range?: string) =>
+      deps.filter(d => d.id === id && (range === undefined || d.range === range));
+
+    expect(byName('string-width')).toEqual([
+      { processor: 'npm', id: 'string-width', range: '^4.2.0', kind: 'runtime', config: {} },
+    ]);
+    expect(byName('left-pad')).toEqual([expect.objectContaining({ range: '' })]);
+    expect(byName('@jest/types')).toEqual([expect.objectContaining({ range: '^29' })]);
+    expect(byName('tagged')).toEqual([expect.objectContaining({ range: 'next' })]);
+
+    const unresolvable = Object.fromEntries(
+      deps.filter(d => d.unresolvable).map(d => [d.id, d.unresolvable]),
+    );
+    expect(unresolvable).toEqual({
+      'from-git': 'unsupported spec: git',
+      shorthand: 'unsupported spec: git',
+      'git-url': 'unsupported spec: git',
+      'from-file': 'unsupported spec: directory',
+      'from-link': 'unsupported spec: link',
+      tarball: 'unsupported spec: remote',
+      'in-workspace': 'unsupported spec: workspace',
+    });
+    expect(byName('from-git')[0].range).toBe('github:user/repo#v1');
+
+    // optionalDependencies win over dependencies, dependencies over peers,
+    // and peers marked optional are left out, as in npm.
+    expect(byName('both-kinds')).toEqual([
+      expect.objectContaining({ range: '^1.1.0', kind: 'optional' }),
+    ]);
+    expect(byName('fsevents')).toEqual([expect.objectContaining({ kind: 'optional' })]);
+    expect(byName('peer-and-dep')).toEqual([
+      expect.objectContaining({ range: '^2.0.0', kind: 'runtime' }),
+    ]);
+    expect(byName('react')).toEqual([expect.objectContaining({ range: '>=17', kind: 'peer' })]);
+    expect(byName('optional-peer')).toEqual([]);
+  });
+
+  it('honours includePeer, includeOptional, a per-artifact registry and fullMetadata', async () => {
+    const other = createNpmProcessor({
+      config: new ConfigReader({ registry: 'http://127.0.0.1:9/nowhere' }),
+      upstream,
+    });
+    const config = {
+      registry: registry.url,
+      includePeer: false,
+      includeOptional: false,
+      fullMetadata: true,
+    };
+    const result = await other.discover({ id: 'edge-cases', config }, { logger });
+    const v = version(result, '1.0.0');
+    const ids = v.dependencies.map(d => d.id);
+    expect(ids).not.toContain('react');
+    expect(ids).not.toContain('fsevents');
+    expect(ids).not.toContain('both-kinds');
+    expect(ids).toContain('peer-and-dep');
+    // Dependencies are fetched from the same registry and walked the same way.
+    expect(v.dependencies[0].config).toEqual({
+      registry: registry.url,
+      includePeer: false,
+      includeOptional: false,
+    });
+    expect(v.publishedAt).toBe('2020-01-02T00:00:00.000Z');
+  });
+
+  it('rejects unknown and malformed config with a clear message', async () => {
+    expect(npm.configSchema.safeParse({ registry: 'https://r.example' }).success).toBe(true);
+    const unknown = npm.configSchema.safeParse({ registy: 'https://r.example' });
+    expect(unknown.success).toBe(false);
+    expect(unknown.error?.issues[0].message).toBe(
+      'unknown npm config key(s): registy (allowed: registry, includePeer, includeOptional, fullMetadata)',
+    );
+    expect(npm.configSchema.safeParse({ includePeer: 'yes' }).success).toBe(false);
+    expect(npm.configSchema.safeParse({ registry: 'ftp://r.example' }).success).toBe(false);
+    await expect(discover('express', { nope: true })).rejects.toThrow(/unknown npm config key/);
+    await expect(discover('../etc/passwd')).rejects.toThrow(/not a valid npm package name/);
+  });
+});
+
+describe('parseNpmIntegrity', () => {
+  const sha1 = 'cf250e48362174ead6cea4a566abef0162c1ec32';
+
+  it('picks the strongest SRI hash and falls back to shasum', () => {
+    const sha512 = Buffer.alloc(64, 1);
+    const sha256 = Buffer.alloc(32, 2);
+    expect(
+      parseNpmIntegrity(
+        `sha256-${sha256.toString('base64')} sha512-${sha512.toString('base64')}?opt`,
+        sha1,
+      ),
+    ).toEqual({ algorithm: 'sha512', digest: sha512.toString('hex') });
+    expect(parseNpmIntegrity(undefined, sha1.toUpperCase())).toEqual({
+      algorithm: 'sha1',
+      digest: sha1,
+    });
+    // A digest of the wrong length is not trusted.
+    expect(parseNpmIntegrity('sha512-AAAA', sha1)).toEqual({ algorithm: 'sha1', digest: sha1 });
+    expect(parseNpmIntegrity(undefined, 'nope')).toBeUndefined();
+  });
+});

@@ -1,0 +1,318 @@
+import { Config } from '@backstage/config';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import { z } from 'zod';
+import { DependencyKind, FileIntegrity } from '../../types';
+import { UpstreamClient } from '../UpstreamClient';
+import {
+  BackpackProcessor,
+  DiscoverOptions,
+  DiscoveryResult,
+  ProcessorDependency,
+  ProcessorFile,
+  ProcessorVersion,
+} from '../types';
+import { isNpmPackageName, parseNpmDependencySpec } from './npmDependencySpec';
+import { semverScheme } from './semverScheme';
+
+/** The public registry, used when `backpack.processors.npm.registry` is not set. */
+export const DEFAULT_NPM_REGISTRY = 'https://registry.npmjs.org';
+
+// What npm itself sends: the abbreviated ("corgi") document when the
+// registry has it, which is a fraction of the full packument's size.
+const ABBREVIATED_ACCEPT =
+  'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
+const FULL_ACCEPT = 'application/json';
+
+const CONFIG_KEYS = ['registry', 'includePeer', 'includeOptional', 'fullMetadata'];
+
+/**
+ * Per-artifact configuration of npm artifacts.
+ *
+ * @public
+ */
+export const npmArtifactConfigSchema = z.strictObject(
+  {
+    registry: z
+      .url({ protocol: /^https?$/, error: 'registry: must be an http(s) URL' })
+      .optional()
+      .describe('Registry base URL for this artifact; defaults to the configured registry'),
+    includePeer: z
+      .boolean()
+      .optional()
+      .describe('Follow non-optional peerDependencies (default true)'),
+    includeOptional: z
+      .boolean()
+      .optional()
+      .describe('Follow optionalDependencies, e.g. platform binaries (default true)'),
+    fullMetadata: z
+      .boolean()
+      .optional()
+      .describe('Fetch the full packument instead of the abbreviated one (default false)'),
+  },
+  {
+    error: issue =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown npm config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
+        : undefined,
+  },
+);
+
+/**
+ * Per-artifact configuration of npm artifacts, as parsed.
+ *
+ * @public
+ */
+export type NpmArtifactConfig = z.infer<typeof npmArtifactConfigSchema>;
+
+interface PackumentVersion {
+  version?: string;
+  dist?: { tarball?: string; integrity?: string; shasum?: string };
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+interface Packument {
+  name?: string;
+  'dist-tags'?: Record<string, string>;
+  versions?: Record<string, PackumentVersion>;
+  time?: Record<string, string>;
+}
+
+const DIGEST_BYTES: Record<FileIntegrity['algorithm'], number> = {
+  sha512: 64,
+  sha384: 48,
+  sha256: 32,
+  sha1: 20,
+  md5: 16,
+};
+const STRENGTH: FileIntegrity['algorithm'][] = ['md5', 'sha1', 'sha256', 'sha384', 'sha512'];
+
+/**
+ * Reads `dist.integrity` (Subresource Integrity, possibly several
+ * space-separated hashes) and falls back to `dist.shasum`. Returns the
+ * strongest well-formed digest as lower-case hex.
+ */
+export function parseNpmIntegrity(
+  integrity: string | undefined,
+  shasum: string | undefined,
+): FileIntegrity | undefined {
+  let best: FileIntegrity | undefined;
+  for (const token of (integrity ?? '').trim().split(/\s+/)) {
+    const match = /^(sha512|sha384|sha256|sha1|md5)-([A-Za-z0-9+/]+={0,2})(?:\?.*)?$/.exec(token);
+    if (!match) continue;
+    const algorithm = match[1] as FileIntegrity['algorithm'];
+    const bytes = Buffer.from(match[2], 'base64');
+    if (bytes.length !== DIGEST_BYTES[algorithm]) continue;
+    if (!best || STRENGTH.indexOf(algorithm) > STRENGTH.indexOf(best.algorithm)) {
+      best = { algorithm, digest: bytes.toString('hex') };
+    }
+  }
+  if (best) return best;
+  if (shasum && /^[0-9a-fA-F]{40}$/.test(shasum)) {
+    return { algorithm: 'sha1', digest: shasum.toLowerCase() };
+  }
+  return undefined;
+}
+
+/** `@scope/name` → `@scope%2fname`, as the registry API expects. */
+function packumentPath(name: string): string {
+  if (name.startsWith('@')) {
+    const [scope, bare] = name.split('/');
+    return `${encodeURIComponent(scope).replace(/^%40/, '@')}%2f${encodeURIComponent(bare)}`;
+  }
+  return encodeURIComponent(name);
+}
+
+function tarballFile(name: string, tarball: string, integrity?: FileIntegrity): ProcessorFile {
+  let basename: string;
+  try {
+    const segments = new URL(tarball).pathname.split('/');
+    basename = decodeURIComponent(segments[segments.length - 1]);
+  } catch {
+    basename = tarball.slice(tarball.lastIndexOf('/') + 1);
+  }
+  return {
+    name: basename,
+    uri: tarball,
+    // The registry's own layout, so the mirror can be served as a registry.
+    path: `${name}/-/${basename}`,
+    ...(integrity ? { integrity } : {}),
+  };
+}
+
+interface DependencyOptions {
+  includePeer: boolean;
+  includeOptional: boolean;
+  /** Config the dependencies inherit, e.g. a per-artifact registry. */
+  config: JsonObject;
+}
+
+function readDependencies(
+  manifest: PackumentVersion,
+  options: DependencyOptions,
+): ProcessorDependency[] {
+  // Later kinds replace earlier ones for the same name, in the order npm's
+  // Arborist loads edges: peer, then dependencies, then optionalDependencies.
+  const declared = new Map<string, { spec: string; kind: DependencyKind }>();
+  const add = (deps: Record<string, string> | undefined, kind: DependencyKind) => {
+    if (!deps || typeof deps !== 'object') return;
+    for (const [name, spec] of Object.entries(deps)) {
+      declared.set(name, { spec: typeof spec === 'string' ? spec : '', kind });
+    }
+  };
+  if (options.includePeer && manifest.peerDependencies) {
+    const meta = manifest.peerDependenciesMeta ?? {};
+    add(
+      Object.fromEntries(
+        Object.entries(manifest.peerDependencies).filter(([name]) => !meta[name]?.optional),
+      ),
+      'peer',
+    );
+  }
+  add(manifest.dependencies, 'runtime');
+  add(manifest.optionalDependencies, 'optional');
+  if (!options.includeOptional) {
+    // Publishing copies optionalDependencies into dependencies; drop both.
+    for (const name of Object.keys(manifest.optionalDependencies ?? {})) {
+      declared.delete(name);
+    }
+  }
+
+  return [...declared].map(([name, { spec, kind }]) => {
+    const parsed = parseNpmDependencySpec(name, spec);
+    const base = { processor: 'npm', kind, config: options.config };
+    if (parsed.type === 'unsupported') {
+      return { ...base, id: name, range: spec, unresolvable: parsed.reason };
+    }
+    return { ...base, id: parsed.name, range: parsed.range };
+  });
+}
+
+/**
+ * Options for {@link createNpmProcessor}.
+ *
+ * @public
+ */
+export interface NpmProcessorOptions {
+  /** The `backpack.processors.npm` config block. */
+  config?: Config;
+  upstream: UpstreamClient;
+}
+
+function parseConfig(config: JsonObject): NpmArtifactConfig {
+  const parsed = npmArtifactConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    throw new InputError(
+      `Invalid npm config: ${parsed.error.issues.map(issue => issue.message).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Creates the npm processor: packuments from an npm registry, one tarball
+ * per version, and `dependencies`, `optionalDependencies` and non-optional
+ * `peerDependencies` as dependencies.
+ *
+ * @public
+ */
+export function createNpmProcessor(options: NpmProcessorOptions): BackpackProcessor {
+  const { upstream } = options;
+  const defaultRegistry = (
+    options.config?.getOptionalString('registry') ?? DEFAULT_NPM_REGISTRY
+  ).replace(/\/+$/, '');
+  let registryHost: string;
+  try {
+    registryHost = new URL(defaultRegistry).host;
+  } catch {
+    throw new InputError(`backpack.processors.npm.registry: invalid URL '${defaultRegistry}'`);
+  }
+
+  async function discover(
+    request: { id: string; config: JsonObject },
+    discoverOptions: DiscoverOptions,
+  ): Promise<DiscoveryResult> {
+    const { id } = request;
+    if (!isNpmPackageName(id)) {
+      throw new InputError(`'${id}' is not a valid npm package name`);
+    }
+    const config = parseConfig(request.config);
+    const registry = (config.registry ?? defaultRegistry).replace(/\/+$/, '');
+    const fullMetadata = config.fullMetadata ?? false;
+
+    const headers: Record<string, string> = {
+      accept: fullMetadata ? FULL_ACCEPT : ABBREVIATED_ACCEPT,
+    };
+    if (discoverOptions.validators?.etag || discoverOptions.validators?.lastModified) {
+      // fetch() adds `Cache-Control: no-cache` to conditional requests unless
+      // one is present, and servers that honour it (express' `fresh`, so
+      // verdaccio) then never answer 304.
+      headers['cache-control'] = 'max-age=0';
+    }
+
+    const response = await upstream.get(`${registry}/${packumentPath(id)}`, {
+      headers,
+      validators: discoverOptions.validators,
+      signal: discoverOptions.signal,
+    });
+    if (response.notModified) return { notModified: true };
+    if (response.status === 404) {
+      throw new NotFoundError(`npm package '${id}' not found at ${registry}`);
+    }
+    if (response.status !== 200) {
+      throw new Error(`GET ${response.url} answered ${response.status}`);
+    }
+
+    let packument: Packument;
+    try {
+      packument = JSON.parse(response.body.toString('utf8'));
+    } catch (error) {
+      throw new Error(`npm package '${id}' at ${registry}: malformed packument: ${error}`);
+    }
+
+    // Dependencies inherit what changes how they must be fetched or walked.
+    const inherited: JsonObject = {};
+    if (config.registry) inherited.registry = config.registry;
+    if (config.includePeer !== undefined) inherited.includePeer = config.includePeer;
+    if (config.includeOptional !== undefined) inherited.includeOptional = config.includeOptional;
+    const dependencyOptions: DependencyOptions = {
+      includePeer: config.includePeer ?? true,
+      includeOptional: config.includeOptional ?? true,
+      config: inherited,
+    };
+
+    const versions: ProcessorVersion[] = Object.entries(packument.versions ?? {}).map(
+      ([version, manifest]) => {
+        const dist = manifest?.dist;
+        const publishedAt = packument.time?.[version];
+        return {
+          version,
+          ...(publishedAt ? { publishedAt } : {}),
+          files: dist?.tarball
+            ? [tarballFile(id, dist.tarball, parseNpmIntegrity(dist.integrity, dist.shasum))]
+            : [],
+          dependencies: readDependencies(manifest ?? {}, dependencyOptions),
+        };
+      },
+    );
+
+    return {
+      notModified: false,
+      versions,
+      tags: { ...packument['dist-tags'] },
+      validators: response.validators,
+    };
+  }
+
+  return {
+    name: 'npm',
+    description: `npm packages from ${defaultRegistry}, with their dependency closures`,
+    configSchema: npmArtifactConfigSchema,
+    versions: semverScheme,
+    allowedHosts: () => [registryHost],
+    discover,
+  };
+}
