@@ -21,10 +21,20 @@ function formatPath(path: PropertyKey[]): string {
 
 function describeIssue(issue: Issue, base: PropertyKey[], label: string): string[] {
   const path = [...base, ...issue.path];
-  if (issue.code === 'unrecognized_keys') {
+  const where = path.length ? formatPath(path) : label;
+  if (issue.code === 'unrecognized_keys' && issue.message.startsWith('Unrecognized key')) {
+    // zod's own message: name each unknown key as a field of its own.
     return issue.keys.map(key => `${formatPath([...path, key])}: Unknown key`);
   }
-  return [`${path.length ? formatPath(path) : label}: ${issue.message}`];
+  // Schemas that name the field in their own message ("registry: ...")
+  // would otherwise repeat it.
+  const last = issue.path[issue.path.length - 1];
+  const prefix = last === undefined ? undefined : `${String(last)}: `;
+  const message =
+    prefix && issue.message.startsWith(prefix)
+      ? issue.message.slice(prefix.length)
+      : issue.message;
+  return [`${where}: ${message}`];
 }
 
 /**

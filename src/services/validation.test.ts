@@ -1,0 +1,85 @@
+import { InputError } from '@backstage/errors';
+import { z } from 'zod';
+import { parseInput } from './validation';
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as Error).message;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('parseInput', () => {
+  const body = z.strictObject({
+    id: z.string(),
+    config: z.strictObject({ registry: z.url().optional() }).optional(),
+    targets: z.array(z.string()).optional(),
+  });
+
+  it('returns the parsed value', () => {
+    expect(parseInput(body, { id: 'a' }, { label: 'body' })).toEqual({ id: 'a' });
+  });
+
+  it('calls a missing field Required', () => {
+    expect(messageOf(() => parseInput(body, {}, { label: 'body' }))).toBe(
+      'id: Required',
+    );
+  });
+
+  it('names nested fields, array items and unknown keys', () => {
+    const message = messageOf(() =>
+      parseInput(
+        body,
+        { id: 'a', config: { registry: 'nope', extra: 1 }, targets: [1], more: 2 },
+        { label: 'body' },
+      ),
+    );
+    expect(message.split('; ').sort()).toEqual(
+      [
+        'config.registry: Invalid URL',
+        'config.extra: Unknown key',
+        'targets[0]: Invalid input: expected string, received number',
+        'more: Unknown key',
+      ].sort(),
+    );
+  });
+
+  it('prefixes a nested value with its place in the request', () => {
+    const schema = z.strictObject({ registry: z.url() });
+    expect(
+      messageOf(() =>
+        parseInput(schema, { registry: 'x' }, { path: ['config'], label: 'config' }),
+      ),
+    ).toBe('config.registry: Invalid URL');
+  });
+
+  it('does not repeat a field the schema already names in its message', () => {
+    const schema = z.strictObject({
+      registry: z.url({ error: 'registry: must be an http(s) URL' }),
+    });
+    expect(
+      messageOf(() =>
+        parseInput(schema, { registry: 'x' }, { path: ['config'], label: 'config' }),
+      ),
+    ).toBe('config.registry: must be an http(s) URL');
+  });
+
+  it('keeps a custom message for unknown keys, on the object', () => {
+    const schema = z.strictObject(
+      { a: z.string().optional() },
+      { error: () => 'unknown key(s), allowed: a' },
+    );
+    expect(
+      messageOf(() => parseInput(schema, { b: 1 }, { path: ['config'], label: 'config' })),
+    ).toBe('config: unknown key(s), allowed: a');
+  });
+
+  it('uses the label for a value that is not even an object', () => {
+    expect(messageOf(() => parseInput(body, 'text', { label: 'body' }))).toBe(
+      'body: Invalid input: expected object, received string',
+    );
+  });
+});
