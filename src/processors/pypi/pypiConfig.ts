@@ -1,0 +1,126 @@
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import { z } from 'zod';
+
+/** The public index, used when `backpack.processors.pypi.index` is not set. */
+export const DEFAULT_PYPI_INDEX = 'https://pypi.org';
+
+/** Where pypi.org serves its files from. */
+const PYPI_FILE_HOST = 'files.pythonhosted.org';
+
+const PYTHON_VERSION = /^\d+\.\d+(\.\d+)?$/;
+const PLATFORM_TAG = /^[A-Za-z0-9_]+$/;
+const EXTRA_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/**
+ * Per-artifact configuration of PyPI artifacts. Every key is optional; what
+ * is left out falls back to `backpack.processors.pypi` and then to the
+ * documented default, at discovery time.
+ *
+ * @public
+ */
+export const pypiArtifactConfigSchema = z.strictObject({
+  index: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .describe(
+      'Index base URL for this artifact (serving /pypi/<name>/json); must be the configured index or one of allowedIndexes',
+    ),
+  pythonVersions: z
+    .array(z.string().regex(PYTHON_VERSION, 'must look like 3.12 or 3.12.1'))
+    .min(1)
+    .optional()
+    .describe(
+      'CPython versions to mirror wheels for, e.g. ["3.11", "3.12"] (default: every wheel; markers are evaluated for 3.8 to 3.13)',
+    ),
+  platforms: z
+    .array(z.string().regex(PLATFORM_TAG, 'must be a wheel platform tag'))
+    .min(1)
+    .optional()
+    .describe(
+      'Wheel platform tags to mirror, e.g. ["manylinux_2_17_x86_64", "win_amd64", "macosx_11_0_arm64"]; linux_<arch> stands for every Linux wheel of that architecture (default: every wheel; markers are evaluated for Linux, Windows and macOS on x86_64 and arm64)',
+    ),
+  extras: z
+    .array(z.string().regex(EXTRA_NAME, 'must be an extra name'))
+    .optional()
+    .describe('Extras of this project whose dependencies are mirrored too (default none)'),
+  includeSdist: z.boolean().optional().describe('Mirror source distributions (default true)'),
+  includeYanked: z.boolean().optional().describe('Mirror yanked files (default false)'),
+});
+
+/**
+ * Per-artifact configuration of PyPI artifacts, as parsed.
+ *
+ * @public
+ */
+export type PypiArtifactConfig = z.infer<typeof pypiArtifactConfigSchema>;
+
+/** The processor-wide settings from `backpack.processors.pypi`. */
+export interface PypiProcessorSettings {
+  index: string;
+  /** Indexes, besides `index`, that an artifact's `index` may name. */
+  allowedIndexes: string[];
+  /** Hosts, besides the indexes', that files are downloaded from. */
+  fileHosts: string[];
+  pythonVersions?: string[];
+  platforms?: string[];
+  includeSdist: boolean;
+  includeYanked: boolean;
+}
+
+function trimUrl(url: string, key: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    throw new InputError(`backpack.processors.pypi.${key}: invalid URL '${url}'`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new InputError(`backpack.processors.pypi.${key}: must be an http(s) URL`);
+  }
+  return trimmed;
+}
+
+/** Reads `backpack.processors.pypi`; every key is optional. */
+export function readPypiProcessorSettings(config?: Config): PypiProcessorSettings {
+  const index = trimUrl(config?.getOptionalString('index') ?? DEFAULT_PYPI_INDEX, 'index');
+  const allowedIndexes = (config?.getOptionalStringArray('allowedIndexes') ?? []).map(url =>
+    trimUrl(url, 'allowedIndexes'),
+  );
+  const indexHosts = [index, ...allowedIndexes].map(url => new URL(url).host);
+  const fileHosts =
+    config?.getOptionalStringArray('fileHosts') ??
+    (indexHosts.includes('pypi.org') ? [PYPI_FILE_HOST] : []);
+  const targets = pypiArtifactConfigSchema.pick({ pythonVersions: true, platforms: true });
+  const parsed = targets.safeParse({
+    pythonVersions: config?.getOptionalStringArray('pythonVersions'),
+    platforms: config?.getOptionalStringArray('platforms'),
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`backpack.processors.pypi.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return {
+    index,
+    allowedIndexes,
+    fileHosts,
+    pythonVersions: parsed.data.pythonVersions,
+    platforms: parsed.data.platforms,
+    includeSdist: config?.getOptionalBoolean('includeSdist') ?? true,
+    includeYanked: config?.getOptionalBoolean('includeYanked') ?? false,
+  };
+}
+
+/** Parses an artifact's config; an InputError names each offending key. */
+export function parsePypiArtifactConfig(config: JsonObject): PypiArtifactConfig {
+  const parsed = pypiArtifactConfigSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const messages = parsed.error.issues.map(issue =>
+    issue.code === 'unrecognized_keys'
+      ? `config: unknown key(s) ${issue.keys.join(', ')}`
+      : `config.${issue.path.join('.')}: ${issue.message}`,
+  );
+  throw new InputError(messages.join('; '));
+}
