@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Config } from '@backstage/config';
+import { ConflictError, InputError } from '@backstage/errors';
+import { BlobInfo, BlobStore } from './BlobStore';
+import { ExpectedSizeStream } from './ExpectedSizeStream';
+import { normalizeBlobMetadata, validateBlobKey } from './blobKeys';
+
+/** Options of {@link LocalDirectoryBlobStore}. */
+export interface LocalDirectoryBlobStoreOptions {
+  /** Root directory; created on the first put. */
+  directory: string;
+}
+
+/** Holds metadata files, mirroring the key layout. */
+const META_DIR = '.backpack-meta';
+/** Holds bodies being written, on the same file system as their keys. */
+const TEMP_DIR = '.backpack-tmp';
+
+function isErrno(error: unknown, ...codes: string[]): boolean {
+  return codes.includes((error as NodeJS.ErrnoException)?.code ?? '');
+}
+
+/**
+ * Blobs as files below a root directory, the embedded default store.
+ *
+ * The object for key `a/b.tgz` is the file `<directory>/a/b.tgz`, so the
+ * directory itself has the mirror's layout. Metadata is kept as JSON in a
+ * parallel tree, `<directory>/.backpack-meta/a/b.tgz.json`. Keys starting
+ * with `.backpack-` are reserved.
+ *
+ * A body is written to a temporary file below `<directory>/.backpack-tmp`,
+ * flushed to disk and renamed onto the key only after the stream ended
+ * without error, so the key never shows partial bytes.
+ */
+export class LocalDirectoryBlobStore implements BlobStore {
+  private readonly root: string;
+
+  /** Reads `backpack.storage.local.directory`. */
+  static fromConfig(config: Config): LocalDirectoryBlobStore {
+    return new LocalDirectoryBlobStore({
+      directory: config.getString('backpack.storage.local.directory'),
+    });
+  }
+
+  constructor(options: LocalDirectoryBlobStoreOptions) {
+    this.root = resolve(options.directory);
+  }
+
+  async put(
+    key: string,
+    body: Readable,
+    options: { size?: number; metadata?: Record<string, string> } = {},
+  ): Promise<void> {
+    let metadata: Record<string, string>;
+    try {
+      this.validate(key);
+      metadata = normalizeBlobMetadata(options.metadata);
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+    const dataPath = this.dataPath(key);
+    const tempPath = join(this.root, TEMP_DIR, randomUUID());
+    const tempMetaPath = `${tempPath}.meta`;
+    try {
+      await mkdir(dirname(tempPath), { recursive: true });
+      const stages: Array<Readable | Transform> = [body];
+      if (options.size !== undefined) {
+        stages.push(new ExpectedSizeStream(options.size));
+      }
+      await pipeline([...stages, createWriteStream(tempPath, { flags: 'wx' })]);
+      await this.sync(tempPath);
+
+      await mkdir(dirname(this.metaPath(key)), { recursive: true });
+      await this.writeFileSynced(tempMetaPath, JSON.stringify({ metadata }));
+      await rename(tempMetaPath, this.metaPath(key));
+
+      await mkdir(dirname(dataPath), { recursive: true });
+      await rename(tempPath, dataPath);
+    } catch (error) {
+      body.destroy();
+      await rm(tempPath, { force: true });
+      await rm(tempMetaPath, { force: true });
+      if (isErrno(error, 'ENOTDIR', 'EISDIR', 'EEXIST')) {
+        throw new ConflictError(
+          `Blob key ${key} clashes with another key in the directory layout`,
+          error,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    this.validate(key);
+    let size: number;
+    try {
+      const stats = await stat(this.dataPath(key));
+      if (!stats.isFile()) return undefined;
+      size = stats.size;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return undefined;
+      throw error;
+    }
+    return { size, metadata: await this.readMetadata(key) };
+  }
+
+  async get(
+    key: string,
+  ): Promise<{ body: Readable; size: number } | undefined> {
+    this.validate(key);
+    let handle;
+    try {
+      handle = await open(this.dataPath(key), 'r');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return undefined;
+      throw error;
+    }
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) {
+        await handle.close();
+        return undefined;
+      }
+      // Reading from the open handle survives a concurrent delete or overwrite.
+      return { body: handle.createReadStream(), size: stats.size };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    this.validate(key);
+    await rm(this.dataPath(key), { force: true });
+    await rm(this.metaPath(key), { force: true });
+  }
+
+  private validate(key: string) {
+    validateBlobKey(key);
+    if (key.split('/')[0].startsWith('.backpack-')) {
+      throw new InputError(`Blob keys starting with .backpack- are reserved`);
+    }
+  }
+
+  private dataPath(key: string) {
+    return join(this.root, key);
+  }
+
+  private metaPath(key: string) {
+    return join(this.root, META_DIR, `${key}.json`);
+  }
+
+  private async readMetadata(key: string): Promise<Record<string, string>> {
+    try {
+      const content = JSON.parse(await readFile(this.metaPath(key), 'utf8'));
+      return content.metadata ?? {};
+    } catch (error) {
+      // A blob written without metadata, or by hand, has no metadata file.
+      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return {};
+      throw error;
+    }
+  }
+
+  /** Flushes a file to disk, so a rename after a crash never exposes an empty file. */
+  private async sync(path: string) {
+    const handle = await open(path, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async writeFileSynced(path: string, content: string) {
+    const handle = await open(path, 'wx');
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}

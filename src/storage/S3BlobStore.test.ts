@@ -1,0 +1,74 @@
+import { ConfigReader } from '@backstage/config';
+import { NotFoundError } from '@backstage/errors';
+import { Readable } from 'node:stream';
+import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
+import { S3BlobStore } from './S3BlobStore';
+
+jest.setTimeout(60_000);
+
+// The behaviour shared with the directory store is tested in blobStores.test.ts.
+describe('S3BlobStore', () => {
+  let server: TestS3Server;
+  let store: S3BlobStore;
+  const stores: S3BlobStore[] = [];
+
+  const create = (options: {
+    bucket: string;
+    createBucket?: boolean;
+    prefix?: string;
+  }) => {
+    const created = S3BlobStore.fromConfig(
+      new ConfigReader({
+        backpack: {
+          storage: {
+            s3: {
+              ...options,
+              endpoint: server.endpoint,
+              forcePathStyle: true,
+              credentials: server.credentials,
+            },
+          },
+        },
+      }),
+    );
+    stores.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    server = await startS3rver();
+    store = create({
+      bucket: 'backpack-test',
+      createBucket: true,
+      prefix: 'mirror',
+    });
+    await store.ensureBucket();
+  });
+
+  afterAll(async () => {
+    stores.forEach(s => s.destroy());
+    await server.close();
+  });
+
+  it('keeps keys below the prefix', async () => {
+    await store.put('npm/p.tgz', Readable.from([Buffer.from('p')]));
+    const unprefixed = create({ bucket: 'backpack-test' });
+    expect(await unprefixed.head('mirror/npm/p.tgz')).toEqual({
+      size: 1,
+      metadata: {},
+    });
+    expect(await unprefixed.head('npm/p.tgz')).toBeUndefined();
+  });
+
+  it('creates a missing bucket only when allowed', async () => {
+    await expect(
+      create({ bucket: 'not-there' }).ensureBucket(),
+    ).rejects.toThrow(NotFoundError);
+    const allowed = create({ bucket: 'created-on-demand', createBucket: true });
+    await allowed.ensureBucket();
+    // Idempotent once it exists.
+    await allowed.ensureBucket();
+    await allowed.put('a.txt', Readable.from([Buffer.from('a')]));
+    expect((await allowed.head('a.txt'))?.size).toBe(1);
+  });
+});

@@ -1,0 +1,257 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Config } from '@backstage/config';
+import { NotFoundError } from '@backstage/errors';
+import { BlobInfo, BlobStore } from './BlobStore';
+import { ExpectedSizeStream } from './ExpectedSizeStream';
+import { normalizeBlobMetadata, validateBlobKey } from './blobKeys';
+
+/** Options of {@link S3BlobStore}. */
+export interface S3BlobStoreOptions {
+  bucket: string;
+  /** Default `us-east-1`, which S3-compatible servers usually accept. */
+  region?: string;
+  /** For S3-compatible servers, e.g. `http://127.0.0.1:9000`. */
+  endpoint?: string;
+  /** Address buckets as `<endpoint>/<bucket>` instead of `<bucket>.<endpoint>`. */
+  forcePathStyle?: boolean;
+  /** Static credentials; without them the SDK's default provider chain is used. */
+  credentials?: {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  };
+  /** Prepended to every key, e.g. `mirror/`; a missing trailing slash is added. */
+  prefix?: string;
+  /** Whether {@link S3BlobStore.ensureBucket} may create a missing bucket. */
+  createBucket?: boolean;
+  /** Size of multipart upload parts, at least 5 MiB. Default 8 MiB. */
+  partSizeBytes?: number;
+  /** Parts uploaded at once per put. Default 4. */
+  queueSize?: number;
+}
+
+const MiB = 1024 * 1024;
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    e?.name === 'NotFound' ||
+    e?.name === 'NoSuchKey' ||
+    e?.name === 'NoSuchBucket' ||
+    e?.$metadata?.httpStatusCode === 404
+  );
+}
+
+/**
+ * Blobs as S3 objects.
+ *
+ * `put` streams the body with a multipart upload (`@aws-sdk/lib-storage`)
+ * whose memory use is bounded by `partSizeBytes * queueSize`, whatever the
+ * file's size. Bodies smaller than one part go up as a single PutObject,
+ * which is only sent once the body ended. When the body errors — for
+ * instance because the integrity check failed at its end — the upload is
+ * aborted: a single PutObject is never sent and a multipart upload is
+ * aborted before completion, so no object appears at the key. (Should the
+ * abort request itself fail, the parts stay invisible until a bucket
+ * lifecycle rule for incomplete multipart uploads removes them.)
+ *
+ * Metadata is stored as `x-amz-meta-*` headers.
+ */
+export class S3BlobStore implements BlobStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly createBucket: boolean;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+
+  /**
+   * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
+   * `forcePathStyle`, `prefix`, `createBucket` and
+   * `credentials.{accessKeyId,secretAccessKey}`.
+   */
+  static fromConfig(config: Config): S3BlobStore {
+    const c = config.getConfig('backpack.storage.s3');
+    const credentials = c.getOptionalConfig('credentials');
+    return new S3BlobStore({
+      bucket: c.getString('bucket'),
+      region: c.getOptionalString('region'),
+      endpoint: c.getOptionalString('endpoint'),
+      forcePathStyle: c.getOptionalBoolean('forcePathStyle'),
+      prefix: c.getOptionalString('prefix'),
+      createBucket: c.getOptionalBoolean('createBucket'),
+      credentials: credentials && {
+        accessKeyId: credentials.getString('accessKeyId'),
+        secretAccessKey: credentials.getString('secretAccessKey'),
+      },
+    });
+  }
+
+  constructor(options: S3BlobStoreOptions) {
+    const config: S3ClientConfig = {
+      region: options.region ?? 'us-east-1',
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle,
+      credentials: options.credentials,
+      // Checksums only where S3 requires them: many S3-compatible servers
+      // reject the SDK's default trailing checksums, and every body is
+      // already verified against the upstream digest before it is stored.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    };
+    this.client = new S3Client(config);
+    this.bucket = options.bucket;
+    const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
+    this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
+    this.createBucket = options.createBucket ?? false;
+    this.partSize = Math.max(5 * MiB, options.partSizeBytes ?? 8 * MiB);
+    this.queueSize = Math.max(1, options.queueSize ?? 4);
+  }
+
+  /**
+   * Checks that the bucket exists, creating it when `createBucket` allows.
+   * Call once at startup.
+   */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    if (!this.createBucket) {
+      throw new NotFoundError(
+        `S3 bucket ${this.bucket} does not exist and createBucket is not enabled`,
+      );
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      // Another replica may have created it in the meantime.
+      const name = (error as { name?: string })?.name;
+      if (
+        name !== 'BucketAlreadyOwnedByYou' &&
+        name !== 'BucketAlreadyExists'
+      ) {
+        throw error;
+      }
+    }
+  }
+
+  async put(
+    key: string,
+    body: Readable,
+    options: { size?: number; metadata?: Record<string, string> } = {},
+  ): Promise<void> {
+    let metadata: Record<string, string>;
+    try {
+      validateBlobKey(key);
+      metadata = normalizeBlobMetadata(options.metadata);
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+    let source: Readable = body;
+    if (options.size !== undefined) {
+      const checked = new ExpectedSizeStream(options.size);
+      // The upload reports the failure; this only keeps errors flowing
+      // from the body into the checked stream.
+      pipeline(body, checked).catch(() => {});
+      source = checked;
+    }
+    // The body's own error says why the put failed (e.g. an integrity
+    // mismatch), even when aborting the multipart upload fails as well.
+    let bodyError: unknown;
+    source.once('error', error => {
+      bodyError = error;
+    });
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: this.objectKey(key),
+        Body: source,
+        Metadata: metadata,
+      },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      // Stop reading from upstream when S3 failed first.
+      source.destroy();
+      body.destroy();
+      throw bodyError ?? error;
+    }
+  }
+
+  async head(key: string): Promise<BlobInfo | undefined> {
+    validateBlobKey(key);
+    try {
+      const result = await this.client.send(
+        new HeadObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+        }),
+      );
+      return {
+        size: result.ContentLength ?? 0,
+        metadata: result.Metadata ?? {},
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async get(
+    key: string,
+  ): Promise<{ body: Readable; size: number } | undefined> {
+    validateBlobKey(key);
+    try {
+      const result = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+        }),
+      );
+      // In Node the SDK returns the HTTP response stream itself.
+      return {
+        body: result.Body as Readable,
+        size: result.ContentLength ?? 0,
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    validateBlobKey(key);
+    await this.client.send(
+      new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+    );
+  }
+
+  /** Closes the SDK's connection pool. */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  private objectKey(key: string) {
+    return `${this.prefix}${key}`;
+  }
+}
