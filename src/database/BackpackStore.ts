@@ -210,8 +210,11 @@ export interface BackpackStore {
     staleAfterMs: number;
     includeFailed?: boolean;
   }): Promise<StoredFile[]>;
-  /** Marks files queued by a run; returns how many moved. */
-  markQueued(fileRefs: number[], runId: string): Promise<number>;
+  /**
+   * Marks files queued, by a run when `runId` is given (a sweep outside a
+   * run keeps the run that queued them first); returns how many moved.
+   */
+  markQueued(fileRefs: number[], runId?: string): Promise<number>;
   getFile(fileRef: number): Promise<StoredFile | undefined>;
   /** Takes an exclusive lease on a file for one worker; false if another holds it or it is collected. */
   claimFile(fileRef: number, worker: string, leaseMs: number): Promise<boolean>;

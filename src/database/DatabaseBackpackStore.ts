@@ -603,7 +603,7 @@ export class DatabaseBackpackStore implements BackpackStore {
     return rows.map(toStoredFile);
   }
 
-  async markQueued(fileRefs: number[], runId: string): Promise<number> {
+  async markQueued(fileRefs: number[], runId?: string): Promise<number> {
     let moved = 0;
     const timestamp = now();
     for (const part of chunks(fileRefs, 500)) {
@@ -611,7 +611,11 @@ export class DatabaseBackpackStore implements BackpackStore {
         .whereIn('ref', part)
         .where('collected', false)
         .whereNot('status', 'parked')
-        .update({ status: 'queued', queued_at: timestamp, run_id: runId });
+        .update({
+          status: 'queued',
+          queued_at: timestamp,
+          ...(runId ? { run_id: runId } : {}),
+        });
     }
     this.writes.rows += moved;
     return moved;

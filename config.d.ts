@@ -1,0 +1,112 @@
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+
+export interface Config {
+  /** Configuration of the Backpack package mirror. */
+  backpack?: {
+    /**
+     * When the scheduled mirror run re-discovers every tracked artifact.
+     * Defaults to every 6 hours with a 3 hour timeout.
+     */
+    schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+
+    /** Settings of the built-in processors, by processor name. */
+    processors?: {
+      /** The npm processor. */
+      npm?: {
+        /** Registry base URL. Defaults to https://registry.npmjs.org */
+        registry?: string;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The PyPI processor. */
+      pypi?: {
+        /** Index base URL (JSON API at <index>/pypi/...). Defaults to https://pypi.org */
+        index?: string;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The Maven processor. */
+      maven?: {
+        /** Repository base URL. Defaults to https://repo.maven.apache.org/maven2 */
+        repository?: string;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+    };
+
+    /** Politeness towards upstream registries during discovery. */
+    upstream?: {
+      /** Requests in flight at once per upstream host. Default 8. */
+      maxConcurrencyPerHost?: number;
+      /** Timeout of one request in milliseconds. Default 30000. */
+      timeoutMs?: number;
+      /** Retries on network errors, 5xx and 429. Default 3. */
+      retries?: number;
+      /** Base delay of the exponential backoff in milliseconds. Default 250. */
+      backoffMs?: number;
+    };
+
+    /**
+     * Hosts the collector may download from besides the processors'
+     * configured registries, e.g. a CDN that tarball URLs point at. Entries
+     * are host names, optionally with a port (`files.example.com:8443`).
+     * Private and loopback addresses are refused unless listed here.
+     */
+    allowedHosts?: string[];
+
+    /** The job queue that carries collect jobs. */
+    queue?: {
+      /** Attempts per file before it is parked. Default 5. */
+      maxAttempts?: number;
+      /** Delays between attempts in milliseconds. Default [1000, 10000, 60000]. */
+      retryDelaysMs?: number[];
+      /** Files collected at once by this replica. Default 8. */
+      concurrency?: number;
+      /**
+       * Use RabbitMQ instead of the in-process queue. Several backend
+       * replicas then share the work.
+       */
+      rabbitmq?: {
+        /**
+         * AMQP URL, e.g. amqp://user:password@rabbitmq:5672/vhost
+         * @visibility secret
+         */
+        url: string;
+        /** Name of the work queue. Default `backpack.collect`. */
+        queue?: string;
+        /** Unacknowledged messages per consumer. Defaults to queue.concurrency. */
+        prefetch?: number;
+      };
+    };
+
+    /** Where collected files are stored. Defaults to a local directory. */
+    storage?: {
+      /** Key prefix in front of `<processor>/<path>`. Default none. */
+      prefix?: string;
+      /** The local-directory store, the embedded default. */
+      local?: {
+        /** Directory of the store. Defaults to `backpack-storage` in the working directory. */
+        directory?: string;
+      };
+      /** Store in an S3 bucket instead of a local directory. */
+      s3?: {
+        bucket: string;
+        /** Default us-east-1. */
+        region?: string;
+        /** Endpoint of an S3-compatible server. */
+        endpoint?: string;
+        /** Path-style addressing, needed by most S3-compatible servers. */
+        forcePathStyle?: boolean;
+        /** Create the bucket at startup when it does not exist. Default false. */
+        createBucket?: boolean;
+        /** Static credentials; the AWS default chain is used without them. */
+        credentials?: {
+          /** @visibility secret */
+          accessKeyId: string;
+          /** @visibility secret */
+          secretAccessKey: string;
+        };
+      };
+    };
+  };
+}

@@ -1,0 +1,180 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BackpackStore, StoredFile } from '../database/BackpackStore';
+import { BlobStore } from '../storage/BlobStore';
+import { IntegrityError, IntegrityStream } from './IntegrityStream';
+import { CollectJob, JobOutcome, JobQueue } from './queue/JobQueue';
+
+/** Streams a file from its URI; the collector's only way to the network. */
+export interface FileFetcher {
+  fetch(
+    uri: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ body: Readable; size?: number }>;
+}
+
+/** Options of {@link Collector}. */
+export interface CollectorOptions {
+  store: BackpackStore;
+  blobStore: BlobStore;
+  queue: JobQueue;
+  fetcher: FileFetcher;
+  logger: LoggerService;
+  /** Identifies this replica in file leases. */
+  workerId: string;
+  /** Attempts before a file is parked. */
+  maxAttempts: number;
+  /** Whether a failure may succeed when tried again (network, 5xx, 429, digest). */
+  isRetryable: (error: unknown) => boolean;
+  /** How long one worker holds a file. */
+  leaseMs?: number;
+}
+
+const DEFAULT_LEASE_MS = 30 * 60_000;
+
+/**
+ * Collects files: streams each from its upstream through a digest check into
+ * the blob store and records the outcome. Handles jobs idempotently: a job
+ * for a collected file, or for a file another worker holds, does nothing.
+ */
+export class Collector {
+  private readonly leaseMs: number;
+
+  constructor(private readonly options: CollectorOptions) {
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  /** Starts consuming collect jobs. */
+  async start(): Promise<void> {
+    await this.options.queue.consume(job => this.handle(job));
+  }
+
+  /**
+   * Queues the files of selected versions that are neither collected nor in
+   * flight. Files are marked queued before they are published, so a crash
+   * in between leaves them stale and the next sweep queues them again.
+   */
+  async enqueuePending(options: {
+    runId?: string;
+    artifactRefs?: number[];
+    staleAfterMs: number;
+    includeFailed?: boolean;
+  }): Promise<number> {
+    const { store, queue } = this.options;
+    const files = await store.listFilesToQueue(options);
+    if (files.length === 0) return 0;
+    const moved = await store.markQueued(
+      files.map(f => f.ref),
+      options.runId,
+    );
+    await queue.enqueue(
+      files.map(file => ({
+        fileRef: file.ref,
+        key: file.storageKey,
+        runId: options.runId ?? file.runId,
+        attempt: 1,
+      })),
+    );
+    return moved;
+  }
+
+  /**
+   * Queues again what is neither collected nor in flight, outside any run:
+   * at startup, and after jobs may have been lost.
+   */
+  sweep(options: { requeueAfterMs: number }): Promise<number> {
+    return this.enqueuePending({
+      staleAfterMs: options.requeueAfterMs,
+      includeFailed: true,
+    });
+  }
+
+  /** Handles one collect job; resolves only after the outcome is in the database. */
+  async handle(job: CollectJob): Promise<JobOutcome> {
+    const { store, workerId, logger } = this.options;
+    const file = await store.getFile(job.fileRef);
+    if (!file || file.collected) return 'done';
+    if (file.status === 'parked') return 'done';
+    if (!(await store.claimFile(file.ref, workerId, this.leaseMs))) {
+      // Another worker holds the file; its outcome will be recorded there,
+      // or its lease expires and a sweep queues the file again.
+      return 'done';
+    }
+    try {
+      await this.collect(file);
+      return 'done';
+    } catch (error) {
+      const attempts = file.attempts + 1;
+      const retryable = this.options.isRetryable(error) || error instanceof IntegrityError;
+      const parked = !retryable || attempts >= this.options.maxAttempts;
+      const message = (error as Error)?.message ?? String(error);
+      logger.warn(
+        `Collecting ${file.uri} failed (attempt ${attempts}${parked ? ', parked' : ''}): ${message}`,
+      );
+      await store.markFailed(file.ref, { error: message, parked });
+      return parked ? 'park' : 'retry';
+    }
+  }
+
+  private async collect(file: StoredFile): Promise<void> {
+    const { store, blobStore, fetcher } = this.options;
+
+    // The bytes may already be stored, e.g. when a replica crashed after the
+    // upload and before recording it; then only the record is missing.
+    const existing = await blobStore.head(file.storageKey);
+    if (
+      existing &&
+      file.integrity &&
+      existing.metadata.integrity === `${file.integrity.algorithm}-${file.integrity.digest}`
+    ) {
+      // Only verified bytes ever reach a key, so matching metadata is proof.
+      await store.markCollected(file.ref, {
+        size: existing.size,
+        digest: existing.metadata.sha256 ?? file.integrity.digest,
+        storageKey: file.storageKey,
+      });
+      return;
+    }
+
+    const { body, size } = await fetcher.fetch(file.uri);
+    const verify = new IntegrityStream({
+      integrity: file.integrity,
+      size: file.size ?? size,
+    });
+    // The blob store consumes `verify`; when the digest check fails at the
+    // end of the stream the upload is aborted and nothing is stored.
+    const upload = blobStore.put(file.storageKey, verify, {
+      size: file.size ?? size,
+      metadata: {
+        ...(file.integrity
+          ? { integrity: `${file.integrity.algorithm}-${file.integrity.digest}` }
+          : {}),
+        source: file.uri,
+      },
+    });
+    const outcomes = await Promise.allSettled([
+      pipeline(body, verify),
+      upload.catch(error => {
+        // A failed upload stops reading; end the download with it.
+        body.destroy();
+        verify.destroy();
+        throw error;
+      }),
+    ]);
+    const failure = outcomes.find(o => o.status === 'rejected');
+    if (failure) {
+      // Prefer the integrity error over the upload's echo of it.
+      const reasons = outcomes
+        .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+        .map(o => o.reason);
+      throw reasons.find(r => r instanceof IntegrityError) ?? reasons[0];
+    }
+    const result = verify.result!;
+    await store.markCollected(file.ref, {
+      size: result.size,
+      digest: result.sha256,
+      storageKey: file.storageKey,
+    });
+  }
+}

@@ -1,0 +1,273 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import { BackpackStore, StoredArtifact } from '../database/BackpackStore';
+import { compileVersionFilter } from '../filters/versionFilter';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { DiscoveryValidators, ProcessorVersion } from '../processors/types';
+import { MirrorRun } from '../types';
+import {
+  ClosureArtifact,
+  ClosureDiscovery,
+  ClosureResolver,
+  ClosureResult,
+  ClosureRoot,
+} from './ClosureResolver';
+
+/** Queues what a run selected; the collection side of a run. */
+export interface CollectionScheduler {
+  enqueuePending(options: {
+    runId: string;
+    artifactRefs?: number[];
+    staleAfterMs: number;
+  }): Promise<number>;
+}
+
+/** Options of {@link MirrorRunner}. */
+export interface MirrorRunnerOptions {
+  store: BackpackStore;
+  processors: ProcessorRegistry;
+  collection: CollectionScheduler;
+  logger: LoggerService;
+  /**
+   * Queued files younger than this are taken to be in flight and not queued
+   * again. Short for the in-process queue (its jobs die with the process),
+   * long for RabbitMQ (its jobs survive).
+   */
+  requeueAfterMs: number;
+  /** Discoveries in flight at once. */
+  concurrency?: number;
+}
+
+/** Storage key of a processor's file path: `<processor>/<path>`. */
+export function storageKeyOf(processor: string, path: string): string {
+  return `${processor}/${path.replace(/^\/+/, '')}`;
+}
+
+function rootOf(artifact: StoredArtifact): ClosureRoot {
+  return {
+    processor: artifact.processor,
+    id: artifact.id,
+    config: artifact.config,
+    filter: artifact.filter,
+    filterType: artifact.filterType,
+    dependencyPolicy: artifact.dependencyPolicy,
+  };
+}
+
+/**
+ * The Gateway and the Router of a mirror run: walks the dependency graph
+ * from the root artifacts (discovering each artifact once, persisting what
+ * is new), records which versions are selected and why, then queues every
+ * selected file that is not collected yet.
+ *
+ * A run that finds nothing new upstream receives 304s, writes no rows and
+ * queues nothing.
+ */
+export class MirrorRunner {
+  constructor(private readonly options: MirrorRunnerOptions) {}
+
+  /** Resolves the closure of roots without writing anything (the preview). */
+  async preview(roots: ClosureRoot[], signal?: AbortSignal): Promise<ClosureResult> {
+    const { processors } = this.options;
+    const resolver = new ClosureResolver({
+      processors,
+      compileFilter: compileVersionFilter,
+      concurrency: this.options.concurrency,
+      discover: async (processorName, id, config, { signal: s }) => {
+        const processor = processors.get(processorName);
+        const result = await processor.discover(
+          { id, config },
+          { logger: this.options.logger, signal: s },
+        );
+        if (result.notModified) {
+          throw new Error(`Unexpected 304 for ${processorName}:${id} without validators`);
+        }
+        return result;
+      },
+    });
+    return resolver.resolve(roots, { signal });
+  }
+
+  /** Executes a claimed run. */
+  async execute(run: MirrorRun, signal: AbortSignal): Promise<void> {
+    const { store, logger } = this.options;
+    const roots = await this.roots(run);
+    const runId = run.id;
+    const refs = new Map<string, StoredArtifact>();
+
+    const resolver = new ClosureResolver({
+      processors: this.options.processors,
+      compileFilter: compileVersionFilter,
+      concurrency: this.options.concurrency,
+      discover: (processor, id, config, { signal: s }) =>
+        this.discover(runId, processor, id, config, refs, s),
+    });
+    const closure = await resolver.resolve(roots.map(rootOf), { signal });
+
+    // Record selections and resolutions. A full run decides selection for
+    // every artifact; a run scoped to one artifact only adds to it.
+    const full = !run.scope;
+    let versionsSelected = 0;
+    const reached = new Set<number>();
+    for (const artifact of closure.artifacts) {
+      const stored = refs.get(artifact.key);
+      if (!stored) continue;
+      reached.add(stored.ref);
+      await this.record(stored, artifact, full);
+      versionsSelected += artifact.selected.length;
+    }
+    if (full) {
+      // Artifacts no root reaches any more keep their rows, selected nothing.
+      for (const artifact of await store.listAllArtifacts()) {
+        if (!reached.has(artifact.ref)) {
+          await store.setSelection(artifact.ref, [], { replace: true });
+        }
+      }
+    }
+    await store.addRunCounters(runId, {
+      artifacts: closure.stats.artifacts,
+      versionsSelected,
+    });
+
+    const queued = await this.options.collection.enqueuePending({
+      runId,
+      artifactRefs: full ? undefined : [...reached],
+      staleAfterMs: this.options.requeueAfterMs,
+    });
+    await store.addRunCounters(runId, { filesQueued: queued });
+    logger.info(
+      `Mirror run ${runId}: ${closure.stats.artifacts} artifacts, ${versionsSelected} versions selected, ` +
+        `${closure.stats.unresolvable} unresolvable dependencies, ${queued} files queued`,
+    );
+  }
+
+  private async roots(run: MirrorRun): Promise<StoredArtifact[]> {
+    const { store } = this.options;
+    if (run.scope) {
+      const artifact = await store.getArtifact(run.scope.processor, run.scope.id);
+      if (!artifact) {
+        throw new NotFoundError(
+          `Artifact '${run.scope.processor}:${run.scope.id}' no longer exists`,
+        );
+      }
+      return [artifact];
+    }
+    return store.listAllArtifacts({ rootsOnly: true });
+  }
+
+  /**
+   * Discovers one artifact for the resolver: a conditional request with the
+   * stored validators; on 304 the stored versions stand in, otherwise what
+   * is new is persisted.
+   */
+  private async discover(
+    runId: string,
+    processorName: string,
+    id: string,
+    config: JsonObject,
+    refs: Map<string, StoredArtifact>,
+    signal?: AbortSignal,
+  ): Promise<ClosureDiscovery> {
+    const { store, processors, logger } = this.options;
+    const processor = processors.get(processorName);
+    const canonical = processor.normalizeId?.(id) ?? id;
+    const artifact = await store.ensureArtifact({
+      processor: processorName,
+      id: canonical,
+      config: {},
+      root: false,
+      dependencyPolicy: 'latest',
+    });
+    refs.set(`${processorName}:${canonical}`, artifact);
+
+    let validators: DiscoveryValidators | undefined = artifact.validators;
+    // Stored data stands in for a 304 only if a discovery was stored before.
+    const versionCount = validators ? (await store.countArtifact(artifact.ref)).versions : 0;
+    if (versionCount === 0) validators = undefined;
+
+    let result;
+    try {
+      result = await processor.discover(
+        { id: canonical, config: { ...artifact.config, ...config } },
+        { logger, signal, validators },
+      );
+    } catch (error) {
+      await store.recordDiscovery(artifact.ref, {
+        runId,
+        status: 'error',
+        error: (error as Error)?.message ?? String(error),
+      });
+      throw error;
+    }
+
+    if (result.notModified) {
+      const stored = await store.getVersions(artifact.ref);
+      await store.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+      return {
+        notModified: true,
+        versions: stored.map(
+          (v): ProcessorVersion => ({
+            version: v.version,
+            publishedAt: v.publishedAt,
+            files: [],
+            dependencies: v.dependencies.map(d => ({
+              processor: d.processor,
+              id: d.id,
+              range: d.range,
+              kind: d.kind,
+              config: d.config,
+              unresolvable: d.unresolvable && !d.resolved.length ? d.unresolvable : undefined,
+            })),
+          }),
+        ),
+        tags: artifact.tags,
+        validators: artifact.validators,
+      };
+    }
+
+    await store.syncVersions(artifact.ref, result.versions, path =>
+      storageKeyOf(processorName, path),
+    );
+    await store.recordDiscovery(artifact.ref, {
+      runId,
+      status: 'ok',
+      validators: result.validators,
+      tags: result.tags,
+    });
+    return result;
+  }
+
+  private async record(stored: StoredArtifact, artifact: ClosureArtifact, full: boolean) {
+    const { store } = this.options;
+    await store.setSelection(
+      stored.ref,
+      artifact.selected.map(v => ({
+        version: v.version,
+        status: 'selected' as const,
+        selection: v.selection,
+      })),
+      { replace: full },
+    );
+    await store.setResolutions(
+      stored.ref,
+      artifact.selected.flatMap(v =>
+        v.dependencies.map(d => ({
+          version: v.version,
+          processor: d.processor,
+          id: d.id,
+          kind: d.kind,
+          resolved: d.resolved,
+          unresolvable: d.unresolvable,
+        })),
+      ),
+    );
+    if (artifact.error && artifact.error.type === 'invalid-filter') {
+      await store.recordDiscovery(stored.ref, {
+        runId: stored.lastRunId ?? '',
+        status: 'error',
+        error: artifact.error.message,
+      });
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+} from '@backstage/backend-plugin-api';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { Collector } from './collection/Collector';
+import { isRetryable, SafeFetcher } from './collection/SafeFetcher';
+import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
+import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
+import { MirrorRunner } from './discovery/MirrorRunner';
+import { backpackProcessorsExtensionPoint } from './extensions';
+import { createRouter } from './http/createRouter';
+import { registerBackpackPermissions } from './permissions';
+import { createBuiltInProcessors } from './processors/createBuiltInProcessors';
+import { ProcessorRegistry } from './processors/ProcessorRegistry';
+import { UpstreamClient } from './processors/UpstreamClient';
+import { ArtifactService } from './services/ArtifactService';
+import { DefaultMirrorRunService } from './services/DefaultMirrorRunService';
+import { createBlobStore } from './storage/createBlobStore';
+
+const MIRROR_TASK_ID = 'backpack-mirror-run';
+
+/**
+ * Backpack: mirrors packages and their dependency closures into S3.
+ *
+ * @public
+ */
+export const backpackPlugin = createBackendPlugin({
+  pluginId: 'backpack',
+  register(env) {
+    const processors = new ProcessorRegistry();
+    env.registerExtensionPoint(backpackProcessorsExtensionPoint, {
+      addProcessor(...added) {
+        added.forEach(p => processors.add(p));
+      },
+    });
+
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+      },
+      async init({
+        config,
+        logger,
+        database,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        scheduler,
+        lifecycle,
+      }) {
+        const workerId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+        const upstream = UpstreamClient.fromConfig(
+          config.getOptionalConfig('backpack.upstream'),
+        );
+        // Built-ins register like any module's processor; one a module
+        // already added under the same name takes precedence.
+        for (const processor of createBuiltInProcessors(config, upstream)) {
+          if (!processors.has(processor.name)) processors.add(processor);
+        }
+
+        const store = await DatabaseBackpackStore.create({ database });
+        const blobStore = await createBlobStore(config);
+        const queue = await createJobQueue(config, logger);
+        const queueSettings = readQueueSettings(config);
+
+        const allowedHosts = [
+          ...processors.list().flatMap(p => p.allowedHosts?.() ?? []),
+          ...(config.getOptionalStringArray('backpack.allowedHosts') ?? []),
+        ];
+        const collector = new Collector({
+          store,
+          blobStore,
+          queue,
+          fetcher: new SafeFetcher({ allowedHosts }),
+          logger,
+          workerId,
+          maxAttempts: queueSettings.maxAttempts,
+          isRetryable,
+        });
+        // In-process jobs die with the process, so anything queued earlier
+        // is stale at once; RabbitMQ jobs survive, so only old ones are.
+        const requeueAfterMs = queueSettings.durable ? 60 * 60_000 : 0;
+        const runner = new MirrorRunner({
+          store,
+          processors,
+          collection: collector,
+          logger,
+          requeueAfterMs,
+        });
+        const runs = new DefaultMirrorRunService({
+          store,
+          executor: runner,
+          logger,
+          workerId,
+        });
+        const artifacts = new ArtifactService({ store, processors });
+
+        registerBackpackPermissions(permissionsRegistry, {
+          getArtifact: (processor, id) => store.getArtifact(processor, id),
+        });
+
+        httpRouter.use(
+          await createRouter({
+            logger,
+            httpAuth,
+            permissions,
+            permissionsRegistry,
+            auditor,
+            artifacts,
+            runs,
+            processors,
+          }),
+        );
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        const scheduleConfig = config.getOptionalConfig('backpack.schedule');
+        await scheduler.scheduleTask({
+          id: MIRROR_TASK_ID,
+          scope: 'global',
+          ...(scheduleConfig
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
+            : { frequency: { hours: 6 }, timeout: { hours: 3 } }),
+          fn: () => runs.runScheduled(),
+        });
+
+        lifecycle.addStartupHook(async () => {
+          await collector.start();
+          // Nothing is lost across restarts: files neither collected nor in
+          // flight are queued again, and runs left behind are resumed.
+          await collector.sweep({ requeueAfterMs });
+          await runs.resumeAbandoned();
+        });
+        lifecycle.addShutdownHook(async () => {
+          await runs.stop();
+          await queue.stop();
+        });
+      },
+    });
+  },
+});

@@ -1,0 +1,28 @@
+import { Config } from '@backstage/config';
+import { createNpmProcessor } from './npm/NpmProcessor';
+import { createPypiProcessor } from './pypi';
+import { BackpackProcessor } from './types';
+import { UpstreamClient } from './UpstreamClient';
+
+/**
+ * The processors that ship with Backpack, each configured from
+ * `backpack.processors.<name>` and left out when `enabled: false`.
+ */
+export function createBuiltInProcessors(
+  config: Config,
+  upstream: UpstreamClient,
+): BackpackProcessor[] {
+  const section = (name: string) =>
+    config.getOptionalConfig(`backpack.processors.${name}`);
+  const enabled = (name: string) =>
+    section(name)?.getOptionalBoolean('enabled') ?? true;
+
+  const processors: BackpackProcessor[] = [];
+  if (enabled('npm')) {
+    processors.push(createNpmProcessor({ config: section('npm'), upstream }));
+  }
+  if (enabled('pypi')) {
+    processors.push(createPypiProcessor({ config: section('pypi'), upstream }));
+  }
+  return processors;
+}

@@ -1,0 +1,122 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import { BackpackStore } from '../database/BackpackStore';
+import { MirrorRun, MirrorRunStatus, MirrorRunTrigger } from '../types';
+import { MirrorRunService } from './MirrorRunService';
+
+/** Executes the walk and the enqueueing of one claimed run. */
+export interface MirrorRunExecutor {
+  execute(run: MirrorRun, signal: AbortSignal): Promise<void>;
+}
+
+const HEARTBEAT_MS = 15_000;
+/** A running run whose replica sent no heartbeat for this long is taken over. */
+const STALE_RUN_MS = 5 * 60_000;
+
+/**
+ * Starts mirror runs and keeps them honest across replicas: every run is a
+ * row first, and exactly one replica claims it (an atomic status change), so
+ * two replicas never run the same run twice.
+ */
+export class DefaultMirrorRunService implements MirrorRunService {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly options: {
+      store: BackpackStore;
+      executor: MirrorRunExecutor;
+      logger: LoggerService;
+      workerId: string;
+    },
+  ) {}
+
+  async startRun(request: {
+    trigger: MirrorRunTrigger;
+    scope?: { processor: string; id: string };
+    requestedBy?: string;
+  }): Promise<MirrorRun> {
+    const run = await this.options.store.createRun(request);
+    this.launch(run.id);
+    return run;
+  }
+
+  /**
+   * The scheduled task: one full run, awaited so the scheduler's global lock
+   * covers it, plus runs left queued or abandoned by a replica that stopped.
+   */
+  async runScheduled(): Promise<void> {
+    await this.resumeAbandoned();
+    const run = await this.options.store.createRun({ trigger: 'schedule' });
+    await this.launch(run.id);
+  }
+
+  /** Picks up runs that were queued or whose replica stopped mid-run. */
+  async resumeAbandoned(): Promise<void> {
+    const runs = await this.options.store.listRunnableRuns(STALE_RUN_MS);
+    for (const run of runs) {
+      if (run.status === 'running') {
+        // The replica that claimed it is gone; fail it so it can be told
+        // apart, and let its files be swept into the next run.
+        await this.options.store.finishRun(run.id, {
+          status: 'failed',
+          error: 'The replica running it stopped sending heartbeats',
+        });
+      } else {
+        this.launch(run.id);
+      }
+    }
+  }
+
+  async getRun(id: string): Promise<MirrorRun> {
+    const run = await this.options.store.getRun(id);
+    if (!run) throw new NotFoundError(`No mirror run with id '${id}'`);
+    return run;
+  }
+
+  listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }) {
+    return this.options.store.listRuns(query);
+  }
+
+  /** Waits for the runs this replica executes; for tests and shutdown. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Aborts runs in flight, e.g. at shutdown. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.drain();
+  }
+
+  private launch(id: string): Promise<void> {
+    const existing = this.inFlight.get(id);
+    if (existing) return existing;
+    const promise = this.execute(id).finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, promise);
+    return promise;
+  }
+
+  private async execute(id: string): Promise<void> {
+    const { store, executor, logger, workerId } = this.options;
+    if (!(await store.claimRun(id, workerId))) return;
+    const run = (await store.getRun(id))!;
+    const heartbeat = setInterval(() => {
+      store.heartbeatRun(id).catch(error =>
+        logger.warn(`Heartbeat of run ${id} failed: ${error}`),
+      );
+    }, HEARTBEAT_MS);
+    try {
+      await executor.execute(run, this.abort.signal);
+      await store.finishRun(id, { status: 'succeeded' });
+    } catch (error) {
+      logger.error(`Mirror run ${id} failed: ${error}`);
+      await store.finishRun(id, {
+        status: 'failed',
+        error: (error as Error)?.message ?? String(error),
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+}
