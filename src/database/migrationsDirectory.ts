@@ -13,6 +13,9 @@ export function migrationsDirectory(): string {
   try {
     return resolvePackagePath(PACKAGE_NAME, 'migrations');
   } catch {
+    // Walking up from this file finds the package root from src/ and from
+    // dist/ alike, which is all the fallback needs.
+    // eslint-disable-next-line no-restricted-syntax
     for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
       const manifest = path.join(dir, 'package.json');
       if (
