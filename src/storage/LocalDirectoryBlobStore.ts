@@ -40,10 +40,15 @@ function isErrno(error: unknown, ...codes: string[]): boolean {
 export class LocalDirectoryBlobStore implements BlobStore {
   private readonly root: string;
 
-  /** Reads `backpack.storage.local.directory`. */
+  /**
+   * Reads `backpack.storage.local.directory`, by default `backpack-storage`
+   * in the working directory.
+   */
   static fromConfig(config: Config): LocalDirectoryBlobStore {
     return new LocalDirectoryBlobStore({
-      directory: config.getString('backpack.storage.local.directory'),
+      directory:
+        config.getOptionalString('backpack.storage.local.directory') ??
+        'backpack-storage',
     });
   }
 

@@ -60,6 +60,28 @@ describe('S3BlobStore', () => {
     expect(await unprefixed.head('npm/p.tgz')).toBeUndefined();
   });
 
+  it('falls back to backpack.storage.prefix', async () => {
+    const fromShared = S3BlobStore.fromConfig(
+      new ConfigReader({
+        backpack: {
+          storage: {
+            prefix: 'shared',
+            s3: {
+              bucket: 'backpack-test',
+              endpoint: server.endpoint,
+              forcePathStyle: true,
+              credentials: server.credentials,
+            },
+          },
+        },
+      }),
+    );
+    stores.push(fromShared);
+    await fromShared.put('npm/q.tgz', Readable.from([Buffer.from('q')]));
+    const unprefixed = create({ bucket: 'backpack-test' });
+    expect((await unprefixed.head('shared/npm/q.tgz'))?.size).toBe(1);
+  });
+
   it('creates a missing bucket only when allowed', async () => {
     await expect(
       create({ bucket: 'not-there' }).ensureBucket(),

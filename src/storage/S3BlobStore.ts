@@ -78,8 +78,8 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
-   * `forcePathStyle`, `prefix`, `createBucket` and
-   * `credentials.{accessKeyId,secretAccessKey}`.
+   * `forcePathStyle`, `prefix` (falling back to `backpack.storage.prefix`),
+   * `createBucket` and `credentials.{accessKeyId,secretAccessKey}`.
    */
   static fromConfig(config: Config): S3BlobStore {
     const c = config.getConfig('backpack.storage.s3');
@@ -89,7 +89,9 @@ export class S3BlobStore implements BlobStore {
       region: c.getOptionalString('region'),
       endpoint: c.getOptionalString('endpoint'),
       forcePathStyle: c.getOptionalBoolean('forcePathStyle'),
-      prefix: c.getOptionalString('prefix'),
+      prefix:
+        c.getOptionalString('prefix') ??
+        config.getOptionalString('backpack.storage.prefix'),
       createBucket: c.getOptionalBoolean('createBucket'),
       credentials: credentials && {
         accessKeyId: credentials.getString('accessKeyId'),

@@ -120,7 +120,11 @@ describe('RabbitMqJobQueue', () => {
     try {
       await queue.consume(async () => 'retry');
       await queue.enqueue([job(1)]);
-      await waitFor(async () => (await queue.depth()).delayed === 1);
+      // The handler stays in flight until the broker confirmed the copy.
+      await waitFor(async () => {
+        const depth = await queue.depth();
+        return depth.delayed === 1 && depth.inFlight === 0;
+      });
       expect(await queue.depth()).toEqual({
         ready: 0,
         inFlight: 0,

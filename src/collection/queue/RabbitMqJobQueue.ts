@@ -1,6 +1,4 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
 import {
   Channel,
   ChannelModel,
@@ -76,21 +74,6 @@ interface Outgoing {
   headers?: Record<string, unknown>;
   /** Raw body for messages that could not be decoded. */
   raw?: Buffer;
-}
-
-function readDelays(value: unknown): number[] | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (
-    !Array.isArray(value) ||
-    value.some(ms => typeof ms !== 'number' || !(ms >= 0))
-  ) {
-    throw new InputError(
-      'backpack.queue.rabbitmq.retryDelaysMs must be a list of non-negative numbers',
-    );
-  }
-  return value;
 }
 
 const sleep = (ms: number) =>
@@ -174,26 +157,6 @@ export class RabbitMqJobQueue implements JobQueue {
     const queue = new RabbitMqJobQueue(options);
     await queue.start();
     return queue;
-  }
-
-  /**
-   * Reads `backpack.queue.rabbitmq`: `url` (required), `queue`, `prefetch`,
-   * `maxAttempts`, `retryDelaysMs` and `connectionName`.
-   */
-  static async fromConfig(
-    config: Config,
-    options: { logger?: LoggerService } = {},
-  ): Promise<RabbitMqJobQueue> {
-    const c = config.getConfig('backpack.queue.rabbitmq');
-    return RabbitMqJobQueue.connect({
-      url: c.getString('url'),
-      queue: c.getOptionalString('queue'),
-      prefetch: c.getOptionalNumber('prefetch'),
-      maxAttempts: c.getOptionalNumber('maxAttempts'),
-      retryDelaysMs: readDelays(c.getOptional('retryDelaysMs')),
-      connectionName: c.getOptionalString('connectionName'),
-      logger: options.logger,
-    });
   }
 
   private constructor(options: RabbitMqJobQueueOptions) {
