@@ -42,6 +42,14 @@ export interface PypiProcessorOptions {
   upstream: UpstreamClient;
 }
 
+/** The PEP 503 form of a project name; an InputError naming `id` when it is none. */
+function normalizeId(id: string): string {
+  if (!isValidPypiName(id)) {
+    throw new InputError(`id: '${id}' is not a valid Python project name`);
+  }
+  return normalizePypiName(id);
+}
+
 /**
  * Creates the PyPI processor: projects from an index's JSON API, the wheels
  * for the configured targets and the source distributions of each release,
@@ -96,10 +104,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     request: { id: string; config: JsonObject },
     discoverOptions: DiscoverOptions,
   ): Promise<DiscoveryResult> {
-    if (!isValidPypiName(request.id)) {
-      throw new InputError(`id: '${request.id}' is not a valid Python project name`);
-    }
-    const id = normalizePypiName(request.id);
+    const id = normalizeId(request.id);
     const config = parsePypiArtifactConfig(request.config);
     const index = indexFor(config);
     const pythonVersions = config.pythonVersions ?? settings.pythonVersions;
@@ -193,7 +198,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     description: `Python packages from ${settings.index}, with their dependency closures`,
     configSchema: pypiArtifactConfigSchema,
     versions: pep440VersionScheme,
-    normalizeId: normalizePypiName,
+    normalizeId,
     allowedHosts: () => [...new Set([...hosts, ...settings.fileHosts])],
     discover,
   };

@@ -1,0 +1,81 @@
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import { z } from 'zod';
+
+/** Maven Central, used when `backpack.processors.maven.repository` is not set. */
+export const DEFAULT_MAVEN_REPOSITORY = 'https://repo.maven.apache.org/maven2';
+
+/**
+ * Per-artifact configuration of Maven artifacts. Every key is optional; what
+ * is left out falls back to `backpack.processors.maven` at discovery time.
+ *
+ * @public
+ */
+export const mavenArtifactConfigSchema = z.strictObject({
+  repository: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .describe(
+      'Repository base URL for this artifact; must be the configured repository or one of allowedRepositories',
+    ),
+  classifiers: z
+    .array(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a Maven classifier'))
+    .optional()
+    .describe(
+      'Classified jars to mirror besides the main artifact, e.g. ["sources", "linux-x86_64"] (default none; dependencies declared with a classifier get it)',
+    ),
+});
+
+/**
+ * Per-artifact configuration of Maven artifacts, as parsed.
+ *
+ * @public
+ */
+export type MavenArtifactConfig = z.infer<typeof mavenArtifactConfigSchema>;
+
+/** The processor-wide settings from `backpack.processors.maven`. */
+export interface MavenProcessorSettings {
+  repository: string;
+  /** Repositories, besides `repository`, that an artifact's `repository` may name. */
+  allowedRepositories: string[];
+}
+
+function trimUrl(url: string, key: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    throw new InputError(`backpack.processors.maven.${key}: invalid URL '${url}'`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new InputError(`backpack.processors.maven.${key}: must be an http(s) URL`);
+  }
+  return trimmed;
+}
+
+/** Reads `backpack.processors.maven`; every key is optional. */
+export function readMavenProcessorSettings(config?: Config): MavenProcessorSettings {
+  return {
+    repository: trimUrl(
+      config?.getOptionalString('repository') ?? DEFAULT_MAVEN_REPOSITORY,
+      'repository',
+    ),
+    allowedRepositories: (config?.getOptionalStringArray('allowedRepositories') ?? []).map(url =>
+      trimUrl(url, 'allowedRepositories'),
+    ),
+  };
+}
+
+/** Parses an artifact's config; an InputError names each offending key. */
+export function parseMavenArtifactConfig(config: JsonObject): MavenArtifactConfig {
+  const parsed = mavenArtifactConfigSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const messages = parsed.error.issues.map(issue =>
+    issue.code === 'unrecognized_keys'
+      ? `config: unknown key(s) ${issue.keys.join(', ')}`
+      : `config.${issue.path.join('.')}: ${issue.message}`,
+  );
+  throw new InputError(messages.join('; '));
+}
