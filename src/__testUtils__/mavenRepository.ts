@@ -103,6 +103,7 @@ export const POMS: Record<string, string> = {
   <dependencies>
     ${dependency('org.slf4j', 'slf4j-api', '<version>[2.0,3.0)</version>')}
     ${dependency('\${project.groupId}', 'sibling')}
+    ${dependency('com.example', 'tools', '<version>${project.parent.version}</version>')}
   </dependencies>`),
 
   'com/example/old-app/1.0/old-app-1.0.pom': project(`

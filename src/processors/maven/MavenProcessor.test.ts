@@ -124,6 +124,7 @@ describe('createMavenProcessor', () => {
       'com.example:bom': '[4.1]',
       'org.slf4j:slf4j-api': '[2.0,3.0)',
       'com.example:sibling': '1.1',
+      'com.example:tools': '1.0',
     });
   });
 
@@ -212,7 +213,7 @@ describe('createMavenProcessor', () => {
       );
       expect(other.requestsTo('/com/example/app/maven-metadata.xml')).toHaveLength(1);
       expect(byVersion(result, '1.1').dependencies.map(d => d.config)).toEqual(
-        Array(4).fill({ repository: other.url }),
+        Array(5).fill({ repository: other.url }),
       );
       expect(processor.allowedHosts!()).toEqual([new URL(server.url).host, new URL(other.url).host]);
     } finally {

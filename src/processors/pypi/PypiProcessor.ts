@@ -154,6 +154,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
           platforms,
           includeSdist,
           includeYanked,
+          baseUrl: response.url,
         });
         // A release with nothing installable for the targets is left out, as
         // pip would skip it and take an older one.

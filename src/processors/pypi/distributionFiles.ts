@@ -17,6 +17,8 @@ export interface PypiJsonFile {
 export interface FileSelection extends WheelTargets {
   includeSdist: boolean;
   includeYanked: boolean;
+  /** URL of the document listing the files; relative file URLs resolve against it. */
+  baseUrl: string;
 }
 
 function integrityOf(file: PypiJsonFile): FileIntegrity | undefined {
@@ -57,7 +59,7 @@ export function selectDistributionFiles(
     const integrity = integrityOf(file);
     selected.push({
       name: file.filename,
-      uri: file.url,
+      uri: new URL(file.url, selection.baseUrl).href,
       path: `packages/${file.filename}`,
       ...(integrity ? { integrity } : {}),
       ...(typeof file.size === 'number' ? { size: file.size } : {}),
