@@ -27,7 +27,8 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 async function waitFor(predicate: () => boolean | Promise<boolean>) {
   for (let i = 0; i < 1000; i++) {
-    if (await predicate()) return;
+    // depth() throws while reconnecting; that counts as not yet.
+    if (await Promise.resolve().then(predicate).catch(() => false)) return;
     await sleep(20);
   }
   throw new Error('Timed out waiting for condition');
@@ -267,6 +268,7 @@ describe('RabbitMqJobQueue', () => {
     });
     await closeBrokerConnections(connectionName);
     await waitFor(() => !queue.connected);
+    await expect(queue.depth()).rejects.toThrow(/not connected/);
     const enqueued = queue.enqueue([job(1)]);
     await queue.stop();
     await expect(enqueued).rejects.toThrow(/stopped/);

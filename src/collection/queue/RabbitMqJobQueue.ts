@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { ServiceUnavailableError } from '@backstage/errors';
 import {
   Channel,
   ChannelModel,
@@ -230,9 +231,15 @@ export class RabbitMqJobQueue implements JobQueue {
    * Counts from the broker for the main, retry and parking queues.
    * `inFlight` counts only this process's running handlers: unacknowledged
    * messages of other consumers are not visible over AMQP.
+   *
+   * @throws ServiceUnavailableError while the connection is down, rather
+   *   than waiting for it, so health checks answer promptly
    */
   async depth(): Promise<QueueDepth> {
-    const session = await this.waitForSession();
+    const session = this.session;
+    if (!session) {
+      throw new ServiceUnavailableError('RabbitMQ is not connected');
+    }
     // A separate channel, so a failing check cannot take down the others.
     const channel = await session.model.createChannel();
     channel.on('error', () => {});
