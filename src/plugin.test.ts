@@ -516,6 +516,14 @@ describe('backpack plugin', () => {
       expect(res.body.error.message).toMatch(message);
     });
 
+    it('refuses a body that is not JSON with 400', async () => {
+      const res = await request(server)
+        .post('/api/backpack/artifacts')
+        .set('Content-Type', 'application/json')
+        .send('{"processor": ');
+      expect(res.status).toBe(400);
+    });
+
     it('detects a regex filter', async () => {
       const created = await createArtifact({
         processor: 'test',
@@ -842,6 +850,50 @@ describe('backpack plugin', () => {
       );
       const none = await request(backend.server).get('/api/backpack/artifacts');
       expect(none.body).toMatchObject({ items: [], total: 0 });
+    });
+
+    it('registers its permissions and rules with the permission system', async () => {
+      const metadata = await request(backend.server).get(
+        '/api/backpack/.well-known/backstage/permissions/metadata',
+      );
+      expect(metadata.status).toBe(200);
+      expect(metadata.body.permissions.map((p: any) => p.name).sort()).toEqual([
+        'backpack.artifact.create',
+        'backpack.artifact.delete',
+        'backpack.artifact.read',
+        'backpack.artifact.update',
+        'backpack.file.retry',
+        'backpack.run.create',
+      ]);
+      expect(
+        metadata.body.rules.map((r: any) => [r.name, r.resourceType]).sort(),
+      ).toEqual([
+        ['HAS_PROCESSOR', 'backpack-artifact'],
+        ['IS_ROOT', 'backpack-artifact'],
+      ]);
+
+      // What the permission backend asks when a policy's conditions must be
+      // evaluated on resource refs: the artifacts are loaded by `<processor>:<id>`.
+      const applied = await request(backend.server)
+        .post('/api/backpack/.well-known/backstage/permissions/apply-conditions')
+        .set('Authorization', mockCredentials.service.header())
+        .send({
+          items: [
+            {
+              id: '1',
+              resourceType: 'backpack-artifact',
+              resourceRef: ['test:app', 'test:lib', 'test:missing', 'nonsense'],
+              conditions: backpackArtifactConditions.isRoot({ root: true }),
+            },
+          ],
+        });
+      expect(applied.status).toBe(200);
+      expect(applied.body.items[0].result).toEqual([
+        AuthorizeResult.ALLOW,
+        AuthorizeResult.DENY,
+        AuthorizeResult.DENY,
+        AuthorizeResult.DENY,
+      ]);
     });
 
     it('applies conditions to single artifacts', async () => {
