@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { Server } from 'node:http';
 import semver from 'semver';
-import { runServer } from 'verdaccio';
 
 /** A verdaccio registry running on 127.0.0.1 for a test. */
 export interface TestNpmRegistry {
@@ -110,38 +107,72 @@ async function writePackage(storage: string, pkg: SyntheticNpmPackage): Promise<
   await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify(packument, null, 2));
 }
 
+// Runs in a child process: a registry is a separate process in real life,
+// and on its own core it does not slow down the code under test.
+const SERVER_SCRIPT = `
+const [verdaccio, root, storage] = process.argv.slice(1);
+const path = require('node:path');
+require(verdaccio)
+  .runServer({
+    self_path: root,
+    config_path: path.join(root, 'config.yaml'),
+    storage,
+    uplinks: {},
+    packages: {
+      '@*/*': { access: '$all', publish: '$all' },
+      '**': { access: '$all', publish: '$all' },
+    },
+    web: { enable: false },
+    log: { type: 'stdout', format: 'pretty', level: 'error' },
+  })
+  .then(server => {
+    const stop = () => {
+      server.closeAllConnections();
+      server.close(() => process.exit(0));
+    };
+    process.on('message', message => message === 'stop' && stop());
+    process.on('disconnect', () => process.exit(0));
+    server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  })
+  .catch(error => {
+    process.send({ error: String((error && error.stack) || error) });
+    process.exit(1);
+  });
+`;
+
 async function serve(root: string, storage: string): Promise<TestNpmRegistry> {
-  let server: Server;
+  const child = spawn(
+    process.execPath,
+    ['-e', SERVER_SCRIPT, require.resolve('verdaccio'), root, storage],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+  let port: number;
   try {
-    server = await runServer({
-      self_path: root,
-      config_path: path.join(root, 'config.yaml'),
-      storage,
-      uplinks: {},
-      packages: {
-        '@*/*': { access: '$all', publish: '$all' },
-        '**': { access: '$all', publish: '$all' },
-      },
-      web: { enable: false },
-      log: { type: 'stdout', format: 'pretty', level: 'error' },
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+    port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (message: { port?: number; error?: string }) =>
+        message.port ? resolve(message.port) : reject(new Error(`verdaccio: ${message.error}`)),
+      );
+      child.once('exit', code => reject(new Error(`verdaccio exited with ${code} before listening`)));
+      child.once('error', reject);
     });
   } catch (error) {
+    child.kill();
+    await exited;
     await fs.rm(root, { recursive: true, force: true });
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     storage,
     publish: pkg => writePackage(storage, pkg),
     async stop() {
-      // Keep-alive sockets of the test's HTTP client would hold close() open.
-      server.closeAllConnections();
-      await new Promise<void>(resolve => server.close(() => resolve()));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.send('stop');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
       await fs.rm(root, { recursive: true, force: true });
     },
   };

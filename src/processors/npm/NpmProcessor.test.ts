@@ -139,6 +139,16 @@ describe('createNpmProcessor', () => {
     expect(third.notModified).toBe(false);
   });
 
+  it('sees a new version after a publish despite the stored validators', async () => {
+    const versions = { '1.0.0': {} };
+    await registry.publish({ name: 'republished', versions });
+    const first = fresh(await discover('republished'));
+    await registry.publish({ name: 'republished', versions: { ...versions, '1.1.0': {} } });
+    const second = fresh(await discover('republished', {}, first.validators));
+    expect(second.versions.map(v => v.version)).toEqual(['1.0.0', '1.1.0']);
+    expect(second.tags).toEqual({ latest: '1.1.0' });
+  });
+
   it('throws NotFoundError for unknown packages', async () => {
     await expect(discover('no-such-package')).rejects.toThrow(NotFoundError);
     await expect(discover('@no-such/package')).rejects.toThrow(

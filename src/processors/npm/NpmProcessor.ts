@@ -127,12 +127,14 @@ function packumentPath(name: string): string {
 }
 
 function tarballFile(name: string, tarball: string, integrity?: FileIntegrity): ProcessorFile {
-  let basename: string;
+  // String slicing rather than `new URL()`: this runs for every version of
+  // every packument in a closure.
+  const pathname = tarball.replace(/[?#].*$/, '');
+  let basename = pathname.slice(pathname.lastIndexOf('/') + 1);
   try {
-    const segments = new URL(tarball).pathname.split('/');
-    basename = decodeURIComponent(segments[segments.length - 1]);
+    basename = decodeURIComponent(basename);
   } catch {
-    basename = tarball.slice(tarball.lastIndexOf('/') + 1);
+    // Keep it as published.
   }
   return {
     name: basename,
@@ -148,47 +150,80 @@ interface DependencyOptions {
   includeOptional: boolean;
   /** Config the dependencies inherit, e.g. a per-artifact registry. */
   config: JsonObject;
+  /**
+   * The versions of a package repeat the same few specs thousands of times;
+   * each distinct (kind, name, spec) is parsed once per packument and its
+   * dependency object shared between versions.
+   */
+  seen: Map<string, ProcessorDependency>;
+}
+
+function dependency(
+  name: string,
+  rawSpec: unknown,
+  kind: DependencyKind,
+  options: DependencyOptions,
+): ProcessorDependency {
+  const spec = typeof rawSpec === 'string' ? rawSpec : '';
+  const key = `${kind}\0${name}\0${spec}`;
+  let result = options.seen.get(key);
+  if (!result) {
+    const parsed = parseNpmDependencySpec(name, spec);
+    result =
+      parsed.type === 'unsupported'
+        ? {
+            processor: 'npm',
+            id: name,
+            range: spec,
+            kind,
+            config: options.config,
+            unresolvable: parsed.reason,
+          }
+        : { processor: 'npm', id: parsed.name, range: parsed.range, kind, config: options.config };
+    options.seen.set(key, result);
+  }
+  return result;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
 }
 
 function readDependencies(
   manifest: PackumentVersion,
   options: DependencyOptions,
 ): ProcessorDependency[] {
-  // Later kinds replace earlier ones for the same name, in the order npm's
-  // Arborist loads edges: peer, then dependencies, then optionalDependencies.
-  const declared = new Map<string, { spec: string; kind: DependencyKind }>();
-  const add = (deps: Record<string, string> | undefined, kind: DependencyKind) => {
-    if (!deps || typeof deps !== 'object') return;
-    for (const [name, spec] of Object.entries(deps)) {
-      declared.set(name, { spec: typeof spec === 'string' ? spec : '', kind });
-    }
-  };
-  if (options.includePeer && manifest.peerDependencies) {
-    const meta = manifest.peerDependenciesMeta ?? {};
-    add(
-      Object.fromEntries(
-        Object.entries(manifest.peerDependencies).filter(([name]) => !meta[name]?.optional),
-      ),
-      'peer',
-    );
-  }
-  add(manifest.dependencies, 'runtime');
-  add(manifest.optionalDependencies, 'optional');
-  if (!options.includeOptional) {
-    // Publishing copies optionalDependencies into dependencies; drop both.
-    for (const name of Object.keys(manifest.optionalDependencies ?? {})) {
-      declared.delete(name);
-    }
-  }
+  // A name declared in several fields takes the last in the order npm's
+  // Arborist loads edges: peerDependencies, dependencies, optionalDependencies.
+  // Publishing copies optionalDependencies into dependencies, so leaving
+  // optional ones out drops them from both.
+  const peers = options.includePeer ? asRecord(manifest.peerDependencies) : undefined;
+  const peersMeta = asRecord(manifest.peerDependenciesMeta);
+  const runtime = asRecord(manifest.dependencies);
+  const optional = asRecord(manifest.optionalDependencies);
+  const has = (record: Record<string, unknown> | undefined, name: string) =>
+    record !== undefined && Object.hasOwn(record, name);
 
-  return [...declared].map(([name, { spec, kind }]) => {
-    const parsed = parseNpmDependencySpec(name, spec);
-    const base = { processor: 'npm', kind, config: options.config };
-    if (parsed.type === 'unsupported') {
-      return { ...base, id: name, range: spec, unresolvable: parsed.reason };
+  const result: ProcessorDependency[] = [];
+  if (peers) {
+    for (const name of Object.keys(peers)) {
+      const meta = has(peersMeta, name) ? asRecord(peersMeta![name]) : undefined;
+      if (meta?.optional === true || has(runtime, name) || has(optional, name)) continue;
+      result.push(dependency(name, peers[name], 'peer', options));
     }
-    return { ...base, id: parsed.name, range: parsed.range };
-  });
+  }
+  if (runtime) {
+    for (const name of Object.keys(runtime)) {
+      if (has(optional, name)) continue;
+      result.push(dependency(name, runtime[name], 'runtime', options));
+    }
+  }
+  if (optional && options.includeOptional) {
+    for (const name of Object.keys(optional)) {
+      result.push(dependency(name, optional[name], 'optional', options));
+    }
+  }
+  return result;
 }
 
 /**
@@ -282,6 +317,7 @@ export function createNpmProcessor(options: NpmProcessorOptions): BackpackProces
       includePeer: config.includePeer ?? true,
       includeOptional: config.includeOptional ?? true,
       config: inherited,
+      seen: new Map(),
     };
 
     const versions: ProcessorVersion[] = Object.entries(packument.versions ?? {}).map(

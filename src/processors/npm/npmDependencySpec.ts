@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { semverScheme } from './semverScheme';
 
 /**
  * Kinds of dependency specs that name something other than a registry
@@ -133,11 +133,17 @@ function fromUrl(name: string, spec: string, protocol: string): NpmDependencySpe
   return unsupported(name, spec, 'invalid', `unknown protocol '${protocol}:'`);
 }
 
+// Parsing a version throws and catches for every non-version, which is slow
+// across the tens of thousands of specs in a closure; most specs are ranges
+// like `^1.2.3` that cannot be versions, so test the shape first.
+const MAYBE_VERSION = /^[v=\s]*\d+\.\d+\.\d+/;
+
 function fromRegistry(name: string, spec: string): NpmDependencySpec {
-  if (semver.valid(spec, true)) {
+  // The scheme caches parses, and the resolver tests the same ranges later.
+  if (MAYBE_VERSION.test(spec) && semverScheme.isValidVersion(spec)) {
     return { type: 'registry', name, range: spec, rangeType: 'version' };
   }
-  if (semver.validRange(spec, true) !== null) {
+  if (semverScheme.isValidRange(spec)) {
     return { type: 'registry', name, range: spec, rangeType: 'range' };
   }
   // Anything else must be a dist-tag; npm refuses tags that need escaping.
@@ -180,9 +186,10 @@ export function parseNpmDependencySpec(name: string, rawSpec: string): NpmDepend
   // A one-letter "protocol" is a Windows drive (`C:\dir`), i.e. a path.
   if (protocol && protocol.length > 1) return fromUrl(name, spec, protocol);
   if (SCP_LIKE_GIT.test(spec)) return unsupported(name, spec, 'git');
+  const fileType = TARBALL_FILE.test(spec) ? 'file' : 'directory';
+  // `./x`, `~/x` and `/x` are paths even where they look like `user/repo`.
+  if (FILE_PATH.test(spec)) return unsupported(name, spec, fileType);
   if (isGitHubShorthand(spec)) return unsupported(name, spec, 'git');
-  if (FILE_PATH.test(spec) || spec.includes('/') || TARBALL_FILE.test(spec)) {
-    return unsupported(name, spec, TARBALL_FILE.test(spec) ? 'file' : 'directory');
-  }
+  if (spec.includes('/') || TARBALL_FILE.test(spec)) return unsupported(name, spec, fileType);
   return fromRegistry(name, spec);
 }

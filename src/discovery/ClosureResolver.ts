@@ -1,0 +1,538 @@
+import { isError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import {
+  BackpackProcessor,
+  DiscoveryResult,
+  DiscoveryValidators,
+  ProcessorDependency,
+  ProcessorVersion,
+  VersionScheme,
+} from '../processors/types';
+import {
+  ArtifactDependency,
+  DependencyPolicy,
+  FilterType,
+  SelectionReason,
+} from '../types';
+
+/**
+ * A root artifact the walk starts from.
+ *
+ * @public
+ */
+export interface ClosureRoot {
+  processor: string;
+  id: string;
+  /** Processor config passed to discovery; `{}` when absent. */
+  config?: JsonObject;
+  /** Which versions to select; empty or absent selects every version. */
+  filter?: string;
+  filterType?: FilterType;
+  dependencyPolicy: DependencyPolicy;
+}
+
+/**
+ * What the discover callback returns: every version of the artifact. After
+ * a 304 the caller supplies the versions it stored earlier and says so with
+ * `notModified: true`, so persistence can skip rewriting them.
+ *
+ * @public
+ */
+export type ClosureDiscovery =
+  | Extract<DiscoveryResult, { notModified: false }>
+  | {
+      notModified: true;
+      versions: ProcessorVersion[];
+      tags?: Record<string, string>;
+      validators?: DiscoveryValidators;
+    };
+
+/**
+ * Discovers one artifact. Throwing a NotFoundError means the package does
+ * not exist upstream; any other error is a failed discovery.
+ *
+ * @public
+ */
+export type ClosureDiscoverFn = (
+  processor: string,
+  id: string,
+  config: JsonObject,
+  options: { signal?: AbortSignal },
+) => Promise<ClosureDiscovery>;
+
+/**
+ * Compiles a root's filter into a predicate on versions; same shape as
+ * `compileVersionFilter` in `src/filters/versionFilter.ts`. Only called for
+ * non-empty filters. May throw (e.g. an InputError for an invalid filter).
+ *
+ * @public
+ */
+export type ClosureFilterCompiler = (
+  filter: string | undefined,
+  filterType: FilterType | undefined,
+  scheme: VersionScheme,
+) => (version: string) => boolean;
+
+/**
+ * Options of {@link ClosureResolver}.
+ *
+ * @public
+ */
+export interface ClosureResolverOptions {
+  processors: ProcessorRegistry;
+  discover: ClosureDiscoverFn;
+  compileFilter: ClosureFilterCompiler;
+  /** Discoveries in flight at once; default 16. */
+  concurrency?: number;
+}
+
+/**
+ * Why an artifact has no usable discovery.
+ *
+ * - `not-found`: the discover callback threw a NotFoundError.
+ * - `failed`: any other discovery error, or an unknown processor.
+ * - `invalid-filter`: discovery worked but the root's filter did not compile.
+ *
+ * @public
+ */
+export interface ClosureArtifactError {
+  type: 'not-found' | 'failed' | 'invalid-filter';
+  message: string;
+}
+
+/**
+ * A selected version, why it was selected, and how each of its declared
+ * dependencies resolved.
+ *
+ * @public
+ */
+export interface ClosureVersion {
+  version: string;
+  /** Sorted: filter / all-versions first, then required-by by parent. */
+  selection: SelectionReason[];
+  /**
+   * One entry per dependency the processor declared for this version, in the
+   * processor's order: `resolved` holds the versions the range selected
+   * (empty under policy `none`), `unresolvable` says why none could be.
+   */
+  dependencies: ArtifactDependency[];
+}
+
+/**
+ * One artifact the walk reached.
+ *
+ * @public
+ */
+export interface ClosureArtifact {
+  processor: string;
+  /** The id as the root or the first parent spelled it. */
+  id: string;
+  /** `processor:normalizedId`, the identity of the artifact within the run. */
+  key: string;
+  root: boolean;
+  /** The config it was discovered with: the root's, or the first parent's dependency config. */
+  config: JsonObject;
+  /** The root's policy, or `latest` for artifacts reached as dependencies. */
+  dependencyPolicy: DependencyPolicy;
+  filter?: string;
+  filterType?: FilterType;
+  /** What the discover callback returned; absent when it failed. */
+  discovery?: ClosureDiscovery;
+  error?: ClosureArtifactError;
+  /** Selected versions in ascending version order. */
+  selected: ClosureVersion[];
+}
+
+/**
+ * The closure of a set of roots, as plain data.
+ *
+ * @public
+ */
+export interface ClosureResult {
+  /** Roots first (in the order given), then the rest ordered by key. */
+  artifacts: ClosureArtifact[];
+  stats: {
+    artifacts: number;
+    versionsSelected: number;
+    /** Dependency entries (of selected versions) that could not be resolved. */
+    unresolvable: number;
+    /** Calls made to the discover callback. */
+    discoveries: number;
+  };
+}
+
+type Outcome =
+  | {
+      ok: true;
+      discovery: ClosureDiscovery;
+      byVersion: Map<string, ProcessorVersion>;
+      /** Every version, lowest first; invalid ones first of all. */
+      ascending: string[];
+    }
+  | { ok: false; error: ClosureArtifactError };
+
+interface Entry {
+  key: string;
+  processor?: BackpackProcessor;
+  processorName: string;
+  id: string;
+  config: JsonObject;
+  root?: ClosureRoot;
+  policy: DependencyPolicy;
+  outcome?: Promise<Outcome>;
+  settled?: Outcome;
+  filterError?: ClosureArtifactError;
+  selected: Map<string, SelectionReason[]>;
+  dependencies: Map<string, ArtifactDependency[]>;
+  resolutions: Map<string, { resolved: string[] } | { unresolvable: string }>;
+}
+
+/** Bounds concurrent discoveries; a small FIFO semaphore. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) {
+      await new Promise<void>(resolve => this.waiting.push(resolve));
+    }
+    this.active += 1;
+    try {
+      return await fn();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** Code-unit order, independent of locale. */
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+function sameReason(a: SelectionReason, b: SelectionReason): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function reasonOrder(a: SelectionReason, b: SelectionReason): number {
+  const rank = (r: SelectionReason) => (r.type === 'required-by' ? 1 : 0);
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  const key = (r: SelectionReason) =>
+    r.type === 'required-by' ? [r.processor, r.id, r.version, r.range].join('\0') : r.type;
+  const ka = key(a);
+  const kb = key(b);
+  return compareStrings(ka, kb);
+}
+
+/** One walk; all memoisation lives here so runs never share state. */
+class ClosureRun {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly limiter: Limiter;
+  private fatal: unknown;
+  private discoveries = 0;
+
+  constructor(
+    private readonly options: ClosureResolverOptions,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.limiter = new Limiter(options.concurrency ?? 16);
+  }
+
+  async run(roots: ClosureRoot[]): Promise<ClosureResult> {
+    this.signal?.throwIfAborted();
+    const rootEntries: Entry[] = [];
+    // Create every root entry before walking, so a root reached as a
+    // dependency keeps its own config and policy.
+    for (const root of roots) {
+      const entry = this.entry(root.processor, root.id, root.config ?? {}, root);
+      if (!rootEntries.includes(entry)) rootEntries.push(entry);
+    }
+    for (const entry of rootEntries) this.schedule(() => this.selectRoot(entry));
+    while (this.pending.size > 0) {
+      await Promise.all([...this.pending]);
+    }
+    this.signal?.throwIfAborted();
+    if (this.fatal) throw this.fatal;
+    return this.result(rootEntries);
+  }
+
+  private schedule(task: () => Promise<void>): void {
+    const promise: Promise<void> = task()
+      .catch(error => {
+        this.fatal ??= error;
+      })
+      .finally(() => this.pending.delete(promise));
+    this.pending.add(promise);
+  }
+
+  private entry(processorName: string, id: string, config: JsonObject, root?: ClosureRoot): Entry {
+    const processor = this.options.processors.find(processorName);
+    const key = `${processorName}:${processor?.normalizeId ? processor.normalizeId(id) : id}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = {
+        key,
+        processor,
+        processorName,
+        id,
+        config,
+        root,
+        policy: root?.dependencyPolicy ?? 'latest',
+        selected: new Map(),
+        dependencies: new Map(),
+        resolutions: new Map(),
+      };
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  private discover(entry: Entry): Promise<Outcome> {
+    entry.outcome ??= this.limiter
+      .run(async (): Promise<Outcome> => {
+        this.signal?.throwIfAborted();
+        const processor = entry.processor;
+        if (!processor) {
+          return {
+            ok: false,
+            error: { type: 'failed', message: `unknown processor '${entry.processorName}'` },
+          };
+        }
+        this.discoveries += 1;
+        let discovery: ClosureDiscovery;
+        try {
+          discovery = await this.options.discover(entry.processorName, entry.id, entry.config, {
+            signal: this.signal,
+          });
+        } catch (error) {
+          if (this.signal?.aborted) throw error;
+          const message = isError(error) ? error.message : String(error);
+          const type = isError(error) && error.name === 'NotFoundError' ? 'not-found' : 'failed';
+          return { ok: false, error: { type, message } };
+        }
+        if (!Array.isArray(discovery?.versions)) {
+          return {
+            ok: false,
+            error: { type: 'failed', message: 'discovery returned no versions' },
+          };
+        }
+        const scheme = processor.versions;
+        const byVersion = new Map(discovery.versions.map(v => [v.version, v]));
+        const ascending = [...byVersion.keys()].sort((a, b) => scheme.compare(a, b));
+        return { ok: true, discovery, byVersion, ascending };
+      })
+      .then(outcome => {
+        entry.settled = outcome;
+        return outcome;
+      });
+    return entry.outcome;
+  }
+
+  private async selectRoot(entry: Entry): Promise<void> {
+    const outcome = await this.discover(entry);
+    if (!outcome.ok || !entry.root) return;
+    const { filter, filterType } = entry.root;
+    if (!filter) {
+      for (const version of outcome.byVersion.keys()) {
+        this.select(entry, version, { type: 'all-versions' });
+      }
+      return;
+    }
+    let matches: (version: string) => boolean;
+    try {
+      matches = this.options.compileFilter(filter, filterType, entry.processor!.versions);
+    } catch (error) {
+      entry.filterError = {
+        type: 'invalid-filter',
+        message: isError(error) ? error.message : String(error),
+      };
+      return;
+    }
+    for (const version of outcome.byVersion.keys()) {
+      if (matches(version)) this.select(entry, version, { type: 'filter', filter });
+    }
+  }
+
+  private select(entry: Entry, version: string, reason: SelectionReason): void {
+    const reasons = entry.selected.get(version);
+    if (reasons) {
+      if (!reasons.some(r => sameReason(r, reason))) reasons.push(reason);
+      return;
+    }
+    entry.selected.set(version, [reason]);
+    this.schedule(() => this.expand(entry, version));
+  }
+
+  /** Resolves the dependencies of one selected version and selects what they require. */
+  private async expand(entry: Entry, version: string): Promise<void> {
+    this.signal?.throwIfAborted();
+    const outcome = entry.settled;
+    const declared = (outcome?.ok && outcome.byVersion.get(version)?.dependencies) || [];
+    const results = await Promise.all(
+      declared.map(dependency => this.resolveDependency(entry, version, dependency)),
+    );
+    entry.dependencies.set(version, results);
+  }
+
+  private async resolveDependency(
+    parent: Entry,
+    parentVersion: string,
+    dependency: ProcessorDependency,
+  ): Promise<ArtifactDependency> {
+    const recorded: ArtifactDependency = {
+      processor: dependency.processor,
+      id: dependency.id,
+      range: dependency.range,
+      kind: dependency.kind,
+      config: dependency.config ?? {},
+      resolved: [],
+    };
+    if (dependency.unresolvable) {
+      return { ...recorded, unresolvable: dependency.unresolvable };
+    }
+    if (parent.policy === 'none') return recorded;
+
+    const target = this.entry(dependency.processor, dependency.id, dependency.config ?? {});
+    const outcome = await this.discover(target);
+    if (!outcome.ok) {
+      const { type, message } = outcome.error;
+      const unresolvable =
+        type === 'not-found' ? `unknown package: ${message}` : `discovery failed: ${message}`;
+      return { ...recorded, unresolvable };
+    }
+    const resolution = this.resolveRange(target, outcome, dependency.range, parent.policy);
+    if ('unresolvable' in resolution) return { ...recorded, ...resolution };
+    for (const version of resolution.resolved) {
+      this.select(target, version, {
+        type: 'required-by',
+        processor: parent.processorName,
+        id: parent.id,
+        version: parentVersion,
+        range: dependency.range,
+      });
+    }
+    return { ...recorded, resolved: [...resolution.resolved] };
+  }
+
+  private resolveRange(
+    target: Entry,
+    outcome: Extract<Outcome, { ok: true }>,
+    range: string,
+    policy: DependencyPolicy,
+  ): { resolved: string[] } | { unresolvable: string } {
+    const cacheKey = `${policy}\0${range}`;
+    const cached = target.resolutions.get(cacheKey);
+    if (cached) return cached;
+
+    const scheme = target.processor!.versions;
+    let resolution: { resolved: string[] } | { unresolvable: string };
+    if (policy === 'all') {
+      resolution = { resolved: outcome.ascending };
+    } else if (scheme.isValidRange(range)) {
+      const satisfying =
+        policy === 'latest'
+          ? [outcome.ascending.findLast(v => scheme.satisfies(v, range))].filter(
+              (v): v is string => v !== undefined,
+            )
+          : outcome.ascending.filter(v => scheme.satisfies(v, range));
+      resolution = satisfying.length
+        ? { resolved: satisfying }
+        : { unresolvable: `no version of '${target.id}' satisfies '${range}'` };
+    } else {
+      // Not a range: a tag such as npm's `latest` or `next` names one version.
+      const tagged = outcome.discovery.tags?.[range];
+      if (tagged === undefined) {
+        resolution = {
+          unresolvable: `'${range}' is neither a ${scheme.name} range nor a tag of '${target.id}'`,
+        };
+      } else if (!outcome.byVersion.has(tagged)) {
+        resolution = {
+          unresolvable: `tag '${range}' of '${target.id}' names ${tagged}, which is not published`,
+        };
+      } else {
+        resolution = { resolved: [tagged] };
+      }
+    }
+    target.resolutions.set(cacheKey, resolution);
+    return resolution;
+  }
+
+  private result(rootEntries: Entry[]): ClosureResult {
+    const rest = [...this.entries.values()]
+      .filter(entry => !rootEntries.includes(entry))
+      .sort((a, b) => compareStrings(a.key, b.key));
+    let versionsSelected = 0;
+    let unresolvable = 0;
+    const artifacts = [...rootEntries, ...rest].map((entry): ClosureArtifact => {
+      const outcome = entry.settled;
+      const scheme = entry.processor?.versions;
+      const versions = [...entry.selected.keys()];
+      if (scheme) versions.sort((a, b) => scheme.compare(a, b));
+      const selected = versions.map((version): ClosureVersion => {
+        const dependencies = entry.dependencies.get(version) ?? [];
+        unresolvable += dependencies.filter(d => d.unresolvable !== undefined).length;
+        return {
+          version,
+          selection: [...entry.selected.get(version)!].sort(reasonOrder),
+          dependencies,
+        };
+      });
+      versionsSelected += selected.length;
+      const error = outcome && !outcome.ok ? outcome.error : entry.filterError;
+      return {
+        processor: entry.processorName,
+        id: entry.id,
+        key: entry.key,
+        root: entry.root !== undefined,
+        config: entry.config,
+        dependencyPolicy: entry.policy,
+        ...(entry.root?.filter ? { filter: entry.root.filter } : {}),
+        ...(entry.root?.filterType ? { filterType: entry.root.filterType } : {}),
+        ...(outcome?.ok ? { discovery: outcome.discovery } : {}),
+        ...(error ? { error } : {}),
+        selected,
+      };
+    });
+    return {
+      artifacts,
+      stats: {
+        artifacts: artifacts.length,
+        versionsSelected,
+        unresolvable,
+        discoveries: this.discoveries,
+      },
+    };
+  }
+}
+
+/**
+ * Walks the dependency graph from root artifacts to a fixpoint over
+ * (artifact, version) pairs. Pure: it reads upstreams only through the
+ * discover callback and returns plain data for a persistence layer.
+ *
+ * - A root selects the versions its filter matches (all when empty).
+ * - Each selected version's dependency ranges resolve per the parent's
+ *   policy (`none`, `latest`, `all-satisfying`, `all`); artifacts reached
+ *   only as dependencies use `latest`.
+ * - Selections accumulate with their reasons, so two parents requiring
+ *   different ranges select both versions, and cycles end because a
+ *   version is expanded once.
+ * - Unknown packages, unsatisfiable ranges and unsupported specs are
+ *   recorded on the dependency; failed discoveries on the artifact. Neither
+ *   stops the walk. Only an abort (or a bug) rejects.
+ *
+ * @public
+ */
+export class ClosureResolver {
+  constructor(private readonly options: ClosureResolverOptions) {}
+
+  /** Resolves the closure of `roots`; each artifact is discovered at most once per call. */
+  resolve(roots: ClosureRoot[], options: { signal?: AbortSignal } = {}): Promise<ClosureResult> {
+    return new ClosureRun(this.options, options.signal).run(roots);
+  }
+}
