@@ -17,3 +17,17 @@ export type {
   ProcessorVersion,
   VersionScheme,
 } from './processors/types';
+export {
+  backpackPermissions,
+  backpackArtifactReadPermission,
+  backpackArtifactCreatePermission,
+  backpackArtifactUpdatePermission,
+  backpackArtifactDeletePermission,
+  backpackRunCreatePermission,
+  backpackFileRetryPermission,
+  BACKPACK_ARTIFACT_RESOURCE_TYPE,
+  backpackArtifactResourceRef,
+  backpackArtifactRules,
+  backpackArtifactConditions,
+  createBackpackArtifactConditionalDecision,
+} from './permissions';

@@ -110,7 +110,7 @@ export const backpackPlugin = createBackendPlugin({
         const artifacts = new ArtifactService({ store, processors });
 
         registerBackpackPermissions(permissionsRegistry, {
-          getArtifact: (processor, id) => store.getArtifact(processor, id),
+          getArtifact: (processor, id) => artifacts.find(processor, id),
         });
 
         httpRouter.use(
