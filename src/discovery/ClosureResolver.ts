@@ -126,7 +126,7 @@ export interface ClosureVersion {
  */
 export interface ClosureArtifact {
   processor: string;
-  /** The id as the root or the first parent spelled it. */
+  /** The id in the processor's canonical form (`normalizeId`). */
   id: string;
   /** `processor:normalizedId`, the identity of the artifact within the run. */
   key: string;
@@ -145,7 +145,11 @@ export interface ClosureArtifact {
 }
 
 /**
- * The closure of a set of roots, as plain data.
+ * The closure of a set of roots, as plain data. `artifacts` holds every
+ * artifact the walk reached: also those where nothing was selected (every
+ * range to them was unsatisfiable) and those whose discovery failed (for
+ * non-roots that were not found, persistence may prefer not to store them;
+ * the parents' dependency entries say why).
  *
  * @public
  */
@@ -183,7 +187,8 @@ interface Entry {
   outcome?: Promise<Outcome>;
   settled?: Outcome;
   filterError?: ClosureArtifactError;
-  selected: Map<string, SelectionReason[]>;
+  /** Selected versions, each with its reasons keyed for de-duplication. */
+  selected: Map<string, Map<string, SelectionReason>>;
   dependencies: Map<string, ArtifactDependency[]>;
   resolutions: Map<string, { resolved: string[] } | { unresolvable: string }>;
 }
@@ -214,8 +219,17 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : 1;
 }
 
-function sameReason(a: SelectionReason, b: SelectionReason): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+function reasonKey(reason: SelectionReason): string {
+  switch (reason.type) {
+    case 'required-by':
+      return [reason.type, reason.processor, reason.id, reason.version, reason.range].join('\0');
+    case 'filter':
+      return `${reason.type}\0${reason.filter}`;
+    case 'denied':
+      return `${reason.type}\0${reason.reason}`;
+    default:
+      return reason.type;
+  }
 }
 
 function reasonOrder(a: SelectionReason, b: SelectionReason): number {
@@ -272,14 +286,15 @@ class ClosureRun {
 
   private entry(processorName: string, id: string, config: JsonObject, root?: ClosureRoot): Entry {
     const processor = this.options.processors.find(processorName);
-    const key = `${processorName}:${processor?.normalizeId ? processor.normalizeId(id) : id}`;
+    const normalizedId = processor?.normalizeId ? processor.normalizeId(id) : id;
+    const key = `${processorName}:${normalizedId}`;
     let entry = this.entries.get(key);
     if (!entry) {
       entry = {
         key,
         processor,
         processorName,
-        id,
+        id: normalizedId,
         config,
         root,
         policy: root?.dependencyPolicy ?? 'latest',
@@ -361,10 +376,10 @@ class ClosureRun {
   private select(entry: Entry, version: string, reason: SelectionReason): void {
     const reasons = entry.selected.get(version);
     if (reasons) {
-      if (!reasons.some(r => sameReason(r, reason))) reasons.push(reason);
+      reasons.set(reasonKey(reason), reason);
       return;
     }
-    entry.selected.set(version, [reason]);
+    entry.selected.set(version, new Map([[reasonKey(reason), reason]]));
     this.schedule(() => this.expand(entry, version));
   }
 
@@ -478,7 +493,7 @@ class ClosureRun {
         unresolvable += dependencies.filter(d => d.unresolvable !== undefined).length;
         return {
           version,
-          selection: [...entry.selected.get(version)!].sort(reasonOrder),
+          selection: [...entry.selected.get(version)!.values()].sort(reasonOrder),
           dependencies,
         };
       });
