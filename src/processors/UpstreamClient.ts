@@ -125,6 +125,12 @@ export class UpstreamClient {
     if (init.validators?.lastModified) {
       headers['if-modified-since'] = init.validators.lastModified;
     }
+    if (init.validators?.etag || init.validators?.lastModified) {
+      // fetch() adds `Cache-Control: no-cache` to conditional requests unless
+      // the caller set one, and servers such as verdaccio then never answer
+      // 304; max-age=0 asks for revalidation, which is what we mean.
+      headers['cache-control'] ??= 'max-age=0';
+    }
 
     for (let attempt = 0; ; attempt++) {
       let delay: number | undefined;
