@@ -128,7 +128,48 @@ function jsonFile(server: StaticRegistryServer, file: FixtureFile, uploaded: str
   };
 }
 
-/** Publishes a project's JSON documents (project and per release) and files. */
+/** The core metadata file (PEP 658) of a release, with a folded field. */
+function coreMetadata(project: FixtureProject, version: string): string {
+  const lines = [
+    'Metadata-Version: 2.1',
+    `Name: ${project.name}`,
+    `Version: ${version}`,
+    'Summary: A fixture project',
+    '  whose summary continues here',
+    ...(project.releases[version].requiresDist ?? []).map(line => `Requires-Dist: ${line}`),
+  ];
+  return `${lines.join('\n')}\n\nRequires-Dist: not-a-field (the description starts above)\n`;
+}
+
+/** A PEP 691 project page; wheels give relative URLs and have PEP 658 metadata. */
+function simplePage(server: StaticRegistryServer, project: FixtureProject): string {
+  const files = Object.values(project.releases).flatMap(release =>
+    release.files.map(file => {
+      const wheel = file.filename.endsWith('.whl');
+      return {
+        filename: file.filename,
+        url: wheel ? `../../packages/${file.filename}` : `${server.url}/packages/${file.filename}`,
+        hashes: { sha256: sha256Of(file.filename) },
+        'requires-python': '>=3.8',
+        'core-metadata': wheel ? { sha256: 'unchecked' } : false,
+        yanked: file.yanked ? 'broken' : false,
+        size: Buffer.byteLength(fixtureFileBody(file.filename)),
+        'upload-time': release.uploaded,
+      };
+    }),
+  );
+  return JSON.stringify({
+    meta: { 'api-version': '1.1' },
+    name: normalize(project.name),
+    versions: Object.keys(project.releases),
+    files,
+  });
+}
+
+/**
+ * Publishes a project: its JSON API documents (project and per release),
+ * its PEP 691 simple page, its files and their core metadata.
+ */
 export function publishProject(server: StaticRegistryServer, project: FixtureProject): void {
   const name = normalize(project.name);
   const releases = Object.fromEntries(
@@ -154,8 +195,15 @@ export function publishProject(server: StaticRegistryServer, project: FixturePro
     });
     for (const file of project.releases[version].files) {
       server.set(`/packages/${file.filename}`, fixtureFileBody(file.filename));
+      if (file.filename.endsWith('.whl')) {
+        server.set(`/packages/${file.filename}.metadata`, coreMetadata(project, version));
+      }
     }
   }
+  server.set(`/simple/${name}/`, {
+    contentType: 'application/vnd.pypi.simple.v1+json',
+    body: simplePage(server, project),
+  });
 }
 
 /** Starts a server with every fixture project published. */

@@ -37,7 +37,11 @@ function dependencyLines(result: DiscoveryResult): Record<string, string[]> {
   );
 }
 
-describe('createPypiProcessor', () => {
+describe.each([
+  // PyPI's JSON API, and the simple API's JSON form (PEP 691) with PEP 658 metadata
+  { api: 'json', listing: (name: string) => `/pypi/${name}/json` },
+  { api: 'simple', listing: (name: string) => `/simple/${name}/` },
+])('createPypiProcessor ($api API)', ({ api, listing }) => {
   let server: StaticRegistryServer;
   let pypi: BackpackProcessor;
 
@@ -52,7 +56,7 @@ describe('createPypiProcessor', () => {
   beforeEach(() => {
     server.requests.length = 0;
     pypi = createPypiProcessor({
-      config: new ConfigReader({ index: server.url }),
+      config: new ConfigReader({ index: server.url, api }),
       upstream: new UpstreamClient({ retries: 0 }),
     });
   });
@@ -65,8 +69,8 @@ describe('createPypiProcessor', () => {
     expect(pypi.normalizeId!('foo..BAR--baz')).toBe('foo-bar-baz');
     const result = await discover('Foo_Bar');
     expect(versionsOf(result).map(v => v.version)).toEqual(['1.0', '2.0', '3.0b1']);
-    expect(server.requestsTo('/pypi/foo-bar/json')).toHaveLength(1);
-    expect(server.requestsTo('/pypi/Foo_Bar')).toHaveLength(0);
+    expect(server.requestsTo(listing('foo-bar'))).toHaveLength(1);
+    expect(server.requests.filter(r => r.path.includes('Foo_Bar'))).toHaveLength(0);
   });
 
   it('selects the wheels of the configured targets, the sdists, and drops yanked files', async () => {
@@ -195,15 +199,30 @@ describe('createPypiProcessor', () => {
     expect(dependencyLines(patch)['2.0']).not.toContain('importlib-metadata >=4');
   });
 
-  it('reads each older release’s own Requires-Dist once, and the latest from the project document', async () => {
+  it('reads the metadata of each kept release once', async () => {
     await discover('foo-bar');
-    const perVersion = () =>
-      server.requests.filter(r => /^\/pypi\/foo-bar\/[^/]+\/json$/.test(r.path)).map(r => r.path);
-    expect(perVersion().sort()).toEqual(['/pypi/foo-bar/1.0/json', '/pypi/foo-bar/3.0b1/json']);
+    const metadataRequests = () =>
+      server.requests
+        .filter(r => /^\/pypi\/foo-bar\/[^/]+\/json$/.test(r.path) || r.path.endsWith('.metadata'))
+        .map(r => r.path)
+        .sort();
+    // The JSON API's project document carries the latest release's metadata;
+    // the simple API has a metadata file per distribution, wheels preferred.
+    // 0.9 is left out (only yanked files), so its metadata is not needed.
+    expect(metadataRequests()).toEqual(
+      api === 'json'
+        ? ['/pypi/foo-bar/1.0/json', '/pypi/foo-bar/3.0b1/json']
+        : [
+            '/packages/foo_bar-1.0-py3-none-any.whl.metadata',
+            '/packages/foo_bar-2.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl.metadata',
+            '/packages/foo_bar-3.0b1-py3-none-any.whl.metadata',
+          ],
+    );
 
     // Released metadata does not change, so another discovery reuses it.
+    const count = metadataRequests().length;
     await discover('foo-bar', { platforms: ['win_amd64'] });
-    expect(perVersion()).toHaveLength(2);
+    expect(metadataRequests()).toHaveLength(count);
   });
 
   it('answers notModified to a conditional request the index answers with 304', async () => {
@@ -214,7 +233,7 @@ describe('createPypiProcessor', () => {
 
     const second = await discover('requests', {}, first.validators);
     expect(second).toEqual({ notModified: true });
-    const conditional = server.requestsTo('/pypi/requests/json').at(-1)!;
+    const conditional = server.requestsTo(listing('requests')).at(-1)!;
     expect(conditional.headers['if-none-match']).toBe(first.validators?.etag);
     expect(conditional.status).toBe(304);
 
@@ -263,14 +282,15 @@ describe('createPypiProcessor', () => {
     const other = await startPypiIndex();
     try {
       const processor = createPypiProcessor({
-        config: new ConfigReader({ index: server.url, allowedIndexes: [`${other.url}/`] }),
+        config: new ConfigReader({ index: server.url, allowedIndexes: [`${other.url}/`], api }),
         upstream: new UpstreamClient({ retries: 0 }),
       });
       const result = await processor.discover(
         { id: 'requests', config: { index: other.url } },
         { logger },
       );
-      expect(other.requestsTo('/pypi/requests/json')).toHaveLength(1);
+      expect(other.requestsTo(listing('requests'))).toHaveLength(1);
+      expect(server.requestsTo(listing('requests'))).toHaveLength(0);
       expect(versionsOf(result)[1].dependencies[0].config).toEqual({ index: other.url });
       expect(processor.allowedHosts!()).toEqual([
         new URL(server.url).host,
@@ -286,5 +306,32 @@ describe('createPypiProcessor', () => {
     expect(processor.allowedHosts!()).toEqual(['pypi.org', 'files.pythonhosted.org']);
     expect(processor.name).toBe('pypi');
     expect(processor.versions.name).toBe('pep440');
+  });
+});
+
+describe('createPypiProcessor with an index without PEP 691 JSON', () => {
+  it('says so instead of misreading the HTML page', async () => {
+    const server = await StaticRegistryServer.start();
+    try {
+      server.set('/simple/html-only/', {
+        contentType: 'text/html',
+        body: '<html><body><a href="../../packages/html_only-1.0.tar.gz">html_only-1.0.tar.gz</a></body></html>',
+      });
+      const pypi = createPypiProcessor({
+        config: new ConfigReader({ index: server.url, api: 'simple' }),
+        upstream: new UpstreamClient({ retries: 0 }),
+      });
+      await expect(pypi.discover({ id: 'html-only', config: {} }, { logger })).rejects.toThrow(
+        /answered 'text\/html', not PEP 691 JSON/,
+      );
+      expect(() =>
+        createPypiProcessor({
+          config: new ConfigReader({ api: 'xmlrpc' }),
+          upstream: new UpstreamClient(),
+        }),
+      ).toThrow(/backpack\.processors\.pypi\.api: must be 'json' or 'simple'/);
+    } finally {
+      await server.close();
+    }
   });
 });

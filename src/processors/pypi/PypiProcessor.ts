@@ -8,7 +8,8 @@ import {
   DiscoveryResult,
   ProcessorVersion,
 } from '../types';
-import { PypiJsonFile, selectDistributionFiles } from './distributionFiles';
+import { selectDistributionFiles } from './distributionFiles';
+import { readJsonApiProject } from './jsonApi';
 import { isValidPypiName, normalizePypiName } from './normalizeName';
 import { pep440VersionScheme } from './Pep440VersionScheme';
 import {
@@ -17,13 +18,9 @@ import {
   pypiArtifactConfigSchema,
   readPypiProcessorSettings,
 } from './pypiConfig';
+import { ProjectListing, PypiRelease } from './ProjectListing';
 import { dependenciesFromRequiresDist } from './requiresDist';
-
-/** The parts of PyPI's JSON API (`/pypi/<name>/json`) Backpack reads. */
-interface PypiProjectJson {
-  info?: { version?: string; requires_dist?: string[] | null };
-  releases?: Record<string, PypiJsonFile[]>;
-}
+import { readSimpleApiProject } from './simpleApi';
 
 /**
  * Releases' metadata never changes once uploaded, so `Requires-Dist` read
@@ -51,15 +48,17 @@ function normalizeId(id: string): string {
 }
 
 /**
- * Creates the PyPI processor: projects from an index's JSON API, the wheels
- * for the configured targets and the source distributions of each release,
- * and `Requires-Dist` with markers evaluated for the targets and extras.
+ * Creates the PyPI processor: projects from an index's JSON API (or its
+ * PEP 691 simple API, with `api: simple`), the wheels for the configured
+ * targets and the source distributions of each release, and `Requires-Dist`
+ * with markers evaluated for the targets and extras.
  *
  * @public
  */
 export function createPypiProcessor(options: PypiProcessorOptions): BackpackProcessor {
   const { upstream } = options;
   const settings = readPypiProcessorSettings(options.config);
+  const readProject = settings.api === 'simple' ? readSimpleApiProject : readJsonApiProject;
   const requiresDistCache = new Map<string, string[]>();
 
   function indexFor(config: PypiArtifactConfig): string {
@@ -74,29 +73,23 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     return index;
   }
 
-  async function fetchRequiresDist(
-    index: string,
-    name: string,
-    version: string,
-    discoverOptions: DiscoverOptions,
+  async function requiresDistOf(
+    listing: ProjectListing,
+    release: PypiRelease,
+    cacheKey: string,
+    logger: DiscoverOptions['logger'],
   ): Promise<string[]> {
-    const key = `${index} ${name} ${version}`;
-    const cached = requiresDistCache.get(key);
+    const cached = requiresDistCache.get(cacheKey);
     if (cached) return cached;
-    const url = `${index}/pypi/${encodeURIComponent(name)}/${encodeURIComponent(version)}/json`;
-    const { response, json } = await upstream.getJson<PypiProjectJson>(url, {
-      signal: discoverOptions.signal,
-    });
-    if (response.status === 404) {
-      discoverOptions.logger.warn(`${url} not found; ${name} ${version} gets no dependencies`);
+    const requiresDist = await listing.requiresDist(release);
+    if (!requiresDist) {
+      logger.warn(`No metadata for ${cacheKey}; it gets no dependencies`);
       return [];
     }
-    if (!json) throw new Error(`GET ${url} answered ${response.status}`);
-    const requiresDist = json.info?.requires_dist ?? [];
     if (requiresDistCache.size >= REQUIRES_DIST_CACHE_SIZE) {
       requiresDistCache.delete(requiresDistCache.keys().next().value!);
     }
-    requiresDistCache.set(key, requiresDist);
+    requiresDistCache.set(cacheKey, requiresDist);
     return requiresDist;
   }
 
@@ -107,35 +100,21 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     const id = normalizeId(request.id);
     const config = parsePypiArtifactConfig(request.config);
     const index = indexFor(config);
+    const { logger, signal } = discoverOptions;
     const pythonVersions = config.pythonVersions ?? settings.pythonVersions;
     const platforms = config.platforms ?? settings.platforms;
     const includeSdist = config.includeSdist ?? settings.includeSdist;
     const includeYanked = config.includeYanked ?? settings.includeYanked;
 
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (discoverOptions.validators?.etag || discoverOptions.validators?.lastModified) {
-      // fetch() sends `Cache-Control: no-cache` with conditional requests
-      // unless told otherwise, and caches honouring it never answer 304.
-      headers['cache-control'] = 'max-age=0';
-    }
-    const response = await upstream.get(`${index}/pypi/${encodeURIComponent(id)}/json`, {
-      headers,
+    const listing = await readProject({
+      upstream,
+      index,
+      id,
       validators: discoverOptions.validators,
-      signal: discoverOptions.signal,
+      signal,
     });
-    if (response.notModified) return { notModified: true };
-    if (response.status === 404) {
-      throw new NotFoundError(`Python project '${id}' not found at ${index}`);
-    }
-    if (response.status !== 200) {
-      throw new Error(`GET ${response.url} answered ${response.status}`);
-    }
-    let project: PypiProjectJson;
-    try {
-      project = JSON.parse(response.body.toString('utf8'));
-    } catch (error) {
-      throw new Error(`Python project '${id}' at ${index}: malformed JSON: ${error}`);
-    }
+    if (!listing) throw new NotFoundError(`Python project '${id}' not found at ${index}`);
+    if (listing.notModified) return { notModified: true };
 
     // Dependencies inherit what changes how they are fetched and walked.
     const inheritedConfig: JsonObject = {};
@@ -145,26 +124,27 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     if (config.includeSdist !== undefined) inheritedConfig.includeSdist = config.includeSdist;
     if (config.includeYanked !== undefined) inheritedConfig.includeYanked = config.includeYanked;
 
-    const latest = project.info?.version;
-    const releases = Object.entries(project.releases ?? {});
     const versions = await Promise.all(
-      releases.map(async ([version, files]): Promise<ProcessorVersion | undefined> => {
-        const selected = selectDistributionFiles(files ?? [], {
+      listing.releases.map(async (release): Promise<ProcessorVersion | undefined> => {
+        const { version, files } = release;
+        const selected = selectDistributionFiles(files, {
           pythonVersions,
           platforms,
           includeSdist,
           includeYanked,
-          baseUrl: response.url,
+          baseUrl: listing.url,
         });
         // A release with nothing installable for the targets is left out, as
         // pip would skip it and take an older one.
         if (selected.length === 0) return undefined;
-        // The project document only carries the latest release's metadata.
-        const requiresDist =
-          version === latest && project.info?.requires_dist !== undefined
-            ? project.info.requires_dist ?? []
-            : await fetchRequiresDist(index, id, version, discoverOptions);
-        const uploaded = (files ?? [])
+        // Released metadata never changes, so it is read once per release.
+        const requiresDist = await requiresDistOf(
+          listing,
+          release,
+          `${index} ${id} ${version}`,
+          logger,
+        );
+        const uploaded = files
           .map(file => file.upload_time_iso_8601)
           .filter((time): time is string => typeof time === 'string')
           .sort();
@@ -179,7 +159,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
             platforms,
             inheritedConfig,
             onInvalid: (line, reason) =>
-              discoverOptions.logger.warn(`${id} ${version}: skipping Requires-Dist '${line}': ${reason}`),
+              logger.warn(`${id} ${version}: skipping Requires-Dist '${line}': ${reason}`),
           }),
         };
       }),
@@ -188,8 +168,8 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     return {
       notModified: false,
       versions: versions.filter((v): v is ProcessorVersion => v !== undefined),
-      ...(latest ? { tags: { latest } } : {}),
-      validators: response.validators,
+      ...(listing.latest ? { tags: { latest: listing.latest } } : {}),
+      validators: listing.validators,
     };
   }
 

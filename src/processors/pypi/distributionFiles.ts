@@ -2,7 +2,7 @@ import { FileIntegrity } from '../../types';
 import { ProcessorFile } from '../types';
 import { parseWheelFilename, WheelTargets, wheelMatcher } from './wheelTags';
 
-/** A file of a release as PyPI's JSON API describes it. */
+/** A file of a release as PyPI's JSON API describes it (the simple API's are converted). */
 export interface PypiJsonFile {
   filename: string;
   url: string;
@@ -11,6 +11,8 @@ export interface PypiJsonFile {
   size?: number;
   yanked?: boolean;
   upload_time_iso_8601?: string;
+  /** The index serves the file's core metadata at `<url>.metadata` (PEP 658). */
+  coreMetadata?: boolean;
 }
 
 /** Which distribution files of a release to mirror. */

@@ -25,7 +25,7 @@ export const pypiArtifactConfigSchema = z.strictObject({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .optional()
     .describe(
-      'Index base URL for this artifact (serving /pypi/<name>/json); must be the configured index or one of allowedIndexes',
+      'Index base URL for this artifact; must be the configured index or one of allowedIndexes',
     ),
   pythonVersions: z
     .array(z.string().regex(PYTHON_VERSION, 'must look like 3.12 or 3.12.1'))
@@ -59,6 +59,11 @@ export type PypiArtifactConfig = z.infer<typeof pypiArtifactConfigSchema>;
 /** The processor-wide settings from `backpack.processors.pypi`. */
 export interface PypiProcessorSettings {
   index: string;
+  /**
+   * How indexes are read: `json`, PyPI's JSON API (`/pypi/<name>/json`), or
+   * `simple`, the simple API's JSON form (PEP 691) with PEP 658 metadata.
+   */
+  api: 'json' | 'simple';
   /** Indexes, besides `index`, that an artifact's `index` may name. */
   allowedIndexes: string[];
   /** Hosts, besides the indexes', that files are downloaded from. */
@@ -102,8 +107,13 @@ export function readPypiProcessorSettings(config?: Config): PypiProcessorSetting
     const issue = parsed.error.issues[0];
     throw new InputError(`backpack.processors.pypi.${issue.path.join('.')}: ${issue.message}`);
   }
+  const api = config?.getOptionalString('api') ?? 'json';
+  if (api !== 'json' && api !== 'simple') {
+    throw new InputError(`backpack.processors.pypi.api: must be 'json' or 'simple', not '${api}'`);
+  }
   return {
     index,
+    api,
     allowedIndexes,
     fileHosts,
     pythonVersions: parsed.data.pythonVersions,

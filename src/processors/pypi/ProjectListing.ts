@@ -1,0 +1,81 @@
+import { UpstreamClient, UpstreamResponse } from '../UpstreamClient';
+import { DiscoveryValidators } from '../types';
+import { PypiJsonFile } from './distributionFiles';
+
+/** A release and its files, as an index lists them. */
+export interface PypiRelease {
+  version: string;
+  files: PypiJsonFile[];
+}
+
+/**
+ * A project as read from an index, whichever API served it. Indexes list
+ * files in one document but metadata per release, so `requiresDist` is
+ * asked only for releases that are kept.
+ */
+export interface ProjectListing {
+  notModified: false;
+  releases: PypiRelease[];
+  /** The release the index calls the latest, when it says. */
+  latest?: string;
+  validators: DiscoveryValidators;
+  /** URL of the listing document; relative file URLs resolve against it. */
+  url: string;
+  /** `Requires-Dist` of a release; undefined when the index cannot tell. */
+  requiresDist(release: PypiRelease): Promise<string[] | undefined>;
+}
+
+/** What a reader of an index API needs. */
+export interface ListingRequest {
+  upstream: UpstreamClient;
+  /** Index base URL without a trailing slash. */
+  index: string;
+  /** Normalised project name. */
+  id: string;
+  validators?: DiscoveryValidators;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads a project from an index: `notModified` when the validators still
+ * match, undefined when the index has no such project.
+ */
+export type ProjectListingReader = (
+  request: ListingRequest,
+) => Promise<ProjectListing | { notModified: true } | undefined>;
+
+/**
+ * GETs a listing document, conditionally when validators are given. Returns
+ * undefined for 404 and throws for other failures.
+ */
+export async function getListing(
+  request: ListingRequest,
+  url: string,
+  accept: string,
+): Promise<UpstreamResponse | undefined> {
+  const headers: Record<string, string> = { accept };
+  if (request.validators?.etag || request.validators?.lastModified) {
+    // fetch() sends `Cache-Control: no-cache` with conditional requests
+    // unless told otherwise, and caches honouring it never answer 304.
+    headers['cache-control'] = 'max-age=0';
+  }
+  const response = await request.upstream.get(url, {
+    headers,
+    validators: request.validators,
+    signal: request.signal,
+  });
+  if (response.status === 404) return undefined;
+  if (response.status !== 200 && !response.notModified) {
+    throw new Error(`GET ${url} answered ${response.status}`);
+  }
+  return response;
+}
+
+/** Parses a JSON body, naming the document when it is malformed. */
+export function parseJsonBody<T>(response: UpstreamResponse): T {
+  try {
+    return JSON.parse(response.body.toString('utf8')) as T;
+  } catch (error) {
+    throw new Error(`${response.url}: malformed JSON: ${error}`);
+  }
+}
