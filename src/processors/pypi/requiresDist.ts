@@ -1,6 +1,6 @@
 import { JsonObject } from '@backstage/types';
 import { ProcessorDependency } from '../types';
-import { evaluateMarker, Marker } from './markers';
+import { evaluateMarker, Marker, MarkerEnvironment } from './markers';
 import { normalizePypiName } from './normalizeName';
 import { PEP440_UNION_SEPARATOR } from './Pep440VersionScheme';
 import { parseRequirement, Requirement } from './requirement';
@@ -22,26 +22,21 @@ export interface RequiresDistOptions {
   onInvalid?: (line: string, reason: string) => void;
 }
 
-/**
- * Whether some target, with one of the requested extras or none, satisfies
- * the marker: the dependency is then needed on at least one target.
- */
-function markerHolds(
-  marker: Marker | undefined,
-  extras: Iterable<string>,
-  options: RequiresDistOptions,
-): boolean {
-  if (!marker) return true;
+/** The marker environments of every target, built once per extra. */
+function environmentsFor(options: RequiresDistOptions) {
   const pythonVersions = options.pythonVersions ?? DEFAULT_PYTHON_VERSIONS;
   const platforms = options.platforms ?? DEFAULT_PLATFORMS;
-  for (const extra of ['', ...extras]) {
-    for (const python of pythonVersions) {
-      for (const platform of platforms) {
-        if (evaluateMarker(marker, markerEnvironment(python, platform, extra))) return true;
-      }
+  const byExtra = new Map<string, MarkerEnvironment[]>();
+  return (extra: string): MarkerEnvironment[] => {
+    let environments = byExtra.get(extra);
+    if (!environments) {
+      environments = pythonVersions.flatMap(python =>
+        platforms.map(platform => markerEnvironment(python, platform, extra)),
+      );
+      byExtra.set(extra, environments);
     }
-  }
-  return false;
+    return environments;
+  };
 }
 
 interface Merged {
@@ -63,6 +58,17 @@ export function dependenciesFromRequiresDist(
   requiresDist: readonly string[],
   options: RequiresDistOptions,
 ): ProcessorDependency[] {
+  const environments = environmentsFor(options);
+  /**
+   * Whether some target, with one of the requested extras or none, satisfies
+   * the marker: the dependency is then needed on at least one target.
+   */
+  const markerHolds = (marker: Marker | undefined, extras: Iterable<string>) =>
+    !marker ||
+    ['', ...extras].some(extra =>
+      environments(extra).some(environment => evaluateMarker(marker, environment)),
+    );
+
   const requirements: Requirement[] = [];
   for (const line of requiresDist) {
     try {
@@ -78,7 +84,7 @@ export function dependenciesFromRequiresDist(
     grown = false;
     for (const requirement of requirements) {
       if (normalizePypiName(requirement.name) !== options.project) continue;
-      if (!markerHolds(requirement.marker, extras, options)) continue;
+      if (!markerHolds(requirement.marker, extras)) continue;
       for (const extra of requirement.extras) {
         if (!extras.has(extra)) {
           extras.add(extra);
@@ -92,7 +98,7 @@ export function dependenciesFromRequiresDist(
   for (const requirement of requirements) {
     const id = normalizePypiName(requirement.name);
     if (id === options.project) continue;
-    if (!markerHolds(requirement.marker, extras, options)) continue;
+    if (!markerHolds(requirement.marker, extras)) continue;
     let entry = merged.get(id);
     if (!entry) {
       entry = { id, ranges: new Set(), extras: new Set() };
