@@ -17,6 +17,7 @@ import { createBuiltInProcessors } from './processors/createBuiltInProcessors';
 import { ProcessorRegistry } from './processors/ProcessorRegistry';
 import { UpstreamClient } from './processors/UpstreamClient';
 import { ArtifactService } from './services/ArtifactService';
+import { CollectionService } from './services/CollectionService';
 import { DefaultMirrorRunService } from './services/DefaultMirrorRunService';
 import { createBlobStore } from './storage/createBlobStore';
 
@@ -108,6 +109,14 @@ export const backpackPlugin = createBackendPlugin({
           workerId,
         });
         const artifacts = new ArtifactService({ store, processors });
+        const collection = new CollectionService({
+          store,
+          collector,
+          queue,
+          blobStore,
+          logger,
+          requeueAfterMs,
+        });
 
         registerBackpackPermissions(permissionsRegistry, {
           getArtifact: (processor, id) => artifacts.find(processor, id),
@@ -122,6 +131,7 @@ export const backpackPlugin = createBackendPlugin({
             auditor,
             artifacts,
             runs,
+            collection,
             processors,
           }),
         );

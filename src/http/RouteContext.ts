@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../services/ArtifactService';
+import { CollectionService } from '../services/CollectionService';
 import { MirrorRunService } from '../services/MirrorRunService';
 import { ArtifactAuthorizer } from './ArtifactAuthorizer';
 
@@ -16,5 +17,6 @@ export interface RouteContext {
   authorizer: ArtifactAuthorizer;
   artifacts: ArtifactService;
   runs: MirrorRunService;
+  collection: CollectionService;
   processors: ProcessorRegistry;
 }

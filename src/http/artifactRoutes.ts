@@ -10,6 +10,7 @@ import { auditedAction } from './auditedAction';
 import { callerCredentials, principalRef } from './credentials';
 import {
   createArtifactBody,
+  deleteArtifactQuery,
   listArtifactsQuery,
   listFilesQuery,
   listVersionsQuery,
@@ -19,7 +20,7 @@ import { RouteContext } from './RouteContext';
 
 /** Routes under /artifacts. */
 export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
-  const { httpAuth, auditor, authorizer, artifacts, runs } = ctx;
+  const { httpAuth, auditor, authorizer, artifacts, runs, collection } = ctx;
 
   router.post('/artifacts', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
@@ -113,13 +114,16 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
   router.delete('/artifacts/:processor/:id', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
     const { processor, id } = req.params;
+    const { purge } = parseInput(deleteArtifactQuery, req.query, {
+      label: 'query',
+    });
     await auditedAction(
       auditor,
       {
         eventId: 'artifact-delete',
         severityLevel: 'high',
         request: req,
-        meta: { processor, id },
+        meta: { processor, id, purge },
       },
       async () => {
         await authorizer.authorizeArtifact(
@@ -127,8 +131,10 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
           credentials,
           () => artifacts.get(processor, id),
         );
-        await artifacts.delete(processor, id);
-        return { result: undefined };
+        const { orphanedStorageKeys } = await artifacts.delete(processor, id);
+        if (!purge) return { result: undefined };
+        const purged = await collection.purgeObjects(orphanedStorageKeys);
+        return { result: undefined, meta: { purged } };
       },
     );
     res.status(204).end();

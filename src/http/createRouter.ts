@@ -13,10 +13,12 @@ import { backpackArtifactResourceRef } from '../permissions/resource';
 import { backpackArtifactRules } from '../permissions/rules';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../services/ArtifactService';
+import { CollectionService } from '../services/CollectionService';
 import { MirrorRunService } from '../services/MirrorRunService';
 import { Artifact } from '../types';
 import { addArtifactRoutes } from './artifactRoutes';
 import { ArtifactAuthorizer } from './ArtifactAuthorizer';
+import { addCollectionRoutes } from './collectionRoutes';
 import { addProcessorRoutes } from './processorRoutes';
 import { addRunRoutes } from './runRoutes';
 
@@ -28,6 +30,7 @@ export interface RouterOptions {
   auditor: AuditorService;
   artifacts: ArtifactService;
   runs: MirrorRunService;
+  collection: CollectionService;
   processors: ProcessorRegistry;
   /**
    * Where the `backpack-artifact` rules were registered (see
@@ -76,6 +79,7 @@ export async function createRouter(
   });
   addArtifactRoutes(router, ctx);
   addRunRoutes(router, ctx);
+  addCollectionRoutes(router, ctx);
   addProcessorRoutes(router, ctx);
 
   return router;

@@ -1,11 +1,15 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { parse } from 'yaml';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../services/ArtifactService';
+import { CollectionService } from '../services/CollectionService';
+import { InProcessJobQueue } from '../collection/queue/InProcessJobQueue';
+import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { MirrorRunService } from '../services/MirrorRunService';
 import { createRouter } from './createRouter';
 
@@ -81,16 +85,26 @@ describe('openapi.yaml', () => {
       getRun: () => Promise.reject(new Error('not called')),
       listRuns: () => Promise.reject(new Error('not called')),
     };
+    const store = new DatabaseBackpackStore(db);
+    const queue = new InProcessJobQueue();
     const router = await createRouter({
       logger: mockServices.logger.mock(),
       httpAuth: mockServices.httpAuth(),
       permissions: mockServices.permissions(),
       auditor: mockServices.auditor.mock(),
-      artifacts: new ArtifactService({
-        store: new DatabaseBackpackStore(db),
-        processors,
-      }),
+      artifacts: new ArtifactService({ store, processors }),
       runs,
+      collection: new CollectionService({
+        store,
+        collector: { enqueuePending: () => Promise.reject(new Error('not called')) },
+        queue,
+        // Never written to: no handler runs.
+        blobStore: new LocalDirectoryBlobStore({
+          directory: path.join(os.tmpdir(), 'backpack-openapi-unused'),
+        }),
+        logger: mockServices.logger.mock(),
+        requeueAfterMs: 0,
+      }),
       processors,
     });
     routes = routesOf(router as unknown as { stack: Layer[] });

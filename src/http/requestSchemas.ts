@@ -67,6 +67,13 @@ export const listFilesQuery = z.object({
   ...pagination,
 });
 
+export const deleteArtifactQuery = z.object({
+  purge: z
+    .enum(['true', 'false'])
+    .transform(value => value === 'true')
+    .default(false),
+});
+
 export const listRunsQuery = z.object({
   status: z.enum(['queued', 'running', 'succeeded', 'failed']).optional(),
   ...pagination,

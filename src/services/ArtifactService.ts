@@ -199,10 +199,17 @@ export class ArtifactService {
     return toArtifact(await this.store.updateArtifact(stored.ref, patch));
   }
 
-  /** Deletes the artifact with its versions, files and dependencies. */
-  async delete(processor: string, id: string): Promise<void> {
+  /**
+   * Deletes the artifact with its versions, files and dependencies. Stored
+   * objects stay; the storage keys that no remaining file references are
+   * returned, for the caller to purge.
+   */
+  async delete(
+    processor: string,
+    id: string,
+  ): Promise<{ orphanedStorageKeys: string[] }> {
     const stored = await this.getStored(processor, id);
-    await this.store.deleteArtifact(stored.ref);
+    return this.store.deleteArtifact(stored.ref);
   }
 
   async listVersions(
