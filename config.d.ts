@@ -22,6 +22,20 @@ export interface Config {
       pypi?: {
         /** Index base URL (JSON API at <index>/pypi/...). Defaults to https://pypi.org */
         index?: string;
+        /** `json` (the JSON API, default) or `simple` (PEP 691 JSON with PEP 658 metadata files). */
+        api?: 'json' | 'simple';
+        /** Other indexes an artifact's own `index` setting may name. */
+        allowedIndexes?: string[];
+        /** Hosts files download from besides the index; defaults to files.pythonhosted.org for pypi.org. */
+        fileHosts?: string[];
+        /** Target Python versions (e.g. `3.12`) for artifacts that set none; default: a documented list of CPython 3.8-3.13. */
+        pythonVersions?: string[];
+        /** Target wheel platform tags for artifacts that set none; default: linux, windows and macOS on x86_64 and arm64. */
+        platforms?: string[];
+        /** Mirror source distributions. Default true. */
+        includeSdist?: boolean;
+        /** Mirror yanked files. Default false. */
+        includeYanked?: boolean;
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
@@ -29,6 +43,8 @@ export interface Config {
       maven?: {
         /** Repository base URL. Defaults to https://repo.maven.apache.org/maven2 */
         repository?: string;
+        /** Other repositories an artifact's own `repository` setting may name. */
+        allowedRepositories?: string[];
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };

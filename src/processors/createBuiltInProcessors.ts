@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { createNpmProcessor } from './npm/NpmProcessor';
+import { createMavenProcessor } from './maven';
 import { createPypiProcessor } from './pypi';
 import { BackpackProcessor } from './types';
 import { UpstreamClient } from './UpstreamClient';
@@ -23,6 +24,9 @@ export function createBuiltInProcessors(
   }
   if (enabled('pypi')) {
     processors.push(createPypiProcessor({ config: section('pypi'), upstream }));
+  }
+  if (enabled('maven')) {
+    processors.push(createMavenProcessor({ config: section('maven'), upstream }));
   }
   return processors;
 }
