@@ -108,7 +108,7 @@ export const backpackPlugin = createBackendPlugin({
           logger,
           workerId,
         });
-        const artifacts = new ArtifactService({ store, processors });
+        const artifacts = new ArtifactService({ store, processors, previewer: runner });
         const collection = new CollectionService({
           store,
           collector,

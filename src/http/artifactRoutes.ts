@@ -54,6 +54,44 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
     res.status(201).json(created);
   });
 
+  router.post('/artifacts/preview', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    // A preview of a large closure takes a while; stop walking when the
+    // caller has gone away.
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    // Nothing is written, but it does make the backend fetch from upstreams
+    // on the caller's behalf, so it is recorded at low severity.
+    const preview = await auditedAction(
+      auditor,
+      {
+        eventId: 'artifact-preview',
+        severityLevel: 'low',
+        request: req,
+        meta: {
+          processor: String(req.body?.processor ?? ''),
+          id: String(req.body?.id ?? ''),
+        },
+      },
+      async () => {
+        await authorizer.authorize(backpackArtifactCreatePermission, credentials);
+        const body = parseInput(createArtifactBody, req.body, { label: 'body' });
+        const result = await artifacts.preview(body, { signal: abort.signal });
+        return {
+          result,
+          meta: {
+            artifacts: result.totals.artifacts,
+            versions: result.totals.versions,
+            unresolvable: result.unresolvable.length,
+          },
+        };
+      },
+    );
+    res.json(preview);
+  });
+
   router.get('/artifacts', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
     const query = parseInput(listArtifactsQuery, req.query, { label: 'query' });

@@ -1,4 +1,9 @@
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  NotImplementedError,
+} from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import {
   ArtifactCounts,
@@ -8,6 +13,8 @@ import {
   Page,
   StoredArtifact,
 } from '../database/BackpackStore';
+import { ClosureResult, ClosureRoot } from '../discovery/ClosureResolver';
+import { storageKeyOf } from '../discovery/MirrorRunner';
 import { resolveFilterType } from '../filters/versionFilter';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { BackpackProcessor } from '../processors/types';
@@ -22,6 +29,7 @@ import {
   DependencyPolicy,
   FilterType,
 } from '../types';
+import { ArtifactPreview, toArtifactPreview } from './artifactPreview';
 import { parseInput } from './validation';
 
 /** What a caller sends to add a root artifact. */
@@ -61,6 +69,14 @@ export interface ListArtifactsRequest {
   filter?: ArtifactFilter;
 }
 
+/**
+ * Resolves closures without writing anything, with unconditional upstream
+ * requests (the mirror runner's `preview`).
+ */
+export interface ClosurePreviewer {
+  preview(roots: ClosureRoot[], signal?: AbortSignal): Promise<ClosureResult>;
+}
+
 /** The public shape of a stored artifact, without internal bookkeeping. */
 function toArtifact(stored: StoredArtifact): Artifact {
   const {
@@ -80,10 +96,17 @@ function toArtifact(stored: StoredArtifact): Artifact {
 export class ArtifactService {
   private readonly store: BackpackStore;
   private readonly processors: ProcessorRegistry;
+  private readonly previewer?: ClosurePreviewer;
 
-  constructor(options: { store: BackpackStore; processors: ProcessorRegistry }) {
+  constructor(options: {
+    store: BackpackStore;
+    processors: ProcessorRegistry;
+    /** Needed by {@link ArtifactService.preview} only. */
+    previewer?: ClosurePreviewer;
+  }) {
     this.store = options.store;
     this.processors = options.processors;
+    this.previewer = options.previewer;
   }
 
   /**
@@ -132,6 +155,42 @@ export class ArtifactService {
       createdBy,
     });
     return { artifact: toArtifact(created), promoted: false };
+  }
+
+  /**
+   * What adding the artifact would select (versions with their files and
+   * reasons, the closure, unresolvable dependencies), validated as on
+   * creation and resolved against the upstreams without writing anything.
+   * Stored artifacts play no part: the preview is of this root alone.
+   */
+  async preview(
+    request: CreateArtifactRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ArtifactPreview> {
+    if (!this.previewer) {
+      throw new NotImplementedError('Previews are not available in this backend');
+    }
+    const processor = this.processors.get(request.processor);
+    const id = this.normalizeId(processor, request.id);
+    const config = this.parseConfig(processor, request.config ?? {});
+    const filter = this.resolveFilter(
+      processor,
+      request.filter || undefined,
+      request.filterType,
+    );
+    const closure = await this.previewer.preview(
+      [
+        {
+          processor: processor.name,
+          id,
+          config,
+          ...filter,
+          dependencyPolicy: request.dependencyPolicy ?? 'latest',
+        },
+      ],
+      options.signal,
+    );
+    return toArtifactPreview(closure, storageKeyOf);
   }
 
   /** The artifact, or undefined; for permission checks on resource refs. */
