@@ -86,7 +86,17 @@ export interface ListArtifactsQuery {
 /** A version with the dependencies it declares, as stored. */
 export interface StoredVersion extends ArtifactVersion {
   ref: number;
-  dependencies: ArtifactDependency[];
+  dependencies: StoredDependency[];
+}
+
+/**
+ * A dependency as stored. `unresolvable` (as the API shows it) is the
+ * processor's reason or else the last run's; `declaredUnresolvable` is the
+ * processor's alone, which is what a run that reuses stored dependencies
+ * after a 304 must pass on, so that the others are resolved again.
+ */
+export interface StoredDependency extends ArtifactDependency {
+  declaredUnresolvable?: string;
 }
 
 /** A file with what the collector needs to fetch and record it. */
@@ -191,7 +201,10 @@ export interface BackpackStore {
     selections: VersionSelection[],
     options?: { replace: boolean },
   ): Promise<number>;
-  /** Records how each dependency resolved; returns rows written. */
+  /**
+   * Records how each dependency resolved in a run: the versions, or why none
+   * (unless it is the processor's declared reason). Returns rows written.
+   */
   setResolutions(artifactRef: number, resolutions: DependencyResolution[]): Promise<number>;
   listFiles(
     artifactRef: number,

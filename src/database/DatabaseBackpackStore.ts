@@ -23,6 +23,7 @@ import {
   NewRun,
   Page,
   StoredArtifact,
+  StoredDependency,
   StoredFile,
   StoredVersion,
   SyncResult,
@@ -435,10 +436,13 @@ export class DatabaseBackpackStore implements BackpackStore {
       .join('artifact_versions as v', 'v.ref', 'd.version_ref')
       .where('v.artifact_ref', artifactRef)
       .select('d.*');
-    const byVersion = new Map<number, ArtifactDependency[]>();
+    const byVersion = new Map<number, StoredDependency[]>();
     for (const row of depRows) {
       const list = byVersion.get(row.version_ref) ?? [];
-      list.push(toDependency(row));
+      list.push({
+        ...toDependency(row),
+        ...(row.unresolvable ? { declaredUnresolvable: row.unresolvable } : {}),
+      });
       byVersion.set(row.version_ref, list);
     }
     return versions.map(v => ({
@@ -520,7 +524,16 @@ export class DatabaseBackpackStore implements BackpackStore {
       )
         .join('artifact_versions as v', 'v.ref', 'd.version_ref')
         .where('v.artifact_ref', artifactRef)
-        .select('d.ref', 'd.processor', 'd.dependency_id', 'd.kind', 'd.resolved', 'd.unresolvable', 'v.version');
+        .select(
+          'd.ref',
+          'd.processor',
+          'd.dependency_id',
+          'd.kind',
+          'd.resolved',
+          'd.unresolvable',
+          'd.resolution_error',
+          'v.version',
+        );
       const byKey = new Map(
         rows.map(r => [`${r.version}\0${r.processor}\0${r.dependency_id}\0${r.kind}`, r]),
       );
@@ -528,11 +541,16 @@ export class DatabaseBackpackStore implements BackpackStore {
         const row = byKey.get(`${res.version}\0${res.processor}\0${res.id}\0${res.kind}`);
         if (!row) continue;
         const resolved = JSON.stringify(res.resolved);
-        const unresolvable = res.unresolvable ?? null;
-        if (row.resolved !== resolved || (row.unresolvable ?? null) !== unresolvable) {
+        // The processor's declared reason stays in `unresolvable`; only a
+        // run's own reason is a resolution error, tried again next run.
+        const resolutionError =
+          res.unresolvable !== undefined && res.unresolvable !== row.unresolvable
+            ? res.unresolvable
+            : null;
+        if (row.resolved !== resolved || (row.resolution_error ?? null) !== resolutionError) {
           written += await tx('artifact_dependencies')
             .where({ ref: row.ref })
-            .update({ resolved, unresolvable });
+            .update({ resolved, resolution_error: resolutionError });
         }
       }
     });

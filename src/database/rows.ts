@@ -72,7 +72,10 @@ export interface DependencyRow {
   kind: string;
   config: string;
   resolved: string;
+  /** What the processor declared: the spec can never be mirrored. */
   unresolvable: string | null;
+  /** Why the last run could not resolve the range. */
+  resolution_error: string | null;
 }
 
 export interface RunRow {
@@ -187,7 +190,7 @@ export function toDependency(row: DependencyRow): ArtifactDependency {
     kind: row.kind as ArtifactDependency['kind'],
     config: fromJson<JsonObject>(row.config, {}),
     resolved: fromJson<string[]>(row.resolved, []),
-    unresolvable: row.unresolvable ?? undefined,
+    unresolvable: row.unresolvable ?? row.resolution_error ?? undefined,
   };
 }
 

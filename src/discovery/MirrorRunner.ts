@@ -217,7 +217,9 @@ export class MirrorRunner {
               range: d.range,
               kind: d.kind,
               config: d.config,
-              unresolvable: d.unresolvable && !d.resolved.length ? d.unresolvable : undefined,
+              // Only the processor's own verdict is passed on; what a run
+              // could not resolve is tried again.
+              unresolvable: d.declaredUnresolvable,
             })),
           }),
         ),

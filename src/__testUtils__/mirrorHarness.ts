@@ -1,0 +1,173 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { Knex } from 'knex';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Collector } from '../collection/Collector';
+import { InProcessJobQueue } from '../collection/queue/InProcessJobQueue';
+import { isRetryable, SafeFetcher } from '../collection/SafeFetcher';
+import { NewArtifact } from '../database/BackpackStore';
+import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
+import { MirrorRunner } from '../discovery/MirrorRunner';
+import { createMavenProcessor } from '../processors/maven';
+import { createNpmProcessor } from '../processors/npm/NpmProcessor';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { createPypiProcessor } from '../processors/pypi';
+import { UpstreamClient } from '../processors/UpstreamClient';
+import { DefaultMirrorRunService } from '../services/DefaultMirrorRunService';
+import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
+
+/** Base URLs of the upstreams a harness talks to; processors without one are left out. */
+export interface HarnessUpstreams {
+  npm?: string;
+  pypi?: string;
+  maven?: string;
+}
+
+/**
+ * The discovery side of the plugin wired as `plugin.ts` does, over a test
+ * database: real processors against local upstreams, the store, the mirror
+ * runner and run service, and a collector with the in-process queue and a
+ * temporary directory as blob store.
+ */
+export class MirrorHarness {
+  private constructor(
+    readonly knex: Knex,
+    readonly store: DatabaseBackpackStore,
+    readonly upstream: UpstreamClient,
+    readonly processors: ProcessorRegistry,
+    readonly runner: MirrorRunner,
+    readonly runs: DefaultMirrorRunService,
+    readonly collector: Collector,
+    private readonly queue: InProcessJobQueue,
+    private readonly fetcher: SafeFetcher,
+    private readonly blobDirectory: string,
+  ) {}
+
+  static async create(
+    knex: Knex,
+    upstreams: HarnessUpstreams,
+    options: { workerId?: string; skipMigrations?: boolean } = {},
+  ): Promise<MirrorHarness> {
+    const logger = mockServices.logger.mock();
+    const store = await DatabaseBackpackStore.create({
+      database: { getClient: async () => knex },
+      skipMigrations: options.skipMigrations,
+    });
+    const upstream = new UpstreamClient({ retries: 0 });
+    const processors = new ProcessorRegistry();
+    if (upstreams.npm) {
+      processors.add(
+        createNpmProcessor({ config: new ConfigReader({ registry: upstreams.npm }), upstream }),
+      );
+    }
+    if (upstreams.pypi) {
+      processors.add(
+        createPypiProcessor({ config: new ConfigReader({ index: upstreams.pypi }), upstream }),
+      );
+    }
+    if (upstreams.maven) {
+      processors.add(
+        createMavenProcessor({
+          config: new ConfigReader({ repository: upstreams.maven }),
+          upstream,
+        }),
+      );
+    }
+    const hosts = Object.values(upstreams)
+      .filter((url): url is string => Boolean(url))
+      .map(url => new URL(url).host);
+    const fetcher = new SafeFetcher({ allowedHosts: hosts });
+    const queue = new InProcessJobQueue({ concurrency: 4, retryBaseDelayMs: 10, maxAttempts: 2 });
+    const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
+    const workerId = options.workerId ?? 'harness';
+    const collector = new Collector({
+      store,
+      blobStore: new LocalDirectoryBlobStore({ directory: blobDirectory }),
+      queue,
+      fetcher,
+      logger,
+      workerId,
+      maxAttempts: 2,
+      isRetryable,
+    });
+    // The in-process queue's setting in plugin.ts: its jobs die with the
+    // process, so anything queued earlier and not collected is queued again.
+    const runner = new MirrorRunner({
+      store,
+      processors,
+      collection: collector,
+      logger,
+      requeueAfterMs: 0,
+    });
+    const runs = new DefaultMirrorRunService({ store, executor: runner, logger, workerId });
+    return new MirrorHarness(
+      knex,
+      store,
+      upstream,
+      processors,
+      runner,
+      runs,
+      collector,
+      queue,
+      fetcher,
+      blobDirectory,
+    );
+  }
+
+  /** Adds a root artifact the way the artifact service stores it. */
+  addRoot(artifact: Partial<NewArtifact> & { processor: string; id: string }) {
+    return this.store.createArtifact({
+      config: {},
+      dependencyPolicy: 'latest',
+      ...artifact,
+      root: true,
+    });
+  }
+
+  /** Starts a run, waits for it and answers it as stored. */
+  async run(request: Partial<Parameters<DefaultMirrorRunService['startRun']>[0]> = {}) {
+    const started = await this.runs.startRun({ trigger: 'manual', ...request });
+    await this.runs.drain();
+    const run = (await this.store.getRun(started.id))!;
+    if (run.status !== 'succeeded') {
+      throw new Error(`run ${run.id} ended ${run.status}: ${run.error}`);
+    }
+    return run;
+  }
+
+  /** `id@version` of every selected version, sorted; per processor when given. */
+  async selectedPairs(processor?: string): Promise<string[]> {
+    const pairs: string[] = [];
+    for (const artifact of await this.store.listAllArtifacts()) {
+      if (processor && artifact.processor !== processor) continue;
+      for (const version of await this.store.getVersions(artifact.ref)) {
+        if (version.status === 'selected') pairs.push(`${artifact.id}@${version.version}`);
+      }
+    }
+    return pairs.sort();
+  }
+
+  /** Consumes collect jobs from now on. */
+  startCollecting(): Promise<void> {
+    return this.collector.start();
+  }
+
+  /** Waits until no file of a selected version is pending or queued; bounded. */
+  async waitForCollection(): Promise<void> {
+    for (let attempt = 0; attempt < 1200; attempt++) {
+      const stats = await this.store.stats();
+      if (!stats.some(s => s.status === 'pending' || s.status === 'queued')) return;
+      await new Promise(resolve => setTimeout(resolve, 25));
+    }
+    throw new Error('collection did not finish');
+  }
+
+  async close(): Promise<void> {
+    await this.runs.stop();
+    await this.queue.stop();
+    await this.fetcher.close();
+    await fs.rm(this.blobDirectory, { recursive: true, force: true });
+  }
+}
