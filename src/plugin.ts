@@ -82,11 +82,12 @@ export const backpackPlugin = createBackendPlugin({
           ...processors.list().flatMap(p => p.allowedHosts?.() ?? []),
           ...(config.getOptionalStringArray('backpack.allowedHosts') ?? []),
         ];
+        const fetcher = new SafeFetcher({ allowedHosts });
         const collector = new Collector({
           store,
           blobStore,
           queue,
-          fetcher: new SafeFetcher({ allowedHosts }),
+          fetcher,
           logger,
           workerId,
           maxAttempts: queueSettings.maxAttempts,
@@ -156,7 +157,11 @@ export const backpackPlugin = createBackendPlugin({
         });
         lifecycle.addShutdownHook(async () => {
           await runs.stop();
+          // Downloads in flight are abandoned rather than awaited; their
+          // files are released and collected after the restart.
+          collector.stop();
           await queue.stop();
+          await fetcher.close();
         });
       },
     });

@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackpackStore, StoredFile } from '../database/BackpackStore';
@@ -40,14 +41,27 @@ const DEFAULT_LEASE_MS = 30 * 60_000;
  */
 export class Collector {
   private readonly leaseMs: number;
+  private readonly abort = new AbortController();
 
   constructor(private readonly options: CollectorOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    // Every download in flight listens on the one signal.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Starts consuming collect jobs. */
   async start(): Promise<void> {
     await this.options.queue.consume(job => this.handle(job));
+  }
+
+  /**
+   * Aborts the downloads in flight, e.g. at shutdown, so that stopping the
+   * queue does not wait for slow or stalled upstreams. Their files are
+   * released without counting an attempt; a later delivery or sweep
+   * collects them.
+   */
+  stop(): void {
+    this.abort.abort();
   }
 
   /**
@@ -96,6 +110,8 @@ export class Collector {
     const file = await store.getFile(job.fileRef);
     if (!file || file.collected) return 'done';
     if (file.status === 'parked') return 'done';
+    // Stopping: leave the job to another replica or to the next start.
+    if (this.abort.signal.aborted) return 'retry';
     if (!(await store.claimFile(file.ref, workerId, this.leaseMs))) {
       // Another worker holds the file; its outcome will be recorded there,
       // or its lease expires and a sweep queues the file again.
@@ -105,6 +121,11 @@ export class Collector {
       await this.collect(file);
       return 'done';
     } catch (error) {
+      if (this.abort.signal.aborted) {
+        // Interrupted by stop(), not the file's fault.
+        await store.releaseFile(file.ref, workerId);
+        return 'retry';
+      }
       const attempts = file.attempts + 1;
       const retryable = this.options.isRetryable(error) || error instanceof IntegrityError;
       const parked = !retryable || attempts >= this.options.maxAttempts;
@@ -137,7 +158,9 @@ export class Collector {
       return;
     }
 
-    const { body, size } = await fetcher.fetch(file.uri);
+    const { body, size } = await fetcher.fetch(file.uri, {
+      signal: this.abort.signal,
+    });
     const verify = new IntegrityStream({
       integrity: file.integrity,
       size: file.size ?? size,

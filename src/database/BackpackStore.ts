@@ -236,6 +236,11 @@ export interface BackpackStore {
     fileRef: number,
     result: { size: number; digest: string; storageKey: string },
   ): Promise<void>;
+  /**
+   * Gives up a worker's lease without recording an attempt, e.g. when its
+   * download was interrupted by a shutdown; the file stays queued.
+   */
+  releaseFile(fileRef: number, worker: string): Promise<void>;
   /** Records a failed attempt; `parked` when no retry follows. */
   markFailed(
     fileRef: number,

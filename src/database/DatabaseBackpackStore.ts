@@ -688,6 +688,12 @@ export class DatabaseBackpackStore implements BackpackStore {
     });
   }
 
+  async releaseFile(fileRef: number, worker: string): Promise<void> {
+    await this.db('artifact_files')
+      .where({ ref: fileRef, locked_by: worker })
+      .update({ locked_by: null, locked_until: null });
+  }
+
   async markFailed(fileRef: number, result: { error: string; parked: boolean }) {
     await this.db.transaction(async tx => {
       const file = await tx<FileRow>('artifact_files').where({ ref: fileRef }).first();
