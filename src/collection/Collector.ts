@@ -42,6 +42,8 @@ const DEFAULT_LEASE_MS = 30 * 60_000;
 export class Collector {
   private readonly leaseMs: number;
   private readonly abort = new AbortController();
+  /** Outcomes of the files this process is collecting, by file ref. */
+  private readonly inFlight = new Map<number, Promise<JobOutcome>>();
 
   constructor(private readonly options: CollectorOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -105,7 +107,21 @@ export class Collector {
   }
 
   /** Handles one collect job; resolves only after the outcome is in the database. */
-  async handle(job: CollectJob): Promise<JobOutcome> {
+  handle(job: CollectJob): Promise<JobOutcome> {
+    // A second job for a file this process is collecting right now — e.g.
+    // the broker redelivering it after a reconnect while the first handler
+    // still downloads — shares that outcome. Claiming it again would pass
+    // (the lease is this worker's) and download and upload it twice.
+    const running = this.inFlight.get(job.fileRef);
+    if (running) return running;
+    const outcome = this.handleOnce(job).finally(() =>
+      this.inFlight.delete(job.fileRef),
+    );
+    this.inFlight.set(job.fileRef, outcome);
+    return outcome;
+  }
+
+  private async handleOnce(job: CollectJob): Promise<JobOutcome> {
     const { store, workerId, logger } = this.options;
     const file = await store.getFile(job.fileRef);
     if (!file || file.collected) return 'done';
