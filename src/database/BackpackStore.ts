@@ -246,7 +246,10 @@ export interface BackpackStore {
     fileRef: number,
     result: { error: string; parked: boolean },
   ): Promise<void>;
-  /** Failed or parked files of an artifact back to pending; returns their refs. */
+  /**
+   * Failed or parked files of an artifact back to pending, with no attempts
+   * and detached from the run that queued them; returns their refs.
+   */
   resetFailedFiles(artifactRef: number): Promise<number[]>;
   /** Whether any remaining file references the storage key. */
   isStorageKeyReferenced(storageKey: string): Promise<boolean>;

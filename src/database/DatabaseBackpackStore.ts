@@ -723,9 +723,11 @@ export class DatabaseBackpackStore implements BackpackStore {
         .select('f.ref');
       const refs = rows.map((r: { ref: number }) => r.ref);
       for (const part of chunks(refs, 500)) {
+        // A retry is no longer part of the run that failed the files: that
+        // run already counted them as failed, and its report stays as it was.
         await tx('artifact_files')
           .whereIn('ref', part)
-          .update({ status: 'pending', attempts: 0, queued_at: null });
+          .update({ status: 'pending', attempts: 0, queued_at: null, run_id: null });
       }
       return refs;
     });
