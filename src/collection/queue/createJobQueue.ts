@@ -34,9 +34,13 @@ export async function createJobQueue(
   const settings = readQueueSettings(config);
   const rabbit = config.getOptionalConfig('backpack.queue.rabbitmq');
   if (rabbit) {
+    const queue = rabbit.getOptionalString('queue');
     return RabbitMqJobQueue.connect({
       url: rabbit.getString('url'),
-      queue: rabbit.getOptionalString('queue'),
+      queue,
+      // Names the connection after its queue in the broker's tools, so an
+      // operator sees which backend it belongs to.
+      connectionName: `backpack:${queue ?? 'backpack.collect'}`,
       prefetch: rabbit.getOptionalNumber('prefetch') ?? settings.concurrency,
       maxAttempts: settings.maxAttempts,
       retryDelaysMs: settings.retryDelaysMs,
