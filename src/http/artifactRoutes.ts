@@ -161,7 +161,7 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
         eventId: 'artifact-delete',
         severityLevel: 'high',
         request: req,
-        meta: { processor, id, purge },
+        meta: { processor, id, ...(purge ? { purge } : {}) },
       },
       async () => {
         await authorizer.authorizeArtifact(
