@@ -1,7 +1,10 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { sha1, startMavenRepository } from '../__testUtils__/mavenRepository';
 import { MirrorHarness } from '../__testUtils__/mirrorHarness';
+import { startPypiIndex } from '../__testUtils__/pypiIndex';
+import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 import {
   npmFixturesDir,
   startNpmCorpusVerdaccio,
@@ -18,6 +21,35 @@ async function readClosure(name: string): Promise<string[]> {
     'utf8',
   );
   return text.split('\n').filter(Boolean).sort();
+}
+
+/** Publishes the `maven-metadata.xml` of an artifact, as a deploy would. */
+function publishMetadata(server: StaticRegistryServer, groupId: string, artifactId: string, versions: string[]) {
+  const dir = `/${groupId.replace(/\./g, '/')}/${artifactId}`;
+  server.set(`${dir}/maven-metadata.xml`, {
+    contentType: 'application/xml',
+    body: `<?xml version="1.0" encoding="UTF-8"?>
+<metadata><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><versioning>
+<latest>${versions[versions.length - 1]}</latest><release>${versions[versions.length - 1]}</release>
+<versions>${versions.map(v => `<version>${v}</version>`).join('')}</versions>
+</versioning></metadata>`,
+  });
+}
+
+/** Publishes a jar artifact: metadata, and POM and jar with `.sha1` sidecars. */
+function publishJar(server: StaticRegistryServer, groupId: string, artifactId: string, versions: string[]) {
+  const dir = `/${groupId.replace(/\./g, '/')}/${artifactId}`;
+  publishMetadata(server, groupId, artifactId, versions);
+  for (const version of versions) {
+    const base = `${dir}/${version}/${artifactId}-${version}`;
+    const pom = `<?xml version="1.0"?><project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></project>`;
+    const jar = `jar of ${artifactId} ${version}`;
+    server.set(`${base}.pom`, pom);
+    server.set(`${base}.pom.sha1`, sha1(pom));
+    server.set(`${base}.jar`, jar);
+    server.set(`${base}.jar.sha1`, sha1(jar));
+  }
 }
 
 describe('MirrorRunner against the npm corpus', () => {
@@ -124,5 +156,248 @@ describe('MirrorRunner against the npm corpus', () => {
       'syn-late@2.0.0',
       'syn-unknown@1.2.0',
     ]);
+  });
+
+  it('applies semver ranges and regular expressions as root filters', async () => {
+    await harness.addRoot({ processor: 'npm', id: 'express', filter: '~4.21.0', filterType: 'semver', dependencyPolicy: 'none' });
+    await harness.addRoot({ processor: 'npm', id: 'accepts', filter: '^1\\.3\\.[78]$', filterType: 'regex', dependencyPolicy: 'none' });
+    await harness.run();
+    expect(await harness.selectedPairs()).toEqual([
+      'accepts@1.3.7',
+      'accepts@1.3.8',
+      'express@4.21.0',
+      'express@4.21.1',
+      'express@4.21.2',
+    ]);
+  });
+
+  it('adds selections in a scoped run and decides them anew in a full run', async () => {
+    await registry.publish({
+      name: 'syn-shared',
+      versions: { '1.0.0': {}, '1.1.0': {}, '2.0.0': {}, '2.1.0': {} },
+    });
+    await registry.publish({ name: 'syn-one', versions: { '1.0.0': { dependencies: { 'syn-shared': '^1.0.0' } } } });
+    await registry.publish({ name: 'syn-two', versions: { '1.0.0': { dependencies: { 'syn-shared': '~2.0.0' } } } });
+    const one = await harness.addRoot({ processor: 'npm', id: 'syn-one' });
+    // Collect as the plugin does, so that the scoped run finds nothing of
+    // syn-one's left to queue.
+    await harness.startCollecting();
+    await harness.run();
+    await harness.waitForCollection();
+    expect(await harness.selectedPairs()).toEqual(['syn-one@1.0.0', 'syn-shared@1.1.0']);
+
+    // What POST /artifacts does: a root, then a run scoped to it.
+    await harness.addRoot({ processor: 'npm', id: 'syn-two' });
+    const scoped = await harness.run({ trigger: 'artifact', scope: { processor: 'npm', id: 'syn-two' } });
+    expect(scoped.counters).toMatchObject({ artifacts: 2, versionsSelected: 2, filesQueued: 2 });
+    expect(await harness.selectedPairs()).toEqual([
+      'syn-one@1.0.0',
+      'syn-shared@1.1.0',
+      'syn-shared@2.0.0',
+      'syn-two@1.0.0',
+    ]);
+    const shared = (await harness.store.getArtifact('npm', 'syn-shared'))!;
+    const reasons = async () =>
+      Object.fromEntries(
+        (await harness.store.getVersions(shared.ref))
+          .filter(v => v.status === 'selected')
+          .map(v => [v.version, v.selection]),
+      );
+    expect(await reasons()).toEqual({
+      '1.1.0': [{ type: 'required-by', processor: 'npm', id: 'syn-one', version: '1.0.0', range: '^1.0.0' }],
+      '2.0.0': [{ type: 'required-by', processor: 'npm', id: 'syn-two', version: '1.0.0', range: '~2.0.0' }],
+    });
+
+    // Once syn-one is gone, a scoped run still only adds ...
+    await harness.store.deleteArtifact(one.ref);
+    await harness.run({ trigger: 'manual', scope: { processor: 'npm', id: 'syn-two' } });
+    expect(await harness.selectedPairs()).toContain('syn-shared@1.1.0');
+    // ... and a full run deselects what no root needs any more.
+    await harness.run();
+    expect(await harness.selectedPairs()).toEqual(['syn-shared@2.0.0', 'syn-two@1.0.0']);
+    expect(Object.keys(await reasons())).toEqual(['2.0.0']);
+  });
+
+  it('refuses to scope a run to a dependency, which has no filter of its own', async () => {
+    await harness.addRoot({ processor: 'npm', id: 'accepts', filter: '1.3.8' });
+    await harness.run();
+    const started = await harness.runs.startRun({
+      trigger: 'manual',
+      scope: { processor: 'npm', id: 'negotiator' },
+    });
+    await harness.runs.drain();
+    expect(await harness.store.getRun(started.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('is not a root'),
+    });
+    expect(await harness.selectedPairs()).toEqual(['accepts@1.3.8', 'mime-types@2.1.35', 'mime-db@1.52.0', 'negotiator@0.6.3'].sort());
+  });
+});
+
+describe('MirrorRunner against a PyPI index and a Maven repository', () => {
+  let pypi: StaticRegistryServer;
+  let maven: StaticRegistryServer;
+  let harness: MirrorHarness;
+
+  beforeAll(async () => {
+    pypi = await startPypiIndex();
+    maven = await startMavenRepository();
+    // Upstream artifacts the fixture's POMs name, so that ranges resolve.
+    publishJar(maven, 'org.slf4j', 'slf4j-api', ['1.7.36', '2.0.9', '2.0.12', '3.0.0']);
+    // The fixture has the grandparent's POM but no metadata.
+    publishMetadata(maven, 'com.example', 'grandparent', ['1']);
+  });
+
+  afterAll(async () => {
+    await pypi?.close();
+    await maven?.close();
+  });
+
+  beforeEach(async () => {
+    harness = await MirrorHarness.create(await databases.init('SQLITE_3'), {
+      pypi: pypi.url,
+      maven: maven.url,
+    });
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  /** `dependency -> resolved | unresolvable` of every selected version, per artifact. */
+  async function resolutions(processor: string) {
+    const out: Record<string, string[]> = {};
+    for (const artifact of await harness.store.listAllArtifacts()) {
+      if (artifact.processor !== processor) continue;
+      for (const version of await harness.store.getVersions(artifact.ref)) {
+        if (version.status !== 'selected') continue;
+        out[`${artifact.id}@${version.version}`] = version.dependencies
+          .map(d => `${d.id} ${d.range} -> ${d.unresolvable ?? d.resolved.join(',')}`)
+          .sort();
+      }
+    }
+    return out;
+  }
+
+  it('selects the PyPI closure for the configured targets and extras', async () => {
+    await harness.addRoot({
+      processor: 'pypi',
+      id: 'foo-bar',
+      filter: '==2.0',
+      filterType: 'semver',
+      config: { pythonVersions: ['3.11'], platforms: ['manylinux_2_17_x86_64'], extras: ['fast'] },
+    });
+    await harness.run();
+
+    expect(await harness.selectedPairs()).toEqual([
+      'foo-bar@2.0',
+      'pysocks@1.7.1',
+      'requests@2.31.0',
+    ]);
+    expect(await resolutions('pypi')).toEqual({
+      // Linux on CPython 3.11: no pywin32, colorama, tomli or importlib-metadata;
+      // uvloop through the extra `fast`.
+      'foo-bar@2.0': [
+        'requests >=2.28,<3 -> 2.31.0',
+        expect.stringMatching(/^uvloop >=0\.17 -> unknown package: /),
+      ],
+      // PySocks through the extra `socks` foo-bar asks requests for.
+      'requests@2.31.0': [
+        expect.stringMatching(/^idna <4,>=2\.5 -> unknown package: /),
+        'pysocks !=1.5.7,>=1.5.6 -> 1.7.1',
+      ],
+      'pysocks@1.7.1': [],
+    });
+    const fooBar = (await harness.store.getArtifact('pypi', 'foo-bar'))!;
+    const files = await harness.store.listFiles(fooBar.ref, '2.0', { limit: 50, offset: 0 });
+    expect(files!.items.map(f => f.name)).toEqual([
+      'foo_bar-2.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+      'foo_bar-2.0.tar.gz',
+    ]);
+  });
+
+  it('selects the Maven closure through parents, BOMs, properties and ranges', async () => {
+    await harness.addRoot({ processor: 'maven', id: 'com.example:app' });
+    await harness.run();
+
+    expect(await harness.selectedPairs()).toEqual([
+      'com.example:app@1.0',
+      'com.example:app@1.1',
+      'com.example:bom@4.1',
+      'com.example:grandparent@1',
+      'com.example:parent@1.0',
+      // 2.0.9 managed by the parent for app 1.0, the highest of [2.0,3.0) for app 1.1
+      'org.slf4j:slf4j-api@2.0.12',
+      'org.slf4j:slf4j-api@2.0.9',
+    ]);
+    const unknown = (id: string) => expect.stringMatching(new RegExp(`^${id} .* -> unknown package: `));
+    expect(await resolutions('maven')).toEqual({
+      'com.example:app@1.0': [
+        'com.example:bom [4.1] -> 4.1',
+        "com.example:broken ${undefined.property} -> unresolved property in version '${undefined.property}'",
+        'com.example:parent [1.0] -> 1.0',
+        unknown('com.example:sibling'),
+        unknown('com.fasterxml.jackson.core:jackson-databind'),
+        unknown('com.google.guava:guava'),
+        unknown('io.netty:netty-transport-native-epoll'),
+        unknown('org.apache.commons:commons-lang3'),
+        unknown('org.postgresql:postgresql'),
+        'org.slf4j:slf4j-api 2.0.9 -> 2.0.9',
+      ],
+      'com.example:app@1.1': [
+        'com.example:bom [4.1] -> 4.1',
+        'com.example:parent [1.0] -> 1.0',
+        unknown('com.example:sibling'),
+        unknown('com.example:tools'),
+        'org.slf4j:slf4j-api [2.0,3.0) -> 2.0.12',
+      ],
+      'com.example:bom@4.1': [],
+      'com.example:grandparent@1': [],
+      'com.example:parent@1.0': [
+        'com.example:bom [4.1] -> 4.1',
+        'com.example:grandparent [1] -> 1',
+      ],
+      'org.slf4j:slf4j-api@2.0.12': [],
+      'org.slf4j:slf4j-api@2.0.9': [],
+    });
+  });
+
+  it('applies PEP 440 and Maven ranges and regular expressions as root filters', async () => {
+    const none = { dependencyPolicy: 'none' as const };
+    await harness.addRoot({ processor: 'pypi', id: 'foo-bar', filter: '>=1.0,<2.0', filterType: 'semver', ...none });
+    await harness.addRoot({ processor: 'pypi', id: 'requests', filter: '^2\\.27\\.', filterType: 'regex', ...none });
+    await harness.addRoot({ processor: 'maven', id: 'com.example:app', filter: '[1.0,1.1)', filterType: 'semver', ...none });
+    await harness.addRoot({ processor: 'maven', id: 'org.slf4j:slf4j-api', filter: '^2\\.0\\.\\d+$', filterType: 'regex', ...none });
+    await harness.run();
+    expect(await harness.selectedPairs()).toEqual([
+      'com.example:app@1.0',
+      'foo-bar@1.0',
+      'org.slf4j:slf4j-api@2.0.12',
+      'org.slf4j:slf4j-api@2.0.9',
+      'requests@2.27.0',
+    ]);
+  });
+
+  it('keeps earlier selections when a registry is down during a full run', async () => {
+    const index = await startPypiIndex();
+    const own = await MirrorHarness.create(await databases.init('SQLITE_3'), { pypi: index.url });
+    try {
+      await own.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0', filterType: 'semver' });
+      await own.run();
+      const selected = await own.selectedPairs();
+      expect(selected).toEqual(['requests@2.31.0']);
+
+      await index.close();
+      const run = await own.run();
+      expect(run.status).toBe('succeeded');
+      expect(await own.selectedPairs()).toEqual(selected);
+      expect(await own.store.getArtifact('pypi', 'requests')).toMatchObject({
+        status: 'error',
+        lastError: expect.any(String),
+      });
+    } finally {
+      await own.close();
+      await index.close().catch(() => undefined);
+    }
   });
 });

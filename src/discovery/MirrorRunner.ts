@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { BackpackStore, StoredArtifact } from '../database/BackpackStore';
 import { compileVersionFilter } from '../filters/versionFilter';
@@ -13,6 +13,7 @@ import {
   ClosureResult,
   ClosureRoot,
 } from './ClosureResolver';
+import { RunProgress } from './RunProgress';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -95,51 +96,72 @@ export class MirrorRunner {
     const roots = await this.roots(run);
     const runId = run.id;
     const refs = new Map<string, StoredArtifact>();
+    const progress = new RunProgress({ store, runId, logger });
+    try {
+      let discovered = 0;
+      const resolver = new ClosureResolver({
+        processors: this.options.processors,
+        compileFilter: compileVersionFilter,
+        concurrency: this.options.concurrency,
+        discover: async (processor, id, config, { signal: s }) => {
+          try {
+            return await this.discover(runId, processor, id, config, refs, s);
+          } finally {
+            discovered += 1;
+            progress.add({ artifacts: 1 });
+          }
+        },
+      });
+      const closure = await resolver.resolve(roots.map(rootOf), { signal });
+      // Artifacts of unknown processors were reached without a discovery.
+      progress.add({ artifacts: closure.stats.artifacts - discovered });
 
-    const resolver = new ClosureResolver({
-      processors: this.options.processors,
-      compileFilter: compileVersionFilter,
-      concurrency: this.options.concurrency,
-      discover: (processor, id, config, { signal: s }) =>
-        this.discover(runId, processor, id, config, refs, s),
-    });
-    const closure = await resolver.resolve(roots.map(rootOf), { signal });
-
-    // Record selections and resolutions. A full run decides selection for
-    // every artifact; a run scoped to one artifact only adds to it.
-    const full = !run.scope;
-    let versionsSelected = 0;
-    const reached = new Set<number>();
-    for (const artifact of closure.artifacts) {
-      const stored = refs.get(artifact.key);
-      if (!stored) continue;
-      reached.add(stored.ref);
-      await this.record(stored, artifact, full);
-      versionsSelected += artifact.selected.length;
-    }
-    if (full) {
-      // Artifacts no root reaches any more keep their rows, selected nothing.
-      for (const artifact of await store.listAllArtifacts()) {
-        if (!reached.has(artifact.ref)) {
-          await store.setSelection(artifact.ref, [], { replace: true });
+      // A full run decides selection for every artifact; a run scoped to
+      // one artifact only adds to it. So does a full run in which a
+      // discovery failed: what it would deselect may only be missing
+      // because a registry was down, and deselecting it would stop it
+      // being served.
+      const failed = closure.artifacts.filter(a => a.error?.type === 'failed');
+      const replace = !run.scope && failed.length === 0;
+      if (!run.scope && failed.length > 0) {
+        logger.warn(
+          `Mirror run ${runId}: discovery failed for ${failed.map(a => a.key).join(', ')}; ` +
+            'keeping the selections of earlier runs',
+        );
+      }
+      let versionsSelected = 0;
+      const reached = new Set<number>();
+      for (const artifact of closure.artifacts) {
+        const stored = refs.get(artifact.key);
+        if (!stored) continue;
+        reached.add(stored.ref);
+        await this.record(runId, stored, artifact, replace);
+        versionsSelected += artifact.selected.length;
+        progress.add({ versionsSelected: artifact.selected.length });
+      }
+      if (replace) {
+        // Artifacts no root reaches any more keep their rows, selected nothing.
+        for (const artifact of await store.listAllArtifacts()) {
+          if (!reached.has(artifact.ref)) {
+            await store.setSelection(artifact.ref, [], { replace: true });
+          }
         }
       }
-    }
-    await store.addRunCounters(runId, {
-      artifacts: closure.stats.artifacts,
-      versionsSelected,
-    });
+      await progress.flush();
 
-    const queued = await this.options.collection.enqueuePending({
-      runId,
-      artifactRefs: full ? undefined : [...reached],
-      staleAfterMs: this.options.requeueAfterMs,
-    });
-    await store.addRunCounters(runId, { filesQueued: queued });
-    logger.info(
-      `Mirror run ${runId}: ${closure.stats.artifacts} artifacts, ${versionsSelected} versions selected, ` +
-        `${closure.stats.unresolvable} unresolvable dependencies, ${queued} files queued`,
-    );
+      const queued = await this.options.collection.enqueuePending({
+        runId,
+        artifactRefs: run.scope ? [...reached] : undefined,
+        staleAfterMs: this.options.requeueAfterMs,
+      });
+      progress.add({ filesQueued: queued });
+      logger.info(
+        `Mirror run ${runId}: ${closure.stats.artifacts} artifacts, ${versionsSelected} versions selected, ` +
+          `${closure.stats.unresolvable} unresolvable dependencies, ${queued} files queued`,
+      );
+    } finally {
+      await progress.flush();
+    }
   }
 
   private async roots(run: MirrorRun): Promise<StoredArtifact[]> {
@@ -149,6 +171,12 @@ export class MirrorRunner {
       if (!artifact) {
         throw new NotFoundError(
           `Artifact '${run.scope.processor}:${run.scope.id}' no longer exists`,
+        );
+      }
+      if (!artifact.root) {
+        // Without a filter of its own it would select every version.
+        throw new InputError(
+          `Artifact '${run.scope.processor}:${run.scope.id}' is not a root; only roots scope a run`,
         );
       }
       return [artifact];
@@ -240,7 +268,12 @@ export class MirrorRunner {
     return result;
   }
 
-  private async record(stored: StoredArtifact, artifact: ClosureArtifact, full: boolean) {
+  private async record(
+    runId: string,
+    stored: StoredArtifact,
+    artifact: ClosureArtifact,
+    replace: boolean,
+  ) {
     const { store } = this.options;
     await store.setSelection(
       stored.ref,
@@ -249,7 +282,7 @@ export class MirrorRunner {
         status: 'selected' as const,
         selection: v.selection,
       })),
-      { replace: full },
+      { replace },
     );
     await store.setResolutions(
       stored.ref,
@@ -266,7 +299,7 @@ export class MirrorRunner {
     );
     if (artifact.error && artifact.error.type === 'invalid-filter') {
       await store.recordDiscovery(stored.ref, {
-        runId: stored.lastRunId ?? '',
+        runId,
         status: 'error',
         error: artifact.error.message,
       });

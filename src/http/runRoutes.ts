@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import { Router } from 'express';
 import { backpackRunCreatePermission } from '../permissions/permissions';
 import { parseInput } from '../services/validation';
@@ -22,6 +23,13 @@ export function addRunRoutes(router: Router, ctx: RouteContext): void {
         if (body.processor !== undefined && body.id !== undefined) {
           // The run is scoped to a stored artifact, under its canonical id.
           const artifact = await artifacts.get(body.processor, body.id);
+          if (!artifact.root) {
+            // A dependency has no filter of its own; its versions come from
+            // the roots that need it, so a full run is what refreshes it.
+            throw new InputError(
+              `${artifact.processor}:${artifact.id} is a dependency, not a root; start a full run to refresh it`,
+            );
+          }
           scope = { processor: artifact.processor, id: artifact.id };
         }
         const result = await runs.startRun({
