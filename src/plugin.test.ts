@@ -862,6 +862,7 @@ describe('backpack plugin', () => {
         'backpack.artifact.delete',
         'backpack.artifact.read',
         'backpack.artifact.update',
+        'backpack.export.create',
         'backpack.file.retry',
         'backpack.run.create',
       ]);

@@ -74,6 +74,17 @@ export const backpackFileRetryPermission = createPermission({
 });
 
 /**
+ * Build an export bundle of the mirror (full or delta). A basic permission:
+ * a bundle carries every artifact's files.
+ *
+ * @public
+ */
+export const backpackExportCreatePermission = createPermission({
+  name: 'backpack.export.create',
+  attributes: { action: 'create' },
+});
+
+/**
  * Every permission Backpack defines.
  *
  * @public
@@ -85,6 +96,7 @@ export const backpackPermissions = [
   backpackArtifactDeletePermission,
   backpackRunCreatePermission,
   backpackFileRetryPermission,
+  backpackExportCreatePermission,
 ];
 
 /**
@@ -107,4 +119,5 @@ export const backpackArtifactPermissions = [
 export const backpackBasicPermissions = [
   backpackArtifactCreatePermission,
   backpackRunCreatePermission,
+  backpackExportCreatePermission,
 ];
