@@ -4,6 +4,7 @@ import {
   coreServices,
   createBackendModule,
   createServiceFactory,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -15,6 +16,7 @@ import {
   HeadObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import knexFactory, { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -276,6 +278,24 @@ function collectingAuditor(events: AuditRecord[]) {
   });
 }
 
+/** Allows every permission except those named in `denied`. */
+function permissionsDenying(denied: Set<string>) {
+  const decide = (name: string): AuthorizeResult.ALLOW | AuthorizeResult.DENY =>
+    denied.has(name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW;
+  return createServiceFactory({
+    service: coreServices.permissions,
+    deps: {},
+    factory: (): PermissionsService => ({
+      async authorize(requests) {
+        return requests.map(r => ({ result: decide(r.permission.name) }));
+      },
+      async authorizeConditional(requests) {
+        return requests.map(r => ({ result: decide(r.permission.name) }));
+      },
+    }),
+  });
+}
+
 type TestServer = Parameters<typeof request>[0];
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -339,6 +359,7 @@ describe('collection with RabbitMQ and S3', () => {
   const packages = new Map<string, FixtureFile[]>();
   const queueName = uniqueQueueName('backpack-collection-test');
   const events: AuditRecord[] = [];
+  const denied = new Set<string>();
   let s3rver: TestS3Server;
   let proxy: CountingProxy;
   let s3: S3Client;
@@ -399,6 +420,7 @@ describe('collection with RabbitMQ and S3', () => {
         backpackPlugin,
         fixtureModule,
         collectingAuditor(events),
+        permissionsDenying(denied),
         mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
         mockServices.rootConfig.factory({
           data: {
@@ -545,12 +567,25 @@ describe('collection with RabbitMQ and S3', () => {
   });
 
   it('queues parked files again on retry', async () => {
+    denied.add('backpack.file.retry');
+    const refused = await request(server).post('/api/backpack/artifacts/fixture/troubles/retry');
+    denied.clear();
+    expect(refused.status).toBe(403);
+    expect(events.find(e => e.options.eventId === 'file-retry')).toMatchObject({
+      outcome: 'fail',
+    });
+    expect(byName(await filesOf(server, 'fixture', 'troubles'))['broken.tgz']).toMatchObject({
+      status: 'parked',
+    });
+
     // The upstream recovered.
     files.behaviours.set('/files/troubles/broken.tgz', 'ok');
     const res = await request(server).post('/api/backpack/artifacts/fixture/troubles/retry');
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ requeued: 4 });
-    expect(events.find(e => e.options.eventId === 'file-retry')).toMatchObject({
+    expect(
+      events.find(e => e.options.eventId === 'file-retry' && e.outcome === 'success'),
+    ).toMatchObject({
       options: { severityLevel: 'high', meta: { processor: 'fixture', id: 'troubles' } },
       outcome: 'success',
       meta: { requeued: 4 },
