@@ -1,0 +1,121 @@
+import { ArtifactDependency, FileIntegrity } from '../types';
+import { BundlePart, ExportKind, ExportRecord } from '../exports/types';
+import { Page } from './BackpackStore';
+
+/** What is stored when an export is requested. */
+export interface NewExport {
+  kind: ExportKind;
+  sinceExportId?: string;
+  /** Exclusive lower bound of `collected_at`; required for a delta. */
+  sinceTime?: string;
+  processors?: string[];
+  requestedBy?: string;
+}
+
+/** How a finished export is recorded. */
+export type ExportOutcome =
+  | {
+      status: 'succeeded';
+      cutoff: string;
+      manifestKey: string;
+      seal: string;
+      parts: BundlePart[];
+      files: number;
+      totalBytes: number;
+    }
+  | { status: 'failed'; error: string };
+
+/** An export row with the blob key of its manifest. */
+export interface StoredExport extends ExportRecord {
+  manifestKey?: string;
+}
+
+/**
+ * Which collected files an export covers: `collected_at` in
+ * `(after, until]`, of the given processors (all when absent).
+ */
+export interface ExportWindow {
+  after?: string;
+  until: string;
+  processors?: string[];
+}
+
+/** A collected file as an export reads it. */
+export interface CollectedFile {
+  ref: number;
+  storageKey: string;
+  name: string;
+  processor: string;
+  artifactRef: number;
+  artifactId: string;
+  version: string;
+  /** Size recorded at collection. */
+  size?: number;
+  collectedAt: string;
+  /** sha256 of the stored bytes, recorded at collection. */
+  sha256?: string;
+  /** The upstream's digest. */
+  integrity?: FileIntegrity;
+}
+
+/** An artifact with every file collected up to a cut-off, version by version. */
+export interface CollectedArtifact {
+  ref: number;
+  processor: string;
+  id: string;
+  /** Named versions as the upstream last published them, e.g. npm dist-tags. */
+  tags?: Record<string, string>;
+  versions: Array<{
+    version: string;
+    publishedAt?: string;
+    dependencies: ArtifactDependency[];
+    /** Only collected files; versions without one are left out. */
+    files: CollectedFile[];
+  }>;
+}
+
+/**
+ * Persistence of export bundles and the reads over collected files they
+ * need. Implementations hide knex; every method is safe to call from
+ * several replicas at once.
+ */
+export interface ExportStore {
+  createExport(request: NewExport): Promise<StoredExport>;
+  getExport(id: string): Promise<StoredExport | undefined>;
+  /** Newest first. */
+  listExports(query: { limit: number; offset: number }): Promise<Page<StoredExport>>;
+  /** Atomically moves a queued export to running for one replica; false if another has it. */
+  claimExport(id: string, worker: string): Promise<boolean>;
+  heartbeatExport(id: string): Promise<void>;
+  finishExport(id: string, outcome: ExportOutcome): Promise<void>;
+  /**
+   * Fails exports whose replica stopped: running ones without a heartbeat
+   * and queued ones not claimed within `staleAfterMs`. Returns their ids.
+   */
+  failAbandonedExports(staleAfterMs: number): Promise<string[]>;
+
+  /** The newest `collected_at` of the given processors' files, if any is collected. */
+  maxCollectedAt(processors?: string[]): Promise<string | undefined>;
+  /**
+   * One page of the files collected in the window, ordered by storage key
+   * (then ref), so files sharing a key are adjacent. Pass the last file of
+   * a page to get the next.
+   */
+  listCollectedFiles(
+    window: ExportWindow,
+    page: { after?: { storageKey: string; ref: number }; limit: number },
+  ): Promise<CollectedFile[]>;
+  /** One page of the artifacts with a file collected in the window, by ref. */
+  listTouchedArtifacts(
+    window: ExportWindow,
+    page: { afterRef?: number; limit: number },
+  ): Promise<Array<{ ref: number; processor: string; id: string }>>;
+  /** An artifact with its files collected up to `until`. */
+  getCollectedArtifact(ref: number, until: string): Promise<CollectedArtifact | undefined>;
+  /** One page of the ids of a processor's artifacts with a file collected up to `until`, by id. */
+  listCollectedArtifactIds(
+    processor: string,
+    until: string,
+    page: { afterId?: string; limit: number },
+  ): Promise<string[]>;
+}
