@@ -1,0 +1,226 @@
+import { createHash, Hash } from 'node:crypto';
+import { CollectedFile, ExportStore, ExportWindow } from '../database/ExportStore';
+import { BlobStore } from '../storage/BlobStore';
+import { BundleLayout } from './BundleLayout';
+import { MANIFEST_FORMAT, ManifestWriter } from './manifest';
+import { MAVEN_SIDECARS } from './metadata/staticMaven';
+import { PartSink } from './PartSink';
+import { TAR_END, tarHeader, tarPadding } from './tar';
+import { BundlePart, ExportRecord } from './types';
+
+const FILE_PAGE = 500;
+const ARTIFACT_PAGE = 100;
+
+/** Blob keys of an export's objects. */
+export const exportKeys = {
+  prefix: (id: string) => `exports/${id}`,
+  part: (id: string, name: string) => `exports/${id}/${name}`,
+  manifest: (id: string) => `exports/${id}/manifest.json`,
+};
+
+/** What a finished build produced. */
+export interface BuiltBundle {
+  cutoff: string;
+  manifestKey: string;
+  seal: string;
+  parts: BundlePart[];
+  files: number;
+  totalBytes: number;
+}
+
+/** Options of {@link BundleBuilder}. */
+export interface BundleBuilderOptions {
+  store: ExportStore;
+  blobStore: BlobStore;
+  partSizeBytes: number;
+  npmTarballBaseUrl: string;
+}
+
+const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/**
+ * Builds one bundle: streams every file collected in the export's window
+ * from the blob store into a tar stream, followed by registry metadata for
+ * the artifacts it touched, cuts the stream into parts in the blob store
+ * and writes the sealed manifest. Files, parts and the manifest are all
+ * streamed and hashed on the way, so memory does not grow with the bundle.
+ */
+export class BundleBuilder {
+  constructor(private readonly options: BundleBuilderOptions) {}
+
+  async build(record: ExportRecord, signal?: AbortSignal): Promise<BuiltBundle> {
+    const { store, blobStore, partSizeBytes } = this.options;
+    const cutoff = await this.cutoffOf(record);
+    const window: ExportWindow = {
+      after: record.since?.time,
+      until: cutoff,
+      processors: record.processors,
+    };
+    const layout = new BundleLayout({
+      npmTarballBaseUrl: this.options.npmTarballBaseUrl,
+      listArtifactIds: processor => this.artifactIds(processor, cutoff),
+    });
+
+    const manifestKey = exportKeys.manifest(record.id);
+    const manifest = new ManifestWriter(blobStore, manifestKey, {
+      createdAt: record.createdAt,
+      cutoff,
+    });
+    const sink = new PartSink({
+      blobStore,
+      keyOf: name => exportKeys.part(record.id, name),
+      partSize: partSizeBytes,
+    });
+
+    const writeEntry = async (
+      path: string,
+      size: number,
+      mtime: number,
+      body: AsyncIterable<Buffer | string> | Iterable<Buffer>,
+      hashes: Hash[] = [],
+    ): Promise<string> => {
+      signal?.throwIfAborted();
+      await sink.write(tarHeader(path, size, mtime));
+      const offset = sink.position;
+      const sha256 = createHash('sha256');
+      let written = 0;
+      for await (const piece of body) {
+        const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        sha256.update(chunk);
+        hashes.forEach(h => h.update(chunk));
+        written += chunk.length;
+        if (written > size) break;
+        await sink.write(chunk);
+      }
+      if (written !== size) {
+        throw new Error(`${path}: expected ${size} bytes but read ${written}`);
+      }
+      await sink.write(tarPadding(size));
+      const digest = sha256.digest('hex');
+      await manifest.addFile({ path, size, sha256: digest, offset });
+      return digest;
+    };
+    const writeBuffer = (path: string, content: Buffer, mtime: number) =>
+      writeEntry(path, content.length, mtime, [content]);
+
+    try {
+      const touchedProcessors = new Set<string>();
+      let previousPath: string | undefined;
+      for await (const file of this.collectedFiles(window)) {
+        const path = layout.pathOf(file);
+        // Files sharing a storage object come one after another; one copy does.
+        if (path === previousPath) continue;
+        previousPath = path;
+        touchedProcessors.add(file.processor);
+        const blob = await blobStore.get(file.storageKey);
+        if (!blob) {
+          throw new Error(
+            `${file.processor}:${file.artifactId}@${file.version}: ${file.storageKey} is recorded as collected but missing from the blob store`,
+          );
+        }
+        const sidecars = layout.wantsSidecars(file)
+          ? MAVEN_SIDECARS.map(s => ({ ...s, hash: createHash(s.algorithm) }))
+          : [];
+        const mtime = seconds(file.collectedAt);
+        let sha256: string;
+        try {
+          sha256 = await writeEntry(path, blob.size, mtime, blob.body, sidecars.map(s => s.hash));
+        } finally {
+          blob.body.destroy();
+        }
+        if (file.sha256 && file.sha256 !== sha256) {
+          throw new Error(
+            `${file.storageKey}: stored bytes have sha256 ${sha256}, but ${file.sha256} was recorded at collection`,
+          );
+        }
+        for (const sidecar of sidecars) {
+          await writeBuffer(`${path}${sidecar.suffix}`, Buffer.from(sidecar.hash.digest('hex')), mtime);
+        }
+      }
+
+      const metadataTime = seconds(cutoff);
+      for await (const artifact of this.touchedArtifacts(window)) {
+        const collected = await store.getCollectedArtifact(artifact.ref, cutoff);
+        if (!collected) continue;
+        for (const entry of layout.metadataOf(collected, cutoff)) {
+          await writeBuffer(entry.path, entry.content, metadataTime);
+        }
+      }
+      for (const processor of [...touchedProcessors].sort()) {
+        for (const entry of layout.indexesOf(processor)) {
+          // Measured in a first pass, so the header can carry the size.
+          let size = 0;
+          for await (const text of entry.chunks()) size += Buffer.byteLength(text);
+          await writeEntry(entry.path, size, metadataTime, entry.chunks());
+        }
+      }
+
+      await sink.write(TAR_END);
+      const parts = await sink.finish();
+      const totalBytes = sink.position;
+      const files = manifest.files;
+      const seal = await manifest.finish({
+        format: MANIFEST_FORMAT,
+        id: record.id,
+        kind: record.kind,
+        partSize: partSizeBytes,
+        parts: parts.map(p => ({ ...p })),
+        processors: record.processors ?? null,
+        since: record.since ? { ...record.since } : null,
+        totalBytes,
+        totalFiles: files,
+      });
+      return { cutoff, manifestKey, seal, parts, files, totalBytes };
+    } catch (error) {
+      const reason = error instanceof Error ? error : new Error(String(error));
+      await manifest.abort(reason);
+      await sink.abort(reason);
+      throw error;
+    }
+  }
+
+  /**
+   * The newest collection time the bundle covers: the newest collected
+   * file when the build starts, never before the delta's start.
+   */
+  private async cutoffOf(record: ExportRecord): Promise<string> {
+    const newest = await this.options.store.maxCollectedAt(record.processors);
+    const floor = record.since?.time;
+    if (!newest) return floor ?? record.createdAt;
+    return floor && floor > newest ? floor : newest;
+  }
+
+  private async *collectedFiles(window: ExportWindow): AsyncIterable<CollectedFile> {
+    let after: { storageKey: string; ref: number } | undefined;
+    for (;;) {
+      const page = await this.options.store.listCollectedFiles(window, { after, limit: FILE_PAGE });
+      yield* page;
+      if (page.length < FILE_PAGE) return;
+      const last = page[page.length - 1];
+      after = { storageKey: last.storageKey, ref: last.ref };
+    }
+  }
+
+  private async *touchedArtifacts(window: ExportWindow) {
+    let afterRef: number | undefined;
+    for (;;) {
+      const page = await this.options.store.listTouchedArtifacts(window, { afterRef, limit: ARTIFACT_PAGE });
+      yield* page;
+      if (page.length < ARTIFACT_PAGE) return;
+      afterRef = page[page.length - 1].ref;
+    }
+  }
+
+  private async *artifactIds(processor: string, until: string): AsyncIterable<string> {
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await this.options.store.listCollectedArtifactIds(processor, until, {
+        afterId,
+        limit: FILE_PAGE,
+      });
+      yield* page;
+      if (page.length < FILE_PAGE) return;
+      afterId = page[page.length - 1];
+    }
+  }
+}
