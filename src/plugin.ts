@@ -9,6 +9,7 @@ import { Collector } from './collection/Collector';
 import { isRetryable, SafeFetcher } from './collection/SafeFetcher';
 import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
 import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
+import { DatabaseExportStore } from './database/DatabaseExportStore';
 import { MirrorRunner } from './discovery/MirrorRunner';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { createRouter } from './http/createRouter';
@@ -19,6 +20,7 @@ import { UpstreamClient } from './processors/UpstreamClient';
 import { ArtifactService } from './services/ArtifactService';
 import { CollectionService } from './services/CollectionService';
 import { DefaultMirrorRunService } from './services/DefaultMirrorRunService';
+import { ExportService, readExportSettings } from './services/ExportService';
 import { createBlobStore } from './storage/createBlobStore';
 
 const MIRROR_TASK_ID = 'backpack-mirror-run';
@@ -119,6 +121,16 @@ export const backpackPlugin = createBackendPlugin({
           requeueAfterMs,
         });
 
+        // After the store: its creation applies the migrations.
+        const exportService = new ExportService({
+          store: DatabaseExportStore.create(await database.getClient()),
+          blobStore,
+          logger,
+          workerId,
+          processorNames: () => processors.list().map(p => p.name),
+          ...readExportSettings(config),
+        });
+
         registerBackpackPermissions(permissionsRegistry, {
           getArtifact: (processor, id) => artifacts.find(processor, id),
         });
@@ -133,6 +145,7 @@ export const backpackPlugin = createBackendPlugin({
             artifacts,
             runs,
             collection,
+            exports: exportService,
             processors,
           }),
         );
@@ -154,9 +167,11 @@ export const backpackPlugin = createBackendPlugin({
           // flight are queued again, and runs left behind are resumed.
           await collector.sweep({ requeueAfterMs });
           await runs.resumeAbandoned();
+          await exportService.failAbandoned();
         });
         lifecycle.addShutdownHook(async () => {
           await runs.stop();
+          await exportService.stop();
           // Downloads in flight are abandoned rather than awaited; their
           // files are released and collected after the restart.
           collector.stop();

@@ -131,6 +131,7 @@ export interface DependencyResolution {
   processor: string;
   id: string;
   kind: ArtifactDependency['kind'];
+  range: string;
   resolved: string[];
   unresolvable?: string;
 }

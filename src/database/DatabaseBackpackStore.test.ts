@@ -164,7 +164,7 @@ describe.each(databases.eachSupportedId())('DatabaseBackpackStore on %p', databa
 
     expect(
       await store.setResolutions(artifact.ref, [
-        { version: '1.0.0', processor: 'npm', id: 'dep', kind: 'runtime', resolved: [], unresolvable: 'no version satisfies ^1' },
+        { version: '1.0.0', processor: 'npm', id: 'dep', kind: 'runtime', range: '^1', resolved: [], unresolvable: 'no version satisfies ^1' },
       ]),
     ).toBe(1);
     expect(await store.listArtifactDependencies(artifact.ref)).toEqual([

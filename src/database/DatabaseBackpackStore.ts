@@ -344,12 +344,22 @@ export class DatabaseBackpackStore implements BackpackStore {
       const depRows = await tx<DependencyRow>('artifact_dependencies as d')
         .join('artifact_versions as v', 'v.ref', 'd.version_ref')
         .where('v.artifact_ref', artifactRef)
-        .select('d.ref', 'd.version_ref', 'd.processor', 'd.dependency_id', 'd.kind', 'd.range', 'd.unresolvable');
+        .select(
+          'd.ref',
+          'd.version_ref',
+          'd.processor',
+          'd.dependency_id',
+          'd.kind',
+          'd.range',
+          'd.config',
+          'd.unresolvable',
+        );
+      // The range is part of the key: a version may require one package
+      // under two ranges (npm aliases) and needs both versions.
+      const depKey = (versionRef: number, processor: string, id: string, kind: string, range: string) =>
+        [versionRef, processor, id, kind, range].join('\0');
       const deps = new Map(
-        depRows.map(r => [
-          `${r.version_ref}\0${r.processor}\0${r.dependency_id}\0${r.kind}`,
-          r,
-        ]),
+        depRows.map(r => [depKey(r.version_ref, r.processor, r.dependency_id, r.kind, r.range), r]),
       );
 
       const newFiles: Partial<FileRow>[] = [];
@@ -391,10 +401,12 @@ export class DatabaseBackpackStore implements BackpackStore {
         }
         const seenDeps = new Set<string>();
         for (const dep of version.dependencies) {
-          const key = `${versionRef}\0${dep.processor}\0${dep.id}\0${dep.kind}`;
+          const key = depKey(versionRef, dep.processor, dep.id, dep.kind, dep.range);
           if (seenDeps.has(key)) continue;
           seenDeps.add(key);
           const current = deps.get(key);
+          const config = JSON.stringify(dep.config ?? {});
+          const unresolvable = dep.unresolvable ?? null;
           if (!current) {
             newDeps.push({
               version_ref: versionRef,
@@ -402,14 +414,17 @@ export class DatabaseBackpackStore implements BackpackStore {
               dependency_id: dep.id,
               range: dep.range,
               kind: dep.kind,
-              config: JSON.stringify(dep.config ?? {}),
+              config,
               resolved: '[]',
-              unresolvable: dep.unresolvable ?? null,
+              unresolvable,
             });
-          } else if (current.range !== dep.range) {
+          } else if (current.config !== config || (current.unresolvable ?? null) !== unresolvable) {
+            // Discovered under another config (e.g. other PyPI targets), the
+            // dependency passes on another one; stored dependencies stand in
+            // for the next 304, so they must say what the upstream says now.
             result.rowsWritten += await tx('artifact_dependencies')
               .where({ ref: current.ref })
-              .update({ range: dep.range, resolved: '[]' });
+              .update({ config, unresolvable });
           }
         }
       }
@@ -529,16 +544,19 @@ export class DatabaseBackpackStore implements BackpackStore {
           'd.processor',
           'd.dependency_id',
           'd.kind',
+          'd.range',
           'd.resolved',
           'd.unresolvable',
           'd.resolution_error',
           'v.version',
         );
+      const key = (version: string, processor: string, id: string, kind: string, range: string) =>
+        [version, processor, id, kind, range].join('\0');
       const byKey = new Map(
-        rows.map(r => [`${r.version}\0${r.processor}\0${r.dependency_id}\0${r.kind}`, r]),
+        rows.map(r => [key(r.version, r.processor, r.dependency_id, r.kind, r.range), r]),
       );
       for (const res of resolutions) {
-        const row = byKey.get(`${res.version}\0${res.processor}\0${res.id}\0${res.kind}`);
+        const row = byKey.get(key(res.version, res.processor, res.id, res.kind, res.range));
         if (!row) continue;
         const resolved = JSON.stringify(res.resolved);
         // The processor's declared reason stays in `unresolvable`; only a

@@ -179,6 +179,31 @@ describe('MirrorRunner against the npm corpus', () => {
     ]);
   });
 
+  it('keeps both versions a parent requires of one package under an alias, also after a 304', async () => {
+    // Like @isaacs/cliui: string-width ^5 and string-width-cjs npm:string-width@^4.
+    await registry.publish({ name: 'syn-width', versions: { '4.2.3': {}, '5.1.2': {} } });
+    await registry.publish({
+      name: 'syn-cliui',
+      versions: {
+        '8.0.2': { dependencies: { 'syn-width': '^5.1.2', 'syn-width-cjs': 'npm:syn-width@^4.2.0' } },
+      },
+    });
+    await harness.addRoot({ processor: 'npm', id: 'syn-cliui' });
+    await harness.run();
+    const expected = ['syn-cliui@8.0.2', 'syn-width@4.2.3', 'syn-width@5.1.2'];
+    expect(await harness.selectedPairs()).toEqual(expected);
+    const cliui = (await harness.store.getArtifact('npm', 'syn-cliui'))!;
+    const dependencies = async () =>
+      (await harness.store.listArtifactDependencies(cliui.ref)).map(d => `${d.id} ${d.range} -> ${d.resolved}`);
+    expect(await dependencies()).toEqual(['syn-width ^4.2.0 -> 4.2.3', 'syn-width ^5.1.2 -> 5.1.2']);
+
+    const notModified = harness.upstream.counters.notModified;
+    await harness.run();
+    expect(harness.upstream.counters.notModified - notModified).toBe(2);
+    expect(await harness.selectedPairs()).toEqual(expected);
+    expect(await dependencies()).toEqual(['syn-width ^4.2.0 -> 4.2.3', 'syn-width ^5.1.2 -> 5.1.2']);
+  });
+
   it('applies semver ranges and regular expressions as root filters', async () => {
     await harness.addRoot({ processor: 'npm', id: 'express', filter: '~4.21.0', filterType: 'semver', dependencyPolicy: 'none' });
     await harness.addRoot({ processor: 'npm', id: 'accepts', filter: '^1\\.3\\.[78]$', filterType: 'regex', dependencyPolicy: 'none' });

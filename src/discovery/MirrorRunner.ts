@@ -292,6 +292,7 @@ export class MirrorRunner {
           processor: d.processor,
           id: d.id,
           kind: d.kind,
+          range: d.range,
           resolved: d.resolved,
           unresolvable: d.unresolvable,
         })),

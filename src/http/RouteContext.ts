@@ -6,6 +6,7 @@ import {
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../services/ArtifactService';
 import { CollectionService } from '../services/CollectionService';
+import { ExportService } from '../services/ExportService';
 import { MirrorRunService } from '../services/MirrorRunService';
 import { ArtifactAuthorizer } from './ArtifactAuthorizer';
 
@@ -18,5 +19,6 @@ export interface RouteContext {
   artifacts: ArtifactService;
   runs: MirrorRunService;
   collection: CollectionService;
+  exports: ExportService;
   processors: ProcessorRegistry;
 }

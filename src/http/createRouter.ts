@@ -14,11 +14,13 @@ import { backpackArtifactRules } from '../permissions/rules';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../services/ArtifactService';
 import { CollectionService } from '../services/CollectionService';
+import { ExportService } from '../services/ExportService';
 import { MirrorRunService } from '../services/MirrorRunService';
 import { Artifact } from '../types';
 import { addArtifactRoutes } from './artifactRoutes';
 import { ArtifactAuthorizer } from './ArtifactAuthorizer';
 import { addCollectionRoutes } from './collectionRoutes';
+import { addExportRoutes } from './exportRoutes';
 import { addProcessorRoutes } from './processorRoutes';
 import { addRunRoutes } from './runRoutes';
 
@@ -31,6 +33,7 @@ export interface RouterOptions {
   artifacts: ArtifactService;
   runs: MirrorRunService;
   collection: CollectionService;
+  exports: ExportService;
   processors: ProcessorRegistry;
   /**
    * Where the `backpack-artifact` rules were registered (see
@@ -80,6 +83,7 @@ export async function createRouter(
   addArtifactRoutes(router, ctx);
   addRunRoutes(router, ctx);
   addCollectionRoutes(router, ctx);
+  addExportRoutes(router, ctx);
   addProcessorRoutes(router, ctx);
 
   return router;

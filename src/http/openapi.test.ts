@@ -5,9 +5,11 @@ import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { parse } from 'yaml';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
+import { DatabaseExportStore } from '../database/DatabaseExportStore';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../services/ArtifactService';
 import { CollectionService } from '../services/CollectionService';
+import { ExportService } from '../services/ExportService';
 import { InProcessJobQueue } from '../collection/queue/InProcessJobQueue';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { MirrorRunService } from '../services/MirrorRunService';
@@ -87,6 +89,10 @@ describe('openapi.yaml', () => {
     };
     const store = new DatabaseBackpackStore(db);
     const queue = new InProcessJobQueue();
+    // Never written to: no handler runs.
+    const blobStore = new LocalDirectoryBlobStore({
+      directory: path.join(os.tmpdir(), 'backpack-openapi-unused'),
+    });
     const router = await createRouter({
       logger: mockServices.logger.mock(),
       httpAuth: mockServices.httpAuth(),
@@ -98,12 +104,18 @@ describe('openapi.yaml', () => {
         store,
         collector: { enqueuePending: () => Promise.reject(new Error('not called')) },
         queue,
-        // Never written to: no handler runs.
-        blobStore: new LocalDirectoryBlobStore({
-          directory: path.join(os.tmpdir(), 'backpack-openapi-unused'),
-        }),
+        blobStore,
         logger: mockServices.logger.mock(),
         requeueAfterMs: 0,
+      }),
+      exports: new ExportService({
+        store: DatabaseExportStore.create(db),
+        blobStore,
+        logger: mockServices.logger.mock(),
+        workerId: 'openapi-test',
+        processorNames: () => [],
+        partSizeBytes: 1024,
+        npmTarballBaseUrl: 'https://registry.npmjs.org/',
       }),
       processors,
     });
