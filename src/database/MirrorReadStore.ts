@@ -1,0 +1,79 @@
+import { FileIntegrity } from '../types';
+import { StoredArtifact } from './BackpackStore';
+
+/**
+ * A collected file of a selected version, as the registry views and the
+ * export bundles read it.
+ */
+export interface MirroredFile {
+  /** File name, unique within the version. */
+  name: string;
+  /** Path below the processor's folder, in the ecosystem's own layout (e.g. `express/-/express-4.21.2.tgz`). */
+  path: string;
+  /** Key of the bytes in the blob store. */
+  storageKey: string;
+  /** The digest the upstream published, which the bytes were checked against. */
+  integrity?: FileIntegrity;
+  /** Lower-case hex sha256 of the stored bytes, when known. */
+  sha256?: string;
+  size?: number;
+  collectedAt?: string;
+}
+
+/** A selected version with at least one collected file. */
+export interface MirroredVersion {
+  version: string;
+  publishedAt?: string;
+  /** Its collected files. */
+  files: MirroredFile[];
+  /** Whether every file of the version is collected. */
+  complete: boolean;
+}
+
+/** A collected file found by its storage key, with what it belongs to. */
+export interface MirroredFileOwner {
+  artifact: StoredArtifact;
+  version: string;
+  file: MirroredFile;
+}
+
+/**
+ * Read-only queries over what the mirror holds: only collected files of
+ * selected versions. The registry views and export bundles read through it;
+ * nothing here writes.
+ */
+export interface MirrorReadStore {
+  /** An artifact by its natural key, in the processor's canonical id. */
+  getArtifact(processor: string, id: string): Promise<StoredArtifact | undefined>;
+  /**
+   * The selected versions of an artifact that have at least one collected
+   * file, in no particular order.
+   */
+  listMirroredVersions(artifactRef: number): Promise<MirroredVersion[]>;
+  /**
+   * A collected file of a selected version by its storage key; undefined
+   * when no such file is collected.
+   */
+  findCollectedFile(
+    processor: string,
+    storageKey: string,
+  ): Promise<MirroredFileOwner | undefined>;
+  /** The processor's artifacts that have at least one mirrored version, sorted by id. */
+  listMirroredArtifacts(processor: string): Promise<StoredArtifact[]>;
+  /**
+   * Declared dependencies (processor, id, range, kind) of the given versions
+   * of an artifact, by version.
+   */
+  getDeclaredDependencies(
+    artifactRef: number,
+    versions: string[],
+  ): Promise<Map<string, DeclaredDependency[]>>;
+}
+
+/** A dependency as a version declared it. */
+export interface DeclaredDependency {
+  processor: string;
+  id: string;
+  range: string;
+  kind: 'runtime' | 'peer' | 'optional';
+}

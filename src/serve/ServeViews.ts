@@ -1,0 +1,38 @@
+import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { MirrorReadStore } from '../database/MirrorReadStore';
+import { BlobStore } from '../storage/BlobStore';
+import { MavenView } from './mavenView';
+import { NpmView } from './npmView';
+import { PypiView } from './pypiView';
+
+/** The read-only registry views over the mirror that native clients install from. */
+export interface ServeViews {
+  npm: NpmView;
+  pypi: PypiView;
+  maven: MavenView;
+  /** `backpack.serve.public`: the views answer without credentials. */
+  public: boolean;
+}
+
+/** Creates the registry views over the mirror's store and blob store. */
+export function createServeViews(options: {
+  config: Config;
+  store: MirrorReadStore;
+  blobStore: BlobStore;
+  discovery: DiscoveryService;
+  logger: LoggerService;
+}): ServeViews {
+  const { store, blobStore, discovery, logger } = options;
+  return {
+    npm: new NpmView({
+      store,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
+    pypi: new PypiView({ store, blobStore }),
+    maven: new MavenView({ store, blobStore }),
+    public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
+  };
+}

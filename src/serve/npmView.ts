@@ -1,0 +1,157 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import {
+  DeclaredDependency,
+  MirroredFile,
+  MirrorReadStore,
+} from '../database/MirrorReadStore';
+import { storageKeyOf } from '../discovery/MirrorRunner';
+import { isNpmPackageName } from '../processors/npm/npmDependencySpec';
+import { BlobStore } from '../storage/BlobStore';
+import { FileIntegrity } from '../types';
+import { BoundedCache } from './BoundedCache';
+import { createNpmPackument, NpmPackumentVersion } from './metadata/npmPackument';
+import { readNpmTarballManifest } from './metadata/npmTarballManifest';
+import { ServeAccess } from './ServeAccess';
+import { ServedDocument, ServedFile, servedBlob } from './ServedContent';
+
+const PROCESSOR = 'npm';
+
+/** Manifests kept in memory; a few KB each. */
+const MANIFEST_CACHE_SIZE = 20_000;
+
+/** Tarballs read at once when a packument needs manifests not yet cached. */
+const MANIFEST_READS = 8;
+
+/** Options of {@link NpmView}. */
+export interface NpmViewOptions {
+  store: MirrorReadStore;
+  blobStore: BlobStore;
+  /** The plugin's external base URL (`…/api/backpack`), which tarball URLs point back at. */
+  baseUrl: () => Promise<string>;
+  logger: LoggerService;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** The digests a packument can state for a stored tarball. */
+function digestsOf(file: MirroredFile): FileIntegrity[] {
+  const digests: FileIntegrity[] = [];
+  if (file.integrity) digests.push(file.integrity);
+  if (file.sha256 && file.integrity?.algorithm !== 'sha256') {
+    digests.push({ algorithm: 'sha256', digest: file.sha256 });
+  }
+  return digests;
+}
+
+/**
+ * The npm registry view over the mirror: packuments of the mirrored
+ * versions only, with tarball URLs pointing back at the view, and the
+ * tarballs themselves from the blob store.
+ */
+export class NpmView {
+  private readonly manifests = new BoundedCache<string, Record<string, unknown> | null>(
+    MANIFEST_CACHE_SIZE,
+  );
+
+  constructor(private readonly options: NpmViewOptions) {}
+
+  /** The packument of a package; NotFoundError when no version of it is mirrored. */
+  async packument(name: string, access: ServeAccess): Promise<ServedDocument> {
+    const { store } = this.options;
+    if (!isNpmPackageName(name)) throw new NotFoundError(`'${name}' is not an npm package name`);
+    const artifact = await store.getArtifact(PROCESSOR, name);
+    if (!artifact) throw new NotFoundError(`npm package '${name}' is not mirrored`);
+    await access.check(artifact);
+
+    const mirrored = (await store.listMirroredVersions(artifact.ref)).map(version => ({
+      version,
+      file: version.files.find(f => f.name.endsWith('.tgz')) ?? version.files[0],
+    }));
+    if (mirrored.length === 0) {
+      throw new NotFoundError(`npm package '${name}' has no collected version`);
+    }
+
+    const base = (await this.options.baseUrl()).replace(/\/+$/, '');
+    const manifests = await mapLimited(mirrored, MANIFEST_READS, ({ file }) =>
+      this.manifestOf(file),
+    );
+    // Versions whose tarball has no readable package.json fall back to the
+    // dependencies recorded at discovery.
+    const withoutManifest = mirrored.filter((_, i) => !manifests[i]).map(m => m.version.version);
+    const declared = withoutManifest.length
+      ? await store.getDeclaredDependencies(artifact.ref, withoutManifest)
+      : new Map<string, DeclaredDependency[]>();
+
+    const versions: NpmPackumentVersion[] = mirrored.map(({ version, file }, i) => ({
+      version: version.version,
+      ...(manifests[i]
+        ? { manifest: manifests[i]! }
+        : {
+            dependencies: (declared.get(version.version) ?? [])
+              .filter(d => d.processor === PROCESSOR)
+              .map(d => ({ name: d.id, range: d.range, kind: d.kind })),
+          }),
+      tarball: `${base}/npm/${name}/-/${encodeURIComponent(file.name)}`,
+      digests: digestsOf(file),
+      ...(version.publishedAt ? { publishedAt: version.publishedAt } : {}),
+    }));
+
+    return {
+      contentType: 'application/json',
+      body: JSON.stringify(
+        createNpmPackument({ name, versions, upstreamTags: artifact.tags }),
+      ),
+    };
+  }
+
+  /** A collected tarball; NotFoundError for anything not collected. */
+  async tarball(name: string, file: string, access: ServeAccess): Promise<ServedFile> {
+    if (!isNpmPackageName(name) || file.includes('/')) {
+      throw new NotFoundError(`No tarball ${name}/-/${file}`);
+    }
+    const found = await this.options.store.findCollectedFile(
+      PROCESSOR,
+      storageKeyOf(PROCESSOR, `${name}/-/${file}`),
+    );
+    if (!found || found.artifact.id !== name) {
+      throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
+    }
+    await access.check(found.artifact);
+    return servedBlob(this.options.blobStore, found.file, 'application/octet-stream');
+  }
+
+  /** The package.json in a stored tarball, read once per stored object. */
+  private async manifestOf(file: MirroredFile): Promise<Record<string, unknown> | undefined> {
+    const key = `${file.storageKey}\0${file.sha256 ?? file.integrity?.digest ?? ''}`;
+    const cached = this.manifests.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const blob = await this.options.blobStore.get(file.storageKey);
+    // A missing object is not cached: it may be collected again.
+    if (!blob) return undefined;
+    const manifest = await readNpmTarballManifest(blob.body);
+    if (!manifest) {
+      this.options.logger.warn(
+        `No readable package.json in ${file.storageKey}; serving its recorded dependencies`,
+      );
+    }
+    this.manifests.set(key, manifest ?? null);
+    return manifest;
+  }
+}

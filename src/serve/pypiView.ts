@@ -1,0 +1,119 @@
+import { NotFoundError } from '@backstage/errors';
+import { MirrorReadStore } from '../database/MirrorReadStore';
+import { storageKeyOf } from '../discovery/MirrorRunner';
+import { isValidPypiName, normalizePypiName } from '../processors/pypi/normalizeName';
+import { pep440VersionScheme } from '../processors/pypi/Pep440VersionScheme';
+import { BlobStore } from '../storage/BlobStore';
+import {
+  PYPI_SIMPLE_HTML,
+  PYPI_SIMPLE_JSON,
+  pypiSimpleIndexHtml,
+  pypiSimpleIndexJson,
+  PypiSimpleProject,
+  pypiSimpleProjectHtml,
+  pypiSimpleProjectJson,
+} from './metadata/pypiSimple';
+import { ServeAccess } from './ServeAccess';
+import { ServedDocument, ServedFile, servedBlob } from './ServedContent';
+
+const PROCESSOR = 'pypi';
+
+/** The forms of the simple API a client can ask for (PEP 691). */
+export type PypiSimpleFormat = 'json' | 'html' | 'legacy-html';
+
+const CONTENT_TYPES: Record<PypiSimpleFormat, string> = {
+  json: PYPI_SIMPLE_JSON,
+  html: PYPI_SIMPLE_HTML,
+  'legacy-html': 'text/html; charset=utf-8',
+};
+
+/** Options of {@link PypiView}. */
+export interface PypiViewOptions {
+  store: MirrorReadStore;
+  blobStore: BlobStore;
+}
+
+/**
+ * The PyPI simple repository view over the mirror (PEP 503 HTML and PEP 691
+ * JSON): the mirrored projects, their collected files with sha256
+ * fragments, and the files themselves from the blob store.
+ *
+ * File links are relative (`../../packages/<file>` from a project page),
+ * so the pages work behind any proxy or mount point.
+ */
+export class PypiView {
+  constructor(private readonly options: PypiViewOptions) {}
+
+  /** The PEP 503 form of a project name; NotFoundError when it is none. */
+  canonicalName(name: string): string {
+    if (!isValidPypiName(name)) throw new NotFoundError(`'${name}' is not a project name`);
+    return normalizePypiName(name);
+  }
+
+  /** The list of mirrored projects the caller may read. */
+  async index(format: PypiSimpleFormat, access: ServeAccess): Promise<ServedDocument> {
+    const allowed = await access.filter();
+    const projects = (await this.options.store.listMirroredArtifacts(PROCESSOR))
+      .filter(allowed)
+      .map(artifact => artifact.id);
+    return {
+      contentType: CONTENT_TYPES[format],
+      body:
+        format === 'json'
+          ? JSON.stringify(pypiSimpleIndexJson(projects))
+          : pypiSimpleIndexHtml(projects),
+    };
+  }
+
+  /** A project page; NotFoundError when nothing of the project is collected. */
+  async project(
+    name: string,
+    format: PypiSimpleFormat,
+    access: ServeAccess,
+  ): Promise<ServedDocument> {
+    const { store } = this.options;
+    const id = this.canonicalName(name);
+    const artifact = await store.getArtifact(PROCESSOR, id);
+    if (!artifact) throw new NotFoundError(`Python project '${id}' is not mirrored`);
+    await access.check(artifact);
+    const versions = (await store.listMirroredVersions(artifact.ref)).sort((a, b) =>
+      pep440VersionScheme.compare(a.version, b.version),
+    );
+    if (versions.length === 0) {
+      throw new NotFoundError(`Python project '${id}' has no collected file`);
+    }
+    const project: PypiSimpleProject = {
+      name: id,
+      versions: versions.map(v => v.version),
+      files: versions.flatMap(version =>
+        [...version.files]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map(file => ({
+            filename: file.name,
+            url: `../../packages/${encodeURIComponent(file.name)}`,
+            ...(file.sha256 ? { sha256: file.sha256 } : {}),
+            ...(file.size !== undefined ? { size: file.size } : {}),
+          })),
+      ),
+    };
+    return {
+      contentType: CONTENT_TYPES[format],
+      body:
+        format === 'json'
+          ? JSON.stringify(pypiSimpleProjectJson(project))
+          : pypiSimpleProjectHtml(project),
+    };
+  }
+
+  /** A collected distribution file; NotFoundError for anything not collected. */
+  async file(filename: string, access: ServeAccess): Promise<ServedFile> {
+    if (!filename || filename.includes('/')) throw new NotFoundError(`No file ${filename}`);
+    const found = await this.options.store.findCollectedFile(
+      PROCESSOR,
+      storageKeyOf(PROCESSOR, `packages/${filename}`),
+    );
+    if (!found) throw new NotFoundError(`${filename} is not mirrored`);
+    await access.check(found.artifact);
+    return servedBlob(this.options.blobStore, found.file, 'application/octet-stream');
+  }
+}
