@@ -17,6 +17,12 @@ export type {
   ProcessorVersion,
   VersionScheme,
 } from './processors/types';
+export type {
+  BundlePart,
+  ExportKind,
+  ExportRecord,
+  ExportStatus,
+} from './exports/types';
 export {
   backpackPermissions,
   backpackArtifactReadPermission,
@@ -25,6 +31,7 @@ export {
   backpackArtifactDeletePermission,
   backpackRunCreatePermission,
   backpackFileRetryPermission,
+  backpackExportCreatePermission,
   BACKPACK_ARTIFACT_RESOURCE_TYPE,
   backpackArtifactResourceRef,
   backpackArtifactRules,
