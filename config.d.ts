@@ -95,6 +95,26 @@ export interface Config {
       };
     };
 
+    /** Export bundles (`POST /exports`). */
+    exports?: {
+      /**
+       * Size of each part of a bundle's tar stream in bytes; the last part
+       * is shorter. Default 1073741824 (1 GiB).
+       */
+      partSizeBytes?: number;
+      /** npm packuments in bundles. */
+      npm?: {
+        /**
+         * Base URL of the tarball URLs in packuments, i.e. where the
+         * bundle's `npm/` directory will be served. Default
+         * `https://registry.npmjs.org/`, which npm replaces with the
+         * configured registry's origin (`replace-registry-host`), so the
+         * default works when `npm/` is served at the root of an origin.
+         */
+        tarballBaseUrl?: string;
+      };
+    };
+
     /** Where collected files are stored. Defaults to a local directory. */
     storage?: {
       /** Key prefix in front of `<processor>/<path>` in S3, when `s3.prefix` is not set. Default none. */
