@@ -16,6 +16,7 @@ import { ArtifactService } from '../services/ArtifactService';
 import { CollectionService } from '../services/CollectionService';
 import { ExportService } from '../services/ExportService';
 import { MirrorRunService } from '../services/MirrorRunService';
+import { ServeViews } from '../serve/ServeViews';
 import { Artifact } from '../types';
 import { addArtifactRoutes } from './artifactRoutes';
 import { ArtifactAuthorizer } from './ArtifactAuthorizer';
@@ -23,6 +24,7 @@ import { addCollectionRoutes } from './collectionRoutes';
 import { addExportRoutes } from './exportRoutes';
 import { addProcessorRoutes } from './processorRoutes';
 import { addRunRoutes } from './runRoutes';
+import { addServeRoutes } from './serveRoutes';
 
 /** Dependencies of {@link createRouter}. */
 export interface RouterOptions {
@@ -35,6 +37,8 @@ export interface RouterOptions {
   collection: CollectionService;
   exports: ExportService;
   processors: ProcessorRegistry;
+  /** The registry views native clients install from. */
+  serve: ServeViews;
   /**
    * Where the `backpack-artifact` rules were registered (see
    * `registerBackpackPermissions`); rules added by modules then apply too.
@@ -85,6 +89,7 @@ export async function createRouter(
   addCollectionRoutes(router, ctx);
   addExportRoutes(router, ctx);
   addProcessorRoutes(router, ctx);
+  addServeRoutes(router, ctx);
 
   return router;
 }

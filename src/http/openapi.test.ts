@@ -5,6 +5,9 @@ import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { parse } from 'yaml';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
+import { DatabaseMirrorReadStore } from '../database/DatabaseMirrorReadStore';
+import { createServeViews } from '../serve/ServeViews';
+import { ConfigReader } from '@backstage/config';
 import { DatabaseExportStore } from '../database/DatabaseExportStore';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../services/ArtifactService';
@@ -31,7 +34,9 @@ function routesOf(router: { stack: Layer[] }): string[] {
   const routes: string[] = [];
   for (const layer of router.stack) {
     if (layer.route) {
-      const openApiPath = layer.route.path.replace(/:(\w+)/g, '{$1}');
+      // `:name(pattern)` constrains a parameter (`@scope`, a path of
+      // several segments); the spec names the parameter only.
+      const openApiPath = layer.route.path.replace(/:(\w+)(\([^)]*\))?/g, '{$1}');
       for (const [method, enabled] of Object.entries(layer.route.methods)) {
         if (enabled && method !== '_all') {
           routes.push(`${method.toUpperCase()} ${openApiPath}`);
@@ -118,6 +123,15 @@ describe('openapi.yaml', () => {
         npmTarballBaseUrl: 'https://registry.npmjs.org/',
       }),
       processors,
+      serve: createServeViews({
+        config: new ConfigReader({}),
+        store: DatabaseMirrorReadStore.create(db),
+        blobStore: new LocalDirectoryBlobStore({
+          directory: path.join(os.tmpdir(), 'backpack-openapi-unused'),
+        }),
+        discovery: mockServices.discovery(),
+        logger: mockServices.logger.mock(),
+      }),
     });
     routes = routesOf(router as unknown as { stack: Layer[] });
   });
