@@ -9,10 +9,12 @@ import { Collector } from './collection/Collector';
 import { isRetryable, SafeFetcher } from './collection/SafeFetcher';
 import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
 import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
+import { DatabaseMirrorReadStore } from './database/DatabaseMirrorReadStore';
 import { DatabaseExportStore } from './database/DatabaseExportStore';
 import { MirrorRunner } from './discovery/MirrorRunner';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { createRouter } from './http/createRouter';
+import { SERVE_PATHS } from './http/serveRoutes';
 import { registerBackpackPermissions } from './permissions';
 import { createBuiltInProcessors } from './processors/createBuiltInProcessors';
 import { ProcessorRegistry } from './processors/ProcessorRegistry';
@@ -21,6 +23,7 @@ import { ArtifactService } from './services/ArtifactService';
 import { CollectionService } from './services/CollectionService';
 import { DefaultMirrorRunService } from './services/DefaultMirrorRunService';
 import { ExportService, readExportSettings } from './services/ExportService';
+import { createServeViews } from './serve/ServeViews';
 import { createBlobStore } from './storage/createBlobStore';
 
 const MIRROR_TASK_ID = 'backpack-mirror-run';
@@ -45,6 +48,7 @@ export const backpackPlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         database: coreServices.database,
+        discovery: coreServices.discovery,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
@@ -57,6 +61,7 @@ export const backpackPlugin = createBackendPlugin({
         config,
         logger,
         database,
+        discovery,
         httpRouter,
         httpAuth,
         permissions,
@@ -131,6 +136,14 @@ export const backpackPlugin = createBackendPlugin({
           ...readExportSettings(config),
         });
 
+        const serve = createServeViews({
+          config,
+          store: DatabaseMirrorReadStore.create(await database.getClient()),
+          blobStore,
+          discovery,
+          logger,
+        });
+
         registerBackpackPermissions(permissionsRegistry, {
           getArtifact: (processor, id) => artifacts.find(processor, id),
         });
@@ -147,9 +160,15 @@ export const backpackPlugin = createBackendPlugin({
             collection,
             exports: exportService,
             processors,
+            serve,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // The registry views authenticate callers themselves: native clients
+        // send basic auth, which the router's credentials barrier refuses.
+        for (const path of SERVE_PATHS) {
+          httpRouter.addAuthPolicy({ path, allow: 'unauthenticated' });
+        }
 
         const scheduleConfig = config.getOptionalConfig('backpack.schedule');
         await scheduler.scheduleTask({
