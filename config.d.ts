@@ -95,6 +95,17 @@ export interface Config {
       };
     };
 
+    /** The read-only registry views native clients install from (`/npm`, `/pypi/simple`, `/maven`). */
+    serve?: {
+      /**
+       * Answer the views without credentials. Default false: callers send a
+       * Backstage token, as a bearer token (npm's `_authToken`) or as the
+       * password of basic auth (pip's `https://user:token@host/…`, Maven's
+       * `<server>` credentials), and need `backpack.artifact.read`.
+       */
+      public?: boolean;
+    };
+
     /** Export bundles (`POST /exports`). */
     exports?: {
       /**
