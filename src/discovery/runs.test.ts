@@ -1,0 +1,413 @@
+import {
+  coreServices,
+  createBackendModule,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { startPypiIndex } from '../__testUtils__/pypiIndex';
+import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
+import {
+  npmFixturesDir,
+  startNpmCorpusVerdaccio,
+  TestNpmRegistry,
+} from '../__testUtils__/verdaccio';
+import { backpackPlugin } from '../plugin';
+import { MirrorRun } from '../types';
+
+jest.setTimeout(60_000);
+
+type TestServer = Parameters<typeof request>[0];
+
+async function readClosure(name: string): Promise<string[]> {
+  const text = await fs.readFile(
+    path.join(npmFixturesDir, `npm-corpus.${name}.closure.txt`),
+    'utf8',
+  );
+  return text.split('\n').filter(Boolean).sort();
+}
+
+/**
+ * A reverse proxy in front of a registry. While `hold()` is in force it
+ * keeps back the requests whose path matches until `release()`, so that a
+ * test can look at a run while it waits for an upstream.
+ */
+async function startGate(target: string, held: RegExp) {
+  let gate: Promise<void> | undefined;
+  let release = () => {};
+  let holding = 0;
+  const targetUrl = new URL(target);
+  const server = http.createServer(async (req, res) => {
+    if (gate && held.test(req.url ?? '')) {
+      holding += 1;
+      await gate;
+    }
+    const forwarded = http.request(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: { ...req.headers, host: targetUrl.host } },
+      upstream => {
+        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(res);
+      },
+    );
+    forwarded.on('error', () => res.destroy());
+    req.pipe(forwarded);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hold() {
+      holding = 0;
+      gate = new Promise<void>(resolve => {
+        release = () => {
+          gate = undefined;
+          resolve();
+        };
+      });
+    },
+    release: () => release(),
+    /** Requests held since `hold()`. */
+    holding: () => holding,
+    async close() {
+      release();
+      server.closeAllConnections();
+      await new Promise(resolve => server.close(resolve));
+    },
+  };
+}
+
+/** Polls until `done` holds for the answer; bounded, and no assertion on time. */
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let attempt = 0; attempt < 1200; attempt++) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+  throw new Error('condition not reached');
+}
+
+describe('mirror runs through the REST API', () => {
+  let registry: TestNpmRegistry;
+  let pypi: StaticRegistryServer;
+  let gate: Awaited<ReturnType<typeof startGate>>;
+  let storageDir: string;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let server: TestServer;
+  let scheduler: SchedulerService;
+
+  beforeAll(async () => {
+    [registry, pypi] = await Promise.all([startNpmCorpusVerdaccio(), startPypiIndex()]);
+    await registry.publish({
+      name: 'syn-api-app',
+      versions: {
+        '1.0.0': {
+          dependencies: {
+            'syn-api-missing': '^1.0.0',
+            'syn-api-dep': '^9.0.0',
+            'syn-api-git': 'github:user/repo',
+            'syn-api-alias': 'npm:syn-api-dep@^1.0.0',
+          },
+        },
+      },
+    });
+    await registry.publish({ name: 'syn-api-dep', versions: { '1.0.0': {}, '1.1.0': {} } });
+    await registry.publish({
+      name: 'syn-live-app',
+      versions: { '1.0.0': { dependencies: { 'syn-live-dep': '^1.0.0' } } },
+    });
+    await registry.publish({ name: 'syn-live-dep', versions: { '1.0.0': {} } });
+    // npm asks for scoped and plain packuments by path; only syn-live-dep waits.
+    gate = await startGate(registry.url, /^\/syn-live-dep(\?|$)/);
+    storageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-runs-'));
+
+    const captureScheduler = createBackendModule({
+      pluginId: 'backpack',
+      moduleId: 'capture-scheduler',
+      register(env) {
+        env.registerInit({
+          deps: { scheduler: coreServices.scheduler },
+          async init(deps) {
+            scheduler = deps.scheduler;
+          },
+        });
+      },
+    });
+    backend = await startTestBackend({
+      features: [
+        backpackPlugin,
+        captureScheduler,
+        // Scheduled runs happen when the test says so, not at startup.
+        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+        mockServices.rootConfig.factory({
+          data: {
+            backpack: {
+              processors: {
+                // Through the gate; verdaccio writes tarball URLs for the
+                // host it is asked by, which the gate forwards as its own.
+                npm: { registry: gate.url },
+                pypi: { index: pypi.url },
+                maven: { enabled: false },
+              },
+              upstream: { retries: 0 },
+              storage: { local: { directory: storageDir } },
+              allowedHosts: [new URL(registry.url).host, new URL(pypi.url).host],
+            },
+          },
+        }),
+      ],
+    });
+    server = backend.server;
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await gate?.close();
+    await Promise.all([registry?.stop(), pypi?.close()]);
+    if (storageDir) await fs.rm(storageDir, { recursive: true, force: true });
+  });
+
+  const getRun = async (id: string): Promise<MirrorRun> => {
+    const res = await request(server).get(`/api/backpack/runs/${id}`);
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  const finished = (run: MirrorRun) => run.status === 'succeeded' || run.status === 'failed';
+  const waitForRun = (id: string) => poll(() => getRun(id), finished);
+
+  /** `id@version` of every selected version of every artifact, through the API. */
+  async function selectedThroughApi(processor: string): Promise<string[]> {
+    const list = await request(server).get(
+      `/api/backpack/artifacts?processor=${processor}&limit=500`,
+    );
+    expect(list.status).toBe(200);
+    const pairs: string[] = [];
+    for (const artifact of list.body.items) {
+      const versions = await request(server).get(
+        `/api/backpack/artifacts/${processor}/${encodeURIComponent(artifact.id)}/versions?status=selected&limit=500`,
+      );
+      expect(versions.status).toBe(200);
+      pairs.push(...versions.body.items.map((v: { version: string }) => `${artifact.id}@${v.version}`));
+    }
+    return pairs.sort();
+  }
+
+  it('previews the express closure without writing, and a real run then selects the same', async () => {
+    const body = { processor: 'npm', id: 'express', filter: '4.21.2', dependencyPolicy: 'latest' };
+    const preview = await request(server).post('/api/backpack/artifacts/preview').send(body);
+    expect(preview.status).toBe(200);
+    const closure = await readClosure('express');
+    expect(preview.body.closure).toEqual({ npm: closure });
+    expect(preview.body.unresolvable).toEqual([]);
+    expect(preview.body.totals).toEqual({
+      artifacts: 70,
+      versions: 72,
+      files: 72,
+      // npm's abbreviated packuments do not give tarball sizes.
+      bytes: 0,
+      filesWithoutSize: 72,
+    });
+    const root = preview.body.artifacts[0];
+    expect(root).toMatchObject({
+      processor: 'npm',
+      id: 'express',
+      root: true,
+      filter: '4.21.2',
+      filterType: 'semver',
+      versions: [
+        {
+          version: '4.21.2',
+          selection: [{ type: 'filter', filter: '4.21.2' }],
+          files: [
+            {
+              name: 'express-4.21.2.tgz',
+              uri: expect.stringMatching(/\/express\/-\/express-4\.21\.2\.tgz$/),
+              storageKey: 'npm/express/-/express-4.21.2.tgz',
+              integrity: { algorithm: 'sha512', digest: expect.stringMatching(/^[0-9a-f]{128}$/) },
+            },
+          ],
+        },
+      ],
+    });
+    const accepts = preview.body.artifacts.find((a: { id: string }) => a.id === 'accepts');
+    expect(accepts.versions[0].selection).toEqual([
+      { type: 'required-by', processor: 'npm', id: 'express', version: '4.21.2', range: '~1.3.8' },
+    ]);
+
+    // Nothing was written: no artifact, no run.
+    const artifacts = await request(server).get('/api/backpack/artifacts');
+    expect(artifacts.body.total).toBe(0);
+    const runs = await request(server).get('/api/backpack/runs');
+    expect(runs.body.total).toBe(0);
+
+    const created = await request(server).post('/api/backpack/artifacts').send(body);
+    expect(created.status).toBe(201);
+    expect(await waitForRun(created.body.runId)).toMatchObject({
+      trigger: 'artifact',
+      status: 'succeeded',
+      counters: { artifacts: 70, versionsSelected: 72, filesQueued: 72 },
+    });
+    expect(await selectedThroughApi('npm')).toEqual(closure);
+    // The collector fetched every tarball of the closure.
+    const collected = await poll(
+      () => getRun(created.body.runId),
+      run => run.counters.filesCollected + run.counters.filesFailed === 72,
+    );
+    expect(collected.counters).toMatchObject({ filesCollected: 72, filesFailed: 0 });
+    expect(collected.counters.bytes).toBeGreaterThan(0);
+  });
+
+  it('previews files with their sizes and unresolvable dependencies with reasons', async () => {
+    const res = await request(server)
+      .post('/api/backpack/artifacts/preview')
+      .send({
+        processor: 'pypi',
+        id: 'Foo_Bar',
+        filter: '==2.0',
+        config: { pythonVersions: ['3.11'], platforms: ['manylinux_2_17_x86_64'] },
+      });
+    expect(res.status).toBe(200);
+    expect(res.body.closure).toEqual({
+      pypi: ['foo-bar@2.0', 'pysocks@1.7.1', 'requests@2.31.0'],
+    });
+    expect(res.body.unresolvable).toEqual([
+      {
+        processor: 'pypi',
+        id: 'requests',
+        version: '2.31.0',
+        dependency: { processor: 'pypi', id: 'idna', range: '<4,>=2.5', kind: 'runtime' },
+        reason: expect.stringMatching(/^unknown package: /),
+      },
+    ]);
+    const fooBar = res.body.artifacts[0];
+    expect(fooBar.id).toBe('foo-bar');
+    expect(fooBar.versions[0].files.map((f: { storageKey: string }) => f.storageKey).sort()).toEqual([
+      'pypi/packages/foo_bar-2.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+      'pypi/packages/foo_bar-2.0.tar.gz',
+    ]);
+    const sizes = res.body.artifacts.flatMap((a: any) =>
+      a.versions.flatMap((v: any) => v.files.map((f: any) => f.size)),
+    );
+    expect(sizes.every((size: unknown) => typeof size === 'number')).toBe(true);
+    expect(res.body.totals).toMatchObject({
+      artifacts: 4,
+      versions: 3,
+      files: sizes.length,
+      bytes: sizes.reduce((a: number, b: number) => a + b, 0),
+      filesWithoutSize: 0,
+    });
+  });
+
+  it('answers 400 for a preview the artifact service would refuse', async () => {
+    const res = await request(server)
+      .post('/api/backpack/artifacts/preview')
+      .send({ processor: 'npm', id: 'express', filter: '(' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^filter: /);
+  });
+
+  it('shows the unresolvable dependencies of an artifact with their reasons', async () => {
+    const created = await request(server)
+      .post('/api/backpack/artifacts')
+      .send({ processor: 'npm', id: 'syn-api-app' });
+    expect(created.status).toBe(201);
+    expect((await waitForRun(created.body.runId)).status).toBe('succeeded');
+
+    const res = await request(server).get('/api/backpack/artifacts/npm/syn-api-app');
+    expect(res.status).toBe(200);
+    const byId = Object.fromEntries(
+      res.body.dependencies.map((d: { id: string; range: string }) => [`${d.id} ${d.range}`, d]),
+    );
+    expect(byId).toEqual({
+      'syn-api-dep ^1.0.0': expect.objectContaining({ resolved: ['1.1.0'] }),
+      'syn-api-dep ^9.0.0': expect.objectContaining({
+        resolved: [],
+        unresolvable: "no version of 'syn-api-dep' satisfies '^9.0.0'",
+      }),
+      'syn-api-missing ^1.0.0': expect.objectContaining({
+        resolved: [],
+        unresolvable: expect.stringMatching(/^unknown package: /),
+      }),
+      'syn-api-git github:user/repo': expect.objectContaining({
+        resolved: [],
+        unresolvable: expect.stringMatching(/git/),
+      }),
+    });
+  });
+
+  it('starts a run with POST /runs and shows its counters moving in GET /runs/:id', async () => {
+    const created = await request(server)
+      .post('/api/backpack/artifacts')
+      .send({ processor: 'npm', id: 'syn-live-app' });
+    expect((await waitForRun(created.body.runId)).counters).toMatchObject({
+      artifacts: 2,
+      versionsSelected: 2,
+      filesQueued: 2,
+    });
+
+    // A full run that has to wait for syn-live-dep's registry.
+    gate.hold();
+    const started = await request(server).post('/api/backpack/runs').send({});
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ id: expect.any(String), trigger: 'manual', status: 'queued' });
+    const id = started.body.id;
+
+    // While the registry holds the request, the run is running and has
+    // counted the artifacts discovered so far.
+    const midway = await poll(
+      () => getRun(id),
+      run => gate.holding() > 0 && run.counters.artifacts > 0,
+    );
+    expect(midway.status).toBe('running');
+    expect(midway.startedAt).toEqual(expect.any(String));
+    expect(midway.finishedAt).toBeUndefined();
+    gate.release();
+
+    const done = await waitForRun(id);
+    expect(done.status).toBe('succeeded');
+    expect(done.finishedAt).toEqual(expect.any(String));
+    expect(done.counters.artifacts).toBeGreaterThan(midway.counters.artifacts);
+    expect(done.counters.versionsSelected).toBeGreaterThanOrEqual(2);
+    expect(await selectedThroughApi('npm')).toEqual(
+      expect.arrayContaining(['syn-live-app@1.0.0', 'syn-live-dep@1.0.0']),
+    );
+  });
+
+  it('refuses to scope a run to a dependency', async () => {
+    const res = await request(server)
+      .post('/api/backpack/runs')
+      .send({ processor: 'npm', id: 'syn-live-dep' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/is a dependency, not a root/);
+  });
+
+  it('runs the scheduled task backpack-mirror-run as a full run', async () => {
+    expect(await scheduler.getScheduledTasks()).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'backpack-mirror-run', scope: 'global' })]),
+    );
+    const before = new Set(
+      (await request(server).get('/api/backpack/runs?limit=500')).body.items.map((r: { id: string }) => r.id),
+    );
+    // The task awaits its run, so the scheduler's global lock covers it.
+    await scheduler.triggerTask('backpack-mirror-run');
+    const runs = (await request(server).get('/api/backpack/runs?limit=500')).body.items;
+    const scheduled = runs.filter((r: { id: string }) => !before.has(r.id));
+    expect(scheduled).toEqual([
+      expect.objectContaining({
+        trigger: 'schedule',
+        status: 'succeeded',
+        counters: expect.objectContaining({ versionsSelected: expect.any(Number) }),
+      }),
+    ]);
+    expect(scheduled[0].scope).toBeUndefined();
+    // Every root was walked again: the express closure is still selected.
+    expect(await selectedThroughApi('npm')).toEqual(
+      expect.arrayContaining(await readClosure('express')),
+    );
+  });
+});
