@@ -1,5 +1,6 @@
 import { createHash, Hash } from 'node:crypto';
 import { CollectedFile, ExportStore, ExportWindow } from '../database/ExportStore';
+import { readNpmTarballManifest } from '../serve/metadata/npmTarballManifest';
 import { BlobStore } from '../storage/BlobStore';
 import { BundleLayout } from './BundleLayout';
 import { MANIFEST_FORMAT, ManifestWriter } from './manifest';
@@ -59,6 +60,10 @@ export class BundleBuilder {
     const layout = new BundleLayout({
       npmTarballBaseUrl: this.options.npmTarballBaseUrl,
       listArtifactIds: processor => this.artifactIds(processor, cutoff),
+      readNpmManifest: async file => {
+        const blob = await blobStore.get(file.storageKey);
+        return blob ? readNpmTarballManifest(blob.body) : undefined;
+      },
     });
 
     const manifestKey = exportKeys.manifest(record.id);
@@ -142,7 +147,7 @@ export class BundleBuilder {
       for await (const artifact of this.touchedArtifacts(window)) {
         const collected = await store.getCollectedArtifact(artifact.ref, cutoff);
         if (!collected) continue;
-        for (const entry of layout.metadataOf(collected, cutoff)) {
+        for (const entry of await layout.metadataOf(collected, cutoff)) {
           await writeBuffer(entry.path, entry.content, metadataTime);
         }
       }

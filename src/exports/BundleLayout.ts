@@ -1,20 +1,21 @@
 import { CollectedArtifact, CollectedFile } from '../database/ExportStore';
 import {
+  bundleMavenMetadata,
   MAVEN_ROOT,
   needsMavenSidecars,
-  staticMavenMetadata,
 } from './metadata/staticMaven';
 import {
+  bundleNpmPackument,
+  NPM_ROOT,
   npmPackumentPath,
   npmTarballPath,
-  staticNpmPackument,
 } from './metadata/staticNpm';
 import {
+  bundlePypiProjectPage,
+  bundlePypiRootPage,
   PYPI_ROOT,
   PYPI_ROOT_PAGE_PATH,
   pypiProjectPagePath,
-  staticPypiProjectPage,
-  staticPypiRootPage,
 } from './metadata/staticPypi';
 
 /** A generated entry of a bundle. */
@@ -36,6 +37,8 @@ export interface BundleLayoutOptions {
   npmTarballBaseUrl: string;
   /** Ids of a processor's artifacts collected up to the cut-off, page by page. */
   listArtifactIds(processor: string): AsyncIterable<string>;
+  /** The package.json in a stored npm tarball, if it has a readable one. */
+  readNpmManifest(file: CollectedFile): Promise<Record<string, unknown> | undefined>;
 }
 
 /**
@@ -54,7 +57,7 @@ export class BundleLayout {
 
   /** Bundle path of a collected file. */
   pathOf(file: CollectedFile): string {
-    if (file.processor === 'npm') return npmTarballPath(file.artifactId, file.name);
+    if (file.processor === NPM_ROOT) return npmTarballPath(file.artifactId, file.name);
     return file.storageKey;
   }
 
@@ -64,22 +67,27 @@ export class BundleLayout {
   }
 
   /** Registry metadata of one artifact touched by the bundle. */
-  metadataOf(artifact: CollectedArtifact, cutoff: string): GeneratedEntry[] {
+  async metadataOf(artifact: CollectedArtifact, cutoff: string): Promise<GeneratedEntry[]> {
     if (artifact.versions.length === 0) return [];
     switch (artifact.processor) {
-      case 'npm': {
-        const packument = staticNpmPackument(artifact, this.options.npmTarballBaseUrl);
-        return [{ path: npmPackumentPath(artifact.id), content: Buffer.from(JSON.stringify(packument)) }];
+      case NPM_ROOT: {
+        const packument = await bundleNpmPackument(artifact, {
+          tarballBaseUrl: this.options.npmTarballBaseUrl,
+          readManifest: file => this.options.readNpmManifest(file),
+        });
+        return [
+          { path: npmPackumentPath(artifact.id), content: Buffer.from(JSON.stringify(packument)) },
+        ];
       }
       case PYPI_ROOT:
         return [
           {
             path: pypiProjectPagePath(artifact.id),
-            content: Buffer.from(staticPypiProjectPage(artifact)),
+            content: Buffer.from(bundlePypiProjectPage(artifact)),
           },
         ];
       case MAVEN_ROOT:
-        return staticMavenMetadata(artifact, cutoff);
+        return bundleMavenMetadata(artifact, cutoff);
       default:
         return [];
     }
@@ -93,11 +101,11 @@ export class BundleLayout {
       {
         path: PYPI_ROOT_PAGE_PATH,
         async *chunks() {
-          yield staticPypiRootPage.head;
+          yield bundlePypiRootPage.head;
           for await (const id of listArtifactIds(processor)) {
-            yield staticPypiRootPage.project(id);
+            yield bundlePypiRootPage.project(id);
           }
-          yield staticPypiRootPage.tail;
+          yield bundlePypiRootPage.tail;
         },
       },
     ];
