@@ -1,0 +1,381 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConflictError, InputError } from '@backstage/errors';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { Knex } from 'knex';
+import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
+import { DatabaseExportStore } from '../database/DatabaseExportStore';
+import { storageKeyOf } from '../discovery/MirrorRunner';
+import { ProcessorDependency, ProcessorVersion } from '../processors/types';
+import { ExportService } from '../services/ExportService';
+import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
+import {
+  downloadBundle,
+  flipByte,
+  npmTarball,
+  runVerify,
+  sha256,
+  unpackBundle,
+} from './__testUtils__/bundleFiles';
+import { BundleManifest, sealOf } from './manifest';
+import { ExportRecord } from './types';
+
+const exec = promisify(execFile);
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+/** A name long enough that its tarball path needs a pax header. */
+const LONG_NAME = `bp-${'long'.repeat(30)}`;
+const PART_SIZE = 1500;
+
+interface SeedFile {
+  path: string;
+  content: Buffer;
+}
+
+interface SeedVersion {
+  files: SeedFile[];
+  dependencies?: ProcessorDependency[];
+}
+
+const npmVersion = (name: string, version: string, dependencies: Record<string, string> = {}): SeedVersion => ({
+  files: [
+    {
+      path: `${name}/-/${name.split('/').pop()}-${version}.tgz`,
+      content: npmTarball({ name, version, dependencies, bin: { [name.split('/').pop()!]: 'cli.js' } }),
+    },
+  ],
+  dependencies: Object.entries(dependencies).map(([id, range]) => ({
+    processor: 'npm',
+    id,
+    range,
+    kind: 'runtime' as const,
+  })),
+});
+
+describe.each(databases.eachSupportedId())('export bundles on %p', databaseId => {
+  let knex: Knex;
+  let store: DatabaseBackpackStore;
+  let blobDir: string;
+  let work: string;
+  let blobStore: LocalDirectoryBlobStore;
+  let service: ExportService;
+  /** Seeded versions by `processor:id`, as the tests declare them. */
+  const declared = new Map<string, Record<string, SeedVersion>>();
+
+  /**
+   * Records versions of an artifact as discovered and collects the files of
+   * `collect`: the bytes go to the blob store, the rows are marked collected.
+   */
+  async function seed(processor: string, id: string, versions: Record<string, SeedVersion>) {
+    const key = `${processor}:${id}`;
+    const all = { ...declared.get(key), ...versions };
+    declared.set(key, all);
+    const artifact = await store.ensureArtifact({
+      processor,
+      id,
+      config: {},
+      root: true,
+      dependencyPolicy: 'latest',
+    });
+    const processorVersions: ProcessorVersion[] = Object.entries(all).map(([version, v]) => ({
+      version,
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      files: v.files.map(f => ({
+        name: f.path.slice(f.path.lastIndexOf('/') + 1),
+        uri: `http://upstream.test/${f.path}`,
+        path: f.path,
+        integrity: { algorithm: 'sha512', digest: createHash('sha512').update(f.content).digest('hex') },
+        size: f.content.length,
+      })),
+      dependencies: v.dependencies ?? [],
+    }));
+    await store.syncVersions(artifact.ref, processorVersions, p => storageKeyOf(processor, p));
+    const contents = new Map(
+      Object.values(versions).flatMap(v => v.files.map(f => [storageKeyOf(processor, f.path), f.content])),
+    );
+    const rows: Array<{ ref: number; storage_key: string }> = await knex('artifact_files as f')
+      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+      .where('v.artifact_ref', artifact.ref)
+      .whereIn('v.version', Object.keys(versions))
+      .select('f.ref', 'f.storage_key');
+    for (const row of rows) {
+      const content = contents.get(row.storage_key)!;
+      await blobStore.put(row.storage_key, Readable.from([content]));
+      await store.markCollected(row.ref, { size: content.length, digest: sha256(content), storageKey: row.storage_key });
+    }
+  }
+
+  async function exportAndWait(request: { since?: string; processors?: string[] } = {}): Promise<ExportRecord> {
+    const created = await service.createExport({ ...request, requestedBy: 'user:default/test' });
+    await service.drain();
+    return service.getExport(created.id);
+  }
+
+  const files = (manifest: BundleManifest) => manifest.files.map(f => f.path).sort();
+
+  beforeAll(async () => {
+    knex = await databases.init(databaseId);
+    store = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
+    blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-bundle-blobs-'));
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-bundle-work-'));
+    blobStore = new LocalDirectoryBlobStore({ directory: blobDir });
+    service = new ExportService({
+      store: DatabaseExportStore.create(knex),
+      blobStore,
+      logger: mockServices.logger.mock(),
+      workerId: 'test',
+      processorNames: () => ['npm', 'pypi', 'maven', 'test'],
+      partSizeBytes: PART_SIZE,
+      npmTarballBaseUrl: 'https://registry.npmjs.org/',
+    });
+  });
+
+  afterAll(async () => {
+    await service.stop();
+    await fs.rm(blobDir, { recursive: true, force: true });
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  let full: ExportRecord;
+  let fullManifest: BundleManifest;
+  const fullDir = () => path.join(work, 'full');
+
+  it('builds a full bundle that verifies, unpacks and serves as static registries', async () => {
+    await seed('npm', '@bp/app', { '1.0.0': npmVersion('@bp/app', '1.0.0', { 'bp-lib': '^1.0.0' }) });
+    await seed('npm', 'bp-lib', { '1.0.0': npmVersion('bp-lib', '1.0.0') });
+    await seed('npm', LONG_NAME, { '1.0.0': npmVersion(LONG_NAME, '1.0.0') });
+    await seed('pypi', 'demo-pkg', {
+      '1.0': { files: [{ path: 'packages/demo_pkg-1.0-py3-none-any.whl', content: Buffer.from('wheel 1.0\n'.repeat(150)) }] },
+    });
+    await seed('maven', 'org.example:demo', {
+      '1.0': {
+        files: [
+          { path: 'org/example/demo/1.0/demo-1.0.pom', content: Buffer.from('<project/>\n') },
+          { path: 'org/example/demo/1.0/demo-1.0.jar', content: Buffer.from('jar bytes\n'.repeat(200)) },
+        ],
+      },
+    });
+    await seed('test', 'thing', { '0.1.0': { files: [{ path: 'thing/thing-0.1.0.bin', content: Buffer.from('thing') }] } });
+
+    full = await exportAndWait();
+    expect(full).toMatchObject({
+      status: 'succeeded',
+      kind: 'full',
+      requestedBy: 'user:default/test',
+      cutoff: expect.any(String),
+      seal: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(full.parts.length).toBeGreaterThan(3);
+    expect(full.parts.slice(0, -1).every(p => p.size === PART_SIZE)).toBe(true);
+    expect(full.totalBytes).toBe(full.parts.reduce((sum, p) => sum + p.size, 0));
+
+    fullManifest = await downloadBundle(blobStore, full.id, fullDir());
+    expect(fullManifest.seal.digest).toBe(full.seal);
+    expect(sealOf(fullManifest as unknown as Record<string, unknown>)).toBe(full.seal);
+    expect(fullManifest.totalFiles).toBe(full.files);
+    const longTarball = `npm/-/${LONG_NAME}/${LONG_NAME}-1.0.0.tgz`;
+    expect(files(fullManifest)).toEqual(
+      [
+        'maven/org/example/demo/1.0/demo-1.0.jar',
+        'maven/org/example/demo/1.0/demo-1.0.jar.md5',
+        'maven/org/example/demo/1.0/demo-1.0.jar.sha1',
+        'maven/org/example/demo/1.0/demo-1.0.pom',
+        'maven/org/example/demo/1.0/demo-1.0.pom.md5',
+        'maven/org/example/demo/1.0/demo-1.0.pom.sha1',
+        'maven/org/example/demo/maven-metadata.xml',
+        'maven/org/example/demo/maven-metadata.xml.md5',
+        'maven/org/example/demo/maven-metadata.xml.sha1',
+        'npm/-/@bp/app/app-1.0.0.tgz',
+        longTarball,
+        'npm/-/bp-lib/bp-lib-1.0.0.tgz',
+        'npm/@bp/app',
+        `npm/${LONG_NAME}`,
+        'npm/bp-lib',
+        'pypi/packages/demo_pkg-1.0-py3-none-any.whl',
+        'pypi/simple/demo-pkg/index.html',
+        'pypi/simple/index.html',
+        'test/thing/thing-0.1.0.bin',
+      ].sort(),
+    );
+    expect(longTarball.length).toBeGreaterThan(100);
+
+    // The receiving side: the verification command, then the documented unpack.
+    expect(await runVerify(fullDir())).toEqual({
+      code: 0,
+      stdout: `OK: ${fullManifest.files.length} files, ${full.parts.length} parts\n`,
+    });
+    const unpacked = path.join(work, 'registry');
+    await unpackBundle(fullDir(), fullManifest, unpacked);
+    for (const file of fullManifest.files) {
+      expect(sha256(await fs.readFile(path.join(unpacked, file.path)))).toBe(file.sha256);
+    }
+
+    // The seal is what jq's canonical form hashes to, as the manifest says.
+    const { stdout: canonical } = await exec('jq', ['-jcS', 'del(.seal)', path.join(fullDir(), 'manifest.json')]);
+    expect(sha256(canonical)).toBe(full.seal);
+
+    const packument = JSON.parse(await fs.readFile(path.join(unpacked, 'npm/@bp/app'), 'utf8'));
+    const tarball = await fs.readFile(path.join(unpacked, 'npm/-/@bp/app/app-1.0.0.tgz'));
+    expect(packument).toMatchObject({
+      name: '@bp/app',
+      'dist-tags': { latest: '1.0.0' },
+      versions: {
+        '1.0.0': {
+          name: '@bp/app',
+          version: '1.0.0',
+          dependencies: { 'bp-lib': '^1.0.0' },
+          // From the package.json inside the tarball.
+          bin: { app: 'cli.js' },
+          dist: {
+            tarball: 'https://registry.npmjs.org/-/@bp/app/app-1.0.0.tgz',
+            integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+          },
+        },
+      },
+    });
+
+    const page = await fs.readFile(path.join(unpacked, 'pypi/simple/demo-pkg/index.html'), 'utf8');
+    const wheel = await fs.readFile(path.join(unpacked, 'pypi/packages/demo_pkg-1.0-py3-none-any.whl'));
+    expect(page).toContain(
+      `href="../../packages/demo_pkg-1.0-py3-none-any.whl#sha256=${sha256(wheel)}"`,
+    );
+    expect(await fs.readFile(path.join(unpacked, 'pypi/simple/index.html'), 'utf8')).toContain(
+      '<a href="demo-pkg/">demo-pkg</a>',
+    );
+
+    const metadata = await fs.readFile(path.join(unpacked, 'maven/org/example/demo/maven-metadata.xml'));
+    expect(metadata.toString()).toContain('<release>1.0</release>');
+    expect(await fs.readFile(path.join(unpacked, 'maven/org/example/demo/maven-metadata.xml.sha1'), 'utf8')).toBe(
+      createHash('sha1').update(metadata).digest('hex'),
+    );
+    const jar = await fs.readFile(path.join(unpacked, 'maven/org/example/demo/1.0/demo-1.0.jar'));
+    expect(await fs.readFile(path.join(unpacked, 'maven/org/example/demo/1.0/demo-1.0.jar.md5'), 'utf8')).toBe(
+      createHash('md5').update(jar).digest('hex'),
+    );
+  });
+
+  it('builds a delta of exactly the files collected since, with complete metadata of what it touches', async () => {
+    await seed('npm', '@bp/app', { '1.1.0': npmVersion('@bp/app', '1.1.0', { 'bp-lib': '^1.0.0' }) });
+    await seed('pypi', 'demo-pkg', {
+      '1.1': { files: [{ path: 'packages/demo_pkg-1.1.tar.gz', content: Buffer.from('sdist 1.1\n') }] },
+    });
+
+    const delta = await exportAndWait({ since: full.id });
+    expect(delta).toMatchObject({ status: 'succeeded', kind: 'delta', since: { exportId: full.id, time: full.cutoff } });
+    expect(delta.cutoff! > full.cutoff!).toBe(true);
+    const deltaDir = path.join(work, 'delta');
+    const manifest = await downloadBundle(blobStore, delta.id, deltaDir);
+    expect(files(manifest)).toEqual([
+      'npm/-/@bp/app/app-1.1.0.tgz',
+      'npm/@bp/app',
+      'pypi/packages/demo_pkg-1.1.tar.gz',
+      'pypi/simple/demo-pkg/index.html',
+      'pypi/simple/index.html',
+    ]);
+    expect(await runVerify(deltaDir)).toEqual({
+      code: 0,
+      stdout: `OK: 5 files, ${delta.parts.length} parts\n`,
+    });
+
+    // Unpacked in order over the full bundle, the registries are complete.
+    const unpacked = path.join(work, 'registry');
+    await unpackBundle(deltaDir, manifest, unpacked);
+    const packument = JSON.parse(await fs.readFile(path.join(unpacked, 'npm/@bp/app'), 'utf8'));
+    expect(Object.keys(packument.versions).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(packument['dist-tags']).toEqual({ latest: '1.1.0' });
+    await fs.access(path.join(unpacked, 'npm/-/@bp/app/app-1.0.0.tgz'));
+    const page = await fs.readFile(path.join(unpacked, 'pypi/simple/demo-pkg/index.html'), 'utf8');
+    expect(page).toContain('demo_pkg-1.0-py3-none-any.whl');
+    expect(page).toContain('demo_pkg-1.1.tar.gz');
+
+    // The same window given as a timestamp, limited to one processor.
+    const byTime = await exportAndWait({ since: full.cutoff, processors: ['pypi'] });
+    expect(byTime).toMatchObject({ status: 'succeeded', kind: 'delta', processors: ['pypi'] });
+    const byTimeManifest = await downloadBundle(blobStore, byTime.id, path.join(work, 'by-time'));
+    expect(files(byTimeManifest)).toEqual(files(manifest).filter(p => p.startsWith('pypi/')));
+
+    // Nothing new since the delta: an empty bundle that still verifies.
+    const empty = await exportAndWait({ since: delta.id });
+    expect(empty).toMatchObject({ status: 'succeeded', files: 0, cutoff: delta.cutoff });
+    expect(await runVerify(await downloadEmpty(empty))).toEqual({ code: 0, stdout: 'OK: 0 files, 1 parts\n' });
+  });
+
+  async function downloadEmpty(record: ExportRecord) {
+    const dir = path.join(work, `bundle-${record.id}`);
+    await downloadBundle(blobStore, record.id, dir);
+    return dir;
+  }
+
+  it('reports the file whose byte was flipped, missing parts and a tampered manifest', async () => {
+    const copy = async (name: string) => {
+      const dir = path.join(work, name);
+      await fs.cp(fullDir(), dir, { recursive: true });
+      return dir;
+    };
+    const jar = fullManifest.files.find(f => f.path === 'maven/org/example/demo/1.0/demo-1.0.jar')!;
+
+    const flipped = await copy('flipped-content');
+    const part = await flipByte(flipped, fullManifest, jar.offset + 700);
+    const content = await runVerify(flipped);
+    expect(content.code).toBe(1);
+    expect(content.stdout).toContain(`CORRUPT ${part}: sha256 `);
+    expect(content.stdout).toContain(`CORRUPT ${jar.path}: sha256 `);
+    expect(content.stdout.trim().split('\n')).toHaveLength(3); // the part, the file, the summary
+
+    // A byte of a header (here in its mtime field) is the file's problem too.
+    const header = await copy('flipped-header');
+    await flipByte(header, fullManifest, jar.offset - 512 + 140);
+    const headerResult = await runVerify(header);
+    expect(headerResult.code).toBe(1);
+    expect(headerResult.stdout).toContain(`CORRUPT ${jar.path}: tar header checksum mismatch`);
+
+    const missing = await copy('missing-part');
+    const lastJarPart = Math.floor((jar.offset + jar.size - 1) / PART_SIZE);
+    await fs.rm(path.join(missing, fullManifest.parts[lastJarPart].name));
+    const missingResult = await runVerify(missing);
+    expect(missingResult.code).toBe(1);
+    expect(missingResult.stdout).toContain(`MISSING ${fullManifest.parts[lastJarPart].name}: not in the directory`);
+    expect(missingResult.stdout).toContain(`MISSING ${jar.path}: its bytes are in ${fullManifest.parts[lastJarPart].name}`);
+
+    const tampered = await copy('tampered-manifest');
+    const manifest = JSON.parse(await fs.readFile(path.join(tampered, 'manifest.json'), 'utf8'));
+    manifest.files.find((f: { path: string }) => f.path === jar.path).sha256 = '0'.repeat(64);
+    await fs.writeFile(path.join(tampered, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    const tamperedResult = await runVerify(tampered);
+    expect(tamperedResult.code).toBe(1);
+    expect(tamperedResult.stdout).toContain('CORRUPT manifest.json: seal mismatch');
+    expect(tamperedResult.stdout).toContain(`CORRUPT ${jar.path}: sha256 ${jar.sha256}, expected ${'0'.repeat(64)}`);
+  });
+
+  it('fails an export whose stored object changed since collection and leaves no parts behind', async () => {
+    const key = 'maven/org/example/demo/1.0/demo-1.0.pom';
+    await blobStore.put(key, Readable.from([Buffer.from('<evil/>\n\n\n\n')]));
+    const failed = await exportAndWait();
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain(`${key}: stored bytes have sha256`);
+    expect(failed.parts).toEqual([]);
+    expect(await blobStore.head(`exports/${failed.id}/part-00001.tar`)).toBeUndefined();
+    expect(await blobStore.head(`exports/${failed.id}/manifest.json`)).toBeUndefined();
+    await blobStore.put(key, Readable.from([Buffer.from('<project/>\n')]));
+  });
+
+  it('refuses unknown processors and since values it cannot use', async () => {
+    await expect(service.createExport({ processors: ['nope'] })).rejects.toThrow(InputError);
+    await expect(service.createExport({ since: 'yesterday' })).rejects.toThrow(InputError);
+    await expect(service.createExport({ since: '2026-01-01' })).rejects.toThrow(InputError);
+    await expect(
+      service.createExport({ since: '00000000-0000-4000-8000-000000000000' }),
+    ).rejects.toThrow(InputError);
+    const failed = (await service.listExports({ limit: 50, offset: 0 })).items.find(e => e.status === 'failed')!;
+    await expect(service.createExport({ since: failed.id })).rejects.toThrow(ConflictError);
+    await expect(service.openPart(failed.id, 1)).rejects.toThrow(ConflictError);
+  });
+});
