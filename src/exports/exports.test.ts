@@ -1,0 +1,346 @@
+import {
+  AuditorService,
+  AuditorServiceCreateEventOptions,
+  coreServices,
+  createServiceFactory,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
+import { backpackPlugin } from '../plugin';
+import { flipByte, runVerify, sha256, unpackBundle } from './__testUtils__/bundleFiles';
+import { BundleManifest } from './manifest';
+
+// The acceptance of export bundles through the plugin's REST API: a real
+// npm processor mirrors from verdaccio, exports are built and downloaded
+// over HTTP, checked with the verification command as a child process, and
+// the unpacked bundles are served by Python's static file server to npm.
+
+const exec = promisify(execFile);
+
+jest.setTimeout(90_000);
+
+type TestServer = Parameters<typeof request>[0];
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Polls until `check` returns a value; bounded, with no assertion on time. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 1200; i++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await sleep(50);
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+/**
+ * Waits for a run, then until no selected file is pending or queued (adding
+ * an artifact starts a run of its own, which may have queued them).
+ */
+async function mirrored(server: TestServer, runId: string) {
+  await waitFor(`run ${runId}`, async () => {
+    const res = await request(server).get(`/api/backpack/runs/${runId}`);
+    if (res.body.status === 'failed') throw new Error(`Run failed: ${res.body.error}`);
+    return res.body.status === 'succeeded' ? true : undefined;
+  });
+  const stats = await waitFor('collection', async () => {
+    const res = await request(server).get('/api/backpack/stats');
+    const statuses: Array<{ status: string }> = res.body.byProcessor;
+    return statuses.some(s => s.status === 'pending' || s.status === 'queued') ? undefined : statuses;
+  });
+  expect(stats.filter(s => s.status !== 'collected')).toEqual([]);
+}
+
+/** Requests an export and waits for its outcome. */
+async function exportBundle(server: TestServer, body: object) {
+  const created = await request(server).post('/api/backpack/exports').send(body);
+  expect(created.status).toBe(202);
+  expect(created.body).toMatchObject({ id: expect.any(String), status: 'queued' });
+  return waitFor(`export ${created.body.id}`, async () => {
+    const res = await request(server).get(`/api/backpack/exports/${created.body.id}`);
+    expect(res.status).toBe(200);
+    if (res.body.status === 'failed') throw new Error(`Export failed: ${res.body.error}`);
+    return res.body.status === 'succeeded' ? res.body : undefined;
+  });
+}
+
+const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+};
+
+/** Downloads an export's manifest and parts over the REST API into `directory`. */
+async function download(server: TestServer, exportId: string, directory: string): Promise<BundleManifest> {
+  await fs.mkdir(directory, { recursive: true });
+  const manifestRes = await request(server).get(`/api/backpack/exports/${exportId}/manifest`).buffer(true).parse(binary);
+  expect(manifestRes.status).toBe(200);
+  await fs.writeFile(path.join(directory, 'manifest.json'), manifestRes.body);
+  const manifest = JSON.parse(manifestRes.body.toString('utf8')) as BundleManifest;
+  for (let n = 1; n <= manifest.parts.length; n++) {
+    const res = await request(server).get(`/api/backpack/exports/${exportId}/parts/${n}`).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/x-tar');
+    const name = /filename="([^"]+)"/.exec(res.headers['content-disposition'])![1];
+    await fs.writeFile(path.join(directory, name), res.body);
+  }
+  return manifest;
+}
+
+/** `python3 -m http.server` over a directory: a static web server nobody wrote for Backpack. */
+async function startStaticServer(
+  directory: string,
+): Promise<{ url: string; process: ChildProcess; log: () => string }> {
+  const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', directory], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', chunk => {
+      output += chunk;
+      const match = /port (\d+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', code => reject(new Error(`http.server exited with ${code}: ${output}`)));
+    child.once('error', reject);
+  });
+  let log = '';
+  child.stderr!.on('data', chunk => {
+    log += chunk;
+  });
+  return { url: `http://127.0.0.1:${port}/`, process: child, log: () => log };
+}
+
+/** npm with nothing from this machine's configuration, an empty cache and no other registry. */
+async function npmInstall(registry: string, project: string, specs: string[]) {
+  await fs.mkdir(project, { recursive: true });
+  await fs.writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  await fs.writeFile(path.join(project, '.npmrc'), '');
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^npm_|^(https?|no)_proxy$/i.test(name)),
+  );
+  return exec(
+    'npm',
+    [
+      'install',
+      ...specs,
+      '--registry',
+      registry,
+      '--cache',
+      path.join(project, '.npm-cache'),
+      '--userconfig',
+      path.join(project, '.npmrc'),
+      '--no-audit',
+      '--no-fund',
+      '--no-update-notifier',
+      '--prefer-online',
+    ],
+    { cwd: project, env },
+  );
+}
+
+const readJson = async (file: string) => JSON.parse(await fs.readFile(file, 'utf8'));
+
+describe('export bundles through the plugin', () => {
+  let verdaccio: TestNpmRegistry | undefined;
+  let work: string;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let staticServer: ChildProcess | undefined;
+  const events: Array<{
+    options: AuditorServiceCreateEventOptions;
+    outcome?: string;
+    meta?: unknown;
+  }> = [];
+  let exportsAllowed = true;
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-exports-'));
+    verdaccio = await startVerdaccio();
+    await verdaccio.publish({
+      name: '@bp/app',
+      versions: { '1.0.0': { dependencies: { 'bp-lib': '^1.0.0' } } },
+    });
+    await verdaccio.publish({ name: 'bp-lib', versions: { '1.0.0': {} } });
+
+    backend = await startTestBackend({
+      features: [
+        backpackPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            backpack: {
+              processors: { npm: { registry: verdaccio.url } },
+              storage: { local: { directory: path.join(work, 'storage') } },
+              allowedHosts: [new URL(verdaccio.url).host],
+              queue: { retryDelaysMs: [10, 10], maxAttempts: 2 },
+              // Small parts, so that files span parts.
+              exports: { partSizeBytes: 1024 },
+            },
+          },
+        }),
+        createServiceFactory({
+          service: coreServices.auditor,
+          deps: {},
+          factory: (): AuditorService => ({
+            async createEvent(options) {
+              const record: (typeof events)[number] = { options };
+              events.push(record);
+              return {
+                async success(success) {
+                  record.outcome = 'success';
+                  record.meta = success?.meta;
+                },
+                async fail() {
+                  record.outcome = 'fail';
+                },
+              };
+            },
+          }),
+        }),
+        createServiceFactory({
+          service: coreServices.permissions,
+          deps: {},
+          factory: (): PermissionsService => {
+            const decide = (name: string) =>
+              name === 'backpack.export.create' && !exportsAllowed ? AuthorizeResult.DENY : AuthorizeResult.ALLOW;
+            return {
+              async authorize(requests) {
+                return requests.map(r => ({ result: decide(r.permission.name) }));
+              },
+              async authorizeConditional(requests) {
+                return requests.map(r => ({ result: decide(r.permission.name) })) as any;
+              },
+            };
+          },
+        }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    staticServer?.kill();
+    await backend?.stop();
+    await verdaccio?.stop();
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('exports in full, then a delta of exactly the new files, that verify and install with npm from a static server', async () => {
+    const { server } = backend;
+    const added = await request(server).post('/api/backpack/artifacts').send({ processor: 'npm', id: '@bp/app' });
+    expect(added.status).toBe(201);
+    await mirrored(server, added.body.runId);
+
+    const full = await exportBundle(server, {});
+    expect(full).toMatchObject({ kind: 'full', requestedBy: expect.any(String), files: 4 });
+    expect(full.parts.length).toBeGreaterThan(1);
+    expect(events.find(e => e.options.eventId === 'export-create')).toMatchObject({
+      options: { severityLevel: 'high' },
+      outcome: 'success',
+      meta: { exportId: full.id, kind: 'full' },
+    });
+    const fullDir = path.join(work, 'full');
+    const fullManifest = await download(server, full.id, fullDir);
+    expect(fullManifest.files.map(f => f.path).sort()).toEqual([
+      'npm/-/@bp/app/app-1.0.0.tgz',
+      'npm/-/bp-lib/bp-lib-1.0.0.tgz',
+      'npm/@bp/app',
+      'npm/bp-lib',
+    ]);
+    expect(await runVerify(fullDir)).toEqual({ code: 0, stdout: `OK: 4 files, ${full.parts.length} parts\n` });
+
+    // Upstream publishes; the next mirror run collects the new versions.
+    await verdaccio!.publish({
+      name: '@bp/app',
+      versions: {
+        '1.0.0': { dependencies: { 'bp-lib': '^1.0.0' } },
+        '1.1.0': { dependencies: { 'bp-lib': '^1.1.0' } },
+      },
+    });
+    await verdaccio!.publish({ name: 'bp-lib', versions: { '1.0.0': {}, '1.1.0': {} } });
+    const run = await request(server).post('/api/backpack/runs').send({});
+    expect(run.status).toBe(202);
+    await mirrored(server, run.body.id);
+
+    const delta = await exportBundle(server, { since: full.id });
+    expect(delta).toMatchObject({ kind: 'delta', since: { exportId: full.id, time: full.cutoff } });
+    const deltaDir = path.join(work, 'delta');
+    const deltaManifest = await download(server, delta.id, deltaDir);
+    expect(deltaManifest.files.map(f => f.path).sort()).toEqual([
+      'npm/-/@bp/app/app-1.1.0.tgz',
+      'npm/-/bp-lib/bp-lib-1.1.0.tgz',
+      'npm/@bp/app',
+      'npm/bp-lib',
+    ]);
+    expect(await runVerify(deltaDir)).toEqual({ code: 0, stdout: `OK: 4 files, ${delta.parts.length} parts\n` });
+
+    const list = await request(server).get('/api/backpack/exports');
+    expect(list.body).toMatchObject({ total: 2, items: [{ id: delta.id }, { id: full.id }] });
+
+    // The receiving side: full, then delta, unpacked over one directory and
+    // served by a plain static server; verdaccio is gone.
+    await verdaccio!.stop();
+    verdaccio = undefined;
+    const registry = path.join(work, 'registry');
+    await unpackBundle(fullDir, fullManifest, registry);
+    await unpackBundle(deltaDir, deltaManifest, registry);
+    const started = await startStaticServer(path.join(registry, 'npm'));
+    staticServer = started.process;
+    const project = path.join(work, 'consumer');
+    await npmInstall(started.url, project, ['@bp/app@1.1.0']);
+    expect(await readJson(path.join(project, 'node_modules/@bp/app/package.json'))).toMatchObject({ version: '1.1.0' });
+    expect(await readJson(path.join(project, 'node_modules/bp-lib/package.json'))).toMatchObject({ version: '1.1.0' });
+    // npm asked the static server for the packuments and the tarballs (its
+    // lock file keeps the packuments' URLs, which it rewrites the same way).
+    for (const url of ['/@bp%2fapp', '/bp-lib', '/-/@bp/app/app-1.1.0.tgz', '/-/bp-lib/bp-lib-1.1.0.tgz']) {
+      expect(started.log()).toContain(`"GET ${url} HTTP/1.1" 200`);
+    }
+
+    // What the full bundle brought is still served next to the delta's.
+    const older = path.join(work, 'consumer-older');
+    await npmInstall(started.url, older, ['@bp/app@1.0.0', 'bp-lib@1.0.0']);
+    expect(await readJson(path.join(older, 'node_modules/bp-lib/package.json'))).toMatchObject({ version: '1.0.0' });
+
+    // One flipped byte in a part: the command names the part and the file.
+    const file = deltaManifest.files.find(f => f.path === 'npm/-/bp-lib/bp-lib-1.1.0.tgz')!;
+    const part = await flipByte(deltaDir, deltaManifest, file.offset + Math.floor(file.size / 2));
+    const corrupt = await runVerify(deltaDir);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stdout).toContain(`CORRUPT ${part}: sha256`);
+    expect(corrupt.stdout).toContain(`CORRUPT ${file.path}: sha256`);
+    expect(sha256(await fs.readFile(path.join(registry, file.path)))).toBe(file.sha256);
+  });
+
+  it('answers the REST errors of exports', async () => {
+    const { server } = backend;
+    const bad = await request(server).post('/api/backpack/exports').send({ since: 'last tuesday' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^since: /);
+    const unknown = await request(server).post('/api/backpack/exports').send({ processors: ['nope'] });
+    expect(unknown.status).toBe(400);
+    const extra = await request(server).post('/api/backpack/exports').send({ full: true });
+    expect(extra.status).toBe(400);
+    expect((await request(server).get('/api/backpack/exports/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    const [latest] = (await request(server).get('/api/backpack/exports')).body.items;
+    expect((await request(server).get(`/api/backpack/exports/${latest.id}/parts/999`)).status).toBe(404);
+    expect((await request(server).get(`/api/backpack/exports/${latest.id}/parts/x`)).status).toBe(400);
+
+    exportsAllowed = false;
+    try {
+      const denied = await request(server).post('/api/backpack/exports').send({});
+      expect(denied.status).toBe(403);
+      expect(events[events.length - 1]).toMatchObject({
+        options: { eventId: 'export-create', severityLevel: 'high' },
+        outcome: 'fail',
+      });
+    } finally {
+      exportsAllowed = true;
+    }
+  });
+});
