@@ -27,6 +27,7 @@ import { createServeViews } from './serve/ServeViews';
 import { createBlobStore } from './storage/createBlobStore';
 
 const MIRROR_TASK_ID = 'backpack-mirror-run';
+const SWEEP_TASK_ID = 'backpack-collection-sweep';
 
 /**
  * Backpack: mirrors packages and their dependency closures into S3.
@@ -178,6 +179,18 @@ export const backpackPlugin = createBackendPlugin({
             ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
             : { frequency: { hours: 6 }, timeout: { hours: 3 } }),
           fn: () => runs.runScheduled(),
+        });
+        // Jobs can go missing between runs (a replica crashed holding a
+        // lease, a broker lost a queue); the sweep queues such files again.
+        await scheduler.scheduleTask({
+          id: SWEEP_TASK_ID,
+          scope: 'global',
+          frequency: { minutes: 10 },
+          timeout: { minutes: 5 },
+          initialDelay: { minutes: 10 },
+          fn: async () => {
+            await collector.sweep({ requeueAfterMs: Math.max(requeueAfterMs, 10 * 60_000) });
+          },
         });
 
         lifecycle.addStartupHook(async () => {

@@ -28,11 +28,14 @@ export interface CollectorOptions {
   maxAttempts: number;
   /** Whether a failure may succeed when tried again (network, 5xx, 429, digest). */
   isRetryable: (error: unknown) => boolean;
-  /** How long one worker holds a file. */
+  /**
+   * How long one worker holds a file without renewing; renewed while the
+   * file streams, so a crashed worker's files are free again soon.
+   */
   leaseMs?: number;
 }
 
-const DEFAULT_LEASE_MS = 30 * 60_000;
+const DEFAULT_LEASE_MS = 2 * 60_000;
 
 /**
  * Collects files: streams each from its upstream through a digest check into
@@ -87,7 +90,9 @@ export class Collector {
     await queue.enqueue(
       files.map(file => ({
         fileRef: file.ref,
-        key: file.storageKey,
+        // One key per file row: two rows may share a storage key, and
+        // each must get its own job.
+        key: `file-${file.ref}`,
         runId: options.runId ?? file.runId,
         attempt: 1,
       })),
@@ -133,10 +138,18 @@ export class Collector {
       // or its lease expires and a sweep queues the file again.
       return 'done';
     }
+    // Renew the lease while streaming, however long a large file takes.
+    const renew = setInterval(() => {
+      store
+        .claimFile(file.ref, workerId, this.leaseMs)
+        .catch(error => logger.warn(`Renewing the lease of ${file.uri} failed: ${error}`));
+    }, Math.max(1000, this.leaseMs / 3));
     try {
       await this.collect(file);
       return 'done';
     } catch (error) {
+      // No renewal may land after the outcome below releases the lease.
+      clearInterval(renew);
       if (this.abort.signal.aborted) {
         // Interrupted by stop(), not the file's fault.
         await store.releaseFile(file.ref, workerId);
@@ -151,6 +164,8 @@ export class Collector {
       );
       await store.markFailed(file.ref, { error: message, parked });
       return parked ? 'park' : 'retry';
+    } finally {
+      clearInterval(renew);
     }
   }
 

@@ -5,7 +5,7 @@
 export interface CollectJob {
   /** The file's row in `artifact_files`. */
   fileRef: number;
-  /** Idempotency key of the file (its storage key); duplicates may be dropped. */
+  /** Idempotency key of the file (`file-<ref>`); duplicates may be dropped. */
   key: string;
   /** The mirror run that queued it, whose counters it moves. */
   runId?: string;
