@@ -36,7 +36,7 @@ const canRunMaven = existsSync(
   ),
 );
 // Without the cached plugin Maven cannot run offline; nothing else to test with it.
-const itWithMaven = canRunMaven ? it : it.skip;
+const describeWithMaven = canRunMaven ? describe : describe.skip;
 
 const GROUP = 'org.backpack.servetest';
 const GROUP_PATH = GROUP.replace(/\./g, '/');
@@ -144,71 +144,73 @@ describe('Maven repository view', () => {
     expect(counts).toEqual({ collected: 5 });
   });
 
-  itWithMaven('lets Maven resolve the artifact from the view alone, the upstream stopped', async () => {
-    const view = `${backend.baseUrl}/maven/`;
-    const localRepository = path.join(work, 'local-repository');
-    const settings = path.join(work, 'settings.xml');
-    // Overriding `central` leaves the view as the only repository; the
-    // server entry sends the token as basic auth once challenged.
-    await fs.writeFile(
-      settings,
-      `<settings>
-  <servers>
-    <server><id>central</id><username>token</username><password>${STATIC_TOKEN}</password></server>
-  </servers>
-  <profiles>
-    <profile>
-      <id>backpack</id>
-      <repositories>
-        <repository>
-          <id>central</id>
-          <url>${view}</url>
-          <releases><checksumPolicy>fail</checksumPolicy></releases>
-          <snapshots><enabled>false</enabled></snapshots>
-        </repository>
-      </repositories>
-      <pluginRepositories>
-        <pluginRepository>
-          <id>central</id>
-          <url>file://${PLUGIN_CACHE}</url>
-          <releases><checksumPolicy>ignore</checksumPolicy></releases>
-        </pluginRepository>
-      </pluginRepositories>
-    </profile>
-  </profiles>
-  <activeProfiles><activeProfile>backpack</activeProfile></activeProfiles>
-</settings>
-`,
-    );
-    const project = path.join(work, 'consumer');
-    await fs.mkdir(project);
-    // A version range, so Maven reads maven-metadata.xml from the view too.
-    await fs.writeFile(
-      path.join(project, 'pom.xml'),
-      pom(`
-  <groupId>consumer</groupId>
-  <artifactId>consumer</artifactId>
-  <version>1</version>
-  <dependencies>
-    <dependency><groupId>${GROUP}</groupId><artifactId>app</artifactId><version>[1.0,2.0)</version></dependency>
-  </dependencies>`),
-    );
-    const result = await runCommand(
-      'mvn',
-      ['-B', '-q', '-s', settings, `-Dmaven.repo.local=${localRepository}`, COMPILER_PLUGIN],
-      { cwd: project, timeoutMs: 120_000 },
-    );
-    if (result.code !== 0) throw new Error(`mvn failed:\n${result.output}`);
+  describeWithMaven('with Maven', () => {
+    it('resolves the artifact from the view alone, the upstream stopped', async () => {
+      const view = `${backend.baseUrl}/maven/`;
+      const localRepository = path.join(work, 'local-repository');
+      const settings = path.join(work, 'settings.xml');
+      // Overriding `central` leaves the view as the only repository; the
+      // server entry sends the token as basic auth once challenged.
+      await fs.writeFile(
+        settings,
+        `<settings>
+    <servers>
+      <server><id>central</id><username>token</username><password>${STATIC_TOKEN}</password></server>
+    </servers>
+    <profiles>
+      <profile>
+        <id>backpack</id>
+        <repositories>
+          <repository>
+            <id>central</id>
+            <url>${view}</url>
+            <releases><checksumPolicy>fail</checksumPolicy></releases>
+            <snapshots><enabled>false</enabled></snapshots>
+          </repository>
+        </repositories>
+        <pluginRepositories>
+          <pluginRepository>
+            <id>central</id>
+            <url>file://${PLUGIN_CACHE}</url>
+            <releases><checksumPolicy>ignore</checksumPolicy></releases>
+          </pluginRepository>
+        </pluginRepositories>
+      </profile>
+    </profiles>
+    <activeProfiles><activeProfile>backpack</activeProfile></activeProfiles>
+  </settings>
+  `,
+      );
+      const project = path.join(work, 'consumer');
+      await fs.mkdir(project);
+      // A version range, so Maven reads maven-metadata.xml from the view too.
+      await fs.writeFile(
+        path.join(project, 'pom.xml'),
+        pom(`
+    <groupId>consumer</groupId>
+    <artifactId>consumer</artifactId>
+    <version>1</version>
+    <dependencies>
+      <dependency><groupId>${GROUP}</groupId><artifactId>app</artifactId><version>[1.0,2.0)</version></dependency>
+    </dependencies>`),
+      );
+      const result = await runCommand(
+        'mvn',
+        ['-B', '-q', '-s', settings, `-Dmaven.repo.local=${localRepository}`, COMPILER_PLUGIN],
+        { cwd: project, timeoutMs: 120_000 },
+      );
+      if (result.code !== 0) throw new Error(`mvn failed:\n${result.output}`);
 
-    for (const file of [
-      `${GROUP_PATH}/app/1.0/app-1.0.jar`,
-      `${GROUP_PATH}/app/1.0/app-1.0.pom`,
-      `${GROUP_PATH}/parent/1.0/parent-1.0.pom`,
-      `${GROUP_PATH}/lib/2.1/lib-2.1.jar`,
-    ]) {
-      expect(await fs.readFile(path.join(localRepository, file), 'utf8')).toBe(FILES[file]);
-    }
-  }, 150_000);
+      for (const file of [
+        `${GROUP_PATH}/app/1.0/app-1.0.jar`,
+        `${GROUP_PATH}/app/1.0/app-1.0.pom`,
+        `${GROUP_PATH}/parent/1.0/parent-1.0.pom`,
+        `${GROUP_PATH}/lib/2.1/lib-2.1.jar`,
+      ]) {
+        expect(await fs.readFile(path.join(localRepository, file), 'utf8')).toBe(FILES[file]);
+      }
+    }, 150_000);
+  });
 
   it('generates maven-metadata.xml over the mirrored versions, with checksums', async () => {
     const base = `/api/backpack/maven/${GROUP_PATH}/app/maven-metadata.xml`;
