@@ -31,10 +31,16 @@ export type ArtifactFilter =
   | { key: 'processor'; values: string[] }
   | { key: 'root'; value: boolean };
 
+/** HTTP validators of an artifact's last discovery and the config they hold for. */
+export interface StoredValidators extends DiscoveryValidators {
+  /** The config the artifact was discovered under; another config needs a fresh request. */
+  config?: JsonObject;
+}
+
 /** An artifact with the internal key its child rows reference. */
 export interface StoredArtifact extends Artifact {
   ref: number;
-  validators?: DiscoveryValidators;
+  validators?: StoredValidators;
   tags?: Record<string, string>;
 }
 
@@ -163,7 +169,7 @@ export interface BackpackStore {
       runId: string;
       status: ArtifactStatus;
       error?: string;
-      validators?: DiscoveryValidators;
+      validators?: StoredValidators;
       tags?: Record<string, string>;
     },
   ): Promise<void>;

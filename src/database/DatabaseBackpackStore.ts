@@ -11,7 +11,7 @@ import {
   MirrorRunCounters,
   MirrorRunStatus,
 } from '../types';
-import { DiscoveryValidators, ProcessorVersion } from '../processors/types';
+import { ProcessorVersion } from '../processors/types';
 import {
   ArtifactCounts,
   ArtifactFilter,
@@ -25,6 +25,7 @@ import {
   StoredArtifact,
   StoredDependency,
   StoredFile,
+  StoredValidators,
   StoredVersion,
   SyncResult,
   VersionSelection,
@@ -180,7 +181,7 @@ export class DatabaseBackpackStore implements BackpackStore {
       runId: string;
       status: StoredArtifact['status'];
       error?: string;
-      validators?: DiscoveryValidators;
+      validators?: StoredValidators;
       tags?: Record<string, string>;
     },
   ): Promise<void> {

@@ -39,14 +39,22 @@ export interface ClosureRoot {
  *
  * @public
  */
-export type ClosureDiscovery =
+export type ClosureDiscovery = (
   | Extract<DiscoveryResult, { notModified: false }>
   | {
       notModified: true;
       versions: ProcessorVersion[];
       tags?: Record<string, string>;
       validators?: DiscoveryValidators;
-    };
+    }
+) & {
+  /**
+   * The config the discovery was made with, when the callback widened the
+   * one asked for (e.g. with what earlier runs needed, see
+   * `BackpackProcessor.mergeConfig`); the walk then carries on with it.
+   */
+  config?: JsonObject;
+};
 
 /**
  * Discovers one artifact. Throwing a NotFoundError means the package does
@@ -181,7 +189,14 @@ interface Entry {
   processor?: BackpackProcessor;
   processorName: string;
   id: string;
+  /** The config to discover under; only ever widens (see `widen`). */
   config: JsonObject;
+  /** The config the settled discovery was made under. */
+  discoveredUnder?: JsonObject;
+  /** Moves on every new discovery under a wider config; expansions of older ones are stale. */
+  generation: number;
+  /** A task is making sure the discovery covers `config`. */
+  widening?: boolean;
   root?: ClosureRoot;
   policy: DependencyPolicy;
   outcome?: Promise<Outcome>;
@@ -211,6 +226,26 @@ class Limiter {
       this.waiting.shift()?.();
     }
   }
+}
+
+/** Whether two configs are the same JSON, regardless of key order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((value, i) => sameJson(value, b[i]))
+    );
+  }
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
+  const keysA = Object.keys(a).filter(k => (a as JsonObject)[k] !== undefined);
+  const keysB = Object.keys(b).filter(k => (b as JsonObject)[k] !== undefined);
+  return (
+    keysA.length === keysB.length &&
+    keysA.every(k => sameJson((a as JsonObject)[k], (b as JsonObject)[k]))
+  );
 }
 
 /** Code-unit order, independent of locale. */
@@ -296,6 +331,7 @@ class ClosureRun {
         processorName,
         id: normalizedId,
         config,
+        generation: 0,
         root,
         policy: root?.dependencyPolicy ?? 'latest',
         selected: new Map(),
@@ -303,12 +339,57 @@ class ClosureRun {
         resolutions: new Map(),
       };
       this.entries.set(key, entry);
+    } else if (!root) {
+      this.widen(entry, config);
     }
     return entry;
   }
 
+  /**
+   * Lets one more parent's config into an artifact's, where the processor
+   * knows how to combine them (PyPI: `requests` and `requests[socks]`).
+   * When the discovery so far was made under a narrower config, the
+   * artifact is discovered again and its selected versions are expanded
+   * again, so that what the wider config adds (the extra's dependencies) is
+   * walked too. Configs only widen, so this ends.
+   */
+  private widen(entry: Entry, config: JsonObject): void {
+    const merge = entry.processor?.mergeConfig;
+    if (!merge) return;
+    const merged = merge.call(entry.processor, entry.config, config);
+    if (sameJson(merged, entry.config)) return;
+    entry.config = merged;
+    // Not discovered yet: the discovery will use the wider config.
+    if (!entry.outcome || entry.widening) return;
+    entry.widening = true;
+    this.schedule(async () => {
+      try {
+        for (;;) {
+          await this.discover(entry);
+          // The callback may have discovered under a config that covers
+          // it anyway (what earlier runs needed); then nothing is new.
+          const under = entry.discoveredUnder ?? {};
+          if (sameJson(merge.call(entry.processor, under, entry.config), under)) return;
+          entry.generation += 1;
+          entry.outcome = undefined;
+          entry.resolutions.clear();
+          await this.discover(entry);
+          if (entry.root) await this.selectRoot(entry);
+          for (const version of entry.selected.keys()) {
+            this.schedule(() => this.expand(entry, version));
+          }
+        }
+      } finally {
+        entry.widening = false;
+      }
+    });
+  }
+
   private discover(entry: Entry): Promise<Outcome> {
-    entry.outcome ??= this.limiter
+    if (entry.outcome) return entry.outcome;
+    const generation = entry.generation;
+    const config = entry.config;
+    entry.outcome = this.limiter
       .run(async (): Promise<Outcome> => {
         this.signal?.throwIfAborted();
         const processor = entry.processor;
@@ -321,7 +402,7 @@ class ClosureRun {
         this.discoveries += 1;
         let discovery: ClosureDiscovery;
         try {
-          discovery = await this.options.discover(entry.processorName, entry.id, entry.config, {
+          discovery = await this.options.discover(entry.processorName, entry.id, config, {
             signal: this.signal,
           });
         } catch (error) {
@@ -342,7 +423,14 @@ class ClosureRun {
         return { ok: true, discovery, byVersion, ascending };
       })
       .then(outcome => {
-        entry.settled = outcome;
+        if (entry.generation === generation) {
+          entry.settled = outcome;
+          entry.discoveredUnder = (outcome.ok && outcome.discovery.config) || config;
+          // Carry on with what the callback discovered under, so that a
+          // parent asking for no more than that changes nothing.
+          const merge = entry.processor?.mergeConfig;
+          if (merge) entry.config = merge.call(entry.processor, entry.discoveredUnder, entry.config);
+        }
         return outcome;
       });
     return entry.outcome;
@@ -386,12 +474,16 @@ class ClosureRun {
   /** Resolves the dependencies of one selected version and selects what they require. */
   private async expand(entry: Entry, version: string): Promise<void> {
     this.signal?.throwIfAborted();
-    const outcome = entry.settled;
-    const declared = (outcome?.ok && outcome.byVersion.get(version)?.dependencies) || [];
+    const generation = entry.generation;
+    // Settled already, unless the artifact is being discovered again
+    // under a wider config.
+    const outcome = await this.discover(entry);
+    const declared = (outcome.ok && outcome.byVersion.get(version)?.dependencies) || [];
     const results = await Promise.all(
       declared.map(dependency => this.resolveDependency(entry, version, dependency)),
     );
-    entry.dependencies.set(version, results);
+    // A wider config arrived meanwhile: its expansion records the result.
+    if (entry.generation === generation) entry.dependencies.set(version, results);
   }
 
   private async resolveDependency(
@@ -504,7 +596,7 @@ class ClosureRun {
         id: entry.id,
         key: entry.key,
         root: entry.root !== undefined,
-        config: entry.config,
+        config: entry.discoveredUnder ?? entry.config,
         dependencyPolicy: entry.policy,
         ...(entry.root?.filter ? { filter: entry.root.filter } : {}),
         ...(entry.root?.filterType ? { filterType: entry.root.filterType } : {}),

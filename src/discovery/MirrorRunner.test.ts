@@ -446,4 +446,55 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
       await index.close().catch(() => undefined);
     }
   });
+
+  it('includes the extras every parent asks for, whichever parent reaches a project first', async () => {
+    // foo-bar 1.0 requires plain requests, 2.0 requires requests[socks].
+    await harness.addRoot({
+      processor: 'pypi',
+      id: 'foo-bar',
+      filter: '>=1.0',
+      filterType: 'semver',
+      config: { pythonVersions: ['3.11'], platforms: ['manylinux_2_17_x86_64'] },
+    });
+    await harness.startCollecting();
+    await harness.run();
+    await harness.waitForCollection();
+    expect(await harness.selectedPairs()).toEqual([
+      'foo-bar@1.0',
+      'foo-bar@2.0',
+      'pysocks@1.7.1',
+      'requests@2.31.0',
+    ]);
+    // A preview, which discovers without stored configs, walks the same.
+    const preview = await harness.runner.preview([
+      {
+        processor: 'pypi',
+        id: 'foo-bar',
+        filter: '>=1.0',
+        filterType: 'semver',
+        config: { pythonVersions: ['3.11'], platforms: ['manylinux_2_17_x86_64'] },
+        dependencyPolicy: 'latest',
+      },
+    ]);
+    expect(
+      preview.artifacts.flatMap(a => a.selected.map(v => `${a.id}@${v.version}`)).sort(),
+    ).toEqual(await harness.selectedPairs());
+
+    const requests = (await harness.store.getArtifact('pypi', 'requests'))!;
+    expect(requests.validators?.config).toEqual({
+      pythonVersions: ['3.11'],
+      platforms: ['manylinux_2_17_x86_64'],
+      extras: ['socks'],
+    });
+
+    // The next run discovers requests once, under the combined config: a 304.
+    const rows = harness.store.writes.rows;
+    const requestsBefore = pypi.requestsTo('/pypi/requests/').length;
+    const notModified = harness.upstream.counters.notModified;
+    const run = await harness.run();
+    expect(pypi.requestsTo('/pypi/requests/').length - requestsBefore).toBe(1);
+    expect(harness.upstream.counters.notModified - notModified).toBe(run.counters.artifacts - 1);
+    expect(harness.store.writes.rows).toBe(rows);
+    expect(await harness.selectedPairs()).toContain('pysocks@1.7.1');
+  });
 });

@@ -40,6 +40,23 @@ export interface MirrorRunnerOptions {
   concurrency?: number;
 }
 
+/** Whether two configs are the same JSON, whatever the order of their keys. */
+function sameConfig(a: JsonObject, b: JsonObject): boolean {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .filter(key => (value as JsonObject)[key] !== undefined)
+          .map(key => [key, canonical((value as JsonObject)[key])]),
+      );
+    }
+    return value;
+  };
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 /** Storage key of a processor's file path: `<processor>/<path>`. */
 export function storageKeyOf(processor: string, path: string): string {
   return `${processor}/${path.replace(/^\/+/, '')}`;
@@ -209,15 +226,31 @@ export class MirrorRunner {
     });
     refs.set(`${processorName}:${canonical}`, artifact);
 
-    let validators: DiscoveryValidators | undefined = artifact.validators;
-    // Stored data stands in for a 304 only if a discovery was stored before.
-    const versionCount = validators ? (await store.countArtifact(artifact.ref)).versions : 0;
-    if (versionCount === 0) validators = undefined;
+    // The config to discover under: what the walk asks for, widened by
+    // what the last discovery was made under where the processor combines
+    // configs (PyPI extras needed by some parent). Otherwise a run would
+    // discover with the first parent's config, then again with the wider
+    // one, and write both every time; this way the second run asks once
+    // and gets a 304.
+    const last = artifact.validators;
+    let effective: JsonObject = { ...artifact.config, ...config };
+    if (processor.mergeConfig && last?.config) {
+      effective = processor.mergeConfig(last.config, effective);
+    }
+    // Stored data stands in for a 304 only if it was discovered under the
+    // same config, and only if a discovery was stored at all.
+    let validators: DiscoveryValidators | undefined =
+      last && sameConfig(last.config ?? {}, effective)
+        ? { etag: last.etag, lastModified: last.lastModified }
+        : undefined;
+    if (validators && (await store.countArtifact(artifact.ref)).versions === 0) {
+      validators = undefined;
+    }
 
     let result;
     try {
       result = await processor.discover(
-        { id: canonical, config: { ...artifact.config, ...config } },
+        { id: canonical, config: effective },
         { logger, signal, validators },
       );
     } catch (error) {
@@ -252,7 +285,8 @@ export class MirrorRunner {
           }),
         ),
         tags: artifact.tags,
-        validators: artifact.validators,
+        validators,
+        config: effective,
       };
     }
 
@@ -262,10 +296,10 @@ export class MirrorRunner {
     await store.recordDiscovery(artifact.ref, {
       runId,
       status: 'ok',
-      validators: result.validators,
+      validators: result.validators && { ...result.validators, config: effective },
       tags: result.tags,
     });
-    return result;
+    return { ...result, config: effective };
   }
 
   private async record(

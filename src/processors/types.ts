@@ -122,6 +122,15 @@ export interface BackpackProcessor {
   readonly versions: VersionScheme;
   /** Canonical form of an id (e.g. PEP 503 normalisation); identity when absent. */
   normalizeId?(id: string): string;
+  /**
+   * Combines two configs under which one artifact is needed into one that
+   * serves both, e.g. for PyPI the union of the extras two parents ask for
+   * (`requests` and `requests[socks]`) and of their target platforms. The
+   * walk then discovers the artifact under the combined config. Without it
+   * an artifact is discovered under the config of the first parent that
+   * reaches it. Must be commutative and only ever widen, so walks end.
+   */
+  mergeConfig?(a: JsonObject, b: JsonObject): JsonObject;
   /** Upstream hosts this processor downloads from, for the collector's allow-list. */
   allowedHosts?(): string[];
   discover(

@@ -21,6 +21,7 @@ import {
 import { ProjectListing, PypiRelease } from './ProjectListing';
 import { dependenciesFromRequiresDist } from './requiresDist';
 import { readSimpleApiProject } from './simpleApi';
+import { mergePypiConfig } from './mergePypiConfig';
 
 /**
  * Releases' metadata never changes once uploaded, so `Requires-Dist` read
@@ -180,6 +181,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     configSchema: pypiArtifactConfigSchema,
     versions: pep440VersionScheme,
     normalizeId,
+    mergeConfig: mergePypiConfig,
     allowedHosts: () => [...new Set([...hosts, ...settings.fileHosts])],
     discover,
   };
