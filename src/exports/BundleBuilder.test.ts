@@ -13,7 +13,10 @@ import { DatabaseExportStore } from '../database/DatabaseExportStore';
 import { storageKeyOf } from '../discovery/MirrorRunner';
 import { ProcessorDependency, ProcessorVersion } from '../processors/types';
 import { ExportService } from '../services/ExportService';
+import { BlobStore } from '../storage/BlobStore';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
+import { S3BlobStore } from '../storage/S3BlobStore';
+import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
 import {
   downloadBundle,
   flipByte,
@@ -60,12 +63,20 @@ const npmVersion = (name: string, version: string, dependencies: Record<string, 
   })),
 });
 
-describe.each(databases.eachSupportedId())('export bundles on %p', databaseId => {
+// Every database with the local-directory store, and the S3 store (s3rver)
+// once: parts and the manifest are uploaded while they are written.
+const cases: Array<[string, 'local' | 's3']> = [
+  ...databases.eachSupportedId().map(([id]): [string, 'local'] => [id, 'local']),
+  ['SQLITE_3', 's3'],
+];
+
+describe.each(cases)('export bundles on %p into the %p blob store', (databaseId, blobKind) => {
   let knex: Knex;
   let store: DatabaseBackpackStore;
   let blobDir: string;
+  let s3: TestS3Server | undefined;
   let work: string;
-  let blobStore: LocalDirectoryBlobStore;
+  let blobStore: BlobStore;
   let service: ExportService;
   /** Seeded versions by `processor:id`, as the tests declare them. */
   const declared = new Map<string, Record<string, SeedVersion>>();
@@ -122,11 +133,22 @@ describe.each(databases.eachSupportedId())('export bundles on %p', databaseId =>
   const files = (manifest: BundleManifest) => manifest.files.map(f => f.path).sort();
 
   beforeAll(async () => {
-    knex = await databases.init(databaseId);
+    knex = await databases.init(databaseId as Parameters<typeof databases.init>[0]);
     store = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
     blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-bundle-blobs-'));
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-bundle-work-'));
-    blobStore = new LocalDirectoryBlobStore({ directory: blobDir });
+    if (blobKind === 's3') {
+      s3 = await startS3rver({ buckets: ['backpack-exports'] });
+      blobStore = new S3BlobStore({
+        bucket: 'backpack-exports',
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        credentials: s3.credentials,
+        prefix: 'mirror/',
+      });
+    } else {
+      blobStore = new LocalDirectoryBlobStore({ directory: blobDir });
+    }
     service = new ExportService({
       store: DatabaseExportStore.create(knex),
       blobStore,
@@ -140,6 +162,7 @@ describe.each(databases.eachSupportedId())('export bundles on %p', databaseId =>
 
   afterAll(async () => {
     await service.stop();
+    await s3?.close();
     await fs.rm(blobDir, { recursive: true, force: true });
     await fs.rm(work, { recursive: true, force: true });
   });
@@ -377,5 +400,33 @@ describe.each(databases.eachSupportedId())('export bundles on %p', databaseId =>
     const failed = (await service.listExports({ limit: 50, offset: 0 })).items.find(e => e.status === 'failed')!;
     await expect(service.createExport({ since: failed.id })).rejects.toThrow(ConflictError);
     await expect(service.openPart(failed.id, 1)).rejects.toThrow(ConflictError);
+  });
+
+  it('streams files larger than a part through several parts', async () => {
+    const big = Buffer.alloc(13 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+    await seed('test', 'big', { '1.0.0': { files: [{ path: 'big/big-1.0.0.bin', content: big }] } });
+    const bigParts = new ExportService({
+      store: DatabaseExportStore.create(knex),
+      blobStore,
+      logger: mockServices.logger.mock(),
+      workerId: 'test',
+      processorNames: () => ['test'],
+      // Above S3's 5 MiB minimum, so each part is a multipart upload.
+      partSizeBytes: 6 * 1024 * 1024,
+      npmTarballBaseUrl: 'https://registry.npmjs.org/',
+    });
+    const created = await bigParts.createExport({ processors: ['test'] });
+    await bigParts.drain();
+    const record = await bigParts.getExport(created.id);
+    expect(record).toMatchObject({ status: 'succeeded' });
+    expect(record.parts.map(p => p.size)).toEqual([6 * 1024 * 1024, 6 * 1024 * 1024, expect.any(Number)]);
+    const dir = path.join(work, 'big');
+    const manifest = await downloadBundle(blobStore, record.id, dir);
+    expect(manifest.files.find(f => f.path === 'test/big/big-1.0.0.bin')).toMatchObject({
+      size: big.length,
+      sha256: sha256(big),
+    });
+    expect(await runVerify(dir)).toEqual({ code: 0, stdout: `OK: ${manifest.files.length} files, 3 parts\n` });
   });
 });
