@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { readNpmTarballManifest } from './npmTarballManifest';
+
+const exec = promisify(execFile);
+
+describe('readNpmTarballManifest', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-tarball-'));
+  });
+
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  /** Packs `<root>/big.bin` before `<root>/package.json` with GNU tar in the given format. */
+  async function pack(root: string, format: 'pax' | 'gnu' | 'ustar') {
+    const source = path.join(dir, `${format}-src`);
+    await fs.mkdir(path.join(source, root), { recursive: true });
+    // Incompressible and not a multiple of 512, so the reader must skip padding.
+    await fs.writeFile(path.join(source, root, 'big.bin'), randomBytes(300_001));
+    await fs.writeFile(
+      path.join(source, root, 'package.json'),
+      JSON.stringify({ name: 'demo', version: '1.0.0', bin: { demo: 'cli.js' } }),
+    );
+    const tarball = path.join(dir, `${format}.tgz`);
+    await exec('tar', [
+      '-czf',
+      tarball,
+      `--format=${format}`,
+      '-C',
+      source,
+      `${root}/big.bin`,
+      `${root}/package.json`,
+    ]);
+    return createReadStream(tarball);
+  }
+
+  it.each(['pax', 'gnu'] as const)(
+    'finds package.json behind other entries under a long %s root name',
+    async format => {
+      const root = `package-${'x'.repeat(170)}`;
+      expect(await readNpmTarballManifest(await pack(root, format))).toEqual({
+        name: 'demo',
+        version: '1.0.0',
+        bin: { demo: 'cli.js' },
+      });
+    },
+  );
+
+  it('reads plain ustar archives', async () => {
+    expect(await readNpmTarballManifest(await pack('package', 'ustar'))).toMatchObject({
+      name: 'demo',
+    });
+  });
+
+  it('answers undefined without a package.json, for non-gzip bytes and for broken JSON', async () => {
+    const header = Buffer.alloc(512);
+    header.write('package/README.md', 0);
+    header.write('0000000\0', 124);
+    expect(
+      await readNpmTarballManifest(Readable.from([gzipSync(Buffer.concat([header, Buffer.alloc(1024)]))])),
+    ).toBeUndefined();
+    expect(await readNpmTarballManifest(Readable.from([Buffer.from('not a tarball')]))).toBeUndefined();
+
+    const broken = Buffer.alloc(512);
+    broken.write('package/package.json', 0);
+    broken.write('00000000003\0', 124);
+    const tar = Buffer.concat([broken, Buffer.from('{x}'), Buffer.alloc(509 + 1024)]);
+    expect(await readNpmTarballManifest(Readable.from([gzipSync(tar)]))).toBeUndefined();
+  });
+});
