@@ -1,0 +1,50 @@
+import request from 'supertest';
+import { ServeTestBackend, startServeBackend } from '../__testUtils__/serveBackend';
+import { Artifact } from '../types';
+import { matchesArtifactFilter } from './serveAccess';
+
+const artifact = (processor: string, root: boolean) => ({ processor, id: 'x', root }) as Artifact;
+
+describe('matchesArtifactFilter', () => {
+  it('evaluates the query form of permission conditions', () => {
+    const filter = {
+      allOf: [
+        { key: 'processor' as const, values: ['npm', 'pypi'] },
+        { not: { key: 'root' as const, value: false } },
+      ],
+    };
+    expect(matchesArtifactFilter(filter, artifact('npm', true))).toBe(true);
+    expect(matchesArtifactFilter(filter, artifact('npm', false))).toBe(false);
+    expect(matchesArtifactFilter(filter, artifact('maven', true))).toBe(false);
+    expect(
+      matchesArtifactFilter({ anyOf: [filter, { key: 'root', value: false }] }, artifact('maven', false)),
+    ).toBe(true);
+  });
+});
+
+describe('backpack.serve.public', () => {
+  let backend: ServeTestBackend;
+
+  beforeAll(async () => {
+    backend = await startServeBackend({ serve: { public: true } });
+  });
+
+  afterAll(async () => {
+    await backend.stop();
+  });
+
+  it('opens the registry views without credentials', async () => {
+    const index = await request(backend.server)
+      .get('/api/backpack/pypi/simple/')
+      .set('Accept', 'application/vnd.pypi.simple.v1+json');
+    expect(index.status).toBe(200);
+    expect(JSON.parse(index.text)).toEqual({ meta: { 'api-version': '1.1' }, projects: [] });
+    // Not mirrored, rather than unauthenticated.
+    expect((await request(backend.server).get('/api/backpack/npm/express')).status).toBe(404);
+    expect((await request(backend.server).get('/api/backpack/maven/org/x/y/maven-metadata.xml')).status).toBe(404);
+  });
+
+  it('leaves the rest of the API closed', async () => {
+    expect((await request(backend.server).get('/api/backpack/artifacts')).status).toBe(401);
+  });
+});
