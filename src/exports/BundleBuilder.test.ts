@@ -10,15 +10,15 @@ import { promisify } from 'node:util';
 import { Knex } from 'knex';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { DatabaseExportStore } from '../database/DatabaseExportStore';
-import { storageKeyOf } from '../discovery/MirrorRunner';
-import { ProcessorDependency, ProcessorVersion } from '../processors/types';
 import { ExportService } from '../services/ExportService';
 import { BlobStore } from '../storage/BlobStore';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { S3BlobStore } from '../storage/S3BlobStore';
 import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
 import {
+  CollectedSeeder,
   downloadBundle,
+  SeedVersion,
   flipByte,
   npmTarball,
   runVerify,
@@ -37,16 +37,6 @@ const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 /** A name long enough that its tarball path needs a pax header. */
 const LONG_NAME = `bp-${'long'.repeat(30)}`;
 const PART_SIZE = 1500;
-
-interface SeedFile {
-  path: string;
-  content: Buffer;
-}
-
-interface SeedVersion {
-  files: SeedFile[];
-  dependencies?: ProcessorDependency[];
-}
 
 const npmVersion = (name: string, version: string, dependencies: Record<string, string> = {}): SeedVersion => ({
   files: [
@@ -78,51 +68,8 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
   let work: string;
   let blobStore: BlobStore;
   let service: ExportService;
-  /** Seeded versions by `processor:id`, as the tests declare them. */
-  const declared = new Map<string, Record<string, SeedVersion>>();
-
-  /**
-   * Records versions of an artifact as discovered and collects the files of
-   * `collect`: the bytes go to the blob store, the rows are marked collected.
-   */
-  async function seed(processor: string, id: string, versions: Record<string, SeedVersion>) {
-    const key = `${processor}:${id}`;
-    const all = { ...declared.get(key), ...versions };
-    declared.set(key, all);
-    const artifact = await store.ensureArtifact({
-      processor,
-      id,
-      config: {},
-      root: true,
-      dependencyPolicy: 'latest',
-    });
-    const processorVersions: ProcessorVersion[] = Object.entries(all).map(([version, v]) => ({
-      version,
-      publishedAt: '2026-01-01T00:00:00.000Z',
-      files: v.files.map(f => ({
-        name: f.path.slice(f.path.lastIndexOf('/') + 1),
-        uri: `http://upstream.test/${f.path}`,
-        path: f.path,
-        integrity: { algorithm: 'sha512', digest: createHash('sha512').update(f.content).digest('hex') },
-        size: f.content.length,
-      })),
-      dependencies: v.dependencies ?? [],
-    }));
-    await store.syncVersions(artifact.ref, processorVersions, p => storageKeyOf(processor, p));
-    const contents = new Map(
-      Object.values(versions).flatMap(v => v.files.map(f => [storageKeyOf(processor, f.path), f.content])),
-    );
-    const rows: Array<{ ref: number; storage_key: string }> = await knex('artifact_files as f')
-      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
-      .where('v.artifact_ref', artifact.ref)
-      .whereIn('v.version', Object.keys(versions))
-      .select('f.ref', 'f.storage_key');
-    for (const row of rows) {
-      const content = contents.get(row.storage_key)!;
-      await blobStore.put(row.storage_key, Readable.from([content]));
-      await store.markCollected(row.ref, { size: content.length, digest: sha256(content), storageKey: row.storage_key });
-    }
-  }
+  let seeder: CollectedSeeder;
+  const seed = (...args: Parameters<CollectedSeeder['seed']>) => seeder.seed(...args);
 
   async function exportAndWait(request: { since?: string; processors?: string[] } = {}): Promise<ExportRecord> {
     const created = await service.createExport({ ...request, requestedBy: 'user:default/test' });
@@ -149,6 +96,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     } else {
       blobStore = new LocalDirectoryBlobStore({ directory: blobDir });
     }
+    seeder = new CollectedSeeder(store, knex, blobStore);
     service = new ExportService({
       store: DatabaseExportStore.create(knex),
       blobStore,

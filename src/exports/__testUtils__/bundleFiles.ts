@@ -2,8 +2,13 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { Knex } from 'knex';
+import { DatabaseBackpackStore } from '../../database/DatabaseBackpackStore';
+import { storageKeyOf } from '../../discovery/MirrorRunner';
+import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
 import { BlobStore } from '../../storage/BlobStore';
 import { TAR_END, tarHeader, tarPadding } from '../tar';
 import { BundleManifest } from '../manifest';
@@ -78,4 +83,76 @@ export async function flipByte(directory: string, manifest: BundleManifest, offs
     start += part.size;
   }
   throw new Error(`offset ${offset} is beyond the bundle`);
+}
+
+/** A file of a seeded version: its path below the processor's folder and its bytes. */
+export interface SeedFile {
+  path: string;
+  content: Buffer;
+}
+
+/** A seeded version. */
+export interface SeedVersion {
+  files: SeedFile[];
+  dependencies?: ProcessorDependency[];
+}
+
+/**
+ * Puts artifacts into the mirror as a run and the collector would: versions
+ * recorded as discovered, files' bytes in the blob store and their rows
+ * marked collected (now).
+ */
+export class CollectedSeeder {
+  /** Every version seeded so far, by `processor:id`. */
+  private readonly declared = new Map<string, Record<string, SeedVersion>>();
+
+  constructor(
+    private readonly store: DatabaseBackpackStore,
+    private readonly knex: Knex,
+    private readonly blobStore: BlobStore,
+  ) {}
+
+  /** Records the versions (with those seeded before) and collects their files. */
+  async seed(processor: string, id: string, versions: Record<string, SeedVersion>): Promise<void> {
+    const key = `${processor}:${id}`;
+    const all = { ...this.declared.get(key), ...versions };
+    this.declared.set(key, all);
+    const artifact = await this.store.ensureArtifact({
+      processor,
+      id,
+      config: {},
+      root: true,
+      dependencyPolicy: 'latest',
+    });
+    const processorVersions: ProcessorVersion[] = Object.entries(all).map(([version, v]) => ({
+      version,
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      files: v.files.map(f => ({
+        name: f.path.slice(f.path.lastIndexOf('/') + 1),
+        uri: `http://upstream.test/${f.path}`,
+        path: f.path,
+        integrity: { algorithm: 'sha512', digest: createHash('sha512').update(f.content).digest('hex') },
+        size: f.content.length,
+      })),
+      dependencies: v.dependencies ?? [],
+    }));
+    await this.store.syncVersions(artifact.ref, processorVersions, p => storageKeyOf(processor, p));
+    const contents = new Map(
+      Object.values(versions).flatMap(v => v.files.map(f => [storageKeyOf(processor, f.path), f.content])),
+    );
+    const rows: Array<{ ref: number; storage_key: string }> = await this.knex('artifact_files as f')
+      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+      .where('v.artifact_ref', artifact.ref)
+      .whereIn('v.version', Object.keys(versions))
+      .select('f.ref', 'f.storage_key');
+    for (const row of rows) {
+      const content = contents.get(row.storage_key)!;
+      await this.blobStore.put(row.storage_key, Readable.from([content]));
+      await this.store.markCollected(row.ref, {
+        size: content.length,
+        digest: sha256(content),
+        storageKey: row.storage_key,
+      });
+    }
+  }
 }
