@@ -187,6 +187,12 @@ export class BundleBuilder {
   /**
    * The newest collection time the bundle covers: the newest collected
    * file when the build starts, never before the delta's start.
+   *
+   * `collected_at` is the collecting replica's clock when it recorded the
+   * file, so a file whose record commits after this query with an earlier
+   * timestamp (a transaction in flight, or a replica whose clock lags) falls
+   * before the cut-off without being in the bundle, and the next delta does
+   * not carry it either; keep replicas' clocks in sync (NTP).
    */
   private async cutoffOf(record: ExportRecord): Promise<string> {
     const newest = await this.options.store.maxCollectedAt(record.processors);
