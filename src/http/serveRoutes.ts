@@ -1,4 +1,4 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import express, { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { PYPI_SIMPLE_HTML, PYPI_SIMPLE_JSON } from '../serve/metadata/pypiSimple';
@@ -13,6 +13,7 @@ export const SERVE_PATHS = ['/npm', '/pypi', '/maven'];
 
 /** What the serve routes need from the router. */
 export interface ServeRouteContext {
+  logger: LoggerService;
   httpAuth: HttpAuthService;
   authorizer: ArtifactAuthorizer;
   serve: ServeViews;
@@ -22,7 +23,12 @@ function sendDocument(res: Response, document: ServedDocument): void {
   res.type(document.contentType).send(document.body);
 }
 
-async function sendFile(req: Request, res: Response, file: ServedFile): Promise<void> {
+async function sendFile(
+  req: Request,
+  res: Response,
+  file: ServedFile,
+  logger: LoggerService,
+): Promise<void> {
   res.type(file.contentType);
   if (req.method === 'HEAD') {
     res.setHeader('content-length', await file.size());
@@ -31,7 +37,13 @@ async function sendFile(req: Request, res: Response, file: ServedFile): Promise<
   }
   const { body, size } = await file.open();
   res.setHeader('content-length', size);
-  await pipeline(body, res);
+  try {
+    await pipeline(body, res);
+  } catch (error) {
+    // The status is sent; all that is left is to cut the connection, which
+    // pipeline did. Clients going away mid-download end here too.
+    logger.info(`Sending ${req.originalUrl} stopped after the headers: ${error}`);
+  }
 }
 
 /**
@@ -68,7 +80,8 @@ export function addServeRoutes(router: express.Router, ctx: ServeRouteContext): 
     sendDocument(res, await serve.npm.packument(name, await access(req, res)));
   };
   const tarball = async (req: Request, res: Response, name: string, file: string) => {
-    await sendFile(req, res, await serve.npm.tarball(name, file, await access(req, res)));
+    const served = await serve.npm.tarball(name, file, await access(req, res));
+    await sendFile(req, res, served, ctx.logger);
   };
   router.get('/npm/:scope(@[^/]+)/:name/-/:file', (req, res) =>
     tarball(req, res, `${req.params.scope}/${req.params.name}`, req.params.file),
@@ -103,13 +116,18 @@ export function addServeRoutes(router: express.Router, ctx: ServeRouteContext): 
     );
   });
   router.get('/pypi/packages/:file', async (req, res) => {
-    await sendFile(req, res, await serve.pypi.file(req.params.file, await access(req, res)));
+    await sendFile(
+      req,
+      res,
+      await serve.pypi.file(req.params.file, await access(req, res)),
+      ctx.logger,
+    );
   });
 
   // Maven: everything is a repository path.
   router.get('/maven/:path(*)', async (req, res) => {
     const content = await serve.maven.get(req.params.path, await access(req, res));
     if (content.kind === 'document') sendDocument(res, content);
-    else await sendFile(req, res, content);
+    else await sendFile(req, res, content, ctx.logger);
   });
 }

@@ -142,10 +142,17 @@ export class NpmView {
     const key = `${file.storageKey}\0${file.sha256 ?? file.integrity?.digest ?? ''}`;
     const cached = this.manifests.get(key);
     if (cached !== undefined) return cached ?? undefined;
-    const blob = await this.options.blobStore.get(file.storageKey);
-    // A missing object is not cached: it may be collected again.
-    if (!blob) return undefined;
-    const manifest = await readNpmTarballManifest(blob.body);
+    let manifest: Record<string, unknown> | undefined;
+    try {
+      const blob = await this.options.blobStore.get(file.storageKey);
+      // A missing object is not cached: it may be collected again.
+      if (!blob) return undefined;
+      manifest = await readNpmTarballManifest(blob.body);
+    } catch (error) {
+      // Nor is a storage error; the recorded dependencies stand in this time.
+      this.options.logger.warn(`Could not read ${file.storageKey}: ${error}`);
+      return undefined;
+    }
     if (!manifest) {
       this.options.logger.warn(
         `No readable package.json in ${file.storageKey}; serving its recorded dependencies`,

@@ -63,6 +63,15 @@ describe('readNpmTarballManifest', () => {
     });
   });
 
+  it('throws when the source stream fails, which says nothing about the tarball', async () => {
+    const failing = new Readable({
+      read() {
+        this.destroy(new Error('storage went away'));
+      },
+    });
+    await expect(readNpmTarballManifest(failing)).rejects.toThrow('storage went away');
+  });
+
   it('answers undefined without a package.json, for non-gzip bytes and for broken JSON', async () => {
     const header = Buffer.alloc(512);
     header.write('package/README.md', 0);

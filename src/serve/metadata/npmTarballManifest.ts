@@ -49,8 +49,9 @@ function paxPath(data: Buffer): string | undefined {
 /**
  * Reads `package.json` out of an npm tarball (a gzipped tar) as a stream,
  * stopping as soon as it is found. Returns undefined when the tarball has
- * none or is not a readable tar.gz; the source stream is always consumed
- * or destroyed.
+ * none or is not a readable tar.gz, and throws when the source stream
+ * fails (a storage error says nothing about the tarball); the source
+ * stream is always consumed or destroyed.
  *
  * The registry's manifest of a version is the package.json that was
  * published in its tarball, so this is how a mirror regenerates it with
@@ -60,7 +61,11 @@ export async function readNpmTarballManifest(
   tarball: Readable,
 ): Promise<Record<string, unknown> | undefined> {
   const gunzip = createGunzip();
-  tarball.on('error', error => gunzip.destroy(error));
+  let sourceError: unknown;
+  tarball.on('error', error => {
+    sourceError = error;
+    gunzip.destroy(error);
+  });
   tarball.pipe(gunzip);
 
   let buffer: Buffer = Buffer.alloc(0);
@@ -129,6 +134,7 @@ export async function readNpmTarballManifest(
     }
     return undefined;
   } catch {
+    if (sourceError) throw sourceError;
     return undefined;
   } finally {
     gunzip.destroy();
