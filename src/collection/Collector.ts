@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { setMaxListeners } from 'node:events';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackpackStore, StoredFile } from '../database/BackpackStore';
 import { BlobStore } from '../storage/BlobStore';
@@ -174,19 +174,29 @@ export class Collector {
 
     // The bytes may already be stored, e.g. when a replica crashed after the
     // upload and before recording it; then only the record is missing.
+    // Re-reading them proves them and yields the sha256 we record.
     const existing = await blobStore.head(file.storageKey);
     if (
       existing &&
       file.integrity &&
       existing.metadata.integrity === `${file.integrity.algorithm}-${file.integrity.digest}`
     ) {
-      // Only verified bytes ever reach a key, so matching metadata is proof.
-      await store.markCollected(file.ref, {
-        size: existing.size,
-        digest: existing.metadata.sha256 ?? file.integrity.digest,
-        storageKey: file.storageKey,
-      });
-      return;
+      const stored = await blobStore.get(file.storageKey);
+      if (stored) {
+        const check = new IntegrityStream({ integrity: file.integrity, size: existing.size });
+        try {
+          await pipeline(stored.body, check, new Writable({ write: (_c, _e, cb) => cb() }));
+          await store.markCollected(file.ref, {
+            size: check.result!.size,
+            digest: check.result!.sha256,
+            storageKey: file.storageKey,
+          });
+          return;
+        } catch (error) {
+          if (!(error instanceof IntegrityError)) throw error;
+          // Not the expected bytes after all: download and replace them.
+        }
+      }
     }
 
     const { body, size } = await fetcher.fetch(file.uri, {

@@ -1,0 +1,140 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
+import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
+import { Collector } from './Collector';
+import { InProcessJobQueue } from './queue/InProcessJobQueue';
+import { isRetryable, SafeFetcher } from './SafeFetcher';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const BODY = Buffer.from('the bytes of pkg-1.0.0.tgz\n');
+const SHA512 = createHash('sha512').update(BODY).digest('hex');
+const SHA256 = createHash('sha256').update(BODY).digest('hex');
+
+describe('Collector', () => {
+  let server: http.Server;
+  let baseUrl: string;
+  let requests: number;
+  let dir: string;
+
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      requests += 1;
+      res.end(BODY);
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise(resolve => server.close(resolve));
+  });
+
+  beforeEach(async () => {
+    requests = 0;
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-collector-'));
+  });
+
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function setUp() {
+    const knex = await databases.init('SQLITE_3');
+    const store = await DatabaseBackpackStore.create({
+      database: { getClient: async () => knex },
+    });
+    const artifact = await store.createArtifact({
+      processor: 'npm',
+      id: 'pkg',
+      config: {},
+      root: true,
+      dependencyPolicy: 'latest',
+    });
+    await store.syncVersions(
+      artifact.ref,
+      [
+        {
+          version: '1.0.0',
+          files: [
+            {
+              name: 'pkg-1.0.0.tgz',
+              uri: `${baseUrl}/pkg/-/pkg-1.0.0.tgz`,
+              path: 'pkg/-/pkg-1.0.0.tgz',
+              integrity: { algorithm: 'sha512', digest: SHA512 },
+            },
+          ],
+          dependencies: [],
+        },
+      ],
+      p => `npm/${p}`,
+    );
+    await store.setSelection(artifact.ref, [
+      { version: '1.0.0', status: 'selected', selection: [] },
+    ]);
+    const blobStore = new LocalDirectoryBlobStore({ directory: dir });
+    const queue = new InProcessJobQueue({ concurrency: 1 });
+    const fetcher = new SafeFetcher({ allowedHosts: [new URL(baseUrl).host] });
+    const collector = new Collector({
+      store,
+      blobStore,
+      queue,
+      fetcher,
+      logger: mockServices.logger.mock(),
+      workerId: 'test-worker',
+      maxAttempts: 3,
+      isRetryable,
+    });
+    const [file] = await store.listFilesToQueue({ staleAfterMs: 0 });
+    return { knex, store, blobStore, collector, file, fetcher, queue };
+  }
+
+  it('collects a file, verified, and records its sha256', async () => {
+    const { store, blobStore, collector, file, fetcher, queue } = await setUp();
+    await expect(
+      collector.handle({ fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 }),
+    ).resolves.toBe('done');
+    expect(requests).toBe(1);
+    expect(await store.getFile(file.ref)).toMatchObject({ collected: true, size: BODY.length });
+    const stored = await blobStore.head('npm/pkg/-/pkg-1.0.0.tgz');
+    expect(stored?.metadata.integrity).toBe(`sha512-${SHA512}`);
+
+    // A second delivery of the same job does nothing.
+    await expect(
+      collector.handle({ fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 }),
+    ).resolves.toBe('done');
+    expect(requests).toBe(1);
+    await fetcher.close();
+    await queue.stop();
+  });
+
+  it('records bytes already stored under the key without downloading them again', async () => {
+    const { knex, store, blobStore, collector, file, fetcher, queue } = await setUp();
+    // As if a replica crashed after its upload and before recording it.
+    await blobStore.put('npm/pkg/-/pkg-1.0.0.tgz', Readable.from([BODY]), {
+      metadata: { integrity: `sha512-${SHA512}` },
+    });
+    await expect(
+      collector.handle({ fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 }),
+    ).resolves.toBe('done');
+    expect(requests).toBe(0);
+    const [collected] = (await store.listFiles(file.artifactRef, '1.0.0', {
+      limit: 10,
+      offset: 0,
+    }))!.items;
+    expect(collected).toMatchObject({ collected: true, size: BODY.length });
+    const row = await store.getFile(file.ref);
+    expect(row?.collected).toBe(true);
+    // The recorded digest is the sha256 of the stored bytes.
+    const knexRow = await knex('artifact_files').where({ ref: file.ref }).first();
+    expect(knexRow.collected_digest).toBe(SHA256);
+    await fetcher.close();
+    await queue.stop();
+  });
+});
