@@ -1,0 +1,55 @@
+import { BackendProcess } from './BackendProcess';
+import { summarizeCpuProfile } from './cpuProfile';
+import { CpuReport, otherCores } from './CpuMeter';
+
+/** A CPU report as a Markdown table. */
+export function cpuReportTable(report: CpuReport): string {
+  return [
+    '| process | CPU s | cores |',
+    '|---|---|---|',
+    ...report.bySubject.map(
+      s => `| ${s.name} | ${s.cpuSeconds.toFixed(2)} | ${s.cores.toFixed(2)} |`,
+    ),
+    `| *other processes on the machine* | ${(otherCores(report) * report.wallSeconds).toFixed(2)} | ${otherCores(report).toFixed(2)} |`,
+    `| *machine, all processes* | ${(report.machineBusy * report.cores * report.wallSeconds).toFixed(2)} | ${(report.machineBusy * report.cores).toFixed(2)} of ${report.cores} (${(report.machineBusy * 100).toFixed(0)} % busy over ${report.wallSeconds.toFixed(1)} s) |`,
+  ].join('\n');
+}
+
+/**
+ * Profiles the backend while `work` runs and summarizes where its CPU time
+ * went. Profiling slows the backend down, so this is never one of the
+ * timed repetitions.
+ */
+export async function profileSection(
+  backend: BackendProcess,
+  work: () => Promise<void>,
+): Promise<string> {
+  try {
+    return summarizeCpuProfile(await backend.profile(work));
+  } catch (error) {
+    // The figures stand without the profile; say why it is missing.
+    return `The profiling run failed, so there is no profile: \`${String(error).split('\n')[0]}\``;
+  }
+}
+
+/** Names what bound a run, from its CPU report. */
+export function boundBy(report: CpuReport): string {
+  const ours = report.bySubject.reduce((sum, x) => sum + x.cores, 0);
+  const others = otherCores(report);
+  const top = [...report.bySubject].sort((x, y) => y.cores - x.cores)[0];
+  const parts = [
+    `Bound: the processes of this benchmark used ${ours.toFixed(2)} of ${report.cores} cores, other work on the machine ${others.toFixed(2)}.`,
+  ];
+  if (report.machineBusy > 0.9) {
+    parts.push(
+      `All cores were busy, so the run was bound by CPU${others > 0.25 ? ', part of which other work on the machine took' : ''}.`,
+    );
+  }
+  if (top.cores > 0.85) {
+    parts.push(`${top.name} alone used ${top.cores.toFixed(2)} cores: a single-threaded process at its limit.`);
+  }
+  if (report.machineBusy <= 0.9 && top.cores <= 0.85) {
+    parts.push('Neither the cores nor one process were saturated: the run mostly waited (see the database sessions).');
+  }
+  return parts.join(' ');
+}
