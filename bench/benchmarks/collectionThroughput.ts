@@ -1,0 +1,175 @@
+import { BenchFile } from '../benchManifest';
+import { BenchmarkContext, BenchmarkResult } from '../Benchmark';
+import { BackpackApi } from '../lib/BackpackApi';
+import { CpuMeter } from '../lib/CpuMeter';
+import {
+  collectWithBackpack,
+  copyWithRclone,
+  CopyRun,
+  describeRclone,
+  RCLONE_MISSING,
+  rcloneAvailable,
+  writeRcloneConfig,
+} from '../lib/copyRunners';
+import { setBytes } from '../lib/dataSets';
+import { boundBy, cpuReportTable, profileSection } from '../lib/reporting';
+import { fmt, MB, ratio, summarize, Summary } from '../lib/stats';
+
+/** Parallelism of both tools: Backpack's queue concurrency and rclone's --transfers. */
+export const PARALLELISM = 8;
+
+function throughput(runs: CopyRun[]): { seconds: Summary; mbps: Summary; filesps: Summary } {
+  return {
+    seconds: summarize(runs.map(r => r.seconds)),
+    mbps: summarize(runs.map(r => r.bytes / MB / r.seconds)),
+    filesps: summarize(runs.map(r => r.files / r.seconds)),
+  };
+}
+
+/**
+ * Backpack against rclone copying the same set from the same upstream file
+ * server into the same s3rver with the same parallelism, alternating, after
+ * one untimed warm-up of each on the small set.
+ */
+export async function measureThroughput(
+  ctx: BenchmarkContext,
+  options: {
+    label: string;
+    set: string;
+    files: BenchFile[];
+    description: string;
+    /** Delete each copy after checking it (large sets). */
+    cleanup: boolean;
+    warmUp?: { set: string; files: BenchFile[] };
+  },
+): Promise<BenchmarkResult> {
+  const GOAL = 1.0;
+  const { env } = ctx;
+  const { set, files } = options;
+  const deployment = env.deployment({ concurrency: PARALLELISM });
+  try {
+    const backend = await deployment.startBackend();
+    const api = new BackpackApi(backend.baseUrl, env.token);
+    const haveRclone = await rcloneAvailable();
+    const rcloneConfig = writeRcloneConfig(env);
+    const subjects = [
+      { name: 'Backpack backend', pids: () => [backend.pid] },
+      ...env.cpuSubjects(),
+      ...CpuMeter.services(deployment.databaseName),
+    ];
+    const servers = [...env.cpuSubjects(), ...CpuMeter.services(deployment.databaseName)];
+    let seq = 0;
+    const backpack = (s: string, f: BenchFile[], cleanup: boolean, sampleDb = false) =>
+      collectWithBackpack({
+        env,
+        deployment,
+        api,
+        set: s,
+        files: f,
+        id: `${s}-${++seq}`,
+        cpuSubjects: subjects,
+        cleanup,
+        sampleDb,
+      });
+    const rclone = (s: string, f: BenchFile[], cleanup: boolean) =>
+      copyWithRclone({
+        env,
+        config: rcloneConfig,
+        set: s,
+        files: f,
+        tag: `${deployment.id}-${++seq}`,
+        transfers: PARALLELISM,
+        cpuSubjects: servers,
+        cleanup,
+      });
+
+    const warm = options.warmUp ?? { set, files };
+    ctx.log(`${options.label}: warm-up`);
+    await backpack(warm.set, warm.files, true);
+    if (haveRclone) await rclone(warm.set, warm.files, true);
+
+    const bp: CopyRun[] = [];
+    const rc: CopyRun[] = [];
+    for (let i = 0; i < ctx.repetitions; i++) {
+      const b = await backpack(set, files, options.cleanup, i === ctx.repetitions - 1);
+      bp.push(b);
+      let line = `${options.label}: Backpack ${b.seconds.toFixed(2)} s`;
+      if (haveRclone) {
+        const r = await rclone(set, files, options.cleanup);
+        rc.push(r);
+        line += `, rclone ${r.seconds.toFixed(2)} s`;
+      }
+      ctx.log(line);
+    }
+
+    const b = throughput(bp);
+    const body = [
+      options.description,
+      '',
+      `Set: ${files.length} files, ${(setBytes(files) / MB).toFixed(1)} MB. Parallelism ${PARALLELISM} for both: Backpack \`backpack.queue.concurrency: ${PARALLELISM}\` (RabbitMQ prefetch ${PARALLELISM}), one backend; rclone \`--transfers ${PARALLELISM} --checkers ${PARALLELISM}\`. Backpack is timed from \`POST /api/backpack/artifacts\` (bench processor, a fresh artifact id per repetition so every copy goes to new keys) until \`GET /runs/:id\` shows every file collected; rclone by its process wall time. Every copy is checked afterwards: the object count and total size below its prefix equal the set's.`,
+      '',
+      'rclone:',
+      '',
+      describeRclone(set, PARALLELISM),
+      '',
+      '| | wall time, s | MB/s | files/s |',
+      '|---|---|---|---|',
+      `| Backpack | ${fmt(b.seconds)} | ${fmt(b.mbps)} | ${fmt(b.filesps, '', 1)} |`,
+    ];
+    let met: boolean | undefined;
+    let figure: string;
+    if (haveRclone) {
+      const r = throughput(rc);
+      const q = ratio(b.mbps, r.mbps);
+      met = q.value >= GOAL;
+      body.push(
+        `| rclone | ${fmt(r.seconds)} | ${fmt(r.mbps)} | ${fmt(r.filesps, '', 1)} |`,
+        '',
+        `**Ratio Backpack / rclone (throughput): ${q.text}** — goal ≥ ${GOAL}: ${met ? 'met' : '**missed**'}.`,
+        '',
+        'CPU during the last rclone copy:',
+        '',
+        cpuReportTable(rc[rc.length - 1].cpu),
+        '',
+        boundBy(rc[rc.length - 1].cpu),
+      );
+      figure = `${b.mbps.median.toFixed(1)} vs ${r.mbps.median.toFixed(1)} MB/s, ratio ${q.value.toFixed(2)}`;
+    } else {
+      body.push('', `**${RCLONE_MISSING}**`);
+      figure = `${b.mbps.median.toFixed(1)} MB/s (no rclone baseline)`;
+    }
+    const last = bp[bp.length - 1];
+    body.push(
+      '',
+      `CPU during the last Backpack copy (the walk took ${last.walkSeconds?.toFixed(2)} s of its ${last.seconds.toFixed(2)} s):`,
+      '',
+      cpuReportTable(last.cpu),
+      '',
+      boundBy(last.cpu),
+      '',
+      'What the backend\'s PostgreSQL sessions were doing during the last Backpack copy:',
+      '',
+      last.dbActivity ?? '',
+    );
+    let proposal: string | undefined;
+    if (met === false) {
+      ctx.log(`${options.label}: goal missed; profiling one more Backpack copy`);
+      // One file of the set is enough to see where the time goes.
+      const sample = files.length > 16 ? files : files.slice(0, 1);
+      env.addSet(`${set}-profile`, sample);
+      const profile = await profileSection(backend, async () => {
+        await backpack(`${set}-profile`, sample, true);
+      });
+      body.push(
+        '',
+        `### Where the time goes (CPU profile of the backend during one more copy${sample.length < files.length ? ' of one of the files' : ''})`,
+        '',
+        profile,
+      );
+      proposal = 'see the CPU tables and the profile of this section.';
+    }
+    return { figure, goal: `≥ ${GOAL}`, met, body: body.join('\n'), proposal };
+  } finally {
+    await env.disposeDeployment(deployment);
+  }
+}

@@ -1,0 +1,99 @@
+import { Benchmark, BenchmarkContext, BenchmarkResult } from '../Benchmark';
+import { BackendProcess } from '../lib/BackendProcess';
+import { BackpackApi } from '../lib/BackpackApi';
+import { collectWithBackpack, CopyRun } from '../lib/copyRunners';
+import { CpuMeter } from '../lib/CpuMeter';
+import { smallFilesSet } from '../lib/dataSets';
+import { boundBy, cpuReportTable } from '../lib/reporting';
+import { fmt, MB, ratio, summarize } from '../lib/stats';
+import { PARALLELISM } from './collectionThroughput';
+
+/**
+ * 7. Scale-out: the small-files set collected by one backend, then by two
+ * backend processes consuming the same RabbitMQ queue (same database,
+ * same bucket).
+ */
+export const scaleOutBenchmark: Benchmark = {
+  name: 'scale-out',
+  title: 'Scale-out: two backends on one queue',
+  async run(ctx: BenchmarkContext): Promise<BenchmarkResult> {
+    const { env } = ctx;
+    const files = await smallFilesSet(env);
+    const deployment = env.deployment({ concurrency: PARALLELISM });
+    try {
+      const a = await deployment.startBackend();
+      const api = new BackpackApi(a.baseUrl, env.token);
+      let seq = 0;
+      const backends: BackendProcess[] = [a];
+      const copy = (sampleDb = false) =>
+        collectWithBackpack({
+          env,
+          deployment,
+          api,
+          set: 'small',
+          files,
+          id: `small-${++seq}`,
+          cpuSubjects: [
+            ...backends.map((b, i) => ({ name: `backend ${i + 1}`, pids: () => [b.pid] })),
+            ...env.cpuSubjects(),
+            ...CpuMeter.services(deployment.databaseName),
+          ],
+          sampleDb,
+        });
+      const measure = async (label: string) => {
+        await copy(); // warm-up
+        const runs: CopyRun[] = [];
+        for (let i = 0; i < ctx.repetitions; i++) {
+          runs.push(await copy(i === ctx.repetitions - 1));
+          ctx.log(`scale-out: ${label}: ${runs[i].seconds.toFixed(2)} s`);
+        }
+        return runs;
+      };
+      const one = await measure('one backend');
+      backends.push(await deployment.startBackend());
+      const two = await measure('two backends');
+
+      const s1 = summarize(one.map(r => r.files / r.seconds));
+      const s2 = summarize(two.map(r => r.files / r.seconds));
+      const q = ratio(s2, s1);
+      const body = [
+        `The small-files set (${files.length} corpus tarballs, ${(files.reduce((s, f) => s + f.size, 0) / MB).toFixed(1)} MB) collected into the s3rver through one RabbitMQ queue, by one backend, then by two backend processes of the same deployment (same PostgreSQL database, same queue, same bucket; \`backpack.queue.concurrency: ${PARALLELISM}\` each). The run is started on backend 1 (\`POST /api/backpack/artifacts\`); both consume. One untimed warm-up each.`,
+        '',
+        '| | wall time, s | files/s | MB/s |',
+        '|---|---|---|---|',
+        `| one backend | ${fmt(summarize(one.map(r => r.seconds)))} | ${fmt(s1, '', 1)} | ${fmt(summarize(one.map(r => r.bytes / MB / r.seconds)))} |`,
+        `| two backends | ${fmt(summarize(two.map(r => r.seconds)))} | ${fmt(s2, '', 1)} | ${fmt(summarize(two.map(r => r.bytes / MB / r.seconds)))} |`,
+        '',
+        `**Ratio two / one (throughput): ${q.text}**.`,
+        '',
+        'CPU during the last run with one backend:',
+        '',
+        cpuReportTable(one[one.length - 1].cpu),
+        '',
+        boundBy(one[one.length - 1].cpu),
+        '',
+        'CPU during the last run with two backends:',
+        '',
+        cpuReportTable(two[two.length - 1].cpu),
+        '',
+        boundBy(two[two.length - 1].cpu),
+        '',
+        'What the PostgreSQL sessions were doing during the last run with one backend:',
+        '',
+        one[one.length - 1].dbActivity ?? '',
+        '',
+        'and with two:',
+        '',
+        two[two.length - 1].dbActivity ?? '',
+      ];
+      return {
+        figure: `two/one ${q.value.toFixed(2)}`,
+        goal: 'report the ratio and the bound',
+        informational: true,
+        body: body.join('\n'),
+      };
+    } finally {
+      await env.disposeDeployment(deployment);
+    }
+  },
+};
