@@ -17,6 +17,16 @@ import { createPypiProcessor } from '../processors/pypi';
 import { UpstreamClient } from '../processors/UpstreamClient';
 import { DefaultMirrorRunService } from '../services/DefaultMirrorRunService';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
+import { npmFixturesDir } from './verdaccio';
+
+/** The `name@version` pairs of a closure list of the npm corpus, sorted. */
+export async function readNpmClosure(name: 'express' | 'jest'): Promise<string[]> {
+  const text = await fs.readFile(
+    path.join(npmFixturesDir, `npm-corpus.${name}.closure.txt`),
+    'utf8',
+  );
+  return text.split('\n').filter(Boolean).sort();
+}
 
 /** Base URLs of the upstreams a harness talks to; processors without one are left out. */
 export interface HarnessUpstreams {

@@ -1,38 +1,13 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { sha1, startMavenRepository } from '../__testUtils__/mavenRepository';
-import { MirrorHarness } from '../__testUtils__/mirrorHarness';
+import { MirrorHarness, readNpmClosure } from '../__testUtils__/mirrorHarness';
 import { startPypiIndex } from '../__testUtils__/pypiIndex';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
-import {
-  npmFixturesDir,
-  startNpmCorpusVerdaccio,
-  TestNpmRegistry,
-} from '../__testUtils__/verdaccio';
+import { startNpmCorpusVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-/** Every row of the tables a run may write, to prove that it wrote none. */
-async function snapshot(knex: Knex) {
-  const tables = ['artifacts', 'artifact_versions', 'artifact_files', 'artifact_dependencies'];
-  return Object.fromEntries(
-    await Promise.all(
-      tables.map(async table => [table, await knex(table).orderBy('ref')] as const),
-    ),
-  );
-}
-
-async function readClosure(name: string): Promise<string[]> {
-  const text = await fs.readFile(
-    path.join(npmFixturesDir, `npm-corpus.${name}.closure.txt`),
-    'utf8',
-  );
-  return text.split('\n').filter(Boolean).sort();
-}
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 /** Publishes the `maven-metadata.xml` of an artifact, as a deploy would. */
 function publishMetadata(server: StaticRegistryServer, groupId: string, artifactId: string, versions: string[]) {
@@ -88,54 +63,9 @@ describe('MirrorRunner against the npm corpus', () => {
   it('selects exactly the express@4.21.2 closure', async () => {
     await harness.addRoot({ processor: 'npm', id: 'express', filter: '4.21.2', filterType: 'semver' });
     const run = await harness.run();
-    const closure = await readClosure('express');
+    const closure = await readNpmClosure('express');
     expect(await harness.selectedPairs()).toEqual(closure);
     expect(run.counters).toMatchObject({ versionsSelected: 72, filesQueued: 72 });
-  });
-
-  it('selects exactly the jest@29.7.0 closure', async () => {
-    await harness.addRoot({ processor: 'npm', id: 'jest', filter: '29.7.0', filterType: 'semver' });
-    // About 5 s on SQLite with 2 cores: 267 packuments, tens of thousands of rows.
-    const run = await harness.run();
-    expect(await harness.selectedPairs()).toEqual(await readClosure('jest'));
-    expect(run.counters).toMatchObject({ versionsSelected: 289, filesQueued: 289 });
-  });
-
-
-  describe.each(databases.eachSupportedId())('on %p', databaseId => {
-    it('runs again against the unchanged registry with 304s, no writes and nothing queued', async () => {
-      const own = await MirrorHarness.create(await databases.init(databaseId), {
-        npm: registry.url,
-      });
-      try {
-        await own.addRoot({ processor: 'npm', id: 'express', filter: '4.21.2', filterType: 'semver' });
-        await own.startCollecting();
-        const first = await own.run();
-        expect(first.counters.filesQueued).toBe(72);
-        // Every tarball of the closure is in the corpus, so all are collected.
-        await own.waitForCollection();
-        expect(await own.store.stats()).toEqual([
-          { processor: 'npm', status: 'collected', files: 72, bytes: expect.any(Number) },
-        ]);
-
-        const rowsBefore = own.store.writes.rows;
-        const requestsBefore = { ...own.upstream.counters };
-        const before = await snapshot(own.knex);
-        const second = await own.run();
-
-        // One conditional request per artifact, each answered 304.
-        const requests = own.upstream.counters.requests - requestsBefore.requests;
-        expect(requests).toBe(70);
-        expect(own.upstream.counters.notModified - requestsBefore.notModified).toBe(requests);
-        expect(second.counters).toMatchObject({ artifacts: 70, versionsSelected: 72, filesQueued: 0 });
-        // No row written, not even an artifact's last run or updated_at.
-        expect(own.store.writes.rows).toBe(rowsBefore);
-        expect(await snapshot(own.knex)).toEqual(before);
-        expect(await own.selectedPairs()).toEqual(await readClosure('express'));
-      } finally {
-        await own.close();
-      }
-    });
   });
 
   it('resolves again what was unresolvable once the upstream has it, though the parent answers 304', async () => {

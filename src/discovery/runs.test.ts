@@ -12,11 +12,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { startPypiIndex } from '../__testUtils__/pypiIndex';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
-import {
-  npmFixturesDir,
-  startNpmCorpusVerdaccio,
-  TestNpmRegistry,
-} from '../__testUtils__/verdaccio';
+import { readNpmClosure } from '../__testUtils__/mirrorHarness';
+import { startNpmCorpusVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
 import { backpackPlugin } from '../plugin';
 import { MirrorRun } from '../types';
 
@@ -24,13 +21,6 @@ jest.setTimeout(60_000);
 
 type TestServer = Parameters<typeof request>[0];
 
-async function readClosure(name: string): Promise<string[]> {
-  const text = await fs.readFile(
-    path.join(npmFixturesDir, `npm-corpus.${name}.closure.txt`),
-    'utf8',
-  );
-  return text.split('\n').filter(Boolean).sort();
-}
 
 /**
  * A reverse proxy in front of a registry. While `hold()` is in force it
@@ -201,7 +191,7 @@ describe('mirror runs through the REST API', () => {
     const body = { processor: 'npm', id: 'express', filter: '4.21.2', dependencyPolicy: 'latest' };
     const preview = await request(server).post('/api/backpack/artifacts/preview').send(body);
     expect(preview.status).toBe(200);
-    const closure = await readClosure('express');
+    const closure = await readNpmClosure('express');
     expect(preview.body.closure).toEqual({ npm: closure });
     expect(preview.body.unresolvable).toEqual([]);
     expect(preview.body.totals).toEqual({
@@ -407,7 +397,7 @@ describe('mirror runs through the REST API', () => {
     expect(scheduled[0].scope).toBeUndefined();
     // Every root was walked again: the express closure is still selected.
     expect(await selectedThroughApi('npm')).toEqual(
-      expect.arrayContaining(await readClosure('express')),
+      expect.arrayContaining(await readNpmClosure('express')),
     );
   });
 });
