@@ -22,19 +22,37 @@ function publishMetadata(server: StaticRegistryServer, groupId: string, artifact
   });
 }
 
-/** Publishes a jar artifact: metadata, and POM and jar with `.sha1` sidecars. */
-function publishJar(server: StaticRegistryServer, groupId: string, artifactId: string, versions: string[]) {
+/**
+ * Publishes a jar artifact: metadata, and POM and jar with `.sha1`
+ * sidecars, optionally with dependencies and classified jars.
+ */
+function publishJar(
+  server: StaticRegistryServer,
+  groupId: string,
+  artifactId: string,
+  versions: string[],
+  options: { dependencies?: string[]; classifiers?: string[] } = {},
+) {
   const dir = `/${groupId.replace(/\./g, '/')}/${artifactId}`;
   publishMetadata(server, groupId, artifactId, versions);
+  const dependencies = (options.dependencies ?? []).map(coordinates => {
+    const [g, a, v, classifier] = coordinates.split(':');
+    return `<dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version>${
+      classifier ? `<classifier>${classifier}</classifier>` : ''
+    }</dependency>`;
+  });
   for (const version of versions) {
     const base = `${dir}/${version}/${artifactId}-${version}`;
     const pom = `<?xml version="1.0"?><project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-<groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></project>`;
-    const jar = `jar of ${artifactId} ${version}`;
+<groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version>
+<dependencies>${dependencies.join('')}</dependencies></project>`;
     server.set(`${base}.pom`, pom);
     server.set(`${base}.pom.sha1`, sha1(pom));
-    server.set(`${base}.jar`, jar);
-    server.set(`${base}.jar.sha1`, sha1(jar));
+    for (const suffix of ['', ...(options.classifiers ?? []).map(c => `-${c}`)]) {
+      const jar = `jar of ${artifactId} ${version}${suffix}`;
+      server.set(`${base}${suffix}.jar`, jar);
+      server.set(`${base}${suffix}.jar.sha1`, sha1(jar));
+    }
   }
 }
 
@@ -220,6 +238,16 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
     maven = await startMavenRepository();
     // Upstream artifacts the fixture's POMs name, so that ranges resolve.
     publishJar(maven, 'org.slf4j', 'slf4j-api', ['1.7.36', '2.0.9', '2.0.12', '3.0.0']);
+    // A native library that two clients need with different classifiers.
+    publishJar(maven, 'com.example.native', 'transport', ['4.1.100'], {
+      classifiers: ['linux-x86_64', 'linux-aarch_64', 'osx-x86_64'],
+    });
+    publishJar(maven, 'com.example', 'client-x86', ['1.0'], {
+      dependencies: ['com.example.native:transport:4.1.100:linux-x86_64'],
+    });
+    publishJar(maven, 'com.example', 'client-arm', ['1.0'], {
+      dependencies: ['com.example.native:transport:4.1.100:linux-aarch_64'],
+    });
     // The fixture has the grandparent's POM but no metadata.
     publishMetadata(maven, 'com.example', 'grandparent', ['1']);
   });
@@ -426,5 +454,19 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
     expect(harness.upstream.counters.notModified - notModified).toBe(run.counters.artifacts - 1);
     expect(harness.store.writes.rows).toBe(rows);
     expect(await harness.selectedPairs()).toContain('pysocks@1.7.1');
+  });
+
+  it('collects the classified jars every parent asks for', async () => {
+    await harness.addRoot({ processor: 'maven', id: 'com.example:client-x86' });
+    await harness.addRoot({ processor: 'maven', id: 'com.example:client-arm' });
+    await harness.run();
+    const transport = (await harness.store.getArtifact('maven', 'com.example.native:transport'))!;
+    const files = await harness.store.listFiles(transport.ref, '4.1.100', { limit: 50, offset: 0 });
+    expect(files!.items.map(f => f.name).sort()).toEqual([
+      'transport-4.1.100-linux-aarch_64.jar',
+      'transport-4.1.100-linux-x86_64.jar',
+      'transport-4.1.100.jar',
+      'transport-4.1.100.pom',
+    ]);
   });
 });

@@ -21,6 +21,7 @@ import {
   readMavenProcessorSettings,
 } from './mavenConfig';
 import { mavenDependencies } from './mavenDependencies';
+import { mergeMavenConfig } from './mergeMavenConfig';
 import { mavenVersionScheme } from './MavenVersionScheme';
 import { parseMavenMetadata, parsePom, PomCoordinates, RawPom } from './pom';
 
@@ -270,6 +271,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
       const { groupId, artifactId } = parseMavenId(id);
       return `${groupId}:${artifactId}`;
     },
+    mergeConfig: mergeMavenConfig,
     allowedHosts: () => [...new Set(hosts)],
     discover,
   };
