@@ -178,7 +178,7 @@ export const backpackPlugin = createBackendPlugin({
           ...(scheduleConfig
             ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
             : { frequency: { hours: 6 }, timeout: { hours: 3 } }),
-          fn: () => runs.runScheduled(),
+          fn: signal => runs.runScheduled(signal),
         });
         // Jobs can go missing between runs (a replica crashed holding a
         // lease, a broker lost a queue); the sweep queues such files again.

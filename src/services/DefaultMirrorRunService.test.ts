@@ -78,4 +78,21 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
     });
     expect(a.upstream.counters.requests + b.upstream.counters.requests).toBe(0);
   });
+
+  it('runs the scheduled run to the end, and stops it when the scheduler aborts the task', async () => {
+    await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
+    await a.runs.runScheduled();
+    const [first] = (await a.store.listRuns({ limit: 10, offset: 0 })).items;
+    expect(first).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
+
+    await a.runs.runScheduled(AbortSignal.abort());
+    const { items } = await a.store.listRuns({ limit: 10, offset: 0 });
+    expect(items.filter(run => run.id !== first.id)).toEqual([
+      expect.objectContaining({
+        trigger: 'schedule',
+        status: 'failed',
+        error: expect.stringMatching(/abort/i),
+      }),
+    ]);
+  });
 });

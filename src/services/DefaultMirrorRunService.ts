@@ -44,11 +44,13 @@ export class DefaultMirrorRunService implements MirrorRunService {
   /**
    * The scheduled task: one full run, awaited so the scheduler's global lock
    * covers it, plus runs left queued or abandoned by a replica that stopped.
+   * The scheduler's signal (its timeout) aborts the run, so that it never
+   * outlives the lock and overlaps the next scheduled run.
    */
-  async runScheduled(): Promise<void> {
+  async runScheduled(signal?: AbortSignal): Promise<void> {
     await this.resumeAbandoned();
     const run = await this.options.store.createRun({ trigger: 'schedule' });
-    await this.launch(run.id);
+    await this.launch(run.id, signal);
   }
 
   /** Picks up runs that were queued or whose replica stopped mid-run. */
@@ -89,15 +91,15 @@ export class DefaultMirrorRunService implements MirrorRunService {
     await this.drain();
   }
 
-  private launch(id: string): Promise<void> {
+  private launch(id: string, signal?: AbortSignal): Promise<void> {
     const existing = this.inFlight.get(id);
     if (existing) return existing;
-    const promise = this.execute(id).finally(() => this.inFlight.delete(id));
+    const promise = this.execute(id, signal).finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, promise);
     return promise;
   }
 
-  private async execute(id: string): Promise<void> {
+  private async execute(id: string, signal?: AbortSignal): Promise<void> {
     const { store, executor, logger, workerId } = this.options;
     if (!(await store.claimRun(id, workerId))) return;
     const run = (await store.getRun(id))!;
@@ -107,7 +109,10 @@ export class DefaultMirrorRunService implements MirrorRunService {
       );
     }, HEARTBEAT_MS);
     try {
-      await executor.execute(run, this.abort.signal);
+      await executor.execute(
+        run,
+        signal ? AbortSignal.any([this.abort.signal, signal]) : this.abort.signal,
+      );
       await store.finishRun(id, { status: 'succeeded' });
     } catch (error) {
       logger.error(`Mirror run ${id} failed: ${error}`);
