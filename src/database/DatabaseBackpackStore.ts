@@ -429,6 +429,23 @@ export class DatabaseBackpackStore implements BackpackStore {
           }
         }
       }
+      // The processor's answer is complete for each version it returned:
+      // a dependency it no longer declares (the version was discovered
+      // under another config before) must not stand in after a 304.
+      const synced = new Set(versions.map(v => existing.get(v.version)!));
+      const declared = new Set(
+        versions.flatMap(v => {
+          const versionRef = existing.get(v.version)!;
+          return v.dependencies.map(d => depKey(versionRef, d.processor, d.id, d.kind, d.range));
+        }),
+      );
+      const stale = depRows
+        .filter(r => synced.has(r.version_ref))
+        .filter(r => !declared.has(depKey(r.version_ref, r.processor, r.dependency_id, r.kind, r.range)))
+        .map(r => r.ref);
+      for (const part of chunks(stale, 500)) {
+        result.rowsWritten += await tx('artifact_dependencies').whereIn('ref', part).delete();
+      }
       for (const part of chunks(newFiles)) {
         await tx('artifact_files').insert(part);
         result.filesAdded += part.length;

@@ -469,4 +469,30 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
       'transport-4.1.100.pom',
     ]);
   });
+
+  it('forgets the dependencies a changed config no longer declares', async () => {
+    const linux = { platforms: ['manylinux_2_17_x86_64'] };
+    const root = await harness.addRoot({
+      processor: 'pypi',
+      id: 'foo-bar',
+      filter: '==2.0',
+      filterType: 'semver',
+      dependencyPolicy: 'none',
+      config: { pythonVersions: ['3.10'], ...linux },
+    });
+    await harness.run();
+    const dependencies = async () =>
+      (await harness.store.listArtifactDependencies(root.ref)).map(d => d.id);
+    // Python 3.10 needs tomli and importlib-metadata.
+    expect(await dependencies()).toEqual(['importlib-metadata', 'requests', 'tomli']);
+
+    await harness.store.updateArtifact(root.ref, { config: { pythonVersions: ['3.12'], ...linux } });
+    await harness.run();
+    expect(await dependencies()).toEqual(['requests']);
+    // And so after a 304, too.
+    const notModified = harness.upstream.counters.notModified;
+    await harness.run();
+    expect(harness.upstream.counters.notModified - notModified).toBe(1);
+    expect(await dependencies()).toEqual(['requests']);
+  });
 });
