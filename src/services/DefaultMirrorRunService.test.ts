@@ -3,6 +3,7 @@ import knexFactory, { Knex } from 'knex';
 import { MirrorHarness } from '../__testUtils__/mirrorHarness';
 import { startPypiIndex } from '../__testUtils__/pypiIndex';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
+import { MirrorRun } from '../types';
 
 jest.setTimeout(60_000);
 
@@ -87,7 +88,7 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
 
     await a.runs.runScheduled(AbortSignal.abort());
     const { items } = await a.store.listRuns({ limit: 10, offset: 0 });
-    expect(items.filter(run => run.id !== first.id)).toEqual([
+    expect(items.filter((run: MirrorRun) => run.id !== first.id)).toEqual([
       expect.objectContaining({
         trigger: 'schedule',
         status: 'failed',
