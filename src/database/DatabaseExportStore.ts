@@ -216,18 +216,6 @@ export class DatabaseExportStore implements ExportStore {
 
   // Reads over collected files
 
-  async maxCollectedAt(processors?: string[]): Promise<string | undefined> {
-    const query = this.db('artifact_files as f').where('f.collected', true);
-    if (processors) {
-      query
-        .join('artifact_versions as v', 'v.ref', 'f.version_ref')
-        .join('artifacts as a', 'a.ref', 'v.artifact_ref')
-        .whereIn('a.processor', processors);
-    }
-    const row = await query.max({ max: 'f.collected_at' }).first();
-    return row?.max ? toIso(row.max) : undefined;
-  }
-
   async listCollectedFiles(
     window: ExportWindow,
     page: { after?: { storageKey: string; ref: number }; limit: number },

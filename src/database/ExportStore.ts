@@ -94,8 +94,6 @@ export interface ExportStore {
    */
   failAbandonedExports(staleAfterMs: number): Promise<string[]>;
 
-  /** The newest `collected_at` of the given processors' files, if any is collected. */
-  maxCollectedAt(processors?: string[]): Promise<string | undefined>;
   /**
    * One page of the files collected in the window, ordered by storage key
    * (then ref), so files sharing a key are adjacent. Pass the last file of

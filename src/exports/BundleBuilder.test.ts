@@ -275,7 +275,8 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
 
     // Nothing new since the delta: an empty bundle that still verifies.
     const empty = await exportAndWait({ since: delta.id });
-    expect(empty).toMatchObject({ status: 'succeeded', files: 0, cutoff: delta.cutoff });
+    expect(empty).toMatchObject({ status: 'succeeded', files: 0 });
+    expect(empty.cutoff! > delta.cutoff!).toBe(true);
     expect(await runVerify(await downloadEmpty(empty))).toEqual({ code: 0, stdout: 'OK: 0 files, 1 parts\n' });
   });
 
@@ -376,5 +377,30 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
       sha256: sha256(big),
     });
     expect(await runVerify(dir)).toEqual({ code: 0, stdout: `OK: ${manifest.files.length} files, 3 parts\n` });
+  });
+
+  it('waits for collections stamped before its cut-off to commit', async () => {
+    const settling = new ExportService({
+      store: DatabaseExportStore.create(knex),
+      blobStore,
+      logger: mockServices.logger.mock(),
+      workerId: 'test',
+      processorNames: () => ['test'],
+      partSizeBytes: 64 * 1024 * 1024,
+      npmTarballBaseUrl: 'https://registry.npmjs.org/',
+      // Far longer than the seeding below takes.
+      settleMs: 3000,
+    });
+    const created = await settling.createExport({ processors: ['test'] });
+    // A replica whose clock lags records a file while the build settles.
+    await seed('test', 'late', { '1.0.0': { files: [{ path: 'late/late-1.0.0.bin', content: Buffer.from('late') }] } });
+    await knex('artifact_files')
+      .where({ storage_key: 'test/late/late-1.0.0.bin' })
+      .update({ collected_at: new Date(Date.parse(created.createdAt) - 1000).toISOString() });
+    await settling.drain();
+    const record = await settling.getExport(created.id);
+    expect(record.status).toBe('succeeded');
+    const manifest = await downloadBundle(blobStore, record.id, path.join(work, 'settled'));
+    expect(manifest.files.map(f => f.path)).toContain('test/late/late-1.0.0.bin');
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, Hash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CollectedFile, ExportStore, ExportWindow } from '../database/ExportStore';
 import { readNpmTarballManifest } from '../serve/metadata/npmTarballManifest';
 import { BlobStore } from '../storage/BlobStore';
@@ -35,6 +36,8 @@ export interface BundleBuilderOptions {
   blobStore: BlobStore;
   partSizeBytes: number;
   npmTarballBaseUrl: string;
+  /** How long a build waits before it reads; see {@link BundleBuilder.cutoffOf}. */
+  settleMs: number;
 }
 
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -51,7 +54,7 @@ export class BundleBuilder {
 
   async build(record: ExportRecord, signal?: AbortSignal): Promise<BuiltBundle> {
     const { store, blobStore, partSizeBytes } = this.options;
-    const cutoff = await this.cutoffOf(record);
+    const cutoff = await this.cutoffOf(record, signal);
     const window: ExportWindow = {
       after: record.since?.time,
       until: cutoff,
@@ -185,20 +188,22 @@ export class BundleBuilder {
   }
 
   /**
-   * The newest collection time the bundle covers: the newest collected
-   * file when the build starts, never before the delta's start.
+   * The newest collection time the bundle covers: when the build starts
+   * (never before a delta's start), so it carries everything collected
+   * before it was requested.
    *
    * `collected_at` is the collecting replica's clock when it recorded the
-   * file, so a file whose record commits after this query with an earlier
-   * timestamp (a transaction in flight, or a replica whose clock lags) falls
-   * before the cut-off without being in the bundle, and the next delta does
-   * not carry it either; keep replicas' clocks in sync (NTP).
+   * file, and the record commits a moment later. The build waits `settleMs`
+   * before reading, so that every file stamped before the cut-off has
+   * committed by then, also from a replica whose clock lags by less than
+   * that; otherwise such a file would fall before this cut-off without being
+   * in this bundle and before the next delta's start too.
    */
-  private async cutoffOf(record: ExportRecord): Promise<string> {
-    const newest = await this.options.store.maxCollectedAt(record.processors);
+  private async cutoffOf(record: ExportRecord, signal?: AbortSignal): Promise<string> {
+    const start = new Date().toISOString();
+    if (this.options.settleMs > 0) await sleep(this.options.settleMs, undefined, { signal });
     const floor = record.since?.time;
-    if (!newest) return floor ?? record.createdAt;
-    return floor && floor > newest ? floor : newest;
+    return floor && floor > start ? floor : start;
   }
 
   private async *collectedFiles(window: ExportWindow): AsyncIterable<CollectedFile> {

@@ -181,7 +181,7 @@ describe('export bundles through the plugin', () => {
               allowedHosts: [new URL(verdaccio.url).host],
               queue: { retryDelaysMs: [10, 10], maxAttempts: 2 },
               // Small parts, so that files span parts.
-              exports: { partSizeBytes: 1024 },
+              exports: { partSizeBytes: 1024, settleSeconds: 1 },
             },
           },
         }),

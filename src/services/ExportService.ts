@@ -15,11 +15,14 @@ const STALE_EXPORT_MS = 5 * 60_000;
 
 const DEFAULT_PART_SIZE = 1024 * 1024 * 1024;
 const DEFAULT_NPM_TARBALL_BASE_URL = 'https://registry.npmjs.org/';
+const DEFAULT_SETTLE_SECONDS = 5;
 
 /** Settings of export bundles, from `backpack.exports`. */
 export interface ExportSettings {
   partSizeBytes: number;
   npmTarballBaseUrl: string;
+  /** How long a build waits for collections stamped before its cut-off to commit. */
+  settleMs: number;
 }
 
 /** Reads `backpack.exports`; see config.d.ts. */
@@ -36,11 +39,17 @@ export function readExportSettings(config: Config): ExportSettings {
   } catch {
     throw new Error(`backpack.exports.npm.tarballBaseUrl is not a URL: ${npmTarballBaseUrl}`);
   }
-  return { partSizeBytes, npmTarballBaseUrl };
+  const settleSeconds = exportsConfig?.getOptionalNumber('settleSeconds') ?? DEFAULT_SETTLE_SECONDS;
+  if (!(settleSeconds >= 0)) {
+    throw new Error(`backpack.exports.settleSeconds must not be negative, got ${settleSeconds}`);
+  }
+  return { partSizeBytes, npmTarballBaseUrl, settleMs: settleSeconds * 1000 };
 }
 
 /** Options of {@link ExportService}. */
-export interface ExportServiceOptions extends ExportSettings {
+export interface ExportServiceOptions extends Omit<ExportSettings, 'settleMs'> {
+  /** See {@link ExportSettings.settleMs}; default 0. */
+  settleMs?: number;
   store: ExportStore;
   blobStore: BlobStore;
   logger: LoggerService;
@@ -72,6 +81,7 @@ export class ExportService {
       blobStore: options.blobStore,
       partSizeBytes: options.partSizeBytes,
       npmTarballBaseUrl: options.npmTarballBaseUrl,
+      settleMs: options.settleMs ?? 0,
     });
   }
 
