@@ -113,6 +113,12 @@ export interface Config {
        * is shorter. Default 1073741824 (1 GiB).
        */
       partSizeBytes?: number;
+      /**
+       * Seconds a build waits before it reads what was collected, so that
+       * collections stamped before its cut-off (its start) have committed;
+       * more than the clock skew between replicas. Default 5.
+       */
+      settleSeconds?: number;
       /** npm packuments in bundles. */
       npm?: {
         /**
