@@ -34,7 +34,7 @@ export interface BundleManifest {
   id: string;
   kind: ExportKind;
   createdAt: string;
-  /** Newest collection time covered; a delta since this export starts after it. */
+  /** Upper bound of the collection times covered; a delta since this export starts after it. */
   cutoff: string;
   since: { exportId?: string; time: string } | null;
   processors: string[] | null;

@@ -42,8 +42,9 @@ export interface ExportRecord {
   startedAt?: string;
   finishedAt?: string;
   /**
-   * The newest `collectedAt` it covers (inclusive). A delta `since` this
-   * export carries exactly the files collected after it.
+   * Upper bound (inclusive) of the `collectedAt` times it covers: when its
+   * build started. A delta `since` this export carries exactly the files
+   * collected after it.
    */
   cutoff?: string;
   error?: string;
