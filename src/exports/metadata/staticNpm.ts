@@ -24,6 +24,8 @@ import { FileIntegrity } from '../../types';
  */
 export const NPM_ROOT = 'npm';
 
+const MANIFEST_READS = 8;
+
 /** Bundle path of an npm tarball. */
 export function npmTarballPath(name: string, file: string): string {
   return `${NPM_ROOT}/-/${name}/${file}`;
@@ -65,12 +67,19 @@ export async function bundleNpmPackument(
   },
 ): Promise<NpmPackument> {
   const base = options.tarballBaseUrl.replace(/\/*$/, '/');
-  const versions = [];
-  for (const entry of artifact.versions) {
+  const entries = artifact.versions.flatMap(entry => {
     const tarball = entry.files.find(f => f.name.endsWith('.tgz')) ?? entry.files[0];
-    if (!tarball) continue;
-    const manifest = await options.readManifest(tarball);
-    versions.push({
+    return tarball ? [{ entry, tarball }] : [];
+  });
+  // A few tarballs read at once: packages can have thousands of versions.
+  const manifests: Array<Record<string, unknown> | undefined> = [];
+  for (let i = 0; i < entries.length; i += MANIFEST_READS) {
+    const batch = entries.slice(i, i + MANIFEST_READS);
+    manifests.push(...(await Promise.all(batch.map(({ tarball }) => options.readManifest(tarball)))));
+  }
+  const versions = entries.map(({ entry, tarball }, i) => {
+    const manifest = manifests[i];
+    return {
       version: entry.version,
       ...(manifest
         ? { manifest }
@@ -82,7 +91,7 @@ export async function bundleNpmPackument(
       tarball: `${base}${urlPath(npmTarballPath(artifact.id, tarball.name).slice(NPM_ROOT.length + 1))}`,
       digests: digestsOf(tarball),
       ...(entry.publishedAt ? { publishedAt: entry.publishedAt } : {}),
-    });
-  }
+    };
+  });
   return createNpmPackument({ name: artifact.id, versions, upstreamTags: artifact.tags });
 }
