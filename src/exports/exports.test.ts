@@ -7,7 +7,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,14 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
 import { backpackPlugin } from '../plugin';
-import { flipByte, runVerify, sha256, unpackBundle } from './__testUtils__/bundleFiles';
+import {
+  flipByte,
+  runVerify,
+  sha256,
+  startStaticServer,
+  StaticServer,
+  unpackBundle,
+} from './__testUtils__/bundleFiles';
 import { BundleManifest } from './manifest';
 
 // The acceptance of export bundles through the plugin's REST API: a real
@@ -95,30 +102,6 @@ async function download(server: TestServer, exportId: string, directory: string)
   return manifest;
 }
 
-/** `python3 -m http.server` over a directory: a static web server nobody wrote for Backpack. */
-async function startStaticServer(
-  directory: string,
-): Promise<{ url: string; process: ChildProcess; log: () => string }> {
-  const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', directory], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', chunk => {
-      output += chunk;
-      const match = /port (\d+)/.exec(output);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', code => reject(new Error(`http.server exited with ${code}: ${output}`)));
-    child.once('error', reject);
-  });
-  let log = '';
-  child.stderr!.on('data', chunk => {
-    log += chunk;
-  });
-  return { url: `http://127.0.0.1:${port}/`, process: child, log: () => log };
-}
-
 /** npm with nothing from this machine's configuration, an empty cache and no other registry. */
 async function npmInstall(registry: string, project: string, specs: string[]) {
   await fs.mkdir(project, { recursive: true });
@@ -153,7 +136,7 @@ describe('export bundles through the plugin', () => {
   let verdaccio: TestNpmRegistry | undefined;
   let work: string;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
-  let staticServer: ChildProcess | undefined;
+  let staticServer: StaticServer | undefined;
   const events: Array<{
     options: AuditorServiceCreateEventOptions;
     outcome?: string;
@@ -225,7 +208,7 @@ describe('export bundles through the plugin', () => {
   });
 
   afterAll(async () => {
-    staticServer?.kill();
+    await staticServer?.stop();
     await backend?.stop();
     await verdaccio?.stop();
     await fs.rm(work, { recursive: true, force: true });
@@ -291,7 +274,7 @@ describe('export bundles through the plugin', () => {
     await unpackBundle(fullDir, fullManifest, registry);
     await unpackBundle(deltaDir, deltaManifest, registry);
     const started = await startStaticServer(path.join(registry, 'npm'));
-    staticServer = started.process;
+    staticServer = started;
     const project = path.join(work, 'consumer');
     await npmInstall(started.url, project, ['@bp/app@1.1.0']);
     expect(await readJson(path.join(project, 'node_modules/@bp/app/package.json'))).toMatchObject({ version: '1.1.0' });

@@ -1,5 +1,5 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,8 @@ import {
   CollectedSeeder,
   downloadBundle,
   runVerify,
+  startStaticServer,
+  StaticServer,
   unpackBundle,
 } from './__testUtils__/bundleFiles';
 
@@ -45,14 +47,14 @@ async function wheel(directory: string, name: string, version: string, requires:
 
 describe('a bundle as a PyPI index', () => {
   let work: string;
-  let server: ChildProcess | undefined;
+  let server: StaticServer | undefined;
 
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-pip-bundle-'));
   });
 
   afterAll(async () => {
-    server?.kill();
+    await server?.stop();
     await fs.rm(work, { recursive: true, force: true });
   });
 
@@ -90,17 +92,7 @@ describe('a bundle as a PyPI index', () => {
     await unpackBundle(bundle, manifest, root);
 
     // The bundle's root, not pypi/, is served: the pages link files relatively.
-    const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', root], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    server = child;
-    const port = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', chunk => {
-        const match = /port (\d+)/.exec(String(chunk));
-        if (match) resolve(match[1]);
-      });
-      child.once('exit', code => reject(new Error(`http.server exited with ${code}`)));
-    });
+    server = await startStaticServer(root);
 
     const dest = path.join(work, 'downloads');
     const env = Object.fromEntries(
@@ -114,7 +106,7 @@ describe('a bundle as a PyPI index', () => {
         'download',
         'demo-app',
         '--index-url',
-        `http://127.0.0.1:${port}/pypi/simple/`,
+        `${server.url}pypi/simple/`,
         '--dest',
         dest,
         '--no-cache-dir',

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -155,4 +155,47 @@ export class CollectedSeeder {
       });
     }
   }
+}
+
+/** A static file server nobody wrote for Backpack: `python3 -m http.server`. */
+export interface StaticServer {
+  /** Base URL with a trailing slash. */
+  url: string;
+  /** The access log so far. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `python3 -m http.server` over `directory` on 127.0.0.1. */
+export async function startStaticServer(directory: string): Promise<StaticServer> {
+  const child = spawn(
+    'python3',
+    ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', directory],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+  let log = '';
+  child.stderr!.on('data', chunk => {
+    log += chunk;
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', chunk => {
+      output += chunk;
+      const match = /port (\d+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', code => reject(new Error(`http.server exited with ${code}: ${output}${log}`)));
+    child.once('error', reject);
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill();
+        await exited;
+      }
+    },
+  };
 }
