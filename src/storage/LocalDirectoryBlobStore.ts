@@ -72,13 +72,15 @@ export class LocalDirectoryBlobStore implements BlobStore {
     const dataPath = this.dataPath(key);
     const tempPath = join(this.root, TEMP_DIR, randomUUID());
     const tempMetaPath = `${tempPath}.meta`;
+    let out: ReturnType<typeof createWriteStream> | undefined;
     try {
       await mkdir(dirname(tempPath), { recursive: true });
       const stages: Array<Readable | Transform> = [body];
       if (options.size !== undefined) {
         stages.push(new ExpectedSizeStream(options.size));
       }
-      await pipeline([...stages, createWriteStream(tempPath, { flags: 'wx' })]);
+      out = createWriteStream(tempPath, { flags: 'wx' });
+      await pipeline([...stages, out]);
       await this.sync(tempPath);
 
       await mkdir(dirname(this.metaPath(key)), { recursive: true });
@@ -89,6 +91,11 @@ export class LocalDirectoryBlobStore implements BlobStore {
       await rename(tempPath, dataPath);
     } catch (error) {
       body.destroy();
+      // The write stream opens its file asynchronously and may create it
+      // after the pipeline failed; remove it only once the stream closed.
+      if (out && !out.closed) {
+        await new Promise<void>(done => out!.once('close', () => done()));
+      }
       await rm(tempPath, { force: true });
       await rm(tempMetaPath, { force: true });
       if (isErrno(error, 'ENOTDIR', 'EISDIR', 'EEXIST')) {
