@@ -101,9 +101,12 @@ export const backpackPlugin = createBackendPlugin({
           maxAttempts: queueSettings.maxAttempts,
           isRetryable,
         });
-        // In-process jobs die with the process, so anything queued earlier
-        // is stale at once; RabbitMQ jobs survive, so only old ones are.
-        const requeueAfterMs = queueSettings.durable ? 60 * 60_000 : 0;
+        // A file queued less than this long ago is taken to be in flight
+        // (waiting in the queue or in a retry delay) and is not queued again.
+        const requeueAfterMs = 60 * 60_000;
+        // In-process jobs die with the process, so at startup everything
+        // queued is stale; RabbitMQ's jobs survive a restart.
+        const startupRequeueAfterMs = queueSettings.durable ? requeueAfterMs : 0;
         const runner = new MirrorRunner({
           store,
           processors,
@@ -189,7 +192,7 @@ export const backpackPlugin = createBackendPlugin({
           timeout: { minutes: 5 },
           initialDelay: { minutes: 10 },
           fn: async () => {
-            await collector.sweep({ requeueAfterMs: Math.max(requeueAfterMs, 10 * 60_000) });
+            await collector.sweep({ requeueAfterMs: startupRequeueAfterMs });
           },
         });
 
@@ -197,7 +200,7 @@ export const backpackPlugin = createBackendPlugin({
           await collector.start();
           // Nothing is lost across restarts: files neither collected nor in
           // flight are queued again, and runs left behind are resumed.
-          await collector.sweep({ requeueAfterMs });
+          await collector.sweep({ requeueAfterMs: startupRequeueAfterMs });
           await runs.resumeAbandoned();
           await exportService.failAbandoned();
         });
