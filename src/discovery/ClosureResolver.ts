@@ -1,3 +1,4 @@
+import { Semaphore } from '../lib/Semaphore';
 import { isError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
@@ -208,46 +209,6 @@ interface Entry {
   resolutions: Map<string, { resolved: string[] } | { unresolvable: string }>;
 }
 
-/** Bounds concurrent discoveries; a small FIFO semaphore. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) {
-      await new Promise<void>(resolve => this.waiting.push(resolve));
-    }
-    this.active += 1;
-    try {
-      return await fn();
-    } finally {
-      this.active -= 1;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
-/** Whether two configs are the same JSON, regardless of key order. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((value, i) => sameJson(value, b[i]))
-    );
-  }
-  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
-  const keysA = Object.keys(a).filter(k => (a as JsonObject)[k] !== undefined);
-  const keysB = Object.keys(b).filter(k => (b as JsonObject)[k] !== undefined);
-  return (
-    keysA.length === keysB.length &&
-    keysA.every(k => sameJson((a as JsonObject)[k], (b as JsonObject)[k]))
-  );
-}
-
 /** Code-unit order, independent of locale. */
 function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
@@ -281,7 +242,7 @@ function reasonOrder(a: SelectionReason, b: SelectionReason): number {
 class ClosureRun {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Set<Promise<void>>();
-  private readonly limiter: Limiter;
+  private readonly limiter: Semaphore;
   private fatal: unknown;
   private discoveries = 0;
 
@@ -289,7 +250,7 @@ class ClosureRun {
     private readonly options: ClosureResolverOptions,
     private readonly signal?: AbortSignal,
   ) {
-    this.limiter = new Limiter(options.concurrency ?? 16);
+    this.limiter = new Semaphore(options.concurrency ?? 16);
   }
 
   async run(roots: ClosureRoot[]): Promise<ClosureResult> {
@@ -390,7 +351,7 @@ class ClosureRun {
     const generation = entry.generation;
     const config = entry.config;
     entry.outcome = this.limiter
-      .run(async (): Promise<Outcome> => {
+      .use(async (): Promise<Outcome> => {
         this.signal?.throwIfAborted();
         const processor = entry.processor;
         if (!processor) {

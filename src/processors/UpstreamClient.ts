@@ -1,4 +1,5 @@
 import { Config } from '@backstage/config';
+import { Semaphore } from '../lib/Semaphore';
 import { DiscoveryValidators } from './types';
 
 /** Politeness settings for talking to upstream registries. */
@@ -33,26 +34,6 @@ const DEFAULTS: UpstreamClientOptions = {
   backoffMs: 250,
   maxRetryAfterMs: 60_000,
 };
-
-/** Bounds concurrent work; a small FIFO semaphore. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-
-  async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) {
-      await new Promise<void>(resolve => this.waiting.push(resolve));
-    }
-    this.active += 1;
-    try {
-      return await fn();
-    } finally {
-      this.active -= 1;
-      this.waiting.shift()?.();
-    }
-  }
-}
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
