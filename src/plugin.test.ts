@@ -32,6 +32,7 @@ import {
 import { backpackPlugin } from './plugin';
 import { semverScheme } from './processors/npm/semverScheme';
 import { BackpackProcessor, ProcessorVersion } from './processors/types';
+import { AuditRecord, collectingAuditor } from './__testUtils__/collectingAuditor';
 
 // The "upstream" of the test processor: package -> version -> dependencies.
 const UPSTREAM: Record<string, Record<string, Record<string, string>>> = {
@@ -97,34 +98,6 @@ function createTestProcessor(fileServer: string): BackpackProcessor {
   };
 }
 
-interface AuditRecord {
-  options: AuditorServiceCreateEventOptions;
-  outcome?: 'success' | 'fail';
-  error?: Error;
-}
-
-/** An auditor that keeps the events it is given, to assert on them. */
-function collectingAuditor(events: AuditRecord[]) {
-  return createServiceFactory({
-    service: coreServices.auditor,
-    deps: {},
-    factory: (): AuditorService => ({
-      async createEvent(options) {
-        const record: AuditRecord = { options };
-        events.push(record);
-        return {
-          async success() {
-            record.outcome = 'success';
-          },
-          async fail({ error }) {
-            record.outcome = 'fail';
-            record.error = error;
-          },
-        };
-      },
-    }),
-  });
-}
 
 /** A permission service whose policy is the given function. */
 function permissionsWithPolicy(

@@ -43,6 +43,7 @@ import { backpackProcessorsExtensionPoint } from '../extensions';
 import { backpackPlugin } from '../plugin';
 import { semverScheme } from '../processors/npm/semverScheme';
 import { BackpackProcessor } from '../processors/types';
+import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
 
 // Acceptance tests of collection (issue 4): the plugin as a whole, with the
 // real local RabbitMQ, an s3rver, verdaccio over the frozen npm corpus, and
@@ -250,33 +251,6 @@ class CountingProxy {
   }
 }
 
-interface AuditRecord {
-  options: AuditorServiceCreateEventOptions;
-  outcome?: 'success' | 'fail';
-  meta?: unknown;
-}
-
-function collectingAuditor(events: AuditRecord[]) {
-  return createServiceFactory({
-    service: coreServices.auditor,
-    deps: {},
-    factory: (): AuditorService => ({
-      async createEvent(options) {
-        const record: AuditRecord = { options };
-        events.push(record);
-        return {
-          async success(details) {
-            record.outcome = 'success';
-            record.meta = details?.meta;
-          },
-          async fail() {
-            record.outcome = 'fail';
-          },
-        };
-      },
-    }),
-  });
-}
 
 /** Allows every permission except those named in `denied`. */
 function permissionsDenying(denied: Set<string>) {

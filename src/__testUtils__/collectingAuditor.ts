@@ -1,0 +1,39 @@
+import {
+  AuditorService,
+  AuditorServiceCreateEventOptions,
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+
+/** One audit event as a test sees it. */
+export interface AuditRecord {
+  options: AuditorServiceCreateEventOptions;
+  outcome?: 'success' | 'fail';
+  /** The meta given to success(). */
+  meta?: unknown;
+  error?: Error;
+}
+
+/** An auditor service that keeps the events it is given, to assert on them. */
+export function collectingAuditor(events: AuditRecord[]) {
+  return createServiceFactory({
+    service: coreServices.auditor,
+    deps: {},
+    factory: (): AuditorService => ({
+      async createEvent(options) {
+        const record: AuditRecord = { options };
+        events.push(record);
+        return {
+          async success(details) {
+            record.outcome = 'success';
+            record.meta = details?.meta;
+          },
+          async fail({ error }) {
+            record.outcome = 'fail';
+            record.error = error;
+          },
+        };
+      },
+    }),
+  });
+}
