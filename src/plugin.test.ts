@@ -1,6 +1,4 @@
 import {
-  AuditorService,
-  AuditorServiceCreateEventOptions,
   coreServices,
   createBackendModule,
   createServiceFactory,

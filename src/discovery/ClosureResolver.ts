@@ -209,6 +209,26 @@ interface Entry {
   resolutions: Map<string, { resolved: string[] } | { unresolvable: string }>;
 }
 
+/** Whether two configs are the same JSON, regardless of key order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((value, i) => sameJson(value, b[i]))
+    );
+  }
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
+  const keysA = Object.keys(a).filter(k => (a as JsonObject)[k] !== undefined);
+  const keysB = Object.keys(b).filter(k => (b as JsonObject)[k] !== undefined);
+  return (
+    keysA.length === keysB.length &&
+    keysA.every(k => sameJson((a as JsonObject)[k], (b as JsonObject)[k]))
+  );
+}
+
 /** Code-unit order, independent of locale. */
 function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
