@@ -264,6 +264,13 @@ export interface BackpackStore {
     Array<{ processor: string; status: ArtifactFileStatus; files: number; bytes: number }>
   >;
 
+  /**
+   * Refreshes the query planner's statistics when many rows were written
+   * since the last refresh, e.g. after a first large run: without them a
+   * fresh PostgreSQL database plans sequential scans over dependencies.
+   */
+  refreshStatistics(): Promise<void>;
+
   // Runs
   createRun(run: NewRun): Promise<MirrorRun>;
   /** Atomically moves a queued run to running for one replica; false if another has it. */

@@ -60,6 +60,9 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 
 const now = () => new Date().toISOString();
 
+/** Rows written before the planner statistics are worth refreshing. */
+const STATISTICS_AFTER_ROWS = 5000;
+
 /** The knex implementation of {@link BackpackStore}, for SQLite and PostgreSQL alike. */
 export class DatabaseBackpackStore implements BackpackStore {
   static async create(options: {
@@ -792,6 +795,21 @@ export class DatabaseBackpackStore implements BackpackStore {
       files: toNumber(r.files),
       bytes: toNumber(r.bytes),
     }));
+  }
+
+  private analyzedAtRows = 0;
+
+  async refreshStatistics(): Promise<void> {
+    if (this.writes.rows - this.analyzedAtRows < STATISTICS_AFTER_ROWS) return;
+    this.analyzedAtRows = this.writes.rows;
+    const client = this.db.client.config.client;
+    if (client === 'pg') {
+      await this.db.raw(
+        'ANALYZE artifacts, artifact_versions, artifact_files, artifact_dependencies',
+      );
+    } else {
+      await this.db.raw('ANALYZE');
+    }
   }
 
   // Runs

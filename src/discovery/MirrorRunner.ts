@@ -166,6 +166,8 @@ export class MirrorRunner {
       }
       await progress.flush();
 
+      await store.refreshStatistics();
+
       const queued = await this.options.collection.enqueuePending({
         runId,
         artifactRefs: run.scope ? [...reached] : undefined,
