@@ -1,7 +1,8 @@
 import { BenchFile } from '../benchManifest';
 import { BenchmarkContext, BenchmarkResult } from '../Benchmark';
 import { BackpackApi } from '../lib/BackpackApi';
-import { CpuMeter } from '../lib/CpuMeter';
+import { CpuMeter, otherCores } from '../lib/CpuMeter';
+import { CpuProfileSummary } from '../lib/cpuProfile';
 import {
   collectWithBackpack,
   copyWithRclone,
@@ -12,7 +13,7 @@ import {
   writeRcloneConfig,
 } from '../lib/copyRunners';
 import { setBytes } from '../lib/dataSets';
-import { boundBy, cpuReportTable, profileSection } from '../lib/reporting';
+import { boundBy, cpuReportTable, pct, profileSection } from '../lib/reporting';
 import { fmt, MB, ratio, summarize, Summary } from '../lib/stats';
 
 /** Parallelism of both tools: Backpack's queue concurrency and rclone's --transfers. */
@@ -149,7 +150,7 @@ export async function measureThroughput(
       '',
       'What the backend\'s PostgreSQL sessions were doing during the last Backpack copy:',
       '',
-      last.dbActivity ?? '',
+      last.dbActivity?.markdown ?? '',
     );
     let proposal: string | undefined;
     if (met === false) {
@@ -164,12 +165,43 @@ export async function measureThroughput(
         '',
         `### Where the time goes (CPU profile of the backend during one more copy${sample.length < files.length ? ' of one of the files' : ''})`,
         '',
-        profile,
+        profile.markdown,
       );
-      proposal = 'see the CPU tables and the profile of this section.';
+      proposal = throughputProposal(last, profile);
     }
     return { figure, goal: `≥ ${GOAL}`, met, body: body.join('\n'), proposal };
   } finally {
     await env.disposeDeployment(deployment);
   }
+}
+
+/** The changes the measurements point at, from the last Backpack copy and its profile. */
+function throughputProposal(last: CopyRun, profile: CpuProfileSummary): string {
+  const parts: string[] = [];
+  const lockWaits = last.dbActivity?.average(/Lock:.*mirror_runs/) ?? 0;
+  const walWaits = last.dbActivity?.average(/WAL/) ?? 0;
+  if (lockWaits >= 0.1) {
+    parts.push(
+      `the collect workers queue on one row: every collected file commits its own transaction that also increments the run's counters (\`update mirror_runs set files_collected = files_collected + 1 …\`), so on average ${lockWaits.toFixed(2)} database sessions waited on that row's lock and ${walWaits.toFixed(2)} on a WAL flush during the copy. Keep the run counters out of the per-file transaction — count a run's collected files and bytes from \`artifact_files\` by \`run_id\` when asked, or add them up in batches — so files commit independently.`,
+    );
+  }
+  const sdkHash = profile.share(/^update — \(native\), called from .* — @smithy\/core$/);
+  if (sdkHash >= 0.05) {
+    parts.push(
+      `The backend hashes every byte twice: the integrity check (${pct(profile.share(/IntegrityStream/))} of its CPU) and again in the AWS SDK (${pct(sdkHash)}: the SigV4 signer hashes every part buffer for \`x-amz-content-sha256\`); signing part uploads with \`UNSIGNED-PAYLOAD\` on HTTPS endpoints would drop the second pass, since the bytes were verified against the upstream digest already.`,
+    );
+  }
+  const copies = profile.share(/lib-storage$/);
+  if (copies >= 0.05) {
+    parts.push(`@aws-sdk/lib-storage copies each part into a new buffer (${pct(copies)} of the CPU).`);
+  }
+  const s3 = last.cpu.bySubject.find(x => x.name === 's3rver');
+  if (s3 && s3.cores > 0.6) {
+    parts.push(`The s3rver, one Node process, used ${s3.cores.toFixed(2)} cores, so it limits both tools on this machine.`);
+  }
+  const others = otherCores(last.cpu);
+  if (others > 0.5) {
+    parts.push(`Other work on the machine took ${others.toFixed(2)} of the 2 cores during the copy, which blurs this ratio.`);
+  }
+  return parts.join(' ') || 'see the CPU tables and the profile of this section.';
 }

@@ -1,6 +1,13 @@
 import knexFactory, { Knex } from 'knex';
 import { POSTGRES } from './Deployment';
 
+/** What the database sessions were doing during a measurement. */
+export interface DbActivity {
+  markdown: string;
+  /** Average number of sessions whose state matches the pattern. */
+  average(pattern: RegExp): number;
+}
+
 /**
  * Samples what the sessions on one database are doing (pg_stat_activity)
  * while a measurement runs: busy, waiting on a lock, idle inside a
@@ -56,19 +63,33 @@ export class PgActivitySampler {
     }
   }
 
-  /** Stops sampling; a Markdown table of the average number of sessions in each state. */
-  async stop(): Promise<string> {
+  /**
+   * Stops sampling. The result has a Markdown table of the average number
+   * of sessions in each state, and `average(pattern)`: the average number
+   * of sessions whose state matches, e.g. `/Lock.*mirror_runs/`.
+   */
+  async stop(): Promise<DbActivity> {
     clearInterval(this.timer);
     await this.pending;
     await this.db.destroy();
-    if (!this.samples) return 'No samples of pg_stat_activity were taken.';
-    const rows = [...this.counts]
+    const samples = this.samples;
+    const counts = new Map(this.counts);
+    const average = (pattern: RegExp) => {
+      let n = 0;
+      for (const [what, c] of counts) if (pattern.test(what)) n += c;
+      return samples ? n / samples : 0;
+    };
+    if (!samples) return { markdown: 'No samples of pg_stat_activity were taken.', average };
+    const rows = [...counts]
       .sort((a, b) => b[1] - a[1])
-      .map(([what, n]) => `| ${what} | ${(n / this.samples).toFixed(2)} |`);
-    return [
-      `| session state (pg_stat_activity, ${this.samples} samples every ${this.intervalMs} ms) | average sessions |`,
-      '|---|---|',
-      ...rows,
-    ].join('\n');
+      .map(([what, n]) => `| ${what} | ${(n / samples).toFixed(2)} |`);
+    return {
+      markdown: [
+        `| session state (pg_stat_activity, ${samples} samples every ${this.intervalMs} ms) | average sessions |`,
+        '|---|---|',
+        ...rows,
+      ].join('\n'),
+      average,
+    };
   }
 }

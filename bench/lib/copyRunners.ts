@@ -7,7 +7,7 @@ import { cleanEnv, hasCommand, runCommand, shellQuote } from './commands';
 import { CpuMeter, CpuReport, CpuSubject } from './CpuMeter';
 import { Deployment } from './Deployment';
 import { setBytes } from './dataSets';
-import { PgActivitySampler } from './PgActivitySampler';
+import { DbActivity, PgActivitySampler } from './PgActivitySampler';
 
 /** One timed copy of a set of files into the s3rver. */
 export interface CopyRun {
@@ -18,7 +18,7 @@ export interface CopyRun {
   /** Backpack only: the walk's share of the time. */
   walkSeconds?: number;
   /** Backpack only, when asked for: what the database sessions were doing. */
-  dbActivity?: string;
+  dbActivity?: DbActivity;
 }
 
 /** Checks that exactly the set's files landed below a prefix, with their sizes. */
@@ -63,7 +63,7 @@ export async function collectWithBackpack(options: {
   const t0 = Date.now();
   const created = await api.createArtifact({ processor: 'bench', id, config: { set } });
   let timing: RunTiming;
-  let dbActivity: string | undefined;
+  let dbActivity: DbActivity | undefined;
   try {
     timing = await api.waitForRun(created.runId, t0);
   } finally {

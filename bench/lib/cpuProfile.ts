@@ -29,11 +29,23 @@ function category(url: string, functionName: string): string {
   return file;
 }
 
-/** Self time by category and the top functions, as Markdown tables. */
+/** A summarized CPU profile. */
+export interface CpuProfileSummary {
+  /** Self time by category and the top functions, as Markdown tables. */
+  markdown: string;
+  /** Share (0..1) of the sampled CPU in functions whose label matches, e.g. `/called from .* — pg$/`. */
+  share(label: RegExp): number;
+}
+
+/**
+ * Summarizes a V8 CPU profile: self time by package or file, and by
+ * function, with native frames labelled by the JavaScript that called them
+ * (`writev — (native), called from submit — pg`).
+ */
 export function summarizeCpuProfile(
   file: string,
   options: { topCategories?: number; topFunctions?: number; exclude?: RegExp } = {},
-): string {
+): CpuProfileSummary {
   const profile: CpuProfile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const nodes = new Map(profile.nodes.map(n => [n.id, n]));
   const parents = new Map<number, number>();
@@ -88,11 +100,19 @@ export function summarizeCpuProfile(
       .map(([name, us]) => `| ${name.replace(/\|/g, '\\|')} | ${(us / 1000).toFixed(0)} ms | ${((100 * us) / total).toFixed(1)} % |`);
     return [`| ${title} | self time | share |`, '|---|---|---|', ...rows].join('\n');
   };
-  return [
+  const markdown = [
     `Sampled ${(total / 1e6).toFixed(1)} s of CPU (idle excluded) in \`${path.basename(file)}\`.`,
     '',
     table('Where (package or file)', byCategory, options.topCategories ?? 12),
     '',
     table('Function', byFunction, options.topFunctions ?? 12),
   ].join('\n');
+  return {
+    markdown,
+    share(label) {
+      let us = 0;
+      for (const [name, t] of byFunction) if (label.test(name)) us += t;
+      return total ? us / total : 0;
+    },
+  };
 }

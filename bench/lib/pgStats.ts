@@ -1,4 +1,4 @@
-import knexFactory from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { POSTGRES } from './Deployment';
 
 /** PostgreSQL's counters of one database (pg_stat_database). */
@@ -55,4 +55,61 @@ export function pgDelta(before: PgCounters, after: PgCounters): PgCounters {
 /** Waits until PostgreSQL has published the counters of idle sessions. */
 export function settleStats(): Promise<void> {
   return new Promise(r => setTimeout(r, 1500));
+}
+
+/** Scan counters of one table (pg_stat_user_tables). */
+export interface TableScans {
+  table: string;
+  seqScans: number;
+  seqRowsRead: number;
+  indexScans: number;
+  indexRowsFetched: number;
+}
+
+/** Scan counters of every table of the database `db` is connected to. */
+export async function tableScans(db: Knex): Promise<TableScans[]> {
+  const rows = await db('pg_stat_user_tables').select(
+    'relname',
+    'seq_scan',
+    'seq_tup_read',
+    'idx_scan',
+    'idx_tup_fetch',
+  );
+  return rows.map((r: any) => ({
+    table: r.relname,
+    seqScans: Number(r.seq_scan ?? 0),
+    seqRowsRead: Number(r.seq_tup_read ?? 0),
+    indexScans: Number(r.idx_scan ?? 0),
+    indexRowsFetched: Number(r.idx_tup_fetch ?? 0),
+  }));
+}
+
+/** Per-table differences of two readings, the most rows read by sequential scans first. */
+export function tableScansDelta(before: TableScans[], after: TableScans[]): TableScans[] {
+  const old = new Map(before.map(t => [t.table, t]));
+  return after
+    .map(t => {
+      const b = old.get(t.table);
+      return {
+        table: t.table,
+        seqScans: t.seqScans - (b?.seqScans ?? 0),
+        seqRowsRead: t.seqRowsRead - (b?.seqRowsRead ?? 0),
+        indexScans: t.indexScans - (b?.indexScans ?? 0),
+        indexRowsFetched: t.indexRowsFetched - (b?.indexRowsFetched ?? 0),
+      };
+    })
+    // Scans that read nothing (empty lock and migration tables) are noise.
+    .filter(t => t.seqRowsRead > 0 || t.indexScans > 0)
+    .sort((a, b) => b.seqRowsRead - a.seqRowsRead);
+}
+
+/** Table scan differences as a Markdown table. */
+export function tableScansTable(delta: TableScans[]): string {
+  return [
+    '| table | sequential scans | rows read by them | index scans | rows fetched by them |',
+    '|---|---|---|---|---|',
+    ...delta.map(
+      t => `| ${t.table} | ${t.seqScans} | ${t.seqRowsRead} | ${t.indexScans} | ${t.indexRowsFetched} |`,
+    ),
+  ].join('\n');
 }

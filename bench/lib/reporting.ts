@@ -1,5 +1,5 @@
 import { BackendProcess } from './BackendProcess';
-import { summarizeCpuProfile } from './cpuProfile';
+import { CpuProfileSummary, summarizeCpuProfile } from './cpuProfile';
 import { CpuReport, otherCores } from './CpuMeter';
 
 /** A CPU report as a Markdown table. */
@@ -18,18 +18,26 @@ export function cpuReportTable(report: CpuReport): string {
 /**
  * Profiles the backend while `work` runs and summarizes where its CPU time
  * went. Profiling slows the backend down, so this is never one of the
- * timed repetitions.
+ * timed repetitions. When profiling fails, the summary says why and the
+ * figures stand without it.
  */
 export async function profileSection(
   backend: BackendProcess,
   work: () => Promise<void>,
-): Promise<string> {
+): Promise<CpuProfileSummary> {
   try {
     return summarizeCpuProfile(await backend.profile(work));
   } catch (error) {
-    // The figures stand without the profile; say why it is missing.
-    return `The profiling run failed, so there is no profile: \`${String(error).split('\n')[0]}\``;
+    return {
+      markdown: `The profiling run failed, so there is no profile: \`${String(error).split('\n')[0]}\``,
+      share: () => 0,
+    };
   }
+}
+
+/** A share as a percentage with no decimals. */
+export function pct(share: number): string {
+  return `${Math.round(share * 100)} %`;
 }
 
 /** Names what bound a run, from its CPU report. */

@@ -55,6 +55,11 @@ export function renderResults(
     's3rver, a plain upstream HTTP server, the local PostgreSQL and RabbitMQ).',
     'Run everything with `npm run bench`, one part with `npm run bench -- <name>`.',
     '',
+    'The machine is a shared 2-core development VM. Each section gives the load',
+    'average when it started, and each CPU table a row "other processes on the',
+    'machine": work that was not part of the benchmark and took cores from both',
+    'sides of a ratio.',
+    '',
     '| # | Benchmark | Figure | Goal | Status |',
     '|---|---|---|---|---|',
   ];
