@@ -167,7 +167,7 @@ export async function measureThroughput(
         '',
         profile.markdown,
       );
-      proposal = throughputProposal(last, profile);
+      proposal = throughputProposal(last, rc[rc.length - 1], profile);
     }
     return { figure, goal: `≥ ${GOAL}`, met, body: body.join('\n'), proposal };
   } finally {
@@ -176,13 +176,26 @@ export async function measureThroughput(
 }
 
 /** The changes the measurements point at, from the last Backpack copy and its profile. */
-function throughputProposal(last: CopyRun, profile: CpuProfileSummary): string {
+function throughputProposal(
+  last: CopyRun,
+  rclone: CopyRun | undefined,
+  profile: CpuProfileSummary,
+): string {
   const parts: string[] = [];
+  if (last.files > 16) {
+    const cpuMs = (name: string, run: CopyRun) =>
+      ((run.cpu.bySubject.find(x => x.name === name)?.cpuSeconds ?? 0) * 1000) / run.files;
+    const sdk = profile.share(/— @(smithy|aws-sdk)\//);
+    const db = profile.share(/— (pg|pg-protocol|knex)(:\d+)?$/);
+    parts.push(
+      `Per file the backend used ${cpuMs('Backpack backend', last).toFixed(1)} ms of CPU${rclone ? ` (rclone ${cpuMs('rclone', rclone).toFixed(1)} ms)` : ''}: ${pct(sdk)} of it in the AWS SDK (two signed requests per file, a HeadObject before every PutObject) and ${pct(db)} in the PostgreSQL client (the file's read, claim and outcome are separate statements and transactions). Skipping the HeadObject for files never claimed before (only an upload interrupted before its record can leave bytes behind) and claiming with one \`UPDATE … RETURNING\` would cut both.`,
+    );
+  }
   const lockWaits = last.dbActivity?.average(/Lock:.*mirror_runs/) ?? 0;
   const walWaits = last.dbActivity?.average(/WAL/) ?? 0;
   if (lockWaits >= 0.1) {
     parts.push(
-      `the collect workers queue on one row: every collected file commits its own transaction that also increments the run's counters (\`update mirror_runs set files_collected = files_collected + 1 …\`), so on average ${lockWaits.toFixed(2)} database sessions waited on that row's lock and ${walWaits.toFixed(2)} on a WAL flush during the copy. Keep the run counters out of the per-file transaction — count a run's collected files and bytes from \`artifact_files\` by \`run_id\` when asked, or add them up in batches — so files commit independently.`,
+      `The collect workers queue on one row: every collected file commits its own transaction that also increments the run's counters (\`update mirror_runs set files_collected = files_collected + 1 …\`), so on average ${lockWaits.toFixed(2)} database sessions waited on that row's lock and ${walWaits.toFixed(2)} on a WAL flush during the copy. Keep the run counters out of the per-file transaction — count a run's collected files and bytes from \`artifact_files\` by \`run_id\` when asked, or add them up in batches — so files commit independently.`,
     );
   }
   const sdkHash = profile.share(/^update — \(native\), called from .* — @smithy\/core$/);

@@ -56,7 +56,7 @@ export const scaleOutBenchmark: Benchmark = {
       const s1 = summarize(one.map(r => r.files / r.seconds));
       const s2 = summarize(two.map(r => r.files / r.seconds));
       const q = ratio(s2, s1);
-      const body = [
+      const body: string[] = [
         `The small-files set (${files.length} corpus tarballs, ${(files.reduce((s, f) => s + f.size, 0) / MB).toFixed(1)} MB) collected into the s3rver through one RabbitMQ queue, by one backend, then by two backend processes of the same deployment (same PostgreSQL database, same queue, same bucket; \`backpack.queue.concurrency: ${PARALLELISM}\` each). The run is started on backend 1 (\`POST /api/backpack/artifacts\`); both consume. One untimed warm-up each.`,
         '',
         '| | wall time, s | files/s | MB/s |',
@@ -80,11 +80,11 @@ export const scaleOutBenchmark: Benchmark = {
         '',
         'What the PostgreSQL sessions were doing during the last run with one backend:',
         '',
-        one[one.length - 1].dbActivity ?? '',
+        one[one.length - 1].dbActivity?.markdown ?? '',
         '',
         'and with two:',
         '',
-        two[two.length - 1].dbActivity ?? '',
+        two[two.length - 1].dbActivity?.markdown ?? '',
       ];
       return {
         figure: `two/one ${q.value.toFixed(2)}`,

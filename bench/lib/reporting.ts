@@ -48,15 +48,18 @@ export function boundBy(report: CpuReport): string {
   const parts = [
     `Bound: the processes of this benchmark used ${ours.toFixed(2)} of ${report.cores} cores, other work on the machine ${others.toFixed(2)}.`,
   ];
-  if (report.machineBusy > 0.9) {
+  const busy = `${Math.round(report.machineBusy * 100)} %`;
+  if (report.machineBusy >= 0.9) {
     parts.push(
-      `All cores were busy, so the run was bound by CPU${others > 0.25 ? ', part of which other work on the machine took' : ''}.`,
+      `All cores were busy (${busy}), so the run was bound by CPU${others > 0.25 ? ', part of which other work on the machine took' : ''}.`,
     );
+  } else if (report.machineBusy >= 0.75) {
+    parts.push(`The cores were ${busy} busy: close to bound by CPU.`);
   }
   if (top.cores > 0.85) {
     parts.push(`${top.name} alone used ${top.cores.toFixed(2)} cores: a single-threaded process at its limit.`);
   }
-  if (report.machineBusy <= 0.9 && top.cores <= 0.85) {
+  if (report.machineBusy < 0.75 && top.cores <= 0.85) {
     parts.push('Neither the cores nor one process were saturated: the run mostly waited (see the database sessions).');
   }
   return parts.join(' ');
