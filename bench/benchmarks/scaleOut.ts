@@ -86,7 +86,19 @@ export const scaleOutBenchmark: Benchmark = {
         '',
         two[two.length - 1].dbActivity?.markdown ?? '',
       ];
+      const lockWaits = (run: CopyRun) => run.dbActivity?.average(/Lock:.*mirror_runs/) ?? 0;
+      const l1 = lockWaits(one[one.length - 1]);
+      const l2 = lockWaits(two[two.length - 1]);
+      body.push(
+        '',
+        `Database: on average ${l2.toFixed(2)} sessions waited on the lock of the run's counter row (\`update mirror_runs set files_collected = …\`, once per collected file) with two backends, against ${l1.toFixed(2)} with one.`,
+      );
+      let proposal: string | undefined;
+      if (q.value < 1.5) {
+        proposal = `a second backend ${q.value >= 1 ? 'adds' : 'takes away'} ${Math.abs(Math.round((q.value - 1) * 100))} % throughput here. Two limits show: the 2 cores (one backend already uses ${(one[one.length - 1].cpu.bySubject.find(x => x.name === 'backend 1')?.cores ?? 0).toFixed(2)} of them, with the s3rver, PostgreSQL and the upstream on the same machine), and ${l2 >= 0.2 ? `the run's counter row, which every collected file of every replica updates in its own transaction (${l2.toFixed(2)} sessions waiting on it with two backends)` : 'the per-file cost in the backend'}. Taking the counters out of the per-file transaction (see small files) removes the shared row; replicas on separate machines remove the core limit.`;
+      }
       return {
+        proposal,
         figure: `two/one ${q.value.toFixed(2)}`,
         goal: 'report the ratio and the bound',
         informational: true,
