@@ -127,7 +127,7 @@ export const noopRerunBenchmark: Benchmark = {
       const parts: string[] = [];
       if (top && top.seqRowsRead > 100 * artifacts) {
         parts.push(
-          `the no-op run still reads the database heavily: ${top.seqScans} sequential scans of \`${top.table}\` read ${top.seqRowsRead.toLocaleString('en')} rows (${Math.round(top.seqRowsRead / artifacts).toLocaleString('en')} per artifact). On a 304 the runner reloads every stored version of the artifact with all of its dependencies (\`getVersions\`, and \`setResolutions\` reads them again), and PostgreSQL answers each of those joins with a full scan of \`${top.table}\`. Load dependencies only for the versions the walk selects (or keep the resolved selection of the last run and reuse it while the upstream answers 304), so a no-op run costs a few indexed reads per artifact.`,
+          `the no-op run still reads the database heavily: ${top.seqScans} sequential scans of \`${top.table}\` read ${top.seqRowsRead.toLocaleString('en')} rows (${Math.round(top.seqRowsRead / artifacts).toLocaleString('en')} per artifact). On a 304 the runner reloads every stored version of the artifact with all of its dependencies (\`getVersions\`, and \`setResolutions\` reads them again); for an artifact with many versions that is a large share of \`${top.table}\`, so PostgreSQL reads the whole table, whatever its statistics. Load dependencies only for the versions the walk selects (or keep the resolved selection of the last run and reuse it while the upstream answers 304), so a no-op run costs a few indexed reads per artifact.`,
         );
       }
       if (profile && profile.share(/called from .* — pg$/) > 0.1) {
