@@ -56,10 +56,14 @@ export function boundBy(report: CpuReport): string {
   } else if (report.machineBusy >= 0.75) {
     parts.push(`The cores were ${busy} busy: close to bound by CPU.`);
   }
-  if (top.cores > 0.85) {
-    parts.push(`${top.name} alone used ${top.cores.toFixed(2)} cores: a single-threaded process at its limit.`);
+  // A Node process runs its JavaScript on one thread; near one core it is at its limit.
+  const nodeLimited = top.cores > 0.85 && /backend|s3rver|file server|verdaccio/.test(top.name);
+  if (nodeLimited) {
+    parts.push(
+      `${top.name} alone used ${top.cores.toFixed(2)} cores: a Node process, whose JavaScript runs on one thread, at its limit.`,
+    );
   }
-  if (report.machineBusy < 0.75 && top.cores <= 0.85) {
+  if (report.machineBusy < 0.75 && !nodeLimited) {
     parts.push('Neither the cores nor one process were saturated: the run mostly waited (see the database sessions).');
   }
   return parts.join(' ');
