@@ -2,6 +2,7 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
+import { upstreamBaseUrl } from '../upstreamBaseUrl';
 
 /** Maven Central, used when `backpack.processors.maven.repository` is not set. */
 export const DEFAULT_MAVEN_REPOSITORY = 'https://repo.maven.apache.org/maven2';
@@ -42,17 +43,7 @@ export interface MavenProcessorSettings {
 }
 
 function trimUrl(url: string, key: string): string {
-  const trimmed = url.replace(/\/+$/, '');
-  let parsed: URL;
-  try {
-    parsed = new URL(trimmed);
-  } catch {
-    throw new InputError(`backpack.processors.maven.${key}: invalid URL '${url}'`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InputError(`backpack.processors.maven.${key}: must be an http(s) URL`);
-  }
-  return trimmed;
+  return upstreamBaseUrl(url, `backpack.processors.maven.${key}`);
 }
 
 /** Reads `backpack.processors.maven`; every key is optional. */

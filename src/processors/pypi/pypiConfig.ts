@@ -2,6 +2,7 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
+import { upstreamBaseUrl } from '../upstreamBaseUrl';
 
 /** The public index, used when `backpack.processors.pypi.index` is not set. */
 export const DEFAULT_PYPI_INDEX = 'https://pypi.org';
@@ -75,17 +76,7 @@ export interface PypiProcessorSettings {
 }
 
 function trimUrl(url: string, key: string): string {
-  const trimmed = url.replace(/\/+$/, '');
-  let parsed: URL;
-  try {
-    parsed = new URL(trimmed);
-  } catch {
-    throw new InputError(`backpack.processors.pypi.${key}: invalid URL '${url}'`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InputError(`backpack.processors.pypi.${key}: must be an http(s) URL`);
-  }
-  return trimmed;
+  return upstreamBaseUrl(url, `backpack.processors.pypi.${key}`);
 }
 
 /** Reads `backpack.processors.pypi`; every key is optional. */
