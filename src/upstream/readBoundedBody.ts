@@ -42,7 +42,7 @@ export async function readBoundedBody(
     if (Number.isFinite(length) && length > options.maxBytes) throw tooLarge();
     decoder = decoderFor(headers['content-encoding']);
   } catch (error) {
-    body.destroy();
+    destroyQuietly(body);
     throw error;
   }
 
@@ -78,8 +78,14 @@ export async function discardBody(body: OpenedResponse['body']): Promise<void> {
   } catch {
     // Nothing of it was wanted.
   } finally {
-    body.destroy();
+    destroyQuietly(body);
   }
+}
+
+/** Destroys a body nobody reads any more; undici reports that as an error event. */
+function destroyQuietly(body: OpenedResponse['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 /**
