@@ -2,6 +2,7 @@ import * as pep440 from '@renovatebot/pep440';
 import { PypiJsonFile } from './distributionFiles';
 import { requiresDistFromMetadata } from './coreMetadata';
 import { normalizePypiName } from './normalizeName';
+import { isGateRefusal } from '../../upstream/errors';
 import { redactUrl, upstreamUrl } from '../../upstream/urls';
 import {
   getListing,
@@ -116,7 +117,16 @@ export const readSimpleApiProject: ProjectListingReader = async request => {
       for (const file of metadataCandidates(release)) {
         const url = new URL(file.url);
         url.hash = '';
-        const answer = await upstream.get(`${url.href}.metadata`, { signal });
+        let answer;
+        try {
+          answer = await upstream.get(`${url.href}.metadata`, { signal });
+        } catch (error) {
+          // A file on a host the policy refuses is not read; its own
+          // collection fails the same way, visibly.
+          if (!isGateRefusal(error)) throw error;
+          request.warn?.(`${id} ${release.version}: ${(error as Error).message}`);
+          continue;
+        }
         if (answer.status === 200) return requiresDistFromMetadata(answer.body.toString('utf8'));
       }
       return undefined;
