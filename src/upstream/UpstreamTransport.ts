@@ -1,4 +1,5 @@
 import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
@@ -47,10 +48,12 @@ export class UpstreamTransport {
   /** A transport for `backpack.upstream`, allowing `backpack.allowedHosts` as the operator's. */
   static fromConfig(config: Config): UpstreamTransport {
     const upstream = config.getOptionalConfig('backpack.upstream');
-    const policy = new HostPolicy().allow(
-      config.getOptionalStringArray('backpack.allowedHosts') ?? [],
-      'operator',
-    );
+    const policy = new HostPolicy();
+    try {
+      policy.allow(config.getOptionalStringArray('backpack.allowedHosts') ?? [], 'operator');
+    } catch (error) {
+      throw new InputError(`backpack.allowedHosts: ${(error as Error).message}`);
+    }
     return new UpstreamTransport({
       policy,
       maxRedirects: upstream?.getOptionalNumber('maxRedirects'),
@@ -114,6 +117,11 @@ export class UpstreamTransport {
         next = new URL(location, url);
       } catch {
         throw new RedirectError(`${redactUrl(url)} redirected to an invalid location`);
+      }
+      if (url.protocol === 'https:' && next.protocol === 'http:') {
+        // Metadata carries the digests files are verified against; a
+        // downgrade would let anyone on the path rewrite them.
+        throw new RedirectError(`${redactUrl(url)} redirected from https to http`);
       }
       try {
         url = this.policy.check(next);
