@@ -95,6 +95,19 @@ export interface Config {
       };
     };
 
+    /** How files are collected. */
+    collection?: {
+      /**
+       * Files whose upstream declares no digest: `reject` (default) parks
+       * them without downloading, with the error "upstream declares no
+       * digest; …"; `allow` collects them and marks them `verified: false`
+       * in the API, an `x-backpack-verified: false` header in the views and
+       * the bundle manifest. After switching to `allow`, retry the parked
+       * files.
+       */
+      unverifiedFiles?: 'reject' | 'allow';
+    };
+
     /** The read-only registry views native clients install from (`/npm`, `/pypi/simple`, `/maven`). */
     serve?: {
       /**

@@ -6,6 +6,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Collector } from './collection/Collector';
+import { readUnverifiedFilesPolicy } from './collection/fileAdmission';
 import { isRetryable, SafeFetcher } from './collection/SafeFetcher';
 import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
 import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
@@ -100,6 +101,7 @@ export const backpackPlugin = createBackendPlugin({
           workerId,
           maxAttempts: queueSettings.maxAttempts,
           isRetryable,
+          unverifiedFiles: readUnverifiedFilesPolicy(config),
         });
         // A file queued less than this long ago is taken to be in flight
         // (waiting in the queue or in a retry delay) and is not queued again.
