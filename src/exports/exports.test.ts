@@ -231,8 +231,8 @@ describe('export bundles through the plugin', () => {
     const fullDir = path.join(work, 'full');
     const fullManifest = await download(server, full.id, fullDir);
     expect(fullManifest.files.map(f => f.path).sort()).toEqual([
-      'npm/-/@bp/app/app-1.0.0.tgz',
-      'npm/-/bp-lib/bp-lib-1.0.0.tgz',
+      'npm/-/@bp/app/1.0.0/app-1.0.0.tgz',
+      'npm/-/bp-lib/1.0.0/bp-lib-1.0.0.tgz',
       'npm/@bp/app',
       'npm/bp-lib',
     ]);
@@ -256,8 +256,8 @@ describe('export bundles through the plugin', () => {
     const deltaDir = path.join(work, 'delta');
     const deltaManifest = await download(server, delta.id, deltaDir);
     expect(deltaManifest.files.map(f => f.path).sort()).toEqual([
-      'npm/-/@bp/app/app-1.1.0.tgz',
-      'npm/-/bp-lib/bp-lib-1.1.0.tgz',
+      'npm/-/@bp/app/1.1.0/app-1.1.0.tgz',
+      'npm/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz',
       'npm/@bp/app',
       'npm/bp-lib',
     ]);
@@ -281,7 +281,12 @@ describe('export bundles through the plugin', () => {
     expect(await readJson(path.join(project, 'node_modules/bp-lib/package.json'))).toMatchObject({ version: '1.1.0' });
     // npm asked the static server for the packuments and the tarballs (its
     // lock file keeps the packuments' URLs, which it rewrites the same way).
-    for (const url of ['/@bp%2fapp', '/bp-lib', '/-/@bp/app/app-1.1.0.tgz', '/-/bp-lib/bp-lib-1.1.0.tgz']) {
+    for (const url of [
+      '/@bp%2fapp',
+      '/bp-lib',
+      '/-/@bp/app/1.1.0/app-1.1.0.tgz',
+      '/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz',
+    ]) {
       expect(started.log()).toContain(`"GET ${url} HTTP/1.1" 200`);
     }
 
@@ -291,7 +296,7 @@ describe('export bundles through the plugin', () => {
     expect(await readJson(path.join(older, 'node_modules/bp-lib/package.json'))).toMatchObject({ version: '1.0.0' });
 
     // One flipped byte in a part: the command names the part and the file.
-    const file = deltaManifest.files.find(f => f.path === 'npm/-/bp-lib/bp-lib-1.1.0.tgz')!;
+    const file = deltaManifest.files.find(f => f.path === 'npm/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz')!;
     const part = await flipByte(deltaDir, deltaManifest, file.offset + Math.floor(file.size / 2));
     const corrupt = await runVerify(deltaDir);
     expect(corrupt.code).toBe(1);

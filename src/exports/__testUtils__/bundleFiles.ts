@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Knex } from 'knex';
 import { DatabaseBackpackStore } from '../../database/DatabaseBackpackStore';
-import { storageKeyOf } from '../../discovery/MirrorRunner';
 import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
 import { BlobStore } from '../../storage/BlobStore';
 import { TAR_END, tarHeader, tarPadding } from '../tar';
@@ -136,17 +135,20 @@ export class CollectedSeeder {
       })),
       dependencies: v.dependencies ?? [],
     }));
-    await this.store.syncVersions(artifact.ref, processorVersions, p => storageKeyOf(processor, p));
+    await this.store.syncVersions(artifact.ref, processorVersions);
     const contents = new Map(
-      Object.values(versions).flatMap(v => v.files.map(f => [storageKeyOf(processor, f.path), f.content])),
+      Object.entries(versions).flatMap(([version, v]) =>
+        v.files.map(f => [`${version}\0${f.path.slice(f.path.lastIndexOf('/') + 1)}`, f.content]),
+      ),
     );
-    const rows: Array<{ ref: number; storage_key: string }> = await this.knex('artifact_files as f')
-      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
-      .where('v.artifact_ref', artifact.ref)
-      .whereIn('v.version', Object.keys(versions))
-      .select('f.ref', 'f.storage_key');
+    const rows: Array<{ ref: number; storage_key: string; name: string; version: string }> =
+      await this.knex('artifact_files as f')
+        .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+        .where('v.artifact_ref', artifact.ref)
+        .whereIn('v.version', Object.keys(versions))
+        .select('f.ref', 'f.storage_key', 'f.name', 'v.version');
     for (const row of rows) {
-      const content = contents.get(row.storage_key)!;
+      const content = contents.get(`${row.version}\0${row.name}`)!;
       await this.blobStore.put(row.storage_key, Readable.from([content]));
       await this.store.markCollected(row.ref, {
         size: content.length,
