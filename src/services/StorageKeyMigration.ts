@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IntegrityError, IntegrityStream } from '../collection/IntegrityStream';
 import { LegacyKeyFile, LegacyKeyStore } from '../database/LegacyKeyStore';
@@ -139,28 +140,34 @@ export class StorageKeyMigration {
     const blob = await blobStore.get(file.storageKey);
     if (!blob) return { problem: 'its stored bytes are missing; collecting it again' };
     const verify = new IntegrityStream({ integrity: expected, size: file.size });
-    blob.body.on('error', error => verify.destroy(error));
-    try {
-      await blobStore.put(to, blob.body.pipe(verify), {
-        size: blob.size,
-        metadata: {
-          ...(file.integrity
-            ? { integrity: `${file.integrity.algorithm}-${file.integrity.digest}` }
-            : {}),
-          source: file.uri,
-        },
-      });
-    } catch (error) {
-      blob.body.destroy();
-      if (error instanceof IntegrityError || verify.errored instanceof IntegrityError) {
-        return {
-          problem:
-            'its stored bytes do not match the digest recorded at collection ' +
-            '(another file shared its storage key); collecting it again',
-        };
-      }
-      throw error;
+    // As the collector does: the store consumes `verify`, whose failure at
+    // the end of the stream aborts the upload, so nothing lands at `to`.
+    const upload = blobStore.put(to, verify, {
+      size: blob.size,
+      metadata: {
+        ...(file.integrity ? { integrity: `${file.integrity.algorithm}-${file.integrity.digest}` } : {}),
+        source: file.uri,
+      },
+    });
+    const outcomes = await Promise.allSettled([
+      pipeline(blob.body, verify),
+      upload.catch(error => {
+        blob.body.destroy();
+        verify.destroy();
+        throw error;
+      }),
+    ]);
+    const reasons = outcomes
+      .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+      .map(o => o.reason);
+    if (reasons.some(reason => reason instanceof IntegrityError)) {
+      return {
+        problem:
+          'its stored bytes do not match the digest recorded at collection ' +
+          '(another file shared its storage key); collecting it again',
+      };
     }
+    if (reasons.length > 0) throw reasons[0];
     return { sha256: verify.result!.sha256 };
   }
 }
