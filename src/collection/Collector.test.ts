@@ -73,7 +73,6 @@ describe('Collector', () => {
           dependencies: [],
         },
       ],
-      p => `npm/${p}`,
     );
     await store.setSelection(artifact.ref, [
       { version: '1.0.0', status: 'selected', selection: [] },
@@ -102,7 +101,7 @@ describe('Collector', () => {
     ).resolves.toBe('done');
     expect(requests).toBe(1);
     expect(await store.getFile(file.ref)).toMatchObject({ collected: true, size: BODY.length });
-    const stored = await blobStore.head('npm/pkg/-/pkg-1.0.0.tgz');
+    const stored = await blobStore.head(file.storageKey);
     expect(stored?.metadata.integrity).toBe(`sha512-${SHA512}`);
 
     // A second delivery of the same job does nothing.
@@ -117,7 +116,7 @@ describe('Collector', () => {
   it('records bytes already stored under the key without downloading them again', async () => {
     const { knex, store, blobStore, collector, file, fetcher, queue } = await setUp();
     // As if a replica crashed after its upload and before recording it.
-    await blobStore.put('npm/pkg/-/pkg-1.0.0.tgz', Readable.from([BODY]), {
+    await blobStore.put(file.storageKey, Readable.from([BODY]), {
       metadata: { integrity: `sha512-${SHA512}` },
     });
     await expect(

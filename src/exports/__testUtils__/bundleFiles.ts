@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import request from 'supertest';
 import { gzipSync } from 'node:zlib';
 import { Knex } from 'knex';
 import { DatabaseBackpackStore } from '../../database/DatabaseBackpackStore';
@@ -46,6 +47,39 @@ export async function downloadBundle(
   const manifest = JSON.parse(manifestBytes.toString('utf8')) as BundleManifest;
   for (const part of manifest.parts) {
     await fs.writeFile(path.join(directory, part.name), await read(`exports/${exportId}/${part.name}`));
+  }
+  return manifest;
+}
+
+const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+};
+
+/** Downloads an export's manifest and parts over the REST API into `directory`. */
+export async function downloadExport(
+  server: Parameters<typeof request>[0],
+  exportId: string,
+  directory: string,
+  headers: Record<string, string> = {},
+): Promise<BundleManifest> {
+  await fs.mkdir(directory, { recursive: true });
+  const get = async (url: string) => {
+    const res = await request(server).get(url).set(headers).buffer(true).parse(binary);
+    if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
+    return res;
+  };
+  const manifestRes = await get(`/api/backpack/exports/${exportId}/manifest`);
+  await fs.writeFile(path.join(directory, 'manifest.json'), manifestRes.body);
+  const manifest = JSON.parse(manifestRes.body.toString('utf8')) as BundleManifest;
+  for (let n = 1; n <= manifest.parts.length; n++) {
+    const res = await get(`/api/backpack/exports/${exportId}/parts/${n}`);
+    if (res.headers['content-type'] !== 'application/x-tar') {
+      throw new Error(`part ${n} came as ${res.headers['content-type']}`);
+    }
+    const name = /filename="([^"]+)"/.exec(res.headers['content-disposition'])![1];
+    await fs.writeFile(path.join(directory, name), res.body);
   }
   return manifest;
 }
