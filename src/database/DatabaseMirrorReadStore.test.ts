@@ -121,7 +121,7 @@ describe.each(databases.eachSupportedId())('DatabaseMirrorReadStore on %p', data
       { processor: 'pypi', id: 'app', version: '2.0.0', name: 'app-2.0.0.tgz' },
       { processor: 'npm', id: 'nothing-collected', version: '2.0.0', name: 'app-2.0.0.tgz' },
     ];
-    for (const file of missing) expect(await store.findCollectedFileOf(file)).toBeUndefined();
+    for (const other of missing) expect(await store.findCollectedFileOf(other)).toBeUndefined();
   });
 
   it('lists the versions that declare a file name, with the file where it is served', async () => {

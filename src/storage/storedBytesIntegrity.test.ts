@@ -144,7 +144,7 @@ async function exportAndUnpack(backend: ServeTestBackend, work: string) {
   const unpacked = path.join(work, `unpacked-${record.id}`);
   await unpackBundle(directory, manifest, unpacked);
   const entries = new Map(manifest.files.map(file => [file.path, file]));
-  return { manifest, entries, verify, unpacked };
+  return { manifest, entries, verify, unpacked, directory };
 }
 
 describe.each(databases.eachSupportedId())('integrity of stored bytes on %p', databaseId => {
@@ -299,7 +299,7 @@ describe.each(databases.eachSupportedId())('integrity of stored bytes on %p', da
       expect(res.body).toEqual(BYTES.unverified);
       expect(res.headers['x-backpack-verified']).toBe('false');
 
-      const { manifest, entries, verify } = await exportAndUnpack(backend, work);
+      const { manifest, entries, verify, directory } = await exportAndUnpack(backend, work);
       const entry = 'pypi/packages/nodigest/1.0/nodigest-1.0.tar.gz';
       expect(entries.get(entry)).toMatchObject({ sha256: sha256(BYTES.unverified), verified: false });
       expect(verify).toEqual({
@@ -307,6 +307,13 @@ describe.each(databases.eachSupportedId())('integrity of stored bytes on %p', da
         stdout:
           `UNVERIFIED ${entry}: collected although its upstream declared no digest\n` +
           `OK: ${manifest.files.length} files, ${manifest.parts.length} parts, 1 unverified\n`,
+      });
+      // A receiving side that takes verified files only.
+      expect(await runVerify(directory, ['--reject-unverified'])).toEqual({
+        code: 1,
+        stdout:
+          `UNVERIFIED ${entry}: collected although its upstream declared no digest (--reject-unverified)\n` +
+          `FAILED: 1 problems in ${manifest.files.length} files, ${manifest.parts.length} parts, 1 unverified\n`,
       });
     });
   });

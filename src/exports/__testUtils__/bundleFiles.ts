@@ -85,9 +85,12 @@ export async function downloadExport(
 }
 
 /** Runs the verification command as a receiving side would; never throws on its exit status. */
-export async function runVerify(directory: string): Promise<{ code: number; stdout: string }> {
+export async function runVerify(
+  directory: string,
+  flags: string[] = [],
+): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await exec(process.execPath, [VERIFY_SCRIPT, directory]);
+    const { stdout } = await exec(process.execPath, [VERIFY_SCRIPT, ...flags, directory]);
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
