@@ -147,7 +147,7 @@ export interface Config {
 
     /** Where collected files are stored. Defaults to a local directory. */
     storage?: {
-      /** Key prefix in front of `<processor>/<path>` in S3, when `s3.prefix` is not set. Default none. */
+      /** Key prefix in front of the keys (`files/…`, `exports/…`) in S3, when `s3.prefix` is not set. Default none. */
       prefix?: string;
       /** The local-directory store, the embedded default. */
       local?: {
@@ -163,7 +163,7 @@ export interface Config {
         endpoint?: string;
         /** Path-style addressing, needed by most S3-compatible servers. */
         forcePathStyle?: boolean;
-        /** Key prefix in front of `<processor>/<path>`, e.g. `mirror/`. Default none. */
+        /** Key prefix in front of the keys (`files/…`, `exports/…`), e.g. `mirror/`. Default none. */
         prefix?: string;
         /** Create the bucket at startup when it does not exist. Default false. */
         createBucket?: boolean;

@@ -313,10 +313,10 @@ function main(argv) {
     return 2;
   }
   // Files the exporting side collected without a digest declared upstream.
-  for (const path of counts.unverified) {
+  for (const entry of counts.unverified) {
     const why = 'collected although its upstream declared no digest';
-    if (rejectUnverified) report('UNVERIFIED', path, `${why} (--reject-unverified)`);
-    else process.stdout.write(`UNVERIFIED ${path}: ${why}\n`);
+    if (rejectUnverified) report('UNVERIFIED', entry, `${why} (--reject-unverified)`);
+    else process.stdout.write(`UNVERIFIED ${entry}: ${why}\n`);
   }
   const unverified = counts.unverified.length > 0 ? `, ${counts.unverified.length} unverified` : '';
   if (problems > 0) {

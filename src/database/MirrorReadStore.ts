@@ -8,7 +8,7 @@ import { StoredArtifact } from './BackpackStore';
 export interface MirroredFile {
   /** File name, unique within the version. */
   name: string;
-  /** Path below the processor's folder, in the ecosystem's own layout (e.g. `express/-/express-4.21.2.tgz`). */
+  /** The processor's layout hint (e.g. `express/-/express-4.21.2.tgz`); not where the bytes are. */
   path: string;
   /** Key of the bytes in the blob store. */
   storageKey: string;

@@ -2,6 +2,7 @@ import { NotFoundError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
 import { MirroredFile, MirrorReadStore } from '../database/MirrorReadStore';
 import { BlobStore } from '../storage/BlobStore';
+import { pathSegmentProblem } from '../storage/fileRefusal';
 import { BoundedCache } from './BoundedCache';
 import {
   createMavenMetadataXml,
@@ -87,7 +88,7 @@ export class MavenView {
    */
   private async findFile(path: string, access: ServeAccess): Promise<MirroredFile | undefined> {
     const segments = path.split('/');
-    if (segments.length < 4) return undefined;
+    if (segments.length < 4 || segments.some(pathSegmentProblem)) return undefined;
     const [artifactId, version, name] = segments.slice(-3);
     const groupId = segments.slice(0, -3).join('.');
     const found = await this.options.store.findCollectedFileOf({

@@ -7,6 +7,7 @@ import {
 } from '../database/MirrorReadStore';
 import { isNpmPackageName } from '../processors/npm/npmDependencySpec';
 import { BlobStore } from '../storage/BlobStore';
+import { pathSegmentProblem } from '../storage/fileRefusal';
 import { FileIntegrity } from '../types';
 import { BoundedCache } from './BoundedCache';
 import { createNpmPackument, NpmPackumentVersion } from './metadata/npmPackument';
@@ -129,7 +130,9 @@ export class NpmView {
     file: string,
     access: ServeAccess,
   ): Promise<ServedFile> {
-    if (!isNpmPackageName(name)) throw new NotFoundError(`No tarball ${name}/-/${version}/${file}`);
+    if (!isNpmPackageName(name) || [version, file].some(pathSegmentProblem)) {
+      throw new NotFoundError(`No tarball ${name}/-/${version}/${file}`);
+    }
     const found = await this.options.store.findCollectedFileOf({
       processor: PROCESSOR,
       id: name,
@@ -149,7 +152,9 @@ export class NpmView {
    */
   async tarballByName(name: string, file: string, access: ServeAccess): Promise<ServedFile> {
     const { store } = this.options;
-    if (!isNpmPackageName(name)) throw new NotFoundError(`No tarball ${name}/-/${file}`);
+    if (!isNpmPackageName(name) || pathSegmentProblem(file)) {
+      throw new NotFoundError(`No tarball ${name}/-/${file}`);
+    }
     const artifact = await store.getArtifact(PROCESSOR, name);
     if (!artifact) throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
     const candidates = await store.listFilesNamed(artifact.ref, file);

@@ -3,6 +3,7 @@ import { MirrorReadStore } from '../database/MirrorReadStore';
 import { isValidPypiName, normalizePypiName } from '../processors/pypi/normalizeName';
 import { pep440VersionScheme } from '../processors/pypi/Pep440VersionScheme';
 import { BlobStore } from '../storage/BlobStore';
+import { pathSegmentProblem } from '../storage/fileRefusal';
 import {
   PYPI_SIMPLE_HTML,
   PYPI_SIMPLE_JSON,
@@ -116,6 +117,10 @@ export class PypiView {
     filename: string,
     access: ServeAccess,
   ): Promise<ServedFile> {
+    // Names no stored file can have end here, before the database.
+    if ([version, filename].some(pathSegmentProblem)) {
+      throw new NotFoundError(`${project} ${version} ${filename} is not mirrored`);
+    }
     const found = await this.options.store.findCollectedFileOf({
       processor: PROCESSOR,
       id: this.canonicalName(project),

@@ -203,6 +203,16 @@ describe.each(databases.eachSupportedId())('integrity of stored bytes on %p', da
       }
       // The URL without project and version, which both would answer to, is gone.
       expect((await request(backend.server).get('/api/backpack/pypi/packages/victim-1.0.tar.gz').set(auth)).status).toBe(404);
+      // Names no stored file can have are a 404 before the database (a NUL fails PostgreSQL).
+      for (const url of [
+        '/api/backpack/pypi/packages/victim/1.0%00/victim-1.0.tar.gz',
+        '/api/backpack/pypi/packages/victim/1.0/victim-1.0.tar.gz%00',
+        '/api/backpack/npm/twotar/-/1.0.0%00/twotar.tgz',
+        '/api/backpack/npm/twotar/-/twotar.tgz%00',
+        '/api/backpack/maven/org/x%00/a/1.0/a-1.0.jar',
+      ]) {
+        expect((await request(backend.server).get(url).set(auth)).status).toBe(404);
+      }
     });
 
     it('refuses a file name with a / with a visible reason, without fetching it, and collects the project it aimed at', async () => {
