@@ -14,7 +14,6 @@ import {
   StoredArtifact,
 } from '../database/BackpackStore';
 import { ClosureResult, ClosureRoot } from '../discovery/ClosureResolver';
-import { storageKeyOf } from '../discovery/MirrorRunner';
 import { resolveFilterType } from '../filters/versionFilter';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { BackpackProcessor } from '../processors/types';
@@ -190,7 +189,7 @@ export class ArtifactService {
       ],
       options.signal,
     );
-    return toArtifactPreview(closure, storageKeyOf);
+    return toArtifactPreview(closure);
   }
 
   /** The artifact, or undefined; for permission checks on resource refs. */
