@@ -72,10 +72,25 @@ export interface Config {
 
     /** The job queue that carries collect jobs. */
     queue?: {
-      /** Attempts per file before it is parked. Default 5. */
+      /**
+       * Attempts per file before it is parked. Default 5. A file parked
+       * after transient failures (network, timeout, 5xx, 408, 429) is
+       * queued again later; see `collection.parkedRetryAfterMs`.
+       */
       maxAttempts?: number;
-      /** Delays between attempts in milliseconds. Default [1000, 10000, 60000]. */
+      /**
+       * Delays before the retries of a failed file, in milliseconds: retry
+       * n waits `retryDelaysMs[n - 1]`, the last delay repeating, in both
+       * queue drivers. Default [1000, 10000, 60000]. With RabbitMQ every
+       * distinct delay is a TTL queue `<queue>.retry.<ms>`.
+       */
       retryDelaysMs?: number[];
+      /**
+       * An upstream's Retry-After (on 429, 503, ...) is honoured as the
+       * minimum delay of the next retry, up to this many milliseconds.
+       * Default 3600000 (1 hour).
+       */
+      maxRetryAfterMs?: number;
       /** Files collected at once by this replica. Default 8. */
       concurrency?: number;
       /**

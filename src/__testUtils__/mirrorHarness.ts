@@ -89,7 +89,7 @@ export class MirrorHarness {
       .filter((url): url is string => Boolean(url))
       .map(url => new URL(url).host);
     const fetcher = new SafeFetcher({ allowedHosts: hosts });
-    const queue = new InProcessJobQueue({ concurrency: 4, retryBaseDelayMs: 10, maxAttempts: 2 });
+    const queue = new InProcessJobQueue({ concurrency: 4, retryDelaysMs: [10], maxAttempts: 2 });
     const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
     const workerId = options.workerId ?? 'harness';
     const collector = new Collector({
