@@ -110,6 +110,35 @@ export interface Config {
       };
     };
 
+    /** Durability and fairness of collection. */
+    collection?: {
+      /**
+       * Milliseconds a worker holds a file it collects without renewing
+       * its lease (renewed every third of it while the file streams). A
+       * crashed worker's files are queued again by another replica soon
+       * after its leases ran out; those of a process on the same host that
+       * no longer runs are taken back at startup at once. Default 30000,
+       * at least 3000.
+       */
+      leaseMs?: number;
+      /**
+       * Downloads from one upstream host at once per replica, so one slow
+       * host cannot hold every worker: further files of a saturated host
+       * wait (without counting an attempt) while other hosts' files go
+       * ahead. Default half of `queue.concurrency`, at least 1.
+       */
+      maxConcurrencyPerHost?: number;
+      /**
+       * Milliseconds a file parked after transient failures (network,
+       * timeout, 5xx, 408, 429) waits before the collection sweep queues it
+       * again with its attempts reset. A run queues such files again at
+       * once when their artifact's upstream answers. Permanent failures
+       * (other 4xx, refused hosts, integrity mismatches) stay parked until
+       * `POST /retry`. Default 900000 (15 minutes).
+       */
+      parkedRetryAfterMs?: number;
+    };
+
     /** The read-only registry views native clients install from (`/npm`, `/pypi/simple`, `/maven`). */
     serve?: {
       /**

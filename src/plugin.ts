@@ -3,9 +3,8 @@ import {
   createBackendPlugin,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { Collector } from './collection/Collector';
+import { readCollectionSettings } from './collection/collectionSettings';
 import { isRetryable, SafeFetcher } from './collection/SafeFetcher';
 import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
 import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
@@ -22,12 +21,15 @@ import { UpstreamClient } from './processors/UpstreamClient';
 import { ArtifactService } from './services/ArtifactService';
 import { CollectionService } from './services/CollectionService';
 import { DefaultMirrorRunService } from './services/DefaultMirrorRunService';
+import { RunWatcher } from './services/RunWatcher';
 import { ExportService, readExportSettings } from './services/ExportService';
 import { createServeViews } from './serve/ServeViews';
 import { createBlobStore } from './storage/createBlobStore';
+import { createWorkerId, isDeadLocalWorker } from './workerIdentity';
 
 const MIRROR_TASK_ID = 'backpack-mirror-run';
 const SWEEP_TASK_ID = 'backpack-collection-sweep';
+const REAPER_TASK_ID = 'backpack-lease-reaper';
 
 /**
  * Backpack: mirrors packages and their dependency closures into S3.
@@ -71,7 +73,7 @@ export const backpackPlugin = createBackendPlugin({
         scheduler,
         lifecycle,
       }) {
-        const workerId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+        const workerId = createWorkerId();
         const upstream = UpstreamClient.fromConfig(
           config.getOptionalConfig('backpack.upstream'),
         );
@@ -85,12 +87,19 @@ export const backpackPlugin = createBackendPlugin({
         const blobStore = await createBlobStore(config);
         const queue = await createJobQueue(config, logger);
         const queueSettings = readQueueSettings(config);
+        const collectionSettings = readCollectionSettings(config, queueSettings);
 
         const allowedHosts = [
           ...processors.list().flatMap(p => p.allowedHosts?.() ?? []),
           ...(config.getOptionalStringArray('backpack.allowedHosts') ?? []),
         ];
         const fetcher = new SafeFetcher({ allowedHosts });
+        const watcher = new RunWatcher({
+          store,
+          logger,
+          workerId,
+          isDeadWorker: isDeadLocalWorker,
+        });
         const collector = new Collector({
           store,
           blobStore,
@@ -100,6 +109,10 @@ export const backpackPlugin = createBackendPlugin({
           workerId,
           maxAttempts: queueSettings.maxAttempts,
           isRetryable,
+          leaseMs: collectionSettings.leaseMs,
+          maxConcurrencyPerHost: collectionSettings.maxConcurrencyPerHost,
+          maxRetryAfterMs: queueSettings.maxRetryAfterMs,
+          onSettled: runId => watcher.nudge(runId),
         });
         // A file queued less than this long ago is taken to be in flight
         // (waiting in the queue or in a retry delay) and is not queued again.
@@ -119,8 +132,14 @@ export const backpackPlugin = createBackendPlugin({
           executor: runner,
           logger,
           workerId,
+          watcher,
         });
-        const artifacts = new ArtifactService({ store, processors, previewer: runner });
+        const artifacts = new ArtifactService({
+          store,
+          processors,
+          previewer: runner,
+          onDelete: ref => collector.abortArtifact(ref),
+        });
         const collection = new CollectionService({
           store,
           collector,
@@ -183,8 +202,13 @@ export const backpackPlugin = createBackendPlugin({
             : { frequency: { hours: 6 }, timeout: { hours: 3 } }),
           fn: signal => runs.runScheduled(signal),
         });
-        // Jobs can go missing between runs (a replica crashed holding a
-        // lease, a broker lost a queue); the sweep queues such files again.
+        // Jobs can go missing between runs (a broker lost a queue), and an
+        // outage parks files; the sweep queues both again.
+        const sweep = () =>
+          collector.sweep({
+            requeueAfterMs: startupRequeueAfterMs,
+            parkedRetryAfterMs: collectionSettings.parkedRetryAfterMs,
+          });
         await scheduler.scheduleTask({
           id: SWEEP_TASK_ID,
           scope: 'global',
@@ -192,16 +216,42 @@ export const backpackPlugin = createBackendPlugin({
           timeout: { minutes: 5 },
           initialDelay: { minutes: 10 },
           fn: async () => {
-            await collector.sweep({ requeueAfterMs: startupRequeueAfterMs });
+            await sweep();
+          },
+        });
+        // A replica that died holding leases: its files are queued again
+        // soon after the leases ran out, not at the next sweep.
+        await scheduler.scheduleTask({
+          id: REAPER_TASK_ID,
+          scope: 'global',
+          frequency: { seconds: Math.max(5, Math.round(collectionSettings.leaseMs / 2000)) },
+          timeout: { minutes: 1 },
+          fn: async () => {
+            await collector.reap();
           },
         });
 
         lifecycle.addStartupHook(async () => {
+          // What writers that crashed left behind (temporary files,
+          // incomplete uploads) goes first; failing to clean is no reason
+          // not to start.
+          await blobStore
+            .recover?.()
+            .then(({ removed, skipped }) =>
+              skipped
+                ? logger.warn(`Blob store recovery skipped: ${skipped}`)
+                : removed && logger.info(`Removed ${removed} leftovers of crashed writers`),
+            )
+            .catch(error => logger.warn(`Blob store recovery failed: ${error}`));
+          // Leases of processes on this host that no longer run (a kill -9
+          // before this restart) end now rather than when they run out.
+          await collector.reap({ isDead: isDeadLocalWorker });
           await collector.start();
           // Nothing is lost across restarts: files neither collected nor in
           // flight are queued again, and runs left behind are resumed.
-          await collector.sweep({ requeueAfterMs: startupRequeueAfterMs });
+          await sweep();
           await runs.resumeAbandoned();
+          watcher.start();
           await exportService.failAbandoned();
         });
         lifecycle.addShutdownHook(async () => {

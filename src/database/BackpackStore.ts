@@ -272,9 +272,10 @@ export interface BackpackStore {
   ): Promise<void>;
   /**
    * Failed or parked files in the scope back to pending, with no attempts
-   * and detached from the run that queued them; returns how many moved.
+   * and detached from the run that queued them; returns how many moved
+   * and the artifacts they belong to.
    */
-  resetFiles(scope: FileResetScope): Promise<number>;
+  resetFiles(scope: FileResetScope): Promise<{ moved: number; artifactRefs: number[] }>;
   /**
    * Takes back expired leases of files not collected (their worker died or
    * stopped renewing): the files are queued again, each by exactly one
@@ -330,11 +331,11 @@ export interface BackpackStore {
   countParkedFiles(runId: string): Promise<number>;
   /**
    * Takes over collecting runs whose watcher sent no heartbeat for
-   * `staleAfterMs` or is one of `deadWorkers`; returns their ids.
+   * `staleAfterMs` or that `isDead` says is gone; returns their ids.
    */
   takeOverCollectingRuns(
     worker: string,
-    options: { staleAfterMs: number; deadWorkers?: string[] },
+    options: { staleAfterMs: number; isDead?: (worker: string) => boolean },
   ): Promise<string[]>;
   getRun(id: string): Promise<MirrorRun | undefined>;
   listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }): Promise<Page<MirrorRun>>;

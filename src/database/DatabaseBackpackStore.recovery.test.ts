@@ -102,23 +102,24 @@ describe.each(databases.eachSupportedId())(
       // Parked just now: not yet old enough for the sweep's pause.
       expect(
         await store.resetFiles({ statuses: ['parked'], errorKind: 'transient', settledBeforeMs: 60_000 }),
-      ).toBe(0);
+      ).toEqual({ moved: 0, artifactRefs: [] });
       // A permission filter (roots only) and the kind narrow it down.
+      const leftRef = (await store.getArtifact('npm', 'left'))!.ref;
       expect(
         await store.resetFiles({
           statuses: ['parked'],
           errorKind: 'transient',
           filter: { key: 'root', value: true },
         }),
-      ).toBe(1);
+      ).toEqual({ moved: 1, artifactRefs: [leftRef] });
       expect(await store.getFile(npm.t)).toMatchObject({ status: 'pending', attempts: 0 });
       expect((await fileRow(npm.t)).run_id).toBeNull();
       expect(await store.getFile(pypi.t)).toMatchObject({ status: 'parked' });
       // By processor and id.
-      expect(await store.resetFiles({ statuses: ['failed', 'parked'], processor: 'pypi', id: 'nope' })).toBe(0);
-      expect(await store.resetFiles({ statuses: ['failed', 'parked'], processor: 'pypi', id: 'right' })).toBe(1);
+      expect((await store.resetFiles({ statuses: ['failed', 'parked'], processor: 'pypi', id: 'nope' })).moved).toBe(0);
+      expect((await store.resetFiles({ statuses: ['failed', 'parked'], processor: 'pypi', id: 'right' })).moved).toBe(1);
       // Everything else that failed, of any kind.
-      expect(await store.resetFiles({ statuses: ['failed', 'parked'] })).toBe(2);
+      expect((await store.resetFiles({ statuses: ['failed', 'parked'] })).moved).toBe(2);
       expect(await store.getFile(npm.ok)).toMatchObject({ status: 'queued' });
       const failedAnyMore = await knex('artifact_files').whereIn('status', ['failed', 'parked']);
       expect(failedAnyMore).toEqual([]);
@@ -206,8 +207,8 @@ describe.each(databases.eachSupportedId())(
       await knex('mirror_runs').where({ id: stale.id }).update({ heartbeat_at: past(10 * 60_000) });
 
       const [a, b] = await Promise.all([
-        store.takeOverCollectingRuns('replica-a', { staleAfterMs: 60_000, deadWorkers: ['dead-pid'] }),
-        store.takeOverCollectingRuns('replica-b', { staleAfterMs: 60_000, deadWorkers: ['dead-pid'] }),
+        store.takeOverCollectingRuns('replica-a', { staleAfterMs: 60_000, isDead: w => w === 'dead-pid' }),
+        store.takeOverCollectingRuns('replica-b', { staleAfterMs: 60_000, isDead: w => w === 'dead-pid' }),
       ]);
       expect([...a, ...b].sort()).toEqual([orphan.id, stale.id].sort());
       const claimed = await knex('mirror_runs').whereIn('id', [stale.id, orphan.id]).select('claimed_by');

@@ -789,10 +789,10 @@ export class DatabaseBackpackStore implements BackpackStore {
     });
   }
 
-  async resetFiles(scope: FileResetScope): Promise<number> {
-    const moved = await resetFiles(this.db, scope, applyArtifactFilter);
-    this.writes.rows += moved;
-    return moved;
+  async resetFiles(scope: FileResetScope) {
+    const reset = await resetFiles(this.db, scope, applyArtifactFilter);
+    this.writes.rows += reset.moved;
+    return reset;
   }
 
   async takeExpiredLeases() {
@@ -953,7 +953,7 @@ export class DatabaseBackpackStore implements BackpackStore {
 
   takeOverCollectingRuns(
     worker: string,
-    options: { staleAfterMs: number; deadWorkers?: string[] },
+    options: { staleAfterMs: number; isDead?: (worker: string) => boolean },
   ): Promise<string[]> {
     return takeOverCollectingRuns(this.db, worker, options);
   }

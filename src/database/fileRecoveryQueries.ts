@@ -19,20 +19,21 @@ function chunks<T>(items: T[]): T[][] {
 /**
  * Failed or parked files in the scope back to pending, with no attempts and
  * detached from the run that queued them: that run counted them already and
- * its report stays as it was. Returns how many files moved.
+ * its report stays as it was. Returns how many files moved, and of which
+ * artifacts.
  */
 export async function resetFiles(
   db: Knex,
   scope: FileResetScope,
   applyFilter: (builder: Knex.QueryBuilder, filter: ArtifactFilter) => void,
-): Promise<number> {
+): Promise<{ moved: number; artifactRefs: number[] }> {
   return db.transaction(async tx => {
     const artifacts = tx('artifacts').select('ref').where(q => {
       if (scope.processor !== undefined) q.where('processor', scope.processor);
       if (scope.id !== undefined) q.where('id', scope.id);
       if (scope.filter) applyFilter(q, scope.filter);
     });
-    const rows: Array<{ ref: number }> = await tx('artifact_files as f')
+    const rows: Array<{ ref: number; artifact_ref: number }> = await tx('artifact_files as f')
       .join('artifact_versions as v', 'v.ref', 'f.version_ref')
       .where('f.collected', false)
       .whereIn('f.status', scope.statuses)
@@ -48,7 +49,7 @@ export async function resetFiles(
           q.where('f.queued_at', '<=', cutoff);
         }
       })
-      .select('f.ref');
+      .select('f.ref', 'v.artifact_ref');
     let moved = 0;
     for (const part of chunks(rows.map(r => r.ref))) {
       moved += await tx('artifact_files')
@@ -63,7 +64,7 @@ export async function resetFiles(
           locked_until: null,
         });
     }
-    return moved;
+    return { moved, artifactRefs: [...new Set(rows.map(r => r.artifact_ref))] };
   });
 }
 

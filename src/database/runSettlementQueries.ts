@@ -39,40 +39,41 @@ export async function countParkedFiles(db: Knex, runId: string): Promise<number>
 }
 
 /**
- * Takes over collecting runs whose watcher stopped sending heartbeats (or
- * whose watcher is known to be dead): one conditional update per run, so
+ * Takes over collecting runs whose watcher stopped sending heartbeats, or
+ * whose watcher `isDead` says is gone: one conditional update per run, so
  * that of several replicas exactly one takes each. Returns their ids.
  */
 export async function takeOverCollectingRuns(
   db: Knex,
   worker: string,
-  options: { staleAfterMs: number; deadWorkers?: string[] },
+  options: { staleAfterMs: number; isDead?: (worker: string) => boolean },
 ): Promise<string[]> {
-  const cutoff = new Date(Date.now() - options.staleAfterMs).toISOString();
-  const dead = options.deadWorkers ?? [];
-  const stale = (q: Knex.QueryBuilder) =>
-    q
-      .where('status', 'collecting')
-      .where(w => {
-        w.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', cutoff);
-        if (dead.length) w.orWhereIn('claimed_by', dead);
-      });
-  const candidates: Array<{ id: string; claimed_by: string | null }> = await db(
-    'mirror_runs',
-  )
-    .modify(stale)
-    .select('id', 'claimed_by');
+  const cutoff = Date.now() - options.staleAfterMs;
+  const rows: Array<{
+    id: string;
+    claimed_by: string | null;
+    heartbeat_at: string | Date | null;
+  }> = await db('mirror_runs')
+    .where('status', 'collecting')
+    .select('id', 'claimed_by', 'heartbeat_at');
+  const abandoned = rows.filter(
+    row =>
+      row.claimed_by !== worker &&
+      (!row.heartbeat_at ||
+        new Date(row.heartbeat_at).getTime() < cutoff ||
+        (row.claimed_by !== null && options.isDead?.(row.claimed_by))),
+  );
   const taken: string[] = [];
-  for (const candidate of candidates) {
+  for (const row of abandoned) {
     const moved = await db('mirror_runs')
-      .where({ id: candidate.id, status: 'collecting' })
+      .where({ id: row.id, status: 'collecting' })
       .modify(q =>
-        candidate.claimed_by === null
+        row.claimed_by === null
           ? q.whereNull('claimed_by')
-          : q.where('claimed_by', candidate.claimed_by),
+          : q.where('claimed_by', row.claimed_by),
       )
       .update({ claimed_by: worker, heartbeat_at: now() });
-    if (moved === 1) taken.push(candidate.id);
+    if (moved === 1) taken.push(row.id);
   }
   return taken;
 }
