@@ -125,7 +125,8 @@ export interface Config {
        * Downloads from one upstream host at once per replica, so one slow
        * host cannot hold every worker: further files of a saturated host
        * wait (without counting an attempt) while other hosts' files go
-       * ahead. Default half of `queue.concurrency`, at least 1.
+       * ahead. Default one less than `queue.concurrency` (at least 1), so
+       * that a worker is always left to other hosts.
        */
       maxConcurrencyPerHost?: number;
       /**

@@ -48,9 +48,13 @@ export interface CollectorOptions {
 }
 
 const DEFAULT_LEASE_MS = 30_000;
-/** First delay of a job deferred for a saturated host; doubles per deferral. */
-const HOST_DEFER_BASE_MS = 250;
-const HOST_DEFER_MAX_MS = 30_000;
+/**
+ * First delay of a job deferred for a saturated host, doubling per deferral
+ * up to the maximum: short, so that the host's next free slot is taken
+ * soon, and bounded, so that a long backlog does not spin.
+ */
+const HOST_DEFER_BASE_MS = 100;
+const HOST_DEFER_MAX_MS = 2000;
 /** Delay of a job that arrives while this process stops. */
 const STOPPING_DEFER_MS = 1000;
 
@@ -75,6 +79,9 @@ export class Collector {
     number,
     { artifactRef: number; abort: (reason: AbortReason) => void }
   >();
+
+  /** URIs of jobs deferred for their host, to defer them again without a read. */
+  private readonly deferredUris = new Map<number, string>();
 
   constructor(private readonly options: CollectorOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -221,25 +228,32 @@ export class Collector {
   }
 
   private async handleOnce(job: CollectJob): Promise<JobOutcome> {
+    // One slow host must not hold every worker: its other files wait, and
+    // do not count an attempt for it, while other hosts' files go ahead.
+    const deferredUri = this.deferredUris.get(job.fileRef);
+    if (deferredUri !== undefined && !this.stopping && !this.hostSlots.hasRoom(deferredUri)) {
+      return this.deferForHost(job);
+    }
+    this.deferredUris.delete(job.fileRef);
     const file = await this.options.store.getFile(job.fileRef);
     if (!file || file.collected || file.status === 'parked') return 'done';
     // Stopping: leave the job to another replica or to the next start.
     if (this.stopping) return { defer: { delayMs: STOPPING_DEFER_MS } };
-    // One slow host must not hold every worker: its other files wait, and
-    // do not count an attempt for it.
     const release = this.hostSlots.tryAcquire(file.uri);
     if (!release) {
-      const delayMs = Math.min(
-        HOST_DEFER_MAX_MS,
-        HOST_DEFER_BASE_MS * 2 ** (job.deferrals ?? 0),
-      );
-      return { defer: { delayMs } };
+      this.deferredUris.set(file.ref, file.uri);
+      return this.deferForHost(job);
     }
     try {
       return await this.leaseAndCollect(file);
     } finally {
       release();
     }
+  }
+
+  private deferForHost(job: CollectJob): JobOutcome {
+    const delayMs = Math.min(HOST_DEFER_MAX_MS, HOST_DEFER_BASE_MS * 2 ** (job.deferrals ?? 0));
+    return { defer: { delayMs } };
   }
 
   private async leaseAndCollect(file: StoredFile): Promise<JobOutcome> {

@@ -8,6 +8,11 @@ export class HostSlots {
   /** @param max - downloads from one host at once; at least 1 */
   constructor(private readonly max: number) {}
 
+  /** Whether the host of `uri` has a free slot right now. */
+  hasRoom(uri: string): boolean {
+    return (this.active.get(hostOf(uri)) ?? 0) < this.max;
+  }
+
   /**
    * Takes a slot for the host of `uri`; returns the function that gives it
    * back, or undefined when the host is saturated.

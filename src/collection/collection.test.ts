@@ -50,6 +50,7 @@ import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAudit
 const BUCKET = 'backpack-collection';
 const RETRY_DELAYS_MS = [50, 100];
 const MAX_ATTEMPTS = 3;
+const PER_HOST = 6;
 
 /** How the file server answers for one file. */
 type Behaviour =
@@ -286,17 +287,22 @@ async function waitFor<T>(
   throw new Error(`Timed out waiting for ${what}`);
 }
 
-/** Waits until the run's walk finished and every file it queued has an outcome. */
+/**
+ * Waits until the run settled: its walk finished and every file it queued
+ * has an outcome (the run is no longer `collecting`).
+ */
 async function waitForCollection(server: TestServer, runId: string) {
   return waitFor(`run ${runId} to be collected`, async () => {
     const res = await request(server).get(`/api/backpack/runs/${runId}`);
     expect(res.status).toBe(200);
     const { status, counters } = res.body;
     if (status === 'failed') throw new Error(`Run failed: ${res.body.error}`);
-    const settled =
-      status === 'succeeded' &&
-      counters.filesCollected + counters.filesFailed >= counters.filesQueued;
-    return settled ? res.body : undefined;
+    if (status !== 'succeeded' && status !== 'partial') return undefined;
+    // Settled means every queued file has its outcome.
+    expect(counters.filesCollected + counters.filesFailed).toBeGreaterThanOrEqual(
+      counters.filesQueued,
+    );
+    return res.body;
   });
 }
 
@@ -404,6 +410,8 @@ describe('collection with RabbitMQ and S3', () => {
                 concurrency: 8,
                 rabbitmq: { url: RABBITMQ_URL, queue: queueName },
               },
+              // Two of the eight workers are always left to other hosts.
+              collection: { maxConcurrencyPerHost: PER_HOST },
               storage: {
                 s3: {
                   bucket: BUCKET,
@@ -450,6 +458,7 @@ describe('collection with RabbitMQ and S3', () => {
         return { name: line.slice(0, at), version: line.slice(at + 1) };
       });
     expect(closure).toHaveLength(72);
+    expect(run.status).toBe('succeeded');
     expect(run.counters).toMatchObject({ filesQueued: 72, filesCollected: 72, filesFailed: 0 });
 
     for (const { name, version } of closure) {
@@ -487,6 +496,12 @@ describe('collection with RabbitMQ and S3', () => {
     troublesRunId = runId;
     const run = await waitForCollection(server, runId);
     expect(run.counters).toMatchObject({ filesQueued: 6, filesCollected: 2, filesFailed: 4 });
+    // Some files parked: the run tells so.
+    expect(run).toMatchObject({
+      status: 'partial',
+      error: '4 files parked',
+      counters: { artifactsFailed: 0, filesParked: 4 },
+    });
 
     const result = byName(await filesOf(server, 'fixture', 'troubles'));
     expect(result['good.tgz']).toMatchObject({ status: 'collected', attempts: 1 });
@@ -498,6 +513,8 @@ describe('collection with RabbitMQ and S3', () => {
       collected: false,
       attempts: MAX_ATTEMPTS,
       error: expect.stringMatching(/integrity|digest/i),
+      // Never queued again on its own.
+      errorKind: 'permanent',
     });
     expect(files.count('troubles', 'flipped.tgz')).toBe(MAX_ATTEMPTS);
     expect(await headStatus(result['flipped.tgz'].storageKey)).toBe(404);
@@ -512,11 +529,13 @@ describe('collection with RabbitMQ and S3', () => {
       status: 'parked',
       attempts: 1,
       error: expect.stringContaining('not in the allowed hosts'),
+      errorKind: 'permanent',
     });
     expect(result['redirected.tgz']).toMatchObject({
       status: 'parked',
       attempts: 1,
       error: expect.stringMatching(/Host localhost:\d+ is not in the allowed hosts/),
+      errorKind: 'permanent',
     });
     expect(files.count('troubles', 'redirected.tgz')).toBe(1);
 
@@ -534,6 +553,8 @@ describe('collection with RabbitMQ and S3', () => {
     expect(byName(parked.body.items)['broken.tgz']).toMatchObject({
       attempts: MAX_ATTEMPTS,
       error: expect.stringContaining('answered 500'),
+      // Queued again by the next run or sweep, the upstream may be back.
+      errorKind: 'transient',
     });
     expect(files.count('troubles', 'broken.tgz')).toBe(MAX_ATTEMPTS);
   });
@@ -644,10 +665,13 @@ describe('collection with RabbitMQ and S3', () => {
       'bulk',
       names.map(name => ({ name, behaviour: 'gated' as const })),
     );
-    // Drop the connections while a full prefetch of downloads is in flight.
+    // Drop the connections while every download slot of the file server's
+    // host is in flight; the other jobs wait for a slot.
     await waitFor('downloads to be in flight', async () =>
-      files.heldCount === 8 ? true : undefined,
+      files.heldCount === PER_HOST ? true : undefined,
     );
+    await sleep(200);
+    expect(files.heldCount).toBe(PER_HOST);
     expect(await closeBrokerConnections(`backpack:${queueName}`)).toBeGreaterThan(0);
     // Once the queue is back, the broker delivers the unacknowledged jobs
     // again while their first handlers still wait for the upstream.
@@ -659,6 +683,7 @@ describe('collection with RabbitMQ and S3', () => {
     files.openGate();
 
     const run = await waitForCollection(server, runId);
+    expect(run.status).toBe('succeeded');
     expect(run.counters).toMatchObject({ filesQueued: 30, filesCollected: 30, filesFailed: 0 });
     const result = await filesOf(server, 'fixture', 'bulk');
     expect(result.every(f => f.status === 'collected')).toBe(true);
@@ -748,6 +773,7 @@ describe('collection with the in-process queue and a local directory', () => {
       { name: 'flipped.tgz', behaviour: 'flip' },
     ]);
     const run = await waitForCollection(backend!.server, runId);
+    expect(run).toMatchObject({ status: 'partial', counters: { filesParked: 1 } });
     expect(run.counters).toMatchObject({ filesQueued: 2, filesCollected: 1, filesFailed: 1 });
 
     const result = byName(await filesOf(backend!.server, 'fixture', 'local'));
@@ -796,6 +822,8 @@ describe('collection with the in-process queue and a local directory', () => {
     knex = openDatabase();
     backend = await start();
     const run = await waitForCollection(backend.server, runId);
+    // Taken over by the restarted backend and settled, not failed.
+    expect(run.status).toBe('succeeded');
     expect(run.counters).toMatchObject({ filesQueued: 4, filesCollected: 4, filesFailed: 0 });
     const result = byName(await filesOf(backend.server, 'fixture', 'restart'));
     for (const name of ['stuck-1.tgz', 'stuck-2.tgz']) {

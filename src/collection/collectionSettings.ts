@@ -12,8 +12,10 @@ export interface CollectionSettings {
 }
 
 /**
- * Reads `backpack.collection`. The per-host limit defaults to half the
- * queue's concurrency (at least 1), so one slow host leaves workers free.
+ * Reads `backpack.collection`. The per-host limit defaults to one less than
+ * the queue's concurrency (at least 1): a single-host backlog (npm's one
+ * registry) keeps nearly every worker busy, and one slow host always leaves
+ * a worker to the others.
  */
 export function readCollectionSettings(
   config: Config,
@@ -25,7 +27,7 @@ export function readCollectionSettings(
     maxConcurrencyPerHost: Math.max(
       1,
       collection?.getOptionalNumber('maxConcurrencyPerHost') ??
-        Math.floor(queue.concurrency / 2),
+        queue.concurrency - 1,
     ),
     parkedRetryAfterMs: Math.max(
       0,

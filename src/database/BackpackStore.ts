@@ -337,6 +337,8 @@ export interface BackpackStore {
     worker: string,
     options: { staleAfterMs: number; isDead?: (worker: string) => boolean },
   ): Promise<string[]>;
+  /** Hands the collecting runs of a stopping watcher over to the next one at once. */
+  releaseCollectingRuns(worker: string): Promise<number>;
   getRun(id: string): Promise<MirrorRun | undefined>;
   listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }): Promise<Page<MirrorRun>>;
   /** Queued runs, oldest first, and running runs whose heartbeat is older than `staleAfterMs`. */

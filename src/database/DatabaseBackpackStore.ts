@@ -57,6 +57,7 @@ import {
 import {
   countOutstandingFiles,
   countParkedFiles,
+  releaseCollectingRuns,
   takeOverCollectingRuns,
 } from './runSettlementQueries';
 
@@ -956,6 +957,10 @@ export class DatabaseBackpackStore implements BackpackStore {
     options: { staleAfterMs: number; isDead?: (worker: string) => boolean },
   ): Promise<string[]> {
     return takeOverCollectingRuns(this.db, worker, options);
+  }
+
+  releaseCollectingRuns(worker: string): Promise<number> {
+    return releaseCollectingRuns(this.db, worker);
   }
 
   async getRun(id: string): Promise<MirrorRun | undefined> {

@@ -77,3 +77,13 @@ export async function takeOverCollectingRuns(
   }
   return taken;
 }
+
+/**
+ * Hands a stopping watcher's collecting runs over: without a heartbeat they
+ * count as abandoned, so the next watcher takes them at once.
+ */
+export async function releaseCollectingRuns(db: Knex, worker: string): Promise<number> {
+  return db('mirror_runs')
+    .where({ status: 'collecting', claimed_by: worker })
+    .update({ heartbeat_at: null });
+}

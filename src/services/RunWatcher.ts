@@ -37,7 +37,7 @@ export class RunWatcher {
   private timer?: NodeJS.Timeout;
   private due = Infinity;
   private checking: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private stopped = true;
 
   constructor(private readonly options: RunWatcherOptions) {
     this.intervalMs = options.intervalMs ?? 5000;
@@ -61,12 +61,21 @@ export class RunWatcher {
     if (this.watched.has(runId)) this.schedule(NUDGE_MS);
   }
 
-  /** Stops checking; waits for a check in progress. */
+  /**
+   * Stops checking; waits for a check in progress and hands the runs it
+   * watched over, so another replica (or this one restarted) takes them at
+   * once rather than after `staleAfterMs`.
+   */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.checking;
+    this.watched.clear();
+    await this.options.store
+      .releaseCollectingRuns(this.options.workerId)
+      .catch(error => this.options.logger.warn(`Releasing collecting runs failed: ${error}`));
   }
 
   /** Checks every watched run once, now: for tests and shutdown paths. */
