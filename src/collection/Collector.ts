@@ -196,7 +196,8 @@ export class Collector {
   async reap(options: { isDead?: (worker: string) => boolean } = {}): Promise<number> {
     const { store, queue } = this.options;
     if (options.isDead) {
-      const dead = (await store.listLeaseHolders()).filter(options.isDead);
+      const isDead = options.isDead;
+      const dead = (await store.listLeaseHolders()).filter(worker => isDead(worker));
       if (dead.length) await store.expireLeases(dead);
     }
     const taken = await store.takeExpiredLeases();
