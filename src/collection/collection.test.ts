@@ -24,7 +24,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
-import { z } from 'zod';
 import {
   closeBrokerConnections,
   deleteJobQueues,
@@ -39,9 +38,13 @@ import {
 } from '../__testUtils__/verdaccio';
 import { backpackProcessorsExtensionPoint } from '../extensions';
 import { backpackPlugin } from '../plugin';
-import { semverScheme } from '../processors/npm/semverScheme';
-import { BackpackProcessor } from '../processors/types';
 import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
+import {
+  contentOf,
+  createFixtureProcessor,
+  FileServer,
+  FixtureFile,
+} from '../__testUtils__/fixtureUpstream';
 
 // Acceptance tests of collection (issue 4): the plugin as a whole, with the
 // real local RabbitMQ, an s3rver, verdaccio over the frozen npm corpus, and
@@ -51,166 +54,6 @@ const BUCKET = 'backpack-collection';
 const RETRY_DELAYS_MS = [50, 100];
 const MAX_ATTEMPTS = 3;
 const PER_HOST = 6;
-
-/** How the file server answers for one file. */
-type Behaviour =
-  | 'ok'
-  /** The right length, one byte different. */
-  | 'flip'
-  /** 500 on the first request, the file afterwards. */
-  | 'fail-once'
-  | 'fail-always'
-  /** A redirect to the same server under a host name that is not allowed. */
-  | 'redirect-out'
-  /** Never answers; the request hangs until the client gives up. */
-  | 'stall'
-  /** Held until the test opens the gate, so that work stays in flight. */
-  | 'gated';
-
-interface FixtureFile {
-  name: string;
-  behaviour: Behaviour;
-  /** Storage path below the processor's folder; `<id>/<name>` by default. */
-  path?: string;
-  /** A URI of its own instead of the file server's. */
-  uri?: string;
-  /** Serve the same file as this artifact does (same URL, same bytes). */
-  from?: string;
-}
-
-const contentOf = (id: string, name: string) =>
-  Buffer.from(`${id}/${name}\n`.repeat(64));
-
-/** A small HTTP server for the test processor's files, counting requests per path. */
-class FileServer {
-  readonly behaviours = new Map<string, Behaviour>();
-  readonly requests = new Map<string, number>();
-  private gateOpen = false;
-  private readonly held: Array<() => void> = [];
-  private readonly server = http.createServer((req, res) =>
-    this.answer(req, res),
-  );
-  url = '';
-
-  async start() {
-    await new Promise<void>(resolve =>
-      this.server.listen(0, '127.0.0.1', resolve),
-    );
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close() {
-    this.server.closeAllConnections();
-    await new Promise(resolve => this.server.close(resolve));
-  }
-
-  /** Answers the held requests of gated files, and any later ones at once. */
-  openGate() {
-    this.gateOpen = true;
-    this.held.splice(0).forEach(answer => answer());
-  }
-
-  /** Requests of gated files waiting for the gate. */
-  get heldCount(): number {
-    return this.held.length;
-  }
-
-  /** Requests seen for a file. */
-  count(id: string, name: string): number {
-    return this.requests.get(`/files/${id}/${name}`) ?? 0;
-  }
-
-  private answer(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = req.url ?? '';
-    this.requests.set(url, (this.requests.get(url) ?? 0) + 1);
-    const match = /^\/files\/([^/]+)\/([^/]+)$/.exec(url);
-    const behaviour = this.behaviours.get(url);
-    if (!match || !behaviour) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    const content = contentOf(match[1], match[2]);
-    switch (behaviour) {
-      case 'flip': {
-        const flipped = Buffer.from(content);
-        flipped[flipped.length >> 1] ^= 0x01;
-        res.end(flipped);
-        return;
-      }
-      case 'fail-once':
-        if (this.requests.get(url) === 1) {
-          res.statusCode = 500;
-          res.end('try again');
-          return;
-        }
-        res.end(content);
-        return;
-      case 'fail-always':
-        res.statusCode = 500;
-        res.end('always broken');
-        return;
-      case 'redirect-out': {
-        const port = new URL(this.url).port;
-        res.statusCode = 302;
-        res.setHeader('location', `http://localhost:${port}${url}`);
-        res.end();
-        return;
-      }
-      case 'stall':
-        return;
-      case 'gated':
-        if (this.gateOpen) res.end(content);
-        else this.held.push(() => res.end(content));
-        return;
-      default:
-        res.end(content);
-    }
-  }
-}
-
-/**
- * The `fixture` processor: each artifact has one version, 1.0.0, with the
- * files the test declared. Digests are computed from the good content, so
- * the test decides exactly which bytes match.
- */
-function createFixtureProcessor(
-  files: FileServer,
-  packages: Map<string, FixtureFile[]>,
-): BackpackProcessor {
-  return {
-    name: 'fixture',
-    description: 'Files whose upstream answers each test controls',
-    configSchema: z.strictObject({}),
-    versions: semverScheme,
-    allowedHosts: () => [new URL(files.url).host],
-    async discover({ id }) {
-      return {
-        notModified: false,
-        versions: [
-          {
-            version: '1.0.0',
-            files: (packages.get(id) ?? []).map(file => {
-              const owner = file.from ?? id;
-              const content = contentOf(owner, file.name);
-              return {
-                name: file.name,
-                uri: file.uri ?? `${files.url}/files/${owner}/${file.name}`,
-                path: file.path ?? `${id}/${file.name}`,
-                integrity: {
-                  algorithm: 'sha256',
-                  digest: createHash('sha256').update(content).digest('hex'),
-                },
-                size: content.length,
-              };
-            }),
-            dependencies: [],
-          },
-        ],
-      };
-    },
-  };
-}
 
 /** Counts PUT requests per object path in front of s3rver. */
 class CountingProxy {
