@@ -8,7 +8,8 @@
  *   also after it was parked) or permanent (other 4xx, refused host,
  *   integrity mismatch).
  * - `artifact_files_run_idx` lets a collecting run count its outstanding
- *   files with one indexed statement.
+ *   files with one indexed statement; `artifact_files_lease_idx` lets the
+ *   frequent lease reaper find expired leases without a scan.
  * - `mirror_runs.artifacts_failed` and `files_parked` are the counts behind a
  *   run's `partial` outcome.
  *
@@ -21,6 +22,7 @@ exports.up = async function up(knex) {
       .nullable()
       .comment('transient | permanent: the kind of the last error');
     table.index(['run_id', 'status'], 'artifact_files_run_idx');
+    table.index(['locked_until'], 'artifact_files_lease_idx');
   });
   await knex.schema.alterTable('mirror_runs', table => {
     table
@@ -46,6 +48,7 @@ exports.down = async function down(knex) {
   });
   await knex.schema.alterTable('artifact_files', table => {
     table.dropIndex(['run_id', 'status'], 'artifact_files_run_idx');
+    table.dropIndex(['locked_until'], 'artifact_files_lease_idx');
   });
   await knex.schema.alterTable('artifact_files', table => {
     table.dropColumn('error_kind');

@@ -27,6 +27,23 @@ export async function resetFiles(
   scope: FileResetScope,
   applyFilter: (builder: Knex.QueryBuilder, filter: ArtifactFilter) => void,
 ): Promise<{ moved: number; artifactRefs: number[] }> {
+  // A run may name thousands of artifacts: bounded lists per statement.
+  const groups = scope.artifactRefs ? chunks(scope.artifactRefs) : [undefined];
+  let moved = 0;
+  const artifactRefs = new Set<number>();
+  for (const group of groups) {
+    const reset = await resetGroup(db, { ...scope, artifactRefs: group }, applyFilter);
+    moved += reset.moved;
+    reset.artifactRefs.forEach(ref => artifactRefs.add(ref));
+  }
+  return { moved, artifactRefs: [...artifactRefs] };
+}
+
+async function resetGroup(
+  db: Knex,
+  scope: FileResetScope,
+  applyFilter: (builder: Knex.QueryBuilder, filter: ArtifactFilter) => void,
+): Promise<{ moved: number; artifactRefs: number[] }> {
   return db.transaction(async tx => {
     const artifacts = tx('artifacts').select('ref').where(q => {
       if (scope.processor !== undefined) q.where('processor', scope.processor);
