@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Collector } from './collection/Collector';
 import { readCollectionSettings } from './collection/collectionSettings';
+import { LeaseReaper } from './collection/LeaseReaper';
 import { isRetryable, SafeFetcher } from './collection/SafeFetcher';
 import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
 import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
@@ -114,6 +115,7 @@ export const backpackPlugin = createBackendPlugin({
           maxRetryAfterMs: queueSettings.maxRetryAfterMs,
           onSettled: runId => watcher.nudge(runId),
         });
+        const reaper = new LeaseReaper({ store, queue });
         // A file queued less than this long ago is taken to be in flight
         // (waiting in the queue or in a retry delay) and is not queued again.
         const requeueAfterMs = 60 * 60_000;
@@ -227,7 +229,7 @@ export const backpackPlugin = createBackendPlugin({
           frequency: { seconds: Math.max(5, Math.round(collectionSettings.leaseMs / 2000)) },
           timeout: { minutes: 1 },
           fn: async () => {
-            await collector.reap();
+            await reaper.reap();
           },
         });
 
@@ -245,7 +247,7 @@ export const backpackPlugin = createBackendPlugin({
             .catch(error => logger.warn(`Blob store recovery failed: ${error}`));
           // Leases of processes on this host that no longer run (a kill -9
           // before this restart) end now rather than when they run out.
-          await collector.reap({ isDead: isDeadLocalWorker });
+          await reaper.reap({ isDead: isDeadLocalWorker });
           await collector.start();
           // Nothing is lost across restarts: files neither collected nor in
           // flight are queued again, and runs left behind are resumed.

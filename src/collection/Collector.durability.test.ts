@@ -10,6 +10,7 @@ import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { isDeadLocalWorker, localHost } from '../workerIdentity';
 import { Collector } from './Collector';
+import { LeaseReaper } from './LeaseReaper';
 import { InProcessJobQueue } from './queue/InProcessJobQueue';
 import { CollectJob } from './queue/JobQueue';
 import { isRetryable, SafeFetcher } from './SafeFetcher';
@@ -247,7 +248,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
 
     const c = collector();
     await c.start();
-    expect(await c.reap({ isDead: isDeadLocalWorker })).toBe(2);
+    expect(await new LeaseReaper({ store, queue }).reap({ isDead: isDeadLocalWorker })).toBe(2);
     await waitFor('the orphaned files to be collected', async () =>
       (await store.getFile(files['dead-pid.tgz']))!.collected &&
       (await store.getFile(files['expired.tgz']))!.collected,

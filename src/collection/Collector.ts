@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { BackpackStore, StoredFile } from '../database/BackpackStore';
 import { BlobStore } from '../storage/BlobStore';
 import { classifyFailure } from './failureKind';
-import { HostSlots } from './HostSlots';
+import { HostSlots, SlotRelease } from './HostSlots';
 import { IntegrityError, IntegrityStream } from './IntegrityStream';
 import { CollectJob, JobOutcome, JobQueue } from './queue/JobQueue';
 
@@ -49,12 +49,11 @@ export interface CollectorOptions {
 
 const DEFAULT_LEASE_MS = 30_000;
 /**
- * First delay of a job deferred for a saturated host, doubling per deferral
- * up to the maximum: short, so that the host's next free slot is taken
- * soon, and bounded, so that a long backlog does not spin.
+ * How long a job may wait for a slot of a saturated but quick host (see
+ * {@link HostSlots}); a job that gets none is deferred for as long, so that
+ * other hosts' jobs behind it go ahead.
  */
-const HOST_DEFER_BASE_MS = 100;
-const HOST_DEFER_MAX_MS = 2000;
+const HOST_WAIT_MS = 1000;
 /** Delay of a job that arrives while this process stops. */
 const STOPPING_DEFER_MS = 1000;
 
@@ -187,32 +186,6 @@ export class Collector {
     });
   }
 
-  /**
-   * Queues again the files whose lease expired (their worker died or
-   * stopped renewing), each by exactly one replica; frequent and cheap.
-   * With `isDead`, the leases of the workers it names end first, e.g. of
-   * the processes on this host that no longer run.
-   */
-  async reap(options: { isDead?: (worker: string) => boolean } = {}): Promise<number> {
-    const { store, queue } = this.options;
-    if (options.isDead) {
-      const isDead = options.isDead;
-      const dead = (await store.listLeaseHolders()).filter(worker => isDead(worker));
-      if (dead.length) await store.expireLeases(dead);
-    }
-    const taken = await store.takeExpiredLeases();
-    if (taken.length === 0) return 0;
-    await queue.enqueue(
-      taken.map(({ ref, runId }) => ({
-        fileRef: ref,
-        key: `file-${ref}`,
-        ...(runId ? { runId } : {}),
-        attempt: 1,
-      })),
-    );
-    return taken.length;
-  }
-
   /** Handles one collect job; resolves only after the outcome is in the database. */
   handle(job: CollectJob): Promise<JobOutcome> {
     // A second job for a file this process is collecting right now — e.g.
@@ -229,32 +202,41 @@ export class Collector {
   }
 
   private async handleOnce(job: CollectJob): Promise<JobOutcome> {
-    // One slow host must not hold every worker: its other files wait, and
-    // do not count an attempt for it, while other hosts' files go ahead.
-    const deferredUri = this.deferredUris.get(job.fileRef);
-    if (deferredUri !== undefined && !this.stopping && !this.hostSlots.hasRoom(deferredUri)) {
-      return this.deferForHost(job);
+    // One slow host must not hold every worker: its other files step aside
+    // (deferred, no attempt counted) while other hosts' files go ahead. A
+    // job deferred before knows its host without reading the file again.
+    const knownUri = this.deferredUris.get(job.fileRef);
+    let release: SlotRelease | undefined;
+    if (knownUri !== undefined) {
+      release = await this.hostSlots.acquire(knownUri, HOST_WAIT_MS);
+      if (!release) return { defer: { delayMs: HOST_WAIT_MS } };
+      this.deferredUris.delete(job.fileRef);
     }
-    this.deferredUris.delete(job.fileRef);
     const file = await this.options.store.getFile(job.fileRef);
-    if (!file || file.collected || file.status === 'parked') return 'done';
-    // Stopping: leave the job to another replica or to the next start.
-    if (this.stopping) return { defer: { delayMs: STOPPING_DEFER_MS } };
-    const release = this.hostSlots.tryAcquire(file.uri);
+    if (!file || file.collected || file.status === 'parked' || this.stopping) {
+      release?.();
+      // Stopping: leave the job to another replica or to the next start.
+      return this.stopping ? { defer: { delayMs: STOPPING_DEFER_MS } } : 'done';
+    }
+    if (release && knownUri !== file.uri) {
+      release();
+      release = undefined;
+    }
+    release ??= await this.hostSlots.acquire(file.uri, HOST_WAIT_MS);
     if (!release) {
       this.deferredUris.set(file.ref, file.uri);
-      return this.deferForHost(job);
+      return { defer: { delayMs: HOST_WAIT_MS } };
     }
+    const started = Date.now();
+    let outcome: JobOutcome | undefined;
     try {
-      return await this.leaseAndCollect(file);
+      outcome = await this.leaseAndCollect(file);
+      return outcome;
     } finally {
-      release();
+      // How long downloads from the host take tells whether to wait for it.
+      const downloaded = outcome !== undefined && !(typeof outcome === 'object' && 'defer' in outcome);
+      release(downloaded ? Date.now() - started : undefined);
     }
-  }
-
-  private deferForHost(job: CollectJob): JobOutcome {
-    const delayMs = Math.min(HOST_DEFER_MAX_MS, HOST_DEFER_BASE_MS * 2 ** (job.deferrals ?? 0));
-    return { defer: { delayMs } };
   }
 
   private async leaseAndCollect(file: StoredFile): Promise<JobOutcome> {
