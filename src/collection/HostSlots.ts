@@ -49,11 +49,12 @@ export class HostSlots {
       state.averageMs === undefined ? Infinity : state.averageMs / Math.max(1, state.active);
     if (nextFreeMs > maxWaitMs) return undefined;
     return new Promise(resolve => {
+      let timer: NodeJS.Timeout | undefined = undefined;
       const waiter = (release: SlotRelease) => {
         clearTimeout(timer);
         resolve(release);
       };
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         state.waiters.splice(state.waiters.indexOf(waiter), 1);
         resolve(undefined);
       }, maxWaitMs);
