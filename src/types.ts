@@ -187,16 +187,6 @@ export type MirrorRunStatus =
   | 'partial'
   | 'failed';
 
-/** Every {@link MirrorRunStatus}. @public */
-export const MIRROR_RUN_STATUSES: readonly MirrorRunStatus[] = [
-  'queued',
-  'running',
-  'collecting',
-  'succeeded',
-  'partial',
-  'failed',
-];
-
 /**
  * Progress counters of a mirror run.
  *
