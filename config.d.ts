@@ -99,6 +99,41 @@ export interface Config {
 
     /** Collection of files. */
     collection?: {
+      /**
+       * Files whose upstream declares no digest: `reject` (default) parks
+       * them without downloading, with the error "upstream declares no
+       * digest; …"; `allow` collects them and marks them `verified: false`
+       * in the API, an `x-backpack-verified: false` header in the views and
+       * the bundle manifest. After switching to `allow`, retry the parked
+       * files.
+       */
+      unverifiedFiles?: 'reject' | 'allow';
+      /**
+       * Milliseconds a worker holds a file it collects without renewing
+       * its lease (renewed every third of it while the file streams). A
+       * crashed worker's files are queued again by another replica soon
+       * after its leases ran out; those of a process on the same host that
+       * no longer runs are taken back at startup at once. Default 30000,
+       * at least 3000.
+       */
+      leaseMs?: number;
+      /**
+       * Downloads from one upstream host at once per replica, so one slow
+       * host cannot hold every worker: further files of a saturated host
+       * wait (without counting an attempt) while other hosts' files go
+       * ahead. Default one less than `queue.concurrency` (at least 1), so
+       * that a worker is always left to other hosts.
+       */
+      maxConcurrencyPerHost?: number;
+      /**
+       * Milliseconds a file parked after transient failures (network,
+       * timeout, 5xx, 408, 429) waits before the collection sweep queues it
+       * again with its attempts reset. A run queues such files again at
+       * once when their artifact's upstream answers. Permanent failures
+       * (other 4xx, refused hosts, integrity mismatches) stay parked until
+       * `POST /retry`. Default 900000 (15 minutes).
+       */
+      parkedRetryAfterMs?: number;
       /** Limits of each download. */
       download?: {
         /** Overall deadline of one download, headers and body, in seconds. Default 3600. */
@@ -141,10 +176,25 @@ export interface Config {
 
     /** The job queue that carries collect jobs. */
     queue?: {
-      /** Attempts per file before it is parked. Default 5. */
+      /**
+       * Attempts per file before it is parked. Default 5. A file parked
+       * after transient failures (network, timeout, 5xx, 408, 429) is
+       * queued again later; see `collection.parkedRetryAfterMs`.
+       */
       maxAttempts?: number;
-      /** Delays between attempts in milliseconds. Default [1000, 10000, 60000]. */
+      /**
+       * Delays before the retries of a failed file, in milliseconds: retry
+       * n waits `retryDelaysMs[n - 1]`, the last delay repeating, in both
+       * queue drivers. Default [1000, 10000, 60000]. With RabbitMQ every
+       * distinct delay is a TTL queue `<queue>.retry.<ms>`.
+       */
       retryDelaysMs?: number[];
+      /**
+       * An upstream's Retry-After (on 429, 503, ...) is honoured as the
+       * minimum delay of the next retry, up to this many milliseconds.
+       * Default 3600000 (1 hour).
+       */
+      maxRetryAfterMs?: number;
       /** Files collected at once by this replica. Default 8. */
       concurrency?: number;
       /**
@@ -162,19 +212,6 @@ export interface Config {
         /** Unacknowledged messages per consumer. Defaults to queue.concurrency. */
         prefetch?: number;
       };
-    };
-
-    /** How files are collected. */
-    collection?: {
-      /**
-       * Files whose upstream declares no digest: `reject` (default) parks
-       * them without downloading, with the error "upstream declares no
-       * digest; …"; `allow` collects them and marks them `verified: false`
-       * in the API, an `x-backpack-verified: false` header in the views and
-       * the bundle manifest. After switching to `allow`, retry the parked
-       * files.
-       */
-      unverifiedFiles?: 'reject' | 'allow';
     };
 
     /** The read-only registry views native clients install from (`/npm`, `/pypi/simple`, `/maven`). */

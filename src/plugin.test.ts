@@ -125,14 +125,17 @@ function permissionsWithPolicy(
 
 type TestServer = Parameters<typeof request>[0];
 
-/** Polls a run until it finished; bounded, and no assertion on time. */
+/**
+ * Polls a run until it settled (walked, and every file it queued collected
+ * or parked); bounded, and no assertion on time.
+ */
 async function waitForRunOn(server: TestServer, runId: string) {
   for (let attempt = 0; attempt < 600; attempt++) {
     const res = await request(server).get(`/api/backpack/runs/${runId}`);
     if (res.status !== 200) {
       throw new Error(`GET /runs/${runId} answered ${res.status}`);
     }
-    if (res.body.status === 'succeeded' || res.body.status === 'failed') {
+    if (['succeeded', 'partial', 'failed'].includes(res.body.status)) {
       return res.body;
     }
     await new Promise(resolve => setTimeout(resolve, 50));

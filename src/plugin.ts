@@ -3,10 +3,10 @@ import {
   createBackendPlugin,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { Collector } from './collection/Collector';
 import { readUnverifiedFilesPolicy } from './collection/fileAdmission';
+import { readCollectionSettings } from './collection/collectionSettings';
+import { LeaseReaper } from './collection/LeaseReaper';
 import { isRetryable, SafeFetcher } from './collection/SafeFetcher';
 import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
 import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
@@ -26,14 +26,17 @@ import { UpstreamTransport } from './upstream/UpstreamTransport';
 import { ArtifactService } from './services/ArtifactService';
 import { CollectionService } from './services/CollectionService';
 import { DefaultMirrorRunService } from './services/DefaultMirrorRunService';
+import { RunWatcher } from './services/RunWatcher';
 import { ExportService, readExportSettings } from './services/ExportService';
 import { StorageKeyMigration } from './services/StorageKeyMigration';
 import { createServeViews } from './serve/ServeViews';
 import { createBlobStore } from './storage/createBlobStore';
+import { createWorkerId, isDeadLocalWorker } from './workerIdentity';
 
 const MIRROR_TASK_ID = 'backpack-mirror-run';
 const SWEEP_TASK_ID = 'backpack-collection-sweep';
 const KEY_MIGRATION_TASK_ID = 'backpack-storage-key-migration';
+const REAPER_TASK_ID = 'backpack-lease-reaper';
 
 /**
  * Backpack: mirrors packages and their dependency closures into S3.
@@ -77,7 +80,7 @@ export const backpackPlugin = createBackendPlugin({
         scheduler,
         lifecycle,
       }) {
-        const workerId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+        const workerId = createWorkerId();
         // One transport, and with it one host policy, for discovery and
         // collection; `backpack.allowedHosts` are the operator's hosts.
         const transport = UpstreamTransport.fromConfig(config);
@@ -95,6 +98,7 @@ export const backpackPlugin = createBackendPlugin({
         const blobStore = await createBlobStore(config);
         const queue = await createJobQueue(config, logger);
         const queueSettings = readQueueSettings(config);
+        const collectionSettings = readCollectionSettings(config, queueSettings);
 
         // Built-ins registered their hosts when created; processors added
         // by modules name theirs here, as public-only defaults.
@@ -106,6 +110,12 @@ export const backpackPlugin = createBackendPlugin({
           transport,
           download: readDownloadLimits(config),
         });
+        const watcher = new RunWatcher({
+          store,
+          logger,
+          workerId,
+          isDeadWorker: isDeadLocalWorker,
+        });
         const collector = new Collector({
           store,
           blobStore,
@@ -116,7 +126,12 @@ export const backpackPlugin = createBackendPlugin({
           maxAttempts: queueSettings.maxAttempts,
           isRetryable,
           unverifiedFiles: readUnverifiedFilesPolicy(config),
+          leaseMs: collectionSettings.leaseMs,
+          maxConcurrencyPerHost: collectionSettings.maxConcurrencyPerHost,
+          maxRetryAfterMs: queueSettings.maxRetryAfterMs,
+          onSettled: runId => watcher.nudge(runId),
         });
+        const reaper = new LeaseReaper({ store, queue });
         // A file queued less than this long ago is taken to be in flight
         // (waiting in the queue or in a retry delay) and is not queued again.
         const requeueAfterMs = 60 * 60_000;
@@ -135,8 +150,14 @@ export const backpackPlugin = createBackendPlugin({
           executor: runner,
           logger,
           workerId,
+          watcher,
         });
-        const artifacts = new ArtifactService({ store, processors, previewer: runner });
+        const artifacts = new ArtifactService({
+          store,
+          processors,
+          previewer: runner,
+          onDelete: ref => collector.abortArtifact(ref),
+        });
         const collection = new CollectionService({
           store,
           collector,
@@ -199,8 +220,13 @@ export const backpackPlugin = createBackendPlugin({
             : { frequency: { hours: 6 }, timeout: { hours: 3 } }),
           fn: signal => runs.runScheduled(signal),
         });
-        // Jobs can go missing between runs (a replica crashed holding a
-        // lease, a broker lost a queue); the sweep queues such files again.
+        // Jobs can go missing between runs (a broker lost a queue), and an
+        // outage parks files; the sweep queues both again.
+        const sweep = () =>
+          collector.sweep({
+            requeueAfterMs: startupRequeueAfterMs,
+            parkedRetryAfterMs: collectionSettings.parkedRetryAfterMs,
+          });
         await scheduler.scheduleTask({
           id: SWEEP_TASK_ID,
           scope: 'global',
@@ -208,7 +234,18 @@ export const backpackPlugin = createBackendPlugin({
           timeout: { minutes: 5 },
           initialDelay: { minutes: 10 },
           fn: async () => {
-            await collector.sweep({ requeueAfterMs: startupRequeueAfterMs });
+            await sweep();
+          },
+        });
+        // A replica that died holding leases: its files are queued again
+        // soon after the leases ran out, not at the next sweep.
+        await scheduler.scheduleTask({
+          id: REAPER_TASK_ID,
+          scope: 'global',
+          frequency: { seconds: Math.max(5, Math.round(collectionSettings.leaseMs / 2000)) },
+          timeout: { minutes: 1 },
+          fn: async () => {
+            await reaper.reap();
           },
         });
 
@@ -233,11 +270,26 @@ export const backpackPlugin = createBackendPlugin({
         });
 
         lifecycle.addStartupHook(async () => {
+          // What writers that crashed left behind (temporary files,
+          // incomplete uploads) goes first; failing to clean is no reason
+          // not to start.
+          await blobStore
+            .recover?.()
+            .then(({ removed, skipped }) =>
+              skipped
+                ? logger.warn(`Blob store recovery skipped: ${skipped}`)
+                : removed && logger.info(`Removed ${removed} leftovers of crashed writers`),
+            )
+            .catch(error => logger.warn(`Blob store recovery failed: ${error}`));
+          // Leases of processes on this host that no longer run (a kill -9
+          // before this restart) end now rather than when they run out.
+          await reaper.reap({ isDead: isDeadLocalWorker });
           await collector.start();
           // Nothing is lost across restarts: files neither collected nor in
           // flight are queued again, and runs left behind are resumed.
-          await collector.sweep({ requeueAfterMs: startupRequeueAfterMs });
+          await sweep();
           await runs.resumeAbandoned();
+          watcher.start();
           await exportService.failAbandoned();
         });
         lifecycle.addShutdownHook(async () => {

@@ -100,6 +100,16 @@ export type ArtifactFileStatus =
   | 'parked';
 
 /**
+ * Whether a file's last collection error may go away by itself: `transient`
+ * (network, timeout, 5xx, 408, 429) or `permanent` (other 4xx, a refused
+ * host, an integrity mismatch). Parked transient files are queued again
+ * automatically; permanent ones only by an explicit retry.
+ *
+ * @public
+ */
+export type FileErrorKind = 'transient' | 'permanent';
+
+/**
  * Expected digest of a file as published by the upstream.
  *
  * @public
@@ -134,6 +144,8 @@ export interface ArtifactFile {
   collected: boolean;
   collectedAt?: string;
   error?: string;
+  /** The kind of `error`. */
+  errorKind?: FileErrorKind;
   attempts: number;
 }
 
@@ -161,8 +173,26 @@ export interface ArtifactDependency {
 /** @public */
 export type MirrorRunTrigger = 'schedule' | 'manual' | 'artifact';
 
-/** @public */
-export type MirrorRunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+/**
+ * Where a mirror run is:
+ *
+ * - `queued`, `running`: waiting for a replica, walking the graph.
+ * - `collecting`: the walk is done and files it queued are still neither
+ *   collected nor parked.
+ * - `succeeded`: every artifact was discovered and every file collected.
+ * - `partial`: done, but some discovery failed or some files were parked
+ *   (`counters.artifactsFailed`, `counters.filesParked`, `error`).
+ * - `failed`: the run itself failed, or the discovery of every root did.
+ *
+ * @public
+ */
+export type MirrorRunStatus =
+  | 'queued'
+  | 'running'
+  | 'collecting'
+  | 'succeeded'
+  | 'partial'
+  | 'failed';
 
 /**
  * Progress counters of a mirror run.
@@ -171,10 +201,15 @@ export type MirrorRunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
  */
 export interface MirrorRunCounters {
   artifacts: number;
+  /** Artifacts whose discovery failed (roots not found included). */
+  artifactsFailed: number;
   versionsSelected: number;
   filesQueued: number;
   filesCollected: number;
+  /** Files this run queued that were parked, counted when parked. */
   filesFailed: number;
+  /** Files of this run that were still parked when the run settled. */
+  filesParked: number;
   bytes: number;
 }
 

@@ -98,7 +98,7 @@ export const noopRerunBenchmark: Benchmark = {
       '',
       `Counters of the last first run: ${c1.artifacts} artifacts, ${c1.versionsSelected} versions, ${c1.filesQueued} files queued, ${c1.filesCollected} collected, ${(c1.bytes / 1e6).toFixed(1)} MB. Of the last no-op run: ${c2.artifacts} artifacts, ${c2.filesQueued} files queued, ${c2.filesCollected} collected.`,
       '',
-      'The walk times come from the run\'s own `startedAt`/`finishedAt`; the end of collection is when the harness saw the counters complete (it polls `GET /runs/:id` every 25 ms at first, then every 2 % of the run\'s age, at most every 250 ms, so the end is late by at most 2 %).',
+      'The walk times run from the run\'s own `startedAt` to when the harness first saw it `collecting`; the end of collection is when the harness saw the counters complete (it polls `GET /runs/:id` every 25 ms at first, then every 2 % of the run\'s age, at most every 250 ms, so the end is late by at most 2 %).',
       '',
       'PostgreSQL activity of the plugin\'s database during the runs of the last repetition (`pg_stat_database`; includes the harness\'s `GET /runs/:id` polls):',
       '',

@@ -98,11 +98,14 @@ export class BackpackApi {
     let walkDoneSeenAt: number | undefined;
     for (;;) {
       const run = await this.getRun(runId);
-      if (run.status === 'failed') {
-        throw new Error(`Run ${runId} failed: ${run.error}`);
+      if (run.status === 'failed' || run.status === 'partial') {
+        throw new Error(`Run ${runId} ${run.status}: ${run.error}`);
       }
-      if (run.status === 'succeeded') {
+      // The walk is over once the run collects (or settled).
+      if (run.status === 'collecting' || run.status === 'succeeded') {
         walkDoneSeenAt ??= Date.now();
+      }
+      if (run.status === 'succeeded' && walkDoneSeenAt !== undefined) {
         const { filesQueued, filesCollected, filesFailed } = run.counters;
         if (filesCollected + filesFailed >= filesQueued) {
           if (filesFailed > 0) {
@@ -133,7 +136,9 @@ export function runPhases(timing: RunTiming): {
 } {
   const { run } = timing;
   const started = Date.parse(run.startedAt ?? run.createdAt);
-  const finished = Date.parse(run.finishedAt ?? new Date(timing.walkDoneSeenAt).toISOString());
+  // `finishedAt` is when the run settled, after its collection; the walk
+  // ended when the harness first saw the run collecting.
+  const finished = timing.walkDoneSeenAt;
   return {
     total: (timing.doneAt - timing.requestedAt) / 1000,
     walk: (finished - started) / 1000,

@@ -18,6 +18,8 @@ import { UpstreamClient } from '../processors/UpstreamClient';
 import { HostPolicy } from '../upstream/HostPolicy';
 import { UpstreamTransport } from '../upstream/UpstreamTransport';
 import { DefaultMirrorRunService } from '../services/DefaultMirrorRunService';
+import { RunWatcher } from '../services/RunWatcher';
+import { MirrorRun, MirrorRunStatus } from '../types';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { npmFixturesDir } from './verdaccio';
 
@@ -52,6 +54,7 @@ export class MirrorHarness {
     readonly runner: MirrorRunner,
     readonly runs: DefaultMirrorRunService,
     readonly collector: Collector,
+    readonly watcher: RunWatcher,
     private readonly queue: InProcessJobQueue,
     private readonly fetcher: SafeFetcher,
     private readonly transport: UpstreamTransport,
@@ -92,9 +95,11 @@ export class MirrorHarness {
       );
     }
     const fetcher = new SafeFetcher({ transport });
-    const queue = new InProcessJobQueue({ concurrency: 4, retryBaseDelayMs: 10, maxAttempts: 2 });
+    const queue = new InProcessJobQueue({ concurrency: 4, retryDelaysMs: [10], maxAttempts: 2 });
     const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
     const workerId = options.workerId ?? 'harness';
+    // Settles collecting runs as plugin.ts does, with a short interval.
+    const watcher = new RunWatcher({ store, logger, workerId, intervalMs: 50 });
     const collector = new Collector({
       store,
       blobStore: new LocalDirectoryBlobStore({ directory: blobDirectory }),
@@ -104,6 +109,7 @@ export class MirrorHarness {
       workerId,
       maxAttempts: 2,
       isRetryable,
+      onSettled: runId => watcher.nudge(runId),
     });
     // The in-process queue's setting in plugin.ts: its jobs die with the
     // process, so anything queued earlier and not collected is queued again.
@@ -114,7 +120,8 @@ export class MirrorHarness {
       logger,
       requeueAfterMs: 0,
     });
-    const runs = new DefaultMirrorRunService({ store, executor: runner, logger, workerId });
+    const runs = new DefaultMirrorRunService({ store, executor: runner, logger, workerId, watcher });
+    watcher.start();
     return new MirrorHarness(
       knex,
       store,
@@ -123,6 +130,7 @@ export class MirrorHarness {
       runner,
       runs,
       collector,
+      watcher,
       queue,
       fetcher,
       transport,
@@ -140,15 +148,36 @@ export class MirrorHarness {
     });
   }
 
-  /** Starts a run, waits for it and answers it as stored. */
-  async run(request: Partial<Parameters<DefaultMirrorRunService['startRun']>[0]> = {}) {
+  /**
+   * Starts a run, waits for its walk and answers it as stored. When this
+   * harness collects (see {@link MirrorHarness.startCollecting}) it waits
+   * for the run to settle too. Throws unless the run ended in one of
+   * `allow`: by default `succeeded`, or `collecting` as well while nothing
+   * collects.
+   */
+  async run(
+    request: Partial<Parameters<DefaultMirrorRunService['startRun']>[0]> = {},
+    options: { allow?: MirrorRunStatus[] } = {},
+  ): Promise<MirrorRun> {
     const started = await this.runs.startRun({ trigger: 'manual', ...request });
     await this.runs.drain();
-    const run = (await this.store.getRun(started.id))!;
-    if (run.status !== 'succeeded') {
+    let run = (await this.store.getRun(started.id))!;
+    if (this.collecting) run = await this.settled(run.id);
+    const allow = options.allow ?? (this.collecting ? ['succeeded'] : ['collecting', 'succeeded']);
+    if (!allow.includes(run.status)) {
       throw new Error(`run ${run.id} ended ${run.status}: ${run.error}`);
     }
     return run;
+  }
+
+  /** Waits until a run is no longer queued, running or collecting; bounded. */
+  async settled(runId: string): Promise<MirrorRun> {
+    for (let attempt = 0; attempt < 1200; attempt++) {
+      const run = (await this.store.getRun(runId))!;
+      if (!['queued', 'running', 'collecting'].includes(run.status)) return run;
+      await new Promise(resolve => setTimeout(resolve, 25));
+    }
+    throw new Error(`run ${runId} did not settle`);
   }
 
   /** `id@version` of every selected version, sorted; per processor when given. */
@@ -163,8 +192,11 @@ export class MirrorHarness {
     return pairs.sort();
   }
 
+  private collecting = false;
+
   /** Consumes collect jobs from now on. */
   startCollecting(): Promise<void> {
+    this.collecting = true;
     return this.collector.start();
   }
 
@@ -180,6 +212,7 @@ export class MirrorHarness {
 
   async close(): Promise<void> {
     await this.runs.stop();
+    await this.watcher.stop();
     await this.queue.stop();
     await this.fetcher.close();
     await this.transport.close();

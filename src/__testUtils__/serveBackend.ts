@@ -18,7 +18,10 @@ export interface ServeTestBackend {
   /** The plugin's base URL as discovery gives it, e.g. `http://localhost:41234/api/backpack`. */
   baseUrl: string;
   server: Parameters<typeof request>[0];
-  /** Adds a root artifact and waits for the run it starts. */
+  /**
+   * Adds a root artifact and waits for the walk of the run it starts (the
+   * run is then collecting, or settled); throws when the run failed.
+   */
   addRoot(artifact: { processor: string; id: string; filter?: string }): Promise<void>;
   /** Waits until no file of a selected version is pending or queued; returns counts by status. */
   waitForCollection(): Promise<Record<string, number>>;
@@ -87,9 +90,12 @@ export async function startServeBackend(
       }
       const run = await poll(`run ${created.body.runId}`, async () => {
         const res = await request(server).get(`/api/backpack/runs/${created.body.runId}`).set(auth);
-        return ['succeeded', 'failed'].includes(res.body.status) ? res.body : undefined;
+        // Walked: collecting its files, or settled already.
+        return ['queued', 'running'].includes(res.body.status) ? undefined : res.body;
       });
-      if (run.status !== 'succeeded') throw new Error(`run failed: ${run.error}`);
+      if (run.status === 'failed' || run.status === 'partial') {
+        throw new Error(`run ended ${run.status}: ${run.error}`);
+      }
     },
     async waitForCollection() {
       return poll('collection', async () => {

@@ -1,10 +1,11 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { setMaxListeners } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackpackStore, StoredFile } from '../database/BackpackStore';
 import { BlobStore } from '../storage/BlobStore';
 import { admissionRefusal, UnverifiedFilesPolicy } from './fileAdmission';
+import { classifyFailure } from './failureKind';
+import { HostSlots, SlotRelease } from './HostSlots';
 import { IntegrityError, IntegrityStream } from './IntegrityStream';
 import { CollectJob, JobOutcome, JobQueue } from './queue/JobQueue';
 
@@ -27,34 +28,67 @@ export interface CollectorOptions {
   workerId: string;
   /** Attempts before a file is parked. */
   maxAttempts: number;
-  /** Whether a failure may succeed when tried again (network, 5xx, 429, digest). */
+  /** Whether a failure may succeed when tried again (network, 5xx, 429, 408). */
   isRetryable: (error: unknown) => boolean;
   /**
-   * How long one worker holds a file without renewing; renewed while the
-   * file streams, so a crashed worker's files are free again soon.
+   * How long one worker holds a file without renewing; renewed every third
+   * of it while the file streams, so a crashed worker's files are free
+   * again soon. Default 30000.
    */
   leaseMs?: number;
   /** Files without a declared digest: parked (`reject`, the default) or collected unverified. */
   unverifiedFiles?: UnverifiedFilesPolicy;
+  /**
+   * Downloads from one host at once in this process; jobs for a saturated
+   * host are deferred (no attempt counted) so other hosts' files go ahead.
+   * Default unlimited.
+   */
+  maxConcurrencyPerHost?: number;
+  /** Upper bound of an upstream's Retry-After that a retry honours. Default 1 hour. */
+  maxRetryAfterMs?: number;
+  /** Called when a file of a run was collected or parked, e.g. to settle the run soon. */
+  onSettled?: (runId: string) => void;
 }
 
-const DEFAULT_LEASE_MS = 2 * 60_000;
+const DEFAULT_LEASE_MS = 30_000;
+/**
+ * How long a job may wait for a slot of a saturated but quick host (see
+ * {@link HostSlots}); a job that gets none is deferred for as long, so that
+ * other hosts' jobs behind it go ahead.
+ */
+const HOST_WAIT_MS = 1000;
+/** Delay of a job that arrives while this process stops. */
+const STOPPING_DEFER_MS = 1000;
+
+/** Why a download was aborted from outside. */
+type AbortReason = 'stopping' | 'deleted' | 'lease-lost';
 
 /**
  * Collects files: streams each from its upstream through a digest check into
  * the blob store and records the outcome. Handles jobs idempotently: a job
- * for a collected file, or for a file another worker holds, does nothing.
+ * for a collected file does nothing; one for a file another worker holds
+ * waits until that lease is renewed no more.
  */
 export class Collector {
   private readonly leaseMs: number;
-  private readonly abort = new AbortController();
+  private readonly hostSlots: HostSlots;
+  private readonly maxRetryAfterMs: number;
+  private stopping = false;
   /** Outcomes of the files this process is collecting, by file ref. */
   private readonly inFlight = new Map<number, Promise<JobOutcome>>();
+  /** Downloads in flight, to abort them by file or artifact. */
+  private readonly downloads = new Map<
+    number,
+    { artifactRef: number; abort: (reason: AbortReason) => void }
+  >();
+
+  /** URIs of jobs deferred for their host, to defer them again without a read. */
+  private readonly deferredUris = new Map<number, string>();
 
   constructor(private readonly options: CollectorOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    // Every download in flight listens on the one signal.
-    setMaxListeners(0, this.abort.signal);
+    this.hostSlots = new HostSlots(Math.max(1, options.maxConcurrencyPerHost ?? Infinity));
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60 * 60_000;
   }
 
   /** Starts consuming collect jobs. */
@@ -69,21 +103,50 @@ export class Collector {
    * collects them.
    */
   stop(): void {
-    this.abort.abort();
+    this.stopping = true;
+    for (const download of this.downloads.values()) download.abort('stopping');
+  }
+
+  /**
+   * Aborts this process's downloads of an artifact's files, e.g. once it
+   * was deleted. Other replicas abort theirs when renewing the lease finds
+   * the file gone.
+   */
+  abortArtifact(artifactRef: number): number {
+    let aborted = 0;
+    for (const download of this.downloads.values()) {
+      if (download.artifactRef === artifactRef) {
+        download.abort('deleted');
+        aborted += 1;
+      }
+    }
+    return aborted;
   }
 
   /**
    * Queues the files of selected versions that are neither collected nor in
    * flight. Files are marked queued before they are published, so a crash
    * in between leaves them stale and the next sweep queues them again.
+   *
+   * With `recoverParkedOf`, the files of those artifacts that were parked
+   * after transient failures are queued again too, their attempts reset:
+   * the caller saw their upstream answer again.
    */
   async enqueuePending(options: {
     runId?: string;
     artifactRefs?: number[];
     staleAfterMs: number;
     includeFailed?: boolean;
+    recoverParkedOf?: number[];
   }): Promise<number> {
     const { store, queue } = this.options;
+    if (options.recoverParkedOf?.length) {
+      await store.resetFiles({
+        statuses: ['parked'],
+        errorKind: 'transient',
+        artifactRefs: options.recoverParkedOf,
+      });
+    }
     const files = await store.listFilesToQueue(options);
     if (files.length === 0) return 0;
     const moved = await store.markQueued(
@@ -105,9 +168,21 @@ export class Collector {
 
   /**
    * Queues again what is neither collected nor in flight, outside any run:
-   * at startup, and after jobs may have been lost.
+   * at startup, and after jobs may have been lost. Files parked after
+   * transient failures at least `parkedRetryAfterMs` ago are queued again
+   * with their attempts reset, so an outage never parks a file for good.
    */
-  sweep(options: { requeueAfterMs: number }): Promise<number> {
+  async sweep(options: {
+    requeueAfterMs: number;
+    parkedRetryAfterMs?: number;
+  }): Promise<number> {
+    if (options.parkedRetryAfterMs !== undefined) {
+      await this.options.store.resetFiles({
+        statuses: ['parked'],
+        errorKind: 'transient',
+        settledBeforeMs: options.parkedRetryAfterMs,
+      });
+    }
     return this.enqueuePending({
       staleAfterMs: options.requeueAfterMs,
       includeFailed: true,
@@ -130,54 +205,131 @@ export class Collector {
   }
 
   private async handleOnce(job: CollectJob): Promise<JobOutcome> {
-    const { store, workerId, logger } = this.options;
-    const file = await store.getFile(job.fileRef);
-    if (!file || file.collected) return 'done';
-    if (file.status === 'parked') return 'done';
+    // One slow host must not hold every worker: its other files step aside
+    // (deferred, no attempt counted) while other hosts' files go ahead. A
+    // job deferred before knows its host without reading the file again.
+    const knownUri = this.deferredUris.get(job.fileRef);
+    let release: SlotRelease | undefined;
+    if (knownUri !== undefined) {
+      release = await this.hostSlots.acquire(knownUri, HOST_WAIT_MS);
+      if (!release) return { defer: { delayMs: HOST_WAIT_MS } };
+      this.deferredUris.delete(job.fileRef);
+    }
+    const file = await this.options.store.getFile(job.fileRef);
+    if (!file || file.collected || file.status === 'parked' || this.stopping) {
+      release?.();
+      // Stopping: leave the job to another replica or to the next start.
+      return this.stopping ? { defer: { delayMs: STOPPING_DEFER_MS } } : 'done';
+    }
     const refusal = admissionRefusal(file, this.options.unverifiedFiles ?? 'reject');
     if (refusal) {
-      await store.markFailed(file.ref, { error: refusal, parked: true });
+      release?.();
+      await this.options.store.markFailed(file.ref, {
+        error: refusal,
+        parked: true,
+        errorKind: 'permanent',
+      });
+      if (file.runId) this.options.onSettled?.(file.runId);
       return 'park';
     }
-    // Stopping: leave the job to another replica or to the next start.
-    if (this.abort.signal.aborted) return 'retry';
-    if (!(await store.claimFile(file.ref, workerId, this.leaseMs))) {
-      // Another worker holds the file; its outcome will be recorded there,
-      // or its lease expires and a sweep queues the file again.
-      return 'done';
+    if (release && knownUri !== file.uri) {
+      release();
+      release = undefined;
     }
+    release ??= await this.hostSlots.acquire(file.uri, HOST_WAIT_MS);
+    if (!release) {
+      this.deferredUris.set(file.ref, file.uri);
+      return { defer: { delayMs: HOST_WAIT_MS } };
+    }
+    const started = Date.now();
+    let outcome: JobOutcome | undefined;
+    try {
+      outcome = await this.leaseAndCollect(file);
+      return outcome;
+    } finally {
+      // How long downloads from the host take tells whether to wait for it.
+      const downloaded = outcome !== undefined && !(typeof outcome === 'object' && 'defer' in outcome);
+      release(downloaded ? Date.now() - started : undefined);
+    }
+  }
+
+  private async leaseAndCollect(file: StoredFile): Promise<JobOutcome> {
+    const { store, workerId, logger } = this.options;
+    if (!(await store.claimFile(file.ref, workerId, this.leaseMs))) {
+      // Another worker holds the file. Dropping the job would lose it if
+      // that worker is dead (the broker redelivers a dead consumer's jobs
+      // at once, long before its lease runs out): come back once the lease
+      // would have run out, without counting an attempt.
+      const current = await store.getFile(file.ref);
+      if (!current || current.collected || current.status === 'parked') return 'done';
+      const until = current.lockedUntil ? Date.parse(current.lockedUntil) : 0;
+      return { defer: { delayMs: Math.max(STOPPING_DEFER_MS, until - Date.now() + 250) } };
+    }
+    const controller = new AbortController();
+    let reason: AbortReason | undefined;
+    this.downloads.set(file.ref, {
+      artifactRef: file.artifactRef,
+      abort: why => {
+        reason ??= why;
+        controller.abort(new Error(`Collection of ${file.uri} aborted: ${why}`));
+      },
+    });
     // Renew the lease while streaming, however long a large file takes.
+    // When the row is gone (the artifact was deleted) or another worker
+    // took the file over, stop downloading it.
     const renew = setInterval(() => {
       store
         .claimFile(file.ref, workerId, this.leaseMs)
+        .then(held => {
+          if (!held) this.downloads.get(file.ref)?.abort('lease-lost');
+        })
         .catch(error => logger.warn(`Renewing the lease of ${file.uri} failed: ${error}`));
     }, Math.max(1000, this.leaseMs / 3));
     try {
-      await this.collect(file);
+      await this.collect(file, controller.signal);
+      if (file.runId) this.options.onSettled?.(file.runId);
       return 'done';
     } catch (error) {
       // No renewal may land after the outcome below releases the lease.
       clearInterval(renew);
-      if (this.abort.signal.aborted) {
+      if (reason === 'stopping' || (this.stopping && controller.signal.aborted)) {
         // Interrupted by stop(), not the file's fault.
         await store.releaseFile(file.ref, workerId);
-        return 'retry';
+        return { defer: { delayMs: STOPPING_DEFER_MS } };
       }
-      const attempts = file.attempts + 1;
-      const retryable = this.options.isRetryable(error) || error instanceof IntegrityError;
-      const parked = !retryable || attempts >= this.options.maxAttempts;
-      const message = (error as Error)?.message ?? String(error);
-      logger.warn(
-        `Collecting ${file.uri} failed (attempt ${attempts}${parked ? ', parked' : ''}): ${message}`,
-      );
-      await store.markFailed(file.ref, { error: message, parked });
-      return parked ? 'park' : 'retry';
+      if (reason) {
+        // Deleted, or collected by the worker that holds it now.
+        logger.info(`Stopped collecting ${file.uri}: ${reason}`);
+        return 'done';
+      }
+      return this.recordFailure(file, error);
     } finally {
       clearInterval(renew);
+      this.downloads.delete(file.ref);
     }
   }
 
-  private async collect(file: StoredFile): Promise<void> {
+  private async recordFailure(file: StoredFile, error: unknown): Promise<JobOutcome> {
+    const { store, logger } = this.options;
+    const attempts = file.attempts + 1;
+    const verdict = classifyFailure(error, this.options.isRetryable);
+    const parked = !verdict.retry || attempts >= this.options.maxAttempts;
+    const message = (error as Error)?.message ?? String(error);
+    logger.warn(
+      `Collecting ${file.uri} failed (attempt ${attempts}, ${verdict.kind}${parked ? ', parked' : ''}): ${message}`,
+    );
+    await store.markFailed(file.ref, { error: message, parked, errorKind: verdict.kind });
+    if (parked) {
+      if (file.runId) this.options.onSettled?.(file.runId);
+      return 'park';
+    }
+    if (verdict.retryAfterMs !== undefined) {
+      return { retry: { minDelayMs: Math.min(verdict.retryAfterMs, this.maxRetryAfterMs) } };
+    }
+    return 'retry';
+  }
+
+  private async collect(file: StoredFile, signal: AbortSignal): Promise<void> {
     const { store, blobStore, fetcher } = this.options;
 
     // The bytes may already be stored, e.g. when a replica crashed after the
@@ -207,9 +359,7 @@ export class Collector {
       }
     }
 
-    const { body, size } = await fetcher.fetch(file.uri, {
-      signal: this.abort.signal,
-    });
+    const { body, size } = await fetcher.fetch(file.uri, { signal });
     const verify = new IntegrityStream({
       integrity: file.integrity,
       size: file.size ?? size,

@@ -8,6 +8,7 @@ import {
   ArtifactVersion,
   ArtifactVersionStatus,
   DependencyPolicy,
+  FileErrorKind,
   FilterType,
   MirrorRun,
   MirrorRunCounters,
@@ -142,6 +143,22 @@ export interface DependencyResolution {
   unresolvable?: string;
 }
 
+/** Which failed or parked files {@link BackpackStore.resetFiles} moves back to pending. */
+export interface FileResetScope {
+  statuses: Array<'failed' | 'parked'>;
+  artifactRefs?: number[];
+  /** Artifacts of this processor only. */
+  processor?: string;
+  /** The artifact with this (canonical) id only. */
+  id?: string;
+  /** Files whose last error was of this kind only. */
+  errorKind?: FileErrorKind;
+  /** From a conditional permission decision. */
+  filter?: ArtifactFilter;
+  /** Files that failed or were parked at least this long ago only. */
+  settledBeforeMs?: number;
+}
+
 export interface NewRun {
   trigger: MirrorRunTrigger;
   scope?: { processor: string; id: string };
@@ -255,11 +272,27 @@ export interface BackpackStore {
    * download was interrupted by a shutdown; the file stays queued.
    */
   releaseFile(fileRef: number, worker: string): Promise<void>;
-  /** Records a failed attempt; `parked` when no retry follows. */
+  /** Records a failed attempt and the kind of its error; `parked` when no retry follows. */
   markFailed(
     fileRef: number,
-    result: { error: string; parked: boolean },
+    result: { error: string; parked: boolean; errorKind?: FileErrorKind },
   ): Promise<void>;
+  /**
+   * Failed or parked files in the scope back to pending, with no attempts
+   * and detached from the run that queued them; returns how many moved
+   * and the artifacts they belong to.
+   */
+  resetFiles(scope: FileResetScope): Promise<{ moved: number; artifactRefs: number[] }>;
+  /**
+   * Takes back expired leases of files not collected (their worker died or
+   * stopped renewing): the files are queued again, each by exactly one
+   * caller, which gets its ref and run to enqueue.
+   */
+  takeExpiredLeases(): Promise<Array<{ ref: number; runId?: string }>>;
+  /** Workers holding a lease on a file that is not collected. */
+  listLeaseHolders(): Promise<string[]>;
+  /** Ends the leases of these (dead) workers at once; returns how many ended. */
+  expireLeases(workers: string[]): Promise<number>;
   /**
    * Failed or parked files of an artifact back to pending, with no attempts
    * and detached from the run that queued them; returns their refs.
@@ -284,7 +317,35 @@ export interface BackpackStore {
   claimRun(id: string, worker: string): Promise<boolean>;
   heartbeatRun(id: string): Promise<void>;
   addRunCounters(id: string, delta: Partial<MirrorRunCounters>): Promise<void>;
-  finishRun(id: string, outcome: { status: MirrorRunStatus; error?: string }): Promise<void>;
+  /**
+   * Records a run's outcome. With `from`, only if the run is in that status
+   * still; returns whether it was written.
+   */
+  finishRun(
+    id: string,
+    outcome: {
+      status: MirrorRunStatus;
+      error?: string;
+      artifactsFailed?: number;
+      filesParked?: number;
+      from?: MirrorRunStatus;
+    },
+  ): Promise<boolean>;
+  /** A running run whose walk is done waits for its files; false if it was not running. */
+  markRunCollecting(id: string, outcome: { artifactsFailed: number; error?: string }): Promise<boolean>;
+  /** Files of each run that are neither collected nor parked (one statement). */
+  countOutstandingFiles(runIds: string[]): Promise<Map<string, number>>;
+  countParkedFiles(runId: string): Promise<number>;
+  /**
+   * Takes over collecting runs whose watcher sent no heartbeat for
+   * `staleAfterMs` or that `isDead` says is gone; returns their ids.
+   */
+  takeOverCollectingRuns(
+    worker: string,
+    options: { staleAfterMs: number; isDead?: (worker: string) => boolean },
+  ): Promise<string[]>;
+  /** Hands the collecting runs of a stopping watcher over to the next one at once. */
+  releaseCollectingRuns(worker: string): Promise<number>;
   getRun(id: string): Promise<MirrorRun | undefined>;
   listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }): Promise<Page<MirrorRun>>;
   /** Queued runs, oldest first, and running runs whose heartbeat is older than `staleAfterMs`. */

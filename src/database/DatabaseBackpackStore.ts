@@ -18,6 +18,7 @@ import {
   ArtifactPatch,
   BackpackStore,
   DependencyResolution,
+  FileResetScope,
   ListArtifactsQuery,
   NewArtifact,
   NewRun,
@@ -49,6 +50,18 @@ import {
 import { migrationsDirectory } from './migrationsDirectory';
 import { fileRefusal } from '../storage/fileRefusal';
 import { fileStorageKey } from '../storage/fileStorageKey';
+import {
+  expireLeases,
+  listLeaseHolders,
+  resetFiles,
+  takeExpiredLeases,
+} from './fileRecoveryQueries';
+import {
+  countOutstandingFiles,
+  countParkedFiles,
+  releaseCollectingRuns,
+  takeOverCollectingRuns,
+} from './runSettlementQueries';
 
 
 /** Rows per multi-row insert; stays well under SQLite's bound-variable limit. */
@@ -408,6 +421,7 @@ export class DatabaseBackpackStore implements BackpackStore {
               size: file.size ?? null,
               status: refusal ? 'parked' : 'pending',
               error: refusal ?? null,
+              error_kind: refusal ? 'permanent' : null,
               collected: false,
               attempts: 0,
             });
@@ -427,7 +441,9 @@ export class DatabaseBackpackStore implements BackpackStore {
                 integrity_digest: digest,
                 verified: digest !== null,
                 size: file.size ?? null,
-                ...(refusal ? { status: 'parked', error: refusal } : {}),
+                ...(refusal
+                  ? { status: 'parked', error: refusal, error_kind: 'permanent' }
+                  : {}),
               });
           }
         }
@@ -743,6 +759,7 @@ export class DatabaseBackpackStore implements BackpackStore {
         collected_digest: result.digest,
         storage_key: result.storageKey,
         error: null,
+        error_kind: null,
         attempts: file.attempts + 1,
         locked_by: null,
         locked_until: null,
@@ -761,7 +778,10 @@ export class DatabaseBackpackStore implements BackpackStore {
       .update({ locked_by: null, locked_until: null });
   }
 
-  async markFailed(fileRef: number, result: { error: string; parked: boolean }) {
+  async markFailed(
+    fileRef: number,
+    result: { error: string; parked: boolean; errorKind?: ArtifactFile['errorKind'] },
+  ) {
     await this.db.transaction(async tx => {
       const file = await tx<FileRow>('artifact_files').where({ ref: fileRef }).first();
       if (!file || toBoolean(file.collected)) return;
@@ -770,6 +790,7 @@ export class DatabaseBackpackStore implements BackpackStore {
         .update({
           status: result.parked ? 'parked' : 'failed',
           error: result.error.slice(0, 4000),
+          error_kind: result.errorKind ?? null,
           attempts: file.attempts + 1,
           queued_at: now(),
           locked_by: null,
@@ -798,6 +819,26 @@ export class DatabaseBackpackStore implements BackpackStore {
       }
       return refs;
     });
+  }
+
+  async resetFiles(scope: FileResetScope) {
+    const reset = await resetFiles(this.db, scope, applyArtifactFilter);
+    this.writes.rows += reset.moved;
+    return reset;
+  }
+
+  async takeExpiredLeases() {
+    const taken = await takeExpiredLeases(this.db);
+    this.writes.rows += taken.length;
+    return taken;
+  }
+
+  listLeaseHolders(): Promise<string[]> {
+    return listLeaseHolders(this.db);
+  }
+
+  expireLeases(workers: string[]): Promise<number> {
+    return expireLeases(this.db, workers);
   }
 
   async isStorageKeyReferenced(storageKey: string): Promise<boolean> {
@@ -877,10 +918,12 @@ export class DatabaseBackpackStore implements BackpackStore {
     const columns: Record<string, number> = {};
     const names: Record<keyof MirrorRunCounters, string> = {
       artifacts: 'artifacts',
+      artifactsFailed: 'artifacts_failed',
       versionsSelected: 'versions_selected',
       filesQueued: 'files_queued',
       filesCollected: 'files_collected',
       filesFailed: 'files_failed',
+      filesParked: 'files_parked',
       bytes: 'bytes',
     };
     for (const [key, value] of Object.entries(delta)) {
@@ -890,14 +933,65 @@ export class DatabaseBackpackStore implements BackpackStore {
     await this.db('mirror_runs').where({ id }).increment(columns);
   }
 
-  async finishRun(id: string, outcome: { status: MirrorRunStatus; error?: string }) {
-    await this.db('mirror_runs')
+  async finishRun(
+    id: string,
+    outcome: {
+      status: MirrorRunStatus;
+      error?: string;
+      artifactsFailed?: number;
+      filesParked?: number;
+      from?: MirrorRunStatus;
+    },
+  ): Promise<boolean> {
+    const written = await this.db('mirror_runs')
       .where({ id })
+      .modify(q => {
+        if (outcome.from) q.where('status', outcome.from);
+      })
       .update({
         status: outcome.status,
         error: outcome.error ?? null,
         finished_at: now(),
+        ...(outcome.artifactsFailed !== undefined
+          ? { artifacts_failed: outcome.artifactsFailed }
+          : {}),
+        ...(outcome.filesParked !== undefined ? { files_parked: outcome.filesParked } : {}),
       });
+    return written === 1;
+  }
+
+  async markRunCollecting(
+    id: string,
+    outcome: { artifactsFailed: number; error?: string },
+  ): Promise<boolean> {
+    const written = await this.db('mirror_runs')
+      .where({ id, status: 'running' })
+      .update({
+        status: 'collecting',
+        artifacts_failed: outcome.artifactsFailed,
+        error: outcome.error ?? null,
+        heartbeat_at: now(),
+      });
+    return written === 1;
+  }
+
+  countOutstandingFiles(runIds: string[]): Promise<Map<string, number>> {
+    return countOutstandingFiles(this.db, runIds);
+  }
+
+  countParkedFiles(runId: string): Promise<number> {
+    return countParkedFiles(this.db, runId);
+  }
+
+  takeOverCollectingRuns(
+    worker: string,
+    options: { staleAfterMs: number; isDead?: (worker: string) => boolean },
+  ): Promise<string[]> {
+    return takeOverCollectingRuns(this.db, worker, options);
+  }
+
+  releaseCollectingRuns(worker: string): Promise<number> {
+    return releaseCollectingRuns(this.db, worker);
   }
 
   async getRun(id: string): Promise<MirrorRun | undefined> {
@@ -974,8 +1068,8 @@ function toStoredFile(row: any): StoredFile {
   };
 }
 
-/** Turns a permission filter into a WHERE clause. */
-function applyArtifactFilter(builder: Knex.QueryBuilder, filter: ArtifactFilter) {
+/** Turns a permission filter into a WHERE clause over `artifacts`. */
+export function applyArtifactFilter(builder: Knex.QueryBuilder, filter: ArtifactFilter) {
   if ('allOf' in filter) {
     builder.where(q => filter.allOf.forEach(f => q.andWhere(sub => applyArtifactFilter(sub, f))));
   } else if ('anyOf' in filter) {

@@ -57,6 +57,7 @@ export interface FileRow {
   collected_at: string | Date | null;
   collected_digest: string | null;
   error: string | null;
+  error_kind?: string | null;
   attempts: number;
   queued_at: string | Date | null;
   locked_by: string | null;
@@ -97,6 +98,8 @@ export interface RunRow {
   files_queued: number | string;
   files_collected: number | string;
   files_failed: number | string;
+  artifacts_failed?: number | string;
+  files_parked?: number | string;
   bytes: number | string;
 }
 
@@ -180,6 +183,7 @@ export function toFile(row: FileRow): ArtifactFile {
     collected: toBoolean(row.collected),
     collectedAt: optionalIso(row.collected_at),
     error: row.error ?? undefined,
+    errorKind: (row.error_kind ?? undefined) as ArtifactFile['errorKind'],
     attempts: row.attempts,
   };
 }
@@ -212,10 +216,12 @@ export function toRun(row: RunRow): MirrorRun {
     error: row.error ?? undefined,
     counters: {
       artifacts: toNumber(row.artifacts),
+      artifactsFailed: toNumber(row.artifacts_failed),
       versionsSelected: toNumber(row.versions_selected),
       filesQueued: toNumber(row.files_queued),
       filesCollected: toNumber(row.files_collected),
       filesFailed: toNumber(row.files_failed),
+      filesParked: toNumber(row.files_parked),
       bytes: toNumber(row.bytes),
     },
   };

@@ -392,13 +392,45 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
       expect(selected).toEqual(['requests@2.31.0']);
 
       await index.close();
-      const run = await own.run();
-      expect(run.status).toBe('succeeded');
+      // Its only root could not be discovered: the run failed, and says why.
+      const run = await own.run({}, { allow: ['failed'] });
+      expect(run).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/^Discovery failed for 1 artifact: pypi:requests \(/),
+        counters: { artifactsFailed: 1, filesQueued: 0 },
+      });
       expect(await own.selectedPairs()).toEqual(selected);
       expect(await own.store.getArtifact('pypi', 'requests')).toMatchObject({
         status: 'error',
         lastError: expect.any(String),
       });
+    } finally {
+      await own.close();
+      await index.close().catch(() => undefined);
+    }
+  });
+
+  it('ends partial when the discovery of one of its roots failed, and names it', async () => {
+    const index = await startPypiIndex();
+    const own = await MirrorHarness.create(await databases.init('SQLITE_3'), {
+      pypi: index.url,
+      maven: maven.url,
+    });
+    try {
+      const none = { dependencyPolicy: 'none' as const };
+      await own.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0', filterType: 'semver', ...none });
+      await own.addRoot({ processor: 'maven', id: 'org.slf4j:slf4j-api', filter: '^2\\.0\\.12$', filterType: 'regex', ...none });
+      await own.startCollecting();
+      expect(await own.run()).toMatchObject({ status: 'succeeded', counters: { artifactsFailed: 0, filesParked: 0 } });
+
+      await index.close();
+      const run = await own.run({}, { allow: ['partial'] });
+      expect(run).toMatchObject({
+        status: 'partial',
+        error: expect.stringMatching(/^Discovery failed for 1 artifact: pypi:requests \(/),
+        counters: { artifacts: 2, artifactsFailed: 1, filesParked: 0 },
+      });
+      expect(await own.selectedPairs()).toEqual(['org.slf4j:slf4j-api@2.0.12', 'requests@2.31.0']);
     } finally {
       await own.close();
       await index.close().catch(() => undefined);

@@ -21,7 +21,18 @@ export interface CollectionScheduler {
     runId: string;
     artifactRefs?: number[];
     staleAfterMs: number;
+    /** Artifacts whose files parked after transient failures are queued again. */
+    recoverParkedOf?: number[];
   }): Promise<number>;
+}
+
+/** What a run's walk found, for its status. */
+export interface RunWalkOutcome {
+  /** `processor:id` and error of every artifact whose discovery failed. */
+  failedArtifacts: Array<{ key: string; message: string }>;
+  /** True when there were roots and the discovery of every one failed. */
+  everyRootFailed: boolean;
+  filesQueued: number;
 }
 
 /** Options of {@link MirrorRunner}. */
@@ -113,8 +124,8 @@ export class MirrorRunner {
     return resolver.resolve(roots, { signal });
   }
 
-  /** Executes a claimed run. */
-  async execute(run: MirrorRun, signal: AbortSignal): Promise<void> {
+  /** Executes a claimed run: the walk and the enqueueing of what it selected. */
+  async execute(run: MirrorRun, signal: AbortSignal): Promise<RunWalkOutcome> {
     const { store, logger } = this.options;
     const roots = await this.roots(run);
     const runId = run.id;
@@ -174,16 +185,40 @@ export class MirrorRunner {
 
       await store.refreshStatistics();
 
+      // A failed discovery is the run's failure too: a root that is not
+      // found or whose filter is invalid, and any artifact whose upstream
+      // did not answer. A dependency that does not exist is an
+      // unresolvable range of its parent, not a failure.
+      const failedArtifacts = closure.artifacts
+        .filter(a => a.error && (a.error.type === 'failed' || a.root))
+        .map(a => ({ key: a.key, message: a.error!.message }));
+      const rootKeys = closure.artifacts.filter(a => a.root);
+      const everyRootFailed =
+        rootKeys.length > 0 && rootKeys.every(a => a.error !== undefined);
+      if (everyRootFailed) {
+        return { failedArtifacts, everyRootFailed, filesQueued: 0 };
+      }
+
+      // The upstreams that answered are back: their files parked after
+      // transient failures (an outage) are queued again with this run.
+      const failedKeys = new Set(failedArtifacts.map(a => a.key));
+      const answered = closure.artifacts
+        .filter(a => !failedKeys.has(a.key) && a.error?.type !== 'not-found')
+        .map(a => refs.get(a.key)?.ref)
+        .filter((ref): ref is number => ref !== undefined);
       const queued = await this.options.collection.enqueuePending({
         runId,
         artifactRefs: run.scope ? [...reached] : undefined,
         staleAfterMs: this.options.requeueAfterMs,
+        recoverParkedOf: answered,
       });
       progress.add({ filesQueued: queued });
       logger.info(
-        `Mirror run ${runId}: ${closure.stats.artifacts} artifacts, ${versionsSelected} versions selected, ` +
+        `Mirror run ${runId}: ${closure.stats.artifacts} artifacts (${failedArtifacts.length} failed), ` +
+          `${versionsSelected} versions selected, ` +
           `${closure.stats.unresolvable} unresolvable dependencies, ${queued} files queued`,
       );
+      return { failedArtifacts, everyRootFailed, filesQueued: queued };
     } finally {
       await progress.flush();
     }

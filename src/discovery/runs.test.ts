@@ -167,7 +167,8 @@ describe('mirror runs through the REST API', () => {
     expect(res.status).toBe(200);
     return res.body;
   };
-  const finished = (run: MirrorRun) => run.status === 'succeeded' || run.status === 'failed';
+  // Settled: walked, and every file it queued collected or parked.
+  const finished = (run: MirrorRun) => ['succeeded', 'partial', 'failed'].includes(run.status);
   const waitForRun = (id: string) => poll(() => getRun(id), finished);
 
   /** `id@version` of every selected version of every artifact, through the API. */
@@ -385,6 +386,14 @@ describe('mirror runs through the REST API', () => {
     );
     // The task awaits its run, so the scheduler's global lock covers it.
     await scheduler.triggerTask('backpack-mirror-run');
+    const walked = (await request(server).get('/api/backpack/runs?limit=500')).body.items.filter(
+      (r: { id: string }) => !before.has(r.id),
+    );
+    expect(walked).toHaveLength(1);
+    // The walk is done when the task returns; the run settles once its
+    // files (none new here) are collected.
+    expect(['collecting', 'succeeded']).toContain(walked[0].status);
+    await waitForRun(walked[0].id);
     const runs = (await request(server).get('/api/backpack/runs?limit=500')).body.items;
     const scheduled = runs.filter((r: { id: string }) => !before.has(r.id));
     expect(scheduled).toEqual([

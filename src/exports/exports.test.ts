@@ -55,7 +55,10 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Pr
 async function mirrored(server: TestServer, runId: string) {
   await waitFor(`run ${runId}`, async () => {
     const res = await request(server).get(`/api/backpack/runs/${runId}`);
-    if (res.body.status === 'failed') throw new Error(`Run failed: ${res.body.error}`);
+    // Settled: walked, and every file it queued collected or parked.
+    if (res.body.status === 'failed' || res.body.status === 'partial') {
+      throw new Error(`Run ended ${res.body.status}: ${res.body.error}`);
+    }
     return res.body.status === 'succeeded' ? true : undefined;
   });
   const stats = await waitFor('collection', async () => {

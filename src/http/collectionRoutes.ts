@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { backpackFileRetryPermission } from '../permissions/permissions';
+import { parseInput } from '../services/validation';
 import { auditedAction } from './auditedAction';
 import { callerCredentials } from './credentials';
+import { retryFilesBody } from './requestSchemas';
 import { RouteContext } from './RouteContext';
 
 /** Routes of collection: retrying failed files and the collection statistics. */
@@ -27,6 +29,35 @@ export function addCollectionRoutes(router: Router, ctx: RouteContext): void {
         );
         const count = await collection.retry(artifact.processor, artifact.id);
         return { result: count, meta: { requeued: count } };
+      },
+    );
+    res.status(202).json({ requeued });
+  });
+
+  router.post('/retry', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const requeued = await auditedAction(
+      auditor,
+      { eventId: 'file-retry', severityLevel: 'high', request: req },
+      async () => {
+        // A conditional decision narrows the retry to the artifacts it allows.
+        const filter = await authorizer.listFilter(backpackFileRetryPermission, credentials);
+        const body = parseInput(retryFilesBody, req.body ?? {}, { label: 'body' });
+        let id = body.id;
+        if (body.processor !== undefined && id !== undefined) {
+          // The canonical id; an unknown artifact has nothing to retry, which
+          // looks the same as one the caller may not retry.
+          const artifact = await artifacts.find(body.processor, id);
+          if (!artifact) return { result: 0, meta: { ...body, requeued: 0 } };
+          id = artifact.id;
+        }
+        const count = await collection.retryAll({
+          processor: body.processor,
+          id,
+          errorKind: body.errorKind,
+          filter,
+        });
+        return { result: count, meta: { ...body, requeued: count } };
       },
     );
     res.status(202).json({ requeued });

@@ -75,6 +75,18 @@ export const deleteArtifactQuery = z.object({
 });
 
 export const listRunsQuery = z.object({
-  status: z.enum(['queued', 'running', 'succeeded', 'failed']).optional(),
+  status: z
+    .enum(['queued', 'running', 'collecting', 'succeeded', 'partial', 'failed'])
+    .optional(),
   ...pagination,
 });
+
+export const retryFilesBody = z
+  .strictObject({
+    processor: z.string().min(1, 'must not be empty').optional(),
+    id: z.string().min(1, 'must not be empty').optional(),
+    errorKind: z.enum(['transient', 'permanent']).optional(),
+  })
+  .refine(body => body.id === undefined || body.processor !== undefined, {
+    message: 'id needs processor: an id names an artifact of one processor',
+  });

@@ -96,16 +96,20 @@ export class ArtifactService {
   private readonly store: BackpackStore;
   private readonly processors: ProcessorRegistry;
   private readonly previewer?: ClosurePreviewer;
+  private readonly onDelete?: (artifactRef: number) => void;
 
   constructor(options: {
     store: BackpackStore;
     processors: ProcessorRegistry;
     /** Needed by {@link ArtifactService.preview} only. */
     previewer?: ClosurePreviewer;
+    /** Called once an artifact was deleted, e.g. to abort its downloads. */
+    onDelete?: (artifactRef: number) => void;
   }) {
     this.store = options.store;
     this.processors = options.processors;
     this.previewer = options.previewer;
+    this.onDelete = options.onDelete;
   }
 
   /**
@@ -267,7 +271,9 @@ export class ArtifactService {
     id: string,
   ): Promise<{ orphanedStorageKeys: string[] }> {
     const stored = await this.getStored(processor, id);
-    return this.store.deleteArtifact(stored.ref);
+    const deleted = await this.store.deleteArtifact(stored.ref);
+    this.onDelete?.(stored.ref);
+    return deleted;
   }
 
   async listVersions(

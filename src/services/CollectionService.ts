@@ -1,9 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
-import { BackpackStore } from '../database/BackpackStore';
+import { ArtifactFilter, BackpackStore } from '../database/BackpackStore';
 import { JobQueue, QueueDepth } from '../collection/queue/JobQueue';
 import { BlobStore } from '../storage/BlobStore';
-import { ArtifactFileStatus } from '../types';
+import { ArtifactFileStatus, FileErrorKind } from '../types';
 
 /** Queues files for collection; the part of the collector this service needs. */
 export interface CollectionEnqueuer {
@@ -11,6 +11,17 @@ export interface CollectionEnqueuer {
     artifactRefs?: number[];
     staleAfterMs: number;
   }): Promise<number>;
+}
+
+/** Which failed and parked files `POST /retry` queues again. */
+export interface RetryScope {
+  processor?: string;
+  /** The artifact's canonical id; needs `processor`. */
+  id?: string;
+  /** Only files whose last error was of this kind. */
+  errorKind?: FileErrorKind;
+  /** From a conditional permission decision: only the artifacts it allows. */
+  filter?: ArtifactFilter;
 }
 
 /** Files and bytes of one processor in one collection status. */
@@ -70,6 +81,23 @@ export class CollectionService {
       artifactRefs: [artifact.ref],
       staleAfterMs: requeueAfterMs,
     });
+  }
+
+  /**
+   * Puts every failed and parked file in the scope back to pending with its
+   * attempts reset, and queues it: recovery after an outage in one call.
+   *
+   * @returns how many files were queued again
+   */
+  async retryAll(scope: RetryScope): Promise<number> {
+    const { store, collector, requeueAfterMs } = this.options;
+    const { moved, artifactRefs } = await store.resetFiles({
+      statuses: ['failed', 'parked'],
+      ...scope,
+    });
+    if (moved === 0) return 0;
+    await collector.enqueuePending({ artifactRefs, staleAfterMs: requeueAfterMs });
+    return moved;
   }
 
   /** Counts and bytes by processor and status, and the queue's depth. */

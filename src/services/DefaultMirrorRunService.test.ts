@@ -52,8 +52,10 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
     await Promise.all([a.runs.resumeAbandoned(), b.runs.resumeAbandoned()]);
     await Promise.all([a.runs.drain(), b.runs.drain()]);
 
+    // Walked: it waits for its files, which nothing collects yet.
     const run = await a.store.getRun(queued.id);
-    expect(run).toMatchObject({ status: 'succeeded', counters: { artifacts: 2, versionsSelected: 1 } });
+    expect(run).toMatchObject({ status: 'collecting', counters: { artifacts: 2, versionsSelected: 1 } });
+    expect(run!.counters.filesQueued).toBeGreaterThan(0);
     // One replica walked; the other made no upstream request at all.
     const requests = [a.upstream.counters.requests, b.upstream.counters.requests].sort();
     expect(requests[0]).toBe(0);
@@ -62,6 +64,38 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
     const claimedBy = await knex('mirror_runs').where({ id: queued.id }).first('claimed_by');
     expect(['replica-a', 'replica-b']).toContain(claimedBy.claimed_by);
     expect(await b.selectedPairs()).toEqual(['requests@2.31.0']);
+
+    // Once its files are collected, the run succeeded.
+    await Promise.all([a.startCollecting(), b.startCollecting()]);
+    expect(await a.settled(queued.id)).toMatchObject({
+      status: 'succeeded',
+      finishedAt: expect.any(String),
+      counters: { filesCollected: run!.counters.filesQueued, filesParked: 0 },
+    });
+  });
+
+  it('takes over a collecting run whose replica went away, and settles it rather than failing it', async () => {
+    await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
+    const started = await a.runs.startRun({ trigger: 'manual' });
+    await a.runs.drain();
+    expect(await a.store.getRun(started.id)).toMatchObject({ status: 'collecting' });
+    // Replica a goes away with its watcher and its in-process jobs; its
+    // heartbeats stop.
+    await a.watcher.stop();
+    await knex('mirror_runs')
+      .where({ id: started.id })
+      .update({ heartbeat_at: new Date(Date.now() - 60 * 60_000).toISOString() });
+
+    // Replica b sweeps the lost jobs into its queue and its watcher takes
+    // the run over.
+    await b.startCollecting();
+    await b.collector.sweep({ requeueAfterMs: 0 });
+    await b.watcher.check();
+    const settled = await b.settled(started.id);
+    expect(settled).toMatchObject({ status: 'succeeded', counters: { filesParked: 0 } });
+    expect(settled.counters.filesCollected).toBe(settled.counters.filesQueued);
+    const claimedBy = await knex('mirror_runs').where({ id: started.id }).first('claimed_by');
+    expect(claimedBy.claimed_by).toBe('replica-b');
   });
 
   it('fails a run whose replica stopped sending heartbeats instead of running it twice', async () => {
@@ -82,8 +116,11 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
 
   it('runs the scheduled run to the end, and stops it when the scheduler aborts the task', async () => {
     await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
+    await a.startCollecting();
     await a.runs.runScheduled();
-    const [first] = (await a.store.listRuns({ limit: 10, offset: 0 })).items;
+    const [walked] = (await a.store.listRuns({ limit: 10, offset: 0 })).items;
+    expect(walked).toMatchObject({ trigger: 'schedule' });
+    const first = await a.settled(walked.id);
     expect(first).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
 
     await a.runs.runScheduled(AbortSignal.abort());

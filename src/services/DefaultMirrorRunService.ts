@@ -3,10 +3,17 @@ import { NotFoundError } from '@backstage/errors';
 import { BackpackStore } from '../database/BackpackStore';
 import { MirrorRun, MirrorRunStatus, MirrorRunTrigger } from '../types';
 import { MirrorRunService } from './MirrorRunService';
+import { discoveryErrorSummary, RunWatcher } from './RunWatcher';
+
+/** What a run's walk found; see `RunWalkOutcome` of the mirror runner. */
+export interface RunWalk {
+  failedArtifacts: Array<{ key: string; message: string }>;
+  everyRootFailed: boolean;
+}
 
 /** Executes the walk and the enqueueing of one claimed run. */
 export interface MirrorRunExecutor {
-  execute(run: MirrorRun, signal: AbortSignal): Promise<void>;
+  execute(run: MirrorRun, signal: AbortSignal): Promise<RunWalk | void>;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -16,7 +23,9 @@ const STALE_RUN_MS = 5 * 60_000;
 /**
  * Starts mirror runs and keeps them honest across replicas: every run is a
  * row first, and exactly one replica claims it (an atomic status change), so
- * two replicas never run the same run twice.
+ * two replicas never run the same run twice. After its walk a run is
+ * `collecting` until its files are collected or parked; the
+ * {@link RunWatcher} then settles it as `succeeded` or `partial`.
  */
 export class DefaultMirrorRunService implements MirrorRunService {
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -28,6 +37,8 @@ export class DefaultMirrorRunService implements MirrorRunService {
       executor: MirrorRunExecutor;
       logger: LoggerService;
       workerId: string;
+      /** Settles collecting runs; without one, runs are only walked (tests of the walk). */
+      watcher?: RunWatcher;
     },
   ) {}
 
@@ -85,10 +96,11 @@ export class DefaultMirrorRunService implements MirrorRunService {
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  /** Aborts runs in flight, e.g. at shutdown. */
+  /** Aborts runs in flight and stops watching collecting runs, e.g. at shutdown. */
   async stop(): Promise<void> {
     this.abort.abort();
     await this.drain();
+    await this.options.watcher?.stop();
   }
 
   private launch(id: string, signal?: AbortSignal): Promise<void> {
@@ -109,11 +121,18 @@ export class DefaultMirrorRunService implements MirrorRunService {
       );
     }, HEARTBEAT_MS);
     try {
-      await executor.execute(
+      const walk = await executor.execute(
         run,
         signal ? AbortSignal.any([this.abort.signal, signal]) : this.abort.signal,
       );
-      await store.finishRun(id, { status: 'succeeded' });
+      const failed = walk?.failedArtifacts ?? [];
+      const error = discoveryErrorSummary(failed);
+      if (walk?.everyRootFailed) {
+        await store.finishRun(id, { status: 'failed', error, artifactsFailed: failed.length });
+      } else {
+        await store.markRunCollecting(id, { artifactsFailed: failed.length, error });
+        this.options.watcher?.watch(id);
+      }
     } catch (error) {
       logger.error(`Mirror run ${id} failed: ${error}`);
       await store.finishRun(id, {

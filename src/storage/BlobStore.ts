@@ -24,4 +24,18 @@ export interface BlobStore {
   get(key: string): Promise<{ body: Readable; size: number } | undefined>;
   /** Deletes the object; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Cleans up after writers that crashed: their temporary files or
+   * incomplete uploads. Called once at startup; never removes what a live
+   * writer (of this or another process) is still writing.
+   */
+  recover?(): Promise<BlobRecovery>;
+}
+
+/** What {@link BlobStore.recover} cleaned up. */
+export interface BlobRecovery {
+  /** Temporary files or incomplete uploads removed. */
+  removed: number;
+  /** Why nothing could be checked, e.g. the server cannot list uploads. */
+  skipped?: string;
 }

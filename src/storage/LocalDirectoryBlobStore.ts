@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Config } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
-import { BlobInfo, BlobStore } from './BlobStore';
+import { isProcessAlive, localHost } from '../workerIdentity';
+import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
 import { ExpectedSizeStream } from './ExpectedSizeStream';
 import { normalizeBlobMetadata, validateBlobKey } from './blobKeys';
 
@@ -14,12 +15,20 @@ import { normalizeBlobMetadata, validateBlobKey } from './blobKeys';
 export interface LocalDirectoryBlobStoreOptions {
   /** Root directory; created on the first put. */
   directory: string;
+  /**
+   * A temporary file not written to for this long is abandoned whoever
+   * wrote it (a live download writes every few seconds at least, and
+   * stalls far shorter than this abort). Default 3600000 (1 hour).
+   */
+  staleTempFileMs?: number;
 }
 
 /** Holds metadata files, mirroring the key layout. */
 const META_DIR = '.backpack-meta';
 /** Holds bodies being written, on the same file system as their keys. */
 const TEMP_DIR = '.backpack-tmp';
+/** `<host>~<pid>~<uuid>[.meta]`: who writes a temporary file. */
+const TEMP_NAME = /^(.+)~(\d+)~[0-9a-f-]{36}(\.meta)?$/;
 
 function isErrno(error: unknown, ...codes: string[]): boolean {
   return codes.includes((error as NodeJS.ErrnoException)?.code ?? '');
@@ -39,6 +48,7 @@ function isErrno(error: unknown, ...codes: string[]): boolean {
  */
 export class LocalDirectoryBlobStore implements BlobStore {
   private readonly root: string;
+  private readonly staleTempFileMs: number;
 
   /**
    * Reads `backpack.storage.local.directory`, by default `backpack-storage`
@@ -54,6 +64,7 @@ export class LocalDirectoryBlobStore implements BlobStore {
 
   constructor(options: LocalDirectoryBlobStoreOptions) {
     this.root = resolve(options.directory);
+    this.staleTempFileMs = options.staleTempFileMs ?? 60 * 60_000;
   }
 
   async put(
@@ -70,7 +81,10 @@ export class LocalDirectoryBlobStore implements BlobStore {
       throw error;
     }
     const dataPath = this.dataPath(key);
-    const tempPath = join(this.root, TEMP_DIR, randomUUID());
+    // Named after its writer, so that recover() can tell a crashed
+    // writer's leftovers from a live one's work in progress.
+    const owner = `${encodeURIComponent(localHost())}~${process.pid}`;
+    const tempPath = join(this.root, TEMP_DIR, `${owner}~${randomUUID()}`);
     const tempMetaPath = `${tempPath}.meta`;
     let out: ReturnType<typeof createWriteStream> | undefined;
     try {
@@ -151,6 +165,45 @@ export class LocalDirectoryBlobStore implements BlobStore {
     this.validate(key);
     await rm(this.dataPath(key), { force: true });
     await rm(this.metaPath(key), { force: true });
+  }
+
+  /**
+   * Removes the temporary files of writers that crashed: those of a process
+   * on this host that no longer runs, and any not written to for
+   * `staleTempFileMs` (another host's, or of an older naming).
+   */
+  async recover(): Promise<BlobRecovery> {
+    const directory = join(this.root, TEMP_DIR);
+    let names: string[];
+    try {
+      names = await readdir(directory);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return { removed: 0 };
+      throw error;
+    }
+    const host = localHost();
+    let removed = 0;
+    for (const name of names) {
+      const path = join(directory, name);
+      const owner = TEMP_NAME.exec(name);
+      const ownerDead =
+        owner !== null &&
+        owner[1] === encodeURIComponent(host) &&
+        !isProcessAlive(Number(owner[2]));
+      let stale = false;
+      try {
+        stale = Date.now() - (await stat(path)).mtimeMs > this.staleTempFileMs;
+      } catch (error) {
+        // Renamed onto its key or removed by its writer meanwhile.
+        if (isErrno(error, 'ENOENT')) continue;
+        throw error;
+      }
+      if (ownerDead || stale) {
+        await rm(path, { force: true, recursive: true });
+        removed += 1;
+      }
+    }
+    return { removed };
   }
 
   private validate(key: string) {

@@ -1,18 +1,20 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   S3Client,
   S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
-import { BlobInfo, BlobStore } from './BlobStore';
+import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
 import { ExpectedSizeStream } from './ExpectedSizeStream';
 import { normalizeBlobMetadata, validateBlobKey } from './blobKeys';
 
@@ -39,6 +41,12 @@ export interface S3BlobStoreOptions {
   partSizeBytes?: number;
   /** Parts uploaded at once per put. Default 4. */
   queueSize?: number;
+  /**
+   * {@link S3BlobStore.recover} aborts incomplete multipart uploads under
+   * the prefix started longer ago than this: no live put takes that long.
+   * Default 86400000 (24 hours).
+   */
+  staleUploadMs?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -75,6 +83,7 @@ export class S3BlobStore implements BlobStore {
   private readonly createBucket: boolean;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly staleUploadMs: number;
 
   /**
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
@@ -119,6 +128,7 @@ export class S3BlobStore implements BlobStore {
     this.createBucket = options.createBucket ?? false;
     this.partSize = Math.max(5 * MiB, options.partSizeBytes ?? 8 * MiB);
     this.queueSize = Math.max(1, options.queueSize ?? 4);
+    this.staleUploadMs = options.staleUploadMs ?? 24 * 60 * 60_000;
   }
 
   /**
@@ -246,6 +256,53 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(
       new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
     );
+  }
+
+  /**
+   * Aborts the incomplete multipart uploads of crashed writers: those under
+   * the store's prefix started more than `staleUploadMs` ago. Their parts
+   * are invisible but billed until aborted. Servers that cannot list
+   * uploads are reported as skipped, not as an error.
+   */
+  async recover(): Promise<BlobRecovery> {
+    const cutoff = Date.now() - this.staleUploadMs;
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.prefix || undefined,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+        for (const upload of page.Uploads ?? []) {
+          if (!upload.Key || !upload.UploadId) continue;
+          // Another replica may be writing it right now.
+          if (!upload.Initiated || upload.Initiated.getTime() > cutoff) continue;
+          await this.client.send(
+            new AbortMultipartUploadCommand({
+              Bucket: this.bucket,
+              Key: upload.Key,
+              UploadId: upload.UploadId,
+            }),
+          );
+          removed += 1;
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+      } while (keyMarker);
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e?.name === 'NotImplemented' || e?.$metadata?.httpStatusCode === 501) {
+        return { removed, skipped: 'the server cannot list multipart uploads' };
+      }
+      throw error;
+    }
+    return { removed };
   }
 
   /** Closes the SDK's connection pool. */

@@ -59,7 +59,7 @@ describe('InProcessJobQueue', () => {
   });
 
   it('retries with an increasing attempt until the handler is done', async () => {
-    queue = new InProcessJobQueue({ retryBaseDelayMs: 5 });
+    queue = new InProcessJobQueue({ retryDelaysMs: [5] });
     const attempts: number[] = [];
     await queue.consume(async j => {
       attempts.push(j.attempt);
@@ -73,7 +73,7 @@ describe('InProcessJobQueue', () => {
   });
 
   it('keeps a retrying job as delayed until its backoff passed', async () => {
-    queue = new InProcessJobQueue({ retryBaseDelayMs: 60_000 });
+    queue = new InProcessJobQueue({ retryDelaysMs: [60_000] });
     await queue.consume(async () => 'retry');
     await queue.enqueue([job(1)]);
     await waitFor(async () => (await queue.depth()).delayed === 1);
@@ -100,7 +100,7 @@ describe('InProcessJobQueue', () => {
   });
 
   it('parks a job after maxAttempts retries', async () => {
-    queue = new InProcessJobQueue({ maxAttempts: 3, retryBaseDelayMs: 1 });
+    queue = new InProcessJobQueue({ maxAttempts: 3, retryDelaysMs: [1] });
     const attempts: number[] = [];
     await queue.consume(async j => {
       attempts.push(j.attempt);
@@ -112,8 +112,80 @@ describe('InProcessJobQueue', () => {
     expect(queue.parkedJobs()).toEqual([{ ...job(7), attempt: 3 }]);
   });
 
+  it('waits retryDelaysMs[n - 1] before retry n, the last delay repeating', async () => {
+    jest.useFakeTimers();
+    try {
+      queue = new InProcessJobQueue({
+        maxAttempts: 5,
+        retryDelaysMs: [1000, 10_000, 60_000],
+      });
+      const attempts: number[] = [];
+      await queue.consume(async j => {
+        attempts.push(j.attempt);
+        return 'retry';
+      });
+      await queue.enqueue([job(1)]);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(attempts).toEqual([1]);
+      const schedule: Array<[number, number]> = [
+        [1, 1000],
+        [2, 10_000],
+        [3, 60_000],
+        [4, 60_000],
+      ];
+      for (const [n, delay] of schedule) {
+        expect(queue.delayedJobs()).toEqual([
+          { job: { ...job(1), attempt: n + 1 }, delayMs: delay },
+        ]);
+        // Not a millisecond early, and due right then.
+        await jest.advanceTimersByTimeAsync(delay - 1);
+        expect(attempts).toHaveLength(n);
+        await jest.advanceTimersByTimeAsync(1);
+        expect(attempts).toHaveLength(n + 1);
+      }
+      expect(attempts).toEqual([1, 2, 3, 4, 5]);
+      expect(queue.parkedJobs()).toEqual([{ ...job(1), attempt: 5 }]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("honours a handler's minimum delay (Retry-After) when it is longer than the schedule", async () => {
+    queue = new InProcessJobQueue({ retryDelaysMs: [1000, 2000] });
+    const outcomes: JobOutcome[] = [
+      { retry: { minDelayMs: 45_000 } },
+      // Shorter than the schedule's 2000: the schedule wins.
+      { retry: { minDelayMs: 10 } },
+    ];
+    await queue.consume(async () => outcomes.shift() ?? 'done');
+    await queue.enqueue([job(1)]);
+    await waitFor(() => queue.delayedJobs().length === 1);
+    expect(queue.delayedJobs()).toEqual([
+      { job: { ...job(1), attempt: 2 }, delayMs: 45_000 },
+    ]);
+  });
+
+  it('delivers a deferred job again with the same attempt, and never parks it for that', async () => {
+    queue = new InProcessJobQueue({ maxAttempts: 1, retryDelaysMs: [60_000] });
+    const seen: CollectJob[] = [];
+    await queue.consume(async j => {
+      seen.push(j);
+      return seen.length < 4 ? { defer: { delayMs: 5 } } : 'done';
+    });
+    await queue.enqueue([job(3)]);
+    await waitFor(() => seen.length === 4);
+    await waitFor(async () => (await queue.depth()).inFlight === 0);
+    expect(seen.map(j => [j.attempt, j.deferrals ?? 0])).toEqual([
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ]);
+    expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
+  });
+
   it('treats a throwing handler as a retry', async () => {
-    queue = new InProcessJobQueue({ retryBaseDelayMs: 1 });
+    queue = new InProcessJobQueue({ retryDelaysMs: [1] });
     const attempts: number[] = [];
     await queue.consume(async j => {
       attempts.push(j.attempt);

@@ -6,6 +6,7 @@ import {
   JobQueue,
   QueueDepth,
 } from './JobQueue';
+import { normalizeRetryDelays, planOutcome } from './retrySchedule';
 
 /** Options of {@link InProcessJobQueue}. */
 export interface InProcessJobQueueOptions {
@@ -13,10 +14,11 @@ export interface InProcessJobQueueOptions {
   concurrency?: number;
   /** A job whose handler asked to retry this many times in total is parked. Default 5. */
   maxAttempts?: number;
-  /** Delay before the first retry; doubles with every further attempt. Default 1000. */
-  retryBaseDelayMs?: number;
-  /** Upper bound of the retry delay. Default 60000. */
-  retryMaxDelayMs?: number;
+  /**
+   * Delay before retry n is `retryDelaysMs[n - 1]`, the last one repeating;
+   * a handler may ask for a longer one. Default `[1000, 10000, 60000]`.
+   */
+  retryDelaysMs?: number[];
   logger?: LoggerService;
 }
 
@@ -36,12 +38,14 @@ export interface InProcessJobQueueOptions {
 export class InProcessJobQueue implements JobQueue {
   private readonly concurrency: number;
   private readonly maxAttempts: number;
-  private readonly retryBaseDelayMs: number;
-  private readonly retryMaxDelayMs: number;
+  private readonly retryDelaysMs: number[];
   private readonly logger?: LoggerService;
 
   private readonly ready: CollectJob[] = [];
-  private readonly delayed = new Map<string, NodeJS.Timeout>();
+  private readonly delayed = new Map<
+    string,
+    { timer: NodeJS.Timeout; job: CollectJob; delayMs: number }
+  >();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly parked = new Map<string, CollectJob>();
   /** Keys that are ready, delayed or in flight. */
@@ -52,11 +56,7 @@ export class InProcessJobQueue implements JobQueue {
   constructor(options: InProcessJobQueueOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-    this.retryBaseDelayMs = Math.max(0, options.retryBaseDelayMs ?? 1000);
-    this.retryMaxDelayMs = Math.max(
-      this.retryBaseDelayMs,
-      options.retryMaxDelayMs ?? 60_000,
-    );
+    this.retryDelaysMs = normalizeRetryDelays(options.retryDelaysMs);
     this.logger = options.logger;
   }
 
@@ -92,6 +92,14 @@ export class InProcessJobQueue implements JobQueue {
     };
   }
 
+  /** Jobs waiting for a retry or a deferral: the next delivery and its delay. */
+  delayedJobs(): Array<{ job: CollectJob; delayMs: number }> {
+    return [...this.delayed.values()].map(({ job, delayMs }) => ({
+      job: { ...job },
+      delayMs,
+    }));
+  }
+
   /** The parked jobs, oldest first. */
   parkedJobs(): CollectJob[] {
     return [...this.parked.values()];
@@ -99,7 +107,7 @@ export class InProcessJobQueue implements JobQueue {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.delayed.values()) {
+    for (const { timer } of this.delayed.values()) {
       clearTimeout(timer);
     }
     this.delayed.clear();
@@ -137,38 +145,36 @@ export class InProcessJobQueue implements JobQueue {
       this.logger?.warn(`Collect job ${job.key} failed: ${error}`);
       outcome = 'retry';
     }
-    if (outcome === 'retry' && job.attempt >= this.maxAttempts) {
-      outcome = 'park';
-    }
-    switch (outcome) {
-      case 'retry':
-        this.scheduleRetry(job);
+    const action = planOutcome(job, outcome, {
+      maxAttempts: this.maxAttempts,
+      retryDelaysMs: this.retryDelaysMs,
+    });
+    switch (action.kind) {
+      case 'delay':
+        this.schedule(action.job, action.delayMs);
         break;
       case 'park':
         this.active.delete(job.key);
-        this.parked.set(job.key, job);
+        this.parked.set(job.key, action.job);
         break;
       default:
         this.active.delete(job.key);
     }
   }
 
-  private scheduleRetry(job: CollectJob) {
+  /** Makes `next` ready after `delayMs`; the key stays active meanwhile. */
+  private schedule(next: CollectJob, delayMs: number) {
     if (this.stopped) {
-      this.active.delete(job.key);
+      this.active.delete(next.key);
       return;
     }
-    const delay = Math.min(
-      this.retryMaxDelayMs,
-      this.retryBaseDelayMs * 2 ** (job.attempt - 1),
-    );
     const timer = setTimeout(() => {
-      this.delayed.delete(job.key);
-      this.ready.push({ ...job, attempt: job.attempt + 1 });
+      this.delayed.delete(next.key);
+      this.ready.push(next);
       this.pump();
-    }, delay);
+    }, delayMs);
     // A pending retry must not keep the process alive on its own.
     timer.unref();
-    this.delayed.set(job.key, timer);
+    this.delayed.set(next.key, { timer, job: next, delayMs });
   }
 }

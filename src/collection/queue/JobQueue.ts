@@ -11,6 +11,11 @@ export interface CollectJob {
   runId?: string;
   /** Delivery attempt, starting at 1; drivers increase it on retry. */
   attempt: number;
+  /**
+   * How often the job was deferred (see {@link JobOutcome}) since its last
+   * attempt; drivers increase it on every deferral and reset it on retry.
+   */
+  deferrals?: number;
 }
 
 /**
@@ -18,10 +23,22 @@ export interface CollectJob {
  * after the handler returned, i.e. after the outcome is in the database.
  *
  * - `done`: collected, or nothing to do.
- * - `retry`: deliver again after a backoff delay.
+ * - `retry`: an attempt failed; deliver again after the configured delay of
+ *   that retry (`retryDelaysMs[attempt - 1]`, the last one repeating), or
+ *   park once `maxAttempts` attempts failed. `{ retry: { minDelayMs } }`
+ *   asks for at least that delay, e.g. an upstream's Retry-After.
  * - `park`: give up; keep the job where an operator can see it.
+ * - `{ defer: { delayMs } }`: the job could not be tried now through no
+ *   fault of its own (its file is leased by another worker, its host is
+ *   saturated, this process is stopping); deliver it again after at least
+ *   `delayMs` with the same attempt number. Never parks.
  */
-export type JobOutcome = 'done' | 'retry' | 'park';
+export type JobOutcome =
+  | 'done'
+  | 'retry'
+  | 'park'
+  | { retry: { minDelayMs: number } }
+  | { defer: { delayMs: number } };
 
 export type JobHandler = (job: CollectJob) => Promise<JobOutcome>;
 

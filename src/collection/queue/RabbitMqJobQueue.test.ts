@@ -138,6 +138,88 @@ describe('RabbitMqJobQueue', () => {
     }
   });
 
+  it('puts retry n into the TTL queue of retryDelaysMs[n - 1]', async () => {
+    const delays = [30, 60_000];
+    const queue = await open({ retryDelaysMs: delays, maxAttempts: 5 });
+    try {
+      const attempts: number[] = [];
+      await queue.consume(async j => {
+        attempts.push(j.attempt);
+        return 'retry';
+      });
+      await queue.enqueue([job(1)]);
+      // Retry 1 waited 30 ms and came back; retry 2 waits in the 60 s queue.
+      await waitFor(async () => {
+        const depth = await queue.depth();
+        return attempts.length === 2 && depth.delayed === 1 && depth.inFlight === 0;
+      });
+      await queue.stop();
+      expect(attempts).toEqual([1, 2]);
+      expect(await drain(queue.retryQueueName(30))).toEqual([]);
+      const [waiting] = await drain(queue.retryQueueName(60_000));
+      expect(JSON.parse(waiting.content.toString())).toEqual({ ...job(1), attempt: 3 });
+      expect(waiting.properties.headers).toMatchObject({ [ATTEMPT_HEADER]: 3 });
+    } finally {
+      await queue.stop();
+      await deleteJobQueues(queueName, delays);
+    }
+  });
+
+  it("waits in the smallest TTL queue that covers a handler's minimum delay (Retry-After)", async () => {
+    const delays = [30, 5000, 60_000];
+    const queue = await open({ retryDelaysMs: delays });
+    try {
+      await queue.consume(async () => ({ retry: { minDelayMs: 4000 } }));
+      await queue.enqueue([job(1)]);
+      await waitFor(async () => {
+        const depth = await queue.depth();
+        return depth.delayed === 1 && depth.inFlight === 0;
+      });
+      await queue.stop();
+      expect(await drain(queue.retryQueueName(30))).toEqual([]);
+      const [waiting] = await drain(queue.retryQueueName(5000));
+      expect(JSON.parse(waiting.content.toString())).toMatchObject({ attempt: 2 });
+    } finally {
+      await queue.stop();
+      await deleteJobQueues(queueName, delays);
+    }
+  });
+
+  it('holds a job back until a delay longer than every TTL queue has passed', async () => {
+    const queue = await open();
+    const handled: Array<{ attempt: number; at: number }> = [];
+    await queue.consume(async j => {
+      handled.push({ attempt: j.attempt, at: Date.now() });
+      // Longer than the longest TTL queue (200 ms): it cycles through it.
+      return j.attempt === 1 ? { retry: { minDelayMs: 700 } } : 'done';
+    });
+    await queue.enqueue([job(1)]);
+    await waitFor(() => handled.length === 2);
+    await waitFor(async () => (await queue.depth()).inFlight === 0);
+    expect(handled.map(h => h.attempt)).toEqual([1, 2]);
+    // A lower bound only: the job may not come back before its time.
+    expect(handled[1].at - handled[0].at).toBeGreaterThanOrEqual(700);
+    expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
+  });
+
+  it('delivers a deferred job again with the same attempt and never parks it for that', async () => {
+    const queue = await open({ maxAttempts: 1 });
+    const seen: CollectJob[] = [];
+    await queue.consume(async j => {
+      seen.push(j);
+      return seen.length < 3 ? { defer: { delayMs: 50 } } : 'done';
+    });
+    await queue.enqueue([job(4)]);
+    await waitFor(() => seen.length === 3);
+    await waitFor(async () => (await queue.depth()).inFlight === 0);
+    expect(seen.map(j => [j.attempt, j.deferrals ?? 0])).toEqual([
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ]);
+    expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
+  });
+
   it('parks a job after maxAttempts, with its attempt count', async () => {
     const queue = await open({ maxAttempts: 2 });
     const attempts: number[] = [];

@@ -16,6 +16,7 @@ import {
   JobQueue,
   QueueDepth,
 } from './JobQueue';
+import { normalizeRetryDelays, planOutcome } from './retrySchedule';
 
 /** Options of {@link RabbitMqJobQueue}. */
 export interface RabbitMqJobQueueOptions {
@@ -29,7 +30,10 @@ export interface RabbitMqJobQueueOptions {
   maxAttempts?: number;
   /**
    * Delay before retry n is `retryDelaysMs[n - 1]`, the last one repeating.
-   * Every distinct delay gets its own TTL queue. Default `[1000, 5000, 30000]`.
+   * Every distinct delay gets its own TTL queue; a longer delay a handler
+   * asks for (Retry-After, a deferral) takes the smallest TTL queue at least
+   * as long, or the longest one again and again until it passed. Default
+   * `[1000, 10000, 60000]`.
    */
   retryDelaysMs?: number[];
   /** Backoff of reconnect attempts after a connection or channel loss. */
@@ -51,8 +55,13 @@ export const ATTEMPT_HEADER = 'x-backpack-attempt';
 /** Header saying why a job was parked: `handler` or `max-attempts`. */
 export const PARK_REASON_HEADER = 'x-backpack-park-reason';
 
+/**
+ * Header of a delayed job that must not be handled before this time (epoch
+ * milliseconds): set when its delay is longer than the longest TTL queue.
+ */
+export const NOT_BEFORE_HEADER = 'x-backpack-not-before';
+
 const DEFAULT_QUEUE = 'backpack.collect';
-const DEFAULT_RETRY_DELAYS_MS = [1000, 5000, 30000];
 
 /** Channels of one connection; replaced as a whole after any loss. */
 interface Session {
@@ -81,8 +90,10 @@ const sleep = (ms: number) =>
   new Promise<void>(resolve => setTimeout(resolve, ms));
 
 function encode(job: CollectJob): Buffer {
-  const { fileRef, key, runId, attempt } = job;
-  return Buffer.from(JSON.stringify({ fileRef, key, runId, attempt }));
+  const { fileRef, key, runId, attempt, deferrals } = job;
+  return Buffer.from(
+    JSON.stringify({ fileRef, key, runId, attempt, deferrals }),
+  );
 }
 
 function decode(message: ConsumeMessage): CollectJob {
@@ -93,7 +104,8 @@ function decode(message: ConsumeMessage): CollectJob {
     typeof value.fileRef !== 'number' ||
     typeof value.key !== 'string' ||
     typeof value.attempt !== 'number' ||
-    (value.runId !== undefined && typeof value.runId !== 'string')
+    (value.runId !== undefined && typeof value.runId !== 'string') ||
+    (value.deferrals !== undefined && typeof value.deferrals !== 'number')
   ) {
     throw new Error('not a collect job');
   }
@@ -102,6 +114,7 @@ function decode(message: ConsumeMessage): CollectJob {
     key: value.key,
     attempt: value.attempt,
     ...(value.runId !== undefined ? { runId: value.runId } : {}),
+    ...(value.deferrals ? { deferrals: value.deferrals } : {}),
   };
 }
 
@@ -165,10 +178,7 @@ export class RabbitMqJobQueue implements JobQueue {
     this.queue = options.queue ?? DEFAULT_QUEUE;
     this.prefetch = Math.max(1, options.prefetch ?? 8);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-    const delays = options.retryDelaysMs?.length
-      ? options.retryDelaysMs
-      : DEFAULT_RETRY_DELAYS_MS;
-    this.retryDelaysMs = delays.map(ms => Math.max(0, Math.round(ms)));
+    this.retryDelaysMs = normalizeRetryDelays(options.retryDelaysMs);
     this.reconnect = {
       initialDelayMs: options.reconnect?.initialDelayMs ?? 100,
       maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000,
@@ -451,6 +461,13 @@ export class RabbitMqJobQueue implements JobQueue {
       return;
     }
 
+    // A delay longer than the longest TTL queue passes through it again.
+    const notBefore = Number(message.properties.headers?.[NOT_BEFORE_HEADER]);
+    if (Number.isFinite(notBefore) && notBefore > Date.now()) {
+      await this.forward(session, message, this.delayed(job, notBefore - Date.now()));
+      return;
+    }
+
     let outcome: JobOutcome;
     try {
       outcome = await this.handler!(job);
@@ -468,26 +485,42 @@ export class RabbitMqJobQueue implements JobQueue {
       return;
     }
 
-    if (outcome === 'retry' && job.attempt < this.maxAttempts) {
-      const index = Math.min(job.attempt, this.retryDelaysMs.length) - 1;
-      const next = { ...job, attempt: job.attempt + 1 };
-      await this.forward(session, message, {
-        queue: this.retryQueueName(this.retryDelaysMs[index]),
-        job: next,
-        headers: { [ATTEMPT_HEADER]: next.attempt },
-      });
-    } else if (outcome === 'retry' || outcome === 'park') {
+    const action = planOutcome(job, outcome, {
+      maxAttempts: this.maxAttempts,
+      retryDelaysMs: this.retryDelaysMs,
+    });
+    if (action.kind === 'delay') {
+      await this.forward(session, message, this.delayed(action.job, action.delayMs));
+    } else if (action.kind === 'park') {
       await this.forward(session, message, {
         queue: this.parkedQueueName,
-        job,
+        job: action.job,
         headers: {
-          [ATTEMPT_HEADER]: job.attempt,
-          [PARK_REASON_HEADER]: outcome === 'park' ? 'handler' : 'max-attempts',
+          [ATTEMPT_HEADER]: action.job.attempt,
+          [PARK_REASON_HEADER]: action.reason,
         },
       });
     } else {
       this.settle(session, () => session.consumer.ack(message));
     }
+  }
+
+  /**
+   * The copy of a job that waits `delayMs`: in the smallest TTL queue at
+   * least that long, or in the longest with the time it may run again.
+   */
+  private delayed(job: CollectJob, delayMs: number): Outgoing {
+    const ttls = [...new Set(this.retryDelaysMs)].sort((a, b) => a - b);
+    const fitting = ttls.find(ms => ms >= delayMs);
+    const headers: Record<string, unknown> = { [ATTEMPT_HEADER]: job.attempt };
+    if (fitting === undefined) {
+      headers[NOT_BEFORE_HEADER] = Date.now() + delayMs;
+    }
+    return {
+      queue: this.retryQueueName(fitting ?? ttls[ttls.length - 1]),
+      job,
+      headers,
+    };
   }
 
   /** Republishes a copy, then acknowledges the original once the copy is confirmed. */

@@ -3,12 +3,15 @@ import { Config } from '@backstage/config';
 import { InProcessJobQueue } from './InProcessJobQueue';
 import { JobQueue } from './JobQueue';
 import { RabbitMqJobQueue } from './RabbitMqJobQueue';
+import { normalizeRetryDelays } from './retrySchedule';
 
 /** Collection settings read from `backpack.queue`. */
 export interface QueueSettings {
   maxAttempts: number;
   retryDelaysMs: number[];
   concurrency: number;
+  /** Upper bound of an upstream's Retry-After that a retry honours. */
+  maxRetryAfterMs: number;
   /** Whether jobs outlive this process (RabbitMQ) or not (in-process). */
   durable: boolean;
 }
@@ -17,8 +20,9 @@ export function readQueueSettings(config: Config): QueueSettings {
   const queue = config.getOptionalConfig('backpack.queue');
   return {
     maxAttempts: queue?.getOptionalNumber('maxAttempts') ?? 5,
-    retryDelaysMs: queue?.getOptional<number[]>('retryDelaysMs') ?? [1000, 10_000, 60_000],
+    retryDelaysMs: normalizeRetryDelays(queue?.getOptional<number[]>('retryDelaysMs')),
     concurrency: queue?.getOptionalNumber('concurrency') ?? 8,
+    maxRetryAfterMs: queue?.getOptionalNumber('maxRetryAfterMs') ?? 60 * 60_000,
     durable: Boolean(queue?.has('rabbitmq')),
   };
 }
@@ -50,8 +54,7 @@ export async function createJobQueue(
   return new InProcessJobQueue({
     concurrency: settings.concurrency,
     maxAttempts: settings.maxAttempts,
-    retryBaseDelayMs: settings.retryDelaysMs[0],
-    retryMaxDelayMs: settings.retryDelaysMs[settings.retryDelaysMs.length - 1],
+    retryDelaysMs: settings.retryDelaysMs,
     logger,
   });
 }
