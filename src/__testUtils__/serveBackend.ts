@@ -20,9 +20,13 @@ export interface ServeTestBackend {
   server: Parameters<typeof request>[0];
   /**
    * Adds a root artifact and waits for the walk of the run it starts (the
-   * run is then collecting, or settled); throws when the run failed.
+   * run is then collecting, or settled); throws when the run failed, or
+   * ended partial unless `allowPartial` says files may be parked.
    */
-  addRoot(artifact: { processor: string; id: string; filter?: string }): Promise<void>;
+  addRoot(
+    artifact: { processor: string; id: string; filter?: string },
+    options?: { allowPartial?: boolean },
+  ): Promise<void>;
   /** Waits until no file of a selected version is pending or queued; returns counts by status. */
   waitForCollection(): Promise<Record<string, number>>;
   stop(): Promise<void>;
@@ -83,7 +87,7 @@ export async function startServeBackend(
   return {
     baseUrl,
     server,
-    async addRoot(artifact) {
+    async addRoot(artifact, options = {}) {
       const created = await request(server).post('/api/backpack/artifacts').set(auth).send(artifact);
       if (created.status !== 201) {
         throw new Error(`POST /artifacts answered ${created.status}: ${JSON.stringify(created.body)}`);
@@ -93,7 +97,7 @@ export async function startServeBackend(
         // Walked: collecting its files, or settled already.
         return ['queued', 'running'].includes(res.body.status) ? undefined : res.body;
       });
-      if (run.status === 'failed' || run.status === 'partial') {
+      if (run.status === 'failed' || (run.status === 'partial' && !options.allowPartial)) {
         throw new Error(`run ended ${run.status}: ${run.error}`);
       }
     },
