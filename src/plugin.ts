@@ -14,6 +14,7 @@ import { DatabaseExportStore } from './database/DatabaseExportStore';
 import { MirrorRunner } from './discovery/MirrorRunner';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { createRouter } from './http/createRouter';
+import { readJsonBodySettings } from './http/jsonBody';
 import { SERVE_PATHS } from './http/serveRoutes';
 import { registerBackpackPermissions } from './permissions';
 import { createBuiltInProcessors } from './processors/createBuiltInProcessors';
@@ -165,6 +166,7 @@ export const backpackPlugin = createBackendPlugin({
             exports: exportService,
             processors,
             serve,
+            jsonBody: readJsonBodySettings(config),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
