@@ -77,8 +77,9 @@ export class NpmView {
     const { store } = this.options;
     if (!isNpmPackageName(name)) throw new NotFoundError(`'${name}' is not an npm package name`);
     const artifact = await store.getArtifact(PROCESSOR, name);
-    if (!artifact) throw new NotFoundError(`npm package '${name}' is not mirrored`);
-    await access.check(artifact);
+    if (!artifact || !access.canRead(artifact)) {
+      throw new NotFoundError(`npm package '${name}' is not mirrored`);
+    }
 
     const mirrored = (await store.listMirroredVersions(artifact.ref)).map(version => ({
       version,
@@ -130,10 +131,9 @@ export class NpmView {
       PROCESSOR,
       storageKeyOf(PROCESSOR, `${name}/-/${file}`),
     );
-    if (!found || found.artifact.id !== name) {
+    if (!found || found.artifact.id !== name || !access.canRead(found.artifact)) {
       throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
     }
-    await access.check(found.artifact);
     return servedBlob(this.options.blobStore, found.file, 'application/octet-stream');
   }
 
