@@ -51,6 +51,8 @@ export interface PreviewArtifact {
   filterType?: FilterType;
   /** Why the artifact has no usable discovery (not found upstream, failed, invalid filter). */
   error?: { type: 'not-found' | 'failed' | 'invalid-filter'; message: string };
+  /** What was dropped from the upstream's answer and why, as a run would record it. */
+  warnings?: string[];
   /** Selected versions, lowest first. */
   versions: PreviewVersion[];
   bytes: number;
@@ -159,6 +161,7 @@ export function toArtifactPreview(
       ...(artifact.filter ? { filter: artifact.filter } : {}),
       ...(artifact.filterType ? { filterType: artifact.filterType } : {}),
       ...(artifact.error ? { error: artifact.error } : {}),
+      ...(artifact.discovery?.warnings?.length ? { warnings: artifact.discovery.warnings } : {}),
       versions,
       bytes,
     };
