@@ -81,7 +81,7 @@ export class DatabaseBackpackStore implements BackpackStore {
     if (!(options.skipMigrations ?? database.migrations?.skip)) {
       await client.migrate.latest({ directory: migrationsDirectory() });
     }
-    return translatingDatabaseErrors(new DatabaseBackpackStore(client));
+    return translatingDatabaseErrors(new DatabaseBackpackStore(client), client);
   }
 
   /** Writes made through this store, for proving that a no-op run writes nothing. */
@@ -900,7 +900,7 @@ export class DatabaseBackpackStore implements BackpackStore {
     limit: number;
     offset: number;
     visible?: RunVisibility;
-  }) {
+  }): Promise<Page<MirrorRun>> {
     const base = this.db<RunRow>('mirror_runs').modify(q => {
       if (query.status) q.where('status', query.status);
       if (query.visible) applyRunVisibility(q, query.visible);

@@ -114,7 +114,7 @@ export class DatabaseExportStore implements ExportStore {
    * `DatabaseBackpackStore.create` applies; create this store after it.
    */
   static create(knex: Knex): DatabaseExportStore {
-    return translatingDatabaseErrors(new DatabaseExportStore(knex));
+    return translatingDatabaseErrors(new DatabaseExportStore(knex), knex);
   }
 
   constructor(private readonly db: Knex) {}

@@ -75,7 +75,7 @@ function toMirroredFile(row: MirroredFileRow): MirroredFile {
 export class DatabaseMirrorReadStore implements MirrorReadStore {
   /** Reads through the plugin's knex client; the schema is migrated by the main store. */
   static create(knex: Knex): DatabaseMirrorReadStore {
-    return translatingDatabaseErrors(new DatabaseMirrorReadStore(knex));
+    return translatingDatabaseErrors(new DatabaseMirrorReadStore(knex), knex);
   }
 
   private constructor(private readonly db: Knex) {}

@@ -1,20 +1,49 @@
 import { ConflictError, InputError } from '@backstage/errors';
+import { Knex } from 'knex';
 import { VARCHAR_COLUMNS } from './columnLimits';
 
-/** The statement part of knex's message (`<sql> - <driver message>`). */
-function tableOf(message: string): string | undefined {
-  return /(?:insert into|update)\s+"?(\w+)"?/i.exec(message)?.[1];
+/** The failed statement, attached to a driver error by {@link translatingDatabaseErrors}. */
+const QUERY = Symbol('backpack.failedQuery');
+
+interface FailedQuery {
+  sql?: string;
+  bindings?: readonly unknown[];
 }
 
-function tooLong(message: string): InputError {
+/** The table a statement writes to. */
+function tableOf(sql: string): string | undefined {
+  return /(?:insert into|update)\s+"?(\w+)"?/i.exec(sql)?.[1];
+}
+
+/** The columns an insert or update binds, in the order of its bindings. */
+function boundColumns(sql: string): string[] {
+  const insert = /^insert into\s+"?\w+"?\s*\(([^)]*)\)/i.exec(sql);
+  if (insert) return insert[1].split(',').map(c => c.trim().replace(/"/g, ''));
+  const update = /^update\s+"?\w+"?\s+set\s+(.*?)\s+where\s/i.exec(sql);
+  if (update) return [...update[1].matchAll(/"?(\w+)"?\s*=\s*\?/g)].map(m => m[1]);
+  return [];
+}
+
+function tooLong(message: string, query?: FailedQuery): InputError {
   const length = Number(/character varying\((\d+)\)/.exec(message)?.[1]);
-  const table = tableOf(message);
-  const fields = (table ? VARCHAR_COLUMNS[table] ?? [] : [])
-    .filter(column => column.length === length)
-    .map(column => column.field);
-  const named = fields.length > 0 ? fields.join(' or ') : 'a value';
+  const sql = query?.sql ?? message;
+  const table = tableOf(sql);
+  const candidates = (table ? VARCHAR_COLUMNS[table] ?? [] : []).filter(c => c.length === length);
+  // Narrowed by the values bound: the column whose value is too long.
+  const columns = boundColumns(sql);
+  const bound = new Set(
+    (query?.bindings ?? []).flatMap((value, i) =>
+      columns.length > 0 && typeof value === 'string' && value.length > length
+        ? [columns[i % columns.length]]
+        : [],
+    ),
+  );
+  const named = candidates.filter(c => bound.has(c.column));
+  const fields = (named.length > 0 ? named : candidates).map(c => c.field);
   return new InputError(
-    `${named}: must be at most ${Number.isNaN(length) ? 'the allowed number of' : length} characters`,
+    `${fields.length > 0 ? fields.join(' or ') : 'a value'}: must be at most ${
+      Number.isNaN(length) ? 'the allowed number of' : length
+    } characters`,
   );
 }
 
@@ -32,12 +61,13 @@ export function inputErrorOf(error: unknown): Error | undefined {
   if (!error || typeof error !== 'object') return undefined;
   const { code, column } = error as { code?: unknown; column?: unknown };
   const message = String((error as { message?: unknown }).message ?? '');
+  const query = (error as { [QUERY]?: FailedQuery })[QUERY];
   // The driver's error is not kept as the cause: its message holds the
   // statement, which the error body would then carry to the caller.
   switch (code) {
     // PostgreSQL, by SQLSTATE.
     case '22001': // string_data_right_truncation
-      return tooLong(message);
+      return tooLong(message, query);
     case '22021': // character_not_in_repertoire: NUL in text
     case '22P05': // untranslatable_character
       return new InputError('input: contains a character the database cannot store (e.g. NUL)');
@@ -64,13 +94,28 @@ function translate(error: unknown): unknown {
   return inputErrorOf(error) ?? error;
 }
 
+const watched = new WeakSet<object>();
+
 /**
  * Wraps a knex-backed store so that every method rejects with
  * {@link inputErrorOf}'s translation of a database error caused by input.
  * The one place where stores meet this concern, instead of a try/catch in
- * every method; the stores' `create` factories apply it.
+ * every method; the stores' `create` factories apply it. The knex instance
+ * lends the failed statement, so that the error names the column.
  */
-export function translatingDatabaseErrors<T extends object>(store: T): T {
+export function translatingDatabaseErrors<T extends object>(store: T, knex: Knex): T {
+  if (!watched.has(knex)) {
+    watched.add(knex);
+    knex.on('query-error', (error: unknown, query: FailedQuery) => {
+      if (error && typeof error === 'object') {
+        // A symbol, not enumerable: never serialised into a response.
+        Object.defineProperty(error, QUERY, {
+          value: { sql: query?.sql, bindings: query?.bindings },
+          enumerable: false,
+        });
+      }
+    });
+  }
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
