@@ -54,7 +54,8 @@ export function checkJsonBody(body: unknown, maxDepth: number): void {
     if (!value || typeof value !== 'object') continue;
     if (path.length >= maxDepth) {
       // Named by its top-level field: the full path is as long as the nesting.
-      throw new InputError(`${path[0] ?? 'body'}: nested deeper than ${maxDepth} levels`);
+      const field = typeof path[0] === 'string' ? path[0] : 'body';
+      throw new InputError(`${field}: nested deeper than ${maxDepth} levels`);
     }
     if (Array.isArray(value)) {
       value.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
