@@ -66,6 +66,8 @@ function inMemoryProcessor(name: string, fileServer: string): BackpackProcessor 
 /** The plugin on a given database, with two in-memory processors (`test`, `other`). */
 export interface AccessBackend {
   server: Parameters<typeof request>[0];
+  /** The local blob store's directory. */
+  storage: string;
   /** POST /artifacts and wait for its run; throws unless both succeed. */
   addRoot(body: JsonObject): Promise<void>;
   /** Polls an API path until `done` holds for its body; bounded by attempts. */
@@ -144,6 +146,7 @@ export async function startAccessBackend(options: {
 
   return {
     server,
+    storage,
     poll,
     async addRoot(body) {
       const res = await request(server).post('/api/backpack/artifacts').send(body);
