@@ -1,5 +1,4 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { InputError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { ArtifactScope } from './artifactScope';
 import { DatabaseBackpackStore } from './DatabaseBackpackStore';
@@ -96,24 +95,25 @@ describe.each(databases.eachSupportedId())('read scopes and input errors on %p',
   });
 
   it('turns database errors caused by input into errors naming the field', async () => {
-    const tooLong = { ...artifact, processor: 'npm', id: 'x'.repeat(600), root: true };
-    const withNul = { ...artifact, processor: 'npm', id: 'a\u0000b', root: true };
-    if (databaseId === 'POSTGRES_15') {
-      // PostgreSQL refuses both; the stores' wrapper says why, as a 400.
-      await expect(store.createArtifact(tooLong)).rejects.toThrow(
-        new InputError('id: must be at most 512 characters'),
+    const outcome = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'stored',
+        error => `${error.name}: ${error.message}`,
       );
-      await expect(store.createArtifact(withNul)).rejects.toThrow(InputError);
-      await expect(store.getArtifact('npm', 'a\u0000b')).rejects.toThrow(InputError);
-      const exportStore = DatabaseExportStore.create(knex);
-      await expect(
-        exportStore.createExport({ kind: 'full', requestedBy: 'u'.repeat(600) }),
-      ).rejects.toThrow(new InputError('requestedBy: must be at most 512 characters'));
-    } else {
-      // SQLite stores what it is given; the API's validation keeps such
-      // values out before they get here.
-      expect((await store.createArtifact(tooLong)).id).toHaveLength(600);
-      expect((await store.createArtifact(withNul)).id).toBe('a\u0000b');
-    }
+    const postgres = databaseId === 'POSTGRES_15';
+    // PostgreSQL refuses these, and the stores' wrapper says why, as a 400;
+    // SQLite stores them. The API's validation keeps them out either way.
+    expect(
+      await outcome(store.createArtifact({ ...artifact, processor: 'npm', id: 'x'.repeat(600), root: true })),
+    ).toBe(postgres ? 'InputError: id: must be at most 512 characters' : 'stored');
+    expect(
+      await outcome(store.createArtifact({ ...artifact, processor: 'npm', id: 'a\u0000b', root: true })),
+    ).toBe(postgres ? 'InputError: input: contains a character the database cannot store (e.g. NUL)' : 'stored');
+    expect(await outcome(store.getArtifact('npm', 'a\u0000c'))).toBe(
+      postgres ? 'InputError: input: contains a character the database cannot store (e.g. NUL)' : 'stored',
+    );
+    expect(
+      await outcome(DatabaseExportStore.create(knex).createExport({ kind: 'full', requestedBy: 'u'.repeat(600) })),
+    ).toBe(postgres ? 'InputError: requestedBy: must be at most 512 characters' : 'stored');
   });
 });

@@ -8,7 +8,7 @@ import {
   ProcessorFile,
   ProcessorVersion,
 } from '../processors/types';
-import { textProblem } from '../services/validation';
+import { CONTROL_CHARACTERS, textProblem } from '../services/validation';
 import { DependencyKind, FileIntegrity } from '../types';
 
 /** Longest download URI accepted; longer ones are no registry's. */
@@ -43,8 +43,7 @@ export interface CheckedDiscovery {
 /** A hostile string as a warning may quote it: short, control characters replaced. */
 function shown(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const clean = text.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), '?');
   return clean.length > 80 ? `${clean.slice(0, 80)}… (${clean.length} characters)` : clean;
 }
 

@@ -1,7 +1,7 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import express, { RequestHandler } from 'express';
-import { textProblem } from '../services/validation';
+import { formatPath, textProblem } from '../services/validation';
 
 const DEFAULT_MAX_BODY_BYTES = 100 * 1024;
 const DEFAULT_MAX_BODY_DEPTH = 32;
@@ -29,12 +29,6 @@ export function readJsonBodySettings(config?: Config): JsonBodySettings {
 // schemas bound their lengths.
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
-function pathOf(path: Array<string | number>): string {
-  return path
-    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`))
-    .join('');
-}
-
 /**
  * Checks a parsed body before any schema sees it: nesting no deeper than
  * `maxDepth` (schemas and JSON handling recurse, and a few kilobytes of
@@ -48,7 +42,7 @@ export function checkJsonBody(body: unknown, maxDepth: number): void {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
       const problem = textProblem(value, UNBOUNDED);
-      if (problem) throw new InputError(`${pathOf(path) || 'body'}: ${problem}`);
+      if (problem) throw new InputError(`${formatPath(path) || 'body'}: ${problem}`);
       continue;
     }
     if (!value || typeof value !== 'object') continue;
@@ -63,7 +57,7 @@ export function checkJsonBody(body: unknown, maxDepth: number): void {
     }
     for (const [key, item] of Object.entries(value)) {
       if (textProblem(key, UNBOUNDED)) {
-        throw new InputError(`${pathOf(path) || 'body'}: a key must not contain control characters`);
+        throw new InputError(`${formatPath(path) || 'body'}: a key must not contain control characters`);
       }
       stack.push({ value: item, path: [...path, key] });
     }

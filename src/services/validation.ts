@@ -4,7 +4,8 @@ import { z } from 'zod';
 type Issue = z.core.$ZodIssue;
 
 /** C0 and C1 control characters and DEL: never part of a name, version, path or filter. */
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * What is wrong with a string that came from outside (a caller or an
@@ -36,7 +37,8 @@ const requiredErrorMap: z.core.$ZodErrorMap = issue =>
     ? 'Required'
     : undefined;
 
-function formatPath(path: PropertyKey[]): string {
+/** A field's path as messages name it: `config.registry`, `processors[0]`. */
+export function formatPath(path: PropertyKey[]): string {
   return path
     .map((segment, index) => {
       if (typeof segment === 'number') return `[${segment}]`;
