@@ -4,8 +4,10 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import {
   backpackArtifactConditions,
+  backpackArtifactDeletePermission,
   backpackArtifactReadPermission,
   backpackArtifactUpdatePermission,
+  backpackFileRetryPermission,
   createBackpackArtifactConditionalDecision,
 } from '../permissions';
 import { AccessBackend, startAccessBackend } from '../__testUtils__/accessBackend';
@@ -18,20 +20,38 @@ const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
 const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
+/** A decision allowing roots only. */
+const rootsOnly = (permission: Parameters<typeof createBackpackArtifactConditionalDecision>[0]) =>
+  createBackpackArtifactConditionalDecision(permission, backpackArtifactConditions.isRoot({ root: true }));
 /** Roots only: `lib` and the npm `vis-dep`, pulled in as dependencies, are not readable. */
-const READ_ROOTS = createBackpackArtifactConditionalDecision(
-  backpackArtifactReadPermission,
-  backpackArtifactConditions.isRoot({ root: true }),
-);
+const READ_ROOTS = rootsOnly(backpackArtifactReadPermission);
 /** Only the `other` processor's artifact. */
 const READ_OTHER = createBackpackArtifactConditionalDecision(
   backpackArtifactReadPermission,
   backpackArtifactConditions.hasProcessor({ processors: ['other'] }),
 );
 
-/** An npm upstream: `vis-root` depends on `vis-dep`. */
-async function startNpmUpstream(): Promise<StaticRegistryServer> {
+/** An npm registry (`vis-root` depends on `vis-dep`) and a PyPI JSON API (`vis-py`). */
+async function startUpstream(): Promise<StaticRegistryServer> {
   const upstream = await StaticRegistryServer.start();
+  const sdist = 'vis_py-1.0.tar.gz';
+  upstream.set(`/files/${sdist}`, `contents of ${sdist}`);
+  upstream.set('/pypi/vis-py/json', {
+    contentType: 'application/json',
+    body: JSON.stringify({
+      info: { version: '1.0', requires_dist: [] },
+      releases: {
+        '1.0': [
+          {
+            filename: sdist,
+            url: `${upstream.url}/files/${sdist}`,
+            packagetype: 'sdist',
+            digests: { sha256: createHash('sha256').update(`contents of ${sdist}`).digest('hex') },
+          },
+        ],
+      },
+    }),
+  });
   for (const [name, dependencies] of [
     ['vis-root', { 'vis-dep': '^1.0.0' }],
     ['vis-dep', {}],
@@ -80,12 +100,12 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
   const get = (url: string) => request(backend.server).get(`/api/backpack${url}`);
 
   beforeAll(async () => {
-    npm = await startNpmUpstream();
+    npm = await startUpstream();
     backend = await startAccessBackend({
       knex: await databases.init(databaseId),
       features: [permissionsWithPolicy(name => decisions[name] ?? ALLOW)],
       backpack: {
-        processors: { npm: { registry: npm.url } },
+        processors: { npm: { registry: npm.url }, pypi: { index: npm.url } },
         allowedHosts: [new URL(npm.url).host],
       },
     });
@@ -93,6 +113,7 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
     await backend.addRoot({ processor: 'test', id: 'solo' });
     await backend.addRoot({ processor: 'other', id: 'elsewhere' });
     await backend.addRoot({ processor: 'npm', id: 'vis-root' });
+    await backend.addRoot({ processor: 'pypi', id: 'vis-py' });
     const full = await request(backend.server).post('/api/backpack/runs');
     await backend.poll(`/api/backpack/runs/${full.body.id}`, r => r.status !== 'queued' && r.status !== 'running');
     await backend.waitForCollection();
@@ -141,7 +162,7 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
     expect(run.status).toBe(404);
     // Lists leave it out; what may be read is there.
     const list = await get('/artifacts');
-    expect(list.body.items.map((a: any) => a.id).sort()).toEqual(['app', 'elsewhere', 'solo', 'vis-root']);
+    expect(list.body.items.map((a: any) => a.id).sort()).toEqual(['app', 'elsewhere', 'solo', 'vis-py', 'vis-root']);
     expect((await get('/artifacts/test/app')).status).toBe(200);
   });
 
@@ -192,9 +213,9 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
         .sort();
     };
     as(ALLOW);
-    expect(await visible()).toEqual(['app', 'elsewhere', 'full', 'solo', 'vis-root']);
+    expect(await visible()).toEqual(['app', 'elsewhere', 'full', 'solo', 'vis-py', 'vis-root']);
     as(READ_ROOTS, { 'backpack.run.read': DENY });
-    expect(await visible()).toEqual(['app', 'elsewhere', 'solo', 'vis-root']);
+    expect(await visible()).toEqual(['app', 'elsewhere', 'solo', 'vis-py', 'vis-root']);
     as(READ_OTHER, { 'backpack.run.read': ALLOW });
     expect(await visible()).toEqual(['elsewhere', 'full']);
     as(DENY, { 'backpack.run.read': DENY });
@@ -216,12 +237,12 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
     };
     as(ALLOW);
     expect(await stats()).toEqual({
-      rows: ['npm:collected:2', 'other:collected:1', 'test:collected:3'],
+      rows: ['npm:collected:2', 'other:collected:1', 'pypi:collected:1', 'test:collected:3'],
       queue: true,
     });
     as(READ_ROOTS);
     expect(await stats()).toEqual({
-      rows: ['npm:collected:1', 'other:collected:1', 'test:collected:2'],
+      rows: ['npm:collected:1', 'other:collected:1', 'pypi:collected:1', 'test:collected:2'],
       queue: false,
     });
     as(READ_OTHER);
@@ -271,11 +292,40 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
     const tarball = await get('/npm/vis-dep/-/vis-dep-1.0.0.tgz');
     const noTarball = await get('/npm/never-mirrored/-/never-mirrored-1.0.0.tgz');
     expect(shapeOf(tarball, 'vis-dep')).toEqual(shapeOf(noTarball, 'never-mirrored'));
+    // PyPI: the index leaves out what may not be read, pages and files look not mirrored.
+    as(READ_OTHER);
+    const json = 'application/vnd.pypi.simple.v1+json';
+    const index = await get('/pypi/simple/').set('Accept', json);
+    expect(JSON.parse(index.text).projects).toEqual([]);
+    expect(shapeOf(await get('/pypi/simple/vis-py/'), 'vis-py')).toEqual(
+      shapeOf(await get('/pypi/simple/never-mirrored/'), 'never-mirrored'),
+    );
+    expect(shapeOf(await get('/pypi/packages/vis_py-1.0.tar.gz'), 'vis_py')).toEqual(
+      shapeOf(await get('/pypi/packages/never_mirrored-1.0.tar.gz'), 'never_mirrored'),
+    );
     as(ALLOW);
+    expect(JSON.parse((await get('/pypi/simple/').set('Accept', json)).text).projects).toEqual([
+      { name: 'vis-py' },
+    ]);
+    expect((await get('/pypi/packages/vis_py-1.0.tar.gz')).status).toBe(200);
     expect((await get('/npm/vis-dep/-/vis-dep-1.0.0.tgz')).status).toBe(200);
     as(DENY);
-    for (const url of ['/npm/vis-root', '/npm/never-mirrored']) {
+    for (const url of ['/npm/vis-root', '/npm/never-mirrored', '/pypi/simple/', '/pypi/simple/vis-py/']) {
       expect([url, (await get(url)).status]).toEqual([url, 403]);
     }
+  });
+
+  it('answers every artifact route for an artifact a conditional decision lets through', async () => {
+    as(READ_ROOTS, {
+      'backpack.artifact.update': rootsOnly(backpackArtifactUpdatePermission),
+      'backpack.artifact.delete': rootsOnly(backpackArtifactDeletePermission),
+      'backpack.file.retry': rootsOnly(backpackFileRetryPermission),
+    });
+    const answers = [];
+    for (const [method, url, body] of artifactRoutes('test', 'solo')) {
+      answers.push((await request(backend.server)[method](`/api/backpack${url}`).send(body)).status);
+    }
+    // Read, read, read, updated, deleted; the retry then finds nothing.
+    expect(answers).toEqual([200, 200, 200, 200, 204, 404]);
   });
 });

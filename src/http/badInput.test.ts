@@ -47,6 +47,9 @@ const CASES: Array<[Method, string, object | undefined, number, RegExp]> = [
   ['get', `/artifacts?processor=${long(65)}`, undefined, 400, /^processor: must be at most 64/],
   ['get', `/runs?status=${encodeURIComponent(NUL)}`, undefined, 400, /^status: /],
   ['get', `/artifacts/test/app/versions?status=${encodeURIComponent(NUL)}`, undefined, 400, /^status: /],
+  ['get', '/artifacts?limit=%00', undefined, 400, /^limit: /],
+  ['get', '/exports?offset=1e20', undefined, 400, /^offset: /],
+  ['get', '/runs?offset=-1', undefined, 400, /^offset: /],
   // Path parameters
   ['get', '/artifacts/test/a%00b', undefined, 400, /^id: must not contain control/],
   ['get', `/artifacts/test/${long(513)}`, undefined, 400, /^id: must be at most 512/],
