@@ -13,7 +13,7 @@ import {
   NewExport,
   StoredExport,
 } from './ExportStore';
-import { applyArtifactFilter, ArtifactScope } from './artifactScope';
+import { applyExportVisibility, ArtifactScope } from './artifactScope';
 import { translatingDatabaseErrors } from './databaseErrors';
 import { fromJson, toIso, toNumber } from './rows';
 
@@ -153,7 +153,7 @@ export class DatabaseExportStore implements ExportStore {
   async getExport(id: string, visible?: ArtifactScope): Promise<StoredExport | undefined> {
     const row = await this.db<ExportRow>('exports')
       .where({ id })
-      .modify(q => visible && this.applyVisibility(q, visible))
+      .modify(q => visible && applyExportVisibility(q, visible))
       .first();
     return row ? toExport(row) : undefined;
   }
@@ -164,7 +164,7 @@ export class DatabaseExportStore implements ExportStore {
     visible?: ArtifactScope;
   }): Promise<Page<StoredExport>> {
     const base = this.db<ExportRow>('exports').modify(
-      q => query.visible && this.applyVisibility(q, query.visible),
+      q => query.visible && applyExportVisibility(q, query.visible),
     );
     const [rows, [{ count }]] = await Promise.all([
       base
@@ -208,32 +208,6 @@ export class DatabaseExportStore implements ExportStore {
       await tx('export_artifacts').where({ export_id: id }).delete();
       return true;
     });
-  }
-
-  /**
-   * Exports a caller may see: an export is readable when every artifact it
-   * carries is (vacuously so when it carries none); an artifact deleted
-   * since counts as unreadable. Exports that have not succeeded carry what
-   * is not known yet, so only a caller who may read everything sees them.
-   */
-  private applyVisibility(query: Knex.QueryBuilder, visible: ArtifactScope): void {
-    if (visible.type === 'all') return;
-    if (visible.type === 'none') {
-      query.whereRaw('1 = 0');
-      return;
-    }
-    query.where('exports.status', 'succeeded').whereNotExists(sub =>
-      sub
-        .select('carried.export_id')
-        .from('export_artifacts as carried')
-        .leftJoin('artifacts as a', join =>
-          join.on('a.processor', 'carried.processor').andOn('a.id', 'carried.artifact_id'),
-        )
-        .whereRaw('carried.export_id = exports.id')
-        .where(q =>
-          q.whereNull('a.ref').orWhereNot(f => applyArtifactFilter(f, visible.filter, 'a')),
-        ),
-    );
   }
 
   private exportRow(id: string, request: NewExport) {

@@ -83,3 +83,28 @@ export function applyRunVisibility(builder: Knex.QueryBuilder, visible: RunVisib
     if (!visible.fullRuns && scoped.type === 'none') q.whereRaw('1 = 0');
   });
 }
+
+/**
+ * Restricts a query over `exports` to the exports a caller may see: an
+ * export is readable when every artifact it carries (`export_artifacts`) is
+ * (vacuously so when it carries none); an artifact deleted since counts as
+ * unreadable. Exports that have not succeeded carry what is not known yet,
+ * so only a caller who may read everything sees them.
+ */
+export function applyExportVisibility(query: Knex.QueryBuilder, visible: ArtifactScope): void {
+  if (visible.type === 'all') return;
+  if (visible.type === 'none') {
+    query.whereRaw('1 = 0');
+    return;
+  }
+  query.where('exports.status', 'succeeded').whereNotExists(sub =>
+    sub
+      .select('carried.export_id')
+      .from('export_artifacts as carried')
+      .leftJoin('artifacts as a', join =>
+        join.on('a.processor', 'carried.processor').andOn('a.id', 'carried.artifact_id'),
+      )
+      .whereRaw('carried.export_id = exports.id')
+      .where(q => q.whereNull('a.ref').orWhereNot(f => applyArtifactFilter(f, visible.filter, 'a'))),
+  );
+}
