@@ -15,6 +15,11 @@ export interface Config {
       npm?: {
         /** Registry base URL. Defaults to https://registry.npmjs.org */
         registry?: string;
+        /**
+         * Other registries an artifact's own `registry` setting may name
+         * (base URLs). Any other per-artifact registry is refused with 400.
+         */
+        allowedRegistries?: string[];
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
@@ -60,15 +65,79 @@ export interface Config {
       retries?: number;
       /** Base delay of the exponential backoff in milliseconds. Default 250. */
       backoffMs?: number;
+      /** Longest wait a Retry-After header can ask for, in milliseconds. Default 60000. */
+      maxRetryAfterMs?: number;
+      /**
+       * Largest metadata document (packument, project page, POM, checksum
+       * file) read, in bytes after content decoding; a larger one fails its
+       * artifact. Default 67108864 (64 MiB): the largest real packuments are
+       * some tens of MiB, and a parsed document costs several times its size.
+       */
+      maxMetadataBytes?: number;
+      /** Redirects followed per request, each checked against the allowed hosts. Default 5. */
+      maxRedirects?: number;
+      /** Time to establish a connection (TCP and TLS) in milliseconds. Default 10000. */
+      connectTimeoutMs?: number;
+      /**
+       * Longest wait for response headers and between two body chunks, in
+       * milliseconds, for discovery and collection. Default 30000.
+       */
+      idleTimeoutMs?: number;
     };
 
     /**
-     * Hosts the collector may download from besides the processors'
-     * configured registries, e.g. a CDN that tarball URLs point at. Entries
-     * are host names, optionally with a port (`files.example.com:8443`).
-     * Private and loopback addresses are refused unless listed here.
+     * Hosts, besides the processors' configured upstreams, that any request
+     * (discovery, metadata files, downloads, redirect hops) may go to, e.g. a
+     * CDN that tarball URLs point at. Entries are host names, optionally with
+     * a port (`files.example.com:8443`), or IP addresses. Hosts listed here
+     * or named in a configured upstream URL may resolve to private, loopback
+     * or link-local addresses (an internal mirror); built-in default
+     * upstreams (registry.npmjs.org, pypi.org, files.pythonhosted.org, Maven
+     * Central, when not configured) only ever to public ones.
      */
     allowedHosts?: string[];
+
+    /** Collection of files. */
+    collection?: {
+      /** Limits of each download. */
+      download?: {
+        /** Overall deadline of one download, headers and body, in seconds. Default 3600. */
+        timeoutSeconds?: number;
+        /**
+         * Slowest average rate tolerated, in bytes per second over
+         * `rateWindowSeconds`; a slower download fails (and is retried).
+         * 0 turns the check off. Default 1024.
+         */
+        minBytesPerSecond?: number;
+        /** Window the rate is measured over, in seconds. Default 30. */
+        rateWindowSeconds?: number;
+      };
+    };
+
+    /** Bounds on parsing what upstreams send; exceeding one fails that artifact. */
+    limits?: {
+      /** XML documents (POMs, maven-metadata.xml). */
+      xml?: {
+        /** Deepest element nesting. Default 64. */
+        maxDepth?: number;
+        /** Entity references expanded per document. Default 10000. */
+        maxEntityExpansions?: number;
+      };
+      /** Maven `${…}` property interpolation. */
+      maven?: {
+        /** Characters a value may grow to by interpolation. Default 65536. */
+        maxInterpolatedLength?: number;
+        /** Characters produced by interpolation per effective POM. Default 16777216. */
+        maxInterpolationWork?: number;
+      };
+      /** Reading package.json out of stored npm tarballs (registry view, bundles). */
+      tarball?: {
+        /** Bytes inflated while looking for it. Default 268435456 (256 MiB). */
+        maxInflatedBytes?: number;
+        /** Tar entries looked at while looking for it. Default 100000. */
+        maxEntries?: number;
+      };
+    };
 
     /** The job queue that carries collect jobs. */
     queue?: {

@@ -20,6 +20,8 @@ import { registerBackpackPermissions } from './permissions';
 import { createBuiltInProcessors } from './processors/createBuiltInProcessors';
 import { ProcessorRegistry } from './processors/ProcessorRegistry';
 import { UpstreamClient } from './processors/UpstreamClient';
+import { readDownloadLimits } from './upstream/limits';
+import { UpstreamTransport } from './upstream/UpstreamTransport';
 import { ArtifactService } from './services/ArtifactService';
 import { CollectionService } from './services/CollectionService';
 import { DefaultMirrorRunService } from './services/DefaultMirrorRunService';
@@ -73,8 +75,12 @@ export const backpackPlugin = createBackendPlugin({
         lifecycle,
       }) {
         const workerId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+        // One transport, and with it one host policy, for discovery and
+        // collection; `backpack.allowedHosts` are the operator's hosts.
+        const transport = UpstreamTransport.fromConfig(config);
         const upstream = UpstreamClient.fromConfig(
           config.getOptionalConfig('backpack.upstream'),
+          transport,
         );
         // Built-ins register like any module's processor; one a module
         // already added under the same name takes precedence.
@@ -87,11 +93,16 @@ export const backpackPlugin = createBackendPlugin({
         const queue = await createJobQueue(config, logger);
         const queueSettings = readQueueSettings(config);
 
-        const allowedHosts = [
-          ...processors.list().flatMap(p => p.allowedHosts?.() ?? []),
-          ...(config.getOptionalStringArray('backpack.allowedHosts') ?? []),
-        ];
-        const fetcher = new SafeFetcher({ allowedHosts });
+        // Built-ins registered their hosts when created; processors added
+        // by modules name theirs here, as public-only defaults.
+        transport.policy.allow(
+          processors.list().flatMap(p => p.allowedHosts?.() ?? []),
+          'default',
+        );
+        const fetcher = new SafeFetcher({
+          transport,
+          download: readDownloadLimits(config),
+        });
         const collector = new Collector({
           store,
           blobStore,
@@ -214,6 +225,7 @@ export const backpackPlugin = createBackendPlugin({
           collector.stop();
           await queue.stop();
           await fetcher.close();
+          await transport.close();
         });
       },
     });

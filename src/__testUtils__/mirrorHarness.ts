@@ -15,6 +15,8 @@ import { createNpmProcessor } from '../processors/npm/NpmProcessor';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { createPypiProcessor } from '../processors/pypi';
 import { UpstreamClient } from '../processors/UpstreamClient';
+import { HostPolicy } from '../upstream/HostPolicy';
+import { UpstreamTransport } from '../upstream/UpstreamTransport';
 import { DefaultMirrorRunService } from '../services/DefaultMirrorRunService';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { npmFixturesDir } from './verdaccio';
@@ -52,6 +54,7 @@ export class MirrorHarness {
     readonly collector: Collector,
     private readonly queue: InProcessJobQueue,
     private readonly fetcher: SafeFetcher,
+    private readonly transport: UpstreamTransport,
     private readonly blobDirectory: string,
   ) {}
 
@@ -65,7 +68,10 @@ export class MirrorHarness {
       database: { getClient: async () => knex },
       skipMigrations: options.skipMigrations,
     });
-    const upstream = new UpstreamClient({ retries: 0 });
+    // One transport for discovery and collection, as in plugin.ts; the
+    // processors register their upstreams in its policy.
+    const transport = new UpstreamTransport({ policy: new HostPolicy() });
+    const upstream = new UpstreamClient({ retries: 0 }, transport);
     const processors = new ProcessorRegistry();
     if (upstreams.npm) {
       processors.add(
@@ -85,10 +91,7 @@ export class MirrorHarness {
         }),
       );
     }
-    const hosts = Object.values(upstreams)
-      .filter((url): url is string => Boolean(url))
-      .map(url => new URL(url).host);
-    const fetcher = new SafeFetcher({ allowedHosts: hosts });
+    const fetcher = new SafeFetcher({ transport });
     const queue = new InProcessJobQueue({ concurrency: 4, retryBaseDelayMs: 10, maxAttempts: 2 });
     const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
     const workerId = options.workerId ?? 'harness';
@@ -122,6 +125,7 @@ export class MirrorHarness {
       collector,
       queue,
       fetcher,
+      transport,
       blobDirectory,
     );
   }
@@ -178,6 +182,7 @@ export class MirrorHarness {
     await this.runs.stop();
     await this.queue.stop();
     await this.fetcher.close();
+    await this.transport.close();
     await fs.rm(this.blobDirectory, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,5 @@
 import { Config } from '@backstage/config';
+import { readParsingLimits } from '../upstream/limits';
 import { createNpmProcessor } from './npm/NpmProcessor';
 import { createMavenProcessor } from './maven';
 import { createPypiProcessor } from './pypi';
@@ -7,7 +8,9 @@ import { UpstreamClient } from './UpstreamClient';
 
 /**
  * The processors that ship with Backpack, each configured from
- * `backpack.processors.<name>` and left out when `enabled: false`.
+ * `backpack.processors.<name>` and left out when `enabled: false`. Each
+ * registers its upstream hosts in the client's host policy, as the
+ * operator's when configured and as public-only defaults otherwise.
  */
 export function createBuiltInProcessors(
   config: Config,
@@ -26,7 +29,13 @@ export function createBuiltInProcessors(
     processors.push(createPypiProcessor({ config: section('pypi'), upstream }));
   }
   if (enabled('maven')) {
-    processors.push(createMavenProcessor({ config: section('maven'), upstream }));
+    processors.push(
+      createMavenProcessor({
+        config: section('maven'),
+        upstream,
+        limits: readParsingLimits(config),
+      }),
+    );
   }
   return processors;
 }

@@ -140,7 +140,11 @@ export interface BackpackProcessor {
    * reaches it. Must be commutative and only ever widen, so walks end.
    */
   mergeConfig?(a: JsonObject, b: JsonObject): JsonObject;
-  /** Upstream hosts this processor downloads from, for the collector's allow-list. */
+  /**
+   * Upstream hosts this processor talks to, for the host policy of every
+   * outbound request. Hosts given only here may resolve to public addresses
+   * only; list internal ones in `backpack.allowedHosts`.
+   */
   allowedHosts?(): string[];
   discover(
     request: { id: string; config: JsonObject },

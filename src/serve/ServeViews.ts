@@ -2,6 +2,7 @@ import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { MirrorReadStore } from '../database/MirrorReadStore';
 import { BlobStore } from '../storage/BlobStore';
+import { readParsingLimits } from '../upstream/limits';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { PypiView } from './pypiView';
@@ -30,6 +31,7 @@ export function createServeViews(options: {
       blobStore,
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
+      tarballLimits: readParsingLimits(options.config).tarball,
     }),
     pypi: new PypiView({ store, blobStore }),
     maven: new MavenView({ store, blobStore }),

@@ -9,6 +9,7 @@ import { storageKeyOf } from '../discovery/MirrorRunner';
 import { isNpmPackageName } from '../processors/npm/npmDependencySpec';
 import { BlobStore } from '../storage/BlobStore';
 import { FileIntegrity } from '../types';
+import { ParsingLimits } from '../upstream/limits';
 import { BoundedCache } from './BoundedCache';
 import { createNpmPackument, NpmPackumentVersion } from './metadata/npmPackument';
 import { readNpmTarballManifest } from './metadata/npmTarballManifest';
@@ -30,6 +31,8 @@ export interface NpmViewOptions {
   /** The plugin's external base URL (`…/api/backpack`), which tarball URLs point back at. */
   baseUrl: () => Promise<string>;
   logger: LoggerService;
+  /** Bounds reading package.json out of tarballs (`backpack.limits.tarball`). */
+  tarballLimits?: ParsingLimits['tarball'];
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight. */
@@ -147,7 +150,7 @@ export class NpmView {
       const blob = await this.options.blobStore.get(file.storageKey);
       // A missing object is not cached: it may be collected again.
       if (!blob) return undefined;
-      manifest = await readNpmTarballManifest(blob.body);
+      manifest = await readNpmTarballManifest(blob.body, this.options.tarballLimits);
     } catch (error) {
       // Nor is a storage error; the recorded dependencies stand in this time.
       this.options.logger.warn(`Could not read ${file.storageKey}: ${error}`);

@@ -1,3 +1,4 @@
+import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
 import { PomCoordinates, PomDependency, RawPom } from './pom';
 
 /** A dependency after interpolation, with management applied. */
@@ -29,6 +30,18 @@ const MAX_DEPTH = 32;
 /** Rounds of `${…}` expansion, for properties defined through other properties. */
 const MAX_EXPANSIONS = 16;
 
+/** Limits of `${…}` interpolation (`backpack.limits.maven`). */
+export type InterpolationLimits = ParsingLimits['maven'];
+
+/**
+ * Interpolation went past a limit: properties that refer to themselves or
+ * double at every step (`<a>${b}${b}</a><b>${c}${c}</b>…`) would otherwise
+ * grow exponentially and exhaust memory.
+ */
+export class InterpolationLimitError extends Error {
+  name = 'InterpolationLimitError';
+}
+
 export const coordinatesKey = (c: PomCoordinates) => `${c.groupId}:${c.artifactId}:${c.version}`;
 
 /** Dependency management matches on groupId, artifactId, type and classifier. */
@@ -52,6 +65,7 @@ export class EffectivePomBuilder {
   constructor(
     private readonly load: PomLoader,
     private readonly warn: (message: string) => void,
+    private readonly limits: InterpolationLimits = DEFAULT_PARSING_LIMITS.maven,
   ) {}
 
   /** The effective model of a POM already in hand (a version being discovered). */
@@ -143,10 +157,32 @@ export class EffectivePomBuilder {
       // Bare `${version}` and friends are deprecated but still resolved.
       return properties[name] ?? model[name];
     };
+    // Bounds the length of each value and the work of the whole model, so
+    // that growth stops at the limit instead of at the end of the heap.
+    const { maxInterpolatedLength, maxInterpolationWork } = this.limits;
+    const spent = { work: 0 };
+    const tooMuch = (limit: string, value: number) =>
+      new InterpolationLimitError(
+        `POM of ${groupId}:${pom.artifactId}:${version}: property interpolation exceeds backpack.limits.maven.${limit} (${value} characters); properties refer to themselves or grow with every expansion`,
+      );
     const interpolate = (value: string): string => {
       let result = value;
+      // A long value as written is the document's size, already bounded.
+      const maxLength = Math.max(maxInterpolatedLength, value.length);
       for (let round = 0; round < MAX_EXPANSIONS && result.includes('${'); round++) {
-        const next = result.replace(/\$\{([^${}]+)\}/g, (match, name: string) => lookup(name) ?? match);
+        let length = result.length;
+        const next = result.replace(/\$\{([^${}]+)\}/g, (match, name: string) => {
+          const replacement = lookup(name) ?? match;
+          length += replacement.length - match.length;
+          spent.work += replacement.length;
+          if (length > maxLength) {
+            throw tooMuch('maxInterpolatedLength', maxInterpolatedLength);
+          }
+          if (spent.work > maxInterpolationWork) {
+            throw tooMuch('maxInterpolationWork', maxInterpolationWork);
+          }
+          return replacement;
+        });
         if (next === result) break;
         result = next;
       }

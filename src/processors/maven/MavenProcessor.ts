@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Config } from '@backstage/config';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { FileIntegrity } from '../../types';
+import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
+import { isPathSegment, redactUrl, UnsafeUpstreamPathError, upstreamUrl } from '../../upstream/urls';
 import { UpstreamClient } from '../UpstreamClient';
+import { allowedUpstreamOverride, restrictUpstreamOverride } from '../upstreamBaseUrl';
 import {
   BackpackProcessor,
   DiscoverOptions,
@@ -64,7 +67,12 @@ export interface MavenProcessorOptions {
   /** The `backpack.processors.maven` config block. */
   config?: Config;
   upstream: UpstreamClient;
+  /** Parsing limits (`backpack.limits`); documented defaults when left out. */
+  limits?: ParsingLimits;
 }
+
+/** Packagings used as file extensions must be plain tokens. */
+const PACKAGING = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Creates the Maven processor: versions from `maven-metadata.xml`, each
@@ -76,19 +84,42 @@ export interface MavenProcessorOptions {
  */
 export function createMavenProcessor(options: MavenProcessorOptions): BackpackProcessor {
   const { upstream } = options;
+  const limits = options.limits ?? DEFAULT_PARSING_LIMITS;
   const settings = readMavenProcessorSettings(options.config);
   const versionCache = new Map<string, ProcessorVersion>();
+  const override = {
+    defaultUrl: settings.repository,
+    allowed: settings.allowedRepositories,
+    field: 'repository',
+    configKey: 'backpack.processors.maven.allowedRepositories',
+  };
+  const hosts = [settings.repository, ...settings.allowedRepositories].map(
+    url => new URL(url).host,
+  );
+  // Repositories the operator configured may resolve to internal
+  // addresses; the built-in default only ever to public ones.
+  const configured = options.config?.getOptionalString('repository') !== undefined;
+  upstream.policy.allow([hosts[0]], configured ? 'operator' : 'default');
+  upstream.policy.allow(hosts.slice(1), 'operator');
 
   function repositoryFor(config: MavenArtifactConfig): string {
-    if (!config.repository) return settings.repository;
-    const repository = config.repository.replace(/\/+$/, '');
-    // An artifact must not point the backend at arbitrary hosts.
-    if (repository !== settings.repository && !settings.allowedRepositories.includes(repository)) {
-      throw new InputError(
-        `config.repository: '${config.repository}' is not an allowed repository (configure backpack.processors.maven.allowedRepositories)`,
+    // Checked again here: stored and inherited configs bypass the API.
+    return allowedUpstreamOverride(config.repository, override);
+  }
+
+  /**
+   * The URL of a repository path built from upstream strings (versions,
+   * parent and BOM coordinates, packaging): every segment must be a plain
+   * path segment, so nothing can climb out of the repository's base path.
+   */
+  function fileUrl(repository: string, path: string): string {
+    const segments = path.split('/');
+    if (!segments.every(isPathSegment)) {
+      throw new UnsafeUpstreamPathError(
+        `refusing ${JSON.stringify(path.slice(0, 200))}: not a plain repository path`,
       );
     }
-    return repository;
+    return upstreamUrl(repository, segments);
   }
 
   async function discover(
@@ -108,7 +139,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
       // unless told otherwise, and caches honouring it never answer 304.
       headers['cache-control'] = 'max-age=0';
     }
-    const metadataUrl = `${repository}/${artifactPath(coordinates)}/maven-metadata.xml`;
+    const metadataUrl = fileUrl(repository, `${artifactPath(coordinates)}/maven-metadata.xml`);
     const response = await upstream.get(metadataUrl, {
       headers,
       validators: discoverOptions.validators,
@@ -116,21 +147,29 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     });
     if (response.notModified) return { notModified: true };
     if (response.status === 404) {
-      throw new NotFoundError(`Maven artifact '${id}' not found at ${repository}`);
+      throw new NotFoundError(`Maven artifact '${id}' not found at ${redactUrl(repository)}`);
     }
-    if (response.status !== 200) throw new Error(`GET ${metadataUrl} answered ${response.status}`);
+    if (response.status !== 200) {
+      throw new Error(`GET ${redactUrl(response.url)} answered ${response.status}`);
+    }
     let metadata;
     try {
-      metadata = parseMavenMetadata(response.body.toString('utf8'));
+      metadata = parseMavenMetadata(response.body.toString('utf8'), limits.xml);
     } catch (error) {
-      throw new Error(`${metadataUrl}: malformed maven-metadata.xml: ${error}`);
+      throw new Error(`${redactUrl(metadataUrl)}: unusable maven-metadata.xml: ${(error as Error).message}`);
     }
+    // Versions become path segments of every URL below.
+    const listedVersions = metadata.versions.filter(version => {
+      if (isPathSegment(version)) return true;
+      warn(`${id}: skipping version ${JSON.stringify(version.slice(0, 100))} of maven-metadata.xml, not a plain path segment`);
+      return false;
+    });
 
     // Dependencies inherit where they are fetched from.
     const inheritedConfig: JsonObject = config.repository ? { repository: config.repository } : {};
     const classifiers = [...new Set(config.classifiers ?? [])].sort();
 
-    const get = (path: string) => upstream.get(`${repository}/${path}`, { signal });
+    const get = (path: string) => upstream.get(fileUrl(repository, path), { signal });
 
     /** The digest from the first sidecar the repository has; undefined when none. */
     async function sidecarIntegrity(path: string): Promise<FileIntegrity | undefined> {
@@ -139,14 +178,14 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
         if (sidecar.status !== 200) continue;
         const integrity = parseChecksumFile(sidecar.body.toString('utf8'), algorithm);
         if (integrity) return integrity;
-        warn(`${repository}/${path}${suffix}: no ${algorithm} digest in the sidecar`);
+        warn(`${redactUrl(repository)}/${path}${suffix}: no ${algorithm} digest in the sidecar`);
       }
       return undefined;
     }
 
     const fileOf = (path: string, integrity?: FileIntegrity, size?: number): ProcessorFile => ({
       name: path.slice(path.lastIndexOf('/') + 1),
-      uri: `${repository}/${path}`,
+      uri: fileUrl(repository, path),
       path,
       ...(integrity ? { integrity } : {}),
       ...(size !== undefined ? { size } : {}),
@@ -154,23 +193,37 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
 
     async function loadPom(pom: PomCoordinates): Promise<RawPom | undefined> {
       const path = artifactFilePath(pom, pom.version, 'pom');
-      const answer = await get(path);
+      let answer;
+      try {
+        answer = await get(path);
+      } catch (error) {
+        // Parent and BOM coordinates come from upstream POMs.
+        if (!(error instanceof UnsafeUpstreamPathError)) throw error;
+        warn(`${id}: parent or BOM ${pom.groupId}:${pom.artifactId}:${pom.version}: ${error.message}`);
+        return undefined;
+      }
       if (answer.status !== 200) return undefined;
       try {
-        return parsePom(answer.body.toString('utf8'));
+        return parsePom(answer.body.toString('utf8'), limits.xml);
       } catch (error) {
-        warn(`${repository}/${path}: ${error}`);
+        warn(`${redactUrl(answer.url)}: ${(error as Error).message}`);
         return undefined;
       }
     }
-    const builder = new EffectivePomBuilder(loadPom, warn);
+    const builder = new EffectivePomBuilder(loadPom, warn, limits.maven);
 
     async function mainArtifact(
       packaging: string,
       version: string,
     ): Promise<ProcessorFile | undefined> {
-      const known = PACKAGING_EXTENSIONS[packaging];
+      const known = Object.hasOwn(PACKAGING_EXTENSIONS, packaging)
+        ? PACKAGING_EXTENSIONS[packaging]
+        : undefined;
       if (known === null) return undefined;
+      if (!known && !PACKAGING.test(packaging)) {
+        warn(`${id} ${version}: packaging ${JSON.stringify(packaging.slice(0, 100))} is not a file extension; no main artifact`);
+        return undefined;
+      }
       const candidates = known ? [known] : [...new Set([packaging, 'jar'])];
       for (const extension of candidates) {
         const path = artifactFilePath(coordinates, version, extension);
@@ -189,14 +242,14 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
       const pomPath = artifactFilePath(coordinates, version, 'pom');
       const pomResponse = await get(pomPath);
       if (pomResponse.status !== 200) {
-        warn(`${repository}/${pomPath} answered ${pomResponse.status}; skipping ${id} ${version}`);
+        warn(`${redactUrl(pomResponse.url)} answered ${pomResponse.status}; skipping ${id} ${version}`);
         return undefined;
       }
       let raw: RawPom;
       try {
-        raw = parsePom(pomResponse.body.toString('utf8'));
+        raw = parsePom(pomResponse.body.toString('utf8'), limits.xml);
       } catch (error) {
-        warn(`${repository}/${pomPath}: ${error}; skipping ${id} ${version}`);
+        warn(`${redactUrl(pomResponse.url)}: ${(error as Error).message}; skipping ${id} ${version}`);
         return undefined;
       }
       const pom = await builder.build(raw);
@@ -230,7 +283,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     const cacheKey = (version: string) =>
       JSON.stringify([repository, id, version, classifiers, inheritedConfig]);
     const versions = await Promise.all(
-      metadata.versions.map(async version => {
+      listedVersions.map(async version => {
         // Snapshots need per-version metadata for their timestamped files.
         if (version.endsWith('-SNAPSHOT')) return undefined;
         const key = cacheKey(version);
@@ -259,13 +312,10 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     };
   }
 
-  const hosts = [settings.repository, ...settings.allowedRepositories].map(
-    url => new URL(url).host,
-  );
   return {
     name: 'maven',
     description: `Maven artifacts from ${settings.repository}, with their dependency closures`,
-    configSchema: mavenArtifactConfigSchema,
+    configSchema: restrictUpstreamOverride(mavenArtifactConfigSchema, override),
     versions: mavenVersionScheme,
     normalizeId: (id: string) => {
       const { groupId, artifactId } = parseMavenId(id);

@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
 
 /** A `<dependency>` as written, before interpolation and management. */
 export interface PomDependency {
@@ -32,20 +33,6 @@ export interface RawPom {
   relocation?: { groupId?: string; artifactId?: string; version?: string };
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  // Versions such as 1.10 must stay strings.
-  parseTagValue: false,
-  trimValues: true,
-  removeNSPrefix: true,
-  isArray: (_name, jpath) =>
-    [
-      'project.dependencies.dependency',
-      'project.dependencyManagement.dependencies.dependency',
-      'metadata.versioning.versions.version',
-    ].includes(String(jpath)),
-});
-
 type XmlNode = Record<string, unknown>;
 
 const text = (value: unknown): string | undefined =>
@@ -53,6 +40,65 @@ const text = (value: unknown): string | undefined =>
 
 const node = (value: unknown): XmlNode =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as XmlNode) : {};
+
+/** Limits of XML parsing (`backpack.limits.xml`). */
+export type XmlLimits = ParsingLimits['xml'];
+
+const parsers = new Map<string, XMLParser>();
+
+/** A parser bounded by `limits`: nesting depth and entity expansion. */
+function parserFor(limits: XmlLimits): XMLParser {
+  const key = `${limits.maxDepth}:${limits.maxEntityExpansions}`;
+  let parser = parsers.get(key);
+  if (!parser) {
+    parser = new XMLParser({
+      ignoreAttributes: true,
+      // Versions such as 1.10 must stay strings.
+      parseTagValue: false,
+      trimValues: true,
+      removeNSPrefix: true,
+      maxNestedTags: limits.maxDepth,
+      processEntities: {
+        enabled: true,
+        maxTotalExpansions: limits.maxEntityExpansions,
+        maxEntityCount: 100,
+        maxEntitySize: 10_000,
+        maxExpandedLength: 1_000_000,
+      },
+      isArray: (_name, jpath) =>
+        [
+          'project.dependencies.dependency',
+          'project.dependencyManagement.dependencies.dependency',
+          'metadata.versioning.versions.version',
+        ].includes(String(jpath)),
+    });
+    parsers.set(key, parser);
+  }
+  return parser;
+}
+
+/**
+ * Parses upstream XML under limits. Errors never quote the document: the
+ * parser's own messages do, and nothing an upstream sent is echoed.
+ */
+function parseXml(xml: string, limits: XmlLimits): XmlNode {
+  try {
+    return node(parserFor(limits).parse(xml));
+  } catch (error) {
+    const message = String((error as Error)?.message ?? '');
+    if (/nested tags/i.test(message)) {
+      throw new Error(
+        `XML nested deeper than backpack.limits.xml.maxDepth (${limits.maxDepth})`,
+      );
+    }
+    if (/entit|expan/i.test(message)) {
+      throw new Error(
+        'XML entities exceed the limits of backpack.limits.xml.maxEntityExpansions',
+      );
+    }
+    throw new Error('malformed XML');
+  }
+}
 
 function readDependencies(list: unknown): PomDependency[] {
   if (!Array.isArray(list)) return [];
@@ -71,8 +117,8 @@ function readDependencies(list: unknown): PomDependency[] {
 }
 
 /** Parses a POM; throws when the XML is malformed or has no `<project>`. */
-export function parsePom(xml: string): RawPom {
-  const project = node(parser.parse(xml).project);
+export function parsePom(xml: string, limits: XmlLimits = DEFAULT_PARSING_LIMITS.xml): RawPom {
+  const project = node(parseXml(xml, limits).project);
   const artifactId = text(project.artifactId);
   if (!artifactId) throw new Error('not a POM: no project/artifactId');
 
@@ -123,8 +169,11 @@ export interface MavenMetadata {
 }
 
 /** Parses an artifact-level `maven-metadata.xml`. */
-export function parseMavenMetadata(xml: string): MavenMetadata {
-  const versioning = node(node(parser.parse(xml).metadata).versioning);
+export function parseMavenMetadata(
+  xml: string,
+  limits: XmlLimits = DEFAULT_PARSING_LIMITS.xml,
+): MavenMetadata {
+  const versioning = node(node(parseXml(xml, limits).metadata).versioning);
   const versions = node(versioning.versions).version;
   return {
     versions: Array.isArray(versions) ? versions.map(text).filter((v): v is string => !!v) : [],

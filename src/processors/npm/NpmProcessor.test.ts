@@ -196,8 +196,12 @@ describe('createNpmProcessor', () => {
   });
 
   it('honours includePeer, includeOptional, a per-artifact registry and fullMetadata', async () => {
+    // A per-artifact registry must be one the operator allowed.
     const other = createNpmProcessor({
-      config: new ConfigReader({ registry: 'http://127.0.0.1:9/nowhere' }),
+      config: new ConfigReader({
+        registry: 'http://127.0.0.1:9/nowhere',
+        allowedRegistries: [registry.url],
+      }),
       upstream,
     });
     const config = {
@@ -223,7 +227,16 @@ describe('createNpmProcessor', () => {
   });
 
   it('rejects unknown and malformed config with a clear message', async () => {
-    expect(npm.configSchema.safeParse({ registry: 'https://r.example' }).success).toBe(true);
+    expect(npm.configSchema.safeParse({ registry: registry.url }).success).toBe(true);
+    // Only the configured registry and backpack.processors.npm.allowedRegistries.
+    const elsewhere = npm.configSchema.safeParse({ registry: 'https://r.example' });
+    expect(elsewhere.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['registry'],
+        message:
+          "'https://r.example' is not an allowed registry (configure backpack.processors.npm.allowedRegistries)",
+      }),
+    ]);
     const unknown = npm.configSchema.safeParse({ registy: 'https://r.example' });
     expect(unknown.success).toBe(false);
     expect(unknown.error?.issues[0].message).toBe(

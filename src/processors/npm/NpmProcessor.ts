@@ -3,7 +3,14 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
 import { DependencyKind, FileIntegrity } from '../../types';
+import { parseUpstreamJson } from '../../upstream/readBoundedBody';
+import { redactUrl } from '../../upstream/urls';
 import { UpstreamClient } from '../UpstreamClient';
+import {
+  allowedUpstreamOverride,
+  restrictUpstreamOverride,
+  upstreamBaseUrl,
+} from '../upstreamBaseUrl';
 import {
   BackpackProcessor,
   DiscoverOptions,
@@ -36,7 +43,9 @@ export const npmArtifactConfigSchema = z.strictObject(
     registry: z
       .url({ protocol: /^https?$/, error: 'registry: must be an http(s) URL' })
       .optional()
-      .describe('Registry base URL for this artifact; defaults to the configured registry'),
+      .describe(
+        'Registry base URL for this artifact; must be the configured registry or one of allowedRegistries',
+      ),
     includePeer: z
       .boolean()
       .optional()
@@ -256,15 +265,26 @@ function parseConfig(config: JsonObject): NpmArtifactConfig {
  */
 export function createNpmProcessor(options: NpmProcessorOptions): BackpackProcessor {
   const { upstream } = options;
-  const defaultRegistry = (
-    options.config?.getOptionalString('registry') ?? DEFAULT_NPM_REGISTRY
-  ).replace(/\/+$/, '');
-  let registryHost: string;
-  try {
-    registryHost = new URL(defaultRegistry).host;
-  } catch {
-    throw new InputError(`backpack.processors.npm.registry: invalid URL '${defaultRegistry}'`);
-  }
+  const configuredRegistry = options.config?.getOptionalString('registry');
+  const defaultRegistry = upstreamBaseUrl(
+    configuredRegistry ?? DEFAULT_NPM_REGISTRY,
+    'backpack.processors.npm.registry',
+  );
+  const allowedRegistries = (options.config?.getOptionalStringArray('allowedRegistries') ?? []).map(
+    url => upstreamBaseUrl(url, 'backpack.processors.npm.allowedRegistries'),
+  );
+  const override = {
+    defaultUrl: defaultRegistry,
+    allowed: allowedRegistries,
+    field: 'registry',
+    configKey: 'backpack.processors.npm.allowedRegistries',
+  };
+  const registryHost = new URL(defaultRegistry).host;
+  const allowedHosts = allowedRegistries.map(url => new URL(url).host);
+  // Registries the operator configured may resolve to internal addresses;
+  // the built-in default only ever to public ones.
+  upstream.policy.allow([registryHost], configuredRegistry ? 'operator' : 'default');
+  upstream.policy.allow(allowedHosts, 'operator');
 
   async function discover(
     request: { id: string; config: JsonObject },
@@ -275,7 +295,8 @@ export function createNpmProcessor(options: NpmProcessorOptions): BackpackProces
       throw new InputError(`'${id}' is not a valid npm package name`);
     }
     const config = parseConfig(request.config);
-    const registry = (config.registry ?? defaultRegistry).replace(/\/+$/, '');
+    // Checked again here: stored and inherited configs bypass the API.
+    const registry = allowedUpstreamOverride(config.registry, override);
     const fullMetadata = config.fullMetadata ?? false;
 
     const headers: Record<string, string> = {
@@ -295,18 +316,13 @@ export function createNpmProcessor(options: NpmProcessorOptions): BackpackProces
     });
     if (response.notModified) return { notModified: true };
     if (response.status === 404) {
-      throw new NotFoundError(`npm package '${id}' not found at ${registry}`);
+      throw new NotFoundError(`npm package '${id}' not found at ${redactUrl(registry)}`);
     }
     if (response.status !== 200) {
-      throw new Error(`GET ${response.url} answered ${response.status}`);
+      throw new Error(`GET ${redactUrl(response.url)} answered ${response.status}`);
     }
 
-    let packument: Packument;
-    try {
-      packument = JSON.parse(response.body.toString('utf8'));
-    } catch (error) {
-      throw new Error(`npm package '${id}' at ${registry}: malformed packument: ${error}`);
-    }
+    const packument = parseUpstreamJson<Packument>(response.body, response.url);
 
     // Dependencies inherit what changes how they must be fetched or walked.
     const inherited: JsonObject = {};
@@ -346,7 +362,7 @@ export function createNpmProcessor(options: NpmProcessorOptions): BackpackProces
   return {
     name: 'npm',
     description: `npm packages from ${defaultRegistry}, with their dependency closures`,
-    configSchema: npmArtifactConfigSchema,
+    configSchema: restrictUpstreamOverride(npmArtifactConfigSchema, override),
     versions: semverScheme,
     // npm names are case-sensitive and need no normalising, only checking.
     normalizeId: (id: string) => {
@@ -355,7 +371,7 @@ export function createNpmProcessor(options: NpmProcessorOptions): BackpackProces
       }
       return id;
     },
-    allowedHosts: () => [registryHost],
+    allowedHosts: () => [...new Set([registryHost, ...allowedHosts])],
     discover,
   };
 }

@@ -1,3 +1,5 @@
+import { parseUpstreamJson } from '../../upstream/readBoundedBody';
+import { leavesBasePath, redactUrl } from '../../upstream/urls';
 import { UpstreamClient, UpstreamResponse } from '../UpstreamClient';
 import { DiscoveryValidators } from '../types';
 import { PypiJsonFile } from './distributionFiles';
@@ -34,6 +36,36 @@ export interface ListingRequest {
   id: string;
   validators?: DiscoveryValidators;
   signal?: AbortSignal;
+  /** Reports what the listing leaves out (unsafe versions or file URLs). */
+  warn?: (message: string) => void;
+}
+
+/**
+ * The absolute URL of a file a listing names, resolved against the
+ * listing's URL; undefined (with a warning) when it is on the index's own
+ * host but outside the index's base path, e.g. `../../other-repo/x.whl`.
+ * Files on other hosts are left to the host policy, which allows only
+ * the configured file hosts.
+ */
+export function resolveFileUrl(
+  request: ListingRequest,
+  raw: string,
+  listingUrl: string,
+): string | undefined {
+  let url: string;
+  try {
+    url = new URL(raw, listingUrl).href;
+  } catch {
+    request.warn?.(`${request.id}: skipping a file with an invalid URL`);
+    return undefined;
+  }
+  if (leavesBasePath(request.index, url)) {
+    request.warn?.(
+      `${request.id}: skipping ${redactUrl(url)}, which is outside the index ${redactUrl(request.index)}`,
+    );
+    return undefined;
+  }
+  return url;
 }
 
 /**
@@ -66,16 +98,12 @@ export async function getListing(
   });
   if (response.status === 404) return undefined;
   if (response.status !== 200 && !response.notModified) {
-    throw new Error(`GET ${url} answered ${response.status}`);
+    throw new Error(`GET ${redactUrl(response.url)} answered ${response.status}`);
   }
   return response;
 }
 
 /** Parses a JSON body, naming the document when it is malformed. */
 export function parseJsonBody<T>(response: UpstreamResponse): T {
-  try {
-    return JSON.parse(response.body.toString('utf8')) as T;
-  } catch (error) {
-    throw new Error(`${response.url}: malformed JSON: ${error}`);
-  }
+  return parseUpstreamJson<T>(response.body, response.url);
 }

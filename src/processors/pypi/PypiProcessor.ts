@@ -2,6 +2,8 @@ import { Config } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { UpstreamClient } from '../UpstreamClient';
+import { allowedUpstreamOverride, restrictUpstreamOverride } from '../upstreamBaseUrl';
+import { redactUrl } from '../../upstream/urls';
 import {
   BackpackProcessor,
   DiscoverOptions,
@@ -61,17 +63,18 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
   const settings = readPypiProcessorSettings(options.config);
   const readProject = settings.api === 'simple' ? readSimpleApiProject : readJsonApiProject;
   const requiresDistCache = new Map<string, string[]>();
+  const override = {
+    defaultUrl: settings.index,
+    allowed: settings.allowedIndexes,
+    field: 'index',
+    configKey: 'backpack.processors.pypi.allowedIndexes',
+  };
+  upstream.policy.allow(settings.operatorHosts, 'operator');
+  upstream.policy.allow(settings.defaultHosts, 'default');
 
   function indexFor(config: PypiArtifactConfig): string {
-    if (!config.index) return settings.index;
-    const index = config.index.replace(/\/+$/, '');
-    // An artifact must not point the backend at arbitrary hosts.
-    if (index !== settings.index && !settings.allowedIndexes.includes(index)) {
-      throw new InputError(
-        `config.index: '${config.index}' is not an allowed index (configure backpack.processors.pypi.allowedIndexes)`,
-      );
-    }
-    return index;
+    // Checked again here: stored and inherited configs bypass the API.
+    return allowedUpstreamOverride(config.index, override);
   }
 
   async function requiresDistOf(
@@ -113,8 +116,9 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
       id,
       validators: discoverOptions.validators,
       signal,
+      warn: message => logger.warn(message),
     });
-    if (!listing) throw new NotFoundError(`Python project '${id}' not found at ${index}`);
+    if (!listing) throw new NotFoundError(`Python project '${id}' not found at ${redactUrl(index)}`);
     if (listing.notModified) return { notModified: true };
 
     // Dependencies inherit what changes how they are fetched and walked.
@@ -178,7 +182,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
   return {
     name: 'pypi',
     description: `Python packages from ${settings.index}, with their dependency closures`,
-    configSchema: pypiArtifactConfigSchema,
+    configSchema: restrictUpstreamOverride(pypiArtifactConfigSchema, override),
     versions: pep440VersionScheme,
     normalizeId,
     mergeConfig: mergePypiConfig,

@@ -1,5 +1,11 @@
+import { redactUrl, upstreamUrl } from '../../upstream/urls';
 import { PypiJsonFile } from './distributionFiles';
-import { getListing, parseJsonBody, ProjectListingReader } from './ProjectListing';
+import {
+  getListing,
+  parseJsonBody,
+  ProjectListingReader,
+  resolveFileUrl,
+} from './ProjectListing';
 
 /** The parts of PyPI's JSON API (`/pypi/<name>/json`) Backpack reads. */
 interface PypiProjectJson {
@@ -14,22 +20,39 @@ interface PypiProjectJson {
  */
 export const readJsonApiProject: ProjectListingReader = async request => {
   const { upstream, index, id, signal } = request;
-  const response = await getListing(
-    request,
-    `${index}/pypi/${encodeURIComponent(id)}/json`,
-    'application/json',
-  );
+  const response = await getListing(request, upstreamUrl(index, ['pypi', id, 'json']), 'application/json');
   if (!response) return undefined;
   if (response.notModified) return { notModified: true };
   const project = parseJsonBody<PypiProjectJson>(response);
   const latest = project.info?.version;
+  const releaseUrls = new Map<string, string>();
 
   return {
     notModified: false,
-    releases: Object.entries(project.releases ?? {}).map(([version, files]) => ({
-      version,
-      files: Array.isArray(files) ? files : [],
-    })),
+    releases: Object.entries(project.releases ?? {}).flatMap(([version, files]) => {
+      let url: string;
+      try {
+        // The version is a path segment of its metadata URL.
+        url = upstreamUrl(index, ['pypi', id, version, 'json']);
+      } catch {
+        request.warn?.(`${id}: skipping release ${JSON.stringify(version.slice(0, 100))}, not a usable version`);
+        return [];
+      }
+      releaseUrls.set(version, url);
+      const listed = Array.isArray(files) ? files : [];
+      return [
+        {
+          version,
+          files: listed.flatMap(file => {
+            const resolved =
+              file && typeof file.url === 'string'
+                ? resolveFileUrl(request, file.url, response.url)
+                : undefined;
+            return resolved ? [{ ...file, url: resolved }] : [];
+          }),
+        },
+      ];
+    }),
     latest,
     validators: response.validators,
     url: response.url,
@@ -37,10 +60,11 @@ export const readJsonApiProject: ProjectListingReader = async request => {
       if (version === latest && project.info?.requires_dist !== undefined) {
         return project.info.requires_dist ?? [];
       }
-      const url = `${index}/pypi/${encodeURIComponent(id)}/${encodeURIComponent(version)}/json`;
+      const url = releaseUrls.get(version);
+      if (!url) return undefined;
       const { response: answer, json } = await upstream.getJson<PypiProjectJson>(url, { signal });
       if (answer.status === 404) return undefined;
-      if (!json) throw new Error(`GET ${url} answered ${answer.status}`);
+      if (!json) throw new Error(`GET ${redactUrl(answer.url)} answered ${answer.status}`);
       return json.info?.requires_dist ?? [];
     },
   };

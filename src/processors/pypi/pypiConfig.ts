@@ -60,6 +60,10 @@ export type PypiArtifactConfig = z.infer<typeof pypiArtifactConfigSchema>;
 /** The processor-wide settings from `backpack.processors.pypi`. */
 export interface PypiProcessorSettings {
   index: string;
+  /** Hosts the operator named (index, allowedIndexes, fileHosts): trusted to resolve to internal addresses. */
+  operatorHosts: string[];
+  /** Built-in default hosts (pypi.org and its file host when not configured): public addresses only. */
+  defaultHosts: string[];
   /**
    * How indexes are read: `json`, PyPI's JSON API (`/pypi/<name>/json`), or
    * `simple`, the simple API's JSON form (PEP 691) with PEP 658 metadata.
@@ -81,14 +85,26 @@ function trimUrl(url: string, key: string): string {
 
 /** Reads `backpack.processors.pypi`; every key is optional. */
 export function readPypiProcessorSettings(config?: Config): PypiProcessorSettings {
-  const index = trimUrl(config?.getOptionalString('index') ?? DEFAULT_PYPI_INDEX, 'index');
+  const configuredIndex = config?.getOptionalString('index');
+  const index = trimUrl(configuredIndex ?? DEFAULT_PYPI_INDEX, 'index');
   const allowedIndexes = (config?.getOptionalStringArray('allowedIndexes') ?? []).map(url =>
     trimUrl(url, 'allowedIndexes'),
   );
   const indexHosts = [index, ...allowedIndexes].map(url => new URL(url).host);
+  const configuredFileHosts = config?.getOptionalStringArray('fileHosts');
   const fileHosts =
-    config?.getOptionalStringArray('fileHosts') ??
-    (indexHosts.includes('pypi.org') ? [PYPI_FILE_HOST] : []);
+    configuredFileHosts ?? (indexHosts.includes('pypi.org') ? [PYPI_FILE_HOST] : []);
+  const indexHost = new URL(index).host;
+  const allowedIndexHosts = allowedIndexes.map(url => new URL(url).host);
+  const operatorHosts = [
+    ...(configuredIndex ? [indexHost] : []),
+    ...allowedIndexHosts,
+    ...(configuredFileHosts ?? []),
+  ];
+  const defaultHosts = [
+    ...(configuredIndex ? [] : [indexHost]),
+    ...(configuredFileHosts ? [] : fileHosts),
+  ];
   const targets = pypiArtifactConfigSchema.pick({ pythonVersions: true, platforms: true });
   const parsed = targets.safeParse({
     pythonVersions: config?.getOptionalStringArray('pythonVersions'),
@@ -104,6 +120,8 @@ export function readPypiProcessorSettings(config?: Config): PypiProcessorSetting
   }
   return {
     index,
+    operatorHosts,
+    defaultHosts,
     api,
     allowedIndexes,
     fileHosts,

@@ -2,7 +2,15 @@ import * as pep440 from '@renovatebot/pep440';
 import { PypiJsonFile } from './distributionFiles';
 import { requiresDistFromMetadata } from './coreMetadata';
 import { normalizePypiName } from './normalizeName';
-import { getListing, parseJsonBody, ProjectListingReader, PypiRelease } from './ProjectListing';
+import { isGateRefusal } from '../../upstream/errors';
+import { redactUrl, upstreamUrl } from '../../upstream/urls';
+import {
+  getListing,
+  parseJsonBody,
+  ProjectListingReader,
+  PypiRelease,
+  resolveFileUrl,
+} from './ProjectListing';
 
 /** The media type of PEP 691's JSON form of the simple API. */
 export const SIMPLE_JSON_V1 = 'application/vnd.pypi.simple.v1+json';
@@ -60,24 +68,30 @@ function metadataCandidates(release: PypiRelease): PypiJsonFile[] {
  */
 export const readSimpleApiProject: ProjectListingReader = async request => {
   const { upstream, index, id, signal } = request;
-  const response = await getListing(request, `${index}/simple/${encodeURIComponent(id)}/`, SIMPLE_JSON_V1);
+  const response = await getListing(request, `${upstreamUrl(index, ['simple', id])}/`, SIMPLE_JSON_V1);
   if (!response) return undefined;
   if (response.notModified) return { notModified: true };
   const contentType = response.headers.get('content-type') ?? '';
   if (!contentType.includes('json')) {
-    throw new Error(`${response.url} answered '${contentType}', not PEP 691 JSON (${SIMPLE_JSON_V1})`);
+    throw new Error(
+      `${redactUrl(response.url)} answered '${contentType.slice(0, 100)}', not PEP 691 JSON (${SIMPLE_JSON_V1})`,
+    );
   }
   const project = parseJsonBody<SimpleProject>(response);
 
   const releases = new Map<string, PypiJsonFile[]>();
   for (const file of project.files ?? []) {
-    if (!file?.filename || !file.url) continue;
+    if (!file?.filename || typeof file.url !== 'string') continue;
     const version = versionFromFilename(file.filename, id);
     if (!version) continue;
+    // PEP 658 metadata is fetched from next to the file, so the file's
+    // URL decides where both requests go.
+    const url = resolveFileUrl(request, file.url, response.url);
+    if (!url) continue;
     const wheel = file.filename.endsWith('.whl');
     const converted: PypiJsonFile = {
       filename: file.filename,
-      url: new URL(file.url, response.url).href,
+      url,
       packagetype: wheel ? 'bdist_wheel' : 'sdist',
       digests: { sha256: file.hashes?.sha256, md5: file.hashes?.md5 },
       ...(typeof file.size === 'number' ? { size: file.size } : {}),
@@ -103,7 +117,16 @@ export const readSimpleApiProject: ProjectListingReader = async request => {
       for (const file of metadataCandidates(release)) {
         const url = new URL(file.url);
         url.hash = '';
-        const answer = await upstream.get(`${url.href}.metadata`, { signal });
+        let answer;
+        try {
+          answer = await upstream.get(`${url.href}.metadata`, { signal });
+        } catch (error) {
+          // A file on a host the policy refuses is not read; its own
+          // collection fails the same way, visibly.
+          if (!isGateRefusal(error)) throw error;
+          request.warn?.(`${id} ${release.version}: ${(error as Error).message}`);
+          continue;
+        }
         if (answer.status === 200) return requiresDistFromMetadata(answer.body.toString('utf8'));
       }
       return undefined;

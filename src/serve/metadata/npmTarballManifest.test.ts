@@ -88,3 +88,31 @@ describe('readNpmTarballManifest', () => {
     expect(await readNpmTarballManifest(Readable.from([gzipSync(tar)]))).toBeUndefined();
   });
 });
+
+describe('readNpmTarballManifest limits', () => {
+  /** A minimal ustar entry: header and zero-padded data. */
+  const entry = (name: string, data: Buffer) => {
+    const header = Buffer.alloc(512);
+    header.write(name, 0);
+    header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+    header.write('0', 156);
+    header.write('ustar\0', 257);
+    return Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+  };
+  const manifest = entry('package/package.json', Buffer.from('{"name":"demo"}'));
+  const tgz = (...entries: Buffer[]) =>
+    Readable.from([gzipSync(Buffer.concat([...entries, manifest, Buffer.alloc(1024)]))]);
+  const limits = { maxInflatedBytes: 1024 * 1024, maxEntries: 10 };
+
+  it('gives up after too many entries', async () => {
+    const many = Array.from({ length: 50 }, (_, i) => entry(`package/f${i}`, Buffer.alloc(0)));
+    expect(await readNpmTarballManifest(tgz(...many), limits)).toBeUndefined();
+    expect(await readNpmTarballManifest(tgz(...many))).toEqual({ name: 'demo' });
+  });
+
+  it('gives up after inflating too many bytes, however well they compress', async () => {
+    const bomb = entry('package/zeros.bin', Buffer.alloc(20 * 1024 * 1024));
+    expect(await readNpmTarballManifest(tgz(bomb), limits)).toBeUndefined();
+    expect(await readNpmTarballManifest(tgz(bomb))).toEqual({ name: 'demo' });
+  });
+});

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
 
 const BLOCK = 512;
 
@@ -56,9 +57,14 @@ function paxPath(data: Buffer): string | undefined {
  * The registry's manifest of a version is the package.json that was
  * published in its tarball, so this is how a mirror regenerates it with
  * every field the client needs (bin, engines, os, cpu, alias specs).
+ *
+ * The tarball came from an upstream, so inflation is bounded: past
+ * `limits.maxInflatedBytes` inflated bytes or `limits.maxEntries` entries
+ * without a manifest it gives up (undefined), whatever the archive claims.
  */
 export async function readNpmTarballManifest(
   tarball: Readable,
+  limits: ParsingLimits['tarball'] = DEFAULT_PARSING_LIMITS.tarball,
 ): Promise<Record<string, unknown> | undefined> {
   const gunzip = createGunzip();
   let sourceError: unknown;
@@ -77,9 +83,13 @@ export async function readNpmTarballManifest(
   let nextName: string | undefined;
   /** Reading a pax or GNU long-name header's data. */
   let meta: { type: string; size: number } | undefined;
+  let inflated = 0;
+  let entries = 0;
 
   try {
     for await (const chunk of gunzip) {
+      inflated += (chunk as Buffer).length;
+      if (inflated > limits.maxInflatedBytes) return undefined;
       buffer = buffer.length ? Buffer.concat([buffer, chunk as Buffer]) : (chunk as Buffer);
       for (;;) {
         if (skip > 0) {
@@ -108,6 +118,8 @@ export async function readNpmTarballManifest(
         const header = buffer.subarray(0, BLOCK);
         buffer = buffer.subarray(BLOCK);
         if (header.every(byte => byte === 0)) return undefined;
+        entries += 1;
+        if (entries > limits.maxEntries) return undefined;
         const size = numeric(header, 124, 12);
         const type = String.fromCharCode(header[156] || 0x30);
         if (type === 'x' || type === 'L') {
