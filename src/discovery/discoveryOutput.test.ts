@@ -121,6 +121,21 @@ describe('checkDiscoveryOutput', () => {
     expect(checked.warnings).toHaveLength(6);
   });
 
+  it('keeps ISO publication dates, rewrites other readable ones and drops the rest', () => {
+    const dates = ['2024-01-01T00:00:00.000000Z', 'March 7, 2024 10:00 UTC', 'not a date', '+275760-09-13T00:00:00.000Z'];
+    const checked = check(dates.map((publishedAt, i) => version({ version: `${i}.0.0`, publishedAt })));
+    expect(checked.versions.map(v => v.publishedAt ?? null)).toEqual([
+      '2024-01-01T00:00:00.000000Z',
+      '2024-03-07T10:00:00.000Z',
+      null,
+      null,
+    ]);
+    expect(checked.warnings).toEqual([
+      'version 2.0.0: publication date not a date dropped: not a date',
+      'version 3.0.0: publication date +275760-09-13T00:00:00.000Z dropped: not a date',
+    ]);
+  });
+
   it('drops malformed tags and validators', () => {
     const checked = check([version()], {
       tags: { latest: '1.0.0', [`t\u0000`]: '1.0.0', next: 'v'.repeat(300) },

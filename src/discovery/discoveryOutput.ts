@@ -67,6 +67,20 @@ function depth(value: unknown): number {
   return deepest;
 }
 
+/**
+ * A publication date both databases store: ISO 8601 as given, anything else
+ * JavaScript can read rewritten as ISO 8601, years 1 to 9999 only.
+ */
+function dateOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > MAX_SHORT) return undefined;
+  const date = new Date(value);
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) return undefined;
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)
+    ? value
+    : date.toISOString();
+}
+
 function fileProblem(file: ProcessorFile): string | undefined {
   const name = stringProblem(file.name, COLUMN_LIMITS.fileName);
   if (name) return `name ${name}`;
@@ -181,15 +195,8 @@ function checkVersion(
   const where = `version ${shown(version)}`;
   let publishedAt: string | undefined;
   if (raw.publishedAt !== undefined) {
-    if (
-      typeof raw.publishedAt === 'string' &&
-      raw.publishedAt.length <= MAX_SHORT &&
-      !Number.isNaN(Date.parse(raw.publishedAt))
-    ) {
-      publishedAt = raw.publishedAt;
-    } else {
-      warn(`${where}: publication date ${shown(raw.publishedAt)} dropped: not a date`);
-    }
+    publishedAt = dateOf(raw.publishedAt);
+    if (!publishedAt) warn(`${where}: publication date ${shown(raw.publishedAt)} dropped: not a date`);
   }
 
   const byName = new Map<string, ProcessorFile[]>();
