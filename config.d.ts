@@ -164,6 +164,19 @@ export interface Config {
       };
     };
 
+    /** How files are collected. */
+    collection?: {
+      /**
+       * Files whose upstream declares no digest: `reject` (default) parks
+       * them without downloading, with the error "upstream declares no
+       * digest; …"; `allow` collects them and marks them `verified: false`
+       * in the API, an `x-backpack-verified: false` header in the views and
+       * the bundle manifest. After switching to `allow`, retry the parked
+       * files.
+       */
+      unverifiedFiles?: 'reject' | 'allow';
+    };
+
     /** The read-only registry views native clients install from (`/npm`, `/pypi/simple`, `/maven`). */
     serve?: {
       /**
@@ -223,7 +236,7 @@ export interface Config {
 
     /** Where collected files are stored. Defaults to a local directory. */
     storage?: {
-      /** Key prefix in front of `<processor>/<path>` in S3, when `s3.prefix` is not set. Default none. */
+      /** Key prefix in front of the keys (`files/…`, `exports/…`) in S3, when `s3.prefix` is not set. Default none. */
       prefix?: string;
       /** The local-directory store, the embedded default. */
       local?: {
@@ -239,7 +252,7 @@ export interface Config {
         endpoint?: string;
         /** Path-style addressing, needed by most S3-compatible servers. */
         forcePathStyle?: boolean;
-        /** Key prefix in front of `<processor>/<path>`, e.g. `mirror/`. Default none. */
+        /** Key prefix in front of the keys (`files/…`, `exports/…`), e.g. `mirror/`. Default none. */
         prefix?: string;
         /** Create the bucket at startup when it does not exist. Default false. */
         createBucket?: boolean;

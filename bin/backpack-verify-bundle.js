@@ -3,7 +3,7 @@
  * backpack-verify-bundle: checks a received Backpack export bundle against
  * its manifest before it is unpacked.
  *
- *   node bin/backpack-verify-bundle.js <directory>
+ *   node bin/backpack-verify-bundle.js [--reject-unverified] <directory>
  *
  * The directory holds `manifest.json` and the parts (`part-00001.tar`, ...)
  * as downloaded from `GET /api/backpack/exports/{id}/manifest` and
@@ -21,6 +21,13 @@
  * the last line is `OK: <n> files, <m> parts` (exit status 0) or
  * `FAILED: <k> problems in <n> files, <m> parts` (exit status 1). Exit
  * status 2 means it could not run (usage, unreadable manifest).
+ *
+ * Files collected although their upstream declared no digest (where the
+ * exporting side set `backpack.collection.unverifiedFiles: allow`) are
+ * listed in the manifest with `"verified": false`. Each is printed as
+ * `UNVERIFIED <path>: …` and counted on the last line
+ * (`OK: <n> files, <m> parts, <u> unverified`); with `--reject-unverified`
+ * each is a problem instead.
  *
  * Plain Node.js (16 or later) without dependencies, so it runs on the
  * receiving side as it is.
@@ -275,13 +282,22 @@ function verify(directory, report) {
   if (manifest.totalFiles !== undefined && manifest.totalFiles !== manifest.files.length) {
     report('CORRUPT', 'manifest.json', `totalFiles ${manifest.totalFiles}, but ${manifest.files.length} files listed`);
   }
-  return { files: manifest.files.length, parts: manifest.parts.length };
+  return {
+    files: manifest.files.length,
+    parts: manifest.parts.length,
+    unverified: manifest.files.filter(file => file.verified === false).map(file => file.path),
+  };
 }
 
 function main(argv) {
-  const directory = argv[2];
-  if (!directory || argv.length > 3 || directory === '-h' || directory === '--help') {
-    process.stderr.write('Usage: backpack-verify-bundle <directory with manifest.json and part-*.tar>\n');
+  const args = argv.slice(2);
+  const rejectUnverified = args[0] === '--reject-unverified';
+  if (rejectUnverified) args.shift();
+  const directory = args[0];
+  if (!directory || args.length > 1 || directory === '-h' || directory === '--help') {
+    process.stderr.write(
+      'Usage: backpack-verify-bundle [--reject-unverified] <directory with manifest.json and part-*.tar>\n',
+    );
     return 2;
   }
   let problems = 0;
@@ -296,11 +312,18 @@ function main(argv) {
     process.stderr.write(`backpack-verify-bundle: ${error.message}\n`);
     return 2;
   }
+  // Files the exporting side collected without a digest declared upstream.
+  for (const entry of counts.unverified) {
+    const why = 'collected although its upstream declared no digest';
+    if (rejectUnverified) report('UNVERIFIED', entry, `${why} (--reject-unverified)`);
+    else process.stdout.write(`UNVERIFIED ${entry}: ${why}\n`);
+  }
+  const unverified = counts.unverified.length > 0 ? `, ${counts.unverified.length} unverified` : '';
   if (problems > 0) {
-    process.stdout.write(`FAILED: ${problems} problems in ${counts.files} files, ${counts.parts} parts\n`);
+    process.stdout.write(`FAILED: ${problems} problems in ${counts.files} files, ${counts.parts} parts${unverified}\n`);
     return 1;
   }
-  process.stdout.write(`OK: ${counts.files} files, ${counts.parts} parts\n`);
+  process.stdout.write(`OK: ${counts.files} files, ${counts.parts} parts${unverified}\n`);
   return 0;
 }
 

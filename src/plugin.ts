@@ -6,11 +6,13 @@ import {
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Collector } from './collection/Collector';
+import { readUnverifiedFilesPolicy } from './collection/fileAdmission';
 import { isRetryable, SafeFetcher } from './collection/SafeFetcher';
 import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
 import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
 import { DatabaseMirrorReadStore } from './database/DatabaseMirrorReadStore';
 import { DatabaseExportStore } from './database/DatabaseExportStore';
+import { DatabaseLegacyKeyStore } from './database/DatabaseLegacyKeyStore';
 import { MirrorRunner } from './discovery/MirrorRunner';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { createRouter } from './http/createRouter';
@@ -26,11 +28,13 @@ import { ArtifactService } from './services/ArtifactService';
 import { CollectionService } from './services/CollectionService';
 import { DefaultMirrorRunService } from './services/DefaultMirrorRunService';
 import { ExportService, readExportSettings } from './services/ExportService';
+import { StorageKeyMigration } from './services/StorageKeyMigration';
 import { createServeViews } from './serve/ServeViews';
 import { createBlobStore } from './storage/createBlobStore';
 
 const MIRROR_TASK_ID = 'backpack-mirror-run';
 const SWEEP_TASK_ID = 'backpack-collection-sweep';
+const KEY_MIGRATION_TASK_ID = 'backpack-storage-key-migration';
 
 /**
  * Backpack: mirrors packages and their dependency closures into S3.
@@ -112,6 +116,7 @@ export const backpackPlugin = createBackendPlugin({
           workerId,
           maxAttempts: queueSettings.maxAttempts,
           isRetryable,
+          unverifiedFiles: readUnverifiedFilesPolicy(config),
         });
         // A file queued less than this long ago is taken to be in flight
         // (waiting in the queue or in a retry delay) and is not queued again.
@@ -206,6 +211,26 @@ export const backpackPlugin = createBackendPlugin({
           initialDelay: { minutes: 10 },
           fn: async () => {
             await collector.sweep({ requeueAfterMs: startupRequeueAfterMs });
+          },
+        });
+
+        // Files stored under the keys of earlier releases move to derived
+        // keys with verified bytes, on one replica at a time; later runs
+        // catch a collection that finished under an old key meanwhile.
+        const keyMigration = new StorageKeyMigration({
+          store: DatabaseLegacyKeyStore.create(await database.getClient()),
+          blobStore,
+          logger,
+        });
+        await scheduler.scheduleTask({
+          id: KEY_MIGRATION_TASK_ID,
+          scope: 'global',
+          frequency: { hours: 1 },
+          timeout: { hours: 12 },
+          initialDelay: { seconds: 5 },
+          fn: async signal => {
+            const { reset } = await keyMigration.run(signal);
+            if (reset > 0) await collector.sweep({ requeueAfterMs: startupRequeueAfterMs });
           },
         });
 

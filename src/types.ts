@@ -124,10 +124,17 @@ export interface FileIntegrity {
 export interface ArtifactFile {
   name: string;
   uri: string;
-  /** Path below the processor's folder in the blob store, chosen by the processor. */
+  /** The processor's layout hint for the file (e.g. npm's `<name>/-/<file>`); not where it is stored. */
   folder?: string;
+  /** Key of the bytes in the blob store, derived by Backpack from processor, artifact, version and name. */
   storageKey: string;
   integrity?: FileIntegrity;
+  /**
+   * Whether the bytes are (before collection: will be) checked against a
+   * digest the upstream declared. Files without one are collected only
+   * where `backpack.collection.unverifiedFiles` is `allow`.
+   */
+  verified: boolean;
   size?: number;
   status: ArtifactFileStatus;
   collected: boolean;

@@ -2,6 +2,7 @@ import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
+import { Knex } from 'knex';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -41,13 +42,20 @@ async function poll<T>(what: string, probe: () => Promise<T | undefined>): Promi
  * token, as scripts and native clients use), the in-process queue and a
  * local-directory blob store in a temporary directory.
  */
-export async function startServeBackend(backpack: JsonObject): Promise<ServeTestBackend> {
+export async function startServeBackend(
+  backpack: JsonObject,
+  options: {
+    /** The database to use, e.g. from `TestDatabases`; SQLite in memory without it. */
+    knex?: Knex;
+  } = {},
+): Promise<ServeTestBackend> {
   const storage = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-serve-'));
   const backend = await startTestBackend({
     features: [
       backpackPlugin,
       authServiceFactory,
       httpAuthServiceFactory,
+      ...(options.knex ? [mockServices.database.factory({ knex: options.knex })] : []),
       mockServices.rootConfig.factory({
         data: {
           backend: {

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { Collector } from './Collector';
+import { UNVERIFIED_FILE_ERROR } from './fileAdmission';
 import { InProcessJobQueue } from './queue/InProcessJobQueue';
 import { isRetryable, SafeFetcher } from './SafeFetcher';
 
@@ -73,7 +74,6 @@ describe('Collector', () => {
           dependencies: [],
         },
       ],
-      p => `npm/${p}`,
     );
     await store.setSelection(artifact.ref, [
       { version: '1.0.0', status: 'selected', selection: [] },
@@ -102,7 +102,7 @@ describe('Collector', () => {
     ).resolves.toBe('done');
     expect(requests).toBe(1);
     expect(await store.getFile(file.ref)).toMatchObject({ collected: true, size: BODY.length });
-    const stored = await blobStore.head('npm/pkg/-/pkg-1.0.0.tgz');
+    const stored = await blobStore.head(file.storageKey);
     expect(stored?.metadata.integrity).toBe(`sha512-${SHA512}`);
 
     // A second delivery of the same job does nothing.
@@ -117,7 +117,7 @@ describe('Collector', () => {
   it('records bytes already stored under the key without downloading them again', async () => {
     const { knex, store, blobStore, collector, file, fetcher, queue } = await setUp();
     // As if a replica crashed after its upload and before recording it.
-    await blobStore.put('npm/pkg/-/pkg-1.0.0.tgz', Readable.from([BODY]), {
+    await blobStore.put(file.storageKey, Readable.from([BODY]), {
       metadata: { integrity: `sha512-${SHA512}` },
     });
     await expect(
@@ -134,6 +134,48 @@ describe('Collector', () => {
     // The recorded digest is the sha256 of the stored bytes.
     const knexRow = await knex('artifact_files').where({ ref: file.ref }).first();
     expect(knexRow.collected_digest).toBe(SHA256);
+    await fetcher.close();
+    await queue.stop();
+  });
+
+  it('parks a file whose name is refused, or that has no digest, before any request', async () => {
+    const { knex, store, collector, file, fetcher, queue } = await setUp();
+    const job = { fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 };
+    // A row recorded before names were checked.
+    await knex('artifact_files').where({ ref: file.ref }).update({ name: 'pkg.tgz/x.tgz' });
+    await expect(collector.handle(job)).resolves.toBe('park');
+    expect(await store.getFile(file.ref)).toMatchObject({
+      status: 'parked',
+      error: expect.stringMatching(/^Refused: file name "pkg.tgz\/x.tgz" contains '\/'/),
+    });
+
+    await knex('artifact_files').where({ ref: file.ref }).update({
+      name: 'pkg-1.0.0.tgz',
+      status: 'queued',
+      integrity_algorithm: null,
+      integrity_digest: null,
+      verified: false,
+    });
+    await expect(collector.handle(job)).resolves.toBe('park');
+    expect(await store.getFile(file.ref)).toMatchObject({ status: 'parked', error: UNVERIFIED_FILE_ERROR });
+    expect(requests).toBe(0);
+
+    // Where unverified files are allowed, it is collected and stays marked.
+    await knex('artifact_files').where({ ref: file.ref }).update({ status: 'queued' });
+    const allowing = new Collector({
+      store,
+      blobStore: new LocalDirectoryBlobStore({ directory: dir }),
+      queue,
+      fetcher,
+      logger: mockServices.logger.mock(),
+      workerId: 'test-worker',
+      maxAttempts: 3,
+      isRetryable,
+      unverifiedFiles: 'allow',
+    });
+    await expect(allowing.handle(job)).resolves.toBe('done');
+    expect(requests).toBe(1);
+    expect(await store.getFile(file.ref)).toMatchObject({ collected: true, verified: false });
     await fetcher.close();
     await queue.stop();
   });

@@ -4,6 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackpackStore, StoredFile } from '../database/BackpackStore';
 import { BlobStore } from '../storage/BlobStore';
+import { admissionRefusal, UnverifiedFilesPolicy } from './fileAdmission';
 import { IntegrityError, IntegrityStream } from './IntegrityStream';
 import { CollectJob, JobOutcome, JobQueue } from './queue/JobQueue';
 
@@ -33,6 +34,8 @@ export interface CollectorOptions {
    * file streams, so a crashed worker's files are free again soon.
    */
   leaseMs?: number;
+  /** Files without a declared digest: parked (`reject`, the default) or collected unverified. */
+  unverifiedFiles?: UnverifiedFilesPolicy;
 }
 
 const DEFAULT_LEASE_MS = 2 * 60_000;
@@ -131,6 +134,11 @@ export class Collector {
     const file = await store.getFile(job.fileRef);
     if (!file || file.collected) return 'done';
     if (file.status === 'parked') return 'done';
+    const refusal = admissionRefusal(file, this.options.unverifiedFiles ?? 'reject');
+    if (refusal) {
+      await store.markFailed(file.ref, { error: refusal, parked: true });
+      return 'park';
+    }
     // Stopping: leave the job to another replica or to the next start.
     if (this.abort.signal.aborted) return 'retry';
     if (!(await store.claimFile(file.ref, workerId, this.leaseMs))) {

@@ -603,8 +603,9 @@ describe('collection with RabbitMQ and S3', () => {
   });
 
   it('purges the objects only the deleted artifact referenced', async () => {
-    // `twin` has one file of its own and one that is stored at the same
-    // key as a file of `troubles`, with the same bytes.
+    // `twin` has one file of its own and one whose processor path and
+    // bytes are those of a file of `troubles`: it is stored at a key of
+    // its own all the same.
     const runId = await addFixture('twin', [
       { name: 'own.tgz', behaviour: 'ok' },
       { name: 'good.tgz', behaviour: 'ok', from: 'troubles', path: 'troubles/good.tgz' },
@@ -612,7 +613,7 @@ describe('collection with RabbitMQ and S3', () => {
     await waitForCollection(server, runId);
     const troubles = byName(await filesOf(server, 'fixture', 'troubles'));
     const twin = byName(await filesOf(server, 'fixture', 'twin'));
-    expect(twin['good.tgz'].storageKey).toBe(troubles['good.tgz'].storageKey);
+    expect(twin['good.tgz'].storageKey).not.toBe(troubles['good.tgz'].storageKey);
 
     const bad = await request(server).delete('/api/backpack/artifacts/fixture/troubles?purge=yes');
     expect(bad.status).toBe(400);
@@ -622,14 +623,14 @@ describe('collection with RabbitMQ and S3', () => {
     expect(res.status).toBe(204);
     expect(await headStatus(troubles['flaky.tgz'].storageKey)).toBe(404);
     expect(await headStatus(troubles['broken.tgz'].storageKey)).toBe(404);
-    // Still referenced by twin.
-    expect(await headStatus(troubles['good.tgz'].storageKey)).toBe(200);
+    expect(await headStatus(troubles['good.tgz'].storageKey)).toBe(404);
+    expect(await headStatus(twin['good.tgz'].storageKey)).toBe(200);
     expect(
       events.find(e => e.options.eventId === 'artifact-delete' && e.outcome === 'success'),
     ).toMatchObject({
       options: { meta: { processor: 'fixture', id: 'troubles', purge: true } },
-      // Every key of troubles but the shared one.
-      meta: { purged: 5 },
+      // Every key of troubles.
+      meta: { purged: 6 },
     });
 
     // Without purge the objects stay.

@@ -191,12 +191,19 @@ export interface BackpackStore {
   // Versions, files, dependencies
   /**
    * Inserts versions, files and dependencies that are new; never rewrites
-   * unchanged rows. Files keep their collection state.
+   * unchanged rows. Files keep their collection state. Each new file's
+   * storage key is derived from (processor, id, version, name) by
+   * `fileStorageKey`; files that `fileRefusal` refuses are recorded as
+   * parked with the reason.
+   *
+   * @param legacyStorageKey - ignored; kept so that callers written for
+   * processor-chosen keys still compile. Remove once no caller passes it.
    */
   syncVersions(
     artifactRef: number,
     versions: ProcessorVersion[],
-    storageKey: (path: string) => string,
+    /** @deprecated ignored: keys are derived by `fileStorageKey`. */
+    legacyStorageKey?: (path: string) => string,
   ): Promise<SyncResult>;
   /** Every version of an artifact with its declared dependencies. */
   getVersions(artifactRef: number): Promise<StoredVersion[]>;

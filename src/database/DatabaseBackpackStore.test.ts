@@ -124,16 +124,15 @@ describe.each(databases.eachSupportedId())('DatabaseBackpackStore on %p', databa
 
   it('syncs versions idempotently and writes nothing when nothing changed', async () => {
     const artifact = await store.createArtifact({ ...base, id: 'pkg' });
-    const key = (path: string) => `npm/${path}`;
-    const first = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0')], key);
+    const first = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0')]);
     expect(first).toMatchObject({ versionsAdded: 2, filesAdded: 2, dependenciesAdded: 1 });
 
     const before = store.writes.rows;
-    const again = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0')], key);
+    const again = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0')]);
     expect(again.rowsWritten).toBe(0);
     expect(store.writes.rows).toBe(before);
 
-    const more = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0'), version('2.0.0', [['dep', '^2']])], key);
+    const more = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0'), version('2.0.0', [['dep', '^2']])]);
     expect(more).toMatchObject({ versionsAdded: 1, filesAdded: 1, dependenciesAdded: 1 });
 
     const versions = await store.getVersions(artifact.ref);
@@ -146,7 +145,7 @@ describe.each(databases.eachSupportedId())('DatabaseBackpackStore on %p', databa
 
   it('selects versions, records resolutions and counts', async () => {
     const artifact = await store.createArtifact({ ...base, id: 'pkg' });
-    await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('2.0.0')], p => `npm/${p}`);
+    await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('2.0.0')]);
     const reasons = [{ type: 'filter' as const, filter: '^1' }];
     expect(await store.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: reasons }])).toBe(1);
     expect(await store.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: reasons }])).toBe(0);
@@ -183,13 +182,13 @@ describe.each(databases.eachSupportedId())('DatabaseBackpackStore on %p', databa
 
   it('queues, leases and collects files exactly once, moving run counters', async () => {
     const artifact = await store.createArtifact({ ...base, id: 'pkg' });
-    await store.syncVersions(artifact.ref, [version('1.0.0'), version('2.0.0')], p => `npm/${p}`);
+    await store.syncVersions(artifact.ref, [version('1.0.0'), version('2.0.0')]);
     await store.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
     const run = await store.createRun({ trigger: 'manual' });
 
     const toQueue = await store.listFilesToQueue({ staleAfterMs: 60_000 });
     expect(toQueue.map(f => [f.artifactId, f.version, f.storageKey])).toEqual([
-      ['pkg', '1.0.0', 'npm/pkg/-/pkg-1.0.0.tgz'],
+      ['pkg', '1.0.0', 'files/npm/pkg/1.0.0/pkg-1.0.0.tgz'],
     ]);
     expect(await store.markQueued(toQueue.map(f => f.ref), run.id)).toBe(1);
     // In flight now: not offered again until stale.
@@ -205,8 +204,8 @@ describe.each(databases.eachSupportedId())('DatabaseBackpackStore on %p', databa
     expect(file).toMatchObject({ status: 'failed', attempts: 1, error: 'upstream answered 500' });
     expect(await store.claimFile(ref, 'worker-b', 60_000)).toBe(true);
 
-    await store.markCollected(ref, { size: 123, digest: 'abc', storageKey: 'npm/pkg/-/pkg-1.0.0.tgz' });
-    await store.markCollected(ref, { size: 123, digest: 'abc', storageKey: 'npm/pkg/-/pkg-1.0.0.tgz' });
+    await store.markCollected(ref, { size: 123, digest: 'abc', storageKey: toQueue[0].storageKey });
+    await store.markCollected(ref, { size: 123, digest: 'abc', storageKey: toQueue[0].storageKey });
     file = await store.getFile(ref);
     expect(file).toMatchObject({ status: 'collected', collected: true, size: 123, attempts: 2 });
     expect(await store.claimFile(ref, 'worker-c', 60_000)).toBe(false);
@@ -216,7 +215,7 @@ describe.each(databases.eachSupportedId())('DatabaseBackpackStore on %p', databa
 
   it('parks failures and resets them for a retry', async () => {
     const artifact = await store.createArtifact({ ...base, id: 'pkg' });
-    await store.syncVersions(artifact.ref, [version('1.0.0')], p => `npm/${p}`);
+    await store.syncVersions(artifact.ref, [version('1.0.0')]);
     await store.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
     const run = await store.createRun({ trigger: 'manual' });
     const [file] = await store.listFilesToQueue({ staleAfterMs: 0 });
@@ -232,15 +231,67 @@ describe.each(databases.eachSupportedId())('DatabaseBackpackStore on %p', databa
   it('deletes an artifact with its rows and reports orphaned storage keys', async () => {
     const a = await store.createArtifact({ ...base, id: 'a' });
     const b = await store.createArtifact({ ...base, id: 'b' });
-    await store.syncVersions(a.ref, [version('1.0.0'), version('2.0.0')], p => `npm/${p}`);
-    // b shares one storage key with a (the same path), as two versions of
-    // one package could never do but a purge must still respect.
-    await store.syncVersions(b.ref, [version('1.0.0')], p => `npm/${p}`);
+    await store.syncVersions(a.ref, [version('1.0.0'), version('2.0.0')]);
+    // b's processor gives its file the same path as a's: the keys differ
+    // all the same, so deleting a orphans both of its keys and none of b's.
+    await store.syncVersions(b.ref, [version('1.0.0')]);
     const { orphanedStorageKeys } = await store.deleteArtifact(a.ref);
-    expect(orphanedStorageKeys).toEqual(['npm/pkg/-/pkg-2.0.0.tgz']);
+    expect(orphanedStorageKeys.sort()).toEqual([
+      'files/npm/a/1.0.0/pkg-1.0.0.tgz',
+      'files/npm/a/2.0.0/pkg-2.0.0.tgz',
+    ]);
     expect(await store.getArtifact('npm', 'a')).toBeUndefined();
     expect(await knex('artifact_versions').where({ artifact_ref: a.ref })).toEqual([]);
-    expect(await store.isStorageKeyReferenced('npm/pkg/-/pkg-1.0.0.tgz')).toBe(true);
+    expect(await store.isStorageKeyReferenced('files/npm/b/1.0.0/pkg-1.0.0.tgz')).toBe(true);
+  });
+
+  it('derives each file\'s key, records whether it is verified, and parks files it refuses', async () => {
+    const artifact = await store.createArtifact({ ...base, processor: 'pypi', id: 'attacker' });
+    const file = (name: string, path: string, digest?: string) => ({
+      name,
+      uri: `http://upstream.test/${path}`,
+      path,
+      ...(digest ? { integrity: { algorithm: 'sha256' as const, digest } } : {}),
+    });
+    await store.syncVersions(artifact.ref, [
+      {
+        version: '1.0',
+        files: [
+          file('victim-1.0.tar.gz', 'packages/victim-1.0.tar.gz', 'a'.repeat(64)),
+          file('victim2-1.0.tar.gz/x.tar.gz', 'packages/victim2-1.0.tar.gz/x.tar.gz', 'b'.repeat(64)),
+          file('plain.tar.gz', 'packages/../plain.tar.gz', 'c'.repeat(64)),
+          file('nodigest.tar.gz', 'packages/nodigest.tar.gz'),
+        ],
+        dependencies: [],
+      },
+      { version: '..', files: [file('dots.tar.gz', 'packages/dots.tar.gz', 'd'.repeat(64))], dependencies: [] },
+    ]);
+    const rows = Object.fromEntries(
+      [
+        ...(await store.listFiles(artifact.ref, '1.0', { limit: 10, offset: 0 }))!.items,
+        ...(await store.listFiles(artifact.ref, '..', { limit: 10, offset: 0 }))!.items,
+      ].map(f => [f.name, f]),
+    );
+    expect(rows['victim-1.0.tar.gz']).toMatchObject({
+      storageKey: 'files/pypi/attacker/1.0/victim-1.0.tar.gz',
+      folder: 'packages/victim-1.0.tar.gz',
+      status: 'pending',
+      verified: true,
+    });
+    expect(rows['nodigest.tar.gz']).toMatchObject({ status: 'pending', verified: false });
+    expect(rows['victim2-1.0.tar.gz/x.tar.gz']).toMatchObject({
+      storageKey: 'files/pypi/attacker/1.0/victim2-1.0.tar.gz%2fx.tar.gz',
+      status: 'parked',
+      error: expect.stringMatching(/^Refused: file name .* contains '\/'/),
+    });
+    expect(rows['plain.tar.gz']).toMatchObject({
+      status: 'parked',
+      error: expect.stringMatching(/^Refused: path .* has a segment that is '..'/),
+    });
+    expect(rows['dots.tar.gz']).toMatchObject({
+      status: 'parked',
+      error: expect.stringMatching(/^Refused: version ".." is '..'/),
+    });
   });
 
   it('lets exactly one replica claim a run', async () => {

@@ -54,6 +54,8 @@ import {
   ArtifactScope,
   RunVisibility,
 } from './artifactScope';
+import { fileRefusal } from '../storage/fileRefusal';
+import { fileStorageKey } from '../storage/fileStorageKey';
 
 
 /** Rows per multi-row insert; stays well under SQLite's bound-variable limit. */
@@ -315,7 +317,8 @@ export class DatabaseBackpackStore implements BackpackStore {
   async syncVersions(
     artifactRef: number,
     versions: ProcessorVersion[],
-    storageKey: (path: string) => string,
+    // Ignored: keys are derived from the file's identity (see the interface).
+    _legacyStorageKey?: (path: string) => string,
   ): Promise<SyncResult> {
     const result: SyncResult = {
       versionsAdded: 0,
@@ -325,6 +328,8 @@ export class DatabaseBackpackStore implements BackpackStore {
     };
     await this.db.transaction(async tx => {
       const timestamp = now();
+      const artifact = await tx<ArtifactRow>('artifacts').where({ ref: artifactRef }).first();
+      if (!artifact) throw new NotFoundError(`No artifact with ref ${artifactRef}`);
       const existing = new Map<string, number>(
         (
           await tx<VersionRow>('artifact_versions')
@@ -355,7 +360,15 @@ export class DatabaseBackpackStore implements BackpackStore {
       const fileRows = await tx<FileRow>('artifact_files as f')
         .join('artifact_versions as v', 'v.ref', 'f.version_ref')
         .where('v.artifact_ref', artifactRef)
-        .select('f.ref', 'f.version_ref', 'f.name', 'f.uri', 'f.integrity_digest', 'f.collected');
+        .select(
+          'f.ref',
+          'f.version_ref',
+          'f.name',
+          'f.uri',
+          'f.integrity_digest',
+          'f.collected',
+          'f.status',
+        );
       const files = new Map(fileRows.map(r => [`${r.version_ref}\0${r.name}`, r]));
       const depRows = await tx<DependencyRow>('artifact_dependencies as d')
         .join('artifact_versions as v', 'v.ref', 'd.version_ref')
@@ -385,23 +398,36 @@ export class DatabaseBackpackStore implements BackpackStore {
         for (const file of version.files) {
           const current = files.get(`${versionRef}\0${file.name}`);
           const digest = file.integrity?.digest ?? null;
+          // Names and layout hints come from the upstream: unsafe ones are
+          // recorded as parked with the reason, never downloaded.
+          const refusal = fileRefusal({ name: file.name, version: version.version, path: file.path });
           if (!current) {
             newFiles.push({
               version_ref: versionRef,
               name: file.name,
               uri: file.uri,
               folder: file.path,
-              storage_key: storageKey(file.path),
+              // Derived here, never taken from the processor.
+              storage_key: fileStorageKey({
+                processor: artifact.processor,
+                artifactId: artifact.id,
+                version: version.version,
+                name: file.name,
+              }),
               integrity_algorithm: file.integrity?.algorithm ?? null,
               integrity_digest: digest,
+              verified: digest !== null,
               size: file.size ?? null,
-              status: 'pending',
+              status: refusal ? 'parked' : 'pending',
+              error: refusal ?? null,
               collected: false,
               attempts: 0,
             });
           } else if (
             !toBoolean(current.collected) &&
-            (current.uri !== file.uri || current.integrity_digest !== digest)
+            (current.uri !== file.uri ||
+              current.integrity_digest !== digest ||
+              (refusal !== undefined && current.status !== 'parked'))
           ) {
             // The upstream moved or re-published an uncollected file: take
             // the new description. Collected bytes are never replaced.
@@ -411,7 +437,9 @@ export class DatabaseBackpackStore implements BackpackStore {
                 uri: file.uri,
                 integrity_algorithm: file.integrity?.algorithm ?? null,
                 integrity_digest: digest,
+                verified: digest !== null,
                 size: file.size ?? null,
+                ...(refusal ? { status: 'parked', error: refusal } : {}),
               });
           }
         }

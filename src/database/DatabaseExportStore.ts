@@ -15,7 +15,7 @@ import {
 } from './ExportStore';
 import { applyExportVisibility, ArtifactScope } from './artifactScope';
 import { translatingDatabaseErrors } from './databaseErrors';
-import { fromJson, toIso, toNumber } from './rows';
+import { fromJson, toBoolean, toIso, toNumber } from './rows';
 
 interface ExportRow {
   id: string;
@@ -50,6 +50,7 @@ interface CollectedFileRow {
   collected_digest: string | null;
   integrity_algorithm: string | null;
   integrity_digest: string | null;
+  verified: boolean | number;
   version: string;
   artifact_ref: number;
   processor: string;
@@ -104,6 +105,7 @@ function toCollectedFile(row: CollectedFileRow): CollectedFile {
             digest: row.integrity_digest,
           }
         : undefined,
+    verified: toBoolean(row.verified),
   };
 }
 
@@ -298,7 +300,7 @@ export class DatabaseExportStore implements ExportStore {
 
   async listCollectedFiles(
     window: ExportWindow,
-    page: { after?: { storageKey: string; ref: number }; limit: number },
+    page: { after?: { ref: number }; limit: number },
   ): Promise<CollectedFile[]> {
     const query = this.windowQuery(window)
       .select(
@@ -310,25 +312,23 @@ export class DatabaseExportStore implements ExportStore {
         'f.collected_digest',
         'f.integrity_algorithm',
         'f.integrity_digest',
+        'f.verified',
         'v.version',
         'a.ref as artifact_ref',
         'a.processor',
         'a.id as artifact_id',
       )
-      .orderBy([
-        { column: 'f.storage_key', order: 'asc' },
-        { column: 'f.ref', order: 'asc' },
-      ])
+      .orderBy('f.ref')
       .limit(page.limit);
-    const after = page.after;
-    if (after) {
-      query.where(builder =>
-        builder
-          .where('f.storage_key', '>', after.storageKey)
-          .orWhere(b => b.where('f.storage_key', after.storageKey).where('f.ref', '>', after.ref)),
-      );
-    }
+    if (page.after) query.where('f.ref', '>', page.after.ref);
     return (await query).map(toCollectedFile);
+  }
+
+  async getCollectedStorageKey(fileRef: number): Promise<string | undefined> {
+    const row = await this.db('artifact_files')
+      .where({ ref: fileRef, collected: true })
+      .first('storage_key');
+    return row?.storage_key;
   }
 
   async listTouchedArtifacts(
@@ -368,6 +368,7 @@ export class DatabaseExportStore implements ExportStore {
           'f.collected_digest',
           'f.integrity_algorithm',
           'f.integrity_digest',
+          'f.verified',
           'f.version_ref',
           'v.version',
           'v.published_at',

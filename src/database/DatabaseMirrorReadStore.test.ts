@@ -51,6 +51,7 @@ describe.each(databases.eachSupportedId())('DatabaseMirrorReadStore on %p', data
       collected,
       collected_at: collected ? T0 : null,
       collected_digest: collected ? SHA256 : null,
+      verified: true,
       ...extra,
     });
   }
@@ -97,7 +98,44 @@ describe.each(databases.eachSupportedId())('DatabaseMirrorReadStore on %p', data
       sha256: SHA256,
       size: 5_000_000_000,
       collectedAt: T0,
+      verified: true,
     });
+  });
+
+  it('finds exactly the named file of one version of one artifact, whatever its key', async () => {
+    const found = await store.findCollectedFileOf({
+      processor: 'npm',
+      id: 'app',
+      version: '2.0.0',
+      name: 'app-2.0.0.tgz',
+    });
+    expect(found).toMatchObject({
+      artifact: { processor: 'npm', id: 'app' },
+      version: '2.0.0',
+      file: { name: 'app-2.0.0.tgz', storageKey: 'npm/app/-/app-2.0.0.tgz', verified: true },
+    });
+    const missing = [
+      { processor: 'npm', id: 'app', version: '1.0.0', name: 'app-2.0.0.tgz' }, // another version's
+      { processor: 'npm', id: 'app', version: '3.0.0', name: 'app-3.0.0.tgz' }, // deselected
+      { processor: 'npm', id: 'app', version: '2.0.0', name: 'extra.tgz' }, // not collected
+      { processor: 'pypi', id: 'app', version: '2.0.0', name: 'app-2.0.0.tgz' },
+      { processor: 'npm', id: 'nothing-collected', version: '2.0.0', name: 'app-2.0.0.tgz' },
+    ];
+    for (const other of missing) expect(await store.findCollectedFileOf(other)).toBeUndefined();
+  });
+
+  it('lists the versions that declare a file name, with the file where it is served', async () => {
+    const v5 = await version(appRef, '5.0.0', 'selected');
+    await file(v5, 'shared.tgz', true, { storage_key: 'files/npm/app/5.0.0/shared.tgz' });
+    const v6 = await version(appRef, '6.0.0', 'selected');
+    await file(v6, 'shared.tgz', false, { storage_key: 'files/npm/app/6.0.0/shared.tgz' });
+    const shared = await store.listFilesNamed(appRef, 'shared.tgz');
+    expect(shared.map(s => [s.version, s.file?.storageKey]).sort()).toEqual([
+      ['5.0.0', 'files/npm/app/5.0.0/shared.tgz'],
+      ['6.0.0', undefined],
+    ]);
+    expect(await store.listFilesNamed(appRef, 'app-3.0.0.tgz')).toEqual([{ version: '3.0.0' }]);
+    expect(await store.listFilesNamed(appRef, 'none.tgz')).toEqual([]);
   });
 
   it('finds a collected file of a selected version by storage key, and nothing else', async () => {

@@ -29,6 +29,7 @@ interface MirroredFileRow {
   collected: boolean | number;
   collected_at: string | Date | null;
   collected_digest: string | null;
+  verified: boolean | number;
 }
 
 const FILE_COLUMNS = [
@@ -43,6 +44,7 @@ const FILE_COLUMNS = [
   'f.collected',
   'f.collected_at',
   'f.collected_digest',
+  'f.verified',
 ];
 
 function toMirroredFile(row: MirroredFileRow): MirroredFile {
@@ -68,6 +70,7 @@ function toMirroredFile(row: MirroredFileRow): MirroredFile {
     ...(sha256 ? { sha256 } : {}),
     ...(row.size === null ? {} : { size: toNumber(row.size) }),
     ...(row.collected_at ? { collectedAt: toIso(row.collected_at) } : {}),
+    verified: toBoolean(row.verified),
   };
 }
 
@@ -134,6 +137,43 @@ export class DatabaseMirrorReadStore implements MirrorReadStore {
       version: row.version,
       file: toMirroredFile(row),
     };
+  }
+
+  async findCollectedFileOf(file: {
+    processor: string;
+    id: string;
+    version: string;
+    name: string;
+  }): Promise<MirroredFileOwner | undefined> {
+    const artifact = await this.db<ArtifactRow>('artifacts')
+      .where({ processor: file.processor, id: file.id })
+      .first();
+    if (!artifact) return undefined;
+    const row: MirroredFileRow | undefined = await this.db('artifact_files as f')
+      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+      .where('v.artifact_ref', artifact.ref)
+      .where('v.version', file.version)
+      .where('v.status', 'selected')
+      .where('f.name', file.name)
+      .where('f.collected', true)
+      .first(FILE_COLUMNS);
+    if (!row) return undefined;
+    return { artifact: toArtifact(artifact), version: row.version, file: toMirroredFile(row) };
+  }
+
+  async listFilesNamed(
+    artifactRef: number,
+    name: string,
+  ): Promise<Array<{ version: string; file?: MirroredFile }>> {
+    const rows: Array<MirroredFileRow & { status: string }> = await this.db('artifact_files as f')
+      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+      .where('v.artifact_ref', artifactRef)
+      .where('f.name', name)
+      .select([...FILE_COLUMNS, 'v.status as status']);
+    return rows.map(row => ({
+      version: row.version,
+      ...(toBoolean(row.collected) && row.status === 'selected' ? { file: toMirroredFile(row) } : {}),
+    }));
   }
 
   async listMirroredArtifacts(processor: string): Promise<StoredArtifact[]> {

@@ -57,6 +57,8 @@ export interface CollectedFile {
   sha256?: string;
   /** The upstream's digest. */
   integrity?: FileIntegrity;
+  /** Whether the bytes were checked against a digest the upstream declared. */
+  verified: boolean;
 }
 
 /** An artifact with every file collected up to a cut-off, version by version. */
@@ -126,14 +128,16 @@ export interface ExportStore {
   failAbandonedExports(staleAfterMs: number): Promise<string[]>;
 
   /**
-   * One page of the files collected in the window, ordered by storage key
-   * (then ref), so files sharing a key are adjacent. Pass the last file of
-   * a page to get the next.
+   * One page of the files collected in the window, ordered by ref (which
+   * never changes, unlike a storage key the key migration moves). Pass the
+   * last file of a page to get the next.
    */
   listCollectedFiles(
     window: ExportWindow,
-    page: { after?: { storageKey: string; ref: number }; limit: number },
+    page: { after?: { ref: number }; limit: number },
   ): Promise<CollectedFile[]>;
+  /** The current storage key of a collected file, e.g. after the key migration moved it. */
+  getCollectedStorageKey(fileRef: number): Promise<string | undefined>;
   /** One page of the artifacts with a file collected in the window, by ref. */
   listTouchedArtifacts(
     window: ExportWindow,

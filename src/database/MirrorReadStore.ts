@@ -8,7 +8,7 @@ import { StoredArtifact } from './BackpackStore';
 export interface MirroredFile {
   /** File name, unique within the version. */
   name: string;
-  /** Path below the processor's folder, in the ecosystem's own layout (e.g. `express/-/express-4.21.2.tgz`). */
+  /** The processor's layout hint (e.g. `express/-/express-4.21.2.tgz`); not where the bytes are. */
   path: string;
   /** Key of the bytes in the blob store. */
   storageKey: string;
@@ -18,6 +18,8 @@ export interface MirroredFile {
   sha256?: string;
   size?: number;
   collectedAt?: string;
+  /** Whether the bytes were checked against a digest the upstream declared. */
+  verified: boolean;
 }
 
 /** A selected version with at least one collected file. */
@@ -58,6 +60,28 @@ export interface MirrorReadStore {
     processor: string,
     storageKey: string,
   ): Promise<MirroredFileOwner | undefined>;
+  /**
+   * Exactly the named file of one version of one artifact, when it is
+   * collected and the version selected; undefined otherwise. The views
+   * find files this way, by identity, so a file is found whatever its
+   * storage key (also while keys are being migrated).
+   */
+  findCollectedFileOf(file: {
+    processor: string;
+    id: string;
+    version: string;
+    name: string;
+  }): Promise<MirroredFileOwner | undefined>;
+  /**
+   * Every version of an artifact that declares a file of this name (in any
+   * state), with the file when it is collected in a selected version. For
+   * URLs that name a file without its version: they are answered only
+   * when exactly one version has such a file.
+   */
+  listFilesNamed(
+    artifactRef: number,
+    name: string,
+  ): Promise<Array<{ version: string; file?: MirroredFile }>>;
   /** The processor's artifacts that have at least one mirrored version, sorted by id. */
   listMirroredArtifacts(processor: string): Promise<StoredArtifact[]>;
   /**

@@ -52,6 +52,7 @@ export interface FileRow {
   integrity_algorithm: string | null;
   integrity_digest: string | null;
   size: number | string | null;
+  verified: boolean | number;
   status: string;
   collected: boolean | number;
   collected_at: string | Date | null;
@@ -176,6 +177,7 @@ export function toFile(row: FileRow): ArtifactFile {
           }
         : undefined,
     size: row.size === null ? undefined : toNumber(row.size),
+    verified: toBoolean(row.verified),
     status: row.status as ArtifactFile['status'],
     collected: toBoolean(row.collected),
     collectedAt: optionalIso(row.collected_at),

@@ -62,7 +62,13 @@ function sameConfig(a: JsonObject, b: JsonObject): boolean {
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
-/** Storage key of a processor's file path: `<processor>/<path>`. */
+/**
+ * The storage key layout of earlier releases, `<processor>/<path>`, which
+ * let files of different artifacts or versions share a key.
+ *
+ * @deprecated Keys are derived by `fileStorageKey` (`storage/fileStorageKey.ts`);
+ * this layout is only what the storage key migration moves away from.
+ */
 export function storageKeyOf(processor: string, path: string): string {
   return `${processor}/${path.replace(/^\/+/, '')}`;
 }
@@ -272,9 +278,7 @@ export class MirrorRunner {
             `Discovery of ${processorName}:${canonical} dropped parts of the upstream's answer: ${warnings.join('; ')}`,
           );
         }
-        await store.syncVersions(artifact.ref, result.versions, path =>
-          storageKeyOf(processorName, path),
-        );
+        await store.syncVersions(artifact.ref, result.versions);
       }
     } catch (error) {
       await store.recordDiscovery(artifact.ref, {

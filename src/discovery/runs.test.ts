@@ -217,7 +217,7 @@ describe('mirror runs through the REST API', () => {
             {
               name: 'express-4.21.2.tgz',
               uri: expect.stringMatching(/\/express\/-\/express-4\.21\.2\.tgz$/),
-              storageKey: 'npm/express/-/express-4.21.2.tgz',
+              storageKey: 'files/npm/express/4.21.2/express-4.21.2.tgz',
               integrity: { algorithm: 'sha512', digest: expect.stringMatching(/^[0-9a-f]{128}$/) },
             },
           ],
@@ -277,8 +277,8 @@ describe('mirror runs through the REST API', () => {
     const fooBar = res.body.artifacts[0];
     expect(fooBar.id).toBe('foo-bar');
     expect(fooBar.versions[0].files.map((f: { storageKey: string }) => f.storageKey).sort()).toEqual([
-      'pypi/packages/foo_bar-2.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-      'pypi/packages/foo_bar-2.0.tar.gz',
+      'files/pypi/foo-bar/2.0/foo_bar-2.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+      'files/pypi/foo-bar/2.0/foo_bar-2.0.tar.gz',
     ]);
     const sizes = res.body.artifacts.flatMap((a: any) =>
       a.versions.flatMap((v: any) => v.files.map((f: any) => f.size)),

@@ -12,6 +12,7 @@ import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { DatabaseExportStore } from '../database/DatabaseExportStore';
 import { ExportService } from '../services/ExportService';
 import { BlobStore } from '../storage/BlobStore';
+import { fileStorageKey } from '../storage/fileStorageKey';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { S3BlobStore } from '../storage/S3BlobStore';
 import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
@@ -152,7 +153,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     expect(fullManifest.seal.digest).toBe(full.seal);
     expect(sealOf(fullManifest as unknown as Record<string, unknown>)).toBe(full.seal);
     expect(fullManifest.totalFiles).toBe(full.files);
-    const longTarball = `npm/-/${LONG_NAME}/${LONG_NAME}-1.0.0.tgz`;
+    const longTarball = `npm/-/${LONG_NAME}/1.0.0/${LONG_NAME}-1.0.0.tgz`;
     expect(files(fullManifest)).toEqual(
       [
         'maven/org/example/demo/1.0/demo-1.0.jar',
@@ -164,16 +165,16 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
         'maven/org/example/demo/maven-metadata.xml',
         'maven/org/example/demo/maven-metadata.xml.md5',
         'maven/org/example/demo/maven-metadata.xml.sha1',
-        'npm/-/@bp/app/app-1.0.0.tgz',
+        'npm/-/@bp/app/1.0.0/app-1.0.0.tgz',
         longTarball,
-        'npm/-/bp-lib/bp-lib-1.0.0.tgz',
+        'npm/-/bp-lib/1.0.0/bp-lib-1.0.0.tgz',
         'npm/@bp/app',
         `npm/${LONG_NAME}`,
         'npm/bp-lib',
-        'pypi/packages/demo_pkg-1.0-py3-none-any.whl',
+        'pypi/packages/demo-pkg/1.0/demo_pkg-1.0-py3-none-any.whl',
         'pypi/simple/demo-pkg/index.html',
         'pypi/simple/index.html',
-        'test/thing/thing-0.1.0.bin',
+        'test/thing/0.1.0/thing-0.1.0.bin',
       ].sort(),
     );
     expect(longTarball.length).toBeGreaterThan(100);
@@ -194,7 +195,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     expect(sha256(canonical)).toBe(full.seal);
 
     const packument = JSON.parse(await fs.readFile(path.join(unpacked, 'npm/@bp/app'), 'utf8'));
-    const tarball = await fs.readFile(path.join(unpacked, 'npm/-/@bp/app/app-1.0.0.tgz'));
+    const tarball = await fs.readFile(path.join(unpacked, 'npm/-/@bp/app/1.0.0/app-1.0.0.tgz'));
     expect(packument).toMatchObject({
       name: '@bp/app',
       'dist-tags': { latest: '1.0.0' },
@@ -206,7 +207,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
           // From the package.json inside the tarball.
           bin: { app: 'cli.js' },
           dist: {
-            tarball: 'https://registry.npmjs.org/-/@bp/app/app-1.0.0.tgz',
+            tarball: 'https://registry.npmjs.org/-/@bp/app/1.0.0/app-1.0.0.tgz',
             integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
           },
         },
@@ -214,9 +215,11 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     });
 
     const page = await fs.readFile(path.join(unpacked, 'pypi/simple/demo-pkg/index.html'), 'utf8');
-    const wheel = await fs.readFile(path.join(unpacked, 'pypi/packages/demo_pkg-1.0-py3-none-any.whl'));
+    const wheel = await fs.readFile(
+      path.join(unpacked, 'pypi/packages/demo-pkg/1.0/demo_pkg-1.0-py3-none-any.whl'),
+    );
     expect(page).toContain(
-      `href="../../packages/demo_pkg-1.0-py3-none-any.whl#sha256=${sha256(wheel)}"`,
+      `href="../../packages/demo-pkg/1.0/demo_pkg-1.0-py3-none-any.whl#sha256=${sha256(wheel)}"`,
     );
     expect(await fs.readFile(path.join(unpacked, 'pypi/simple/index.html'), 'utf8')).toContain(
       '<a href="demo-pkg/">demo-pkg</a>',
@@ -245,9 +248,9 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     const deltaDir = path.join(work, 'delta');
     const manifest = await downloadBundle(blobStore, delta.id, deltaDir);
     expect(files(manifest)).toEqual([
-      'npm/-/@bp/app/app-1.1.0.tgz',
+      'npm/-/@bp/app/1.1.0/app-1.1.0.tgz',
       'npm/@bp/app',
-      'pypi/packages/demo_pkg-1.1.tar.gz',
+      'pypi/packages/demo-pkg/1.1/demo_pkg-1.1.tar.gz',
       'pypi/simple/demo-pkg/index.html',
       'pypi/simple/index.html',
     ]);
@@ -262,7 +265,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     const packument = JSON.parse(await fs.readFile(path.join(unpacked, 'npm/@bp/app'), 'utf8'));
     expect(Object.keys(packument.versions).sort()).toEqual(['1.0.0', '1.1.0']);
     expect(packument['dist-tags']).toEqual({ latest: '1.1.0' });
-    await fs.access(path.join(unpacked, 'npm/-/@bp/app/app-1.0.0.tgz'));
+    await fs.access(path.join(unpacked, 'npm/-/@bp/app/1.0.0/app-1.0.0.tgz'));
     const page = await fs.readFile(path.join(unpacked, 'pypi/simple/demo-pkg/index.html'), 'utf8');
     expect(page).toContain('demo_pkg-1.0-py3-none-any.whl');
     expect(page).toContain('demo_pkg-1.1.tar.gz');
@@ -328,7 +331,12 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
   });
 
   it('fails an export whose stored object changed since collection and leaves no parts behind', async () => {
-    const key = 'maven/org/example/demo/1.0/demo-1.0.pom';
+    const key = fileStorageKey({
+      processor: 'maven',
+      artifactId: 'org.example:demo',
+      version: '1.0',
+      name: 'demo-1.0.pom',
+    });
     await blobStore.put(key, Readable.from([Buffer.from('<evil/>\n\n\n\n')]));
     const failed = await exportAndWait();
     expect(failed.status).toBe('failed');
@@ -372,7 +380,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     expect(record.parts.map(p => p.size)).toEqual([6 * 1024 * 1024, 6 * 1024 * 1024, expect.any(Number)]);
     const dir = path.join(work, 'big');
     const manifest = await downloadBundle(blobStore, record.id, dir);
-    expect(manifest.files.find(f => f.path === 'test/big/big-1.0.0.bin')).toMatchObject({
+    expect(manifest.files.find(f => f.path === 'test/big/1.0.0/big-1.0.0.bin')).toMatchObject({
       size: big.length,
       sha256: sha256(big),
     });
@@ -395,12 +403,19 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     // A replica whose clock lags records a file while the build settles.
     await seed('test', 'late', { '1.0.0': { files: [{ path: 'late/late-1.0.0.bin', content: Buffer.from('late') }] } });
     await knex('artifact_files')
-      .where({ storage_key: 'test/late/late-1.0.0.bin' })
+      .where({
+        storage_key: fileStorageKey({
+          processor: 'test',
+          artifactId: 'late',
+          version: '1.0.0',
+          name: 'late-1.0.0.bin',
+        }),
+      })
       .update({ collected_at: new Date(Date.parse(created.createdAt) - 1000).toISOString() });
     await settling.drain();
     const record = await settling.getExport(created.id);
     expect(record.status).toBe('succeeded');
     const manifest = await downloadBundle(blobStore, record.id, path.join(work, 'settled'));
-    expect(manifest.files.map(f => f.path)).toContain('test/late/late-1.0.0.bin');
+    expect(manifest.files.map(f => f.path)).toContain('test/late/1.0.0/late-1.0.0.bin');
   });
 });

@@ -92,6 +92,7 @@ export class BundleBuilder {
       mtime: number,
       body: AsyncIterable<Buffer | string> | Iterable<Buffer>,
       hashes: Hash[] = [],
+      verified?: boolean,
     ): Promise<string> => {
       signal?.throwIfAborted();
       await sink.write(tarHeader(path, size, mtime));
@@ -111,7 +112,7 @@ export class BundleBuilder {
       }
       await sink.write(tarPadding(size));
       const digest = sha256.digest('hex');
-      await manifest.addFile({ path, size, sha256: digest, offset });
+      await manifest.addFile({ path, size, sha256: digest, offset, verified });
       return digest;
     };
     const writeBuffer = (path: string, content: Buffer, mtime: number) =>
@@ -119,14 +120,16 @@ export class BundleBuilder {
 
     try {
       const touchedProcessors = new Set<string>();
-      let previousPath: string | undefined;
       for await (const file of this.collectedFiles(window)) {
+        // One path per (artifact, version, file): no two files share one.
         const path = layout.pathOf(file);
-        // Files sharing a storage object come one after another; one copy does.
-        if (path === previousPath) continue;
-        previousPath = path;
         touchedProcessors.add(file.processor);
-        const blob = await blobStore.get(file.storageKey);
+        let blob = await blobStore.get(file.storageKey);
+        if (!blob) {
+          // The storage key migration may have moved it since the page was read.
+          const current = await store.getCollectedStorageKey(file.ref);
+          if (current && current !== file.storageKey) blob = await blobStore.get(current);
+        }
         if (!blob) {
           throw new Error(
             `${file.processor}:${file.artifactId}@${file.version}: ${file.storageKey} is recorded as collected but missing from the blob store`,
@@ -138,7 +141,14 @@ export class BundleBuilder {
         const mtime = seconds(file.collectedAt);
         let sha256: string;
         try {
-          sha256 = await writeEntry(path, blob.size, mtime, blob.body, sidecars.map(s => s.hash));
+          sha256 = await writeEntry(
+            path,
+            blob.size,
+            mtime,
+            blob.body,
+            sidecars.map(s => s.hash),
+            file.verified,
+          );
         } finally {
           blob.body.destroy();
         }
@@ -213,13 +223,12 @@ export class BundleBuilder {
   }
 
   private async *collectedFiles(window: ExportWindow): AsyncIterable<CollectedFile> {
-    let after: { storageKey: string; ref: number } | undefined;
+    let after: { ref: number } | undefined;
     for (;;) {
       const page = await this.options.store.listCollectedFiles(window, { after, limit: FILE_PAGE });
       yield* page;
       if (page.length < FILE_PAGE) return;
-      const last = page[page.length - 1];
-      after = { storageKey: last.storageKey, ref: last.ref };
+      after = { ref: page[page.length - 1].ref };
     }
   }
 

@@ -1,7 +1,10 @@
 import { CollectedArtifact, CollectedFile } from '../database/ExportStore';
+import { fileRefusal, layoutPathProblem } from '../storage/fileRefusal';
+import { FILE_KEY_ROOT, fileStorageKey } from '../storage/fileStorageKey';
 import {
   bundleMavenMetadata,
   MAVEN_ROOT,
+  mavenFilePath,
   needsMavenSidecars,
 } from './metadata/staticMaven';
 import {
@@ -15,6 +18,7 @@ import {
   bundlePypiRootPage,
   PYPI_ROOT,
   PYPI_ROOT_PAGE_PATH,
+  pypiFilePath,
   pypiProjectPagePath,
 } from './metadata/staticPypi';
 
@@ -45,8 +49,12 @@ export interface BundleLayoutOptions {
  * Where each file of a bundle goes and which registry metadata accompanies
  * it, so that a static web server over the unpacked bundle is a registry:
  * `npm/` for npm, `pypi/simple/` for pip, `maven/` for Maven. Files of other
- * processors keep their storage keys (`<processor>/<path>`) and get no
+ * processors go to their storage key below `files/`
+ * (`<processor>/<id>/<version>/<name>`, each part encoded) and get no
  * metadata.
+ *
+ * Every file's path names its artifact, version and file name, each as one
+ * path segment, so no two files of a bundle share a path.
  *
  * Metadata always covers everything collected up to the bundle's cut-off
  * for the artifacts it touches, so unpacking a full bundle and then its
@@ -55,15 +63,38 @@ export interface BundleLayoutOptions {
 export class BundleLayout {
   constructor(private readonly options: BundleLayoutOptions) {}
 
-  /** Bundle path of a collected file. */
+  /**
+   * Bundle path of a collected file. Throws for a file whose name or
+   * version is not one safe path segment, which the collector refuses to
+   * collect in the first place.
+   */
   pathOf(file: CollectedFile): string {
-    if (file.processor === NPM_ROOT) return npmTarballPath(file.artifactId, file.name);
-    return file.storageKey;
+    const refusal = fileRefusal({ name: file.name, version: file.version });
+    if (refusal) {
+      throw new Error(`${file.processor}:${file.artifactId}@${file.version}: ${refusal}`);
+    }
+    let path: string;
+    switch (file.processor) {
+      case NPM_ROOT:
+        path = npmTarballPath(file.artifactId, file.version, file.name);
+        break;
+      case PYPI_ROOT:
+        path = pypiFilePath(file.artifactId, file.version, file.name);
+        break;
+      case MAVEN_ROOT:
+        path = mavenFilePath(file.artifactId, file.version, file.name);
+        break;
+      default:
+        path = fileStorageKey(file).slice(FILE_KEY_ROOT.length + 1);
+    }
+    const problem = layoutPathProblem(path);
+    if (problem) throw new Error(`${file.processor}:${file.artifactId}: bundle path ${path} ${problem}`);
+    return path;
   }
 
   /** Whether `.sha1`/`.md5` sidecars are written after the file. */
   wantsSidecars(file: CollectedFile): boolean {
-    return file.processor === MAVEN_ROOT && needsMavenSidecars(file.storageKey);
+    return file.processor === MAVEN_ROOT && needsMavenSidecars(file.name);
   }
 
   /** Registry metadata of one artifact touched by the bundle. */

@@ -16,6 +16,7 @@ import request from 'supertest';
 import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
 import { backpackPlugin } from '../plugin';
 import {
+  downloadExport,
   flipByte,
   runVerify,
   sha256,
@@ -23,7 +24,6 @@ import {
   StaticServer,
   unpackBundle,
 } from './__testUtils__/bundleFiles';
-import { BundleManifest } from './manifest';
 
 // The acceptance of export bundles through the plugin's REST API: a real
 // npm processor mirrors from verdaccio, exports are built and downloaded
@@ -77,29 +77,6 @@ async function exportBundle(server: TestServer, body: object) {
     if (res.body.status === 'failed') throw new Error(`Export failed: ${res.body.error}`);
     return res.body.status === 'succeeded' ? res.body : undefined;
   });
-}
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
-
-/** Downloads an export's manifest and parts over the REST API into `directory`. */
-async function download(server: TestServer, exportId: string, directory: string): Promise<BundleManifest> {
-  await fs.mkdir(directory, { recursive: true });
-  const manifestRes = await request(server).get(`/api/backpack/exports/${exportId}/manifest`).buffer(true).parse(binary);
-  expect(manifestRes.status).toBe(200);
-  await fs.writeFile(path.join(directory, 'manifest.json'), manifestRes.body);
-  const manifest = JSON.parse(manifestRes.body.toString('utf8')) as BundleManifest;
-  for (let n = 1; n <= manifest.parts.length; n++) {
-    const res = await request(server).get(`/api/backpack/exports/${exportId}/parts/${n}`).buffer(true).parse(binary);
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toBe('application/x-tar');
-    const name = /filename="([^"]+)"/.exec(res.headers['content-disposition'])![1];
-    await fs.writeFile(path.join(directory, name), res.body);
-  }
-  return manifest;
 }
 
 /** npm with nothing from this machine's configuration, an empty cache and no other registry. */
@@ -229,10 +206,10 @@ describe('export bundles through the plugin', () => {
       meta: { exportId: full.id, kind: 'full' },
     });
     const fullDir = path.join(work, 'full');
-    const fullManifest = await download(server, full.id, fullDir);
+    const fullManifest = await downloadExport(server, full.id, fullDir);
     expect(fullManifest.files.map(f => f.path).sort()).toEqual([
-      'npm/-/@bp/app/app-1.0.0.tgz',
-      'npm/-/bp-lib/bp-lib-1.0.0.tgz',
+      'npm/-/@bp/app/1.0.0/app-1.0.0.tgz',
+      'npm/-/bp-lib/1.0.0/bp-lib-1.0.0.tgz',
       'npm/@bp/app',
       'npm/bp-lib',
     ]);
@@ -254,10 +231,10 @@ describe('export bundles through the plugin', () => {
     const delta = await exportBundle(server, { since: full.id });
     expect(delta).toMatchObject({ kind: 'delta', since: { exportId: full.id, time: full.cutoff } });
     const deltaDir = path.join(work, 'delta');
-    const deltaManifest = await download(server, delta.id, deltaDir);
+    const deltaManifest = await downloadExport(server, delta.id, deltaDir);
     expect(deltaManifest.files.map(f => f.path).sort()).toEqual([
-      'npm/-/@bp/app/app-1.1.0.tgz',
-      'npm/-/bp-lib/bp-lib-1.1.0.tgz',
+      'npm/-/@bp/app/1.1.0/app-1.1.0.tgz',
+      'npm/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz',
       'npm/@bp/app',
       'npm/bp-lib',
     ]);
@@ -281,7 +258,12 @@ describe('export bundles through the plugin', () => {
     expect(await readJson(path.join(project, 'node_modules/bp-lib/package.json'))).toMatchObject({ version: '1.1.0' });
     // npm asked the static server for the packuments and the tarballs (its
     // lock file keeps the packuments' URLs, which it rewrites the same way).
-    for (const url of ['/@bp%2fapp', '/bp-lib', '/-/@bp/app/app-1.1.0.tgz', '/-/bp-lib/bp-lib-1.1.0.tgz']) {
+    for (const url of [
+      '/@bp%2fapp',
+      '/bp-lib',
+      '/-/@bp/app/1.1.0/app-1.1.0.tgz',
+      '/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz',
+    ]) {
       expect(started.log()).toContain(`"GET ${url} HTTP/1.1" 200`);
     }
 
@@ -291,7 +273,7 @@ describe('export bundles through the plugin', () => {
     expect(await readJson(path.join(older, 'node_modules/bp-lib/package.json'))).toMatchObject({ version: '1.0.0' });
 
     // One flipped byte in a part: the command names the part and the file.
-    const file = deltaManifest.files.find(f => f.path === 'npm/-/bp-lib/bp-lib-1.1.0.tgz')!;
+    const file = deltaManifest.files.find(f => f.path === 'npm/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz')!;
     const part = await flipByte(deltaDir, deltaManifest, file.offset + Math.floor(file.size / 2));
     const corrupt = await runVerify(deltaDir);
     expect(corrupt.code).toBe(1);

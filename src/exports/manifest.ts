@@ -22,6 +22,13 @@ export interface ManifestFile {
   sha256: string;
   /** Offset of the file's content in the tar stream, the parts concatenated. */
   offset: number;
+  /**
+   * For collected files: whether the bytes were checked against a digest
+   * the upstream declared (`false` for files collected under
+   * `backpack.collection.unverifiedFiles: allow`). Absent on generated
+   * entries (registry metadata, checksum sidecars).
+   */
+  verified?: boolean;
 }
 
 /**
@@ -112,6 +119,7 @@ export class ManifestWriter {
       path: file.path,
       sha256: file.sha256,
       size: file.size,
+      verified: file.verified,
     });
     this.pending = this.emit(this.count === 0 ? entry : `,${entry}`);
     this.count += 1;

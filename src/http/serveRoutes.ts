@@ -31,6 +31,8 @@ async function sendFile(
   logger: LoggerService,
 ): Promise<void> {
   res.type(file.contentType);
+  // Whether the bytes were checked against a digest the upstream declared.
+  res.setHeader('x-backpack-verified', String(file.verified));
   if (req.method === 'HEAD') {
     res.setHeader('content-length', await file.size());
     res.end();
@@ -61,7 +63,8 @@ function simpleFormat(req: Request): PypiSimpleFormat {
 
 /**
  * The registry views native clients install from: npm at `/npm`, a PyPI
- * simple index at `/pypi/simple` with files at `/pypi/packages`, and a Maven
+ * simple index at `/pypi/simple` with files at
+ * `/pypi/packages/<project>/<version>/<file>`, and a Maven
  * repository at `/maven`. Read-only; only collected files are served.
  */
 export function addServeRoutes(router: express.Router, ctx: ServeRouteContext): void {
@@ -81,15 +84,32 @@ export function addServeRoutes(router: express.Router, ctx: ServeRouteContext): 
   const packument = async (req: Request, res: Response, name: string) => {
     sendDocument(res, await serve.npm.packument(name, await access(req, res)));
   };
-  const tarball = async (req: Request, res: Response, name: string, file: string) => {
-    const served = await serve.npm.tarball(name, file, await access(req, res));
+  // Tarballs are at `<name>/-/<version>/<file>`; `<name>/-/<file>`, the
+  // URL of earlier packuments, answers only where it is unambiguous.
+  const tarball = async (
+    req: Request,
+    res: Response,
+    name: string,
+    file: string,
+    version?: string,
+  ) => {
+    const served =
+      version === undefined
+        ? await serve.npm.tarballByName(name, file, await access(req, res))
+        : await serve.npm.tarball(name, version, file, await access(req, res));
     await sendFile(req, res, served, ctx.logger);
   };
+  router.get('/npm/:scope(@[^/]+)/:name/-/:version/:file', (req, res) =>
+    tarball(req, res, `${req.params.scope}/${req.params.name}`, req.params.file, req.params.version),
+  );
   router.get('/npm/:scope(@[^/]+)/:name/-/:file', (req, res) =>
     tarball(req, res, `${req.params.scope}/${req.params.name}`, req.params.file),
   );
   router.get('/npm/:scope(@[^/]+)/:name', (req, res) =>
     packument(req, res, `${req.params.scope}/${req.params.name}`),
+  );
+  router.get('/npm/:name/-/:version/:file', (req, res) =>
+    tarball(req, res, req.params.name, req.params.file, req.params.version),
   );
   router.get('/npm/:name/-/:file', (req, res) =>
     tarball(req, res, req.params.name, req.params.file),
@@ -117,11 +137,14 @@ export function addServeRoutes(router: express.Router, ctx: ServeRouteContext): 
       await serve.pypi.project(canonical, simpleFormat(req), await access(req, res)),
     );
   });
-  router.get('/pypi/packages/:file', async (req, res) => {
+  // Files are named with their project and version: two projects may list
+  // files of the same name.
+  router.get('/pypi/packages/:project/:version/:file', async (req, res) => {
+    const { project, version, file } = req.params;
     await sendFile(
       req,
       res,
-      await serve.pypi.file(req.params.file, await access(req, res)),
+      await serve.pypi.file(project, version, file, await access(req, res)),
       ctx.logger,
     );
   });

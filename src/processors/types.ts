@@ -9,13 +9,15 @@ import { DependencyKind, FileIntegrity } from '../types';
  * @public
  */
 export interface ProcessorFile {
-  /** File name, unique within the version. */
+  /** File name, unique within the version; one path segment (no `/`), or the file is refused. */
   name: string;
   /** Where the collector downloads it from. */
   uri: string;
   /**
-   * Storage path below the processor's folder, in the ecosystem's own layout
-   * (npm: `<name>/-/<file>.tgz`, PyPI: `packages/<file>`, Maven: the repository path).
+   * The file's place in the ecosystem's own layout (npm: `<name>/-/<file>.tgz`,
+   * PyPI: `packages/<file>`, Maven: the repository path), a hint only: the
+   * storage key is derived by Backpack from (processor, id, version, name).
+   * A path with empty, `.` or `..` segments gets the file refused.
    */
   path: string;
   integrity?: FileIntegrity;

@@ -1,8 +1,8 @@
 import { NotFoundError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
 import { MirroredFile, MirrorReadStore } from '../database/MirrorReadStore';
-import { storageKeyOf } from '../discovery/MirrorRunner';
 import { BlobStore } from '../storage/BlobStore';
+import { pathSegmentProblem } from '../storage/fileRefusal';
 import { BoundedCache } from './BoundedCache';
 import {
   createMavenMetadataXml,
@@ -82,11 +82,21 @@ export class MavenView {
     throw new NotFoundError(`${path} is not mirrored`);
   }
 
+  /**
+   * The file at `<group path>/<artifactId>/<version>/<file>`, found by the
+   * coordinates the path names (one path names one file of one version).
+   */
   private async findFile(path: string, access: ServeAccess): Promise<MirroredFile | undefined> {
-    const found = await this.options.store.findCollectedFile(
-      PROCESSOR,
-      storageKeyOf(PROCESSOR, path),
-    );
+    const segments = path.split('/');
+    if (segments.length < 4 || segments.some(pathSegmentProblem)) return undefined;
+    const [artifactId, version, name] = segments.slice(-3);
+    const groupId = segments.slice(0, -3).join('.');
+    const found = await this.options.store.findCollectedFileOf({
+      processor: PROCESSOR,
+      id: `${groupId}:${artifactId}`,
+      version,
+      name,
+    });
     if (!found || !access.canRead(found.artifact)) return undefined;
     return found.file;
   }

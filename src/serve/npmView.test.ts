@@ -99,7 +99,7 @@ describe('npm registry view', () => {
     await expect(fs.access(path.join(project, 'node_modules', '.bin', 'jest'))).resolves.toBeUndefined();
     const lock = JSON.parse(await fs.readFile(path.join(project, 'package-lock.json'), 'utf8'));
     expect(lock.packages['node_modules/express']).toMatchObject({
-      resolved: `${registry}express/-/express-4.21.2.tgz`,
+      resolved: `${registry}express/-/4.21.2/express-4.21.2.tgz`,
       integrity: upstreamExpress.dist.integrity,
     });
   }, 180_000);
@@ -113,7 +113,7 @@ describe('npm registry view', () => {
     const version = res.body.versions['4.21.2'];
     // Only the strongest upstream digest is stored, so no sha1 shasum here.
     expect(version.dist).toEqual({
-      tarball: `${backend.baseUrl}/npm/express/-/express-4.21.2.tgz`,
+      tarball: `${backend.baseUrl}/npm/express/-/4.21.2/express-4.21.2.tgz`,
       integrity: upstreamExpress.dist.integrity,
     });
     expect(version.dependencies).toMatchObject({ 'body-parser': '1.20.3', qs: '6.13.0' });
@@ -128,7 +128,7 @@ describe('npm registry view', () => {
     expect(encoded.status).toBe(200);
     expect(plain.body).toEqual(encoded.body);
     const tarball: string = encoded.body.versions['29.7.0'].dist.tarball;
-    expect(tarball).toBe(`${backend.baseUrl}/npm/@jest/core/-/core-29.7.0.tgz`);
+    expect(tarball).toBe(`${backend.baseUrl}/npm/@jest/core/-/29.7.0/core-29.7.0.tgz`);
 
     const tarballPath = new URL(tarball).pathname;
     const head = await request(backend.server).head(tarballPath).set(auth);
@@ -146,6 +146,14 @@ describe('npm registry view', () => {
     expect(Number(head.headers['content-length'])).toBe((get.body as Buffer).length);
     // A gzip stream.
     expect((get.body as Buffer).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(get.headers['x-backpack-verified']).toBe('true');
+    // The URL of earlier packuments, without the version, still answers
+    // where only one version has a file of that name.
+    const earlier = await request(backend.server)
+      .head('/api/backpack/npm/@jest/core/-/core-29.7.0.tgz')
+      .set(auth);
+    expect(earlier.status).toBe(200);
+    expect(earlier.headers['content-length']).toBe(head.headers['content-length']);
   });
 
   it('answers 404 for packages, versions and files that are not collected', async () => {

@@ -5,9 +5,9 @@ import {
   MirroredFile,
   MirrorReadStore,
 } from '../database/MirrorReadStore';
-import { storageKeyOf } from '../discovery/MirrorRunner';
 import { isNpmPackageName } from '../processors/npm/npmDependencySpec';
 import { BlobStore } from '../storage/BlobStore';
+import { pathSegmentProblem } from '../storage/fileRefusal';
 import { FileIntegrity } from '../types';
 import { ParsingLimits } from '../upstream/limits';
 import { BoundedCache } from './BoundedCache';
@@ -112,7 +112,9 @@ export class NpmView {
               .filter(d => d.processor === PROCESSOR)
               .map(d => ({ name: d.id, range: d.range, kind: d.kind })),
           }),
-      tarball: `${base}/npm/${name}/-/${encodeURIComponent(file.name)}`,
+      // The version is part of the URL: two versions may publish tarballs
+      // of the same name, and each must get its own.
+      tarball: `${base}/npm/${name}/-/${encodeURIComponent(version.version)}/${encodeURIComponent(file.name)}`,
       digests: digestsOf(file),
       ...(version.publishedAt ? { publishedAt: version.publishedAt } : {}),
     }));
@@ -125,19 +127,53 @@ export class NpmView {
     };
   }
 
-  /** A collected tarball; NotFoundError for anything not collected. */
-  async tarball(name: string, file: string, access: ServeAccess): Promise<ServedFile> {
-    if (!isNpmPackageName(name) || file.includes('/')) {
-      throw new NotFoundError(`No tarball ${name}/-/${file}`);
+  /** The collected tarball `file` of one version; NotFoundError for anything not collected. */
+  async tarball(
+    name: string,
+    version: string,
+    file: string,
+    access: ServeAccess,
+  ): Promise<ServedFile> {
+    if (!isNpmPackageName(name) || [version, file].some(pathSegmentProblem)) {
+      throw new NotFoundError(`No tarball ${name}/-/${version}/${file}`);
     }
-    const found = await this.options.store.findCollectedFile(
-      PROCESSOR,
-      storageKeyOf(PROCESSOR, `${name}/-/${file}`),
-    );
-    if (!found || found.artifact.id !== name || !access.canRead(found.artifact)) {
-      throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
+    const found = await this.options.store.findCollectedFileOf({
+      processor: PROCESSOR,
+      id: name,
+      version,
+      name: file,
+    });
+    if (!found || !access.canRead(found.artifact)) {
+      throw new NotFoundError(`Tarball ${name}/-/${version}/${file} is not mirrored`);
     }
     return servedBlob(this.options.blobStore, found.file, 'application/octet-stream');
+  }
+
+  /**
+   * A tarball by the URL of earlier packuments, `<name>/-/<file>`, which
+   * does not name the version: answered only when exactly one version of
+   * the package has a file of that name, so it can never serve another
+   * version's bytes.
+   */
+  async tarballByName(name: string, file: string, access: ServeAccess): Promise<ServedFile> {
+    const { store } = this.options;
+    if (!isNpmPackageName(name) || pathSegmentProblem(file)) {
+      throw new NotFoundError(`No tarball ${name}/-/${file}`);
+    }
+    const artifact = await store.getArtifact(PROCESSOR, name);
+    if (!artifact || !access.canRead(artifact)) {
+      throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
+    }
+    const candidates = await store.listFilesNamed(artifact.ref, file);
+    if (candidates.length > 1) {
+      throw new NotFoundError(
+        `${candidates.length} versions of ${name} have a file named ${file}; ` +
+          `ask for ${name}/-/<version>/${file}`,
+      );
+    }
+    const found = candidates[0]?.file;
+    if (!found) throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
+    return servedBlob(this.options.blobStore, found, 'application/octet-stream');
   }
 
   /** The package.json in a stored tarball, read once per stored object. */

@@ -111,7 +111,7 @@ describe('PyPI simple repository view', () => {
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     const wheel = file('demo_lib-1.2-py3-none-any.whl');
     expect(res.text).toContain(
-      `<a href="../../packages/${wheel.filename}#sha256=${wheel.sha256}">${wheel.filename}</a>`,
+      `<a href="../../packages/demo-lib/1.2/${wheel.filename}#sha256=${wheel.sha256}">${wheel.filename}</a>`,
     );
     // Versions nothing requires are not mirrored.
     expect(res.text).not.toContain('demo_lib-2.0');
@@ -135,7 +135,7 @@ describe('PyPI simple repository view', () => {
       files: [
         {
           filename: sdist.filename,
-          url: `../../packages/${sdist.filename}`,
+          url: `../../packages/demo-helper/0.5/${sdist.filename}`,
           hashes: { sha256: sdist.sha256 },
           size: sdist.body.length,
         },
@@ -163,7 +163,7 @@ describe('PyPI simple repository view', () => {
     const project = await request(backend.server).get('/api/backpack/pypi/simple/requests/').set(auth);
     expect(project.status).toBe(404);
     const other = await request(backend.server)
-      .get('/api/backpack/pypi/packages/demo_lib-2.0-py3-none-any.whl')
+      .get('/api/backpack/pypi/packages/demo-lib/2.0/demo_lib-2.0-py3-none-any.whl')
       .set(auth);
     expect(other.status).toBe(404);
   });

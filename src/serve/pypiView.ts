@@ -1,9 +1,9 @@
 import { NotFoundError } from '@backstage/errors';
 import { MirrorReadStore } from '../database/MirrorReadStore';
-import { storageKeyOf } from '../discovery/MirrorRunner';
 import { isValidPypiName, normalizePypiName } from '../processors/pypi/normalizeName';
 import { pep440VersionScheme } from '../processors/pypi/Pep440VersionScheme';
 import { BlobStore } from '../storage/BlobStore';
+import { pathSegmentProblem } from '../storage/fileRefusal';
 import {
   PYPI_SIMPLE_HTML,
   PYPI_SIMPLE_JSON,
@@ -38,8 +38,10 @@ export interface PypiViewOptions {
  * JSON): the mirrored projects, their collected files with sha256
  * fragments, and the files themselves from the blob store.
  *
- * File links are relative (`../../packages/<file>` from a project page),
- * so the pages work behind any proxy or mount point.
+ * File links are relative (`../../packages/<project>/<version>/<file>`
+ * from a project page), so the pages work behind any proxy or mount point;
+ * they name the project and version because two projects may list files
+ * of the same name.
  */
 export class PypiView {
   constructor(private readonly options: PypiViewOptions) {}
@@ -90,7 +92,7 @@ export class PypiView {
           .sort((a, b) => a.name.localeCompare(b.name))
           .map(file => ({
             filename: file.name,
-            url: `../../packages/${encodeURIComponent(file.name)}`,
+            url: `../../packages/${[id, version.version, file.name].map(encodeURIComponent).join('/')}`,
             ...(file.sha256 ? { sha256: file.sha256 } : {}),
             ...(file.size !== undefined ? { size: file.size } : {}),
           })),
@@ -105,15 +107,28 @@ export class PypiView {
     };
   }
 
-  /** A collected distribution file; NotFoundError for anything not collected. */
-  async file(filename: string, access: ServeAccess): Promise<ServedFile> {
-    if (!filename || filename.includes('/')) throw new NotFoundError(`No file ${filename}`);
-    const found = await this.options.store.findCollectedFile(
-      PROCESSOR,
-      storageKeyOf(PROCESSOR, `packages/${filename}`),
-    );
+  /**
+   * The collected distribution file `filename` of one version of a project
+   * (by its PEP 503 name); NotFoundError for anything not collected.
+   */
+  async file(
+    project: string,
+    version: string,
+    filename: string,
+    access: ServeAccess,
+  ): Promise<ServedFile> {
+    // Names no stored file can have end here, before the database.
+    if ([version, filename].some(pathSegmentProblem)) {
+      throw new NotFoundError(`${project} ${version} ${filename} is not mirrored`);
+    }
+    const found = await this.options.store.findCollectedFileOf({
+      processor: PROCESSOR,
+      id: this.canonicalName(project),
+      version,
+      name: filename,
+    });
     if (!found || !access.canRead(found.artifact)) {
-      throw new NotFoundError(`${filename} is not mirrored`);
+      throw new NotFoundError(`${project} ${version} ${filename} is not mirrored`);
     }
     return servedBlob(this.options.blobStore, found.file, 'application/octet-stream');
   }

@@ -14,7 +14,6 @@ import {
   StoredArtifact,
 } from '../database/BackpackStore';
 import { ClosureResult, ClosureRoot } from '../discovery/ClosureResolver';
-import { storageKeyOf } from '../discovery/MirrorRunner';
 import { resolveFilterType } from '../filters/versionFilter';
 import { canonicalArtifactId } from '../processors/artifactIds';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
@@ -199,7 +198,7 @@ export class ArtifactService {
       ],
       options.signal,
     );
-    return toArtifactPreview(closure, storageKeyOf);
+    return toArtifactPreview(closure);
   }
 
   /** The artifact, or undefined; for permission checks on resource refs. */

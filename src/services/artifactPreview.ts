@@ -1,5 +1,7 @@
 import { JsonObject } from '@backstage/types';
 import { ClosureResult } from '../discovery/ClosureResolver';
+import { fileRefusal } from '../storage/fileRefusal';
+import { fileStorageKey } from '../storage/fileStorageKey';
 import {
   DependencyKind,
   DependencyPolicy,
@@ -16,11 +18,15 @@ import {
 export interface PreviewFile {
   name: string;
   uri: string;
-  /** Where the collector would store it, as `<processor>/<path>`. */
+  /** Where the collector would store it: `files/<processor>/<id>/<version>/<name>`, encoded. */
   storageKey: string;
   /** Bytes, when the upstream says (npm's abbreviated metadata does not). */
   size?: number;
   integrity?: FileIntegrity;
+  /** Whether the upstream declares a digest the bytes would be checked against. */
+  verified: boolean;
+  /** Why the file would be refused (an unsafe name, version or path), when it would be. */
+  refused?: string;
 }
 
 /**
@@ -105,10 +111,7 @@ function byCodeUnit(a: string, b: string): number {
  * from the discovery of each artifact, which a preview always makes
  * unconditionally, so every selected version has its files at hand.
  */
-export function toArtifactPreview(
-  closure: ClosureResult,
-  storageKey: (processor: string, path: string) => string,
-): ArtifactPreview {
+export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
   const closureLists: Record<string, string[]> = {};
   const unresolvable: PreviewUnresolvable[] = [];
   const totals = { artifacts: 0, versions: 0, files: 0, bytes: 0, filesWithoutSize: 0 };
@@ -118,15 +121,23 @@ export function toArtifactPreview(
       (artifact.discovery?.versions ?? []).map(v => [v.version, v]),
     );
     const versions = artifact.selected.map((selected): PreviewVersion => {
-      const files = (discovered.get(selected.version)?.files ?? []).map(
-        (file): PreviewFile => ({
+      const files = (discovered.get(selected.version)?.files ?? []).map((file): PreviewFile => {
+        const refused = fileRefusal({ name: file.name, version: selected.version, path: file.path });
+        return {
           name: file.name,
           uri: file.uri,
-          storageKey: storageKey(artifact.processor, file.path),
+          storageKey: fileStorageKey({
+            processor: artifact.processor,
+            artifactId: artifact.id,
+            version: selected.version,
+            name: file.name,
+          }),
           ...(file.size !== undefined ? { size: file.size } : {}),
           ...(file.integrity ? { integrity: file.integrity } : {}),
-        }),
-      );
+          verified: file.integrity !== undefined,
+          ...(refused ? { refused } : {}),
+        };
+      });
       for (const dependency of selected.dependencies) {
         if (dependency.unresolvable === undefined) continue;
         unresolvable.push({

@@ -4,10 +4,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import request from 'supertest';
 import { gzipSync } from 'node:zlib';
 import { Knex } from 'knex';
 import { DatabaseBackpackStore } from '../../database/DatabaseBackpackStore';
-import { storageKeyOf } from '../../discovery/MirrorRunner';
 import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
 import { BlobStore } from '../../storage/BlobStore';
 import { TAR_END, tarHeader, tarPadding } from '../tar';
@@ -51,10 +51,46 @@ export async function downloadBundle(
   return manifest;
 }
 
+const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+};
+
+/** Downloads an export's manifest and parts over the REST API into `directory`. */
+export async function downloadExport(
+  server: Parameters<typeof request>[0],
+  exportId: string,
+  directory: string,
+  headers: Record<string, string> = {},
+): Promise<BundleManifest> {
+  await fs.mkdir(directory, { recursive: true });
+  const get = async (url: string) => {
+    const res = await request(server).get(url).set(headers).buffer(true).parse(binary);
+    if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
+    return res;
+  };
+  const manifestRes = await get(`/api/backpack/exports/${exportId}/manifest`);
+  await fs.writeFile(path.join(directory, 'manifest.json'), manifestRes.body);
+  const manifest = JSON.parse(manifestRes.body.toString('utf8')) as BundleManifest;
+  for (let n = 1; n <= manifest.parts.length; n++) {
+    const res = await get(`/api/backpack/exports/${exportId}/parts/${n}`);
+    if (res.headers['content-type'] !== 'application/x-tar') {
+      throw new Error(`part ${n} came as ${res.headers['content-type']}`);
+    }
+    const name = /filename="([^"]+)"/.exec(res.headers['content-disposition'])![1];
+    await fs.writeFile(path.join(directory, name), res.body);
+  }
+  return manifest;
+}
+
 /** Runs the verification command as a receiving side would; never throws on its exit status. */
-export async function runVerify(directory: string): Promise<{ code: number; stdout: string }> {
+export async function runVerify(
+  directory: string,
+  flags: string[] = [],
+): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await exec(process.execPath, [VERIFY_SCRIPT, directory]);
+    const { stdout } = await exec(process.execPath, [VERIFY_SCRIPT, ...flags, directory]);
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -136,17 +172,20 @@ export class CollectedSeeder {
       })),
       dependencies: v.dependencies ?? [],
     }));
-    await this.store.syncVersions(artifact.ref, processorVersions, p => storageKeyOf(processor, p));
+    await this.store.syncVersions(artifact.ref, processorVersions);
     const contents = new Map(
-      Object.values(versions).flatMap(v => v.files.map(f => [storageKeyOf(processor, f.path), f.content])),
+      Object.entries(versions).flatMap(([version, v]) =>
+        v.files.map(f => [`${version}\0${f.path.slice(f.path.lastIndexOf('/') + 1)}`, f.content]),
+      ),
     );
-    const rows: Array<{ ref: number; storage_key: string }> = await this.knex('artifact_files as f')
-      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
-      .where('v.artifact_ref', artifact.ref)
-      .whereIn('v.version', Object.keys(versions))
-      .select('f.ref', 'f.storage_key');
+    const rows: Array<{ ref: number; storage_key: string; name: string; version: string }> =
+      await this.knex('artifact_files as f')
+        .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+        .where('v.artifact_ref', artifact.ref)
+        .whereIn('v.version', Object.keys(versions))
+        .select('f.ref', 'f.storage_key', 'f.name', 'v.version');
     for (const row of rows) {
-      const content = contents.get(row.storage_key)!;
+      const content = contents.get(`${row.version}\0${row.name}`)!;
       await this.blobStore.put(row.storage_key, Readable.from([content]));
       await this.store.markCollected(row.ref, {
         size: content.length,

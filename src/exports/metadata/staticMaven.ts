@@ -19,6 +19,11 @@ export const MAVEN_SIDECARS = [
   { suffix: '.md5', algorithm: 'md5' },
 ] as const;
 
+/** Bundle path of a file of one version: `maven/<group path>/<artifactId>/<version>/<file>`. */
+export function mavenFilePath(id: string, version: string, file: string): string {
+  return `${MAVEN_ROOT}/${artifactPath(parseMavenId(id))}/${version}/${file}`;
+}
+
 /** Whether a stored file gets generated sidecars (not when it is one). */
 export function needsMavenSidecars(path: string): boolean {
   return !/\.(sha1|md5|sha256|sha512|asc)$/.test(path);

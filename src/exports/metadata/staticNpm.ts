@@ -9,9 +9,10 @@ import { FileIntegrity } from '../../types';
  *   static server answers npm's `GET /<name>` (and `GET /@scope%2fname`,
  *   which static servers decode to `@scope/name`) with the file itself; no
  *   directory index or redirect is involved.
- * - `npm/-/<name>/<file>.tgz` — the tarballs. They cannot sit below
- *   `npm/<name>/` as on registry.npmjs.org because `npm/<name>` is a file;
- *   `-` is a name no npm package can have.
+ * - `npm/-/<name>/<version>/<file>.tgz` — the tarballs. They cannot sit
+ *   below `npm/<name>/` as on registry.npmjs.org because `npm/<name>` is a
+ *   file; `-` is a name no npm package can have. The version is part of
+ *   the path because two versions may publish tarballs of the same name.
  *
  * Packuments need absolute tarball URLs. They are written against a base
  * URL, by default `https://registry.npmjs.org/`: npm (pacote) replaces that
@@ -26,9 +27,9 @@ export const NPM_ROOT = 'npm';
 
 const MANIFEST_READS = 8;
 
-/** Bundle path of an npm tarball. */
-export function npmTarballPath(name: string, file: string): string {
-  return `${NPM_ROOT}/-/${name}/${file}`;
+/** Bundle path of an npm tarball of one version. */
+export function npmTarballPath(name: string, version: string, file: string): string {
+  return `${NPM_ROOT}/-/${name}/${version}/${file}`;
 }
 
 /** Bundle path of an npm packument. */
@@ -88,7 +89,9 @@ export async function bundleNpmPackument(
               .filter(d => d.processor === artifact.processor)
               .map(d => ({ name: d.id, range: d.range, kind: d.kind })),
           }),
-      tarball: `${base}${urlPath(npmTarballPath(artifact.id, tarball.name).slice(NPM_ROOT.length + 1))}`,
+      tarball: `${base}${urlPath(
+        npmTarballPath(artifact.id, entry.version, tarball.name).slice(NPM_ROOT.length + 1),
+      )}`,
       digests: digestsOf(tarball),
       ...(entry.publishedAt ? { publishedAt: entry.publishedAt } : {}),
     };

@@ -5,10 +5,12 @@ import { pypiSimpleProjectHtml } from '../../serve/metadata/pypiSimple';
 /**
  * Where a bundle puts PyPI content, below `pypi/`:
  *
- * - `pypi/packages/<file>` — the distributions, at their storage keys;
+ * - `pypi/packages/<project>/<version>/<file>` — the distributions, named
+ *   with project and version because two projects may list files of the
+ *   same name;
  * - `pypi/simple/<project>/index.html` — the PEP 503 project page, linking
- *   the files relatively (`../../packages/<file>#sha256=...`), so the index
- *   works under any URL prefix;
+ *   the files relatively (`../../packages/<project>/<version>/<file>#sha256=...`),
+ *   so the index works under any URL prefix;
  * - `pypi/simple/index.html` — the list of every project collected so far.
  *
  * A static server answers pip's `GET <index>/<project>/` with the page's
@@ -29,6 +31,11 @@ export function pypiProjectPagePath(project: string): string {
   return `${PYPI_ROOT}/simple/${project}/index.html`;
 }
 
+/** Bundle path of a distribution file of one version of a project. */
+export function pypiFilePath(project: string, version: string, file: string): string {
+  return `${PYPI_ROOT}/packages/${project}/${version}/${file}`;
+}
+
 /** Bundle path of the simple index's root page. */
 export const PYPI_ROOT_PAGE_PATH = `${PYPI_ROOT}/simple/index.html`;
 
@@ -45,8 +52,12 @@ export function bundlePypiProjectPage(artifact: CollectedArtifact): string {
         .sort((a, b) => a.name.localeCompare(b.name))
         .map(file => ({
           filename: file.name,
-          // Relative to `pypi/simple/<project>/`; the file sits at its storage key.
-          url: `../../${file.storageKey.split('/').slice(1).map(encodeURIComponent).join('/')}`,
+          // Relative to `pypi/simple/<project>/`.
+          url: `../../${pypiFilePath(artifact.id, version.version, file.name)
+            .split('/')
+            .slice(1)
+            .map(encodeURIComponent)
+            .join('/')}`,
           ...(file.sha256 ? { sha256: file.sha256 } : {}),
           ...(file.size !== undefined ? { size: file.size } : {}),
         })),

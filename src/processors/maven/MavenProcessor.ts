@@ -253,7 +253,10 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
         return undefined;
       }
       const pom = await builder.build(raw);
-      // The POM's own bytes are in hand, so its digest is known even without a sidecar.
+      // The POM's own bytes are in hand, so its digest is known even without a
+      // sidecar. It pins the collected POM to the bytes dependency resolution
+      // read, from the same repository a sidecar would come from, so the POM
+      // counts as verified; a jar without a sidecar does not.
       const pomIntegrity = (await sidecarIntegrity(pomPath)) ?? {
         algorithm: 'sha1' as const,
         digest: createHash('sha1').update(pomResponse.body).digest('hex'),

@@ -1,0 +1,137 @@
+import { Knex } from 'knex';
+import { FILE_KEY_ROOT } from '../storage/fileStorageKey';
+import { FileIntegrity } from '../types';
+import { LegacyKeyFile, LegacyKeyStore } from './LegacyKeyStore';
+import { toBoolean, toNumber } from './rows';
+
+interface LegacyKeyRow {
+  ref: number;
+  processor: string;
+  artifact_id: string;
+  version: string;
+  name: string;
+  folder: string | null;
+  uri: string;
+  storage_key: string;
+  collected: boolean | number;
+  integrity_algorithm: string | null;
+  integrity_digest: string | null;
+  collected_digest: string | null;
+  size: number | string | null;
+}
+
+/** The knex implementation of {@link LegacyKeyStore}, for SQLite and PostgreSQL alike. */
+export class DatabaseLegacyKeyStore implements LegacyKeyStore {
+  /** Over the plugin's knex client; the schema is migrated by the main store. */
+  static create(knex: Knex): DatabaseLegacyKeyStore {
+    return new DatabaseLegacyKeyStore(knex);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  async listLegacyKeyFiles(page: { afterRef: number; limit: number }): Promise<LegacyKeyFile[]> {
+    const rows: LegacyKeyRow[] = await this.db('artifact_files as f')
+      .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+      .join('artifacts as a', 'a.ref', 'v.artifact_ref')
+      .where('f.ref', '>', page.afterRef)
+      // Old keys start with the processor's name; only a processor named
+      // like the new root can have old keys that look new.
+      .where(q =>
+        q
+          .whereNot('f.storage_key', 'like', `${FILE_KEY_ROOT}/%`)
+          .orWhere('a.processor', FILE_KEY_ROOT),
+      )
+      .orderBy('f.ref')
+      .limit(page.limit)
+      .select(
+        'f.ref',
+        'a.processor',
+        'a.id as artifact_id',
+        'v.version',
+        'f.name',
+        'f.folder',
+        'f.uri',
+        'f.storage_key',
+        'f.collected',
+        'f.integrity_algorithm',
+        'f.integrity_digest',
+        'f.collected_digest',
+        'f.size',
+      );
+    return rows.map(row => ({
+      ref: row.ref,
+      processor: row.processor,
+      artifactId: row.artifact_id,
+      version: row.version,
+      name: row.name,
+      ...(row.folder !== null ? { folder: row.folder } : {}),
+      uri: row.uri,
+      storageKey: row.storage_key,
+      collected: toBoolean(row.collected),
+      ...(row.integrity_algorithm && row.integrity_digest
+        ? {
+            integrity: {
+              algorithm: row.integrity_algorithm as FileIntegrity['algorithm'],
+              digest: row.integrity_digest.toLowerCase(),
+            },
+          }
+        : {}),
+      ...(row.collected_digest ? { collectedDigest: row.collected_digest.toLowerCase() } : {}),
+      ...(row.size !== null ? { size: toNumber(row.size) } : {}),
+    }));
+  }
+
+  async rekeyUncollected(
+    ref: number,
+    keys: { from: string; to: string },
+    refusal?: string,
+  ): Promise<boolean> {
+    const updated = await this.db('artifact_files')
+      .where({ ref, storage_key: keys.from, collected: false })
+      .update({
+        storage_key: keys.to,
+        ...(refusal ? { status: 'parked', error: refusal, locked_by: null, locked_until: null } : {}),
+      });
+    return updated === 1;
+  }
+
+  async moveCollected(
+    ref: number,
+    keys: { from: string; to: string },
+    sha256: string,
+  ): Promise<boolean> {
+    const updated = await this.db('artifact_files')
+      .where({ ref, storage_key: keys.from, collected: true })
+      .update({ storage_key: keys.to, collected_digest: sha256 });
+    return updated === 1;
+  }
+
+  async resetCollected(
+    ref: number,
+    keys: { from: string; to: string },
+    outcome: { reason: string; parked: boolean },
+  ): Promise<boolean> {
+    // The run that collected it keeps its report; the file starts afresh.
+    const updated = await this.db('artifact_files')
+      .where({ ref, storage_key: keys.from, collected: true })
+      .update({
+        storage_key: keys.to,
+        collected: false,
+        status: outcome.parked ? 'parked' : 'pending',
+        error: outcome.reason,
+        collected_at: null,
+        collected_digest: null,
+        attempts: 0,
+        queued_at: null,
+        locked_by: null,
+        locked_until: null,
+        run_id: null,
+      });
+    return updated === 1;
+  }
+
+  async isStorageKeyReferenced(storageKey: string): Promise<boolean> {
+    const row = await this.db('artifact_files').where({ storage_key: storageKey }).first('ref');
+    return Boolean(row);
+  }
+}
