@@ -73,7 +73,8 @@ const CASES: Array<[Method, string, object | undefined, number, RegExp]> = [
   ['get', '/npm/@s%00/x', undefined, 404, /./],
   ['get', `/npm/${long(2000)}`, undefined, 404, /./],
   ['get', '/pypi/simple/a%00b/', undefined, 404, /./],
-  ['get', '/pypi/packages/a%00b-1.0.tar.gz', undefined, 404, /./],
+  ['get', '/pypi/packages/ab/1.0/a%00b-1.0.tar.gz', undefined, 404, /./],
+  ['get', '/npm/a/-/1.0%00/a-1.0.tgz', undefined, 404, /./],
   ['get', '/maven/org/a%00b/x/maven-metadata.xml', undefined, 404, /./],
   ['get', `/maven/org/x/${long(2000)}.jar`, undefined, 404, /./],
 ];
