@@ -82,11 +82,10 @@ function dateOf(value: unknown): string | undefined {
 }
 
 function fileProblem(file: ProcessorFile): string | undefined {
+  // A name (or path hint) that can be stored but is no safe path segment
+  // (`a/b`, `..`) is kept: `fileRefusal` parks it with its reason on the file.
   const name = stringProblem(file.name, COLUMN_LIMITS.fileName);
   if (name) return `name ${name}`;
-  if (/[/\\]/.test(file.name) || file.name === '.' || file.name === '..') {
-    return 'name is a path, not a file name';
-  }
   const uri = stringProblem(file.uri, MAX_URI);
   if (uri) return `uri ${uri}`;
   let protocol: string | undefined;
@@ -98,9 +97,6 @@ function fileProblem(file: ProcessorFile): string | undefined {
   if (protocol !== 'http:' && protocol !== 'https:') return 'uri is not http(s)';
   const path = stringProblem(file.path, COLUMN_LIMITS.storagePath);
   if (path) return `path ${path}`;
-  if (file.path.includes('\\') || file.path.split('/').some(s => s === '.' || s === '..')) {
-    return 'path leaves its folder';
-  }
   if (file.integrity !== undefined) {
     const { algorithm, digest } = (file.integrity ?? {}) as Partial<FileIntegrity>;
     const length = typeof algorithm === 'string' ? HEX_LENGTHS[algorithm] : undefined;
@@ -123,8 +119,9 @@ function fileProblem(file: ProcessorFile): string | undefined {
  *
  * - versions: at most 256 characters, no control characters; a version
  *   listed twice keeps its first entry;
- * - files: names of at most 512 characters without `/`, `\` or control
- *   characters; http(s) URIs; storage paths that stay in their folder;
+ * - files: names and layout paths that fit their columns without control
+ *   characters (whether they are safe path segments is `fileRefusal`'s to
+ *   decide, which parks the file with its reason); http(s) URIs;
  *   well-formed digests and sizes. One name listed twice collapses when the
  *   entries are identical and is dropped when they differ;
  * - dependencies: a processor name, an id valid for the target processor
