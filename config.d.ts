@@ -225,8 +225,28 @@ export interface Config {
       public?: boolean;
     };
 
+    /** Bounds of what the REST API accepts. */
+    api?: {
+      /**
+       * Largest JSON request body in bytes; a larger one is refused with
+       * 400. Default 102400 (100 KiB), far above any request Backpack takes.
+       */
+      maxBodyBytes?: number;
+      /**
+       * Deepest nesting of objects and arrays in a JSON request body; a
+       * deeper one is refused with 400 before it is validated. Default 32.
+       */
+      maxBodyDepth?: number;
+    };
+
     /** Export bundles (`POST /exports`). */
     exports?: {
+      /**
+       * Exports this replica builds at once; further ones wait, queued.
+       * Identical requests while one is queued or running share it.
+       * Default 1.
+       */
+      maxConcurrentBuilds?: number;
       /**
        * Size of each part of a bundle's tar stream in bytes; the last part
        * is shorter. Default 1073741824 (1 GiB).

@@ -1,9 +1,4 @@
-import {
-  coreServices,
-  createBackendModule,
-  createServiceFactory,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -31,6 +26,7 @@ import { backpackPlugin } from './plugin';
 import { semverScheme } from './processors/npm/semverScheme';
 import { BackpackProcessor, ProcessorVersion } from './processors/types';
 import { AuditRecord, collectingAuditor } from './__testUtils__/collectingAuditor';
+import { permissionsWithPolicy } from './__testUtils__/permissionPolicy';
 
 // The "upstream" of the test processor: package -> version -> dependencies.
 const UPSTREAM: Record<string, Record<string, Record<string, string>>> = {
@@ -96,32 +92,6 @@ function createTestProcessor(fileServer: string): BackpackProcessor {
   };
 }
 
-
-/** A permission service whose policy is the given function. */
-function permissionsWithPolicy(
-  policy: (permissionName: string) => PolicyDecision,
-) {
-  return createServiceFactory({
-    service: coreServices.permissions,
-    deps: {},
-    factory: (): PermissionsService => ({
-      async authorize(requests) {
-        return requests.map(r => {
-          const decision = policy(r.permission.name);
-          return {
-            result:
-              decision.result === AuthorizeResult.ALLOW
-                ? AuthorizeResult.ALLOW
-                : AuthorizeResult.DENY,
-          };
-        });
-      },
-      async authorizeConditional(requests) {
-        return requests.map(r => policy(r.permission.name));
-      },
-    }),
-  });
-}
 
 type TestServer = Parameters<typeof request>[0];
 
@@ -837,8 +807,10 @@ describe('backpack plugin', () => {
         'backpack.artifact.read',
         'backpack.artifact.update',
         'backpack.export.create',
+        'backpack.export.delete',
         'backpack.file.retry',
         'backpack.run.create',
+        'backpack.run.read',
       ]);
       expect(
         metadata.body.rules.map((r: any) => [r.name, r.resourceType]).sort(),
@@ -878,14 +850,15 @@ describe('backpack plugin', () => {
       );
       const root = await request(backend.server).get('/api/backpack/artifacts/test/a1');
       expect(root.status).toBe(200);
+      // Not readable looks exactly like missing.
       const dependency = await request(backend.server).get(
         '/api/backpack/artifacts/test/lib',
       );
-      expect(dependency.status).toBe(403);
+      expect(dependency.status).toBe(404);
       const versions = await request(backend.server).get(
         '/api/backpack/artifacts/test/lib/versions',
       );
-      expect(versions.status).toBe(403);
+      expect(versions.status).toBe(404);
     });
   });
 });

@@ -16,6 +16,7 @@ import { DatabaseLegacyKeyStore } from './database/DatabaseLegacyKeyStore';
 import { MirrorRunner } from './discovery/MirrorRunner';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { createRouter } from './http/createRouter';
+import { readJsonBodySettings } from './http/jsonBody';
 import { SERVE_PATHS } from './http/serveRoutes';
 import { registerBackpackPermissions } from './permissions';
 import { createBuiltInProcessors } from './processors/createBuiltInProcessors';
@@ -202,6 +203,7 @@ export const backpackPlugin = createBackendPlugin({
             exports: exportService,
             processors,
             serve,
+            jsonBody: readJsonBodySettings(config),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

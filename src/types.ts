@@ -53,6 +53,12 @@ export interface Artifact {
   lastRunId?: string;
   lastRunAt?: string;
   lastError?: string;
+  /**
+   * What the last discovery dropped from the upstream's answer and why (a
+   * version or file name too long, a file listed twice with different
+   * contents, a dependency with an invalid id); at most 20.
+   */
+  warnings?: string[];
   createdAt: string;
   updatedAt: string;
   createdBy?: string;

@@ -20,6 +20,7 @@ import {
   DiscoveryValidators,
   ProcessorVersion,
 } from '../processors/types';
+import { ArtifactScope, RunVisibility } from './artifactScope';
 
 /**
  * A filter over artifacts, the query form of a conditional permission
@@ -179,7 +180,11 @@ export interface BackpackStore {
   /** Root artifacts, or every artifact when `rootsOnly` is false. */
   listAllArtifacts(options?: { rootsOnly?: boolean }): Promise<StoredArtifact[]>;
   updateArtifact(ref: number, patch: ArtifactPatch): Promise<StoredArtifact>;
-  /** Records the outcome of a discovery; writes only when something changed. */
+  /**
+   * Records the outcome of a discovery; writes only when something changed.
+   * `warnings` replaces the stored ones (an empty list clears them); absent,
+   * they stay as they were (a 304 changes nothing).
+   */
   recordDiscovery(
     ref: number,
     outcome: {
@@ -188,6 +193,7 @@ export interface BackpackStore {
       error?: string;
       validators?: StoredValidators;
       tags?: Record<string, string>;
+      warnings?: string[];
     },
   ): Promise<void>;
   /**
@@ -300,7 +306,8 @@ export interface BackpackStore {
   resetFailedFiles(artifactRef: number): Promise<number[]>;
   /** Whether any remaining file references the storage key. */
   isStorageKeyReferenced(storageKey: string): Promise<boolean>;
-  stats(): Promise<
+  /** Files of selected versions by processor and status, of the artifacts in `scope` (default all). */
+  stats(scope?: ArtifactScope): Promise<
     Array<{ processor: string; status: ArtifactFileStatus; files: number; bytes: number }>
   >;
 
@@ -346,8 +353,15 @@ export interface BackpackStore {
   ): Promise<string[]>;
   /** Hands the collecting runs of a stopping watcher over to the next one at once. */
   releaseCollectingRuns(worker: string): Promise<number>;
-  getRun(id: string): Promise<MirrorRun | undefined>;
-  listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }): Promise<Page<MirrorRun>>;
+  /** A run; undefined when missing or, given `visible`, not visible. */
+  getRun(id: string, visible?: RunVisibility): Promise<MirrorRun | undefined>;
+  /** Newest first; only the runs `visible` lets through when given. */
+  listRuns(query: {
+    status?: MirrorRunStatus;
+    limit: number;
+    offset: number;
+    visible?: RunVisibility;
+  }): Promise<Page<MirrorRun>>;
   /** Queued runs, oldest first, and running runs whose heartbeat is older than `staleAfterMs`. */
   listRunnableRuns(staleAfterMs: number): Promise<MirrorRun[]>;
 }

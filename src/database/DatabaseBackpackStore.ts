@@ -14,7 +14,6 @@ import {
 import { ProcessorVersion } from '../processors/types';
 import {
   ArtifactCounts,
-  ArtifactFilter,
   ArtifactPatch,
   BackpackStore,
   DependencyResolution,
@@ -48,6 +47,14 @@ import {
   toVersion,
 } from './rows';
 import { migrationsDirectory } from './migrationsDirectory';
+import { translatingDatabaseErrors } from './databaseErrors';
+import {
+  applyArtifactFilter,
+  applyArtifactScope,
+  applyRunVisibility,
+  ArtifactScope,
+  RunVisibility,
+} from './artifactScope';
 import { fileRefusal } from '../storage/fileRefusal';
 import { fileStorageKey } from '../storage/fileStorageKey';
 import {
@@ -89,7 +96,7 @@ export class DatabaseBackpackStore implements BackpackStore {
     if (!(options.skipMigrations ?? database.migrations?.skip)) {
       await client.migrate.latest({ directory: migrationsDirectory() });
     }
-    return new DatabaseBackpackStore(client);
+    return translatingDatabaseErrors(new DatabaseBackpackStore(client), client);
   }
 
   /** Writes made through this store, for proving that a no-op run writes nothing. */
@@ -201,6 +208,7 @@ export class DatabaseBackpackStore implements BackpackStore {
       error?: string;
       validators?: StoredValidators;
       tags?: Record<string, string>;
+      warnings?: string[];
     },
   ): Promise<void> {
     const row = await this.db<ArtifactRow>('artifacts').where({ ref }).first();
@@ -217,6 +225,10 @@ export class DatabaseBackpackStore implements BackpackStore {
     if (outcome.tags) {
       const tags = JSON.stringify(outcome.tags);
       if (row.tags !== tags) update.tags = tags;
+    }
+    if (outcome.warnings) {
+      const warnings = outcome.warnings.length ? JSON.stringify(outcome.warnings) : null;
+      if ((row.warnings ?? null) !== warnings) update.warnings = warnings;
     }
     // The run id and time are only recorded when something else changed, so
     // that a run that finds nothing new writes no rows at all.
@@ -846,11 +858,14 @@ export class DatabaseBackpackStore implements BackpackStore {
     return Boolean(row);
   }
 
-  async stats() {
+  async stats(
+    scope: ArtifactScope = { type: 'all' },
+  ): Promise<Array<{ processor: string; status: ArtifactFileStatus; files: number; bytes: number }>> {
     const rows = await this.db('artifact_files as f')
       .join('artifact_versions as v', 'v.ref', 'f.version_ref')
       .join('artifacts as a', 'a.ref', 'v.artifact_ref')
       .where('v.status', 'selected')
+      .modify(q => applyArtifactScope(q, scope, 'a'))
       .groupBy('a.processor', 'f.status')
       .select(
         'a.processor as processor',
@@ -994,14 +1009,23 @@ export class DatabaseBackpackStore implements BackpackStore {
     return releaseCollectingRuns(this.db, worker);
   }
 
-  async getRun(id: string): Promise<MirrorRun | undefined> {
-    const row = await this.db<RunRow>('mirror_runs').where({ id }).first();
+  async getRun(id: string, visible?: RunVisibility): Promise<MirrorRun | undefined> {
+    const row = await this.db<RunRow>('mirror_runs')
+      .where({ id })
+      .modify(q => visible && applyRunVisibility(q, visible))
+      .first();
     return row ? toRun(row) : undefined;
   }
 
-  async listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }) {
+  async listRuns(query: {
+    status?: MirrorRunStatus;
+    limit: number;
+    offset: number;
+    visible?: RunVisibility;
+  }): Promise<Page<MirrorRun>> {
     const base = this.db<RunRow>('mirror_runs').modify(q => {
       if (query.status) q.where('status', query.status);
+      if (query.visible) applyRunVisibility(q, query.visible);
     });
     const [{ total }] = await base.clone().count<{ total: string | number }[]>({
       total: '*',
@@ -1067,23 +1091,3 @@ function toStoredFile(row: any): StoredFile {
     lockedUntil: row.locked_until ? toIso(row.locked_until) : undefined,
   };
 }
-
-/** Turns a permission filter into a WHERE clause over `artifacts`. */
-export function applyArtifactFilter(builder: Knex.QueryBuilder, filter: ArtifactFilter) {
-  if ('allOf' in filter) {
-    builder.where(q => filter.allOf.forEach(f => q.andWhere(sub => applyArtifactFilter(sub, f))));
-  } else if ('anyOf' in filter) {
-    builder.where(q => {
-      if (filter.anyOf.length === 0) q.whereRaw('1 = 0');
-      filter.anyOf.forEach(f => q.orWhere(sub => applyArtifactFilter(sub, f)));
-    });
-  } else if ('not' in filter) {
-    builder.whereNot(q => applyArtifactFilter(q, filter.not));
-  } else if (filter.key === 'processor') {
-    if (filter.values.length === 0) builder.whereRaw('1 = 0');
-    else builder.whereIn('processor', filter.values);
-  } else {
-    builder.where('is_root', filter.value);
-  }
-}
-

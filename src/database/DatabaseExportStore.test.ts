@@ -1,5 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import { ArtifactScope } from './artifactScope';
 import { DatabaseBackpackStore } from './DatabaseBackpackStore';
 import { DatabaseExportStore } from './DatabaseExportStore';
 import { migrationsDirectory } from './migrationsDirectory';
@@ -19,6 +20,7 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
   });
 
   afterEach(async () => {
+    await knex('export_artifacts').delete();
     await knex('exports').delete();
   });
 
@@ -101,6 +103,115 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
     expect(page.total).toBe(3);
     expect(page.items.map(e => e.id)).toEqual([ids[2], ids[1]]);
     expect((await store.listExports({ limit: 2, offset: 2 })).items.map(e => e.id)).toEqual([ids[0]]);
+  });
+
+  it('lets concurrent identical requests share one queued export, and only while it is active', async () => {
+    const request = { kind: 'full' as const, requestKey: 'k'.repeat(64) };
+    const joined = await Promise.all(
+      Array.from({ length: 10 }, () => store.createOrJoinExport(request)),
+    );
+    expect(joined.filter(j => j.created)).toHaveLength(1);
+    expect(new Set(joined.map(j => j.record.id)).size).toBe(1);
+    expect((await store.listExports({ limit: 50, offset: 0 })).total).toBe(1);
+
+    const other = await store.createOrJoinExport({ ...request, requestKey: 'o'.repeat(64) });
+    expect(other.created).toBe(true);
+
+    // Once it finished, the same request is a new export.
+    const id = joined[0].record.id;
+    await store.claimExport(id, 'a');
+    expect((await store.createOrJoinExport(request)).record.id).toBe(id);
+    await store.finishExport(id, { status: 'failed', error: 'x' });
+    const again = await store.createOrJoinExport(request);
+    expect(again).toMatchObject({ created: true });
+    expect(again.record.id).not.toBe(id);
+  });
+
+  it('shows an export only to callers who may read every artifact it carries', async () => {
+    const backpack = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
+    const artifact = { config: {}, dependencyPolicy: 'latest' as const };
+    await backpack.createArtifact({ ...artifact, processor: 'npm', id: 'root-a', root: true });
+    await backpack.createArtifact({ ...artifact, processor: 'npm', id: 'dep-b', root: false });
+    await backpack.createArtifact({ ...artifact, processor: 'pypi', id: 'root-c', root: true });
+    const succeeded = async (carried: Array<{ processor: string; id: string }>) => {
+      const created = await store.createExport({ kind: 'full' });
+      await store.claimExport(created.id, 'w');
+      // Twice: pages may repeat an artifact (files, then an index).
+      await store.addExportArtifacts(created.id, carried);
+      await store.addExportArtifacts(created.id, carried);
+      await store.finishExport(created.id, {
+        status: 'succeeded',
+        cutoff: new Date().toISOString(),
+        manifestKey: 'm',
+        seal: 's',
+        parts: [],
+        files: 0,
+        totalBytes: 0,
+      });
+      return created.id;
+    };
+    const roots = await succeeded([
+      { processor: 'npm', id: 'root-a' },
+      { processor: 'pypi', id: 'root-c' },
+    ]);
+    const withDependency = await succeeded([
+      { processor: 'npm', id: 'root-a' },
+      { processor: 'npm', id: 'dep-b' },
+    ]);
+    const empty = await succeeded([]);
+    const withDeleted = await succeeded([{ processor: 'npm', id: 'deleted-since' }]);
+    const building = (await store.createExport({ kind: 'full' })).id;
+
+    const visibleTo = async (visible: ArtifactScope) => {
+      const page = await store.listExports({ limit: 50, offset: 0, visible });
+      const ids = page.items.map(e => e.id);
+      expect(page.total).toBe(ids.length);
+      // A single read agrees with the list.
+      for (const id of [roots, withDependency, empty, withDeleted, building]) {
+        expect(Boolean(await store.getExport(id, visible))).toBe(ids.includes(id));
+      }
+      return ids.sort();
+    };
+    expect(await visibleTo({ type: 'all' })).toEqual(
+      [roots, withDependency, empty, withDeleted, building].sort(),
+    );
+    expect(await visibleTo({ type: 'none' })).toEqual([]);
+    expect(await visibleTo({ type: 'some', filter: { key: 'root', value: true } })).toEqual(
+      [roots, empty].sort(),
+    );
+    expect(
+      await visibleTo({ type: 'some', filter: { key: 'processor', values: ['npm'] } }),
+    ).toEqual([withDependency, empty].sort());
+    expect(
+      await visibleTo({
+        type: 'some',
+        filter: { not: { key: 'processor', values: ['npm', 'pypi'] } },
+      }),
+    ).toEqual([empty]);
+
+    await knex('artifacts').delete();
+  });
+
+  it('deletes finished exports with what they carry, never queued or running ones', async () => {
+    const queued = await store.createExport({ kind: 'full' });
+    expect(await store.deleteExport(queued.id)).toBe(false);
+    await store.claimExport(queued.id, 'w');
+    expect(await store.deleteExport(queued.id)).toBe(false);
+    await store.addExportArtifacts(queued.id, [{ processor: 'npm', id: 'x' }]);
+    await store.finishExport(queued.id, { status: 'failed', error: 'x' });
+    expect(await store.deleteExport(queued.id)).toBe(true);
+    expect(await store.getExport(queued.id)).toBeUndefined();
+    expect(await knex('export_artifacts').where({ export_id: queued.id })).toEqual([]);
+    expect(await store.deleteExport(queued.id)).toBe(false);
+  });
+
+  it('keeps a queued export waiting for a build slot alive by its heartbeat', async () => {
+    const waiting = await store.createExport({ kind: 'full' });
+    const longAgo = new Date(Date.now() - 60 * 60_000).toISOString();
+    await knex('exports').where({ id: waiting.id }).update({ created_at: longAgo });
+    await store.heartbeatExport(waiting.id);
+    expect(await store.failAbandonedExports(5 * 60_000)).toEqual([]);
+    expect(await store.getExport(waiting.id)).toMatchObject({ status: 'queued' });
   });
 
   it('migrates down and up again', async () => {

@@ -13,6 +13,8 @@ import {
   NewExport,
   StoredExport,
 } from './ExportStore';
+import { applyExportVisibility, ArtifactScope } from './artifactScope';
+import { translatingDatabaseErrors } from './databaseErrors';
 import { fromJson, toBoolean, toIso, toNumber } from './rows';
 
 interface ExportRow {
@@ -31,6 +33,7 @@ interface ExportRow {
   cutoff_at: string | Date | null;
   error: string | null;
   manifest_key: string | null;
+  request_key?: string | null;
   seal: string | null;
   parts: string | null;
   parts_count: number | string;
@@ -113,14 +116,104 @@ export class DatabaseExportStore implements ExportStore {
    * `DatabaseBackpackStore.create` applies; create this store after it.
    */
   static create(knex: Knex): DatabaseExportStore {
-    return new DatabaseExportStore(knex);
+    return translatingDatabaseErrors(new DatabaseExportStore(knex), knex);
   }
 
   constructor(private readonly db: Knex) {}
 
   async createExport(request: NewExport): Promise<StoredExport> {
     const id = randomUUID();
-    await this.db('exports').insert({
+    await this.db('exports').insert(this.exportRow(id, request));
+    return (await this.getExport(id))!;
+  }
+
+  async createOrJoinExport(
+    request: NewExport & { requestKey: string },
+  ): Promise<{ record: StoredExport; created: boolean }> {
+    // An export that finishes between the refused insert and the read
+    // leaves the index free again: then the insert is tried again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const id = randomUUID();
+      // No conflict target: the unique index on request_key is partial
+      // (queued and running exports only), which both databases honour
+      // for a plain "do nothing".
+      const inserted = await this.db('exports')
+        .insert({ ...this.exportRow(id, request), request_key: request.requestKey })
+        .onConflict()
+        .ignore()
+        .returning('id');
+      if (inserted.length > 0) return { record: (await this.getExport(id))!, created: true };
+      const active = await this.db<ExportRow>('exports')
+        .where({ request_key: request.requestKey })
+        .whereIn('status', ['queued', 'running'])
+        .first();
+      if (active) return { record: toExport(active), created: false };
+    }
+    throw new Error(`Could not store export request ${request.requestKey}`);
+  }
+
+  async getExport(id: string, visible?: ArtifactScope): Promise<StoredExport | undefined> {
+    const row = await this.db<ExportRow>('exports')
+      .where({ id })
+      .modify(q => visible && applyExportVisibility(q, visible))
+      .first();
+    return row ? toExport(row) : undefined;
+  }
+
+  async listExports(query: {
+    limit: number;
+    offset: number;
+    visible?: ArtifactScope;
+  }): Promise<Page<StoredExport>> {
+    const base = this.db<ExportRow>('exports').modify(
+      q => query.visible && applyExportVisibility(q, query.visible),
+    );
+    const [rows, [{ count }]] = await Promise.all([
+      base
+        .clone()
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(query.limit)
+        .offset(query.offset),
+      base.clone().count({ count: '*' }),
+    ]);
+    return { items: rows.map(toExport), total: toNumber(count) };
+  }
+
+  async addExportArtifacts(
+    id: string,
+    artifacts: Array<{ processor: string; id: string }>,
+  ): Promise<void> {
+    // 3 bound values a row: well under SQLite's limit per statement.
+    for (let i = 0; i < artifacts.length; i += 500) {
+      const rows = artifacts
+        .slice(i, i + 500)
+        .map(a => ({ export_id: id, processor: a.processor, artifact_id: a.id }));
+      await this.db('export_artifacts')
+        .insert(rows)
+        .onConflict(['export_id', 'processor', 'artifact_id'])
+        .ignore();
+    }
+  }
+
+  async deleteExport(id: string): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      // Locks the row against a concurrent claim on PostgreSQL; SQLite
+      // serialises writers anyway.
+      const deleted = await tx('exports')
+        .where({ id })
+        .whereNotIn('status', ['queued', 'running'])
+        .delete();
+      if (!deleted) return false;
+      await tx('export_artifacts').where({ export_id: id }).delete();
+      return true;
+    });
+  }
+
+  private exportRow(id: string, request: NewExport) {
+    return {
       id,
       status: 'queued',
       kind: request.kind,
@@ -129,27 +222,7 @@ export class DatabaseExportStore implements ExportStore {
       processors: request.processors ? JSON.stringify(request.processors) : null,
       requested_by: request.requestedBy ?? null,
       created_at: now(),
-    });
-    return (await this.getExport(id))!;
-  }
-
-  async getExport(id: string): Promise<StoredExport | undefined> {
-    const row = await this.db<ExportRow>('exports').where({ id }).first();
-    return row ? toExport(row) : undefined;
-  }
-
-  async listExports(query: { limit: number; offset: number }): Promise<Page<StoredExport>> {
-    const [rows, [{ count }]] = await Promise.all([
-      this.db<ExportRow>('exports')
-        .orderBy([
-          { column: 'created_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(query.limit)
-        .offset(query.offset),
-      this.db('exports').count({ count: '*' }),
-    ]);
-    return { items: rows.map(toExport), total: toNumber(count) };
+    };
   }
 
   async claimExport(id: string, worker: string): Promise<boolean> {
@@ -167,7 +240,8 @@ export class DatabaseExportStore implements ExportStore {
 
   async heartbeatExport(id: string): Promise<void> {
     await this.db('exports')
-      .where({ id, status: 'running' })
+      .where({ id })
+      .whereIn('status', ['queued', 'running'])
       .update({ heartbeat_at: now() });
   }
 
@@ -199,7 +273,13 @@ export class DatabaseExportStore implements ExportStore {
         .where(builder =>
           builder
             .where(b => b.where({ status: 'running' }).where('heartbeat_at', '<', cutoff))
-            .orWhere(b => b.where({ status: 'queued' }).where('created_at', '<', cutoff)),
+            .orWhere(b =>
+              // A queued export waiting for a build slot sends heartbeats too.
+              b
+                .where({ status: 'queued' })
+                .where('created_at', '<', cutoff)
+                .where(h => h.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', cutoff)),
+            ),
         )
         .select('id')
     ).map(row => row.id);

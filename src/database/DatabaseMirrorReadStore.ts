@@ -8,6 +8,7 @@ import {
   MirroredVersion,
   MirrorReadStore,
 } from './MirrorReadStore';
+import { translatingDatabaseErrors } from './databaseErrors';
 import { ArtifactRow, toArtifact, toBoolean, toIso, toNumber } from './rows';
 
 /** Versions per `where in`; stays well under SQLite's bound-variable limit. */
@@ -77,7 +78,7 @@ function toMirroredFile(row: MirroredFileRow): MirroredFile {
 export class DatabaseMirrorReadStore implements MirrorReadStore {
   /** Reads through the plugin's knex client; the schema is migrated by the main store. */
   static create(knex: Knex): DatabaseMirrorReadStore {
-    return new DatabaseMirrorReadStore(knex);
+    return translatingDatabaseErrors(new DatabaseMirrorReadStore(knex), knex);
   }
 
   private constructor(private readonly db: Knex) {}

@@ -1,5 +1,6 @@
 import { ArtifactDependency, FileIntegrity } from '../types';
 import { BundlePart, ExportKind, ExportRecord } from '../exports/types';
+import { ArtifactScope } from './artifactScope';
 import { Page } from './BackpackStore';
 
 /** What is stored when an export is requested. */
@@ -83,16 +84,46 @@ export interface CollectedArtifact {
  */
 export interface ExportStore {
   createExport(request: NewExport): Promise<StoredExport>;
-  getExport(id: string): Promise<StoredExport | undefined>;
-  /** Newest first. */
-  listExports(query: { limit: number; offset: number }): Promise<Page<StoredExport>>;
+  /**
+   * Stores an export unless one with the same `requestKey` is queued or
+   * running, which is then returned instead (`created: false`). Atomic in
+   * the database, so concurrent identical requests on any replicas share
+   * one export.
+   */
+  createOrJoinExport(
+    request: NewExport & { requestKey: string },
+  ): Promise<{ record: StoredExport; created: boolean }>;
+  /**
+   * An export; with `visible`, only if the caller may read every artifact it
+   * carries (see {@link ExportStore.listExports}).
+   */
+  getExport(id: string, visible?: ArtifactScope): Promise<StoredExport | undefined>;
+  /**
+   * Newest first. With `visible`: all exports for `all`, none for `none`;
+   * for a conditional scope only exports that succeeded (so that what they
+   * carry is known) and whose every carried artifact is in the scope.
+   */
+  listExports(query: {
+    limit: number;
+    offset: number;
+    visible?: ArtifactScope;
+  }): Promise<Page<StoredExport>>;
+  /** Records artifacts an export carries; repeats are ignored. */
+  addExportArtifacts(id: string, artifacts: Array<{ processor: string; id: string }>): Promise<void>;
+  /**
+   * Deletes a finished (succeeded or failed) export's rows; false when it is
+   * missing or queued or running.
+   */
+  deleteExport(id: string): Promise<boolean>;
   /** Atomically moves a queued export to running for one replica; false if another has it. */
   claimExport(id: string, worker: string): Promise<boolean>;
+  /** Marks a queued or running export as alive on its replica. */
   heartbeatExport(id: string): Promise<void>;
   finishExport(id: string, outcome: ExportOutcome): Promise<void>;
   /**
-   * Fails exports whose replica stopped: running ones without a heartbeat
-   * and queued ones not claimed within `staleAfterMs`. Returns their ids.
+   * Fails exports whose replica stopped: running or queued ones without a
+   * heartbeat (queued ones without any: since their creation) within
+   * `staleAfterMs`. Returns their ids.
    */
   failAbandonedExports(staleAfterMs: number): Promise<string[]>;
 

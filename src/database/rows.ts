@@ -26,6 +26,7 @@ export interface ArtifactRow {
   last_error: string | null;
   validators: string | null;
   tags: string | null;
+  warnings?: string | null;
   created_at: string | Date;
   updated_at: string | Date;
   created_by: string | null;
@@ -144,6 +145,7 @@ export function toArtifact(row: ArtifactRow): StoredArtifact {
     lastRunId: row.last_run_id ?? undefined,
     lastRunAt: optionalIso(row.last_run_at),
     lastError: row.last_error ?? undefined,
+    ...(row.warnings ? { warnings: fromJson<string[]>(row.warnings, []) } : {}),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
     createdBy: row.created_by ?? undefined,

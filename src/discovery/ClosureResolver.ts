@@ -55,6 +55,8 @@ export type ClosureDiscovery = (
    * `BackpackProcessor.mergeConfig`); the walk then carries on with it.
    */
   config?: JsonObject;
+  /** What the checks of the processor's output dropped, see `checkDiscoveryOutput`. */
+  warnings?: string[];
 };
 
 /**
@@ -189,6 +191,8 @@ interface Entry {
   key: string;
   processor?: BackpackProcessor;
   processorName: string;
+  /** Why the processor refused the id, if it did. */
+  invalidId?: string;
   id: string;
   /** The config to discover under; only ever widens (see `widen`). */
   config: JsonObject;
@@ -302,7 +306,14 @@ class ClosureRun {
 
   private entry(processorName: string, id: string, config: JsonObject, root?: ClosureRoot): Entry {
     const processor = this.options.processors.find(processorName);
-    const normalizedId = processor?.normalizeId ? processor.normalizeId(id) : id;
+    let normalizedId = id;
+    let invalidId: string | undefined;
+    try {
+      normalizedId = processor?.normalizeId ? processor.normalizeId(id) : id;
+    } catch (error) {
+      // Never discovered, so never stored; its dependents record why.
+      invalidId = isError(error) ? error.message : String(error);
+    }
     const key = `${processorName}:${normalizedId}`;
     let entry = this.entries.get(key);
     if (!entry) {
@@ -310,6 +321,7 @@ class ClosureRun {
         key,
         processor,
         processorName,
+        invalidId,
         id: normalizedId,
         config,
         generation: 0,
@@ -379,6 +391,9 @@ class ClosureRun {
             ok: false,
             error: { type: 'failed', message: `unknown processor '${entry.processorName}'` },
           };
+        }
+        if (entry.invalidId) {
+          return { ok: false, error: { type: 'failed', message: `invalid id: ${entry.invalidId}` } };
         }
         this.discoveries += 1;
         let discovery: ClosureDiscovery;

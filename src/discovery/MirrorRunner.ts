@@ -4,7 +4,11 @@ import { JsonObject } from '@backstage/types';
 import { BackpackStore, StoredArtifact } from '../database/BackpackStore';
 import { compileVersionFilter } from '../filters/versionFilter';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
-import { DiscoveryValidators, ProcessorVersion } from '../processors/types';
+import {
+  DiscoveryResult,
+  DiscoveryValidators,
+  ProcessorVersion,
+} from '../processors/types';
 import { MirrorRun } from '../types';
 import {
   ClosureArtifact,
@@ -13,6 +17,7 @@ import {
   ClosureResult,
   ClosureRoot,
 } from './ClosureResolver';
+import { checkDiscoveryOutput } from './discoveryOutput';
 import { RunProgress } from './RunProgress';
 
 /** Queues what a run selected; the collection side of a run. */
@@ -118,7 +123,7 @@ export class MirrorRunner {
         if (result.notModified) {
           throw new Error(`Unexpected 304 for ${processorName}:${id} without validators`);
         }
-        return result;
+        return { notModified: false, ...checkDiscoveryOutput(result, { processors }) };
       },
     });
     return resolver.resolve(roots, { signal });
@@ -290,12 +295,26 @@ export class MirrorRunner {
       validators = undefined;
     }
 
-    let result;
+    let result: DiscoveryResult;
+    let warnings: string[] = [];
     try {
       result = await processor.discover(
         { id: canonical, config: effective },
         { logger, signal, validators },
       );
+      if (!result.notModified) {
+        // The upstream's answer is checked before anything stores or walks
+        // it; what a check drops is named on the artifact, not lost.
+        const checked = checkDiscoveryOutput(result, { processors });
+        ({ warnings } = checked);
+        result = { notModified: false, ...checked };
+        if (warnings.length > 0) {
+          logger.warn(
+            `Discovery of ${processorName}:${canonical} dropped parts of the upstream's answer: ${warnings.join('; ')}`,
+          );
+        }
+        await store.syncVersions(artifact.ref, result.versions);
+      }
     } catch (error) {
       await store.recordDiscovery(artifact.ref, {
         runId,
@@ -333,14 +352,14 @@ export class MirrorRunner {
       };
     }
 
-    await store.syncVersions(artifact.ref, result.versions);
     await store.recordDiscovery(artifact.ref, {
       runId,
       status: 'ok',
       validators: result.validators && { ...result.validators, config: effective },
       tags: result.tags,
+      warnings,
     });
-    return { ...result, config: effective };
+    return { ...result, config: effective, warnings };
   }
 
   private async record(

@@ -38,6 +38,12 @@ export interface BundleBuilderOptions {
   npmTarballBaseUrl: string;
   /** How long a build waits before it reads; see {@link BundleBuilder.cutoffOf}. */
   settleMs: number;
+  /**
+   * Told, page by page and before they are written, which artifacts the
+   * bundle carries (files, metadata or an entry in an index), so that it can
+   * be shown only to whoever may read them all.
+   */
+  onContents?(exportId: string, artifacts: Array<{ processor: string; id: string }>): Promise<void>;
 }
 
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -62,7 +68,7 @@ export class BundleBuilder {
     };
     const layout = new BundleLayout({
       npmTarballBaseUrl: this.options.npmTarballBaseUrl,
-      listArtifactIds: processor => this.artifactIds(processor, cutoff),
+      listArtifactIds: processor => this.artifactIds(record.id, processor, cutoff),
       readNpmManifest: async file => {
         const blob = await blobStore.get(file.storageKey);
         return blob ? readNpmTarballManifest(blob.body) : undefined;
@@ -157,7 +163,7 @@ export class BundleBuilder {
       }
 
       const metadataTime = seconds(cutoff);
-      for await (const artifact of this.touchedArtifacts(window)) {
+      for await (const artifact of this.touchedArtifacts(record.id, window)) {
         const collected = await store.getCollectedArtifact(artifact.ref, cutoff);
         if (!collected) continue;
         for (const entry of await layout.metadataOf(collected, cutoff)) {
@@ -226,23 +232,25 @@ export class BundleBuilder {
     }
   }
 
-  private async *touchedArtifacts(window: ExportWindow) {
+  private async *touchedArtifacts(exportId: string, window: ExportWindow) {
     let afterRef: number | undefined;
     for (;;) {
       const page = await this.options.store.listTouchedArtifacts(window, { afterRef, limit: ARTIFACT_PAGE });
+      await this.options.onContents?.(exportId, page);
       yield* page;
       if (page.length < ARTIFACT_PAGE) return;
       afterRef = page[page.length - 1].ref;
     }
   }
 
-  private async *artifactIds(processor: string, until: string): AsyncIterable<string> {
+  private async *artifactIds(exportId: string, processor: string, until: string): AsyncIterable<string> {
     let afterId: string | undefined;
     for (;;) {
       const page = await this.options.store.listCollectedArtifactIds(processor, until, {
         afterId,
         limit: FILE_PAGE,
       });
+      await this.options.onContents?.(exportId, page.map(id => ({ processor, id })));
       yield* page;
       if (page.length < FILE_PAGE) return;
       afterId = page[page.length - 1];

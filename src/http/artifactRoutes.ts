@@ -9,12 +9,14 @@ import { parseInput } from '../services/validation';
 import { auditedAction } from './auditedAction';
 import { callerCredentials, principalRef } from './credentials';
 import {
+  artifactParams,
   createArtifactBody,
   deleteArtifactQuery,
   listArtifactsQuery,
   listFilesQuery,
   listVersionsQuery,
   updateArtifactBody,
+  versionParams,
 } from './requestSchemas';
 import { RouteContext } from './RouteContext';
 
@@ -95,10 +97,7 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
   router.get('/artifacts', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
     const query = parseInput(listArtifactsQuery, req.query, { label: 'query' });
-    const filter = await authorizer.listFilter(
-      backpackArtifactReadPermission,
-      credentials,
-    );
+    const filter = await authorizer.listFilter(credentials);
     const page = await artifacts.list({
       processor: query.processor,
       root: query.root,
@@ -113,18 +112,17 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
 
   router.get('/artifacts/:processor/:id', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
-    const { processor, id } = req.params;
-    const artifact = await authorizer.authorizeArtifact(
-      backpackArtifactReadPermission,
-      credentials,
-      () => artifacts.getDetails(processor, id),
-    );
-    res.json(artifact);
+    const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
+    await authorizer.authorizeArtifact(backpackArtifactReadPermission, credentials, {
+      processor,
+      id,
+    });
+    res.json(await artifacts.getDetails(processor, id));
   });
 
   router.patch('/artifacts/:processor/:id', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
-    const { processor, id } = req.params;
+    const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
     const updated = await auditedAction(
       auditor,
       {
@@ -134,11 +132,10 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
         meta: { processor, id },
       },
       async () => {
-        await authorizer.authorizeArtifact(
-          backpackArtifactUpdatePermission,
-          credentials,
-          () => artifacts.get(processor, id),
-        );
+        await authorizer.authorizeArtifact(backpackArtifactUpdatePermission, credentials, {
+          processor,
+          id,
+        });
         const body = parseInput(updateArtifactBody, req.body ?? {}, {
           label: 'body',
         });
@@ -151,7 +148,7 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
 
   router.delete('/artifacts/:processor/:id', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
-    const { processor, id } = req.params;
+    const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
     const { purge } = parseInput(deleteArtifactQuery, req.query, {
       label: 'query',
     });
@@ -164,11 +161,10 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
         meta: { processor, id, ...(purge ? { purge } : {}) },
       },
       async () => {
-        await authorizer.authorizeArtifact(
-          backpackArtifactDeletePermission,
-          credentials,
-          () => artifacts.get(processor, id),
-        );
+        await authorizer.authorizeArtifact(backpackArtifactDeletePermission, credentials, {
+          processor,
+          id,
+        });
         const { orphanedStorageKeys } = await artifacts.delete(processor, id);
         if (!purge) return { result: undefined };
         const purged = await collection.purgeObjects(orphanedStorageKeys);
@@ -180,13 +176,12 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
 
   router.get('/artifacts/:processor/:id/versions', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
-    const { processor, id } = req.params;
+    const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
     const query = parseInput(listVersionsQuery, req.query, { label: 'query' });
-    await authorizer.authorizeArtifact(
-      backpackArtifactReadPermission,
-      credentials,
-      () => artifacts.get(processor, id),
-    );
+    await authorizer.authorizeArtifact(backpackArtifactReadPermission, credentials, {
+      processor,
+      id,
+    });
     const page = await artifacts.listVersions(processor, id, query);
     res.json({ ...page, limit: query.limit, offset: query.offset });
   });
@@ -195,13 +190,14 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
     '/artifacts/:processor/:id/versions/:version/files',
     async (req, res) => {
       const credentials = await callerCredentials(httpAuth, req);
-      const { processor, id, version } = req.params;
+      const { processor, id, version } = parseInput(versionParams, req.params, {
+        label: 'path',
+      });
       const query = parseInput(listFilesQuery, req.query, { label: 'query' });
-      await authorizer.authorizeArtifact(
-        backpackArtifactReadPermission,
-        credentials,
-        () => artifacts.get(processor, id),
-      );
+      await authorizer.authorizeArtifact(backpackArtifactReadPermission, credentials, {
+        processor,
+        id,
+      });
       const page = await artifacts.listFiles(processor, id, version, query);
       res.json({ ...page, limit: query.limit, offset: query.offset });
     },

@@ -3,7 +3,7 @@ import { backpackFileRetryPermission } from '../permissions/permissions';
 import { parseInput } from '../services/validation';
 import { auditedAction } from './auditedAction';
 import { callerCredentials } from './credentials';
-import { retryFilesBody } from './requestSchemas';
+import { artifactParams, retryFilesBody } from './requestSchemas';
 import { RouteContext } from './RouteContext';
 
 /** Routes of collection: retrying failed files and the collection statistics. */
@@ -12,7 +12,7 @@ export function addCollectionRoutes(router: Router, ctx: RouteContext): void {
 
   router.post('/artifacts/:processor/:id/retry', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
-    const { processor, id } = req.params;
+    const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
     const requeued = await auditedAction(
       auditor,
       {
@@ -25,7 +25,7 @@ export function addCollectionRoutes(router: Router, ctx: RouteContext): void {
         const artifact = await authorizer.authorizeArtifact(
           backpackFileRetryPermission,
           credentials,
-          () => artifacts.get(processor, id),
+          { processor, id },
         );
         const count = await collection.retry(artifact.processor, artifact.id);
         return { result: count, meta: { requeued: count } };
@@ -40,8 +40,9 @@ export function addCollectionRoutes(router: Router, ctx: RouteContext): void {
       auditor,
       { eventId: 'file-retry', severityLevel: 'high', request: req },
       async () => {
-        // A conditional decision narrows the retry to the artifacts it allows.
-        const filter = await authorizer.listFilter(backpackFileRetryPermission, credentials);
+        // Conditional decisions narrow the retry to the artifacts the caller
+        // may both read and retry.
+        const filter = await authorizer.bulkFilter(backpackFileRetryPermission, credentials);
         const body = parseInput(retryFilesBody, req.body ?? {}, { label: 'body' });
         let id = body.id;
         if (body.processor !== undefined && id !== undefined) {
@@ -64,7 +65,10 @@ export function addCollectionRoutes(router: Router, ctx: RouteContext): void {
   });
 
   router.get('/stats', async (req, res) => {
-    await callerCredentials(httpAuth, req);
-    res.json(await collection.stats());
+    const credentials = await callerCredentials(httpAuth, req);
+    // Counts of what the caller may read; the queue's depth, which counts
+    // every artifact's jobs, only for callers who may read everything.
+    const { scope } = await authorizer.readAccess(credentials);
+    res.json(await collection.stats(scope));
   });
 }

@@ -22,6 +22,7 @@ import { addArtifactRoutes } from './artifactRoutes';
 import { ArtifactAuthorizer } from './ArtifactAuthorizer';
 import { addCollectionRoutes } from './collectionRoutes';
 import { addExportRoutes } from './exportRoutes';
+import { jsonBody, JsonBodySettings, readJsonBodySettings } from './jsonBody';
 import { addProcessorRoutes } from './processorRoutes';
 import { addRunRoutes } from './runRoutes';
 import { addServeRoutes } from './serveRoutes';
@@ -45,6 +46,8 @@ export interface RouterOptions {
    * Without it only the built-in rules are known.
    */
   permissionsRegistry?: PermissionsRegistryService;
+  /** Bounds of JSON bodies (`backpack.api`); the defaults of config.d.ts without it. */
+  jsonBody?: JsonBodySettings;
 }
 
 // The built-in rules as a ruleset, for when no registry is given.
@@ -75,11 +78,12 @@ export async function createRouter(
           backpackArtifactResourceRef,
         )
       : builtInRuleset,
+    findArtifact: (processor, id) => options.artifacts.find(processor, id),
   });
   const ctx = { ...options, authorizer };
 
   const router = Router();
-  router.use(express.json());
+  router.use(jsonBody(options.jsonBody ?? readJsonBodySettings()));
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,7 +1,37 @@
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
+import { COLUMN_LIMITS } from '../database/columnLimits';
+import { text } from '../services/validation';
 
 // Request shapes of the REST API; src/schema/openapi.yaml describes the same.
+// Every string is a `text` of the length of the column it is stored in or
+// compared with, without control characters; a filter is bounded like a
+// dependency range.
+
+const processorName = text(COLUMN_LIMITS.processor).min(1, 'must not be empty');
+const artifactId = text(COLUMN_LIMITS.artifactId);
+const filterText = text(COLUMN_LIMITS.range);
+
+/** Path parameters of `/artifacts/{processor}/{id}` and the routes below it. */
+export const artifactParams = z.object({
+  processor: processorName,
+  id: artifactId.min(1, 'must not be empty'),
+});
+
+/** Path parameters of `/artifacts/{processor}/{id}/versions/{version}/files`. */
+export const versionParams = artifactParams.extend({
+  version: text(COLUMN_LIMITS.version).min(1, 'must not be empty'),
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether an id can name a run or an export, whose ids are UUIDs; anything
+ * else is answered like an unknown id, without a query.
+ */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
 
 const filterTypeSchema = z.enum(['semver', 'regex']);
 const dependencyPolicySchema = z.enum([
@@ -15,16 +45,16 @@ const configSchema = z
   .transform(value => value as JsonObject);
 
 export const createArtifactBody = z.strictObject({
-  id: z.string().trim().min(1, 'must not be empty'),
-  processor: z.string().min(1, 'must not be empty'),
-  filter: z.string().optional(),
+  id: artifactId.trim().min(1, 'must not be empty'),
+  processor: processorName,
+  filter: filterText.optional(),
   filterType: filterTypeSchema.optional(),
   config: configSchema.optional(),
   dependencyPolicy: dependencyPolicySchema.optional(),
 });
 
 export const updateArtifactBody = z.strictObject({
-  filter: z.string().nullable().optional(),
+  filter: filterText.nullable().optional(),
   filterType: filterTypeSchema.nullable().optional(),
   config: configSchema.optional(),
   dependencyPolicy: dependencyPolicySchema.optional(),
@@ -32,8 +62,8 @@ export const updateArtifactBody = z.strictObject({
 
 export const createRunBody = z
   .strictObject({
-    processor: z.string().min(1, 'must not be empty').optional(),
-    id: z.string().min(1, 'must not be empty').optional(),
+    processor: processorName.optional(),
+    id: artifactId.min(1, 'must not be empty').optional(),
   })
   .refine(body => (body.processor === undefined) === (body.id === undefined), {
     message: 'processor and id go together: give both to scope the run to one artifact, or neither',
@@ -45,13 +75,13 @@ export const pagination = {
 };
 
 export const listArtifactsQuery = z.object({
-  processor: z.string().optional(),
+  processor: processorName.optional(),
   root: z
     .enum(['true', 'false'])
     .transform(value => value === 'true')
     .optional(),
   status: z.enum(['pending', 'ok', 'error']).optional(),
-  q: z.string().optional(),
+  q: artifactId.optional(),
   ...pagination,
 });
 
@@ -83,8 +113,8 @@ export const listRunsQuery = z.object({
 
 export const retryFilesBody = z
   .strictObject({
-    processor: z.string().min(1, 'must not be empty').optional(),
-    id: z.string().min(1, 'must not be empty').optional(),
+    processor: processorName.optional(),
+    id: artifactId.min(1, 'must not be empty').optional(),
     errorKind: z.enum(['transient', 'permanent']).optional(),
   })
   .refine(body => body.id === undefined || body.processor !== undefined, {

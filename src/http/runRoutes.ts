@@ -1,10 +1,13 @@
-import { InputError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { Router } from 'express';
-import { backpackRunCreatePermission } from '../permissions/permissions';
+import {
+  backpackArtifactReadPermission,
+  backpackRunCreatePermission,
+} from '../permissions/permissions';
 import { parseInput } from '../services/validation';
 import { auditedAction } from './auditedAction';
 import { callerCredentials, principalRef } from './credentials';
-import { createRunBody, listRunsQuery } from './requestSchemas';
+import { createRunBody, isUuid, listRunsQuery } from './requestSchemas';
 import { RouteContext } from './RouteContext';
 
 /** Routes under /runs. */
@@ -21,7 +24,12 @@ export function addRunRoutes(router: Router, ctx: RouteContext): void {
         const body = parseInput(createRunBody, req.body ?? {}, { label: 'body' });
         let scope: { processor: string; id: string } | undefined;
         if (body.processor !== undefined && body.id !== undefined) {
-          // The run is scoped to a stored artifact, under its canonical id.
+          // The run is scoped to a stored artifact the caller may read,
+          // under its canonical id.
+          await authorizer.authorizeArtifact(backpackArtifactReadPermission, credentials, {
+            processor: body.processor,
+            id: body.id,
+          });
           const artifact = await artifacts.get(body.processor, body.id);
           if (!artifact.root) {
             // A dependency has no filter of its own; its versions come from
@@ -46,15 +54,21 @@ export function addRunRoutes(router: Router, ctx: RouteContext): void {
     res.status(202).json(run);
   });
 
+  // Full runs need `backpack.run.read`; a run scoped to an artifact is
+  // seen by whoever may read that artifact. Others look missing.
   router.get('/runs', async (req, res) => {
-    await callerCredentials(httpAuth, req);
+    const credentials = await callerCredentials(httpAuth, req);
     const query = parseInput(listRunsQuery, req.query, { label: 'query' });
-    const page = await runs.listRuns(query);
+    const visible = await authorizer.runVisibility(credentials);
+    const page = await runs.listRuns({ ...query, visible });
     res.json({ ...page, limit: query.limit, offset: query.offset });
   });
 
   router.get('/runs/:id', async (req, res) => {
-    await callerCredentials(httpAuth, req);
-    res.json(await runs.getRun(req.params.id));
+    const credentials = await callerCredentials(httpAuth, req);
+    const { id } = req.params;
+    if (!isUuid(id)) throw new NotFoundError(`No mirror run with id '${id}'`);
+    const visible = await authorizer.runVisibility(credentials);
+    res.json(await runs.getRun(id.toLowerCase(), visible));
   });
 }

@@ -1,26 +1,5 @@
 import request from 'supertest';
 import { ServeTestBackend, startServeBackend } from '../__testUtils__/serveBackend';
-import { Artifact } from '../types';
-import { matchesArtifactFilter } from './serveAccess';
-
-const artifact = (processor: string, root: boolean) => ({ processor, id: 'x', root }) as Artifact;
-
-describe('matchesArtifactFilter', () => {
-  it('evaluates the query form of permission conditions', () => {
-    const filter = {
-      allOf: [
-        { key: 'processor' as const, values: ['npm', 'pypi'] },
-        { not: { key: 'root' as const, value: false } },
-      ],
-    };
-    expect(matchesArtifactFilter(filter, artifact('npm', true))).toBe(true);
-    expect(matchesArtifactFilter(filter, artifact('npm', false))).toBe(false);
-    expect(matchesArtifactFilter(filter, artifact('maven', true))).toBe(false);
-    expect(
-      matchesArtifactFilter({ anyOf: [filter, { key: 'root', value: false }] }, artifact('maven', false)),
-    ).toBe(true);
-  });
-});
 
 describe('backpack.serve.public', () => {
   let backend: ServeTestBackend;

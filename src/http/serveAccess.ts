@@ -1,20 +1,10 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { Request } from 'express';
-import { ArtifactFilter } from '../database/BackpackStore';
+import { NotAllowedError } from '@backstage/errors';
 import { backpackArtifactReadPermission } from '../permissions/permissions';
 import { publicAccess, ServeAccess } from '../serve/ServeAccess';
-import { Artifact } from '../types';
 import { ArtifactAuthorizer } from './ArtifactAuthorizer';
 import { callerCredentials } from './credentials';
-
-/** Whether an artifact passes a permission condition's query form. */
-export function matchesArtifactFilter(filter: ArtifactFilter, artifact: Artifact): boolean {
-  if ('allOf' in filter) return filter.allOf.every(f => matchesArtifactFilter(f, artifact));
-  if ('anyOf' in filter) return filter.anyOf.some(f => matchesArtifactFilter(f, artifact));
-  if ('not' in filter) return !matchesArtifactFilter(filter.not, artifact);
-  if (filter.key === 'processor') return filter.values.includes(artifact.processor);
-  return artifact.root === filter.value;
-}
 
 /**
  * Native clients send what their config holds: npm a bearer token, pip
@@ -37,7 +27,10 @@ function basicToBearer(req: Request): void {
 /**
  * The access of the caller of a registry view. Unless the views are public
  * the caller must present Backstage credentials (a user token or a static
- * service token), and reading an artifact needs `backpack.artifact.read`.
+ * service token), and reading an artifact needs `backpack.artifact.read`:
+ * denied outright, the view is refused (403) before it loads anything;
+ * conditionally, each artifact is checked and one that fails looks like one
+ * that is not mirrored (404).
  *
  * The serve paths are exempt from the router's credentials barrier (see
  * plugin.ts) because the barrier only understands bearer tokens; this
@@ -62,18 +55,9 @@ export async function serveAccessFor(
     options.onUnauthenticated?.();
     throw error;
   }
-  const { authorizer } = options;
-  return {
-    async check(artifact) {
-      await authorizer.authorizeArtifact(
-        backpackArtifactReadPermission,
-        credentials,
-        async () => artifact,
-      );
-    },
-    async filter() {
-      const filter = await authorizer.listFilter(backpackArtifactReadPermission, credentials);
-      return artifact => !filter || matchesArtifactFilter(filter, artifact);
-    },
-  };
+  const access = await options.authorizer.readAccess(credentials);
+  if (access.scope.type === 'none') {
+    throw new NotAllowedError(`Not allowed: ${backpackArtifactReadPermission.name}`);
+  }
+  return { canRead: artifact => access.canRead(artifact) };
 }

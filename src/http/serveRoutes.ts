@@ -7,6 +7,7 @@ import { ServedDocument, ServedFile } from '../serve/ServedContent';
 import { ServeViews } from '../serve/ServeViews';
 import { ArtifactAuthorizer } from './ArtifactAuthorizer';
 import { serveAccessFor } from './serveAccess';
+import { rejectImpossibleViewPaths } from './viewPaths';
 
 /** Path prefixes of the registry views, which authenticate themselves (see serveAccess.ts). */
 export const SERVE_PATHS = ['/npm', '/pypi', '/maven'];
@@ -68,6 +69,7 @@ function simpleFormat(req: Request): PypiSimpleFormat {
  */
 export function addServeRoutes(router: express.Router, ctx: ServeRouteContext): void {
   const { serve } = ctx;
+  router.use(SERVE_PATHS, rejectImpossibleViewPaths);
   const access = (req: Request, res: Response) =>
     serveAccessFor(req, {
       httpAuth: ctx.httpAuth,

@@ -63,6 +63,19 @@ export const backpackRunCreatePermission = createPermission({
 });
 
 /**
+ * See the mirror runs that walk every root (full runs), with their counters
+ * and errors. A basic permission: such a run covers every artifact. A run
+ * scoped to one artifact is visible to whoever may read that artifact
+ * (`backpack.artifact.read`), with or without this permission.
+ *
+ * @public
+ */
+export const backpackRunReadPermission = createPermission({
+  name: 'backpack.run.read',
+  attributes: { action: 'read' },
+});
+
+/**
  * Queue an artifact's failed files for collection again.
  *
  * @public
@@ -85,6 +98,17 @@ export const backpackExportCreatePermission = createPermission({
 });
 
 /**
+ * Delete an export bundle: its parts, manifest and record. A basic
+ * permission, like creating one.
+ *
+ * @public
+ */
+export const backpackExportDeletePermission = createPermission({
+  name: 'backpack.export.delete',
+  attributes: { action: 'delete' },
+});
+
+/**
  * Every permission Backpack defines.
  *
  * @public
@@ -95,8 +119,10 @@ export const backpackPermissions = [
   backpackArtifactUpdatePermission,
   backpackArtifactDeletePermission,
   backpackRunCreatePermission,
+  backpackRunReadPermission,
   backpackFileRetryPermission,
   backpackExportCreatePermission,
+  backpackExportDeletePermission,
 ];
 
 /**
@@ -119,5 +145,7 @@ export const backpackArtifactPermissions = [
 export const backpackBasicPermissions = [
   backpackArtifactCreatePermission,
   backpackRunCreatePermission,
+  backpackRunReadPermission,
   backpackExportCreatePermission,
+  backpackExportDeletePermission,
 ];

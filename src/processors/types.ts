@@ -122,7 +122,16 @@ export interface BackpackProcessor {
   /** Schema of the per-artifact `config`; unknown keys must be rejected. */
   readonly configSchema: z.ZodType<JsonObject>;
   readonly versions: VersionScheme;
-  /** Canonical form of an id (e.g. PEP 503 normalisation); identity when absent. */
+  /**
+   * Canonical form of an id (e.g. PEP 503 normalisation); identity when
+   * absent. Throws an InputError naming `id` (`id: '…' is not a valid …`)
+   * for an id that cannot name a package of this ecosystem. Backpack calls
+   * it for every id it accepts, from callers and from upstream dependency
+   * lists, after checking what all processors share (not empty, at most 512
+   * characters, no control characters); an invalid id is refused with 400
+   * when a caller sends it and recorded as an unresolvable dependency when an
+   * upstream does.
+   */
   normalizeId?(id: string): string;
   /**
    * Combines two configs under which one artifact is needed into one that

@@ -3,17 +3,16 @@ import { Artifact } from '../types';
 /**
  * Who may read what through the registry views, decided by the HTTP layer
  * from the caller's credentials and the `backpack.artifact.read`
- * permission (or open to all when the views are public).
+ * permission (or open to all when the views are public). A caller denied
+ * reading outright is refused before a view runs; a view answers an
+ * artifact the caller may not read exactly as one that is not mirrored.
  */
 export interface ServeAccess {
-  /** Throws NotAllowedError unless the caller may read the artifact. */
-  check(artifact: Artifact): Promise<void>;
-  /** A predicate for lists; throws NotAllowedError when reading is denied outright. */
-  filter(): Promise<(artifact: Artifact) => boolean>;
+  /** Whether the caller may read the artifact. */
+  canRead(artifact: Artifact): boolean;
 }
 
 /** Access for public views: everything may be read. */
 export const publicAccess: ServeAccess = {
-  check: async () => {},
-  filter: async () => () => true,
+  canRead: () => true,
 };

@@ -97,8 +97,7 @@ export class MavenView {
       version,
       name,
     });
-    if (!found) return undefined;
-    await access.check(found.artifact);
+    if (!found || !access.canRead(found.artifact)) return undefined;
     return found.file;
   }
 
@@ -112,8 +111,7 @@ export class MavenView {
     // Version-level metadata (snapshots) and group-level metadata (plugin
     // prefixes) name no mirrored artifact and end here.
     const artifact = await store.getArtifact(PROCESSOR, `${groupId}:${artifactId}`);
-    if (!artifact) throw new NotFoundError(`${path} is not mirrored`);
-    await access.check(artifact);
+    if (!artifact || !access.canRead(artifact)) throw new NotFoundError(`${path} is not mirrored`);
     // A version is listed once all its files are collected: Maven would
     // otherwise pick a version whose jar is still missing.
     const versions = (await store.listMirroredVersions(artifact.ref)).filter(v => v.complete);

@@ -80,8 +80,9 @@ export class NpmView {
     const { store } = this.options;
     if (!isNpmPackageName(name)) throw new NotFoundError(`'${name}' is not an npm package name`);
     const artifact = await store.getArtifact(PROCESSOR, name);
-    if (!artifact) throw new NotFoundError(`npm package '${name}' is not mirrored`);
-    await access.check(artifact);
+    if (!artifact || !access.canRead(artifact)) {
+      throw new NotFoundError(`npm package '${name}' is not mirrored`);
+    }
 
     const mirrored = (await store.listMirroredVersions(artifact.ref)).map(version => ({
       version,
@@ -142,8 +143,9 @@ export class NpmView {
       version,
       name: file,
     });
-    if (!found) throw new NotFoundError(`Tarball ${name}/-/${version}/${file} is not mirrored`);
-    await access.check(found.artifact);
+    if (!found || !access.canRead(found.artifact)) {
+      throw new NotFoundError(`Tarball ${name}/-/${version}/${file} is not mirrored`);
+    }
     return servedBlob(this.options.blobStore, found.file, 'application/octet-stream');
   }
 
@@ -159,7 +161,9 @@ export class NpmView {
       throw new NotFoundError(`No tarball ${name}/-/${file}`);
     }
     const artifact = await store.getArtifact(PROCESSOR, name);
-    if (!artifact) throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
+    if (!artifact || !access.canRead(artifact)) {
+      throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
+    }
     const candidates = await store.listFilesNamed(artifact.ref, file);
     if (candidates.length > 1) {
       throw new NotFoundError(
@@ -169,7 +173,6 @@ export class NpmView {
     }
     const found = candidates[0]?.file;
     if (!found) throw new NotFoundError(`Tarball ${name}/-/${file} is not mirrored`);
-    await access.check(artifact);
     return servedBlob(this.options.blobStore, found, 'application/octet-stream');
   }
 

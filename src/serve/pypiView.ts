@@ -54,9 +54,8 @@ export class PypiView {
 
   /** The list of mirrored projects the caller may read. */
   async index(format: PypiSimpleFormat, access: ServeAccess): Promise<ServedDocument> {
-    const allowed = await access.filter();
     const projects = (await this.options.store.listMirroredArtifacts(PROCESSOR))
-      .filter(allowed)
+      .filter(artifact => access.canRead(artifact))
       .map(artifact => artifact.id);
     return {
       contentType: CONTENT_TYPES[format],
@@ -76,8 +75,9 @@ export class PypiView {
     const { store } = this.options;
     const id = this.canonicalName(name);
     const artifact = await store.getArtifact(PROCESSOR, id);
-    if (!artifact) throw new NotFoundError(`Python project '${id}' is not mirrored`);
-    await access.check(artifact);
+    if (!artifact || !access.canRead(artifact)) {
+      throw new NotFoundError(`Python project '${id}' is not mirrored`);
+    }
     const versions = (await store.listMirroredVersions(artifact.ref)).sort((a, b) =>
       pep440VersionScheme.compare(a.version, b.version),
     );
@@ -127,8 +127,9 @@ export class PypiView {
       version,
       name: filename,
     });
-    if (!found) throw new NotFoundError(`${project} ${version} ${filename} is not mirrored`);
-    await access.check(found.artifact);
+    if (!found || !access.canRead(found.artifact)) {
+      throw new NotFoundError(`${project} ${version} ${filename} is not mirrored`);
+    }
     return servedBlob(this.options.blobStore, found.file, 'application/octet-stream');
   }
 }

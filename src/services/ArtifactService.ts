@@ -15,6 +15,7 @@ import {
 } from '../database/BackpackStore';
 import { ClosureResult, ClosureRoot } from '../discovery/ClosureResolver';
 import { resolveFilterType } from '../filters/versionFilter';
+import { canonicalArtifactId } from '../processors/artifactIds';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { BackpackProcessor } from '../processors/types';
 import {
@@ -74,6 +75,14 @@ export interface ListArtifactsRequest {
  */
 export interface ClosurePreviewer {
   preview(roots: ClosureRoot[], signal?: AbortSignal): Promise<ClosureResult>;
+}
+
+/**
+ * The error for an artifact that does not exist, or that the caller may not
+ * read: the same for both, so that an answer never reveals which.
+ */
+export function artifactNotFound(processor: string, id: string): NotFoundError {
+  return new NotFoundError(`Artifact ${processor}:${id} not found`);
 }
 
 /** The public shape of a stored artifact, without internal bookkeeping. */
@@ -307,26 +316,26 @@ export class ArtifactService {
     id: string,
   ): Promise<StoredArtifact | undefined> {
     // An artifact of a processor that is not (or no longer) registered can
-    // still be read; only ids of known processors are normalised.
+    // still be read; only ids of known processors are normalised. An id the
+    // processor refuses is looked up as given: rows stored before it was
+    // refused stay readable and deletable, and others are simply missing.
     const processor = this.processors.find(processorName);
-    const key = processor ? this.normalizeId(processor, id) : id;
+    const canonical = processor ? canonicalArtifactId(processor, id) : undefined;
+    const key = canonical && 'id' in canonical ? canonical.id : id;
     return this.store.getArtifact(processorName, key);
   }
 
   private async getStored(processor: string, id: string): Promise<StoredArtifact> {
     const stored = await this.findStored(processor, id);
-    if (!stored) {
-      throw new NotFoundError(`Artifact ${processor}:${id} not found`);
-    }
+    if (!stored) throw artifactNotFound(processor, id);
     return stored;
   }
 
+  /** The canonical id of a new artifact; an InputError naming `id` when it is none. */
   private normalizeId(processor: BackpackProcessor, id: string): string {
-    const normalized = processor.normalizeId ? processor.normalizeId(id) : id;
-    if (!normalized.trim()) {
-      throw new InputError('id: must not be empty');
-    }
-    return normalized;
+    const canonical = canonicalArtifactId(processor, id);
+    if ('problem' in canonical) throw new InputError(`id: ${canonical.problem}`);
+    return canonical.id;
   }
 
   private parseConfig(processor: BackpackProcessor, config: JsonObject): JsonObject {

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
+import { ArtifactScope } from '../database/artifactScope';
 import { ArtifactFilter, BackpackStore } from '../database/BackpackStore';
 import { JobQueue, QueueDepth } from '../collection/queue/JobQueue';
 import { BlobStore } from '../storage/BlobStore';
@@ -36,8 +37,12 @@ export interface CollectionStatsEntry {
 export interface CollectionStats {
   /** Files of selected versions, by processor and status. */
   byProcessor: CollectionStatsEntry[];
-  /** The job queue as its driver sees it; null while it cannot be reached. */
-  queue: QueueDepth | null;
+  /**
+   * The job queue as its driver sees it; null while it cannot be reached.
+   * Absent unless the caller may read every artifact, since the queue
+   * counts the jobs of all of them.
+   */
+  queue?: QueueDepth | null;
 }
 
 /** Options of {@link CollectionService}. */
@@ -100,9 +105,13 @@ export class CollectionService {
     return moved;
   }
 
-  /** Counts and bytes by processor and status, and the queue's depth. */
-  async stats(): Promise<CollectionStats> {
+  /**
+   * Counts and bytes by processor and status over the artifacts in `scope`
+   * (all by default), and the queue's depth when the scope is all.
+   */
+  async stats(scope: ArtifactScope = { type: 'all' }): Promise<CollectionStats> {
     const { store, queue, logger } = this.options;
+    if (scope.type !== 'all') return { byProcessor: await store.stats(scope) };
     const [byProcessor, depth] = await Promise.all([
       store.stats(),
       queue.depth().catch(error => {

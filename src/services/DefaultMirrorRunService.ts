@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
+import { RunVisibility } from '../database/artifactScope';
 import { BackpackStore } from '../database/BackpackStore';
 import { MirrorRun, MirrorRunStatus, MirrorRunTrigger } from '../types';
 import { MirrorRunService } from './MirrorRunService';
@@ -81,13 +82,18 @@ export class DefaultMirrorRunService implements MirrorRunService {
     }
   }
 
-  async getRun(id: string): Promise<MirrorRun> {
-    const run = await this.options.store.getRun(id);
+  async getRun(id: string, visible?: RunVisibility): Promise<MirrorRun> {
+    const run = await this.options.store.getRun(id, visible);
     if (!run) throw new NotFoundError(`No mirror run with id '${id}'`);
     return run;
   }
 
-  listRuns(query: { status?: MirrorRunStatus; limit: number; offset: number }) {
+  listRuns(query: {
+    status?: MirrorRunStatus;
+    limit: number;
+    offset: number;
+    visible?: RunVisibility;
+  }) {
     return this.options.store.listRuns(query);
   }
 

@@ -57,6 +57,8 @@ export interface PreviewArtifact {
   filterType?: FilterType;
   /** Why the artifact has no usable discovery (not found upstream, failed, invalid filter). */
   error?: { type: 'not-found' | 'failed' | 'invalid-filter'; message: string };
+  /** What was dropped from the upstream's answer and why, as a run would record it. */
+  warnings?: string[];
   /** Selected versions, lowest first. */
   versions: PreviewVersion[];
   bytes: number;
@@ -170,6 +172,7 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
       ...(artifact.filter ? { filter: artifact.filter } : {}),
       ...(artifact.filterType ? { filterType: artifact.filterType } : {}),
       ...(artifact.error ? { error: artifact.error } : {}),
+      ...(artifact.discovery?.warnings?.length ? { warnings: artifact.discovery.warnings } : {}),
       versions,
       bytes,
     };

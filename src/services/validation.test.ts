@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
-import { parseInput } from './validation';
+import { parseInput, text, textProblem } from './validation';
 
 function messageOf(fn: () => unknown): string {
   try {
@@ -81,5 +81,22 @@ describe('parseInput', () => {
     expect(messageOf(() => parseInput(body, 'text', { label: 'body' }))).toBe(
       'body: Invalid input: expected object, received string',
     );
+  });
+});
+
+describe('text', () => {
+  it('refuses control characters and more characters than the column holds', () => {
+    const schema = z.object({ id: text(5) });
+    expect(parseInput(schema, { id: 'abcde' }, { label: 'body' })).toEqual({ id: 'abcde' });
+    expect(messageOf(() => parseInput(schema, { id: 'abcdef' }, { label: 'body' }))).toBe(
+      'id: must be at most 5 characters',
+    );
+    for (const bad of ['a\u0000', 'a\tb', 'a\nb', 'a\u007f', 'a\u0085']) {
+      expect(messageOf(() => parseInput(schema, { id: bad }, { label: 'body' }))).toBe(
+        'id: must not contain control characters',
+      );
+    }
+    // Other characters are the fields' own business.
+    expect(textProblem('é ✓ \u202e', 10)).toBeUndefined();
   });
 });

@@ -3,6 +3,33 @@ import { z } from 'zod';
 
 type Issue = z.core.$ZodIssue;
 
+/** C0 and C1 control characters and DEL: never part of a name, version, path or filter. */
+// eslint-disable-next-line no-control-regex
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * What is wrong with a string that came from outside (a caller or an
+ * upstream), or undefined: control characters (NUL among them, which
+ * PostgreSQL cannot store), or more than `max` characters. The one rule
+ * every accepted string passes; the zod form is {@link text}.
+ */
+export function textProblem(value: string, max: number): string | undefined {
+  if (CONTROL_CHARACTERS.test(value)) return 'must not contain control characters';
+  if (value.length > max) return `must be at most ${max} characters`;
+  return undefined;
+}
+
+/**
+ * A string of API input: at most `max` characters (the length of the column
+ * it ends up in, see `COLUMN_LIMITS`) and no control characters.
+ */
+export function text(max: number) {
+  return z
+    .string()
+    .refine(value => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
+    .max(max, `must be at most ${max} characters`);
+}
+
 // zod reports a missing field as "expected string, received undefined"; an
 // API caller reads "Required" faster.
 const requiredErrorMap: z.core.$ZodErrorMap = issue =>
@@ -10,7 +37,8 @@ const requiredErrorMap: z.core.$ZodErrorMap = issue =>
     ? 'Required'
     : undefined;
 
-function formatPath(path: PropertyKey[]): string {
+/** A field's path as messages name it: `config.registry`, `processors[0]`. */
+export function formatPath(path: PropertyKey[]): string {
   return path
     .map((segment, index) => {
       if (typeof segment === 'number') return `[${segment}]`;

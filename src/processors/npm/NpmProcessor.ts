@@ -364,6 +364,13 @@ export function createNpmProcessor(options: NpmProcessorOptions): BackpackProces
     description: `npm packages from ${defaultRegistry}, with their dependency closures`,
     configSchema: restrictUpstreamOverride(npmArtifactConfigSchema, override),
     versions: semverScheme,
+    // npm names are case-sensitive and need no normalising, only checking.
+    normalizeId: (id: string) => {
+      if (!isNpmPackageName(id)) {
+        throw new InputError(`id: '${id}' is not a valid npm package name`);
+      }
+      return id;
+    },
     allowedHosts: () => [...new Set([registryHost, ...allowedHosts])],
     discover,
   };

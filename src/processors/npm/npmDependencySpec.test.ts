@@ -113,4 +113,14 @@ describe('isNpmPackageName', () => {
     expect(isNpmPackageName('has space')).toBe(false);
     expect(isNpmPackageName('')).toBe(false);
   });
+
+  it('rejects names that are not URL-safe, as npm does for old and new names alike', () => {
+    expect(isNpmPackageName("legacy.name_with-chars~!*'()")).toBe(true);
+    expect(isNpmPackageName('../../etc/passwd')).toBe(false);
+    expect(isNpmPackageName('a\\b\\..\\c')).toBe(false);
+    expect(isNpmPackageName('a\u0000b')).toBe(false);
+    expect(isNpmPackageName('caf\u00e9')).toBe(false);
+    expect(isNpmPackageName('@scope/..')).toBe(false);
+    expect(isNpmPackageName('@sc%2fope/x')).toBe(false);
+  });
 });

@@ -75,12 +75,17 @@ const PACKAGE_NAME = /^(?:@[^\s/@]+\/)?[^\s/@]+$/;
 
 /**
  * Whether a name is shaped like an npm package name. Legacy names with
- * capitals (`JSONStream`) exist, so this checks shape, not today's rules.
+ * capitals (`JSONStream`) exist, so this checks shape, not today's rules;
+ * but like npm for old and new names alike, the scope and the name must be
+ * URL-safe (`encodeURIComponent` leaves them as they are), which refuses
+ * backslashes, control characters and anything that could act as a path.
  *
  * @public
  */
 export function isNpmPackageName(name: string): boolean {
-  return PACKAGE_NAME.test(name) && !name.startsWith('.') && !name.startsWith('_');
+  if (!PACKAGE_NAME.test(name) || name.startsWith('.') || name.startsWith('_')) return false;
+  const parts = name.startsWith('@') ? name.slice(1).split('/') : [name];
+  return parts.every(part => encodeURIComponent(part) === part && part !== '..' && part !== '.');
 }
 
 /** hosted-git-info's test for `user/repo` shorthand. */

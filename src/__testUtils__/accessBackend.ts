@@ -1,0 +1,170 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { JsonObject } from '@backstage/types';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { z } from 'zod';
+import { backpackProcessorsExtensionPoint } from '../extensions';
+import { backpackPlugin } from '../plugin';
+import { semverScheme } from '../processors/npm/semverScheme';
+import { BackpackProcessor } from '../processors/types';
+
+/** Packages of the in-memory upstreams: processor → id → version → dependencies. */
+const UPSTREAM: Record<string, Record<string, Record<string, Record<string, string>>>> = {
+  test: {
+    app: { '1.0.0': { lib: '^1.0.0' } },
+    lib: { '1.0.0': {} },
+    solo: { '1.0.0': {} },
+  },
+  other: { elsewhere: { '1.0.0': {} } },
+};
+
+const content = (processor: string, id: string, version: string) => `${processor}:${id}@${version}\n`;
+
+function inMemoryProcessor(name: string, fileServer: string): BackpackProcessor {
+  return {
+    name,
+    description: `In-memory ${name} packages`,
+    configSchema: z.strictObject({ note: z.string().optional() }),
+    versions: semverScheme,
+    normalizeId: id => id.toLowerCase(),
+    async discover({ id }) {
+      const versions = UPSTREAM[name][id] ?? { '0.1.0': {} };
+      return {
+        notModified: false,
+        versions: Object.entries(versions).map(([version, dependencies]) => ({
+          version,
+          files: [
+            {
+              name: `${id}-${version}.tgz`,
+              uri: `${fileServer}/files/${name}/${id}/${version}`,
+              path: `${id}/-/${id}-${version}.tgz`,
+              integrity: {
+                algorithm: 'sha256' as const,
+                digest: createHash('sha256').update(content(name, id, version)).digest('hex'),
+              },
+            },
+          ],
+          dependencies: Object.entries(dependencies).map(([dep, range]) => ({
+            processor: name,
+            id: dep,
+            range,
+            kind: 'runtime' as const,
+          })),
+        })),
+      };
+    },
+  };
+}
+
+/** The plugin on a given database, with two in-memory processors (`test`, `other`). */
+export interface AccessBackend {
+  server: Parameters<typeof request>[0];
+  /** The local blob store's directory. */
+  storage: string;
+  /** POST /artifacts and wait for its run; throws unless both succeed. */
+  addRoot(body: JsonObject): Promise<void>;
+  /** Polls an API path until `done` holds for its body; bounded by attempts. */
+  poll<T = any>(url: string, done: (body: T) => boolean): Promise<T>;
+  /** Waits until no file is pending or queued. */
+  waitForCollection(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the plugin on `knex` (a TestDatabases database) with the given
+ * extra features (a permission policy, an auditor), the in-memory
+ * processors, a local file server they download from, and any `backpack`
+ * config to merge.
+ */
+export async function startAccessBackend(options: {
+  knex: Knex;
+  features?: any[];
+  backpack?: JsonObject;
+}): Promise<AccessBackend> {
+  const files = http.createServer((req, res) => {
+    const match = /^\/files\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(req.url ?? '');
+    if (!match) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    res.end(content(match[1], match[2], match[3]));
+  });
+  await new Promise<void>(resolve => files.listen(0, '127.0.0.1', resolve));
+  const fileServer = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+  const storage = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-access-'));
+
+  const processorsModule = createBackendModule({
+    pluginId: 'backpack',
+    moduleId: 'in-memory-processors',
+    register(env) {
+      env.registerInit({
+        deps: { processors: backpackProcessorsExtensionPoint },
+        async init({ processors }) {
+          processors.addProcessor(inMemoryProcessor('test', fileServer), inMemoryProcessor('other', fileServer));
+        },
+      });
+    },
+  });
+  const { allowedHosts = [], ...backpack } = options.backpack ?? {};
+  const backend = await startTestBackend({
+    features: [
+      backpackPlugin,
+      processorsModule,
+      mockServices.database.factory({ knex: options.knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          backpack: {
+            storage: { local: { directory: storage } },
+            allowedHosts: [new URL(fileServer).host, ...(allowedHosts as string[])],
+            queue: { retryDelaysMs: [10, 10], maxAttempts: 2 },
+            ...backpack,
+          },
+        },
+      }),
+      ...(options.features ?? []),
+    ],
+  });
+  const server = backend.server;
+
+  const poll = async (url: string, done: (body: any) => boolean) => {
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const res = await request(server).get(url);
+      if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
+      if (done(res.body)) return res.body;
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    throw new Error(`GET ${url} did not reach the expected state`);
+  };
+
+  return {
+    server,
+    storage,
+    poll,
+    async addRoot(body) {
+      const res = await request(server).post('/api/backpack/artifacts').send(body);
+      if (res.status !== 201) throw new Error(`POST /artifacts answered ${res.status}: ${res.text}`);
+      const run = await poll(`/api/backpack/runs/${res.body.runId}`, r =>
+        ['succeeded', 'partial', 'failed'].includes(r.status),
+      );
+      if (run.status === 'failed') throw new Error(`run failed: ${run.error}`);
+    },
+    async waitForCollection() {
+      await poll('/api/backpack/stats', stats =>
+        !stats.byProcessor.some((row: { status: string }) => ['pending', 'queued'].includes(row.status)),
+      );
+    },
+    async stop() {
+      await backend.stop();
+      await new Promise(resolve => files.close(resolve));
+      await fs.rm(storage, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import {
+  coreServices,
+  createServiceFactory,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
+
+/**
+ * A permission service whose policy is the given function of the
+ * permission's name, as a policy module would answer: basic permissions
+ * get ALLOW or DENY, resource permissions may get a conditional decision.
+ */
+export function permissionsWithPolicy(policy: (permissionName: string) => PolicyDecision) {
+  return createServiceFactory({
+    service: coreServices.permissions,
+    deps: {},
+    factory: (): PermissionsService => ({
+      async authorize(requests) {
+        return requests.map(r => ({
+          result:
+            policy(r.permission.name).result === AuthorizeResult.ALLOW
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        }));
+      },
+      async authorizeConditional(requests) {
+        return requests.map(r => policy(r.permission.name));
+      },
+    }),
+  });
+}
