@@ -87,7 +87,7 @@ export async function startServeBackend(
   return {
     baseUrl,
     server,
-    async addRoot(artifact, options = {}) {
+    async addRoot(artifact, addOptions = {}) {
       const created = await request(server).post('/api/backpack/artifacts').set(auth).send(artifact);
       if (created.status !== 201) {
         throw new Error(`POST /artifacts answered ${created.status}: ${JSON.stringify(created.body)}`);
@@ -97,7 +97,7 @@ export async function startServeBackend(
         // Walked: collecting its files, or settled already.
         return ['queued', 'running'].includes(res.body.status) ? undefined : res.body;
       });
-      if (run.status === 'failed' || (run.status === 'partial' && !options.allowPartial)) {
+      if (run.status === 'failed' || (run.status === 'partial' && !addOptions.allowPartial)) {
         throw new Error(`run ended ${run.status}: ${run.error}`);
       }
     },
