@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
-import { isDeadLocalWorker, localHost } from '../workerIdentity';
+import { isDeadLocalWorker, localHost } from '../lib/workerIdentity';
 import { Collector } from './Collector';
 import { LeaseReaper } from './LeaseReaper';
 import { InProcessJobQueue } from './queue/InProcessJobQueue';
 import { CollectJob } from './queue/JobQueue';
-import { isRetryable, SafeFetcher } from './SafeFetcher';
+import { isRetryable, SafeFetcher } from '../upstream/SafeFetcher';
 
 jest.setTimeout(30_000);
 

@@ -11,7 +11,7 @@ import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { Collector } from './Collector';
 import { UNVERIFIED_FILE_ERROR } from './fileAdmission';
 import { InProcessJobQueue } from './queue/InProcessJobQueue';
-import { isRetryable, SafeFetcher } from './SafeFetcher';
+import { isRetryable, SafeFetcher } from '../upstream/SafeFetcher';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const BODY = Buffer.from('the bytes of pkg-1.0.0.tgz\n');

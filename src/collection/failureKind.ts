@@ -1,6 +1,6 @@
 import { FileErrorKind } from '../types';
 import { IntegrityError } from './IntegrityStream';
-import { UpstreamHttpError } from './SafeFetcher';
+import { UpstreamHttpError } from '../upstream/SafeFetcher';
 
 /** How the collector treats a failed attempt. */
 export interface FailureVerdict {

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { Knex } from 'knex';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { DatabaseExportStore } from '../database/DatabaseExportStore';
-import { ExportService } from '../services/ExportService';
+import { ExportService } from './ExportService';
 import { BlobStore } from '../storage/BlobStore';
 import { fileStorageKey } from '../storage/fileStorageKey';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';

@@ -1,7 +1,7 @@
 import { createHash, Hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CollectedFile, ExportStore, ExportWindow } from '../database/ExportStore';
-import { readNpmTarballManifest } from '../serve/metadata/npmTarballManifest';
+import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
 import { BlobStore } from '../storage/BlobStore';
 import { BundleLayout } from './BundleLayout';
 import { MANIFEST_FORMAT, ManifestWriter } from './manifest';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { DatabaseExportStore } from '../database/DatabaseExportStore';
-import { ExportService } from '../services/ExportService';
+import { ExportService } from './ExportService';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import {
   CollectedSeeder,

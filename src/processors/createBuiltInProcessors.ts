@@ -4,7 +4,7 @@ import { createNpmProcessor } from './npm/NpmProcessor';
 import { createMavenProcessor } from './maven';
 import { createPypiProcessor } from './pypi';
 import { BackpackProcessor } from './types';
-import { UpstreamClient } from './UpstreamClient';
+import { UpstreamClient } from '../upstream/UpstreamClient';
 
 /**
  * The processors that ship with Backpack, each configured from

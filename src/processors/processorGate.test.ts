@@ -8,7 +8,7 @@ import { InterpolationLimitError } from './maven/EffectivePomBuilder';
 import { createNpmProcessor } from './npm/NpmProcessor';
 import { createPypiProcessor } from './pypi';
 import { DiscoveryResult } from './types';
-import { UpstreamClient } from './UpstreamClient';
+import { UpstreamClient } from '../upstream/UpstreamClient';
 
 const SECRET = 'SECRET-INTERNAL-BODY';
 

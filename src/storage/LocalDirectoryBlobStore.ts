@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Config } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
-import { isProcessAlive, localHost } from '../workerIdentity';
+import { isProcessAlive, localHost } from '../lib/workerIdentity';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
 import { ExpectedSizeStream } from './ExpectedSizeStream';
 import { normalizeBlobMetadata, validateBlobKey } from './blobKeys';

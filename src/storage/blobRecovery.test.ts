@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { startS3rver } from '../__testUtils__/s3rver';
-import { localHost } from '../workerIdentity';
+import { localHost } from '../lib/workerIdentity';
 import { LocalDirectoryBlobStore } from './LocalDirectoryBlobStore';
 import { S3BlobStore } from './S3BlobStore';
 

@@ -3,8 +3,8 @@ import { getEventListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { HostileUpstream } from '../__testUtils__/hostileUpstream';
-import { isRetryable, SafeFetcher } from '../collection/SafeFetcher';
-import { UpstreamClient, UpstreamClientOptions } from '../processors/UpstreamClient';
+import { isRetryable, SafeFetcher } from './SafeFetcher';
+import { UpstreamClient, UpstreamClientOptions } from './UpstreamClient';
 import {
   DisallowedHostError,
   ResponseTooLargeError,

@@ -3,7 +3,7 @@ import { artifactPath, parseMavenId } from '../../processors/maven/coordinates';
 import {
   createMavenMetadataXml,
   mavenChecksum,
-} from '../../serve/metadata/mavenMetadata';
+} from '../../views/metadata/mavenMetadata';
 
 /**
  * Where a bundle puts Maven content: `maven/<repository path>`, the

@@ -1,5 +1,5 @@
 import { CollectedArtifact, CollectedFile } from '../../database/ExportStore';
-import { createNpmPackument, NpmPackument } from '../../serve/metadata/npmPackument';
+import { createNpmPackument, NpmPackument } from '../../views/metadata/npmPackument';
 import { FileIntegrity } from '../../types';
 
 /**

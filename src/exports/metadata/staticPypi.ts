@@ -1,6 +1,6 @@
 import { CollectedArtifact } from '../../database/ExportStore';
 import { pep440VersionScheme } from '../../processors/pypi/Pep440VersionScheme';
-import { pypiSimpleProjectHtml } from '../../serve/metadata/pypiSimple';
+import { pypiSimpleProjectHtml } from '../../views/metadata/pypiSimple';
 
 /**
  * Where a bundle puts PyPI content, below `pypi/`:

@@ -11,7 +11,7 @@ import {
   startMavenRepository,
 } from '../../__testUtils__/mavenRepository';
 import { StaticRegistryServer } from '../../__testUtils__/staticRegistryServer';
-import { UpstreamClient } from '../UpstreamClient';
+import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { BackpackProcessor, DiscoveryResult, ProcessorVersion } from '../types';
 import { createMavenProcessor } from './MavenProcessor';
 

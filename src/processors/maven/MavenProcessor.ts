@@ -5,8 +5,8 @@ import { JsonObject } from '@backstage/types';
 import { FileIntegrity } from '../../types';
 import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
 import { isPathSegment, redactUrl, UnsafeUpstreamPathError, upstreamUrl } from '../../upstream/urls';
-import { UpstreamClient } from '../UpstreamClient';
-import { allowedUpstreamOverride, restrictUpstreamOverride } from '../upstreamBaseUrl';
+import { UpstreamClient } from '../../upstream/UpstreamClient';
+import { allowedUpstreamOverride, restrictUpstreamOverride } from '../../upstream/upstreamBaseUrl';
 import {
   BackpackProcessor,
   DiscoverOptions,

@@ -2,7 +2,7 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
-import { upstreamBaseUrl } from '../upstreamBaseUrl';
+import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
 
 /** Maven Central, used when `backpack.processors.maven.repository` is not set. */
 export const DEFAULT_MAVEN_REPOSITORY = 'https://repo.maven.apache.org/maven2';

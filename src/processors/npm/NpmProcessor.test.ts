@@ -6,7 +6,7 @@ import {
   startNpmCorpusVerdaccio,
   TestNpmRegistry,
 } from '../../__testUtils__/verdaccio';
-import { UpstreamClient } from '../UpstreamClient';
+import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { BackpackProcessor, DiscoveryResult, ProcessorVersion } from '../types';
 import { createNpmProcessor, parseNpmIntegrity } from './NpmProcessor';
 

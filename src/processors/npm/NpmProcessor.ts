@@ -5,12 +5,12 @@ import { z } from 'zod';
 import { DependencyKind, FileIntegrity } from '../../types';
 import { parseUpstreamJson } from '../../upstream/readBoundedBody';
 import { redactUrl } from '../../upstream/urls';
-import { UpstreamClient } from '../UpstreamClient';
+import { UpstreamClient } from '../../upstream/UpstreamClient';
 import {
   allowedUpstreamOverride,
   restrictUpstreamOverride,
   upstreamBaseUrl,
-} from '../upstreamBaseUrl';
+} from '../../upstream/upstreamBaseUrl';
 import {
   BackpackProcessor,
   DiscoverOptions,

@@ -1,6 +1,6 @@
 import { parseUpstreamJson } from '../../upstream/readBoundedBody';
 import { leavesBasePath, redactUrl } from '../../upstream/urls';
-import { UpstreamClient, UpstreamResponse } from '../UpstreamClient';
+import { UpstreamClient, UpstreamResponse } from '../../upstream/UpstreamClient';
 import { DiscoveryValidators } from '../types';
 import { PypiJsonFile } from './distributionFiles';
 

@@ -3,7 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { StaticRegistryServer } from '../../__testUtils__/staticRegistryServer';
-import { UpstreamClient } from '../UpstreamClient';
+import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { BackpackProcessor, DiscoveryResult, ProcessorVersion } from '../types';
 import { PROJECTS, publishProject, sha256Of, startPypiIndex } from '../../__testUtils__/pypiIndex';
 import { createPypiProcessor } from './PypiProcessor';

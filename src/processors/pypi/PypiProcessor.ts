@@ -1,8 +1,8 @@
 import { Config } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
-import { UpstreamClient } from '../UpstreamClient';
-import { allowedUpstreamOverride, restrictUpstreamOverride } from '../upstreamBaseUrl';
+import { UpstreamClient } from '../../upstream/UpstreamClient';
+import { allowedUpstreamOverride, restrictUpstreamOverride } from '../../upstream/upstreamBaseUrl';
 import { redactUrl } from '../../upstream/urls';
 import {
   BackpackProcessor,

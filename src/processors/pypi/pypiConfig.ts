@@ -2,7 +2,7 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
-import { upstreamBaseUrl } from '../upstreamBaseUrl';
+import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
 
 /** The public index, used when `backpack.processors.pypi.index` is not set. */
 export const DEFAULT_PYPI_INDEX = 'https://pypi.org';

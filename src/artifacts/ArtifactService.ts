@@ -1,0 +1,367 @@
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  NotImplementedError,
+} from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import {
+  ArtifactCounts,
+  ArtifactFilter,
+  ArtifactPatch,
+  BackpackStore,
+  Page,
+  StoredArtifact,
+} from '../database/BackpackStore';
+import { ClosureResult, ClosureRoot } from '../closure/ClosureResolver';
+import { resolveFilterType } from '../closure/versionFilter';
+import { canonicalArtifactId } from './artifactIds';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { BackpackProcessor } from '../processors/types';
+import {
+  Artifact,
+  ArtifactDependency,
+  ArtifactFile,
+  ArtifactFileStatus,
+  ArtifactStatus,
+  ArtifactVersion,
+  ArtifactVersionStatus,
+  DependencyPolicy,
+  FilterType,
+} from '../types';
+import { ArtifactPreview, toArtifactPreview } from './artifactPreview';
+import { parseInput } from '../lib/validation';
+
+/** What a caller sends to add a root artifact. */
+export interface CreateArtifactRequest {
+  processor: string;
+  id: string;
+  filter?: string;
+  filterType?: FilterType;
+  config?: JsonObject;
+  dependencyPolicy?: DependencyPolicy;
+}
+
+/** What a caller may change on an artifact; `null` clears the filter. */
+export interface UpdateArtifactRequest {
+  filter?: string | null;
+  filterType?: FilterType | null;
+  config?: JsonObject;
+  dependencyPolicy?: DependencyPolicy;
+}
+
+/** An artifact with what it holds and what it depends on. */
+export interface ArtifactDetails extends Artifact {
+  counts: ArtifactCounts;
+  dependencies: ArtifactDependency[];
+}
+
+/** Query of {@link ArtifactService.list}. */
+export interface ListArtifactsRequest {
+  processor?: string;
+  root?: boolean;
+  status?: ArtifactStatus;
+  /** Case-insensitive substring of the id. */
+  search?: string;
+  limit: number;
+  offset: number;
+  /** The query form of a conditional permission decision. */
+  filter?: ArtifactFilter;
+}
+
+/**
+ * Resolves closures without writing anything, with unconditional upstream
+ * requests (the mirror runner's `preview`).
+ */
+export interface ClosurePreviewer {
+  preview(roots: ClosureRoot[], signal?: AbortSignal): Promise<ClosureResult>;
+}
+
+/**
+ * The error for an artifact that does not exist, or that the caller may not
+ * read: the same for both, so that an answer never reveals which.
+ */
+export function artifactNotFound(processor: string, id: string): NotFoundError {
+  return new NotFoundError(`Artifact ${processor}:${id} not found`);
+}
+
+/** The public shape of a stored artifact, without internal bookkeeping. */
+function toArtifact(stored: StoredArtifact): Artifact {
+  const {
+    ref: _ref,
+    validators: _validators,
+    tags: _tags,
+    ...artifact
+  } = stored;
+  return artifact;
+}
+
+/**
+ * Artifacts as the API sees them: validation against the processors,
+ * creation, reads with counts, updates and deletion. Knows nothing of HTTP;
+ * failures are @backstage/errors classes whose messages name the field.
+ */
+export class ArtifactService {
+  private readonly store: BackpackStore;
+  private readonly processors: ProcessorRegistry;
+  private readonly previewer?: ClosurePreviewer;
+  private readonly onDelete?: (artifactRef: number) => void;
+
+  constructor(options: {
+    store: BackpackStore;
+    processors: ProcessorRegistry;
+    /** Needed by {@link ArtifactService.preview} only. */
+    previewer?: ClosurePreviewer;
+    /** Called once an artifact was deleted, e.g. to abort its downloads. */
+    onDelete?: (artifactRef: number) => void;
+  }) {
+    this.store = options.store;
+    this.processors = options.processors;
+    this.previewer = options.previewer;
+    this.onDelete = options.onDelete;
+  }
+
+  /**
+   * Adds a root artifact. An artifact that exists only as a dependency is
+   * promoted to a root with the given settings (`promoted: true`) rather than
+   * refused, since the caller asked for exactly that package; an existing root
+   * is a ConflictError.
+   */
+  async create(
+    request: CreateArtifactRequest,
+    createdBy?: string,
+  ): Promise<{ artifact: Artifact; promoted: boolean }> {
+    const processor = this.processors.get(request.processor);
+    const id = this.normalizeId(processor, request.id);
+    const config = this.parseConfig(processor, request.config ?? {});
+    const filter = this.resolveFilter(
+      processor,
+      request.filter || undefined,
+      request.filterType,
+    );
+    const dependencyPolicy = request.dependencyPolicy ?? 'latest';
+
+    const existing = await this.store.getArtifact(processor.name, id);
+    if (existing?.root) {
+      throw new ConflictError(
+        `Artifact ${processor.name}:${id} already exists`,
+      );
+    }
+    if (existing) {
+      const promoted = await this.store.updateArtifact(existing.ref, {
+        root: true,
+        filter: filter.filter ?? null,
+        filterType: filter.filterType ?? null,
+        config,
+        dependencyPolicy,
+      });
+      return { artifact: toArtifact(promoted), promoted: true };
+    }
+    const created = await this.store.createArtifact({
+      processor: processor.name,
+      id,
+      ...filter,
+      config,
+      root: true,
+      dependencyPolicy,
+      createdBy,
+    });
+    return { artifact: toArtifact(created), promoted: false };
+  }
+
+  /**
+   * What adding the artifact would select (versions with their files and
+   * reasons, the closure, unresolvable dependencies), validated as on
+   * creation and resolved against the upstreams without writing anything.
+   * Stored artifacts play no part: the preview is of this root alone.
+   */
+  async preview(
+    request: CreateArtifactRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ArtifactPreview> {
+    if (!this.previewer) {
+      throw new NotImplementedError('Previews are not available in this backend');
+    }
+    const processor = this.processors.get(request.processor);
+    const id = this.normalizeId(processor, request.id);
+    const config = this.parseConfig(processor, request.config ?? {});
+    const filter = this.resolveFilter(
+      processor,
+      request.filter || undefined,
+      request.filterType,
+    );
+    const closure = await this.previewer.preview(
+      [
+        {
+          processor: processor.name,
+          id,
+          config,
+          ...filter,
+          dependencyPolicy: request.dependencyPolicy ?? 'latest',
+        },
+      ],
+      options.signal,
+    );
+    return toArtifactPreview(closure);
+  }
+
+  /** The artifact, or undefined; for permission checks on resource refs. */
+  async find(processor: string, id: string): Promise<Artifact | undefined> {
+    const stored = await this.findStored(processor, id);
+    return stored && toArtifact(stored);
+  }
+
+  /** The artifact; a NotFoundError when unknown. */
+  async get(processor: string, id: string): Promise<Artifact> {
+    return toArtifact(await this.getStored(processor, id));
+  }
+
+  /** The artifact with its counts and the dependencies of its selected versions. */
+  async getDetails(processor: string, id: string): Promise<ArtifactDetails> {
+    const stored = await this.getStored(processor, id);
+    const [counts, dependencies] = await Promise.all([
+      this.store.countArtifact(stored.ref),
+      this.store.listArtifactDependencies(stored.ref),
+    ]);
+    return { ...toArtifact(stored), counts, dependencies };
+  }
+
+  /** A page of artifacts ordered by processor and id, with the total. */
+  async list(request: ListArtifactsRequest): Promise<Page<Artifact>> {
+    const page = await this.store.listArtifacts(request);
+    return { items: page.items.map(toArtifact), total: page.total };
+  }
+
+  /**
+   * Changes filter, filter type, config or dependency policy, validated as
+   * on creation. `config` replaces the whole config object.
+   */
+  async update(
+    processorName: string,
+    id: string,
+    request: UpdateArtifactRequest,
+  ): Promise<Artifact> {
+    const stored = await this.getStored(processorName, id);
+    const processor = this.processors.get(stored.processor);
+    const patch: ArtifactPatch = {};
+
+    if (request.filter !== undefined || request.filterType !== undefined) {
+      // An omitted filter keeps the stored one, re-validated against a new
+      // type; an omitted type is detected anew when the filter changes.
+      const filter =
+        request.filter === undefined ? stored.filter : request.filter;
+      const filterType =
+        request.filterType === undefined && request.filter === undefined
+          ? stored.filterType
+          : request.filterType ?? undefined;
+      const resolved = this.resolveFilter(processor, filter || undefined, filterType);
+      patch.filter = resolved.filter ?? null;
+      patch.filterType = resolved.filterType ?? null;
+    }
+    if (request.config !== undefined) {
+      patch.config = this.parseConfig(processor, request.config);
+    }
+    if (request.dependencyPolicy !== undefined) {
+      patch.dependencyPolicy = request.dependencyPolicy;
+    }
+    if (Object.keys(patch).length === 0) {
+      return toArtifact(stored);
+    }
+    return toArtifact(await this.store.updateArtifact(stored.ref, patch));
+  }
+
+  /**
+   * Deletes the artifact with its versions, files and dependencies. Stored
+   * objects stay; the storage keys that no remaining file references are
+   * returned, for the caller to purge.
+   */
+  async delete(
+    processor: string,
+    id: string,
+  ): Promise<{ orphanedStorageKeys: string[] }> {
+    const stored = await this.getStored(processor, id);
+    const deleted = await this.store.deleteArtifact(stored.ref);
+    this.onDelete?.(stored.ref);
+    return deleted;
+  }
+
+  async listVersions(
+    processor: string,
+    id: string,
+    query: { status?: ArtifactVersionStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactVersion>> {
+    const stored = await this.getStored(processor, id);
+    return this.store.listVersions(stored.ref, query);
+  }
+
+  /** A page of a version's files; a NotFoundError when the version is unknown. */
+  async listFiles(
+    processor: string,
+    id: string,
+    version: string,
+    query: { status?: ArtifactFileStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactFile>> {
+    const stored = await this.getStored(processor, id);
+    const page = await this.store.listFiles(stored.ref, version, query);
+    if (!page) {
+      throw new NotFoundError(
+        `Version ${version} of artifact ${stored.processor}:${stored.id} not found`,
+      );
+    }
+    return page;
+  }
+
+  private async findStored(
+    processorName: string,
+    id: string,
+  ): Promise<StoredArtifact | undefined> {
+    // An artifact of a processor that is not (or no longer) registered can
+    // still be read; only ids of known processors are normalised. An id the
+    // processor refuses is looked up as given: rows stored before it was
+    // refused stay readable and deletable, and others are simply missing.
+    const processor = this.processors.find(processorName);
+    const canonical = processor ? canonicalArtifactId(processor, id) : undefined;
+    const key = canonical && 'id' in canonical ? canonical.id : id;
+    return this.store.getArtifact(processorName, key);
+  }
+
+  private async getStored(processor: string, id: string): Promise<StoredArtifact> {
+    const stored = await this.findStored(processor, id);
+    if (!stored) throw artifactNotFound(processor, id);
+    return stored;
+  }
+
+  /** The canonical id of a new artifact; an InputError naming `id` when it is none. */
+  private normalizeId(processor: BackpackProcessor, id: string): string {
+    const canonical = canonicalArtifactId(processor, id);
+    if ('problem' in canonical) throw new InputError(`id: ${canonical.problem}`);
+    return canonical.id;
+  }
+
+  private parseConfig(processor: BackpackProcessor, config: JsonObject): JsonObject {
+    parseInput(processor.configSchema, config, {
+      path: ['config'],
+      label: 'config',
+    });
+    // The caller's config is stored rather than the parsed output, so that
+    // defaults the processor fills in stay its own to change later.
+    return config;
+  }
+
+  private resolveFilter(
+    processor: BackpackProcessor,
+    filter: string | undefined,
+    filterType: FilterType | undefined,
+  ): { filter?: string; filterType?: FilterType } {
+    if (!filter) {
+      if (filterType) {
+        throw new InputError(`filterType: '${filterType}' needs a filter`);
+      }
+      return {};
+    }
+    return {
+      filter,
+      filterType: resolveFilterType(filter, filterType, processor.versions),
+    };
+  }
+}

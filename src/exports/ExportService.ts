@@ -1,0 +1,333 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { ArtifactScope } from '../database/artifactScope';
+import { Page } from '../database/BackpackStore';
+import { ExportStore, NewExport, StoredExport } from '../database/ExportStore';
+import { BundleBuilder, exportKeys } from './BundleBuilder';
+import { partName } from './PartSink';
+import { ExportRecord } from './types';
+import { Semaphore } from '../lib/Semaphore';
+import { BlobStore } from '../storage/BlobStore';
+
+const HEARTBEAT_MS = 15_000;
+/** A running export whose replica sent no heartbeat for this long is failed. */
+const STALE_EXPORT_MS = 5 * 60_000;
+
+const DEFAULT_PART_SIZE = 1024 * 1024 * 1024;
+const DEFAULT_NPM_TARBALL_BASE_URL = 'https://registry.npmjs.org/';
+const DEFAULT_SETTLE_SECONDS = 5;
+
+const DEFAULT_MAX_CONCURRENT_BUILDS = 1;
+
+/** Settings of export bundles, from `backpack.exports`. */
+export interface ExportSettings {
+  partSizeBytes: number;
+  npmTarballBaseUrl: string;
+  /** How long a build waits for collections stamped before its cut-off to commit. */
+  settleMs: number;
+  /** Builds this replica runs at once; more wait, queued. */
+  maxConcurrentBuilds: number;
+}
+
+/** Reads `backpack.exports`; see config.d.ts. */
+export function readExportSettings(config: Config): ExportSettings {
+  const exportsConfig = config.getOptionalConfig('backpack.exports');
+  const partSizeBytes = exportsConfig?.getOptionalNumber('partSizeBytes') ?? DEFAULT_PART_SIZE;
+  if (!Number.isInteger(partSizeBytes) || partSizeBytes < 1) {
+    throw new Error(`backpack.exports.partSizeBytes must be a positive integer, got ${partSizeBytes}`);
+  }
+  const npmTarballBaseUrl =
+    exportsConfig?.getOptionalString('npm.tarballBaseUrl') ?? DEFAULT_NPM_TARBALL_BASE_URL;
+  try {
+    new URL(npmTarballBaseUrl); // eslint-disable-line no-new
+  } catch {
+    throw new Error(`backpack.exports.npm.tarballBaseUrl is not a URL: ${npmTarballBaseUrl}`);
+  }
+  const settleSeconds = exportsConfig?.getOptionalNumber('settleSeconds') ?? DEFAULT_SETTLE_SECONDS;
+  if (!(settleSeconds >= 0)) {
+    throw new Error(`backpack.exports.settleSeconds must not be negative, got ${settleSeconds}`);
+  }
+  const maxConcurrentBuilds =
+    exportsConfig?.getOptionalNumber('maxConcurrentBuilds') ?? DEFAULT_MAX_CONCURRENT_BUILDS;
+  if (!Number.isInteger(maxConcurrentBuilds) || maxConcurrentBuilds < 1) {
+    throw new Error(
+      `backpack.exports.maxConcurrentBuilds must be a positive integer, got ${maxConcurrentBuilds}`,
+    );
+  }
+  return { partSizeBytes, npmTarballBaseUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds };
+}
+
+/** Options of {@link ExportService}. */
+export interface ExportServiceOptions
+  extends Omit<ExportSettings, 'settleMs' | 'maxConcurrentBuilds'> {
+  /** See {@link ExportSettings.settleMs}; default 0. */
+  settleMs?: number;
+  /** See {@link ExportSettings.maxConcurrentBuilds}; default 1. */
+  maxConcurrentBuilds?: number;
+  store: ExportStore;
+  blobStore: BlobStore;
+  logger: LoggerService;
+  workerId: string;
+  /** Names of the processors an export may be limited to. */
+  processorNames(): string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function publicRecord(stored: StoredExport): ExportRecord {
+  const { manifestKey: _manifestKey, ...record } = stored;
+  return record;
+}
+
+/**
+ * Export bundles: requests are stored, then built in the background on the
+ * replica that received them (one claim per export, a bounded number of
+ * builds at once), with a heartbeat so a bundle abandoned by a stopped
+ * replica is failed rather than left running. Identical requests while one
+ * is queued or running share it.
+ *
+ * Reads take the caller's read scope (see `ArtifactScope`): an export is
+ * shown only to a caller who may read every artifact it carries, and one
+ * it may not see is answered like a missing one.
+ */
+export class ExportService {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private readonly builder: BundleBuilder;
+  private readonly builds: Semaphore;
+
+  constructor(private readonly options: ExportServiceOptions) {
+    this.builder = new BundleBuilder({
+      store: options.store,
+      blobStore: options.blobStore,
+      partSizeBytes: options.partSizeBytes,
+      npmTarballBaseUrl: options.npmTarballBaseUrl,
+      settleMs: options.settleMs ?? 0,
+      onContents: (id, artifacts) => options.store.addExportArtifacts(id, artifacts),
+    });
+    this.builds = new Semaphore(options.maxConcurrentBuilds ?? DEFAULT_MAX_CONCURRENT_BUILDS);
+  }
+
+  /**
+   * Stores an export and starts building it, or returns the queued or
+   * running export that was asked for with the same kind, window and
+   * processors.
+   *
+   * @param request.since - a previous export's id (a delta after its
+   *   cut-off) or an ISO 8601 timestamp (a delta after that time); a full
+   *   export without it. An export id must be one `visible` lets through.
+   */
+  async createExport(
+    request: {
+      since?: string;
+      processors?: string[];
+      requestedBy?: string;
+    },
+    visible: ArtifactScope = { type: 'all' },
+  ): Promise<ExportRecord> {
+    const known = this.options.processorNames();
+    const unknown = (request.processors ?? []).filter(p => !known.includes(p));
+    if (unknown.length > 0) {
+      throw new InputError(`processors: unknown processor ${unknown.map(p => `'${p}'`).join(', ')}`);
+    }
+    const processors = request.processors
+      ? [...new Set(request.processors)].sort()
+      : undefined;
+    const created: NewExport = {
+      kind: request.since === undefined ? 'full' : 'delta',
+      processors,
+      requestedBy: request.requestedBy,
+      ...(request.since === undefined ? {} : await this.resolveSince(request.since, visible)),
+    };
+    const requestKey = createHash('sha256')
+      .update(
+        JSON.stringify([
+          created.kind,
+          created.sinceExportId ?? null,
+          created.sinceTime ?? null,
+          created.processors ?? null,
+        ]),
+      )
+      .digest('hex');
+    const { record, created: isNew } = await this.options.store.createOrJoinExport({
+      ...created,
+      requestKey,
+    });
+    if (isNew) this.launch(record.id);
+    return publicRecord(record);
+  }
+
+  async getExport(id: string, visible?: ArtifactScope): Promise<ExportRecord> {
+    return publicRecord(await this.stored(id, visible));
+  }
+
+  async listExports(query: {
+    limit: number;
+    offset: number;
+    visible?: ArtifactScope;
+  }): Promise<Page<ExportRecord>> {
+    const page = await this.options.store.listExports(query);
+    return { items: page.items.map(publicRecord), total: page.total };
+  }
+
+  /**
+   * Deletes a finished export: its parts and manifest from the blob store,
+   * then its rows. A ConflictError while it is queued or building.
+   */
+  async deleteExport(id: string, visible?: ArtifactScope): Promise<ExportRecord> {
+    const record = await this.stored(id, visible);
+    if (record.status === 'queued' || record.status === 'running') {
+      throw new ConflictError(`Export '${id}' is ${record.status}; it can be deleted once it finished`);
+    }
+    // Objects first: a failure leaves the export listed, and deleting it
+    // again finishes the job, rather than leaving objects nothing names.
+    await this.deleteObjects(record.id, record.parts.map(part => part.name));
+    if (!(await this.options.store.deleteExport(record.id))) {
+      throw new ConflictError(`Export '${id}' changed while it was being deleted`);
+    }
+    return publicRecord(record);
+  }
+
+  /** The n-th part (1-based) of a finished export, as a stream from the blob store. */
+  async openPart(
+    id: string,
+    n: number,
+    visible?: ArtifactScope,
+  ): Promise<{ name: string; size: number; body: Readable }> {
+    const record = await this.finished(id, visible);
+    const part = record.parts[n - 1];
+    if (!Number.isInteger(n) || !part) {
+      throw new NotFoundError(`Export '${id}' has no part ${n}; it has ${record.parts.length}`);
+    }
+    const blob = await this.options.blobStore.get(exportKeys.part(id, part.name));
+    if (!blob) throw new NotFoundError(`Part ${part.name} of export '${id}' is missing from the blob store`);
+    return { name: part.name, size: blob.size, body: blob.body };
+  }
+
+  /** The manifest of a finished export, as a stream from the blob store. */
+  async openManifest(id: string, visible?: ArtifactScope): Promise<{ size: number; body: Readable }> {
+    const record = await this.finished(id, visible);
+    const blob = record.manifestKey ? await this.options.blobStore.get(record.manifestKey) : undefined;
+    if (!blob) throw new NotFoundError(`The manifest of export '${id}' is missing from the blob store`);
+    return blob;
+  }
+
+  /** Fails exports abandoned by a replica that stopped, and deletes what they wrote. */
+  async failAbandoned(): Promise<void> {
+    const ids = await this.options.store.failAbandonedExports(STALE_EXPORT_MS);
+    for (const id of ids) {
+      this.options.logger.warn(`Export ${id} was abandoned by the replica building it`);
+      await this.deleteObjects(id).catch(error =>
+        this.options.logger.warn(`Could not delete the parts of abandoned export ${id}: ${error}`),
+      );
+    }
+  }
+
+  /** Waits for the exports this replica builds; for tests and shutdown. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Aborts builds in flight, e.g. at shutdown. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.drain();
+  }
+
+  private async resolveSince(
+    since: string,
+    visible: ArtifactScope,
+  ): Promise<Pick<NewExport, 'sinceExportId' | 'sinceTime'>> {
+    if (UUID.test(since)) {
+      const previous = await this.options.store.getExport(since.toLowerCase(), visible);
+      if (!previous) throw new InputError(`since: no export with id '${since}'`);
+      if (previous.status !== 'succeeded' || !previous.cutoff) {
+        throw new ConflictError(
+          `since: export '${since}' is ${previous.status}; a delta can only follow an export that succeeded`,
+        );
+      }
+      return { sinceExportId: previous.id, sinceTime: previous.cutoff };
+    }
+    // A date with a time; bare dates and other formats are ambiguous about the zone.
+    const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(since)
+      ? new Date(since)
+      : undefined;
+    if (!time || Number.isNaN(time.getTime())) {
+      throw new InputError(
+        `since: '${since}' is neither an export id nor an ISO 8601 timestamp with a time zone`,
+      );
+    }
+    return { sinceTime: time.toISOString() };
+  }
+
+  /** The export; the same NotFoundError when it is missing or not visible. */
+  private async stored(id: string, visible?: ArtifactScope): Promise<StoredExport> {
+    const record = UUID.test(id)
+      ? await this.options.store.getExport(id.toLowerCase(), visible)
+      : undefined;
+    if (!record) throw new NotFoundError(`No export with id '${id}'`);
+    return record;
+  }
+
+  private async finished(id: string, visible?: ArtifactScope): Promise<StoredExport> {
+    const record = await this.stored(id, visible);
+    if (record.status !== 'succeeded') {
+      throw new ConflictError(`Export '${id}' is ${record.status}; its bundle is available once it succeeded`);
+    }
+    return record;
+  }
+
+  private launch(id: string): void {
+    if (this.inFlight.has(id)) return;
+    const promise = this.execute(id).finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, promise);
+  }
+
+  private async execute(id: string): Promise<void> {
+    const { store, logger, workerId } = this.options;
+    // From the start: an export waiting for a build slot is alive too.
+    const heartbeat = setInterval(() => {
+      store.heartbeatExport(id).catch(error =>
+        logger.warn(`Heartbeat of export ${id} failed: ${error}`),
+      );
+    }, HEARTBEAT_MS);
+    try {
+      await this.builds.use(async () => {
+        // Stopping leaves waiting exports queued for the abandoned-export sweep.
+        if (this.abort.signal.aborted) return;
+        if (!(await store.claimExport(id, workerId))) return;
+        const record = (await store.getExport(id))!;
+        const built = await this.builder.build(record, this.abort.signal);
+        await store.finishExport(id, { status: 'succeeded', ...built });
+        logger.info(
+          `Export ${id} succeeded: ${built.files} files, ${built.parts.length} parts, ${built.totalBytes} bytes`,
+        );
+      });
+    } catch (error) {
+      logger.error(`Export ${id} failed: ${error}`);
+      await store
+        .finishExport(id, { status: 'failed', error: (error as Error)?.message ?? String(error) })
+        .catch(e => logger.error(`Could not record the failure of export ${id}: ${e}`));
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * Deletes an export's manifest and parts: the ones it recorded and any
+   * further consecutive ones a failed build left behind.
+   */
+  private async deleteObjects(id: string, recorded: string[] = []): Promise<void> {
+    const { blobStore } = this.options;
+    await blobStore.delete(exportKeys.manifest(id));
+    for (const name of recorded) await blobStore.delete(exportKeys.part(id, name));
+    for (let n = recorded.length + 1; ; n++) {
+      const key = exportKeys.part(id, partName(n));
+      if (!(await blobStore.head(key))) return;
+      await blobStore.delete(key);
+    }
+  }
+}

@@ -1,0 +1,326 @@
+import { isDeepStrictEqual } from 'node:util';
+import { COLUMN_LIMITS } from '../database/columnLimits';
+import { canonicalArtifactId } from '../artifacts/artifactIds';
+import { ProcessorRegistry } from './ProcessorRegistry';
+import {
+  DiscoveryValidators,
+  ProcessorDependency,
+  ProcessorFile,
+  ProcessorVersion,
+} from './types';
+import { CONTROL_CHARACTERS, textProblem } from '../lib/validation';
+import { DependencyKind, FileIntegrity } from '../types';
+
+/** Longest download URI accepted; longer ones are no registry's. */
+const MAX_URI = 4096;
+/** Longest tag name or value, validator, publication date. */
+const MAX_SHORT = 256;
+/** Longest reason a processor may give for an unresolvable dependency. */
+const MAX_REASON = 1024;
+/** Nesting of a dependency's config. */
+const MAX_CONFIG_DEPTH = 16;
+/** Warnings kept per discovery; the rest are counted. */
+export const MAX_WARNINGS = 20;
+
+const HEX_LENGTHS: Record<FileIntegrity['algorithm'], number> = {
+  sha512: 128,
+  sha384: 96,
+  sha256: 64,
+  sha1: 40,
+  md5: 32,
+};
+const KINDS: DependencyKind[] = ['runtime', 'peer', 'optional'];
+
+/** What survived the checks, and what was dropped and why. */
+export interface CheckedDiscovery {
+  versions: ProcessorVersion[];
+  tags?: Record<string, string>;
+  validators?: DiscoveryValidators;
+  /** At most {@link MAX_WARNINGS}, the last one counting the rest. */
+  warnings: string[];
+}
+
+/** A hostile string as a warning may quote it: short, control characters replaced. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const clean = text.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), '?');
+  return clean.length > 80 ? `${clean.slice(0, 80)}… (${clean.length} characters)` : clean;
+}
+
+/** What is wrong with a required string, or undefined. */
+function stringProblem(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return 'is not a string';
+  if (!value) return 'is empty';
+  return textProblem(value, max);
+}
+
+function depth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, level] = stack.pop()!;
+    if (!item || typeof item !== 'object') continue;
+    deepest = Math.max(deepest, level + 1);
+    if (deepest > MAX_CONFIG_DEPTH) return deepest;
+    for (const child of Object.values(item)) stack.push([child, level + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * A publication date both databases store: ISO 8601 as given, anything else
+ * JavaScript can read rewritten as ISO 8601, years 1 to 9999 only.
+ */
+function dateOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > MAX_SHORT) return undefined;
+  const date = new Date(value);
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) return undefined;
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)
+    ? value
+    : date.toISOString();
+}
+
+function fileProblem(file: ProcessorFile): string | undefined {
+  // A name (or path hint) that can be stored but is no safe path segment
+  // (`a/b`, `..`) is kept: `fileRefusal` parks it with its reason on the file.
+  const name = stringProblem(file.name, COLUMN_LIMITS.fileName);
+  if (name) return `name ${name}`;
+  const uri = stringProblem(file.uri, MAX_URI);
+  if (uri) return `uri ${uri}`;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(file.uri).protocol;
+  } catch {
+    return 'uri is not a URL';
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') return 'uri is not http(s)';
+  const path = stringProblem(file.path, COLUMN_LIMITS.storagePath);
+  if (path) return `path ${path}`;
+  if (file.integrity !== undefined) {
+    const { algorithm, digest } = (file.integrity ?? {}) as Partial<FileIntegrity>;
+    const length = typeof algorithm === 'string' ? HEX_LENGTHS[algorithm] : undefined;
+    if (!length) return `integrity algorithm ${shown(algorithm)} is not one of ${Object.keys(HEX_LENGTHS).join(', ')}`;
+    if (typeof digest !== 'string' || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(digest)) {
+      return `integrity digest is not ${length} hex digits`;
+    }
+  }
+  if (file.size !== undefined && !(Number.isSafeInteger(file.size) && file.size >= 0)) {
+    return 'size is not a non-negative integer';
+  }
+  return undefined;
+}
+
+/**
+ * Checks what a processor's discovery returned before anything persists or
+ * uses it: processors (built-in or from modules) read hostile upstreams, and
+ * their output is only as trustworthy as those. Every processor's output
+ * passes the same checks, sized to the columns that store it:
+ *
+ * - versions: at most 256 characters, no control characters; a version
+ *   listed twice keeps its first entry;
+ * - files: names and layout paths that fit their columns without control
+ *   characters (whether they are safe path segments is `fileRefusal`'s to
+ *   decide, which parks the file with its reason); http(s) URIs;
+ *   well-formed digests and sizes. One name listed twice collapses when the
+ *   entries are identical and is dropped when they differ;
+ * - dependencies: a processor name, an id valid for the target processor
+ *   (an invalid one is kept as unresolvable, so the walk never creates it),
+ *   a range of at most 1024 characters, a known kind;
+ * - tags and cache validators: short strings.
+ *
+ * What fails is dropped and named in `warnings`; what passes is returned
+ * unchanged (digests lower-cased). When the upstream listed versions and
+ * none passed, the discovery throws: that is a failure, not an empty
+ * package.
+ */
+export function checkDiscoveryOutput(
+  result: { versions: unknown; tags?: unknown; validators?: unknown },
+  options: { processors: ProcessorRegistry },
+): CheckedDiscovery {
+  const warnings: string[] = [];
+  const warn = (message: string) => warnings.push(message);
+  if (!Array.isArray(result.versions)) {
+    throw new Error('discovery returned no list of versions');
+  }
+
+  const versions = new Map<string, ProcessorVersion>();
+  for (const entry of result.versions as unknown[]) {
+    const raw = (entry ?? {}) as Partial<ProcessorVersion>;
+    const problem = stringProblem(raw.version, COLUMN_LIMITS.version);
+    if (problem) {
+      warn(`version ${shown(raw.version)} dropped: ${problem}`);
+      continue;
+    }
+    const version = raw.version!;
+    const checked = checkVersion(version, raw, options.processors, warn);
+    const earlier = versions.get(version);
+    if (earlier) {
+      if (!isDeepStrictEqual(earlier, checked)) {
+        warn(`version ${shown(version)} is listed twice with different contents; the first is kept`);
+      }
+      continue;
+    }
+    versions.set(version, checked);
+  }
+  if (versions.size === 0 && result.versions.length > 0) {
+    throw new Error(
+      `every one of the ${result.versions.length} versions the upstream listed was refused: ${warnings
+        .slice(0, 3)
+        .join('; ')}`,
+    );
+  }
+
+  const checked: CheckedDiscovery = { versions: [...versions.values()], warnings: [] };
+  const tags = checkTags(result.tags, warn);
+  if (tags) checked.tags = tags;
+  const validators = checkValidators(result.validators, warn);
+  if (validators) checked.validators = validators;
+  checked.warnings =
+    warnings.length > MAX_WARNINGS
+      ? [...warnings.slice(0, MAX_WARNINGS - 1), `… and ${warnings.length - MAX_WARNINGS + 1} more`]
+      : warnings;
+  return checked;
+}
+
+function checkVersion(
+  version: string,
+  raw: Partial<ProcessorVersion>,
+  processors: ProcessorRegistry,
+  warn: (message: string) => void,
+): ProcessorVersion {
+  const where = `version ${shown(version)}`;
+  let publishedAt: string | undefined;
+  if (raw.publishedAt !== undefined) {
+    publishedAt = dateOf(raw.publishedAt);
+    if (!publishedAt) warn(`${where}: publication date ${shown(raw.publishedAt)} dropped: not a date`);
+  }
+
+  const byName = new Map<string, ProcessorFile[]>();
+  for (const file of Array.isArray(raw.files) ? raw.files : []) {
+    const problem = fileProblem((file ?? {}) as ProcessorFile);
+    if (problem) {
+      warn(`${where}: file ${shown((file as ProcessorFile)?.name)} dropped: ${problem}`);
+      continue;
+    }
+    const normalized: ProcessorFile = file.integrity
+      ? { ...file, integrity: { ...file.integrity, digest: file.integrity.digest.toLowerCase() } }
+      : file;
+    byName.set(file.name, [...(byName.get(file.name) ?? []), normalized]);
+  }
+  if (!Array.isArray(raw.files)) warn(`${where}: no list of files`);
+  const files: ProcessorFile[] = [];
+  for (const [name, entries] of byName) {
+    if (entries.every(entry => isDeepStrictEqual(entry, entries[0]))) {
+      files.push(entries[0]);
+    } else {
+      // Which one is meant cannot be told; either could replace the other.
+      warn(`${where}: file ${shown(name)} dropped: listed ${entries.length} times with different contents`);
+    }
+  }
+
+  const dependencies: ProcessorDependency[] = [];
+  for (const dependency of Array.isArray(raw.dependencies) ? raw.dependencies : []) {
+    const kept = checkDependency((dependency ?? {}) as ProcessorDependency, processors, message =>
+      warn(`${where}: ${message}`),
+    );
+    if (kept) dependencies.push(kept);
+  }
+  if (!Array.isArray(raw.dependencies)) warn(`${where}: no list of dependencies`);
+
+  return { version, ...(publishedAt ? { publishedAt } : {}), files, dependencies };
+}
+
+/** What is wrong with a dependency as a processor described it, or undefined. */
+function dependencyProblem(dependency: ProcessorDependency): string | undefined {
+  const processor = stringProblem(dependency.processor, COLUMN_LIMITS.processor);
+  if (processor) return `processor ${processor}`;
+  const id = stringProblem(dependency.id, COLUMN_LIMITS.artifactId);
+  if (id) return `id ${id}`;
+  // An empty range is npm's "any version".
+  if (typeof dependency.range !== 'string') return 'range is not a string';
+  const range = textProblem(dependency.range, COLUMN_LIMITS.range);
+  if (range) return `range ${range}`;
+  if (!KINDS.includes(dependency.kind)) {
+    return `kind ${shown(dependency.kind)} is not one of ${KINDS.join(', ')}`;
+  }
+  const { config } = dependency;
+  if (config !== undefined) {
+    if (!config || typeof config !== 'object' || Array.isArray(config)) return 'config is not an object';
+    if (depth(config) > MAX_CONFIG_DEPTH) return `config is nested deeper than ${MAX_CONFIG_DEPTH} levels`;
+  }
+  if (dependency.unresolvable !== undefined && typeof dependency.unresolvable !== 'string') {
+    return 'unresolvable is not a string';
+  }
+  return undefined;
+}
+
+function checkDependency(
+  dependency: ProcessorDependency,
+  processors: ProcessorRegistry,
+  warn: (message: string) => void,
+): ProcessorDependency | undefined {
+  const named = `dependency ${shown(dependency.processor)}:${shown(dependency.id)}`;
+  const problem = dependencyProblem(dependency);
+  if (problem) {
+    warn(`${named} dropped: ${problem}`);
+    return undefined;
+  }
+  const kept: ProcessorDependency = {
+    processor: dependency.processor,
+    id: dependency.id,
+    range: dependency.range,
+    kind: dependency.kind,
+    ...(dependency.config ? { config: dependency.config } : {}),
+  };
+  if (dependency.unresolvable !== undefined) {
+    // The processor's reason, quoted safely when it is not plain text.
+    kept.unresolvable = textProblem(dependency.unresolvable, MAX_REASON)
+      ? shown(dependency.unresolvable)
+      : dependency.unresolvable;
+    return kept;
+  }
+  // An id its processor refuses (`../../x` for npm) is never walked to.
+  const target = processors.find(dependency.processor);
+  const canonical = target ? canonicalArtifactId(target, dependency.id) : undefined;
+  if (canonical && 'problem' in canonical) {
+    warn(`${named} is unresolvable: invalid id: ${canonical.problem}`);
+    kept.unresolvable = `invalid id: ${shown(canonical.problem)}`;
+  }
+  return kept;
+}
+
+function checkTags(tags: unknown, warn: (message: string) => void): Record<string, string> | undefined {
+  if (tags === undefined) return undefined;
+  if (!tags || typeof tags !== 'object' || Array.isArray(tags)) {
+    warn('tags dropped: not an object');
+    return undefined;
+  }
+  const kept: Record<string, string> = {};
+  for (const [name, version] of Object.entries(tags)) {
+    const problem = textProblem(name, MAX_SHORT) ?? stringProblem(version, COLUMN_LIMITS.version);
+    if (problem) warn(`tag ${shown(name)} dropped: ${problem}`);
+    else kept[name] = version as string;
+  }
+  return kept;
+}
+
+function checkValidators(
+  validators: unknown,
+  warn: (message: string) => void,
+): DiscoveryValidators | undefined {
+  if (validators === undefined) return undefined;
+  const { etag, lastModified } = (validators ?? {}) as DiscoveryValidators;
+  const bad = [etag, lastModified].some(
+    value => value !== undefined && (typeof value !== 'string' || textProblem(value, MAX_SHORT * 4)),
+  );
+  if (bad) {
+    // Without them the next run asks unconditionally; nothing else is lost.
+    warn('cache validators dropped: malformed');
+    return undefined;
+  }
+  return {
+    ...(etag !== undefined ? { etag } : {}),
+    ...(lastModified !== undefined ? { lastModified } : {}),
+  };
+}

@@ -1,0 +1,24 @@
+import {
+  AuditorService,
+  HttpAuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { ArtifactService } from '../artifacts/ArtifactService';
+import { CollectionService } from '../collection/CollectionService';
+import { ExportService } from '../exports/ExportService';
+import { MirrorRunService } from '../runs/MirrorRunService';
+import { ArtifactAuthorizer } from '../permissions/ArtifactAuthorizer';
+
+/** What the route handlers of each resource share. */
+export interface RouteContext {
+  logger: LoggerService;
+  httpAuth: HttpAuthService;
+  auditor: AuditorService;
+  authorizer: ArtifactAuthorizer;
+  artifacts: ArtifactService;
+  runs: MirrorRunService;
+  collection: CollectionService;
+  exports: ExportService;
+  processors: ProcessorRegistry;
+}

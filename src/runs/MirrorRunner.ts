@@ -1,0 +1,403 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import { BackpackStore, StoredArtifact } from '../database/BackpackStore';
+import { compileVersionFilter } from '../closure/versionFilter';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import {
+  DiscoveryResult,
+  DiscoveryValidators,
+  ProcessorVersion,
+} from '../processors/types';
+import { MirrorRun } from '../types';
+import {
+  ClosureArtifact,
+  ClosureDiscovery,
+  ClosureResolver,
+  ClosureResult,
+  ClosureRoot,
+} from '../closure/ClosureResolver';
+import { checkDiscoveryOutput } from '../processors/discoveryOutput';
+import { RunProgress } from './RunProgress';
+
+/** Queues what a run selected; the collection side of a run. */
+export interface CollectionScheduler {
+  enqueuePending(options: {
+    runId: string;
+    artifactRefs?: number[];
+    staleAfterMs: number;
+    /** Artifacts whose files parked after transient failures are queued again. */
+    recoverParkedOf?: number[];
+  }): Promise<number>;
+}
+
+/** What a run's walk found, for its status. */
+export interface RunWalkOutcome {
+  /** `processor:id` and error of every artifact whose discovery failed. */
+  failedArtifacts: Array<{ key: string; message: string }>;
+  /** True when there were roots and the discovery of every one failed. */
+  everyRootFailed: boolean;
+  filesQueued: number;
+}
+
+/** Options of {@link MirrorRunner}. */
+export interface MirrorRunnerOptions {
+  store: BackpackStore;
+  processors: ProcessorRegistry;
+  collection: CollectionScheduler;
+  logger: LoggerService;
+  /**
+   * Queued files younger than this are taken to be in flight and not queued
+   * again. Short for the in-process queue (its jobs die with the process),
+   * long for RabbitMQ (its jobs survive).
+   */
+  requeueAfterMs: number;
+  /** Discoveries in flight at once. */
+  concurrency?: number;
+}
+
+/** Whether two configs are the same JSON, whatever the order of their keys. */
+function sameConfig(a: JsonObject, b: JsonObject): boolean {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .filter(key => (value as JsonObject)[key] !== undefined)
+          .map(key => [key, canonical((value as JsonObject)[key])]),
+      );
+    }
+    return value;
+  };
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/**
+ * The storage key layout of earlier releases, `<processor>/<path>`, which
+ * let files of different artifacts or versions share a key.
+ *
+ * @deprecated Keys are derived by `fileStorageKey` (`storage/fileStorageKey.ts`);
+ * this layout is only what the storage key migration moves away from.
+ */
+export function storageKeyOf(processor: string, path: string): string {
+  return `${processor}/${path.replace(/^\/+/, '')}`;
+}
+
+function rootOf(artifact: StoredArtifact): ClosureRoot {
+  return {
+    processor: artifact.processor,
+    id: artifact.id,
+    config: artifact.config,
+    filter: artifact.filter,
+    filterType: artifact.filterType,
+    dependencyPolicy: artifact.dependencyPolicy,
+  };
+}
+
+/**
+ * The Gateway and the Router of a mirror run: walks the dependency graph
+ * from the root artifacts (discovering each artifact once, persisting what
+ * is new), records which versions are selected and why, then queues every
+ * selected file that is not collected yet.
+ *
+ * A run that finds nothing new upstream receives 304s, writes no rows and
+ * queues nothing.
+ */
+export class MirrorRunner {
+  constructor(private readonly options: MirrorRunnerOptions) {}
+
+  /** Resolves the closure of roots without writing anything (the preview). */
+  async preview(roots: ClosureRoot[], signal?: AbortSignal): Promise<ClosureResult> {
+    const { processors } = this.options;
+    const resolver = new ClosureResolver({
+      processors,
+      compileFilter: compileVersionFilter,
+      concurrency: this.options.concurrency,
+      discover: async (processorName, id, config, { signal: s }) => {
+        const processor = processors.get(processorName);
+        const result = await processor.discover(
+          { id, config },
+          { logger: this.options.logger, signal: s },
+        );
+        if (result.notModified) {
+          throw new Error(`Unexpected 304 for ${processorName}:${id} without validators`);
+        }
+        return { notModified: false, ...checkDiscoveryOutput(result, { processors }) };
+      },
+    });
+    return resolver.resolve(roots, { signal });
+  }
+
+  /** Executes a claimed run: the walk and the enqueueing of what it selected. */
+  async execute(run: MirrorRun, signal: AbortSignal): Promise<RunWalkOutcome> {
+    const { store, logger } = this.options;
+    const roots = await this.roots(run);
+    const runId = run.id;
+    const refs = new Map<string, StoredArtifact>();
+    const progress = new RunProgress({ store, runId, logger });
+    try {
+      let discovered = 0;
+      const resolver = new ClosureResolver({
+        processors: this.options.processors,
+        compileFilter: compileVersionFilter,
+        concurrency: this.options.concurrency,
+        discover: async (processor, id, config, { signal: s }) => {
+          try {
+            return await this.discover(runId, processor, id, config, refs, s);
+          } finally {
+            discovered += 1;
+            progress.add({ artifacts: 1 });
+          }
+        },
+      });
+      const closure = await resolver.resolve(roots.map(rootOf), { signal });
+      // Artifacts of unknown processors were reached without a discovery.
+      progress.add({ artifacts: closure.stats.artifacts - discovered });
+
+      // A full run decides selection for every artifact; a run scoped to
+      // one artifact only adds to it. So does a full run in which a
+      // discovery failed: what it would deselect may only be missing
+      // because a registry was down, and deselecting it would stop it
+      // being served.
+      const failed = closure.artifacts.filter(a => a.error?.type === 'failed');
+      const replace = !run.scope && failed.length === 0;
+      if (!run.scope && failed.length > 0) {
+        logger.warn(
+          `Mirror run ${runId}: discovery failed for ${failed.map(a => a.key).join(', ')}; ` +
+            'keeping the selections of earlier runs',
+        );
+      }
+      let versionsSelected = 0;
+      const reached = new Set<number>();
+      for (const artifact of closure.artifacts) {
+        const stored = refs.get(artifact.key);
+        if (!stored) continue;
+        reached.add(stored.ref);
+        await this.record(runId, stored, artifact, replace);
+        versionsSelected += artifact.selected.length;
+        progress.add({ versionsSelected: artifact.selected.length });
+      }
+      if (replace) {
+        // Artifacts no root reaches any more keep their rows, selected nothing.
+        for (const artifact of await store.listAllArtifacts()) {
+          if (!reached.has(artifact.ref)) {
+            await store.setSelection(artifact.ref, [], { replace: true });
+          }
+        }
+      }
+      await progress.flush();
+
+      await store.refreshStatistics();
+
+      // A failed discovery is the run's failure too: a root that is not
+      // found or whose filter is invalid, and any artifact whose upstream
+      // did not answer. A dependency that does not exist is an
+      // unresolvable range of its parent, not a failure.
+      const failedArtifacts = closure.artifacts
+        .filter(a => a.error && (a.error.type === 'failed' || a.root))
+        .map(a => ({ key: a.key, message: a.error!.message }));
+      const rootKeys = closure.artifacts.filter(a => a.root);
+      const everyRootFailed =
+        rootKeys.length > 0 && rootKeys.every(a => a.error !== undefined);
+      if (everyRootFailed) {
+        return { failedArtifacts, everyRootFailed, filesQueued: 0 };
+      }
+
+      // The upstreams that answered are back: their files parked after
+      // transient failures (an outage) are queued again with this run.
+      const failedKeys = new Set(failedArtifacts.map(a => a.key));
+      const answered = closure.artifacts
+        .filter(a => !failedKeys.has(a.key) && a.error?.type !== 'not-found')
+        .map(a => refs.get(a.key)?.ref)
+        .filter((ref): ref is number => ref !== undefined);
+      const queued = await this.options.collection.enqueuePending({
+        runId,
+        artifactRefs: run.scope ? [...reached] : undefined,
+        staleAfterMs: this.options.requeueAfterMs,
+        recoverParkedOf: answered,
+      });
+      progress.add({ filesQueued: queued });
+      logger.info(
+        `Mirror run ${runId}: ${closure.stats.artifacts} artifacts (${failedArtifacts.length} failed), ` +
+          `${versionsSelected} versions selected, ` +
+          `${closure.stats.unresolvable} unresolvable dependencies, ${queued} files queued`,
+      );
+      return { failedArtifacts, everyRootFailed, filesQueued: queued };
+    } finally {
+      await progress.flush();
+    }
+  }
+
+  private async roots(run: MirrorRun): Promise<StoredArtifact[]> {
+    const { store } = this.options;
+    if (run.scope) {
+      const artifact = await store.getArtifact(run.scope.processor, run.scope.id);
+      if (!artifact) {
+        throw new NotFoundError(
+          `Artifact '${run.scope.processor}:${run.scope.id}' no longer exists`,
+        );
+      }
+      if (!artifact.root) {
+        // Without a filter of its own it would select every version.
+        throw new InputError(
+          `Artifact '${run.scope.processor}:${run.scope.id}' is not a root; only roots scope a run`,
+        );
+      }
+      return [artifact];
+    }
+    return store.listAllArtifacts({ rootsOnly: true });
+  }
+
+  /**
+   * Discovers one artifact for the resolver: a conditional request with the
+   * stored validators; on 304 the stored versions stand in, otherwise what
+   * is new is persisted.
+   */
+  private async discover(
+    runId: string,
+    processorName: string,
+    id: string,
+    config: JsonObject,
+    refs: Map<string, StoredArtifact>,
+    signal?: AbortSignal,
+  ): Promise<ClosureDiscovery> {
+    const { store, processors, logger } = this.options;
+    const processor = processors.get(processorName);
+    const canonical = processor.normalizeId?.(id) ?? id;
+    const artifact = await store.ensureArtifact({
+      processor: processorName,
+      id: canonical,
+      config: {},
+      root: false,
+      dependencyPolicy: 'latest',
+    });
+    refs.set(`${processorName}:${canonical}`, artifact);
+
+    // The config to discover under: what the walk asks for, widened by
+    // what the last discovery was made under where the processor combines
+    // configs (PyPI extras needed by some parent). Otherwise a run would
+    // discover with the first parent's config, then again with the wider
+    // one, and write both every time; this way the second run asks once
+    // and gets a 304.
+    const last = artifact.validators;
+    let effective: JsonObject = { ...artifact.config, ...config };
+    if (processor.mergeConfig && last?.config) {
+      effective = processor.mergeConfig(last.config, effective);
+    }
+    // Stored data stands in for a 304 only if it was discovered under the
+    // same config, and only if a discovery was stored at all.
+    let validators: DiscoveryValidators | undefined =
+      last && sameConfig(last.config ?? {}, effective)
+        ? { etag: last.etag, lastModified: last.lastModified }
+        : undefined;
+    if (validators && (await store.countArtifact(artifact.ref)).versions === 0) {
+      validators = undefined;
+    }
+
+    let result: DiscoveryResult;
+    let warnings: string[] = [];
+    try {
+      result = await processor.discover(
+        { id: canonical, config: effective },
+        { logger, signal, validators },
+      );
+      if (!result.notModified) {
+        // The upstream's answer is checked before anything stores or walks
+        // it; what a check drops is named on the artifact, not lost.
+        const checked = checkDiscoveryOutput(result, { processors });
+        ({ warnings } = checked);
+        result = { notModified: false, ...checked };
+        if (warnings.length > 0) {
+          logger.warn(
+            `Discovery of ${processorName}:${canonical} dropped parts of the upstream's answer: ${warnings.join('; ')}`,
+          );
+        }
+        await store.syncVersions(artifact.ref, result.versions);
+      }
+    } catch (error) {
+      await store.recordDiscovery(artifact.ref, {
+        runId,
+        status: 'error',
+        error: (error as Error)?.message ?? String(error),
+      });
+      throw error;
+    }
+
+    if (result.notModified) {
+      const stored = await store.getVersions(artifact.ref);
+      await store.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+      return {
+        notModified: true,
+        versions: stored.map(
+          (v): ProcessorVersion => ({
+            version: v.version,
+            publishedAt: v.publishedAt,
+            files: [],
+            dependencies: v.dependencies.map(d => ({
+              processor: d.processor,
+              id: d.id,
+              range: d.range,
+              kind: d.kind,
+              config: d.config,
+              // Only the processor's own verdict is passed on; what a run
+              // could not resolve is tried again.
+              unresolvable: d.declaredUnresolvable,
+            })),
+          }),
+        ),
+        tags: artifact.tags,
+        validators,
+        config: effective,
+      };
+    }
+
+    await store.recordDiscovery(artifact.ref, {
+      runId,
+      status: 'ok',
+      validators: result.validators && { ...result.validators, config: effective },
+      tags: result.tags,
+      warnings,
+    });
+    return { ...result, config: effective, warnings };
+  }
+
+  private async record(
+    runId: string,
+    stored: StoredArtifact,
+    artifact: ClosureArtifact,
+    replace: boolean,
+  ) {
+    const { store } = this.options;
+    await store.setSelection(
+      stored.ref,
+      artifact.selected.map(v => ({
+        version: v.version,
+        status: 'selected' as const,
+        selection: v.selection,
+      })),
+      { replace },
+    );
+    await store.setResolutions(
+      stored.ref,
+      artifact.selected.flatMap(v =>
+        v.dependencies.map(d => ({
+          version: v.version,
+          processor: d.processor,
+          id: d.id,
+          kind: d.kind,
+          range: d.range,
+          resolved: d.resolved,
+          unresolvable: d.unresolvable,
+        })),
+      ),
+    );
+    if (artifact.error && artifact.error.type === 'invalid-filter') {
+      await store.recordDiscovery(stored.ref, {
+        runId,
+        status: 'error',
+        error: artifact.error.message,
+      });
+    }
+  }
+}
