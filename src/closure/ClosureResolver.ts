@@ -1,3 +1,4 @@
+import { sameJson } from '../lib/canonicalJson';
 import { Semaphore } from '../lib/Semaphore';
 import { isError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
@@ -211,26 +212,6 @@ interface Entry {
   selected: Map<string, Map<string, SelectionReason>>;
   dependencies: Map<string, ArtifactDependency[]>;
   resolutions: Map<string, { resolved: string[] } | { unresolvable: string }>;
-}
-
-/** Whether two configs are the same JSON, regardless of key order. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((value, i) => sameJson(value, b[i]))
-    );
-  }
-  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
-  const keysA = Object.keys(a).filter(k => (a as JsonObject)[k] !== undefined);
-  const keysB = Object.keys(b).filter(k => (b as JsonObject)[k] !== undefined);
-  return (
-    keysA.length === keysB.length &&
-    keysA.every(k => sameJson((a as JsonObject)[k], (b as JsonObject)[k]))
-  );
 }
 
 /** Code-unit order, independent of locale. */

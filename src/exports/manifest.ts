@@ -2,6 +2,7 @@ import { JsonValue } from '@backstage/types';
 import { createHash, Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
+import { canonicalJson } from '../lib/canonicalJson';
 import { BlobStore } from '../storage/BlobStore';
 import { BundlePart, ExportKind } from './types';
 
@@ -51,22 +52,6 @@ export interface BundleManifest {
   totalFiles: number;
   totalBytes: number;
   seal: { algorithm: 'sha256'; covers: string; digest: string };
-}
-
-/**
- * Canonical JSON: keys sorted by code point at every level, no whitespace,
- * values as JSON.stringify writes them; `undefined` members are left out.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(v => canonicalJson(v ?? null)).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const members = Object.keys(value)
-      .sort()
-      .filter(key => (value as Record<string, unknown>)[key] !== undefined)
-      .map(key => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${members.join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** The seal digest of a parsed manifest, as a verifier computes it. */

@@ -18,6 +18,7 @@ import {
   ClosureRoot,
 } from '../closure/ClosureResolver';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
+import { sameJson } from '../lib/canonicalJson';
 import { RunProgress } from './RunProgress';
 
 /** Queues what a run selected; the collection side of a run. */
@@ -54,23 +55,6 @@ export interface MirrorRunnerOptions {
   requeueAfterMs: number;
   /** Discoveries in flight at once. */
   concurrency?: number;
-}
-
-/** Whether two configs are the same JSON, whatever the order of their keys. */
-function sameConfig(a: JsonObject, b: JsonObject): boolean {
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.keys(value)
-          .sort()
-          .filter(key => (value as JsonObject)[key] !== undefined)
-          .map(key => [key, canonical((value as JsonObject)[key])]),
-      );
-    }
-    return value;
-  };
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /**
@@ -288,7 +272,7 @@ export class MirrorRunner {
     // Stored data stands in for a 304 only if it was discovered under the
     // same config, and only if a discovery was stored at all.
     let validators: DiscoveryValidators | undefined =
-      last && sameConfig(last.config ?? {}, effective)
+      last && sameJson(last.config ?? {}, effective)
         ? { etag: last.etag, lastModified: last.lastModified }
         : undefined;
     if (validators && (await store.countArtifact(artifact.ref)).versions === 0) {
