@@ -1,7 +1,6 @@
 import { NotFoundError } from '@backstage/errors';
 import { MirrorReadStore } from '../database/MirrorReadStore';
 import { isValidPypiName, normalizePypiName } from '../processors/pypi/normalizeName';
-import { pep440VersionScheme } from '../processors/pypi/Pep440VersionScheme';
 import { BlobStore } from '../storage/BlobStore';
 import { pathSegmentProblem } from '../storage/fileRefusal';
 import {
@@ -9,9 +8,9 @@ import {
   PYPI_SIMPLE_JSON,
   pypiSimpleIndexHtml,
   pypiSimpleIndexJson,
-  PypiSimpleProject,
   pypiSimpleProjectHtml,
   pypiSimpleProjectJson,
+  pypiSimpleProjectOf,
 } from './metadata/pypiSimple';
 import { ServeAccess } from './ServeAccess';
 import { ServedDocument, ServedFile, servedBlob } from './ServedContent';
@@ -78,26 +77,13 @@ export class PypiView {
     if (!artifact || !access.canRead(artifact)) {
       throw new NotFoundError(`Python project '${id}' is not mirrored`);
     }
-    const versions = (await store.listMirroredVersions(artifact.ref)).sort((a, b) =>
-      pep440VersionScheme.compare(a.version, b.version),
-    );
+    const versions = await store.listMirroredVersions(artifact.ref);
     if (versions.length === 0) {
       throw new NotFoundError(`Python project '${id}' has no collected file`);
     }
-    const project: PypiSimpleProject = {
-      name: id,
-      versions: versions.map(v => v.version),
-      files: versions.flatMap(version =>
-        [...version.files]
-          .sort((a, b) => a.name.localeCompare(b.name))
-          .map(file => ({
-            filename: file.name,
-            url: `../../packages/${[id, version.version, file.name].map(encodeURIComponent).join('/')}`,
-            ...(file.sha256 ? { sha256: file.sha256 } : {}),
-            ...(file.size !== undefined ? { size: file.size } : {}),
-          })),
-      ),
-    };
+    const project = pypiSimpleProjectOf(id, versions, (version, file) =>
+      `../../packages/${[id, version, file].map(encodeURIComponent).join('/')}`,
+    );
     return {
       contentType: CONTENT_TYPES[format],
       body:

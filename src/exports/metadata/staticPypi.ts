@@ -1,6 +1,9 @@
 import { CollectedArtifact } from '../../database/ExportStore';
-import { pep440VersionScheme } from '../../processors/pypi/Pep440VersionScheme';
-import { pypiSimpleProjectHtml } from '../../views/metadata/pypiSimple';
+import {
+  pypiSimpleProjectHtml,
+  pypiSimpleProjectLink,
+  pypiSimpleProjectOf,
+} from '../../views/metadata/pypiSimple';
 
 /**
  * Where a bundle puts PyPI content, below `pypi/`:
@@ -18,14 +21,6 @@ import { pypiSimpleProjectHtml } from '../../views/metadata/pypiSimple';
  */
 export const PYPI_ROOT = 'pypi';
 
-const escapeHtml = (text: string) =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-
 /** Bundle path of a project's simple page. */
 export function pypiProjectPagePath(project: string): string {
   return `${PYPI_ROOT}/simple/${project}/index.html`;
@@ -41,28 +36,16 @@ export const PYPI_ROOT_PAGE_PATH = `${PYPI_ROOT}/simple/index.html`;
 
 /** The PEP 503 page of a project over its collected files. */
 export function bundlePypiProjectPage(artifact: CollectedArtifact): string {
-  const versions = [...artifact.versions].sort((a, b) =>
-    pep440VersionScheme.compare(a.version, b.version),
-  );
-  return pypiSimpleProjectHtml({
-    name: artifact.id,
-    versions: versions.map(v => v.version),
-    files: versions.flatMap(version =>
-      [...version.files]
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map(file => ({
-          filename: file.name,
-          // Relative to `pypi/simple/<project>/`.
-          url: `../../${pypiFilePath(artifact.id, version.version, file.name)
-            .split('/')
-            .slice(1)
-            .map(encodeURIComponent)
-            .join('/')}`,
-          ...(file.sha256 ? { sha256: file.sha256 } : {}),
-          ...(file.size !== undefined ? { size: file.size } : {}),
-        })),
+  return pypiSimpleProjectHtml(
+    pypiSimpleProjectOf(artifact.id, artifact.versions, (version, file) =>
+      // Relative to `pypi/simple/<project>/`.
+      `../../${pypiFilePath(artifact.id, version, file)
+        .split('/')
+        .slice(1)
+        .map(encodeURIComponent)
+        .join('/')}`,
     ),
-  });
+  );
 }
 
 /**
@@ -81,7 +64,6 @@ export const bundlePypiRootPage = {
     '  <body>',
     '',
   ].join('\n'),
-  project: (project: string) =>
-    `    <a href="${escapeHtml(encodeURIComponent(project))}/">${escapeHtml(project)}</a><br/>\n`,
+  project: (project: string) => `    ${pypiSimpleProjectLink(project)}\n`,
   tail: '  </body>\n</html>\n',
 };

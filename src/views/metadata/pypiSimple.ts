@@ -1,3 +1,6 @@
+import { escapeHtml } from '../../lib/escapeHtml';
+import { pep440VersionScheme } from '../../processors/pypi/Pep440VersionScheme';
+
 /** Media type of the PEP 691 JSON form of the simple API. */
 export const PYPI_SIMPLE_JSON = 'application/vnd.pypi.simple.v1+json';
 /** Media type of the PEP 691 HTML form (PEP 503 HTML, versioned). */
@@ -52,14 +55,6 @@ export interface PypiSimpleProjectJson {
   }>;
 }
 
-const escapeHtml = (text: string) =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-
 function page(title: string, body: string[]): string {
   return [
     '<!DOCTYPE html>',
@@ -83,8 +78,13 @@ function page(title: string, body: string[]): string {
 export function pypiSimpleIndexHtml(projects: string[]): string {
   return page(
     'Simple index',
-    projects.map(name => `<a href="${escapeHtml(encodeURIComponent(name))}/">${escapeHtml(name)}</a><br/>`),
+    projects.map(pypiSimpleProjectLink),
   );
+}
+
+/** The link of one project on the project list, relative to the list. */
+export function pypiSimpleProjectLink(name: string): string {
+  return `<a href="${escapeHtml(encodeURIComponent(name))}/">${escapeHtml(name)}</a><br/>`;
 }
 
 /** The PEP 691 JSON project list. */
@@ -119,6 +119,42 @@ export function pypiSimpleProjectHtml(project: PypiSimpleProject): string {
     `<h1>Links for ${escapeHtml(project.name)}</h1>`,
     ...links,
   ]);
+}
+
+/** A collected file as a project page lists it. */
+interface CollectedDistribution {
+  name: string;
+  sha256?: string;
+  size?: number;
+}
+
+/**
+ * A project page's content over the collected versions of a project:
+ * versions in PEP 440 order, each version's files by name, each linked by
+ * `fileUrl` (relative to the project page).
+ */
+export function pypiSimpleProjectOf(
+  name: string,
+  collected: Array<{ version: string; files: CollectedDistribution[] }>,
+  fileUrl: (version: string, file: string) => string,
+): PypiSimpleProject {
+  const versions = [...collected].sort((a, b) =>
+    pep440VersionScheme.compare(a.version, b.version),
+  );
+  return {
+    name,
+    versions: versions.map(v => v.version),
+    files: versions.flatMap(version =>
+      [...version.files]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map(file => ({
+          filename: file.name,
+          url: fileUrl(version.version, file.name),
+          ...(file.sha256 ? { sha256: file.sha256 } : {}),
+          ...(file.size !== undefined ? { size: file.size } : {}),
+        })),
+    ),
+  };
 }
 
 /** A PEP 691 JSON project page (API version 1.1). */
