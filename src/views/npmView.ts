@@ -8,10 +8,14 @@ import {
 import { isNpmPackageName } from '../processors/npm/npmDependencySpec';
 import { BlobStore } from '../storage/BlobStore';
 import { pathSegmentProblem } from '../storage/fileRefusal';
-import { FileIntegrity } from '../types';
+import { mapLimited } from '../lib/mapLimited';
 import { ParsingLimits } from '../upstream/limits';
 import { BoundedCache } from './BoundedCache';
-import { createNpmPackument, NpmPackumentVersion } from './metadata/npmPackument';
+import {
+  collectedTarballDigests,
+  createNpmPackument,
+  NpmPackumentVersion,
+} from './metadata/npmPackument';
 import { readNpmTarballManifest } from './metadata/npmTarballManifest';
 import { ServeAccess } from './ServeAccess';
 import { ServedDocument, ServedFile, servedBlob } from './ServedContent';
@@ -33,34 +37,6 @@ export interface NpmViewOptions {
   logger: LoggerService;
   /** Bounds reading package.json out of tarballs (`backpack.limits.tarball`). */
   tarballLimits?: ParsingLimits['tarball'];
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function mapLimited<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** The digests a packument can state for a stored tarball. */
-function digestsOf(file: MirroredFile): FileIntegrity[] {
-  const digests: FileIntegrity[] = [];
-  if (file.integrity) digests.push(file.integrity);
-  if (file.sha256 && file.integrity?.algorithm !== 'sha256') {
-    digests.push({ algorithm: 'sha256', digest: file.sha256 });
-  }
-  return digests;
 }
 
 /**
@@ -115,7 +91,7 @@ export class NpmView {
       // The version is part of the URL: two versions may publish tarballs
       // of the same name, and each must get its own.
       tarball: `${base}/npm/${name}/-/${encodeURIComponent(version.version)}/${encodeURIComponent(file.name)}`,
-      digests: digestsOf(file),
+      digests: collectedTarballDigests(file),
       ...(version.publishedAt ? { publishedAt: version.publishedAt } : {}),
     }));
 

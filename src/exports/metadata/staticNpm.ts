@@ -1,6 +1,10 @@
 import { CollectedArtifact, CollectedFile } from '../../database/ExportStore';
-import { createNpmPackument, NpmPackument } from '../../views/metadata/npmPackument';
-import { FileIntegrity } from '../../types';
+import { mapLimited } from '../../lib/mapLimited';
+import {
+  collectedTarballDigests,
+  createNpmPackument,
+  NpmPackument,
+} from '../../views/metadata/npmPackument';
 
 /**
  * Where a bundle puts npm content, below `npm/`:
@@ -44,16 +48,6 @@ function urlPath(path: string): string {
     .join('/');
 }
 
-/** The upstream's digest and the sha256 of the collected bytes. */
-function digestsOf(file: CollectedFile): FileIntegrity[] {
-  const digests: FileIntegrity[] = [];
-  if (file.integrity) digests.push(file.integrity);
-  if (file.sha256 && file.integrity?.algorithm !== 'sha256') {
-    digests.push({ algorithm: 'sha256', digest: file.sha256 });
-  }
-  return digests;
-}
-
 /**
  * The packument of an npm artifact over its collected versions, with
  * tarball URLs below `tarballBaseUrl` in the bundle layout. Each version's
@@ -73,11 +67,9 @@ export async function bundleNpmPackument(
     return tarball ? [{ entry, tarball }] : [];
   });
   // A few tarballs read at once: packages can have thousands of versions.
-  const manifests: Array<Record<string, unknown> | undefined> = [];
-  for (let i = 0; i < entries.length; i += MANIFEST_READS) {
-    const batch = entries.slice(i, i + MANIFEST_READS);
-    manifests.push(...(await Promise.all(batch.map(({ tarball }) => options.readManifest(tarball)))));
-  }
+  const manifests = await mapLimited(entries, MANIFEST_READS, ({ tarball }) =>
+    options.readManifest(tarball),
+  );
   const versions = entries.map(({ entry, tarball }, i) => {
     const manifest = manifests[i];
     return {
@@ -92,7 +84,7 @@ export async function bundleNpmPackument(
       tarball: `${base}${urlPath(
         npmTarballPath(artifact.id, entry.version, tarball.name).slice(NPM_ROOT.length + 1),
       )}`,
-      digests: digestsOf(tarball),
+      digests: collectedTarballDigests(tarball),
       ...(entry.publishedAt ? { publishedAt: entry.publishedAt } : {}),
     };
   });

@@ -50,6 +50,23 @@ export interface NpmPackument {
   time?: Record<string, string>;
 }
 
+/**
+ * The digests a packument can state for a collected tarball: the
+ * upstream's, and the sha256 of the collected bytes when that is another
+ * algorithm.
+ */
+export function collectedTarballDigests(file: {
+  integrity?: FileIntegrity;
+  sha256?: string;
+}): FileIntegrity[] {
+  const digests: FileIntegrity[] = [];
+  if (file.integrity) digests.push(file.integrity);
+  if (file.sha256 && file.integrity?.algorithm !== 'sha256') {
+    digests.push({ algorithm: 'sha256', digest: file.sha256 });
+  }
+  return digests;
+}
+
 const SRI_ORDER: FileIntegrity['algorithm'][] = ['sha512', 'sha384', 'sha256'];
 
 /**
