@@ -1,7 +1,7 @@
 import { createHash, Hash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CollectedFile, ExportStore, ExportWindow } from '../database/ExportStore';
 import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
+import { sleep } from '../lib/retry';
 import { BlobStore } from '../storage/BlobStore';
 import { BundleLayout } from './BundleLayout';
 import { MANIFEST_FORMAT, ManifestWriter } from './manifest';
@@ -217,7 +217,7 @@ export class BundleBuilder {
    */
   private async cutoffOf(record: ExportRecord, signal?: AbortSignal): Promise<string> {
     const start = new Date().toISOString();
-    if (this.options.settleMs > 0) await sleep(this.options.settleMs, undefined, { signal });
+    if (this.options.settleMs > 0) await sleep(this.options.settleMs, signal);
     const floor = record.since?.time;
     return floor && floor > start ? floor : start;
   }

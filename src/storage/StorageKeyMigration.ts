@@ -1,8 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { IntegrityError, IntegrityStream } from '../collection/IntegrityStream';
 import { LegacyKeyFile, LegacyKeyStore } from '../database/LegacyKeyStore';
+import { sleep } from '../lib/retry';
 import { BlobStore } from './BlobStore';
 import { fileRefusal } from './fileRefusal';
 import { fileStorageKey } from './fileStorageKey';
@@ -75,7 +75,7 @@ export class StorageKeyMigration {
       afterRef = page[page.length - 1].ref;
     }
     if (oldKeys.size > 0) {
-      await sleep(this.options.graceMs ?? 60_000, undefined, { signal });
+      await sleep(this.options.graceMs ?? 60_000, signal);
       for (const key of oldKeys) {
         if (await store.isStorageKeyReferenced(key)) continue;
         await blobStore.delete(key);

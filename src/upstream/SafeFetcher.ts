@@ -10,7 +10,7 @@ import { startDownloadClock } from './guardDownload';
 import { HostPolicy } from './HostPolicy';
 import { DEFAULT_DOWNLOAD_LIMITS, DownloadLimits } from './limits';
 import { discardBody } from './readBoundedBody';
-import { parseRetryAfter } from './retry';
+import { parseRetryAfter } from '../lib/retry';
 import { UpstreamTransport } from './UpstreamTransport';
 import { redactUrl } from './urls';
 

@@ -9,7 +9,7 @@ import {
   parseUpstreamJson,
   readBoundedBody,
 } from './readBoundedBody';
-import { parseRetryAfter, retryDelayMs, sleep } from './retry';
+import { parseRetryAfter, retryDelayMs, sleep } from '../lib/retry';
 import { UpstreamTransport } from './UpstreamTransport';
 import { redactUrl } from './urls';
 import { DiscoveryValidators } from '../processors/types';

@@ -1,4 +1,4 @@
-import { parseRetryAfter, retryDelayMs } from './retry';
+import { parseRetryAfter, retryDelayMs } from '../lib/retry';
 import {
   isPathSegment,
   isUnderBase,

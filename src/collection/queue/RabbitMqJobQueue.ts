@@ -16,6 +16,7 @@ import {
   JobQueue,
   QueueDepth,
 } from './JobQueue';
+import { retryDelayMs, sleep } from '../../lib/retry';
 import { normalizeRetryDelays, planOutcome } from './retrySchedule';
 
 /** Options of {@link RabbitMqJobQueue}. */
@@ -85,9 +86,6 @@ interface Outgoing {
   /** Raw body for messages that could not be decoded. */
   raw?: Buffer;
 }
-
-const sleep = (ms: number) =>
-  new Promise<void>(resolve => setTimeout(resolve, ms));
 
 function encode(job: CollectJob): Buffer {
   const { fileRef, key, runId, attempt, deferrals } = job;
@@ -210,16 +208,20 @@ export class RabbitMqJobQueue implements JobQueue {
       headers: { [ATTEMPT_HEADER]: job.attempt },
     }));
     let pending: Outgoing[] = outgoing;
-    let backoff = this.reconnect.initialDelayMs;
-    while (pending.length > 0) {
+    for (let refusals = 0; pending.length > 0; ) {
       const session = await this.waitForSession();
       const confirmed = await this.publish(session, pending);
       pending = pending.filter((_, i) => !confirmed[i]);
       if (pending.length > 0 && !session.lost) {
         // The broker refused (nacked) some messages although the channel
         // is fine; give it a moment before publishing them again.
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, this.reconnect.maxDelayMs);
+        await sleep(
+          retryDelayMs({
+            attempt: refusals++,
+            baseMs: this.reconnect.initialDelayMs,
+            maxMs: this.reconnect.maxDelayMs,
+          }),
+        );
       }
     }
   }

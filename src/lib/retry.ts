@@ -1,4 +1,11 @@
 /**
+ * Waiting and retrying, once for the whole plugin: how long a Retry-After
+ * header asks to wait, the exponential backoff of a next attempt, and an
+ * abortable sleep. Used by the upstream client and fetcher, the RabbitMQ
+ * driver and the background jobs.
+ */
+
+/**
  * Milliseconds a Retry-After header asks to wait (delta-seconds or an
  * HTTP date); undefined when absent or unreadable.
  */
