@@ -30,7 +30,7 @@ import {
   FilterType,
 } from '../types';
 import { ArtifactPreview, toArtifactPreview } from './artifactPreview';
-import { parseInput } from '../lib/validation';
+import { parseArtifactConfig } from '../lib/validation';
 
 /** What a caller sends to add a root artifact. */
 export interface CreateArtifactRequest {
@@ -339,10 +339,7 @@ export class ArtifactService {
   }
 
   private parseConfig(processor: BackpackProcessor, config: JsonObject): JsonObject {
-    parseInput(processor.configSchema, config, {
-      path: ['config'],
-      label: 'config',
-    });
+    parseArtifactConfig(processor.configSchema, config);
     // The caller's config is stored rather than the parsed output, so that
     // defaults the processor fills in stay its own to change later.
     return config;

@@ -84,3 +84,12 @@ export function parseInput<T extends z.ZodType>(
   );
   throw new InputError(messages.join('; '));
 }
+
+/**
+ * Parses an artifact's processor config with the processor's schema; the
+ * same InputError (`config.<key>: ...`) whether the API or a discovery
+ * reads it, since stored and inherited configs bypass the API.
+ */
+export function parseArtifactConfig<T extends z.ZodType>(schema: T, config: unknown): z.output<T> {
+  return parseInput(schema, config, { path: ['config'], label: 'config' });
+}

@@ -193,7 +193,7 @@ describe('createMavenProcessor', () => {
     expect(() => maven.normalizeId!('../etc:passwd')).toThrow(InputError);
     expect(maven.normalizeId!(' org.slf4j:slf4j-api ')).toBe('org.slf4j:slf4j-api');
     await expect(discover('com.example:app', { scope: 'test' })).rejects.toThrow(
-      /unknown key\(s\) scope/,
+      /^config\.scope: Unknown key$/,
     );
     await expect(discover('com.example:app', { repository: 'https://evil.example/m2' })).rejects.toThrow(
       /config\.repository: .* is not an allowed repository/,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
+import { parseArtifactConfig } from '../../lib/validation';
 import { FileIntegrity } from '../../types';
 import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
 import { isPathSegment, redactUrl, UnsafeUpstreamPathError, upstreamUrl } from '../../upstream/urls';
@@ -20,7 +21,6 @@ import { EffectivePomBuilder } from './EffectivePomBuilder';
 import {
   MavenArtifactConfig,
   mavenArtifactConfigSchema,
-  parseMavenArtifactConfig,
   readMavenProcessorSettings,
 } from './mavenConfig';
 import { mavenDependencies } from './mavenDependencies';
@@ -128,7 +128,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
   ): Promise<DiscoveryResult> {
     const coordinates = parseMavenId(request.id);
     const id = `${coordinates.groupId}:${coordinates.artifactId}`;
-    const config = parseMavenArtifactConfig(request.config);
+    const config = parseArtifactConfig(mavenArtifactConfigSchema, request.config);
     const repository = repositoryFor(config);
     const { logger, signal } = discoverOptions;
     const warn = (message: string) => logger.warn(message);

@@ -1,6 +1,4 @@
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
-import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
 import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
 
@@ -57,16 +55,4 @@ export function readMavenProcessorSettings(config?: Config): MavenProcessorSetti
       trimUrl(url, 'allowedRepositories'),
     ),
   };
-}
-
-/** Parses an artifact's config; an InputError names each offending key. */
-export function parseMavenArtifactConfig(config: JsonObject): MavenArtifactConfig {
-  const parsed = mavenArtifactConfigSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const messages = parsed.error.issues.map(issue =>
-    issue.code === 'unrecognized_keys'
-      ? `config: unknown key(s) ${issue.keys.join(', ')}`
-      : `config.${issue.path.join('.')}: ${issue.message}`,
-  );
-  throw new InputError(messages.join('; '));
 }

@@ -2,6 +2,7 @@ import { Config } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
+import { parseArtifactConfig } from '../../lib/validation';
 import { DependencyKind, FileIntegrity } from '../../types';
 import { parseUpstreamJson } from '../../upstream/readBoundedBody';
 import { redactUrl } from '../../upstream/urls';
@@ -246,16 +247,6 @@ export interface NpmProcessorOptions {
   upstream: UpstreamClient;
 }
 
-function parseConfig(config: JsonObject): NpmArtifactConfig {
-  const parsed = npmArtifactConfigSchema.safeParse(config);
-  if (!parsed.success) {
-    throw new InputError(
-      `Invalid npm config: ${parsed.error.issues.map(issue => issue.message).join('; ')}`,
-    );
-  }
-  return parsed.data;
-}
-
 /**
  * Creates the npm processor: packuments from an npm registry, one tarball
  * per version, and `dependencies`, `optionalDependencies` and non-optional
@@ -294,7 +285,7 @@ export function createNpmProcessor(options: NpmProcessorOptions): BackpackProces
     if (!isNpmPackageName(id)) {
       throw new InputError(`'${id}' is not a valid npm package name`);
     }
-    const config = parseConfig(request.config);
+    const config = parseArtifactConfig(npmArtifactConfigSchema, request.config);
     // Checked again here: stored and inherited configs bypass the API.
     const registry = allowedUpstreamOverride(config.registry, override);
     const fullMetadata = config.fullMetadata ?? false;

@@ -264,10 +264,10 @@ describe.each([
     await expect(discover('no-such-project')).rejects.toBeInstanceOf(NotFoundError);
     await expect(discover('not a name!')).rejects.toThrow(InputError);
     await expect(discover('requests', { pythonVersion: ['3.11'] })).rejects.toThrow(
-      /unknown key\(s\) pythonVersion/,
+      /^config\.pythonVersion: Unknown key$/,
     );
     await expect(discover('requests', { platforms: ['win amd64'] })).rejects.toThrow(
-      /config\.platforms\.0/,
+      /config\.platforms\[0\]: must be a wheel platform tag/,
     );
     await expect(discover('requests', { index: 'https://evil.example' })).rejects.toThrow(
       /config\.index: 'https:\/\/evil\.example' is not an allowed index/,

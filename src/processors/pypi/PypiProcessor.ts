@@ -1,6 +1,7 @@
 import { Config } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
+import { parseArtifactConfig } from '../../lib/validation';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { allowedUpstreamOverride, restrictUpstreamOverride } from '../../upstream/upstreamBaseUrl';
 import { redactUrl } from '../../upstream/urls';
@@ -15,7 +16,6 @@ import { readJsonApiProject } from './jsonApi';
 import { isValidPypiName, normalizePypiName } from './normalizeName';
 import { pep440VersionScheme } from './Pep440VersionScheme';
 import {
-  parsePypiArtifactConfig,
   PypiArtifactConfig,
   pypiArtifactConfigSchema,
   readPypiProcessorSettings,
@@ -102,7 +102,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     discoverOptions: DiscoverOptions,
   ): Promise<DiscoveryResult> {
     const id = normalizeId(request.id);
-    const config = parsePypiArtifactConfig(request.config);
+    const config = parseArtifactConfig(pypiArtifactConfigSchema, request.config);
     const index = indexFor(config);
     const { logger, signal } = discoverOptions;
     const pythonVersions = config.pythonVersions ?? settings.pythonVersions;

@@ -1,7 +1,7 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
+import { parseInput } from '../../lib/validation';
 import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
 
 /** The public index, used when `backpack.processors.pypi.index` is not set. */
@@ -106,14 +106,14 @@ export function readPypiProcessorSettings(config?: Config): PypiProcessorSetting
     ...(configuredFileHosts ? [] : fileHosts),
   ];
   const targets = pypiArtifactConfigSchema.pick({ pythonVersions: true, platforms: true });
-  const parsed = targets.safeParse({
-    pythonVersions: config?.getOptionalStringArray('pythonVersions'),
-    platforms: config?.getOptionalStringArray('platforms'),
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InputError(`backpack.processors.pypi.${issue.path.join('.')}: ${issue.message}`);
-  }
+  const parsed = parseInput(
+    targets,
+    {
+      pythonVersions: config?.getOptionalStringArray('pythonVersions'),
+      platforms: config?.getOptionalStringArray('platforms'),
+    },
+    { path: ['backpack', 'processors', 'pypi'], label: 'backpack.processors.pypi' },
+  );
   const api = config?.getOptionalString('api') ?? 'json';
   if (api !== 'json' && api !== 'simple') {
     throw new InputError(`backpack.processors.pypi.api: must be 'json' or 'simple', not '${api}'`);
@@ -125,21 +125,9 @@ export function readPypiProcessorSettings(config?: Config): PypiProcessorSetting
     api,
     allowedIndexes,
     fileHosts,
-    pythonVersions: parsed.data.pythonVersions,
-    platforms: parsed.data.platforms,
+    pythonVersions: parsed.pythonVersions,
+    platforms: parsed.platforms,
     includeSdist: config?.getOptionalBoolean('includeSdist') ?? true,
     includeYanked: config?.getOptionalBoolean('includeYanked') ?? false,
   };
-}
-
-/** Parses an artifact's config; an InputError names each offending key. */
-export function parsePypiArtifactConfig(config: JsonObject): PypiArtifactConfig {
-  const parsed = pypiArtifactConfigSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const messages = parsed.error.issues.map(issue =>
-    issue.code === 'unrecognized_keys'
-      ? `config: unknown key(s) ${issue.keys.join(', ')}`
-      : `config.${issue.path.join('.')}: ${issue.message}`,
-  );
-  throw new InputError(messages.join('; '));
 }
