@@ -1,0 +1,307 @@
+/**
+ * The closure walk: from the roots to a fixpoint over (artifact, version)
+ * pairs, discovering each artifact once (again only when a wider config
+ * arrives), selecting versions with their reasons and resolving each
+ * selected version's dependencies under its policy.
+ */
+import { isError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import { sameJson } from '../lib/canonicalJson';
+import { Semaphore } from '../lib/Semaphore';
+import { ProcessorDependency } from '../processors/types';
+import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types';
+import { closureResult, Entry, Outcome } from './closureEntry';
+import {
+  ClosureDiscovery,
+  ClosureResolverOptions,
+  ClosureResult,
+  ClosureRoot,
+} from './closureTypes';
+import { RangeResolution, resolveRange } from './dependencyPolicy';
+import { reasonKey } from './selectionReasons';
+
+/** One walk; all memoisation lives here so walks never share state. */
+export class ClosureWalk {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly limiter: Semaphore;
+  private fatal: unknown;
+  private discoveries = 0;
+
+  constructor(
+    private readonly options: ClosureResolverOptions,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.limiter = new Semaphore(options.concurrency ?? 16);
+  }
+
+  async run(roots: ClosureRoot[]): Promise<ClosureResult> {
+    this.signal?.throwIfAborted();
+    const rootEntries: Entry[] = [];
+    // Create every root entry before walking, so a root reached as a
+    // dependency keeps its own config and policy.
+    for (const root of roots) {
+      const entry = this.entry(root.processor, root.id, root.config ?? {}, root);
+      if (!rootEntries.includes(entry)) rootEntries.push(entry);
+    }
+    for (const entry of rootEntries) this.schedule(() => this.selectRoot(entry));
+    while (this.pending.size > 0) {
+      await Promise.all([...this.pending]);
+    }
+    this.signal?.throwIfAborted();
+    if (this.fatal) throw this.fatal;
+    return closureResult(rootEntries, this.entries.values(), this.discoveries);
+  }
+
+  private schedule(task: () => Promise<void>): void {
+    const promise: Promise<void> = task()
+      .catch(error => {
+        this.fatal ??= error;
+      })
+      .finally(() => this.pending.delete(promise));
+    this.pending.add(promise);
+  }
+
+  private entry(processorName: string, id: string, config: JsonObject, root?: ClosureRoot): Entry {
+    const processor = this.options.processors.find(processorName);
+    let normalizedId = id;
+    let invalidId: string | undefined;
+    try {
+      normalizedId = processor?.normalizeId ? processor.normalizeId(id) : id;
+    } catch (error) {
+      // Never discovered, so never stored; its dependents record why.
+      invalidId = isError(error) ? error.message : String(error);
+    }
+    const key = `${processorName}:${normalizedId}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = {
+        key,
+        processor,
+        processorName,
+        invalidId,
+        id: normalizedId,
+        config,
+        generation: 0,
+        root,
+        policy: root?.dependencyPolicy ?? 'latest',
+        selected: new Map(),
+        dependencies: new Map(),
+        resolutions: new Map(),
+      };
+      this.entries.set(key, entry);
+    } else if (!root) {
+      this.widen(entry, config);
+    }
+    return entry;
+  }
+
+  /**
+   * Lets one more parent's config into an artifact's, where the processor
+   * knows how to combine them (PyPI: `requests` and `requests[socks]`).
+   * When the discovery so far was made under a narrower config, the
+   * artifact is discovered again and its selected versions are expanded
+   * again, so that what the wider config adds (the extra's dependencies) is
+   * walked too. Configs only widen, so this ends.
+   */
+  private widen(entry: Entry, config: JsonObject): void {
+    const merge = entry.processor?.mergeConfig;
+    if (!merge) return;
+    const merged = merge.call(entry.processor, entry.config, config);
+    if (sameJson(merged, entry.config)) return;
+    entry.config = merged;
+    // Not discovered yet: the discovery will use the wider config.
+    if (!entry.outcome || entry.widening) return;
+    entry.widening = true;
+    this.schedule(async () => {
+      try {
+        for (;;) {
+          await this.discover(entry);
+          // The callback may have discovered under a config that covers
+          // it anyway (what earlier runs needed); then nothing is new.
+          const under = entry.discoveredUnder ?? {};
+          if (sameJson(merge.call(entry.processor, under, entry.config), under)) return;
+          entry.generation += 1;
+          entry.outcome = undefined;
+          entry.resolutions.clear();
+          await this.discover(entry);
+          if (entry.root) await this.selectRoot(entry);
+          for (const version of entry.selected.keys()) {
+            this.schedule(() => this.expand(entry, version));
+          }
+        }
+      } finally {
+        entry.widening = false;
+      }
+    });
+  }
+
+  private discover(entry: Entry): Promise<Outcome> {
+    if (entry.outcome) return entry.outcome;
+    const generation = entry.generation;
+    const config = entry.config;
+    entry.outcome = this.limiter
+      .use(async (): Promise<Outcome> => {
+        this.signal?.throwIfAborted();
+        const processor = entry.processor;
+        if (!processor) {
+          return {
+            ok: false,
+            error: { type: 'failed', message: `unknown processor '${entry.processorName}'` },
+          };
+        }
+        if (entry.invalidId) {
+          return { ok: false, error: { type: 'failed', message: `invalid id: ${entry.invalidId}` } };
+        }
+        this.discoveries += 1;
+        let discovery: ClosureDiscovery;
+        try {
+          discovery = await this.options.discover(entry.processorName, entry.id, config, {
+            signal: this.signal,
+          });
+        } catch (error) {
+          if (this.signal?.aborted) throw error;
+          const message = isError(error) ? error.message : String(error);
+          const type = isError(error) && error.name === 'NotFoundError' ? 'not-found' : 'failed';
+          return { ok: false, error: { type, message } };
+        }
+        if (!Array.isArray(discovery?.versions)) {
+          return {
+            ok: false,
+            error: { type: 'failed', message: 'discovery returned no versions' },
+          };
+        }
+        const scheme = processor.versions;
+        const byVersion = new Map(discovery.versions.map(v => [v.version, v]));
+        const ascending = [...byVersion.keys()].sort((a, b) => scheme.compare(a, b));
+        return { ok: true, discovery, byVersion, ascending };
+      })
+      .then(outcome => {
+        if (entry.generation === generation) {
+          entry.settled = outcome;
+          entry.discoveredUnder = (outcome.ok && outcome.discovery.config) || config;
+          // Carry on with what the callback discovered under, so that a
+          // parent asking for no more than that changes nothing.
+          const merge = entry.processor?.mergeConfig;
+          if (merge) entry.config = merge.call(entry.processor, entry.discoveredUnder, entry.config);
+        }
+        return outcome;
+      });
+    return entry.outcome;
+  }
+
+  private async selectRoot(entry: Entry): Promise<void> {
+    const outcome = await this.discover(entry);
+    if (!outcome.ok || !entry.root) return;
+    const { filter, filterType } = entry.root;
+    if (!filter) {
+      for (const version of outcome.byVersion.keys()) {
+        this.select(entry, version, { type: 'all-versions' });
+      }
+      return;
+    }
+    let matches: (version: string) => boolean;
+    try {
+      matches = this.options.compileFilter(filter, filterType, entry.processor!.versions);
+    } catch (error) {
+      entry.filterError = {
+        type: 'invalid-filter',
+        message: isError(error) ? error.message : String(error),
+      };
+      return;
+    }
+    for (const version of outcome.byVersion.keys()) {
+      if (matches(version)) this.select(entry, version, { type: 'filter', filter });
+    }
+  }
+
+  private select(entry: Entry, version: string, reason: SelectionReason): void {
+    const reasons = entry.selected.get(version);
+    if (reasons) {
+      reasons.set(reasonKey(reason), reason);
+      return;
+    }
+    entry.selected.set(version, new Map([[reasonKey(reason), reason]]));
+    this.schedule(() => this.expand(entry, version));
+  }
+
+  /** Resolves the dependencies of one selected version and selects what they require. */
+  private async expand(entry: Entry, version: string): Promise<void> {
+    this.signal?.throwIfAborted();
+    const generation = entry.generation;
+    // Settled already, unless the artifact is being discovered again
+    // under a wider config.
+    const outcome = await this.discover(entry);
+    const declared = (outcome.ok && outcome.byVersion.get(version)?.dependencies) || [];
+    const results = await Promise.all(
+      declared.map(dependency => this.resolveDependency(entry, version, dependency)),
+    );
+    // A wider config arrived meanwhile: its expansion records the result.
+    if (entry.generation === generation) entry.dependencies.set(version, results);
+  }
+
+  private async resolveDependency(
+    parent: Entry,
+    parentVersion: string,
+    dependency: ProcessorDependency,
+  ): Promise<ArtifactDependency> {
+    const recorded: ArtifactDependency = {
+      processor: dependency.processor,
+      id: dependency.id,
+      range: dependency.range,
+      kind: dependency.kind,
+      config: dependency.config ?? {},
+      resolved: [],
+    };
+    if (dependency.unresolvable) {
+      return { ...recorded, unresolvable: dependency.unresolvable };
+    }
+    if (parent.policy === 'none') return recorded;
+
+    const target = this.entry(dependency.processor, dependency.id, dependency.config ?? {});
+    const outcome = await this.discover(target);
+    if (!outcome.ok) {
+      const { type, message } = outcome.error;
+      const unresolvable =
+        type === 'not-found' ? `unknown package: ${message}` : `discovery failed: ${message}`;
+      return { ...recorded, unresolvable };
+    }
+    const resolution = this.resolveRange(target, outcome, dependency.range, parent.policy);
+    if ('unresolvable' in resolution) return { ...recorded, ...resolution };
+    for (const version of resolution.resolved) {
+      this.select(target, version, {
+        type: 'required-by',
+        processor: parent.processorName,
+        id: parent.id,
+        version: parentVersion,
+        range: dependency.range,
+      });
+    }
+    return { ...recorded, resolved: [...resolution.resolved] };
+  }
+
+  /** A range's resolution against a discovered artifact, once per policy and range. */
+  private resolveRange(
+    target: Entry,
+    outcome: Extract<Outcome, { ok: true }>,
+    range: string,
+    policy: DependencyPolicy,
+  ): RangeResolution {
+    const cacheKey = `${policy}\0${range}`;
+    const cached = target.resolutions.get(cacheKey);
+    if (cached) return cached;
+    const resolution = resolveRange(
+      {
+        id: target.id,
+        scheme: target.processor!.versions,
+        ascending: outcome.ascending,
+        published: outcome.byVersion,
+        tags: outcome.discovery.tags,
+      },
+      range,
+      policy,
+    );
+    target.resolutions.set(cacheKey, resolution);
+    return resolution;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * What the closure walk keeps per artifact (its discovery, selections and
+ * resolutions), and how that reads as the plain-data result. Apart from
+ * the walk so the walk file holds only the algorithm.
+ */
+import { JsonObject } from '@backstage/types';
+import { BackpackProcessor, ProcessorVersion } from '../processors/types';
+import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types';
+import {
+  ClosureArtifact,
+  ClosureArtifactError,
+  ClosureDiscovery,
+  ClosureResult,
+  ClosureRoot,
+  ClosureVersion,
+} from './closureTypes';
+import { RangeResolution } from './dependencyPolicy';
+import { compareStrings, reasonOrder } from './selectionReasons';
+
+/** How an artifact's discovery ended, with its versions indexed for the walk. */
+export type Outcome =
+  | {
+      ok: true;
+      discovery: ClosureDiscovery;
+      byVersion: Map<string, ProcessorVersion>;
+      /** Every version, lowest first; invalid ones first of all. */
+      ascending: string[];
+    }
+  | { ok: false; error: ClosureArtifactError };
+
+/** What the walk knows of one artifact. */
+export interface Entry {
+  key: string;
+  processor?: BackpackProcessor;
+  processorName: string;
+  /** Why the processor refused the id, if it did. */
+  invalidId?: string;
+  id: string;
+  /** The config to discover under; only ever widens (see `widen`). */
+  config: JsonObject;
+  /** The config the settled discovery was made under. */
+  discoveredUnder?: JsonObject;
+  /** Moves on every new discovery under a wider config; expansions of older ones are stale. */
+  generation: number;
+  /** A task is making sure the discovery covers `config`. */
+  widening?: boolean;
+  root?: ClosureRoot;
+  policy: DependencyPolicy;
+  outcome?: Promise<Outcome>;
+  settled?: Outcome;
+  filterError?: ClosureArtifactError;
+  /** Selected versions, each with its reasons keyed for de-duplication. */
+  selected: Map<string, Map<string, SelectionReason>>;
+  dependencies: Map<string, ArtifactDependency[]>;
+  resolutions: Map<string, RangeResolution>;
+}
+
+/**
+ * The closure as plain data: roots first (in the order given), then every
+ * other artifact the walk reached by key.
+ */
+export function closureResult(
+  rootEntries: Entry[],
+  entries: Iterable<Entry>,
+  discoveries: number,
+): ClosureResult {
+  const rest = [...entries]
+    .filter(entry => !rootEntries.includes(entry))
+    .sort((a, b) => compareStrings(a.key, b.key));
+  let versionsSelected = 0;
+  let unresolvable = 0;
+  const artifacts = [...rootEntries, ...rest].map((entry): ClosureArtifact => {
+    const outcome = entry.settled;
+    const scheme = entry.processor?.versions;
+    const versions = [...entry.selected.keys()];
+    if (scheme) versions.sort((a, b) => scheme.compare(a, b));
+    const selected = versions.map((version): ClosureVersion => {
+      const dependencies = entry.dependencies.get(version) ?? [];
+      unresolvable += dependencies.filter(d => d.unresolvable !== undefined).length;
+      return {
+        version,
+        selection: [...entry.selected.get(version)!.values()].sort(reasonOrder),
+        dependencies,
+      };
+    });
+    versionsSelected += selected.length;
+    const error = outcome && !outcome.ok ? outcome.error : entry.filterError;
+    return {
+      processor: entry.processorName,
+      id: entry.id,
+      key: entry.key,
+      root: entry.root !== undefined,
+      config: entry.discoveredUnder ?? entry.config,
+      dependencyPolicy: entry.policy,
+      ...(entry.root?.filter ? { filter: entry.root.filter } : {}),
+      ...(entry.root?.filterType ? { filterType: entry.root.filterType } : {}),
+      ...(outcome?.ok ? { discovery: outcome.discovery } : {}),
+      ...(error ? { error } : {}),
+      selected,
+    };
+  });
+  return {
+    artifacts,
+    stats: {
+      artifacts: artifacts.length,
+      versionsSelected,
+      unresolvable,
+      discoveries,
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The resolver's public data: what a walk starts from, what the discover
+ * callback answers, and the closure it returns. Apart from the walk so
+ * that callers (the runner, the preview) read the shapes without the
+ * algorithm.
+ */
+import { JsonObject } from '@backstage/types';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import {
+  DiscoveryResult,
+  DiscoveryValidators,
+  ProcessorVersion,
+  VersionScheme,
+} from '../processors/types';
+import {
+  ArtifactDependency,
+  DependencyPolicy,
+  FilterType,
+  SelectionReason,
+} from '../types';
+
+/**
+ * A root artifact the walk starts from.
+ *
+ * @public
+ */
+export interface ClosureRoot {
+  processor: string;
+  id: string;
+  /** Processor config passed to discovery; `{}` when absent. */
+  config?: JsonObject;
+  /** Which versions to select; empty or absent selects every version. */
+  filter?: string;
+  filterType?: FilterType;
+  dependencyPolicy: DependencyPolicy;
+}
+
+/**
+ * What the discover callback returns: every version of the artifact. After
+ * a 304 the caller supplies the versions it stored earlier and says so with
+ * `notModified: true`, so persistence can skip rewriting them.
+ *
+ * @public
+ */
+export type ClosureDiscovery = (
+  | Extract<DiscoveryResult, { notModified: false }>
+  | {
+      notModified: true;
+      versions: ProcessorVersion[];
+      tags?: Record<string, string>;
+      validators?: DiscoveryValidators;
+    }
+) & {
+  /**
+   * The config the discovery was made with, when the callback widened the
+   * one asked for (e.g. with what earlier runs needed, see
+   * `BackpackProcessor.mergeConfig`); the walk then carries on with it.
+   */
+  config?: JsonObject;
+  /** What the checks of the processor's output dropped, see `checkDiscoveryOutput`. */
+  warnings?: string[];
+};
+
+/**
+ * Discovers one artifact. Throwing a NotFoundError means the package does
+ * not exist upstream; any other error is a failed discovery.
+ *
+ * @public
+ */
+export type ClosureDiscoverFn = (
+  processor: string,
+  id: string,
+  config: JsonObject,
+  options: { signal?: AbortSignal },
+) => Promise<ClosureDiscovery>;
+
+/**
+ * Compiles a root's filter into a predicate on versions; same shape as
+ * `compileVersionFilter` in `closure/versionFilter.ts`. Only called for
+ * non-empty filters. May throw (e.g. an InputError for an invalid filter).
+ *
+ * @public
+ */
+export type ClosureFilterCompiler = (
+  filter: string | undefined,
+  filterType: FilterType | undefined,
+  scheme: VersionScheme,
+) => (version: string) => boolean;
+
+/**
+ * Options of {@link ClosureResolver}.
+ *
+ * @public
+ */
+export interface ClosureResolverOptions {
+  processors: ProcessorRegistry;
+  discover: ClosureDiscoverFn;
+  compileFilter: ClosureFilterCompiler;
+  /** Discoveries in flight at once; default 16. */
+  concurrency?: number;
+}
+
+/**
+ * Why an artifact has no usable discovery.
+ *
+ * - `not-found`: the discover callback threw a NotFoundError.
+ * - `failed`: any other discovery error, or an unknown processor.
+ * - `invalid-filter`: discovery worked but the root's filter did not compile.
+ *
+ * @public
+ */
+export interface ClosureArtifactError {
+  type: 'not-found' | 'failed' | 'invalid-filter';
+  message: string;
+}
+
+/**
+ * A selected version, why it was selected, and how each of its declared
+ * dependencies resolved.
+ *
+ * @public
+ */
+export interface ClosureVersion {
+  version: string;
+  /** Sorted: filter / all-versions first, then required-by by parent. */
+  selection: SelectionReason[];
+  /**
+   * One entry per dependency the processor declared for this version, in the
+   * processor's order: `resolved` holds the versions the range selected
+   * (empty under policy `none`), `unresolvable` says why none could be.
+   */
+  dependencies: ArtifactDependency[];
+}
+
+/**
+ * One artifact the walk reached.
+ *
+ * @public
+ */
+export interface ClosureArtifact {
+  processor: string;
+  /** The id in the processor's canonical form (`normalizeId`). */
+  id: string;
+  /** `processor:normalizedId`, the identity of the artifact within the run. */
+  key: string;
+  root: boolean;
+  /** The config it was discovered with: the root's, or the first parent's dependency config. */
+  config: JsonObject;
+  /** The root's policy, or `latest` for artifacts reached as dependencies. */
+  dependencyPolicy: DependencyPolicy;
+  filter?: string;
+  filterType?: FilterType;
+  /** What the discover callback returned; absent when it failed. */
+  discovery?: ClosureDiscovery;
+  error?: ClosureArtifactError;
+  /** Selected versions in ascending version order. */
+  selected: ClosureVersion[];
+}
+
+/**
+ * The closure of a set of roots, as plain data. `artifacts` holds every
+ * artifact the walk reached: also those where nothing was selected (every
+ * range to them was unsatisfiable) and those whose discovery failed (for
+ * non-roots that were not found, persistence may prefer not to store them;
+ * the parents' dependency entries say why).
+ *
+ * @public
+ */
+export interface ClosureResult {
+  /** Roots first (in the order given), then the rest ordered by key. */
+  artifacts: ClosureArtifact[];
+  stats: {
+    artifacts: number;
+    versionsSelected: number;
+    /** Dependency entries (of selected versions) that could not be resolved. */
+    unresolvable: number;
+    /** Calls made to the discover callback. */
+    discoveries: number;
+  };
+}
