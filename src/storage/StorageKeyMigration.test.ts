@@ -9,7 +9,6 @@ import { Readable } from 'node:stream';
 import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
 import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
 import { DatabaseLegacyKeyStore } from '../database/DatabaseLegacyKeyStore';
-import { storageKeyOf } from '../runs/MirrorRunner';
 import { BlobStore } from './BlobStore';
 import { fileStorageKey } from './fileStorageKey';
 import { LocalDirectoryBlobStore } from './LocalDirectoryBlobStore';
@@ -17,7 +16,7 @@ import { S3BlobStore } from './S3BlobStore';
 import { DatabaseMirrorReadStore } from '../database/DatabaseMirrorReadStore';
 import { publicAccess } from '../views/ServeAccess';
 import { PypiView } from '../views/pypiView';
-import { StorageKeyMigration } from './StorageKeyMigration';
+import { StorageKeyMigration, storageKeyOf } from './StorageKeyMigration';
 
 jest.setTimeout(60_000);
 

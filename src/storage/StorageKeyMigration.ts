@@ -39,6 +39,17 @@ export interface StorageKeyMigrationResult {
 }
 
 /**
+ * The storage key layout of earlier releases, `<processor>/<path>`, which
+ * let files of different artifacts or versions share a key.
+ *
+ * @deprecated Keys are derived by `fileStorageKey` (`storage/fileStorageKey.ts`);
+ * this layout is only what {@link StorageKeyMigration} moves away from.
+ */
+export function storageKeyOf(processor: string, path: string): string {
+  return `${processor}/${path.replace(/^\/+/, '')}`;
+}
+
+/**
  * Moves files stored under the keys of earlier releases
  * (`<processor>/<path>`, which two files could share) to the keys
  * `fileStorageKey` derives.

@@ -1,0 +1,139 @@
+/**
+ * How a mirror run discovers one artifact: conditionally, with the
+ * validators of the last discovery, so that an unchanged upstream answers
+ * 304 and the stored versions stand in; what is new is checked and
+ * persisted. The walk itself (the resolver) stays unaware of the store.
+ */
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
+import { ClosureDiscovery } from '../closure/ClosureResolver';
+import { BackpackStore, StoredArtifact } from '../database/BackpackStore';
+import { sameJson } from '../lib/canonicalJson';
+import { checkDiscoveryOutput } from '../processors/discoveryOutput';
+import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import {
+  DiscoveryResult,
+  DiscoveryValidators,
+  ProcessorVersion,
+} from '../processors/types';
+
+/** What {@link discoverForRun} reads and writes through. */
+export interface RunDiscoveryOptions {
+  store: BackpackStore;
+  processors: ProcessorRegistry;
+  logger: LoggerService;
+}
+
+/**
+ * Discovers one artifact for the resolver: a conditional request with the
+ * stored validators; on 304 the stored versions stand in, otherwise what
+ * is new is persisted.
+ */
+export async function discoverForRun(
+  options: RunDiscoveryOptions,
+  runId: string,
+  processorName: string,
+  id: string,
+  config: JsonObject,
+  refs: Map<string, StoredArtifact>,
+  signal?: AbortSignal,
+): Promise<ClosureDiscovery> {
+  const { store, processors, logger } = options;
+  const processor = processors.get(processorName);
+  const canonical = processor.normalizeId?.(id) ?? id;
+  const artifact = await store.ensureArtifact({
+    processor: processorName,
+    id: canonical,
+    config: {},
+    root: false,
+    dependencyPolicy: 'latest',
+  });
+  refs.set(`${processorName}:${canonical}`, artifact);
+
+  // The config to discover under: what the walk asks for, widened by
+  // what the last discovery was made under where the processor combines
+  // configs (PyPI extras needed by some parent). Otherwise a run would
+  // discover with the first parent's config, then again with the wider
+  // one, and write both every time; this way the second run asks once
+  // and gets a 304.
+  const last = artifact.validators;
+  let effective: JsonObject = { ...artifact.config, ...config };
+  if (processor.mergeConfig && last?.config) {
+    effective = processor.mergeConfig(last.config, effective);
+  }
+  // Stored data stands in for a 304 only if it was discovered under the
+  // same config, and only if a discovery was stored at all.
+  let validators: DiscoveryValidators | undefined =
+    last && sameJson(last.config ?? {}, effective)
+      ? { etag: last.etag, lastModified: last.lastModified }
+      : undefined;
+  if (validators && (await store.countArtifact(artifact.ref)).versions === 0) {
+    validators = undefined;
+  }
+
+  let result: DiscoveryResult;
+  let warnings: string[] = [];
+  try {
+    result = await processor.discover(
+      { id: canonical, config: effective },
+      { logger, signal, validators },
+    );
+    if (!result.notModified) {
+      // The upstream's answer is checked before anything stores or walks
+      // it; what a check drops is named on the artifact, not lost.
+      const checked = checkDiscoveryOutput(result, { processors });
+      ({ warnings } = checked);
+      result = { notModified: false, ...checked };
+      if (warnings.length > 0) {
+        logger.warn(
+          `Discovery of ${processorName}:${canonical} dropped parts of the upstream's answer: ${warnings.join('; ')}`,
+        );
+      }
+      await store.syncVersions(artifact.ref, result.versions);
+    }
+  } catch (error) {
+    await store.recordDiscovery(artifact.ref, {
+      runId,
+      status: 'error',
+      error: (error as Error)?.message ?? String(error),
+    });
+    throw error;
+  }
+
+  if (result.notModified) {
+    const stored = await store.getVersions(artifact.ref);
+    await store.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+    return {
+      notModified: true,
+      versions: stored.map(
+        (v): ProcessorVersion => ({
+          version: v.version,
+          publishedAt: v.publishedAt,
+          files: [],
+          dependencies: v.dependencies.map(d => ({
+            processor: d.processor,
+            id: d.id,
+            range: d.range,
+            kind: d.kind,
+            config: d.config,
+            // Only the processor's own verdict is passed on; what a run
+            // could not resolve is tried again.
+            unresolvable: d.declaredUnresolvable,
+          })),
+        }),
+      ),
+      tags: artifact.tags,
+      validators,
+      config: effective,
+    };
+  }
+
+  await store.recordDiscovery(artifact.ref, {
+    runId,
+    status: 'ok',
+    validators: result.validators && { ...result.validators, config: effective },
+    tags: result.tags,
+    warnings,
+  });
+  return { ...result, config: effective, warnings };
+}
