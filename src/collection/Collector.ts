@@ -1,21 +1,11 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BackpackStore, StoredFile } from '../database/BackpackStore';
 import { BlobStore } from '../storage/BlobStore';
 import { admissionRefusal, UnverifiedFilesPolicy } from './fileAdmission';
 import { classifyFailure } from './failureKind';
 import { HostSlots, SlotRelease } from './HostSlots';
-import { IntegrityError, IntegrityStream } from './IntegrityStream';
+import { FileFetcher, storeFileBytes } from './fileTransfer';
 import { CollectJob, JobOutcome, JobQueue } from './queue/JobQueue';
-
-/** Streams a file from its URI; the collector's only way to the network. */
-export interface FileFetcher {
-  fetch(
-    uri: string,
-    options?: { signal?: AbortSignal },
-  ): Promise<{ body: Readable; size?: number }>;
-}
 
 /** Options of {@link Collector}. */
 export interface CollectorOptions {
@@ -286,7 +276,7 @@ export class Collector {
         .catch(error => logger.warn(`Renewing the lease of ${file.uri} failed: ${error}`));
     }, Math.max(1000, this.leaseMs / 3));
     try {
-      await this.collect(file, controller.signal);
+      await storeFileBytes(this.options, file, controller.signal);
       if (file.runId) this.options.onSettled?.(file.runId);
       return 'done';
     } catch (error) {
@@ -327,76 +317,5 @@ export class Collector {
       return { retry: { minDelayMs: Math.min(verdict.retryAfterMs, this.maxRetryAfterMs) } };
     }
     return 'retry';
-  }
-
-  private async collect(file: StoredFile, signal: AbortSignal): Promise<void> {
-    const { store, blobStore, fetcher } = this.options;
-
-    // The bytes may already be stored, e.g. when a replica crashed after the
-    // upload and before recording it; then only the record is missing.
-    // Re-reading them proves them and yields the sha256 we record.
-    const existing = await blobStore.head(file.storageKey);
-    if (
-      existing &&
-      file.integrity &&
-      existing.metadata.integrity === `${file.integrity.algorithm}-${file.integrity.digest}`
-    ) {
-      const stored = await blobStore.get(file.storageKey);
-      if (stored) {
-        const check = new IntegrityStream({ integrity: file.integrity, size: existing.size });
-        try {
-          await pipeline(stored.body, check, new Writable({ write: (_c, _e, cb) => cb() }));
-          await store.markCollected(file.ref, {
-            size: check.result!.size,
-            digest: check.result!.sha256,
-            storageKey: file.storageKey,
-          });
-          return;
-        } catch (error) {
-          if (!(error instanceof IntegrityError)) throw error;
-          // Not the expected bytes after all: download and replace them.
-        }
-      }
-    }
-
-    const { body, size } = await fetcher.fetch(file.uri, { signal });
-    const verify = new IntegrityStream({
-      integrity: file.integrity,
-      size: file.size ?? size,
-    });
-    // The blob store consumes `verify`; when the digest check fails at the
-    // end of the stream the upload is aborted and nothing is stored.
-    const upload = blobStore.put(file.storageKey, verify, {
-      size: file.size ?? size,
-      metadata: {
-        ...(file.integrity
-          ? { integrity: `${file.integrity.algorithm}-${file.integrity.digest}` }
-          : {}),
-        source: file.uri,
-      },
-    });
-    const outcomes = await Promise.allSettled([
-      pipeline(body, verify),
-      upload.catch(error => {
-        // A failed upload stops reading; end the download with it.
-        body.destroy();
-        verify.destroy();
-        throw error;
-      }),
-    ]);
-    const failure = outcomes.find(o => o.status === 'rejected');
-    if (failure) {
-      // Prefer the integrity error over the upload's echo of it.
-      const reasons = outcomes
-        .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
-        .map(o => o.reason);
-      throw reasons.find(r => r instanceof IntegrityError) ?? reasons[0];
-    }
-    const result = verify.result!;
-    await store.markCollected(file.ref, {
-      size: result.size,
-      digest: result.sha256,
-      storageKey: file.storageKey,
-    });
   }
 }
