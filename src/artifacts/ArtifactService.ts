@@ -1,36 +1,32 @@
 import {
   ConflictError,
-  InputError,
   NotFoundError,
   NotImplementedError,
 } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import {
   ArtifactCounts,
-  ArtifactFilter,
   ArtifactPatch,
   BackpackStore,
+  ListArtifactsQuery,
   Page,
   StoredArtifact,
 } from '../database/BackpackStore';
 import { ClosureResult, ClosureRoot } from '../closure/ClosureResolver';
-import { resolveFilterType } from '../closure/versionFilter';
 import { canonicalArtifactId } from './artifactIds';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
-import { BackpackProcessor } from '../processors/types';
 import {
   Artifact,
   ArtifactDependency,
   ArtifactFile,
   ArtifactFileStatus,
-  ArtifactStatus,
   ArtifactVersion,
   ArtifactVersionStatus,
   DependencyPolicy,
   FilterType,
 } from '../types';
 import { ArtifactPreview, toArtifactPreview } from './artifactPreview';
-import { parseArtifactConfig } from '../lib/validation';
+import { artifactConfigInput, artifactFilterInput, rootArtifactInput } from './artifactInput';
 
 /** What a caller sends to add a root artifact. */
 export interface CreateArtifactRequest {
@@ -56,18 +52,8 @@ export interface ArtifactDetails extends Artifact {
   dependencies: ArtifactDependency[];
 }
 
-/** Query of {@link ArtifactService.list}. */
-export interface ListArtifactsRequest {
-  processor?: string;
-  root?: boolean;
-  status?: ArtifactStatus;
-  /** Case-insensitive substring of the id. */
-  search?: string;
-  limit: number;
-  offset: number;
-  /** The query form of a conditional permission decision. */
-  filter?: ArtifactFilter;
-}
+/** Query of {@link ArtifactService.list}: the store's query as it is. */
+export type ListArtifactsRequest = ListArtifactsQuery;
 
 /**
  * Resolves closures without writing anything, with unconditional upstream
@@ -132,13 +118,7 @@ export class ArtifactService {
     createdBy?: string,
   ): Promise<{ artifact: Artifact; promoted: boolean }> {
     const processor = this.processors.get(request.processor);
-    const id = this.normalizeId(processor, request.id);
-    const config = this.parseConfig(processor, request.config ?? {});
-    const filter = this.resolveFilter(
-      processor,
-      request.filter || undefined,
-      request.filterType,
-    );
+    const { id, config, filter } = rootArtifactInput(processor, request);
     const dependencyPolicy = request.dependencyPolicy ?? 'latest';
 
     const existing = await this.store.getArtifact(processor.name, id);
@@ -183,13 +163,7 @@ export class ArtifactService {
       throw new NotImplementedError('Previews are not available in this backend');
     }
     const processor = this.processors.get(request.processor);
-    const id = this.normalizeId(processor, request.id);
-    const config = this.parseConfig(processor, request.config ?? {});
-    const filter = this.resolveFilter(
-      processor,
-      request.filter || undefined,
-      request.filterType,
-    );
+    const { id, config, filter } = rootArtifactInput(processor, request);
     const closure = await this.previewer.preview(
       [
         {
@@ -254,12 +228,12 @@ export class ArtifactService {
         request.filterType === undefined && request.filter === undefined
           ? stored.filterType
           : request.filterType ?? undefined;
-      const resolved = this.resolveFilter(processor, filter || undefined, filterType);
+      const resolved = artifactFilterInput(processor, filter || undefined, filterType);
       patch.filter = resolved.filter ?? null;
       patch.filterType = resolved.filterType ?? null;
     }
     if (request.config !== undefined) {
-      patch.config = this.parseConfig(processor, request.config);
+      patch.config = artifactConfigInput(processor, request.config);
     }
     if (request.dependencyPolicy !== undefined) {
       patch.dependencyPolicy = request.dependencyPolicy;
@@ -329,36 +303,5 @@ export class ArtifactService {
     const stored = await this.findStored(processor, id);
     if (!stored) throw artifactNotFound(processor, id);
     return stored;
-  }
-
-  /** The canonical id of a new artifact; an InputError naming `id` when it is none. */
-  private normalizeId(processor: BackpackProcessor, id: string): string {
-    const canonical = canonicalArtifactId(processor, id);
-    if ('problem' in canonical) throw new InputError(`id: ${canonical.problem}`);
-    return canonical.id;
-  }
-
-  private parseConfig(processor: BackpackProcessor, config: JsonObject): JsonObject {
-    parseArtifactConfig(processor.configSchema, config);
-    // The caller's config is stored rather than the parsed output, so that
-    // defaults the processor fills in stay its own to change later.
-    return config;
-  }
-
-  private resolveFilter(
-    processor: BackpackProcessor,
-    filter: string | undefined,
-    filterType: FilterType | undefined,
-  ): { filter?: string; filterType?: FilterType } {
-    if (!filter) {
-      if (filterType) {
-        throw new InputError(`filterType: '${filterType}' needs a filter`);
-      }
-      return {};
-    }
-    return {
-      filter,
-      filterType: resolveFilterType(filter, filterType, processor.versions),
-    };
   }
 }
