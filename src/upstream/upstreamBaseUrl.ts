@@ -1,6 +1,8 @@
+import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
+import { HostPolicy } from './HostPolicy';
 import { redactUrl } from './urls';
 
 /**
@@ -96,4 +98,45 @@ export function restrictUpstreamOverride<T extends z.ZodType<JsonObject>>(
       });
     }
   }) as T;
+}
+
+/** A processor's upstream as its config block sets it. */
+export interface ConfiguredUpstream extends UpstreamOverride {
+  /** Whether the operator set the base URL; otherwise it is the built-in default. */
+  configured: boolean;
+}
+
+/**
+ * Reads a processor's upstream from its config block: the base URL
+ * (`<prefix>.<field>`, or the built-in `defaultUrl`) and the others an
+ * artifact may name (`<prefix>.<allowedKey>`), each checked by
+ * {@link upstreamBaseUrl}.
+ */
+export function readConfiguredUpstream(
+  config: Config | undefined,
+  options: { prefix: string; field: string; allowedKey: string; defaultUrl: string },
+): ConfiguredUpstream {
+  const { prefix, field, allowedKey } = options;
+  const configuredUrl = config?.getOptionalString(field);
+  return {
+    defaultUrl: upstreamBaseUrl(configuredUrl ?? options.defaultUrl, `${prefix}.${field}`),
+    allowed: (config?.getOptionalStringArray(allowedKey) ?? []).map(url =>
+      upstreamBaseUrl(url, `${prefix}.${allowedKey}`),
+    ),
+    field,
+    configKey: `${prefix}.${allowedKey}`,
+    configured: configuredUrl !== undefined,
+  };
+}
+
+/**
+ * Lets a processor's upstream through the host policy and returns its
+ * hosts. Hosts the operator configured may resolve to internal addresses;
+ * the built-in default only ever to public ones.
+ */
+export function allowConfiguredUpstream(policy: HostPolicy, upstream: ConfiguredUpstream): string[] {
+  const hosts = [upstream.defaultUrl, ...upstream.allowed].map(url => new URL(url).host);
+  policy.allow([hosts[0]], upstream.configured ? 'operator' : 'default');
+  policy.allow(hosts.slice(1), 'operator');
+  return hosts;
 }

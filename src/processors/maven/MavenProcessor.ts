@@ -7,7 +7,11 @@ import { FileIntegrity } from '../../types';
 import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
 import { isPathSegment, redactUrl, UnsafeUpstreamPathError, upstreamUrl } from '../../upstream/urls';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
-import { allowedUpstreamOverride, restrictUpstreamOverride } from '../../upstream/upstreamBaseUrl';
+import {
+  allowConfiguredUpstream,
+  allowedUpstreamOverride,
+  restrictUpstreamOverride,
+} from '../../upstream/upstreamBaseUrl';
 import {
   BackpackProcessor,
   DiscoverOptions,
@@ -87,20 +91,8 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
   const limits = options.limits ?? DEFAULT_PARSING_LIMITS;
   const settings = readMavenProcessorSettings(options.config);
   const versionCache = new Map<string, ProcessorVersion>();
-  const override = {
-    defaultUrl: settings.repository,
-    allowed: settings.allowedRepositories,
-    field: 'repository',
-    configKey: 'backpack.processors.maven.allowedRepositories',
-  };
-  const hosts = [settings.repository, ...settings.allowedRepositories].map(
-    url => new URL(url).host,
-  );
-  // Repositories the operator configured may resolve to internal
-  // addresses; the built-in default only ever to public ones.
-  const configured = options.config?.getOptionalString('repository') !== undefined;
-  upstream.policy.allow([hosts[0]], configured ? 'operator' : 'default');
-  upstream.policy.allow(hosts.slice(1), 'operator');
+  const override = settings.repository;
+  const hosts = allowConfiguredUpstream(upstream.policy, override);
 
   function repositoryFor(config: MavenArtifactConfig): string {
     // Checked again here: stored and inherited configs bypass the API.
@@ -317,7 +309,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
 
   return {
     name: 'maven',
-    description: `Maven artifacts from ${settings.repository}, with their dependency closures`,
+    description: `Maven artifacts from ${settings.repository.defaultUrl}, with their dependency closures`,
     configSchema: restrictUpstreamOverride(mavenArtifactConfigSchema, override),
     versions: mavenVersionScheme,
     normalizeId: (id: string) => {

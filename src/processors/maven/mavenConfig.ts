@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { z } from 'zod';
-import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
+import { ConfiguredUpstream, readConfiguredUpstream } from '../../upstream/upstreamBaseUrl';
 
 /** Maven Central, used when `backpack.processors.maven.repository` is not set. */
 export const DEFAULT_MAVEN_REPOSITORY = 'https://repo.maven.apache.org/maven2';
@@ -35,24 +35,18 @@ export type MavenArtifactConfig = z.infer<typeof mavenArtifactConfigSchema>;
 
 /** The processor-wide settings from `backpack.processors.maven`. */
 export interface MavenProcessorSettings {
-  repository: string;
-  /** Repositories, besides `repository`, that an artifact's `repository` may name. */
-  allowedRepositories: string[];
-}
-
-function trimUrl(url: string, key: string): string {
-  return upstreamBaseUrl(url, `backpack.processors.maven.${key}`);
+  /** `repository`, and the `allowedRepositories` an artifact's `repository` may name. */
+  repository: ConfiguredUpstream;
 }
 
 /** Reads `backpack.processors.maven`; every key is optional. */
 export function readMavenProcessorSettings(config?: Config): MavenProcessorSettings {
   return {
-    repository: trimUrl(
-      config?.getOptionalString('repository') ?? DEFAULT_MAVEN_REPOSITORY,
-      'repository',
-    ),
-    allowedRepositories: (config?.getOptionalStringArray('allowedRepositories') ?? []).map(url =>
-      trimUrl(url, 'allowedRepositories'),
-    ),
+    repository: readConfiguredUpstream(config, {
+      prefix: 'backpack.processors.maven',
+      field: 'repository',
+      allowedKey: 'allowedRepositories',
+      defaultUrl: DEFAULT_MAVEN_REPOSITORY,
+    }),
   };
 }

@@ -3,7 +3,11 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { parseArtifactConfig } from '../../lib/validation';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
-import { allowedUpstreamOverride, restrictUpstreamOverride } from '../../upstream/upstreamBaseUrl';
+import {
+  allowConfiguredUpstream,
+  allowedUpstreamOverride,
+  restrictUpstreamOverride,
+} from '../../upstream/upstreamBaseUrl';
 import { redactUrl } from '../../upstream/urls';
 import {
   BackpackProcessor,
@@ -63,14 +67,9 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
   const settings = readPypiProcessorSettings(options.config);
   const readProject = settings.api === 'simple' ? readSimpleApiProject : readJsonApiProject;
   const requiresDistCache = new Map<string, string[]>();
-  const override = {
-    defaultUrl: settings.index,
-    allowed: settings.allowedIndexes,
-    field: 'index',
-    configKey: 'backpack.processors.pypi.allowedIndexes',
-  };
-  upstream.policy.allow(settings.operatorHosts, 'operator');
-  upstream.policy.allow(settings.defaultHosts, 'default');
+  const override = settings.index;
+  const hosts = allowConfiguredUpstream(upstream.policy, override);
+  upstream.policy.allow(settings.fileHosts, settings.fileHostTrust);
 
   function indexFor(config: PypiArtifactConfig): string {
     // Checked again here: stored and inherited configs bypass the API.
@@ -178,10 +177,9 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     };
   }
 
-  const hosts = [settings.index, ...settings.allowedIndexes].map(url => new URL(url).host);
   return {
     name: 'pypi',
-    description: `Python packages from ${settings.index}, with their dependency closures`,
+    description: `Python packages from ${settings.index.defaultUrl}, with their dependency closures`,
     configSchema: restrictUpstreamOverride(pypiArtifactConfigSchema, override),
     versions: pep440VersionScheme,
     normalizeId,

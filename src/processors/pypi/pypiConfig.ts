@@ -2,7 +2,8 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import { parseInput } from '../../lib/validation';
-import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
+import { HostTrust } from '../../upstream/HostPolicy';
+import { ConfiguredUpstream, readConfiguredUpstream } from '../../upstream/upstreamBaseUrl';
 
 /** The public index, used when `backpack.processors.pypi.index` is not set. */
 export const DEFAULT_PYPI_INDEX = 'https://pypi.org';
@@ -59,52 +60,35 @@ export type PypiArtifactConfig = z.infer<typeof pypiArtifactConfigSchema>;
 
 /** The processor-wide settings from `backpack.processors.pypi`. */
 export interface PypiProcessorSettings {
-  index: string;
-  /** Hosts the operator named (index, allowedIndexes, fileHosts): trusted to resolve to internal addresses. */
-  operatorHosts: string[];
-  /** Built-in default hosts (pypi.org and its file host when not configured): public addresses only. */
-  defaultHosts: string[];
+  /** `index`, and the `allowedIndexes` an artifact's `index` may name. */
+  index: ConfiguredUpstream;
   /**
    * How indexes are read: `json`, PyPI's JSON API (`/pypi/<name>/json`), or
    * `simple`, the simple API's JSON form (PEP 691) with PEP 658 metadata.
    */
   api: 'json' | 'simple';
-  /** Indexes, besides `index`, that an artifact's `index` may name. */
-  allowedIndexes: string[];
   /** Hosts, besides the indexes', that files are downloaded from. */
   fileHosts: string[];
+  /** `operator` when the operator named the file hosts; pypi.org's own is a public-only `default`. */
+  fileHostTrust: HostTrust;
   pythonVersions?: string[];
   platforms?: string[];
   includeSdist: boolean;
   includeYanked: boolean;
 }
 
-function trimUrl(url: string, key: string): string {
-  return upstreamBaseUrl(url, `backpack.processors.pypi.${key}`);
-}
-
 /** Reads `backpack.processors.pypi`; every key is optional. */
 export function readPypiProcessorSettings(config?: Config): PypiProcessorSettings {
-  const configuredIndex = config?.getOptionalString('index');
-  const index = trimUrl(configuredIndex ?? DEFAULT_PYPI_INDEX, 'index');
-  const allowedIndexes = (config?.getOptionalStringArray('allowedIndexes') ?? []).map(url =>
-    trimUrl(url, 'allowedIndexes'),
-  );
-  const indexHosts = [index, ...allowedIndexes].map(url => new URL(url).host);
+  const index = readConfiguredUpstream(config, {
+    prefix: 'backpack.processors.pypi',
+    field: 'index',
+    allowedKey: 'allowedIndexes',
+    defaultUrl: DEFAULT_PYPI_INDEX,
+  });
+  const indexHosts = [index.defaultUrl, ...index.allowed].map(url => new URL(url).host);
   const configuredFileHosts = config?.getOptionalStringArray('fileHosts');
   const fileHosts =
     configuredFileHosts ?? (indexHosts.includes('pypi.org') ? [PYPI_FILE_HOST] : []);
-  const indexHost = new URL(index).host;
-  const allowedIndexHosts = allowedIndexes.map(url => new URL(url).host);
-  const operatorHosts = [
-    ...(configuredIndex ? [indexHost] : []),
-    ...allowedIndexHosts,
-    ...(configuredFileHosts ?? []),
-  ];
-  const defaultHosts = [
-    ...(configuredIndex ? [] : [indexHost]),
-    ...(configuredFileHosts ? [] : fileHosts),
-  ];
   const targets = pypiArtifactConfigSchema.pick({ pythonVersions: true, platforms: true });
   const parsed = parseInput(
     targets,
@@ -120,11 +104,9 @@ export function readPypiProcessorSettings(config?: Config): PypiProcessorSetting
   }
   return {
     index,
-    operatorHosts,
-    defaultHosts,
     api,
-    allowedIndexes,
     fileHosts,
+    fileHostTrust: configuredFileHosts ? 'operator' : 'default',
     pythonVersions: parsed.pythonVersions,
     platforms: parsed.platforms,
     includeSdist: config?.getOptionalBoolean('includeSdist') ?? true,
