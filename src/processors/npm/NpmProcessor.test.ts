@@ -8,7 +8,8 @@ import {
 } from '../../__testUtils__/verdaccio';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { BackpackProcessor, DiscoveryResult, ProcessorVersion } from '../types';
-import { createNpmProcessor, parseNpmIntegrity } from './NpmProcessor';
+import { createNpmProcessor } from './NpmProcessor';
+import { parseNpmIntegrity } from './packument';
 
 const logger = mockServices.logger.mock();
 
