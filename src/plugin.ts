@@ -26,7 +26,7 @@ import { readDownloadLimits } from './upstream/limits';
 import { UpstreamTransport } from './upstream/UpstreamTransport';
 import { ArtifactService } from './artifacts/ArtifactService';
 import { CollectionService } from './collection/CollectionService';
-import { DefaultMirrorRunService } from './runs/DefaultMirrorRunService';
+import { RunService } from './runs/RunService';
 import { RunWatcher } from './runs/RunWatcher';
 import { ExportService, readExportSettings } from './exports/ExportService';
 import { StorageKeyMigration } from './storage/StorageKeyMigration';
@@ -146,7 +146,7 @@ export const backpackPlugin = createBackendPlugin({
           logger,
           requeueAfterMs,
         });
-        const runs = new DefaultMirrorRunService({
+        const runs = new RunService({
           store,
           executor: runner,
           logger,

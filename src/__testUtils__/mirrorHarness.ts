@@ -17,7 +17,7 @@ import { createPypiProcessor } from '../processors/pypi';
 import { UpstreamClient } from '../upstream/UpstreamClient';
 import { HostPolicy } from '../upstream/HostPolicy';
 import { UpstreamTransport } from '../upstream/UpstreamTransport';
-import { DefaultMirrorRunService } from '../runs/DefaultMirrorRunService';
+import { RunService } from '../runs/RunService';
 import { RunWatcher } from '../runs/RunWatcher';
 import { MirrorRun, MirrorRunStatus } from '../types';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
@@ -52,7 +52,7 @@ export class MirrorHarness {
     readonly upstream: UpstreamClient,
     readonly processors: ProcessorRegistry,
     readonly runner: MirrorRunner,
-    readonly runs: DefaultMirrorRunService,
+    readonly runs: RunService,
     readonly collector: Collector,
     readonly watcher: RunWatcher,
     private readonly queue: InProcessJobQueue,
@@ -120,7 +120,7 @@ export class MirrorHarness {
       logger,
       requeueAfterMs: 0,
     });
-    const runs = new DefaultMirrorRunService({ store, executor: runner, logger, workerId, watcher });
+    const runs = new RunService({ store, executor: runner, logger, workerId, watcher });
     watcher.start();
     return new MirrorHarness(
       knex,
@@ -156,7 +156,7 @@ export class MirrorHarness {
    * collects.
    */
   async run(
-    request: Partial<Parameters<DefaultMirrorRunService['startRun']>[0]> = {},
+    request: Partial<Parameters<RunService['startRun']>[0]> = {},
     options: { allow?: MirrorRunStatus[] } = {},
   ): Promise<MirrorRun> {
     const started = await this.runs.startRun({ trigger: 'manual', ...request });

@@ -7,7 +7,7 @@ import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { CollectionService } from '../collection/CollectionService';
 import { ExportService } from '../exports/ExportService';
-import { MirrorRunService } from '../runs/MirrorRunService';
+import { MirrorRunService } from '../runs/RunService';
 import { ArtifactAuthorizer } from '../permissions/ArtifactAuthorizer';
 
 /** What the route handlers of each resource share. */

@@ -15,7 +15,7 @@ import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { CollectionService } from '../collection/CollectionService';
 import { ExportService } from '../exports/ExportService';
-import { MirrorRunService } from '../runs/MirrorRunService';
+import { MirrorRunService } from '../runs/RunService';
 import { ServeViews } from '../views/ServeViews';
 import { Artifact } from '../types';
 import { addArtifactRoutes } from './artifactRoutes';

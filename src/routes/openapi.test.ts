@@ -15,7 +15,7 @@ import { CollectionService } from '../collection/CollectionService';
 import { ExportService } from '../exports/ExportService';
 import { InProcessJobQueue } from '../collection/queue/InProcessJobQueue';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
-import { MirrorRunService } from '../runs/MirrorRunService';
+import { MirrorRunService } from '../runs/RunService';
 import { createRouter } from './createRouter';
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];

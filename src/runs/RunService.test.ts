@@ -9,7 +9,7 @@ jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', databaseId => {
+describe.each(databases.eachSupportedId())('RunService on %p', databaseId => {
   let index: StaticRegistryServer;
   let knex: Knex;
   let secondKnex: Knex | undefined;

@@ -3,7 +3,6 @@ import { NotFoundError } from '@backstage/errors';
 import { RunVisibility } from '../database/artifactScope';
 import { BackpackStore } from '../database/BackpackStore';
 import { MirrorRun, MirrorRunStatus, MirrorRunTrigger } from '../types';
-import { MirrorRunService } from './MirrorRunService';
 import { discoveryErrorSummary, RunWatcher } from './RunWatcher';
 
 /** What a run's walk found; see `RunWalkOutcome` of the mirror runner. */
@@ -22,13 +21,41 @@ const HEARTBEAT_MS = 15_000;
 const STALE_RUN_MS = 5 * 60_000;
 
 /**
+ * What the routes use of {@link RunService}: starting and reading runs.
+ * An interface of its own so that router tests can pass a fake.
+ */
+export interface MirrorRunService {
+  /**
+   * Records a queued run and starts it in the background on this replica;
+   * resolves with the run as created, before the walk finishes.
+   */
+  startRun(request: {
+    trigger: MirrorRunTrigger;
+    scope?: { processor: string; id: string };
+    requestedBy?: string;
+  }): Promise<MirrorRun>;
+  /**
+   * A run; a NotFoundError when it is missing or, given `visible`, not one
+   * the caller may see (the same error for both).
+   */
+  getRun(id: string, visible?: RunVisibility): Promise<MirrorRun>;
+  /** Newest first; only the runs `visible` lets through when given. */
+  listRuns(query: {
+    status?: MirrorRunStatus;
+    limit: number;
+    offset: number;
+    visible?: RunVisibility;
+  }): Promise<{ items: MirrorRun[]; total: number }>;
+}
+
+/**
  * Starts mirror runs and keeps them honest across replicas: every run is a
  * row first, and exactly one replica claims it (an atomic status change), so
  * two replicas never run the same run twice. After its walk a run is
  * `collecting` until its files are collected or parked; the
  * {@link RunWatcher} then settles it as `succeeded` or `partial`.
  */
-export class DefaultMirrorRunService implements MirrorRunService {
+export class RunService implements MirrorRunService {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
 
