@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { Request, Router } from 'express';
 import {
   backpackArtifactCreatePermission,
   backpackArtifactDeletePermission,
@@ -20,9 +21,20 @@ import {
 } from './requestSchemas';
 import { RouteContext } from './RouteContext';
 
+/** The artifact a create or preview request names, for its audit event before the body is checked. */
+function namedArtifact(req: Request): { processor: string; id: string } {
+  return { processor: String(req.body?.processor ?? ''), id: String(req.body?.id ?? '') };
+}
+
 /** Routes under /artifacts. */
 export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
   const { httpAuth, auditor, authorizer, artifacts, runs, collection } = ctx;
+
+  /** A create or preview body, once the caller may create artifacts at all. */
+  const createBody = async (credentials: BackstageCredentials, req: Request) => {
+    await authorizer.authorize(backpackArtifactCreatePermission, credentials);
+    return parseInput(createArtifactBody, req.body, { label: 'body' });
+  };
 
   router.post('/artifacts', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
@@ -32,14 +44,10 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
         eventId: 'artifact-create',
         severityLevel: 'medium',
         request: req,
-        meta: {
-          processor: String(req.body?.processor ?? ''),
-          id: String(req.body?.id ?? ''),
-        },
+        meta: namedArtifact(req),
       },
       async () => {
-        await authorizer.authorize(backpackArtifactCreatePermission, credentials);
-        const body = parseInput(createArtifactBody, req.body, { label: 'body' });
+        const body = await createBody(credentials, req);
         const requestedBy = principalRef(credentials);
         const { artifact, promoted } = await artifacts.create(body, requestedBy);
         const run = await runs.startRun({
@@ -72,14 +80,10 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
         eventId: 'artifact-preview',
         severityLevel: 'low',
         request: req,
-        meta: {
-          processor: String(req.body?.processor ?? ''),
-          id: String(req.body?.id ?? ''),
-        },
+        meta: namedArtifact(req),
       },
       async () => {
-        await authorizer.authorize(backpackArtifactCreatePermission, credentials);
-        const body = parseInput(createArtifactBody, req.body, { label: 'body' });
+        const body = await createBody(credentials, req);
         const result = await artifacts.preview(body, { signal: abort.signal });
         return {
           result,

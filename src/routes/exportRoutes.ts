@@ -1,5 +1,4 @@
-import { Response, Router } from 'express';
-import { Readable } from 'node:stream';
+import { Router } from 'express';
 import { z } from 'zod';
 import { COLUMN_LIMITS } from '../database/columnLimits';
 import {
@@ -11,6 +10,7 @@ import { auditedAction } from './auditedAction';
 import { callerCredentials, principalRef } from './credentials';
 import { pagination } from './requestSchemas';
 import { RouteContext } from './RouteContext';
+import { sendStream } from './sendStream';
 
 const createExportBody = z.strictObject({
   // An export id or an ISO 8601 timestamp.
@@ -26,21 +26,13 @@ const listExportsQuery = z.object({ ...pagination });
 
 const partNumber = z.coerce.number().int().min(1);
 
-/** Sends a blob-store stream; a client that goes away stops the read. */
-function sendStream(res: Response, body: Readable, headers: Record<string, string>) {
-  res.status(200).set(headers);
-  body.on('error', error => res.destroy(error));
-  res.on('close', () => body.destroy());
-  body.pipe(res);
-}
-
 /**
  * Routes under /exports: build export bundles, download and delete them.
  * Every read is limited to the exports whose every artifact the caller may
  * read (see `ExportService`); others answer 404 like missing ones.
  */
 export function addExportRoutes(router: Router, ctx: RouteContext): void {
-  const { httpAuth, auditor, authorizer, exports } = ctx;
+  const { httpAuth, auditor, authorizer, exports, logger } = ctx;
 
   router.post('/exports', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
@@ -109,11 +101,12 @@ export function addExportRoutes(router: Router, ctx: RouteContext): void {
     const credentials = await callerCredentials(httpAuth, req);
     const { scope } = await authorizer.readAccess(credentials);
     const manifest = await exports.openManifest(req.params.id, scope);
-    sendStream(res, manifest.body, {
+    res.status(200).set({
       'Content-Type': 'application/json',
       'Content-Length': String(manifest.size),
       'Content-Disposition': 'attachment; filename="manifest.json"',
     });
+    await sendStream(req, res, manifest.body, logger);
   });
 
   router.get('/exports/:id/parts/:n', async (req, res) => {
@@ -121,10 +114,11 @@ export function addExportRoutes(router: Router, ctx: RouteContext): void {
     const n = parseInput(partNumber, req.params.n, { label: 'n' });
     const { scope } = await authorizer.readAccess(credentials);
     const part = await exports.openPart(req.params.id, n, scope);
-    sendStream(res, part.body, {
+    res.status(200).set({
       'Content-Type': 'application/x-tar',
       'Content-Length': String(part.size),
       'Content-Disposition': `attachment; filename="${part.name}"`,
     });
+    await sendStream(req, res, part.body, logger);
   });
 }

@@ -1,11 +1,11 @@
 import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import express, { Request, Response } from 'express';
-import { pipeline } from 'node:stream/promises';
 import { PYPI_SIMPLE_HTML, PYPI_SIMPLE_JSON } from '../views/metadata/pypiSimple';
 import { PypiSimpleFormat } from '../views/pypiView';
 import { ServedDocument, ServedFile } from '../views/ServedContent';
 import { ServeViews } from '../views/ServeViews';
 import { ArtifactAuthorizer } from '../permissions/ArtifactAuthorizer';
+import { sendStream } from './sendStream';
 import { viewAccessFor } from './viewAccess';
 import { rejectImpossibleViewPaths } from './viewPaths';
 
@@ -40,13 +40,7 @@ async function sendFile(
   }
   const { body, size } = await file.open();
   res.setHeader('content-length', size);
-  try {
-    await pipeline(body, res);
-  } catch (error) {
-    // The status is sent; all that is left is to cut the connection, which
-    // pipeline did. Clients going away mid-download end here too.
-    logger.info(`Sending ${req.originalUrl} stopped after the headers: ${error}`);
-  }
+  await sendStream(req, res, body, logger);
 }
 
 /**
