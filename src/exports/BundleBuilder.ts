@@ -1,5 +1,5 @@
 import { createHash, Hash } from 'node:crypto';
-import { CollectedFile, ExportStore, ExportWindow } from '../database/ExportStore';
+import { CollectedFile, ExportOutcome, ExportStore, ExportWindow } from '../database/ExportStore';
 import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
 import { sleep } from '../lib/retry';
 import { BlobStore } from '../storage/BlobStore';
@@ -8,7 +8,7 @@ import { MANIFEST_FORMAT, ManifestWriter } from './manifest';
 import { MAVEN_SIDECARS } from './metadata/staticMaven';
 import { PartSink } from './PartSink';
 import { TAR_END, tarHeader, tarPadding } from './tar';
-import { BundlePart, ExportRecord } from './types';
+import { ExportRecord } from './types';
 
 const FILE_PAGE = 500;
 const ARTIFACT_PAGE = 100;
@@ -20,15 +20,8 @@ export const exportKeys = {
   manifest: (id: string) => `exports/${id}/manifest.json`,
 };
 
-/** What a finished build produced. */
-export interface BuiltBundle {
-  cutoff: string;
-  manifestKey: string;
-  seal: string;
-  parts: BundlePart[];
-  files: number;
-  totalBytes: number;
-}
+/** What a finished build produced: what the store records of a succeeded export. */
+export type BuiltBundle = Omit<Extract<ExportOutcome, { status: 'succeeded' }>, 'status'>;
 
 /** Options of {@link BundleBuilder}. */
 export interface BundleBuilderOptions {

@@ -9,7 +9,7 @@ import { ConflictError, InputError } from '@backstage/errors';
 import { isProcessAlive, localHost } from '../lib/workerIdentity';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
 import { ExpectedSizeStream } from './ExpectedSizeStream';
-import { normalizeBlobMetadata, validateBlobKey } from './blobKeys';
+import { admitBlobPut, validateBlobKey } from './blobKeys';
 
 /** Options of {@link LocalDirectoryBlobStore}. */
 export interface LocalDirectoryBlobStoreOptions {
@@ -72,14 +72,7 @@ export class LocalDirectoryBlobStore implements BlobStore {
     body: Readable,
     options: { size?: number; metadata?: Record<string, string> } = {},
   ): Promise<void> {
-    let metadata: Record<string, string>;
-    try {
-      this.validate(key);
-      metadata = normalizeBlobMetadata(options.metadata);
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
+    const metadata = admitBlobPut(key, body, options.metadata, k => this.validate(k));
     const dataPath = this.dataPath(key);
     // Named after its writer, so that recover() can tell a crashed
     // writer's leftovers from a live one's work in progress.

@@ -16,7 +16,7 @@ import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
 import { ExpectedSizeStream } from './ExpectedSizeStream';
-import { normalizeBlobMetadata, validateBlobKey } from './blobKeys';
+import { admitBlobPut, validateBlobKey } from './blobKeys';
 
 /** Options of {@link S3BlobStore}. */
 export interface S3BlobStoreOptions {
@@ -166,14 +166,7 @@ export class S3BlobStore implements BlobStore {
     body: Readable,
     options: { size?: number; metadata?: Record<string, string> } = {},
   ): Promise<void> {
-    let metadata: Record<string, string>;
-    try {
-      validateBlobKey(key);
-      metadata = normalizeBlobMetadata(options.metadata);
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
+    const metadata = admitBlobPut(key, body, options.metadata);
     let source: Readable = body;
     if (options.size !== undefined) {
       const checked = new ExpectedSizeStream(options.size);

@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import { Readable } from 'node:stream';
 
 /**
  * Checks that a blob key is a relative, normalized path: segments separated
@@ -53,4 +54,25 @@ export function normalizeBlobMetadata(
     result[name.toLowerCase()] = value;
   }
   return result;
+}
+
+/**
+ * Checks a put's key (with `validate`, {@link validateBlobKey} unless a
+ * store adds rules) and returns its normalized metadata. A refused put
+ * destroys its body, so the caller's stream (often an upstream download)
+ * is never left open.
+ */
+export function admitBlobPut(
+  key: string,
+  body: Readable,
+  metadata: Record<string, string> | undefined,
+  validate: (key: string) => void = validateBlobKey,
+): Record<string, string> {
+  try {
+    validate(key);
+    return normalizeBlobMetadata(metadata);
+  } catch (error) {
+    body.destroy();
+    throw error;
+  }
 }
