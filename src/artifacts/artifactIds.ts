@@ -1,4 +1,4 @@
-import { isError } from '@backstage/errors';
+import { errorMessage } from '../lib/errorMessage';
 import { COLUMN_LIMITS } from '../database/columnLimits';
 import { textProblem } from '../lib/validation';
 import { BackpackProcessor } from '../processors/types';
@@ -22,7 +22,7 @@ export function canonicalArtifactId(
   try {
     canonical = processor.normalizeId ? processor.normalizeId(id) : id;
   } catch (error) {
-    const message = isError(error) ? error.message : String(error);
+    const message = errorMessage(error);
     // Processors name the field themselves (`id: 'x' is not …`).
     return { problem: message.replace(/^id: /, '') };
   }

@@ -7,6 +7,7 @@
 import { isError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { sameJson } from '../lib/canonicalJson';
+import { errorMessage } from '../lib/errorMessage';
 import { Semaphore } from '../lib/Semaphore';
 import { ProcessorDependency } from '../processors/types';
 import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types';
@@ -70,7 +71,7 @@ export class ClosureWalk {
       normalizedId = processor?.normalizeId ? processor.normalizeId(id) : id;
     } catch (error) {
       // Never discovered, so never stored; its dependents record why.
-      invalidId = isError(error) ? error.message : String(error);
+      invalidId = errorMessage(error);
     }
     const key = `${processorName}:${normalizedId}`;
     let entry = this.entries.get(key);
@@ -161,7 +162,7 @@ export class ClosureWalk {
           });
         } catch (error) {
           if (this.signal?.aborted) throw error;
-          const message = isError(error) ? error.message : String(error);
+          const message = errorMessage(error);
           const type = isError(error) && error.name === 'NotFoundError' ? 'not-found' : 'failed';
           return { ok: false, error: { type, message } };
         }
@@ -206,7 +207,7 @@ export class ClosureWalk {
     } catch (error) {
       entry.filterError = {
         type: 'invalid-filter',
-        message: isError(error) ? error.message : String(error),
+        message: errorMessage(error),
       };
       return;
     }

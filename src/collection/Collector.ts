@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { BackpackStore, StoredFile } from '../database/BackpackStore';
+import { errorMessage } from '../lib/errorMessage';
 import { BlobStore } from '../storage/BlobStore';
 import { admissionRefusal, UnverifiedFilesPolicy } from './fileAdmission';
 import { classifyFailure } from './failureKind';
@@ -304,7 +305,7 @@ export class Collector {
     const attempts = file.attempts + 1;
     const verdict = classifyFailure(error, this.options.isRetryable);
     const parked = !verdict.retry || attempts >= this.options.maxAttempts;
-    const message = (error as Error)?.message ?? String(error);
+    const message = errorMessage(error);
     logger.warn(
       `Collecting ${file.uri} failed (attempt ${attempts}, ${verdict.kind}${parked ? ', parked' : ''}): ${message}`,
     );
