@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
+import { canonicalJson } from '../../lib/canonicalJson';
 import { parseArtifactConfig } from '../../lib/validation';
 import { FileIntegrity } from '../../types';
 import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
@@ -276,7 +277,8 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     }
 
     const cacheKey = (version: string) =>
-      JSON.stringify([repository, id, version, classifiers, inheritedConfig]);
+      // Configs equal as JSON share an entry whatever their key order.
+      canonicalJson([repository, id, version, classifiers, inheritedConfig]);
     const versions = await Promise.all(
       listedVersions.map(async version => {
         // Snapshots need per-version metadata for their timestamped files.
