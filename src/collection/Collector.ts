@@ -1,7 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BackpackStore, StoredFile } from '../database/BackpackStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { StoredFile } from '../database/FileStore';
 import { BlobStore } from '../storage/BlobStore';
 import { admissionRefusal, UnverifiedFilesPolicy } from './fileAdmission';
 import { classifyFailure } from './failureKind';
@@ -19,7 +20,7 @@ export interface FileFetcher {
 
 /** Options of {@link Collector}. */
 export interface CollectorOptions {
-  store: BackpackStore;
+  stores: Pick<BackpackStores, 'files'>;
   blobStore: BlobStore;
   queue: JobQueue;
   fetcher: FileFetcher;
@@ -139,7 +140,8 @@ export class Collector {
     includeFailed?: boolean;
     recoverParkedOf?: number[];
   }): Promise<number> {
-    const { store, queue } = this.options;
+    const { queue } = this.options;
+    const store = this.options.stores.files;
     if (options.recoverParkedOf?.length) {
       await store.resetFiles({
         statuses: ['parked'],
@@ -177,7 +179,7 @@ export class Collector {
     parkedRetryAfterMs?: number;
   }): Promise<number> {
     if (options.parkedRetryAfterMs !== undefined) {
-      await this.options.store.resetFiles({
+      await this.options.stores.files.resetFiles({
         statuses: ['parked'],
         errorKind: 'transient',
         settledBeforeMs: options.parkedRetryAfterMs,
@@ -215,7 +217,7 @@ export class Collector {
       if (!release) return { defer: { delayMs: HOST_WAIT_MS } };
       this.deferredUris.delete(job.fileRef);
     }
-    const file = await this.options.store.getFile(job.fileRef);
+    const file = await this.options.stores.files.getFile(job.fileRef);
     if (!file || file.collected || file.status === 'parked' || this.stopping) {
       release?.();
       // Stopping: leave the job to another replica or to the next start.
@@ -224,7 +226,7 @@ export class Collector {
     const refusal = admissionRefusal(file, this.options.unverifiedFiles ?? 'reject');
     if (refusal) {
       release?.();
-      await this.options.store.markFailed(file.ref, {
+      await this.options.stores.files.markFailed(file.ref, {
         error: refusal,
         parked: true,
         errorKind: 'permanent',
@@ -254,7 +256,8 @@ export class Collector {
   }
 
   private async leaseAndCollect(file: StoredFile): Promise<JobOutcome> {
-    const { store, workerId, logger } = this.options;
+    const { workerId, logger } = this.options;
+    const store = this.options.stores.files;
     if (!(await store.claimFile(file.ref, workerId, this.leaseMs))) {
       // Another worker holds the file. Dropping the job would lose it if
       // that worker is dead (the broker redelivers a dead consumer's jobs
@@ -310,7 +313,8 @@ export class Collector {
   }
 
   private async recordFailure(file: StoredFile, error: unknown): Promise<JobOutcome> {
-    const { store, logger } = this.options;
+    const { logger } = this.options;
+    const store = this.options.stores.files;
     const attempts = file.attempts + 1;
     const verdict = classifyFailure(error, this.options.isRetryable);
     const parked = !verdict.retry || attempts >= this.options.maxAttempts;
@@ -330,7 +334,8 @@ export class Collector {
   }
 
   private async collect(file: StoredFile, signal: AbortSignal): Promise<void> {
-    const { store, blobStore, fetcher } = this.options;
+    const { blobStore, fetcher } = this.options;
+    const store = this.options.stores.files;
 
     // The bytes may already be stored, e.g. when a replica crashed after the
     // upload and before recording it; then only the record is missing.

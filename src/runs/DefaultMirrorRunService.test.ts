@@ -46,14 +46,14 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
   it('executes a queued run on exactly one of two replicas', async () => {
     await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
     // A run left queued, e.g. by POST /runs on a replica that then stopped.
-    const queued = await a.store.createRun({ trigger: 'manual' });
+    const queued = await a.stores.runs.createRun({ trigger: 'manual' });
 
     // Both replicas start up and pick up what is runnable, at once.
     await Promise.all([a.runs.resumeAbandoned(), b.runs.resumeAbandoned()]);
     await Promise.all([a.runs.drain(), b.runs.drain()]);
 
     // Walked: it waits for its files, which nothing collects yet.
-    const run = await a.store.getRun(queued.id);
+    const run = await a.stores.runs.getRun(queued.id);
     expect(run).toMatchObject({ status: 'collecting', counters: { artifacts: 2, versionsSelected: 1 } });
     expect(run!.counters.filesQueued).toBeGreaterThan(0);
     // One replica walked; the other made no upstream request at all.
@@ -78,7 +78,7 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
     await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
     const started = await a.runs.startRun({ trigger: 'manual' });
     await a.runs.drain();
-    expect(await a.store.getRun(started.id)).toMatchObject({ status: 'collecting' });
+    expect(await a.stores.runs.getRun(started.id)).toMatchObject({ status: 'collecting' });
     // Replica a goes away with its watcher and its in-process jobs; its
     // heartbeats stop.
     await a.watcher.stop();
@@ -99,15 +99,15 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
   });
 
   it('fails a run whose replica stopped sending heartbeats instead of running it twice', async () => {
-    const run = await a.store.createRun({ trigger: 'manual' });
-    expect(await a.store.claimRun(run.id, 'replica-gone')).toBe(true);
+    const run = await a.stores.runs.createRun({ trigger: 'manual' });
+    expect(await a.stores.runs.claimRun(run.id, 'replica-gone')).toBe(true);
     await knex('mirror_runs')
       .where({ id: run.id })
       .update({ heartbeat_at: new Date(Date.now() - 60 * 60_000).toISOString() });
 
     await Promise.all([a.runs.resumeAbandoned(), b.runs.resumeAbandoned()]);
     await Promise.all([a.runs.drain(), b.runs.drain()]);
-    expect(await a.store.getRun(run.id)).toMatchObject({
+    expect(await a.stores.runs.getRun(run.id)).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(/heartbeat/),
     });
@@ -118,13 +118,13 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
     await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
     await a.startCollecting();
     await a.runs.runScheduled();
-    const [walked] = (await a.store.listRuns({ limit: 10, offset: 0 })).items;
+    const [walked] = (await a.stores.runs.listRuns({ limit: 10, offset: 0 })).items;
     expect(walked).toMatchObject({ trigger: 'schedule' });
     const first = await a.settled(walked.id);
     expect(first).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
 
     await a.runs.runScheduled(AbortSignal.abort());
-    const { items } = await a.store.listRuns({ limit: 10, offset: 0 });
+    const { items } = await a.stores.runs.listRuns({ limit: 10, offset: 0 });
     expect(items.filter((run: MirrorRun) => run.id !== first.id)).toEqual([
       expect.objectContaining({
         trigger: 'schedule',

@@ -1,7 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
-import { BackpackStore, StoredArtifact } from '../database/BackpackStore';
+import { StoredArtifact } from '../database/ArtifactStore';
+import { BackpackStores } from '../database/createBackpackStores';
 import { compileVersionFilter } from '../closure/versionFilter';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import {
@@ -42,7 +43,7 @@ export interface RunWalkOutcome {
 
 /** Options of {@link MirrorRunner}. */
 export interface MirrorRunnerOptions {
-  store: BackpackStore;
+  stores: Pick<BackpackStores, 'artifacts' | 'versions' | 'runs'>;
   processors: ProcessorRegistry;
   collection: CollectionScheduler;
   logger: LoggerService;
@@ -131,11 +132,11 @@ export class MirrorRunner {
 
   /** Executes a claimed run: the walk and the enqueueing of what it selected. */
   async execute(run: MirrorRun, signal: AbortSignal): Promise<RunWalkOutcome> {
-    const { store, logger } = this.options;
+    const { stores, logger } = this.options;
     const roots = await this.roots(run);
     const runId = run.id;
     const refs = new Map<string, StoredArtifact>();
-    const progress = new RunProgress({ store, runId, logger });
+    const progress = new RunProgress({ stores, runId, logger });
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -180,15 +181,15 @@ export class MirrorRunner {
       }
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected nothing.
-        for (const artifact of await store.listAllArtifacts()) {
+        for (const artifact of await stores.artifacts.listAllArtifacts()) {
           if (!reached.has(artifact.ref)) {
-            await store.setSelection(artifact.ref, [], { replace: true });
+            await stores.versions.setSelection(artifact.ref, [], { replace: true });
           }
         }
       }
       await progress.flush();
 
-      await store.refreshStatistics();
+      await stores.versions.refreshStatistics();
 
       // A failed discovery is the run's failure too: a root that is not
       // found or whose filter is invalid, and any artifact whose upstream
@@ -230,9 +231,9 @@ export class MirrorRunner {
   }
 
   private async roots(run: MirrorRun): Promise<StoredArtifact[]> {
-    const { store } = this.options;
+    const { stores } = this.options;
     if (run.scope) {
-      const artifact = await store.getArtifact(run.scope.processor, run.scope.id);
+      const artifact = await stores.artifacts.getArtifact(run.scope.processor, run.scope.id);
       if (!artifact) {
         throw new NotFoundError(
           `Artifact '${run.scope.processor}:${run.scope.id}' no longer exists`,
@@ -246,7 +247,7 @@ export class MirrorRunner {
       }
       return [artifact];
     }
-    return store.listAllArtifacts({ rootsOnly: true });
+    return stores.artifacts.listAllArtifacts({ rootsOnly: true });
   }
 
   /**
@@ -262,10 +263,10 @@ export class MirrorRunner {
     refs: Map<string, StoredArtifact>,
     signal?: AbortSignal,
   ): Promise<ClosureDiscovery> {
-    const { store, processors, logger } = this.options;
+    const { stores, processors, logger } = this.options;
     const processor = processors.get(processorName);
     const canonical = processor.normalizeId?.(id) ?? id;
-    const artifact = await store.ensureArtifact({
+    const artifact = await stores.artifacts.ensureArtifact({
       processor: processorName,
       id: canonical,
       config: {},
@@ -291,7 +292,7 @@ export class MirrorRunner {
       last && sameConfig(last.config ?? {}, effective)
         ? { etag: last.etag, lastModified: last.lastModified }
         : undefined;
-    if (validators && (await store.countArtifact(artifact.ref)).versions === 0) {
+    if (validators && (await stores.artifacts.countArtifact(artifact.ref)).versions === 0) {
       validators = undefined;
     }
 
@@ -313,10 +314,10 @@ export class MirrorRunner {
             `Discovery of ${processorName}:${canonical} dropped parts of the upstream's answer: ${warnings.join('; ')}`,
           );
         }
-        await store.syncVersions(artifact.ref, result.versions);
+        await stores.versions.syncVersions(artifact.ref, result.versions);
       }
     } catch (error) {
-      await store.recordDiscovery(artifact.ref, {
+      await stores.artifacts.recordDiscovery(artifact.ref, {
         runId,
         status: 'error',
         error: (error as Error)?.message ?? String(error),
@@ -325,8 +326,8 @@ export class MirrorRunner {
     }
 
     if (result.notModified) {
-      const stored = await store.getVersions(artifact.ref);
-      await store.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+      const stored = await stores.versions.getVersions(artifact.ref);
+      await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
       return {
         notModified: true,
         versions: stored.map(
@@ -352,7 +353,7 @@ export class MirrorRunner {
       };
     }
 
-    await store.recordDiscovery(artifact.ref, {
+    await stores.artifacts.recordDiscovery(artifact.ref, {
       runId,
       status: 'ok',
       validators: result.validators && { ...result.validators, config: effective },
@@ -368,8 +369,8 @@ export class MirrorRunner {
     artifact: ClosureArtifact,
     replace: boolean,
   ) {
-    const { store } = this.options;
-    await store.setSelection(
+    const { stores } = this.options;
+    await stores.versions.setSelection(
       stored.ref,
       artifact.selected.map(v => ({
         version: v.version,
@@ -378,7 +379,7 @@ export class MirrorRunner {
       })),
       { replace },
     );
-    await store.setResolutions(
+    await stores.versions.setResolutions(
       stored.ref,
       artifact.selected.flatMap(v =>
         v.dependencies.map(d => ({
@@ -393,7 +394,7 @@ export class MirrorRunner {
       ),
     );
     if (artifact.error && artifact.error.type === 'invalid-filter') {
-      await store.recordDiscovery(stored.ref, {
+      await stores.artifacts.recordDiscovery(stored.ref, {
         runId,
         status: 'error',
         error: artifact.error.message,
