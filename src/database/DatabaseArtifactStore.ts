@@ -13,6 +13,7 @@ import { applyArtifactFilter } from './artifactScope';
 import { deleteArtifact } from './operations/deleteArtifact';
 import { ArtifactRow, newArtifactRow, toArtifact } from './rows/artifacts';
 import { now, toNumber } from './rows/coerce';
+import { paginate } from './paginate';
 import { Page } from './types';
 import { WriteCounter } from './WriteCounter';
 
@@ -56,16 +57,11 @@ export class DatabaseArtifactStore implements ArtifactStore {
       }
       if (query.filter) applyArtifactFilter(builder, query.filter);
     });
-    const [{ total }] = await base.clone().count<{ total: string | number }[]>({ total: '*' });
-    const rows = await base
-      .clone()
-      .orderBy([
-        { column: 'processor', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ])
-      .limit(query.limit)
-      .offset(query.offset);
-    return { items: rows.map(toArtifact), total: toNumber(total) };
+    const orderBy = [
+      { column: 'processor', order: 'asc' as const },
+      { column: 'id', order: 'asc' as const },
+    ];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toArtifact);
   }
 
   async listAllArtifacts(options: { rootsOnly?: boolean } = {}): Promise<StoredArtifact[]> {

@@ -13,8 +13,9 @@ import {
 } from './ExportStore';
 import * as contents from './operations/exportContents';
 import { claimJob, failAbandonedJobs, finishJob, heartbeatJob, LeasedJobTable } from './operations/leasedJobs';
-import { now, toNumber } from './rows/coerce';
+import { now } from './rows/coerce';
 import { ExportRow, toExport } from './rows/exports';
+import { paginate } from './paginate';
 import { Page } from './types';
 
 /** Exports are leased jobs; a queued one heartbeats while it waits for a build slot. */
@@ -71,18 +72,11 @@ export class DatabaseExportStore implements ExportStore {
     const base = this.db<ExportRow>('exports').modify(
       q => query.visible && applyExportVisibility(q, query.visible),
     );
-    const [rows, [{ count }]] = await Promise.all([
-      base
-        .clone()
-        .orderBy([
-          { column: 'created_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(query.limit)
-        .offset(query.offset),
-      base.clone().count({ count: '*' }),
-    ]);
-    return { items: rows.map(toExport), total: toNumber(count) };
+    const orderBy = [
+      { column: 'created_at', order: 'desc' as const },
+      { column: 'id', order: 'desc' as const },
+    ];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toExport);
   }
 
   async addExportArtifacts(id: string, artifacts: Array<{ processor: string; id: string }>): Promise<void> {

@@ -7,7 +7,7 @@ import { expireLeases, listLeaseHolders, takeExpiredLeases } from './operations/
 import { filesWithOwner, listFilesToQueue } from './operations/listFilesToQueue';
 import { resetFiles } from './operations/resetFiles';
 import { isStorageKeyReferenced } from './operations/storageKeys';
-import { now, toBoolean, toNumber } from './rows/coerce';
+import { msFromNow, now, toBoolean, toNumber } from './rows/coerce';
 import { FileRow, toStoredFile } from './rows/files';
 import { WriteCounter } from './WriteCounter';
 
@@ -45,7 +45,7 @@ export class DatabaseFileStore implements FileStore {
     const claimed = await this.db('artifact_files')
       .where({ ref: fileRef, collected: false })
       .where(q => q.whereNull('locked_until').orWhere('locked_until', '<', timestamp).orWhere('locked_by', worker))
-      .update({ locked_by: worker, locked_until: new Date(Date.now() + leaseMs).toISOString() });
+      .update({ locked_by: worker, locked_until: msFromNow(leaseMs) });
     return this.writes.add(claimed) === 1;
   }
 

@@ -13,9 +13,10 @@ import {
   takeAbandonedJob,
 } from './operations/leasedJobs';
 import { countOutstandingFiles, countParkedFiles } from './operations/runSettlement';
-import { now, toNumber } from './rows/coerce';
+import { now } from './rows/coerce';
 import { RUN_COUNTER_COLUMNS, RunRow, toRun } from './rows/runs';
 import { NewRun, RunOutcome, RunStore } from './RunStore';
+import { paginate } from './paginate';
 import { Page } from './types';
 
 /** Runs are leased jobs; a collecting run is held by the watcher that settles it. */
@@ -144,15 +145,10 @@ export class DatabaseRunStore implements RunStore {
       if (query.status) q.where('status', query.status);
       if (query.visible) applyRunVisibility(q, query.visible);
     });
-    const [{ total }] = await base.clone().count<{ total: string | number }[]>({ total: '*' });
-    const rows = await base
-      .clone()
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(query.limit)
-      .offset(query.offset);
-    return { items: rows.map(toRun), total: toNumber(total) };
+    const orderBy = [
+      { column: 'created_at', order: 'desc' as const },
+      { column: 'id', order: 'desc' as const },
+    ];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toRun);
   }
 }

@@ -4,10 +4,10 @@ import { ProcessorVersion } from '../processors/types';
 import { setResolutions } from './operations/setResolutions';
 import { setSelection } from './operations/setSelection';
 import { syncVersions } from './operations/syncVersions';
-import { toNumber } from './rows/coerce';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
 import { FileRow, toFile } from './rows/files';
 import { toVersion, VersionRow } from './rows/versions';
+import { paginate } from './paginate';
 import { Page } from './types';
 import {
   DependencyResolution,
@@ -59,9 +59,8 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       .modify(q => {
         if (query.status) q.where('status', query.status);
       });
-    const [{ total }] = await base.clone().count<{ total: string | number }[]>({ total: '*' });
-    const rows = await base.clone().orderBy('ref', 'desc').limit(query.limit).offset(query.offset);
-    return { items: rows.map(toVersion), total: toNumber(total) };
+    const orderBy = [{ column: 'ref', order: 'desc' as const }];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toVersion);
   }
 
   async setSelection(
@@ -90,9 +89,8 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       .modify(q => {
         if (query.status) q.where('status', query.status);
       });
-    const [{ total }] = await base.clone().count<{ total: string | number }[]>({ total: '*' });
-    const rows = await base.clone().orderBy('name').limit(query.limit).offset(query.offset);
-    return { items: rows.map(toFile), total: toNumber(total) };
+    const orderBy = [{ column: 'name', order: 'asc' as const }];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toFile);
   }
 
   async listArtifactDependencies(artifactRef: number): Promise<ArtifactDependency[]> {

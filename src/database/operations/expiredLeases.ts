@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { chunks } from '../chunks';
-import { now } from '../rows/coerce';
+import { EPOCH, now } from '../rows/coerce';
 
 // Leases on files whose worker died: who holds leases, ending the leases of
 // dead workers at once, and taking back the leases that ran out.
@@ -54,7 +54,7 @@ export async function expireLeases(db: Knex, workers: string[]): Promise<number>
     expired += await db('artifact_files')
       .whereIn('locked_by', part)
       .where('collected', false)
-      .update({ locked_until: new Date(0).toISOString() });
+      .update({ locked_until: EPOCH });
   }
   return expired;
 }

@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { msAgo, now, toIso } from '../rows/coerce';
+import { EPOCH, msAgo, now, toIso } from '../rows/coerce';
 
 // Leased background jobs: rows that one replica claims and keeps alive by
 // heartbeats while it works on them, and that another replica finds
@@ -149,5 +149,5 @@ export async function releaseJobs(
   return db(table.name)
     .where({ claimed_by: worker })
     .whereIn('status', statuses)
-    .update({ heartbeat_at: new Date(0).toISOString() });
+    .update({ heartbeat_at: EPOCH });
 }

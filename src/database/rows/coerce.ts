@@ -42,5 +42,11 @@ export function fromJson<T>(text: string | null | undefined, fallback: T): T {
 /** The current time as the stores write it. */
 export const now = (): string => new Date().toISOString();
 
+/** The time `ms` from now. */
+export const msFromNow = (ms: number): string => new Date(Date.now() + ms).toISOString();
+
+/** A time long past: a lease or heartbeat set to it has run out for everyone. */
+export const EPOCH = new Date(0).toISOString();
+
 /** The time `ms` ago, for comparisons with timestamp columns. */
 export const msAgo = (ms: number): string => new Date(Date.now() - ms).toISOString();
