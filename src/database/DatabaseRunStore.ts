@@ -62,6 +62,7 @@ export class DatabaseRunStore implements RunStore {
       status: outcome.status,
       error: outcome.error,
       from: outcome.from ? [outcome.from] : undefined,
+      heldBy: outcome.heldBy,
       columns: {
         ...(outcome.artifactsFailed !== undefined ? { artifacts_failed: outcome.artifactsFailed } : {}),
         ...(outcome.filesParked !== undefined ? { files_parked: outcome.filesParked } : {}),

@@ -17,6 +17,8 @@ export interface RunOutcome {
   filesParked?: number;
   /** Only if the run is in this status still; by default any status of a run not finished. */
   from?: MirrorRunStatus;
+  /** Only if this worker holds the run (claimed it or took it over). */
+  heldBy?: string;
 }
 
 /**

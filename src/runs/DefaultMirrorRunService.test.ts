@@ -1,9 +1,11 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
 import { MirrorHarness } from '../__testUtils__/mirrorHarness';
 import { startPypiIndex } from '../__testUtils__/pypiIndex';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
+import { RunStore } from '../database/RunStore';
 import { MirrorRun } from '../types';
+import { DefaultMirrorRunService, MirrorRunExecutor } from './DefaultMirrorRunService';
 
 jest.setTimeout(60_000);
 
@@ -112,6 +114,25 @@ describe.each(databases.eachSupportedId())('DefaultMirrorRunService on %p', data
       error: expect.stringMatching(/heartbeat/),
     });
     expect(a.upstream.counters.requests + b.upstream.counters.requests).toBe(0);
+  });
+
+  it('records the failure of a walk that threw, and leaves a run it could not claim queued', async () => {
+    const logger = mockServices.logger.mock();
+    const broken: MirrorRunExecutor = { execute: () => Promise.reject(new Error('walk broke')) };
+    const service = new DefaultMirrorRunService({ stores: a.stores, executor: broken, logger, workerId: 'replica-c' });
+    const thrown = await service.startRun({ trigger: 'manual' });
+    await service.drain();
+    expect(await a.stores.runs.getRun(thrown.id)).toMatchObject({ status: 'failed', error: 'walk broke' });
+
+    // The claim itself fails (the connection dropped): the run is not this
+    // replica's to fail, and stays queued for the next one to resume.
+    const runs: RunStore = Object.create(a.stores.runs);
+    runs.claimRun = () => Promise.reject(new Error('connection lost'));
+    const unlucky = new DefaultMirrorRunService({ stores: { runs }, executor: broken, logger, workerId: 'replica-d' });
+    const queued = await unlucky.startRun({ trigger: 'manual' });
+    await unlucky.drain();
+    expect(await a.stores.runs.getRun(queued.id)).toMatchObject({ status: 'queued' });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining(`Mirror run ${queued.id} failed: Error: connection lost`));
   });
 
   it('runs the scheduled run to the end, and stops it when the scheduler aborts the task', async () => {

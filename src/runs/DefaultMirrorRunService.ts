@@ -18,7 +18,7 @@ export interface MirrorRunExecutor {
   execute(run: MirrorRun, signal: AbortSignal): Promise<RunWalk | void>;
 }
 
-/** A running run whose replica sent no heartbeat for this long is taken over. */
+/** A running run whose replica sent no heartbeat for this long is failed. */
 const STALE_RUN_MS = 5 * 60_000;
 
 /**
@@ -46,8 +46,10 @@ export class DefaultMirrorRunService implements MirrorRunService {
       name: 'Mirror run',
       logger: options.logger,
       heartbeat: id => runs.heartbeatRun(id),
+      // Only a run this replica holds: one it could not claim stays queued
+      // for the next replica to resume, one another replica claimed is theirs.
       fail: async (id, error) => {
-        await runs.finishRun(id, { status: 'failed', error: error.message });
+        await runs.finishRun(id, { status: 'failed', error: error.message, heldBy: options.workerId });
       },
     });
   }

@@ -75,6 +75,10 @@ describe.each(cases)('leased jobs on %p in %o', (databaseId, table, columns) => 
     expect(await finishJob(knex, table, other, { status: 'failed', from: ['queued'] })).toBe(false);
     expect(await finishJob(knex, table, other, { status: 'failed', error: 'x', from: ['running'] })).toBe(true);
     expect(await read(other)).toMatchObject({ status: 'failed', error: 'x' });
+    // Only by the worker that holds it, when asked so.
+    const held = await job({ status: 'running', claimed_by: 'mine' });
+    expect(await finishJob(knex, table, held, { status: 'failed', heldBy: 'theirs' })).toBe(false);
+    expect(await finishJob(knex, table, held, { status: 'failed', heldBy: 'mine' })).toBe(true);
   });
 
   it('finds jobs whose holder went quiet or is gone, but not its own', async () => {

@@ -41,17 +41,27 @@ export async function heartbeatJob(db: Knex, table: LeasedJobTable, id: string):
 
 /**
  * Records a job's outcome, with `columns` of its table, if it is in one of
- * `from` still (by default: not finished). Returns whether it was written.
+ * `from` still (by default: not finished) and, given `heldBy`, held by that
+ * worker. Returns whether it was written.
  */
 export async function finishJob(
   db: Knex,
   table: LeasedJobTable,
   id: string,
-  outcome: { status: string; error?: string; from?: readonly string[]; columns?: Record<string, unknown> },
+  outcome: {
+    status: string;
+    error?: string;
+    from?: readonly string[];
+    heldBy?: string;
+    columns?: Record<string, unknown>;
+  },
 ): Promise<boolean> {
   const written = await db(table.name)
     .where({ id })
     .whereIn('status', outcome.from ?? table.unfinished)
+    .modify(q => {
+      if (outcome.heldBy !== undefined) q.where('claimed_by', outcome.heldBy);
+    })
     .update({ ...outcome.columns, status: outcome.status, error: outcome.error ?? null, finished_at: now() });
   return written === 1;
 }
