@@ -9,10 +9,7 @@ import { readCollectionSettings } from './collection/collectionSettings';
 import { LeaseReaper } from './collection/LeaseReaper';
 import { isRetryable, SafeFetcher } from './upstream/SafeFetcher';
 import { createJobQueue, readQueueSettings } from './collection/queue/createJobQueue';
-import { DatabaseBackpackStore } from './database/DatabaseBackpackStore';
-import { DatabaseMirrorReadStore } from './database/DatabaseMirrorReadStore';
-import { DatabaseExportStore } from './database/DatabaseExportStore';
-import { DatabaseLegacyKeyStore } from './database/DatabaseLegacyKeyStore';
+import { createBackpackStores } from './database/createBackpackStores';
 import { MirrorRunner } from './runs/MirrorRunner';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { createRouter } from './routes/createRouter';
@@ -95,7 +92,7 @@ export const backpackPlugin = createBackendPlugin({
           if (!processors.has(processor.name)) processors.add(processor);
         }
 
-        const store = await DatabaseBackpackStore.create({ database });
+        const stores = await createBackpackStores({ database });
         const blobStore = await createBlobStore(config);
         const queue = await createJobQueue(config, logger);
         const queueSettings = readQueueSettings(config);
@@ -112,13 +109,13 @@ export const backpackPlugin = createBackendPlugin({
           download: readDownloadLimits(config),
         });
         const watcher = new RunWatcher({
-          store,
+          stores,
           logger,
           workerId,
           isDeadWorker: isDeadLocalWorker,
         });
         const collector = new Collector({
-          store,
+          stores,
           blobStore,
           queue,
           fetcher,
@@ -132,7 +129,7 @@ export const backpackPlugin = createBackendPlugin({
           maxRetryAfterMs: queueSettings.maxRetryAfterMs,
           onSettled: runId => watcher.nudge(runId),
         });
-        const reaper = new LeaseReaper({ store, queue });
+        const reaper = new LeaseReaper({ stores, queue });
         // A file queued less than this long ago is taken to be in flight
         // (waiting in the queue or in a retry delay) and is not queued again.
         const requeueAfterMs = 60 * 60_000;
@@ -140,27 +137,27 @@ export const backpackPlugin = createBackendPlugin({
         // queued is stale; RabbitMQ's jobs survive a restart.
         const startupRequeueAfterMs = queueSettings.durable ? requeueAfterMs : 0;
         const runner = new MirrorRunner({
-          store,
+          stores,
           processors,
           collection: collector,
           logger,
           requeueAfterMs,
         });
         const runs = new RunService({
-          store,
+          stores,
           executor: runner,
           logger,
           workerId,
           watcher,
         });
         const artifacts = new ArtifactService({
-          store,
+          stores,
           processors,
           previewer: runner,
           onDelete: ref => collector.abortArtifact(ref),
         });
         const collection = new CollectionService({
-          store,
+          stores,
           collector,
           queue,
           blobStore,
@@ -168,9 +165,8 @@ export const backpackPlugin = createBackendPlugin({
           requeueAfterMs,
         });
 
-        // After the store: its creation applies the migrations.
         const exportService = new ExportService({
-          store: DatabaseExportStore.create(await database.getClient()),
+          stores,
           blobStore,
           logger,
           workerId,
@@ -180,7 +176,7 @@ export const backpackPlugin = createBackendPlugin({
 
         const serve = createServeViews({
           config,
-          store: DatabaseMirrorReadStore.create(await database.getClient()),
+          stores,
           blobStore,
           discovery,
           logger,
@@ -255,7 +251,7 @@ export const backpackPlugin = createBackendPlugin({
         // keys with verified bytes, on one replica at a time; later runs
         // catch a collection that finished under an old key meanwhile.
         const keyMigration = new StorageKeyMigration({
-          store: DatabaseLegacyKeyStore.create(await database.getClient()),
+          stores,
           blobStore,
           logger,
         });

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { Collector } from '../collection/Collector';
 import { InProcessJobQueue } from '../collection/queue/InProcessJobQueue';
 import { isRetryable, SafeFetcher } from '../upstream/SafeFetcher';
-import { NewArtifact } from '../database/BackpackStore';
-import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
+import { NewArtifact } from '../database/ArtifactStore';
+import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
 import { MirrorRunner } from '../runs/MirrorRunner';
 import { createMavenProcessor } from '../processors/maven';
 import { createNpmProcessor } from '../processors/npm/NpmProcessor';
@@ -41,14 +41,14 @@ export interface HarnessUpstreams {
 
 /**
  * The discovery side of the plugin wired as `plugin.ts` does, over a test
- * database: real processors against local upstreams, the store, the mirror
+ * database: real processors against local upstreams, the stores, the mirror
  * runner and run service, and a collector with the in-process queue and a
  * temporary directory as blob store.
  */
 export class MirrorHarness {
   private constructor(
     readonly knex: Knex,
-    readonly store: DatabaseBackpackStore,
+    readonly stores: BackpackStores,
     readonly upstream: UpstreamClient,
     readonly processors: ProcessorRegistry,
     readonly runner: MirrorRunner,
@@ -67,7 +67,7 @@ export class MirrorHarness {
     options: { workerId?: string; skipMigrations?: boolean } = {},
   ): Promise<MirrorHarness> {
     const logger = mockServices.logger.mock();
-    const store = await DatabaseBackpackStore.create({
+    const stores = await createBackpackStores({
       database: { getClient: async () => knex },
       skipMigrations: options.skipMigrations,
     });
@@ -99,9 +99,9 @@ export class MirrorHarness {
     const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
     const workerId = options.workerId ?? 'harness';
     // Settles collecting runs as plugin.ts does, with a short interval.
-    const watcher = new RunWatcher({ store, logger, workerId, intervalMs: 50 });
+    const watcher = new RunWatcher({ stores, logger, workerId, intervalMs: 50 });
     const collector = new Collector({
-      store,
+      stores,
       blobStore: new LocalDirectoryBlobStore({ directory: blobDirectory }),
       queue,
       fetcher,
@@ -114,17 +114,17 @@ export class MirrorHarness {
     // The in-process queue's setting in plugin.ts: its jobs die with the
     // process, so anything queued earlier and not collected is queued again.
     const runner = new MirrorRunner({
-      store,
+      stores,
       processors,
       collection: collector,
       logger,
       requeueAfterMs: 0,
     });
-    const runs = new RunService({ store, executor: runner, logger, workerId, watcher });
+    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher });
     watcher.start();
     return new MirrorHarness(
       knex,
-      store,
+      stores,
       upstream,
       processors,
       runner,
@@ -140,7 +140,7 @@ export class MirrorHarness {
 
   /** Adds a root artifact the way the artifact service stores it. */
   addRoot(artifact: Partial<NewArtifact> & { processor: string; id: string }) {
-    return this.store.createArtifact({
+    return this.stores.artifacts.createArtifact({
       config: {},
       dependencyPolicy: 'latest',
       ...artifact,
@@ -161,7 +161,7 @@ export class MirrorHarness {
   ): Promise<MirrorRun> {
     const started = await this.runs.startRun({ trigger: 'manual', ...request });
     await this.runs.drain();
-    let run = (await this.store.getRun(started.id))!;
+    let run = (await this.stores.runs.getRun(started.id))!;
     if (this.collecting) run = await this.settled(run.id);
     const allow = options.allow ?? (this.collecting ? ['succeeded'] : ['collecting', 'succeeded']);
     if (!allow.includes(run.status)) {
@@ -173,7 +173,7 @@ export class MirrorHarness {
   /** Waits until a run is no longer queued, running or collecting; bounded. */
   async settled(runId: string): Promise<MirrorRun> {
     for (let attempt = 0; attempt < 1200; attempt++) {
-      const run = (await this.store.getRun(runId))!;
+      const run = (await this.stores.runs.getRun(runId))!;
       if (!['queued', 'running', 'collecting'].includes(run.status)) return run;
       await new Promise(resolve => setTimeout(resolve, 25));
     }
@@ -183,9 +183,9 @@ export class MirrorHarness {
   /** `id@version` of every selected version, sorted; per processor when given. */
   async selectedPairs(processor?: string): Promise<string[]> {
     const pairs: string[] = [];
-    for (const artifact of await this.store.listAllArtifacts()) {
+    for (const artifact of await this.stores.artifacts.listAllArtifacts()) {
       if (processor && artifact.processor !== processor) continue;
-      for (const version of await this.store.getVersions(artifact.ref)) {
+      for (const version of await this.stores.versions.getVersions(artifact.ref)) {
         if (version.status === 'selected') pairs.push(`${artifact.id}@${version.version}`);
       }
     }
@@ -203,7 +203,7 @@ export class MirrorHarness {
   /** Waits until no file of a selected version is pending or queued; bounded. */
   async waitForCollection(): Promise<void> {
     for (let attempt = 0; attempt < 1200; attempt++) {
-      const stats = await this.store.stats();
+      const stats = await this.stores.files.stats();
       if (!stats.some(s => s.status === 'pending' || s.status === 'queued')) return;
       await new Promise(resolve => setTimeout(resolve, 25));
     }

@@ -7,11 +7,11 @@ import { JsonObject } from '@backstage/types';
 import {
   ArtifactCounts,
   ArtifactPatch,
-  BackpackStore,
   ListArtifactsQuery,
-  Page,
   StoredArtifact,
-} from '../database/BackpackStore';
+} from '../database/ArtifactStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { Page } from '../database/types';
 import { ClosureResult, ClosureRoot } from '../closure/ClosureResolver';
 import { canonicalArtifactId } from './artifactIds';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
@@ -88,20 +88,20 @@ function toArtifact(stored: StoredArtifact): Artifact {
  * failures are @backstage/errors classes whose messages name the field.
  */
 export class ArtifactService {
-  private readonly store: BackpackStore;
+  private readonly stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
   private readonly processors: ProcessorRegistry;
   private readonly previewer?: ClosurePreviewer;
   private readonly onDelete?: (artifactRef: number) => void;
 
   constructor(options: {
-    store: BackpackStore;
+    stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
     processors: ProcessorRegistry;
     /** Needed by {@link ArtifactService.preview} only. */
     previewer?: ClosurePreviewer;
     /** Called once an artifact was deleted, e.g. to abort its downloads. */
     onDelete?: (artifactRef: number) => void;
   }) {
-    this.store = options.store;
+    this.stores = options.stores;
     this.processors = options.processors;
     this.previewer = options.previewer;
     this.onDelete = options.onDelete;
@@ -121,14 +121,14 @@ export class ArtifactService {
     const { id, config, filter } = rootArtifactInput(processor, request);
     const dependencyPolicy = request.dependencyPolicy ?? 'latest';
 
-    const existing = await this.store.getArtifact(processor.name, id);
+    const existing = await this.stores.artifacts.getArtifact(processor.name, id);
     if (existing?.root) {
       throw new ConflictError(
         `Artifact ${processor.name}:${id} already exists`,
       );
     }
     if (existing) {
-      const promoted = await this.store.updateArtifact(existing.ref, {
+      const promoted = await this.stores.artifacts.updateArtifact(existing.ref, {
         root: true,
         filter: filter.filter ?? null,
         filterType: filter.filterType ?? null,
@@ -137,7 +137,7 @@ export class ArtifactService {
       });
       return { artifact: toArtifact(promoted), promoted: true };
     }
-    const created = await this.store.createArtifact({
+    const created = await this.stores.artifacts.createArtifact({
       processor: processor.name,
       id,
       ...filter,
@@ -194,15 +194,15 @@ export class ArtifactService {
   async getDetails(processor: string, id: string): Promise<ArtifactDetails> {
     const stored = await this.getStored(processor, id);
     const [counts, dependencies] = await Promise.all([
-      this.store.countArtifact(stored.ref),
-      this.store.listArtifactDependencies(stored.ref),
+      this.stores.artifacts.countArtifact(stored.ref),
+      this.stores.versions.listArtifactDependencies(stored.ref),
     ]);
     return { ...toArtifact(stored), counts, dependencies };
   }
 
   /** A page of artifacts ordered by processor and id, with the total. */
   async list(request: ListArtifactsRequest): Promise<Page<Artifact>> {
-    const page = await this.store.listArtifacts(request);
+    const page = await this.stores.artifacts.listArtifacts(request);
     return { items: page.items.map(toArtifact), total: page.total };
   }
 
@@ -241,7 +241,7 @@ export class ArtifactService {
     if (Object.keys(patch).length === 0) {
       return toArtifact(stored);
     }
-    return toArtifact(await this.store.updateArtifact(stored.ref, patch));
+    return toArtifact(await this.stores.artifacts.updateArtifact(stored.ref, patch));
   }
 
   /**
@@ -254,7 +254,7 @@ export class ArtifactService {
     id: string,
   ): Promise<{ orphanedStorageKeys: string[] }> {
     const stored = await this.getStored(processor, id);
-    const deleted = await this.store.deleteArtifact(stored.ref);
+    const deleted = await this.stores.artifacts.deleteArtifact(stored.ref);
     this.onDelete?.(stored.ref);
     return deleted;
   }
@@ -265,7 +265,7 @@ export class ArtifactService {
     query: { status?: ArtifactVersionStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactVersion>> {
     const stored = await this.getStored(processor, id);
-    return this.store.listVersions(stored.ref, query);
+    return this.stores.versions.listVersions(stored.ref, query);
   }
 
   /** A page of a version's files; a NotFoundError when the version is unknown. */
@@ -276,7 +276,7 @@ export class ArtifactService {
     query: { status?: ArtifactFileStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactFile>> {
     const stored = await this.getStored(processor, id);
-    const page = await this.store.listFiles(stored.ref, version, query);
+    const page = await this.stores.versions.listFiles(stored.ref, version, query);
     if (!page) {
       throw new NotFoundError(
         `Version ${version} of artifact ${stored.processor}:${stored.id} not found`,
@@ -296,7 +296,7 @@ export class ArtifactService {
     const processor = this.processors.find(processorName);
     const canonical = processor ? canonicalArtifactId(processor, id) : undefined;
     const key = canonical && 'id' in canonical ? canonical.id : id;
-    return this.store.getArtifact(processorName, key);
+    return this.stores.artifacts.getArtifact(processorName, key);
   }
 
   private async getStored(processor: string, id: string): Promise<StoredArtifact> {

@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
-import { ArtifactScope } from '../database/artifactScope';
-import { ArtifactFilter, BackpackStore } from '../database/BackpackStore';
+import { ArtifactFilter, ArtifactScope } from '../database/artifactScope';
+import { BackpackStores } from '../database/createBackpackStores';
 import { JobQueue, QueueDepth } from './queue/JobQueue';
 import { BlobStore } from '../storage/BlobStore';
 import { ArtifactFileStatus, FileErrorKind } from '../types';
@@ -47,7 +47,7 @@ export interface CollectionStats {
 
 /** Options of {@link CollectionService}. */
 export interface CollectionServiceOptions {
-  store: BackpackStore;
+  stores: Pick<BackpackStores, 'artifacts' | 'files'>;
   collector: CollectionEnqueuer;
   queue: JobQueue;
   blobStore: BlobStore;
@@ -73,13 +73,16 @@ export class CollectionService {
    * @returns how many files were queued
    */
   async retry(processor: string, id: string): Promise<number> {
-    const { store, collector, requeueAfterMs } = this.options;
-    const artifact = await store.getArtifact(processor, id);
+    const { stores, collector, requeueAfterMs } = this.options;
+    const artifact = await stores.artifacts.getArtifact(processor, id);
     if (!artifact) {
       throw new NotFoundError(`Artifact ${processor}:${id} not found`);
     }
-    const reset = await store.resetFailedFiles(artifact.ref);
-    if (reset.length === 0) return 0;
+    const { moved } = await stores.files.resetFiles({
+      statuses: ['failed', 'parked'],
+      artifactRefs: [artifact.ref],
+    });
+    if (moved === 0) return 0;
     // Queues the reset files along with any other pending file of the
     // artifact, which is just as much due.
     return collector.enqueuePending({
@@ -95,8 +98,8 @@ export class CollectionService {
    * @returns how many files were queued again
    */
   async retryAll(scope: RetryScope): Promise<number> {
-    const { store, collector, requeueAfterMs } = this.options;
-    const { moved, artifactRefs } = await store.resetFiles({
+    const { stores, collector, requeueAfterMs } = this.options;
+    const { moved, artifactRefs } = await stores.files.resetFiles({
       statuses: ['failed', 'parked'],
       ...scope,
     });
@@ -110,10 +113,10 @@ export class CollectionService {
    * (all by default), and the queue's depth when the scope is all.
    */
   async stats(scope: ArtifactScope = { type: 'all' }): Promise<CollectionStats> {
-    const { store, queue, logger } = this.options;
-    if (scope.type !== 'all') return { byProcessor: await store.stats(scope) };
+    const { stores, queue, logger } = this.options;
+    if (scope.type !== 'all') return { byProcessor: await stores.files.stats(scope) };
     const [byProcessor, depth] = await Promise.all([
-      store.stats(),
+      stores.files.stats(),
       queue.depth().catch(error => {
         // The counts in the database are worth reporting without the queue.
         logger.warn(`Could not read the job queue's depth: ${error}`);
@@ -131,10 +134,10 @@ export class CollectionService {
    * @returns how many objects were deleted
    */
   async purgeObjects(storageKeys: string[]): Promise<number> {
-    const { store, blobStore } = this.options;
+    const { stores, blobStore } = this.options;
     let deleted = 0;
     for (const key of storageKeys) {
-      if (await store.isStorageKeyReferenced(key)) continue;
+      if (await stores.files.isStorageKeyReferenced(key)) continue;
       await blobStore.delete(key);
       deleted += 1;
     }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
+import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { isDeadLocalWorker, localHost } from '../lib/workerIdentity';
 import { Collector } from './Collector';
@@ -93,7 +93,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
   const slow = new Upstream();
   const fast = new Upstream();
   let dir: string;
-  let store: DatabaseBackpackStore;
+  let stores: BackpackStores;
   let queue: InProcessJobQueue;
   let fetcher: SafeFetcher;
   let collectors: Collector[];
@@ -109,7 +109,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-collector-'));
     const knex = await databases.init('SQLITE_3');
-    store = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
+    stores = await createBackpackStores({ database: { getClient: async () => knex } });
     queue = new InProcessJobQueue({ concurrency: 4, retryDelaysMs: [10], maxAttempts: 3 });
     fetcher = new SafeFetcher({ allowedHosts: [slow.host, fast.host] });
     collectors = [];
@@ -131,7 +131,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
 
   function collector(options: Partial<ConstructorParameters<typeof Collector>[0]> = {}) {
     const created = new Collector({
-      store,
+      stores,
       blobStore: new LocalDirectoryBlobStore({ directory: dir }),
       queue,
       fetcher,
@@ -147,14 +147,14 @@ describe('Collector: failures, leases, fairness and aborts', () => {
 
   /** An artifact with one selected version whose files live on the given upstreams. */
   async function artifact(id: string, files: Array<[Upstream, string]>) {
-    const stored = await store.createArtifact({
+    const stored = await stores.artifacts.createArtifact({
       processor: 'npm',
       id,
       config: {},
       root: true,
       dependencyPolicy: 'latest',
     });
-    await store.syncVersions(
+    await stores.versions.syncVersions(
       stored.ref,
       [
         {
@@ -168,10 +168,9 @@ describe('Collector: failures, leases, fairness and aborts', () => {
           dependencies: [],
         },
       ],
-      p => `npm/${p}`,
     );
-    await store.setSelection(stored.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
-    const listed = await store.listFilesToQueue({ artifactRefs: [stored.ref], staleAfterMs: 0 });
+    await stores.versions.setSelection(stored.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
+    const listed = await stores.files.listFilesToQueue({ artifactRefs: [stored.ref], staleAfterMs: 0 });
     return { ref: stored.ref, files: Object.fromEntries(listed.map(f => [f.name, f.ref])) };
   }
 
@@ -184,7 +183,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     const c = collector({ maxRetryAfterMs: 60_000 });
     expect(await c.handle(job(files['a.tgz']))).toEqual({ retry: { minDelayMs: 7000 } });
     expect(await c.handle(job(files['b.tgz']))).toEqual({ retry: { minDelayMs: 60_000 } });
-    expect(await store.getFile(files['a.tgz'])).toMatchObject({
+    expect(await stores.files.getFile(files['a.tgz'])).toMatchObject({
       status: 'failed',
       errorKind: 'transient',
       attempts: 1,
@@ -198,7 +197,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     fast.answers.set('down.tgz', '503');
     const c = collector();
     expect(await c.handle(job(files['gone.tgz']))).toBe('park');
-    expect(await store.getFile(files['gone.tgz'])).toMatchObject({
+    expect(await stores.files.getFile(files['gone.tgz'])).toMatchObject({
       status: 'parked',
       errorKind: 'permanent',
       attempts: 1,
@@ -206,7 +205,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     expect(await c.handle(job(files['down.tgz']))).toBe('retry');
     expect(await c.handle(job(files['down.tgz']))).toBe('retry');
     expect(await c.handle(job(files['down.tgz']))).toBe('park');
-    expect(await store.getFile(files['down.tgz'])).toMatchObject({
+    expect(await stores.files.getFile(files['down.tgz'])).toMatchObject({
       status: 'parked',
       errorKind: 'transient',
       attempts: 3,
@@ -217,7 +216,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     const { files } = await artifact('leased', [[fast, 'a.tgz']]);
     const ref = files['a.tgz'];
     // As when the broker redelivers a dead consumer's job at once.
-    expect(await store.claimFile(ref, 'elsewhere-4242-0badcafe', 60_000)).toBe(true);
+    expect(await stores.files.claimFile(ref, 'elsewhere-4242-0badcafe', 60_000)).toBe(true);
     const c = collector();
     const outcome = await c.handle(job(ref));
     expect(outcome).toEqual({ defer: { delayMs: expect.any(Number) } });
@@ -225,36 +224,36 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     // Until the lease would have run out, not sooner.
     expect(delayMs).toBeGreaterThan(55_000);
     expect(delayMs).toBeLessThanOrEqual(61_000);
-    expect(await store.getFile(ref)).toMatchObject({ collected: false, attempts: 0 });
+    expect(await stores.files.getFile(ref)).toMatchObject({ collected: false, attempts: 0 });
     expect(fast.requests).toEqual([]);
 
-    await store.expireLeases(['elsewhere-4242-0badcafe']);
+    await stores.files.expireLeases(['elsewhere-4242-0badcafe']);
     expect(await c.handle(job(ref))).toBe('done');
-    expect(await store.getFile(ref)).toMatchObject({ status: 'collected', attempts: 1 });
+    expect(await stores.files.getFile(ref)).toMatchObject({ status: 'collected', attempts: 1 });
   });
 
   it('collects the files a dead worker held as soon as its leases are known to be over', async () => {
     const { files } = await artifact('orphaned', [[fast, 'expired.tgz'], [fast, 'dead-pid.tgz'], [fast, 'live.tgz']]);
-    const run = await store.createRun({ trigger: 'manual' });
-    await store.markQueued(Object.values(files), run.id);
+    const run = await stores.runs.createRun({ trigger: 'manual' });
+    await stores.files.markQueued(Object.values(files), run.id);
     // Another host's worker whose lease ran out, a process of this host that
     // no longer runs (its lease would last 10 more minutes), and a live one.
-    await store.claimFile(files['expired.tgz'], 'far-away-1-aaaaaaaa', 60_000);
-    await store.expireLeases(['far-away-1-aaaaaaaa']);
+    await stores.files.claimFile(files['expired.tgz'], 'far-away-1-aaaaaaaa', 60_000);
+    await stores.files.expireLeases(['far-away-1-aaaaaaaa']);
     const dead = `${localHost()}-${await deadPid()}-bbbbbbbb`;
-    await store.claimFile(files['dead-pid.tgz'], dead, 10 * 60_000);
+    await stores.files.claimFile(files['dead-pid.tgz'], dead, 10 * 60_000);
     const live = `${localHost()}-${process.pid}-cccccccc`;
-    await store.claimFile(files['live.tgz'], live, 10 * 60_000);
+    await stores.files.claimFile(files['live.tgz'], live, 10 * 60_000);
 
     const c = collector();
     await c.start();
-    expect(await new LeaseReaper({ store, queue }).reap({ isDead: isDeadLocalWorker })).toBe(2);
+    expect(await new LeaseReaper({ stores, queue }).reap({ isDead: isDeadLocalWorker })).toBe(2);
     await waitFor('the orphaned files to be collected', async () =>
-      (await store.getFile(files['dead-pid.tgz']))!.collected &&
-      (await store.getFile(files['expired.tgz']))!.collected,
+      (await stores.files.getFile(files['dead-pid.tgz']))!.collected &&
+      (await stores.files.getFile(files['expired.tgz']))!.collected,
     );
-    expect(await store.getFile(files['expired.tgz'])).toMatchObject({ attempts: 1 });
-    expect(await store.getFile(files['live.tgz'])).toMatchObject({ status: 'queued', lockedBy: live });
+    expect(await stores.files.getFile(files['expired.tgz'])).toMatchObject({ attempts: 1 });
+    expect(await stores.files.getFile(files['live.tgz'])).toMatchObject({ status: 'queued', lockedBy: live });
     expect(fast.requests.sort()).toEqual(['dead-pid.tgz', 'expired.tgz']);
   });
 
@@ -274,11 +273,11 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     await queue.enqueue(
       ['s1.tgz', 's2.tgz', 's3.tgz', 's4.tgz', 'small.tgz'].map(name => job(files[name])),
     );
-    await waitFor('the small file', async () => (await store.getFile(files['small.tgz']))!.collected);
+    await waitFor('the small file', async () => (await stores.files.getFile(files['small.tgz']))!.collected);
     // Three slow downloads at once, never four; the fourth waits without an attempt.
     expect(slow.held.size).toBe(3);
     const waiting = (await Promise.all(
-      ['s1.tgz', 's2.tgz', 's3.tgz', 's4.tgz'].map(name => store.getFile(files[name])),
+      ['s1.tgz', 's2.tgz', 's3.tgz', 's4.tgz'].map(name => stores.files.getFile(files[name])),
     )).filter(f => !slow.held.has(f!.name));
     expect(waiting).toEqual([expect.objectContaining({ attempts: 0, collected: false })]);
 
@@ -286,11 +285,11 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     for (const name of ['s1.tgz', 's2.tgz', 's3.tgz', 's4.tgz']) slow.answers.set(name, 'ok');
     for (const { finish } of slow.held.values()) finish();
     await waitFor('every slow file', async () => {
-      const all = await Promise.all(Object.values(files).map(ref => store.getFile(ref)));
+      const all = await Promise.all(Object.values(files).map(ref => stores.files.getFile(ref)));
       return all.every(f => f!.collected);
     });
     for (const ref of Object.values(files)) {
-      expect(await store.getFile(ref)).toMatchObject({ status: 'collected', attempts: 1 });
+      expect(await stores.files.getFile(ref)).toMatchObject({ status: 'collected', attempts: 1 });
     }
   });
 
@@ -301,7 +300,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     const handled = c.handle(job(files['big.tgz']));
     await waitFor('the download to start', () => slow.held.has('big.tgz'));
 
-    await store.deleteArtifact(ref);
+    await stores.artifacts.deleteArtifact(ref);
     expect(c.abortArtifact(ref)).toBe(1);
     expect(await handled).toBe('done');
     await slow.held.get('big.tgz')!.closed;
@@ -317,7 +316,7 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     const handled = c.handle(job(files['big.tgz']));
     await waitFor('the download to start', () => slow.held.has('big.tgz'));
     // Deleted through another replica: this collector is not told.
-    await store.deleteArtifact(ref);
+    await stores.artifacts.deleteArtifact(ref);
     expect(await handled).toBe('done');
     await slow.held.get('big.tgz')!.closed;
     expect(await fs.readdir(path.join(dir, '.backpack-tmp'))).toEqual([]);

@@ -6,7 +6,7 @@ import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
+import { createBackpackStores } from '../database/createBackpackStores';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { Collector } from './Collector';
 import { UNVERIFIED_FILE_ERROR } from './fileAdmission';
@@ -48,17 +48,17 @@ describe('Collector', () => {
 
   async function setUp() {
     const knex = await databases.init('SQLITE_3');
-    const store = await DatabaseBackpackStore.create({
+    const stores = await createBackpackStores({
       database: { getClient: async () => knex },
     });
-    const artifact = await store.createArtifact({
+    const artifact = await stores.artifacts.createArtifact({
       processor: 'npm',
       id: 'pkg',
       config: {},
       root: true,
       dependencyPolicy: 'latest',
     });
-    await store.syncVersions(
+    await stores.versions.syncVersions(
       artifact.ref,
       [
         {
@@ -75,14 +75,14 @@ describe('Collector', () => {
         },
       ],
     );
-    await store.setSelection(artifact.ref, [
+    await stores.versions.setSelection(artifact.ref, [
       { version: '1.0.0', status: 'selected', selection: [] },
     ]);
     const blobStore = new LocalDirectoryBlobStore({ directory: dir });
     const queue = new InProcessJobQueue({ concurrency: 1 });
     const fetcher = new SafeFetcher({ allowedHosts: [new URL(baseUrl).host] });
     const collector = new Collector({
-      store,
+      stores,
       blobStore,
       queue,
       fetcher,
@@ -91,17 +91,17 @@ describe('Collector', () => {
       maxAttempts: 3,
       isRetryable,
     });
-    const [file] = await store.listFilesToQueue({ staleAfterMs: 0 });
-    return { knex, store, blobStore, collector, file, fetcher, queue };
+    const [file] = await stores.files.listFilesToQueue({ staleAfterMs: 0 });
+    return { knex, stores, blobStore, collector, file, fetcher, queue };
   }
 
   it('collects a file, verified, and records its sha256', async () => {
-    const { store, blobStore, collector, file, fetcher, queue } = await setUp();
+    const { stores, blobStore, collector, file, fetcher, queue } = await setUp();
     await expect(
       collector.handle({ fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 }),
     ).resolves.toBe('done');
     expect(requests).toBe(1);
-    expect(await store.getFile(file.ref)).toMatchObject({ collected: true, size: BODY.length });
+    expect(await stores.files.getFile(file.ref)).toMatchObject({ collected: true, size: BODY.length });
     const stored = await blobStore.head(file.storageKey);
     expect(stored?.metadata.integrity).toBe(`sha512-${SHA512}`);
 
@@ -115,7 +115,7 @@ describe('Collector', () => {
   });
 
   it('records bytes already stored under the key without downloading them again', async () => {
-    const { knex, store, blobStore, collector, file, fetcher, queue } = await setUp();
+    const { knex, stores, blobStore, collector, file, fetcher, queue } = await setUp();
     // As if a replica crashed after its upload and before recording it.
     await blobStore.put(file.storageKey, Readable.from([BODY]), {
       metadata: { integrity: `sha512-${SHA512}` },
@@ -124,12 +124,12 @@ describe('Collector', () => {
       collector.handle({ fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 }),
     ).resolves.toBe('done');
     expect(requests).toBe(0);
-    const [collected] = (await store.listFiles(file.artifactRef, '1.0.0', {
+    const [collected] = (await stores.versions.listFiles(file.artifactRef, '1.0.0', {
       limit: 10,
       offset: 0,
     }))!.items;
     expect(collected).toMatchObject({ collected: true, size: BODY.length });
-    const row = await store.getFile(file.ref);
+    const row = await stores.files.getFile(file.ref);
     expect(row?.collected).toBe(true);
     // The recorded digest is the sha256 of the stored bytes.
     const knexRow = await knex('artifact_files').where({ ref: file.ref }).first();
@@ -139,12 +139,12 @@ describe('Collector', () => {
   });
 
   it('parks a file whose name is refused, or that has no digest, before any request', async () => {
-    const { knex, store, collector, file, fetcher, queue } = await setUp();
+    const { knex, stores, collector, file, fetcher, queue } = await setUp();
     const job = { fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 };
     // A row recorded before names were checked.
     await knex('artifact_files').where({ ref: file.ref }).update({ name: 'pkg.tgz/x.tgz' });
     await expect(collector.handle(job)).resolves.toBe('park');
-    expect(await store.getFile(file.ref)).toMatchObject({
+    expect(await stores.files.getFile(file.ref)).toMatchObject({
       status: 'parked',
       error: expect.stringMatching(/^Refused: file name "pkg.tgz\/x.tgz" contains '\/'/),
     });
@@ -157,13 +157,13 @@ describe('Collector', () => {
       verified: false,
     });
     await expect(collector.handle(job)).resolves.toBe('park');
-    expect(await store.getFile(file.ref)).toMatchObject({ status: 'parked', error: UNVERIFIED_FILE_ERROR });
+    expect(await stores.files.getFile(file.ref)).toMatchObject({ status: 'parked', error: UNVERIFIED_FILE_ERROR });
     expect(requests).toBe(0);
 
     // Where unverified files are allowed, it is collected and stays marked.
     await knex('artifact_files').where({ ref: file.ref }).update({ status: 'queued' });
     const allowing = new Collector({
-      store,
+      stores,
       blobStore: new LocalDirectoryBlobStore({ directory: dir }),
       queue,
       fetcher,
@@ -175,7 +175,7 @@ describe('Collector', () => {
     });
     await expect(allowing.handle(job)).resolves.toBe('done');
     expect(requests).toBe(1);
-    expect(await store.getFile(file.ref)).toMatchObject({ collected: true, verified: false });
+    expect(await stores.files.getFile(file.ref)).toMatchObject({ collected: true, verified: false });
     await fetcher.close();
     await queue.stop();
   });

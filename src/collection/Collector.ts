@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { BackpackStore, StoredFile } from '../database/BackpackStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { StoredFile } from '../database/FileStore';
 import { errorMessage } from '../lib/errorMessage';
 import { BlobStore } from '../storage/BlobStore';
 import { admissionRefusal, UnverifiedFilesPolicy } from './fileAdmission';
@@ -10,7 +11,7 @@ import { CollectJob, JobOutcome, JobQueue } from './queue/JobQueue';
 
 /** Options of {@link Collector}. */
 export interface CollectorOptions {
-  store: BackpackStore;
+  stores: Pick<BackpackStores, 'files'>;
   blobStore: BlobStore;
   queue: JobQueue;
   fetcher: FileFetcher;
@@ -130,7 +131,8 @@ export class Collector {
     includeFailed?: boolean;
     recoverParkedOf?: number[];
   }): Promise<number> {
-    const { store, queue } = this.options;
+    const { queue } = this.options;
+    const store = this.options.stores.files;
     if (options.recoverParkedOf?.length) {
       await store.resetFiles({
         statuses: ['parked'],
@@ -168,7 +170,7 @@ export class Collector {
     parkedRetryAfterMs?: number;
   }): Promise<number> {
     if (options.parkedRetryAfterMs !== undefined) {
-      await this.options.store.resetFiles({
+      await this.options.stores.files.resetFiles({
         statuses: ['parked'],
         errorKind: 'transient',
         settledBeforeMs: options.parkedRetryAfterMs,
@@ -206,7 +208,7 @@ export class Collector {
       if (!release) return { defer: { delayMs: HOST_WAIT_MS } };
       this.deferredUris.delete(job.fileRef);
     }
-    const file = await this.options.store.getFile(job.fileRef);
+    const file = await this.options.stores.files.getFile(job.fileRef);
     if (!file || file.collected || file.status === 'parked' || this.stopping) {
       release?.();
       // Stopping: leave the job to another replica or to the next start.
@@ -215,7 +217,7 @@ export class Collector {
     const refusal = admissionRefusal(file, this.options.unverifiedFiles ?? 'reject');
     if (refusal) {
       release?.();
-      await this.options.store.markFailed(file.ref, {
+      await this.options.stores.files.markFailed(file.ref, {
         error: refusal,
         parked: true,
         errorKind: 'permanent',
@@ -245,7 +247,8 @@ export class Collector {
   }
 
   private async leaseAndCollect(file: StoredFile): Promise<JobOutcome> {
-    const { store, workerId, logger } = this.options;
+    const { workerId, logger } = this.options;
+    const store = this.options.stores.files;
     if (!(await store.claimFile(file.ref, workerId, this.leaseMs))) {
       // Another worker holds the file. Dropping the job would lose it if
       // that worker is dead (the broker redelivers a dead consumer's jobs
@@ -301,7 +304,8 @@ export class Collector {
   }
 
   private async recordFailure(file: StoredFile, error: unknown): Promise<JobOutcome> {
-    const { store, logger } = this.options;
+    const { logger } = this.options;
+    const store = this.options.stores.files;
     const attempts = file.attempts + 1;
     const verdict = classifyFailure(error, this.options.isRetryable);
     const parked = !verdict.retry || attempts >= this.options.maxAttempts;

@@ -1,4 +1,4 @@
-import { BackpackStore } from '../database/BackpackStore';
+import { BackpackStores } from '../database/createBackpackStores';
 import { JobQueue } from './queue/JobQueue';
 
 /**
@@ -9,7 +9,7 @@ import { JobQueue } from './queue/JobQueue';
  */
 export class LeaseReaper {
   constructor(
-    private readonly options: { store: BackpackStore; queue: JobQueue },
+    private readonly options: { stores: Pick<BackpackStores, 'files'>; queue: JobQueue },
   ) {}
 
   /**
@@ -20,7 +20,8 @@ export class LeaseReaper {
    * @returns how many files were queued again
    */
   async reap(options: { isDead?: (worker: string) => boolean } = {}): Promise<number> {
-    const { store, queue } = this.options;
+    const { stores, queue } = this.options;
+    const store = stores.files;
     if (options.isDead) {
       const isDead = options.isDead;
       const dead = (await store.listLeaseHolders()).filter(worker => isDead(worker));

@@ -6,7 +6,8 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BackpackStore, StoredFile } from '../database/BackpackStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { StoredFile } from '../database/FileStore';
 import { BlobStore } from '../storage/BlobStore';
 import { IntegrityError, IntegrityStream } from './IntegrityStream';
 
@@ -20,7 +21,7 @@ export interface FileFetcher {
 
 /** What {@link storeFileBytes} reads from and writes to. */
 export interface FileTransferOptions {
-  store: BackpackStore;
+  stores: Pick<BackpackStores, 'files'>;
   blobStore: BlobStore;
   fetcher: FileFetcher;
 }
@@ -36,7 +37,8 @@ export async function storeFileBytes(
   file: StoredFile,
   signal: AbortSignal,
 ): Promise<void> {
-  const { store, blobStore, fetcher } = options;
+  const { blobStore, fetcher } = options;
+  const store = options.stores.files;
 
   // The bytes may already be stored, e.g. when a replica crashed after the
   // upload and before recording it; then only the record is missing.

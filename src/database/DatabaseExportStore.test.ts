@@ -1,9 +1,9 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { ArtifactScope } from './artifactScope';
-import { DatabaseBackpackStore } from './DatabaseBackpackStore';
-import { DatabaseExportStore } from './DatabaseExportStore';
-import { migrationsDirectory } from './migrationsDirectory';
+import { BackpackStores } from './createBackpackStores';
+import { ExportStore } from './ExportStore';
+import { clearTables, createTestStores, rootArtifact } from './__testUtils__/storeFixtures';
 
 jest.setTimeout(60_000);
 
@@ -11,18 +11,16 @@ const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', databaseId => {
   let knex: Knex;
-  let store: DatabaseExportStore;
+  let stores: BackpackStores;
+  let store: ExportStore;
 
   beforeAll(async () => {
     knex = await databases.init(databaseId);
-    await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
-    store = DatabaseExportStore.create(knex);
+    stores = await createTestStores(knex);
+    store = stores.exports;
   });
 
-  afterEach(async () => {
-    await knex('export_artifacts').delete();
-    await knex('exports').delete();
-  });
+  afterEach(() => clearTables(knex));
 
   it('lets exactly one replica claim an export and records its outcome', async () => {
     const created = await store.createExport({
@@ -70,6 +68,24 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
       totalBytes: 3_000_000_000,
       finishedAt: expect.any(String),
     });
+  });
+
+  it('records an outcome once: an export failed as abandoned stays failed', async () => {
+    const created = await store.createExport({ kind: 'full' });
+    await store.claimExport(created.id, 'slow');
+    await knex('exports').where({ id: created.id }).update({ heartbeat_at: new Date(0).toISOString() });
+    expect(await store.failAbandonedExports(5 * 60_000)).toEqual([created.id]);
+    // The replica was slow, not gone: its late success does not revive it.
+    await store.finishExport(created.id, {
+      status: 'succeeded',
+      cutoff: new Date().toISOString(),
+      manifestKey: 'm',
+      seal: 's',
+      parts: [],
+      files: 0,
+      totalBytes: 0,
+    });
+    expect(await store.getExport(created.id)).toMatchObject({ status: 'failed', seal: undefined });
   });
 
   it('fails exports abandoned by their replica, and only those', async () => {
@@ -128,11 +144,10 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
   });
 
   it('shows an export only to callers who may read every artifact it carries', async () => {
-    const backpack = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
-    const artifact = { config: {}, dependencyPolicy: 'latest' as const };
-    await backpack.createArtifact({ ...artifact, processor: 'npm', id: 'root-a', root: true });
-    await backpack.createArtifact({ ...artifact, processor: 'npm', id: 'dep-b', root: false });
-    await backpack.createArtifact({ ...artifact, processor: 'pypi', id: 'root-c', root: true });
+    const { artifacts } = stores;
+    await artifacts.createArtifact({ ...rootArtifact, processor: 'npm', id: 'root-a', root: true });
+    await artifacts.createArtifact({ ...rootArtifact, processor: 'npm', id: 'dep-b', root: false });
+    await artifacts.createArtifact({ ...rootArtifact, processor: 'pypi', id: 'root-c', root: true });
     const succeeded = async (carried: Array<{ processor: string; id: string }>) => {
       const created = await store.createExport({ kind: 'full' });
       await store.claimExport(created.id, 'w');
@@ -188,8 +203,6 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
         filter: { not: { key: 'processor', values: ['npm', 'pypi'] } },
       }),
     ).toEqual([empty]);
-
-    await knex('artifacts').delete();
   });
 
   it('deletes finished exports with what they carry, never queued or running ones', async () => {
@@ -212,12 +225,5 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
     await store.heartbeatExport(waiting.id);
     expect(await store.failAbandonedExports(5 * 60_000)).toEqual([]);
     expect(await store.getExport(waiting.id)).toMatchObject({ status: 'queued' });
-  });
-
-  it('migrates down and up again', async () => {
-    await knex.migrate.rollback({ directory: migrationsDirectory() }, true);
-    expect(await knex.schema.hasTable('exports')).toBe(false);
-    await knex.migrate.latest({ directory: migrationsDirectory() });
-    expect(await knex.schema.hasTable('exports')).toBe(true);
   });
 });

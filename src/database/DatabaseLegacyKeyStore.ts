@@ -1,45 +1,26 @@
 import { Knex } from 'knex';
 import { FILE_KEY_ROOT } from '../storage/fileStorageKey';
-import { FileIntegrity } from '../types';
 import { LegacyKeyFile, LegacyKeyStore } from './LegacyKeyStore';
-import { toBoolean, toNumber } from './rows';
-
-interface LegacyKeyRow {
-  ref: number;
-  processor: string;
-  artifact_id: string;
-  version: string;
-  name: string;
-  folder: string | null;
-  uri: string;
-  storage_key: string;
-  collected: boolean | number;
-  integrity_algorithm: string | null;
-  integrity_digest: string | null;
-  collected_digest: string | null;
-  size: number | string | null;
-}
+import { isStorageKeyReferenced } from './operations/storageKeys';
+import { LegacyKeyFileRow, toLegacyKeyFile } from './rows/files';
+import { WriteCounter } from './WriteCounter';
 
 /** The knex implementation of {@link LegacyKeyStore}, for SQLite and PostgreSQL alike. */
 export class DatabaseLegacyKeyStore implements LegacyKeyStore {
-  /** Over the plugin's knex client; the schema is migrated by the main store. */
-  static create(knex: Knex): DatabaseLegacyKeyStore {
-    return new DatabaseLegacyKeyStore(knex);
-  }
-
-  private constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly writes: WriteCounter,
+  ) {}
 
   async listLegacyKeyFiles(page: { afterRef: number; limit: number }): Promise<LegacyKeyFile[]> {
-    const rows: LegacyKeyRow[] = await this.db('artifact_files as f')
+    const rows: LegacyKeyFileRow[] = await this.db('artifact_files as f')
       .join('artifact_versions as v', 'v.ref', 'f.version_ref')
       .join('artifacts as a', 'a.ref', 'v.artifact_ref')
       .where('f.ref', '>', page.afterRef)
       // Old keys start with the processor's name; only a processor named
       // like the new root can have old keys that look new.
       .where(q =>
-        q
-          .whereNot('f.storage_key', 'like', `${FILE_KEY_ROOT}/%`)
-          .orWhere('a.processor', FILE_KEY_ROOT),
+        q.whereNot('f.storage_key', 'like', `${FILE_KEY_ROOT}/%`).orWhere('a.processor', FILE_KEY_ROOT),
       )
       .orderBy('f.ref')
       .limit(page.limit)
@@ -58,27 +39,7 @@ export class DatabaseLegacyKeyStore implements LegacyKeyStore {
         'f.collected_digest',
         'f.size',
       );
-    return rows.map(row => ({
-      ref: row.ref,
-      processor: row.processor,
-      artifactId: row.artifact_id,
-      version: row.version,
-      name: row.name,
-      ...(row.folder !== null ? { folder: row.folder } : {}),
-      uri: row.uri,
-      storageKey: row.storage_key,
-      collected: toBoolean(row.collected),
-      ...(row.integrity_algorithm && row.integrity_digest
-        ? {
-            integrity: {
-              algorithm: row.integrity_algorithm as FileIntegrity['algorithm'],
-              digest: row.integrity_digest.toLowerCase(),
-            },
-          }
-        : {}),
-      ...(row.collected_digest ? { collectedDigest: row.collected_digest.toLowerCase() } : {}),
-      ...(row.size !== null ? { size: toNumber(row.size) } : {}),
-    }));
+    return rows.map(toLegacyKeyFile);
   }
 
   async rekeyUncollected(
@@ -92,7 +53,7 @@ export class DatabaseLegacyKeyStore implements LegacyKeyStore {
         storage_key: keys.to,
         ...(refusal ? { status: 'parked', error: refusal, locked_by: null, locked_until: null } : {}),
       });
-    return updated === 1;
+    return this.writes.add(updated) === 1;
   }
 
   async moveCollected(
@@ -103,7 +64,7 @@ export class DatabaseLegacyKeyStore implements LegacyKeyStore {
     const updated = await this.db('artifact_files')
       .where({ ref, storage_key: keys.from, collected: true })
       .update({ storage_key: keys.to, collected_digest: sha256 });
-    return updated === 1;
+    return this.writes.add(updated) === 1;
   }
 
   async resetCollected(
@@ -127,11 +88,10 @@ export class DatabaseLegacyKeyStore implements LegacyKeyStore {
         locked_until: null,
         run_id: null,
       });
-    return updated === 1;
+    return this.writes.add(updated) === 1;
   }
 
-  async isStorageKeyReferenced(storageKey: string): Promise<boolean> {
-    const row = await this.db('artifact_files').where({ storage_key: storageKey }).first('ref');
-    return Boolean(row);
+  isStorageKeyReferenced(storageKey: string): Promise<boolean> {
+    return isStorageKeyReferenced(this.db, storageKey);
   }
 }

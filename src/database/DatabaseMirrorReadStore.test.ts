@@ -1,7 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
-import { DatabaseMirrorReadStore } from './DatabaseMirrorReadStore';
-import { migrationsDirectory } from './migrationsDirectory';
+import { createBackpackStores } from './createBackpackStores';
+import { MirrorReadStore } from './MirrorReadStore';
 
 jest.setTimeout(60_000);
 
@@ -12,7 +12,7 @@ const T0 = '2024-01-01T00:00:00.000Z';
 
 describe.each(databases.eachSupportedId())('DatabaseMirrorReadStore on %p', databaseId => {
   let knex: Knex;
-  let store: DatabaseMirrorReadStore;
+  let store: MirrorReadStore;
   let appRef: number;
 
   async function artifact(processor: string, id: string, tags?: object): Promise<number> {
@@ -58,8 +58,7 @@ describe.each(databases.eachSupportedId())('DatabaseMirrorReadStore on %p', data
 
   beforeAll(async () => {
     knex = await databases.init(databaseId);
-    await knex.migrate.latest({ directory: migrationsDirectory() });
-    store = DatabaseMirrorReadStore.create(knex);
+    store = (await createBackpackStores({ database: { getClient: async () => knex } })).mirror;
 
     appRef = await artifact('npm', 'app', { latest: '1.0.0' });
     const v1 = await version(appRef, '1.0.0', 'selected');

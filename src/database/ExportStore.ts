@@ -1,7 +1,7 @@
 import { ArtifactDependency, FileIntegrity } from '../types';
 import { BundlePart, ExportKind, ExportRecord } from '../exports/types';
 import { ArtifactScope } from './artifactScope';
-import { Page } from './BackpackStore';
+import { Page } from './types';
 
 /** What is stored when an export is requested. */
 export interface NewExport {
@@ -78,9 +78,11 @@ export interface CollectedArtifact {
 }
 
 /**
- * Persistence of export bundles and the reads over collected files they
- * need. Implementations hide knex; every method is safe to call from
- * several replicas at once.
+ * Export bundles: a leased background job (see `operations/leasedJobs.ts`)
+ * that one replica claims and heartbeats while it builds, and the reads
+ * over collected files a build needs (`operations/exportContents.ts`).
+ * Implementations hide knex; every method is safe to call from several
+ * replicas at once.
  */
 export interface ExportStore {
   createExport(request: NewExport): Promise<StoredExport>;
@@ -119,11 +121,12 @@ export interface ExportStore {
   claimExport(id: string, worker: string): Promise<boolean>;
   /** Marks a queued or running export as alive on its replica. */
   heartbeatExport(id: string): Promise<void>;
+  /** Records the outcome of an export that is not finished; a finished one stays as it is. */
   finishExport(id: string, outcome: ExportOutcome): Promise<void>;
   /**
    * Fails exports whose replica stopped: running or queued ones without a
    * heartbeat (queued ones without any: since their creation) within
-   * `staleAfterMs`. Returns their ids.
+   * `staleAfterMs`, each on exactly one caller. Returns their ids.
    */
   failAbandonedExports(staleAfterMs: number): Promise<string[]>;
 

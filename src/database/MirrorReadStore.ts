@@ -1,5 +1,5 @@
 import { FileIntegrity } from '../types';
-import { StoredArtifact } from './BackpackStore';
+import { StoredArtifact } from './ArtifactStore';
 
 /**
  * A collected file of a selected version, as the registry views and the

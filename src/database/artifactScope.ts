@@ -1,5 +1,15 @@
 import { Knex } from 'knex';
-import { ArtifactFilter } from './BackpackStore';
+
+/**
+ * A filter over artifacts, the query form of a conditional permission
+ * decision (see `permissions/rules.ts`).
+ */
+export type ArtifactFilter =
+  | { allOf: ArtifactFilter[] }
+  | { anyOf: ArtifactFilter[] }
+  | { not: ArtifactFilter }
+  | { key: 'processor'; values: string[] }
+  | { key: 'root'; value: boolean };
 
 /**
  * Which artifacts a caller may read, in the form queries apply: every one

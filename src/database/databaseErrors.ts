@@ -100,7 +100,7 @@ const watched = new WeakSet<object>();
  * Wraps a knex-backed store so that every method rejects with
  * {@link inputErrorOf}'s translation of a database error caused by input.
  * The one place where stores meet this concern, instead of a try/catch in
- * every method; the stores' `create` factories apply it. The knex instance
+ * every method; `createBackpackStores` applies it to every store. The knex instance
  * lends the failed statement, so that the error names the column.
  */
 export function translatingDatabaseErrors<T extends object>(store: T, knex: Knex): T {

@@ -8,8 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Knex } from 'knex';
-import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
-import { DatabaseExportStore } from '../database/DatabaseExportStore';
+import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
 import { ExportService } from './ExportService';
 import { BlobStore } from '../storage/BlobStore';
 import { fileStorageKey } from '../storage/fileStorageKey';
@@ -63,7 +62,7 @@ const cases: Array<[string, 'local' | 's3']> = [
 
 describe.each(cases)('export bundles on %p into the %p blob store', (databaseId, blobKind) => {
   let knex: Knex;
-  let store: DatabaseBackpackStore;
+  let stores: BackpackStores;
   let blobDir: string;
   let s3: TestS3Server | undefined;
   let work: string;
@@ -82,7 +81,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
 
   beforeAll(async () => {
     knex = await databases.init(databaseId as Parameters<typeof databases.init>[0]);
-    store = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
+    stores = await createBackpackStores({ database: { getClient: async () => knex } });
     blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-bundle-blobs-'));
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-bundle-work-'));
     if (blobKind === 's3') {
@@ -97,9 +96,9 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     } else {
       blobStore = new LocalDirectoryBlobStore({ directory: blobDir });
     }
-    seeder = new CollectedSeeder(store, knex, blobStore);
+    seeder = new CollectedSeeder(stores, knex, blobStore);
     service = new ExportService({
-      store: DatabaseExportStore.create(knex),
+      stores,
       blobStore,
       logger: mockServices.logger.mock(),
       workerId: 'test',
@@ -364,7 +363,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
     await seed('test', 'big', { '1.0.0': { files: [{ path: 'big/big-1.0.0.bin', content: big }] } });
     const bigParts = new ExportService({
-      store: DatabaseExportStore.create(knex),
+      stores,
       blobStore,
       logger: mockServices.logger.mock(),
       workerId: 'test',
@@ -389,7 +388,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
 
   it('waits for collections stamped before its cut-off to commit', async () => {
     const settling = new ExportService({
-      store: DatabaseExportStore.create(knex),
+      stores,
       blobStore,
       logger: mockServices.logger.mock(),
       workerId: 'test',

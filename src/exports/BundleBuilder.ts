@@ -1,5 +1,6 @@
 import { createHash, Hash } from 'node:crypto';
-import { CollectedFile, ExportOutcome, ExportStore, ExportWindow } from '../database/ExportStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { CollectedFile, ExportOutcome, ExportWindow } from '../database/ExportStore';
 import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
 import { sleep } from '../lib/retry';
 import { BlobStore } from '../storage/BlobStore';
@@ -25,7 +26,7 @@ export type BuiltBundle = Omit<Extract<ExportOutcome, { status: 'succeeded' }>, 
 
 /** Options of {@link BundleBuilder}. */
 export interface BundleBuilderOptions {
-  store: ExportStore;
+  stores: Pick<BackpackStores, 'exports'>;
   blobStore: BlobStore;
   partSizeBytes: number;
   npmTarballBaseUrl: string;
@@ -52,7 +53,8 @@ export class BundleBuilder {
   constructor(private readonly options: BundleBuilderOptions) {}
 
   async build(record: ExportRecord, signal?: AbortSignal): Promise<BuiltBundle> {
-    const { store, blobStore, partSizeBytes } = this.options;
+    const { stores, blobStore, partSizeBytes } = this.options;
+    const store = stores.exports;
     const cutoff = await this.cutoffOf(record, signal);
     const window: ExportWindow = {
       after: record.since?.time,
@@ -218,7 +220,7 @@ export class BundleBuilder {
   private async *collectedFiles(window: ExportWindow): AsyncIterable<CollectedFile> {
     let after: { ref: number } | undefined;
     for (;;) {
-      const page = await this.options.store.listCollectedFiles(window, { after, limit: FILE_PAGE });
+      const page = await this.options.stores.exports.listCollectedFiles(window, { after, limit: FILE_PAGE });
       yield* page;
       if (page.length < FILE_PAGE) return;
       after = { ref: page[page.length - 1].ref };
@@ -228,7 +230,7 @@ export class BundleBuilder {
   private async *touchedArtifacts(exportId: string, window: ExportWindow) {
     let afterRef: number | undefined;
     for (;;) {
-      const page = await this.options.store.listTouchedArtifacts(window, { afterRef, limit: ARTIFACT_PAGE });
+      const page = await this.options.stores.exports.listTouchedArtifacts(window, { afterRef, limit: ARTIFACT_PAGE });
       await this.options.onContents?.(exportId, page);
       yield* page;
       if (page.length < ARTIFACT_PAGE) return;
@@ -239,7 +241,7 @@ export class BundleBuilder {
   private async *artifactIds(exportId: string, processor: string, until: string): AsyncIterable<string> {
     let afterId: string | undefined;
     for (;;) {
-      const page = await this.options.store.listCollectedArtifactIds(processor, until, {
+      const page = await this.options.stores.exports.listCollectedArtifactIds(processor, until, {
         afterId,
         limit: FILE_PAGE,
       });

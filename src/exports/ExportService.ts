@@ -4,15 +4,16 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ArtifactScope } from '../database/artifactScope';
-import { Page } from '../database/BackpackStore';
-import { ExportStore, NewExport, StoredExport } from '../database/ExportStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { NewExport, StoredExport } from '../database/ExportStore';
+import { Page } from '../database/types';
+import { LeasedJobs } from '../lib/LeasedJobs';
 import { BundleBuilder, exportKeys } from './BundleBuilder';
 import { partName } from './PartSink';
 import { ExportRecord } from './types';
 import { Semaphore } from '../lib/Semaphore';
 import { BlobStore } from '../storage/BlobStore';
 
-const HEARTBEAT_MS = 15_000;
 /** A running export whose replica sent no heartbeat for this long is failed. */
 const STALE_EXPORT_MS = 5 * 60_000;
 
@@ -67,7 +68,7 @@ export interface ExportServiceOptions
   settleMs?: number;
   /** See {@link ExportSettings.maxConcurrentBuilds}; default 1. */
   maxConcurrentBuilds?: number;
-  store: ExportStore;
+  stores: Pick<BackpackStores, 'exports'>;
   blobStore: BlobStore;
   logger: LoggerService;
   workerId: string;
@@ -94,21 +95,28 @@ function publicRecord(stored: StoredExport): ExportRecord {
  * it may not see is answered like a missing one.
  */
 export class ExportService {
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly abort = new AbortController();
+  private readonly jobs: LeasedJobs;
   private readonly builder: BundleBuilder;
   private readonly builds: Semaphore;
 
   constructor(private readonly options: ExportServiceOptions) {
+    const { exports } = options.stores;
     this.builder = new BundleBuilder({
-      store: options.store,
+      stores: options.stores,
       blobStore: options.blobStore,
       partSizeBytes: options.partSizeBytes,
       npmTarballBaseUrl: options.npmTarballBaseUrl,
       settleMs: options.settleMs ?? 0,
-      onContents: (id, artifacts) => options.store.addExportArtifacts(id, artifacts),
+      onContents: (id, artifacts) => exports.addExportArtifacts(id, artifacts),
     });
     this.builds = new Semaphore(options.maxConcurrentBuilds ?? DEFAULT_MAX_CONCURRENT_BUILDS);
+    // A queued export waiting for a build slot heartbeats too: it is alive.
+    this.jobs = new LeasedJobs({
+      name: 'Export',
+      logger: options.logger,
+      heartbeat: id => exports.heartbeatExport(id),
+      fail: (id, error) => exports.finishExport(id, { status: 'failed', error: error.message }),
+    });
   }
 
   /**
@@ -152,11 +160,13 @@ export class ExportService {
         ]),
       )
       .digest('hex');
-    const { record, created: isNew } = await this.options.store.createOrJoinExport({
+    const { record, created: isNew } = await this.options.stores.exports.createOrJoinExport({
       ...created,
       requestKey,
     });
-    if (isNew) this.launch(record.id);
+    // Not awaited: the caller gets the queued export. The launch is kept
+    // until it settles (see drain) and records its own failure.
+    if (isNew) void this.jobs.launch(record.id, signal => this.build(record.id, signal));
     return publicRecord(record);
   }
 
@@ -169,7 +179,7 @@ export class ExportService {
     offset: number;
     visible?: ArtifactScope;
   }): Promise<Page<ExportRecord>> {
-    const page = await this.options.store.listExports(query);
+    const page = await this.options.stores.exports.listExports(query);
     return { items: page.items.map(publicRecord), total: page.total };
   }
 
@@ -185,7 +195,7 @@ export class ExportService {
     // Objects first: a failure leaves the export listed, and deleting it
     // again finishes the job, rather than leaving objects nothing names.
     await this.deleteObjects(record.id, record.parts.map(part => part.name));
-    if (!(await this.options.store.deleteExport(record.id))) {
+    if (!(await this.options.stores.exports.deleteExport(record.id))) {
       throw new ConflictError(`Export '${id}' changed while it was being deleted`);
     }
     return publicRecord(record);
@@ -217,7 +227,7 @@ export class ExportService {
 
   /** Fails exports abandoned by a replica that stopped, and deletes what they wrote. */
   async failAbandoned(): Promise<void> {
-    const ids = await this.options.store.failAbandonedExports(STALE_EXPORT_MS);
+    const ids = await this.options.stores.exports.failAbandonedExports(STALE_EXPORT_MS);
     for (const id of ids) {
       this.options.logger.warn(`Export ${id} was abandoned by the replica building it`);
       await this.deleteObjects(id).catch(error =>
@@ -227,14 +237,13 @@ export class ExportService {
   }
 
   /** Waits for the exports this replica builds; for tests and shutdown. */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight.values()]);
+  drain(): Promise<void> {
+    return this.jobs.drain();
   }
 
   /** Aborts builds in flight, e.g. at shutdown. */
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.drain();
+  stop(): Promise<void> {
+    return this.jobs.stop();
   }
 
   private async resolveSince(
@@ -242,7 +251,7 @@ export class ExportService {
     visible: ArtifactScope,
   ): Promise<Pick<NewExport, 'sinceExportId' | 'sinceTime'>> {
     if (UUID.test(since)) {
-      const previous = await this.options.store.getExport(since.toLowerCase(), visible);
+      const previous = await this.options.stores.exports.getExport(since.toLowerCase(), visible);
       if (!previous) throw new InputError(`since: no export with id '${since}'`);
       if (previous.status !== 'succeeded' || !previous.cutoff) {
         throw new ConflictError(
@@ -266,7 +275,7 @@ export class ExportService {
   /** The export; the same NotFoundError when it is missing or not visible. */
   private async stored(id: string, visible?: ArtifactScope): Promise<StoredExport> {
     const record = UUID.test(id)
-      ? await this.options.store.getExport(id.toLowerCase(), visible)
+      ? await this.options.stores.exports.getExport(id.toLowerCase(), visible)
       : undefined;
     if (!record) throw new NotFoundError(`No export with id '${id}'`);
     return record;
@@ -280,40 +289,21 @@ export class ExportService {
     return record;
   }
 
-  private launch(id: string): void {
-    if (this.inFlight.has(id)) return;
-    const promise = this.execute(id).finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, promise);
-  }
-
-  private async execute(id: string): Promise<void> {
-    const { store, logger, workerId } = this.options;
-    // From the start: an export waiting for a build slot is alive too.
-    const heartbeat = setInterval(() => {
-      store.heartbeatExport(id).catch(error =>
-        logger.warn(`Heartbeat of export ${id} failed: ${error}`),
+  /** Waits for a build slot, then claims and builds the export on this replica. */
+  private async build(id: string, signal: AbortSignal): Promise<void> {
+    const { stores, logger, workerId } = this.options;
+    const { exports } = stores;
+    await this.builds.use(async () => {
+      // Stopping leaves waiting exports queued for the abandoned-export sweep.
+      if (signal.aborted) return;
+      if (!(await exports.claimExport(id, workerId))) return;
+      const record = (await exports.getExport(id))!;
+      const built = await this.builder.build(record, signal);
+      await exports.finishExport(id, { status: 'succeeded', ...built });
+      logger.info(
+        `Export ${id} succeeded: ${built.files} files, ${built.parts.length} parts, ${built.totalBytes} bytes`,
       );
-    }, HEARTBEAT_MS);
-    try {
-      await this.builds.use(async () => {
-        // Stopping leaves waiting exports queued for the abandoned-export sweep.
-        if (this.abort.signal.aborted) return;
-        if (!(await store.claimExport(id, workerId))) return;
-        const record = (await store.getExport(id))!;
-        const built = await this.builder.build(record, this.abort.signal);
-        await store.finishExport(id, { status: 'succeeded', ...built });
-        logger.info(
-          `Export ${id} succeeded: ${built.files} files, ${built.parts.length} parts, ${built.totalBytes} bytes`,
-        );
-      });
-    } catch (error) {
-      logger.error(`Export ${id} failed: ${error}`);
-      await store
-        .finishExport(id, { status: 'failed', error: (error as Error)?.message ?? String(error) })
-        .catch(e => logger.error(`Could not record the failure of export ${id}: ${e}`));
-    } finally {
-      clearInterval(heartbeat);
-    }
+    });
   }
 
   /**

@@ -5,8 +5,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
-import { DatabaseExportStore } from '../database/DatabaseExportStore';
+import { createBackpackStores } from '../database/createBackpackStores';
 import { ExportService } from './ExportService';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import {
@@ -72,9 +71,9 @@ describeWithMaven('a bundle as a Maven repository', () => {
 
   it('serves Maven from a static server over the unpacked bundle', async () => {
     const knex = await databases.init('SQLITE_3');
-    const store = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
+    const stores = await createBackpackStores({ database: { getClient: async () => knex } });
     const blobStore = new LocalDirectoryBlobStore({ directory: path.join(work, 'blobs') });
-    const seeder = new CollectedSeeder(store, knex, blobStore);
+    const seeder = new CollectedSeeder(stores, knex, blobStore);
     await seeder.seed('maven', `${GROUP}:parent`, {
       '1.0': {
         files: [
@@ -122,7 +121,7 @@ describeWithMaven('a bundle as a Maven repository', () => {
     });
 
     const service = new ExportService({
-      store: DatabaseExportStore.create(knex),
+      stores,
       blobStore,
       logger: mockServices.logger.mock(),
       workerId: 'test',

@@ -4,8 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
-import { DatabaseExportStore } from '../database/DatabaseExportStore';
+import { createBackpackStores } from '../database/createBackpackStores';
 import { ExportService } from './ExportService';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import {
@@ -60,9 +59,9 @@ describe('a bundle as a PyPI index', () => {
 
   it('serves pip from a static server over the unpacked bundle', async () => {
     const knex = await databases.init('SQLITE_3');
-    const store = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
+    const stores = await createBackpackStores({ database: { getClient: async () => knex } });
     const blobStore = new LocalDirectoryBlobStore({ directory: path.join(work, 'blobs') });
-    const seeder = new CollectedSeeder(store, knex, blobStore);
+    const seeder = new CollectedSeeder(stores, knex, blobStore);
     const wheels = path.join(work, 'wheels');
     await fs.mkdir(wheels);
     await seeder.seed('pypi', 'demo-app', {
@@ -74,7 +73,7 @@ describe('a bundle as a PyPI index', () => {
     });
 
     const service = new ExportService({
-      store: DatabaseExportStore.create(knex),
+      stores,
       blobStore,
       logger: mockServices.logger.mock(),
       workerId: 'test',

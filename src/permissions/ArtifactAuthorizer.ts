@@ -14,8 +14,7 @@ import {
   createConditionTransformer,
   PermissionRuleset,
 } from '@backstage/plugin-permission-node';
-import { ArtifactScope, RunVisibility } from '../database/artifactScope';
-import { ArtifactFilter } from '../database/BackpackStore';
+import { ArtifactFilter, ArtifactScope, RunVisibility } from '../database/artifactScope';
 import {
   BACKPACK_ARTIFACT_RESOURCE_TYPE,
   backpackArtifactReadPermission,

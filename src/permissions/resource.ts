@@ -1,5 +1,5 @@
 import { createPermissionResourceRef } from '@backstage/plugin-permission-node';
-import { ArtifactFilter } from '../database/BackpackStore';
+import { ArtifactFilter } from '../database/artifactScope';
 import { Artifact } from '../types';
 import { BACKPACK_ARTIFACT_RESOURCE_TYPE } from './permissions';
 

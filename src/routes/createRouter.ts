@@ -8,7 +8,7 @@ import {
 import { PermissionRuleset } from '@backstage/plugin-permission-node';
 import express from 'express';
 import Router from 'express-promise-router';
-import { ArtifactFilter } from '../database/BackpackStore';
+import { ArtifactFilter } from '../database/artifactScope';
 import { backpackArtifactResourceRef } from '../permissions/resource';
 import { backpackArtifactRules } from '../permissions/rules';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';

@@ -4,11 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { parse } from 'yaml';
-import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
-import { DatabaseMirrorReadStore } from '../database/DatabaseMirrorReadStore';
+import { createBackpackStores } from '../database/createBackpackStores';
 import { createServeViews } from '../views/ServeViews';
 import { ConfigReader } from '@backstage/config';
-import { DatabaseExportStore } from '../database/DatabaseExportStore';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { CollectionService } from '../collection/CollectionService';
@@ -92,7 +90,8 @@ describe('openapi.yaml', () => {
       getRun: () => Promise.reject(new Error('not called')),
       listRuns: () => Promise.reject(new Error('not called')),
     };
-    const store = new DatabaseBackpackStore(db);
+    // Never migrated nor read: no handler runs.
+    const stores = await createBackpackStores({ database: { getClient: async () => db }, skipMigrations: true });
     const queue = new InProcessJobQueue();
     // Never written to: no handler runs.
     const blobStore = new LocalDirectoryBlobStore({
@@ -103,10 +102,10 @@ describe('openapi.yaml', () => {
       httpAuth: mockServices.httpAuth(),
       permissions: mockServices.permissions(),
       auditor: mockServices.auditor.mock(),
-      artifacts: new ArtifactService({ store, processors }),
+      artifacts: new ArtifactService({ stores, processors }),
       runs,
       collection: new CollectionService({
-        store,
+        stores,
         collector: { enqueuePending: () => Promise.reject(new Error('not called')) },
         queue,
         blobStore,
@@ -114,7 +113,7 @@ describe('openapi.yaml', () => {
         requeueAfterMs: 0,
       }),
       exports: new ExportService({
-        store: DatabaseExportStore.create(db),
+        stores,
         blobStore,
         logger: mockServices.logger.mock(),
         workerId: 'openapi-test',
@@ -125,7 +124,7 @@ describe('openapi.yaml', () => {
       processors,
       serve: createServeViews({
         config: new ConfigReader({}),
-        store: DatabaseMirrorReadStore.create(db),
+        stores,
         blobStore: new LocalDirectoryBlobStore({
           directory: path.join(os.tmpdir(), 'backpack-openapi-unused'),
         }),

@@ -94,8 +94,8 @@ describe('MirrorRunner against the npm corpus', () => {
     await registry.publish({ name: 'syn-late', versions: { '1.0.0': {} } });
     await harness.addRoot({ processor: 'npm', id: 'syn-app' });
     await harness.run();
-    const app = (await harness.store.getArtifact('npm', 'syn-app'))!;
-    expect(await harness.store.listArtifactDependencies(app.ref)).toEqual([
+    const app = (await harness.stores.artifacts.getArtifact('npm', 'syn-app'))!;
+    expect(await harness.stores.versions.listArtifactDependencies(app.ref)).toEqual([
       expect.objectContaining({
         id: 'syn-late',
         resolved: [],
@@ -116,7 +116,7 @@ describe('MirrorRunner against the npm corpus', () => {
 
     // syn-app itself did not change: its stored dependencies stood in.
     expect(harness.upstream.counters.notModified - notModified).toBe(1);
-    expect(await harness.store.listArtifactDependencies(app.ref)).toEqual([
+    expect(await harness.stores.versions.listArtifactDependencies(app.ref)).toEqual([
       expect.objectContaining({ id: 'syn-late', resolved: ['2.0.0'], unresolvable: undefined }),
       expect.objectContaining({ id: 'syn-unknown', resolved: ['1.2.0'], unresolvable: undefined }),
     ]);
@@ -140,9 +140,9 @@ describe('MirrorRunner against the npm corpus', () => {
     await harness.run();
     const expected = ['syn-cliui@8.0.2', 'syn-width@4.2.3', 'syn-width@5.1.2'];
     expect(await harness.selectedPairs()).toEqual(expected);
-    const cliui = (await harness.store.getArtifact('npm', 'syn-cliui'))!;
+    const cliui = (await harness.stores.artifacts.getArtifact('npm', 'syn-cliui'))!;
     const dependencies = async () =>
-      (await harness.store.listArtifactDependencies(cliui.ref)).map(d => `${d.id} ${d.range} -> ${d.resolved}`);
+      (await harness.stores.versions.listArtifactDependencies(cliui.ref)).map(d => `${d.id} ${d.range} -> ${d.resolved}`);
     expect(await dependencies()).toEqual(['syn-width ^4.2.0 -> 4.2.3', 'syn-width ^5.1.2 -> 5.1.2']);
 
     const notModified = harness.upstream.counters.notModified;
@@ -190,10 +190,10 @@ describe('MirrorRunner against the npm corpus', () => {
       'syn-shared@2.0.0',
       'syn-two@1.0.0',
     ]);
-    const shared = (await harness.store.getArtifact('npm', 'syn-shared'))!;
+    const shared = (await harness.stores.artifacts.getArtifact('npm', 'syn-shared'))!;
     const reasons = async () =>
       Object.fromEntries(
-        (await harness.store.getVersions(shared.ref))
+        (await harness.stores.versions.getVersions(shared.ref))
           .filter(v => v.status === 'selected')
           .map(v => [v.version, v.selection]),
       );
@@ -203,7 +203,7 @@ describe('MirrorRunner against the npm corpus', () => {
     });
 
     // Once syn-one is gone, a scoped run still only adds ...
-    await harness.store.deleteArtifact(one.ref);
+    await harness.stores.artifacts.deleteArtifact(one.ref);
     await harness.run({ trigger: 'manual', scope: { processor: 'npm', id: 'syn-two' } });
     expect(await harness.selectedPairs()).toContain('syn-shared@1.1.0');
     // ... and a full run deselects what no root needs any more.
@@ -220,7 +220,7 @@ describe('MirrorRunner against the npm corpus', () => {
       scope: { processor: 'npm', id: 'negotiator' },
     });
     await harness.runs.drain();
-    expect(await harness.store.getRun(started.id)).toMatchObject({
+    expect(await harness.stores.runs.getRun(started.id)).toMatchObject({
       status: 'failed',
       error: expect.stringContaining('is not a root'),
     });
@@ -271,9 +271,9 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
   /** `dependency -> resolved | unresolvable` of every selected version, per artifact. */
   async function resolutions(processor: string) {
     const out: Record<string, string[]> = {};
-    for (const artifact of await harness.store.listAllArtifacts()) {
+    for (const artifact of await harness.stores.artifacts.listAllArtifacts()) {
       if (artifact.processor !== processor) continue;
-      for (const version of await harness.store.getVersions(artifact.ref)) {
+      for (const version of await harness.stores.versions.getVersions(artifact.ref)) {
         if (version.status !== 'selected') continue;
         out[`${artifact.id}@${version.version}`] = version.dependencies
           .map(d => `${d.id} ${d.range} -> ${d.unresolvable ?? d.resolved.join(',')}`)
@@ -312,8 +312,8 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
       ],
       'pysocks@1.7.1': [],
     });
-    const fooBar = (await harness.store.getArtifact('pypi', 'foo-bar'))!;
-    const files = await harness.store.listFiles(fooBar.ref, '2.0', { limit: 50, offset: 0 });
+    const fooBar = (await harness.stores.artifacts.getArtifact('pypi', 'foo-bar'))!;
+    const files = await harness.stores.versions.listFiles(fooBar.ref, '2.0', { limit: 50, offset: 0 });
     expect(files!.items.map(f => f.name)).toEqual([
       'foo_bar-2.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
       'foo_bar-2.0.tar.gz',
@@ -400,7 +400,7 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
         counters: { artifactsFailed: 1, filesQueued: 0 },
       });
       expect(await own.selectedPairs()).toEqual(selected);
-      expect(await own.store.getArtifact('pypi', 'requests')).toMatchObject({
+      expect(await own.stores.artifacts.getArtifact('pypi', 'requests')).toMatchObject({
         status: 'error',
         lastError: expect.any(String),
       });
@@ -470,7 +470,7 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
       preview.artifacts.flatMap(a => a.selected.map(v => `${a.id}@${v.version}`)).sort(),
     ).toEqual(await harness.selectedPairs());
 
-    const requests = (await harness.store.getArtifact('pypi', 'requests'))!;
+    const requests = (await harness.stores.artifacts.getArtifact('pypi', 'requests'))!;
     expect(requests.validators?.config).toEqual({
       pythonVersions: ['3.11'],
       platforms: ['manylinux_2_17_x86_64'],
@@ -478,13 +478,13 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
     });
 
     // The next run discovers requests once, under the combined config: a 304.
-    const rows = harness.store.writes.rows;
+    const rows = harness.stores.writes.rows;
     const requestsBefore = pypi.requestsTo('/pypi/requests/').length;
     const notModified = harness.upstream.counters.notModified;
     const run = await harness.run();
     expect(pypi.requestsTo('/pypi/requests/').length - requestsBefore).toBe(1);
     expect(harness.upstream.counters.notModified - notModified).toBe(run.counters.artifacts - 1);
-    expect(harness.store.writes.rows).toBe(rows);
+    expect(harness.stores.writes.rows).toBe(rows);
     expect(await harness.selectedPairs()).toContain('pysocks@1.7.1');
   });
 
@@ -492,8 +492,8 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
     await harness.addRoot({ processor: 'maven', id: 'com.example:client-x86' });
     await harness.addRoot({ processor: 'maven', id: 'com.example:client-arm' });
     await harness.run();
-    const transport = (await harness.store.getArtifact('maven', 'com.example.native:transport'))!;
-    const files = await harness.store.listFiles(transport.ref, '4.1.100', { limit: 50, offset: 0 });
+    const transport = (await harness.stores.artifacts.getArtifact('maven', 'com.example.native:transport'))!;
+    const files = await harness.stores.versions.listFiles(transport.ref, '4.1.100', { limit: 50, offset: 0 });
     expect(files!.items.map(f => f.name).sort()).toEqual([
       'transport-4.1.100-linux-aarch_64.jar',
       'transport-4.1.100-linux-x86_64.jar',
@@ -514,11 +514,11 @@ describe('MirrorRunner against a PyPI index and a Maven repository', () => {
     });
     await harness.run();
     const dependencies = async () =>
-      (await harness.store.listArtifactDependencies(root.ref)).map(d => d.id);
+      (await harness.stores.versions.listArtifactDependencies(root.ref)).map(d => d.id);
     // Python 3.10 needs tomli and importlib-metadata.
     expect(await dependencies()).toEqual(['importlib-metadata', 'requests', 'tomli']);
 
-    await harness.store.updateArtifact(root.ref, { config: { pythonVersions: ['3.12'], ...linux } });
+    await harness.stores.artifacts.updateArtifact(root.ref, { config: { pythonVersions: ['3.12'], ...linux } });
     await harness.run();
     expect(await dependencies()).toEqual(['requests']);
     // And so after a 304, too.

@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
-import { BackpackStore, StoredArtifact } from '../database/BackpackStore';
+import { StoredArtifact } from '../database/ArtifactStore';
+import { BackpackStores } from '../database/createBackpackStores';
 import { compileVersionFilter } from '../closure/versionFilter';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { MirrorRun } from '../types';
@@ -36,7 +37,7 @@ export interface RunWalkOutcome {
 
 /** Options of {@link MirrorRunner}. */
 export interface MirrorRunnerOptions {
-  store: BackpackStore;
+  stores: Pick<BackpackStores, 'artifacts' | 'versions' | 'runs'>;
   processors: ProcessorRegistry;
   collection: CollectionScheduler;
   logger: LoggerService;
@@ -97,11 +98,11 @@ export class MirrorRunner {
 
   /** Executes a claimed run: the walk and the enqueueing of what it selected. */
   async execute(run: MirrorRun, signal: AbortSignal): Promise<RunWalkOutcome> {
-    const { store, logger } = this.options;
+    const { stores, logger } = this.options;
     const roots = await this.roots(run);
     const runId = run.id;
     const refs = new Map<string, StoredArtifact>();
-    const progress = new RunProgress({ store, runId, logger });
+    const progress = new RunProgress({ stores, runId, logger });
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -146,15 +147,15 @@ export class MirrorRunner {
       }
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected nothing.
-        for (const artifact of await store.listAllArtifacts()) {
+        for (const artifact of await stores.artifacts.listAllArtifacts()) {
           if (!reached.has(artifact.ref)) {
-            await store.setSelection(artifact.ref, [], { replace: true });
+            await stores.versions.setSelection(artifact.ref, [], { replace: true });
           }
         }
       }
       await progress.flush();
 
-      await store.refreshStatistics();
+      await stores.versions.refreshStatistics();
 
       // A failed discovery is the run's failure too: a root that is not
       // found or whose filter is invalid, and any artifact whose upstream
@@ -196,9 +197,9 @@ export class MirrorRunner {
   }
 
   private async roots(run: MirrorRun): Promise<StoredArtifact[]> {
-    const { store } = this.options;
+    const { stores } = this.options;
     if (run.scope) {
-      const artifact = await store.getArtifact(run.scope.processor, run.scope.id);
+      const artifact = await stores.artifacts.getArtifact(run.scope.processor, run.scope.id);
       if (!artifact) {
         throw new NotFoundError(
           `Artifact '${run.scope.processor}:${run.scope.id}' no longer exists`,
@@ -212,7 +213,7 @@ export class MirrorRunner {
       }
       return [artifact];
     }
-    return store.listAllArtifacts({ rootsOnly: true });
+    return stores.artifacts.listAllArtifacts({ rootsOnly: true });
   }
 
   private async record(
@@ -221,8 +222,8 @@ export class MirrorRunner {
     artifact: ClosureArtifact,
     replace: boolean,
   ) {
-    const { store } = this.options;
-    await store.setSelection(
+    const { stores } = this.options;
+    await stores.versions.setSelection(
       stored.ref,
       artifact.selected.map(v => ({
         version: v.version,
@@ -231,7 +232,7 @@ export class MirrorRunner {
       })),
       { replace },
     );
-    await store.setResolutions(
+    await stores.versions.setResolutions(
       stored.ref,
       artifact.selected.flatMap(v =>
         v.dependencies.map(d => ({
@@ -246,7 +247,7 @@ export class MirrorRunner {
       ),
     );
     if (artifact.error && artifact.error.type === 'invalid-filter') {
-      await store.recordDiscovery(stored.ref, {
+      await stores.artifacts.recordDiscovery(stored.ref, {
         runId,
         status: 'error',
         error: artifact.error.message,

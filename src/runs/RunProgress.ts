@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { BackpackStore } from '../database/BackpackStore';
+import { BackpackStores } from '../database/createBackpackStores';
 import { MirrorRunCounters } from '../types';
 
 const DEFAULT_FLUSH_MS = 500;
@@ -16,7 +16,7 @@ export class RunProgress {
 
   constructor(
     private readonly options: {
-      store: BackpackStore;
+      stores: Pick<BackpackStores, 'runs'>;
       runId: string;
       logger: LoggerService;
       flushMs?: number;
@@ -58,7 +58,7 @@ export class RunProgress {
       .catch(() => undefined)
       .then(() =>
         Object.keys(delta).length
-          ? this.options.store.addRunCounters(this.options.runId, delta)
+          ? this.options.stores.runs.addRunCounters(this.options.runId, delta)
           : undefined,
       );
     return this.writing;

@@ -1,9 +1,11 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
 import { MirrorHarness } from '../__testUtils__/mirrorHarness';
 import { startPypiIndex } from '../__testUtils__/pypiIndex';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
+import { RunStore } from '../database/RunStore';
 import { MirrorRun } from '../types';
+import { MirrorRunExecutor, RunService } from './RunService';
 
 jest.setTimeout(60_000);
 
@@ -46,14 +48,14 @@ describe.each(databases.eachSupportedId())('RunService on %p', databaseId => {
   it('executes a queued run on exactly one of two replicas', async () => {
     await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
     // A run left queued, e.g. by POST /runs on a replica that then stopped.
-    const queued = await a.store.createRun({ trigger: 'manual' });
+    const queued = await a.stores.runs.createRun({ trigger: 'manual' });
 
     // Both replicas start up and pick up what is runnable, at once.
     await Promise.all([a.runs.resumeAbandoned(), b.runs.resumeAbandoned()]);
     await Promise.all([a.runs.drain(), b.runs.drain()]);
 
     // Walked: it waits for its files, which nothing collects yet.
-    const run = await a.store.getRun(queued.id);
+    const run = await a.stores.runs.getRun(queued.id);
     expect(run).toMatchObject({ status: 'collecting', counters: { artifacts: 2, versionsSelected: 1 } });
     expect(run!.counters.filesQueued).toBeGreaterThan(0);
     // One replica walked; the other made no upstream request at all.
@@ -78,7 +80,7 @@ describe.each(databases.eachSupportedId())('RunService on %p', databaseId => {
     await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
     const started = await a.runs.startRun({ trigger: 'manual' });
     await a.runs.drain();
-    expect(await a.store.getRun(started.id)).toMatchObject({ status: 'collecting' });
+    expect(await a.stores.runs.getRun(started.id)).toMatchObject({ status: 'collecting' });
     // Replica a goes away with its watcher and its in-process jobs; its
     // heartbeats stop.
     await a.watcher.stop();
@@ -99,32 +101,51 @@ describe.each(databases.eachSupportedId())('RunService on %p', databaseId => {
   });
 
   it('fails a run whose replica stopped sending heartbeats instead of running it twice', async () => {
-    const run = await a.store.createRun({ trigger: 'manual' });
-    expect(await a.store.claimRun(run.id, 'replica-gone')).toBe(true);
+    const run = await a.stores.runs.createRun({ trigger: 'manual' });
+    expect(await a.stores.runs.claimRun(run.id, 'replica-gone')).toBe(true);
     await knex('mirror_runs')
       .where({ id: run.id })
       .update({ heartbeat_at: new Date(Date.now() - 60 * 60_000).toISOString() });
 
     await Promise.all([a.runs.resumeAbandoned(), b.runs.resumeAbandoned()]);
     await Promise.all([a.runs.drain(), b.runs.drain()]);
-    expect(await a.store.getRun(run.id)).toMatchObject({
+    expect(await a.stores.runs.getRun(run.id)).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(/heartbeat/),
     });
     expect(a.upstream.counters.requests + b.upstream.counters.requests).toBe(0);
   });
 
+  it('records the failure of a walk that threw, and leaves a run it could not claim queued', async () => {
+    const logger = mockServices.logger.mock();
+    const broken: MirrorRunExecutor = { execute: () => Promise.reject(new Error('walk broke')) };
+    const service = new RunService({ stores: a.stores, executor: broken, logger, workerId: 'replica-c' });
+    const thrown = await service.startRun({ trigger: 'manual' });
+    await service.drain();
+    expect(await a.stores.runs.getRun(thrown.id)).toMatchObject({ status: 'failed', error: 'walk broke' });
+
+    // The claim itself fails (the connection dropped): the run is not this
+    // replica's to fail, and stays queued for the next one to resume.
+    const runs: RunStore = Object.create(a.stores.runs);
+    runs.claimRun = () => Promise.reject(new Error('connection lost'));
+    const unlucky = new RunService({ stores: { runs }, executor: broken, logger, workerId: 'replica-d' });
+    const queued = await unlucky.startRun({ trigger: 'manual' });
+    await unlucky.drain();
+    expect(await a.stores.runs.getRun(queued.id)).toMatchObject({ status: 'queued' });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining(`Mirror run ${queued.id} failed: Error: connection lost`));
+  });
+
   it('runs the scheduled run to the end, and stops it when the scheduler aborts the task', async () => {
     await a.addRoot({ processor: 'pypi', id: 'requests', filter: '==2.31.0' });
     await a.startCollecting();
     await a.runs.runScheduled();
-    const [walked] = (await a.store.listRuns({ limit: 10, offset: 0 })).items;
+    const [walked] = (await a.stores.runs.listRuns({ limit: 10, offset: 0 })).items;
     expect(walked).toMatchObject({ trigger: 'schedule' });
     const first = await a.settled(walked.id);
     expect(first).toMatchObject({ trigger: 'schedule', status: 'succeeded' });
 
     await a.runs.runScheduled(AbortSignal.abort());
-    const { items } = await a.store.listRuns({ limit: 10, offset: 0 });
+    const { items } = await a.stores.runs.listRuns({ limit: 10, offset: 0 });
     expect(items.filter((run: MirrorRun) => run.id !== first.id)).toEqual([
       expect.objectContaining({
         trigger: 'schedule',

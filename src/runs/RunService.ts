@@ -1,7 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { RunVisibility } from '../database/artifactScope';
-import { BackpackStore } from '../database/BackpackStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { LeasedJobs } from '../lib/LeasedJobs';
 import { MirrorRun, MirrorRunStatus, MirrorRunTrigger } from '../types';
 import { discoveryErrorSummary, RunWatcher } from './RunWatcher';
 
@@ -16,8 +17,7 @@ export interface MirrorRunExecutor {
   execute(run: MirrorRun, signal: AbortSignal): Promise<RunWalk | void>;
 }
 
-const HEARTBEAT_MS = 15_000;
-/** A running run whose replica sent no heartbeat for this long is taken over. */
+/** A running run whose replica sent no heartbeat for this long is failed. */
 const STALE_RUN_MS = 5 * 60_000;
 
 /**
@@ -56,27 +56,40 @@ export interface MirrorRunService {
  * {@link RunWatcher} then settles it as `succeeded` or `partial`.
  */
 export class RunService implements MirrorRunService {
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly abort = new AbortController();
+  private readonly jobs: LeasedJobs;
 
   constructor(
     private readonly options: {
-      store: BackpackStore;
+      stores: Pick<BackpackStores, 'runs'>;
       executor: MirrorRunExecutor;
       logger: LoggerService;
       workerId: string;
       /** Settles collecting runs; without one, runs are only walked (tests of the walk). */
       watcher?: RunWatcher;
     },
-  ) {}
+  ) {
+    const { runs } = options.stores;
+    this.jobs = new LeasedJobs({
+      name: 'Mirror run',
+      logger: options.logger,
+      heartbeat: id => runs.heartbeatRun(id),
+      // Only a run this replica holds: one it could not claim stays queued
+      // for the next replica to resume, one another replica claimed is theirs.
+      fail: async (id, error) => {
+        await runs.finishRun(id, { status: 'failed', error: error.message, heldBy: options.workerId });
+      },
+    });
+  }
 
   async startRun(request: {
     trigger: MirrorRunTrigger;
     scope?: { processor: string; id: string };
     requestedBy?: string;
   }): Promise<MirrorRun> {
-    const run = await this.options.store.createRun(request);
-    this.launch(run.id);
+    const run = await this.options.stores.runs.createRun(request);
+    // Not awaited: the caller gets the queued run. The launch is kept until
+    // it settles (see drain) and records its own failure.
+    void this.launch(run.id);
     return run;
   }
 
@@ -88,29 +101,23 @@ export class RunService implements MirrorRunService {
    */
   async runScheduled(signal?: AbortSignal): Promise<void> {
     await this.resumeAbandoned();
-    const run = await this.options.store.createRun({ trigger: 'schedule' });
+    const run = await this.options.stores.runs.createRun({ trigger: 'schedule' });
     await this.launch(run.id, signal);
   }
 
   /** Picks up runs that were queued or whose replica stopped mid-run. */
   async resumeAbandoned(): Promise<void> {
-    const runs = await this.options.store.listRunnableRuns(STALE_RUN_MS);
-    for (const run of runs) {
-      if (run.status === 'running') {
-        // The replica that claimed it is gone; fail it so it can be told
-        // apart, and let its files be swept into the next run.
-        await this.options.store.finishRun(run.id, {
-          status: 'failed',
-          error: 'The replica running it stopped sending heartbeats',
-        });
-      } else {
-        this.launch(run.id);
-      }
+    const { runs } = this.options.stores;
+    // A run whose replica is gone is failed, so it can be told apart; its
+    // files are swept into the next run.
+    for (const id of await runs.failAbandonedRuns(STALE_RUN_MS)) {
+      this.options.logger.warn(`Mirror run ${id} was abandoned by the replica running it`);
     }
+    for (const run of await runs.listQueuedRuns()) void this.launch(run.id);
   }
 
   async getRun(id: string, visible?: RunVisibility): Promise<MirrorRun> {
-    const run = await this.options.store.getRun(id, visible);
+    const run = await this.options.stores.runs.getRun(id, visible);
     if (!run) throw new NotFoundError(`No mirror run with id '${id}'`);
     return run;
   }
@@ -121,59 +128,38 @@ export class RunService implements MirrorRunService {
     offset: number;
     visible?: RunVisibility;
   }) {
-    return this.options.store.listRuns(query);
+    return this.options.stores.runs.listRuns(query);
   }
 
   /** Waits for the runs this replica executes; for tests and shutdown. */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight.values()]);
+  drain(): Promise<void> {
+    return this.jobs.drain();
   }
 
   /** Aborts runs in flight and stops watching collecting runs, e.g. at shutdown. */
   async stop(): Promise<void> {
-    this.abort.abort();
-    await this.drain();
+    await this.jobs.stop();
     await this.options.watcher?.stop();
   }
 
+  /** Claims and walks the run on this replica; see {@link LeasedJobs.launch}. */
   private launch(id: string, signal?: AbortSignal): Promise<void> {
-    const existing = this.inFlight.get(id);
-    if (existing) return existing;
-    const promise = this.execute(id, signal).finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, promise);
-    return promise;
+    return this.jobs.launch(id, walkSignal => this.execute(id, walkSignal), signal);
   }
 
-  private async execute(id: string, signal?: AbortSignal): Promise<void> {
-    const { store, executor, logger, workerId } = this.options;
-    if (!(await store.claimRun(id, workerId))) return;
-    const run = (await store.getRun(id))!;
-    const heartbeat = setInterval(() => {
-      store.heartbeatRun(id).catch(error =>
-        logger.warn(`Heartbeat of run ${id} failed: ${error}`),
-      );
-    }, HEARTBEAT_MS);
-    try {
-      const walk = await executor.execute(
-        run,
-        signal ? AbortSignal.any([this.abort.signal, signal]) : this.abort.signal,
-      );
-      const failed = walk?.failedArtifacts ?? [];
-      const error = discoveryErrorSummary(failed);
-      if (walk?.everyRootFailed) {
-        await store.finishRun(id, { status: 'failed', error, artifactsFailed: failed.length });
-      } else {
-        await store.markRunCollecting(id, { artifactsFailed: failed.length, error });
-        this.options.watcher?.watch(id);
-      }
-    } catch (error) {
-      logger.error(`Mirror run ${id} failed: ${error}`);
-      await store.finishRun(id, {
-        status: 'failed',
-        error: (error as Error)?.message ?? String(error),
-      });
-    } finally {
-      clearInterval(heartbeat);
+  private async execute(id: string, signal: AbortSignal): Promise<void> {
+    const { stores, executor, workerId } = this.options;
+    const { runs } = stores;
+    if (!(await runs.claimRun(id, workerId))) return;
+    const run = (await runs.getRun(id))!;
+    const walk = await executor.execute(run, signal);
+    const failed = walk?.failedArtifacts ?? [];
+    const error = discoveryErrorSummary(failed);
+    if (walk?.everyRootFailed) {
+      await runs.finishRun(id, { status: 'failed', error, artifactsFailed: failed.length });
+    } else {
+      await runs.markRunCollecting(id, { artifactsFailed: failed.length, error });
+      this.options.watcher?.watch(id);
     }
   }
 }

@@ -1,9 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { BackpackStore } from '../database/BackpackStore';
+import { BackpackStores } from '../database/createBackpackStores';
 
 /** Options of {@link RunWatcher}. */
 export interface RunWatcherOptions {
-  store: BackpackStore;
+  stores: Pick<BackpackStores, 'runs'>;
   logger: LoggerService;
   /** This replica, as it claims runs. */
   workerId: string;
@@ -73,7 +73,7 @@ export class RunWatcher {
     this.timer = undefined;
     await this.checking;
     this.watched.clear();
-    await this.options.store
+    await this.options.stores.runs
       .releaseCollectingRuns(this.options.workerId)
       .catch(error => this.options.logger.warn(`Releasing collecting runs failed: ${error}`));
   }
@@ -106,7 +106,8 @@ export class RunWatcher {
   }
 
   private async checkOnce(): Promise<void> {
-    const { store, workerId, isDeadWorker } = this.options;
+    const { stores, workerId, isDeadWorker } = this.options;
+    const store = stores.runs;
     const taken = await store.takeOverCollectingRuns(workerId, {
       staleAfterMs: this.staleAfterMs,
       isDead: isDeadWorker,
@@ -128,7 +129,8 @@ export class RunWatcher {
   }
 
   private async settle(id: string) {
-    const { store, logger } = this.options;
+    const { stores, logger } = this.options;
+    const store = stores.runs;
     this.watched.delete(id);
     const run = await store.getRun(id);
     if (!run || run.status !== 'collecting') return;

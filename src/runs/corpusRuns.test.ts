@@ -59,11 +59,11 @@ describe('mirror runs over the npm corpus', () => {
         expect(await harness.selectedPairs()).toEqual(await readNpmClosure('express'));
         // Every tarball of the closure is in the corpus, so all are collected.
         await harness.waitForCollection();
-        expect(await harness.store.stats()).toEqual([
+        expect(await harness.stores.files.stats()).toEqual([
           { processor: 'npm', status: 'collected', files: 72, bytes: expect.any(Number) },
         ]);
 
-        const rowsBefore = harness.store.writes.rows;
+        const rowsBefore = harness.stores.writes.rows;
         const requestsBefore = { ...harness.upstream.counters };
         const before = await snapshot(harness.knex);
         const second = await harness.run();
@@ -74,7 +74,7 @@ describe('mirror runs over the npm corpus', () => {
         expect(harness.upstream.counters.notModified - requestsBefore.notModified).toBe(requests);
         expect(second.counters).toMatchObject({ artifacts: 70, versionsSelected: 72, filesQueued: 0 });
         // No row written, not even an artifact's last run or updated_at.
-        expect(harness.store.writes.rows).toBe(rowsBefore);
+        expect(harness.stores.writes.rows).toBe(rowsBefore);
         expect(await snapshot(harness.knex)).toEqual(before);
         expect(await harness.selectedPairs()).toEqual(await readNpmClosure('express'));
       } finally {

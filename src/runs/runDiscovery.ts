@@ -7,7 +7,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import { ClosureDiscovery } from '../closure/ClosureResolver';
-import { BackpackStore, StoredArtifact } from '../database/BackpackStore';
+import { StoredArtifact } from '../database/ArtifactStore';
+import { BackpackStores } from '../database/createBackpackStores';
 import { sameJson } from '../lib/canonicalJson';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
@@ -19,7 +20,7 @@ import {
 
 /** What {@link discoverForRun} reads and writes through. */
 export interface RunDiscoveryOptions {
-  store: BackpackStore;
+  stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
   processors: ProcessorRegistry;
   logger: LoggerService;
 }
@@ -38,10 +39,10 @@ export async function discoverForRun(
   refs: Map<string, StoredArtifact>,
   signal?: AbortSignal,
 ): Promise<ClosureDiscovery> {
-  const { store, processors, logger } = options;
+  const { stores, processors, logger } = options;
   const processor = processors.get(processorName);
   const canonical = processor.normalizeId?.(id) ?? id;
-  const artifact = await store.ensureArtifact({
+  const artifact = await stores.artifacts.ensureArtifact({
     processor: processorName,
     id: canonical,
     config: {},
@@ -67,7 +68,7 @@ export async function discoverForRun(
     last && sameJson(last.config ?? {}, effective)
       ? { etag: last.etag, lastModified: last.lastModified }
       : undefined;
-  if (validators && (await store.countArtifact(artifact.ref)).versions === 0) {
+  if (validators && (await stores.artifacts.countArtifact(artifact.ref)).versions === 0) {
     validators = undefined;
   }
 
@@ -89,10 +90,10 @@ export async function discoverForRun(
           `Discovery of ${processorName}:${canonical} dropped parts of the upstream's answer: ${warnings.join('; ')}`,
         );
       }
-      await store.syncVersions(artifact.ref, result.versions);
+      await stores.versions.syncVersions(artifact.ref, result.versions);
     }
   } catch (error) {
-    await store.recordDiscovery(artifact.ref, {
+    await stores.artifacts.recordDiscovery(artifact.ref, {
       runId,
       status: 'error',
       error: (error as Error)?.message ?? String(error),
@@ -101,8 +102,8 @@ export async function discoverForRun(
   }
 
   if (result.notModified) {
-    const stored = await store.getVersions(artifact.ref);
-    await store.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+    const stored = await stores.versions.getVersions(artifact.ref);
+    await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
     return {
       notModified: true,
       versions: stored.map(
@@ -128,7 +129,7 @@ export async function discoverForRun(
     };
   }
 
-  await store.recordDiscovery(artifact.ref, {
+  await stores.artifacts.recordDiscovery(artifact.ref, {
     runId,
     status: 'ok',
     validators: result.validators && { ...result.validators, config: effective },

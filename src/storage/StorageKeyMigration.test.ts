@@ -7,13 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
-import { DatabaseBackpackStore } from '../database/DatabaseBackpackStore';
-import { DatabaseLegacyKeyStore } from '../database/DatabaseLegacyKeyStore';
+import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from './BlobStore';
 import { fileStorageKey } from './fileStorageKey';
 import { LocalDirectoryBlobStore } from './LocalDirectoryBlobStore';
 import { S3BlobStore } from './S3BlobStore';
-import { DatabaseMirrorReadStore } from '../database/DatabaseMirrorReadStore';
 import { publicAccess } from '../views/ServeAccess';
 import { PypiView } from '../views/pypiView';
 import { StorageKeyMigration, storageKeyOf } from './StorageKeyMigration';
@@ -52,14 +50,14 @@ const cases: Array<[string, 'local' | 's3']> = [
 
 describe.each(cases)('the storage key migration on %p with the %p blob store', (databaseId, blobKind) => {
   let knex: Knex;
-  let store: DatabaseBackpackStore;
+  let stores: BackpackStores;
   let blobStore: BlobStore;
   let blobDir: string;
   let s3: TestS3Server | undefined;
 
   beforeAll(async () => {
     knex = await databases.init(databaseId as Parameters<typeof databases.init>[0]);
-    store = await DatabaseBackpackStore.create({ database: { getClient: async () => knex } });
+    stores = await createBackpackStores({ database: { getClient: async () => knex } });
     blobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-key-migration-'));
     if (blobKind === 's3') {
       s3 = await startS3rver({ buckets: ['mirror'] });
@@ -87,7 +85,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
   async function seedOldLayout(files: OldFile[]): Promise<Map<OldFile, number>> {
     const refs = new Map<OldFile, number>();
     for (const file of files) {
-      const artifact = await store.ensureArtifact({
+      const artifact = await stores.artifacts.ensureArtifact({
         processor: file.processor,
         id: file.id,
         config: {},
@@ -95,7 +93,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
         dependencyPolicy: 'latest',
       });
       const name = file.path.slice(file.path.lastIndexOf('/') + 1);
-      await store.syncVersions(artifact.ref, [
+      await stores.versions.syncVersions(artifact.ref, [
         {
           version: file.version,
           files: [
@@ -110,7 +108,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
           dependencies: [],
         },
       ]);
-      await store.setSelection(artifact.ref, [{ version: file.version, status: 'selected', selection: [] }], {
+      await stores.versions.setSelection(artifact.ref, [{ version: file.version, status: 'selected', selection: [] }], {
         replace: false,
       });
       const row = await knex('artifact_files as f')
@@ -130,7 +128,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
             source: `http://upstream.test/${file.id}/${file.path}`,
           },
         });
-        await store.markCollected(row.ref, {
+        await stores.files.markCollected(row.ref, {
           size: file.content.length,
           digest: sha256(file.content),
           storageKey: oldKey,
@@ -222,7 +220,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
     // Two replicas at once.
     const migration = () =>
       new StorageKeyMigration({
-        store: DatabaseLegacyKeyStore.create(knex),
+        stores,
         blobStore,
         logger: mockServices.logger.mock(),
         graceMs: 0,
@@ -264,7 +262,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
       status: 'parked',
       error: expect.stringMatching(/^Refused: file name "victim2-1.0.tar.gz\/x.tar.gz" contains '\/'/),
     });
-    const toQueue = await store.listFilesToQueue({ staleAfterMs: 0 });
+    const toQueue = await stores.files.listFilesToQueue({ staleAfterMs: 0 });
     expect(toQueue.map(f => `${f.artifactId}@${f.version}`).sort()).toEqual(
       ['gone@1.0.0', 'later@1.0.0', 'twotar@1.0.0', 'victim@1.0'].sort(),
     );
@@ -292,7 +290,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
     };
     const ref = (await seedOldLayout([late])).get(late)!;
     const migration = new StorageKeyMigration({
-      store: DatabaseLegacyKeyStore.create(knex),
+      stores,
       blobStore,
       logger: mockServices.logger.mock(),
       graceMs: 0,
@@ -304,7 +302,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
     await blobStore.put(oldKey, Readable.from([late.content]), {
       metadata: { integrity: `sha512-${sha512(late.content)}` },
     });
-    await store.markCollected(ref, { size: late.content.length, digest: sha256(late.content), storageKey: oldKey });
+    await stores.files.markCollected(ref, { size: late.content.length, digest: sha256(late.content), storageKey: oldKey });
 
     expect(await migration.run()).toMatchObject({ moved: 1, deleted: 1 });
     const key = fileStorageKey({ processor: 'npm', artifactId: 'late', version: '1.0.0', name: 'late-1.0.0.tgz' });
@@ -324,7 +322,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
     };
     const attacker: OldFile = { ...victim, id: 'early-attacker', content: Buffer.from('attacker bytes') };
     await seedOldLayout([victim, attacker]);
-    const view = new PypiView({ store: DatabaseMirrorReadStore.create(knex), blobStore });
+    const view = new PypiView({ stores, blobStore });
 
     const served = await view.file('early-attacker', '1.0', 'early-1.0.tar.gz', publicAccess);
     const { body } = await served.open();

@@ -1,7 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { pipeline } from 'node:stream/promises';
 import { IntegrityError, IntegrityStream } from '../collection/IntegrityStream';
-import { LegacyKeyFile, LegacyKeyStore } from '../database/LegacyKeyStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { LegacyKeyFile } from '../database/LegacyKeyStore';
 import { sleep } from '../lib/retry';
 import { BlobStore } from './BlobStore';
 import { fileRefusal } from './fileRefusal';
@@ -13,7 +14,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** Options of {@link StorageKeyMigration}. */
 export interface StorageKeyMigrationOptions {
-  store: LegacyKeyStore;
+  stores: Pick<BackpackStores, 'legacyKeys'>;
   blobStore: BlobStore;
   logger: LoggerService;
   /**
@@ -70,7 +71,8 @@ export class StorageKeyMigration {
   constructor(private readonly options: StorageKeyMigrationOptions) {}
 
   async run(signal?: AbortSignal): Promise<StorageKeyMigrationResult> {
-    const { store, blobStore, logger } = this.options;
+    const { stores, blobStore, logger } = this.options;
+    const store = stores.legacyKeys;
     const result: StorageKeyMigrationResult = { moved: 0, rekeyed: 0, reset: 0, refused: 0, deleted: 0 };
     const oldKeys = new Set<string>();
     for (let afterRef = 0; ; ) {
@@ -103,7 +105,8 @@ export class StorageKeyMigration {
   }
 
   private async migrate(file: LegacyKeyFile, to: string, result: StorageKeyMigrationResult) {
-    const { store, logger } = this.options;
+    const { stores, logger } = this.options;
+    const store = stores.legacyKeys;
     const keys = { from: file.storageKey, to };
     const refusal = fileRefusal({ name: file.name, version: file.version, path: file.folder });
     if (!file.collected) {

@@ -1,6 +1,6 @@
 import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { MirrorReadStore } from '../database/MirrorReadStore';
+import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { MavenView } from './mavenView';
@@ -19,22 +19,22 @@ export interface ServeViews {
 /** Creates the registry views over the mirror's store and blob store. */
 export function createServeViews(options: {
   config: Config;
-  store: MirrorReadStore;
+  stores: Pick<BackpackStores, 'mirror'>;
   blobStore: BlobStore;
   discovery: DiscoveryService;
   logger: LoggerService;
 }): ServeViews {
-  const { store, blobStore, discovery, logger } = options;
+  const { stores, blobStore, discovery, logger } = options;
   return {
     npm: new NpmView({
-      store,
+      stores,
       blobStore,
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
       tarballLimits: readParsingLimits(options.config).tarball,
     }),
-    pypi: new PypiView({ store, blobStore }),
-    maven: new MavenView({ store, blobStore }),
+    pypi: new PypiView({ stores, blobStore }),
+    maven: new MavenView({ stores, blobStore }),
     public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
   };
 }

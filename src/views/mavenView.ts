@@ -1,6 +1,7 @@
 import { NotFoundError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
-import { MirroredFile, MirrorReadStore } from '../database/MirrorReadStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { MirroredFile } from '../database/MirrorReadStore';
 import { BlobStore } from '../storage/BlobStore';
 import { pathSegmentProblem } from '../storage/fileRefusal';
 import { BoundedCache } from './BoundedCache';
@@ -55,7 +56,7 @@ const text = (body: string): ServedContent => ({
 export class MavenView {
   private readonly checksums = new BoundedCache<string, string>(CHECKSUM_CACHE_SIZE);
 
-  constructor(private readonly options: { store: MirrorReadStore; blobStore: BlobStore }) {}
+  constructor(private readonly options: { stores: Pick<BackpackStores, 'mirror'>; blobStore: BlobStore }) {}
 
   /** Whatever lives at a repository path; NotFoundError for anything not mirrored. */
   async get(path: string, access: ServeAccess): Promise<ServedContent> {
@@ -91,7 +92,7 @@ export class MavenView {
     if (segments.length < 4 || segments.some(pathSegmentProblem)) return undefined;
     const [artifactId, version, name] = segments.slice(-3);
     const groupId = segments.slice(0, -3).join('.');
-    const found = await this.options.store.findCollectedFileOf({
+    const found = await this.options.stores.mirror.findCollectedFileOf({
       processor: PROCESSOR,
       id: `${groupId}:${artifactId}`,
       version,
@@ -107,7 +108,7 @@ export class MavenView {
     if (segments.length < 2) throw new NotFoundError(`${path} is not mirrored`);
     const artifactId = segments[segments.length - 1];
     const groupId = segments.slice(0, -1).join('.');
-    const { store } = this.options;
+    const store = this.options.stores.mirror;
     // Version-level metadata (snapshots) and group-level metadata (plugin
     // prefixes) name no mirrored artifact and end here.
     const artifact = await store.getArtifact(PROCESSOR, `${groupId}:${artifactId}`);

@@ -1,10 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
-import {
-  DeclaredDependency,
-  MirroredFile,
-  MirrorReadStore,
-} from '../database/MirrorReadStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { DeclaredDependency, MirroredFile } from '../database/MirrorReadStore';
 import { isNpmPackageName } from '../processors/npm/npmDependencySpec';
 import { BlobStore } from '../storage/BlobStore';
 import { pathSegmentProblem } from '../storage/fileRefusal';
@@ -30,7 +27,7 @@ const MANIFEST_READS = 8;
 
 /** Options of {@link NpmView}. */
 export interface NpmViewOptions {
-  store: MirrorReadStore;
+  stores: Pick<BackpackStores, 'mirror'>;
   blobStore: BlobStore;
   /** The plugin's external base URL (`…/api/backpack`), which tarball URLs point back at. */
   baseUrl: () => Promise<string>;
@@ -53,7 +50,7 @@ export class NpmView {
 
   /** The packument of a package; NotFoundError when no version of it is mirrored. */
   async packument(name: string, access: ServeAccess): Promise<ServedDocument> {
-    const { store } = this.options;
+    const store = this.options.stores.mirror;
     if (!isNpmPackageName(name)) throw new NotFoundError(`'${name}' is not an npm package name`);
     const artifact = await store.getArtifact(PROCESSOR, name);
     if (!artifact || !access.canRead(artifact)) {
@@ -113,7 +110,7 @@ export class NpmView {
     if (!isNpmPackageName(name) || [version, file].some(pathSegmentProblem)) {
       throw new NotFoundError(`No tarball ${name}/-/${version}/${file}`);
     }
-    const found = await this.options.store.findCollectedFileOf({
+    const found = await this.options.stores.mirror.findCollectedFileOf({
       processor: PROCESSOR,
       id: name,
       version,
@@ -132,7 +129,7 @@ export class NpmView {
    * version's bytes.
    */
   async tarballByName(name: string, file: string, access: ServeAccess): Promise<ServedFile> {
-    const { store } = this.options;
+    const store = this.options.stores.mirror;
     if (!isNpmPackageName(name) || pathSegmentProblem(file)) {
       throw new NotFoundError(`No tarball ${name}/-/${file}`);
     }

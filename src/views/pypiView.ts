@@ -1,5 +1,5 @@
 import { NotFoundError } from '@backstage/errors';
-import { MirrorReadStore } from '../database/MirrorReadStore';
+import { BackpackStores } from '../database/createBackpackStores';
 import { isValidPypiName, normalizePypiName } from '../processors/pypi/normalizeName';
 import { BlobStore } from '../storage/BlobStore';
 import { pathSegmentProblem } from '../storage/fileRefusal';
@@ -28,7 +28,7 @@ const CONTENT_TYPES: Record<PypiSimpleFormat, string> = {
 
 /** Options of {@link PypiView}. */
 export interface PypiViewOptions {
-  store: MirrorReadStore;
+  stores: Pick<BackpackStores, 'mirror'>;
   blobStore: BlobStore;
 }
 
@@ -53,7 +53,7 @@ export class PypiView {
 
   /** The list of mirrored projects the caller may read. */
   async index(format: PypiSimpleFormat, access: ServeAccess): Promise<ServedDocument> {
-    const projects = (await this.options.store.listMirroredArtifacts(PROCESSOR))
+    const projects = (await this.options.stores.mirror.listMirroredArtifacts(PROCESSOR))
       .filter(artifact => access.canRead(artifact))
       .map(artifact => artifact.id);
     return {
@@ -71,7 +71,7 @@ export class PypiView {
     format: PypiSimpleFormat,
     access: ServeAccess,
   ): Promise<ServedDocument> {
-    const { store } = this.options;
+    const store = this.options.stores.mirror;
     const id = this.canonicalName(name);
     const artifact = await store.getArtifact(PROCESSOR, id);
     if (!artifact || !access.canRead(artifact)) {
@@ -107,7 +107,7 @@ export class PypiView {
     if ([version, filename].some(pathSegmentProblem)) {
       throw new NotFoundError(`${project} ${version} ${filename} is not mirrored`);
     }
-    const found = await this.options.store.findCollectedFileOf({
+    const found = await this.options.stores.mirror.findCollectedFileOf({
       processor: PROCESSOR,
       id: this.canonicalName(project),
       version,

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { gzipSync } from 'node:zlib';
 import { Knex } from 'knex';
-import { DatabaseBackpackStore } from '../../database/DatabaseBackpackStore';
+import { BackpackStores } from '../../database/createBackpackStores';
 import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
 import { BlobStore } from '../../storage/BlobStore';
 import { TAR_END, tarHeader, tarPadding } from '../tar';
@@ -143,7 +143,7 @@ export class CollectedSeeder {
   private readonly declared = new Map<string, Record<string, SeedVersion>>();
 
   constructor(
-    private readonly store: DatabaseBackpackStore,
+    private readonly stores: Pick<BackpackStores, 'artifacts' | 'versions' | 'files'>,
     private readonly knex: Knex,
     private readonly blobStore: BlobStore,
   ) {}
@@ -153,7 +153,7 @@ export class CollectedSeeder {
     const key = `${processor}:${id}`;
     const all = { ...this.declared.get(key), ...versions };
     this.declared.set(key, all);
-    const artifact = await this.store.ensureArtifact({
+    const artifact = await this.stores.artifacts.ensureArtifact({
       processor,
       id,
       config: {},
@@ -172,7 +172,7 @@ export class CollectedSeeder {
       })),
       dependencies: v.dependencies ?? [],
     }));
-    await this.store.syncVersions(artifact.ref, processorVersions);
+    await this.stores.versions.syncVersions(artifact.ref, processorVersions);
     const contents = new Map(
       Object.entries(versions).flatMap(([version, v]) =>
         v.files.map(f => [`${version}\0${f.path.slice(f.path.lastIndexOf('/') + 1)}`, f.content]),
@@ -187,7 +187,7 @@ export class CollectedSeeder {
     for (const row of rows) {
       const content = contents.get(`${row.version}\0${row.name}`)!;
       await this.blobStore.put(row.storage_key, Readable.from([content]));
-      await this.store.markCollected(row.ref, {
+      await this.stores.files.markCollected(row.ref, {
         size: content.length,
         digest: sha256(content),
         storageKey: row.storage_key,

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+import { MirrorRun, MirrorRunCounters, MirrorRunStatus } from '../types';
+import { applyRunVisibility, RunVisibility } from './artifactScope';
+import {
+  claimJob,
+  failAbandonedJobs,
+  findAbandonedJobs,
+  finishJob,
+  heartbeatJob,
+  LeasedJobTable,
+  releaseJobs,
+  takeAbandonedJob,
+} from './operations/leasedJobs';
+import { countOutstandingFiles, countParkedFiles } from './operations/runSettlement';
+import { now } from './rows/coerce';
+import { RUN_COUNTER_COLUMNS, RunRow, toRun } from './rows/runs';
+import { NewRun, RunOutcome, RunStore } from './RunStore';
+import { paginate } from './paginate';
+import { Page } from './types';
+
+/** Runs are leased jobs; a collecting run is held by the watcher that settles it. */
+const RUNS: LeasedJobTable = { name: 'mirror_runs', unfinished: ['queued', 'running', 'collecting'] };
+
+/** The knex implementation of {@link RunStore}, for SQLite and PostgreSQL alike. */
+export class DatabaseRunStore implements RunStore {
+  constructor(private readonly db: Knex) {}
+
+  async createRun(run: NewRun): Promise<MirrorRun> {
+    const id = randomUUID();
+    await this.db<RunRow>('mirror_runs').insert({
+      id,
+      trigger: run.trigger,
+      scope_processor: run.scope?.processor ?? null,
+      scope_id: run.scope?.id ?? null,
+      requested_by: run.requestedBy ?? null,
+      status: 'queued',
+      created_at: now(),
+    });
+    return (await this.getRun(id))!;
+  }
+
+  claimRun(id: string, worker: string): Promise<boolean> {
+    return claimJob(this.db, RUNS, id, worker);
+  }
+
+  heartbeatRun(id: string): Promise<void> {
+    return heartbeatJob(this.db, RUNS, id);
+  }
+
+  async addRunCounters(id: string, delta: Partial<MirrorRunCounters>): Promise<void> {
+    const columns: Record<string, number> = {};
+    for (const [counter, value] of Object.entries(delta)) {
+      if (value) columns[RUN_COUNTER_COLUMNS[counter as keyof MirrorRunCounters]] = value;
+    }
+    if (Object.keys(columns).length === 0) return;
+    await this.db('mirror_runs').where({ id }).increment(columns);
+  }
+
+  finishRun(id: string, outcome: RunOutcome): Promise<boolean> {
+    return finishJob(this.db, RUNS, id, {
+      status: outcome.status,
+      error: outcome.error,
+      from: outcome.from ? [outcome.from] : undefined,
+      heldBy: outcome.heldBy,
+      columns: {
+        ...(outcome.artifactsFailed !== undefined ? { artifacts_failed: outcome.artifactsFailed } : {}),
+        ...(outcome.filesParked !== undefined ? { files_parked: outcome.filesParked } : {}),
+      },
+    });
+  }
+
+  async markRunCollecting(
+    id: string,
+    outcome: { artifactsFailed: number; error?: string },
+  ): Promise<boolean> {
+    const written = await this.db('mirror_runs')
+      .where({ id, status: 'running' })
+      .update({
+        status: 'collecting',
+        artifacts_failed: outcome.artifactsFailed,
+        error: outcome.error ?? null,
+        heartbeat_at: now(),
+      });
+    return written === 1;
+  }
+
+  countOutstandingFiles(runIds: string[]): Promise<Map<string, number>> {
+    return countOutstandingFiles(this.db, runIds);
+  }
+
+  countParkedFiles(runId: string): Promise<number> {
+    return countParkedFiles(this.db, runId);
+  }
+
+  async takeOverCollectingRuns(
+    worker: string,
+    options: { staleAfterMs: number; isDead?: (worker: string) => boolean },
+  ): Promise<string[]> {
+    const abandoned = await findAbandonedJobs(this.db, RUNS, {
+      statuses: ['collecting'],
+      staleAfterMs: options.staleAfterMs,
+      isDead: options.isDead,
+      except: worker,
+    });
+    const taken: string[] = [];
+    for (const run of abandoned) {
+      const update = { claimed_by: worker, heartbeat_at: now() };
+      if (await takeAbandonedJob(this.db, RUNS, run, options.staleAfterMs, update)) taken.push(run.id);
+    }
+    return taken;
+  }
+
+  releaseCollectingRuns(worker: string): Promise<number> {
+    return releaseJobs(this.db, RUNS, worker, ['collecting']);
+  }
+
+  failAbandonedRuns(staleAfterMs: number): Promise<string[]> {
+    return failAbandonedJobs(this.db, RUNS, {
+      statuses: ['running'],
+      staleAfterMs,
+      error: 'The replica running it stopped sending heartbeats',
+    });
+  }
+
+  async listQueuedRuns(): Promise<MirrorRun[]> {
+    const rows = await this.db<RunRow>('mirror_runs').where('status', 'queued').orderBy('created_at');
+    return rows.map(toRun);
+  }
+
+  async getRun(id: string, visible?: RunVisibility): Promise<MirrorRun | undefined> {
+    const row = await this.db<RunRow>('mirror_runs')
+      .where({ id })
+      .modify(q => visible && applyRunVisibility(q, visible))
+      .first();
+    return row ? toRun(row) : undefined;
+  }
+
+  async listRuns(query: {
+    status?: MirrorRunStatus;
+    limit: number;
+    offset: number;
+    visible?: RunVisibility;
+  }): Promise<Page<MirrorRun>> {
+    const base = this.db<RunRow>('mirror_runs').modify(q => {
+      if (query.status) q.where('status', query.status);
+      if (query.visible) applyRunVisibility(q, query.visible);
+    });
+    const orderBy = [
+      { column: 'created_at', order: 'desc' as const },
+      { column: 'id', order: 'desc' as const },
+    ];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toRun);
+  }
+}

@@ -1,0 +1,133 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { BackpackStores } from './createBackpackStores';
+import { clearTables, createTestStores, npmVersion as version, rootArtifact as base } from './__testUtils__/storeFixtures';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', databaseId => {
+  let knex: Knex;
+  let stores: BackpackStores;
+
+  beforeAll(async () => {
+    knex = await databases.init(databaseId);
+    stores = await createTestStores(knex);
+  });
+
+  afterEach(() => clearTables(knex));
+
+  it('syncs versions idempotently and writes nothing when nothing changed', async () => {
+    const store = stores.versions;
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    const first = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0')]);
+    expect(first).toMatchObject({ versionsAdded: 2, filesAdded: 2, dependenciesAdded: 1 });
+
+    const before = stores.writes.rows;
+    const again = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0')]);
+    expect(again.rowsWritten).toBe(0);
+    expect(stores.writes.rows).toBe(before);
+
+    const more = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0'), version('2.0.0', [['dep', '^2']])]);
+    expect(more).toMatchObject({ versionsAdded: 1, filesAdded: 1, dependenciesAdded: 1 });
+    expect(stores.writes.rows).toBe(before + more.rowsWritten);
+
+    const versions = await store.getVersions(artifact.ref);
+    expect(versions.map(v => [v.version, v.dependencies.map(d => d.range)])).toEqual([
+      ['1.0.0', ['^1']],
+      ['1.1.0', []],
+      ['2.0.0', ['^2']],
+    ]);
+  });
+
+  it('selects versions, records resolutions and counts', async () => {
+    const store = stores.versions;
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('2.0.0')]);
+    const reasons = [{ type: 'filter' as const, filter: '^1' }];
+    expect(await store.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: reasons }])).toBe(1);
+    expect(await store.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: reasons }])).toBe(0);
+
+    // A scoped run adds to what is selected.
+    const required = { type: 'required-by' as const, processor: 'npm', id: 'x', version: '1.0.0', range: '^2' };
+    await store.setSelection(artifact.ref, [{ version: '2.0.0', status: 'selected', selection: [required] }], { replace: false });
+    let page = await store.listVersions(artifact.ref, { status: 'selected', limit: 10, offset: 0 });
+    expect(page.items.map(v => v.version).sort()).toEqual(['1.0.0', '2.0.0']);
+
+    // A full run replaces it.
+    await store.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: reasons }]);
+    page = await store.listVersions(artifact.ref, { status: 'selected', limit: 10, offset: 0 });
+    expect(page.items).toEqual([expect.objectContaining({ version: '1.0.0', selection: reasons })]);
+
+    expect(
+      await store.setResolutions(artifact.ref, [
+        { version: '1.0.0', processor: 'npm', id: 'dep', kind: 'runtime', range: '^1', resolved: [], unresolvable: 'no version satisfies ^1' },
+      ]),
+    ).toBe(1);
+    expect(await store.listArtifactDependencies(artifact.ref)).toEqual([
+      expect.objectContaining({ id: 'dep', range: '^1', unresolvable: 'no version satisfies ^1' }),
+    ]);
+
+    expect(await stores.artifacts.countArtifact(artifact.ref)).toEqual({
+      versions: 2,
+      selectedVersions: 1,
+      files: 1,
+      collected: 0,
+      failed: 0,
+      bytes: 0,
+    });
+  });
+
+  it('lists versions newest first and the files of one version', async () => {
+    const store = stores.versions;
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'paged' });
+    await store.syncVersions(artifact.ref, [version('1.0.0'), version('1.1.0'), version('1.2.0')]);
+    const page = await store.listVersions(artifact.ref, { limit: 2, offset: 0 });
+    expect(page).toMatchObject({ total: 3, items: [{ version: '1.2.0' }, { version: '1.1.0' }] });
+    expect(await store.listFiles(artifact.ref, '1.1.0', { limit: 10, offset: 0 })).toEqual({
+      total: 1,
+      items: [expect.objectContaining({ name: 'pkg-1.1.0.tgz', status: 'pending', collected: false, attempts: 0 })],
+    });
+    expect(await store.listFiles(artifact.ref, '1.1.0', { status: 'collected', limit: 10, offset: 0 })).toEqual({
+      total: 0,
+      items: [],
+    });
+    expect(await store.listFiles(artifact.ref, '9.9.9', { limit: 10, offset: 0 })).toBeUndefined();
+  });
+
+  it('merges the resolutions of the selected versions that declare one dependency', async () => {
+    const store = stores.versions;
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'merged' });
+    await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0', [['dep', '^1']])]);
+    await store.setSelection(artifact.ref, [
+      { version: '1.0.0', status: 'selected', selection: [] },
+      { version: '1.1.0', status: 'selected', selection: [] },
+    ]);
+    await store.setResolutions(artifact.ref, [
+      { version: '1.0.0', processor: 'npm', id: 'dep', kind: 'runtime', range: '^1', resolved: ['1.0.0'] },
+      { version: '1.1.0', processor: 'npm', id: 'dep', kind: 'runtime', range: '^1', resolved: ['1.2.0'] },
+    ]);
+    const [dependency] = await store.listArtifactDependencies(artifact.ref);
+    expect(dependency.resolved.sort()).toEqual(['1.0.0', '1.2.0']);
+  });
+
+  it('refreshes the planner statistics once many rows were written, and not again before more are', async () => {
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'large' });
+    // 2500 versions with a file each: 5000 rows.
+    const many = Array.from({ length: 2500 }, (_, i) => version(`0.0.${i}`));
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql);
+    const analyzes = () => statements.filter(sql => sql.startsWith('ANALYZE')).length;
+    knex.on('query', record);
+    try {
+      await stores.versions.syncVersions(artifact.ref, many);
+      await stores.versions.refreshStatistics();
+      expect(analyzes()).toBe(1);
+      await stores.versions.refreshStatistics();
+      expect(analyzes()).toBe(1);
+    } finally {
+      knex.removeListener('query', record);
+    }
+  });
+});

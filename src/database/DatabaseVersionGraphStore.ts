@@ -1,0 +1,130 @@
+import { Knex } from 'knex';
+import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion } from '../types';
+import { ProcessorVersion } from '../processors/types';
+import { setResolutions } from './operations/setResolutions';
+import { setSelection } from './operations/setSelection';
+import { syncVersions } from './operations/syncVersions';
+import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
+import { FileRow, toFile } from './rows/files';
+import { toVersion, VersionRow } from './rows/versions';
+import { paginate } from './paginate';
+import { Page } from './types';
+import {
+  DependencyResolution,
+  StoredDependency,
+  StoredVersion,
+  SyncResult,
+  VersionGraphStore,
+  VersionSelection,
+} from './VersionGraphStore';
+import { WriteCounter } from './WriteCounter';
+
+/** Rows written before the planner statistics are worth refreshing. */
+const STATISTICS_AFTER_ROWS = 5000;
+
+/** The knex implementation of {@link VersionGraphStore}, for SQLite and PostgreSQL alike. */
+export class DatabaseVersionGraphStore implements VersionGraphStore {
+  private analyzedAtRows = 0;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly writes: WriteCounter,
+  ) {}
+
+  async syncVersions(artifactRef: number, versions: ProcessorVersion[]): Promise<SyncResult> {
+    const result = await syncVersions(this.db, artifactRef, versions);
+    this.writes.add(result.rowsWritten);
+    return result;
+  }
+
+  async getVersions(artifactRef: number): Promise<StoredVersion[]> {
+    const versions = await this.db<VersionRow>('artifact_versions')
+      .where({ artifact_ref: artifactRef })
+      .orderBy('ref');
+    const byVersion = new Map<number, StoredDependency[]>();
+    for (const row of await this.dependenciesOf(artifactRef)) {
+      const list = byVersion.get(row.version_ref) ?? [];
+      list.push(toStoredDependency(row));
+      byVersion.set(row.version_ref, list);
+    }
+    return versions.map(v => ({ ...toVersion(v), ref: v.ref, dependencies: byVersion.get(v.ref) ?? [] }));
+  }
+
+  async listVersions(
+    artifactRef: number,
+    query: { status?: ArtifactVersion['status']; limit: number; offset: number },
+  ): Promise<Page<ArtifactVersion>> {
+    const base = this.db<VersionRow>('artifact_versions')
+      .where({ artifact_ref: artifactRef })
+      .modify(q => {
+        if (query.status) q.where('status', query.status);
+      });
+    const orderBy = [{ column: 'ref', order: 'desc' as const }];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toVersion);
+  }
+
+  async setSelection(
+    artifactRef: number,
+    selections: VersionSelection[],
+    options: { replace: boolean } = { replace: true },
+  ): Promise<number> {
+    return this.writes.add(await setSelection(this.db, artifactRef, selections, options));
+  }
+
+  async setResolutions(artifactRef: number, resolutions: DependencyResolution[]): Promise<number> {
+    return this.writes.add(await setResolutions(this.db, artifactRef, resolutions));
+  }
+
+  async listFiles(
+    artifactRef: number,
+    version: string,
+    query: { status?: ArtifactFileStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactFile> | undefined> {
+    const versionRow = await this.db<VersionRow>('artifact_versions')
+      .where({ artifact_ref: artifactRef, version })
+      .first();
+    if (!versionRow) return undefined;
+    const base = this.db<FileRow>('artifact_files')
+      .where({ version_ref: versionRow.ref })
+      .modify(q => {
+        if (query.status) q.where('status', query.status);
+      });
+    const orderBy = [{ column: 'name', order: 'asc' as const }];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toFile);
+  }
+
+  async listArtifactDependencies(artifactRef: number): Promise<ArtifactDependency[]> {
+    const unique = new Map<string, ArtifactDependency>();
+    for (const row of await this.dependenciesOf(artifactRef, { selectedOnly: true })) {
+      const dep = toDependency(row);
+      const key = dependencyKey('', dep);
+      const seen = unique.get(key);
+      if (seen) seen.resolved = [...new Set([...seen.resolved, ...dep.resolved])];
+      else unique.set(key, dep);
+    }
+    return [...unique.values()].sort(
+      (a, b) => a.processor.localeCompare(b.processor) || a.id.localeCompare(b.id),
+    );
+  }
+
+  async refreshStatistics(): Promise<void> {
+    if (this.writes.rows - this.analyzedAtRows < STATISTICS_AFTER_ROWS) return;
+    this.analyzedAtRows = this.writes.rows;
+    if (this.db.client.config.client === 'pg') {
+      await this.db.raw('ANALYZE artifacts, artifact_versions, artifact_files, artifact_dependencies');
+    } else {
+      await this.db.raw('ANALYZE');
+    }
+  }
+
+  /** The dependencies declared by an artifact's versions, or its selected versions only. */
+  private dependenciesOf(artifactRef: number, options: { selectedOnly?: boolean } = {}): Promise<DependencyRow[]> {
+    return this.db('artifact_dependencies as d')
+      .join('artifact_versions as v', 'v.ref', 'd.version_ref')
+      .where('v.artifact_ref', artifactRef)
+      .modify(q => {
+        if (options.selectedOnly) q.where('v.status', 'selected');
+      })
+      .select('d.*');
+  }
+}

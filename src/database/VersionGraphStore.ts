@@ -1,0 +1,107 @@
+import {
+  ArtifactDependency,
+  ArtifactFile,
+  ArtifactFileStatus,
+  ArtifactVersion,
+  ArtifactVersionStatus,
+  SelectionReason,
+} from '../types';
+import { ProcessorVersion } from '../processors/types';
+import { Page } from './types';
+
+/** A version with the dependencies it declares, as stored. */
+export interface StoredVersion extends ArtifactVersion {
+  ref: number;
+  dependencies: StoredDependency[];
+}
+
+/**
+ * A dependency as stored. `unresolvable` (as the API shows it) is the
+ * processor's reason or else the last run's; `declaredUnresolvable` is the
+ * processor's alone, which is what a run that reuses stored dependencies
+ * after a 304 must pass on, so that the others are resolved again.
+ */
+export interface StoredDependency extends ArtifactDependency {
+  declaredUnresolvable?: string;
+}
+
+/** What one call to {@link VersionGraphStore.syncVersions} changed. */
+export interface SyncResult {
+  versionsAdded: number;
+  filesAdded: number;
+  dependenciesAdded: number;
+  rowsWritten: number;
+}
+
+/** The status of a version and why it has it. */
+export interface VersionSelection {
+  version: string;
+  status: ArtifactVersionStatus;
+  selection: SelectionReason[];
+}
+
+/** How one declared dependency of a version resolved in a run. */
+export interface DependencyResolution {
+  version: string;
+  processor: string;
+  id: string;
+  kind: ArtifactDependency['kind'];
+  range: string;
+  resolved: string[];
+  unresolvable?: string;
+}
+
+/**
+ * The version graph: the versions of each artifact, the files they are made
+ * of (their description; collection state is the {@link FileStore}'s), the
+ * dependencies they declare, which versions are selected and how each
+ * dependency resolved. Implementations hide knex; every method is safe to
+ * call from several replicas at once.
+ */
+export interface VersionGraphStore {
+  /**
+   * Inserts versions, files and dependencies that are new; never rewrites
+   * unchanged rows. Files keep their collection state. Each new file's
+   * storage key is derived from (processor, id, version, name) by
+   * `fileStorageKey`; files that `fileRefusal` refuses are recorded as
+   * parked with the reason.
+   */
+  syncVersions(artifactRef: number, versions: ProcessorVersion[]): Promise<SyncResult>;
+  /** Every version of an artifact with its declared dependencies. */
+  getVersions(artifactRef: number): Promise<StoredVersion[]>;
+  /** Newest first. */
+  listVersions(
+    artifactRef: number,
+    query: { status?: ArtifactVersionStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactVersion>>;
+  /**
+   * Sets status and reasons. With `replace` (a full run), versions not listed
+   * become `discovered`; without it (a run scoped to one artifact), the
+   * selections are added to what is stored. Returns rows written.
+   */
+  setSelection(
+    artifactRef: number,
+    selections: VersionSelection[],
+    options?: { replace: boolean },
+  ): Promise<number>;
+  /**
+   * Records how each dependency resolved in a run: the versions, or why none
+   * (unless it is the processor's declared reason). Returns rows written.
+   */
+  setResolutions(artifactRef: number, resolutions: DependencyResolution[]): Promise<number>;
+  /** The files of one version by name; undefined when the version is unknown. */
+  listFiles(
+    artifactRef: number,
+    version: string,
+    query: { status?: ArtifactFileStatus; limit: number; offset: number },
+  ): Promise<Page<ArtifactFile> | undefined>;
+  /** Dependencies declared by the artifact's selected versions, deduplicated by target and range. */
+  listArtifactDependencies(artifactRef: number): Promise<ArtifactDependency[]>;
+  /**
+   * Refreshes the query planner's statistics of the graph's tables when
+   * many rows were written since the last refresh (by any store of the
+   * same factory), e.g. after a first large run: without them a fresh
+   * PostgreSQL database plans sequential scans over dependencies.
+   */
+  refreshStatistics(): Promise<void>;
+}

@@ -1,0 +1,130 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { NotFoundError } from '@backstage/errors';
+import { Knex } from 'knex';
+import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
+import { BackpackStores } from '../createBackpackStores';
+import { clearTables, createTestStores, npmVersion, rootArtifact as base } from '../__testUtils__/storeFixtures';
+import { syncVersions } from './syncVersions';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
+  let knex: Knex;
+  let stores: BackpackStores;
+
+  beforeAll(async () => {
+    knex = await databases.init(databaseId);
+    stores = await createTestStores(knex);
+  });
+
+  afterEach(() => clearTables(knex));
+
+  const filesOf = async (artifactRef: number, version: string) =>
+    (await stores.versions.listFiles(artifactRef, version, { limit: 10, offset: 0 }))!.items;
+
+  it("derives each file's key, records whether it is verified, and parks files it refuses", async () => {
+    const artifact = await stores.artifacts.createArtifact({ ...base, processor: 'pypi', id: 'attacker' });
+    const file = (name: string, path: string, digest?: string) => ({
+      name,
+      uri: `http://upstream.test/${path}`,
+      path,
+      ...(digest ? { integrity: { algorithm: 'sha256' as const, digest } } : {}),
+    });
+    await syncVersions(knex, artifact.ref, [
+      {
+        version: '1.0',
+        files: [
+          file('victim-1.0.tar.gz', 'packages/victim-1.0.tar.gz', 'a'.repeat(64)),
+          file('victim2-1.0.tar.gz/x.tar.gz', 'packages/victim2-1.0.tar.gz/x.tar.gz', 'b'.repeat(64)),
+          file('plain.tar.gz', 'packages/../plain.tar.gz', 'c'.repeat(64)),
+          file('nodigest.tar.gz', 'packages/nodigest.tar.gz'),
+        ],
+        dependencies: [],
+      },
+      { version: '..', files: [file('dots.tar.gz', 'packages/dots.tar.gz', 'd'.repeat(64))], dependencies: [] },
+    ]);
+    const rows = Object.fromEntries(
+      [...(await filesOf(artifact.ref, '1.0')), ...(await filesOf(artifact.ref, '..'))].map(f => [f.name, f]),
+    );
+    expect(rows['victim-1.0.tar.gz']).toMatchObject({
+      storageKey: 'files/pypi/attacker/1.0/victim-1.0.tar.gz',
+      folder: 'packages/victim-1.0.tar.gz',
+      status: 'pending',
+      verified: true,
+    });
+    expect(rows['nodigest.tar.gz']).toMatchObject({ status: 'pending', verified: false });
+    expect(rows['victim2-1.0.tar.gz/x.tar.gz']).toMatchObject({
+      storageKey: 'files/pypi/attacker/1.0/victim2-1.0.tar.gz%2fx.tar.gz',
+      status: 'parked',
+      error: expect.stringMatching(/^Refused: file name .* contains '\/'/),
+    });
+    expect(rows['plain.tar.gz']).toMatchObject({
+      status: 'parked',
+      error: expect.stringMatching(/^Refused: path .* has a segment that is '..'/),
+    });
+    expect(rows['dots.tar.gz']).toMatchObject({
+      status: 'parked',
+      error: expect.stringMatching(/^Refused: version ".." is '..'/),
+    });
+  });
+
+  it('takes the new description of an uncollected file and never touches a collected one', async () => {
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    await syncVersions(knex, artifact.ref, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
+    await stores.versions.setSelection(artifact.ref, [{ version: '2.0.0', status: 'selected', selection: [] }]);
+    const [collected] = await stores.files.listFilesToQueue({ staleAfterMs: 0 });
+    await stores.files.markCollected(collected.ref, { size: 1, digest: 'x', storageKey: collected.storageKey });
+
+    const moved = (v: string) => {
+      const version = npmVersion(v);
+      version.files[0] = { ...version.files[0], uri: `http://mirror.test/${v}.tgz`, integrity: { algorithm: 'sha512', digest: 'new' } };
+      return version;
+    };
+    const result = await syncVersions(knex, artifact.ref, [moved('1.0.0'), moved('2.0.0')]);
+    expect(result).toEqual({ versionsAdded: 0, filesAdded: 0, dependenciesAdded: 0, rowsWritten: 1 });
+    expect((await filesOf(artifact.ref, '1.0.0'))[0]).toMatchObject({
+      uri: 'http://mirror.test/1.0.0.tgz',
+      integrity: { algorithm: 'sha512', digest: 'new' },
+    });
+    expect((await filesOf(artifact.ref, '2.0.0'))[0]).toMatchObject({
+      uri: 'http://registry.test/pkg/-/pkg-2.0.0.tgz',
+      integrity: { digest: 'd2.0.0' },
+      collected: true,
+    });
+  });
+
+  it('keeps dependencies as the upstream declares them now, by range', async () => {
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'deps' });
+    const withDeps = (deps: Array<Omit<ProcessorDependency, 'processor' | 'kind'>>): ProcessorVersion[] => [
+      { ...npmVersion('1.0.0'), dependencies: deps.map(d => ({ processor: 'npm', kind: 'runtime', ...d })) },
+    ];
+    // An alias: one package under two ranges, both kept; a repeat counts once.
+    expect(
+      await syncVersions(knex, artifact.ref, withDeps([
+        { id: 'a', range: '^1' },
+        { id: 'a', range: '^2' },
+        { id: 'a', range: '^2' },
+        { id: 'b', range: '*' },
+      ])),
+    ).toMatchObject({ dependenciesAdded: 3 });
+    // b is no longer declared, a@^2 now under another config and unresolvable.
+    const result = await syncVersions(knex, artifact.ref, withDeps([
+      { id: 'a', range: '^1' },
+      { id: 'a', range: '^2', config: { targets: ['x'] }, unresolvable: 'a git URL' },
+    ]));
+    expect(result).toEqual({ versionsAdded: 0, filesAdded: 0, dependenciesAdded: 0, rowsWritten: 2 });
+    const [version] = await stores.versions.getVersions(artifact.ref);
+    const byRange = [...version.dependencies].sort((x, y) => x.range.localeCompare(y.range));
+    expect(byRange.map(d => [d.id, d.range, d.config, d.declaredUnresolvable])).toEqual([
+      ['a', '^1', {}, undefined],
+      ['a', '^2', { targets: ['x'] }, 'a git URL'],
+    ]);
+  });
+
+  it('refuses an artifact that is gone, writing nothing', async () => {
+    await expect(syncVersions(knex, 123456, [npmVersion('1.0.0')])).rejects.toThrow(NotFoundError);
+    expect(await knex('artifact_versions')).toEqual([]);
+  });
+});

@@ -1,0 +1,59 @@
+import { MirrorRun, MirrorRunCounters } from '../../types';
+import { optionalIso, toIso, toNumber } from './coerce';
+
+/** A row of `mirror_runs`. */
+export interface RunRow {
+  id: string;
+  trigger: string;
+  scope_processor: string | null;
+  scope_id: string | null;
+  requested_by: string | null;
+  status: string;
+  claimed_by: string | null;
+  created_at: string | Date;
+  started_at: string | Date | null;
+  heartbeat_at: string | Date | null;
+  finished_at: string | Date | null;
+  error: string | null;
+  artifacts: number | string;
+  versions_selected: number | string;
+  files_queued: number | string;
+  files_collected: number | string;
+  files_failed: number | string;
+  artifacts_failed?: number | string;
+  files_parked?: number | string;
+  bytes: number | string;
+}
+
+/** The column of each counter of a run. */
+export const RUN_COUNTER_COLUMNS: Record<keyof MirrorRunCounters, keyof RunRow> = {
+  artifacts: 'artifacts',
+  artifactsFailed: 'artifacts_failed',
+  versionsSelected: 'versions_selected',
+  filesQueued: 'files_queued',
+  filesCollected: 'files_collected',
+  filesFailed: 'files_failed',
+  filesParked: 'files_parked',
+  bytes: 'bytes',
+};
+
+export function toRun(row: RunRow): MirrorRun {
+  const counters = Object.fromEntries(
+    Object.entries(RUN_COUNTER_COLUMNS).map(([counter, column]) => [counter, toNumber(row[column])]),
+  ) as unknown as MirrorRunCounters;
+  return {
+    id: row.id,
+    trigger: row.trigger as MirrorRun['trigger'],
+    scope:
+      row.scope_processor && row.scope_id
+        ? { processor: row.scope_processor, id: row.scope_id }
+        : undefined,
+    requestedBy: row.requested_by ?? undefined,
+    status: row.status as MirrorRun['status'],
+    createdAt: toIso(row.created_at),
+    startedAt: optionalIso(row.started_at),
+    finishedAt: optionalIso(row.finished_at),
+    error: row.error ?? undefined,
+    counters,
+  };
+}

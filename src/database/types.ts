@@ -1,0 +1,5 @@
+/** One page of a listing, with the total over all pages. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
