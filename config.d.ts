@@ -198,6 +198,13 @@ export interface Config {
       /** Files collected at once by this replica. Default 8. */
       concurrency?: number;
       /**
+       * Minutes a queued file counts as in flight (waiting in the queue or
+       * a retry delay): runs and sweeps queue it again only after that.
+       * Default 60. At startup the in-process queue, whose jobs died with
+       * the process, queues every uncollected file again at once.
+       */
+      requeueAfterMinutes?: number;
+      /**
        * Use RabbitMQ instead of the in-process queue. Several backend
        * replicas then share the work.
        */

@@ -8,7 +8,7 @@ import request from 'supertest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { backpackProcessorsExtensionPoint } from './extensions';
-import { backpackPlugin } from './plugin';
+import { backpackFeatures } from './__testUtils__/backpackFeatures';
 import { semverScheme } from './processors/npm/semverScheme';
 
 jest.setTimeout(60_000);
@@ -82,7 +82,7 @@ describe('the embedded default database', () => {
     const start = () =>
       startTestBackend({
         features: [
-          backpackPlugin,
+          ...backpackFeatures,
           localModule,
           databaseServiceFactory,
           mockServices.rootConfig.factory({ data: config }),

@@ -4,9 +4,41 @@
  *
  * @packageDocumentation
  */
-export { backpackPlugin as default } from './plugin';
+import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
+import {
+  backpackModuleMavenProcessor,
+  backpackModuleNpmProcessor,
+  backpackModulePypiProcessor,
+} from './modules';
+import { backpackPlugin } from './plugin';
+
+/**
+ * The plugin with its built-in processors (npm, PyPI, Maven), each added
+ * through the processors extension point like any module's:
+ * `backend.add(import('@internal/plugin-backpack-backend'))`.
+ *
+ * @public
+ */
+const backpackFeatures = createBackendFeatureLoader({
+  loader() {
+    return [
+      backpackPlugin,
+      backpackModuleNpmProcessor,
+      backpackModulePypiProcessor,
+      backpackModuleMavenProcessor,
+    ];
+  },
+});
+export default backpackFeatures;
+
+export { backpackPlugin } from './plugin';
+export * from './modules';
 export * from './types';
 export * from './extensions';
+export type { BackpackProcessorContext, BackpackProcessorFactory } from './processors/context';
+export { UpstreamClient } from './upstream/UpstreamClient';
+export type { UpstreamResponse, UpstreamClientOptions } from './upstream/UpstreamClient';
+export type { ParsingLimits } from './upstream/limits';
 export type {
   BackpackProcessor,
   DiscoverOptions,

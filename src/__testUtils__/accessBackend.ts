@@ -11,7 +11,7 @@ import { Knex } from 'knex';
 import request from 'supertest';
 import { z } from 'zod';
 import { backpackProcessorsExtensionPoint } from '../extensions';
-import { backpackPlugin } from '../plugin';
+import { backpackFeatures } from './backpackFeatures';
 import { semverScheme } from '../processors/npm/semverScheme';
 import { BackpackProcessor } from '../processors/types';
 
@@ -116,7 +116,7 @@ export async function startAccessBackend(options: {
   const { allowedHosts = [], ...backpack } = options.backpack ?? {};
   const backend = await startTestBackend({
     features: [
-      backpackPlugin,
+      ...backpackFeatures,
       processorsModule,
       mockServices.database.factory({ knex: options.knex }),
       mockServices.rootConfig.factory({

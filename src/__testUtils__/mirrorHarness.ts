@@ -1,26 +1,21 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Backpack, BackpackBuilder } from '../builder/BackpackBuilder';
 import { Collector } from '../collection/Collector';
-import { InProcessJobQueue } from '../collection/queue/InProcessJobQueue';
-import { isRetryable, SafeFetcher } from '../upstream/SafeFetcher';
 import { NewArtifact } from '../database/ArtifactStore';
-import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
-import { MirrorRunner } from '../runs/MirrorRunner';
-import { createMavenProcessor } from '../processors/maven';
-import { createNpmProcessor } from '../processors/npm/NpmProcessor';
+import { BackpackStores } from '../database/createBackpackStores';
+import { builtInProcessorFactories } from '../processors/builtInProcessors';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
-import { createPypiProcessor } from '../processors/pypi';
-import { UpstreamClient } from '../upstream/UpstreamClient';
-import { HostPolicy } from '../upstream/HostPolicy';
-import { UpstreamTransport } from '../upstream/UpstreamTransport';
+import { MirrorRunner } from '../runs/MirrorRunner';
 import { RunService } from '../runs/RunService';
 import { RunWatcher } from '../runs/RunWatcher';
 import { MirrorRun, MirrorRunStatus } from '../types';
-import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
+import { UpstreamClient } from '../upstream/UpstreamClient';
 import { npmFixturesDir } from './verdaccio';
 
 /** The `name@version` pairs of a closure list of the npm corpus, sorted. */
@@ -46,96 +41,75 @@ export interface HarnessUpstreams {
  * temporary directory as blob store.
  */
 export class MirrorHarness {
+  readonly stores: BackpackStores;
+  readonly upstream: UpstreamClient;
+  readonly processors: ProcessorRegistry;
+  readonly runner: MirrorRunner;
+  readonly runs: RunService;
+  readonly collector: Collector;
+  readonly watcher: RunWatcher;
+
   private constructor(
     readonly knex: Knex,
-    readonly stores: BackpackStores,
-    readonly upstream: UpstreamClient,
-    readonly processors: ProcessorRegistry,
-    readonly runner: MirrorRunner,
-    readonly runs: RunService,
-    readonly collector: Collector,
-    readonly watcher: RunWatcher,
-    private readonly queue: InProcessJobQueue,
-    private readonly fetcher: SafeFetcher,
-    private readonly transport: UpstreamTransport,
+    private readonly backpack: Backpack,
     private readonly blobDirectory: string,
-  ) {}
+  ) {
+    this.stores = backpack.stores;
+    this.upstream = backpack.upstream;
+    this.processors = backpack.processors;
+    this.runner = backpack.runner;
+    this.runs = backpack.runs;
+    this.collector = backpack.collector;
+    this.watcher = backpack.parts.watcher;
+  }
 
+  /**
+   * Builds Backpack with the builder the plugin uses, over the test
+   * database, with the built-in processors of the given upstreams only, the
+   * in-process queue (quick retries, two attempts, no in-flight window) and
+   * a temporary directory as blob store. Nothing starts: collection starts
+   * with {@link MirrorHarness.startCollecting}.
+   */
   static async create(
     knex: Knex,
     upstreams: HarnessUpstreams,
     options: { workerId?: string; skipMigrations?: boolean } = {},
   ): Promise<MirrorHarness> {
-    const logger = mockServices.logger.mock();
-    const stores = await createBackpackStores({
-      database: { getClient: async () => knex },
-      skipMigrations: options.skipMigrations,
-    });
-    // One transport for discovery and collection, as in plugin.ts; the
-    // processors register their upstreams in its policy.
-    const transport = new UpstreamTransport({ policy: new HostPolicy() });
-    const upstream = new UpstreamClient({ retries: 0 }, transport);
-    const processors = new ProcessorRegistry();
-    if (upstreams.npm) {
-      processors.add(
-        createNpmProcessor({ config: new ConfigReader({ registry: upstreams.npm }), upstream }),
-      );
-    }
-    if (upstreams.pypi) {
-      processors.add(
-        createPypiProcessor({ config: new ConfigReader({ index: upstreams.pypi }), upstream }),
-      );
-    }
-    if (upstreams.maven) {
-      processors.add(
-        createMavenProcessor({
-          config: new ConfigReader({ repository: upstreams.maven }),
-          upstream,
-        }),
-      );
-    }
-    const fetcher = new SafeFetcher({ transport });
-    const queue = new InProcessJobQueue({ concurrency: 4, retryDelaysMs: [10], maxAttempts: 2 });
     const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
-    const workerId = options.workerId ?? 'harness';
-    // Settles collecting runs as plugin.ts does, with a short interval.
-    const watcher = new RunWatcher({ stores, logger, workerId, intervalMs: 50 });
-    const collector = new Collector({
-      stores,
-      blobStore: new LocalDirectoryBlobStore({ directory: blobDirectory }),
-      queue,
-      fetcher,
-      logger,
-      workerId,
-      maxAttempts: 2,
-      isRetryable,
-      onSettled: runId => watcher.nudge(runId),
+    const processor = (key: string, url?: string): JsonObject =>
+      url ? { [key]: url } : { enabled: false };
+    const config = new ConfigReader({
+      backend: { baseUrl: 'http://localhost:7007' },
+      backpack: {
+        processors: {
+          npm: processor('registry', upstreams.npm),
+          pypi: processor('index', upstreams.pypi),
+          maven: processor('repository', upstreams.maven),
+        },
+        upstream: { retries: 0 },
+        storage: { local: { directory: blobDirectory } },
+        queue: { concurrency: 4, retryDelaysMs: [10], maxAttempts: 2, requeueAfterMinutes: 0 },
+      },
     });
-    // The in-process queue's setting in plugin.ts: its jobs die with the
-    // process, so anything queued earlier and not collected is queued again.
-    const runner = new MirrorRunner({
-      stores,
-      processors,
-      collection: collector,
-      logger,
-      requeueAfterMs: 0,
-    });
-    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher });
-    watcher.start();
-    return new MirrorHarness(
-      knex,
-      stores,
-      upstream,
-      processors,
-      runner,
-      runs,
-      collector,
-      watcher,
-      queue,
-      fetcher,
-      transport,
-      blobDirectory,
-    );
+    const builder = BackpackBuilder.create({
+      config,
+      logger: mockServices.logger.mock(),
+      database: {
+        getClient: async () => knex,
+        migrations: { skip: options.skipMigrations ?? false },
+      },
+      discovery: mockServices.discovery(),
+      httpAuth: mockServices.httpAuth(),
+      permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock(),
+    }).setTuning({ runWatchIntervalMs: 50, workerId: options.workerId ?? 'harness' });
+    for (const factory of Object.values(builtInProcessorFactories)) {
+      builder.addProcessorFactory(factory);
+    }
+    const backpack = await builder.build();
+    // Runs settle while the harness lives, as after the plugin's startup.
+    backpack.parts.watcher.start();
+    return new MirrorHarness(knex, backpack, blobDirectory);
   }
 
   /** Adds a root artifact the way the artifact service stores it. */
@@ -211,11 +185,7 @@ export class MirrorHarness {
   }
 
   async close(): Promise<void> {
-    await this.runs.stop();
-    await this.watcher.stop();
-    await this.queue.stop();
-    await this.fetcher.close();
-    await this.transport.close();
+    await this.backpack.stop();
     await fs.rm(this.blobDirectory, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { backpackPlugin } from '../plugin';
+import { backpackFeatures } from './backpackFeatures';
 
 /** The static token scripts and native clients use in these tests. */
 export const STATIC_TOKEN = 'serve-test-static-token-0123456789abcdef';
@@ -59,7 +59,7 @@ export async function startServeBackend(
   const storage = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-serve-'));
   const backend = await startTestBackend({
     features: [
-      backpackPlugin,
+      ...backpackFeatures,
       authServiceFactory,
       httpAuthServiceFactory,
       ...(options.knex ? [mockServices.database.factory({ knex: options.knex })] : []),

@@ -37,7 +37,7 @@ import {
   TestNpmRegistry,
 } from '../__testUtils__/verdaccio';
 import { backpackProcessorsExtensionPoint } from '../extensions';
-import { backpackPlugin } from '../plugin';
+import { backpackFeatures } from '../__testUtils__/backpackFeatures';
 import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
 import {
   contentOf,
@@ -238,7 +238,7 @@ describe('collection with RabbitMQ and S3', () => {
     });
     backend = await startTestBackend({
       features: [
-        backpackPlugin,
+        ...backpackFeatures,
         fixtureModule,
         collectingAuditor(events),
         permissionsDenying(denied),
@@ -568,7 +568,7 @@ describe('collection with the in-process queue and a local directory', () => {
     });
     return startTestBackend({
       features: [
-        backpackPlugin,
+        ...backpackFeatures,
         fixtureModule,
         mockServices.database.factory({ knex }),
         mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),

@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { QueueSettings } from './queue/createJobQueue';
+import { QueueSettings, readQueueSettings } from './queue/createJobQueue';
 
 /** Collection settings read from `backpack.collection`. */
 export interface CollectionSettings {
@@ -34,4 +34,16 @@ export function readCollectionSettings(
       collection?.getOptionalNumber('parkedRetryAfterMs') ?? 15 * 60_000,
     ),
   };
+}
+
+/** The settings of the queue and of collection, read together. */
+export interface JobSettings {
+  queue: QueueSettings;
+  collection: CollectionSettings;
+}
+
+/** Reads `backpack.queue` and `backpack.collection`. */
+export function readJobSettings(config: Config): JobSettings {
+  const queue = readQueueSettings(config);
+  return { queue, collection: readCollectionSettings(config, queue) };
 }

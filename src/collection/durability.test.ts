@@ -18,7 +18,7 @@ import {
   FixtureFile,
 } from '../__testUtils__/fixtureUpstream';
 import { backpackProcessorsExtensionPoint } from '../extensions';
-import { backpackPlugin } from '../plugin';
+import { backpackFeatures } from '../__testUtils__/backpackFeatures';
 
 jest.setTimeout(60_000);
 
@@ -92,7 +92,7 @@ describe('durability of collection and runs', () => {
     });
     backend = await startTestBackend({
       features: [
-        backpackPlugin,
+        ...backpackFeatures,
         fixtures,
         permissions,
         collectingAuditor(events),

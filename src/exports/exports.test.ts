@@ -14,7 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
-import { backpackPlugin } from '../plugin';
+import { backpackFeatures } from '../__testUtils__/backpackFeatures';
 import {
   downloadExport,
   flipByte,
@@ -135,7 +135,7 @@ describe('export bundles through the plugin', () => {
 
     backend = await startTestBackend({
       features: [
-        backpackPlugin,
+        ...backpackFeatures,
         mockServices.rootConfig.factory({
           data: {
             backpack: {

@@ -14,7 +14,7 @@ import { startPypiIndex } from '../__testUtils__/pypiIndex';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 import { readNpmClosure } from '../__testUtils__/mirrorHarness';
 import { startNpmCorpusVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
-import { backpackPlugin } from '../plugin';
+import { backpackFeatures } from '../__testUtils__/backpackFeatures';
 import { MirrorRun } from '../types';
 
 jest.setTimeout(60_000);
@@ -130,7 +130,7 @@ describe('mirror runs through the REST API', () => {
     });
     backend = await startTestBackend({
       features: [
-        backpackPlugin,
+        ...backpackFeatures,
         captureScheduler,
         // Scheduled runs happen when the test says so, not at startup.
         mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),

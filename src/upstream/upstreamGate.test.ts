@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { HostileUpstream } from '../__testUtils__/hostileUpstream';
-import { backpackPlugin } from '../plugin';
+import { backpackFeatures } from '../__testUtils__/backpackFeatures';
 
 const SECRET = 'SECRET-INTERNAL-BODY';
 const TARBALL = Buffer.from('not really a tarball, but the bytes the digest names\n');
@@ -45,7 +45,7 @@ describe('the upstream gate in the plugin', () => {
     storageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-gate-'));
     backend = await startTestBackend({
       features: [
-        backpackPlugin,
+        ...backpackFeatures,
         mockServices.rootConfig.factory({
           data: {
             backpack: {
@@ -167,7 +167,7 @@ describe('downloads that trickle', () => {
     storageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-loris-'));
     backend = await startTestBackend({
       features: [
-        backpackPlugin,
+        ...backpackFeatures,
         mockServices.rootConfig.factory({
           data: {
             backpack: {

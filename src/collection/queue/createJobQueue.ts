@@ -14,16 +14,31 @@ export interface QueueSettings {
   maxRetryAfterMs: number;
   /** Whether jobs outlive this process (RabbitMQ) or not (in-process). */
   durable: boolean;
+  /**
+   * A file queued less than this long ago is taken to be in flight
+   * (waiting in the queue or in a retry delay) and is not queued again.
+   */
+  requeueAfterMs: number;
+  /**
+   * The same window for the sweep at startup: in-process jobs die with the
+   * process, so then everything queued is stale; RabbitMQ's jobs survive a
+   * restart, so the window stays.
+   */
+  startupRequeueAfterMs: number;
 }
 
 export function readQueueSettings(config: Config): QueueSettings {
   const queue = config.getOptionalConfig('backpack.queue');
+  const durable = Boolean(queue?.has('rabbitmq'));
+  const requeueAfterMs = Math.max(0, queue?.getOptionalNumber('requeueAfterMinutes') ?? 60) * 60_000;
   return {
     maxAttempts: queue?.getOptionalNumber('maxAttempts') ?? 5,
     retryDelaysMs: normalizeRetryDelays(queue?.getOptional<number[]>('retryDelaysMs')),
     concurrency: queue?.getOptionalNumber('concurrency') ?? 8,
     maxRetryAfterMs: queue?.getOptionalNumber('maxRetryAfterMs') ?? 60 * 60_000,
-    durable: Boolean(queue?.has('rabbitmq')),
+    durable,
+    requeueAfterMs,
+    startupRequeueAfterMs: durable ? requeueAfterMs : 0,
   };
 }
 

@@ -1,0 +1,244 @@
+import {
+  AuditorService,
+  DatabaseService,
+  DiscoveryService,
+  HttpAuthService,
+  HttpRouterServiceAuthPolicy,
+  LoggerService,
+  PermissionsRegistryService,
+  PermissionsService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import express from 'express';
+import { ArtifactService } from '../artifacts/ArtifactService';
+import { CollectionService } from '../collection/CollectionService';
+import { readJobSettings } from '../collection/collectionSettings';
+import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
+import { ExportService, readExportSettings } from '../exports/ExportService';
+import { createWorkerId } from '../lib/workerIdentity';
+import { registerBackpackPermissions } from '../permissions';
+import { BackpackProcessorFactory } from '../processors/context';
+import { ProcessorRegistry, ProcessorRegistrationOptions } from '../processors/ProcessorRegistry';
+import { BackpackProcessor } from '../processors/types';
+import { createRouter } from '../routes/createRouter';
+import { readJsonBodySettings } from '../routes/jsonBody';
+import { SERVE_PATHS } from '../routes/viewRoutes';
+import { MirrorRunner } from '../runs/MirrorRunner';
+import { RunService } from '../runs/RunService';
+import { createBlobStore } from '../storage/createBlobStore';
+import { readParsingLimits } from '../upstream/limits';
+import { UpstreamClient } from '../upstream/UpstreamClient';
+import { UpstreamTransport } from '../upstream/UpstreamTransport';
+import { createServeViews } from '../views/ServeViews';
+import { BackgroundWork } from './BackgroundWork';
+import { CollectionParts, createCollectionParts } from './collectionParts';
+
+/** The core services Backpack is built from. */
+export interface BackpackEnvironment {
+  config: Config;
+  logger: LoggerService;
+  database: DatabaseService;
+  discovery: DiscoveryService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  /** Where the permission rules are registered; without it only the built-in rules are known. */
+  permissionsRegistry?: PermissionsRegistryService;
+  auditor: AuditorService;
+}
+
+/** Settings that are no operator's concern, for tests that need quick turns. */
+export interface BackpackTuning {
+  /** How often collecting runs are checked for settlement. Default 5000. */
+  runWatchIntervalMs?: number;
+  /** Identifies this replica in leases; default host, pid and a random part. */
+  workerId?: string;
+}
+
+/** A built Backpack: its router, its background work, and its parts. */
+export interface Backpack {
+  /** The REST API and the registry views, for `/api/backpack`. */
+  router: express.Router;
+  /** Paths that answer without the router's credentials barrier. */
+  authPolicies: HttpRouterServiceAuthPolicy[];
+  /** Registers the scheduled tasks (mirror runs, sweeps, lease reaping, key migration). */
+  schedule(scheduler: SchedulerService): Promise<void>;
+  /** Startup: cleans up after crashes, starts collecting, resumes what was left. */
+  start(): Promise<void>;
+  /** Shutdown: stops runs, exports and collection; closes connections. */
+  stop(): Promise<void>;
+  stores: BackpackStores;
+  processors: ProcessorRegistry;
+  artifacts: ArtifactService;
+  runs: RunService;
+  runner: MirrorRunner;
+  collection: CollectionService;
+  exports: ExportService;
+  collector: CollectionParts['collector'];
+  /** The parts of collection, for tests and benchmarks that drive them. */
+  parts: CollectionParts;
+  upstream: UpstreamClient;
+}
+
+/**
+ * Owns the wiring of Backpack, in the spirit of catalog-backend's
+ * CatalogBuilder: the plugin, the test harness and the benchmarks all
+ * build it here, so there is one wiring. Processors are added before
+ * `build()`; everything else comes from config.
+ */
+export class BackpackBuilder {
+  private readonly processors = new ProcessorRegistry();
+  private tuning: BackpackTuning = {};
+
+  static create(env: BackpackEnvironment): BackpackBuilder {
+    return new BackpackBuilder(env);
+  }
+
+  private constructor(private readonly env: BackpackEnvironment) {}
+
+  /** Adds ready processors. */
+  addProcessor(processor: BackpackProcessor, options?: ProcessorRegistrationOptions): this {
+    this.processors.add(processor, options);
+    return this;
+  }
+
+  /** Adds a processor created at `build()` from the gated upstream client and config. */
+  addProcessorFactory(factory: BackpackProcessorFactory, options?: ProcessorRegistrationOptions): this {
+    this.processors.addFactory(factory, options);
+    return this;
+  }
+
+  /** Tunes what is no operator's concern; for tests. */
+  setTuning(tuning: BackpackTuning): this {
+    this.tuning = { ...this.tuning, ...tuning };
+    return this;
+  }
+
+  async build(): Promise<Backpack> {
+    const { config, logger, database } = this.env;
+    const workerId = this.tuning.workerId ?? createWorkerId();
+
+    // One transport, and with it one host policy, for discovery and
+    // collection; `backpack.allowedHosts` are the operator's hosts.
+    const transport = UpstreamTransport.fromConfig(config);
+    const upstream = UpstreamClient.fromConfig(config.getOptionalConfig('backpack.upstream'), transport);
+    const { processors } = this;
+    processors.create({ config, logger, upstream, limits: readParsingLimits(config) });
+    // Processors added ready-made name their hosts here, as public-only
+    // defaults; those created from the context registered theirs already.
+    transport.policy.allow(
+      processors.list().flatMap(p => p.allowedHosts?.() ?? []),
+      'default',
+    );
+
+    const stores = await createBackpackStores({ database });
+    const blobStore = await createBlobStore(config);
+    const jobs = readJobSettings(config);
+    const parts = await createCollectionParts({
+      config,
+      logger,
+      stores,
+      blobStore,
+      transport,
+      jobs,
+      workerId,
+      runWatchIntervalMs: this.tuning.runWatchIntervalMs,
+    });
+    const { collector } = parts;
+
+    const runner = new MirrorRunner({
+      stores,
+      processors,
+      collection: collector,
+      logger,
+      requeueAfterMs: jobs.queue.requeueAfterMs,
+    });
+    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher: parts.watcher });
+    const artifacts = new ArtifactService({
+      stores,
+      processors,
+      previewer: runner,
+      onDelete: ref => collector.abortArtifact(ref),
+    });
+    const collection = new CollectionService({
+      stores,
+      collector,
+      queue: parts.queue,
+      blobStore,
+      logger,
+      requeueAfterMs: jobs.queue.requeueAfterMs,
+    });
+    const exports = new ExportService({
+      stores,
+      blobStore,
+      logger,
+      workerId,
+      processorNames: () => processors.list().map(p => p.name),
+      ...readExportSettings(config),
+    });
+
+    const router = await this.createRouter({ stores, blobStore, artifacts, runs, collection, exports });
+    const background = new BackgroundWork({
+      config,
+      logger,
+      stores,
+      blobStore,
+      parts,
+      jobs,
+      runs,
+      exports,
+      close: () => transport.close(),
+    });
+
+    return {
+      router,
+      authPolicies: [
+        { path: '/health', allow: 'unauthenticated' },
+        // The registry views authenticate callers themselves: native clients
+        // send basic auth, which the router's credentials barrier refuses.
+        ...SERVE_PATHS.map(path => ({ path, allow: 'unauthenticated' as const })),
+      ],
+      schedule: scheduler => background.schedule(scheduler),
+      start: () => background.start(),
+      stop: () => background.stop(),
+      stores,
+      processors,
+      artifacts,
+      runs,
+      runner,
+      collection,
+      exports,
+      collector,
+      parts,
+      upstream,
+    };
+  }
+
+  private async createRouter(services: {
+    stores: BackpackStores;
+    blobStore: Awaited<ReturnType<typeof createBlobStore>>;
+    artifacts: ArtifactService;
+    runs: RunService;
+    collection: CollectionService;
+    exports: ExportService;
+  }): Promise<express.Router> {
+    const { config, logger, discovery, httpAuth, permissions, permissionsRegistry, auditor } = this.env;
+    const { stores, blobStore, artifacts } = services;
+    if (permissionsRegistry) {
+      registerBackpackPermissions(permissionsRegistry, {
+        getArtifact: (processor, id) => artifacts.find(processor, id),
+      });
+    }
+    return createRouter({
+      logger,
+      httpAuth,
+      permissions,
+      permissionsRegistry,
+      auditor,
+      ...services,
+      processors: this.processors,
+      serve: createServeViews({ config, stores, blobStore, discovery, logger }),
+      jsonBody: readJsonBodySettings(config),
+    });
+  }
+}

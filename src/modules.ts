@@ -1,0 +1,40 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { backpackProcessorsExtensionPoint } from './extensions';
+import { builtInProcessorFactories } from './processors/builtInProcessors';
+
+function builtInProcessorModule(name: keyof typeof builtInProcessorFactories) {
+  return createBackendModule({
+    pluginId: 'backpack',
+    moduleId: `${name}-processor`,
+    register(reg) {
+      reg.registerInit({
+        deps: { processors: backpackProcessorsExtensionPoint },
+        async init({ processors }) {
+          processors.addProcessorFactory(builtInProcessorFactories[name], { replaceable: true });
+        },
+      });
+    },
+  });
+}
+
+/**
+ * The built-in npm processor, added through the extension point like any
+ * module's processor; configured by `backpack.processors.npm`.
+ *
+ * @public
+ */
+export const backpackModuleNpmProcessor = builtInProcessorModule('npm');
+
+/**
+ * The built-in PyPI processor; configured by `backpack.processors.pypi`.
+ *
+ * @public
+ */
+export const backpackModulePypiProcessor = builtInProcessorModule('pypi');
+
+/**
+ * The built-in Maven processor; configured by `backpack.processors.maven`.
+ *
+ * @public
+ */
+export const backpackModuleMavenProcessor = builtInProcessorModule('maven');

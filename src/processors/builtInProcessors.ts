@@ -1,0 +1,40 @@
+import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
+import { createMavenProcessor } from './maven';
+import { createNpmProcessor } from './npm';
+import { createPypiProcessor } from './pypi';
+
+/** The config block of a built-in processor, or undefined when it is disabled. */
+function settingsOf(context: BackpackProcessorContext, name: string) {
+  const section = context.config.getOptionalConfig(`backpack.processors.${name}`);
+  const enabled = section?.getOptionalBoolean('enabled') ?? true;
+  return enabled ? { section } : undefined;
+}
+
+/**
+ * The processors that ship with Backpack, by name: each reads
+ * `backpack.processors.<name>`, is left out when `enabled: false`, and
+ * registers its upstream hosts in the host policy (as the operator's when
+ * configured, as public-only defaults otherwise). The package's modules add
+ * them through the extension point, as replaceable registrations.
+ */
+export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven', BackpackProcessorFactory> = {
+  npm: context => {
+    const settings = settingsOf(context, 'npm');
+    return settings && createNpmProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  pypi: context => {
+    const settings = settingsOf(context, 'pypi');
+    return settings && createPypiProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  maven: context => {
+    const settings = settingsOf(context, 'maven');
+    return (
+      settings &&
+      createMavenProcessor({
+        config: settings.section,
+        upstream: context.upstream,
+        limits: context.limits,
+      })
+    );
+  },
+};
