@@ -21,15 +21,16 @@ import { DefaultMirrorRunService } from '../runs/DefaultMirrorRunService';
 import { RunWatcher } from '../runs/RunWatcher';
 import { MirrorRun, MirrorRunStatus } from '../types';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
-import { npmFixturesDir } from './verdaccio';
+import { waitFor } from './waitFor';
 
-/** The `name@version` pairs of a closure list of the npm corpus, sorted. */
-export async function readNpmClosure(name: 'express' | 'jest'): Promise<string[]> {
-  const text = await fs.readFile(
-    path.join(npmFixturesDir, `npm-corpus.${name}.closure.txt`),
-    'utf8',
+/** Every row of the tables a run may write, to prove that it wrote none. */
+export async function storedRows(knex: Knex) {
+  const tables = ['artifacts', 'artifact_versions', 'artifact_files', 'artifact_dependencies'];
+  return Object.fromEntries(
+    await Promise.all(
+      tables.map(async table => [table, await knex(table).orderBy('ref')] as const),
+    ),
   );
-  return text.split('\n').filter(Boolean).sort();
 }
 
 /** Base URLs of the upstreams a harness talks to; processors without one are left out. */
@@ -172,12 +173,14 @@ export class MirrorHarness {
 
   /** Waits until a run is no longer queued, running or collecting; bounded. */
   async settled(runId: string): Promise<MirrorRun> {
-    for (let attempt = 0; attempt < 1200; attempt++) {
-      const run = (await this.store.getRun(runId))!;
-      if (!['queued', 'running', 'collecting'].includes(run.status)) return run;
-      await new Promise(resolve => setTimeout(resolve, 25));
-    }
-    throw new Error(`run ${runId} did not settle`);
+    return waitFor(
+      `run ${runId} to settle`,
+      async () => {
+        const run = (await this.store.getRun(runId))!;
+        return ['queued', 'running', 'collecting'].includes(run.status) ? undefined : run;
+      },
+      { attempts: 1200, intervalMs: 25 },
+    );
   }
 
   /** `id@version` of every selected version, sorted; per processor when given. */
@@ -202,12 +205,11 @@ export class MirrorHarness {
 
   /** Waits until no file of a selected version is pending or queued; bounded. */
   async waitForCollection(): Promise<void> {
-    for (let attempt = 0; attempt < 1200; attempt++) {
-      const stats = await this.store.stats();
-      if (!stats.some(s => s.status === 'pending' || s.status === 'queued')) return;
-      await new Promise(resolve => setTimeout(resolve, 25));
-    }
-    throw new Error('collection did not finish');
+    await waitFor(
+      'collection to finish',
+      async () => !(await this.store.stats()).some(s => s.status === 'pending' || s.status === 'queued'),
+      { attempts: 1200, intervalMs: 25 },
+    );
   }
 
   async close(): Promise<void> {
