@@ -18,8 +18,6 @@ export const npmCorpusDir = path.resolve(
   process.env.BACKPACK_NPM_CORPUS_DIR ?? path.join(__dirname, '../../../shared/fixtures'),
 );
 
-const ARCHIVE = path.join(npmCorpusDir, 'npm-corpus.tar.gz');
-
 async function requireCorpus(file: string): Promise<string> {
   await fs.access(file).catch(() => {
     throw new Error(
@@ -31,8 +29,8 @@ async function requireCorpus(file: string): Promise<string> {
 }
 
 /** The `name@version` pairs of a closure list of the npm corpus, sorted. */
-export async function readNpmClosure(name: 'express' | 'jest'): Promise<string[]> {
-  const file = await requireCorpus(path.join(npmCorpusDir, `npm-corpus.${name}.closure.txt`));
+export async function readNpmClosure(name: string, dir = npmCorpusDir): Promise<string[]> {
+  const file = await requireCorpus(path.join(dir, `npm-corpus.${name}.closure.txt`));
   const text = await fs.readFile(file, 'utf8');
   return text.split('\n').filter(Boolean).sort();
 }
@@ -42,11 +40,11 @@ export async function readNpmClosure(name: 'express' | 'jest'): Promise<string[]
  * jest closures, real packuments), with no uplinks. Synthetic packages can
  * be published next to it.
  */
-export async function startNpmCorpusVerdaccio(): Promise<TestNpmRegistry> {
-  await requireCorpus(ARCHIVE);
+export async function startNpmCorpusVerdaccio(dir = npmCorpusDir): Promise<TestNpmRegistry> {
+  const archive = await requireCorpus(path.join(dir, 'npm-corpus.tar.gz'));
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-verdaccio-'));
   try {
-    await promisify(execFile)('tar', ['-xzf', ARCHIVE, '-C', root]);
+    await promisify(execFile)('tar', ['-xzf', archive, '-C', root]);
   } catch (error) {
     await fs.rm(root, { recursive: true, force: true });
     throw error;
