@@ -90,3 +90,10 @@ export async function selectedThroughApi(
   }
   return pairs.sort();
 }
+
+/** POST /artifacts, which must answer 201; answers the created artifact with its `runId`. */
+export async function createArtifact(server: TestServer, body: object) {
+  const res = await request(server).post('/api/backpack/artifacts').send(body);
+  expect(res.status).toBe(201);
+  return res.body;
+}

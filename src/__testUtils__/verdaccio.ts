@@ -65,8 +65,9 @@ function tarEntry(fileName: string, content: Buffer, mode: number): Buffer {
 function tarGz(manifest: Record<string, unknown>): Buffer {
   const entries = [tarEntry('package/package.json', Buffer.from(JSON.stringify(manifest)), 0o644)];
   const bin = manifest.bin;
-  const scripts =
-    typeof bin === 'string' ? [bin] : bin && typeof bin === 'object' ? Object.values(bin) : [];
+  let scripts: unknown[] = [];
+  if (typeof bin === 'string') scripts = [bin];
+  else if (bin && typeof bin === 'object') scripts = Object.values(bin);
   for (const script of scripts as string[]) {
     const body = `#!/usr/bin/env node\nconsole.log(${JSON.stringify(`${manifest.name}@${manifest.version}`)});\n`;
     entries.push(tarEntry(path.posix.join('package', script), Buffer.from(body), 0o755));
