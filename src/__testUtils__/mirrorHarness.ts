@@ -13,6 +13,7 @@ import { MirrorRunner } from '../runs/MirrorRunner';
 import { createMavenProcessor } from '../processors/maven';
 import { createNpmProcessor } from '../processors/npm/NpmProcessor';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { BackpackProcessor } from '../processors/types';
 import { createPypiProcessor } from '../processors/pypi';
 import { UpstreamClient } from '../upstream/UpstreamClient';
 import { HostPolicy } from '../upstream/HostPolicy';
@@ -56,7 +57,7 @@ export class MirrorHarness {
     readonly runs: DefaultMirrorRunService,
     readonly collector: Collector,
     readonly watcher: RunWatcher,
-    private readonly queue: InProcessJobQueue,
+    readonly queue: InProcessJobQueue,
     private readonly fetcher: SafeFetcher,
     private readonly transport: UpstreamTransport,
     private readonly blobDirectory: string,
@@ -65,7 +66,12 @@ export class MirrorHarness {
   static async create(
     knex: Knex,
     upstreams: HarnessUpstreams,
-    options: { workerId?: string; skipMigrations?: boolean } = {},
+    options: {
+      workerId?: string;
+      skipMigrations?: boolean;
+      /** More processors, registered as a module's are (their hosts allowed as defaults). */
+      processors?: BackpackProcessor[];
+    } = {},
   ): Promise<MirrorHarness> {
     const logger = mockServices.logger.mock();
     const store = await DatabaseBackpackStore.create({
@@ -95,6 +101,12 @@ export class MirrorHarness {
         }),
       );
     }
+    for (const processor of options.processors ?? []) processors.add(processor);
+    // As plugin.ts does for processors added by modules.
+    transport.policy.allow(
+      (options.processors ?? []).flatMap(p => p.allowedHosts?.() ?? []),
+      'default',
+    );
     const fetcher = new SafeFetcher({ transport });
     const queue = new InProcessJobQueue({ concurrency: 4, retryDelaysMs: [10], maxAttempts: 2 });
     const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
