@@ -10,6 +10,7 @@ import {
   FixtureFile,
 } from '../__testUtils__/fixtureUpstream';
 import { MirrorHarness } from '../__testUtils__/mirrorHarness';
+import { waitFor } from '../__testUtils__/waitFor';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { CollectionService } from './CollectionService';
 
@@ -43,6 +44,21 @@ describe.each(databases.eachSupportedId())('CollectionService on %p', databaseId
     const page = await harness.store.listFiles(artifact.ref, '1.0.0', { limit: 50, offset: 0 });
     return Object.fromEntries(page!.items.map(f => [f.name, [f.status, f.errorKind]]));
   };
+
+  /**
+   * Waits until every file of the artifacts is collected or parked: a file
+   * waiting for its next attempt is `failed`, which counts as not yet.
+   */
+  const settled = (...ids: string[]) =>
+    waitFor(`the files of ${ids.join(', ')} to settle`, async () => {
+      for (const id of ids) {
+        const settledStatuses = Object.values(await statuses(id)).every(([status]) =>
+          ['collected', 'parked'].includes(status as string),
+        );
+        if (!settledStatuses) return false;
+      }
+      return true;
+    });
 
   beforeAll(async () => {
     await files.start();
@@ -91,7 +107,7 @@ describe.each(databases.eachSupportedId())('CollectionService on %p', databaseId
     files.behaviours.set('/files/troubles/broken.tgz', 'ok');
     files.behaviours.set('/files/troubles/gone.tgz', 'ok');
     expect(await service.retry('fixture', 'troubles')).toBe(2);
-    await harness.waitForCollection();
+    await settled('troubles');
     expect(await statuses('troubles')).toEqual({
       'good.tgz': ['collected', undefined],
       'broken.tgz': ['collected', undefined],
@@ -111,11 +127,11 @@ describe.each(databases.eachSupportedId())('CollectionService on %p', databaseId
     // Still failing upstream: each retry parks them again, as they were.
     expect(await service.retryAll({ filter: { key: 'root', value: false } })).toBe(0);
     expect(await service.retryAll({ errorKind: 'transient' })).toBe(1);
-    await harness.waitForCollection();
+    await settled('first', 'second');
     expect(await service.retryAll({ processor: 'fixture', id: 'first' })).toBe(1);
-    await harness.waitForCollection();
+    await settled('first', 'second');
     expect(await service.retryAll({})).toBe(3);
-    await harness.waitForCollection();
+    await settled('first', 'second');
     expect(await statuses('second')).toEqual({
       'b.tgz': ['parked', 'transient'],
       'c.tgz': ['parked', 'permanent'],
