@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { npmFixturesDir } from '../../src/__testUtils__/verdaccio';
+import { npmCorpusDir } from '../../src/__testUtils__/npmCorpus';
 import { Benchmark, BenchmarkContext, BenchmarkResult } from '../Benchmark';
 import { BackpackApi } from '../lib/BackpackApi';
 import { cleanEnv, runCommand, shellQuote } from '../lib/commands';
@@ -150,7 +150,7 @@ export const closureBenchmark: Benchmark = {
       const previewSet = new Set<string>(lastPreview.closure?.npm ?? []);
       const fixture = new Set(
         fs
-          .readFileSync(path.join(npmFixturesDir, 'npm-corpus.jest.closure.txt'), 'utf8')
+          .readFileSync(path.join(npmCorpusDir, 'npm-corpus.jest.closure.txt'), 'utf8')
           .split('\n')
           .map(l => l.trim())
           .filter(Boolean),

@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  startNpmCorpusVerdaccio,
-  TestNpmRegistry,
-} from '../../src/__testUtils__/verdaccio';
+import { startNpmCorpusVerdaccio } from '../../src/__testUtils__/npmCorpus';
+import { TestNpmRegistry } from '../../src/__testUtils__/verdaccio';
 import { BenchFile, BenchManifest } from '../benchManifest';
 import { Child, startServerProcess } from './childProcess';
 import { CpuSubject } from './CpuMeter';

@@ -1,19 +1,13 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { z } from 'zod';
-import { backpackProcessorsExtensionPoint } from '../extensions';
-import { backpackFeatures } from './backpackFeatures';
 import { semverScheme } from '../processors/npm/semverScheme';
 import { BackpackProcessor } from '../processors/types';
+import { startBackpackBackend, TestServer } from './backpackBackend';
 
 /** Packages of the in-memory upstreams: processor → id → version → dependencies. */
 const UPSTREAM: Record<string, Record<string, Record<string, Record<string, string>>>> = {
@@ -65,7 +59,7 @@ function inMemoryProcessor(name: string, fileServer: string): BackpackProcessor 
 
 /** The plugin on a given database, with two in-memory processors (`test`, `other`). */
 export interface AccessBackend {
-  server: Parameters<typeof request>[0];
+  server: TestServer;
   /** The local blob store's directory. */
   storage: string;
   /** POST /artifacts and wait for its run; throws unless both succeed. */
@@ -99,72 +93,35 @@ export async function startAccessBackend(options: {
   });
   await new Promise<void>(resolve => files.listen(0, '127.0.0.1', resolve));
   const fileServer = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-  const storage = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-access-'));
 
-  const processorsModule = createBackendModule({
-    pluginId: 'backpack',
-    moduleId: 'in-memory-processors',
-    register(env) {
-      env.registerInit({
-        deps: { processors: backpackProcessorsExtensionPoint },
-        async init({ processors }) {
-          processors.addProcessor(inMemoryProcessor('test', fileServer), inMemoryProcessor('other', fileServer));
-        },
-      });
-    },
-  });
   const { allowedHosts = [], ...backpack } = options.backpack ?? {};
-  const backend = await startTestBackend({
-    features: [
-      ...backpackFeatures,
-      processorsModule,
-      mockServices.database.factory({ knex: options.knex }),
-      mockServices.rootConfig.factory({
-        data: {
-          backpack: {
-            storage: { local: { directory: storage } },
-            allowedHosts: [new URL(fileServer).host, ...(allowedHosts as string[])],
-            queue: { retryDelaysMs: [10, 10], maxAttempts: 2 },
-            ...backpack,
-          },
-        },
-      }),
-      ...(options.features ?? []),
-    ],
+  const backend = await startBackpackBackend({
+    knex: options.knex,
+    processors: [inMemoryProcessor('test', fileServer), inMemoryProcessor('other', fileServer)],
+    features: options.features,
+    backpack: {
+      allowedHosts: [new URL(fileServer).host, ...(allowedHosts as string[])],
+      ...backpack,
+    },
   });
   const server = backend.server;
 
-  const poll = async (url: string, done: (body: any) => boolean) => {
-    for (let attempt = 0; attempt < 600; attempt++) {
-      const res = await request(server).get(url);
-      if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
-      if (done(res.body)) return res.body;
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
-    throw new Error(`GET ${url} did not reach the expected state`);
-  };
-
   return {
     server,
-    storage,
-    poll,
+    storage: backend.storage,
+    poll: backend.poll,
     async addRoot(body) {
       const res = await request(server).post('/api/backpack/artifacts').send(body);
       if (res.status !== 201) throw new Error(`POST /artifacts answered ${res.status}: ${res.text}`);
-      const run = await poll(`/api/backpack/runs/${res.body.runId}`, r =>
-        ['succeeded', 'partial', 'failed'].includes(r.status),
-      );
+      const run = await backend.waitForRun(res.body.runId);
       if (run.status === 'failed') throw new Error(`run failed: ${run.error}`);
     },
     async waitForCollection() {
-      await poll('/api/backpack/stats', stats =>
-        !stats.byProcessor.some((row: { status: string }) => ['pending', 'queued'].includes(row.status)),
-      );
+      await backend.waitForCollection();
     },
     async stop() {
       await backend.stop();
       await new Promise(resolve => files.close(resolve));
-      await fs.rm(storage, { recursive: true, force: true });
     },
   };
 }

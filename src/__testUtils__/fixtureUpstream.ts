@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import request from 'supertest';
 import { z } from 'zod';
 import { semverScheme } from '../processors/npm/semverScheme';
 import { BackpackProcessor } from '../processors/types';
@@ -203,4 +204,26 @@ export function createFixtureProcessor(
       };
     },
   };
+}
+
+/**
+ * Declares an artifact's files for the fixture processor, sets how `files`
+ * answers for each, and adds the artifact through the API; answers the id
+ * of the run that adding it started.
+ */
+export async function addFixtureArtifact(
+  server: Parameters<typeof request>[0],
+  fixture: { files: FileServer; packages: Map<string, FixtureFile[]>; processor?: string },
+  id: string,
+  declared: FixtureFile[],
+): Promise<string> {
+  fixture.packages.set(id, declared);
+  for (const file of declared) {
+    fixture.files.behaviours.set(`/files/${file.from ?? id}/${file.name}`, file.behaviour);
+  }
+  const res = await request(server)
+    .post('/api/backpack/artifacts')
+    .send({ processor: fixture.processor ?? 'fixture', id });
+  expect(res.status).toBe(201);
+  return res.body.runId;
 }

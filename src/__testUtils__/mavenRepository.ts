@@ -181,3 +181,46 @@ export async function startMavenRepository(): Promise<StaticRegistryServer> {
   }
   return server;
 }
+
+/** Publishes the `maven-metadata.xml` of an artifact, as a deploy would. */
+export function publishMetadata(server: StaticRegistryServer, groupId: string, artifactId: string, versions: string[]) {
+  const dir = `/${groupId.replace(/\./g, '/')}/${artifactId}`;
+  server.set(`${dir}/maven-metadata.xml`, {
+    contentType: 'application/xml',
+    body: metadata(groupId, artifactId, versions, versions[versions.length - 1]),
+  });
+}
+
+/**
+ * Publishes a jar artifact: metadata, and POM and jar with `.sha1`
+ * sidecars, optionally with dependencies and classified jars.
+ */
+export function publishJar(
+  server: StaticRegistryServer,
+  groupId: string,
+  artifactId: string,
+  versions: string[],
+  options: { dependencies?: string[]; classifiers?: string[] } = {},
+) {
+  const dir = `/${groupId.replace(/\./g, '/')}/${artifactId}`;
+  publishMetadata(server, groupId, artifactId, versions);
+  const dependencies = (options.dependencies ?? []).map(coordinates => {
+    const [g, a, v, classifier] = coordinates.split(':');
+    return `<dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version>${
+      classifier ? `<classifier>${classifier}</classifier>` : ''
+    }</dependency>`;
+  });
+  for (const version of versions) {
+    const base = `${dir}/${version}/${artifactId}-${version}`;
+    const pom = `<?xml version="1.0"?><project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version>
+<dependencies>${dependencies.join('')}</dependencies></project>`;
+    server.set(`${base}.pom`, pom);
+    server.set(`${base}.pom.sha1`, sha1(pom));
+    for (const suffix of ['', ...(options.classifiers ?? []).map(c => `-${c}`)]) {
+      const jar = `jar of ${artifactId} ${version}${suffix}`;
+      server.set(`${base}${suffix}.jar`, jar);
+      server.set(`${base}${suffix}.jar.sha1`, sha1(jar));
+    }
+  }
+}

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Backpack, BackpackBuilder } from '../builder/BackpackBuilder';
 import { Collector } from '../collection/Collector';
+import { JobQueue } from '../collection/queue/JobQueue';
 import { NewArtifact } from '../database/ArtifactStore';
 import { BackpackStores } from '../database/createBackpackStores';
 import { builtInProcessorFactories } from '../processors/builtInProcessors';
@@ -16,15 +17,17 @@ import { RunService } from '../runs/RunService';
 import { RunWatcher } from '../runs/RunWatcher';
 import { MirrorRun, MirrorRunStatus } from '../types';
 import { UpstreamClient } from '../upstream/UpstreamClient';
-import { npmFixturesDir } from './verdaccio';
+import { BackpackProcessor } from '../processors/types';
+import { waitFor } from './waitFor';
 
-/** The `name@version` pairs of a closure list of the npm corpus, sorted. */
-export async function readNpmClosure(name: 'express' | 'jest'): Promise<string[]> {
-  const text = await fs.readFile(
-    path.join(npmFixturesDir, `npm-corpus.${name}.closure.txt`),
-    'utf8',
+/** Every row of the tables a run may write, to prove that it wrote none. */
+export async function storedRows(knex: Knex) {
+  const tables = ['artifacts', 'artifact_versions', 'artifact_files', 'artifact_dependencies'];
+  return Object.fromEntries(
+    await Promise.all(
+      tables.map(async table => [table, await knex(table).orderBy('ref')] as const),
+    ),
   );
-  return text.split('\n').filter(Boolean).sort();
 }
 
 /** Base URLs of the upstreams a harness talks to; processors without one are left out. */
@@ -35,7 +38,7 @@ export interface HarnessUpstreams {
 }
 
 /**
- * The discovery side of the plugin wired as `plugin.ts` does, over a test
+ * Backpack as the plugin builds it (the same builder), over a test
  * database: real processors against local upstreams, the stores, the mirror
  * runner and run service, and a collector with the in-process queue and a
  * temporary directory as blob store.
@@ -48,6 +51,7 @@ export class MirrorHarness {
   readonly runs: RunService;
   readonly collector: Collector;
   readonly watcher: RunWatcher;
+  readonly queue: JobQueue;
 
   private constructor(
     readonly knex: Knex,
@@ -61,6 +65,7 @@ export class MirrorHarness {
     this.runs = backpack.runs;
     this.collector = backpack.collector;
     this.watcher = backpack.parts.watcher;
+    this.queue = backpack.parts.queue;
   }
 
   /**
@@ -73,7 +78,12 @@ export class MirrorHarness {
   static async create(
     knex: Knex,
     upstreams: HarnessUpstreams,
-    options: { workerId?: string; skipMigrations?: boolean } = {},
+    options: {
+      workerId?: string;
+      skipMigrations?: boolean;
+      /** More processors, registered as a module's are (their hosts allowed as defaults). */
+      processors?: BackpackProcessor[];
+    } = {},
   ): Promise<MirrorHarness> {
     const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
     const processor = (key: string, url?: string): JsonObject =>
@@ -106,6 +116,7 @@ export class MirrorHarness {
     for (const factory of Object.values(builtInProcessorFactories)) {
       builder.addProcessorFactory(factory);
     }
+    for (const extra of options.processors ?? []) builder.addProcessor(extra);
     const backpack = await builder.build();
     // Runs settle while the harness lives, as after the plugin's startup.
     backpack.parts.watcher.start();
@@ -146,12 +157,14 @@ export class MirrorHarness {
 
   /** Waits until a run is no longer queued, running or collecting; bounded. */
   async settled(runId: string): Promise<MirrorRun> {
-    for (let attempt = 0; attempt < 1200; attempt++) {
-      const run = (await this.stores.runs.getRun(runId))!;
-      if (!['queued', 'running', 'collecting'].includes(run.status)) return run;
-      await new Promise(resolve => setTimeout(resolve, 25));
-    }
-    throw new Error(`run ${runId} did not settle`);
+    return waitFor(
+      `run ${runId} to settle`,
+      async () => {
+        const run = (await this.stores.runs.getRun(runId))!;
+        return ['queued', 'running', 'collecting'].includes(run.status) ? undefined : run;
+      },
+      { attempts: 1200, intervalMs: 25 },
+    );
   }
 
   /** `id@version` of every selected version, sorted; per processor when given. */
@@ -176,12 +189,11 @@ export class MirrorHarness {
 
   /** Waits until no file of a selected version is pending or queued; bounded. */
   async waitForCollection(): Promise<void> {
-    for (let attempt = 0; attempt < 1200; attempt++) {
-      const stats = await this.stores.files.stats();
-      if (!stats.some(s => s.status === 'pending' || s.status === 'queued')) return;
-      await new Promise(resolve => setTimeout(resolve, 25));
-    }
-    throw new Error('collection did not finish');
+    await waitFor(
+      'collection to finish',
+      async () => !(await this.stores.files.stats()).some(s => s.status === 'pending' || s.status === 'queued'),
+      { attempts: 1200, intervalMs: 25 },
+    );
   }
 
   async close(): Promise<void> {

@@ -10,22 +10,29 @@ import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-co
  * permission's name, as a policy module would answer: basic permissions
  * get ALLOW or DENY, resource permissions may get a conditional decision.
  */
+export function policyPermissions(
+  policy: (permissionName: string) => PolicyDecision,
+): PermissionsService {
+  return {
+    async authorize(requests) {
+      return requests.map(r => ({
+        result:
+          policy(r.permission.name).result === AuthorizeResult.ALLOW
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
+      }));
+    },
+    async authorizeConditional(requests) {
+      return requests.map(r => policy(r.permission.name));
+    },
+  };
+}
+
+/** {@link policyPermissions} as the plugin's permissions service, for a test backend. */
 export function permissionsWithPolicy(policy: (permissionName: string) => PolicyDecision) {
   return createServiceFactory({
     service: coreServices.permissions,
     deps: {},
-    factory: (): PermissionsService => ({
-      async authorize(requests) {
-        return requests.map(r => ({
-          result:
-            policy(r.permission.name).result === AuthorizeResult.ALLOW
-              ? AuthorizeResult.ALLOW
-              : AuthorizeResult.DENY,
-        }));
-      },
-      async authorizeConditional(requests) {
-        return requests.map(r => policy(r.permission.name));
-      },
-    }),
+    factory: (): PermissionsService => policyPermissions(policy),
   });
 }

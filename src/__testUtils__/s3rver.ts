@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,4 +49,42 @@ export async function startS3rver(
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Counts PUT requests per object path in front of an S3 endpoint. */
+export class CountingProxy {
+  readonly puts = new Map<string, number>();
+  private readonly server: http.Server;
+  url = '';
+
+  constructor(target: string) {
+    const { hostname, port } = new URL(target);
+    this.server = http.createServer((req, res) => {
+      if (req.method === 'PUT') {
+        const key = decodeURIComponent(new URL(req.url ?? '/', target).pathname);
+        this.puts.set(key, (this.puts.get(key) ?? 0) + 1);
+      }
+      const upstream = http.request(
+        { hostname, port, method: req.method, path: req.url, headers: req.headers },
+        answer => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+  }
+
+  async start() {
+    await new Promise<void>(resolve =>
+      this.server.listen(0, '127.0.0.1', resolve),
+    );
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close() {
+    this.server.closeAllConnections();
+    await new Promise(resolve => this.server.close(resolve));
+  }
 }

@@ -1,23 +1,18 @@
-import { authServiceFactory } from '@backstage/backend-defaults/auth';
-import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { backpackFeatures } from './backpackFeatures';
+import { startBackpackBackend, STATIC_TOKEN, TestServer } from './backpackBackend';
 
-/** The static token scripts and native clients use in these tests. */
-export const STATIC_TOKEN = 'serve-test-static-token-0123456789abcdef';
+export { STATIC_TOKEN } from './backpackBackend';
 
 /** The plugin running for a registry-view test, with helpers to mirror into it. */
 export interface ServeTestBackend {
   /** The plugin's base URL as discovery gives it, e.g. `http://localhost:41234/api/backpack`. */
   baseUrl: string;
-  server: Parameters<typeof request>[0];
+  server: TestServer;
   /**
    * Adds a root artifact and waits for the walk of the run it starts (the
    * run is then collecting, or settled); throws when the run failed, or
@@ -33,16 +28,8 @@ export interface ServeTestBackend {
 }
 
 const auth = { Authorization: `Bearer ${STATIC_TOKEN}` };
-
-async function poll<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  // Bounded by attempts, not by a clock assertion.
-  for (let attempt = 0; attempt < 1500; attempt++) {
-    const result = await probe();
-    if (result !== undefined) return result;
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} did not finish`);
-}
+// Native clients and whole closures take a while on two cores.
+const patient = { attempts: 1500, intervalMs: 100 };
 
 /**
  * Starts the plugin with real authentication (a static external-access
@@ -56,65 +43,30 @@ export async function startServeBackend(
     knex?: Knex;
   } = {},
 ): Promise<ServeTestBackend> {
-  const storage = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-serve-'));
-  const backend = await startTestBackend({
-    features: [
-      ...backpackFeatures,
-      authServiceFactory,
-      httpAuthServiceFactory,
-      ...(options.knex ? [mockServices.database.factory({ knex: options.knex })] : []),
-      mockServices.rootConfig.factory({
-        data: {
-          backend: {
-            auth: {
-              externalAccess: [
-                { type: 'static', options: { token: STATIC_TOKEN, subject: 'serve-test' } },
-              ],
-            },
-          },
-          backpack: {
-            storage: { local: { directory: storage } },
-            queue: { retryDelaysMs: [20, 20], maxAttempts: 2, concurrency: 8 },
-            ...backpack,
-          },
-        },
-      }),
-    ],
+  const backend = await startBackpackBackend({
+    knex: options.knex,
+    staticToken: true,
+    backpack: {
+      queue: { retryDelaysMs: [20, 20], maxAttempts: 2, concurrency: 8 },
+      ...backpack,
+    },
   });
   const server = backend.server;
-  const baseUrl = `http://localhost:${backend.server.port()}/api/backpack`;
-
   return {
-    baseUrl,
+    baseUrl: backend.baseUrl,
     server,
     async addRoot(artifact, addOptions = {}) {
       const created = await request(server).post('/api/backpack/artifacts').set(auth).send(artifact);
       if (created.status !== 201) {
         throw new Error(`POST /artifacts answered ${created.status}: ${JSON.stringify(created.body)}`);
       }
-      const run = await poll(`run ${created.body.runId}`, async () => {
-        const res = await request(server).get(`/api/backpack/runs/${created.body.runId}`).set(auth);
-        // Walked: collecting its files, or settled already.
-        return ['queued', 'running'].includes(res.body.status) ? undefined : res.body;
-      });
+      const run = await backend.waitForWalk(created.body.runId, patient);
       if (run.status === 'failed' || (run.status === 'partial' && !addOptions.allowPartial)) {
         throw new Error(`run ended ${run.status}: ${run.error}`);
       }
     },
-    async waitForCollection() {
-      return poll('collection', async () => {
-        const res = await request(server).get('/api/backpack/stats').set(auth);
-        const counts: Record<string, number> = {};
-        for (const row of res.body.byProcessor as Array<{ status: string; files: number }>) {
-          counts[row.status] = (counts[row.status] ?? 0) + row.files;
-        }
-        return counts.pending || counts.queued ? undefined : counts;
-      });
-    },
-    async stop() {
-      await backend.stop();
-      await fs.rm(storage, { recursive: true, force: true });
-    },
+    waitForCollection: () => backend.waitForCollection(patient),
+    stop: () => backend.stop(),
   };
 }
 
@@ -156,4 +108,49 @@ export function runCommand(
       },
     );
   });
+}
+
+/**
+ * Installs `specs` with the real npm into a new project under `work`, from
+ * the npm view of the plugin at `baseUrl` only: the documented setup (the
+ * registry and a static token for its path), an empty cache, no scripts.
+ * Answers the project directory; throws with npm's output when it fails.
+ */
+export async function npmInstallFromView(
+  baseUrl: string,
+  work: string,
+  specs: string[],
+): Promise<string> {
+  const project = path.join(work, 'project');
+  await fs.mkdir(project, { recursive: true });
+  await fs.writeFile(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'offline-install', version: '1.0.0', private: true }),
+  );
+  const registry = `${baseUrl}/npm/`;
+  const npmrc = path.join(work, 'npmrc');
+  await fs.writeFile(
+    npmrc,
+    `registry=${registry}\n${registry.replace(/^https?:/, '')}:_authToken=${STATIC_TOKEN}\n`,
+  );
+  const result = await runCommand(
+    'npm',
+    [
+      'install',
+      ...specs,
+      '--registry',
+      registry,
+      '--userconfig',
+      npmrc,
+      '--cache',
+      path.join(work, 'cache'),
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--no-update-notifier',
+    ],
+    { cwd: project, timeoutMs: 150_000 },
+  );
+  if (result.code !== 0) throw new Error(`npm install failed:\n${result.output}`);
+  return project;
 }

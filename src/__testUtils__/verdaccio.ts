@@ -1,9 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import semver from 'semver';
 
@@ -36,22 +35,15 @@ export interface SyntheticNpmPackage {
   distTags?: Record<string, string>;
 }
 
-const FIXTURE = path.resolve(__dirname, '../../../shared/fixtures/npm-corpus.tar.gz');
-
-/** Where the frozen npm corpus and its closure lists live. */
-export const npmFixturesDir = path.dirname(FIXTURE);
-
-const exec = promisify(execFile);
-
-/** A ustar archive holding one file, enough for a valid npm tarball. */
-function tarGz(fileName: string, content: Buffer): Buffer {
+/** One ustar entry: a 512-byte header, then the content padded to 512 bytes. */
+function tarEntry(fileName: string, content: Buffer, mode: number): Buffer {
   const header = Buffer.alloc(512);
   const field = (value: string, offset: number, length: number) =>
     header.write(value.slice(0, length), offset, length, 'ascii');
   const octal = (value: number, length: number) =>
     value.toString(8).padStart(length - 1, '0');
   field(fileName, 0, 100);
-  field(octal(0o644, 8), 100, 8);
+  field(octal(mode, 8), 100, 8);
   field(octal(0, 8), 108, 8);
   field(octal(0, 8), 116, 8);
   field(octal(content.length, 12), 124, 12);
@@ -63,7 +55,24 @@ function tarGz(fileName: string, content: Buffer): Buffer {
   for (const byte of header) checksum += byte;
   field(`${octal(checksum, 7)}\u0000 `, 148, 8);
   const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return gzipSync(Buffer.concat([header, content, padding, Buffer.alloc(1024)]));
+  return Buffer.concat([header, content, padding]);
+}
+
+/**
+ * A gzipped ustar archive of a package: its `package.json`, and a script
+ * for every command its `bin` names, enough for npm to install and link it.
+ */
+function tarGz(manifest: Record<string, unknown>): Buffer {
+  const entries = [tarEntry('package/package.json', Buffer.from(JSON.stringify(manifest)), 0o644)];
+  const bin = manifest.bin;
+  let scripts: unknown[] = [];
+  if (typeof bin === 'string') scripts = [bin];
+  else if (bin && typeof bin === 'object') scripts = Object.values(bin);
+  for (const script of scripts as string[]) {
+    const body = `#!/usr/bin/env node\nconsole.log(${JSON.stringify(`${manifest.name}@${manifest.version}`)});\n`;
+    entries.push(tarEntry(path.posix.join('package', script), Buffer.from(body), 0o755));
+  }
+  return gzipSync(Buffer.concat([...entries, Buffer.alloc(1024)]));
 }
 
 async function writePackage(storage: string, pkg: SyntheticNpmPackage): Promise<void> {
@@ -77,7 +86,7 @@ async function writePackage(storage: string, pkg: SyntheticNpmPackage): Promise<
   for (const [version, fields] of Object.entries(pkg.versions)) {
     const manifest = { name: pkg.name, version, ...fields };
     const fileName = `${bare}-${version}.tgz`;
-    const tarball = tarGz('package/package.json', Buffer.from(JSON.stringify(manifest)));
+    const tarball = tarGz(manifest);
     await fs.writeFile(path.join(dir, fileName), tarball);
     versions[version] = {
       ...manifest,
@@ -140,7 +149,11 @@ require(verdaccio)
   });
 `;
 
-async function serve(root: string, storage: string): Promise<TestNpmRegistry> {
+/**
+ * Serves a verdaccio storage directory (`<package>/package.json` and its
+ * tarballs) below `root` from a child process; `stop()` deletes `root`.
+ */
+export async function serveVerdaccio(root: string, storage: string): Promise<TestNpmRegistry> {
   const child = spawn(
     process.execPath,
     ['-e', SERVER_SCRIPT, require.resolve('verdaccio'), root, storage],
@@ -178,30 +191,14 @@ async function serve(root: string, storage: string): Promise<TestNpmRegistry> {
   };
 }
 
-/** Starts verdaccio over an empty storage directory, with no uplinks. */
-export async function startVerdaccio(): Promise<TestNpmRegistry> {
+/**
+ * Starts verdaccio over an empty storage directory, with no uplinks, and
+ * publishes the given packages into it.
+ */
+export async function startVerdaccio(packages: SyntheticNpmPackage[] = []): Promise<TestNpmRegistry> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-verdaccio-'));
   const storage = path.join(root, 'storage');
   await fs.mkdir(storage);
-  return serve(root, storage);
-}
-
-/**
- * Starts verdaccio over a fresh copy of the frozen npm corpus (express and
- * jest closures, real packuments), with no uplinks. Synthetic packages can
- * be published next to it.
- */
-export async function startNpmCorpusVerdaccio(): Promise<TestNpmRegistry> {
-  await fs.access(FIXTURE).catch(() => {
-    throw new Error(`npm corpus fixture not found at ${FIXTURE}`);
-  });
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-verdaccio-'));
-  try {
-    await exec('tar', ['-xzf', FIXTURE, '-C', root]);
-  } catch (error) {
-    await fs.rm(root, { recursive: true, force: true });
-    throw error;
-  }
-  // The archive holds a verdaccio storage directory named `small/`.
-  return serve(root, path.join(root, 'small'));
+  for (const pkg of packages) await writePackage(storage, pkg);
+  return serveVerdaccio(root, storage);
 }

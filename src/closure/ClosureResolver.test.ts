@@ -1,77 +1,30 @@
-import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { startNpmCorpusVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
-import { createNpmProcessor } from '../processors/npm/NpmProcessor';
-import { ProcessorRegistry } from '../processors/ProcessorRegistry';
-import { UpstreamClient } from '../upstream/UpstreamClient';
+import { generateNpmPackageSet } from '../__testUtils__/npmPackageSet';
+import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
+import { ClosureResolver } from './ClosureResolver';
 import {
-  ClosureArtifact,
-  ClosureDiscoverFn,
-  ClosureFilterCompiler,
-  ClosureResolver,
-  ClosureResult,
-  ClosureRoot,
-} from './ClosureResolver';
+  artifact,
+  createTestResolver,
+  dependency,
+  pairs,
+  root,
+  selected,
+} from './__testUtils__/resolverKit';
 
-const logger = mockServices.logger.mock();
-const fixtures = path.resolve(__dirname, '../../../shared/fixtures');
-
-// The real filter module compiles with RE2; a plain RegExp is enough here.
-const compileFilter: ClosureFilterCompiler = (filter, filterType, scheme) => {
-  if (filterType === 'regex') {
-    const regex = new RegExp(filter!);
-    return version => regex.test(version);
-  }
-  return version => scheme.satisfies(version, filter!);
-};
-
-async function readClosure(name: string): Promise<string[]> {
-  const text = await fs.readFile(path.join(fixtures, `npm-corpus.${name}.closure.txt`), 'utf8');
-  return text.split('\n').filter(Boolean).sort();
-}
-
-function pairs(result: ClosureResult): string[] {
-  return result.artifacts
-    .flatMap(a => a.selected.map(v => `${a.id}@${v.version}`))
-    .sort();
-}
-
-function artifact(result: ClosureResult, id: string): ClosureArtifact {
-  const found = result.artifacts.find(a => a.id === id);
-  if (!found) throw new Error(`artifact ${id} not reached`);
-  return found;
-}
-
-function selected(result: ClosureResult, id: string): string[] {
-  return artifact(result, id).selected.map(v => v.version);
-}
-
-function dependency(result: ClosureResult, id: string, version: string, dep: string) {
-  const v = artifact(result, id).selected.find(s => s.version === version);
-  return v?.dependencies.filter(d => d.id === dep);
-}
-
-const root = (id: string, filter: string, extra: Partial<ClosureRoot> = {}): ClosureRoot => ({
-  processor: 'npm',
-  id,
-  filter,
-  dependencyPolicy: 'latest',
-  ...extra,
-});
+// Two generated package sets stand in for the express and jest closures of
+// the real corpus (see ClosureResolver.corpus.test.ts).
+const small = generateNpmPackageSet({ prefix: 'gen' });
+const large = generateNpmPackageSet({ prefix: 'big', seed: 12, size: 40 });
 
 describe('ClosureResolver', () => {
   let registry: TestNpmRegistry;
-  let processors: ProcessorRegistry;
   let calls: string[];
   let failing: Set<string>;
   let resolver: ClosureResolver;
 
   beforeAll(async () => {
-    registry = await startNpmCorpusVerdaccio();
+    registry = await startVerdaccio([...small.packages, ...large.packages]);
     const publish = registry.publish;
-    // Synthetic packages for the edge cases, next to the real corpus.
+    // Synthetic packages for the edge cases, next to the generated sets.
     await publish({
       name: 'syn-a',
       versions: { '1.0.0': { dependencies: { 'syn-b': '^1.0.0' } } },
@@ -161,57 +114,41 @@ describe('ClosureResolver', () => {
   });
 
   beforeEach(() => {
-    processors = new ProcessorRegistry();
-    processors.add(
-      createNpmProcessor({
-        config: new ConfigReader({ registry: registry.url }),
-        upstream: new UpstreamClient({ retries: 0 }),
-      }),
-    );
-    calls = [];
-    failing = new Set();
-    const discover: ClosureDiscoverFn = async (processor, id, config, { signal }) => {
-      calls.push(id);
-      if (failing.has(id)) throw new Error(`upstream broke for ${id}`);
-      const result = await processors.get(processor).discover({ id, config }, { logger, signal });
-      if (result.notModified) throw new Error('no validators were given');
-      return result;
-    };
-    resolver = new ClosureResolver({ processors, discover, compileFilter });
+    ({ calls, failing, resolver } = createTestResolver(registry.url));
   });
 
-  it('selects exactly the express@4.21.2 closure of the corpus', async () => {
-    const result = await resolver.resolve([root('express', '4.21.2')]);
-    expect(pairs(result)).toEqual(await readClosure('express'));
+  it('selects exactly the closure of a generated package set', async () => {
+    const result = await resolver.resolve([root(small.root.name, small.root.version)]);
+    expect(pairs(result)).toEqual(small.closure);
     expect(result.stats.unresolvable).toBe(0);
     // Every artifact is discovered once, however many parents require it.
     expect(new Set(calls).size).toBe(calls.length);
     expect(result.stats.discoveries).toBe(calls.length);
 
-    const express = result.artifacts[0];
-    expect(express).toMatchObject({ id: 'express', root: true, key: 'npm:express' });
-    expect(express.selected).toHaveLength(1);
-    expect(express.selected[0].selection).toEqual([{ type: 'filter', filter: '4.21.2' }]);
-    expect(express.discovery?.versions).toHaveLength(290);
-    expect(dependency(result, 'express', '4.21.2', 'accepts')).toEqual([
-      {
-        processor: 'npm',
-        id: 'accepts',
-        range: '~1.3.8',
-        kind: 'runtime',
-        config: {},
-        resolved: ['1.3.8'],
-      },
+    const top = result.artifacts[0];
+    const published = small.packages.find(p => p.name === small.root.name)!;
+    expect(top).toMatchObject({ id: small.root.name, root: true, key: `npm:${small.root.name}` });
+    expect(top.selected).toHaveLength(1);
+    expect(top.selected[0].selection).toEqual([{ type: 'filter', filter: small.root.version }]);
+    expect(top.discovery?.versions).toHaveLength(Object.keys(published.versions).length);
+    const [dep, range] = Object.entries(published.versions[small.root.version].dependencies!)[0];
+    const resolved = small.resolve(dep, range)!;
+    expect(dependency(result, small.root.name, small.root.version, dep)).toEqual([
+      { processor: 'npm', id: dep, range, kind: 'runtime', config: {}, resolved: [resolved] },
     ]);
-    expect(artifact(result, 'accepts')).toMatchObject({ root: false, dependencyPolicy: 'latest' });
-    expect(artifact(result, 'accepts').selected[0].selection).toEqual([
-      { type: 'required-by', processor: 'npm', id: 'express', version: '4.21.2', range: '~1.3.8' },
-    ]);
+    expect(artifact(result, dep)).toMatchObject({ root: false, dependencyPolicy: 'latest' });
+    expect(artifact(result, dep).selected.find(v => v.version === resolved)!.selection).toContainEqual({
+      type: 'required-by',
+      processor: 'npm',
+      id: small.root.name,
+      version: small.root.version,
+      range,
+    });
   });
 
-  it('selects exactly the jest@29.7.0 closure of the corpus', async () => {
-    const result = await resolver.resolve([root('jest', '29.7.0')]);
-    expect(pairs(result)).toEqual(await readClosure('jest'));
+  it('selects exactly the closure of a larger generated package set', async () => {
+    const result = await resolver.resolve([root(large.root.name, large.root.version)]);
+    expect(pairs(result)).toEqual(large.closure);
     expect(result.stats.unresolvable).toBe(0);
     expect(new Set(calls).size).toBe(calls.length);
   });
@@ -378,12 +315,12 @@ describe('ClosureResolver', () => {
     const controller = new AbortController();
     controller.abort(new Error('run cancelled'));
     await expect(
-      resolver.resolve([root('express', '4.21.2')], { signal: controller.signal }),
+      resolver.resolve([root(small.root.name, small.root.version)], { signal: controller.signal }),
     ).rejects.toThrow('run cancelled');
     expect(calls).toEqual([]);
 
     const midway = new AbortController();
-    const walk = resolver.resolve([root('jest', '29.7.0')], { signal: midway.signal });
+    const walk = resolver.resolve([root(large.root.name, large.root.version)], { signal: midway.signal });
     setImmediate(() => midway.abort(new Error('cancelled midway')));
     await expect(walk).rejects.toThrow('cancelled midway');
   });

@@ -14,6 +14,7 @@ import { LeaseReaper } from './LeaseReaper';
 import { InProcessJobQueue } from './queue/InProcessJobQueue';
 import { CollectJob } from './queue/JobQueue';
 import { isRetryable, SafeFetcher } from '../upstream/SafeFetcher';
+import { waitFor as waitForAttempts } from '../__testUtils__/waitFor';
 
 jest.setTimeout(30_000);
 
@@ -71,13 +72,9 @@ class Upstream {
   }
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>) {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
+/** Waits until `check` holds; bounded by attempts. */
+const waitFor = (what: string, check: () => boolean | Promise<boolean>) =>
+  waitForAttempts(what, check, { attempts: 600, intervalMs: 20 });
 
 /** The pid of a process that ran on this host and has exited. */
 async function deadPid(): Promise<number> {

@@ -18,9 +18,8 @@ import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
 import {
   CollectedSeeder,
   downloadBundle,
-  SeedVersion,
+  npmVersion,
   flipByte,
-  npmTarball,
   runVerify,
   sha256,
   unpackBundle,
@@ -37,21 +36,6 @@ const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 /** A name long enough that its tarball path needs a pax header. */
 const LONG_NAME = `bp-${'long'.repeat(30)}`;
 const PART_SIZE = 1500;
-
-const npmVersion = (name: string, version: string, dependencies: Record<string, string> = {}): SeedVersion => ({
-  files: [
-    {
-      path: `${name}/-/${name.split('/').pop()}-${version}.tgz`,
-      content: npmTarball({ name, version, dependencies, bin: { [name.split('/').pop()!]: 'cli.js' } }),
-    },
-  ],
-  dependencies: Object.entries(dependencies).map(([id, range]) => ({
-    processor: 'npm',
-    id,
-    range,
-    kind: 'runtime' as const,
-  })),
-});
 
 // Every database with the local-directory store, and the S3 store (s3rver)
 // once: parts and the manifest are uploaded while they are written.

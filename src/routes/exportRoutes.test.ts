@@ -1,124 +1,135 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { Readable } from 'node:stream';
 import request from 'supertest';
 import {
   backpackArtifactConditions,
   backpackArtifactReadPermission,
   createBackpackArtifactConditionalDecision,
 } from '../permissions';
-import { AccessBackend, startAccessBackend } from '../__testUtils__/accessBackend';
-import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
-import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
+import { ExportRecord } from '../exports/types';
+import { createRouterHarness, RouterHarness } from './__testUtils__/routerHarness';
 
-jest.setTimeout(120_000);
+// The /exports routes alone, on fake services (see routerHarness.ts); the
+// whole plugin building real bundles: exportRoutes.e2e.test.ts.
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
-const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
+const EXPORT_ID = '0b9d7a52-3c1e-4f2a-8d6b-5e4f3a2b1c0d';
 
-describe.each(databases.eachSupportedId())('export routes on %p', databaseId => {
-  describe('with builds that finish', () => {
-    let backend: AccessBackend;
-    let decisions: Record<string, PolicyDecision> = {};
-    const events: AuditRecord[] = [];
+const record = (fields: Partial<ExportRecord> = {}): ExportRecord => ({
+  id: EXPORT_ID,
+  status: 'queued',
+  kind: 'full',
+  createdAt: '2026-11-01T00:00:00.000Z',
+  parts: [],
+  files: 0,
+  totalBytes: 0,
+  ...fields,
+});
 
-    beforeAll(async () => {
-      backend = await startAccessBackend({
-        knex: await databases.init(databaseId),
-        features: [permissionsWithPolicy(name => decisions[name] ?? ALLOW), collectingAuditor(events)],
-        backpack: { exports: { settleSeconds: 0 } },
-      });
-      await backend.addRoot({ processor: 'test', id: 'app' });
-      await backend.waitForCollection();
-    });
+const rootsOnly = createBackpackArtifactConditionalDecision(
+  backpackArtifactReadPermission,
+  backpackArtifactConditions.isRoot({ root: true }),
+);
+const rootsScope = { type: 'some', filter: { key: 'root', value: true } };
 
-    afterAll(async () => {
-      await backend.stop();
-    });
+describe('export routes', () => {
+  let harness: RouterHarness;
 
-    it('answers ten concurrent identical requests with one export', async () => {
-      const answers = await Promise.all(
-        Array.from({ length: 10 }, () => request(backend.server).post('/api/backpack/exports').send({})),
-      );
-      expect(answers.map(a => a.status)).toEqual(Array(10).fill(202));
-      const ids = new Set(answers.map(a => a.body.id));
-      expect(ids.size).toBe(1);
-      const [id] = ids;
-      await backend.poll(`/api/backpack/exports/${id}`, e => e.status === 'succeeded');
-      expect((await request(backend.server).get('/api/backpack/exports')).body.total).toBe(1);
-      // Once it finished, asking again builds anew.
-      const again = await request(backend.server).post('/api/backpack/exports').send({});
-      expect(again.body.id).not.toBe(id);
-      await backend.poll(`/api/backpack/exports/${again.body.id}`, e => e.status === 'succeeded');
-    });
+  beforeEach(async () => {
+    harness = await createRouterHarness();
+  });
 
-    it('deletes an export with its parts and manifest, by its own audited permission', async () => {
-      const created = await request(backend.server).post('/api/backpack/exports').send({ processors: ['test'] });
-      const id = created.body.id;
-      await backend.poll(`/api/backpack/exports/${id}`, e => e.status === 'succeeded');
-      const objects = path.join(backend.storage, 'exports', id);
-      expect((await fs.readdir(objects)).sort()).toEqual(['manifest.json', 'part-00001.tar']);
-
-      // Hidden from the caller: missing, before the permission is asked.
-      decisions = {
-        [backpackArtifactReadPermission.name]: createBackpackArtifactConditionalDecision(
-          backpackArtifactReadPermission,
-          backpackArtifactConditions.isRoot({ root: true }),
-        ),
-      };
-      expect((await request(backend.server).delete(`/api/backpack/exports/${id}`)).status).toBe(404);
-      decisions = { 'backpack.export.delete': DENY };
-      events.length = 0;
-      const refused = await request(backend.server).delete(`/api/backpack/exports/${id}`);
-      expect(refused.status).toBe(403);
-      decisions = {};
-      const deleted = await request(backend.server).delete(`/api/backpack/exports/${id}`);
-      expect(deleted.status).toBe(204);
-
-      expect((await request(backend.server).get(`/api/backpack/exports/${id}`)).status).toBe(404);
-      await expect(fs.readdir(objects)).resolves.toEqual([]);
-      expect((await request(backend.server).delete(`/api/backpack/exports/${id}`)).status).toBe(404);
-      expect(
-        events.map(e => [e.options.eventId, e.options.severityLevel, e.outcome, e.error?.name ?? null]),
-      ).toEqual([
-        ['export-delete', 'high', 'fail', 'NotAllowedError'],
-        ['export-delete', 'high', 'success', null],
-        ['export-delete', 'high', 'fail', 'NotFoundError'],
-      ]);
+  it('POST /exports builds within what the caller may read, and audits it', async () => {
+    harness.decisions[backpackArtifactReadPermission.name] = rootsOnly;
+    harness.services.exports.createExport.mockResolvedValue(record({ kind: 'delta', processors: ['npm'] }));
+    const res = await request(harness.app)
+      .post('/exports')
+      .send({ since: ' 2026-11-21T10:00:00Z ', processors: ['npm'] });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ id: EXPORT_ID, kind: 'delta' });
+    expect(harness.services.exports.createExport).toHaveBeenCalledWith(
+      { since: '2026-11-21T10:00:00Z', processors: ['npm'], requestedBy: 'user:default/mock' },
+      rootsScope,
+    );
+    expect(harness.events[0]).toMatchObject({
+      options: { eventId: 'export-create', severityLevel: 'high' },
+      outcome: 'success',
+      meta: { exportId: EXPORT_ID, kind: 'delta', since: '2026-11-21T10:00:00Z', processors: ['npm'] },
     });
   });
 
-  describe('with builds that take long', () => {
-    let backend: AccessBackend;
+  it('POST /exports answers 400 for bad bodies and 403 without the permission, calling nothing', async () => {
+    for (const [body, message] of [
+      [{ since: '' }, /^since: /],
+      [{ processors: [] }, /^processors: /],
+      [{ full: true }, /^full: Unknown key$/],
+    ] as const) {
+      const res = await request(harness.app).post('/exports').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(message);
+    }
+    harness.decisions['backpack.export.create'] = { result: AuthorizeResult.DENY };
+    expect((await request(harness.app).post('/exports').send({})).status).toBe(403);
+    expect(harness.services.exports.createExport).not.toHaveBeenCalled();
+    expect(harness.events.map(e => e.outcome)).toEqual(['fail', 'fail', 'fail', 'fail']);
+  });
 
-    beforeAll(async () => {
-      backend = await startAccessBackend({
-        knex: await databases.init(databaseId),
-        // The first build waits an hour before it reads: it holds the only
-        // build slot until the backend stops, which aborts it.
-        backpack: { exports: { settleSeconds: 3600, maxConcurrentBuilds: 1 } },
-      });
+  it('GET /exports and /exports/:id read within the caller scope', async () => {
+    harness.decisions[backpackArtifactReadPermission.name] = rootsOnly;
+    harness.services.exports.listExports.mockResolvedValue({ items: [record()], total: 1 });
+    const list = await request(harness.app).get('/exports?limit=10');
+    expect(list.body).toMatchObject({ total: 1, limit: 10, offset: 0 });
+    expect(harness.services.exports.listExports).toHaveBeenCalledWith({ limit: 10, offset: 0, visible: rootsScope });
+
+    harness.services.exports.getExport.mockRejectedValue(new NotFoundError(`No export '${EXPORT_ID}'`));
+    expect((await request(harness.app).get(`/exports/${EXPORT_ID}`)).status).toBe(404);
+    expect(harness.services.exports.getExport).toHaveBeenCalledWith(EXPORT_ID, rootsScope);
+  });
+
+  it('DELETE /exports/:id answers 404 for a hidden export before it asks for the delete permission', async () => {
+    harness.decisions['backpack.export.delete'] = { result: AuthorizeResult.DENY };
+    harness.services.exports.getExport.mockRejectedValueOnce(new NotFoundError('hidden'));
+    expect((await request(harness.app).delete(`/exports/${EXPORT_ID}`)).status).toBe(404);
+
+    harness.services.exports.getExport.mockResolvedValue(record({ status: 'succeeded' }));
+    expect((await request(harness.app).delete(`/exports/${EXPORT_ID}`)).status).toBe(403);
+    expect(harness.services.exports.deleteExport).not.toHaveBeenCalled();
+
+    delete harness.decisions['backpack.export.delete'];
+    harness.services.exports.deleteExport.mockResolvedValue(
+      record({ status: 'succeeded', parts: [{ name: 'part-00001.tar', size: 10, sha256: 'x' }] as any, totalBytes: 10 }),
+    );
+    expect((await request(harness.app).delete(`/exports/${EXPORT_ID}`)).status).toBe(204);
+    expect(harness.events.map(e => [e.options.eventId, e.outcome])).toEqual([
+      ['export-delete', 'fail'],
+      ['export-delete', 'fail'],
+      ['export-delete', 'success'],
+    ]);
+    expect(harness.events[2].meta).toEqual({ status: 'succeeded', parts: 1, totalBytes: 10 });
+  });
+
+  it('streams the manifest and parts with their size and a file name', async () => {
+    harness.services.exports.openManifest.mockResolvedValue({ size: 2, body: Readable.from([Buffer.from('{}')]) });
+    const manifest = await request(harness.app).get(`/exports/${EXPORT_ID}/manifest`);
+    expect(manifest.status).toBe(200);
+    expect(manifest.headers).toMatchObject({
+      'content-type': expect.stringMatching(/^application\/json/),
+      'content-length': '2',
+      'content-disposition': 'attachment; filename="manifest.json"',
     });
 
-    afterAll(async () => {
-      await backend.stop();
+    harness.services.exports.openPart.mockResolvedValue({
+      name: 'part-00002.tar',
+      size: 5,
+      body: Readable.from([Buffer.from('12345')]),
     });
+    const part = await request(harness.app).get(`/exports/${EXPORT_ID}/parts/2`).buffer(true);
+    expect(part.status).toBe(200);
+    expect(part.headers['content-disposition']).toBe('attachment; filename="part-00002.tar"');
+    expect(harness.services.exports.openPart).toHaveBeenCalledWith(EXPORT_ID, 2, { type: 'all' });
 
-    it('builds one export at a time per replica and refuses to delete one that is queued or building', async () => {
-      const first = await request(backend.server).post('/api/backpack/exports').send({});
-      await backend.poll(`/api/backpack/exports/${first.body.id}`, e => e.status === 'running');
-      const second = await request(backend.server).post('/api/backpack/exports').send({ processors: ['test'] });
-      expect(second.body.id).not.toBe(first.body.id);
-      // The slot is taken until the first build ends, so the second cannot start.
-      expect((await request(backend.server).get(`/api/backpack/exports/${second.body.id}`)).body.status).toBe(
-        'queued',
-      );
-      for (const id of [first.body.id, second.body.id]) {
-        const res = await request(backend.server).delete(`/api/backpack/exports/${id}`);
-        expect([res.status, res.body.error.name]).toEqual([409, 'ConflictError']);
-      }
-    });
+    const bad = await request(harness.app).get(`/exports/${EXPORT_ID}/parts/x`);
+    expect(bad.status).toBe(400);
+    expect(harness.services.exports.openPart).toHaveBeenCalledTimes(1);
   });
 });

@@ -11,19 +11,16 @@ import { startS3rver } from '../__testUtils__/s3rver';
 import { localHost } from '../lib/workerIdentity';
 import { LocalDirectoryBlobStore } from './LocalDirectoryBlobStore';
 import { S3BlobStore } from './S3BlobStore';
+import { waitFor as waitForAttempts } from '../__testUtils__/waitFor';
 
 jest.setTimeout(60_000);
 
 // Crash recovery of the blob stores: what writers that died left behind is
 // removed at startup, and nothing a live writer is still writing.
 
-async function waitFor(what: string, check: () => Promise<boolean>) {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
+/** Waits until `check` holds; bounded by attempts. */
+const waitFor = (what: string, check: () => boolean | Promise<boolean>) =>
+  waitForAttempts(what, check, { attempts: 500, intervalMs: 20 });
 
 /** The pid of a process that ran on this host and has exited. */
 function deadPid(): Promise<number> {

@@ -1,28 +1,9 @@
 import { InProcessJobQueue } from './InProcessJobQueue';
 import { CollectJob, JobOutcome } from './JobQueue';
+import { gate, job, until } from './__testUtils__/queueJobs';
 
-const job = (n: number): CollectJob => ({
-  fileRef: n,
-  key: `npm/pkg/${n}.tgz`,
-  attempt: 1,
-});
-
-async function waitFor(predicate: () => boolean | Promise<boolean>) {
-  for (let i = 0; i < 500; i++) {
-    if (await predicate()) return;
-    await new Promise(resolve => setTimeout(resolve, 10));
-  }
-  throw new Error('Timed out waiting for condition');
-}
-
-/** A promise with its resolve function, to hold handlers open. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>(resolve => {
-    open = resolve;
-  });
-  return { open, opened };
-}
+// What only the in-process driver does; the behaviour every driver shares
+// is in jobQueues.test.ts.
 
 describe('InProcessJobQueue', () => {
   let queue: InProcessJobQueue;
@@ -45,7 +26,7 @@ describe('InProcessJobQueue', () => {
       running -= 1;
       return 'done';
     });
-    await waitFor(() => seen.length === 20);
+    await until(() => seen.length === 20);
     expect(maxRunning).toBe(3);
     expect([...seen].sort((a, b) => a - b)).toEqual(
       Array.from({ length: 20 }, (_, i) => i),
@@ -56,60 +37,6 @@ describe('InProcessJobQueue', () => {
       delayed: 0,
       parked: 0,
     });
-  });
-
-  it('retries with an increasing attempt until the handler is done', async () => {
-    queue = new InProcessJobQueue({ retryDelaysMs: [5] });
-    const attempts: number[] = [];
-    await queue.consume(async j => {
-      attempts.push(j.attempt);
-      return j.attempt < 3 ? 'retry' : 'done';
-    });
-    await queue.enqueue([job(1)]);
-    await waitFor(() => attempts.length === 3);
-    await waitFor(async () => (await queue.depth()).inFlight === 0);
-    expect(attempts).toEqual([1, 2, 3]);
-    expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
-  });
-
-  it('keeps a retrying job as delayed until its backoff passed', async () => {
-    queue = new InProcessJobQueue({ retryDelaysMs: [60_000] });
-    await queue.consume(async () => 'retry');
-    await queue.enqueue([job(1)]);
-    await waitFor(async () => (await queue.depth()).delayed === 1);
-    expect(await queue.depth()).toEqual({
-      ready: 0,
-      inFlight: 0,
-      delayed: 1,
-      parked: 0,
-    });
-  });
-
-  it('parks a job whose handler says park', async () => {
-    queue = new InProcessJobQueue();
-    const outcomes: Record<number, JobOutcome> = { 1: 'park', 2: 'done' };
-    const handled: number[] = [];
-    await queue.consume(async j => {
-      handled.push(j.fileRef);
-      return outcomes[j.fileRef];
-    });
-    await queue.enqueue([job(1), job(2)]);
-    await waitFor(() => handled.length === 2);
-    await waitFor(async () => (await queue.depth()).parked === 1);
-    expect(queue.parkedJobs()).toEqual([job(1)]);
-  });
-
-  it('parks a job after maxAttempts retries', async () => {
-    queue = new InProcessJobQueue({ maxAttempts: 3, retryDelaysMs: [1] });
-    const attempts: number[] = [];
-    await queue.consume(async j => {
-      attempts.push(j.attempt);
-      return 'retry';
-    });
-    await queue.enqueue([job(7)]);
-    await waitFor(async () => (await queue.depth()).parked === 1);
-    expect(attempts).toEqual([1, 2, 3]);
-    expect(queue.parkedJobs()).toEqual([{ ...job(7), attempt: 3 }]);
   });
 
   it('waits retryDelaysMs[n - 1] before retry n, the last delay repeating', async () => {
@@ -159,13 +86,13 @@ describe('InProcessJobQueue', () => {
     ];
     await queue.consume(async () => outcomes.shift() ?? 'done');
     await queue.enqueue([job(1)]);
-    await waitFor(() => queue.delayedJobs().length === 1);
+    await until(() => queue.delayedJobs().length === 1);
     expect(queue.delayedJobs()).toEqual([
       { job: { ...job(1), attempt: 2 }, delayMs: 45_000 },
     ]);
   });
 
-  it('delivers a deferred job again with the same attempt, and never parks it for that', async () => {
+  it('defers by the delay the handler asks for, not by the retry schedule', async () => {
     queue = new InProcessJobQueue({ maxAttempts: 1, retryDelaysMs: [60_000] });
     const seen: CollectJob[] = [];
     await queue.consume(async j => {
@@ -173,8 +100,8 @@ describe('InProcessJobQueue', () => {
       return seen.length < 4 ? { defer: { delayMs: 5 } } : 'done';
     });
     await queue.enqueue([job(3)]);
-    await waitFor(() => seen.length === 4);
-    await waitFor(async () => (await queue.depth()).inFlight === 0);
+    await until(() => seen.length === 4);
+    await until(async () => (await queue.depth()).inFlight === 0);
     expect(seen.map(j => [j.attempt, j.deferrals ?? 0])).toEqual([
       [1, 0],
       [1, 1],
@@ -182,19 +109,6 @@ describe('InProcessJobQueue', () => {
       [1, 3],
     ]);
     expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
-  });
-
-  it('treats a throwing handler as a retry', async () => {
-    queue = new InProcessJobQueue({ retryDelaysMs: [1] });
-    const attempts: number[] = [];
-    await queue.consume(async j => {
-      attempts.push(j.attempt);
-      if (j.attempt === 1) throw new Error('boom');
-      return 'done';
-    });
-    await queue.enqueue([job(1)]);
-    await waitFor(() => attempts.length === 2);
-    expect(attempts).toEqual([1, 2]);
   });
 
   it('drops jobs whose key is already queued or in flight', async () => {
@@ -207,16 +121,16 @@ describe('InProcessJobQueue', () => {
       return 'done';
     });
     await queue.enqueue([job(1), job(2), job(2)]);
-    await waitFor(() => handled.length === 1);
+    await until(() => handled.length === 1);
     // job 1 is in flight and job 2 is ready: both are dropped.
     await queue.enqueue([job(1), job(2)]);
     expect(await queue.depth()).toMatchObject({ ready: 1, inFlight: 1 });
     hold.open();
-    await waitFor(async () => (await queue.depth()).inFlight === 0);
+    await until(async () => (await queue.depth()).inFlight === 0);
     expect(handled).toEqual([1, 2]);
     // Once done, the same key can be queued again.
     await queue.enqueue([job(1)]);
-    await waitFor(() => handled.length === 3);
+    await until(() => handled.length === 3);
     expect(handled).toEqual([1, 2, 1]);
   });
 
@@ -229,29 +143,11 @@ describe('InProcessJobQueue', () => {
       return outcome;
     });
     await queue.enqueue([job(1)]);
-    await waitFor(async () => (await queue.depth()).parked === 1);
+    await until(async () => (await queue.depth()).parked === 1);
     outcome = 'done';
     await queue.enqueue([job(1)]);
-    await waitFor(async () => (await queue.depth()).parked === 0);
-    await waitFor(() => handled.length === 2);
+    await until(async () => (await queue.depth()).parked === 0);
+    await until(() => handled.length === 2);
     expect(queue.parkedJobs()).toEqual([]);
-  });
-
-  it('stop waits for the handlers in flight and takes no new jobs', async () => {
-    queue = new InProcessJobQueue({ concurrency: 1 });
-    const hold = gate();
-    const finished: number[] = [];
-    await queue.consume(async j => {
-      await hold.opened;
-      finished.push(j.fileRef);
-      return 'done';
-    });
-    await queue.enqueue([job(1), job(2)]);
-    await waitFor(async () => (await queue.depth()).inFlight === 1);
-    const stopped = queue.stop();
-    hold.open();
-    await stopped;
-    expect(finished).toEqual([1]);
-    await expect(queue.enqueue([job(3)])).rejects.toThrow(/stopped/);
   });
 });

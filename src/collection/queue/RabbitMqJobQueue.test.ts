@@ -1,38 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'amqplib';
 import {
   RABBITMQ_URL,
   closeBrokerConnections,
   deleteJobQueues,
   uniqueQueueName,
 } from '../../__testUtils__/rabbitmq';
-import { CollectJob, JobHandler } from './JobQueue';
+import { sleep } from '../../__testUtils__/waitFor';
+import { JobHandler } from './JobQueue';
 import {
   ATTEMPT_HEADER,
   PARK_REASON_HEADER,
   RabbitMqJobQueue,
   RabbitMqJobQueueOptions,
 } from './RabbitMqJobQueue';
+import { drain, job, until } from './__testUtils__/queueJobs';
 
 jest.setTimeout(30_000);
 
-const job = (n: number): CollectJob => ({
-  fileRef: n,
-  key: `npm/pkg/-/pkg-${n}.tgz`,
-  runId: 'run-1',
-  attempt: 1,
-});
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-async function waitFor(predicate: () => boolean | Promise<boolean>) {
-  for (let i = 0; i < 1000; i++) {
-    // depth() throws while reconnecting; that counts as not yet.
-    if (await Promise.resolve().then(predicate).catch(() => false)) return;
-    await sleep(20);
-  }
-  throw new Error('Timed out waiting for condition');
-}
+// What only the RabbitMQ driver does (its TTL queues, message properties,
+// competing consumers, connection loss); the behaviour every driver shares
+// is in jobQueues.test.ts.
 
 describe('RabbitMqJobQueue', () => {
   const retryDelaysMs = [100, 200];
@@ -50,23 +37,6 @@ describe('RabbitMqJobQueue', () => {
     return queue;
   }
 
-  /** Reads the messages left in a queue, acknowledging them. */
-  async function drain(name: string) {
-    const model = await connect(RABBITMQ_URL);
-    try {
-      const channel = await model.createChannel();
-      const messages = [];
-      for (;;) {
-        const message = await channel.get(name, { noAck: true });
-        if (!message) break;
-        messages.push(message);
-      }
-      return messages;
-    } finally {
-      await model.close();
-    }
-  }
-
   beforeEach(() => {
     queueName = uniqueQueueName();
     queues = [];
@@ -75,67 +45,6 @@ describe('RabbitMqJobQueue', () => {
   afterEach(async () => {
     await Promise.all(queues.map(q => q.stop()));
     await deleteJobQueues(queueName, retryDelaysMs);
-  });
-
-  it('delivers every enqueued job exactly once', async () => {
-    const queue = await open({ prefetch: 4 });
-    const jobs = Array.from({ length: 50 }, (_, i) => job(i));
-    await queue.enqueue(jobs);
-    expect((await queue.depth()).ready).toBe(50);
-
-    const seen: CollectJob[] = [];
-    await queue.consume(async j => {
-      seen.push(j);
-      return 'done';
-    });
-    await waitFor(() => seen.length >= 50);
-    await waitFor(async () => (await queue.depth()).inFlight === 0);
-    // Give a stray duplicate a chance to show up before counting.
-    await sleep(100);
-    expect(seen.sort((a, b) => a.fileRef - b.fileRef)).toEqual(jobs);
-    expect(await queue.depth()).toEqual({
-      ready: 0,
-      inFlight: 0,
-      delayed: 0,
-      parked: 0,
-    });
-  });
-
-  it('retries after a delay with the next attempt, then completes', async () => {
-    const queue = await open();
-    const attempts: number[] = [];
-    await queue.consume(async j => {
-      attempts.push(j.attempt);
-      return j.attempt < 3 ? 'retry' : 'done';
-    });
-    await queue.enqueue([job(1)]);
-    await waitFor(() => attempts.length === 3);
-    await waitFor(async () => (await queue.depth()).inFlight === 0);
-    expect(attempts).toEqual([1, 2, 3]);
-    expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
-  });
-
-  it('holds a retried job in the retry queue until its delay passed', async () => {
-    const longDelay = [60_000];
-    const queue = await open({ retryDelaysMs: longDelay });
-    try {
-      await queue.consume(async () => 'retry');
-      await queue.enqueue([job(1)]);
-      // The handler stays in flight until the broker confirmed the copy.
-      await waitFor(async () => {
-        const depth = await queue.depth();
-        return depth.delayed === 1 && depth.inFlight === 0;
-      });
-      expect(await queue.depth()).toEqual({
-        ready: 0,
-        inFlight: 0,
-        delayed: 1,
-        parked: 0,
-      });
-    } finally {
-      await queue.stop();
-      await deleteJobQueues(queueName, longDelay);
-    }
   });
 
   it('puts retry n into the TTL queue of retryDelaysMs[n - 1]', async () => {
@@ -149,7 +58,7 @@ describe('RabbitMqJobQueue', () => {
       });
       await queue.enqueue([job(1)]);
       // Retry 1 waited 30 ms and came back; retry 2 waits in the 60 s queue.
-      await waitFor(async () => {
+      await until(async () => {
         const depth = await queue.depth();
         return attempts.length === 2 && depth.delayed === 1 && depth.inFlight === 0;
       });
@@ -171,7 +80,7 @@ describe('RabbitMqJobQueue', () => {
     try {
       await queue.consume(async () => ({ retry: { minDelayMs: 4000 } }));
       await queue.enqueue([job(1)]);
-      await waitFor(async () => {
+      await until(async () => {
         const depth = await queue.depth();
         return depth.delayed === 1 && depth.inFlight === 0;
       });
@@ -194,33 +103,15 @@ describe('RabbitMqJobQueue', () => {
       return j.attempt === 1 ? { retry: { minDelayMs: 700 } } : 'done';
     });
     await queue.enqueue([job(1)]);
-    await waitFor(() => handled.length === 2);
-    await waitFor(async () => (await queue.depth()).inFlight === 0);
+    await until(() => handled.length === 2);
+    await until(async () => (await queue.depth()).inFlight === 0);
     expect(handled.map(h => h.attempt)).toEqual([1, 2]);
     // A lower bound only: the job may not come back before its time.
     expect(handled[1].at - handled[0].at).toBeGreaterThanOrEqual(700);
     expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
   });
 
-  it('delivers a deferred job again with the same attempt and never parks it for that', async () => {
-    const queue = await open({ maxAttempts: 1 });
-    const seen: CollectJob[] = [];
-    await queue.consume(async j => {
-      seen.push(j);
-      return seen.length < 3 ? { defer: { delayMs: 50 } } : 'done';
-    });
-    await queue.enqueue([job(4)]);
-    await waitFor(() => seen.length === 3);
-    await waitFor(async () => (await queue.depth()).inFlight === 0);
-    expect(seen.map(j => [j.attempt, j.deferrals ?? 0])).toEqual([
-      [1, 0],
-      [1, 1],
-      [1, 2],
-    ]);
-    expect(await queue.depth()).toMatchObject({ delayed: 0, parked: 0 });
-  });
-
-  it('parks a job after maxAttempts, with its attempt count', async () => {
+  it('marks a job parked after maxAttempts with its key, attempt count and reason', async () => {
     const queue = await open({ maxAttempts: 2 });
     const attempts: number[] = [];
     await queue.consume(async j => {
@@ -228,7 +119,7 @@ describe('RabbitMqJobQueue', () => {
       return 'retry';
     });
     await queue.enqueue([job(9)]);
-    await waitFor(async () => (await queue.depth()).parked === 1);
+    await until(async () => (await queue.depth()).parked === 1);
     expect(attempts).toEqual([1, 2]);
 
     const [parked] = await drain(queue.parkedQueueName);
@@ -243,11 +134,11 @@ describe('RabbitMqJobQueue', () => {
     });
   });
 
-  it('parks a job whose handler says park', async () => {
+  it('marks a job its handler parked with the reason', async () => {
     const queue = await open();
     await queue.consume(async j => (j.fileRef === 1 ? 'park' : 'done'));
     await queue.enqueue([job(1), job(2)]);
-    await waitFor(async () => (await queue.depth()).parked === 1);
+    await until(async () => (await queue.depth()).parked === 1);
     const [parked] = await drain(queue.parkedQueueName);
     expect(JSON.parse(parked.content.toString()).fileRef).toBe(1);
     expect(parked.properties.headers).toMatchObject({
@@ -271,8 +162,8 @@ describe('RabbitMqJobQueue', () => {
     await first.enqueue(Array.from({ length: 40 }, (_, i) => job(i)));
 
     const total = () => byConsumer.first.length + byConsumer.second.length;
-    await waitFor(() => total() >= 40);
-    await waitFor(
+    await until(() => total() >= 40);
+    await until(
       async () =>
         (await first.depth()).inFlight + (await second.depth()).inFlight ===
         0,
@@ -303,13 +194,13 @@ describe('RabbitMqJobQueue', () => {
       return 'done';
     });
     await queue.enqueue(Array.from({ length: 40 }, (_, i) => job(i)));
-    await waitFor(() => deliveries === 3);
+    await until(() => deliveries === 3);
 
     expect(await closeBrokerConnections(connectionName)).toBe(1);
     release();
 
-    await waitFor(() => completed.size === 40);
-    await waitFor(async () => {
+    await until(() => completed.size === 40);
+    await until(async () => {
       const depth = await queue.depth();
       return depth.ready === 0 && depth.inFlight === 0;
     });
@@ -334,11 +225,11 @@ describe('RabbitMqJobQueue', () => {
     });
 
     expect(await closeBrokerConnections(connectionName)).toBe(1);
-    await waitFor(() => !queue.connected);
+    await until(() => !queue.connected);
     const enqueued = queue.enqueue([job(1), job(2)]);
     await enqueued;
     expect(queue.connected).toBe(true);
-    await waitFor(() => seen.length >= 2);
+    await until(() => seen.length >= 2);
     expect(seen.sort()).toEqual([1, 2]);
   });
 
@@ -349,7 +240,7 @@ describe('RabbitMqJobQueue', () => {
       reconnect: { initialDelayMs: 10_000, maxDelayMs: 10_000 },
     });
     await closeBrokerConnections(connectionName);
-    await waitFor(() => !queue.connected);
+    await until(() => !queue.connected);
     await expect(queue.depth()).rejects.toThrow(/not connected/);
     const enqueued = queue.enqueue([job(1)]);
     await queue.stop();

@@ -133,6 +133,23 @@ export interface SeedVersion {
   dependencies?: ProcessorDependency[];
 }
 
+/** A version of an npm package with its tarball and dependencies, to seed. */
+export const npmVersion = (name: string, version: string, dependencies: Record<string, string> = {}): SeedVersion => ({
+  files: [
+    {
+      path: `${name}/-/${name.split('/').pop()}-${version}.tgz`,
+      content: npmTarball({ name, version, dependencies, bin: { [name.split('/').pop()!]: 'cli.js' } }),
+    },
+  ],
+  dependencies: Object.entries(dependencies).map(([id, range]) => ({
+    processor: 'npm',
+    id,
+    range,
+    kind: 'runtime' as const,
+  })),
+});
+
+
 /**
  * Puts artifacts into the mirror as a run and the collector would: versions
  * recorded as discovered, files' bytes in the blob store and their rows

@@ -2,27 +2,20 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
-import {
-  startNpmCorpusVerdaccio,
-  TestNpmRegistry,
-} from '../../__testUtils__/verdaccio';
+import { generateNpmPackageSet } from '../../__testUtils__/npmPackageSet';
+import { startVerdaccio, TestNpmRegistry } from '../../__testUtils__/verdaccio';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
-import { BackpackProcessor, DiscoveryResult, ProcessorVersion } from '../types';
+import { fresh, version } from '../__testUtils__/discoveryResults';
+import { BackpackProcessor } from '../types';
 import { createNpmProcessor } from './NpmProcessor';
 import { parseNpmIntegrity } from './packument';
 
 const logger = mockServices.logger.mock();
 
-function fresh(result: DiscoveryResult) {
-  if (result.notModified) throw new Error('expected a fresh discovery');
-  return result;
-}
-
-function version(result: DiscoveryResult, v: string): ProcessorVersion {
-  const found = fresh(result).versions.find(x => x.version === v);
-  if (!found) throw new Error(`version ${v} not discovered`);
-  return found;
-}
+// A generated package set stands in for the real express and @jest/types
+// (see NpmProcessor.corpus.test.ts).
+const generated = generateNpmPackageSet();
+const bare = (name: string) => name.replace(/^@[^/]+\//, '');
 
 describe('createNpmProcessor', () => {
   let registry: TestNpmRegistry;
@@ -32,7 +25,7 @@ describe('createNpmProcessor', () => {
     npm.discover({ id, config }, { logger, validators });
 
   beforeAll(async () => {
-    registry = await startNpmCorpusVerdaccio();
+    registry = await startVerdaccio(generated.packages);
     await registry.publish({
       name: 'edge-cases',
       versions: {
@@ -81,30 +74,35 @@ describe('createNpmProcessor', () => {
     ).toEqual(['registry.npmjs.org']);
   });
 
-  it('discovers every version of express with tarballs, integrity and dependencies', async () => {
-    const result = fresh(await discover('express'));
-    expect(result.versions).toHaveLength(290);
-    expect(result.tags).toEqual({ latest: '5.3.0' });
+  it('discovers every version of a package with tarballs, integrity and dependencies', async () => {
+    const { name, version: mirrored } = generated.root;
+    const published = generated.packages.find(p => p.name === name)!;
+    const result = fresh(await discover(name));
+    expect(result.versions).toHaveLength(Object.keys(published.versions).length);
+    expect(result.tags).toEqual(published.distTags);
     expect(result.validators?.etag).toMatch(/^"[0-9a-f]+"$/);
 
-    const v = version(result, '4.21.2');
+    const v = version(result, mirrored);
+    // The digest the registry publishes, as hex.
+    const packument = await (await fetch(`${registry.url}/${name}`)).json();
+    const sri: string = packument.versions[mirrored].dist.integrity;
     expect(v.files).toEqual([
       {
-        name: 'express-4.21.2.tgz',
-        uri: `${registry.url}/express/-/express-4.21.2.tgz`,
-        path: 'express/-/express-4.21.2.tgz',
+        name: `${name}-${mirrored}.tgz`,
+        uri: `${registry.url}/${name}/-/${name}-${mirrored}.tgz`,
+        path: `${name}/-/${name}-${mirrored}.tgz`,
         integrity: {
           algorithm: 'sha512',
-          digest:
-            'dbc1ea80c6409a28750b3b7d9f2eeaafa7a4daa75d17815c95b333c21091101e8e15f1fead7027b8d0b0a35ff016faed6e0b100dbe2449b5fd75ef6515bad79c',
+          digest: Buffer.from(sri.replace(/^sha512-/, ''), 'base64').toString('hex'),
         },
       },
     ]);
-    expect(v.dependencies).toHaveLength(31);
+    const declared = Object.entries(published.versions[mirrored].dependencies!);
+    expect(v.dependencies).toHaveLength(declared.length);
     expect(v.dependencies).toContainEqual({
       processor: 'npm',
-      id: 'accepts',
-      range: '~1.3.8',
+      id: declared[0][0],
+      range: declared[0][1],
       kind: 'runtime',
       config: {},
     });
@@ -113,17 +111,20 @@ describe('createNpmProcessor', () => {
   });
 
   it('discovers scoped packages', async () => {
-    const v = version(await discover('@jest/types'), '29.6.3');
+    const scoped = generated.packages.find(
+      p => p.name.startsWith('@') && Object.values(p.versions).some(m => m.dependencies),
+    )!;
+    const [mirrored, manifest] = Object.entries(scoped.versions).find(([, m]) => m.dependencies)!;
+    const v = version(await discover(scoped.name), mirrored);
     expect(v.files).toEqual([
       expect.objectContaining({
-        name: 'types-29.6.3.tgz',
-        uri: `${registry.url}/@jest/types/-/types-29.6.3.tgz`,
-        path: '@jest/types/-/types-29.6.3.tgz',
+        name: `${bare(scoped.name)}-${mirrored}.tgz`,
+        uri: `${registry.url}/${scoped.name}/-/${bare(scoped.name)}-${mirrored}.tgz`,
+        path: `${scoped.name}/-/${bare(scoped.name)}-${mirrored}.tgz`,
       }),
     ]);
-    expect(v.dependencies).toContainEqual(
-      expect.objectContaining({ id: '@jest/schemas', range: '^29.6.3' }),
-    );
+    const [dep, range] = Object.entries(manifest.dependencies!)[0];
+    expect(v.dependencies).toContainEqual(expect.objectContaining({ id: dep, range }));
     // The tarball URL the processor hands to the collector really serves the file.
     const tarball = await fetch(v.files[0].uri);
     expect(tarball.status).toBe(200);
@@ -131,12 +132,12 @@ describe('createNpmProcessor', () => {
   });
 
   it('answers notModified when the registry answers 304 to the stored validators', async () => {
-    const first = fresh(await discover('express'));
-    const second = await discover('express', {}, first.validators);
+    const first = fresh(await discover(generated.root.name));
+    const second = await discover(generated.root.name, {}, first.validators);
     expect(second).toEqual({ notModified: true });
     expect(upstream.counters.notModified).toBe(1);
     // A validator that no longer matches gets the full document again.
-    const third = await discover('express', {}, { etag: '"stale"' });
+    const third = await discover(generated.root.name, {}, { etag: '"stale"' });
     expect(third.notModified).toBe(false);
   });
 
@@ -245,7 +246,7 @@ describe('createNpmProcessor', () => {
     );
     expect(npm.configSchema.safeParse({ includePeer: 'yes' }).success).toBe(false);
     expect(npm.configSchema.safeParse({ registry: 'ftp://r.example' }).success).toBe(false);
-    await expect(discover('express', { nope: true })).rejects.toThrow(/unknown npm config key/);
+    await expect(discover(generated.root.name, { nope: true })).rejects.toThrow(/unknown npm config key/);
     await expect(discover('../etc/passwd')).rejects.toThrow(/not a valid npm package name/);
   });
 });

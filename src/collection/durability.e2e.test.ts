@@ -1,24 +1,22 @@
-import {
-  coreServices,
-  createBackendModule,
-  createServiceFactory,
-  PermissionsService,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { SchedulerService } from '@backstage/backend-plugin-api';
 import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
 import request from 'supertest';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import {
+  byName,
+  filesOf as listFiles,
+  getRun as getRunOn,
+  waitForRun,
+} from '../__testUtils__/api';
+import { BackpackBackend, startBackpackBackend, TestServer } from '../__testUtils__/backpackBackend';
 import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
 import {
+  addFixtureArtifact,
   createFixtureProcessor,
   FileServer,
   FixtureFile,
 } from '../__testUtils__/fixtureUpstream';
-import { backpackProcessorsExtensionPoint } from '../extensions';
-import { backpackFeatures } from '../__testUtils__/backpackFeatures';
+import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
+import { waitFor } from '../__testUtils__/waitFor';
 
 jest.setTimeout(60_000);
 
@@ -29,20 +27,6 @@ jest.setTimeout(60_000);
 const RETRY_DELAYS_MS = [200, 400];
 const MAX_ATTEMPTS = 3;
 
-type TestServer = Parameters<typeof request>[0];
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-/** Polls until `check` returns a value; bounded, with no assertion on time. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await sleep(50);
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
-
 describe('durability of collection and runs', () => {
   const files = new FileServer();
   const other = new FileServer();
@@ -50,104 +34,42 @@ describe('durability of collection and runs', () => {
   const failing = new Set<string>();
   const events: AuditRecord[] = [];
   let decide: (permission: string) => PolicyDecision = () => ({ result: AuthorizeResult.ALLOW });
-  let storageDir: string;
   let scheduler: SchedulerService;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: BackpackBackend;
   let server: TestServer;
 
   beforeAll(async () => {
     await Promise.all([files.start(), other.start()]);
-    storageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-durability-'));
-    const fixtures = createBackendModule({
-      pluginId: 'backpack',
-      moduleId: 'fixtures',
-      register(env) {
-        env.registerInit({
-          deps: { processors: backpackProcessorsExtensionPoint, scheduler: coreServices.scheduler },
-          async init(deps) {
-            scheduler = deps.scheduler;
-            deps.processors.addProcessor(createFixtureProcessor(files, packages, 'fixture', failing));
-            // Files on a host of their own.
-            deps.processors.addProcessor(createFixtureProcessor(other, packages, 'other', failing));
-          },
-        });
+    backend = await startBackpackBackend({
+      manualScheduler: true,
+      processors: [
+        createFixtureProcessor(files, packages, 'fixture', failing),
+        // Files on a host of their own.
+        createFixtureProcessor(other, packages, 'other', failing),
+      ],
+      features: [permissionsWithPolicy(name => decide(name)), collectingAuditor(events)],
+      backpack: {
+        queue: { retryDelaysMs: RETRY_DELAYS_MS, maxAttempts: MAX_ATTEMPTS, concurrency: 4 },
+        // The sweep may queue parked files again at once.
+        collection: { parkedRetryAfterMs: 0 },
       },
     });
-    const permissions = createServiceFactory({
-      service: coreServices.permissions,
-      deps: {},
-      factory: (): PermissionsService => ({
-        async authorize(requests) {
-          return requests.map(r => ({
-            result:
-              decide(r.permission.name).result === AuthorizeResult.ALLOW
-                ? AuthorizeResult.ALLOW
-                : AuthorizeResult.DENY,
-          }));
-        },
-        async authorizeConditional(requests) {
-          return requests.map(r => decide(r.permission.name));
-        },
-      }),
-    });
-    backend = await startTestBackend({
-      features: [
-        ...backpackFeatures,
-        fixtures,
-        permissions,
-        collectingAuditor(events),
-        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-        mockServices.rootConfig.factory({
-          data: {
-            backpack: {
-              queue: { retryDelaysMs: RETRY_DELAYS_MS, maxAttempts: MAX_ATTEMPTS, concurrency: 4 },
-              // The sweep may queue parked files again at once.
-              collection: { parkedRetryAfterMs: 0 },
-              storage: { local: { directory: storageDir } },
-            },
-          },
-        }),
-      ],
-    });
     server = backend.server;
+    scheduler = backend.scheduler!;
   });
 
   afterAll(async () => {
     await backend?.stop();
     await Promise.all([files.close(), other.close()]);
-    await fs.rm(storageDir, { recursive: true, force: true });
   });
 
   /** Declares an artifact's files and adds it; returns the run it started. */
-  async function add(id: string, declared: FixtureFile[], processor = 'fixture') {
-    packages.set(id, declared);
-    for (const file of declared) {
-      (processor === 'fixture' ? files : other).behaviours.set(`/files/${id}/${file.name}`, file.behaviour);
-    }
-    const res = await request(server).post('/api/backpack/artifacts').send({ processor, id });
-    expect(res.status).toBe(201);
-    return res.body.runId as string;
-  }
+  const add = (id: string, declared: FixtureFile[], processor = 'fixture') =>
+    addFixtureArtifact(server, { files: processor === 'fixture' ? files : other, packages, processor }, id, declared);
 
-  async function getRun(id: string) {
-    const res = await request(server).get(`/api/backpack/runs/${id}`);
-    expect(res.status).toBe(200);
-    return res.body;
-  }
-
-  const settled = (id: string) =>
-    waitFor(`run ${id} to settle`, async () => {
-      const run = await getRun(id);
-      return ['succeeded', 'partial', 'failed'].includes(run.status) ? run : undefined;
-    });
-
-  async function filesOf(id: string, processor = 'fixture') {
-    const res = await request(server).get(`/api/backpack/artifacts/${processor}/${id}/versions/1.0.0/files`);
-    expect(res.status).toBe(200);
-    return Object.fromEntries(
-      (res.body.items as Array<Record<string, any>>).map(f => [f.name, f]),
-    );
-  }
+  const getRun = (id: string) => getRunOn(server, id);
+  const settled = (id: string) => waitForRun(server, id);
+  const filesOf = async (id: string, processor = 'fixture') => byName(await listFiles(server, processor, id));
 
   it('bridges a short outage with retries that follow retryDelaysMs', async () => {
     const names = ['a.tgz', 'b.tgz', 'c.tgz'];

@@ -1,23 +1,13 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { MirrorHarness, readNpmClosure } from '../__testUtils__/mirrorHarness';
-import { startNpmCorpusVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
+import { MirrorHarness, storedRows } from '../__testUtils__/mirrorHarness';
+import { readNpmClosure, startNpmCorpusVerdaccio } from '../__testUtils__/npmCorpus';
+import { TestNpmRegistry } from '../__testUtils__/verdaccio';
 
-// The heavy runs over the frozen npm corpus, apart from MirrorRunner.test.ts
-// so that each file stays well within a minute on two cores.
+// The runs over the frozen npm corpus (npm run test:corpus); closureRuns.test.ts
+// runs the same over generated packages.
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-/** Every row of the tables a run may write, to prove that it wrote none. */
-async function snapshot(knex: Knex) {
-  const tables = ['artifacts', 'artifact_versions', 'artifact_files', 'artifact_dependencies'];
-  return Object.fromEntries(
-    await Promise.all(
-      tables.map(async table => [table, await knex(table).orderBy('ref')] as const),
-    ),
-  );
-}
 
 describe('mirror runs over the npm corpus', () => {
   let registry: TestNpmRegistry;
@@ -28,6 +18,21 @@ describe('mirror runs over the npm corpus', () => {
 
   afterAll(async () => {
     await registry?.stop();
+  });
+
+  it('selects exactly the express@4.21.2 closure', async () => {
+    const harness = await MirrorHarness.create(await databases.init('SQLITE_3'), {
+      npm: registry.url,
+    });
+    try {
+      await harness.addRoot({ processor: 'npm', id: 'express', filter: '4.21.2', filterType: 'semver' });
+      const run = await harness.run();
+      const closure = await readNpmClosure('express');
+      expect(await harness.selectedPairs()).toEqual(closure);
+      expect(run.counters).toMatchObject({ versionsSelected: 72, filesQueued: 72 });
+    } finally {
+      await harness.close();
+    }
   });
 
   it('selects exactly the jest@29.7.0 closure', async () => {
@@ -65,7 +70,7 @@ describe('mirror runs over the npm corpus', () => {
 
         const rowsBefore = harness.stores.writes.rows;
         const requestsBefore = { ...harness.upstream.counters };
-        const before = await snapshot(harness.knex);
+        const before = await storedRows(harness.knex);
         const second = await harness.run();
 
         // One conditional request per artifact, each answered 304.
@@ -75,7 +80,7 @@ describe('mirror runs over the npm corpus', () => {
         expect(second.counters).toMatchObject({ artifacts: 70, versionsSelected: 72, filesQueued: 0 });
         // No row written, not even an artifact's last run or updated_at.
         expect(harness.stores.writes.rows).toBe(rowsBefore);
-        expect(await snapshot(harness.knex)).toEqual(before);
+        expect(await storedRows(harness.knex)).toEqual(before);
         expect(await harness.selectedPairs()).toEqual(await readNpmClosure('express'));
       } finally {
         await harness.close();

@@ -1,26 +1,21 @@
-import {
-  coreServices,
-  createBackendModule,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import request from 'supertest';
+import { selectedThroughApi } from '../__testUtils__/api';
+import { BackpackBackend, startBackpackBackend, TestServer } from '../__testUtils__/backpackBackend';
+import { generateNpmPackageSet } from '../__testUtils__/npmPackageSet';
 import { startPypiIndex } from '../__testUtils__/pypiIndex';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
-import { readNpmClosure } from '../__testUtils__/mirrorHarness';
-import { startNpmCorpusVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
-import { backpackFeatures } from '../__testUtils__/backpackFeatures';
+import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
+import { pollUntil } from '../__testUtils__/waitFor';
 import { MirrorRun } from '../types';
 
 jest.setTimeout(60_000);
 
-type TestServer = Parameters<typeof request>[0];
-
+// Runs through the REST API, the whole plugin running. A generated package
+// set stands in for the express closure of the real corpus (see
+// runs.corpus.test.ts).
+const generated = generateNpmPackageSet();
 
 /**
  * A reverse proxy in front of a registry. While `hold()` is in force it
@@ -73,26 +68,18 @@ async function startGate(target: string, held: RegExp) {
 }
 
 /** Polls until `done` holds for the answer; bounded, and no assertion on time. */
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let attempt = 0; attempt < 1200; attempt++) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise(resolve => setTimeout(resolve, 25));
-  }
-  throw new Error('condition not reached');
-}
+const poll = <T>(read: () => Promise<T>, done: (value: T) => boolean) =>
+  pollUntil('the condition', read, done, { attempts: 1200, intervalMs: 25 });
 
 describe('mirror runs through the REST API', () => {
   let registry: TestNpmRegistry;
   let pypi: StaticRegistryServer;
   let gate: Awaited<ReturnType<typeof startGate>>;
-  let storageDir: string;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: BackpackBackend;
   let server: TestServer;
-  let scheduler: SchedulerService;
 
   beforeAll(async () => {
-    [registry, pypi] = await Promise.all([startNpmCorpusVerdaccio(), startPypiIndex()]);
+    [registry, pypi] = await Promise.all([startVerdaccio(generated.packages), startPypiIndex()]);
     await registry.publish({
       name: 'syn-api-app',
       versions: {
@@ -114,43 +101,21 @@ describe('mirror runs through the REST API', () => {
     await registry.publish({ name: 'syn-live-dep', versions: { '1.0.0': {} } });
     // npm asks for scoped and plain packuments by path; only syn-live-dep waits.
     gate = await startGate(registry.url, /^\/syn-live-dep(\?|$)/);
-    storageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-runs-'));
 
-    const captureScheduler = createBackendModule({
-      pluginId: 'backpack',
-      moduleId: 'capture-scheduler',
-      register(env) {
-        env.registerInit({
-          deps: { scheduler: coreServices.scheduler },
-          async init(deps) {
-            scheduler = deps.scheduler;
-          },
-        });
+    backend = await startBackpackBackend({
+      // Scheduled runs happen when the test says so, not at startup.
+      manualScheduler: true,
+      backpack: {
+        processors: {
+          // Through the gate; verdaccio writes tarball URLs for the
+          // host it is asked by, which the gate forwards as its own.
+          npm: { registry: gate.url },
+          pypi: { index: pypi.url },
+          maven: { enabled: false },
+        },
+        upstream: { retries: 0 },
+        allowedHosts: [new URL(registry.url).host, new URL(pypi.url).host],
       },
-    });
-    backend = await startTestBackend({
-      features: [
-        ...backpackFeatures,
-        captureScheduler,
-        // Scheduled runs happen when the test says so, not at startup.
-        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-        mockServices.rootConfig.factory({
-          data: {
-            backpack: {
-              processors: {
-                // Through the gate; verdaccio writes tarball URLs for the
-                // host it is asked by, which the gate forwards as its own.
-                npm: { registry: gate.url },
-                pypi: { index: pypi.url },
-                maven: { enabled: false },
-              },
-              upstream: { retries: 0 },
-              storage: { local: { directory: storageDir } },
-              allowedHosts: [new URL(registry.url).host, new URL(pypi.url).host],
-            },
-          },
-        }),
-      ],
     });
     server = backend.server;
   });
@@ -159,7 +124,6 @@ describe('mirror runs through the REST API', () => {
     await backend?.stop();
     await gate?.close();
     await Promise.all([registry?.stop(), pypi?.close()]);
-    if (storageDir) await fs.rm(storageDir, { recursive: true, force: true });
   });
 
   const getRun = async (id: string): Promise<MirrorRun> => {
@@ -171,64 +135,55 @@ describe('mirror runs through the REST API', () => {
   const finished = (run: MirrorRun) => ['succeeded', 'partial', 'failed'].includes(run.status);
   const waitForRun = (id: string) => poll(() => getRun(id), finished);
 
-  /** `id@version` of every selected version of every artifact, through the API. */
-  async function selectedThroughApi(processor: string): Promise<string[]> {
-    const list = await request(server).get(
-      `/api/backpack/artifacts?processor=${processor}&limit=500`,
-    );
-    expect(list.status).toBe(200);
-    const pairs: string[] = [];
-    for (const artifact of list.body.items) {
-      const versions = await request(server).get(
-        `/api/backpack/artifacts/${processor}/${encodeURIComponent(artifact.id)}/versions?status=selected&limit=500`,
-      );
-      expect(versions.status).toBe(200);
-      pairs.push(...versions.body.items.map((v: { version: string }) => `${artifact.id}@${v.version}`));
-    }
-    return pairs.sort();
-  }
-
-  it('previews the express closure without writing, and a real run then selects the same', async () => {
-    const body = { processor: 'npm', id: 'express', filter: '4.21.2', dependencyPolicy: 'latest' };
+  it('previews a generated closure without writing, and a real run then selects the same', async () => {
+    const { name, version } = generated.root;
+    const body = { processor: 'npm', id: name, filter: version, dependencyPolicy: 'latest' };
     const preview = await request(server).post('/api/backpack/artifacts/preview').send(body);
     expect(preview.status).toBe(200);
-    const closure = await readNpmClosure('express');
+    const closure = generated.closure;
     expect(preview.body.closure).toEqual({ npm: closure });
     expect(preview.body.unresolvable).toEqual([]);
     expect(preview.body.totals).toEqual({
-      artifacts: 70,
-      versions: 72,
-      files: 72,
+      artifacts: generated.names.length,
+      versions: closure.length,
+      files: closure.length,
       // npm's abbreviated packuments do not give tarball sizes.
       bytes: 0,
-      filesWithoutSize: 72,
+      filesWithoutSize: closure.length,
     });
     const root = preview.body.artifacts[0];
     expect(root).toMatchObject({
       processor: 'npm',
-      id: 'express',
+      id: name,
       root: true,
-      filter: '4.21.2',
+      filter: version,
       filterType: 'semver',
       versions: [
         {
-          version: '4.21.2',
-          selection: [{ type: 'filter', filter: '4.21.2' }],
+          version,
+          selection: [{ type: 'filter', filter: version }],
           files: [
             {
-              name: 'express-4.21.2.tgz',
-              uri: expect.stringMatching(/\/express\/-\/express-4\.21\.2\.tgz$/),
-              storageKey: 'files/npm/express/4.21.2/express-4.21.2.tgz',
+              name: `${name}-${version}.tgz`,
+              uri: expect.stringMatching(new RegExp(`/${name}/-/${name}-${version.replace(/\./g, '\\.')}\\.tgz$`)),
+              storageKey: `files/npm/${name}/${version}/${name}-${version}.tgz`,
               integrity: { algorithm: 'sha512', digest: expect.stringMatching(/^[0-9a-f]{128}$/) },
             },
           ],
         },
       ],
     });
-    const accepts = preview.body.artifacts.find((a: { id: string }) => a.id === 'accepts');
-    expect(accepts.versions[0].selection).toEqual([
-      { type: 'required-by', processor: 'npm', id: 'express', version: '4.21.2', range: '~1.3.8' },
-    ]);
+    const published = generated.packages.find(p => p.name === name)!.versions[version];
+    const [dep, range] = Object.entries(published.dependencies!)[0];
+    const required = preview.body.artifacts.find((a: { id: string }) => a.id === dep);
+    const resolved = generated.resolve(dep, range);
+    expect(required.versions.find((v: { version: string }) => v.version === resolved).selection).toContainEqual({
+      type: 'required-by',
+      processor: 'npm',
+      id: name,
+      version,
+      range,
+    });
 
     // Nothing was written: no artifact, no run.
     const artifacts = await request(server).get('/api/backpack/artifacts');
@@ -241,15 +196,19 @@ describe('mirror runs through the REST API', () => {
     expect(await waitForRun(created.body.runId)).toMatchObject({
       trigger: 'artifact',
       status: 'succeeded',
-      counters: { artifacts: 70, versionsSelected: 72, filesQueued: 72 },
+      counters: {
+        artifacts: generated.names.length,
+        versionsSelected: closure.length,
+        filesQueued: closure.length,
+      },
     });
-    expect(await selectedThroughApi('npm')).toEqual(closure);
+    expect(await selectedThroughApi(server, 'npm')).toEqual(closure);
     // The collector fetched every tarball of the closure.
     const collected = await poll(
       () => getRun(created.body.runId),
-      run => run.counters.filesCollected + run.counters.filesFailed === 72,
+      run => run.counters.filesCollected + run.counters.filesFailed === closure.length,
     );
-    expect(collected.counters).toMatchObject({ filesCollected: 72, filesFailed: 0 });
+    expect(collected.counters).toMatchObject({ filesCollected: closure.length, filesFailed: 0 });
     expect(collected.counters.bytes).toBeGreaterThan(0);
   });
 
@@ -364,7 +323,7 @@ describe('mirror runs through the REST API', () => {
     expect(done.finishedAt).toEqual(expect.any(String));
     expect(done.counters.artifacts).toBeGreaterThan(midway.counters.artifacts);
     expect(done.counters.versionsSelected).toBeGreaterThanOrEqual(2);
-    expect(await selectedThroughApi('npm')).toEqual(
+    expect(await selectedThroughApi(server, 'npm')).toEqual(
       expect.arrayContaining(['syn-live-app@1.0.0', 'syn-live-dep@1.0.0']),
     );
   });
@@ -378,6 +337,7 @@ describe('mirror runs through the REST API', () => {
   });
 
   it('runs the scheduled task backpack-mirror-run as a full run', async () => {
+    const scheduler = backend.scheduler!;
     expect(await scheduler.getScheduledTasks()).toEqual(
       expect.arrayContaining([expect.objectContaining({ id: 'backpack-mirror-run', scope: 'global' })]),
     );
@@ -404,9 +364,9 @@ describe('mirror runs through the REST API', () => {
       }),
     ]);
     expect(scheduled[0].scope).toBeUndefined();
-    // Every root was walked again: the express closure is still selected.
-    expect(await selectedThroughApi('npm')).toEqual(
-      expect.arrayContaining(await readNpmClosure('express')),
+    // Every root was walked again: the generated closure is still selected.
+    expect(await selectedThroughApi(server, 'npm')).toEqual(
+      expect.arrayContaining(generated.closure),
     );
   });
 });

@@ -1,11 +1,3 @@
-import {
-  AuditorService,
-  AuditorServiceCreateEventOptions,
-  coreServices,
-  createServiceFactory,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -13,8 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
+import { BackpackBackend, startBackpackBackend, TestServer } from '../__testUtils__/backpackBackend';
+import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
+import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
 import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
-import { backpackFeatures } from '../__testUtils__/backpackFeatures';
+import { waitFor as waitForAttempts } from '../__testUtils__/waitFor';
 import {
   downloadExport,
   flipByte,
@@ -34,19 +29,9 @@ const exec = promisify(execFile);
 
 jest.setTimeout(90_000);
 
-type TestServer = Parameters<typeof request>[0];
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
 /** Polls until `check` returns a value; bounded, with no assertion on time. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 1200; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await sleep(50);
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
+const waitFor = <T>(what: string, check: () => Promise<T | undefined>) =>
+  waitForAttempts(what, check, { attempts: 1200 });
 
 /**
  * Waits for a run, then until no selected file is pending or queued (adding
@@ -115,13 +100,9 @@ const readJson = async (file: string) => JSON.parse(await fs.readFile(file, 'utf
 describe('export bundles through the plugin', () => {
   let verdaccio: TestNpmRegistry | undefined;
   let work: string;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: BackpackBackend;
   let staticServer: StaticServer | undefined;
-  const events: Array<{
-    options: AuditorServiceCreateEventOptions;
-    outcome?: string;
-    meta?: unknown;
-  }> = [];
+  const events: AuditRecord[] = [];
   let exportsAllowed = true;
 
   beforeAll(async () => {
@@ -133,56 +114,22 @@ describe('export bundles through the plugin', () => {
     });
     await verdaccio.publish({ name: 'bp-lib', versions: { '1.0.0': {} } });
 
-    backend = await startTestBackend({
+    backend = await startBackpackBackend({
+      storageDir: path.join(work, 'storage'),
+      backpack: {
+        processors: { npm: { registry: verdaccio.url } },
+        allowedHosts: [new URL(verdaccio.url).host],
+        // Small parts, so that files span parts.
+        exports: { partSizeBytes: 1024, settleSeconds: 1 },
+      },
       features: [
-        ...backpackFeatures,
-        mockServices.rootConfig.factory({
-          data: {
-            backpack: {
-              processors: { npm: { registry: verdaccio.url } },
-              storage: { local: { directory: path.join(work, 'storage') } },
-              allowedHosts: [new URL(verdaccio.url).host],
-              queue: { retryDelaysMs: [10, 10], maxAttempts: 2 },
-              // Small parts, so that files span parts.
-              exports: { partSizeBytes: 1024, settleSeconds: 1 },
-            },
-          },
-        }),
-        createServiceFactory({
-          service: coreServices.auditor,
-          deps: {},
-          factory: (): AuditorService => ({
-            async createEvent(options) {
-              const record: (typeof events)[number] = { options };
-              events.push(record);
-              return {
-                async success(success) {
-                  record.outcome = 'success';
-                  record.meta = success?.meta;
-                },
-                async fail() {
-                  record.outcome = 'fail';
-                },
-              };
-            },
-          }),
-        }),
-        createServiceFactory({
-          service: coreServices.permissions,
-          deps: {},
-          factory: (): PermissionsService => {
-            const decide = (name: string) =>
-              name === 'backpack.export.create' && !exportsAllowed ? AuthorizeResult.DENY : AuthorizeResult.ALLOW;
-            return {
-              async authorize(requests) {
-                return requests.map(r => ({ result: decide(r.permission.name) }));
-              },
-              async authorizeConditional(requests) {
-                return requests.map(r => ({ result: decide(r.permission.name) })) as any;
-              },
-            };
-          },
-        }),
+        collectingAuditor(events),
+        permissionsWithPolicy(name => ({
+          result:
+            name === 'backpack.export.create' && !exportsAllowed
+              ? AuthorizeResult.DENY
+              : AuthorizeResult.ALLOW,
+        })),
       ],
     });
   });

@@ -1,15 +1,14 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { backpackProcessorsExtensionPoint } from './extensions';
-import { backpackFeatures } from './__testUtils__/backpackFeatures';
 import { semverScheme } from './processors/npm/semverScheme';
+import { BackpackProcessor } from './processors/types';
+import { startBackpackBackend } from './__testUtils__/backpackBackend';
+import { pollUntil } from './__testUtils__/waitFor';
 
 jest.setTimeout(60_000);
 
@@ -21,29 +20,18 @@ const appConfig = parse(
 );
 
 /** A processor with one version and no files: runs need no network. */
-const localModule = createBackendModule({
-  pluginId: 'backpack',
-  moduleId: 'local-processor',
-  register(env) {
-    env.registerInit({
-      deps: { processors: backpackProcessorsExtensionPoint },
-      async init({ processors }) {
-        processors.addProcessor({
-          name: 'local',
-          description: 'One version, no files',
-          configSchema: z.strictObject({}),
-          versions: semverScheme,
-          async discover() {
-            return {
-              notModified: false,
-              versions: [{ version: '1.0.0', files: [], dependencies: [] }],
-            };
-          },
-        });
-      },
-    });
+const localProcessor: BackpackProcessor = {
+  name: 'local',
+  description: 'One version, no files',
+  configSchema: z.strictObject({}),
+  versions: semverScheme,
+  async discover() {
+    return {
+      notModified: false,
+      versions: [{ version: '1.0.0', files: [], dependencies: [] }],
+    };
   },
-});
+};
 
 describe('the embedded default database', () => {
   let work: string;
@@ -80,14 +68,12 @@ describe('the embedded default database', () => {
       backpack: { storage: { local: { directory: path.join(work, 'backpack-storage') } } },
     };
     const start = () =>
-      startTestBackend({
-        features: [
-          ...backpackFeatures,
-          localModule,
-          databaseServiceFactory,
-          mockServices.rootConfig.factory({ data: config }),
-          mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-        ],
+      startBackpackBackend({
+        config: { backend: config.backend },
+        storageDir: config.backpack.storage.local.directory,
+        manualScheduler: true,
+        processors: [localProcessor],
+        features: [databaseServiceFactory],
       });
 
     const first = await start();
@@ -95,12 +81,12 @@ describe('the embedded default database', () => {
       .post('/api/backpack/artifacts')
       .send({ processor: 'local', id: 'kept', filter: '1.0.0' });
     expect(created.status).toBe(201);
-    let run;
-    for (let attempt = 0; attempt < 400; attempt++) {
-      run = (await request(first.server).get(`/api/backpack/runs/${created.body.runId}`)).body;
-      if (run.status === 'succeeded') break;
-      await new Promise(resolve => setTimeout(resolve, 25));
-    }
+    const run = await pollUntil(
+      'the run to succeed',
+      async () => (await request(first.server).get(`/api/backpack/runs/${created.body.runId}`)).body,
+      body => body.status === 'succeeded',
+      { attempts: 400, intervalMs: 25 },
+    );
     expect(run).toMatchObject({ status: 'succeeded' });
     await first.stop();
     expect(fs.existsSync(path.join(work, 'backpack-data', 'backpack.sqlite'))).toBe(true);

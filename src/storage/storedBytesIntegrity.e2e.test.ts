@@ -13,6 +13,7 @@ import {
   runVerify,
   unpackBundle,
 } from '../exports/__testUtils__/bundleFiles';
+import { waitFor } from '../__testUtils__/waitFor';
 
 // Integrity of stored bytes through the whole plugin (issue 9): hostile
 // upstreams, written here, list files that share a name with another
@@ -130,14 +131,15 @@ async function fetchBytes(backend: ServeTestBackend, url: string) {
 async function exportAndUnpack(backend: ServeTestBackend, work: string) {
   const created = await request(backend.server).post('/api/backpack/exports').set(auth).send({});
   expect(created.status).toBe(202);
-  let record: Record<string, any> | undefined;
-  for (let attempt = 0; attempt < 600 && !record; attempt++) {
-    const res = await request(backend.server).get(`/api/backpack/exports/${created.body.id}`).set(auth);
-    if (res.body.status === 'failed') throw new Error(`export failed: ${res.body.error}`);
-    if (res.body.status === 'succeeded') record = res.body;
-    else await new Promise(resolve => setTimeout(resolve, 100));
-  }
-  if (!record) throw new Error('the export did not finish');
+  const record: Record<string, any> = await waitFor(
+    'the export to finish',
+    async () => {
+      const res = await request(backend.server).get(`/api/backpack/exports/${created.body.id}`).set(auth);
+      if (res.body.status === 'failed') throw new Error(`export failed: ${res.body.error}`);
+      return res.body.status === 'succeeded' ? res.body : undefined;
+    },
+    { attempts: 600, intervalMs: 100 },
+  );
   const directory = path.join(work, `bundle-${record.id}`);
   const manifest = await downloadExport(backend.server, record.id, directory, auth);
   const verify = await runVerify(directory);

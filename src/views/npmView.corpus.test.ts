@@ -2,17 +2,20 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { startNpmCorpusVerdaccio } from '../__testUtils__/npmCorpus';
 import {
-  runCommand,
+  npmInstallFromView,
   ServeTestBackend,
   startServeBackend,
   STATIC_TOKEN,
 } from '../__testUtils__/serveBackend';
-import { startNpmCorpusVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
+import { TestNpmRegistry } from '../__testUtils__/verdaccio';
 
-// Acceptance test of the npm view (issue 6): express and jest mirrored from
-// verdaccio over the frozen corpus, verdaccio stopped, then the real npm
-// installs both from the view with an empty cache and nothing else to reach.
+// Acceptance test of the npm view (issue 6) over the frozen corpus (npm run
+// test:corpus): express and jest mirrored from verdaccio, verdaccio stopped,
+// then the real npm installs both from the view with an empty cache and
+// nothing else to reach. npmView.e2e.test.ts does the same with generated
+// packages.
 
 const auth = { Authorization: `Bearer ${STATIC_TOKEN}` };
 
@@ -27,18 +30,19 @@ describe('npm registry view', () => {
 
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-npm-view-'));
-    verdaccio = await startNpmCorpusVerdaccio();
-    upstreamExpress = (await (await fetch(`${verdaccio.url}/express`)).json()).versions['4.21.2'];
-    upstreamJestCli = (await (await fetch(`${verdaccio.url}/jest-cli`)).json()).versions['29.7.0'];
+    const upstream = await startNpmCorpusVerdaccio();
+    verdaccio = upstream;
+    upstreamExpress = (await (await fetch(`${upstream.url}/express`)).json()).versions['4.21.2'];
+    upstreamJestCli = (await (await fetch(`${upstream.url}/jest-cli`)).json()).versions['29.7.0'];
     backend = await startServeBackend({
-      processors: { npm: { registry: verdaccio.url } },
-      allowedHosts: [new URL(verdaccio.url).host],
+      processors: { npm: { registry: upstream.url } },
+      allowedHosts: [new URL(upstream.url).host],
     });
     await backend.addRoot({ processor: 'npm', id: 'express', filter: '4.21.2' });
     await backend.addRoot({ processor: 'npm', id: 'jest', filter: '29.7.0' });
     counts = await backend.waitForCollection();
     // From here on the mirror is all there is.
-    await verdaccio.stop();
+    await upstream.stop();
     verdaccio = undefined;
   });
 
@@ -55,39 +59,8 @@ describe('npm registry view', () => {
   });
 
   it('installs express and jest with npm, an empty cache and the upstream stopped', async () => {
-    const project = path.join(work, 'project');
-    await fs.mkdir(project);
-    await fs.writeFile(
-      path.join(project, 'package.json'),
-      JSON.stringify({ name: 'offline-install', version: '1.0.0', private: true }),
-    );
+    const project = await npmInstallFromView(backend.baseUrl, work, ['express@4.21.2', 'jest@29.7.0']);
     const registry = `${backend.baseUrl}/npm/`;
-    // The documented way: the registry and a static token for its path.
-    const npmrc = path.join(work, 'npmrc');
-    await fs.writeFile(
-      npmrc,
-      `registry=${registry}\n${registry.replace(/^https?:/, '')}:_authToken=${STATIC_TOKEN}\n`,
-    );
-    const result = await runCommand(
-      'npm',
-      [
-        'install',
-        'express@4.21.2',
-        'jest@29.7.0',
-        '--registry',
-        registry,
-        '--userconfig',
-        npmrc,
-        '--cache',
-        path.join(work, 'cache'),
-        '--no-audit',
-        '--no-fund',
-        '--ignore-scripts',
-        '--no-update-notifier',
-      ],
-      { cwd: project, timeoutMs: 150_000 },
-    );
-    if (result.code !== 0) throw new Error(`npm install failed:\n${result.output}`);
 
     const installed = async (name: string) =>
       JSON.parse(

@@ -1,11 +1,8 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import request from 'supertest';
+import { BackpackBackend, startBackpackBackend } from '../__testUtils__/backpackBackend';
 import { HostileUpstream } from '../__testUtils__/hostileUpstream';
-import { backpackFeatures } from '../__testUtils__/backpackFeatures';
+import { pollUntil, waitFor } from '../__testUtils__/waitFor';
 
 const SECRET = 'SECRET-INTERNAL-BODY';
 const TARBALL = Buffer.from('not really a tarball, but the bytes the digest names\n');
@@ -19,8 +16,7 @@ describe('the upstream gate in the plugin', () => {
   let registry: HostileUpstream;
   let files: HostileUpstream;
   let internal: HostileUpstream;
-  let storageDir: string;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: BackpackBackend;
 
   const packument = (name: string, tarballs: string, extra = '') =>
     `{"name":"${name}","dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"name":"${name}","version":"1.0.0","dist":{"tarball":"${tarballs}/${name}/-/${name}-1.0.0.tgz","shasum":"${createHash(
@@ -42,33 +38,23 @@ describe('the upstream gate in the plugin', () => {
       .redirect('/local-pkg', `http://localhost:${files.port}/packuments/local-pkg`)
       .redirect('/moved', `${internal.url}/admin`)
       .serve('/huge', packument('huge', registry.url, `,"padding":"${'x'.repeat(20_000)}"`));
-    storageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-gate-'));
-    backend = await startTestBackend({
-      features: [
-        ...backpackFeatures,
-        mockServices.rootConfig.factory({
-          data: {
-            backpack: {
-              processors: {
-                npm: { registry: registry.url },
-                pypi: { enabled: false },
-                maven: { enabled: false },
-              },
-              upstream: { retries: 0, maxMetadataBytes: 8192 },
-              allowedHosts: [`localhost:${files.port}`],
-              storage: { local: { directory: storageDir } },
-              queue: { retryDelaysMs: [10], maxAttempts: 1 },
-            },
-          },
-        }),
-      ],
+    backend = await startBackpackBackend({
+      backpack: {
+        processors: {
+          npm: { registry: registry.url },
+          pypi: { enabled: false },
+          maven: { enabled: false },
+        },
+        upstream: { retries: 0, maxMetadataBytes: 8192 },
+        allowedHosts: [`localhost:${files.port}`],
+        queue: { retryDelaysMs: [10], maxAttempts: 1 },
+      },
     });
   });
 
   afterAll(async () => {
     await backend?.stop();
     await Promise.all([registry.close(), files.close(), internal.close()]);
-    await fs.rm(storageDir, { recursive: true, force: true });
   });
 
   const registryOverride = () => `${internal.url}/admin?q=#`;
@@ -116,15 +102,17 @@ describe('the upstream gate in the plugin', () => {
       .post('/api/backpack/artifacts')
       .send({ processor: 'npm', id: 'local-pkg' });
     expect(created.status).toBe(201);
-    let listed: any;
-    for (let attempt = 0; attempt < 400; attempt++) {
-      const res = await request(backend.server).get(
-        '/api/backpack/artifacts/npm/local-pkg/versions/1.0.0/files',
-      );
-      listed = res.body.items?.[0];
-      if (listed && ['collected', 'failed', 'parked'].includes(listed.status)) break;
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
+    const listed = await waitFor(
+      'the file to settle',
+      async () => {
+        const res = await request(backend.server).get(
+          '/api/backpack/artifacts/npm/local-pkg/versions/1.0.0/files',
+        );
+        const file = res.body.items?.[0];
+        return file && ['collected', 'failed', 'parked'].includes(file.status) ? file : undefined;
+      },
+      { attempts: 400 },
+    );
     expect(listed).toMatchObject({
       uri: `http://localhost:${files.port}/local-pkg/-/local-pkg-1.0.0.tgz`,
       status: 'collected',
@@ -135,8 +123,7 @@ describe('the upstream gate in the plugin', () => {
 
 describe('downloads that trickle', () => {
   let registry: HostileUpstream;
-  let storageDir: string;
-  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backend: BackpackBackend;
   const LORIS = ['1.0.0', '1.0.1', '1.0.2', '1.0.3'];
   const sha1 = (body: Buffer) => createHash('sha1').update(body).digest('hex');
 
@@ -164,35 +151,25 @@ describe('downloads that trickle', () => {
       '/slow',
       JSON.stringify({ name: 'slow', 'dist-tags': { latest: '1.1.0' }, versions }),
     );
-    storageDir = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-loris-'));
-    backend = await startTestBackend({
-      features: [
-        ...backpackFeatures,
-        mockServices.rootConfig.factory({
-          data: {
-            backpack: {
-              processors: {
-                npm: { registry: registry.url },
-                pypi: { enabled: false },
-                maven: { enabled: false },
-              },
-              upstream: { retries: 0 },
-              collection: {
-                download: { minBytesPerSecond: 100, rateWindowSeconds: 0.5, timeoutSeconds: 60 },
-              },
-              storage: { local: { directory: storageDir } },
-              queue: { concurrency: 2, retryDelaysMs: [10], maxAttempts: 2 },
-            },
-          },
-        }),
-      ],
+    backend = await startBackpackBackend({
+      backpack: {
+        processors: {
+          npm: { registry: registry.url },
+          pypi: { enabled: false },
+          maven: { enabled: false },
+        },
+        upstream: { retries: 0 },
+        collection: {
+          download: { minBytesPerSecond: 100, rateWindowSeconds: 0.5, timeoutSeconds: 60 },
+        },
+        queue: { concurrency: 2, retryDelaysMs: [10], maxAttempts: 2 },
+      },
     });
   });
 
   afterAll(async () => {
     await backend?.stop();
     await registry.close();
-    await fs.rm(storageDir, { recursive: true, force: true });
   });
 
   it('fail by the minimum rate instead of holding the workers, and the other file is collected', async () => {
@@ -208,15 +185,14 @@ describe('downloads that trickle', () => {
       );
       return res.body.items?.[0];
     };
-    let settled: any[] = [];
-    for (let attempt = 0; attempt < 600; attempt++) {
-      settled = await Promise.all([...LORIS, '1.1.0'].map(fileOf));
-      const done =
-        settled[4]?.status === 'collected' &&
-        settled.slice(0, 4).every(file => file?.attempts >= 1 && file.error);
-      if (done) break;
-      await new Promise(resolve => setTimeout(resolve, 100));
-    }
+    const settled = await pollUntil(
+      'the files to settle',
+      () => Promise.all([...LORIS, '1.1.0'].map(fileOf)),
+      files =>
+        files[4]?.status === 'collected' &&
+        files.slice(0, 4).every(file => file?.attempts >= 1 && file.error),
+      { attempts: 600, intervalMs: 100 },
+    );
     expect(settled[4]).toMatchObject({ status: 'collected' });
     for (const file of settled.slice(0, 4)) {
       expect(file.collected).toBe(false);

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { semverScheme } from '../processors/npm/semverScheme';
+import { BackpackProcessor, ProcessorVersion } from '../processors/types';
+import { BackpackBackend, startBackpackBackend } from './backpackBackend';
+
+// The `test` processor of the plugin's end-to-end suites: an in-memory
+// upstream whose files a local HTTP server serves.
+
+/** The "upstream" of the test processor: package -> version -> dependencies. */
+const UPSTREAM: Record<string, Record<string, Record<string, string>>> = {
+  app: {
+    '1.0.0': { lib: '^1.0.0' },
+    '2.0.0': { lib: '^2.0.0' },
+  },
+  lib: { '1.0.0': {}, '1.1.0': {}, '2.0.0': {} },
+  shared: { '1.0.0': {} },
+  'uses-shared': { '1.0.0': { shared: '^1.0.0' } },
+  '@scope/pkg': { '1.0.0': {}, '1.1.0': {} },
+};
+
+const fileContent = (id: string, version: string) => `${id}@${version}\n`;
+
+/**
+ * A processor over the in-memory upstream above, whose files a local HTTP
+ * server serves. Ids are case-insensitive, to show normalisation.
+ */
+function createTestProcessor(fileServer: string): BackpackProcessor {
+  return {
+    name: 'test',
+    description: 'In-memory packages for the plugin tests',
+    configSchema: z.strictObject({
+      registry: z.url().optional(),
+      includeDev: z.boolean().optional(),
+    }),
+    versions: semverScheme,
+    normalizeId: id => id.toLowerCase(),
+    async discover({ id }) {
+      const versions = UPSTREAM[id] ?? { '0.1.0': {} };
+      return {
+        notModified: false,
+        versions: Object.entries(versions).map(
+          ([version, dependencies]): ProcessorVersion => {
+            const content = fileContent(id, version);
+            const name = `${id.replace('/', '-')}-${version}.tgz`;
+            return {
+              version,
+              files: [
+                {
+                  name,
+                  uri: `${fileServer}/files/${encodeURIComponent(id)}/${version}`,
+                  path: `${id}/-/${name}`,
+                  integrity: {
+                    algorithm: 'sha256',
+                    digest: createHash('sha256').update(content).digest('hex'),
+                  },
+                  size: Buffer.byteLength(content),
+                },
+              ],
+              dependencies: Object.entries(dependencies).map(([dep, range]) => ({
+                processor: 'test',
+                id: dep,
+                range,
+                kind: 'runtime' as const,
+              })),
+            };
+          },
+        ),
+      };
+    },
+  };
+}
+
+/**
+ * Starts the plugin with the `test` processor and the file server of its
+ * files, plus the given features (a permission policy, an auditor).
+ */
+export async function startTestProcessorBackend(features: any[] = []): Promise<BackpackBackend> {
+  const fileServer = http.createServer((req, res) => {
+    const match = /^\/files\/([^/]+)\/([^/]+)$/.exec(req.url ?? '');
+    if (!match) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    res.end(fileContent(decodeURIComponent(match[1]), match[2]));
+  });
+  await new Promise<void>(resolve => fileServer.listen(0, '127.0.0.1', resolve));
+  const fileServerUrl = `http://127.0.0.1:${(fileServer.address() as AddressInfo).port}`;
+  const backend = await startBackpackBackend({
+    processors: [createTestProcessor(fileServerUrl)],
+    backpack: { allowedHosts: [new URL(fileServerUrl).host] },
+    features,
+  });
+  return {
+    ...backend,
+    async stop() {
+      await backend.stop();
+      await new Promise(resolve => fileServer.close(resolve));
+    },
+  };
+}
