@@ -10,7 +10,8 @@
  *   3. starts that backend with plain node (no TypeScript transform) on a
  *      free port, `backend.add(import('<package name>'))` and a minimal
  *      config: SQLite in memory, a temporary blob directory, a static token,
- *   4. checks GET /api/backpack/health is 200, an authenticated list of
+ *   4. checks GET /api/backpack/health is 200, the built-in processors are
+ *      loaded by the default export, an authenticated list of
  *      artifacts is 200 (the migrations shipped in the tarball ran), the
  *      migrations resolve inside the installed package, and the bin is linked,
  *   5. stops it and removes the temporary directory.
@@ -206,6 +207,16 @@ backpack:
         throw new Error(`GET /api/backpack/artifacts answered ${artifacts.status}: ${body}\n${output}`);
       }
       console.log(`GET /api/backpack/artifacts: 200 ${body}`);
+
+      // The default export loads the built-in processors as modules.
+      const processors = await fetch(`${base}/processors`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const names = (await processors.json()).items?.map(p => p.name).sort().join(',');
+      if (processors.status !== 200 || names !== 'maven,npm,pypi') {
+        throw new Error(`GET /api/backpack/processors answered ${processors.status} with ${names}\n${output}`);
+      }
+      console.log(`GET /api/backpack/processors: 200 ${names}`);
 
       const migrations = execFileSync(
         process.execPath,
