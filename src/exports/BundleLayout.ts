@@ -1,49 +1,18 @@
 import { CollectedArtifact, CollectedFile } from '../database/ExportStore';
 import { fileRefusal, layoutPathProblem } from '../storage/fileRefusal';
 import { FILE_KEY_ROOT, fileStorageKey } from '../storage/fileStorageKey';
+import { BUILT_IN_LAYOUTS } from './layouts/builtInLayouts';
 import {
-  bundleMavenMetadata,
-  MAVEN_ROOT,
-  mavenFilePath,
-  needsMavenSidecars,
-} from './metadata/staticMaven';
-import {
-  bundleNpmPackument,
-  NPM_ROOT,
-  npmPackumentPath,
-  npmTarballPath,
-} from './metadata/staticNpm';
-import {
-  bundlePypiProjectPage,
-  bundlePypiRootPage,
-  PYPI_ROOT,
-  PYPI_ROOT_PAGE_PATH,
-  pypiFilePath,
-  pypiProjectPagePath,
-} from './metadata/staticPypi';
+  EcosystemLayout,
+  GeneratedEntry,
+  LayoutContext,
+  StreamedEntry,
+} from './layouts/EcosystemLayout';
 
-/** A generated entry of a bundle. */
-export interface GeneratedEntry {
-  path: string;
-  content: Buffer;
-}
-
-/** A generated entry whose text is produced page by page, for entries that grow with the mirror. */
-export interface StreamedEntry {
-  path: string;
-  /** Called twice: once to measure, once to write; must yield the same text both times. */
-  chunks(): AsyncIterable<string>;
-}
+export type { GeneratedEntry, StreamedEntry } from './layouts/EcosystemLayout';
 
 /** Options of {@link BundleLayout}. */
-export interface BundleLayoutOptions {
-  /** Base URL of tarball URLs in npm packuments; see `metadata/staticNpm.ts`. */
-  npmTarballBaseUrl: string;
-  /** Ids of a processor's artifacts collected up to the cut-off, page by page. */
-  listArtifactIds(processor: string): AsyncIterable<string>;
-  /** The package.json in a stored npm tarball, if it has a readable one. */
-  readNpmManifest(file: CollectedFile): Promise<Record<string, unknown> | undefined>;
-}
+export type BundleLayoutOptions = LayoutContext;
 
 /**
  * Where each file of a bundle goes and which registry metadata accompanies
@@ -61,6 +30,10 @@ export interface BundleLayoutOptions {
  * deltas in order over the same directory leaves complete registries.
  */
 export class BundleLayout {
+  private readonly layouts = new Map<string, EcosystemLayout>(
+    BUILT_IN_LAYOUTS.map(layout => [layout.processor, layout]),
+  );
+
   constructor(private readonly options: BundleLayoutOptions) {}
 
   /**
@@ -73,20 +46,10 @@ export class BundleLayout {
     if (refusal) {
       throw new Error(`${file.processor}:${file.artifactId}@${file.version}: ${refusal}`);
     }
-    let path: string;
-    switch (file.processor) {
-      case NPM_ROOT:
-        path = npmTarballPath(file.artifactId, file.version, file.name);
-        break;
-      case PYPI_ROOT:
-        path = pypiFilePath(file.artifactId, file.version, file.name);
-        break;
-      case MAVEN_ROOT:
-        path = mavenFilePath(file.artifactId, file.version, file.name);
-        break;
-      default:
-        path = fileStorageKey(file).slice(FILE_KEY_ROOT.length + 1);
-    }
+    const layout = this.layouts.get(file.processor);
+    const path = layout
+      ? layout.pathOf(file)
+      : fileStorageKey(file).slice(FILE_KEY_ROOT.length + 1);
     const problem = layoutPathProblem(path);
     if (problem) throw new Error(`${file.processor}:${file.artifactId}: bundle path ${path} ${problem}`);
     return path;
@@ -94,51 +57,18 @@ export class BundleLayout {
 
   /** Whether `.sha1`/`.md5` sidecars are written after the file. */
   wantsSidecars(file: CollectedFile): boolean {
-    return file.processor === MAVEN_ROOT && needsMavenSidecars(file.name);
+    return this.layouts.get(file.processor)?.wantsSidecars?.(file) ?? false;
   }
 
   /** Registry metadata of one artifact touched by the bundle. */
   async metadataOf(artifact: CollectedArtifact, cutoff: string): Promise<GeneratedEntry[]> {
     if (artifact.versions.length === 0) return [];
-    switch (artifact.processor) {
-      case NPM_ROOT: {
-        const packument = await bundleNpmPackument(artifact, {
-          tarballBaseUrl: this.options.npmTarballBaseUrl,
-          readManifest: file => this.options.readNpmManifest(file),
-        });
-        return [
-          { path: npmPackumentPath(artifact.id), content: Buffer.from(JSON.stringify(packument)) },
-        ];
-      }
-      case PYPI_ROOT:
-        return [
-          {
-            path: pypiProjectPagePath(artifact.id),
-            content: Buffer.from(bundlePypiProjectPage(artifact)),
-          },
-        ];
-      case MAVEN_ROOT:
-        return bundleMavenMetadata(artifact, cutoff);
-      default:
-        return [];
-    }
+    const layout = this.layouts.get(artifact.processor);
+    return (await layout?.metadataOf?.(artifact, cutoff, this.options)) ?? [];
   }
 
   /** Processor-wide pages of a bundle that touched the processor. */
   indexesOf(processor: string): StreamedEntry[] {
-    if (processor !== PYPI_ROOT) return [];
-    const { listArtifactIds } = this.options;
-    return [
-      {
-        path: PYPI_ROOT_PAGE_PATH,
-        async *chunks() {
-          yield bundlePypiRootPage.head;
-          for await (const id of listArtifactIds(processor)) {
-            yield bundlePypiRootPage.project(id);
-          }
-          yield bundlePypiRootPage.tail;
-        },
-      },
-    ];
+    return this.layouts.get(processor)?.indexesOf?.(this.options) ?? [];
   }
 }
