@@ -8,12 +8,13 @@ import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven), each added
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI), each added
  * through the processors extension point like any module's:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
@@ -26,6 +27,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleNpmProcessor,
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
+      backpackModuleOciProcessor,
     ];
   },
 });

@@ -1,6 +1,7 @@
 import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
@@ -16,4 +17,5 @@ export const backpackFeatures = [
   backpackModuleNpmProcessor,
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,
+  backpackModuleOciProcessor,
 ];

@@ -10,7 +10,7 @@ import {
   readBoundedBody,
 } from './readBoundedBody';
 import { parseRetryAfter, retryDelayMs, sleep } from '../lib/retry';
-import { UpstreamTransport } from './UpstreamTransport';
+import { UpstreamAuthenticator, UpstreamTransport } from './UpstreamTransport';
 import { redactUrl } from './urls';
 import { DiscoveryValidators } from '../processors/types';
 
@@ -122,10 +122,19 @@ export class UpstreamClient {
   }
 
   /**
+   * Applies a protocol's authenticator to the requests of discovery and
+   * collection to matching URLs (see {@link UpstreamTransport.addAuthenticator}).
+   */
+  addAuthenticator(matches: (url: URL) => boolean, authenticator: UpstreamAuthenticator): void {
+    this.transport.addAuthenticator(matches, authenticator);
+  }
+
+  /**
    * GETs a URL. 404 and other 4xx answers are returned, not thrown, with
    * an empty body; the caller decides what they mean. Throws after the
    * last retry otherwise, and at once for refusals of the host policy and
-   * documents over the size limit.
+   * documents over the size limit. `authenticate: false` leaves the
+   * authenticators out (a token request itself).
    */
   async get(
     url: string,
@@ -133,6 +142,7 @@ export class UpstreamClient {
       headers?: Record<string, string>;
       validators?: DiscoveryValidators;
       signal?: AbortSignal;
+      authenticate?: boolean;
     } = {},
   ): Promise<UpstreamResponse> {
     // Refused URLs fail before they take a slot or a retry.
@@ -155,7 +165,9 @@ export class UpstreamClient {
       let retryAfterMs: number | undefined;
       let failure: unknown;
       try {
-        const response = await semaphore.use(() => this.attempt(url, headers, init.signal));
+        const response = await semaphore.use(() =>
+          this.attempt(url, headers, init.signal, init.authenticate),
+        );
         if (response.status === 429 || response.status >= 500) {
           retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
           failure = new UpstreamHttpError(redactUrl(response.url), response.status, retryAfterMs);
@@ -195,6 +207,7 @@ export class UpstreamClient {
     url: string,
     headers: Record<string, string>,
     signal?: AbortSignal,
+    authenticate?: boolean,
   ): Promise<UpstreamResponse> {
     this.counters.requests += 1;
     const { timeoutMs, maxMetadataBytes } = this.options;
@@ -211,6 +224,7 @@ export class UpstreamClient {
     try {
       const opened = await this.transport.open(url, {
         headers,
+        authenticate,
         // A signal per attempt: listeners never pile up on the caller's.
         signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
       });
