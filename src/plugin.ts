@@ -35,6 +35,7 @@ export const backpackPlugin = createBackendPlugin({
         database: coreServices.database,
         discovery: coreServices.discovery,
         httpRouter: coreServices.httpRouter,
+        rootHttpRouter: coreServices.rootHttpRouter,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
@@ -42,7 +43,7 @@ export const backpackPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
       },
-      async init({ httpRouter, scheduler, lifecycle, ...services }) {
+      async init({ httpRouter, rootHttpRouter, scheduler, lifecycle, ...services }) {
         const builder = BackpackBuilder.create(services);
         for (const entry of added) {
           if ('processor' in entry) builder.addProcessor(entry.processor);
@@ -51,6 +52,8 @@ export const backpackPlugin = createBackendPlugin({
         const backpack = await builder.build();
 
         httpRouter.use(backpack.router);
+        // OCI clients look for `/v2/` at the origin, not under /api/backpack.
+        backpack.rootRoutes.forEach(({ path, router }) => rootHttpRouter.use(path, router));
         backpack.authPolicies.forEach(policy => httpRouter.addAuthPolicy(policy));
         await backpack.schedule(scheduler);
         lifecycle.addStartupHook(() => backpack.start());
