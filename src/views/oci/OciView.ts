@@ -6,11 +6,11 @@ import { MirroredFile } from '../../database/MirrorReadStore';
 import { OCI_FILE_NAMES } from '../../processors/oci/ociClosure';
 import { DIGEST, isRepositoryPath, TAG } from '../../processors/oci/ociNames';
 import { BlobStore } from '../../storage/BlobStore';
+import { readAtMost } from '../../lib/readAtMost';
 import { BoundedCache } from '../BoundedCache';
 import { ServeAccess } from '../ServeAccess';
 import {
   ManifestSummary,
-  readManifestBytes,
   referrersIndex,
   sha256Of,
   summarizeManifest,
@@ -88,7 +88,7 @@ export class OciView {
     if (!file?.integrity) throw unknown();
     const digest = `sha256:${file.integrity.digest}`;
     const blob = await this.options.blobStore.get(file.storageKey);
-    const bytes = blob && (await readManifestBytes(blob.body, MAX_MANIFEST_BYTES));
+    const bytes = blob && (await readAtMost(blob.body, MAX_MANIFEST_BYTES));
     // Sent as the digest's bytes: anything else (a damaged store) is not served.
     if (!bytes || sha256Of(bytes) !== digest) throw new NotFoundError(`manifest ${reference} of '${name}' is not available`);
     const summary = summarizeManifest(bytes);
@@ -163,7 +163,7 @@ export class OciView {
     const cached = this.summaries.get(file.storageKey);
     if (cached) return cached;
     const blob = await this.options.blobStore.get(file.storageKey);
-    const bytes = blob && (await readManifestBytes(blob.body, MAX_MANIFEST_BYTES));
+    const bytes = blob && (await readAtMost(blob.body, MAX_MANIFEST_BYTES));
     if (!bytes) return undefined;
     const summary = summarizeManifest(bytes);
     this.summaries.set(file.storageKey, summary);

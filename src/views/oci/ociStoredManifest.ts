@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 
 /**
  * What the `/v2/` view reads from a stored manifest: its media type (which
@@ -20,21 +19,6 @@ export interface ManifestSummary {
   subject?: string;
   artifactType?: string;
   annotations?: Record<string, string>;
-}
-
-/** Reads a stored manifest whole, refusing more than `maxBytes`. */
-export async function readManifestBytes(body: Readable, maxBytes: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += (chunk as Buffer).length;
-    if (total > maxBytes) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 export function sha256Of(bytes: Buffer): string {
