@@ -132,6 +132,8 @@ function parseHostRule(entry: string, trust: HostTrust): HostRule {
  */
 export class HostPolicy {
   private readonly rules: HostRule[] = [];
+  /** Host names (no port) of the rules. */
+  private readonly hostNames = new Set<string>();
   /** Host names (no port) the operator named. */
   private readonly operatorHosts = new Set<string>();
   private readonly explicitlyAllowed = new BlockList();
@@ -147,6 +149,7 @@ export class HostPolicy {
     for (const entry of entries) {
       const rule = parseHostRule(entry, trust);
       this.rules.push(rule);
+      this.hostNames.add(rule.host);
       if (trust === 'operator') this.operatorHosts.add(rule.host);
       // A listed IP literal names the address itself; no DNS is involved.
       if (isIP(rule.host)) addCidr(this.explicitlyAllowed, rule.host);
@@ -191,6 +194,15 @@ export class HostPolicy {
       );
     }
     return url;
+  }
+
+  /**
+   * Whether the policy names the URL's host, on any port and whatever the
+   * scheme: such URLs are Backpack's to read (and to refuse), never another
+   * reader's, so a host Backpack allows is always read under its checks.
+   */
+  owns(url: URL): boolean {
+    return this.hostNames.has(stripBrackets(url.hostname.toLowerCase()));
   }
 
   /** Whether a connection to `address`, resolved for `hostname`, may be made. */

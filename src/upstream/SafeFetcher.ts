@@ -1,3 +1,7 @@
+import {
+  UrlReaderService,
+  UrlReaderServiceReadUrlResponse,
+} from '@backstage/backend-plugin-api';
 import { Readable } from 'node:stream';
 import { IntegrityError } from '../collection/IntegrityStream';
 import {
@@ -6,13 +10,12 @@ import {
   ResponseTooLargeError,
   UpstreamHttpError,
 } from './errors';
+import { GatedReadUrlResponse, GatedUrlReader, responseStream } from './GatedUrlReader';
 import { startDownloadClock } from './guardDownload';
 import { HostPolicy } from './HostPolicy';
 import { DEFAULT_DOWNLOAD_LIMITS, DownloadLimits } from './limits';
-import { discardBody } from './readBoundedBody';
-import { parseRetryAfter } from '../lib/retry';
+import { readerErrorRetryable } from './readerErrors';
 import { UpstreamTransport } from './UpstreamTransport';
-import { redactUrl } from './urls';
 
 // The gate's errors, where the collector has always imported them from.
 export { DisallowedHostError, RedirectError, UpstreamHttpError };
@@ -20,8 +23,14 @@ export { DisallowedHostError, RedirectError, UpstreamHttpError };
 /** Options of {@link SafeFetcher}. */
 export interface SafeFetcherOptions {
   /**
-   * The plugin's shared transport, and with it the one host policy of
-   * discovery and collection. When given, the connection options below
+   * The reader files come through: the plugin's UrlReaderService. When
+   * given, the options below but `download` are not used.
+   */
+  reader?: UrlReaderService;
+  /**
+   * Without a reader: the plugin's shared transport, and with it the one
+   * host policy of discovery and collection, read through a
+   * {@link GatedUrlReader}. When given, the connection options below
    * (`allowedHosts` to `userAgent`) are not used.
    */
   transport?: UpstreamTransport;
@@ -82,9 +91,10 @@ const RETRYABLE_CODES = new Set([
 
 /**
  * Whether collecting again later may succeed: network failures, timeouts,
- * 5xx, 408 and 429 are; refused hosts, other 4xx, redirect loops and
- * integrity mismatches are not. Unknown errors count as retryable, since
- * the queue's attempt limit bounds them anyway.
+ * 5xx, 408 and 429 are; refused hosts, missing files, other 4xx, redirect
+ * loops and integrity mismatches are not, whichever reader reported them
+ * (see {@link readerErrorRetryable}). Unknown errors count as retryable,
+ * since the queue's attempt limit bounds them anyway.
  */
 export function isRetryable(error: unknown): boolean {
   for (let e = error, depth = 0; e && depth < 5; depth++) {
@@ -101,6 +111,8 @@ export function isRetryable(error: unknown): boolean {
     ) {
       return false;
     }
+    const verdict = readerErrorRetryable(e);
+    if (verdict !== undefined) return verdict;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && RETRYABLE_CODES.has(code)) {
       return true;
@@ -114,31 +126,37 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Streams GET requests to upstream file URIs, and only to allowed hosts.
+ * Streams files for the collector through a URL reader, under the download
+ * limits: each download runs against a deadline and a minimum transfer
+ * rate, whichever reader serves it, so a trickling upstream fails with a
+ * retryable error instead of holding a worker.
  *
- * Requests go through the {@link UpstreamTransport} that discovery uses
- * too: every URI and every redirect hop is checked against the one
- * {@link HostPolicy}, and the address a host name resolves to is checked
- * when the connection is made. Each download runs against a deadline and
- * a minimum transfer rate, so a trickling upstream fails with a retryable
- * error instead of holding a worker.
+ * In the plugin the reader is the backend's UrlReaderService, which hands
+ * the hosts of Backpack's {@link HostPolicy} to Backpack's
+ * {@link GatedUrlReader} (every URI and redirect hop checked, the address
+ * checked at connect time) and other hosts to Backstage's readers
+ * (`backend.reading.allow`, `integrations.*`). Without a reader, the
+ * fetcher reads through a GatedUrlReader of its own.
  */
 export class SafeFetcher {
-  private readonly transport: UpstreamTransport;
-  private readonly ownsTransport: boolean;
+  private readonly reader: UrlReaderService;
+  private readonly ownTransport?: UpstreamTransport;
   private readonly download: DownloadLimits;
 
   constructor(options: SafeFetcherOptions) {
     this.download = { ...DEFAULT_DOWNLOAD_LIMITS, ...definedOnly(options.download) };
+    if (options.reader) {
+      this.reader = options.reader;
+      return;
+    }
     if (options.transport) {
-      this.transport = options.transport;
-      this.ownsTransport = false;
+      this.reader = new GatedUrlReader(options.transport);
       return;
     }
     const policy = new HostPolicy({
       allowPrivateAddresses: options.allowPrivateAddresses,
     }).allow(options.allowedHosts ?? [], 'default');
-    this.transport = new UpstreamTransport({
+    this.ownTransport = new UpstreamTransport({
       policy,
       maxRedirects: options.maxRedirects,
       connectTimeoutMs: options.connectTimeoutMs,
@@ -146,14 +164,15 @@ export class SafeFetcher {
       idleTimeoutMs: options.idleTimeoutMs,
       userAgent: options.userAgent,
     });
-    this.ownsTransport = true;
+    this.reader = new GatedUrlReader(this.ownTransport);
   }
 
   /**
    * Starts a GET and resolves once a 2xx response's headers arrived. The
    * caller must consume or destroy the body.
    *
-   * @throws DisallowedHostError, UpstreamHttpError, RedirectError, or a
+   * @throws DisallowedHostError, UpstreamHttpError, RedirectError,
+   *   NotFoundError, NotAllowedError (no reader may read the URI), or a
    *   network error (see {@link isRetryable})
    */
   async fetch(
@@ -161,41 +180,25 @@ export class SafeFetcher {
     options: { signal?: AbortSignal } = {},
   ): Promise<FetchedBody> {
     const clock = startDownloadClock(uri, this.download, options.signal);
-    let opened;
+    let response: UrlReaderServiceReadUrlResponse & Partial<GatedReadUrlResponse>;
     try {
-      opened = await this.transport.open(uri, {
-        headers: { accept: '*/*' },
-        signal: clock.signal,
-      });
+      response = await this.reader.readUrl(uri, { signal: clock.signal });
     } catch (error) {
       clock.stop();
-      throw error;
+      // A reader may wrap the deadline's error in its own; the deadline says why.
+      throw clock.signal.aborted ? clock.signal.reason ?? error : error;
     }
-    const { statusCode, headers } = opened;
-    if (statusCode < 200 || statusCode >= 300) {
-      clock.stop();
-      // Never read, so never echoed.
-      await discardBody(opened.body);
-      throw new UpstreamHttpError(
-        redactUrl(opened.url),
-        statusCode,
-        parseRetryAfter(headers['retry-after']),
-      );
-    }
-    const length = Number(headers['content-length']);
-    const known = Number.isSafeInteger(length) && length >= 0;
-    const contentType = headers['content-type'];
     return {
-      body: clock.meter(opened.body),
-      size: known ? length : undefined,
-      url: opened.url,
-      contentType: Array.isArray(contentType) ? contentType[0] : contentType,
+      body: clock.meter(responseStream(response)),
+      size: response.size,
+      url: response.url ?? uri,
+      contentType: response.contentType,
     };
   }
 
-  /** Closes pooled connections, unless the transport is shared. */
+  /** Closes pooled connections of a transport of its own. */
   async close(): Promise<void> {
-    if (this.ownsTransport) await this.transport.close();
+    await this.ownTransport?.close();
   }
 }
 
