@@ -180,8 +180,8 @@ export class UpstreamClient {
    * GETs a URL through the UrlReaderService, conditionally when validators
    * are given: for plain GETs, which a URL reader can send. Answers as
    * {@link UpstreamClient.get} does (404 and other 4xx returned with an
-   * empty body, 304 as `notModified`), with the body under the same cap,
-   * but without response headers.
+   * empty body, 304 as `notModified`), with the body under the same cap;
+   * of the response headers only ETag and Last-Modified.
    */
   async read(
     url: string,

@@ -37,8 +37,9 @@ function emptyAnswer(url: string, status: number, validators: DiscoveryValidator
  * One conditional GET of a metadata document through a URL reader, read
  * under `maxBytes` and answered as the transport's responses are: 304,
  * 404 and other 4xx (but 408 and 429) as answers with an empty body; 429,
- * 5xx, refusals and network errors thrown. Readers answer without
- * headers; Backpack's own says which URL answered after redirects.
+ * 5xx, refusals and network errors thrown. Of the headers, readers tell
+ * only ETag and Last-Modified; Backpack's own says which URL answered
+ * after redirects.
  */
 export async function readDocument(
   reader: UrlReaderService,
@@ -70,11 +71,16 @@ export async function readDocument(
   const onAbort = () => body.destroy(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
+  const lastModified = response.lastModifiedAt?.toUTCString();
+  // What a reader tells of the answer's headers: its validators.
+  const headers = new Headers();
+  if (response.etag) headers.set('etag', response.etag);
+  if (lastModified) headers.set('last-modified', lastModified);
   try {
     return {
       url: answered,
       status: 200,
-      headers: new Headers(),
+      headers,
       body: await readBoundedStream(body, {
         maxBytes: options.maxBytes,
         limitName: 'backpack.upstream.maxMetadataBytes',
@@ -82,7 +88,7 @@ export async function readDocument(
         size: response.size,
       }),
       notModified: false,
-      validators: { etag: response.etag, lastModified: response.lastModifiedAt?.toUTCString() },
+      validators: { etag: response.etag, lastModified },
     };
   } finally {
     signal.removeEventListener('abort', onAbort);
