@@ -165,6 +165,7 @@ export class BackpackBuilder {
       stores,
       blobStore,
       urlReader,
+      gated: url => transport.policy.owns(url),
       jobs,
       workerId,
       runWatchIntervalMs: this.tuning.runWatchIntervalMs,

@@ -32,13 +32,15 @@ export async function createCollectionParts(options: {
   blobStore: BlobStore;
   /** The plugin's UrlReaderService, which files are read through. */
   urlReader: UrlReaderService;
+  /** Whether the reader hands a URL to Backpack's own reader. */
+  gated: (url: URL) => boolean;
   jobs: JobSettings;
   workerId: string;
   runWatchIntervalMs?: number;
 }): Promise<CollectionParts> {
-  const { config, logger, stores, blobStore, urlReader, jobs, workerId } = options;
+  const { config, logger, stores, blobStore, urlReader, gated, jobs, workerId } = options;
   const queue = await createJobQueue(config, logger);
-  const fetcher = new SafeFetcher({ reader: urlReader, download: readDownloadLimits(config) });
+  const fetcher = new SafeFetcher({ reader: urlReader, gated, download: readDownloadLimits(config) });
   const watcher = new RunWatcher({
     stores,
     logger,

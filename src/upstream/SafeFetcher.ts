@@ -2,6 +2,7 @@ import {
   UrlReaderService,
   UrlReaderServiceReadUrlResponse,
 } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import { Readable } from 'node:stream';
 import { IntegrityError } from '../collection/IntegrityStream';
 import {
@@ -14,8 +15,9 @@ import { GatedReadUrlResponse, GatedUrlReader, responseStream } from './GatedUrl
 import { startDownloadClock } from './guardDownload';
 import { HostPolicy } from './HostPolicy';
 import { DEFAULT_DOWNLOAD_LIMITS, DownloadLimits } from './limits';
-import { readerErrorRetryable } from './readerErrors';
+import { explainRefusal, readerErrorRetryable } from './readerErrors';
 import { UpstreamTransport } from './UpstreamTransport';
+import { redactUrl } from './urls';
 
 // The gate's errors, where the collector has always imported them from.
 export { DisallowedHostError, RedirectError, UpstreamHttpError };
@@ -27,6 +29,11 @@ export interface SafeFetcherOptions {
    * given, the options below but `download` are not used.
    */
   reader?: UrlReaderService;
+  /**
+   * With a reader: whether it hands a URL to Backpack's reader (the host
+   * policy's `owns`). Files without a declared digest are read only then.
+   */
+  gated?: (url: URL) => boolean;
   /**
    * Without a reader: the plugin's shared transport, and with it the one
    * host policy of discovery and collection, read through a
@@ -140,6 +147,7 @@ export function isRetryable(error: unknown): boolean {
  */
 export class SafeFetcher {
   private readonly reader: UrlReaderService;
+  private readonly gated: (url: URL) => boolean;
   private readonly ownTransport?: UpstreamTransport;
   private readonly download: DownloadLimits;
 
@@ -147,8 +155,10 @@ export class SafeFetcher {
     this.download = { ...DEFAULT_DOWNLOAD_LIMITS, ...definedOnly(options.download) };
     if (options.reader) {
       this.reader = options.reader;
+      this.gated = options.gated ?? (() => false);
       return;
     }
+    this.gated = () => true;
     if (options.transport) {
       this.reader = new GatedUrlReader(options.transport);
       return;
@@ -171,29 +181,52 @@ export class SafeFetcher {
    * Starts a GET and resolves once a 2xx response's headers arrived. The
    * caller must consume or destroy the body.
    *
+   * With `gatedOnly` (a file without a declared digest), only a URL that
+   * Backpack's reader reads is fetched: upstream metadata names file URLs,
+   * and bytes nothing verifies must not come through readers that carry
+   * integrations' credentials.
+   *
    * @throws DisallowedHostError, UpstreamHttpError, RedirectError,
-   *   NotFoundError, NotAllowedError (no reader may read the URI), or a
-   *   network error (see {@link isRetryable})
+   *   NotFoundError, NotAllowedError (no reader may read the URI, or
+   *   `gatedOnly` and not Backpack's), or a network error (see
+   *   {@link isRetryable})
    */
   async fetch(
     uri: string,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; gatedOnly?: boolean } = {},
   ): Promise<FetchedBody> {
+    if (options.gatedOnly) this.requireGate(uri);
     const clock = startDownloadClock(uri, this.download, options.signal);
     let response: UrlReaderServiceReadUrlResponse & Partial<GatedReadUrlResponse>;
+    let body: Readable;
     try {
       response = await this.reader.readUrl(uri, { signal: clock.signal });
+      body = responseStream(response);
     } catch (error) {
       clock.stop();
       // A reader may wrap the deadline's error in its own; the deadline says why.
-      throw clock.signal.aborted ? clock.signal.reason ?? error : error;
+      throw clock.signal.aborted ? clock.signal.reason ?? error : explainRefusal(error, uri);
     }
     return {
-      body: clock.meter(responseStream(response)),
+      body: clock.meter(body),
       size: response.size,
       url: response.url ?? uri,
       contentType: response.contentType,
     };
+  }
+
+  private requireGate(uri: string): void {
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw new DisallowedHostError('Not a valid URL');
+    }
+    if (!this.gated(url)) {
+      throw new NotAllowedError(
+        `${redactUrl(uri)}: the upstream declares no digest, and unverified files are read only from Backpack's hosts (its upstreams and backpack.allowedHosts), never through Backstage's readers`,
+      );
+    }
   }
 
   /** Closes pooled connections of a transport of its own. */

@@ -3,6 +3,7 @@ import { DiscoveryValidators } from '../processors/types';
 import { UpstreamHttpError } from './errors';
 import { GatedReadUrlResponse, responseStream } from './GatedUrlReader';
 import { readBoundedStream } from './readBoundedBody';
+import { explainRefusal } from './readerErrors';
 import type { UpstreamResponse } from './UpstreamClient';
 
 /**
@@ -57,7 +58,7 @@ export async function readDocument(
     });
   } catch (error) {
     const status = answeredStatus(error);
-    if (status === undefined) throw error;
+    if (status === undefined) throw explainRefusal(error, url);
     // Unchanged, so the validators sent still hold.
     return emptyAnswer(
       error instanceof UpstreamHttpError ? error.url : url,

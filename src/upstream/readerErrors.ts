@@ -1,3 +1,6 @@
+import { NotAllowedError } from '@backstage/errors';
+import { redactUrl } from './urls';
+
 /**
  * Backstage's URL readers throw NotFoundError, NotModifiedError and
  * NotAllowedError as such, but report refused redirects, redirect loops,
@@ -30,4 +33,24 @@ export function readerErrorRetryable(error: unknown): boolean | undefined {
   const code = Number(status[1]);
   if (message.includes('rate limit exceeded')) return true;
   return code >= 500 || code === 408 || code === 429;
+}
+
+/**
+ * The UrlReaderService's refusal of a URL no reader claims, said in
+ * Backpack's terms (which settings would allow it) and without the URL's
+ * query; other errors as they are.
+ */
+export function explainRefusal(error: unknown, url: string): unknown {
+  if (!(error instanceof Error) || error.name !== 'NotAllowedError') return error;
+  if (!error.message.startsWith('Reading from ')) return error;
+  let host = '(invalid URL)';
+  try {
+    host = new URL(url).host;
+  } catch {
+    // Named as invalid.
+  }
+  return new NotAllowedError(
+    `Host ${host} is not in the allowed hosts: Backpack reads its upstreams and backpack.allowedHosts, Backstage's readers backend.reading.allow and integrations.* (${redactUrl(url)})`,
+    error,
+  );
 }
