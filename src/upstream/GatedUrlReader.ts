@@ -59,8 +59,7 @@ export function responseStream(response: UrlReaderServiceReadUrlResponse): Reada
  *
  * `readUrl` resolves once a 2xx answer's headers arrived; the body streams
  * unread, and callers bound how much and how long they read. 304 is a
- * NotModifiedError, 404 a NotFoundError (caused by the UpstreamHttpError),
- * other answers UpstreamHttpError (with Retry-After); refusals are the
+ * NotModifiedError, 404 a NotFoundError, other answers UpstreamHttpError (with Retry-After); refusals are the
  * gate's own errors (DisallowedHostError, RedirectError).
  */
 export class GatedUrlReader implements UrlReaderService {
@@ -88,7 +87,7 @@ export class GatedUrlReader implements UrlReaderService {
         statusCode,
         parseRetryAfter(answer['retry-after']),
       );
-      if (statusCode === 404) throw new NotFoundError(error.message, error);
+      if (statusCode === 404) throw new NotFoundError(error.message);
       throw error;
     }
     const length = Number(answer['content-length']);

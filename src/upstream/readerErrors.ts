@@ -51,6 +51,5 @@ export function explainRefusal(error: unknown, url: string): unknown {
   }
   return new NotAllowedError(
     `Host ${host} is not in the allowed hosts: Backpack reads its upstreams and backpack.allowedHosts, Backstage's readers backend.reading.allow and integrations.* (${redactUrl(url)})`,
-    error,
   );
 }
