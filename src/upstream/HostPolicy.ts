@@ -78,6 +78,31 @@ function familyOf(address: string): 'ipv4' | 'ipv6' {
   return isIP(address) === 6 ? 'ipv6' : 'ipv4';
 }
 
+/**
+ * Parses a URL any reader may be asked for: http or https, without
+ * credentials. Checked before a URL reaches any reader, Backpack's or
+ * Backstage's.
+ *
+ * @throws DisallowedHostError
+ */
+export function parseFetchableUrl(uri: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(String(uri));
+  } catch {
+    throw new DisallowedHostError('Not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new DisallowedHostError(
+      `Only http and https URLs are fetched, not ${url.protocol} (${redactUrl(url)})`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new DisallowedHostError(`URLs with credentials are refused: ${redactUrl(url)}`);
+  }
+  return url;
+}
+
 interface HostRule {
   host: string;
   /** Undefined: the default port of the URL's scheme. */
@@ -163,21 +188,8 @@ export class HostPolicy {
    * @throws DisallowedHostError
    */
   check(uri: string | URL): URL {
-    let url: URL;
-    try {
-      url = new URL(String(uri));
-    } catch {
-      throw new DisallowedHostError('Not a valid URL');
-    }
+    const url = parseFetchableUrl(uri);
     const shown = redactUrl(url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new DisallowedHostError(
-        `Only http and https URLs are fetched, not ${url.protocol} (${shown})`,
-      );
-    }
-    if (url.username || url.password) {
-      throw new DisallowedHostError(`URLs with credentials are refused: ${shown}`);
-    }
     const host = stripBrackets(url.hostname.toLowerCase());
     const defaultPort = url.protocol === 'https:' ? 443 : 80;
     const port = url.port ? Number(url.port) : defaultPort;

@@ -13,7 +13,7 @@ import {
 } from './errors';
 import { GatedReadUrlResponse, GatedUrlReader, responseStream } from './GatedUrlReader';
 import { startDownloadClock } from './guardDownload';
-import { HostPolicy } from './HostPolicy';
+import { HostPolicy, parseFetchableUrl } from './HostPolicy';
 import { DEFAULT_DOWNLOAD_LIMITS, DownloadLimits } from './limits';
 import { explainRefusal, readerErrorRetryable } from './readerErrors';
 import { UpstreamTransport } from './UpstreamTransport';
@@ -195,7 +195,12 @@ export class SafeFetcher {
     uri: string,
     options: { signal?: AbortSignal; gatedOnly?: boolean } = {},
   ): Promise<FetchedBody> {
-    if (options.gatedOnly) this.requireGate(uri);
+    const url = parseFetchableUrl(uri);
+    if (options.gatedOnly && !this.gated(url)) {
+      throw new NotAllowedError(
+        `${redactUrl(url)}: the upstream declares no digest, and unverified files are read only from Backpack's hosts (its upstreams and backpack.allowedHosts), never through Backstage's readers`,
+      );
+    }
     const clock = startDownloadClock(uri, this.download, options.signal);
     let response: UrlReaderServiceReadUrlResponse & Partial<GatedReadUrlResponse>;
     let body: Readable;
@@ -213,20 +218,6 @@ export class SafeFetcher {
       url: response.url ?? uri,
       contentType: response.contentType,
     };
-  }
-
-  private requireGate(uri: string): void {
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      throw new DisallowedHostError('Not a valid URL');
-    }
-    if (!this.gated(url)) {
-      throw new NotAllowedError(
-        `${redactUrl(uri)}: the upstream declares no digest, and unverified files are read only from Backpack's hosts (its upstreams and backpack.allowedHosts), never through Backstage's readers`,
-      );
-    }
   }
 
   /** Closes pooled connections of a transport of its own. */

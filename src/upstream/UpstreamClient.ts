@@ -2,14 +2,9 @@ import { UrlReaderService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { IncomingHttpHeaders } from 'node:http';
 import { Semaphore } from '../lib/Semaphore';
-import {
-  DisallowedHostError,
-  isGateRefusal,
-  TransferTimeoutError,
-  UpstreamHttpError,
-} from './errors';
+import { isGateRefusal, TransferTimeoutError, UpstreamHttpError } from './errors';
 import { GatedUrlReader } from './GatedUrlReader';
-import { HostPolicy } from './HostPolicy';
+import { HostPolicy, parseFetchableUrl } from './HostPolicy';
 import {
   discardBody,
   METADATA_ACCEPT_ENCODING,
@@ -187,12 +182,9 @@ export class UpstreamClient {
     url: string,
     init: { validators?: DiscoveryValidators; signal?: AbortSignal } = {},
   ): Promise<UpstreamResponse> {
-    let host: string;
-    try {
-      host = new URL(url).host;
-    } catch {
-      throw new DisallowedHostError('Not a valid URL');
-    }
+    // Refused URLs fail before they take a slot or a retry; the reader
+    // that claims the host checks the rest.
+    const { host } = parseFetchableUrl(url);
     return this.withRetries(host, init.signal, () => this.readAttempt(url, init));
   }
 
