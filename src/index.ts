@@ -11,10 +11,12 @@ import {
   backpackModulePypiProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
+import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
  * The plugin with its built-in processors (npm, PyPI, Maven), each added
- * through the processors extension point like any module's:
+ * through the processors extension point like any module's, and Backpack's
+ * URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
@@ -23,6 +25,7 @@ const backpackFeatures = createBackendFeatureLoader({
   loader() {
     return [
       backpackPlugin,
+      backpackUrlReaderFactories,
       backpackModuleNpmProcessor,
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
@@ -32,6 +35,7 @@ const backpackFeatures = createBackendFeatureLoader({
 export default backpackFeatures;
 
 export { backpackPlugin } from './plugin';
+export { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 export * from './modules';
 export * from './types';
 export * from './extensions';

@@ -126,15 +126,9 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     const { logger, signal } = discoverOptions;
     const warn = (message: string) => logger.warn(message);
 
-    const headers: Record<string, string> = {};
-    if (discoverOptions.validators?.etag || discoverOptions.validators?.lastModified) {
-      // fetch() sends `Cache-Control: no-cache` with conditional requests
-      // unless told otherwise, and caches honouring it never answer 304.
-      headers['cache-control'] = 'max-age=0';
-    }
+    // Metadata, POMs and sidecars are plain GETs: through the URL reader.
     const metadataUrl = fileUrl(repository, `${artifactPath(coordinates)}/maven-metadata.xml`);
-    const response = await upstream.get(metadataUrl, {
-      headers,
+    const response = await upstream.read(metadataUrl, {
       validators: discoverOptions.validators,
       signal,
     });
@@ -162,7 +156,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     const inheritedConfig: JsonObject = config.repository ? { repository: config.repository } : {};
     const classifiers = [...new Set(config.classifiers ?? [])].sort();
 
-    const get = (path: string) => upstream.get(fileUrl(repository, path), { signal });
+    const get = (path: string) => upstream.read(fileUrl(repository, path), { signal });
 
     /** The digest from the first sidecar the repository has; undefined when none. */
     async function sidecarIntegrity(path: string): Promise<FileIntegrity | undefined> {

@@ -119,7 +119,8 @@ export const readSimpleApiProject: ProjectListingReader = async request => {
         url.hash = '';
         let answer;
         try {
-          answer = await upstream.get(`${url.href}.metadata`, { signal });
+          // A plain GET from next to the file: through the URL reader, as the file is collected.
+          answer = await upstream.read(`${url.href}.metadata`, { signal });
         } catch (error) {
           // A file on a host the policy refuses is not read; its own
           // collection fails the same way, visibly.
