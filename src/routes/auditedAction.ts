@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import { Request } from 'express';
+import { asError } from '../lib/errorMessage';
 
 /**
  * Runs a write under an audit event: the event is opened before the action
@@ -27,7 +28,7 @@ export async function auditedAction<T>(
     return result;
   } catch (error) {
     await event.fail({
-      error: error instanceof Error ? error : new Error(String(error)),
+      error: asError(error),
     });
     throw error;
   }
