@@ -97,3 +97,16 @@ export async function createArtifact(server: TestServer, body: object) {
   expect(res.status).toBe(201);
   return res.body;
 }
+
+/**
+ * A supertest parser that keeps the body as bytes:
+ * `request(server).get(url).buffer(true).parse(binaryBody)`.
+ */
+export function binaryBody(
+  res: request.Response,
+  done: (error: Error | null, body: Buffer) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
+}

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { binaryBody } from '../__testUtils__/api';
 import { ServeTestBackend, startServeBackend, STATIC_TOKEN } from '../__testUtils__/serveBackend';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 import { UNVERIFIED_FILE_ERROR } from '../collection/fileAdmission';
@@ -120,11 +121,7 @@ async function fetchBytes(backend: ServeTestBackend, url: string) {
     .get(url)
     .set(auth)
     .buffer(true)
-    .parse((res, callback) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => callback(null, Buffer.concat(chunks)));
-    });
+    .parse(binaryBody);
 }
 
 /** Builds a full export over the API and downloads, verifies and unpacks it. */

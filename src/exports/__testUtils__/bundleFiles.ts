@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { gzipSync } from 'node:zlib';
 import { Knex } from 'knex';
+import { binaryBody } from '../../__testUtils__/api';
 import { BackpackStores } from '../../database/createBackpackStores';
 import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
 import { BlobStore } from '../../storage/BlobStore';
@@ -51,12 +52,6 @@ export async function downloadBundle(
   return manifest;
 }
 
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
-
 /** Downloads an export's manifest and parts over the REST API into `directory`. */
 export async function downloadExport(
   server: Parameters<typeof request>[0],
@@ -66,7 +61,7 @@ export async function downloadExport(
 ): Promise<BundleManifest> {
   await fs.mkdir(directory, { recursive: true });
   const get = async (url: string) => {
-    const res = await request(server).get(url).set(headers).buffer(true).parse(binary);
+    const res = await request(server).get(url).set(headers).buffer(true).parse(binaryBody);
     if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
     return res;
   };
