@@ -21,6 +21,28 @@ const pom = (body: string) => Buffer.from(pomXml(body));
 /** A jar needs to be a zip only for compilation; an empty one is. */
 const EMPTY_JAR = Buffer.from([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)]);
 
+/** What the bundle holds, by repository path: app 1.0 with a parent and a dependency. */
+const FILES: Record<string, Buffer> = {
+  [`${GROUP_PATH}/parent/1.0/parent-1.0.pom`]: pom(`  <groupId>${GROUP}</groupId>
+  <artifactId>parent</artifactId>
+  <version>1.0</version>
+  <packaging>pom</packaging>`),
+  [`${GROUP_PATH}/lib/2.1/lib-2.1.pom`]: pom(`  <groupId>${GROUP}</groupId>
+  <artifactId>lib</artifactId>
+  <version>2.1</version>`),
+  [`${GROUP_PATH}/lib/2.1/lib-2.1.jar`]: EMPTY_JAR,
+  [`${GROUP_PATH}/app/1.0/app-1.0.pom`]: pom(`  <parent>
+    <groupId>${GROUP}</groupId>
+    <artifactId>parent</artifactId>
+    <version>1.0</version>
+  </parent>
+  <artifactId>app</artifactId>
+  <dependencies>
+    <dependency><groupId>${GROUP}</groupId><artifactId>lib</artifactId><version>2.1</version></dependency>
+  </dependencies>`),
+  [`${GROUP_PATH}/app/1.0/app-1.0.jar`]: EMPTY_JAR,
+};
+
 describeWithMaven('a bundle as a Maven repository', () => {
   let bundle: ServedBundle | undefined;
 
@@ -33,51 +55,17 @@ describeWithMaven('a bundle as a Maven repository', () => {
       knex: await databases.init('SQLITE_3'),
       processor: 'maven',
       async seed(seeder) {
-        await seeder.seed('maven', `${GROUP}:parent`, {
-          '1.0': {
-            files: [
-              {
-                path: `${GROUP_PATH}/parent/1.0/parent-1.0.pom`,
-                content: pom(`  <groupId>${GROUP}</groupId>
-  <artifactId>parent</artifactId>
-  <version>1.0</version>
-  <packaging>pom</packaging>`),
-              },
-            ],
-          },
-        });
-        await seeder.seed('maven', `${GROUP}:lib`, {
-          '2.1': {
-            files: [
-              {
-                path: `${GROUP_PATH}/lib/2.1/lib-2.1.pom`,
-                content: pom(`  <groupId>${GROUP}</groupId>
-  <artifactId>lib</artifactId>
-  <version>2.1</version>`),
-              },
-              { path: `${GROUP_PATH}/lib/2.1/lib-2.1.jar`, content: EMPTY_JAR },
-            ],
-          },
-        });
-        await seeder.seed('maven', `${GROUP}:app`, {
-          '1.0': {
-            files: [
-              {
-                path: `${GROUP_PATH}/app/1.0/app-1.0.pom`,
-                content: pom(`  <parent>
-    <groupId>${GROUP}</groupId>
-    <artifactId>parent</artifactId>
-    <version>1.0</version>
-  </parent>
-  <artifactId>app</artifactId>
-  <dependencies>
-    <dependency><groupId>${GROUP}</groupId><artifactId>lib</artifactId><version>2.1</version></dependency>
-  </dependencies>`),
-              },
-              { path: `${GROUP_PATH}/app/1.0/app-1.0.jar`, content: EMPTY_JAR },
-            ],
-          },
-        });
+        for (const [artifactId, version] of [
+          ['parent', '1.0'],
+          ['lib', '2.1'],
+          ['app', '1.0'],
+        ]) {
+          const folder = `${GROUP_PATH}/${artifactId}/${version}/`;
+          const files = Object.entries(FILES)
+            .filter(([file]) => file.startsWith(folder))
+            .map(([file, content]) => ({ path: file, content }));
+          await seeder.seed('maven', `${GROUP}:${artifactId}`, { [version]: { files } });
+        }
       },
     });
 
@@ -87,13 +75,9 @@ describeWithMaven('a bundle as a Maven repository', () => {
       repository: `${server.url}maven/`,
       dependency: { groupId: GROUP, artifactId: 'app', version: '[1.0,2.0)' },
     });
-    for (const file of [
-      `${GROUP_PATH}/app/1.0/app-1.0.jar`,
-      `${GROUP_PATH}/app/1.0/app-1.0.pom`,
-      `${GROUP_PATH}/parent/1.0/parent-1.0.pom`,
-      `${GROUP_PATH}/lib/2.1/lib-2.1.jar`,
-    ]) {
-      await fs.access(path.join(localRepository, file));
+    // Every file of the closure, byte for byte.
+    for (const [file, content] of Object.entries(FILES)) {
+      expect(await fs.readFile(path.join(localRepository, file))).toEqual(content);
     }
     for (const request of [
       `GET /maven/${GROUP_PATH}/app/maven-metadata.xml HTTP/1.1" 200`,
