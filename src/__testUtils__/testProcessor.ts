@@ -4,7 +4,10 @@ import { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { semverScheme } from '../processors/npm/semverScheme';
 import { BackpackProcessor, ProcessorVersion } from '../processors/types';
-import { BackpackBackend, startBackpackBackend } from './backpackBackend';
+import { MirrorRun } from '../types';
+import { createArtifact, waitForRun } from './api';
+import { BackpackBackend, startBackpackBackend, TestServer } from './backpackBackend';
+import { AuditRecord, collectingAuditor } from './collectingAuditor';
 
 // The `test` processor of the plugin's end-to-end suites: an in-memory
 // upstream whose files a local HTTP server serves.
@@ -100,5 +103,44 @@ export async function startTestProcessorBackend(features: any[] = []): Promise<B
       await backend.stop();
       await new Promise(resolve => fileServer.close(resolve));
     },
+  };
+}
+
+/** The plugin {@link withTestProcessorBackend} runs, and the API calls its suites make. */
+export interface TestProcessorBackend {
+  readonly server: TestServer;
+  /** Every audit event so far. */
+  readonly events: AuditRecord[];
+  /** Waits until a run settled. */
+  waitForRun(runId: string): Promise<MirrorRun>;
+  /** POST /artifacts, which must answer 201. */
+  createArtifact(body: object): Promise<any>;
+}
+
+/**
+ * Hooks of the enclosing `describe`: the plugin with the `test` processor,
+ * every permission allowed and its audit events collected, started before
+ * all and stopped after all.
+ */
+export function withTestProcessorBackend(): TestProcessorBackend {
+  const events: AuditRecord[] = [];
+  let backend: BackpackBackend | undefined;
+  beforeAll(async () => {
+    backend = await startTestProcessorBackend([collectingAuditor(events)]);
+  });
+  afterAll(async () => {
+    await backend?.stop();
+  });
+  const server = () => {
+    if (!backend) throw new Error('the backend is not started (did beforeAll fail?)');
+    return backend.server;
+  };
+  return {
+    get server() {
+      return server();
+    },
+    events,
+    waitForRun: runId => waitForRun(server(), runId),
+    createArtifact: body => createArtifact(server(), body),
   };
 }
