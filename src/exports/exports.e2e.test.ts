@@ -68,6 +68,17 @@ async function exportBundle(server: TestServer, body: object) {
 }
 
 /**
+ * What a bundle of the test packages holds when it brings `version` of
+ * both: their tarballs and their packuments (sorted).
+ */
+const bundlePaths = (version: string) => [
+  `npm/-/@bp/app/${version}/app-${version}.tgz`,
+  `npm/-/bp-lib/${version}/bp-lib-${version}.tgz`,
+  'npm/@bp/app',
+  'npm/bp-lib',
+];
+
+/**
  * Downloads an export over the API into `directory`: it holds exactly
  * `paths` (sorted), and the verification command accepts it.
  */
@@ -175,12 +186,7 @@ describe('export bundles through the plugin', () => {
       meta: { exportId: full.id, kind: 'full' },
     });
     const fullDir = path.join(work, 'full');
-    const fullManifest = await downloadVerified(server, full, fullDir, [
-      'npm/-/@bp/app/1.0.0/app-1.0.0.tgz',
-      'npm/-/bp-lib/1.0.0/bp-lib-1.0.0.tgz',
-      'npm/@bp/app',
-      'npm/bp-lib',
-    ]);
+    const fullManifest = await downloadVerified(server, full, fullDir, bundlePaths('1.0.0'));
 
     // Upstream publishes; the next mirror run collects the new versions.
     await verdaccio!.publish({
@@ -198,12 +204,7 @@ describe('export bundles through the plugin', () => {
     const delta = await exportBundle(server, { since: full.id });
     expect(delta).toMatchObject({ kind: 'delta', since: { exportId: full.id, time: full.cutoff } });
     const deltaDir = path.join(work, 'delta');
-    const deltaManifest = await downloadVerified(server, delta, deltaDir, [
-      'npm/-/@bp/app/1.1.0/app-1.1.0.tgz',
-      'npm/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz',
-      'npm/@bp/app',
-      'npm/bp-lib',
-    ]);
+    const deltaManifest = await downloadVerified(server, delta, deltaDir, bundlePaths('1.1.0'));
 
     const list = await request(server).get('/api/backpack/exports');
     expect(list.body).toMatchObject({ total: 2, items: [{ id: delta.id }, { id: full.id }] });

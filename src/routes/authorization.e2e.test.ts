@@ -1,35 +1,31 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
+import { PolicyDecision } from '@backstage/plugin-permission-common';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import {
-  backpackArtifactConditions,
   backpackArtifactDeletePermission,
   backpackArtifactReadPermission,
   backpackArtifactUpdatePermission,
   backpackFileRetryPermission,
-  createBackpackArtifactConditionalDecision,
 } from '../permissions';
 import { AccessBackend, startAccessBackend } from '../__testUtils__/accessBackend';
-import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
+import {
+  ALLOW,
+  DENY,
+  permissionsWithPolicy,
+  processorsOnly,
+  rootsOnly,
+} from '../__testUtils__/permissionPolicy';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
-const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
-/** A decision allowing roots only. */
-const rootsOnly = (permission: Parameters<typeof createBackpackArtifactConditionalDecision>[0]) =>
-  createBackpackArtifactConditionalDecision(permission, backpackArtifactConditions.isRoot({ root: true }));
 /** Roots only: `lib` and the npm `vis-dep`, pulled in as dependencies, are not readable. */
 const READ_ROOTS = rootsOnly(backpackArtifactReadPermission);
 /** Only the `other` processor's artifact. */
-const READ_OTHER = createBackpackArtifactConditionalDecision(
-  backpackArtifactReadPermission,
-  backpackArtifactConditions.hasProcessor({ processors: ['other'] }),
-);
+const READ_OTHER = processorsOnly(backpackArtifactReadPermission, ['other']);
 
 /** An npm registry (`vis-root` depends on `vis-dep`) and a PyPI JSON API (`vis-py`). */
 async function startUpstream(): Promise<StaticRegistryServer> {
@@ -168,10 +164,7 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
   });
 
   it('answers 403 for a readable artifact when the write permission is denied or its condition fails', async () => {
-    const updateOther = createBackpackArtifactConditionalDecision(
-      backpackArtifactUpdatePermission,
-      backpackArtifactConditions.hasProcessor({ processors: ['other'] }),
-    );
+    const updateOther = processorsOnly(backpackArtifactUpdatePermission, ['other']);
     as(READ_ROOTS, {
       'backpack.artifact.update': updateOther,
       'backpack.artifact.delete': DENY,
@@ -271,10 +264,7 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
     expect(await visible()).toEqual([false, true]);
     as(READ_OTHER);
     expect(await visible()).toEqual([false, true]);
-    as(createBackpackArtifactConditionalDecision(
-      backpackArtifactReadPermission,
-      backpackArtifactConditions.hasProcessor({ processors: ['test'] }),
-    ));
+    as(processorsOnly(backpackArtifactReadPermission, ['test']));
     expect(await visible()).toEqual([false, false]);
     as(DENY);
     expect(await visible()).toEqual([false, false]);
