@@ -9,6 +9,7 @@ import {
   backpackFileRetryPermission,
 } from '../permissions';
 import { AccessBackend, startAccessBackend } from '../__testUtils__/accessBackend';
+import { npmPackument } from '../__testUtils__/npmPackument';
 import {
   ALLOW,
   DENY,
@@ -57,17 +58,8 @@ async function startUpstream(): Promise<StaticRegistryServer> {
     const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
     upstream.set(`/${name}`, {
       contentType: 'application/json',
-      body: JSON.stringify({
-        name,
-        'dist-tags': { latest: '1.0.0' },
-        versions: {
-          '1.0.0': {
-            name,
-            version: '1.0.0',
-            dependencies,
-            dist: { tarball: `${upstream.url}/${name}/-/${name}-1.0.0.tgz`, integrity },
-          },
-        },
+      body: npmPackument(name, {
+        '1.0.0': { dependencies, dist: { tarball: `${upstream.url}/${name}/-/${name}-1.0.0.tgz`, integrity } },
       }),
     });
   }
