@@ -11,6 +11,8 @@ import { binaryBody } from '../../__testUtils__/api';
 import { BackpackStores } from '../../database/createBackpackStores';
 import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
 import { BlobStore } from '../../storage/BlobStore';
+import { mockServices } from '@backstage/backend-test-utils';
+import { ExportService, ExportServiceOptions } from '../ExportService';
 import { TAR_END, tarHeader, tarPadding } from '../tar';
 import { BundleManifest } from '../manifest';
 
@@ -27,6 +29,25 @@ export function npmTarball(manifest: Record<string, unknown>): Buffer {
   return gzipSync(
     Buffer.concat([tarHeader('package/package.json', content.length, 0), content, tarPadding(content.length), TAR_END]),
   );
+}
+
+/**
+ * An ExportService as the bundle suites run it (worker `test`, npm tarball
+ * URLs of registry.npmjs.org) over `processors`.
+ */
+export function testExportService(
+  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs'> & {
+    processors: string[];
+  },
+): ExportService {
+  const { processors, ...rest } = options;
+  return new ExportService({
+    logger: mockServices.logger.mock(),
+    workerId: 'test',
+    processorNames: () => processors,
+    npmTarballBaseUrl: 'https://registry.npmjs.org/',
+    ...rest,
+  });
 }
 
 /** Copies an export's manifest and parts out of the blob store into `directory`, as a download would. */

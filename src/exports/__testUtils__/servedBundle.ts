@@ -1,11 +1,9 @@
-import { mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackpackStores } from '../../database/createBackpackStores';
 import { LocalDirectoryBlobStore } from '../../storage/LocalDirectoryBlobStore';
-import { ExportService } from '../ExportService';
 import * as bundleFiles from './bundleFiles';
 
 /** A bundle as a receiving network serves it; see {@link serveExportedBundle}. */
@@ -41,14 +39,11 @@ export async function serveExportedBundle(options: {
     const blobStore = new LocalDirectoryBlobStore({ directory: path.join(work, 'blobs') });
     await options.seed(new bundleFiles.CollectedSeeder(stores, knex, blobStore), work);
 
-    const service = new ExportService({
+    const service = bundleFiles.testExportService({
       stores,
       blobStore,
-      logger: mockServices.logger.mock(),
-      workerId: 'test',
-      processorNames: () => [processor],
+      processors: [processor],
       partSizeBytes: 4096,
-      npmTarballBaseUrl: 'https://registry.npmjs.org/',
     });
     const created = await service.createExport({});
     await service.drain();
