@@ -32,6 +32,7 @@ import { mavenDependencies } from './mavenDependencies';
 import { mergeMavenConfig } from './mergeMavenConfig';
 import { mavenVersionScheme } from './MavenVersionScheme';
 import { parseMavenMetadata, parsePom, PomCoordinates, RawPom } from './pom';
+import { errorMessage } from '../../lib/errorMessage';
 
 /**
  * File extension of the main artifact per packaging, as Maven's artifact
@@ -143,7 +144,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     try {
       metadata = parseMavenMetadata(response.body.toString('utf8'), limits.xml);
     } catch (error) {
-      throw new Error(`${redactUrl(metadataUrl)}: unusable maven-metadata.xml: ${(error as Error).message}`);
+      throw new Error(`${redactUrl(metadataUrl)}: unusable maven-metadata.xml: ${errorMessage(error)}`);
     }
     // Versions become path segments of every URL below.
     const listedVersions = metadata.versions.filter(version => {
@@ -193,7 +194,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
       try {
         return parsePom(answer.body.toString('utf8'), limits.xml);
       } catch (error) {
-        warn(`${redactUrl(answer.url)}: ${(error as Error).message}`);
+        warn(`${redactUrl(answer.url)}: ${errorMessage(error)}`);
         return undefined;
       }
     }
@@ -236,7 +237,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
       try {
         raw = parsePom(pomResponse.body.toString('utf8'), limits.xml);
       } catch (error) {
-        warn(`${redactUrl(pomResponse.url)}: ${(error as Error).message}; skipping ${id} ${version}`);
+        warn(`${redactUrl(pomResponse.url)}: ${errorMessage(error)}; skipping ${id} ${version}`);
         return undefined;
       }
       const pom = await builder.build(raw);

@@ -11,6 +11,7 @@ import {
   PypiRelease,
   resolveFileUrl,
 } from './ProjectListing';
+import { errorMessage } from '../../lib/errorMessage';
 
 /** The media type of PEP 691's JSON form of the simple API. */
 export const SIMPLE_JSON_V1 = 'application/vnd.pypi.simple.v1+json';
@@ -125,7 +126,7 @@ export const readSimpleApiProject: ProjectListingReader = async request => {
           // A file on a host the policy refuses is not read; its own
           // collection fails the same way, visibly.
           if (!isGateRefusal(error)) throw error;
-          request.warn?.(`${id} ${release.version}: ${(error as Error).message}`);
+          request.warn?.(`${id} ${release.version}: ${errorMessage(error)}`);
           continue;
         }
         if (answer.status === 200) return requiresDistFromMetadata(answer.body.toString('utf8'));
