@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { DisallowedHostError, RedirectError } from './errors';
 import { HostPolicy } from './HostPolicy';
 import { redactUrl } from './urls';
+import { errorMessage } from '../lib/errorMessage';
 
 /** Options of {@link UpstreamTransport}. */
 export interface UpstreamTransportOptions {
@@ -52,7 +53,7 @@ export class UpstreamTransport {
     try {
       policy.allow(config.getOptionalStringArray('backpack.allowedHosts') ?? [], 'operator');
     } catch (error) {
-      throw new InputError(`backpack.allowedHosts: ${(error as Error).message}`);
+      throw new InputError(`backpack.allowedHosts: ${errorMessage(error)}`);
     }
     return new UpstreamTransport({
       policy,
