@@ -94,6 +94,12 @@ export interface Config {
      * or link-local addresses (an internal mirror); built-in default
      * upstreams (registry.npmjs.org, pypi.org, files.pythonhosted.org, Maven
      * Central, when not configured) only ever to public ones.
+     *
+     * Backpack's URL reader reads every URL on these host names and the
+     * upstreams' (on any port), ahead of Backstage's readers: a host listed
+     * here is read without an integration's credentials even when
+     * `integrations.*` names it. Other hosts are read only by Backstage's
+     * readers (`backend.reading.allow`, `integrations.*`).
      */
     allowedHosts?: string[];
 

@@ -7,6 +7,7 @@ import backpack, {
   backpackModulePypiProcessor,
   backpackPlugin,
   backpackProcessorsExtensionPoint,
+  backpackUrlReaderFactories,
 } from '.';
 import { semverScheme } from './processors/npm/semverScheme';
 import { BackpackProcessor } from './processors/types';
@@ -62,6 +63,7 @@ describe('the package', () => {
     });
     const items = await processorsOf([
       backpackPlugin,
+      backpackUrlReaderFactories,
       backpackModuleNpmProcessor,
       backpackModulePypiProcessor,
       module,

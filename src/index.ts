@@ -12,10 +12,12 @@ import {
   backpackModulePypiProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
+import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI), each added
- * through the processors extension point like any module's:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI), each
+ * added through the processors extension point like any module's, and
+ * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
@@ -24,6 +26,7 @@ const backpackFeatures = createBackendFeatureLoader({
   loader() {
     return [
       backpackPlugin,
+      backpackUrlReaderFactories,
       backpackModuleNpmProcessor,
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
@@ -34,6 +37,7 @@ const backpackFeatures = createBackendFeatureLoader({
 export default backpackFeatures;
 
 export { backpackPlugin } from './plugin';
+export { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 export * from './modules';
 export * from './types';
 export * from './extensions';

@@ -1,9 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { createArtifact as createArtifactOn, waitForRun as waitForRunOn } from './__testUtils__/api';
-import { BackpackBackend, TestServer } from './__testUtils__/backpackBackend';
-import { AuditRecord, collectingAuditor } from './__testUtils__/collectingAuditor';
-import { startTestProcessorBackend } from './__testUtils__/testProcessor';
+import { withTestProcessorBackend } from './__testUtils__/testProcessor';
 
 // The plugin as a whole through its REST API, with an in-memory `test`
 // processor: health, authentication, processors, and reading what adding
@@ -12,24 +9,11 @@ import { startTestProcessorBackend } from './__testUtils__/testProcessor';
 
 describe('backpack plugin', () => {
   describe('with every permission allowed', () => {
-    let backend: BackpackBackend;
-    let server: TestServer;
-    const events: AuditRecord[] = [];
-
-    beforeAll(async () => {
-      backend = await startTestProcessorBackend([collectingAuditor(events)]);
-      server = backend.server;
-    });
-
-    afterAll(async () => {
-      await backend.stop();
-    });
-
-    const waitForRun = (runId: string) => waitForRunOn(server, runId);
-    const createArtifact = (body: object) => createArtifactOn(server, body);
+    const plugin = withTestProcessorBackend();
+    const { waitForRun, createArtifact } = plugin;
 
     it('answers /health without credentials', async () => {
-      const res = await request(server)
+      const res = await request(plugin.server)
         .get('/api/backpack/health')
         .set('Authorization', mockCredentials.none.header());
       expect(res.status).toBe(200);
@@ -37,14 +21,14 @@ describe('backpack plugin', () => {
     });
 
     it('refuses other routes without credentials', async () => {
-      const res = await request(server)
+      const res = await request(plugin.server)
         .get('/api/backpack/artifacts')
         .set('Authorization', mockCredentials.none.header());
       expect(res.status).toBe(401);
     });
 
     it('lists processors with their range language and config schema', async () => {
-      const res = await request(server).get('/api/backpack/processors');
+      const res = await request(plugin.server).get('/api/backpack/processors');
       expect(res.status).toBe(200);
       const test = res.body.items.find((p: any) => p.name === 'test');
       expect(test).toEqual({
@@ -90,7 +74,7 @@ describe('backpack plugin', () => {
         status: 'succeeded',
       });
 
-      const res = await request(server).get('/api/backpack/artifacts/test/app');
+      const res = await request(plugin.server).get('/api/backpack/artifacts/test/app');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         processor: 'test',
@@ -111,14 +95,14 @@ describe('backpack plugin', () => {
       expect(res.body).not.toHaveProperty('validators');
 
       // The dependency was pulled in as a non-root artifact.
-      const lib = await request(server).get('/api/backpack/artifacts/test/lib');
+      const lib = await request(plugin.server).get('/api/backpack/artifacts/test/lib');
       expect(lib.status).toBe(200);
       expect(lib.body.root).toBe(false);
     });
 
     it('reads ids that need URL encoding', async () => {
       await createArtifact({ processor: 'test', id: '@scope/pkg' });
-      const res = await request(server).get(
+      const res = await request(plugin.server).get(
         '/api/backpack/artifacts/test/%40scope%2Fpkg',
       );
       expect(res.status).toBe(200);
@@ -138,7 +122,7 @@ describe('backpack plugin', () => {
       });
       await waitForRun(created2.runId);
 
-      const all = await request(server).get(
+      const all = await request(plugin.server).get(
         '/api/backpack/artifacts/test/lib/versions',
       );
       expect(all.status).toBe(200);
@@ -149,7 +133,7 @@ describe('backpack plugin', () => {
         '2.0.0',
       ]);
 
-      const selected = await request(server).get(
+      const selected = await request(plugin.server).get(
         '/api/backpack/artifacts/test/lib/versions?status=selected',
       );
       expect(selected.body.total).toBe(2);
@@ -161,13 +145,13 @@ describe('backpack plugin', () => {
         selected.body.items.every((v: any) => v.status === 'selected'),
       ).toBe(true);
 
-      const page = await request(server).get(
+      const page = await request(plugin.server).get(
         '/api/backpack/artifacts/test/lib/versions?limit=1&offset=1',
       );
       expect(page.body).toMatchObject({ total: 3, limit: 1, offset: 1 });
       expect(page.body.items).toHaveLength(1);
 
-      const files = await request(server).get(
+      const files = await request(plugin.server).get(
         '/api/backpack/artifacts/test/lib/versions/1.1.0/files',
       );
       expect(files.status).toBe(200);
@@ -177,19 +161,19 @@ describe('backpack plugin', () => {
         integrity: { algorithm: 'sha256' },
       });
 
-      const none = await request(server).get(
+      const none = await request(plugin.server).get(
         '/api/backpack/artifacts/test/lib/versions/1.1.0/files?status=parked',
       );
       expect(none.status).toBe(200);
       expect(none.body).toMatchObject({ items: [], total: 0 });
 
-      const unknownVersion = await request(server).get(
+      const unknownVersion = await request(plugin.server).get(
         '/api/backpack/artifacts/test/lib/versions/9.9.9/files',
       );
       expect(unknownVersion.status).toBe(404);
       expect(unknownVersion.body.error.name).toBe('NotFoundError');
 
-      const badStatus = await request(server).get(
+      const badStatus = await request(plugin.server).get(
         '/api/backpack/artifacts/test/lib/versions?status=nope',
       );
       expect(badStatus.status).toBe(400);
@@ -199,7 +183,7 @@ describe('backpack plugin', () => {
     it('promotes an artifact that exists as a dependency to a root', async () => {
       const parent = await createArtifact({ processor: 'test', id: 'uses-shared' });
       await waitForRun(parent.runId);
-      const before = await request(server).get('/api/backpack/artifacts/test/shared');
+      const before = await request(plugin.server).get('/api/backpack/artifacts/test/shared');
       expect(before.body.root).toBe(false);
 
       const promoted = await createArtifact({
@@ -209,7 +193,7 @@ describe('backpack plugin', () => {
       });
       expect(promoted).toMatchObject({ root: true, promoted: true, filter: '1.0.0' });
 
-      const again = await request(server)
+      const again = await request(plugin.server)
         .post('/api/backpack/artifacts')
         .send({ processor: 'test', id: 'shared' });
       expect(again.status).toBe(409);
@@ -219,7 +203,7 @@ describe('backpack plugin', () => {
       for (const id of ['page-c', 'page-a', 'page-b', 'page-d']) {
         await createArtifact({ processor: 'test', id });
       }
-      const first = await request(server).get(
+      const first = await request(plugin.server).get(
         '/api/backpack/artifacts?q=PAGE-&limit=3',
       );
       expect(first.status).toBe(200);
@@ -229,26 +213,26 @@ describe('backpack plugin', () => {
         'page-b',
         'page-c',
       ]);
-      const second = await request(server).get(
+      const second = await request(plugin.server).get(
         '/api/backpack/artifacts?q=page-&limit=3&offset=3',
       );
       expect(second.body.items.map((a: any) => a.id)).toEqual(['page-d']);
 
-      const roots = await request(server).get('/api/backpack/artifacts?root=true&limit=500');
+      const roots = await request(plugin.server).get('/api/backpack/artifacts?root=true&limit=500');
       expect(roots.body.items.length).toBeGreaterThan(0);
       expect(roots.body.items.every((a: any) => a.root)).toBe(true);
-      const deps = await request(server).get('/api/backpack/artifacts?root=false&limit=500');
+      const deps = await request(plugin.server).get('/api/backpack/artifacts?root=false&limit=500');
       expect(deps.body.items.every((a: any) => !a.root)).toBe(true);
 
-      const otherProcessor = await request(server).get(
+      const otherProcessor = await request(plugin.server).get(
         '/api/backpack/artifacts?processor=npm',
       );
       expect(otherProcessor.body).toMatchObject({ items: [], total: 0 });
 
-      const tooMany = await request(server).get('/api/backpack/artifacts?limit=501');
+      const tooMany = await request(plugin.server).get('/api/backpack/artifacts?limit=501');
       expect(tooMany.status).toBe(400);
       expect(tooMany.body.error.message).toMatch(/^limit: /);
-      const badRoot = await request(server).get('/api/backpack/artifacts?root=yes');
+      const badRoot = await request(plugin.server).get('/api/backpack/artifacts?root=yes');
       expect(badRoot.status).toBe(400);
       expect(badRoot.body.error.message).toMatch(/^root: /);
     });

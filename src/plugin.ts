@@ -3,6 +3,7 @@ import { BackpackBuilder } from './builder/BackpackBuilder';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { BackpackProcessorFactory } from './processors/context';
 import { BackpackProcessor } from './processors/types';
+import { backpackUpstreamGateServiceRef } from './upstream/upstreamGateService';
 
 /**
  * Backpack: mirrors packages and their dependency closures into S3. The
@@ -42,6 +43,10 @@ export const backpackPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
+        // Files and plain metadata GETs come through the URL reader, which
+        // hands the gate's hosts to the gate's reader.
+        urlReader: coreServices.urlReader,
+        gate: backpackUpstreamGateServiceRef,
       },
       async init({ httpRouter, rootHttpRouter, scheduler, lifecycle, ...services }) {
         const builder = BackpackBuilder.create(services);

@@ -1,16 +1,14 @@
 import { JsonObject } from '@backstage/types';
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { z } from 'zod';
-import { semverScheme } from '../processors/npm/semverScheme';
-import { BackpackProcessor } from '../processors/types';
 import { startBackpackBackend, TestServer } from './backpackBackend';
+import { InMemoryPackages, inMemoryProcessor } from './inMemoryProcessor';
 
 /** Packages of the in-memory upstreams: processor → id → version → dependencies. */
-const UPSTREAM: Record<string, Record<string, Record<string, Record<string, string>>>> = {
+const UPSTREAM: Record<string, InMemoryPackages> = {
   test: {
     app: { '1.0.0': { lib: '^1.0.0' } },
     lib: { '1.0.0': {} },
@@ -21,41 +19,17 @@ const UPSTREAM: Record<string, Record<string, Record<string, Record<string, stri
 
 const content = (processor: string, id: string, version: string) => `${processor}:${id}@${version}\n`;
 
-function inMemoryProcessor(name: string, fileServer: string): BackpackProcessor {
-  return {
+const processorOf = (name: string, fileServer: string) =>
+  inMemoryProcessor({
     name,
     description: `In-memory ${name} packages`,
     configSchema: z.strictObject({ note: z.string().optional() }),
-    versions: semverScheme,
-    normalizeId: id => id.toLowerCase(),
-    async discover({ id }) {
-      const versions = UPSTREAM[name][id] ?? { '0.1.0': {} };
-      return {
-        notModified: false,
-        versions: Object.entries(versions).map(([version, dependencies]) => ({
-          version,
-          files: [
-            {
-              name: `${id}-${version}.tgz`,
-              uri: `${fileServer}/files/${name}/${id}/${version}`,
-              path: `${id}/-/${id}-${version}.tgz`,
-              integrity: {
-                algorithm: 'sha256' as const,
-                digest: createHash('sha256').update(content(name, id, version)).digest('hex'),
-              },
-            },
-          ],
-          dependencies: Object.entries(dependencies).map(([dep, range]) => ({
-            processor: name,
-            id: dep,
-            range,
-            kind: 'runtime' as const,
-          })),
-        })),
-      };
-    },
-  };
-}
+    packages: UPSTREAM[name],
+    file: (id, version) => ({
+      uri: `${fileServer}/files/${name}/${id}/${version}`,
+      content: content(name, id, version),
+    }),
+  });
 
 /** The plugin on a given database, with two in-memory processors (`test`, `other`). */
 export interface AccessBackend {
@@ -97,7 +71,7 @@ export async function startAccessBackend(options: {
   const { allowedHosts = [], ...backpack } = options.backpack ?? {};
   const backend = await startBackpackBackend({
     knex: options.knex,
-    processors: [inMemoryProcessor('test', fileServer), inMemoryProcessor('other', fileServer)],
+    processors: [processorOf('test', fileServer), processorOf('other', fileServer)],
     features: options.features,
     backpack: {
       allowedHosts: [new URL(fileServer).host, ...(allowedHosts as string[])],

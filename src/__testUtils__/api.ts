@@ -41,15 +41,18 @@ export async function waitForCollectedRun(server: TestServer, runId: string): Pr
   return run;
 }
 
-/** The files of one version of an artifact. */
+/** The files of one version of an artifact; with `status`, only the files in it. */
 export async function filesOf(
   server: TestServer,
   processor: string,
   id: string,
   version = '1.0.0',
+  status?: string,
 ): Promise<ApiFile[]> {
   const res = await request(server).get(
-    `/api/backpack/artifacts/${processor}/${encodeURIComponent(id)}/versions/${version}/files?limit=500`,
+    `/api/backpack/artifacts/${processor}/${encodeURIComponent(id)}/versions/${version}/files?limit=500${
+      status ? `&status=${status}` : ''
+    }`,
   );
   expect(res.status).toBe(200);
   return res.body.items;
@@ -96,4 +99,17 @@ export async function createArtifact(server: TestServer, body: object) {
   const res = await request(server).post('/api/backpack/artifacts').send(body);
   expect(res.status).toBe(201);
   return res.body;
+}
+
+/**
+ * A supertest parser that keeps the body as bytes:
+ * `request(server).get(url).buffer(true).parse(binaryBody)`.
+ */
+export function binaryBody(
+  res: request.Response,
+  done: (error: Error | null, body: Buffer) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
 }

@@ -5,6 +5,7 @@ import {
   backpackModulePypiProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
+import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
 
 /**
  * What the package's default export loads, as plain features:
@@ -14,6 +15,7 @@ import { backpackPlugin } from '../plugin';
  */
 export const backpackFeatures = [
   backpackPlugin,
+  backpackUrlReaderFactories,
   backpackModuleNpmProcessor,
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,

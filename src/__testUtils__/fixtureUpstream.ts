@@ -227,3 +227,19 @@ export async function addFixtureArtifact(
   expect(res.status).toBe(201);
   return res.body.runId;
 }
+
+/**
+ * The `fixture` processor with its file server and the files each artifact
+ * declares: the usual setup of a collection suite. Start and close
+ * {@link FixtureUpstream.files} around the suite.
+ */
+export class FixtureUpstream {
+  readonly files = new FileServer();
+  readonly packages = new Map<string, FixtureFile[]>();
+  readonly processor = createFixtureProcessor(this.files, this.packages);
+
+  /** {@link addFixtureArtifact} on this upstream: declares the files and adds the artifact. */
+  add(server: Parameters<typeof request>[0], id: string, declared: FixtureFile[]): Promise<string> {
+    return addFixtureArtifact(server, { files: this.files, packages: this.packages }, id, declared);
+  }
+}

@@ -4,6 +4,23 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
+import {
+  backpackArtifactConditions as conditions,
+  createBackpackArtifactConditionalDecision as conditional,
+} from '../permissions';
+
+export const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
+export const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
+
+type ArtifactPermission = Parameters<typeof conditional>[0];
+
+/** A decision on an artifact permission that holds for root artifacts only. */
+export const rootsOnly = (permission: ArtifactPermission) =>
+  conditional(permission, conditions.isRoot({ root: true }));
+
+/** A decision on an artifact permission that holds for the artifacts of these processors only. */
+export const processorsOnly = (permission: ArtifactPermission, processors: string[]) =>
+  conditional(permission, conditions.hasProcessor({ processors }));
 
 /**
  * A permission service whose policy is the given function of the

@@ -81,8 +81,9 @@ export interface CommandResult {
 
 /**
  * Runs a native client with a bounded time, its environment stripped of
- * the npm and pip settings the test runner may have inherited, so that only
- * the given flags and config files count.
+ * the npm, pip and Maven settings and the proxies the test runner may have
+ * inherited, so that only the given flags and config files count (and the
+ * servers on this machine it talks to are reached directly).
  */
 export function runCommand(
   command: string,
@@ -91,7 +92,7 @@ export function runCommand(
 ): Promise<CommandResult> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(npm_|pip_|maven_)/i.test(name)) continue;
+    if (value === undefined || /^(npm_|pip_|maven_)|^(https?|no)_proxy$/i.test(name)) continue;
     env[name] = value;
   }
   return new Promise(resolve => {

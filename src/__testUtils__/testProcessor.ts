@@ -1,16 +1,18 @@
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { semverScheme } from '../processors/npm/semverScheme';
-import { BackpackProcessor, ProcessorVersion } from '../processors/types';
-import { BackpackBackend, startBackpackBackend } from './backpackBackend';
+import { BackpackProcessor } from '../processors/types';
+import { MirrorRun } from '../types';
+import { createArtifact, waitForRun } from './api';
+import { BackpackBackend, startBackpackBackend, TestServer } from './backpackBackend';
+import { AuditRecord, collectingAuditor } from './collectingAuditor';
+import { InMemoryPackages, inMemoryProcessor } from './inMemoryProcessor';
 
 // The `test` processor of the plugin's end-to-end suites: an in-memory
 // upstream whose files a local HTTP server serves.
 
 /** The "upstream" of the test processor: package -> version -> dependencies. */
-const UPSTREAM: Record<string, Record<string, Record<string, string>>> = {
+const UPSTREAM: InMemoryPackages = {
   app: {
     '1.0.0': { lib: '^1.0.0' },
     '2.0.0': { lib: '^2.0.0' },
@@ -28,49 +30,21 @@ const fileContent = (id: string, version: string) => `${id}@${version}\n`;
  * server serves. Ids are case-insensitive, to show normalisation.
  */
 function createTestProcessor(fileServer: string): BackpackProcessor {
-  return {
+  return inMemoryProcessor({
     name: 'test',
     description: 'In-memory packages for the plugin tests',
     configSchema: z.strictObject({
       registry: z.url().optional(),
       includeDev: z.boolean().optional(),
     }),
-    versions: semverScheme,
-    normalizeId: id => id.toLowerCase(),
-    async discover({ id }) {
-      const versions = UPSTREAM[id] ?? { '0.1.0': {} };
-      return {
-        notModified: false,
-        versions: Object.entries(versions).map(
-          ([version, dependencies]): ProcessorVersion => {
-            const content = fileContent(id, version);
-            const name = `${id.replace('/', '-')}-${version}.tgz`;
-            return {
-              version,
-              files: [
-                {
-                  name,
-                  uri: `${fileServer}/files/${encodeURIComponent(id)}/${version}`,
-                  path: `${id}/-/${name}`,
-                  integrity: {
-                    algorithm: 'sha256',
-                    digest: createHash('sha256').update(content).digest('hex'),
-                  },
-                  size: Buffer.byteLength(content),
-                },
-              ],
-              dependencies: Object.entries(dependencies).map(([dep, range]) => ({
-                processor: 'test',
-                id: dep,
-                range,
-                kind: 'runtime' as const,
-              })),
-            };
-          },
-        ),
-      };
-    },
-  };
+    packages: UPSTREAM,
+    file: (id, version) => ({
+      name: `${id.replace('/', '-')}-${version}.tgz`,
+      uri: `${fileServer}/files/${encodeURIComponent(id)}/${version}`,
+      content: fileContent(id, version),
+      size: Buffer.byteLength(fileContent(id, version)),
+    }),
+  });
 }
 
 /**
@@ -100,5 +74,44 @@ export async function startTestProcessorBackend(features: any[] = []): Promise<B
       await backend.stop();
       await new Promise(resolve => fileServer.close(resolve));
     },
+  };
+}
+
+/** The plugin {@link withTestProcessorBackend} runs, and the API calls its suites make. */
+export interface TestProcessorBackend {
+  readonly server: TestServer;
+  /** Every audit event so far. */
+  readonly events: AuditRecord[];
+  /** Waits until a run settled. */
+  waitForRun(runId: string): Promise<MirrorRun>;
+  /** POST /artifacts, which must answer 201. */
+  createArtifact(body: object): Promise<any>;
+}
+
+/**
+ * Hooks of the enclosing `describe`: the plugin with the `test` processor,
+ * every permission allowed and its audit events collected, started before
+ * all and stopped after all.
+ */
+export function withTestProcessorBackend(): TestProcessorBackend {
+  const events: AuditRecord[] = [];
+  let backend: BackpackBackend | undefined;
+  beforeAll(async () => {
+    backend = await startTestProcessorBackend([collectingAuditor(events)]);
+  });
+  afterAll(async () => {
+    await backend?.stop();
+  });
+  const server = () => {
+    if (!backend) throw new Error('the backend is not started (did beforeAll fail?)');
+    return backend.server;
+  };
+  return {
+    get server() {
+      return server();
+    },
+    events,
+    waitForRun: runId => waitForRun(server(), runId),
+    createArtifact: body => createArtifact(server(), body),
   };
 }

@@ -1,10 +1,8 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, InputError, NotFoundError, NotImplementedError } from '@backstage/errors';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { InMemoryPackages, inMemoryProcessor } from '../__testUtils__/inMemoryProcessor';
 import { MirrorHarness } from '../__testUtils__/mirrorHarness';
-import { semverScheme } from '../processors/npm/semverScheme';
-import { BackpackProcessor } from '../processors/types';
 import { ArtifactService } from './ArtifactService';
 
 // The artifact service over the real store on both databases, with an
@@ -15,43 +13,20 @@ jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-const UPSTREAM: Record<string, Record<string, Record<string, string>>> = {
+const UPSTREAM: InMemoryPackages = {
   app: { '1.0.0': { lib: '^1.0.0' }, '2.0.0': {} },
   lib: { '1.0.0': {}, '1.1.0': {} },
 };
 
 /** Ids are case-insensitive and may not contain spaces, to show normalisation and refusal. */
-const testProcessor: BackpackProcessor = {
+const testProcessor = inMemoryProcessor({
   name: 'test',
   description: 'In-memory packages',
   configSchema: z.strictObject({ registry: z.url().optional() }),
-  versions: semverScheme,
-  normalizeId: id => id.toLowerCase(),
+  packages: UPSTREAM,
+  file: (id, version) => ({ uri: `http://127.0.0.1:9/${id}-${version}.tgz`, content: id }),
   allowedHosts: () => ['127.0.0.1:9'],
-  async discover({ id }) {
-    const versions = UPSTREAM[id] ?? { '0.1.0': {} };
-    return {
-      notModified: false,
-      versions: Object.entries(versions).map(([version, dependencies]) => ({
-        version,
-        files: [
-          {
-            name: `${id}-${version}.tgz`,
-            uri: `http://127.0.0.1:9/${id}-${version}.tgz`,
-            path: `${id}/-/${id}-${version}.tgz`,
-            integrity: { algorithm: 'sha256' as const, digest: createHash('sha256').update(id).digest('hex') },
-          },
-        ],
-        dependencies: Object.entries(dependencies).map(([dep, range]) => ({
-          processor: 'test',
-          id: dep,
-          range,
-          kind: 'runtime' as const,
-        })),
-      })),
-    };
-  },
-};
+});
 
 describe.each(databases.eachSupportedId())('ArtifactService on %p', databaseId => {
   let harness: MirrorHarness;

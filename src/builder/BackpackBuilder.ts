@@ -8,7 +8,9 @@ import {
   PermissionsRegistryService,
   PermissionsService,
   SchedulerService,
+  UrlReaderService,
 } from '@backstage/backend-plugin-api';
+import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { Config } from '@backstage/config';
 import express from 'express';
 import { ArtifactService } from '../artifacts/ArtifactService';
@@ -29,7 +31,7 @@ import { RunService } from '../runs/RunService';
 import { createBlobStore } from '../storage/createBlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { UpstreamClient } from '../upstream/UpstreamClient';
-import { UpstreamTransport } from '../upstream/UpstreamTransport';
+import { BackpackUpstreamGate } from '../upstream/upstreamGateService';
 import { createServeViews } from '../views/ServeViews';
 import { BackgroundWork } from './BackgroundWork';
 import { CollectionParts, createCollectionParts } from './collectionParts';
@@ -45,6 +47,14 @@ export interface BackpackEnvironment {
   /** Where the permission rules are registered; without it only the built-in rules are known. */
   permissionsRegistry?: PermissionsRegistryService;
   auditor: AuditorService;
+  /**
+   * Where files and plain metadata GETs go: the plugin's UrlReaderService,
+   * which must have been built with `gate`'s reader factory. Without it,
+   * Backstage's default readers with Backpack's reader first.
+   */
+  urlReader?: UrlReaderService;
+  /** The plugin's upstream gate; one from config without it. */
+  gate?: BackpackUpstreamGate;
 }
 
 /** Settings that are no operator's concern, for tests that need quick turns. */
@@ -120,10 +130,25 @@ export class BackpackBuilder {
     const { config, logger, database } = this.env;
     const workerId = this.tuning.workerId ?? createWorkerId();
 
-    // One transport, and with it one host policy, for discovery and
-    // collection; `backpack.allowedHosts` are the operator's hosts.
-    const transport = UpstreamTransport.fromConfig(config);
-    const upstream = UpstreamClient.fromConfig(config.getOptionalConfig('backpack.upstream'), transport);
+    // One transport, and with it one host policy, for discovery,
+    // collection and Backpack's URL reader; `backpack.allowedHosts` are the
+    // operator's hosts.
+    const gate = this.env.gate ?? BackpackUpstreamGate.fromConfig(config);
+    const urlReader =
+      this.env.urlReader ?? UrlReaders.default({ config, logger, factories: [gate.readerFactory] });
+    if (!gate.readerInstalled) {
+      // Reading Backpack's hosts through readers without its checks would
+      // open the gate; refuse to start instead.
+      throw new Error(
+        "Backpack's URL reader is not part of the backpack plugin's UrlReaderService: add the package's default export, or `backpackUrlReaderFactories` next to `backpackPlugin`, and keep the backend's default urlReader service factory",
+      );
+    }
+    const transport = gate.transport;
+    const upstream = UpstreamClient.fromConfig(
+      config.getOptionalConfig('backpack.upstream'),
+      transport,
+      urlReader,
+    );
     const { processors } = this;
     processors.create({ config, logger, upstream, limits: readParsingLimits(config) });
     // Processors added ready-made name their hosts here, as public-only
@@ -141,7 +166,8 @@ export class BackpackBuilder {
       logger,
       stores,
       blobStore,
-      transport,
+      urlReader,
+      gated: url => transport.policy.owns(url),
       jobs,
       workerId,
       runWatchIntervalMs: this.tuning.runWatchIntervalMs,

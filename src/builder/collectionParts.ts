@@ -1,4 +1,4 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { LoggerService, UrlReaderService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { Collector } from '../collection/Collector';
 import { JobSettings } from '../collection/collectionSettings';
@@ -12,7 +12,6 @@ import { RunWatcher } from '../runs/RunWatcher';
 import { BlobStore } from '../storage/BlobStore';
 import { readDownloadLimits } from '../upstream/limits';
 import { isRetryable, SafeFetcher } from '../upstream/SafeFetcher';
-import { UpstreamTransport } from '../upstream/UpstreamTransport';
 
 /** What collects files: the queue, the fetcher and collector, and what keeps them honest. */
 export interface CollectionParts {
@@ -31,14 +30,17 @@ export async function createCollectionParts(options: {
   logger: LoggerService;
   stores: BackpackStores;
   blobStore: BlobStore;
-  transport: UpstreamTransport;
+  /** The plugin's UrlReaderService, which files are read through. */
+  urlReader: UrlReaderService;
+  /** Whether the reader hands a URL to Backpack's own reader. */
+  gated: (url: URL) => boolean;
   jobs: JobSettings;
   workerId: string;
   runWatchIntervalMs?: number;
 }): Promise<CollectionParts> {
-  const { config, logger, stores, blobStore, transport, jobs, workerId } = options;
+  const { config, logger, stores, blobStore, urlReader, gated, jobs, workerId } = options;
   const queue = await createJobQueue(config, logger);
-  const fetcher = new SafeFetcher({ transport, download: readDownloadLimits(config) });
+  const fetcher = new SafeFetcher({ reader: urlReader, gated, download: readDownloadLimits(config) });
   const watcher = new RunWatcher({
     stores,
     logger,

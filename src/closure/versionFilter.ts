@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import RE2 from 're2';
 import { FilterType } from '../types';
 import { VersionScheme } from '../processors/types';
+import { errorMessage } from '../lib/errorMessage';
 
 /** Longest filter accepted; a version filter is never a document. */
 const MAX_FILTER_LENGTH = 1024;
@@ -16,7 +17,7 @@ function compileRegex(filter: string): RE2 {
     // refused here rather than evaluated.
     return new RE2(filter);
   } catch (error) {
-    throw new InputError(`filter: invalid regular expression: ${(error as Error).message}`);
+    throw new InputError(`filter: invalid regular expression: ${errorMessage(error)}`);
   }
 }
 

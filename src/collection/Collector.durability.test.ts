@@ -1,4 +1,4 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -9,11 +9,12 @@ import path from 'node:path';
 import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
 import { isDeadLocalWorker, localHost } from '../lib/workerIdentity';
-import { Collector } from './Collector';
+import { Collector, CollectorOptions } from './Collector';
 import { LeaseReaper } from './LeaseReaper';
 import { InProcessJobQueue } from './queue/InProcessJobQueue';
 import { CollectJob } from './queue/JobQueue';
-import { isRetryable, SafeFetcher } from '../upstream/SafeFetcher';
+import { SafeFetcher } from '../upstream/SafeFetcher';
+import { selectedArtifact, testCollector } from './__testUtils__/collectorFixtures';
 import { waitFor as waitForAttempts } from '../__testUtils__/waitFor';
 
 jest.setTimeout(30_000);
@@ -126,16 +127,12 @@ describe('Collector: failures, leases, fairness and aborts', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  function collector(options: Partial<ConstructorParameters<typeof Collector>[0]> = {}) {
-    const created = new Collector({
+  function collector(options: Partial<CollectorOptions> = {}) {
+    const created = testCollector({
       stores,
       blobStore: new LocalDirectoryBlobStore({ directory: dir }),
       queue,
       fetcher,
-      logger: mockServices.logger.mock(),
-      workerId: 'test-worker',
-      maxAttempts: 3,
-      isRetryable,
       ...options,
     });
     collectors.push(created);
@@ -144,31 +141,17 @@ describe('Collector: failures, leases, fairness and aborts', () => {
 
   /** An artifact with one selected version whose files live on the given upstreams. */
   async function artifact(id: string, files: Array<[Upstream, string]>) {
-    const stored = await stores.artifacts.createArtifact({
-      processor: 'npm',
+    const stored = await selectedArtifact(
+      stores,
       id,
-      config: {},
-      root: true,
-      dependencyPolicy: 'latest',
-    });
-    await stores.versions.syncVersions(
-      stored.ref,
-      [
-        {
-          version: '1.0.0',
-          files: files.map(([upstream, name]) => ({
-            name,
-            uri: `${upstream.url}/${name}`,
-            path: `${id}/${name}`,
-            integrity: { algorithm: 'sha256' as const, digest: sha256(contentOf(name)) },
-          })),
-          dependencies: [],
-        },
-      ],
+      files.map(([upstream, name]) => ({
+        name,
+        uri: `${upstream.url}/${name}`,
+        path: `${id}/${name}`,
+        integrity: { algorithm: 'sha256' as const, digest: sha256(contentOf(name)) },
+      })),
     );
-    await stores.versions.setSelection(stored.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
-    const listed = await stores.files.listFilesToQueue({ artifactRefs: [stored.ref], staleAfterMs: 0 });
-    return { ref: stored.ref, files: Object.fromEntries(listed.map(f => [f.name, f.ref])) };
+    return { ref: stored.ref, files: Object.fromEntries(Object.values(stored.files).map(f => [f.name, f.ref])) };
   }
 
   const job = (fileRef: number): CollectJob => ({ fileRef, key: `file-${fileRef}`, attempt: 1 });

@@ -1,4 +1,4 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -8,10 +8,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createBackpackStores } from '../database/createBackpackStores';
 import { LocalDirectoryBlobStore } from '../storage/LocalDirectoryBlobStore';
-import { Collector } from './Collector';
 import { UNVERIFIED_FILE_ERROR } from './fileAdmission';
 import { InProcessJobQueue } from './queue/InProcessJobQueue';
-import { isRetryable, SafeFetcher } from '../upstream/SafeFetcher';
+import { SafeFetcher } from '../upstream/SafeFetcher';
+import { selectedArtifact, testCollector } from './__testUtils__/collectorFixtures';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const BODY = Buffer.from('the bytes of pkg-1.0.0.tgz\n');
@@ -51,48 +51,19 @@ describe('Collector', () => {
     const stores = await createBackpackStores({
       database: { getClient: async () => knex },
     });
-    const artifact = await stores.artifacts.createArtifact({
-      processor: 'npm',
-      id: 'pkg',
-      config: {},
-      root: true,
-      dependencyPolicy: 'latest',
-    });
-    await stores.versions.syncVersions(
-      artifact.ref,
-      [
-        {
-          version: '1.0.0',
-          files: [
-            {
-              name: 'pkg-1.0.0.tgz',
-              uri: `${baseUrl}/pkg/-/pkg-1.0.0.tgz`,
-              path: 'pkg/-/pkg-1.0.0.tgz',
-              integrity: { algorithm: 'sha512', digest: SHA512 },
-            },
-          ],
-          dependencies: [],
-        },
-      ],
-    );
-    await stores.versions.setSelection(artifact.ref, [
-      { version: '1.0.0', status: 'selected', selection: [] },
+    const { files } = await selectedArtifact(stores, 'pkg', [
+      {
+        name: 'pkg-1.0.0.tgz',
+        uri: `${baseUrl}/pkg/-/pkg-1.0.0.tgz`,
+        path: 'pkg/-/pkg-1.0.0.tgz',
+        integrity: { algorithm: 'sha512', digest: SHA512 },
+      },
     ]);
     const blobStore = new LocalDirectoryBlobStore({ directory: dir });
     const queue = new InProcessJobQueue({ concurrency: 1 });
     const fetcher = new SafeFetcher({ allowedHosts: [new URL(baseUrl).host] });
-    const collector = new Collector({
-      stores,
-      blobStore,
-      queue,
-      fetcher,
-      logger: mockServices.logger.mock(),
-      workerId: 'test-worker',
-      maxAttempts: 3,
-      isRetryable,
-    });
-    const [file] = await stores.files.listFilesToQueue({ staleAfterMs: 0 });
-    return { knex, stores, blobStore, collector, file, fetcher, queue };
+    const collector = testCollector({ stores, blobStore, queue, fetcher });
+    return { knex, stores, blobStore, collector, file: files['pkg-1.0.0.tgz'], fetcher, queue };
   }
 
   it('collects a file, verified, and records its sha256', async () => {
@@ -162,15 +133,11 @@ describe('Collector', () => {
 
     // Where unverified files are allowed, it is collected and stays marked.
     await knex('artifact_files').where({ ref: file.ref }).update({ status: 'queued' });
-    const allowing = new Collector({
+    const allowing = testCollector({
       stores,
       blobStore: new LocalDirectoryBlobStore({ directory: dir }),
       queue,
       fetcher,
-      logger: mockServices.logger.mock(),
-      workerId: 'test-worker',
-      maxAttempts: 3,
-      isRetryable,
       unverifiedFiles: 'allow',
     });
     await expect(allowing.handle(job)).resolves.toBe('done');

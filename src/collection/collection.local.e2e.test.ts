@@ -4,13 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { byName, filesOf, waitForCollectedRun } from '../__testUtils__/api';
 import { BackpackBackend, startBackpackBackend } from '../__testUtils__/backpackBackend';
-import {
-  addFixtureArtifact,
-  contentOf,
-  createFixtureProcessor,
-  FileServer,
-  FixtureFile,
-} from '../__testUtils__/fixtureUpstream';
+import { contentOf, FixtureFile, FixtureUpstream } from '../__testUtils__/fixtureUpstream';
 import { waitFor } from '../__testUtils__/waitFor';
 
 // Acceptance tests of collection (issue 4) with the in-process queue and a
@@ -21,8 +15,8 @@ const RETRY_DELAYS_MS = [50, 100];
 const MAX_ATTEMPTS = 3;
 
 describe('collection with the in-process queue and a local directory', () => {
-  const files = new FileServer();
-  const packages = new Map<string, FixtureFile[]>();
+  const upstream = new FixtureUpstream();
+  const { files } = upstream;
   let workDir: string;
   let storageDir: string;
   let knex: Knex;
@@ -40,12 +34,11 @@ describe('collection with the in-process queue and a local directory', () => {
       knex,
       storageDir,
       manualScheduler: true,
-      processors: [createFixtureProcessor(files, packages)],
+      processors: [upstream.processor],
       backpack: { queue: { maxAttempts: MAX_ATTEMPTS, retryDelaysMs: RETRY_DELAYS_MS } },
     });
 
-  const addFixture = (id: string, declared: FixtureFile[]) =>
-    addFixtureArtifact(backend!.server, { files, packages }, id, declared);
+  const addFixture = (id: string, declared: FixtureFile[]) => upstream.add(backend!.server, id, declared);
 
   beforeAll(async () => {
     await files.start();

@@ -1,25 +1,22 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import request from 'supertest';
 import { byName, filesOf, waitForCollectedRun, waitForFiles } from '../__testUtils__/api';
 import { TestServer } from '../__testUtils__/backpackBackend';
 import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
-import {
-  addFixtureArtifact,
-  createFixtureProcessor,
-  FileServer,
-  FixtureFile,
-} from '../__testUtils__/fixtureUpstream';
+import { FixtureFile, FixtureUpstream } from '../__testUtils__/fixtureUpstream';
 import { generateNpmPackageSet } from '../__testUtils__/npmPackageSet';
 import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
 import { closeBrokerConnections } from '../__testUtils__/rabbitmq';
 import { CountingProxy } from '../__testUtils__/s3rver';
 import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
 import { sleep, waitFor } from '../__testUtils__/waitFor';
-import { BUCKET, RabbitS3Backend, startRabbitS3Backend } from './__testUtils__/rabbitS3Backend';
+import {
+  BUCKET,
+  expectNpmClosureInS3,
+  RabbitS3Backend,
+  startRabbitS3Backend,
+} from './__testUtils__/rabbitS3Backend';
 
 // Acceptance tests of collection (issue 4): the plugin as a whole, with the
 // real local RabbitMQ, an s3rver, verdaccio over a generated npm package
@@ -32,29 +29,20 @@ const MAX_ATTEMPTS = 3;
 const PER_HOST = 6;
 const generated = generateNpmPackageSet();
 
-async function sha512Base64(body: Readable): Promise<string> {
-  const hash = createHash('sha512');
-  for await (const chunk of body) hash.update(chunk);
-  return hash.digest('base64');
-}
-
 describe('collection with RabbitMQ and S3', () => {
-  const files = new FileServer();
-  const packages = new Map<string, FixtureFile[]>();
-  const fixture = { files, packages };
+  const upstream = new FixtureUpstream();
+  const { files } = upstream;
   const events: AuditRecord[] = [];
   const denied = new Set<string>();
   let verdaccio: TestNpmRegistry;
   let rabbitS3: RabbitS3Backend;
   let proxy: CountingProxy;
-  let s3: S3Client;
   let queueName: string;
   let server: TestServer;
   /** The run that first collected the `troubles` artifact. */
   let troublesRunId: string;
 
-  const addFixture = (id: string, declared: FixtureFile[]) =>
-    addFixtureArtifact(server, fixture, id, declared);
+  const addFixture = (id: string, declared: FixtureFile[]) => upstream.add(server, id, declared);
   const headStatus = (key: string) => rabbitS3.headStatus(key);
 
   beforeAll(async () => {
@@ -67,7 +55,7 @@ describe('collection with RabbitMQ and S3', () => {
         // Two of the eight workers are always left to other hosts.
         collection: { maxConcurrencyPerHost: PER_HOST },
       },
-      processors: [createFixtureProcessor(files, packages)],
+      processors: [upstream.processor],
       features: [
         collectingAuditor(events),
         permissionsWithPolicy(name => ({
@@ -75,7 +63,7 @@ describe('collection with RabbitMQ and S3', () => {
         })),
       ],
     });
-    ({ proxy, s3, queueName } = rabbitS3);
+    ({ proxy, queueName } = rabbitS3);
     server = rabbitS3.backend.server;
   });
 
@@ -85,37 +73,8 @@ describe('collection with RabbitMQ and S3', () => {
   });
 
   it('mirrors a generated closure into S3 with every object matching its packument integrity', async () => {
-    const created = await request(server)
-      .post('/api/backpack/artifacts')
-      .send({ processor: 'npm', id: generated.root.name, filter: generated.root.version });
-    expect(created.status).toBe(201);
-    const run = await waitForCollectedRun(server, created.body.runId);
-
-    const closure = generated.closure.map(line => {
-      const at = line.lastIndexOf('@');
-      return { name: line.slice(0, at), version: line.slice(at + 1) };
-    });
-    const count = closure.length;
-    expect(run.status).toBe('succeeded');
-    expect(run.counters).toMatchObject({ filesQueued: count, filesCollected: count, filesFailed: 0 });
-
-    for (const { name, version } of closure) {
-      const [file, ...others] = await filesOf(server, 'npm', name, version);
-      expect(others).toEqual([]);
-      expect(file).toMatchObject({ status: 'collected', collected: true, attempts: 1 });
-
-      const packument = await (
-        await fetch(`${verdaccio.url}/${name.replace('/', '%2f')}`)
-      ).json();
-      const object = await s3.send(
-        new GetObjectCommand({ Bucket: BUCKET, Key: file.storageKey }),
-      );
-      const digest = await sha512Base64(object.Body as Readable);
-      expect(`sha512-${digest}`).toBe(packument.versions[version].dist.integrity);
-      expect(object.Metadata?.source).toBe(file.uri);
-      // Uploaded once, and only once.
-      expect(proxy.puts.get(`/${BUCKET}/${file.storageKey}`)).toBe(1);
-    }
+    const { root, closure } = generated;
+    await expectNpmClosureInS3(rabbitS3, verdaccio.url, { id: root.name, filter: root.version }, closure);
   });
 
   it('refuses bad bytes, retries transient failures and parks what cannot succeed', async () => {
@@ -178,17 +137,9 @@ describe('collection with RabbitMQ and S3', () => {
     expect(files.count('troubles', 'redirected.tgz')).toBe(1);
 
     // Always 500: parked after maxAttempts, the last error visible in the API.
-    const parked = await request(server).get(
-      '/api/backpack/artifacts/fixture/troubles/versions/1.0.0/files?status=parked',
-    );
-    expect(parked.status).toBe(200);
-    expect(parked.body.items.map((f: any) => f.name).sort()).toEqual([
-      'broken.tgz',
-      'elsewhere.tgz',
-      'flipped.tgz',
-      'redirected.tgz',
-    ]);
-    expect(byName(parked.body.items)['broken.tgz']).toMatchObject({
+    const parked = byName(await filesOf(server, 'fixture', 'troubles', '1.0.0', 'parked'));
+    expect(Object.keys(parked).sort()).toEqual(['broken.tgz', 'elsewhere.tgz', 'flipped.tgz', 'redirected.tgz']);
+    expect(parked['broken.tgz']).toMatchObject({
       attempts: MAX_ATTEMPTS,
       error: expect.stringContaining('answered 500'),
       // Queued again by the next run or sweep, the upstream may be back.

@@ -15,7 +15,11 @@ import { IntegrityError, IntegrityStream } from './IntegrityStream';
 export interface FileFetcher {
   fetch(
     uri: string,
-    options?: { signal?: AbortSignal },
+    options?: {
+      signal?: AbortSignal;
+      /** The file has no declared digest: only Backpack's own reader may read it. */
+      gatedOnly?: boolean;
+    },
   ): Promise<{ body: Readable; size?: number }>;
 }
 
@@ -67,7 +71,7 @@ export async function storeFileBytes(
     }
   }
 
-  const { body, size } = await fetcher.fetch(file.uri, { signal });
+  const { body, size } = await fetcher.fetch(file.uri, { signal, gatedOnly: !file.verified });
   const verify = new IntegrityStream({
     integrity: file.integrity,
     size: file.size ?? size,

@@ -27,17 +27,11 @@ export interface ArtifactCounts {
   bytes: number;
 }
 
-/** An artifact as a caller or the runner adds it. */
-export interface NewArtifact {
-  processor: string;
-  id: string;
-  filter?: string;
-  filterType?: FilterType;
-  config: JsonObject;
-  root: boolean;
-  dependencyPolicy: DependencyPolicy;
-  createdBy?: string;
-}
+/** An artifact as a caller or the runner adds it: what it is asked to be, before any run. */
+export type NewArtifact = Pick<
+  Artifact,
+  'processor' | 'id' | 'filter' | 'filterType' | 'config' | 'root' | 'dependencyPolicy' | 'createdBy'
+>;
 
 /** Changes to an artifact; `null` clears a field. */
 export interface ArtifactPatch {

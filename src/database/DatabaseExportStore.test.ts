@@ -2,12 +2,23 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { ArtifactScope } from './artifactScope';
 import { BackpackStores } from './createBackpackStores';
-import { ExportStore } from './ExportStore';
+import { ExportOutcome, ExportStore } from './ExportStore';
 import { clearTables, createTestStores, rootArtifact } from './__testUtils__/storeFixtures';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+/** The outcome of a build that sealed an empty bundle now. */
+const emptyBundle = (): ExportOutcome => ({
+  status: 'succeeded',
+  cutoff: new Date().toISOString(),
+  manifestKey: 'm',
+  seal: 's',
+  parts: [],
+  files: 0,
+  totalBytes: 0,
+});
 
 describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', databaseId => {
   let knex: Knex;
@@ -48,26 +59,17 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await store.getExport(created.id)).toMatchObject({ status: 'running', startedAt: expect.any(String) });
 
-    const parts = [{ name: 'part-00001.tar', size: 3_000_000_000, sha256: 'ab'.repeat(32) }];
-    await store.finishExport(created.id, {
+    const outcome: ExportOutcome = {
       status: 'succeeded',
       cutoff: '2026-11-21T10:00:00.123Z',
       manifestKey: `exports/${created.id}/manifest.json`,
       seal: 'cd'.repeat(32),
-      parts,
+      parts: [{ name: 'part-00001.tar', size: 3_000_000_000, sha256: 'ab'.repeat(32) }],
       files: 12,
       totalBytes: 3_000_000_000,
-    });
-    expect(await store.getExport(created.id)).toMatchObject({
-      status: 'succeeded',
-      cutoff: '2026-11-21T10:00:00.123Z',
-      manifestKey: `exports/${created.id}/manifest.json`,
-      seal: 'cd'.repeat(32),
-      parts,
-      files: 12,
-      totalBytes: 3_000_000_000,
-      finishedAt: expect.any(String),
-    });
+    };
+    await store.finishExport(created.id, outcome);
+    expect(await store.getExport(created.id)).toMatchObject({ ...outcome, finishedAt: expect.any(String) });
   });
 
   it('records an outcome once: an export failed as abandoned stays failed', async () => {
@@ -76,15 +78,7 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
     await knex('exports').where({ id: created.id }).update({ heartbeat_at: new Date(0).toISOString() });
     expect(await store.failAbandonedExports(5 * 60_000)).toEqual([created.id]);
     // The replica was slow, not gone: its late success does not revive it.
-    await store.finishExport(created.id, {
-      status: 'succeeded',
-      cutoff: new Date().toISOString(),
-      manifestKey: 'm',
-      seal: 's',
-      parts: [],
-      files: 0,
-      totalBytes: 0,
-    });
+    await store.finishExport(created.id, emptyBundle());
     expect(await store.getExport(created.id)).toMatchObject({ status: 'failed', seal: undefined });
   });
 
@@ -154,15 +148,7 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
       // Twice: pages may repeat an artifact (files, then an index).
       await store.addExportArtifacts(created.id, carried);
       await store.addExportArtifacts(created.id, carried);
-      await store.finishExport(created.id, {
-        status: 'succeeded',
-        cutoff: new Date().toISOString(),
-        manifestKey: 'm',
-        seal: 's',
-        parts: [],
-        files: 0,
-        totalBytes: 0,
-      });
+      await store.finishExport(created.id, emptyBundle());
       return created.id;
     };
     const roots = await succeeded([

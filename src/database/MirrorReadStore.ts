@@ -1,4 +1,4 @@
-import { FileIntegrity } from '../types';
+import { ArtifactDependency, FileIntegrity } from '../types';
 import { StoredArtifact } from './ArtifactStore';
 
 /**
@@ -95,9 +95,4 @@ export interface MirrorReadStore {
 }
 
 /** A dependency as a version declared it. */
-export interface DeclaredDependency {
-  processor: string;
-  id: string;
-  range: string;
-  kind: 'runtime' | 'peer' | 'optional';
-}
+export type DeclaredDependency = Pick<ArtifactDependency, 'processor' | 'id' | 'range' | 'kind'>;

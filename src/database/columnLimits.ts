@@ -22,40 +22,56 @@ export const COLUMN_LIMITS = {
   digest: 256,
 } as const;
 
+/** A length-limited column and what the API or a processor calls it. */
+export interface VarcharColumn {
+  column: string;
+  field: string;
+  length: number;
+}
+
+/** `[column, field, length]` rows as {@link VarcharColumn}s. */
+const columns = (...rows: Array<[column: string, field: string, length: number]>): VarcharColumn[] =>
+  rows.map(([column, field, length]) => ({ column, field, length }));
+
+const { processor, artifactId, version, range, fileName, digest } = COLUMN_LIMITS;
+/** Short codes: filter types, dependency policies and kinds, digest algorithms. */
+const CODE = 16;
+/** Who created or requested something. */
+const PRINCIPAL = 512;
+/** `artifact_files.folder` and `storage_key` as declared. */
+const PATH = 1024;
+
 /**
  * Every length-limited column by table, for naming the column of a
- * "value too long" error. `field` is what the API or a processor calls it.
+ * "value too long" error.
  */
-export const VARCHAR_COLUMNS: Record<string, Array<{ column: string; field: string; length: number }>> = {
-  artifacts: [
-    { column: 'processor', field: 'processor', length: 64 },
-    { column: 'id', field: 'id', length: 512 },
-    { column: 'filter_type', field: 'filterType', length: 16 },
-    { column: 'dependency_policy', field: 'dependencyPolicy', length: 16 },
-    { column: 'created_by', field: 'createdBy', length: 512 },
-  ],
-  artifact_versions: [{ column: 'version', field: 'version', length: 256 }],
-  artifact_files: [
-    { column: 'name', field: 'file name', length: 512 },
-    { column: 'folder', field: 'file path', length: 1024 },
-    { column: 'storage_key', field: 'storage key', length: 1024 },
-    { column: 'integrity_algorithm', field: 'integrity algorithm', length: 16 },
-    { column: 'integrity_digest', field: 'integrity digest', length: 256 },
-  ],
-  artifact_dependencies: [
-    { column: 'processor', field: 'dependency processor', length: 64 },
-    { column: 'dependency_id', field: 'dependency id', length: 512 },
-    { column: 'range', field: 'range', length: 1024 },
-    { column: 'kind', field: 'dependency kind', length: 16 },
-  ],
-  mirror_runs: [
-    { column: 'scope_processor', field: 'processor', length: 64 },
-    { column: 'scope_id', field: 'id', length: 512 },
-    { column: 'requested_by', field: 'requestedBy', length: 512 },
-  ],
-  exports: [{ column: 'requested_by', field: 'requestedBy', length: 512 }],
-  export_artifacts: [
-    { column: 'processor', field: 'processor', length: 64 },
-    { column: 'artifact_id', field: 'id', length: 512 },
-  ],
+export const VARCHAR_COLUMNS: Record<string, VarcharColumn[]> = {
+  artifacts: columns(
+    ['processor', 'processor', processor],
+    ['id', 'id', artifactId],
+    ['filter_type', 'filterType', CODE],
+    ['dependency_policy', 'dependencyPolicy', CODE],
+    ['created_by', 'createdBy', PRINCIPAL],
+  ),
+  artifact_versions: columns(['version', 'version', version]),
+  artifact_files: columns(
+    ['name', 'file name', fileName],
+    ['folder', 'file path', PATH],
+    ['storage_key', 'storage key', PATH],
+    ['integrity_algorithm', 'integrity algorithm', CODE],
+    ['integrity_digest', 'integrity digest', digest],
+  ),
+  artifact_dependencies: columns(
+    ['processor', 'dependency processor', processor],
+    ['dependency_id', 'dependency id', artifactId],
+    ['range', 'range', range],
+    ['kind', 'dependency kind', CODE],
+  ),
+  mirror_runs: columns(
+    ['scope_processor', 'processor', processor],
+    ['scope_id', 'id', artifactId],
+    ['requested_by', 'requestedBy', PRINCIPAL],
+  ),
+  exports: columns(['requested_by', 'requestedBy', PRINCIPAL]),
+  export_artifacts: columns(['processor', 'processor', processor], ['artifact_id', 'id', artifactId]),
 };

@@ -1,4 +1,4 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, InputError } from '@backstage/errors';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +22,7 @@ import {
   flipByte,
   runVerify,
   sha256,
+  testExportService,
   unpackBundle,
 } from './__testUtils__/bundleFiles';
 import { BundleManifest, sealOf } from './manifest';
@@ -81,14 +82,11 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
       blobStore = new LocalDirectoryBlobStore({ directory: blobDir });
     }
     seeder = new CollectedSeeder(stores, knex, blobStore);
-    service = new ExportService({
+    service = testExportService({
       stores,
       blobStore,
-      logger: mockServices.logger.mock(),
-      workerId: 'test',
-      processorNames: () => ['npm', 'pypi', 'maven', 'test'],
+      processors: ['npm', 'pypi', 'maven', 'test'],
       partSizeBytes: PART_SIZE,
-      npmTarballBaseUrl: 'https://registry.npmjs.org/',
     });
   });
 
@@ -314,12 +312,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
   });
 
   it('fails an export whose stored object changed since collection and leaves no parts behind', async () => {
-    const key = fileStorageKey({
-      processor: 'maven',
-      artifactId: 'org.example:demo',
-      version: '1.0',
-      name: 'demo-1.0.pom',
-    });
+    const key = fileStorageKey({ processor: 'maven', artifactId: 'org.example:demo', version: '1.0', name: 'demo-1.0.pom' });
     await blobStore.put(key, Readable.from([Buffer.from('<evil/>\n\n\n\n')]));
     const failed = await exportAndWait();
     expect(failed.status).toBe('failed');
@@ -346,15 +339,12 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     const big = Buffer.alloc(13 * 1024 * 1024);
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
     await seed('test', 'big', { '1.0.0': { files: [{ path: 'big/big-1.0.0.bin', content: big }] } });
-    const bigParts = new ExportService({
+    const bigParts = testExportService({
       stores,
       blobStore,
-      logger: mockServices.logger.mock(),
-      workerId: 'test',
-      processorNames: () => ['test'],
+      processors: ['test'],
       // Above S3's 5 MiB minimum, so each part is a multipart upload.
       partSizeBytes: 6 * 1024 * 1024,
-      npmTarballBaseUrl: 'https://registry.npmjs.org/',
     });
     const created = await bigParts.createExport({ processors: ['test'] });
     await bigParts.drain();
@@ -371,29 +361,20 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
   });
 
   it('waits for collections stamped before its cut-off to commit', async () => {
-    const settling = new ExportService({
+    const settling = testExportService({
       stores,
       blobStore,
-      logger: mockServices.logger.mock(),
-      workerId: 'test',
-      processorNames: () => ['test'],
+      processors: ['test'],
       partSizeBytes: 64 * 1024 * 1024,
-      npmTarballBaseUrl: 'https://registry.npmjs.org/',
       // Far longer than the seeding below takes.
       settleMs: 3000,
     });
     const created = await settling.createExport({ processors: ['test'] });
     // A replica whose clock lags records a file while the build settles.
     await seed('test', 'late', { '1.0.0': { files: [{ path: 'late/late-1.0.0.bin', content: Buffer.from('late') }] } });
+    const lateKey = fileStorageKey({ processor: 'test', artifactId: 'late', version: '1.0.0', name: 'late-1.0.0.bin' });
     await knex('artifact_files')
-      .where({
-        storage_key: fileStorageKey({
-          processor: 'test',
-          artifactId: 'late',
-          version: '1.0.0',
-          name: 'late-1.0.0.bin',
-        }),
-      })
+      .where({ storage_key: lateKey })
       .update({ collected_at: new Date(Date.parse(created.createdAt) - 1000).toISOString() });
     await settling.drain();
     const record = await settling.getExport(created.id);

@@ -12,6 +12,7 @@ import { MAVEN_SIDECARS } from './metadata/staticMaven';
 import { PartSink } from './PartSink';
 import { TAR_END, tarHeader, tarPadding } from './tar';
 import { ExportRecord } from './types';
+import { asError } from '../lib/errorMessage';
 
 const FILE_PAGE = 500;
 const ARTIFACT_PAGE = 100;
@@ -207,7 +208,7 @@ export class BundleBuilder {
       });
       return { cutoff, manifestKey, seal, parts, files, totalBytes };
     } catch (error) {
-      const reason = error instanceof Error ? error : new Error(String(error));
+      const reason = asError(error);
       await manifest.abort(reason);
       await sink.abort(reason);
       throw error;

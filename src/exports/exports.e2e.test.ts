@@ -67,6 +67,36 @@ async function exportBundle(server: TestServer, body: object) {
   });
 }
 
+/**
+ * What a bundle of the test packages holds when it brings `version` of
+ * both: their tarballs and their packuments (sorted).
+ */
+const bundlePaths = (version: string) => [
+  `npm/-/@bp/app/${version}/app-${version}.tgz`,
+  `npm/-/bp-lib/${version}/bp-lib-${version}.tgz`,
+  'npm/@bp/app',
+  'npm/bp-lib',
+];
+
+/**
+ * Downloads an export over the API into `directory`: it holds exactly
+ * `paths` (sorted), and the verification command accepts it.
+ */
+async function downloadVerified(
+  server: TestServer,
+  record: { id: string; parts: unknown[] },
+  directory: string,
+  paths: string[],
+) {
+  const manifest = await downloadExport(server, record.id, directory);
+  expect(manifest.files.map(f => f.path).sort()).toEqual(paths);
+  expect(await runVerify(directory)).toEqual({
+    code: 0,
+    stdout: `OK: ${paths.length} files, ${record.parts.length} parts\n`,
+  });
+  return manifest;
+}
+
 /** npm with nothing from this machine's configuration, an empty cache and no other registry. */
 async function npmInstall(registry: string, project: string, specs: string[]) {
   await fs.mkdir(project, { recursive: true });
@@ -156,14 +186,7 @@ describe('export bundles through the plugin', () => {
       meta: { exportId: full.id, kind: 'full' },
     });
     const fullDir = path.join(work, 'full');
-    const fullManifest = await downloadExport(server, full.id, fullDir);
-    expect(fullManifest.files.map(f => f.path).sort()).toEqual([
-      'npm/-/@bp/app/1.0.0/app-1.0.0.tgz',
-      'npm/-/bp-lib/1.0.0/bp-lib-1.0.0.tgz',
-      'npm/@bp/app',
-      'npm/bp-lib',
-    ]);
-    expect(await runVerify(fullDir)).toEqual({ code: 0, stdout: `OK: 4 files, ${full.parts.length} parts\n` });
+    const fullManifest = await downloadVerified(server, full, fullDir, bundlePaths('1.0.0'));
 
     // Upstream publishes; the next mirror run collects the new versions.
     await verdaccio!.publish({
@@ -181,14 +204,7 @@ describe('export bundles through the plugin', () => {
     const delta = await exportBundle(server, { since: full.id });
     expect(delta).toMatchObject({ kind: 'delta', since: { exportId: full.id, time: full.cutoff } });
     const deltaDir = path.join(work, 'delta');
-    const deltaManifest = await downloadExport(server, delta.id, deltaDir);
-    expect(deltaManifest.files.map(f => f.path).sort()).toEqual([
-      'npm/-/@bp/app/1.1.0/app-1.1.0.tgz',
-      'npm/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz',
-      'npm/@bp/app',
-      'npm/bp-lib',
-    ]);
-    expect(await runVerify(deltaDir)).toEqual({ code: 0, stdout: `OK: 4 files, ${delta.parts.length} parts\n` });
+    const deltaManifest = await downloadVerified(server, delta, deltaDir, bundlePaths('1.1.0'));
 
     const list = await request(server).get('/api/backpack/exports');
     expect(list.body).toMatchObject({ total: 2, items: [{ id: delta.id }, { id: full.id }] });

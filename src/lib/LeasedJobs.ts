@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { asError } from './errorMessage';
 
 /** Between two heartbeats of a job; well within the stale windows the stores apply. */
 const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -74,7 +75,7 @@ export class LeasedJobs {
       await work(signal);
     } catch (error) {
       logger.error(`${name} ${id} failed: ${error}`);
-      const failure = error instanceof Error ? error : new Error(String(error));
+      const failure = asError(error);
       await this.options
         .fail(id, failure)
         .catch(e => logger.error(`Could not record the failure of ${name} ${id}: ${e}`));

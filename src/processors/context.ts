@@ -18,6 +18,9 @@ export interface BackpackProcessorContext {
    * HTTP client for metadata, gated by the host policy (per-hop checks,
    * connect-time address check, size and time limits, politeness). A
    * processor registers the hosts it talks to with `upstream.policy.allow`.
+   * `read` sends plain GETs through the plugin's UrlReaderService (the
+   * policy's hosts to Backpack's reader); `get` is for requests that need
+   * headers, such as content negotiation.
    */
   upstream: UpstreamClient;
   /** Bounds on parsing what upstreams send (`backpack.limits`). */

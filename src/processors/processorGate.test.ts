@@ -2,6 +2,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { HostileUpstream } from '../__testUtils__/hostileUpstream';
+import { npmPackument } from '../__testUtils__/npmPackument';
 import { DisallowedHostError, ResponseTooLargeError } from '../upstream/errors';
 import { createMavenProcessor } from './maven';
 import { InterpolationLimitError } from './maven/EffectivePomBuilder';
@@ -18,16 +19,8 @@ function versionsOf(result: DiscoveryResult) {
 }
 
 const packument = (name: string, tarballBase: string) =>
-  JSON.stringify({
-    name,
-    'dist-tags': { latest: '1.0.0' },
-    versions: {
-      '1.0.0': {
-        name,
-        version: '1.0.0',
-        dist: { tarball: `${tarballBase}/${name}/-/${name}-1.0.0.tgz`, shasum: 'a'.repeat(40) },
-      },
-    },
+  npmPackument(name, {
+    '1.0.0': { dist: { tarball: `${tarballBase}/${name}/-/${name}-1.0.0.tgz`, shasum: 'a'.repeat(40) } },
   });
 
 const pom = (body: string) =>

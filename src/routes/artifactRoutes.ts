@@ -7,7 +7,7 @@ import {
   backpackArtifactUpdatePermission,
 } from '../permissions/permissions';
 import { parseInput } from '../lib/validation';
-import { auditedAction } from './auditedAction';
+import { auditedAction, auditedArtifactWrite } from './auditedAction';
 import { callerCredentials, principalRef } from './credentials';
 import {
   artifactParams,
@@ -127,22 +127,18 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
   router.patch('/artifacts/:processor/:id', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
     const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
-    const updated = await auditedAction(
-      auditor,
+    const updated = await auditedArtifactWrite(
+      ctx,
       {
         eventId: 'artifact-update',
         severityLevel: 'medium',
         request: req,
-        meta: { processor, id },
+        credentials,
+        permission: backpackArtifactUpdatePermission,
+        artifact: { processor, id },
       },
       async () => {
-        await authorizer.authorizeArtifact(backpackArtifactUpdatePermission, credentials, {
-          processor,
-          id,
-        });
-        const body = parseInput(updateArtifactBody, req.body ?? {}, {
-          label: 'body',
-        });
+        const body = parseInput(updateArtifactBody, req.body ?? {}, { label: 'body' });
         const result = await artifacts.update(processor, id, body);
         return { result, meta: { changed: Object.keys(body) } };
       },
@@ -156,19 +152,18 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
     const { purge } = parseInput(deleteArtifactQuery, req.query, {
       label: 'query',
     });
-    await auditedAction(
-      auditor,
+    await auditedArtifactWrite(
+      ctx,
       {
         eventId: 'artifact-delete',
         severityLevel: 'high',
         request: req,
-        meta: { processor, id, ...(purge ? { purge } : {}) },
+        credentials,
+        permission: backpackArtifactDeletePermission,
+        artifact: { processor, id },
+        meta: purge ? { purge } : undefined,
       },
       async () => {
-        await authorizer.authorizeArtifact(backpackArtifactDeletePermission, credentials, {
-          processor,
-          id,
-        });
         const { orphanedStorageKeys } = await artifacts.delete(processor, id);
         if (!purge) return { result: undefined };
         const purged = await collection.purgeObjects(orphanedStorageKeys);

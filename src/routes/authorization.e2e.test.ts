@@ -1,35 +1,32 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
+import { PolicyDecision } from '@backstage/plugin-permission-common';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import {
-  backpackArtifactConditions,
   backpackArtifactDeletePermission,
   backpackArtifactReadPermission,
   backpackArtifactUpdatePermission,
   backpackFileRetryPermission,
-  createBackpackArtifactConditionalDecision,
 } from '../permissions';
 import { AccessBackend, startAccessBackend } from '../__testUtils__/accessBackend';
-import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
+import { npmPackument } from '../__testUtils__/npmPackument';
+import {
+  ALLOW,
+  DENY,
+  permissionsWithPolicy,
+  processorsOnly,
+  rootsOnly,
+} from '../__testUtils__/permissionPolicy';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
-const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
-/** A decision allowing roots only. */
-const rootsOnly = (permission: Parameters<typeof createBackpackArtifactConditionalDecision>[0]) =>
-  createBackpackArtifactConditionalDecision(permission, backpackArtifactConditions.isRoot({ root: true }));
 /** Roots only: `lib` and the npm `vis-dep`, pulled in as dependencies, are not readable. */
 const READ_ROOTS = rootsOnly(backpackArtifactReadPermission);
 /** Only the `other` processor's artifact. */
-const READ_OTHER = createBackpackArtifactConditionalDecision(
-  backpackArtifactReadPermission,
-  backpackArtifactConditions.hasProcessor({ processors: ['other'] }),
-);
+const READ_OTHER = processorsOnly(backpackArtifactReadPermission, ['other']);
 
 /** An npm registry (`vis-root` depends on `vis-dep`) and a PyPI JSON API (`vis-py`). */
 async function startUpstream(): Promise<StaticRegistryServer> {
@@ -61,17 +58,8 @@ async function startUpstream(): Promise<StaticRegistryServer> {
     const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
     upstream.set(`/${name}`, {
       contentType: 'application/json',
-      body: JSON.stringify({
-        name,
-        'dist-tags': { latest: '1.0.0' },
-        versions: {
-          '1.0.0': {
-            name,
-            version: '1.0.0',
-            dependencies,
-            dist: { tarball: `${upstream.url}/${name}/-/${name}-1.0.0.tgz`, integrity },
-          },
-        },
+      body: npmPackument(name, {
+        '1.0.0': { dependencies, dist: { tarball: `${upstream.url}/${name}/-/${name}-1.0.0.tgz`, integrity } },
       }),
     });
   }
@@ -168,10 +156,7 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
   });
 
   it('answers 403 for a readable artifact when the write permission is denied or its condition fails', async () => {
-    const updateOther = createBackpackArtifactConditionalDecision(
-      backpackArtifactUpdatePermission,
-      backpackArtifactConditions.hasProcessor({ processors: ['other'] }),
-    );
+    const updateOther = processorsOnly(backpackArtifactUpdatePermission, ['other']);
     as(READ_ROOTS, {
       'backpack.artifact.update': updateOther,
       'backpack.artifact.delete': DENY,
@@ -271,10 +256,7 @@ describe.each(databases.eachSupportedId())('authorization on %p', databaseId => 
     expect(await visible()).toEqual([false, true]);
     as(READ_OTHER);
     expect(await visible()).toEqual([false, true]);
-    as(createBackpackArtifactConditionalDecision(
-      backpackArtifactReadPermission,
-      backpackArtifactConditions.hasProcessor({ processors: ['test'] }),
-    ));
+    as(processorsOnly(backpackArtifactReadPermission, ['test']));
     expect(await visible()).toEqual([false, false]);
     as(DENY);
     expect(await visible()).toEqual([false, false]);

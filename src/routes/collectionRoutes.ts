@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { backpackFileRetryPermission } from '../permissions/permissions';
 import { parseInput } from '../lib/validation';
-import { auditedAction } from './auditedAction';
+import { auditedAction, auditedArtifactWrite } from './auditedAction';
 import { callerCredentials } from './credentials';
 import { artifactParams, retryFilesBody } from './requestSchemas';
 import { RouteContext } from './RouteContext';
@@ -13,20 +13,17 @@ export function addCollectionRoutes(router: Router, ctx: RouteContext): void {
   router.post('/artifacts/:processor/:id/retry', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
     const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
-    const requeued = await auditedAction(
-      auditor,
+    const requeued = await auditedArtifactWrite(
+      ctx,
       {
         eventId: 'file-retry',
         severityLevel: 'high',
         request: req,
-        meta: { processor, id },
+        credentials,
+        permission: backpackFileRetryPermission,
+        artifact: { processor, id },
       },
-      async () => {
-        const artifact = await authorizer.authorizeArtifact(
-          backpackFileRetryPermission,
-          credentials,
-          { processor, id },
-        );
+      async artifact => {
         const count = await collection.retry(artifact.processor, artifact.id);
         return { result: count, meta: { requeued: count } };
       },

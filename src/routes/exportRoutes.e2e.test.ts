@@ -1,22 +1,16 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
+import { PolicyDecision } from '@backstage/plugin-permission-common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
-import {
-  backpackArtifactConditions,
-  backpackArtifactReadPermission,
-  createBackpackArtifactConditionalDecision,
-} from '../permissions';
+import { backpackArtifactReadPermission } from '../permissions';
 import { AccessBackend, startAccessBackend } from '../__testUtils__/accessBackend';
 import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
-import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
+import { ALLOW, DENY, permissionsWithPolicy, rootsOnly } from '../__testUtils__/permissionPolicy';
 
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-const ALLOW: PolicyDecision = { result: AuthorizeResult.ALLOW };
-const DENY: PolicyDecision = { result: AuthorizeResult.DENY };
 
 describe.each(databases.eachSupportedId())('export routes on %p', databaseId => {
   describe('with builds that finish', () => {
@@ -63,10 +57,7 @@ describe.each(databases.eachSupportedId())('export routes on %p', databaseId => 
 
       // Hidden from the caller: missing, before the permission is asked.
       decisions = {
-        [backpackArtifactReadPermission.name]: createBackpackArtifactConditionalDecision(
-          backpackArtifactReadPermission,
-          backpackArtifactConditions.isRoot({ root: true }),
-        ),
+        [backpackArtifactReadPermission.name]: rootsOnly(backpackArtifactReadPermission),
       };
       expect((await request(backend.server).delete(`/api/backpack/exports/${id}`)).status).toBe(404);
       decisions = { 'backpack.export.delete': DENY };

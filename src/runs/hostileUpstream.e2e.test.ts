@@ -2,6 +2,7 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { AccessBackend, startAccessBackend } from '../__testUtils__/accessBackend';
+import { npmPackument } from '../__testUtils__/npmPackument';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 
 jest.setTimeout(120_000);
@@ -28,10 +29,10 @@ async function startHostileUpstream(): Promise<StaticRegistryServer> {
     dependencies,
     dist: { tarball: `${upstream.url}/${name}/-/${file}`, integrity: sha512(file) },
   });
-  const packument = (name: string, versions: Record<string, unknown>) =>
+  const packument = (name: string, versions: Record<string, Record<string, unknown>>) =>
     upstream.set(`/${name}`, {
       contentType: 'application/json',
-      body: JSON.stringify({ name, 'dist-tags': { latest: '1.0.0' }, versions }),
+      body: npmPackument(name, versions, { latest: '1.0.0' }),
     });
   packument('hostile', {
     '1.0.0': manifest('hostile', '1.0.0', 'hostile-1.0.0.tgz', {

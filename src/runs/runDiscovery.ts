@@ -17,6 +17,7 @@ import {
   DiscoveryValidators,
   ProcessorVersion,
 } from '../processors/types';
+import { errorMessage } from '../lib/errorMessage';
 
 /** What {@link discoverForRun} reads and writes through. */
 export interface RunDiscoveryOptions {
@@ -99,7 +100,7 @@ export async function discoverForRun(
     await stores.artifacts.recordDiscovery(artifact.ref, {
       runId,
       status: 'error',
-      error: (error as Error)?.message ?? String(error),
+      error: errorMessage(error),
     });
     throw error;
   }

@@ -9,6 +9,7 @@ import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 import { startVerdaccio, TestNpmRegistry } from '../__testUtils__/verdaccio';
 import { pollUntil } from '../__testUtils__/waitFor';
 import { MirrorRun } from '../types';
+import { expectPreviewOfClosure, expectRunOfClosure } from './__testUtils__/npmClosureRun';
 
 jest.setTimeout(60_000);
 
@@ -137,45 +138,11 @@ describe('mirror runs through the REST API', () => {
 
   it('previews a generated closure without writing, and a real run then selects the same', async () => {
     const { name, version } = generated.root;
-    const body = { processor: 'npm', id: name, filter: version, dependencyPolicy: 'latest' };
-    const preview = await request(server).post('/api/backpack/artifacts/preview').send(body);
-    expect(preview.status).toBe(200);
-    const closure = generated.closure;
-    expect(preview.body.closure).toEqual({ npm: closure });
-    expect(preview.body.unresolvable).toEqual([]);
-    expect(preview.body.totals).toEqual({
-      artifacts: generated.names.length,
-      versions: closure.length,
-      files: closure.length,
-      // npm's abbreviated packuments do not give tarball sizes.
-      bytes: 0,
-      filesWithoutSize: closure.length,
-    });
-    const root = preview.body.artifacts[0];
-    expect(root).toMatchObject({
-      processor: 'npm',
-      id: name,
-      root: true,
-      filter: version,
-      filterType: 'semver',
-      versions: [
-        {
-          version,
-          selection: [{ type: 'filter', filter: version }],
-          files: [
-            {
-              name: `${name}-${version}.tgz`,
-              uri: expect.stringMatching(new RegExp(`/${name}/-/${name}-${version.replace(/\./g, '\\.')}\\.tgz$`)),
-              storageKey: `files/npm/${name}/${version}/${name}-${version}.tgz`,
-              integrity: { algorithm: 'sha512', digest: expect.stringMatching(/^[0-9a-f]{128}$/) },
-            },
-          ],
-        },
-      ],
-    });
+    const known = { name, version, closure: generated.closure, artifacts: generated.names.length };
+    const preview = await expectPreviewOfClosure(server, known);
     const published = generated.packages.find(p => p.name === name)!.versions[version];
     const [dep, range] = Object.entries(published.dependencies!)[0];
-    const required = preview.body.artifacts.find((a: { id: string }) => a.id === dep);
+    const required = preview.artifacts.find((a: { id: string }) => a.id === dep);
     const resolved = generated.resolve(dep, range);
     expect(required.versions.find((v: { version: string }) => v.version === resolved).selection).toContainEqual({
       type: 'required-by',
@@ -184,32 +151,7 @@ describe('mirror runs through the REST API', () => {
       version,
       range,
     });
-
-    // Nothing was written: no artifact, no run.
-    const artifacts = await request(server).get('/api/backpack/artifacts');
-    expect(artifacts.body.total).toBe(0);
-    const runs = await request(server).get('/api/backpack/runs');
-    expect(runs.body.total).toBe(0);
-
-    const created = await request(server).post('/api/backpack/artifacts').send(body);
-    expect(created.status).toBe(201);
-    expect(await waitForRun(created.body.runId)).toMatchObject({
-      trigger: 'artifact',
-      status: 'succeeded',
-      counters: {
-        artifacts: generated.names.length,
-        versionsSelected: closure.length,
-        filesQueued: closure.length,
-      },
-    });
-    expect(await selectedThroughApi(server, 'npm')).toEqual(closure);
-    // The collector fetched every tarball of the closure.
-    const collected = await poll(
-      () => getRun(created.body.runId),
-      run => run.counters.filesCollected + run.counters.filesFailed === closure.length,
-    );
-    expect(collected.counters).toMatchObject({ filesCollected: closure.length, filesFailed: 0 });
-    expect(collected.counters.bytes).toBeGreaterThan(0);
+    await expectRunOfClosure(server, known);
   });
 
   it('previews files with their sizes and unresolvable dependencies with reasons', async () => {

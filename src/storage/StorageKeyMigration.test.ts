@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
+import { readAll } from '../__testUtils__/streams';
 import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from './BlobStore';
 import { fileStorageKey } from './fileStorageKey';
@@ -25,10 +26,7 @@ const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex')
 
 async function read(blobStore: BlobStore, key: string): Promise<Buffer | undefined> {
   const blob = await blobStore.get(key);
-  if (!blob) return undefined;
-  const chunks: Buffer[] = [];
-  for await (const chunk of blob.body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return blob && readAll(blob.body);
 }
 
 /** A file as an earlier release recorded it: at `<processor>/<path>`. */
@@ -42,6 +40,16 @@ interface OldFile {
   /** Collected: its bytes were put at the old key (last writer wins). */
   collected?: boolean;
 }
+
+/** A file of the earlier layout; collected unless `collected` says otherwise. */
+const oldFile = (
+  processor: string,
+  id: string,
+  version: string,
+  filePath: string,
+  content: string,
+  collected = true,
+): OldFile => ({ processor, id, version, path: filePath, content: Buffer.from(content), collected });
 
 const cases: Array<[string, 'local' | 's3']> = [
   ...databases.eachSupportedId().map(([id]): [string, 'local'] => [id, 'local']),
@@ -140,71 +148,26 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
   }
 
   const rowOf = (ref: number) => knex('artifact_files').where({ ref }).first();
+  const migration = () =>
+    new StorageKeyMigration({ stores, blobStore, logger: mockServices.logger.mock(), graceMs: 0 });
 
   it('moves every file to its own key with its own verified bytes, resets the ones whose bytes were overwritten, and deletes old objects', async () => {
-    const victim: OldFile = {
-      processor: 'pypi',
-      id: 'victim',
-      version: '1.0',
-      path: 'packages/victim-1.0.tar.gz',
-      content: Buffer.from('victim sdist\n'),
-      collected: true,
-    };
+    const victim = oldFile('pypi', 'victim', '1.0', 'packages/victim-1.0.tar.gz', 'victim sdist\n');
     // Collected after the victim, to the same key: its bytes are the ones stored.
     const attacker: OldFile = {
       ...victim,
       id: 'attacker',
       content: Buffer.from('attacker payload\n'),
     };
-    const npmOne: OldFile = {
-      processor: 'npm',
-      id: 'twotar',
-      version: '1.0.0',
-      path: 'twotar/-/twotar.tgz',
-      content: Buffer.from('tarball of 1.0.0'),
-      collected: true,
-    };
+    const npmOne = oldFile('npm', 'twotar', '1.0.0', 'twotar/-/twotar.tgz', 'tarball of 1.0.0');
     const npmTwo: OldFile = { ...npmOne, version: '2.0.0', content: Buffer.from('tarball of 2.0.0') };
     // Two artifacts whose processor chose one path for the same bytes.
-    const twinA: OldFile = {
-      processor: 'test',
-      id: 'twin-a',
-      version: '1',
-      path: 'shared/good.bin',
-      content: Buffer.from('same bytes'),
-      collected: true,
-    };
+    const twinA = oldFile('test', 'twin-a', '1', 'shared/good.bin', 'same bytes');
     const twinB: OldFile = { ...twinA, id: 'twin-b' };
-    const plain: OldFile = {
-      processor: 'maven',
-      id: 'org.example:demo',
-      version: '1.0',
-      path: 'org/example/demo/1.0/demo-1.0.jar',
-      content: Buffer.from('jar'),
-      collected: true,
-    };
-    const pending: OldFile = {
-      processor: 'npm',
-      id: 'later',
-      version: '1.0.0',
-      path: 'later/-/later-1.0.0.tgz',
-      content: Buffer.from('not yet'),
-    };
-    const hostile: OldFile = {
-      processor: 'pypi',
-      id: 'attacker',
-      version: '2.0',
-      path: 'packages/victim2-1.0.tar.gz/x.tar.gz',
-      content: Buffer.from('hostile'),
-    };
-    const gone: OldFile = {
-      processor: 'npm',
-      id: 'gone',
-      version: '1.0.0',
-      path: 'gone/-/gone-1.0.0.tgz',
-      content: Buffer.from('deleted by hand'),
-      collected: true,
-    };
+    const plain = oldFile('maven', 'org.example:demo', '1.0', 'org/example/demo/1.0/demo-1.0.jar', 'jar');
+    const pending = oldFile('npm', 'later', '1.0.0', 'later/-/later-1.0.0.tgz', 'not yet', false);
+    const hostile = oldFile('pypi', 'attacker', '2.0', 'packages/victim2-1.0.tar.gz/x.tar.gz', 'hostile', false);
+    const gone = oldFile('npm', 'gone', '1.0.0', 'gone/-/gone-1.0.0.tgz', 'deleted by hand');
     const all = [victim, attacker, npmOne, npmTwo, twinA, twinB, plain, pending, hostile, gone];
     const refs = await seedOldLayout(all);
     await blobStore.delete(storageKeyOf('npm', gone.path));
@@ -218,13 +181,6 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
       });
 
     // Two replicas at once.
-    const migration = () =>
-      new StorageKeyMigration({
-        stores,
-        blobStore,
-        logger: mockServices.logger.mock(),
-        graceMs: 0,
-      });
     const results = await Promise.all([migration().run(), migration().run()]);
     const total = (name: keyof (typeof results)[0]) => results[0][name] + results[1][name];
     expect(total('moved')).toBe(5); // attacker, npm 2.0.0, both twins, the jar
@@ -281,21 +237,10 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
   });
 
   it('moves a file a collector recorded under its old key after the file was re-keyed', async () => {
-    const late: OldFile = {
-      processor: 'npm',
-      id: 'late',
-      version: '1.0.0',
-      path: 'late/-/late-1.0.0.tgz',
-      content: Buffer.from('late bytes'),
-    };
+    const late = oldFile('npm', 'late', '1.0.0', 'late/-/late-1.0.0.tgz', 'late bytes', false);
     const ref = (await seedOldLayout([late])).get(late)!;
-    const migration = new StorageKeyMigration({
-      stores,
-      blobStore,
-      logger: mockServices.logger.mock(),
-      graceMs: 0,
-    });
-    expect(await migration.run()).toMatchObject({ rekeyed: 1 });
+    const migrating = migration();
+    expect(await migrating.run()).toMatchObject({ rekeyed: 1 });
     // A collector that read the row before it was re-keyed stores and
     // records it under the old key.
     const oldKey = storageKeyOf('npm', late.path);
@@ -304,7 +249,7 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
     });
     await stores.files.markCollected(ref, { size: late.content.length, digest: sha256(late.content), storageKey: oldKey });
 
-    expect(await migration.run()).toMatchObject({ moved: 1, deleted: 1 });
+    expect(await migrating.run()).toMatchObject({ moved: 1, deleted: 1 });
     const key = fileStorageKey({ processor: 'npm', artifactId: 'late', version: '1.0.0', name: 'late-1.0.0.tgz' });
     expect(await rowOf(ref)).toMatchObject({ storage_key: key });
     expect(await read(blobStore, key)).toEqual(late.content);
@@ -336,23 +281,13 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
   });
 
   it('serves nothing from a shared old key that is not the file\'s own bytes, before the migration', async () => {
-    const victim: OldFile = {
-      processor: 'pypi',
-      id: 'early-victim',
-      version: '1.0',
-      path: 'packages/early-1.0.tar.gz',
-      content: Buffer.from('victim bytes'),
-      collected: true,
-    };
+    const victim = oldFile('pypi', 'early-victim', '1.0', 'packages/early-1.0.tar.gz', 'victim bytes');
     const attacker: OldFile = { ...victim, id: 'early-attacker', content: Buffer.from('attacker bytes') };
     await seedOldLayout([victim, attacker]);
     const view = new PypiView({ stores, blobStore });
 
     const served = await view.file('early-attacker', '1.0', 'early-1.0.tar.gz', publicAccess);
-    const { body } = await served.open();
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-    expect(Buffer.concat(chunks)).toEqual(attacker.content);
+    expect(await readAll((await served.open()).body)).toEqual(attacker.content);
 
     const poisoned = await view.file('early-victim', '1.0', 'early-1.0.tar.gz', publicAccess);
     await expect(poisoned.open()).rejects.toThrow(

@@ -4,6 +4,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { binaryBody } from '../__testUtils__/api';
+import { npmPackument } from '../__testUtils__/npmPackument';
 import { ServeTestBackend, startServeBackend, STATIC_TOKEN } from '../__testUtils__/serveBackend';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 import { UNVERIFIED_FILE_ERROR } from '../collection/fileAdmission';
@@ -80,25 +82,12 @@ async function startHostileUpstream(): Promise<StaticRegistryServer> {
     { filename: 'nodigest-1.0.tar.gz', path: '/files/nodigest/nodigest-1.0.tar.gz', content: BYTES.unverified, digest: false },
   ]);
   // Two versions whose tarballs have the same file name.
+  const twotar = (n: number, bytes: Buffer) => ({
+    dist: { tarball: `${upstream.url}/t${n}/twotar.tgz`, integrity: `sha512-${sha512(bytes)}` },
+  });
   upstream.set('/twotar', {
     contentType: 'application/json',
-    body: JSON.stringify({
-      name: 'twotar',
-      'dist-tags': { latest: '2.0.0' },
-      versions: Object.fromEntries(
-        (['1.0.0', '2.0.0'] as const).map((version, i) => [
-          version,
-          {
-            name: 'twotar',
-            version,
-            dist: {
-              tarball: `${upstream.url}/t${i + 1}/twotar.tgz`,
-              integrity: `sha512-${sha512(i === 0 ? BYTES.tar1 : BYTES.tar2)}`,
-            },
-          },
-        ]),
-      ),
-    }),
+    body: npmPackument('twotar', { '1.0.0': twotar(1, BYTES.tar1), '2.0.0': twotar(2, BYTES.tar2) }),
   });
   upstream.set('/t1/twotar.tgz', BYTES.tar1);
   upstream.set('/t2/twotar.tgz', BYTES.tar2);
@@ -120,11 +109,7 @@ async function fetchBytes(backend: ServeTestBackend, url: string) {
     .get(url)
     .set(auth)
     .buffer(true)
-    .parse((res, callback) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => callback(null, Buffer.concat(chunks)));
-    });
+    .parse(binaryBody);
 }
 
 /** Builds a full export over the API and downloads, verifies and unpacks it. */

@@ -78,6 +78,31 @@ function familyOf(address: string): 'ipv4' | 'ipv6' {
   return isIP(address) === 6 ? 'ipv6' : 'ipv4';
 }
 
+/**
+ * Parses a URL any reader may be asked for: http or https, without
+ * credentials. Checked before a URL reaches any reader, Backpack's or
+ * Backstage's.
+ *
+ * @throws DisallowedHostError
+ */
+export function parseFetchableUrl(uri: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(String(uri));
+  } catch {
+    throw new DisallowedHostError('Not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new DisallowedHostError(
+      `Only http and https URLs are fetched, not ${url.protocol} (${redactUrl(url)})`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new DisallowedHostError(`URLs with credentials are refused: ${redactUrl(url)}`);
+  }
+  return url;
+}
+
 interface HostRule {
   host: string;
   /** Undefined: the default port of the URL's scheme. */
@@ -132,6 +157,8 @@ function parseHostRule(entry: string, trust: HostTrust): HostRule {
  */
 export class HostPolicy {
   private readonly rules: HostRule[] = [];
+  /** Host names (no port) of the rules. */
+  private readonly hostNames = new Set<string>();
   /** Host names (no port) the operator named. */
   private readonly operatorHosts = new Set<string>();
   private readonly explicitlyAllowed = new BlockList();
@@ -147,6 +174,7 @@ export class HostPolicy {
     for (const entry of entries) {
       const rule = parseHostRule(entry, trust);
       this.rules.push(rule);
+      this.hostNames.add(rule.host);
       if (trust === 'operator') this.operatorHosts.add(rule.host);
       // A listed IP literal names the address itself; no DNS is involved.
       if (isIP(rule.host)) addCidr(this.explicitlyAllowed, rule.host);
@@ -160,21 +188,8 @@ export class HostPolicy {
    * @throws DisallowedHostError
    */
   check(uri: string | URL): URL {
-    let url: URL;
-    try {
-      url = new URL(String(uri));
-    } catch {
-      throw new DisallowedHostError('Not a valid URL');
-    }
+    const url = parseFetchableUrl(uri);
     const shown = redactUrl(url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new DisallowedHostError(
-        `Only http and https URLs are fetched, not ${url.protocol} (${shown})`,
-      );
-    }
-    if (url.username || url.password) {
-      throw new DisallowedHostError(`URLs with credentials are refused: ${shown}`);
-    }
     const host = stripBrackets(url.hostname.toLowerCase());
     const defaultPort = url.protocol === 'https:' ? 443 : 80;
     const port = url.port ? Number(url.port) : defaultPort;
@@ -191,6 +206,15 @@ export class HostPolicy {
       );
     }
     return url;
+  }
+
+  /**
+   * Whether the policy names the URL's host, on any port and whatever the
+   * scheme: such URLs are Backpack's to read (and to refuse), never another
+   * reader's, so a host Backpack allows is always read under its checks.
+   */
+  owns(url: URL): boolean {
+    return this.hostNames.has(stripBrackets(url.hostname.toLowerCase()));
   }
 
   /** Whether a connection to `address`, resolved for `hostname`, may be made. */

@@ -1,3 +1,4 @@
+import { NotFoundError } from '@backstage/errors';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -178,8 +179,9 @@ describe('SafeFetcher', () => {
     const missing = await f
       .fetch(`http://127.0.0.1:${port}/nope`)
       .catch(e => e);
-    expect(missing).toBeInstanceOf(UpstreamHttpError);
-    expect(missing.statusCode).toBe(404);
+    // A reader's 404 is Backstage's NotFoundError.
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect(missing.message).toBe(`GET http://127.0.0.1:${port}/nope answered 404`);
     expect(isRetryable(missing)).toBe(false);
   });
 

@@ -1,3 +1,8 @@
+import {
+  UrlReaderService,
+  UrlReaderServiceReadUrlResponse,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import { Readable } from 'node:stream';
 import { IntegrityError } from '../collection/IntegrityStream';
 import {
@@ -6,11 +11,11 @@ import {
   ResponseTooLargeError,
   UpstreamHttpError,
 } from './errors';
+import { GatedReadUrlResponse, GatedUrlReader, responseStream } from './GatedUrlReader';
 import { startDownloadClock } from './guardDownload';
-import { HostPolicy } from './HostPolicy';
+import { HostPolicy, parseFetchableUrl } from './HostPolicy';
 import { DEFAULT_DOWNLOAD_LIMITS, DownloadLimits } from './limits';
-import { discardBody } from './readBoundedBody';
-import { parseRetryAfter } from '../lib/retry';
+import { explainRefusal, readerErrorRetryable } from './readerErrors';
 import { UpstreamTransport } from './UpstreamTransport';
 import { redactUrl } from './urls';
 
@@ -20,8 +25,19 @@ export { DisallowedHostError, RedirectError, UpstreamHttpError };
 /** Options of {@link SafeFetcher}. */
 export interface SafeFetcherOptions {
   /**
-   * The plugin's shared transport, and with it the one host policy of
-   * discovery and collection. When given, the connection options below
+   * The reader files come through: the plugin's UrlReaderService. When
+   * given, the options below but `download` are not used.
+   */
+  reader?: UrlReaderService;
+  /**
+   * With a reader: whether it hands a URL to Backpack's reader (the host
+   * policy's `owns`). Files without a declared digest are read only then.
+   */
+  gated?: (url: URL) => boolean;
+  /**
+   * Without a reader: the plugin's shared transport, and with it the one
+   * host policy of discovery and collection, read through a
+   * {@link GatedUrlReader}. When given, the connection options below
    * (`allowedHosts` to `userAgent`) are not used.
    */
   transport?: UpstreamTransport;
@@ -82,9 +98,10 @@ const RETRYABLE_CODES = new Set([
 
 /**
  * Whether collecting again later may succeed: network failures, timeouts,
- * 5xx, 408 and 429 are; refused hosts, other 4xx, redirect loops and
- * integrity mismatches are not. Unknown errors count as retryable, since
- * the queue's attempt limit bounds them anyway.
+ * 5xx, 408 and 429 are; refused hosts, missing files, other 4xx, redirect
+ * loops and integrity mismatches are not, whichever reader reported them
+ * (see {@link readerErrorRetryable}). Unknown errors count as retryable,
+ * since the queue's attempt limit bounds them anyway.
  */
 export function isRetryable(error: unknown): boolean {
   for (let e = error, depth = 0; e && depth < 5; depth++) {
@@ -101,6 +118,8 @@ export function isRetryable(error: unknown): boolean {
     ) {
       return false;
     }
+    const verdict = readerErrorRetryable(e);
+    if (verdict !== undefined) return verdict;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && RETRYABLE_CODES.has(code)) {
       return true;
@@ -114,31 +133,40 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Streams GET requests to upstream file URIs, and only to allowed hosts.
+ * Streams files for the collector through a URL reader, under the download
+ * limits: each download runs against a deadline and a minimum transfer
+ * rate, whichever reader serves it, so a trickling upstream fails with a
+ * retryable error instead of holding a worker.
  *
- * Requests go through the {@link UpstreamTransport} that discovery uses
- * too: every URI and every redirect hop is checked against the one
- * {@link HostPolicy}, and the address a host name resolves to is checked
- * when the connection is made. Each download runs against a deadline and
- * a minimum transfer rate, so a trickling upstream fails with a retryable
- * error instead of holding a worker.
+ * In the plugin the reader is the backend's UrlReaderService, which hands
+ * the hosts of Backpack's {@link HostPolicy} to Backpack's
+ * {@link GatedUrlReader} (every URI and redirect hop checked, the address
+ * checked at connect time) and other hosts to Backstage's readers
+ * (`backend.reading.allow`, `integrations.*`). Without a reader, the
+ * fetcher reads through a GatedUrlReader of its own.
  */
 export class SafeFetcher {
-  private readonly transport: UpstreamTransport;
-  private readonly ownsTransport: boolean;
+  private readonly reader: UrlReaderService;
+  private readonly gated: (url: URL) => boolean;
+  private readonly ownTransport?: UpstreamTransport;
   private readonly download: DownloadLimits;
 
   constructor(options: SafeFetcherOptions) {
     this.download = { ...DEFAULT_DOWNLOAD_LIMITS, ...definedOnly(options.download) };
+    if (options.reader) {
+      this.reader = options.reader;
+      this.gated = options.gated ?? (() => false);
+      return;
+    }
+    this.gated = () => true;
     if (options.transport) {
-      this.transport = options.transport;
-      this.ownsTransport = false;
+      this.reader = new GatedUrlReader(options.transport);
       return;
     }
     const policy = new HostPolicy({
       allowPrivateAddresses: options.allowPrivateAddresses,
     }).allow(options.allowedHosts ?? [], 'default');
-    this.transport = new UpstreamTransport({
+    this.ownTransport = new UpstreamTransport({
       policy,
       maxRedirects: options.maxRedirects,
       connectTimeoutMs: options.connectTimeoutMs,
@@ -146,56 +174,55 @@ export class SafeFetcher {
       idleTimeoutMs: options.idleTimeoutMs,
       userAgent: options.userAgent,
     });
-    this.ownsTransport = true;
+    this.reader = new GatedUrlReader(this.ownTransport);
   }
 
   /**
    * Starts a GET and resolves once a 2xx response's headers arrived. The
    * caller must consume or destroy the body.
    *
-   * @throws DisallowedHostError, UpstreamHttpError, RedirectError, or a
-   *   network error (see {@link isRetryable})
+   * With `gatedOnly` (a file without a declared digest), only a URL that
+   * Backpack's reader reads is fetched: upstream metadata names file URLs,
+   * and bytes nothing verifies must not come through readers that carry
+   * integrations' credentials.
+   *
+   * @throws DisallowedHostError, UpstreamHttpError, RedirectError,
+   *   NotFoundError, NotAllowedError (no reader may read the URI, or
+   *   `gatedOnly` and not Backpack's), or a network error (see
+   *   {@link isRetryable})
    */
   async fetch(
     uri: string,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; gatedOnly?: boolean } = {},
   ): Promise<FetchedBody> {
-    const clock = startDownloadClock(uri, this.download, options.signal);
-    let opened;
-    try {
-      opened = await this.transport.open(uri, {
-        headers: { accept: '*/*' },
-        signal: clock.signal,
-      });
-    } catch (error) {
-      clock.stop();
-      throw error;
-    }
-    const { statusCode, headers } = opened;
-    if (statusCode < 200 || statusCode >= 300) {
-      clock.stop();
-      // Never read, so never echoed.
-      await discardBody(opened.body);
-      throw new UpstreamHttpError(
-        redactUrl(opened.url),
-        statusCode,
-        parseRetryAfter(headers['retry-after']),
+    const url = parseFetchableUrl(uri);
+    if (options.gatedOnly && !this.gated(url)) {
+      throw new NotAllowedError(
+        `${redactUrl(url)}: the upstream declares no digest, and unverified files are read only from Backpack's hosts (its upstreams and backpack.allowedHosts), never through Backstage's readers`,
       );
     }
-    const length = Number(headers['content-length']);
-    const known = Number.isSafeInteger(length) && length >= 0;
-    const contentType = headers['content-type'];
+    const clock = startDownloadClock(uri, this.download, options.signal);
+    let response: UrlReaderServiceReadUrlResponse & Partial<GatedReadUrlResponse>;
+    let body: Readable;
+    try {
+      response = await this.reader.readUrl(uri, { signal: clock.signal });
+      body = responseStream(response);
+    } catch (error) {
+      clock.stop();
+      // A reader may wrap the deadline's error in its own; the deadline says why.
+      throw clock.signal.aborted ? clock.signal.reason ?? error : explainRefusal(error, uri);
+    }
     return {
-      body: clock.meter(opened.body),
-      size: known ? length : undefined,
-      url: opened.url,
-      contentType: Array.isArray(contentType) ? contentType[0] : contentType,
+      body: clock.meter(body),
+      size: response.size,
+      url: response.url ?? uri,
+      contentType: response.contentType,
     };
   }
 
-  /** Closes pooled connections, unless the transport is shared. */
+  /** Closes pooled connections of a transport of its own. */
   async close(): Promise<void> {
-    if (this.ownsTransport) await this.transport.close();
+    await this.ownTransport?.close();
   }
 }
 

@@ -1,14 +1,18 @@
+import { UrlReaderService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { IncomingHttpHeaders } from 'node:http';
 import { Semaphore } from '../lib/Semaphore';
 import { isGateRefusal, TransferTimeoutError, UpstreamHttpError } from './errors';
-import { HostPolicy } from './HostPolicy';
+import { GatedUrlReader } from './GatedUrlReader';
+import { HostPolicy, parseFetchableUrl } from './HostPolicy';
 import {
   discardBody,
   METADATA_ACCEPT_ENCODING,
   parseUpstreamJson,
   readBoundedBody,
 } from './readBoundedBody';
+import { readerErrorRetryable } from './readerErrors';
+import { readDocument } from './readDocument';
 import { parseRetryAfter, retryDelayMs, sleep } from '../lib/retry';
 import { UpstreamAuthenticator, UpstreamTransport } from './UpstreamTransport';
 import { redactUrl } from './urls';
@@ -75,26 +79,39 @@ function toHeaders(raw: IncomingHttpHeaders): Headers {
 }
 
 /**
- * The only way processors talk HTTP: every request goes through the
- * shared {@link UpstreamTransport} (host policy per hop, address check at
- * connect time), bounded concurrency per host, a deadline per attempt that
- * covers the body, bodies read under `maxMetadataBytes`, retries with
- * backoff on network errors, 5xx and 429 (honouring Retry-After), and
- * conditional requests from stored validators.
+ * The only way processors talk HTTP, with bounded concurrency per host, a
+ * deadline per attempt that covers the body, bodies read under
+ * `maxMetadataBytes`, retries with backoff on network errors, 5xx and 429
+ * (honouring Retry-After), and conditional requests from stored
+ * validators. Two ways in:
+ *
+ * - `read`/`readJson`, for plain GETs: through the plugin's
+ *   UrlReaderService, which hands Backpack's hosts to its gated reader and
+ *   others to Backstage's readers, as files are collected;
+ * - `get`/`getJson`, for requests that need headers a URL reader cannot
+ *   send (content negotiation, compression): through the shared
+ *   {@link UpstreamTransport} (host policy per hop, address check at
+ *   connect time) directly.
  */
 export class UpstreamClient {
   private readonly options: UpstreamClientOptions;
   private readonly hosts = new Map<string, Semaphore>();
   private readonly transport: UpstreamTransport;
+  private readonly reader: UrlReaderService;
   /** Requests sent and 304s received, for observing incremental runs. */
   readonly counters = { requests: 0, notModified: 0, retries: 0 };
 
   /**
    * Reads `backpack.upstream` (the section, not the root). Without a
    * transport the client gets its own, with an empty host policy that the
-   * processors register their upstreams into.
+   * processors register their upstreams into; without a reader, `read`
+   * goes through a {@link GatedUrlReader} of the transport.
    */
-  static fromConfig(config?: Config, transport?: UpstreamTransport): UpstreamClient {
+  static fromConfig(
+    config?: Config,
+    transport?: UpstreamTransport,
+    reader?: UrlReaderService,
+  ): UpstreamClient {
     return new UpstreamClient(
       {
         maxConcurrencyPerHost: config?.getOptionalNumber('maxConcurrencyPerHost'),
@@ -105,15 +122,21 @@ export class UpstreamClient {
         maxMetadataBytes: config?.getOptionalNumber('maxMetadataBytes'),
       },
       transport,
+      reader,
     );
   }
 
-  constructor(options: Partial<UpstreamClientOptions> = {}, transport?: UpstreamTransport) {
+  constructor(
+    options: Partial<UpstreamClientOptions> = {},
+    transport?: UpstreamTransport,
+    reader?: UrlReaderService,
+  ) {
     const defined = Object.fromEntries(
       Object.entries(options).filter(([, v]) => v !== undefined),
     );
     this.options = { ...DEFAULTS, ...defined };
     this.transport = transport ?? new UpstreamTransport({ policy: new HostPolicy() });
+    this.reader = reader ?? new GatedUrlReader(this.transport);
   }
 
   /** The host policy every request of this client passes; processors register their upstreams here. */
@@ -147,11 +170,6 @@ export class UpstreamClient {
   ): Promise<UpstreamResponse> {
     // Refused URLs fail before they take a slot or a retry.
     const host = this.policy.check(url).host;
-    let semaphore = this.hosts.get(host);
-    if (!semaphore) {
-      semaphore = new Semaphore(this.options.maxConcurrencyPerHost);
-      this.hosts.set(host, semaphore);
-    }
     const headers: Record<string, string> = {
       'accept-encoding': METADATA_ACCEPT_ENCODING,
       ...init.headers,
@@ -160,14 +178,54 @@ export class UpstreamClient {
     if (init.validators?.lastModified) {
       headers['if-modified-since'] = init.validators.lastModified;
     }
+    return this.withRetries(host, init.signal, () =>
+      this.attempt(url, headers, init.signal, init.authenticate),
+    );
+  }
 
-    for (let attempt = 0; ; attempt++) {
+  /**
+   * GETs a URL through the UrlReaderService, conditionally when validators
+   * are given: for plain GETs, which a URL reader can send. Answers as
+   * {@link UpstreamClient.get} does (404 and other 4xx returned with an
+   * empty body, 304 as `notModified`), with the body under the same cap;
+   * of the response headers only ETag and Last-Modified.
+   */
+  async read(
+    url: string,
+    init: { validators?: DiscoveryValidators; signal?: AbortSignal } = {},
+  ): Promise<UpstreamResponse> {
+    // Refused URLs fail before they take a slot or a retry; the reader
+    // that claims the host checks the rest.
+    const { host } = parseFetchableUrl(url);
+    return this.withRetries(host, init.signal, () => this.readAttempt(url, init));
+  }
+
+  /** Reads and parses JSON through the UrlReaderService; `json` is undefined unless 200. */
+  async readJson<T>(
+    url: string,
+    init: Parameters<UpstreamClient['read']>[1] = {},
+  ): Promise<{ response: UpstreamResponse; json?: T }> {
+    const response = await this.read(url, init);
+    if (response.status !== 200) return { response };
+    return { response, json: parseUpstreamJson<T>(response.body, response.url) };
+  }
+
+  /** Runs attempts within the host's slots, retrying what may pass later. */
+  private async withRetries(
+    host: string,
+    signal: AbortSignal | undefined,
+    attempt: () => Promise<UpstreamResponse>,
+  ): Promise<UpstreamResponse> {
+    let semaphore = this.hosts.get(host);
+    if (!semaphore) {
+      semaphore = new Semaphore(this.options.maxConcurrencyPerHost);
+      this.hosts.set(host, semaphore);
+    }
+    for (let count = 0; ; count++) {
       let retryAfterMs: number | undefined;
       let failure: unknown;
       try {
-        const response = await semaphore.use(() =>
-          this.attempt(url, headers, init.signal, init.authenticate),
-        );
+        const response = await semaphore.use(attempt);
         if (response.status === 429 || response.status >= 500) {
           retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
           failure = new UpstreamHttpError(redactUrl(response.url), response.status, retryAfterMs);
@@ -175,18 +233,21 @@ export class UpstreamClient {
           return response;
         }
       } catch (error) {
-        if (init.signal?.aborted || isGateRefusal(error)) throw error;
+        if (signal?.aborted || isGateRefusal(error) || readerErrorRetryable(error) === false) {
+          throw error;
+        }
         failure = error;
+        if (error instanceof UpstreamHttpError) retryAfterMs = error.retryAfterMs;
       }
-      if (attempt >= this.options.retries) throw failure;
+      if (count >= this.options.retries) throw failure;
       this.counters.retries += 1;
       const delay = retryDelayMs({
-        attempt,
+        attempt: count,
         baseMs: this.options.backoffMs,
         maxMs: this.options.maxRetryAfterMs,
         retryAfterMs,
       });
-      await sleep(delay, init.signal);
+      await sleep(delay, signal);
     }
   }
 
@@ -203,14 +264,14 @@ export class UpstreamClient {
     return { response, json: parseUpstreamJson<T>(response.body, response.url) };
   }
 
-  private async attempt(
+  /** Runs one attempt under the deadline of `timeoutMs`, which covers the body. */
+  private async withDeadline<T>(
     url: string,
-    headers: Record<string, string>,
-    signal?: AbortSignal,
-    authenticate?: boolean,
-  ): Promise<UpstreamResponse> {
+    signal: AbortSignal | undefined,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     this.counters.requests += 1;
-    const { timeoutMs, maxMetadataBytes } = this.options;
+    const { timeoutMs } = this.options;
     const deadline = new AbortController();
     const timer = setTimeout(
       () =>
@@ -222,16 +283,25 @@ export class UpstreamClient {
       timeoutMs,
     );
     try {
-      const opened = await this.transport.open(url, {
-        headers,
-        authenticate,
-        // A signal per attempt: listeners never pile up on the caller's.
-        signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
-      });
+      // A signal per attempt: listeners never pile up on the caller's.
+      return await run(signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private attempt(
+    url: string,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+    authenticate?: boolean,
+  ): Promise<UpstreamResponse> {
+    return this.withDeadline(url, signal, async attemptSignal => {
+      const opened = await this.transport.open(url, { headers, authenticate, signal: attemptSignal });
       let body: Buffer;
       if (opened.statusCode === 200) {
         body = await readBoundedBody(opened, {
-          maxBytes: maxMetadataBytes,
+          maxBytes: this.options.maxMetadataBytes,
           limitName: 'backpack.upstream.maxMetadataBytes',
         });
       } else {
@@ -252,9 +322,22 @@ export class UpstreamClient {
           lastModified: responseHeaders.get('last-modified') ?? undefined,
         },
       };
-    } finally {
-      clearTimeout(timer);
-    }
+    });
+  }
+
+  private readAttempt(
+    url: string,
+    init: { validators?: DiscoveryValidators; signal?: AbortSignal },
+  ): Promise<UpstreamResponse> {
+    return this.withDeadline(url, init.signal, async signal => {
+      const response = await readDocument(this.reader, url, {
+        signal,
+        validators: init.validators,
+        maxBytes: this.options.maxMetadataBytes,
+      });
+      if (response.notModified) this.counters.notModified += 1;
+      return response;
+    });
   }
 
   /** Closes the transport's pooled connections. */

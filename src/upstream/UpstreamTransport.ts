@@ -7,6 +7,7 @@ import { DisallowedHostError, RedirectError } from './errors';
 import { HostPolicy } from './HostPolicy';
 import { discardBody } from './readBoundedBody';
 import { redactUrl } from './urls';
+import { errorMessage } from '../lib/errorMessage';
 
 /** Options of {@link UpstreamTransport}. */
 export interface UpstreamTransportOptions {
@@ -88,7 +89,7 @@ export class UpstreamTransport {
     try {
       policy.allow(config.getOptionalStringArray('backpack.allowedHosts') ?? [], 'operator');
     } catch (error) {
-      throw new InputError(`backpack.allowedHosts: ${(error as Error).message}`);
+      throw new InputError(`backpack.allowedHosts: ${errorMessage(error)}`);
     }
     return new UpstreamTransport({
       policy,

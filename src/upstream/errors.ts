@@ -42,11 +42,16 @@ export class TransferTimeoutError extends CustomErrorBase {
   readonly code = 'ETIMEDOUT';
 }
 
-/** Whether an error is a refusal or limit of the gate, which retrying cannot change. */
+/**
+ * Whether an error is a refusal or limit of the gate, which retrying cannot
+ * change; a URL no reader of the UrlReaderService may read (NotAllowedError)
+ * is refused as well.
+ */
 export function isGateRefusal(error: unknown): boolean {
   return (
     error instanceof DisallowedHostError ||
     error instanceof RedirectError ||
-    error instanceof ResponseTooLargeError
+    error instanceof ResponseTooLargeError ||
+    (error as Error)?.name === 'NotAllowedError'
   );
 }

@@ -1,3 +1,5 @@
+import { UrlReaders } from '@backstage/backend-defaults/urlReader';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { getEventListeners } from 'node:events';
 import { Readable } from 'node:stream';
@@ -13,6 +15,7 @@ import {
 } from './errors';
 import { HostPolicy, HostTrust } from './HostPolicy';
 import { DownloadLimits } from './limits';
+import { BackpackUpstreamGate } from './upstreamGateService';
 import { UpstreamTransport } from './UpstreamTransport';
 
 const SECRET = 'SECRET-INTERNAL-BODY';
@@ -28,20 +31,39 @@ describe('the upstream gate', () => {
   let internal: HostileUpstream;
   const opened: UpstreamTransport[] = [];
 
-  /** A discovery client and a collection fetcher sharing one transport and policy. */
+  /**
+   * A discovery client and a collection fetcher sharing one transport and
+   * policy, reading as in the plugin: through a UrlReaderService of
+   * Backstage's readers with Backpack's first.
+   */
+  function throughReaders(
+    transport: UpstreamTransport,
+    options: { client?: Partial<UpstreamClientOptions>; download?: Partial<DownloadLimits> } = {},
+  ) {
+    opened.push(transport);
+    const readers = UrlReaders.default({
+      config: new ConfigReader({}),
+      logger: mockServices.logger.mock(),
+      factories: [new BackpackUpstreamGate(() => transport).readerFactory],
+    });
+    return {
+      client: new UpstreamClient({ retries: 0, ...options.client }, transport, readers),
+      fetcher: new SafeFetcher({
+        reader: readers,
+        gated: url => transport.policy.owns(url),
+        download: options.download,
+      }),
+    };
+  }
+
   function gate(
     hosts: Partial<Record<HostTrust, string[]>>,
-    options: { client?: Partial<UpstreamClientOptions>; download?: Partial<DownloadLimits> } = {},
+    options: Parameters<typeof throughReaders>[1] = {},
   ) {
     const policy = new HostPolicy()
       .allow(hosts.operator ?? [], 'operator')
       .allow(hosts.default ?? [], 'default');
-    const transport = new UpstreamTransport({ policy });
-    opened.push(transport);
-    return {
-      client: new UpstreamClient({ retries: 0, ...options.client }, transport),
-      fetcher: new SafeFetcher({ transport, download: options.download }),
-    };
+    return throughReaders(new UpstreamTransport({ policy }), options);
   }
 
   beforeAll(async () => {
@@ -74,18 +96,22 @@ describe('the upstream gate', () => {
     const discovery = await client.get(`${upstream.url}/meta`).catch(e => e);
     expect(discovery).toBeInstanceOf(DisallowedHostError);
     expect(discovery.message).toContain(`Host 127.0.0.1:${internal.port} is not in the allowed hosts`);
+    const read = await client.read(`${upstream.url}/meta`).catch(e => e);
+    expect(read).toBeInstanceOf(DisallowedHostError);
+    expect(read.message).toBe(discovery.message);
     const collection = await fetcher.fetch(`${upstream.url}/hop1`).catch(e => e);
     expect(collection).toBeInstanceOf(DisallowedHostError);
     expect(isRetryable(collection)).toBe(false);
 
     // Refusals are final: not retried, and the refused host never asked.
-    expect(upstream.requests).toEqual(['/meta', '/hop1', '/hop2']);
+    expect(upstream.requests).toEqual(['/meta', '/meta', '/hop1', '/hop2']);
     expect(internal.requests).toEqual([]);
     expect(`${discovery.message} ${collection.message}`).not.toContain(SECRET);
 
     // Once the target is allowed, the same redirects are followed.
     const open = gate({ operator: [`127.0.0.1:${upstream.port}`, `127.0.0.1:${internal.port}`] });
     expect((await open.client.get(`${upstream.url}/meta`)).url).toBe(`${internal.url}/secret`);
+    expect((await open.client.read(`${upstream.url}/meta`)).url).toBe(`${internal.url}/secret`);
     expect(await drain((await open.fetcher.fetch(`${upstream.url}/hop1`)).body)).toBe(SECRET);
   });
 
@@ -94,26 +120,28 @@ describe('the upstream gate', () => {
     const url = `http://localhost:${upstream.port}/ok.json`;
 
     // backpack.allowedHosts names operator hosts.
-    const transport = UpstreamTransport.fromConfig(
-      new ConfigReader({ backpack: { allowedHosts: [`localhost:${upstream.port}`] } }),
+    const listed = throughReaders(
+      UpstreamTransport.fromConfig(
+        new ConfigReader({ backpack: { allowedHosts: [`localhost:${upstream.port}`] } }),
+      ),
     );
-    opened.push(transport);
-    const listed = {
-      client: new UpstreamClient({ retries: 0 }, transport),
-      fetcher: new SafeFetcher({ transport }),
-    };
     expect((await listed.client.getJson(url)).json).toEqual({ ok: true });
+    expect((await listed.client.readJson(url)).json).toEqual({ ok: true });
     expect(await drain((await listed.fetcher.fetch(url)).body)).toBe('{"ok":true}');
-    expect(upstream.requests).toEqual(['/ok.json', '/ok.json']);
+    expect(upstream.requests).toEqual(['/ok.json', '/ok.json', '/ok.json']);
 
     // A built-in default upstream that DNS points inwards is refused at connect time.
     const defaults = gate({ default: [`localhost:${upstream.port}`] }, { client: { retries: 2 } });
-    for (const attempt of [defaults.client.get(url), defaults.fetcher.fetch(url)]) {
+    for (const attempt of [
+      defaults.client.get(url),
+      defaults.client.read(url),
+      defaults.fetcher.fetch(url),
+    ]) {
       const error = await attempt.catch(e => e);
       expect(error).toBeInstanceOf(DisallowedHostError);
       expect(error.message).toMatch(/resolves to .*not public/);
     }
-    expect(upstream.requests).toHaveLength(2);
+    expect(upstream.requests).toHaveLength(3);
   });
 
   it('refuses schemes, credentials, hosts and ports that are not allowed before connecting', async () => {
@@ -126,7 +154,7 @@ describe('the upstream gate', () => {
       `http://user:hunter2@127.0.0.1:${upstream.port}/x`,
       'not a url',
     ]) {
-      for (const attempt of [client.get(uri), fetcher.fetch(uri)]) {
+      for (const attempt of [client.get(uri), client.read(uri), fetcher.fetch(uri)]) {
         const error = await attempt.catch(e => e);
         expect(error).toBeInstanceOf(DisallowedHostError);
         expect(error.message).not.toContain('hunter2');
@@ -150,14 +178,18 @@ describe('the upstream gate', () => {
       { operator: [`127.0.0.1:${upstream.port}`] },
       { client: { maxMetadataBytes: 4096, retries: 2, backoffMs: 1 } },
     );
-    for (const path of ['/announced.json', '/endless.json', '/bomb.json']) {
-      const error = await client.get(`${upstream.url}${path}`).catch(e => e);
-      expect(error).toBeInstanceOf(ResponseTooLargeError);
-      expect(error.message).toBe(
-        `${upstream.url}${path}: the response is larger than backpack.upstream.maxMetadataBytes (4096 bytes)`,
-      );
+    const paths = ['/announced.json', '/endless.json', '/bomb.json'];
+    for (const path of paths) {
+      // A URL reader asks for no compression; the bomb's bytes exceed the cap anyway.
+      for (const attempt of [client.get(`${upstream.url}${path}`), client.read(`${upstream.url}${path}`)]) {
+        const error = await attempt.catch(e => e);
+        expect(error).toBeInstanceOf(ResponseTooLargeError);
+        expect(error.message).toBe(
+          `${upstream.url}${path}: the response is larger than backpack.upstream.maxMetadataBytes (4096 bytes)`,
+        );
+      }
     }
-    expect(upstream.requests).toEqual(['/announced.json', '/endless.json', '/bomb.json']);
+    expect(upstream.requests).toEqual(paths.flatMap(path => [path, path]));
     // Compressed documents under the cap are decoded.
     expect((await client.getJson(`${upstream.url}/small.json`)).json).toEqual({ versions: {} });
   });
@@ -168,20 +200,27 @@ describe('the upstream gate', () => {
     const discovery = await client.get(`${upstream.url}/broken?token=abc`).catch(e => e);
     expect(discovery).toBeInstanceOf(UpstreamHttpError);
     expect(discovery.message).toBe(`GET ${upstream.url}/broken?… answered 500`);
+    const read = await client.read(`${upstream.url}/broken?token=abc`).catch(e => e);
+    expect(read).toBeInstanceOf(UpstreamHttpError);
+    expect(read.message).toBe(`GET ${upstream.url}/broken?… answered 500`);
     const collection = await fetcher.fetch(`${upstream.url}/broken?token=abc`).catch(e => e);
     expect(collection.message).toBe(`GET ${upstream.url}/broken?… answered 500`);
     // A 404 is an answer, not an error, and comes without its body.
     upstream.on('/gone', (_req, res) => res.writeHead(404).end(SECRET));
-    const missing = await client.get(`${upstream.url}/gone`);
-    expect(missing.status).toBe(404);
-    expect(missing.body.length).toBe(0);
+    for (const missing of [
+      await client.get(`${upstream.url}/gone`),
+      await client.read(`${upstream.url}/gone`),
+    ]) {
+      expect(missing.status).toBe(404);
+      expect(missing.body.length).toBe(0);
+    }
   });
 
   it('waits as long as Retry-After says rather than its own backoff', async () => {
     let calls = 0;
     upstream.on('/busy', (_req, res) => {
       calls += 1;
-      if (calls === 1) res.writeHead(503, { 'retry-after': '0' }).end();
+      if (calls % 2 === 1) res.writeHead(503, { 'retry-after': '0' }).end();
       else res.writeHead(200).end('{}');
     });
     // Ten minutes of backoff would outlast the test; Retry-After: 0 does not.
@@ -190,8 +229,9 @@ describe('the upstream gate', () => {
       { client: { retries: 1, backoffMs: 600_000 } },
     );
     expect((await client.get(`${upstream.url}/busy`)).status).toBe(200);
-    expect(calls).toBe(2);
-    expect(client.counters.retries).toBe(1);
+    expect((await client.read(`${upstream.url}/busy`)).status).toBe(200);
+    expect(calls).toBe(4);
+    expect(client.counters.retries).toBe(2);
   });
 
   it('retries and runs many requests on one signal without piling up abort listeners', async () => {
@@ -212,7 +252,9 @@ describe('the upstream gate', () => {
       );
       expect(client.counters.retries).toBe(25);
       await Promise.all(
-        Array.from({ length: 40 }, () => client.get(`${upstream.url}/ok`, { signal })),
+        Array.from({ length: 40 }, (_, i) =>
+          i % 2 ? client.get(`${upstream.url}/ok`, { signal }) : client.read(`${upstream.url}/ok`, { signal }),
+        ),
       );
       expect(getEventListeners(signal, 'abort')).toHaveLength(0);
       await new Promise(resolve => setImmediate(resolve));
@@ -232,9 +274,14 @@ describe('the upstream gate', () => {
       { operator: [`127.0.0.1:${upstream.port}`] },
       { client: { timeoutMs: 300 } },
     );
-    const error = await client.get(`${upstream.url}/trickle.json`).catch(e => e);
-    expect(error).toBeInstanceOf(TransferTimeoutError);
-    expect(error.message).toMatch(/backpack\.upstream\.timeoutMs/);
+    for (const attempt of [
+      client.get(`${upstream.url}/trickle.json`),
+      client.read(`${upstream.url}/trickle.json`),
+    ]) {
+      const error = await attempt.catch(e => e);
+      expect(error).toBeInstanceOf(TransferTimeoutError);
+      expect(error.message).toMatch(/backpack\.upstream\.timeoutMs/);
+    }
   });
 
   it('fails a trickling download by its minimum rate and a long one by its deadline', async () => {

@@ -7,8 +7,9 @@ import { redactUrl } from './urls';
  * Starts the clock of one download: an overall deadline from the request
  * to the body's last byte, and a minimum average rate checked every
  * window. Either fails the download by aborting its signal, which the
- * transport turns into an error of the body stream, so the consumer (and
- * the blob store upload it feeds) sees a retryable error.
+ * reader turns into an error of the body stream (and the metered stream
+ * turns into its own error, for readers that ignore signals), so the
+ * consumer (and the blob store upload it feeds) sees a retryable error.
  */
 export function startDownloadClock(
   url: string,
@@ -63,9 +64,17 @@ export function startDownloadClock(
         windowBytes = 0;
       }, limits.rateWindowMs);
     }
+    // A reader that does not heed the signal is stopped here, so the
+    // limits hold whichever reader streams the body.
+    const onAbort = () => counted.destroy(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
     // Ends the clock however the body ends; destroying `counted` (the
     // consumer giving up) destroys the response too.
-    pipeline(body, counted, () => stop());
+    pipeline(body, counted, () => {
+      signal.removeEventListener('abort', onAbort);
+      stop();
+    });
+    if (signal.aborted) onAbort();
     return counted;
   };
   return { signal, meter, stop };

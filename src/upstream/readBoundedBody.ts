@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { ResponseTooLargeError } from './errors';
 import { OpenedResponse } from './UpstreamTransport';
 import { redactUrl } from './urls';
@@ -32,20 +32,48 @@ export async function readBoundedBody(
   options: { maxBytes: number; limitName: string },
 ): Promise<Buffer> {
   const { body, headers } = response;
+  const size = Number(headers['content-length']);
+  let decoder: Transform | undefined;
+  // An announced size over the cap is refused first, whatever the coding.
+  if (!(size > options.maxBytes)) {
+    try {
+      decoder = decoderFor(headers['content-encoding']);
+    } catch (error) {
+      destroyQuietly(body);
+      throw error;
+    }
+  }
+  return readBoundedStream(body, { ...options, url: response.url, size, decoder });
+}
+
+/**
+ * Reads a stream into memory under `maxBytes`, as {@link readBoundedBody}
+ * does for the transport's responses: for bodies any URL reader streams.
+ * `size` is the announced length, refused before reading when over the
+ * cap; `decoder` undoes a content coding. The stream is always consumed or
+ * destroyed.
+ *
+ * @throws ResponseTooLargeError
+ */
+export async function readBoundedStream(
+  body: Readable,
+  options: {
+    maxBytes: number;
+    limitName: string;
+    /** Names the document in the error. */
+    url: string;
+    size?: number;
+    decoder?: Transform;
+  },
+): Promise<Buffer> {
   const tooLarge = () =>
     new ResponseTooLargeError(
-      `${redactUrl(response.url)}: the response is larger than ${options.limitName} (${options.maxBytes} bytes)`,
+      `${redactUrl(options.url)}: the response is larger than ${options.limitName} (${options.maxBytes} bytes)`,
     );
-  let decoder: Transform | undefined;
-  try {
-    const length = Number(headers['content-length']);
-    if (Number.isFinite(length) && length > options.maxBytes) throw tooLarge();
-    decoder = decoderFor(headers['content-encoding']);
-  } catch (error) {
+  if (options.size !== undefined && Number.isFinite(options.size) && options.size > options.maxBytes) {
     destroyQuietly(body);
-    throw error;
+    throw tooLarge();
   }
-
   const chunks: Buffer[] = [];
   let total = 0;
   const collect = async (source: AsyncIterable<Buffer>) => {
@@ -55,8 +83,8 @@ export async function readBoundedBody(
       chunks.push(chunk);
     }
   };
-  if (decoder) {
-    await pipeline(body, decoder, collect);
+  if (options.decoder) {
+    await pipeline(body, options.decoder, collect);
   } else {
     await pipeline(body, collect);
   }
@@ -83,7 +111,7 @@ export async function discardBody(body: OpenedResponse['body']): Promise<void> {
 }
 
 /** Destroys a body nobody reads any more; undici reports that as an error event. */
-function destroyQuietly(body: OpenedResponse['body']): void {
+function destroyQuietly(body: Readable): void {
   body.on('error', () => {});
   body.destroy();
 }

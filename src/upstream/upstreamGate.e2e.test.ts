@@ -7,6 +7,13 @@ import { pollUntil, waitFor } from '../__testUtils__/waitFor';
 const SECRET = 'SECRET-INTERNAL-BODY';
 const TARBALL = Buffer.from('not really a tarball, but the bytes the digest names\n');
 
+/** Processor config: npm only, reading from `registry`. */
+const npmOnly = (registry: string) => ({
+  npm: { registry },
+  pypi: { enabled: false },
+  maven: { enabled: false },
+});
+
 /**
  * The gate at the plugin's edge: an npm registry the operator configured,
  * a file host the operator listed by name (`localhost`, which resolves to
@@ -40,11 +47,7 @@ describe('the upstream gate in the plugin', () => {
       .serve('/huge', packument('huge', registry.url, `,"padding":"${'x'.repeat(20_000)}"`));
     backend = await startBackpackBackend({
       backpack: {
-        processors: {
-          npm: { registry: registry.url },
-          pypi: { enabled: false },
-          maven: { enabled: false },
-        },
+        processors: npmOnly(registry.url),
         upstream: { retries: 0, maxMetadataBytes: 8192 },
         allowedHosts: [`localhost:${files.port}`],
         queue: { retryDelaysMs: [10], maxAttempts: 1 },
@@ -153,11 +156,7 @@ describe('downloads that trickle', () => {
     );
     backend = await startBackpackBackend({
       backpack: {
-        processors: {
-          npm: { registry: registry.url },
-          pypi: { enabled: false },
-          maven: { enabled: false },
-        },
+        processors: npmOnly(registry.url),
         upstream: { retries: 0 },
         collection: {
           download: { minBytesPerSecond: 100, rateWindowSeconds: 0.5, timeoutSeconds: 60 },

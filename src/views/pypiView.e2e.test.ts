@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import {
@@ -7,13 +6,10 @@ import {
   publishPythonDistributions,
   PythonDistribution,
 } from '../__testUtils__/pythonDistributions';
-import {
-  runCommand,
-  ServeTestBackend,
-  startServeBackend,
-  STATIC_TOKEN,
-} from '../__testUtils__/serveBackend';
+import { pipDownload } from '../__testUtils__/nativeClients';
+import { STATIC_TOKEN } from '../__testUtils__/serveBackend';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
+import { mirrorThenStopUpstream } from './__testUtils__/offlineMirror';
 
 // Acceptance test of the PyPI view (issue 6): a project with dependencies,
 // real wheels and an sdist built here, mirrored from a local index, the
@@ -22,79 +18,46 @@ import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 const auth = { Authorization: `Bearer ${STATIC_TOKEN}` };
 
 describe('PyPI simple repository view', () => {
-  let upstream: StaticRegistryServer | undefined;
-  let backend: ServeTestBackend;
-  let work: string;
   let built: PythonDistribution[];
-  let counts: Record<string, number>;
-
   const file = (filename: string) => built.find(d => d.filename === filename)!;
 
-  beforeAll(async () => {
-    work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-pypi-view-'));
-    const dists = path.join(work, 'dists');
-    await fs.mkdir(dists);
-    built = await buildPythonDistributions(dists, [
-      {
-        name: 'Demo_App',
-        version: '1.0',
-        kind: 'wheel',
-        requiresPython: '>=3.8',
-        requiresDist: ['demo-lib>=1.0,<2', 'demo-helper; python_version >= "3"'],
-      },
-      { name: 'demo-lib', version: '1.0', kind: 'wheel' },
-      { name: 'demo-lib', version: '1.2', kind: 'wheel' },
-      { name: 'demo-lib', version: '2.0', kind: 'wheel' },
-      // Only a source distribution: pip prepares its metadata offline.
-      { name: 'demo-helper', version: '0.5', kind: 'sdist', requiresDist: ['demo-lib<2'] },
-    ]);
-    upstream = await StaticRegistryServer.start();
-    publishPythonDistributions(upstream, built);
-    backend = await startServeBackend({
-      processors: { pypi: { index: upstream.url } },
-      allowedHosts: [new URL(upstream.url).host],
-    });
-    await backend.addRoot({ processor: 'pypi', id: 'demo-app' });
-    counts = await backend.waitForCollection();
-    await upstream.close();
-    upstream = undefined;
-  });
-
-  afterAll(async () => {
-    await upstream?.close();
-    await backend?.stop();
-    await fs.rm(work, { recursive: true, force: true });
+  const mirror = mirrorThenStopUpstream({
+    async startUpstream(work) {
+      const dists = path.join(work, 'dists');
+      await fs.mkdir(dists);
+      built = await buildPythonDistributions(dists, [
+        {
+          name: 'Demo_App',
+          version: '1.0',
+          kind: 'wheel',
+          requiresPython: '>=3.8',
+          requiresDist: ['demo-lib>=1.0,<2', 'demo-helper; python_version >= "3"'],
+        },
+        { name: 'demo-lib', version: '1.0', kind: 'wheel' },
+        { name: 'demo-lib', version: '1.2', kind: 'wheel' },
+        { name: 'demo-lib', version: '2.0', kind: 'wheel' },
+        // Only a source distribution: pip prepares its metadata offline.
+        { name: 'demo-helper', version: '0.5', kind: 'sdist', requiresDist: ['demo-lib<2'] },
+      ]);
+      const server = await StaticRegistryServer.start();
+      publishPythonDistributions(server, built);
+      return { url: server.url, stop: () => server.close() };
+    },
+    processors: upstream => ({ pypi: { index: upstream.url } }),
+    roots: [{ processor: 'pypi', id: 'demo-app' }],
   });
 
   it('collected the closure: the app, the lib version it needs and the sdist', () => {
-    expect(counts).toEqual({ collected: 3 });
+    expect(mirror.counts).toEqual({ collected: 3 });
   });
 
   it('lets pip download the project with its dependencies, the upstream stopped', async () => {
-    const dest = path.join(work, 'downloads');
-    const index = new URL(`${backend.baseUrl}/pypi/simple/`);
+    const dest = path.join(mirror.work, 'downloads');
+    const index = new URL(`${mirror.backend.baseUrl}/pypi/simple/`);
     // The documented way: the token as the password of the index URL.
     index.username = 'token';
     index.password = STATIC_TOKEN;
-    const result = await runCommand(
-      'python3',
-      [
-        '-m',
-        'pip',
-        'download',
-        'demo-app',
-        '--index-url',
-        index.href,
-        '--dest',
-        dest,
-        '--no-cache-dir',
-        '--isolated',
-        '--disable-pip-version-check',
-      ],
-      { cwd: work, env: { PIP_CONFIG_FILE: '/dev/null' }, timeoutMs: 60_000 },
-    );
-    if (result.code !== 0) throw new Error(`pip download failed:\n${result.output}`);
-    const downloaded = (await fs.readdir(dest)).sort();
+    const downloaded = await pipDownload({ index: index.href, project: 'demo-app', dest, cwd: mirror.work });
     expect(downloaded).toEqual([
       'demo_app-1.0-py3-none-any.whl',
       'demo_helper-0.5.tar.gz',
@@ -106,7 +69,7 @@ describe('PyPI simple repository view', () => {
   }, 90_000);
 
   it('serves PEP 503 HTML with sha256 fragments by default', async () => {
-    const res = await request(backend.server).get('/api/backpack/pypi/simple/demo-lib/').set(auth);
+    const res = await request(mirror.backend.server).get('/api/backpack/pypi/simple/demo-lib/').set(auth);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     const wheel = file('demo_lib-1.2-py3-none-any.whl');
@@ -118,7 +81,7 @@ describe('PyPI simple repository view', () => {
   });
 
   it('serves PEP 691 JSON when asked for it', async () => {
-    const res = await request(backend.server)
+    const res = await request(mirror.backend.server)
       .get('/api/backpack/pypi/simple/demo-helper/')
       .set(auth)
       .set(
@@ -142,7 +105,7 @@ describe('PyPI simple repository view', () => {
       ],
     });
 
-    const index = await request(backend.server)
+    const index = await request(mirror.backend.server)
       .get('/api/backpack/pypi/simple/')
       .set(auth)
       .set('Accept', 'application/vnd.pypi.simple.v1+json');
@@ -154,22 +117,22 @@ describe('PyPI simple repository view', () => {
   });
 
   it('redirects other spellings to the normalised name with a slash', async () => {
-    const res = await request(backend.server).get('/api/backpack/pypi/simple/Demo_App').set(auth);
+    const res = await request(mirror.backend.server).get('/api/backpack/pypi/simple/Demo_App').set(auth);
     expect(res.status).toBe(301);
     expect(res.headers.location).toBe('/api/backpack/pypi/simple/demo-app/');
   });
 
   it('answers 404 for projects and files that are not collected', async () => {
-    const project = await request(backend.server).get('/api/backpack/pypi/simple/requests/').set(auth);
+    const project = await request(mirror.backend.server).get('/api/backpack/pypi/simple/requests/').set(auth);
     expect(project.status).toBe(404);
-    const other = await request(backend.server)
+    const other = await request(mirror.backend.server)
       .get('/api/backpack/pypi/packages/demo-lib/2.0/demo_lib-2.0-py3-none-any.whl')
       .set(auth);
     expect(other.status).toBe(404);
   });
 
   it('challenges clients without credentials with basic auth', async () => {
-    const res = await request(backend.server).get('/api/backpack/pypi/simple/demo-app/');
+    const res = await request(mirror.backend.server).get('/api/backpack/pypi/simple/demo-app/');
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Basic realm="Backpack"');
   });

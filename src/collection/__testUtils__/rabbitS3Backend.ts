@@ -1,5 +1,9 @@
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { JsonObject } from '@backstage/types';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import request from 'supertest';
+import { filesOf, waitForCollectedRun } from '../../__testUtils__/api';
 import { BackpackBackend, startBackpackBackend } from '../../__testUtils__/backpackBackend';
 import { deleteJobQueues, RABBITMQ_URL, uniqueQueueName } from '../../__testUtils__/rabbitmq';
 import { CountingProxy, startS3rver, TestS3Server } from '../../__testUtils__/s3rver';
@@ -81,4 +85,48 @@ export async function startRabbitS3Backend(options: {
       await deleteJobQueues(queueName, options.queue.retryDelaysMs);
     },
   };
+}
+
+async function sha512Base64(body: Readable): Promise<string> {
+  const hash = createHash('sha512');
+  for await (const chunk of body) hash.update(chunk);
+  return hash.digest('base64');
+}
+
+/**
+ * Mirrors an npm root and checks that its run collected exactly `closure`
+ * (`name@version` lines), each file once into S3, uploaded once, with the
+ * bytes the integrity in `registry`'s packument names.
+ */
+export async function expectNpmClosureInS3(
+  rabbitS3: RabbitS3Backend,
+  registry: string,
+  root: { id: string; filter: string },
+  closure: string[],
+): Promise<void> {
+  const { server } = rabbitS3.backend;
+  const created = await request(server)
+    .post('/api/backpack/artifacts')
+    .send({ processor: 'npm', ...root });
+  expect(created.status).toBe(201);
+  const run = await waitForCollectedRun(server, created.body.runId);
+  const count = closure.length;
+  expect(run.status).toBe('succeeded');
+  expect(run.counters).toMatchObject({ filesQueued: count, filesCollected: count, filesFailed: 0 });
+
+  for (const line of closure) {
+    const at = line.lastIndexOf('@');
+    const [name, version] = [line.slice(0, at), line.slice(at + 1)];
+    const [file, ...others] = await filesOf(server, 'npm', name, version);
+    expect(others).toEqual([]);
+    expect(file).toMatchObject({ status: 'collected', collected: true, attempts: 1 });
+
+    const packument = await (await fetch(`${registry}/${name.replace('/', '%2f')}`)).json();
+    const object = await rabbitS3.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: file.storageKey }));
+    const digest = await sha512Base64(object.Body as Readable);
+    expect(`sha512-${digest}`).toBe(packument.versions[version].dist.integrity);
+    expect(object.Metadata?.source).toBe(file.uri);
+    // Uploaded once, and only once.
+    expect(rabbitS3.proxy.puts.get(`/${BUCKET}/${file.storageKey}`)).toBe(1);
+  }
 }

@@ -67,10 +67,7 @@ export function toPublishedDependency(
   >,
 ): ArtifactDependency {
   return {
-    processor: row.processor,
-    id: row.dependency_id,
-    range: row.range,
-    kind: row.kind as ArtifactDependency['kind'],
+    ...toDeclaredDependency(row),
     config: fromJson<JsonObject>(row.config, {}),
     resolved: fromJson<string[]>(row.resolved, []),
     ...(row.unresolvable ? { unresolvable: row.unresolvable } : {}),

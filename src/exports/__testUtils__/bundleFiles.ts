@@ -7,9 +7,12 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { gzipSync } from 'node:zlib';
 import { Knex } from 'knex';
+import { binaryBody } from '../../__testUtils__/api';
 import { BackpackStores } from '../../database/createBackpackStores';
 import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
 import { BlobStore } from '../../storage/BlobStore';
+import { mockServices } from '@backstage/backend-test-utils';
+import { ExportService, ExportServiceOptions } from '../ExportService';
 import { TAR_END, tarHeader, tarPadding } from '../tar';
 import { BundleManifest } from '../manifest';
 
@@ -26,6 +29,25 @@ export function npmTarball(manifest: Record<string, unknown>): Buffer {
   return gzipSync(
     Buffer.concat([tarHeader('package/package.json', content.length, 0), content, tarPadding(content.length), TAR_END]),
   );
+}
+
+/**
+ * An ExportService as the bundle suites run it (worker `test`, npm tarball
+ * URLs of registry.npmjs.org) over `processors`.
+ */
+export function testExportService(
+  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs'> & {
+    processors: string[];
+  },
+): ExportService {
+  const { processors, ...rest } = options;
+  return new ExportService({
+    logger: mockServices.logger.mock(),
+    workerId: 'test',
+    processorNames: () => processors,
+    npmTarballBaseUrl: 'https://registry.npmjs.org/',
+    ...rest,
+  });
 }
 
 /** Copies an export's manifest and parts out of the blob store into `directory`, as a download would. */
@@ -51,12 +73,6 @@ export async function downloadBundle(
   return manifest;
 }
 
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
-
 /** Downloads an export's manifest and parts over the REST API into `directory`. */
 export async function downloadExport(
   server: Parameters<typeof request>[0],
@@ -66,7 +82,7 @@ export async function downloadExport(
 ): Promise<BundleManifest> {
   await fs.mkdir(directory, { recursive: true });
   const get = async (url: string) => {
-    const res = await request(server).get(url).set(headers).buffer(true).parse(binary);
+    const res = await request(server).get(url).set(headers).buffer(true).parse(binaryBody);
     if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}`);
     return res;
   };

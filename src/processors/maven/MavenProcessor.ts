@@ -32,6 +32,7 @@ import { mavenDependencies } from './mavenDependencies';
 import { mergeMavenConfig } from './mergeMavenConfig';
 import { mavenVersionScheme } from './MavenVersionScheme';
 import { parseMavenMetadata, parsePom, PomCoordinates, RawPom } from './pom';
+import { errorMessage } from '../../lib/errorMessage';
 
 /**
  * File extension of the main artifact per packaging, as Maven's artifact
@@ -126,15 +127,9 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     const { logger, signal } = discoverOptions;
     const warn = (message: string) => logger.warn(message);
 
-    const headers: Record<string, string> = {};
-    if (discoverOptions.validators?.etag || discoverOptions.validators?.lastModified) {
-      // fetch() sends `Cache-Control: no-cache` with conditional requests
-      // unless told otherwise, and caches honouring it never answer 304.
-      headers['cache-control'] = 'max-age=0';
-    }
+    // Metadata, POMs and sidecars are plain GETs: through the URL reader.
     const metadataUrl = fileUrl(repository, `${artifactPath(coordinates)}/maven-metadata.xml`);
-    const response = await upstream.get(metadataUrl, {
-      headers,
+    const response = await upstream.read(metadataUrl, {
       validators: discoverOptions.validators,
       signal,
     });
@@ -149,7 +144,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     try {
       metadata = parseMavenMetadata(response.body.toString('utf8'), limits.xml);
     } catch (error) {
-      throw new Error(`${redactUrl(metadataUrl)}: unusable maven-metadata.xml: ${(error as Error).message}`);
+      throw new Error(`${redactUrl(metadataUrl)}: unusable maven-metadata.xml: ${errorMessage(error)}`);
     }
     // Versions become path segments of every URL below.
     const listedVersions = metadata.versions.filter(version => {
@@ -162,7 +157,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
     const inheritedConfig: JsonObject = config.repository ? { repository: config.repository } : {};
     const classifiers = [...new Set(config.classifiers ?? [])].sort();
 
-    const get = (path: string) => upstream.get(fileUrl(repository, path), { signal });
+    const get = (path: string) => upstream.read(fileUrl(repository, path), { signal });
 
     /** The digest from the first sidecar the repository has; undefined when none. */
     async function sidecarIntegrity(path: string): Promise<FileIntegrity | undefined> {
@@ -199,7 +194,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
       try {
         return parsePom(answer.body.toString('utf8'), limits.xml);
       } catch (error) {
-        warn(`${redactUrl(answer.url)}: ${(error as Error).message}`);
+        warn(`${redactUrl(answer.url)}: ${errorMessage(error)}`);
         return undefined;
       }
     }
@@ -242,7 +237,7 @@ export function createMavenProcessor(options: MavenProcessorOptions): BackpackPr
       try {
         raw = parsePom(pomResponse.body.toString('utf8'), limits.xml);
       } catch (error) {
-        warn(`${redactUrl(pomResponse.url)}: ${(error as Error).message}; skipping ${id} ${version}`);
+        warn(`${redactUrl(pomResponse.url)}: ${errorMessage(error)}; skipping ${id} ${version}`);
         return undefined;
       }
       const pom = await builder.build(raw);

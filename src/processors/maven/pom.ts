@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
+import { errorMessage } from '../../lib/errorMessage';
 
 /** A `<dependency>` as written, before interpolation and management. */
 export interface PomDependency {
@@ -85,7 +86,7 @@ function parseXml(xml: string, limits: XmlLimits): XmlNode {
   try {
     return node(parserFor(limits).parse(xml));
   } catch (error) {
-    const message = String((error as Error)?.message ?? '');
+    const message = errorMessage(error);
     if (/nested tags/i.test(message)) {
       throw new Error(
         `XML nested deeper than backpack.limits.xml.maxDepth (${limits.maxDepth})`,

@@ -77,25 +77,29 @@ export type ProjectListingReader = (
 ) => Promise<ProjectListing | { notModified: true } | undefined>;
 
 /**
- * GETs a listing document, conditionally when validators are given. Returns
- * undefined for 404 and throws for other failures.
+ * GETs a listing document, conditionally when validators are given: a
+ * plain GET through the URL reader, or with `accept` (content negotiation,
+ * which a URL reader cannot ask for) through the gated client directly.
+ * Returns undefined for 404 and throws for other failures.
  */
 export async function getListing(
   request: ListingRequest,
   url: string,
-  accept: string,
+  accept?: string,
 ): Promise<UpstreamResponse | undefined> {
-  const headers: Record<string, string> = { accept };
-  if (request.validators?.etag || request.validators?.lastModified) {
-    // fetch() sends `Cache-Control: no-cache` with conditional requests
-    // unless told otherwise, and caches honouring it never answer 304.
-    headers['cache-control'] = 'max-age=0';
+  const { upstream, validators, signal } = request;
+  let response: UpstreamResponse;
+  if (accept === undefined) {
+    response = await upstream.read(url, { validators, signal });
+  } else {
+    const headers: Record<string, string> = { accept };
+    if (validators?.etag || validators?.lastModified) {
+      // fetch() sends `Cache-Control: no-cache` with conditional requests
+      // unless told otherwise, and caches honouring it never answer 304.
+      headers['cache-control'] = 'max-age=0';
+    }
+    response = await upstream.get(url, { headers, validators, signal });
   }
-  const response = await request.upstream.get(url, {
-    headers,
-    validators: request.validators,
-    signal: request.signal,
-  });
   if (response.status === 404) return undefined;
   if (response.status !== 200 && !response.notModified) {
     throw new Error(`GET ${redactUrl(response.url)} answered ${response.status}`);

@@ -20,7 +20,8 @@ interface PypiProjectJson {
  */
 export const readJsonApiProject: ProjectListingReader = async request => {
   const { upstream, index, id, signal } = request;
-  const response = await getListing(request, upstreamUrl(index, ['pypi', id, 'json']), 'application/json');
+  // The JSON API answers JSON to any GET: a plain GET, through the URL reader.
+  const response = await getListing(request, upstreamUrl(index, ['pypi', id, 'json']));
   if (!response) return undefined;
   if (response.notModified) return { notModified: true };
   const project = parseJsonBody<PypiProjectJson>(response);
@@ -62,7 +63,7 @@ export const readJsonApiProject: ProjectListingReader = async request => {
       }
       const url = releaseUrls.get(version);
       if (!url) return undefined;
-      const { response: answer, json } = await upstream.getJson<PypiProjectJson>(url, { signal });
+      const { response: answer, json } = await upstream.readJson<PypiProjectJson>(url, { signal });
       if (answer.status === 404) return undefined;
       if (!json) throw new Error(`GET ${redactUrl(answer.url)} answered ${answer.status}`);
       return json.info?.requires_dist ?? [];

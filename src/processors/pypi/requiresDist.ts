@@ -5,6 +5,7 @@ import { normalizePypiName } from './normalizeName';
 import { PEP440_UNION_SEPARATOR } from './Pep440VersionScheme';
 import { parseRequirement, Requirement } from './requirement';
 import { DEFAULT_PLATFORMS, DEFAULT_PYTHON_VERSIONS, markerEnvironment } from './targets';
+import { errorMessage } from '../../lib/errorMessage';
 
 /** What decides which `Requires-Dist` entries apply. */
 export interface RequiresDistOptions {
@@ -74,7 +75,7 @@ export function dependenciesFromRequiresDist(
     try {
       requirements.push(parseRequirement(line));
     } catch (error) {
-      options.onInvalid?.(line, (error as Error).message);
+      options.onInvalid?.(line, errorMessage(error));
     }
   }
 

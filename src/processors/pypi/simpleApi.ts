@@ -11,6 +11,7 @@ import {
   PypiRelease,
   resolveFileUrl,
 } from './ProjectListing';
+import { errorMessage } from '../../lib/errorMessage';
 
 /** The media type of PEP 691's JSON form of the simple API. */
 export const SIMPLE_JSON_V1 = 'application/vnd.pypi.simple.v1+json';
@@ -119,12 +120,13 @@ export const readSimpleApiProject: ProjectListingReader = async request => {
         url.hash = '';
         let answer;
         try {
-          answer = await upstream.get(`${url.href}.metadata`, { signal });
+          // A plain GET from next to the file: through the URL reader, as the file is collected.
+          answer = await upstream.read(`${url.href}.metadata`, { signal });
         } catch (error) {
           // A file on a host the policy refuses is not read; its own
           // collection fails the same way, visibly.
           if (!isGateRefusal(error)) throw error;
-          request.warn?.(`${id} ${release.version}: ${(error as Error).message}`);
+          request.warn?.(`${id} ${release.version}: ${errorMessage(error)}`);
           continue;
         }
         if (answer.status === 200) return requiresDistFromMetadata(answer.body.toString('utf8'));
