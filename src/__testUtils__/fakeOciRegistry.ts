@@ -137,7 +137,10 @@ export class FakeOciRegistry {
     let match = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname);
     if (match) {
       const tags = [...(this.tags.get(match[1])?.keys() ?? [])].sort();
-      if (!this.tags.has(match[1])) return void res.writeHead(404).end();
+      if (!this.tags.has(match[1])) {
+        res.writeHead(404).end();
+        return;
+      }
       const size = this.options.pageSize ?? tags.length;
       const last = url.searchParams.get('last');
       const start = last ? tags.indexOf(last) + 1 : 0;
@@ -153,12 +156,16 @@ export class FakeOciRegistry {
     if (match) {
       const digest = this.tags.get(match[1])?.get(match[2]) ?? match[2];
       const object = this.objects.get(digest);
-      return void (object ? send(object) : res.writeHead(404).end());
+      if (object) send(object);
+      else res.writeHead(404).end();
+      return;
     }
     match = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(url.pathname);
     if (match) {
       const object = this.objects.get(match[2]);
-      return void (object ? send(object, 'application/octet-stream') : res.writeHead(404).end());
+      if (object) send(object, 'application/octet-stream');
+      else res.writeHead(404).end();
+      return;
     }
     match = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(url.pathname);
     if (match && this.options.referrersApi) {

@@ -144,10 +144,15 @@ export async function startTokenRegistry(
   });
   const cdnUrl = await listen(cdn);
   const basic = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  // Known once the front listens; requests come only after that.
+  let frontUrl = '';
   const front = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://front');
     if (url.pathname === '/token') {
-      if (req.headers.authorization !== basic) return void res.writeHead(401).end();
+      if (req.headers.authorization !== basic) {
+        res.writeHead(401).end();
+        return;
+      }
       const token = `t${tokensIssued.length}-${url.searchParams.get('scope')}`;
       tokensIssued.push(token);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
@@ -168,7 +173,7 @@ export async function startTokenRegistry(
     }
     forward(`${registryUrl}${url.pathname}${url.search}`, req, res);
   });
-  const frontUrl = await listen(front);
+  frontUrl = await listen(front);
   return {
     url: frontUrl,
     cdnHost: new URL(cdnUrl).host,

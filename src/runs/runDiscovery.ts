@@ -170,7 +170,7 @@ export async function describeForRun(
     await stores.artifacts.recordDiscovery(artifact.ref, {
       runId,
       status: 'error',
-      error: `version ${version}: ${(error as Error)?.message ?? String(error)}`,
+      error: `version ${version}: ${errorMessage(error)}`,
     });
     throw error;
   }

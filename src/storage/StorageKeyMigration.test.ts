@@ -268,14 +268,13 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
         root: true,
         dependencyPolicy: 'latest',
       });
-      const file = { name: `sha256:${digest}`, uri: 'http://r.test/b', path: 'b', integrity: { algorithm: 'sha256' as const, digest } };
+      const blob = { name: `sha256:${digest}`, uri: 'http://r.test/b', path: 'b', integrity: { algorithm: 'sha256' as const, digest } };
       await stores.versions.syncVersions(artifact.ref, [
-        { version: '1', files: [{ ...file, contentAddressed: true }], dependencies: [] },
+        { version: '1', files: [{ ...blob, contentAddressed: true }], dependencies: [] },
       ]);
     }
     await blobStore.put(key, Readable.from([content]), { metadata: { integrity: `sha256-${digest}` } });
-    const migration = new StorageKeyMigration({ stores, blobStore, logger: mockServices.logger.mock(), graceMs: 0 });
-    expect(await migration.run()).toEqual({ moved: 0, rekeyed: 0, reset: 0, refused: 0, deleted: 0 });
+    expect(await migration().run()).toEqual({ moved: 0, rekeyed: 0, reset: 0, refused: 0, deleted: 0 });
     expect(await knex('artifact_files').where({ storage_key: key })).toHaveLength(2);
     expect(await read(blobStore, key)).toEqual(content);
   });

@@ -158,22 +158,15 @@ export class UpstreamTransport {
           if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete hopHeaders[name];
         }
       }
-      const send = async () => {
-        const authorization = await authenticator?.authorization(url, options.signal);
-        return request(url, {
-          method: 'GET',
-          dispatcher: this.agent,
-          signal: options.signal,
-          headers: authorization ? { ...hopHeaders, authorization } : hopHeaders,
-        });
-      };
-      let response: { statusCode: number; headers: IncomingHttpHeaders; body: Readable } = await send();
+      let response = await this.send(url, hopHeaders, authenticator, options.signal);
       if (response.statusCode === 401 && authenticator) {
         const challenges = headerValues(response.headers['www-authenticate']);
         // Never read, so never echoed; the connection is free meanwhile.
         await discardBody(response.body);
         const retry = await authenticator.challenge(url, challenges, options.signal);
-        response = retry ? await send() : { ...response, body: Readable.from([]) };
+        response = retry
+          ? await this.send(url, hopHeaders, authenticator, options.signal)
+          : { ...response, body: Readable.from([]) };
       }
       const { statusCode, headers: answer, body } = response;
       const isRedirect = statusCode >= 300 && statusCode < 400 && statusCode !== 304;
@@ -213,6 +206,22 @@ export class UpstreamTransport {
         throw error;
       }
     }
+  }
+
+  /** One request of one hop, with the authenticator's credentials for its URL. */
+  private async send(
+    url: URL,
+    headers: Record<string, string>,
+    authenticator: UpstreamAuthenticator | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: Readable }> {
+    const authorization = await authenticator?.authorization(url, signal);
+    return request(url, {
+      method: 'GET',
+      dispatcher: this.agent,
+      signal,
+      headers: authorization ? { ...headers, authorization } : headers,
+    });
   }
 
   /** Closes pooled connections. */

@@ -81,7 +81,7 @@ suite('the OCI view with skopeo', () => {
     await backend.addRoot({ processor: 'oci', id: 'secure/team/secret' });
     await backend.addRoot({ processor: 'oci', id: 'fake/team/other', filter: other.root.digest });
     const counts = await backend.waitForCollection();
-    expect(counts.parked ?? 0).toBe(0);
+    if (counts.parked) throw new Error(`${counts.parked} files parked while mirroring`);
     await registry.stop();
     registry = undefined;
     await tokenFront.close();
@@ -98,7 +98,7 @@ suite('the OCI view with skopeo', () => {
   });
 
   /** Copies every platform from the mirror into a layout and checks each object against its digest. */
-  async function copyAndVerify(name: string, reference: string, expected: TestImage) {
+  async function expectCopiedFromMirror(name: string, reference: string, expected: TestImage) {
     const target = path.join(work, `copy-${name.replace(/\W/g, '-')}`);
     await skopeoFromMirror(
       'copy', '--all', '--src-tls-verify=false', '--src-creds', `token:${STATIC_TOKEN}`,
@@ -115,11 +115,11 @@ suite('the OCI view with skopeo', () => {
   }
 
   it('serves the mirrored index to skopeo copy --all with the upstream stopped: same digest, both platforms verified', async () => {
-    await copyAndVerify('local/team/app', ':1.0.0', image);
+    await expectCopiedFromMirror('local/team/app', ':1.0.0', image);
   });
 
   it('serves an image mirrored through the token flow, whose blobs came from a CDN that never saw credentials', async () => {
-    await copyAndVerify('secure/team/secret', ':secret', secret);
+    await expectCopiedFromMirror('secure/team/secret', ':secret', secret);
     expect(tokenFront!.tokensIssued.length).toBeGreaterThan(0);
     expect(tokenFront!.cdnAuthorizations.length).toBeGreaterThan(0);
     expect(tokenFront!.cdnAuthorizations.every(header => header === undefined)).toBe(true);
@@ -163,7 +163,7 @@ suite('the OCI view with skopeo', () => {
     expect(range.status).toBe(206);
     expect(range.headers['content-range']).toBe(`bytes 2-9/${layer.bytes.length}`);
     expect(range.body).toEqual(layer.bytes.subarray(2, 10));
-    expect((await v2('blobs/sha256:' + '0'.repeat(64))).status).toBe(404);
+    expect((await v2(`blobs/sha256:${'0'.repeat(64)}`)).status).toBe(404);
     expect((await v2('manifests/9.9.9')).status).toBe(404);
     const tags = await v2('tags/list?n=1');
     expect(tags.body).toEqual({ name: 'local/team/app', tags: ['1.0.0'] });

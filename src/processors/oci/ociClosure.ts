@@ -26,6 +26,12 @@ const MAX_INDEX_DEPTH = 4;
 
 const ATTESTATION = 'attestation-manifest';
 
+/** How deep a walk is: indexes within indexes, referrers of referrers. */
+interface Depth {
+  index: number;
+  referrer: number;
+}
+
 /** What a closure walk needs. */
 export interface ClosureOptions {
   repository: OciRepository;
@@ -91,7 +97,20 @@ export async function closureFiles(root: FetchedManifest | string, options: Clos
   };
   const visited = new Set<string>();
 
-  const visit = async (reference: FetchedManifest | string, depth: { index: number; referrer: number }) => {
+  function layerFile(layer: Descriptor) {
+    if (!isForeignLayer(layer)) {
+      object('blob', layer.digest, layer.size, repository.blobUrl(layer.digest));
+      return;
+    }
+    const external = layer.urls?.find(u => /^https?:\/\//i.test(u));
+    const uri = external ?? repository.blobUrl(layer.digest);
+    const skipped = options.includeForeignLayers
+      ? undefined
+      : `non-distributable layer (${layer.mediaType}): not mirrored; config includeForeignLayers: true mirrors it`;
+    object('blob', layer.digest, layer.size, uri, skipped);
+  }
+
+  async function visit(reference: FetchedManifest | string, depth: Depth): Promise<void> {
     const fetched = typeof reference === 'string' ? await options.fetchManifest(reference) : reference;
     if (visited.has(fetched.digest)) return;
     visited.add(fetched.digest);
@@ -104,33 +123,14 @@ export async function closureFiles(root: FetchedManifest | string, options: Clos
       }
     } else {
       object('blob', manifest.config.digest, manifest.config.size, repository.blobUrl(manifest.config.digest));
-      for (const layer of manifest.layers) layerFile(layer);
+      manifest.layers.forEach(layerFile);
     }
     if (options.referrers && depth.referrer < MAX_REFERRER_DEPTH) {
       await visitReferrers(fetched.digest, { ...depth, referrer: depth.referrer + 1 });
     }
-  };
+  }
 
-  const layerFile = (layer: Descriptor) => {
-    if (!isForeignLayer(layer)) {
-      object('blob', layer.digest, layer.size, repository.blobUrl(layer.digest));
-      return;
-    }
-    const external = layer.urls?.find(u => /^https?:\/\//i.test(u));
-    if (options.includeForeignLayers) {
-      object('blob', layer.digest, layer.size, external ?? repository.blobUrl(layer.digest));
-      return;
-    }
-    object(
-      'blob',
-      layer.digest,
-      layer.size,
-      external ?? repository.blobUrl(layer.digest),
-      `non-distributable layer (${layer.mediaType}): not mirrored; config includeForeignLayers: true mirrors it`,
-    );
-  };
-
-  const visitReferrers = async (digest: string, depth: { index: number; referrer: number }) => {
+  async function visitReferrers(digest: string, depth: Depth): Promise<void> {
     for (const referrer of (await options.fetchReferrers(digest)) ?? []) {
       await visit(referrer.digest, depth);
     }
@@ -139,7 +139,7 @@ export async function closureFiles(root: FetchedManifest | string, options: Clos
       files.set(OCI_FILE_NAMES.tag(tag), tagFile(repository, tag, fetched));
       await visit(fetched, depth);
     }
-  };
+  }
 
   await visit(root, { index: 0, referrer: 0 });
   return [...files.values()];

@@ -91,10 +91,18 @@ function positiveInteger(config: Config | undefined, key: string, fallback: numb
   return value;
 }
 
-function readRegistry(alias: string, block: Config): OciRegistry {
-  const key = `backpack.processors.oci.registries.${alias}`;
+/**
+ * One configured registry. Its alias is the config key, or `alias` when set:
+ * config keys cannot hold dots, aliases may (`docker.io` with credentials,
+ * `registry.example.com`).
+ */
+function readRegistry(name: string, block: Config): OciRegistry {
+  const key = `backpack.processors.oci.registries.${name}`;
+  const alias = block.getOptionalString('alias') ?? name;
   if (!isNameComponent(alias)) {
-    throw new InputError(`${key}: the alias must be one lower-case repository name component (e.g. 'local' or 'registry.example.com')`);
+    throw new InputError(
+      `${key}: the alias '${alias}' is not one lower-case repository name component (e.g. 'local' or 'registry.example.com')`,
+    );
   }
   const url = new URL(upstreamBaseUrl(block.getString('url'), `${key}.url`));
   const namespace = url.pathname.replace(/^\/+|\/+$/g, '');
@@ -124,8 +132,9 @@ export function readOciProcessorSettings(config?: Config): OciProcessorSettings 
     BUILT_IN.map(r => [r.alias, { ...r, namespace: '', trust: 'default' as const }]),
   );
   const configured = config?.getOptionalConfig('registries');
-  for (const alias of configured?.keys() ?? []) {
-    registries.set(alias, readRegistry(alias, configured!.getConfig(alias)));
+  for (const name of configured?.keys() ?? []) {
+    const registry = readRegistry(name, configured!.getConfig(name));
+    registries.set(registry.alias, registry);
   }
   const platforms = config?.getOptionalStringArray('platforms');
   const bad = platforms?.find(p => !PLATFORM.test(p));

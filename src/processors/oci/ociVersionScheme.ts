@@ -55,7 +55,10 @@ export const ociVersionScheme: VersionScheme = {
   },
 
   compare(a: string, b: string): number {
-    const rank = (v: string) => (DIGEST.test(v) ? 0 : asSemver(v) ? 2 : 1);
+    const rank = (v: string) => {
+      if (DIGEST.test(v)) return 0;
+      return asSemver(v) ? 2 : 1;
+    };
     const byRank = rank(a) - rank(b);
     if (byRank !== 0) return byRank;
     const va = asSemver(a);

@@ -44,12 +44,10 @@ export function summarizeManifest(bytes: Buffer): ManifestSummary {
   const mediaType = declared ?? (Array.isArray(manifest.manifests) ? INDEX : MANIFEST);
   const subject = isObject(manifest.subject) && typeof manifest.subject.digest === 'string' ? manifest.subject.digest : undefined;
   const config = isObject(manifest.config) ? manifest.config : undefined;
-  const artifactType =
-    typeof manifest.artifactType === 'string'
-      ? manifest.artifactType
-      : typeof config?.mediaType === 'string'
-        ? config.mediaType
-        : undefined;
+  // Without an artifactType, a referrer's type is its config's media type (OCI 1.1).
+  let artifactType: string | undefined;
+  if (typeof manifest.artifactType === 'string') artifactType = manifest.artifactType;
+  else if (typeof config?.mediaType === 'string') artifactType = config.mediaType;
   const annotations =
     isObject(manifest.annotations) && Object.values(manifest.annotations).every(v => typeof v === 'string')
       ? (manifest.annotations as Record<string, string>)
