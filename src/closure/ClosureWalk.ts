@@ -11,7 +11,7 @@ import { errorMessage } from '../lib/errorMessage';
 import { Semaphore } from '../lib/Semaphore';
 import { ProcessorDependency, ProcessorVersion } from '../processors/types';
 import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types';
-import { closureResult, Entry, Outcome } from './closureEntry';
+import { closureResult, describeOnce, Entry, Outcome } from './closureEntry';
 import {
   ClosureDiscovery,
   ClosureResolverOptions,
@@ -236,27 +236,11 @@ export class ClosureWalk {
 
   /** A selected version's description, once per discovery; undefined when it failed (recorded). */
   private describe(entry: Entry, version: string): Promise<ProcessorVersion | undefined> {
-    let pending = entry.descriptions.get(version);
-    if (!pending) {
-      const generation = entry.generation;
-      const config = entry.discoveredUnder ?? entry.config;
-      pending = this.limiter.use(async () => {
-        this.signal?.throwIfAborted();
-        try {
-          const described = await this.options.describe!(entry.processorName, entry.id, config, version, {
-            signal: this.signal,
-          });
-          if (entry.generation === generation) entry.described.set(version, described);
-          return described;
-        } catch (error) {
-          if (this.signal?.aborted) throw error;
-          if (entry.generation === generation) entry.describeErrors.set(version, errorMessage(error));
-          return undefined;
-        }
-      });
-      entry.descriptions.set(version, pending);
-    }
-    return pending;
+    return describeOnce(entry, version, {
+      describe: this.options.describe!,
+      limiter: this.limiter,
+      signal: this.signal,
+    });
   }
 
   private select(entry: Entry, version: string, reason: SelectionReason): void {

@@ -9,11 +9,14 @@ import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types'
 import {
   ClosureArtifact,
   ClosureArtifactError,
+  ClosureDescribeFn,
   ClosureDiscovery,
   ClosureResult,
   ClosureRoot,
   ClosureVersion,
 } from './closureTypes';
+import { errorMessage } from '../lib/errorMessage';
+import { Semaphore } from '../lib/Semaphore';
 import { RangeResolution } from './dependencyPolicy';
 import { compareStrings, reasonOrder } from './selectionReasons';
 
@@ -58,6 +61,38 @@ export interface Entry {
   /** What the settled descriptions answered, and why one failed. */
   described: Map<string, ProcessorVersion>;
   describeErrors: Map<string, string>;
+}
+
+/**
+ * Describes a selected version of an entry once per discovery (a wider
+ * config starts a new generation), within the walk's concurrency. A failure
+ * is recorded on the entry, and the answer is undefined; an abort rejects.
+ */
+export function describeOnce(
+  entry: Entry,
+  version: string,
+  options: { describe: ClosureDescribeFn; limiter: Semaphore; signal?: AbortSignal },
+): Promise<ProcessorVersion | undefined> {
+  const { signal } = options;
+  let pending = entry.descriptions.get(version);
+  if (!pending) {
+    const generation = entry.generation;
+    const config = entry.discoveredUnder ?? entry.config;
+    pending = options.limiter.use(async () => {
+      signal?.throwIfAborted();
+      try {
+        const described = await options.describe(entry.processorName, entry.id, config, version, { signal });
+        if (entry.generation === generation) entry.described.set(version, described);
+        return described;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        if (entry.generation === generation) entry.describeErrors.set(version, errorMessage(error));
+        return undefined;
+      }
+    });
+    entry.descriptions.set(version, pending);
+  }
+  return pending;
 }
 
 /** The discovery with the descriptions of selected versions in place of their listing entries. */
