@@ -53,6 +53,55 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The OCI processor: container images and any OCI artifact. */
+      oci?: {
+        /**
+         * Upstream registries by alias (the key, or `alias`), the first
+         * component of artifact ids (`<alias>/<path>`). `docker.io` (Docker Hub), `ghcr.io`, `quay.io`
+         * and `registry.k8s.io` are built in; an alias of the same name
+         * replaces a built-in one. A configured registry is the operator's
+         * host (it may resolve to internal addresses).
+         */
+        registries?: {
+          [name: string]: {
+            /**
+             * The alias, when it is not the key: config keys cannot hold dots,
+             * aliases may (`docker.io` to give Docker Hub credentials,
+             * `registry.example.com`).
+             */
+            alias?: string;
+            /** Base URL: scheme, host, port, optionally a path prefixed to every repository. */
+            url: string;
+            /** User name for the token realm (bearer flow) or basic auth. */
+            username?: string;
+            /**
+             * Password or token for the user.
+             * @visibility secret
+             */
+            password?: string;
+            /**
+             * Other hosts the registry sends clients to: its token realm and
+             * blob storage (a CDN, a bucket). A token realm must be the
+             * registry's own host or one of these; credentials go nowhere else.
+             */
+            hosts?: string[];
+          };
+        };
+        /** Platforms (`os/arch[/variant]`) of image indexes for artifacts that name none. Default: every platform. */
+        platforms?: string[];
+        /** Mirror signatures, SBOMs and attestations (referrers API and the cosign tag scheme). Default true. */
+        referrers?: boolean;
+        /** Mirror non-distributable (foreign) layers. Default false: they are recorded as parked files. */
+        includeForeignLayers?: boolean;
+        /** Largest manifest read, in bytes. Default 4194304 (4 MiB, distribution's own limit). */
+        maxManifestBytes?: number;
+        /** Manifests and blobs one tag's closure may have. Default 10000. */
+        maxObjectsPerVersion?: number;
+        /** Tags read from one repository's listing. Default 100000. */
+        maxTags?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
     };
 
     /** Politeness towards upstream registries during discovery. */
@@ -227,13 +276,18 @@ export interface Config {
       };
     };
 
-    /** The read-only registry views native clients install from (`/npm`, `/pypi/simple`, `/maven`). */
+    /**
+     * The read-only registry views native clients install from (`/npm`,
+     * `/pypi/simple`, `/maven` under the plugin's path; OCI's `/v2/` at the
+     * backend's origin).
+     */
     serve?: {
       /**
        * Answer the views without credentials. Default false: callers send a
        * Backstage token, as a bearer token (npm's `_authToken`) or as the
        * password of basic auth (pip's `https://user:token@host/…`, Maven's
-       * `<server>` credentials), and need `backpack.artifact.read`.
+       * `<server>` credentials, `skopeo --creds token:<token>`), and need
+       * `backpack.artifact.read`.
        */
       public?: boolean;
     };

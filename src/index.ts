@@ -8,15 +8,16 @@ import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven), each added
- * through the processors extension point like any module's, and Backpack's
- * URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI), each
+ * added through the processors extension point like any module's, and
+ * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
@@ -29,6 +30,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleNpmProcessor,
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
+      backpackModuleOciProcessor,
     ];
   },
 });

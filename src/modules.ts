@@ -38,3 +38,11 @@ export const backpackModulePypiProcessor = builtInProcessorModule('pypi');
  * @public
  */
 export const backpackModuleMavenProcessor = builtInProcessorModule('maven');
+
+/**
+ * The built-in OCI processor (container images and any OCI artifact);
+ * configured by `backpack.processors.oci`.
+ *
+ * @public
+ */
+export const backpackModuleOciProcessor = builtInProcessorModule('oci');

@@ -36,6 +36,7 @@ export const backpackPlugin = createBackendPlugin({
         database: coreServices.database,
         discovery: coreServices.discovery,
         httpRouter: coreServices.httpRouter,
+        rootHttpRouter: coreServices.rootHttpRouter,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
@@ -47,7 +48,7 @@ export const backpackPlugin = createBackendPlugin({
         urlReader: coreServices.urlReader,
         gate: backpackUpstreamGateServiceRef,
       },
-      async init({ httpRouter, scheduler, lifecycle, ...services }) {
+      async init({ httpRouter, rootHttpRouter, scheduler, lifecycle, ...services }) {
         const builder = BackpackBuilder.create(services);
         for (const entry of added) {
           if ('processor' in entry) builder.addProcessor(entry.processor);
@@ -56,6 +57,8 @@ export const backpackPlugin = createBackendPlugin({
         const backpack = await builder.build();
 
         httpRouter.use(backpack.router);
+        // OCI clients look for `/v2/` at the origin, not under /api/backpack.
+        backpack.rootRoutes.forEach(({ path, router }) => rootHttpRouter.use(path, router));
         backpack.authPolicies.forEach(policy => httpRouter.addAuthPolicy(policy));
         await backpack.schedule(scheduler);
         lifecycle.addStartupHook(() => backpack.start());

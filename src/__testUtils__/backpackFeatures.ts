@@ -1,6 +1,7 @@
 import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
@@ -18,4 +19,5 @@ export const backpackFeatures = [
   backpackModuleNpmProcessor,
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,
+  backpackModuleOciProcessor,
 ];

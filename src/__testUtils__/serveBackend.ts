@@ -13,6 +13,8 @@ export interface ServeTestBackend {
   /** The plugin's base URL as discovery gives it, e.g. `http://localhost:41234/api/backpack`. */
   baseUrl: string;
   server: TestServer;
+  /** The local blob directory. */
+  storage: string;
   /**
    * Adds a root artifact and waits for the walk of the run it starts (the
    * run is then collecting, or settled); throws when the run failed, or
@@ -55,6 +57,7 @@ export async function startServeBackend(
   return {
     baseUrl: backend.baseUrl,
     server,
+    storage: backend.storage,
     async addRoot(artifact, addOptions = {}) {
       const created = await request(server).post('/api/backpack/artifacts').set(auth).send(artifact);
       if (created.status !== 201) {

@@ -1,7 +1,7 @@
 import { JsonObject } from '@backstage/types';
 import { ClosureResult } from '../closure/ClosureResolver';
 import { fileRefusal } from '../storage/fileRefusal';
-import { fileStorageKey } from '../storage/fileStorageKey';
+import { storageKeyOf } from '../storage/fileStorageKey';
 import {
   DependencyKind,
   DependencyPolicy,
@@ -18,14 +18,17 @@ import {
 export interface PreviewFile {
   name: string;
   uri: string;
-  /** Where the collector would store it: `files/<processor>/<id>/<version>/<name>`, encoded. */
+  /**
+   * Where the collector would store it: `files/<processor>/<id>/<version>/<name>`,
+   * encoded, or `blobs/sha256/<hex>` for a content-addressed file.
+   */
   storageKey: string;
   /** Bytes, when the upstream says (npm's abbreviated metadata does not). */
   size?: number;
   integrity?: FileIntegrity;
   /** Whether the upstream declares a digest the bytes would be checked against. */
   verified: boolean;
-  /** Why the file would be refused (an unsafe name, version or path), when it would be. */
+  /** Why the file would be refused (an unsafe name, version or path) or skipped, when it would be. */
   refused?: string;
 }
 
@@ -122,15 +125,18 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
     );
     const versions = artifact.selected.map((selected): PreviewVersion => {
       const files = (discovered.get(selected.version)?.files ?? []).map((file): PreviewFile => {
-        const refused = fileRefusal({ name: file.name, version: selected.version, path: file.path });
+        const refused =
+          fileRefusal({ name: file.name, version: selected.version, path: file.path }) ?? file.skipped;
         return {
           name: file.name,
           uri: file.uri,
-          storageKey: fileStorageKey({
+          storageKey: storageKeyOf({
             processor: artifact.processor,
             artifactId: artifact.id,
             version: selected.version,
             name: file.name,
+            contentAddressed: file.contentAddressed,
+            integrity: file.integrity,
           }),
           ...(file.size !== undefined ? { size: file.size } : {}),
           ...(file.integrity ? { integrity: file.integrity } : {}),

@@ -23,7 +23,7 @@ import { registerBackpackPermissions } from '../permissions';
 import { BackpackProcessorFactory } from '../processors/context';
 import { ProcessorRegistry, ProcessorRegistrationOptions } from '../processors/ProcessorRegistry';
 import { BackpackProcessor } from '../processors/types';
-import { createRouter } from '../routes/createRouter';
+import { createRootRoutes, createRouter } from '../routes/createRouter';
 import { readJsonBodySettings } from '../routes/jsonBody';
 import { SERVE_PATHS } from '../routes/viewRoutes';
 import { MirrorRunner } from '../runs/MirrorRunner';
@@ -69,6 +69,8 @@ export interface BackpackTuning {
 export interface Backpack {
   /** The REST API and the registry views, for `/api/backpack`. */
   router: express.Router;
+  /** Registry views clients look for at the backend's origin (OCI's `/v2`), for the root router. */
+  rootRoutes: Array<{ path: string; router: express.Router }>;
   /** Paths that answer without the router's credentials barrier. */
   authPolicies: HttpRouterServiceAuthPolicy[];
   /** Registers the scheduled tasks (mirror runs, sweeps, lease reaping, key migration). */
@@ -203,7 +205,14 @@ export class BackpackBuilder {
       ...readExportSettings(config),
     });
 
-    const router = await this.createRouter({ stores, blobStore, artifacts, runs, collection, exports });
+    const { router, rootRoutes } = await this.createRouters({
+      stores,
+      blobStore,
+      artifacts,
+      runs,
+      collection,
+      exports,
+    });
     const background = new BackgroundWork({
       config,
       logger,
@@ -218,6 +227,7 @@ export class BackpackBuilder {
 
     return {
       router,
+      rootRoutes,
       authPolicies: [
         { path: '/health', allow: 'unauthenticated' },
         // The registry views authenticate callers themselves: native clients
@@ -240,14 +250,14 @@ export class BackpackBuilder {
     };
   }
 
-  private async createRouter(services: {
+  private async createRouters(services: {
     stores: BackpackStores;
     blobStore: Awaited<ReturnType<typeof createBlobStore>>;
     artifacts: ArtifactService;
     runs: RunService;
     collection: CollectionService;
     exports: ExportService;
-  }): Promise<express.Router> {
+  }): Promise<Pick<Backpack, 'router' | 'rootRoutes'>> {
     const { config, logger, discovery, httpAuth, permissions, permissionsRegistry, auditor } = this.env;
     const { stores, blobStore, artifacts } = services;
     if (permissionsRegistry) {
@@ -255,7 +265,8 @@ export class BackpackBuilder {
         getArtifact: (processor, id) => artifacts.find(processor, id),
       });
     }
-    return createRouter({
+    const serve = createServeViews({ config, stores, blobStore, discovery, logger });
+    const router = await createRouter({
       logger,
       httpAuth,
       permissions,
@@ -263,8 +274,10 @@ export class BackpackBuilder {
       auditor,
       ...services,
       processors: this.processors,
-      serve: createServeViews({ config, stores, blobStore, discovery, logger }),
+      serve,
       jsonBody: readJsonBodySettings(config),
     });
+    const rootRoutes = createRootRoutes({ logger, httpAuth, permissions, permissionsRegistry, artifacts, serve });
+    return { router, rootRoutes };
   }
 }

@@ -5,6 +5,7 @@ import { ClosureWalk } from './ClosureWalk';
 export type {
   ClosureArtifact,
   ClosureArtifactError,
+  ClosureDescribeFn,
   ClosureDiscoverFn,
   ClosureDiscovery,
   ClosureFilterCompiler,

@@ -9,9 +9,9 @@ import { JsonObject } from '@backstage/types';
 import { sameJson } from '../lib/canonicalJson';
 import { errorMessage } from '../lib/errorMessage';
 import { Semaphore } from '../lib/Semaphore';
-import { ProcessorDependency } from '../processors/types';
+import { ProcessorDependency, ProcessorVersion } from '../processors/types';
 import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types';
-import { closureResult, Entry, Outcome } from './closureEntry';
+import { closureResult, describeOnce, Entry, Outcome } from './closureEntry';
 import {
   ClosureDiscovery,
   ClosureResolverOptions,
@@ -89,6 +89,9 @@ export class ClosureWalk {
         selected: new Map(),
         dependencies: new Map(),
         resolutions: new Map(),
+        descriptions: new Map(),
+        described: new Map(),
+        describeErrors: new Map(),
       };
       this.entries.set(key, entry);
     } else if (!root) {
@@ -125,6 +128,9 @@ export class ClosureWalk {
           entry.generation += 1;
           entry.outcome = undefined;
           entry.resolutions.clear();
+          entry.descriptions.clear();
+          entry.described.clear();
+          entry.describeErrors.clear();
           await this.discover(entry);
           if (entry.root) await this.selectRoot(entry);
           for (const version of entry.selected.keys()) {
@@ -214,6 +220,27 @@ export class ClosureWalk {
     for (const version of outcome.byVersion.keys()) {
       if (matches(version)) this.select(entry, version, { type: 'filter', filter });
     }
+    // A pin selects its version also when the listing lacks it (an OCI digest).
+    const pinned = this.describable(entry) && filterType !== 'regex'
+      ? entry.processor!.versions.pinnedVersion?.(filter)
+      : undefined;
+    if (pinned !== undefined && !outcome.byVersion.has(pinned)) {
+      this.select(entry, pinned, { type: 'filter', filter });
+    }
+  }
+
+  /** Whether the artifact's versions are described on demand. */
+  private describable(entry: Entry): boolean {
+    return Boolean(entry.processor?.describeVersion && this.options.describe);
+  }
+
+  /** A selected version's description, once per discovery; undefined when it failed (recorded). */
+  private describe(entry: Entry, version: string): Promise<ProcessorVersion | undefined> {
+    return describeOnce(entry, version, {
+      describe: this.options.describe!,
+      limiter: this.limiter,
+      signal: this.signal,
+    });
   }
 
   private select(entry: Entry, version: string, reason: SelectionReason): void {
@@ -233,7 +260,10 @@ export class ClosureWalk {
     // Settled already, unless the artifact is being discovered again
     // under a wider config.
     const outcome = await this.discover(entry);
-    const declared = (outcome.ok && outcome.byVersion.get(version)?.dependencies) || [];
+    let declared = (outcome.ok && outcome.byVersion.get(version)?.dependencies) || [];
+    if (outcome.ok && this.describable(entry)) {
+      declared = (await this.describe(entry, version))?.dependencies ?? [];
+    }
     const results = await Promise.all(
       declared.map(dependency => this.resolveDependency(entry, version, dependency)),
     );
@@ -298,6 +328,7 @@ export class ClosureWalk {
         ascending: outcome.ascending,
         published: outcome.byVersion,
         tags: outcome.discovery.tags,
+        pinnable: this.describable(target),
       },
       range,
       policy,

@@ -9,11 +9,14 @@ import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types'
 import {
   ClosureArtifact,
   ClosureArtifactError,
+  ClosureDescribeFn,
   ClosureDiscovery,
   ClosureResult,
   ClosureRoot,
   ClosureVersion,
 } from './closureTypes';
+import { errorMessage } from '../lib/errorMessage';
+import { Semaphore } from '../lib/Semaphore';
 import { RangeResolution } from './dependencyPolicy';
 import { compareStrings, reasonOrder } from './selectionReasons';
 
@@ -53,6 +56,64 @@ export interface Entry {
   selected: Map<string, Map<string, SelectionReason>>;
   dependencies: Map<string, ArtifactDependency[]>;
   resolutions: Map<string, RangeResolution>;
+  /** Descriptions of selected versions, for processors that describe on demand; by version. */
+  descriptions: Map<string, Promise<ProcessorVersion | undefined>>;
+  /** What the settled descriptions answered, and why one failed. */
+  described: Map<string, ProcessorVersion>;
+  describeErrors: Map<string, string>;
+}
+
+/**
+ * Describes a selected version of an entry once per discovery (a wider
+ * config starts a new generation), within the walk's concurrency. A failure
+ * is recorded on the entry, and the answer is undefined; an abort rejects.
+ */
+export function describeOnce(
+  entry: Entry,
+  version: string,
+  options: { describe: ClosureDescribeFn; limiter: Semaphore; signal?: AbortSignal },
+): Promise<ProcessorVersion | undefined> {
+  const { signal } = options;
+  let pending = entry.descriptions.get(version);
+  if (!pending) {
+    const generation = entry.generation;
+    const config = entry.discoveredUnder ?? entry.config;
+    pending = options.limiter.use(async () => {
+      signal?.throwIfAborted();
+      try {
+        const described = await options.describe(entry.processorName, entry.id, config, version, { signal });
+        if (entry.generation === generation) entry.described.set(version, described);
+        return described;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        if (entry.generation === generation) entry.describeErrors.set(version, errorMessage(error));
+        return undefined;
+      }
+    });
+    entry.descriptions.set(version, pending);
+  }
+  return pending;
+}
+
+/** The discovery with the descriptions of selected versions in place of their listing entries. */
+function withDescriptions(discovery: ClosureDiscovery, entry: Entry): ClosureDiscovery {
+  if (entry.described.size === 0) return discovery;
+  const listed = new Set(discovery.versions.map(v => v.version));
+  return {
+    ...discovery,
+    versions: [
+      ...discovery.versions.map(v => entry.described.get(v.version) ?? v),
+      ...[...entry.described.values()].filter(v => !listed.has(v.version)),
+    ],
+  };
+}
+
+/** Why describing selected versions failed, as an artifact error; undefined when none did. */
+function describeError(entry: Entry): ClosureArtifactError | undefined {
+  if (entry.describeErrors.size === 0) return undefined;
+  const [version, message] = [...entry.describeErrors.entries()][0];
+  const more = entry.describeErrors.size > 1 ? ` (and ${entry.describeErrors.size - 1} more versions)` : '';
+  return { type: 'failed', message: `version ${version} could not be described: ${message}${more}` };
 }
 
 /**
@@ -84,7 +145,7 @@ export function closureResult(
       };
     });
     versionsSelected += selected.length;
-    const error = outcome && !outcome.ok ? outcome.error : entry.filterError;
+    const error = outcome && !outcome.ok ? outcome.error : entry.filterError ?? describeError(entry);
     return {
       processor: entry.processorName,
       id: entry.id,
@@ -94,7 +155,7 @@ export function closureResult(
       dependencyPolicy: entry.policy,
       ...(entry.root?.filter ? { filter: entry.root.filter } : {}),
       ...(entry.root?.filterType ? { filterType: entry.root.filterType } : {}),
-      ...(outcome?.ok ? { discovery: outcome.discovery } : {}),
+      ...(outcome?.ok ? { discovery: withDescriptions(outcome.discovery, entry) } : {}),
       ...(error ? { error } : {}),
       selected,
     };

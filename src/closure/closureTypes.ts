@@ -75,6 +75,21 @@ export type ClosureDiscoverFn = (
 ) => Promise<ClosureDiscovery>;
 
 /**
+ * Describes one selected version of an artifact whose processor describes
+ * versions on demand (`BackpackProcessor.describeVersion`): its files and
+ * dependencies, under the config the artifact was discovered with.
+ *
+ * @public
+ */
+export type ClosureDescribeFn = (
+  processor: string,
+  id: string,
+  config: JsonObject,
+  version: string,
+  options: { signal?: AbortSignal },
+) => Promise<ProcessorVersion>;
+
+/**
  * Compiles a root's filter into a predicate on versions; same shape as
  * `compileVersionFilter` in `closure/versionFilter.ts`. Only called for
  * non-empty filters. May throw (e.g. an InputError for an invalid filter).
@@ -96,7 +111,12 @@ export interface ClosureResolverOptions {
   processors: ProcessorRegistry;
   discover: ClosureDiscoverFn;
   compileFilter: ClosureFilterCompiler;
-  /** Discoveries in flight at once; default 16. */
+  /**
+   * Describes the selected versions of processors that describe versions
+   * on demand; without it their versions have no files and no dependencies.
+   */
+  describe?: ClosureDescribeFn;
+  /** Discoveries (and descriptions) in flight at once; default 16. */
   concurrency?: number;
 }
 
@@ -104,7 +124,8 @@ export interface ClosureResolverOptions {
  * Why an artifact has no usable discovery.
  *
  * - `not-found`: the discover callback threw a NotFoundError.
- * - `failed`: any other discovery error, or an unknown processor.
+ * - `failed`: any other discovery error, an unknown processor, or a
+ *   selected version that could not be described.
  * - `invalid-filter`: discovery worked but the root's filter did not compile.
  *
  * @public
@@ -150,7 +171,11 @@ export interface ClosureArtifact {
   dependencyPolicy: DependencyPolicy;
   filter?: string;
   filterType?: FilterType;
-  /** What the discover callback returned; absent when it failed. */
+  /**
+   * What the discover callback returned, with the descriptions of the
+   * selected versions in place of their listing entries; absent when it
+   * failed.
+   */
   discovery?: ClosureDiscovery;
   error?: ClosureArtifactError;
   /** Selected versions in ascending version order. */

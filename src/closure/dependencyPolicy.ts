@@ -21,6 +21,12 @@ export interface RangeTarget {
   published: ReadonlySet<string> | ReadonlyMap<string, unknown>;
   /** The upstream's tags (name → version). */
   tags?: Record<string, string>;
+  /**
+   * Whether versions the listing lacks can be described on demand, so that
+   * a range that pins one version (`VersionScheme.pinnedVersion`) resolves
+   * to it whether listed or not.
+   */
+  pinnable?: boolean;
 }
 
 /** Resolves a dependency's range under its parent's policy. */
@@ -33,6 +39,8 @@ export function resolveRange(
   if (policy === 'all') {
     return { resolved: ascending };
   }
+  const pinned = target.pinnable ? scheme.pinnedVersion?.(range) : undefined;
+  if (pinned !== undefined) return { resolved: [pinned] };
   if (scheme.isValidRange(range)) {
     const satisfying =
       policy === 'latest'

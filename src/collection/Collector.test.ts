@@ -109,6 +109,37 @@ describe('Collector', () => {
     await queue.stop();
   });
 
+  it('downloads a content-addressed object once, whoever lists it, and replaces stored bytes that are not its own', async () => {
+    const { knex, stores, blobStore, collector, fetcher, queue } = await setUp();
+    const object = {
+      name: `blob:sha256:${SHA256}`,
+      uri: `${baseUrl}/v2/app/blobs/sha256:${SHA256}`,
+      path: `blobs/sha256/${SHA256}`,
+      integrity: { algorithm: 'sha256' as const, digest: SHA256 },
+      contentAddressed: true,
+    };
+    const collect = async (id: string) => {
+      const { files } = await selectedArtifact(stores, id, [object]);
+      const file = files[object.name];
+      await collector.handle({ fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 });
+      return stores.files.getFile(file.ref);
+    };
+    const first = await collect('one');
+    expect(first).toMatchObject({ collected: true, storageKey: `blobs/sha256/${SHA256}` });
+    // Another image lists the same layer: its bytes are proven, not fetched.
+    expect(await collect('two')).toMatchObject({ collected: true, storageKey: first!.storageKey });
+    expect(requests).toBe(1);
+    // Bytes under the key that are not the digest's are downloaded again.
+    await blobStore.put(first!.storageKey, Readable.from([Buffer.from('tampered')]), {
+      metadata: { integrity: `sha256-${SHA256}` },
+    });
+    expect(await collect('three')).toMatchObject({ collected: true });
+    expect(requests).toBe(2);
+    expect(await knex('artifact_files').distinct('storage_key').whereNot('name', 'pkg-1.0.0.tgz')).toHaveLength(1);
+    await fetcher.close();
+    await queue.stop();
+  });
+
   it('parks a file whose name is refused, or that has no digest, before any request', async () => {
     const { knex, stores, collector, file, fetcher, queue } = await setUp();
     const job = { fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 };

@@ -152,7 +152,10 @@ export class DatabaseExportStore implements ExportStore {
     return contents.listTouchedArtifacts(this.db, window, page);
   }
 
-  getCollectedArtifact(ref: number, until: string): Promise<CollectedArtifact | undefined> {
+  getCollectedArtifact(
+    ref: number | { processor: string; id: string },
+    until: string,
+  ): Promise<CollectedArtifact | undefined> {
     return contents.getCollectedArtifact(this.db, ref, until);
   }
 

@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { FILE_KEY_ROOT } from '../storage/fileStorageKey';
+import { CONTENT_KEY_ROOT, FILE_KEY_ROOT } from '../storage/fileStorageKey';
 import { LegacyKeyFile, LegacyKeyStore } from './LegacyKeyStore';
 import { isStorageKeyReferenced } from './operations/storageKeys';
 import { LegacyKeyFileRow, toLegacyKeyFile } from './rows/files';
@@ -22,6 +22,8 @@ export class DatabaseLegacyKeyStore implements LegacyKeyStore {
       .where(q =>
         q.whereNot('f.storage_key', 'like', `${FILE_KEY_ROOT}/%`).orWhere('a.processor', FILE_KEY_ROOT),
       )
+      // Content-addressed keys are derived from the digest, never legacy.
+      .whereNot('f.storage_key', 'like', `${CONTENT_KEY_ROOT}/sha256/%`)
       .orderBy('f.ref')
       .limit(page.limit)
       .select(

@@ -31,8 +31,12 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     private readonly writes: WriteCounter,
   ) {}
 
-  async syncVersions(artifactRef: number, versions: ProcessorVersion[]): Promise<SyncResult> {
-    const result = await syncVersions(this.db, artifactRef, versions);
+  async syncVersions(
+    artifactRef: number,
+    versions: ProcessorVersion[],
+    options?: { listingOnly?: boolean },
+  ): Promise<SyncResult> {
+    const result = await syncVersions(this.db, artifactRef, versions, options);
     this.writes.add(result.rowsWritten);
     return result;
   }

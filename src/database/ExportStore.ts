@@ -146,8 +146,11 @@ export interface ExportStore {
     window: ExportWindow,
     page: { afterRef?: number; limit: number },
   ): Promise<Array<{ ref: number; processor: string; id: string }>>;
-  /** An artifact with its files collected up to `until`. */
-  getCollectedArtifact(ref: number, until: string): Promise<CollectedArtifact | undefined>;
+  /** An artifact (by ref, or by processor and id) with its files collected up to `until`. */
+  getCollectedArtifact(
+    ref: number | { processor: string; id: string },
+    until: string,
+  ): Promise<CollectedArtifact | undefined>;
   /** One page of the ids of a processor's artifacts with a file collected up to `until`, by id. */
   listCollectedArtifactIds(
     processor: string,

@@ -62,11 +62,17 @@ export interface VersionGraphStore {
   /**
    * Inserts versions, files and dependencies that are new; never rewrites
    * unchanged rows. Files keep their collection state. Each new file's
-   * storage key is derived from (processor, id, version, name) by
-   * `fileStorageKey`; files that `fileRefusal` refuses are recorded as
-   * parked with the reason.
+   * storage key is derived by `storageKeyOf` (from (processor, id, version,
+   * name), or the digest of a content-addressed file); files that
+   * `fileRefusal` refuses or the processor skips are recorded as parked
+   * with the reason. With `listingOnly`, only new versions are inserted
+   * (a processor's listing, whose versions are described on demand).
    */
-  syncVersions(artifactRef: number, versions: ProcessorVersion[]): Promise<SyncResult>;
+  syncVersions(
+    artifactRef: number,
+    versions: ProcessorVersion[],
+    options?: { listingOnly?: boolean },
+  ): Promise<SyncResult>;
   /** Every version of an artifact with its declared dependencies. */
   getVersions(artifactRef: number): Promise<StoredVersion[]>;
   /** Newest first. */

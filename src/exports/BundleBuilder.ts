@@ -4,6 +4,8 @@ import { CollectedFile, ExportOutcome, ExportWindow } from '../database/ExportSt
 import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
 import { sleep } from '../lib/retry';
 import { BlobStore } from '../storage/BlobStore';
+import { isContentAddressedKey } from '../storage/fileStorageKey';
+import { readAtMost } from '../lib/readAtMost';
 import { BundleLayout } from './BundleLayout';
 import { MANIFEST_FORMAT, ManifestWriter } from './manifest';
 import { MAVEN_SIDECARS } from './metadata/staticMaven';
@@ -69,6 +71,11 @@ export class BundleBuilder {
         const blob = await blobStore.get(file.storageKey);
         return blob ? readNpmTarballManifest(blob.body) : undefined;
       },
+      collectedArtifact: (processor, id) => store.getCollectedArtifact({ processor, id }, cutoff),
+      readSmallFile: async (file, maxBytes) => {
+        const blob = await blobStore.get(file.storageKey);
+        return blob ? readAtMost(blob.body, maxBytes) : undefined;
+      },
     });
 
     const manifestKey = exportKeys.manifest(record.id);
@@ -116,8 +123,15 @@ export class BundleBuilder {
 
     try {
       const touchedProcessors = new Set<string>();
+      // Content-addressed objects (OCI blobs) that many files list go in once.
+      const objectsWritten = new Set<string>();
       for await (const file of this.collectedFiles(window)) {
-        // One path per (artifact, version, file): no two files share one.
+        if (isContentAddressedKey(file.storageKey)) {
+          touchedProcessors.add(file.processor);
+          if (objectsWritten.has(file.storageKey)) continue;
+          objectsWritten.add(file.storageKey);
+        }
+        // One path per (artifact, version, file), or per object: no two files share one.
         const path = layout.pathOf(file);
         touchedProcessors.add(file.processor);
         let blob = await blobStore.get(file.storageKey);
@@ -160,6 +174,8 @@ export class BundleBuilder {
 
       const metadataTime = seconds(cutoff);
       for await (const artifact of this.touchedArtifacts(record.id, window)) {
+        // Also when all its files went into earlier bundles (shared objects).
+        touchedProcessors.add(artifact.processor);
         const collected = await store.getCollectedArtifact(artifact.ref, cutoff);
         if (!collected) continue;
         for (const entry of await layout.metadataOf(collected, cutoff)) {

@@ -1,6 +1,7 @@
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
+import { createOciProcessor } from './oci';
 import { createPypiProcessor } from './pypi';
 
 /** The config block of a built-in processor, or undefined when it is disabled. */
@@ -17,7 +18,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * configured, as public-only defaults otherwise). The package's modules add
  * them through the extension point, as replaceable registrations.
  */
-export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven', BackpackProcessorFactory> = {
+export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven' | 'oci', BackpackProcessorFactory> = {
   npm: context => {
     const settings = settingsOf(context, 'npm');
     return settings && createNpmProcessor({ config: settings.section, upstream: context.upstream });
@@ -36,5 +37,9 @@ export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven', Backpac
         limits: context.limits,
       })
     );
+  },
+  oci: context => {
+    const settings = settingsOf(context, 'oci');
+    return settings && createOciProcessor({ config: settings.section, upstream: context.upstream });
   },
 };

@@ -59,11 +59,21 @@ describe('checkDiscoveryOutput', () => {
     ['integrity algorithm crc32 is not one of sha512, sha384, sha256, sha1, md5', { integrity: { algorithm: 'crc32', digest: 'ab' } }],
     ['size is not a non-negative integer', { size: -1 }],
     ['size is not a non-negative integer', { size: 1.5 }],
+    ['contentAddressed without a sha256 integrity', { contentAddressed: true, integrity: { algorithm: 'sha1', digest: 'ab'.repeat(20) } }],
+    ['contentAddressed without a sha256 integrity', { contentAddressed: true, integrity: undefined }],
+    ['contentAddressed is not a boolean', { contentAddressed: 'yes' }],
+    ['skipped is empty', { skipped: '' }],
+    ['skipped must be at most 1024 characters', { skipped: 's'.repeat(1025) }],
   ] as const)('drops a file whose %s', (problem, overrides) => {
     const checked = check([version({ files: [file(overrides as Partial<ProcessorFile>), file({ name: 'good.tgz' })] })]);
     expect(checked.versions[0].files.map(f => f.name)).toEqual(['good.tgz']);
     expect(checked.warnings).toHaveLength(1);
     expect(checked.warnings[0]).toMatch(new RegExp(`^version 1\\.0\\.0: file .* dropped: ${problem.replace(/[().]/g, '\\$&')}$`));
+  });
+
+  it('keeps a content-addressed file with a sha256 integrity, and a skipped file with its reason', () => {
+    const files = [file({ contentAddressed: true }), file({ name: 'foreign', skipped: 'non-distributable layer' })];
+    expect(check([version({ files })]).versions[0].files).toEqual(files);
   });
 
   it("leaves names and paths that are no safe path segment to fileRefusal, which parks them", () => {

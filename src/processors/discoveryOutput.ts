@@ -108,6 +108,17 @@ function fileProblem(file: ProcessorFile): string | undefined {
   if (file.size !== undefined && !(Number.isSafeInteger(file.size) && file.size >= 0)) {
     return 'size is not a non-negative integer';
   }
+  if (file.contentAddressed !== undefined && typeof file.contentAddressed !== 'boolean') {
+    return 'contentAddressed is not a boolean';
+  }
+  // Its key is its digest: without a sha256 there is nothing to name it by.
+  if (file.contentAddressed && file.integrity?.algorithm !== 'sha256') {
+    return 'contentAddressed without a sha256 integrity';
+  }
+  if (file.skipped !== undefined) {
+    const skipped = stringProblem(file.skipped, MAX_REASON);
+    if (skipped) return `skipped ${skipped}`;
+  }
   return undefined;
 }
 

@@ -22,6 +22,22 @@ export interface ProcessorFile {
   path: string;
   integrity?: FileIntegrity;
   size?: number;
+  /**
+   * The bytes are named by their digest (`integrity`, which must then be
+   * sha256; the discovery checks drop the file otherwise), as OCI blobs and
+   * manifests are: Backpack stores them once, under `blobs/sha256/<hex>`,
+   * however many artifacts, versions or names list them. Unlike other
+   * files, such a file may be re-pointed at other bytes when its upstream
+   * names another digest (a moved OCI tag): that is another key, so nothing
+   * stored is replaced.
+   */
+  contentAddressed?: boolean;
+  /**
+   * Listed but not to be collected, and why (e.g. an OCI non-distributable
+   * layer that config leaves out): the file is recorded as parked with this
+   * reason, visible in the API and the preview, and never downloaded.
+   */
+  skipped?: string;
 }
 
 /**
@@ -94,6 +110,13 @@ export interface VersionScheme {
   isValidRange(range: string): boolean;
   /** Whether `version` lies in `range`. */
   satisfies(version: string, range: string): boolean;
+  /**
+   * The one version a range names exactly, whether or not the upstream
+   * lists it (an OCI digest, `sha256:…`); undefined for other ranges. Only
+   * processors that describe versions on demand
+   * ({@link BackpackProcessor.describeVersion}) can serve such versions.
+   */
+  pinnedVersion?(range: string): string | undefined;
 }
 
 /**
@@ -152,4 +175,18 @@ export interface BackpackProcessor {
     request: { id: string; config: JsonObject },
     options: DiscoverOptions,
   ): Promise<DiscoveryResult>;
+  /**
+   * For ecosystems whose listing names versions cheaply but describes each
+   * one only at a cost (OCI: a tag's closure is a walk over manifests):
+   * `discover` then returns the listing (versions with empty `files` and
+   * `dependencies`, which are ignored), and Backpack asks for the files and
+   * dependencies of each version a run selects, once per run, including
+   * versions the listing lacks that a range pins
+   * ({@link VersionScheme.pinnedVersion}). Throws a NotFoundError for a
+   * version that does not exist.
+   */
+  describeVersion?(
+    request: { id: string; config: JsonObject; version: string },
+    options: DiscoverOptions,
+  ): Promise<ProcessorVersion>;
 }

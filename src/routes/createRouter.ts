@@ -25,7 +25,7 @@ import { addExportRoutes } from './exportRoutes';
 import { jsonBody, JsonBodySettings, readJsonBodySettings } from './jsonBody';
 import { addProcessorRoutes } from './processorRoutes';
 import { addRunRoutes } from './runRoutes';
-import { addServeRoutes } from './viewRoutes';
+import { addServeRoutes, createRootServeRoutes } from './viewRoutes';
 
 /** Dependencies of {@link createRouter}. */
 export interface RouterOptions {
@@ -71,16 +71,7 @@ const builtInRuleset: PermissionRuleset<Artifact, ArtifactFilter> = {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const authorizer = new ArtifactAuthorizer({
-    permissions: options.permissions,
-    ruleset: options.permissionsRegistry
-      ? options.permissionsRegistry.getPermissionRuleset(
-          backpackArtifactResourceRef,
-        )
-      : builtInRuleset,
-    findArtifact: (processor, id) => options.artifacts.find(processor, id),
-  });
-  const ctx = { ...options, authorizer };
+  const ctx = { ...options, authorizer: authorizerOf(options) };
 
   const router = Router();
   router.use(jsonBody(options.jsonBody ?? readJsonBodySettings()));
@@ -96,4 +87,27 @@ export async function createRouter(
   addServeRoutes(router, ctx);
 
   return router;
+}
+
+/** The one place permission decisions are evaluated, over the configured ruleset. */
+function authorizerOf(
+  options: Pick<RouterOptions, 'permissions' | 'permissionsRegistry' | 'artifacts'>,
+): ArtifactAuthorizer {
+  return new ArtifactAuthorizer({
+    permissions: options.permissions,
+    ruleset: options.permissionsRegistry
+      ? options.permissionsRegistry.getPermissionRuleset(backpackArtifactResourceRef)
+      : builtInRuleset,
+    findArtifact: (processor, id) => options.artifacts.find(processor, id),
+  });
+}
+
+/**
+ * The registry views at the backend's origin (OCI's `/v2`), as routers for
+ * the root HTTP router, under the same access rules as the plugin's views.
+ */
+export function createRootRoutes(
+  options: Pick<RouterOptions, 'logger' | 'httpAuth' | 'permissions' | 'permissionsRegistry' | 'artifacts' | 'serve'>,
+): Array<{ path: string; router: express.Router }> {
+  return createRootServeRoutes({ ...options, authorizer: authorizerOf(options) });
 }

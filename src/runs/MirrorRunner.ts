@@ -13,7 +13,7 @@ import {
 } from '../closure/ClosureResolver';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { RunProgress } from './RunProgress';
-import { discoverForRun } from './runDiscovery';
+import { describeChecked, describeForRun, discoverForRun } from './runDiscovery';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -92,6 +92,8 @@ export class MirrorRunner {
         }
         return { notModified: false, ...checkDiscoveryOutput(result, { processors }) };
       },
+      describe: (processor, id, config, version, { signal: s }) =>
+        describeChecked(processors, processor, id, config, version, this.options.logger, s),
     });
     return resolver.resolve(roots, { signal });
   }
@@ -117,6 +119,8 @@ export class MirrorRunner {
             progress.add({ artifacts: 1 });
           }
         },
+        describe: (processor, id, config, version, { signal: s }) =>
+          describeForRun(this.options, runId, processor, id, config, version, refs, s),
       });
       const closure = await resolver.resolve(roots.map(rootOf), { signal });
       // Artifacts of unknown processors were reached without a discovery.

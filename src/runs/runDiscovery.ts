@@ -91,7 +91,10 @@ export async function discoverForRun(
           `Discovery of ${processorName}:${canonical} dropped parts of the upstream's answer: ${warnings.join('; ')}`,
         );
       }
-      await stores.versions.syncVersions(artifact.ref, result.versions);
+      // A listing names versions only; their descriptions come per version.
+      await stores.versions.syncVersions(artifact.ref, result.versions, {
+        listingOnly: Boolean(processor.describeVersion),
+      });
     }
   } catch (error) {
     await stores.artifacts.recordDiscovery(artifact.ref, {
@@ -138,4 +141,62 @@ export async function discoverForRun(
     warnings,
   });
   return { ...result, config: effective, warnings };
+}
+
+/**
+ * Describes one selected version for the resolver, for processors that
+ * describe versions on demand: checked like any discovery output and
+ * persisted (files and dependencies of that version). A failure is recorded
+ * on the artifact and rethrown; the walk records it as the artifact's.
+ */
+export async function describeForRun(
+  options: RunDiscoveryOptions,
+  runId: string,
+  processorName: string,
+  id: string,
+  config: JsonObject,
+  version: string,
+  refs: Map<string, StoredArtifact>,
+  signal?: AbortSignal,
+): Promise<ProcessorVersion> {
+  const { stores, processors, logger } = options;
+  const artifact = refs.get(`${processorName}:${id}`);
+  if (!artifact) throw new Error(`${processorName}:${id} was not discovered in this run`);
+  try {
+    const described = await describeChecked(processors, processorName, id, config, version, logger, signal);
+    await stores.versions.syncVersions(artifact.ref, [described]);
+    return described;
+  } catch (error) {
+    await stores.artifacts.recordDiscovery(artifact.ref, {
+      runId,
+      status: 'error',
+      error: `version ${version}: ${errorMessage(error)}`,
+    });
+    throw error;
+  }
+}
+
+/**
+ * A processor's description of one version, through the same checks as a
+ * discovery's output; it must describe the version asked for.
+ */
+export async function describeChecked(
+  processors: ProcessorRegistry,
+  processorName: string,
+  id: string,
+  config: JsonObject,
+  version: string,
+  logger: LoggerService,
+  signal?: AbortSignal,
+): Promise<ProcessorVersion> {
+  const processor = processors.get(processorName);
+  if (!processor.describeVersion) throw new Error(`${processorName} does not describe versions`);
+  const answer = await processor.describeVersion({ id, config, version }, { logger, signal });
+  const checked = checkDiscoveryOutput({ versions: [answer] }, { processors });
+  const described = checked.versions.find(v => v.version === version);
+  if (!described) throw new Error(`the description is not of version ${version}`);
+  if (checked.warnings.length > 0) {
+    logger.warn(`Describing ${processorName}:${id} ${version} dropped parts of the answer: ${checked.warnings.join('; ')}`);
+  }
+  return described;
 }

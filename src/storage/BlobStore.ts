@@ -20,8 +20,15 @@ export interface BlobStore {
     options?: { size?: number; metadata?: Record<string, string> },
   ): Promise<void>;
   head(key: string): Promise<BlobInfo | undefined>;
-  /** A stream of the object's bytes, or undefined when it does not exist. */
-  get(key: string): Promise<{ body: Readable; size: number } | undefined>;
+  /**
+   * A stream of the object's bytes, or undefined when it does not exist;
+   * with `range`, only bytes `start` to `end` (inclusive, within the
+   * object), and `size` is what the body holds.
+   */
+  get(
+    key: string,
+    options?: { range?: { start: number; end: number } },
+  ): Promise<{ body: Readable; size: number } | undefined>;
   /** Deletes the object; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /**

@@ -131,6 +131,7 @@ export class LocalDirectoryBlobStore implements BlobStore {
 
   async get(
     key: string,
+    options: { range?: { start: number; end: number } } = {},
   ): Promise<{ body: Readable; size: number } | undefined> {
     this.validate(key);
     let handle;
@@ -147,6 +148,11 @@ export class LocalDirectoryBlobStore implements BlobStore {
         return undefined;
       }
       // Reading from the open handle survives a concurrent delete or overwrite.
+      const { range } = options;
+      if (range) {
+        const end = Math.min(range.end, stats.size - 1);
+        return { body: handle.createReadStream({ start: range.start, end }), size: Math.max(0, end - range.start + 1) };
+      }
       return { body: handle.createReadStream(), size: stats.size };
     } catch (error) {
       await handle.close();

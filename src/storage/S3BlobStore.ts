@@ -224,13 +224,16 @@ export class S3BlobStore implements BlobStore {
 
   async get(
     key: string,
+    options: { range?: { start: number; end: number } } = {},
   ): Promise<{ body: Readable; size: number } | undefined> {
     validateBlobKey(key);
+    const { range } = options;
     try {
       const result = await this.client.send(
         new GetObjectCommand({
           Bucket: this.bucket,
           Key: this.objectKey(key),
+          ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
         }),
       );
       // In Node the SDK returns the HTTP response stream itself.

@@ -256,6 +256,29 @@ describe.each(cases)('the storage key migration on %p with the %p blob store', (
     expect(await blobStore.head(oldKey)).toBeUndefined();
   });
 
+  it('leaves content-addressed files where their digest puts them', async () => {
+    const content = Buffer.from('a shared layer');
+    const digest = sha256(content);
+    const key = `blobs/sha256/${digest}`;
+    for (const id of ['local/one', 'local/two']) {
+      const artifact = await stores.artifacts.ensureArtifact({
+        processor: 'oci',
+        id,
+        config: {},
+        root: true,
+        dependencyPolicy: 'latest',
+      });
+      const blob = { name: `sha256:${digest}`, uri: 'http://r.test/b', path: 'b', integrity: { algorithm: 'sha256' as const, digest } };
+      await stores.versions.syncVersions(artifact.ref, [
+        { version: '1', files: [{ ...blob, contentAddressed: true }], dependencies: [] },
+      ]);
+    }
+    await blobStore.put(key, Readable.from([content]), { metadata: { integrity: `sha256-${digest}` } });
+    expect(await migration().run()).toEqual({ moved: 0, rekeyed: 0, reset: 0, refused: 0, deleted: 0 });
+    expect(await knex('artifact_files').where({ storage_key: key })).toHaveLength(2);
+    expect(await read(blobStore, key)).toEqual(content);
+  });
+
   it('serves nothing from a shared old key that is not the file\'s own bytes, before the migration', async () => {
     const victim = oldFile('pypi', 'early-victim', '1.0', 'packages/early-1.0.tar.gz', 'victim bytes');
     const attacker: OldFile = { ...victim, id: 'early-attacker', content: Buffer.from('attacker bytes') };

@@ -6,7 +6,7 @@ import { LegacyKeyFile } from '../database/LegacyKeyStore';
 import { sleep } from '../lib/retry';
 import { BlobStore } from './BlobStore';
 import { fileRefusal } from './fileRefusal';
-import { fileStorageKey } from './fileStorageKey';
+import { fileStorageKey, isContentAddressedKey } from './fileStorageKey';
 import { FileIntegrity } from '../types';
 
 const PAGE = 200;
@@ -80,7 +80,7 @@ export class StorageKeyMigration {
       const page = await store.listLegacyKeyFiles({ afterRef, limit: PAGE });
       for (const file of page) {
         const to = fileStorageKey({ ...file });
-        if (file.storageKey === to) continue;
+        if (file.storageKey === to || isContentAddressedKey(file.storageKey)) continue;
         oldKeys.add(file.storageKey);
         await this.migrate(file, to, result);
       }

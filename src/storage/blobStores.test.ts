@@ -90,6 +90,17 @@ describe.each([
     await store.delete(key);
   });
 
+  it('returns a byte range of a blob', async () => {
+    const key = 'blobs/sha256/range';
+    await store.put(key, Readable.from([Buffer.from('0123456789')]), { size: 10 });
+    const middle = await store.get(key, { range: { start: 2, end: 5 } });
+    expect(middle?.size).toBe(4);
+    expect((await readAll(middle!.body)).toString()).toBe('2345');
+    const tail = await store.get(key, { range: { start: 7, end: 9 } });
+    expect((await readAll(tail!.body)).toString()).toBe('789');
+    await store.delete(key);
+  });
+
   it('answers undefined for a missing key', async () => {
     expect(await store.head('missing/file.tgz')).toBeUndefined();
     expect(await store.get('missing/file.tgz')).toBeUndefined();

@@ -1,6 +1,14 @@
 import { validateBlobKey } from './blobKeys';
 import { fileRefusal, layoutPathProblem, pathSegmentProblem } from './fileRefusal';
-import { encodeKeySegment, FileIdentity, fileStorageKey, isFileStorageKey } from './fileStorageKey';
+import {
+  contentAddressedKey,
+  encodeKeySegment,
+  FileIdentity,
+  fileStorageKey,
+  isContentAddressedKey,
+  isFileStorageKey,
+  storageKeyOf,
+} from './fileStorageKey';
 
 /** Values built to collide under naive encodings. */
 const TRICKY = [
@@ -174,5 +182,38 @@ describe('fileRefusal', () => {
     expect(fileRefusal({ name: 'a.jar', version: '../../x' })).toMatch(/^Refused: version "..\/..\/x" contains '\/'/);
     expect(fileRefusal({ name: 'a.jar', version: '1.0', path: 'g/../a.jar' })).toMatch(/^Refused: path /);
     expect(fileRefusal({ name: 'a.jar', version: '1.0', path: 'g/a/1.0/a.jar' })).toBeUndefined();
+  });
+});
+
+describe('storageKeyOf', () => {
+  const identity = { processor: 'oci', artifactId: 'local/app', version: '1.0', name: 'layer' };
+  const hex = 'Ab'.repeat(32);
+
+  it('keys a content-addressed file by its sha256, whoever lists it', () => {
+    const integrity = { algorithm: 'sha256' as const, digest: hex };
+    const key = storageKeyOf({ ...identity, contentAddressed: true, integrity });
+    expect(key).toBe(`blobs/sha256/${hex.toLowerCase()}`);
+    expect(storageKeyOf({ ...identity, artifactId: 'other/app', name: 'x', contentAddressed: true, integrity })).toBe(key);
+    expect(isContentAddressedKey(key)).toBe(true);
+    expect(isFileStorageKey(key)).toBe(false);
+    expect(() => validateBlobKey(key)).not.toThrow();
+  });
+
+  it('keys every other file by its identity, and never into the content-addressed root', () => {
+    expect(storageKeyOf(identity)).toBe(fileStorageKey(identity));
+    for (const value of TRICKY) {
+      const key = storageKeyOf({ ...identity, processor: value || 'x', name: value, version: value });
+      expect(isContentAddressedKey(key)).toBe(false);
+    }
+  });
+
+  it('refuses content addressing without a sha256, and keys that only look content-addressed', () => {
+    expect(() => storageKeyOf({ ...identity, contentAddressed: true })).toThrow(/sha256/);
+    expect(() =>
+      storageKeyOf({ ...identity, contentAddressed: true, integrity: { algorithm: 'sha1', digest: 'ab'.repeat(20) } }),
+    ).toThrow(/sha256/);
+    expect(() => contentAddressedKey('../../etc')).toThrow();
+    expect(isContentAddressedKey(`blobs/sha256/${'a'.repeat(63)}`)).toBe(false);
+    expect(isContentAddressedKey(`blobs/sha256/${'a'.repeat(64)}/x`)).toBe(false);
   });
 });

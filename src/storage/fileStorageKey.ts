@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { FileIntegrity } from '../types';
 
 /**
  * What identifies a stored file: the processor, the artifact's canonical
@@ -116,4 +117,46 @@ export function fileStorageKey(file: FileIdentity): string {
  */
 export function isFileStorageKey(key: string): boolean {
   return key.startsWith(`${FILE_KEY_ROOT}/`) && key.split('/').length === 5;
+}
+
+/** First segment of the keys of content-addressed files (see {@link storageKeyOf}). */
+export const CONTENT_KEY_ROOT = 'blobs';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** `blobs/sha256/<hex>`: where the bytes whose sha256 is `hex` are stored, once. */
+export function contentAddressedKey(sha256Hex: string): string {
+  if (!SHA256_HEX.test(sha256Hex)) {
+    throw new Error('A content-addressed key needs a lower-case hex sha256');
+  }
+  return `${CONTENT_KEY_ROOT}/sha256/${sha256Hex}`;
+}
+
+/** Whether a key is one of {@link contentAddressedKey}. */
+export function isContentAddressedKey(key: string): boolean {
+  const prefix = `${CONTENT_KEY_ROOT}/sha256/`;
+  return key.startsWith(prefix) && SHA256_HEX.test(key.slice(prefix.length));
+}
+
+/**
+ * The blob key of a file, the one place it is derived: a content-addressed
+ * file (`contentAddressed` with a sha256 integrity, e.g. an OCI layer) is
+ * stored under `blobs/sha256/<hex>`, once for every file that lists the same
+ * bytes; every other file under its identity ({@link fileStorageKey}).
+ * Content-addressed keys cannot collide either: the collector verifies
+ * the bytes against the digest while streaming, so only the bytes the key
+ * names ever land there. The two roots (`blobs/`, `files/`) never meet.
+ *
+ * @public
+ */
+export function storageKeyOf(
+  file: FileIdentity & { contentAddressed?: boolean; integrity?: FileIntegrity },
+): string {
+  if (file.contentAddressed) {
+    if (file.integrity?.algorithm !== 'sha256') {
+      throw new Error(`${file.name}: a content-addressed file needs a sha256 integrity`);
+    }
+    return contentAddressedKey(file.integrity.digest.toLowerCase());
+  }
+  return fileStorageKey(file);
 }

@@ -14,7 +14,7 @@ import {
 import { readerErrorRetryable } from './readerErrors';
 import { readDocument } from './readDocument';
 import { parseRetryAfter, retryDelayMs, sleep } from '../lib/retry';
-import { UpstreamTransport } from './UpstreamTransport';
+import { UpstreamAuthenticator, UpstreamTransport } from './UpstreamTransport';
 import { redactUrl } from './urls';
 import { DiscoveryValidators } from '../processors/types';
 
@@ -145,10 +145,19 @@ export class UpstreamClient {
   }
 
   /**
+   * Applies a protocol's authenticator to the requests of discovery and
+   * collection to matching URLs (see {@link UpstreamTransport.addAuthenticator}).
+   */
+  addAuthenticator(matches: (url: URL) => boolean, authenticator: UpstreamAuthenticator): void {
+    this.transport.addAuthenticator(matches, authenticator);
+  }
+
+  /**
    * GETs a URL. 404 and other 4xx answers are returned, not thrown, with
    * an empty body; the caller decides what they mean. Throws after the
    * last retry otherwise, and at once for refusals of the host policy and
-   * documents over the size limit.
+   * documents over the size limit. `authenticate: false` leaves the
+   * authenticators out (a token request itself).
    */
   async get(
     url: string,
@@ -156,6 +165,7 @@ export class UpstreamClient {
       headers?: Record<string, string>;
       validators?: DiscoveryValidators;
       signal?: AbortSignal;
+      authenticate?: boolean;
     } = {},
   ): Promise<UpstreamResponse> {
     // Refused URLs fail before they take a slot or a retry.
@@ -168,7 +178,9 @@ export class UpstreamClient {
     if (init.validators?.lastModified) {
       headers['if-modified-since'] = init.validators.lastModified;
     }
-    return this.withRetries(host, init.signal, () => this.attempt(url, headers, init.signal));
+    return this.withRetries(host, init.signal, () =>
+      this.attempt(url, headers, init.signal, init.authenticate),
+    );
   }
 
   /**
@@ -282,9 +294,10 @@ export class UpstreamClient {
     url: string,
     headers: Record<string, string>,
     signal?: AbortSignal,
+    authenticate?: boolean,
   ): Promise<UpstreamResponse> {
     return this.withDeadline(url, signal, async attemptSignal => {
-      const opened = await this.transport.open(url, { headers, signal: attemptSignal });
+      const opened = await this.transport.open(url, { headers, authenticate, signal: attemptSignal });
       let body: Buffer;
       if (opened.statusCode === 200) {
         body = await readBoundedBody(opened, {

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { DisallowedHostError, RedirectError } from './errors';
 import { HostPolicy } from './HostPolicy';
+import { discardBody } from './readBoundedBody';
 import { redactUrl } from './urls';
 import { errorMessage } from '../lib/errorMessage';
 
@@ -21,6 +22,37 @@ export interface UpstreamTransportOptions {
   headersTimeoutMs?: number;
   /** Default `backpack`. */
   userAgent?: string;
+}
+
+/**
+ * What a protocol adds to the requests to its hosts, registered with
+ * {@link UpstreamTransport.addAuthenticator}: credentials, and the content
+ * negotiation it needs (e.g. the OCI manifest media types), so that
+ * discovery and collection (which knows nothing of protocols) both send
+ * them.
+ */
+export interface UpstreamAuthenticator {
+  /**
+   * An Accept header this URL needs, replacing the caller's; it is kept on
+   * redirects like the caller's own headers. Never a credential.
+   */
+  accept?(url: URL): string | undefined;
+  /** The Authorization header for a request to this URL, when one is known. */
+  authorization(url: URL, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Called once per hop when this URL answered 401, with its
+   * `WWW-Authenticate` values: obtains credentials (e.g. a registry token)
+   * and answers whether a retry may succeed.
+   */
+  challenge(url: URL, wwwAuthenticate: string[], signal?: AbortSignal): Promise<boolean>;
+}
+
+/** Headers that carry credentials: never sent on to another origin. */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+function headerValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
 }
 
 /** A response whose headers arrived; the caller consumes or destroys `body`. */
@@ -45,6 +77,10 @@ export class UpstreamTransport {
   private readonly maxRedirects: number;
   private readonly userAgent: string;
   private readonly agent: Agent;
+  private readonly authenticators: Array<{
+    matches: (url: URL) => boolean;
+    authenticator: UpstreamAuthenticator;
+  }> = [];
 
   /** A transport for `backpack.upstream`, allowing `backpack.allowedHosts` as the operator's. */
   static fromConfig(config: Config): UpstreamTransport {
@@ -79,32 +115,67 @@ export class UpstreamTransport {
   }
 
   /**
+   * Applies an authenticator to every request, and every redirect hop,
+   * whose URL `matches` (first registration wins), for discovery and
+   * collection alike. Its credentials go to matching URLs only: a redirect
+   * elsewhere (a blob CDN) goes without them.
+   */
+  addAuthenticator(matches: (url: URL) => boolean, authenticator: UpstreamAuthenticator): void {
+    this.authenticators.push({ matches, authenticator });
+  }
+
+  private authenticatorFor(url: URL): UpstreamAuthenticator | undefined {
+    return this.authenticators.find(entry => entry.matches(url))?.authenticator;
+  }
+
+  /**
    * GETs `url`, following redirects (not 304) within the policy. Resolves
-   * with the first non-redirect response, whatever its status.
+   * with the first non-redirect response, whatever its status. A hop whose
+   * authenticator answers a 401 challenge is retried once with the new
+   * credentials; `authenticate: false` sends none (a token request itself).
+   * Credential headers of the caller are dropped on a hop to another origin.
    *
    * @throws DisallowedHostError for a refused URL or hop, RedirectError, or
    *   a network error
    */
   async open(
     uri: string,
-    options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+    options: { headers?: Record<string, string>; signal?: AbortSignal; authenticate?: boolean } = {},
   ): Promise<OpenedResponse> {
     let url = this.policy.check(uri);
+    const origin = url.origin;
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...options.headers };
+    const accept = options.authenticate === false ? undefined : this.authenticatorFor(url)?.accept?.(url);
+    if (accept) {
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'accept') delete headers[name];
+      headers.accept = accept;
+    }
     for (let redirects = 0; ; redirects++) {
-      const response = await request(url, {
-        method: 'GET',
-        dispatcher: this.agent,
-        signal: options.signal,
-        headers: { 'user-agent': this.userAgent, ...options.headers },
-      });
-      const { statusCode, headers, body } = response;
+      const authenticator = options.authenticate === false ? undefined : this.authenticatorFor(url);
+      const hopHeaders = { ...headers };
+      if (url.origin !== origin) {
+        for (const name of Object.keys(hopHeaders)) {
+          if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete hopHeaders[name];
+        }
+      }
+      let response = await this.send(url, hopHeaders, authenticator, options.signal);
+      if (response.statusCode === 401 && authenticator) {
+        const challenges = headerValues(response.headers['www-authenticate']);
+        // Never read, so never echoed; the connection is free meanwhile.
+        await discardBody(response.body);
+        const retry = await authenticator.challenge(url, challenges, options.signal);
+        response = retry
+          ? await this.send(url, hopHeaders, authenticator, options.signal)
+          : { ...response, body: Readable.from([]) };
+      }
+      const { statusCode, headers: answer, body } = response;
       const isRedirect = statusCode >= 300 && statusCode < 400 && statusCode !== 304;
       if (!isRedirect) {
-        return { url: url.toString(), statusCode, headers, body };
+        return { url: url.toString(), statusCode, headers: answer, body };
       }
       // Release the connection; a redirect's body is never read.
-      await body.dump().catch(() => {});
-      const location = Array.isArray(headers.location) ? headers.location[0] : headers.location;
+      await discardBody(body);
+      const location = Array.isArray(answer.location) ? answer.location[0] : answer.location;
       if (!location) {
         throw new RedirectError(`${redactUrl(url)} redirected without a location`);
       }
@@ -135,6 +206,22 @@ export class UpstreamTransport {
         throw error;
       }
     }
+  }
+
+  /** One request of one hop, with the authenticator's credentials for its URL. */
+  private async send(
+    url: URL,
+    headers: Record<string, string>,
+    authenticator: UpstreamAuthenticator | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: Readable }> {
+    const authorization = await authenticator?.authorization(url, signal);
+    return request(url, {
+      method: 'GET',
+      dispatcher: this.agent,
+      signal,
+      headers: authorization ? { ...headers, authorization } : headers,
+    });
   }
 
   /** Closes pooled connections. */

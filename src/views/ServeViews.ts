@@ -5,6 +5,7 @@ import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
+import { OciView } from './oci/OciView';
 import { PypiView } from './pypiView';
 
 /** The read-only registry views over the mirror that native clients install from. */
@@ -12,6 +13,8 @@ export interface ServeViews {
   npm: NpmView;
   pypi: PypiView;
   maven: MavenView;
+  /** The OCI distribution view, mounted at `/v2/` on the backend's origin. */
+  oci: OciView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -35,6 +38,7 @@ export function createServeViews(options: {
     }),
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
+    oci: new OciView({ stores, blobStore }),
     public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
   };
 }

@@ -2,7 +2,7 @@ import { NotFoundError } from '@backstage/errors';
 import { Readable } from 'node:stream';
 import { MirroredFile } from '../database/MirrorReadStore';
 import { BlobStore } from '../storage/BlobStore';
-import { isFileStorageKey } from '../storage/fileStorageKey';
+import { isContentAddressedKey, isFileStorageKey } from '../storage/fileStorageKey';
 
 /** A generated document of a registry view (a packument, an index page, metadata). */
 export interface ServedDocument {
@@ -48,7 +48,9 @@ export function servedBlob(
     new NotFoundError(`${file.name} is recorded as collected but missing from storage`);
   let checked: Promise<void> | undefined;
   const checkLegacyKey = () => {
-    if (isFileStorageKey(file.storageKey) || !file.integrity) return Promise.resolve();
+    if (isFileStorageKey(file.storageKey) || isContentAddressedKey(file.storageKey) || !file.integrity) {
+      return Promise.resolve();
+    }
     const expected = `${file.integrity.algorithm}-${file.integrity.digest}`.toLowerCase();
     checked ??= blobStore.head(file.storageKey).then(info => {
       if (!info) throw missing();

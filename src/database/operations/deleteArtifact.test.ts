@@ -51,6 +51,21 @@ describe.each(databases.eachSupportedId())('deleteArtifact on %p', databaseId =>
     expect((await deleteArtifact(knex, b.ref)).orphanedStorageKeys).toEqual(['npm/pkg/-/pkg-1.0.0.tgz']);
   });
 
+  it('never orphans a content-addressed blob another artifact lists', async () => {
+    const digest = 'e'.repeat(64);
+    const blob = {
+      version: '1.0',
+      files: [{ name: `sha256:${digest}`, uri: 'http://r.test/b', path: 'b', integrity: { algorithm: 'sha256' as const, digest }, contentAddressed: true }],
+      dependencies: [],
+    };
+    const a = await stores.artifacts.createArtifact({ ...base, processor: 'oci', id: 'r/a' });
+    const b = await stores.artifacts.createArtifact({ ...base, processor: 'oci', id: 'r/b' });
+    await stores.versions.syncVersions(a.ref, [blob]);
+    await stores.versions.syncVersions(b.ref, [blob]);
+    expect((await deleteArtifact(knex, a.ref)).orphanedStorageKeys).toEqual([]);
+    expect((await deleteArtifact(knex, b.ref)).orphanedStorageKeys).toEqual([`blobs/sha256/${digest}`]);
+  });
+
   it('refuses an artifact that is gone, deleting nothing', async () => {
     await expect(deleteArtifact(knex, 424242)).rejects.toThrow(NotFoundError);
     await expect(stores.artifacts.deleteArtifact(424242)).rejects.toThrow(NotFoundError);

@@ -132,4 +132,41 @@ describe.each(databases.eachSupportedId())('export contents on %p', databaseId =
     await knex('artifact_files').where({ ref }).update({ collected: false });
     expect(await getCollectedStorageKey(knex, ref)).toBeUndefined();
   });
+
+  it('reads an artifact by processor and id too', async () => {
+    expect((await getCollectedArtifact(knex, { processor: 'npm', id: 'app' }, T3))!.ref).toBe(refs.app);
+    expect(await getCollectedArtifact(knex, { processor: 'pypi', id: 'app' }, T3)).toBeUndefined();
+  });
+
+  it('leaves out of a delta the content-addressed objects collected before it, by whichever file', async () => {
+    const object = (digest: string) => ({
+      name: `blob:sha256:${digest}`,
+      uri: `http://r.test/${digest}`,
+      path: `blobs/sha256/${digest}`,
+      integrity: { algorithm: 'sha256' as const, digest },
+      contentAddressed: true,
+    });
+    const [old, fresh] = ['a'.repeat(64), 'b'.repeat(64)];
+    const collect = async (id: string, digests: string[], at: string) => {
+      const artifact = await stores.artifacts.createArtifact({ ...base, processor: 'oci', id });
+      await stores.versions.syncVersions(artifact.ref, [{ version: '1', files: digests.map(object), dependencies: [] }]);
+      const rows = await knex('artifact_files as f')
+        .join('artifact_versions as v', 'v.ref', 'f.version_ref')
+        .where('v.artifact_ref', artifact.ref)
+        .select('f.ref', 'f.storage_key');
+      for (const row of rows) {
+        await stores.files.markCollected(row.ref, { size: 1, digest: 'x', storageKey: row.storage_key });
+        await knex('artifact_files').where({ ref: row.ref }).update({ collected_at: at });
+      }
+    };
+    await collect('r/first', [old], T1);
+    await collect('r/second', [old, fresh], T2);
+    const delta = await listCollectedFiles(knex, { after: T1, until: T3, processors: ['oci'] }, { limit: 10 });
+    expect(delta.map(f => `${f.artifactId} ${f.name}`)).toEqual([`r/second blob:sha256:${fresh}`]);
+    const full = await listCollectedFiles(knex, { until: T3, processors: ['oci'] }, { limit: 10 });
+    expect(full).toHaveLength(3);
+    expect((await listTouchedArtifacts(knex, { after: T1, until: T3, processors: ['oci'] }, { limit: 10 })).map(a => a.id)).toEqual([
+      'r/second',
+    ]);
+  });
 });

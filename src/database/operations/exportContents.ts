@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { CONTENT_KEY_ROOT } from '../../storage/fileStorageKey';
 import { chunks } from '../chunks';
 import { CollectedArtifact, CollectedFile, ExportWindow } from '../ExportStore';
 import { fromJson, optionalIso } from '../rows/coerce';
@@ -22,7 +23,11 @@ function windowQuery(db: Knex, window: ExportWindow): Knex.QueryBuilder {
   return query;
 }
 
-/** One page of the files collected in the window, by ref; pass the last of a page for the next. */
+/**
+ * One page of the files collected in the window, by ref; pass the last of a
+ * page for the next. A content-addressed object some file had collected
+ * before the window is left out: an earlier bundle carried it already.
+ */
 export async function listCollectedFiles(
   db: Knex,
   window: ExportWindow,
@@ -30,6 +35,16 @@ export async function listCollectedFiles(
 ): Promise<CollectedFile[]> {
   const query = windowQuery(db, window).select(COLLECTED_FILE_COLUMNS).orderBy('f.ref').limit(page.limit);
   if (page.after) query.where('f.ref', '>', page.after.ref);
+  if (window.after) {
+    query.whereNotExists(
+      db('artifact_files as e')
+        .whereRaw('e.storage_key = f.storage_key')
+        .where('e.storage_key', 'like', `${CONTENT_KEY_ROOT}/sha256/%`)
+        .where('e.collected', true)
+        .where('e.collected_at', '<=', window.after)
+        .select(db.raw('1')),
+    );
+  }
   return (await query).map(toCollectedFile);
 }
 
@@ -76,12 +91,15 @@ export async function listCollectedArtifactIds(
  */
 export async function getCollectedArtifact(
   db: Knex,
-  ref: number,
+  key: number | { processor: string; id: string },
   until: string,
 ): Promise<CollectedArtifact | undefined> {
   const artifact: { ref: number; processor: string; id: string; tags: string | null } | undefined =
-    await db('artifacts').where({ ref }).first('ref', 'processor', 'id', 'tags');
+    await db('artifacts')
+      .where(typeof key === 'number' ? { ref: key } : { processor: key.processor, id: key.id })
+      .first('ref', 'processor', 'id', 'tags');
   if (!artifact) return undefined;
+  const ref = artifact.ref;
   const fileRows: Array<CollectedFileRow & { version_ref: number; published_at: string | Date | null }> =
     await windowQuery(db, { until })
       .where('a.ref', ref)

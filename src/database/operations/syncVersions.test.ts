@@ -123,6 +123,67 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
     ]);
   });
 
+  it('stores content-addressed files once by digest, re-points one whose upstream names other bytes, and parks skipped files', async () => {
+    const ca = (name: string, digest: string, skipped?: string) => ({
+      name,
+      uri: `http://registry.test/v2/app/blobs/sha256:${digest}`,
+      path: `blobs/sha256:${digest}`,
+      integrity: { algorithm: 'sha256' as const, digest },
+      contentAddressed: true,
+      ...(skipped ? { skipped } : {}),
+    });
+    const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
+    const one = await stores.artifacts.createArtifact({ ...base, processor: 'oci', id: 'local/one' });
+    const two = await stores.artifacts.createArtifact({ ...base, processor: 'oci', id: 'local/two' });
+    await syncVersions(knex, one.ref, [
+      { version: 'latest', files: [ca('tag:latest', a), ca(`sha256:${a}`, a), ca('foreign', 'c'.repeat(64), 'non-distributable')], dependencies: [] },
+    ]);
+    await syncVersions(knex, two.ref, [{ version: '1.0', files: [ca(`sha256:${a}`, a)], dependencies: [] }]);
+    const keys = await knex('artifact_files').distinct('storage_key');
+    expect(keys.map(k => k.storage_key).sort()).toEqual([`blobs/sha256/${a}`, `blobs/sha256/${'c'.repeat(64)}`]);
+    const rows = Object.fromEntries((await filesOf(one.ref, 'latest')).map(f => [f.name, f]));
+    expect(rows.foreign).toMatchObject({ status: 'parked', error: 'non-distributable', errorKind: 'permanent' });
+
+    // Collected, then the tag moves: the pointer follows, the digest-named row stays.
+    await stores.versions.setSelection(one.ref, [{ version: 'latest', status: 'selected', selection: [] }]);
+    for (const file of await stores.files.listFilesToQueue({ artifactRefs: [one.ref], staleAfterMs: 0 })) {
+      await stores.files.markCollected(file.ref, { size: 1, digest: a, storageKey: file.storageKey });
+    }
+    const result = await syncVersions(knex, one.ref, [
+      { version: 'latest', files: [ca('tag:latest', b), ca(`sha256:${b}`, b)], dependencies: [] },
+    ]);
+    expect(result).toMatchObject({ filesAdded: 1, rowsWritten: 2 });
+    const moved = Object.fromEntries((await filesOf(one.ref, 'latest')).map(f => [f.name, f]));
+    expect(moved['tag:latest']).toMatchObject({
+      storageKey: `blobs/sha256/${b}`,
+      integrity: { digest: b },
+      status: 'pending',
+      collected: false,
+    });
+    expect(moved[`sha256:${a}`]).toMatchObject({ storageKey: `blobs/sha256/${a}`, collected: true });
+    // Nothing changed: nothing written.
+    expect(
+      await syncVersions(knex, one.ref, [
+        { version: 'latest', files: [ca('tag:latest', b), ca(`sha256:${b}`, b)], dependencies: [] },
+      ]),
+    ).toMatchObject({ rowsWritten: 0 });
+  });
+
+  it('inserts only the versions of a listing, leaving described files and dependencies alone', async () => {
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'listed' });
+    await syncVersions(knex, artifact.ref, [npmVersion('1.0.0', [['dep', '^1']])]);
+    const listing = [{ version: '1.0.0', files: [], dependencies: [] }, { version: '2.0.0', files: [], dependencies: [] }];
+    expect(await syncVersions(knex, artifact.ref, listing, { listingOnly: true })).toEqual({
+      versionsAdded: 1,
+      filesAdded: 0,
+      dependenciesAdded: 0,
+      rowsWritten: 1,
+    });
+    const versions = await stores.versions.getVersions(artifact.ref);
+    expect(versions.map(v => [v.version, v.dependencies.length])).toEqual([['1.0.0', 1], ['2.0.0', 0]]);
+    expect(await filesOf(artifact.ref, '1.0.0')).toHaveLength(1);
+  });
+
   it('refuses an artifact that is gone, writing nothing', async () => {
     await expect(syncVersions(knex, 123456, [npmVersion('1.0.0')])).rejects.toThrow(NotFoundError);
     expect(await knex('artifact_versions')).toEqual([]);

@@ -2,7 +2,7 @@ import { NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { ProcessorFile, ProcessorVersion } from '../../processors/types';
 import { fileRefusal } from '../../storage/fileRefusal';
-import { fileStorageKey } from '../../storage/fileStorageKey';
+import { storageKeyOf } from '../../storage/fileStorageKey';
 import { chunks, INSERT_CHUNK } from '../chunks';
 import { ArtifactRow } from '../rows/artifacts';
 import { now, toBoolean } from '../rows/coerce';
@@ -13,7 +13,7 @@ import { SyncResult } from '../VersionGraphStore';
 
 type StoredFileDescription = Pick<
   FileRow,
-  'ref' | 'version_ref' | 'name' | 'uri' | 'integrity_digest' | 'collected' | 'status'
+  'ref' | 'version_ref' | 'name' | 'uri' | 'integrity_digest' | 'collected' | 'status' | 'storage_key'
 >;
 type StoredDependencyDeclaration = Pick<
   DependencyRow,
@@ -27,19 +27,28 @@ type StoredDependencyDeclaration = Pick<
  * of dependencies that changed, deletes dependencies a returned version no
  * longer declares, and never rewrites unchanged rows (a run that finds
  * nothing new writes nothing). Files keep their collection state; new
- * files get the storage key `fileStorageKey` derives, and those
- * `fileRefusal` refuses are recorded as parked with the reason.
+ * files get the storage key `storageKeyOf` derives, and those
+ * `fileRefusal` refuses (or the processor skips) are recorded as parked
+ * with the reason. A content-addressed file whose upstream names other
+ * bytes (a moved OCI tag) is re-pointed at their key and collected again:
+ * the bytes it had stay where they are.
+ *
+ * With `listingOnly` (the listing of a processor that describes versions
+ * on demand) only new versions are inserted; files and dependencies are
+ * left to the descriptions.
  */
 export async function syncVersions(
   db: Knex,
   artifactRef: number,
   versions: ProcessorVersion[],
+  options: { listingOnly?: boolean } = {},
 ): Promise<SyncResult> {
   const result: SyncResult = { versionsAdded: 0, filesAdded: 0, dependenciesAdded: 0, rowsWritten: 0 };
   await db.transaction(async tx => {
     const artifact = await tx<ArtifactRow>('artifacts').where({ ref: artifactRef }).first();
     if (!artifact) throw new NotFoundError(`No artifact with ref ${artifactRef}`);
     const versionRefs = await insertVersions(tx, artifactRef, versions, result);
+    if (options.listingOnly) return;
     const files = await readFiles(tx, artifactRef);
     const deps = await readDependencies(tx, artifactRef);
 
@@ -51,18 +60,21 @@ export async function syncVersions(
         const current = files.get(`${versionRef}\0${file.name}`);
         const { description, refusal } = describeFile(version.version, file);
         const parking = refusal ? { status: 'parked', error: refusal, error_kind: 'permanent' } : {};
+        // Derived here, never taken from the processor.
+        const storageKey = storageKeyOf({
+          processor: artifact.processor,
+          artifactId: artifact.id,
+          version: version.version,
+          name: file.name,
+          contentAddressed: file.contentAddressed,
+          integrity: file.integrity,
+        });
         if (!current) {
           newFiles.push({
             version_ref: versionRef,
             name: file.name,
             folder: file.path,
-            // Derived here, never taken from the processor.
-            storage_key: fileStorageKey({
-              processor: artifact.processor,
-              artifactId: artifact.id,
-              version: version.version,
-              name: file.name,
-            }),
+            storage_key: storageKey,
             ...description,
             status: 'pending',
             error: null,
@@ -71,6 +83,24 @@ export async function syncVersions(
             collected: false,
             attempts: 0,
           });
+        } else if (file.contentAddressed && current.storage_key !== storageKey) {
+          // Other bytes under the same name: a new key, collected afresh.
+          // A collector still storing the old bytes records the old key,
+          // which the next sync re-points again.
+          result.rowsWritten += await tx('artifact_files')
+            .where({ ref: current.ref })
+            .update({
+              ...description,
+              storage_key: storageKey,
+              status: 'pending',
+              collected: false,
+              collected_at: null,
+              collected_digest: null,
+              error: null,
+              error_kind: null,
+              attempts: 0,
+              ...parking,
+            });
         } else if (
           !toBoolean(current.collected) &&
           (current.uri !== file.uri ||
@@ -145,7 +175,7 @@ function describeFile(
       verified: digest !== null,
       size: file.size ?? null,
     },
-    refusal: fileRefusal({ name: file.name, version, path: file.path }),
+    refusal: fileRefusal({ name: file.name, version, path: file.path }) ?? file.skipped,
   };
 }
 
@@ -189,7 +219,16 @@ async function readFiles(tx: Knex.Transaction, artifactRef: number) {
   const rows: StoredFileDescription[] = await tx('artifact_files as f')
     .join('artifact_versions as v', 'v.ref', 'f.version_ref')
     .where('v.artifact_ref', artifactRef)
-    .select('f.ref', 'f.version_ref', 'f.name', 'f.uri', 'f.integrity_digest', 'f.collected', 'f.status');
+    .select(
+      'f.ref',
+      'f.version_ref',
+      'f.name',
+      'f.uri',
+      'f.integrity_digest',
+      'f.collected',
+      'f.status',
+      'f.storage_key',
+    );
   return new Map(rows.map(r => [`${r.version_ref}\0${r.name}`, r]));
 }
 

@@ -21,13 +21,19 @@ export interface LayoutContext {
   listArtifactIds(processor: string): AsyncIterable<string>;
   /** The package.json in a stored npm tarball, if it has a readable one. */
   readNpmManifest(file: CollectedFile): Promise<Record<string, unknown> | undefined>;
+  /** An artifact with every file collected up to the cut-off. */
+  collectedArtifact(processor: string, id: string): Promise<CollectedArtifact | undefined>;
+  /** A small stored file (an OCI manifest) whole; undefined when missing or over `maxBytes`. */
+  readSmallFile(file: CollectedFile, maxBytes: number): Promise<Buffer | undefined>;
 }
 
 /**
  * How one ecosystem's files and metadata sit in a bundle, so that a static
- * web server over the unpacked bundle is a registry its client can use.
- * Every path must name its artifact, version and file so that no two files
- * of a bundle share one.
+ * web server over the unpacked bundle is a registry its client can use
+ * (or, for OCI, an image layout its tools read). Every path must name its
+ * artifact, version and file so that no two files of a bundle share one;
+ * only content-addressed files share a path, the one their digest names,
+ * and the bundle carries each such object once.
  */
 export interface EcosystemLayout {
   /** The processor whose files it lays out. */

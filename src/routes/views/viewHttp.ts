@@ -18,6 +18,7 @@ export interface ViewRouteContext {
 /** The HTTP side every registry view shares: access, documents and files. */
 export interface ViewHttp {
   serve: ServeViews;
+  logger: LoggerService;
   /**
    * The caller's access; challenges for basic credentials when there are
    * none, since pip, Maven and container clients send them only then.
@@ -36,6 +37,18 @@ export interface ViewHttp {
 export interface ViewRoutes {
   /** Path prefixes, e.g. `/npm`. */
   paths: string[];
+  add(router: express.Router, http: ViewHttp): void;
+}
+
+/**
+ * The routes of a registry view that clients look for at the backend's
+ * origin rather than under the plugin's path (OCI's `/v2/`): a router of
+ * their own, mounted on the root router at `mount`, authenticating callers
+ * themselves.
+ */
+export interface RootViewRoutes {
+  /** Where the root router mounts them, e.g. `/v2`. */
+  mount: string;
   add(router: express.Router, http: ViewHttp): void;
 }
 
@@ -59,6 +72,7 @@ export function createViewHttp(ctx: ViewRouteContext): ViewHttp {
   };
   return {
     serve: ctx.serve,
+    logger: ctx.logger,
     access: (req, res) =>
       viewAccessFor(req, {
         httpAuth: ctx.httpAuth,
