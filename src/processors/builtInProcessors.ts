@@ -1,3 +1,4 @@
+import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
@@ -18,7 +19,10 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * configured, as public-only defaults otherwise). The package's modules add
  * them through the extension point, as replaceable registrations.
  */
-export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven' | 'oci', BackpackProcessorFactory> = {
+export const builtInProcessorFactories: Record<
+  'npm' | 'pypi' | 'maven' | 'oci' | 'cargo',
+  BackpackProcessorFactory
+> = {
   npm: context => {
     const settings = settingsOf(context, 'npm');
     return settings && createNpmProcessor({ config: settings.section, upstream: context.upstream });
@@ -41,5 +45,9 @@ export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven' | 'oci',
   oci: context => {
     const settings = settingsOf(context, 'oci');
     return settings && createOciProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  cargo: context => {
+    const settings = settingsOf(context, 'cargo');
+    return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
   },
 };

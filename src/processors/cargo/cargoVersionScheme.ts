@@ -1,0 +1,110 @@
+import semver from 'semver';
+import { VersionScheme } from '../types';
+
+// Cargo's versions are strict SemVer 2.0: no leading `v` or `=`, no loose forms.
+const VERSION =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+// One comparator of a Cargo version requirement: an optional operator, then
+// a version that may be partial (`1`, `1.2`) or have wildcards (`1.*`);
+// a pre-release or build only on a full version.
+const PART = '(?:\\*|[xX]|0|[1-9]\\d*)';
+const COMPARATOR = new RegExp(
+  `^(=|>=|>|<=|<|~|\\^)?\\s*(${PART}(?:\\.${PART}(?:\\.${PART}(?:-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?)?)?)$`,
+);
+
+/** Longest requirement parsed; index lines never carry longer ones. */
+const MAX_REQUIREMENT_LENGTH = 1024;
+
+/**
+ * A Cargo version requirement as an equivalent node-semver range, or
+ * undefined when it is not one. Cargo differs from npm in spelling, not in
+ * meaning, where the `semver` package is reused: a bare version is a caret
+ * requirement (`1.2` means `^1.2`), comparators are separated by commas,
+ * and there is no `||` or hyphen range. Pre-releases match only a
+ * comparator of the same major.minor.patch that names a pre-release, in
+ * both.
+ */
+export function cargoRequirementToRange(requirement: string): string | undefined {
+  if (requirement.length > MAX_REQUIREMENT_LENGTH) return undefined;
+  const parts = requirement.split(',').map(part => part.trim());
+  const translated: string[] = [];
+  for (const part of parts) {
+    const match = COMPARATOR.exec(part);
+    if (!match) return undefined;
+    const [, op, version] = match;
+    const wildcard = /(^|\.)[*xX]/.test(version);
+    // A wildcard takes no operator but `=` (`=1.*` is `1.*`).
+    if (wildcard && op && op !== '=') return undefined;
+    translated.push(op ? `${op}${version}` : wildcard ? version : `^${version}`);
+  }
+  return translated.join(' ');
+}
+
+class ParseCache<T> {
+  private readonly entries = new Map<string, T | null>();
+  constructor(
+    private readonly limit: number,
+    private readonly parse: (input: string) => T | null,
+  ) {}
+
+  get(input: string): T | null {
+    let value = this.entries.get(input);
+    if (value === undefined) {
+      try {
+        value = this.parse(input);
+      } catch {
+        value = null;
+      }
+      if (this.entries.size >= this.limit) this.entries.clear();
+      this.entries.set(input, value);
+    }
+    return value;
+  }
+}
+
+const versions = new ParseCache(100_000, v => (VERSION.test(v) ? new semver.SemVer(v) : null));
+const ranges = new ParseCache(20_000, r => {
+  const range = cargoRequirementToRange(r);
+  return range === undefined ? null : new semver.Range(range, { includePrerelease: false });
+});
+
+/**
+ * The exact version an `=x.y.z` requirement pins, or undefined: Cargo
+ * takes a yanked version only when pinned so (and in an existing lock file).
+ */
+export function pinnedCargoVersion(requirement: string): string | undefined {
+  const match = /^=\s*(\S+)$/.exec(requirement.trim());
+  return match && VERSION.test(match[1]) ? match[1] : undefined;
+}
+
+/**
+ * Version ordering and requirement language of Cargo: SemVer 2.0 with
+ * Cargo's requirement syntax (see {@link cargoRequirementToRange}).
+ *
+ * @public
+ */
+export const cargoVersionScheme: VersionScheme = {
+  name: 'cargo-semver',
+
+  isValidVersion: version => versions.get(version) !== null,
+
+  compare(a: string, b: string): number {
+    const va = versions.get(a);
+    const vb = versions.get(b);
+    if (!va || !vb) {
+      if (va || vb) return va ? 1 : -1;
+      if (a === b) return 0;
+      return a < b ? -1 : 1;
+    }
+    return va.compare(vb) || va.compareBuild(vb);
+  },
+
+  isValidRange: range => ranges.get(range) !== null,
+
+  satisfies(version: string, range: string): boolean {
+    const v = versions.get(version);
+    const r = ranges.get(range);
+    return v !== null && r !== null && r.test(v);
+  },
+};
