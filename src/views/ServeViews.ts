@@ -3,6 +3,7 @@ import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
+import { CargoView } from './cargoView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { OciView } from './oci/OciView';
@@ -15,6 +16,8 @@ export interface ServeViews {
   maven: MavenView;
   /** The OCI distribution view, mounted at `/v2/` on the backend's origin. */
   oci: OciView;
+  /** The Cargo sparse registry view at `/cargo/`. */
+  cargo: CargoView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -28,6 +31,7 @@ export function createServeViews(options: {
   logger: LoggerService;
 }): ServeViews {
   const { stores, blobStore, discovery, logger } = options;
+  const isPublic = options.config.getOptionalBoolean('backpack.serve.public') ?? false;
   return {
     npm: new NpmView({
       stores,
@@ -39,6 +43,12 @@ export function createServeViews(options: {
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
-    public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
+    cargo: new CargoView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      authRequired: !isPublic,
+    }),
+    public: isPublic,
   };
 }

@@ -115,7 +115,7 @@ export function createCargoProcessor(options: CargoProcessorOptions): BackpackPr
         // What changes how the dependency is fetched and walked goes along.
         const dependencyConfig: JsonObject = {
           ...(config.index || registry ? { index: registry ?? index } : {}),
-          ...(requested.features.length ? { features: requested.features } : {}),
+          ...(requested.features.length ? { features: [...requested.features] } : {}),
           ...(requested.defaultFeatures ? {} : { defaultFeatures: false }),
           ...(targets && config.targets ? { targets } : {}),
           ...(pinned ? { yanked: [pinned] } : {}),

@@ -3,7 +3,7 @@
  * (for `dl`), cached for a while, and the index file of one crate.
  */
 import { NotFoundError } from '@backstage/errors';
-import { HostPolicy, HostTrust } from '../../upstream/HostPolicy';
+import { HostTrust } from '../../upstream/HostPolicy';
 import { parseUpstreamJson } from '../../upstream/readBoundedBody';
 import { redactUrl } from '../../upstream/urls';
 import { UpstreamClient, UpstreamResponse } from '../../upstream/UpstreamClient';
@@ -25,7 +25,7 @@ export class SparseRegistryReader {
 
   constructor(
     private readonly upstream: UpstreamClient,
-    /** Trust of a `dl` host that is not an index host (see {@link HostPolicy}). */
+    /** Trust of a `dl` host that is not an index host (see HostPolicy). */
     private readonly dlTrust: (index: string) => HostTrust,
   ) {}
 
