@@ -13,6 +13,7 @@ import {
   pypiFilePath,
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
+import { cargoLayout } from './cargoLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { ociLayout } from './ociLayout';
 
@@ -61,4 +62,4 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, cargoLayout];
