@@ -4,6 +4,11 @@
  * asked for in turn, following the `features` map (and `features2`) with
  * its `dep:name`, `name/feature` and `name?/feature` entries and the
  * implicit feature of an optional dependency no `dep:` entry names.
+ *
+ * A weak `name?/feature` counts as `name/feature`: Cargo's dependency
+ * resolver does not know weak features (only its later feature pass
+ * does), so it reads the index of such a dependency and puts it in
+ * Cargo.lock, and `cargo generate-lockfile` fails without it.
  */
 import { IndexDependency, IndexRecord } from './cargoIndex';
 
@@ -49,8 +54,7 @@ export function activeDependencies(
 
   const enabledFeatures = new Set<string>();
   const enabledDeps = new Set<string>();
-  const strong = new Map<string, Set<string>>();
-  const weak = new Map<string, Set<string>>();
+  const requestedOf = new Map<string, Set<string>>();
   const add = (map: Map<string, Set<string>>, name: string, feature: string) => {
     map.set(name, (map.get(name) ?? new Set()).add(feature));
   };
@@ -67,16 +71,11 @@ export function activeDependencies(
     if (slash !== -1) {
       const isWeak = item[slash - 1] === '?';
       const name = item.slice(0, isWeak ? slash - 1 : slash);
-      const feature = item.slice(slash + 1);
-      if (isWeak) {
-        add(weak, name, feature);
-      } else {
-        add(strong, name, feature);
-        enabledDeps.add(name);
-        // `name/feature` also turns on the feature of that name, if any
-        // (the implicit feature of an optional dependency).
-        if (Object.hasOwn(featureMap, name)) queue.push(name);
-      }
+      add(requestedOf, name, item.slice(slash + 1));
+      enabledDeps.add(name);
+      // `name/feature` also turns on the feature of that name, if any
+      // (the implicit feature of an optional dependency).
+      if (!isWeak && Object.hasOwn(featureMap, name)) queue.push(name);
       continue;
     }
     if (enabledFeatures.has(item) || !Object.hasOwn(featureMap, item)) continue;
@@ -89,8 +88,7 @@ export function activeDependencies(
     .map(dependency => {
       const features = new Set([
         ...(dependency.features ?? []),
-        ...(strong.get(dependency.name) ?? []),
-        ...(weak.get(dependency.name) ?? []),
+        ...(requestedOf.get(dependency.name) ?? []),
       ]);
       return {
         dependency,
