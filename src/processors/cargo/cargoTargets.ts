@@ -39,9 +39,10 @@ export function targetCfg(triple: string): Map<string, Set<string>> {
   const arch = ARCHES[parts[0]] ?? (parts[0].startsWith('armv') ? ARCHES.arm : undefined);
   const known = ['linux', 'windows', 'darwin', 'ios', 'android', 'freebsd', 'netbsd', 'openbsd', 'wasi',
     'dragonfly', 'solaris', 'illumos', 'fuchsia', 'redox', 'haiku', 'none', 'emscripten', 'aix', 'hurd'];
-  const osPart = parts.slice(1).find(p => known.includes(p) || p.startsWith('android'));
-  const os = osPart ? OS_ALIASES[osPart] ?? (osPart.startsWith('android') ? 'android' : osPart) : 'unknown';
-  const vendor = parts.length > 2 ? parts[1] : 'unknown';
+  const rest = parts.slice(1);
+  const osPart = rest.some(p => p.startsWith('android')) ? 'android' : rest.find(p => known.includes(p));
+  const os = osPart ? OS_ALIASES[osPart] ?? osPart : 'unknown';
+  const vendor = parts.length > 2 && !known.includes(parts[1]) ? parts[1] : 'unknown';
   const envPart = parts.length > 3 ? parts[3] : '';
   const env = ['gnu', 'msvc', 'musl', 'sgx', 'uclibc', 'newlib'].find(e => envPart.startsWith(e)) ?? '';
   const values = new Map<string, Set<string>>();
@@ -158,8 +159,9 @@ class CfgParser {
  */
 export function targetApplies(target: string, triples: readonly string[]): boolean {
   const trimmed = target.trim();
+  if (!/^cfg\s*\(/.test(trimmed)) return triples.includes(trimmed);
   const cfg = /^cfg\s*\((.*)\)$/s.exec(trimmed);
-  if (!cfg) return triples.includes(trimmed);
+  if (!cfg) return true;
   return triples.some(triple => {
     try {
       return new CfgParser(cfg[1], targetCfg(triple)).parse() !== false;
