@@ -87,7 +87,9 @@ export function createCargoProcessor(options: CargoProcessorOptions): BackpackPr
     const index = allowedUpstreamOverride(config.index, override);
     const { signal, logger } = discoverOptions;
     const targets = config.targets ?? settings.targets;
-    const includeDev = config.includeDev ?? settings.includeDev;
+    // An artifact's own setting, never passed on: only the crate being
+    // developed needs its dev-dependencies.
+    const includeDev = config.includeDev ?? false;
     const yanked = new Set(config.yanked ?? []);
 
     const response = await registries.indexFile(index, id, {

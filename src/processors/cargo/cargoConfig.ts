@@ -74,7 +74,6 @@ export interface CargoProcessorSettings {
   /** `index`, and the `allowedIndexes` an artifact's `index` may name. */
   index: ConfiguredUpstream;
   targets?: string[];
-  includeDev: boolean;
 }
 
 /** Reads `backpack.processors.cargo`; every key is optional. */
@@ -93,6 +92,5 @@ export function readCargoProcessorSettings(config?: Config): CargoProcessorSetti
   return {
     index,
     targets: parsed.targets,
-    includeDev: config?.getOptionalBoolean('includeDev') ?? false,
   };
 }
