@@ -28,6 +28,8 @@ const CRATES = [
   }),
   buildCrate({ name: 'Subject', version: '1.1.0', yanked: true }),
   buildCrate({ name: 'Subject', version: '1.2.0-rc.1' }),
+  // Not a version: its file name could not be one path segment either.
+  buildCrate({ name: 'Subject', version: '../1.3.0' }),
 ];
 
 describe('createCargoProcessor', () => {

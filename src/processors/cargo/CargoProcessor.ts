@@ -137,6 +137,10 @@ export function createCargoProcessor(options: CargoProcessorOptions): BackpackPr
     const versions: ProcessorVersion[] = [];
     for (const line of lines) {
       const { record } = line;
+      if (!cargoVersionScheme.isValidVersion(record.vers)) {
+        logger.warn(`${id}: skipping version '${record.vers.slice(0, 64)}': not a SemVer version`);
+        continue;
+      }
       // Cargo resolves to a yanked version only when pinned with `=`.
       if (record.yanked && !yanked.has(record.vers)) continue;
       const fileName = `${record.name}-${record.vers}.crate`;

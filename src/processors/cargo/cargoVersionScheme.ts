@@ -36,7 +36,8 @@ export function cargoRequirementToRange(requirement: string): string | undefined
     const wildcard = /(^|\.)[*xX]/.test(version);
     // A wildcard takes no operator but `=` (`=1.*` is `1.*`).
     if (wildcard && op && op !== '=') return undefined;
-    translated.push(op ? `${op}${version}` : wildcard ? version : `^${version}`);
+    if (op) translated.push(`${op}${version}`);
+    else translated.push(wildcard ? version : `^${version}`);
   }
   return translated.join(' ');
 }
