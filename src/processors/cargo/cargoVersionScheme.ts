@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { BoundedCache } from '../../views/BoundedCache';
 import { VersionScheme } from '../types';
 
 // Cargo's versions are strict SemVer 2.0: no leading `v` or `=`, no loose forms.
@@ -42,30 +43,26 @@ export function cargoRequirementToRange(requirement: string): string | undefined
   return translated.join(' ');
 }
 
-class ParseCache<T> {
-  private readonly entries = new Map<string, T | null>();
-  constructor(
-    private readonly limit: number,
-    private readonly parse: (input: string) => T | null,
-  ) {}
-
-  get(input: string): T | null {
-    let value = this.entries.get(input);
+/** A parser remembering its answers (null for unparsable input) in a bounded cache. */
+function cachedParser<T>(limit: number, parse: (input: string) => T | null): (input: string) => T | null {
+  const cache = new BoundedCache<string, T | null>(limit);
+  return input => {
+    let value = cache.get(input);
     if (value === undefined) {
       try {
-        value = this.parse(input);
+        value = parse(input);
       } catch {
         value = null;
       }
-      if (this.entries.size >= this.limit) this.entries.clear();
-      this.entries.set(input, value);
+      cache.set(input, value);
     }
     return value;
-  }
+  };
 }
 
-const versions = new ParseCache(100_000, v => (VERSION.test(v) ? new semver.SemVer(v) : null));
-const ranges = new ParseCache(20_000, r => {
+// Parsing dominates a closure walk, as for npm, so answers are kept.
+const parseVersion = cachedParser(100_000, v => (VERSION.test(v) ? new semver.SemVer(v) : null));
+const parseRange = cachedParser(20_000, r => {
   const range = cargoRequirementToRange(r);
   return range === undefined ? null : new semver.Range(range, { includePrerelease: false });
 });
@@ -88,11 +85,11 @@ export function pinnedCargoVersion(requirement: string): string | undefined {
 export const cargoVersionScheme: VersionScheme = {
   name: 'cargo-semver',
 
-  isValidVersion: version => versions.get(version) !== null,
+  isValidVersion: version => parseVersion(version) !== null,
 
   compare(a: string, b: string): number {
-    const va = versions.get(a);
-    const vb = versions.get(b);
+    const va = parseVersion(a);
+    const vb = parseVersion(b);
     if (!va || !vb) {
       if (va || vb) return va ? 1 : -1;
       if (a === b) return 0;
@@ -101,11 +98,11 @@ export const cargoVersionScheme: VersionScheme = {
     return va.compare(vb) || va.compareBuild(vb);
   },
 
-  isValidRange: range => ranges.get(range) !== null,
+  isValidRange: range => parseRange(range) !== null,
 
   satisfies(version: string, range: string): boolean {
-    const v = versions.get(version);
-    const r = ranges.get(range);
+    const v = parseVersion(version);
+    const r = parseRange(range);
     return v !== null && r !== null && r.test(v);
   },
 };
