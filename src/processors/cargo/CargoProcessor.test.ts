@@ -30,6 +30,7 @@ const CRATES = [
   buildCrate({ name: 'Subject', version: '1.2.0-rc.1' }),
   // Not a version: its file name could not be one path segment either.
   buildCrate({ name: 'Subject', version: '../1.3.0' }),
+  buildCrate({ name: 'odd', version: '1.0.0', dependencies: [{ name: 'x', req: '1', features: ['ok', 'not ok!'] }] }),
 ];
 
 describe('createCargoProcessor', () => {
@@ -111,6 +112,11 @@ describe('createCargoProcessor', () => {
     const dev = version(await discover('subject', { includeDev: true }), '1.0.0');
     expect(dependencyIds(dev)).toContain('tester');
     expect(dev.dependencies.find(d => d.id === 'tester')!.config).toEqual({});
+  });
+
+  it('drops features no crate could name instead of passing them on', async () => {
+    const odd = version(await discover('odd'), '1.0.0');
+    expect(odd.dependencies[0].config).toEqual({ features: ['ok'] });
   });
 
   it('lists a yanked version a dependent pins', async () => {

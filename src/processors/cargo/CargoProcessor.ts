@@ -19,6 +19,7 @@ import {
   cargoArtifactConfigSchema,
   CRATES_IO_DOWNLOAD_HOST,
   DEFAULT_CARGO_INDEX,
+  isFeatureRequest,
   readCargoProcessorSettings,
 } from './cargoConfig';
 import { activeDependencies } from './cargoFeatures';
@@ -113,11 +114,18 @@ export function createCargoProcessor(options: CargoProcessorOptions): BackpackPr
         keep,
       ).map(({ dependency, requested }) => {
         const registry = registryOf(dependency, index);
+        // A feature Cargo could not name either would fail the
+        // dependency's config check; it is dropped here instead.
+        const features = requested.features.filter(feature => {
+          const ok = isFeatureRequest(feature);
+          if (!ok) logger.warn(`${id}: dropping feature '${feature.slice(0, 64)}' asked of ${dependency.name}`);
+          return ok;
+        });
         const pinned = pinnedCargoVersion(dependency.req);
         // What changes how the dependency is fetched and walked goes along.
         const dependencyConfig: JsonObject = {
           ...(config.index || registry ? { index: registry ?? index } : {}),
-          ...(requested.features.length ? { features: [...requested.features] } : {}),
+          ...(features.length ? { features } : {}),
           ...(requested.defaultFeatures ? {} : { defaultFeatures: false }),
           ...(targets && config.targets ? { targets } : {}),
           ...(pinned ? { yanked: [pinned] } : {}),

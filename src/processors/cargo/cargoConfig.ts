@@ -10,6 +10,11 @@ export const DEFAULT_CARGO_INDEX = 'https://index.crates.io';
 export const CRATES_IO_DOWNLOAD_HOST = 'static.crates.io';
 
 const FEATURE = /^[A-Za-z0-9_][A-Za-z0-9_+.-]*(\??\/[A-Za-z0-9_][A-Za-z0-9_+.-]*)?$|^dep:[A-Za-z][A-Za-z0-9_-]*$/;
+/** Whether a string may be requested as a feature (`name`, `dep:name`, `name/feature`, `name?/feature`). */
+export function isFeatureRequest(value: string): boolean {
+  return value.length <= 256 && FEATURE.test(value);
+}
+
 const TRIPLE = /^[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+){1,4}$/;
 const VERSION = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/;
 
@@ -30,7 +35,7 @@ export const cargoArtifactConfigSchema = z.strictObject(
       .describe('Sparse index URL for this crate; must be the configured index or one of allowedIndexes'),
     features: z
       .array(z.string().max(256).regex(FEATURE, 'must be a feature name'))
-      .max(1000)
+      .max(10_000)
       .optional()
       .describe('Features to enable (default none beyond the default features)'),
     defaultFeatures: z
