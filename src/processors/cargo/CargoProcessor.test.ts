@@ -158,6 +158,30 @@ describe('createCargoProcessor', () => {
     }
   });
 
+  it('lets a dl host elsewhere through the host policy as public-only', async () => {
+    const other = await StaticRegistryServer.start();
+    try {
+      const built = buildCrate({ name: 'far', version: '0.1.0' });
+      other.set('/3/f/far', `${built.line}\n`);
+      const upstream = new UpstreamClient({ retries: 0 });
+      const processor = createCargoProcessor({ config: new ConfigReader({ index: other.url }), upstream });
+      other.set('/config.json', JSON.stringify({ dl: 'https://dl.example.com/crates' }));
+      const [file] = version(await processor.discover({ id: 'far', config: {} }, { logger }), '0.1.0').files;
+      expect(file.uri).toBe('https://dl.example.com/crates/far/0.1.0/download');
+      expect(upstream.policy.check(file.uri).host).toBe('dl.example.com');
+
+      // A metadata address is never reached, whatever config.json says.
+      const hostileUpstream = new UpstreamClient({ retries: 0 });
+      const hostile = createCargoProcessor({ config: new ConfigReader({ index: other.url }), upstream: hostileUpstream });
+      other.set('/config.json', JSON.stringify({ dl: 'http://169.254.169.254/latest/{crate}' }));
+      const [refused] = version(await hostile.discover({ id: 'far', config: {} }, { logger }), '0.1.0').files;
+      expect(refused.uri).toBe('http://169.254.169.254/latest/far');
+      expect(() => hostileUpstream.policy.check(refused.uri)).toThrow(/is not in the allowed hosts/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('reads a relative dl relative to the index, and fails clearly without config.json', async () => {
     const other = await StaticRegistryServer.start();
     try {

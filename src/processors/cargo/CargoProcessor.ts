@@ -64,7 +64,7 @@ export function createCargoProcessor(options: CargoProcessorOptions): BackpackPr
   upstream.policy.allow(downloadHosts, 'operator');
   // A `dl` elsewhere than the index is only ever reached at public
   // addresses, unless the operator lists it (downloadHosts, allowedHosts).
-  const registries = new SparseRegistryReader(upstream, () => 'default');
+  const registries = new SparseRegistryReader(upstream);
 
   /** The index a dependency's `registry` names, or undefined when it is not one Backpack reads. */
   function registryOf(dependency: IndexDependency, index: string): string | undefined | null {

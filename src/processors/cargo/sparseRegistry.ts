@@ -3,7 +3,7 @@
  * (for `dl`), cached for a while, and the index file of one crate.
  */
 import { NotFoundError } from '@backstage/errors';
-import { HostTrust } from '../../upstream/HostPolicy';
+import { isIP } from 'node:net';
 import { parseUpstreamJson } from '../../upstream/readBoundedBody';
 import { redactUrl } from '../../upstream/urls';
 import { UpstreamClient, UpstreamResponse } from '../../upstream/UpstreamClient';
@@ -23,16 +23,11 @@ export interface SparseRegistryConfig {
 export class SparseRegistryReader {
   private readonly configs = new Map<string, { config: SparseRegistryConfig; at: number }>();
 
-  constructor(
-    private readonly upstream: UpstreamClient,
-    /** Trust of a `dl` host that is not an index host (see HostPolicy). */
-    private readonly dlTrust: (index: string) => HostTrust,
-  ) {}
+  constructor(private readonly upstream: UpstreamClient) {}
 
   /**
-   * The registry's config. The `dl` host is let through the host policy
-   * with the index's trust when it is the index's host, and as a
-   * public-only default otherwise.
+   * The registry's config. A `dl` host other than the index's is let
+   * through the host policy as a public-only name; an IP literal is not.
    */
   async config(index: string, signal?: AbortSignal): Promise<SparseRegistryConfig> {
     const cached = this.configs.get(index);
@@ -57,8 +52,11 @@ export class SparseRegistryReader {
       throw new Error(`${redactUrl(url)}: dl must be an http(s) URL`);
     }
     const dl = /^https?:\/\//i.test(json.dl) ? json.dl : `${new URL(`${index}/`).href}${json.dl.replace(/^\/+/, '')}`;
-    if (absolute.host !== new URL(index).host) {
-      this.upstream.policy.allow([absolute.host], this.dlTrust(index));
+    // An IP literal would be allowed as that address whatever its trust,
+    // so only names are taken from an upstream document: they resolve to
+    // public addresses only. Others the operator lists (downloadHosts).
+    if (absolute.host !== new URL(index).host && !isIP(absolute.hostname.replace(/^\[|\]$/g, ''))) {
+      this.upstream.policy.allow([absolute.host], 'default');
     }
     const config = { dl };
     this.configs.set(index, { config, at: Date.now() });
