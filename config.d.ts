@@ -111,8 +111,9 @@ export interface Config {
         /**
          * Hosts `.crate` files download from, when the `dl` of a registry's
          * config.json is on another host than its index and may resolve to
-         * internal addresses (the operator's). A `dl` host found in
-         * config.json is otherwise let through as public-only; list it here
+         * internal addresses (the operator's). A `dl` host name found in
+         * config.json is otherwise let through as public-only (an IP address
+         * never); list it here
          * too when collection runs on replicas that did not discover.
          * static.crates.io is built in for the default index.
          */
