@@ -31,6 +31,15 @@ const CRATES = [
   // Not a version: its file name could not be one path segment either.
   buildCrate({ name: 'Subject', version: '../1.3.0' }),
   buildCrate({ name: 'odd', version: '1.0.0', dependencies: [{ name: 'x', req: '1', features: ['ok', 'not ok!'] }] }),
+  buildCrate({
+    name: 'twice',
+    version: '1.0.0',
+    dependencies: [
+      { name: 'dup', req: '1', features: ['a'], defaultFeatures: false },
+      { name: 'dup', req: '1', features: ['win'], target: 'cfg(windows)', defaultFeatures: false },
+      { name: 'dup', req: '1', kind: 'build', features: ['b'] },
+    ],
+  }),
 ];
 
 describe('createCargoProcessor', () => {
@@ -117,6 +126,13 @@ describe('createCargoProcessor', () => {
   it('drops features no crate could name instead of passing them on', async () => {
     const odd = version(await discover('odd'), '1.0.0');
     expect(odd.dependencies[0].config).toEqual({ features: ['ok'] });
+  });
+
+  it('unifies a crate declared several times with one requirement into one edge', async () => {
+    const twice = version(await discover('twice'), '1.0.0');
+    expect(twice.dependencies).toEqual([
+      expect.objectContaining({ id: 'dup', range: '1', config: { features: ['a', 'b', 'win'] } }),
+    ]);
   });
 
   it('lists a yanked version a dependent pins', async () => {

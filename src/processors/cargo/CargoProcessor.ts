@@ -44,6 +44,25 @@ export interface CargoProcessorOptions {
 const CRATES_IO_GIT_INDEX = 'https://github.com/rust-lang/crates.io-index';
 
 /**
+ * One edge per crate and requirement, as Backpack stores them: a crate
+ * declared twice with one requirement (a normal and a build dependency, or
+ * once more for a target with other features) gets the union of what the
+ * declarations ask, as Cargo unifies them.
+ */
+function unifyDuplicates(dependencies: ProcessorDependency[]): ProcessorDependency[] {
+  const byKey = new Map<string, ProcessorDependency>();
+  for (const dependency of dependencies) {
+    const key = `${dependency.id.toLowerCase()}\0${dependency.range}`;
+    const seen = byKey.get(key);
+    byKey.set(
+      key,
+      seen ? { ...seen, config: mergeCargoConfig(seen.config ?? {}, dependency.config ?? {}) } : dependency,
+    );
+  }
+  return [...byKey.values()];
+}
+
+/**
  * Creates the Cargo processor: crates from a sparse registry's index, one
  * `.crate` per version checked against the index's `cksum`, and the
  * dependencies Cargo would resolve: normal and build dependencies, those
@@ -107,7 +126,7 @@ export function createCargoProcessor(options: CargoProcessorOptions): BackpackPr
       return !dependency.target || !targets || targetApplies(dependency.target, targets);
     };
 
-    const dependenciesOf = ({ record }: IndexLine): ProcessorDependency[] =>
+    const edgesOf = ({ record }: IndexLine): ProcessorDependency[] =>
       activeDependencies(
         record,
         { features: config.features ?? [], defaultFeatures: config.defaultFeatures ?? true },
@@ -141,6 +160,7 @@ export function createCargoProcessor(options: CargoProcessorOptions): BackpackPr
             : {}),
         };
       });
+    const dependenciesOf = (line: IndexLine): ProcessorDependency[] => unifyDuplicates(edgesOf(line));
 
     const versions: ProcessorVersion[] = [];
     for (const line of lines) {
