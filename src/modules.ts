@@ -46,3 +46,11 @@ export const backpackModuleMavenProcessor = builtInProcessorModule('maven');
  * @public
  */
 export const backpackModuleOciProcessor = builtInProcessorModule('oci');
+
+/**
+ * The built-in NuGet processor (v3 feeds); configured by
+ * `backpack.processors.nuget`.
+ *
+ * @public
+ */
+export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
