@@ -2,6 +2,7 @@ import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
+import { createNugetProcessor } from './nuget';
 import { createOciProcessor } from './oci';
 import { createPypiProcessor } from './pypi';
 
@@ -20,7 +21,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'cargo',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -45,6 +46,10 @@ export const builtInProcessorFactories: Record<
   oci: context => {
     const settings = settingsOf(context, 'oci');
     return settings && createOciProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  nuget: context => {
+    const settings = settingsOf(context, 'nuget');
+    return settings && createNugetProcessor({ config: settings.section, upstream: context.upstream });
   },
   cargo: context => {
     const settings = settingsOf(context, 'cargo');

@@ -6,6 +6,7 @@ import { readParsingLimits } from '../upstream/limits';
 import { CargoView } from './cargoView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
+import { NugetView } from './nuget/NugetView';
 import { OciView } from './oci/OciView';
 import { PypiView } from './pypiView';
 
@@ -16,6 +17,8 @@ export interface ServeViews {
   maven: MavenView;
   /** The OCI distribution view, mounted at `/v2/` on the backend's origin. */
   oci: OciView;
+  /** The NuGet v3 feed. */
+  nuget: NugetView;
   /** The Cargo sparse registry view at `/cargo/`. */
   cargo: CargoView;
   /** `backpack.serve.public`: the views answer without credentials. */
@@ -43,6 +46,12 @@ export function createServeViews(options: {
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
+    nuget: new NugetView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
     cargo: new CargoView({
       stores,
       blobStore,
