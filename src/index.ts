@@ -11,6 +11,7 @@ import {
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -33,6 +34,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
+      backpackModuleCargoProcessor,
     ];
   },
 });

@@ -54,3 +54,11 @@ export const backpackModuleOciProcessor = builtInProcessorModule('oci');
  * @public
  */
 export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
+
+/**
+ * The built-in Cargo processor (Rust crates from a sparse registry);
+ * configured by `backpack.processors.cargo`.
+ *
+ * @public
+ */
+export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');

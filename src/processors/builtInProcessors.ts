@@ -1,3 +1,4 @@
+import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
@@ -20,7 +21,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -49,5 +50,9 @@ export const builtInProcessorFactories: Record<
   nuget: context => {
     const settings = settingsOf(context, 'nuget');
     return settings && createNugetProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  cargo: context => {
+    const settings = settingsOf(context, 'cargo');
+    return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
   },
 };

@@ -3,6 +3,7 @@ import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
+import { CargoView } from './cargoView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -18,6 +19,8 @@ export interface ServeViews {
   oci: OciView;
   /** The NuGet v3 feed. */
   nuget: NugetView;
+  /** The Cargo sparse registry view at `/cargo/`. */
+  cargo: CargoView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -31,6 +34,7 @@ export function createServeViews(options: {
   logger: LoggerService;
 }): ServeViews {
   const { stores, blobStore, discovery, logger } = options;
+  const isPublic = options.config.getOptionalBoolean('backpack.serve.public') ?? false;
   return {
     npm: new NpmView({
       stores,
@@ -48,6 +52,12 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
     }),
-    public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
+    cargo: new CargoView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      authRequired: !isPublic,
+    }),
+    public: isPublic,
   };
 }
