@@ -4,6 +4,7 @@ import { PluginTimeoutError, PluginUnavailableError } from './errors';
 import { pluginEnvironment } from './pluginEnv';
 import { PluginExit, PluginMethodHandler, PluginProcess } from './PluginProcess';
 import { PluginHostLimits, resolveLimits } from './limits';
+import { greet } from './handshake';
 
 /**
  * Options of a {@link PluginHost}.
@@ -239,7 +240,7 @@ export class PluginHost<Info = Record<string, unknown>> {
     this.process = process;
     let info: Info;
     try {
-      info = await this.greet(process);
+      info = await greet(process, this.options, this.limits.startTimeoutMs);
       if (!process.usable) throw new Error('it ended right after its handshake');
     } catch (error) {
       const reason = `Plugin ${label} failed to start: ${errorMessage(error)}`;
@@ -260,39 +261,6 @@ export class PluginHost<Info = Record<string, unknown>> {
     for (const waiter of this.waitingForStart.splice(0)) waiter.resolve(info);
     this.pump();
     this.scheduleIdle();
-  }
-
-  private async greet(process: PluginProcess): Promise<Info> {
-    const { id, response } = process.send('handshake', {
-      protocol: this.options.protocol,
-      protocolVersions: this.options.protocolVersions,
-      ...this.options.handshakeParams,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        process.forget(id);
-        reject(new Error(`no handshake within ${this.limits.startTimeoutMs} ms`));
-      }, this.limits.startTimeoutMs);
-    });
-    try {
-      const result = await Promise.race([response, timeout]);
-      if (!result || typeof result !== 'object' || Array.isArray(result)) {
-        throw new Error('the handshake answer is not an object');
-      }
-      const answer = result as Record<string, unknown>;
-      const version = answer.protocolVersion;
-      if (typeof version !== 'number' || !this.options.protocolVersions.includes(version)) {
-        throw new Error(
-          `it speaks protocol version ${JSON.stringify(version)}, the host ${this.options.protocolVersions.join(', ')}`,
-        );
-      }
-      return this.options.parseHandshake
-        ? this.options.parseHandshake(answer)
-        : (answer as unknown as Info);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private pump(): void {
