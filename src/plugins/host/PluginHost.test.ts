@@ -139,7 +139,7 @@ describe('PluginHost', () => {
 
   it("passes the plugin's errors on with their code", async () => {
     const { host: plugin } = host();
-    const error = await plugin.request('fail', {}).catch(e => e);
+    const error = (await plugin.request('fail', {}).catch(e => e)) as PluginRequestError;
     expect(error).toBeInstanceOf(PluginRequestError);
     expect(error.message).toBe('no such thing');
     expect(error.code).toBe('not-found');
@@ -210,10 +210,10 @@ describe('PluginHost', () => {
   it('stops a cooperative plugin at once on close, failing what it still held', async () => {
     const { host: plugin } = host();
     const pid = (await plugin.request('pid', {})) as number;
-    const held = plugin.request('sleep', { ms: 3000 }).catch(error => error);
+    const held = plugin.request('sleep', { ms: 3000 }).catch(error => error as Error);
     await new Promise(resolve => setTimeout(resolve, 50));
     await plugin.close();
-    expect((await held).message).toMatch(/shut down/);
+    expect(((await held) as Error).message).toMatch(/shut down/);
     expect(isAlive(pid)).toBe(false);
   });
 });
