@@ -1,0 +1,113 @@
+import request from 'supertest';
+import { BackpackBackend, startBackpackBackend } from '../../__testUtils__/backpackBackend';
+import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
+import { byName, filesOf } from '../../__testUtils__/api';
+import { backpackModuleExternalProcessors } from './module';
+import { EXAMPLE_PROCESSOR, startJsonIndex } from './jsonIndexFixture';
+
+// The README's example processor (Python) in the whole plugin: preview,
+// run, collection from a local server with a retry, and refusals.
+
+describe('external processor: the example JSON index processor', () => {
+  let upstream: HostileUpstream;
+  let downloads: Record<string, number>;
+  let backend: BackpackBackend;
+
+  beforeAll(async () => {
+    ({ upstream, downloads } = await startJsonIndex());
+    backend = await startBackpackBackend({
+      features: [backpackModuleExternalProcessors],
+      backpack: {
+        queue: { retryDelaysMs: [10, 10], maxAttempts: 3 },
+        processors: {
+          external: [
+            {
+              name: 'json-index',
+              command: ['python3', EXAMPLE_PROCESSOR],
+              env: { INDEX_URL: `${upstream.url}/index/` },
+              allowedHosts: [upstream.url],
+              timeoutMs: 10_000,
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await upstream?.close();
+  });
+
+  it('is listed with the version scheme its handshake declares', async () => {
+    const body = await backend.poll<{ items: any[] }>('/api/backpack/processors', listed =>
+      listed.items.some(p => p.name === 'json-index' && p.rangeLanguage === 'semver'),
+    );
+    expect(body.items.find(p => p.name === 'json-index')).toMatchObject({
+      description: 'Packages of a static JSON index (example external processor)',
+      rangeLanguage: 'semver',
+    });
+  });
+
+  it('previews a closure without writing anything', async () => {
+    const res = await request(backend.server)
+      .post('/api/backpack/artifacts/preview')
+      .send({ processor: 'json-index', id: 'hello', filter: '1.0.0' });
+    expect(res.status).toBe(200);
+    expect(res.body.totals).toMatchObject({ artifacts: 2, versions: 2 });
+    expect(JSON.stringify(res.body)).toContain('greeting');
+    const list = await request(backend.server).get('/api/backpack/artifacts?processor=json-index');
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('runs and collects the closure, retrying a download that failed once', async () => {
+    const created = await request(backend.server)
+      .post('/api/backpack/artifacts')
+      .send({ processor: 'json-index', id: 'hello', filter: '1.0.0' });
+    expect(created.status).toBe(201);
+    const run = await backend.waitForRun(created.body.runId);
+    expect(run.status).toBe('succeeded');
+    expect(run.counters).toMatchObject({ filesQueued: 2, filesCollected: 2, filesFailed: 0 });
+
+    const hello = byName(await filesOf(backend.server, 'json-index', 'hello'));
+    expect(hello['hello-1.0.0.tar.gz']).toMatchObject({ status: 'collected', attempts: 1 });
+    const greeting = byName(await filesOf(backend.server, 'json-index', 'greeting'));
+    expect(greeting['greeting-1.0.0.tar.gz']).toMatchObject({ status: 'collected', attempts: 2 });
+    expect(downloads['greeting-1.0.0.tar.gz']).toBe(2);
+    // Only the selected version was downloaded.
+    expect(downloads['hello-1.1.0.tar.gz']).toBeUndefined();
+
+    const artifact = await request(backend.server).get('/api/backpack/artifacts/json-index/hello');
+    expect(artifact.body.dependencies).toEqual([
+      expect.objectContaining({ processor: 'json-index', id: 'greeting', range: '^1.0.0', resolved: ['1.0.0'] }),
+    ]);
+  });
+
+  it('fails a file whose bytes do not match the digest the plugin gave', async () => {
+    const created = await request(backend.server)
+      .post('/api/backpack/artifacts')
+      .send({ processor: 'json-index', id: 'broken' });
+    expect(created.status).toBe(201);
+    const run = await backend.waitForRun(created.body.runId);
+    expect(run.counters).toMatchObject({ filesCollected: 0, filesFailed: 1 });
+    const [file] = await filesOf(backend.server, 'json-index', 'broken');
+    expect(file).toMatchObject({ status: 'parked' });
+    expect(file.error).toMatch(/digest|sha256|integrity/i);
+  });
+
+  it("reports the plugin's not-found in the preview, and refuses config keys it does not take with 400", async () => {
+    const missing = await request(backend.server)
+      .post('/api/backpack/artifacts/preview')
+      .send({ processor: 'json-index', id: 'no-such-package' });
+    expect(missing.status).toBe(200);
+    expect(missing.body.artifacts[0]).toMatchObject({
+      id: 'no-such-package',
+      error: { type: 'not-found', message: 'package no-such-package is not in the index' },
+    });
+    const invalid = await request(backend.server)
+      .post('/api/backpack/artifacts')
+      .send({ processor: 'json-index', id: 'hello', config: { colour: 'blue' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.message).toMatch(/unknown json-index config key\(s\): colour/);
+  });
+});

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
+
+/** The example processor of the README, as committed. */
+export const EXAMPLE_PROCESSOR = path.resolve(
+  __dirname,
+  '../../../examples/external-processor/json_index_processor.py',
+);
+
+const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');
+
+/**
+ * A small ecosystem for the example processor on a real local server:
+ * `hello` 1.0.0 and 1.1.0 needing `greeting ^1.0.0`; greeting's tarball
+ * answers 503 to the first download (collection retries), and `broken`
+ * lists a file whose digest does not match its bytes.
+ */
+export async function startJsonIndex(): Promise<{ upstream: HostileUpstream; downloads: Record<string, number> }> {
+  const upstream = await HostileUpstream.start();
+  const downloads: Record<string, number> = {};
+  const files: Record<string, Buffer> = {
+    'hello-1.0.0.tar.gz': Buffer.from('hello one'),
+    'hello-1.1.0.tar.gz': Buffer.from('hello one point one'),
+    'greeting-1.0.0.tar.gz': Buffer.from('greeting bytes'),
+    'broken-1.0.0.tar.gz': Buffer.from('not what the index says'),
+  };
+  const release = (name: string, dependencies: Record<string, string> = {}, digest?: string) => ({
+    published: '2024-05-01T10:00:00Z',
+    files: [
+      { name, url: `../../files/${name}`, sha256: digest ?? sha256(files[name]), size: files[name].length },
+    ],
+    dependencies,
+  });
+  const documents: Record<string, object> = {
+    hello: {
+      versions: {
+        '1.0.0': release('hello-1.0.0.tar.gz', { greeting: '^1.0.0' }),
+        '1.1.0': release('hello-1.1.0.tar.gz', { greeting: '^1.0.0' }),
+      },
+      tags: { latest: '1.1.0' },
+    },
+    greeting: { versions: { '1.0.0': release('greeting-1.0.0.tar.gz') } },
+    broken: { versions: { '1.0.0': release('broken-1.0.0.tar.gz', {}, sha256(Buffer.from('other'))) } },
+  };
+  for (const [name, document] of Object.entries(documents)) {
+    upstream.serve(`/index/${name}/index.json`, JSON.stringify(document), {
+      'content-type': 'application/json',
+    });
+  }
+  for (const [name, body] of Object.entries(files)) {
+    upstream.on(`/files/${name}`, (_req, res) => {
+      downloads[name] = (downloads[name] ?? 0) + 1;
+      if (name.startsWith('greeting') && downloads[name] === 1) {
+        res.writeHead(503).end('try later');
+        return;
+      }
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+  }
+  return { upstream, downloads };
+}
