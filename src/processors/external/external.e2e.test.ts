@@ -3,7 +3,7 @@ import { BackpackBackend, startBackpackBackend } from '../../__testUtils__/backp
 import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
 import { byName, filesOf } from '../../__testUtils__/api';
 import { backpackModuleExternalProcessors } from './module';
-import { EXAMPLE_PROCESSOR, startJsonIndex } from './jsonIndexFixture';
+import { EXAMPLE_PROCESSOR, startJsonIndex } from './__testUtils__/jsonIndex';
 
 // The README's example processor (Python) in the whole plugin: preview,
 // run, collection from a local server with a retry, and refusals.

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
+import { HostileUpstream } from '../../../__testUtils__/hostileUpstream';
 
 /** The example processor of the README, as committed. */
 export const EXAMPLE_PROCESSOR = path.resolve(
   __dirname,
-  '../../../examples/external-processor/json_index_processor.py',
+  '../../../../examples/external-processor/json_index_processor.py',
 );
 
 const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');
