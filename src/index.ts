@@ -6,6 +6,7 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleOciProcessor,
@@ -31,6 +32,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
+      backpackModuleExternalProcessors,
     ];
   },
 });
@@ -76,3 +78,4 @@ export {
   backpackArtifactConditions,
   createBackpackArtifactConditionalDecision,
 } from './permissions';
+export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';

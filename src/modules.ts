@@ -46,3 +46,11 @@ export const backpackModuleMavenProcessor = builtInProcessorModule('maven');
  * @public
  */
 export const backpackModuleOciProcessor = builtInProcessorModule('oci');
+
+/**
+ * The processors of `backpack.processors.external`, each served by a plugin
+ * process over stdio (see the README, "External processors").
+ *
+ * @public
+ */
+export { backpackModuleExternalProcessors } from './processors/external/module';

@@ -1,4 +1,5 @@
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleOciProcessor,
@@ -20,4 +21,5 @@ export const backpackFeatures = [
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
+  backpackModuleExternalProcessors,
 ];

@@ -1,9 +1,13 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { BackpackBackend, startBackpackBackend } from '../../__testUtils__/backpackBackend';
 import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
 import { byName, filesOf } from '../../__testUtils__/api';
-import { backpackModuleExternalProcessors } from './module';
 import { EXAMPLE_PROCESSOR, startJsonIndex } from './__testUtils__/jsonIndex';
+import { writeMisbehavingProcessor } from './__testUtils__/misbehavingProcessor';
+import { isAlive, waitFor } from '../../plugins/host/__testUtils__/testPlugin';
 
 // The README's example processor (Python) in the whole plugin: preview,
 // run, collection from a local server with a retry, and refusals.
@@ -16,7 +20,6 @@ describe('external processor: the example JSON index processor', () => {
   beforeAll(async () => {
     ({ upstream, downloads } = await startJsonIndex());
     backend = await startBackpackBackend({
-      features: [backpackModuleExternalProcessors],
       backpack: {
         queue: { retryDelaysMs: [10, 10], maxAttempts: 3 },
         processors: {
@@ -109,5 +112,33 @@ describe('external processor: the example JSON index processor', () => {
       .send({ processor: 'json-index', id: 'hello', config: { colour: 'blue' } });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.message).toMatch(/unknown json-index config key\(s\): colour/);
+  });
+});
+
+describe('external processor: backend shutdown', () => {
+  it('stops the plugin with the backend, killing one that ignores the polite stop after the grace period', async () => {
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'backpack-pids-')), 'pids');
+    const backend = await startBackpackBackend({
+      backpack: {
+        processors: {
+          external: [
+            {
+              name: 'stubborn',
+              command: writeMisbehavingProcessor(),
+              env: { STUBBORN: '1', PID_FILE: pidFile },
+              graceMs: 300,
+            },
+          ],
+        },
+      },
+    });
+    // Started by the backend's startup, to learn its version scheme.
+    await backend.poll<{ items: any[] }>('/api/backpack/processors', body =>
+      body.items.some(p => p.name === 'stubborn' && p.rangeLanguage === 'pep440'),
+    );
+    const [pid, grandchild] = readFileSync(pidFile, 'utf8').split(' ').map(Number);
+    expect(isAlive(pid) && isAlive(grandchild)).toBe(true);
+    await backend.stop();
+    await waitFor(() => !isAlive(pid) && !isAlive(grandchild));
   });
 });
