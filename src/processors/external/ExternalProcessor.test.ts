@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigReader } from '@backstage/config';
+import { JsonValue } from '@backstage/types';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
 import { isAlive, waitFor } from '../../plugins/host/__testUtils__/testPlugin';
@@ -137,7 +138,7 @@ describe('external processor', () => {
 });
 
 describe('external processor settings', () => {
-  const read = (external: unknown) =>
+  const read = (external: JsonValue) =>
     readExternalProcessorSettings(new ConfigReader({ backpack: { processors: { external } } }));
 
   it('reads an entry with its defaults', () => {
