@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { BackpackBackend, startBackpackBackend } from '../../__testUtils__/backpackBackend';
 import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
@@ -12,7 +13,9 @@ import { isAlive, waitFor } from '../../plugins/host/__testUtils__/testPlugin';
 // The README's example processor (Python) in the whole plugin: preview,
 // run, collection from a local server with a retry, and refusals.
 
-describe('external processor: the example JSON index processor', () => {
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+describe.each(databases.eachSupportedId())('external processor: the example JSON index processor on %p', databaseId => {
   let upstream: HostileUpstream;
   let downloads: Record<string, number>;
   let backend: BackpackBackend;
@@ -20,6 +23,7 @@ describe('external processor: the example JSON index processor', () => {
   beforeAll(async () => {
     ({ upstream, downloads } = await startJsonIndex());
     backend = await startBackpackBackend({
+      knex: await databases.init(databaseId),
       backpack: {
         queue: { retryDelaysMs: [10, 10], maxAttempts: 3 },
         processors: {
