@@ -243,6 +243,8 @@ export class PluginHost<Info = Record<string, unknown>> {
       info = await greet(process, this.options, this.limits.startTimeoutMs);
       if (!process.usable) throw new Error('it ended right after its handshake');
     } catch (error) {
+      // Closed while starting: the waiting requests failed already.
+      if (this.closed) return;
       const reason = `Plugin ${label} failed to start: ${errorMessage(error)}`;
       logger.error(reason);
       process.kill();
