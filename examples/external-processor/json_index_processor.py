@@ -154,6 +154,9 @@ def handle(message):
                 "versionScheme": "semver",
                 "description": "Packages of a static JSON index (example external processor)",
                 "configKeys": [],
+                # Backpack lower-cases ids, then checks them against this
+                # pattern (RE2 syntax, matched whole), before asking us.
+                "ids": {"lowercase": True, "pattern": NAME.pattern[1:-1]},
             }
         elif method == "discover":
             result = discover(params)

@@ -68,6 +68,14 @@ describe('external processor', () => {
     expect(external.versions.satisfies('1.5', '>=1,<2')).toBe(true);
   });
 
+  it('starts the plugin when its rules are first needed, answering 503 until it is up', async () => {
+    const external = processor();
+    expect(() => external.normalizeId!('Any')).toThrow(/has not started yet, so its id rules are unknown/);
+    await waitFor(() => external.pid !== undefined);
+    // This plugin declares no id rules: ids are kept as given.
+    expect(external.normalizeId!('Any')).toBe('Any');
+  });
+
   it('fails to start when the handshake contradicts the configured scheme or names an unknown one', async () => {
     const contradicted = processor({ versionScheme: 'semver' });
     expect(contradicted.versions.name).toBe('semver');

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
 import { PluginHost, PluginRequestError } from '../../plugins/host';
@@ -86,6 +86,14 @@ export function createExternalProcessor(options: {
     maxConcurrentRequests: settings.maxConcurrentRequests,
   });
 
+  // What the handshake said; asking starts the plugin when it is not known
+  // yet (say its start at backend start failed), so a later call has it.
+  const known = (): ProcessorHandshake | undefined => {
+    const info = host.info;
+    if (!info) host.handshake().catch(() => undefined);
+    return info;
+  };
+
   const configSchema = z
     .record(z.string().min(1).max(64), configValue)
     .superRefine((config, ctx) => {
@@ -94,12 +102,12 @@ export function createExternalProcessor(options: {
         ctx.addIssue({ code: 'custom', message: `at most ${MAX_CONFIG_KEYS} keys` });
       }
       // Checked once the plugin said which keys it takes; it checks values itself.
-      const known = host.info?.configKeys;
-      const unknown = known ? keys.filter(key => !known.includes(key)) : [];
+      const allowed = known()?.configKeys;
+      const unknown = allowed ? keys.filter(key => !allowed.includes(key)) : [];
       if (unknown.length > 0) {
         ctx.addIssue({
           code: 'custom',
-          message: `unknown ${name} config key(s): ${unknown.join(', ')} (allowed: ${known!.join(', ') || 'none'})`,
+          message: `unknown ${name} config key(s): ${unknown.join(', ')} (allowed: ${allowed!.join(', ') || 'none'})`,
         });
       }
     }) as unknown as z.ZodType<JsonObject>;
@@ -110,8 +118,22 @@ export function createExternalProcessor(options: {
       return settings.description ?? host.info?.description ?? `External processor ${name}`;
     },
     configSchema,
-    versions: deferredVersionScheme(name, () => configured ?? host.info?.versionScheme),
+    versions: deferredVersionScheme(name, () => configured ?? known()?.versionScheme),
     allowedHosts: () => settings.allowedHosts,
+    normalizeId(id: string): string {
+      const info = known();
+      if (!info) {
+        throw new ServiceUnavailableError(
+          `id: processor ${name} has not started yet, so its id rules are unknown; try again shortly`,
+        );
+      }
+      const ids = info.ids;
+      const canonical = ids?.lowercase ? id.toLowerCase() : id;
+      if (ids?.pattern && !ids.pattern.test(canonical)) {
+        throw new InputError(`id: '${id}' is not a valid ${name} id (${ids.source})`);
+      }
+      return canonical;
+    },
     get pid() {
       return host.pid;
     },

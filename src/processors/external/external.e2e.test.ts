@@ -70,8 +70,10 @@ describe.each(databases.eachSupportedId())('external processor: the example JSON
   it('runs and collects the closure, retrying a download that failed once', async () => {
     const created = await request(backend.server)
       .post('/api/backpack/artifacts')
-      .send({ processor: 'json-index', id: 'hello', filter: '1.0.0' });
+      .send({ processor: 'json-index', id: 'Hello', filter: '1.0.0' });
     expect(created.status).toBe(201);
+    // Lower-cased, as the plugin's handshake asked.
+    expect(created.body.id).toBe('hello');
     const run = await backend.waitForRun(created.body.runId);
     expect(run.status).toBe('succeeded');
     expect(run.counters).toMatchObject({ filesQueued: 2, filesCollected: 2, filesFailed: 0 });
@@ -111,6 +113,11 @@ describe.each(databases.eachSupportedId())('external processor: the example JSON
       id: 'no-such-package',
       error: { type: 'not-found', message: 'package no-such-package is not in the index' },
     });
+    const badId = await request(backend.server)
+      .post('/api/backpack/artifacts')
+      .send({ processor: 'json-index', id: 'no spaces!' });
+    expect(badId.status).toBe(400);
+    expect(badId.body.error.message).toMatch(/not a valid json-index id/);
     const invalid = await request(backend.server)
       .post('/api/backpack/artifacts')
       .send({ processor: 'json-index', id: 'hello', config: { colour: 'blue' } });

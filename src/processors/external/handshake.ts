@@ -1,3 +1,4 @@
+import RE2 from 're2';
 import { VersionScheme } from '../types';
 import { versionSchemeNamed } from './versionSchemes';
 
@@ -11,6 +12,8 @@ export interface ProcessorHandshake {
   description?: string;
   /** The artifact config keys it accepts; any, when it does not say. */
   configKeys?: string[];
+  /** Its ids' canonical form: lower-cased first when `lowercase`, then matching `pattern` whole. */
+  ids?: { lowercase: boolean; pattern?: RE2; source?: string };
 }
 
 /**
@@ -46,5 +49,28 @@ export function parseProcessorHandshake(
     }
     handshake.configKeys = keys as string[];
   }
+  if (answer.ids !== undefined) handshake.ids = parseIds(answer.ids);
   return handshake;
+}
+
+function parseIds(value: unknown): NonNullable<ProcessorHandshake['ids']> {
+  const ids = (value ?? {}) as Record<string, unknown>;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error('ids: must be an object');
+  if (ids.lowercase !== undefined && typeof ids.lowercase !== 'boolean') {
+    throw new Error('ids.lowercase: must be a boolean');
+  }
+  const parsed: NonNullable<ProcessorHandshake['ids']> = { lowercase: ids.lowercase === true };
+  if (ids.pattern !== undefined) {
+    if (typeof ids.pattern !== 'string' || ids.pattern.length > 500) {
+      throw new Error('ids.pattern: must be a regular expression of at most 500 characters');
+    }
+    try {
+      // RE2 runs in linear time: no pattern a plugin sends can hang the backend.
+      parsed.pattern = new RE2(`^(?:${ids.pattern})$`, 'u');
+    } catch (error) {
+      throw new Error(`ids.pattern: ${(error as Error).message}`);
+    }
+    parsed.source = ids.pattern;
+  }
+  return parsed;
 }
