@@ -137,6 +137,16 @@ describe('PluginHost', () => {
     );
   });
 
+  it('logs stderr line by line, within a budget', async () => {
+    const { host: plugin, logger } = host();
+    await expect(plugin.request('chatty', { lines: 500 })).resolves.toBe('done');
+    await waitFor(() => logger.lines.some(line => line.includes('chat 99')));
+    await new Promise(resolve => setTimeout(resolve, 100));
+    const chat = logger.lines.filter(line => line.startsWith('info: Plugin test: chat '));
+    expect(chat).toHaveLength(100);
+    expect(chat[0]).toBe('info: Plugin test: chat 0');
+  });
+
   it("passes the plugin's errors on with their code", async () => {
     const { host: plugin } = host();
     const error = (await plugin.request('fail', {}).catch(e => e)) as PluginRequestError;

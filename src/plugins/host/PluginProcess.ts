@@ -52,6 +52,9 @@ interface Pending {
 
 /** Longest stderr line logged; the rest is cut. */
 const MAX_STDERR_LINE = 8192;
+/** stderr lines logged per window; the rest are counted. */
+const STDERR_LINES_PER_WINDOW = 100;
+const STDERR_WINDOW_MS = 10_000;
 /** How long output written just before exiting may still arrive. */
 const DRAIN_MS = 200;
 
@@ -73,6 +76,7 @@ export class PluginProcess {
   private failure?: string;
   private ended = false;
   private resolveExited!: (exit: PluginExit) => void;
+  private stderrWindow = { start: 0, lines: 0, dropped: 0 };
 
   constructor(private readonly options: PluginProcessOptions) {
     this.exited = new Promise(resolve => {
@@ -268,6 +272,20 @@ export class PluginProcess {
   }
 
   private onStderr(line: SplitLine): void {
+    // A chatty plugin must not flood the backend's logs: a budget per window.
+    const now = Date.now();
+    if (now - this.stderrWindow.start >= STDERR_WINDOW_MS) {
+      if (this.stderrWindow.dropped > 0) {
+        this.options.logger.warn(
+          `Plugin ${this.options.label}: ${this.stderrWindow.dropped} stderr lines were not logged`,
+        );
+      }
+      this.stderrWindow = { start: now, lines: 0, dropped: 0 };
+    }
+    if (++this.stderrWindow.lines > STDERR_LINES_PER_WINDOW) {
+      this.stderrWindow.dropped++;
+      return;
+    }
     const text = line.kind === 'line' ? line.text : `${line.prefix}… (${line.bytes} bytes)`;
     this.options.logger.info(`Plugin ${this.options.label}: ${text.trimEnd()}`);
   }

@@ -6,7 +6,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 /**
  * A stdio plugin in Python whose methods misbehave on request, for the
  * host's tests: `echo`, `pid`, `block`/`release` (proves concurrency),
- * `sleep`, `crash`, `garbage`, `huge`, `env`, `spawn` (a grandchild),
+ * `sleep`, `crash`, `garbage`, `huge`, `env`, `spawn` (a grandchild), `chatty`,
  * `callHost`. Environment: `START=crash|garbage|silent` spoils the start,
  * `PROTOCOL` sets the version it answers, `STUBBORN=1` ignores EOF and
  * SIGTERM.
@@ -73,6 +73,11 @@ def handle(message):
     elif method == "callHost":
         answer = call_host(params["method"], params.get("params"))
         send({"id": rid, "result": answer})
+    elif method == "chatty":
+        for i in range(params["lines"]):
+            sys.stderr.write("chat %d\n" % i)
+        sys.stderr.flush()
+        send({"id": rid, "result": "done"})
     elif method == "fail":
         send({"id": rid, "error": {"message": "no such thing", "code": "not-found"}})
     elif rid is not None:
