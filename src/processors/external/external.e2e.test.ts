@@ -26,6 +26,7 @@ describe.each(databases.eachSupportedId())('external processor: the example JSON
       knex: await databases.init(databaseId),
       backpack: {
         queue: { retryDelaysMs: [10, 10], maxAttempts: 3 },
+        exports: { settleSeconds: 1 },
         processors: {
           external: [
             {
@@ -89,6 +90,25 @@ describe.each(databases.eachSupportedId())('external processor: the example JSON
     const artifact = await request(backend.server).get('/api/backpack/artifacts/json-index/hello');
     expect(artifact.body.dependencies).toEqual([
       expect.objectContaining({ processor: 'json-index', id: 'greeting', range: '^1.0.0', resolved: ['1.0.0'] }),
+    ]);
+  });
+
+  it('exports the collected files in a bundle, under their storage keys', async () => {
+    const created = await request(backend.server)
+      .post('/api/backpack/exports')
+      .send({ processors: ['json-index'] });
+    expect(created.status).toBe(202);
+    await backend.poll(`/api/backpack/exports/${created.body.id}`, body => {
+      if (body.status === 'failed') throw new Error(`export failed: ${body.error}`);
+      return body.status === 'succeeded';
+    });
+    const manifest = await request(backend.server).get(`/api/backpack/exports/${created.body.id}/manifest`);
+    expect(manifest.status).toBe(200);
+    const paths = (JSON.parse(manifest.text).files as Array<{ path: string; sha256: string }>).map(f => f.path);
+    // Only the collected (selected) files, at their storage keys: no layout is registered for it.
+    expect(paths.sort()).toEqual([
+      'json-index/greeting/1.0.0/greeting-1.0.0.tar.gz',
+      'json-index/hello/1.0.0/hello-1.0.0.tar.gz',
     ]);
   });
 
