@@ -64,6 +64,8 @@ describe.each(databases.eachSupportedId())('external processor: the example JSON
     expect(res.status).toBe(200);
     expect(res.body.totals).toMatchObject({ artifacts: 2, versions: 2 });
     expect(JSON.stringify(res.body)).toContain('greeting');
+    // Read through Backpack's fetch, which retried the 503.
+    expect(downloads['greeting/index.json']).toBe(2);
     const list = await request(backend.server).get('/api/backpack/artifacts?processor=json-index');
     expect(list.body.items).toEqual([]);
   });

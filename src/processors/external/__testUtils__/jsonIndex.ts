@@ -12,8 +12,9 @@ const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex')
 
 /**
  * A small ecosystem for the example processor on a real local server:
- * `hello` 1.0.0 and 1.1.0 needing `greeting ^1.0.0`; greeting's tarball
- * answers 503 to the first download (collection retries), and `broken`
+ * `hello` 1.0.0 and 1.1.0 needing `greeting ^1.0.0`; greeting's document
+ * and tarball answer 503 the first time (the upstream client's and the
+ * collection's retries), and `broken`
  * lists a file whose digest does not match its bytes.
  */
 export async function startJsonIndex(): Promise<{ upstream: HostileUpstream; downloads: Record<string, number> }> {
@@ -44,8 +45,17 @@ export async function startJsonIndex(): Promise<{ upstream: HostileUpstream; dow
     broken: { versions: { '1.0.0': release('broken-1.0.0.tar.gz', {}, sha256(Buffer.from('other'))) } },
   };
   for (const [name, document] of Object.entries(documents)) {
-    upstream.serve(`/index/${name}/index.json`, JSON.stringify(document), {
-      'content-type': 'application/json',
+    const body = JSON.stringify(document);
+    upstream.on(`/index/${name}/index.json`, (_req, res) => {
+      const key = `${name}/index.json`;
+      downloads[key] = (downloads[key] ?? 0) + 1;
+      // The first read of greeting's document fails: Backpack's fetch retries it.
+      if (name === 'greeting' && downloads[key] === 1) {
+        res.writeHead(503).end('busy');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
     });
   }
   for (const [name, body] of Object.entries(files)) {
