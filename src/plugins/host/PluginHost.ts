@@ -5,6 +5,7 @@ import { pluginEnvironment } from './pluginEnv';
 import { PluginExit, PluginMethodHandler, PluginProcess } from './PluginProcess';
 import { PluginHostLimits, resolveLimits } from './limits';
 import { greet } from './handshake';
+import { Queued, queuedRequest } from './queuedRequest';
 
 /**
  * Options of a {@link PluginHost}.
@@ -41,17 +42,6 @@ export interface PluginRequestOptions {
   signal?: AbortSignal;
   /** Overrides the host's `timeoutMs` for this request. */
   timeoutMs?: number;
-}
-
-interface Queued {
-  method: string;
-  params: unknown;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  settled: boolean;
-  /** Set once sent: the process and id, to cancel it. */
-  sent?: { process: PluginProcess; id: number };
-  cleanup(): void;
 }
 
 type State = 'stopped' | 'starting' | 'running';
@@ -139,24 +129,7 @@ export class PluginHost<Info = Record<string, unknown>> {
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     return new Promise((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
-      const entry: Queued = {
-        method,
-        params,
-        settled: false,
-        resolve: value => {
-          if (entry.settled) return;
-          entry.settled = true;
-          entry.cleanup();
-          resolve(value);
-        },
-        reject: error => {
-          if (entry.settled) return;
-          entry.settled = true;
-          entry.cleanup();
-          reject(error);
-        },
-        cleanup: () => {},
-      };
+      const entry = queuedRequest(method, params, resolve, reject);
       const abandon = (error: Error) => {
         if (entry.settled) return;
         const index = this.queue.indexOf(entry);
