@@ -126,6 +126,18 @@ describe.each(databases.eachSupportedId())('external processor: the example JSON
     expect(file.error).toMatch(/digest|sha256|integrity/i);
   });
 
+  it('never downloads a file from a host outside the host policy', async () => {
+    const created = await request(backend.server)
+      .post('/api/backpack/artifacts')
+      .send({ processor: 'json-index', id: 'elsewhere' });
+    expect(created.status).toBe(201);
+    const run = await backend.waitForRun(created.body.runId);
+    expect(run.counters).toMatchObject({ filesCollected: 0, filesFailed: 1 });
+    const [file] = await filesOf(backend.server, 'json-index', 'elsewhere');
+    expect(file).toMatchObject({ status: 'parked' });
+    expect(file.error).toMatch(/not in the allowed hosts/);
+  });
+
   it("reports the plugin's not-found in the preview, and refuses config keys it does not take with 400", async () => {
     const missing = await request(backend.server)
       .post('/api/backpack/artifacts/preview')

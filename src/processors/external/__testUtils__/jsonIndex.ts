@@ -15,7 +15,8 @@ const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex')
  * `hello` 1.0.0 and 1.1.0 needing `greeting ^1.0.0`; greeting's document
  * and tarball answer 503 the first time (the upstream client's and the
  * collection's retries), and `broken`
- * lists a file whose digest does not match its bytes.
+ * lists a file whose digest does not match its bytes; `elsewhere` one on a
+ * host the processor's allowedHosts do not name.
  */
 export async function startJsonIndex(): Promise<{ upstream: HostileUpstream; downloads: Record<string, number> }> {
   const upstream = await HostileUpstream.start();
@@ -43,6 +44,14 @@ export async function startJsonIndex(): Promise<{ upstream: HostileUpstream; dow
     },
     greeting: { versions: { '1.0.0': release('greeting-1.0.0.tar.gz') } },
     broken: { versions: { '1.0.0': release('broken-1.0.0.tar.gz', {}, sha256(Buffer.from('other'))) } },
+    // A file on a host (port) the entry's allowedHosts do not name.
+    elsewhere: {
+      versions: {
+        '1.0.0': {
+          files: [{ name: 'elsewhere-1.0.0.tar.gz', url: 'http://127.0.0.1:9/elsewhere-1.0.0.tar.gz', sha256: sha256(Buffer.from('x')) }],
+        },
+      },
+    },
   };
   for (const [name, document] of Object.entries(documents)) {
     const body = JSON.stringify(document);
