@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,16 @@ import { isAlive, waitFor } from '../../plugins/host/__testUtils__/testPlugin';
 
 // The README's example processor (Python) in the whole plugin: preview,
 // run, collection from a local server with a retry, and refusals.
+
+/**
+ * Runs the example without a network of its own where user namespaces are
+ * available, proving it reaches its index only through Backpack's fetch;
+ * elsewhere (no unshare, or namespaces disabled) it runs as is.
+ */
+function sandboxed(command: string[]): string[] {
+  const probe = spawnSync('unshare', ['-rn', 'true'], { timeout: 5000 });
+  return probe.status === 0 ? ['unshare', '-rn', ...command] : command;
+}
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
@@ -31,7 +42,7 @@ describe.each(databases.eachSupportedId())('external processor: the example JSON
           external: [
             {
               name: 'json-index',
-              command: ['python3', EXAMPLE_PROCESSOR],
+              command: sandboxed(['python3', EXAMPLE_PROCESSOR]),
               env: { INDEX_URL: `${upstream.url}/index/` },
               allowedHosts: [upstream.url],
               timeoutMs: 10_000,
