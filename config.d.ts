@@ -154,7 +154,7 @@ export interface Config {
          */
         allowedHosts?: string[];
         /**
-         * `semver`, `pep440`, `maven` or `oci`: the version scheme the plugin
+         * `semver`, `pep440`, `maven`, `oci` or `nuget`: the version scheme the plugin
          * declares in its handshake, known ahead of its start (and checked
          * against it). Without it the scheme is learnt when the backend starts.
          */

@@ -1,6 +1,7 @@
 import { ServiceUnavailableError } from '@backstage/errors';
 import { mavenVersionScheme } from '../maven/MavenVersionScheme';
 import { semverScheme } from '../npm/semverScheme';
+import { nugetVersionScheme } from '../nuget/nugetVersion';
 import { ociVersionScheme } from '../oci/ociVersionScheme';
 import { pep440VersionScheme } from '../pypi/Pep440VersionScheme';
 import { VersionScheme } from '../types';
@@ -11,6 +12,7 @@ export const EXTERNAL_VERSION_SCHEMES: Record<string, VersionScheme> = {
   pep440: pep440VersionScheme,
   maven: mavenVersionScheme,
   oci: ociVersionScheme,
+  nuget: nugetVersionScheme,
 };
 
 /** The scheme of a name; an Error listing the known ones otherwise. */
