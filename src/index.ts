@@ -6,6 +6,7 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
@@ -35,6 +36,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
       backpackModuleCargoProcessor,
+      backpackModuleExternalProcessors,
     ];
   },
 });
@@ -80,3 +82,4 @@ export {
   backpackArtifactConditions,
   createBackpackArtifactConditionalDecision,
 } from './permissions';
+export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';

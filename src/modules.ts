@@ -62,3 +62,11 @@ export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
  * @public
  */
 export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
+
+/**
+ * The processors of `backpack.processors.external`, each served by a plugin
+ * process over stdio (see the README, "External processors").
+ *
+ * @public
+ */
+export { backpackModuleExternalProcessors } from './processors/external/module';

@@ -1,4 +1,5 @@
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
@@ -24,4 +25,5 @@ export const backpackFeatures = [
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleExternalProcessors,
 ];
