@@ -10,6 +10,7 @@ import {
   backpackModuleNpmProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleGoProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -31,6 +32,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
+      backpackModuleGoProcessor,
     ];
   },
 });

@@ -46,3 +46,10 @@ export const backpackModuleMavenProcessor = builtInProcessorModule('maven');
  * @public
  */
 export const backpackModuleOciProcessor = builtInProcessorModule('oci');
+
+/**
+ * The built-in Go modules processor; configured by `backpack.processors.go`.
+ *
+ * @public
+ */
+export const backpackModuleGoProcessor = builtInProcessorModule('go');

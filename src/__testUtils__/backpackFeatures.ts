@@ -3,6 +3,7 @@ import {
   backpackModuleNpmProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleGoProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -20,4 +21,5 @@ export const backpackFeatures = [
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
+  backpackModuleGoProcessor,
 ];

@@ -3,6 +3,7 @@ import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
+import { GoView } from './goView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { OciView } from './oci/OciView';
@@ -15,6 +16,8 @@ export interface ServeViews {
   maven: MavenView;
   /** The OCI distribution view, mounted at `/v2/` on the backend's origin. */
   oci: OciView;
+  /** The GOPROXY view at `/go/`. */
+  go: GoView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -39,6 +42,7 @@ export function createServeViews(options: {
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
+    go: new GoView({ stores, blobStore }),
     public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
   };
 }

@@ -1,0 +1,137 @@
+/**
+ * The files of a module version with their digests: the go.mod (read for
+ * the graph anyway) and the zip, hashed here so that the collector checks
+ * its bytes (sha256) and so that the go command's `h1:` hashes are known
+ * before anything is mirrored: compared with the checksum database's when
+ * one is configured and reachable, logged otherwise.
+ */
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { createHash } from 'node:crypto';
+import { BoundedCache } from '../../views/BoundedCache';
+import { UpstreamClient } from '../../upstream/UpstreamClient';
+import { ProcessorFile } from '../types';
+import { goModHash } from './dirhash';
+import { GoModFile, parseGoMod } from './goMod';
+import { GoProxy } from './goProxy';
+import { moduleZipHash, ModuleZipLimits } from './moduleZip';
+import { lookupSumdb } from './sumdb';
+
+/** A fetched go.mod with what Backpack derives from it. */
+export interface FetchedGoMod {
+  mod: GoModFile;
+  file: ProcessorFile;
+  h1: string;
+}
+
+/** Module versions never change (the checksum database sees to it): their go.mod files are cached. */
+const MOD_CACHE_SIZE = 20_000;
+
+/** Reads go.mod files and zips of one processor, with a bounded cache of go.mod files. */
+export class ModuleFiles {
+  private readonly mods = new BoundedCache<string, Promise<FetchedGoMod>>(MOD_CACHE_SIZE);
+
+  constructor(
+    private readonly options: {
+      upstream: UpstreamClient;
+      sumdb?: string;
+      zipLimits: ModuleZipLimits;
+    },
+  ) {}
+
+  /** The go.mod of a module version, parsed, with its file entry. */
+  goMod(proxy: GoProxy, path: string, version: string, signal?: AbortSignal): Promise<FetchedGoMod> {
+    const key = `${proxy.base}\0${path}\0${version}`;
+    let cached = this.mods.get(key);
+    if (!cached) {
+      cached = this.fetchGoMod(proxy, path, version, signal);
+      this.mods.set(key, cached);
+      // Failures are not remembered: the next walk asks again.
+      cached.catch(() => this.mods.delete(key));
+    }
+    return cached;
+  }
+
+  private async fetchGoMod(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
+    const response = await proxy.file(path, version, 'mod', signal);
+    const name = `${path}@${version} go.mod`;
+    const mod = parseGoMod(response.body.toString('utf8'), name);
+    if (mod.module !== undefined && mod.module !== path) {
+      throw new InputError(`${name} declares module '${mod.module}'`);
+    }
+    return {
+      mod,
+      h1: goModHash(response.body),
+      file: {
+        name: `${version}.mod`,
+        uri: proxy.fileUrl(path, version, 'mod'),
+        path: GoProxy.filePath(path, version, 'mod'),
+        integrity: { algorithm: 'sha256' as const, digest: sha256(response.body) },
+        size: response.body.length,
+      },
+    };
+  }
+
+  /** The zip of a module version, its file entry and `h1:` hash. */
+  async zip(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
+    const response = await proxy.file(path, version, 'zip', signal);
+    let h1: string;
+    try {
+      h1 = moduleZipHash(response.body, `${path}@${version}/`, this.options.zipLimits);
+    } catch (error) {
+      throw new InputError(`${path}@${version} zip: ${(error as Error).message}`);
+    }
+    const file: ProcessorFile = {
+      name: `${version}.zip`,
+      uri: proxy.fileUrl(path, version, 'zip'),
+      path: GoProxy.filePath(path, version, 'zip'),
+      integrity: { algorithm: 'sha256', digest: sha256(response.body) },
+      size: response.body.length,
+    };
+    return { file, h1 };
+  }
+
+  /**
+   * Compares the `h1:` hashes of a version with the checksum database's,
+   * when one is configured: a mismatch fails the version; an unreachable
+   * or unknowing database leaves the hashes recorded in the log.
+   */
+  async verify(
+    path: string,
+    version: string,
+    hashes: { zip?: string; mod: string },
+    context: { logger: LoggerService; signal?: AbortSignal },
+  ): Promise<void> {
+    const { sumdb, upstream } = this.options;
+    const { logger, signal } = context;
+    const recorded = `${path} ${version} ${hashes.zip ?? '(go.mod only)'} ${version}/go.mod ${hashes.mod}`;
+    if (!sumdb) {
+      logger.debug(`go: recorded ${recorded}`);
+      return;
+    }
+    const answer = await lookupSumdb(upstream, sumdb, path, version, signal);
+    if (answer.status !== 'found') {
+      const why = answer.status === 'unknown' ? 'does not know it' : `is unreachable (${answer.reason})`;
+      logger.warn(`go: the checksum database ${why}; recorded unchecked: ${recorded}`);
+      return;
+    }
+    for (const [what, ours, theirs] of [
+      ['zip', hashes.zip, answer.zip],
+      ['go.mod', hashes.mod, answer.mod],
+    ] as const) {
+      if (ours === undefined) continue;
+      if (theirs === undefined) {
+        throw new Error(`${path}@${version} ${what}: the checksum database's record has no hash for it`);
+      }
+      if (ours !== theirs) {
+        throw new Error(
+          `${path}@${version} ${what}: the proxy's bytes hash to ${ours}, the checksum database says ${theirs}`,
+        );
+      }
+    }
+  }
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,99 @@
+import { NotFoundError } from '@backstage/errors';
+import { BackpackStores } from '../database/createBackpackStores';
+import { StoredArtifact } from '../database/ArtifactStore';
+import { parseGoVersion } from '../processors/go/goSemver';
+import { GO_MOD_ONLY } from '../processors/go/goVersionScheme';
+import { modulePathProblem, unescapeModulePath } from '../processors/go/modulePath';
+import { BlobStore } from '../storage/BlobStore';
+import { goLatestVersion, goVersionInfo, goVersionList, GoMirroredVersion } from './metadata/goProxy';
+import { ServeAccess } from './ServeAccess';
+import { ServedContent, servedBlob } from './ServedContent';
+
+const PROCESSOR = 'go';
+
+const CONTENT_TYPES = {
+  info: 'application/json',
+  mod: 'text/plain; charset=utf-8',
+  zip: 'application/zip',
+} as const;
+
+/** What a GOPROXY path asks for. */
+type GoProxyRequest =
+  | { module: string; kind: 'list' | 'latest' }
+  | { module: string; kind: 'info' | 'mod' | 'zip'; version: string };
+
+/** Parses `<module>/@v/list`, `<module>/@v/<version>.<ext>`, `<module>/@latest` (case-encoded). */
+export function parseGoProxyPath(path: string): GoProxyRequest | undefined {
+  const latest = /^(.+)\/@latest$/.exec(path);
+  const list = /^(.+)\/@v\/list$/.exec(path);
+  const file = /^(.+)\/@v\/([^/]+)\.(info|mod|zip)$/.exec(path);
+  const escapedModule = (latest ?? list ?? file)?.[1];
+  const module = escapedModule === undefined ? undefined : unescapeModulePath(escapedModule);
+  if (module === undefined || modulePathProblem(module)) return undefined;
+  if (latest) return { module, kind: 'latest' };
+  if (list) return { module, kind: 'list' };
+  const version = unescapeModulePath(file![2]);
+  if (version === undefined || !parseGoVersion(version)) return undefined;
+  return { module, kind: file![3] as 'info' | 'mod' | 'zip', version };
+}
+
+/**
+ * A GOPROXY over the mirror (`GOPROXY=<backend>/api/backpack/go`): only
+ * mirrored module versions. `@v/list` and `@latest` name versions whose
+ * zip is collected; a `.mod` is served also for versions mirrored for
+ * their go.mod alone (the go command reads those while loading the module
+ * graph); `.info` is generated from the version and its publication time.
+ * Anything else is a 404, which tells the go command the proxy lacks it.
+ */
+export class GoView {
+  constructor(private readonly options: { stores: Pick<BackpackStores, 'mirror'>; blobStore: BlobStore }) {}
+
+  async get(path: string, access: ServeAccess): Promise<ServedContent> {
+    const request = parseGoProxyPath(path);
+    if (!request) throw new NotFoundError(`${path} is not a GOPROXY path`);
+    const store = this.options.stores.mirror;
+    const artifact = await store.getArtifact(PROCESSOR, request.module);
+    if (!artifact || !access.canRead(artifact)) {
+      throw new NotFoundError(`Go module '${request.module}' is not mirrored`);
+    }
+    switch (request.kind) {
+      case 'list':
+        return text(goVersionList(await this.versions(artifact)));
+      case 'latest': {
+        const latest = goLatestVersion(await this.versions(artifact));
+        if (!latest) throw new NotFoundError(`Go module '${request.module}' has no mirrored version`);
+        return json(goVersionInfo(latest.version, latest.publishedAt));
+      }
+      case 'info': {
+        const found = (await this.versions(artifact)).find(
+          v => v.version === request.version || v.version === `${request.version}${GO_MOD_ONLY}`,
+        );
+        if (!found) throw new NotFoundError(`${request.module}@${request.version} is not mirrored`);
+        return json(goVersionInfo(request.version, found.publishedAt));
+      }
+      default: {
+        const name = `${request.version}.${request.kind}`;
+        // A go.mod is stored with the full version, or alone.
+        const candidates = request.kind === 'mod' ? [request.version, `${request.version}${GO_MOD_ONLY}`] : [request.version];
+        for (const version of candidates) {
+          const found = await store.findCollectedFileOf({ processor: PROCESSOR, id: request.module, version, name });
+          if (found) {
+            return { kind: 'file', ...servedBlob(this.options.blobStore, found.file, CONTENT_TYPES[request.kind]) };
+          }
+        }
+        throw new NotFoundError(`${request.module}@${name} is not mirrored`);
+      }
+    }
+  }
+
+  private async versions(artifact: StoredArtifact): Promise<GoMirroredVersion[]> {
+    return (await this.options.stores.mirror.listMirroredVersions(artifact.ref)).map(v => ({
+      version: v.version,
+      publishedAt: v.publishedAt,
+      files: v.files.map(f => f.name),
+    }));
+  }
+}
+
+const text = (body: string): ServedContent => ({ kind: 'document', contentType: 'text/plain; charset=utf-8', body });
+const json = (body: string): ServedContent => ({ kind: 'document', contentType: CONTENT_TYPES.info, body });
