@@ -42,7 +42,8 @@ export function parseGoProxyPath(path: string): GoProxyRequest | undefined {
  * mirrored module versions. `@v/list` and `@latest` name versions whose
  * zip is collected; a `.mod` is served also for versions mirrored for
  * their go.mod alone (the go command reads those while loading the module
- * graph); `.info` is generated from the version and its publication time.
+ * graph); `.info` is the proxy's as collected, or generated from the
+ * version and its publication time.
  * Anything else is a 404, which tells the go command the proxy lacks it.
  */
 export class GoView {
@@ -62,28 +63,48 @@ export class GoView {
       case 'latest': {
         const latest = goLatestVersion(await this.versions(artifact));
         if (!latest) throw new NotFoundError(`Go module '${request.module}' has no mirrored version`);
-        return json(goVersionInfo(latest.version, latest.publishedAt));
+        return this.info(artifact, latest.version, latest);
       }
       case 'info': {
         const found = (await this.versions(artifact)).find(
           v => v.version === request.version || v.version === `${request.version}${GO_MOD_ONLY}`,
         );
         if (!found) throw new NotFoundError(`${request.module}@${request.version} is not mirrored`);
-        return json(goVersionInfo(request.version, found.publishedAt));
+        return this.info(artifact, request.version, found);
       }
       default: {
-        const name = `${request.version}.${request.kind}`;
         // A go.mod is stored with the full version, or alone.
-        const candidates = request.kind === 'mod' ? [request.version, `${request.version}${GO_MOD_ONLY}`] : [request.version];
-        for (const version of candidates) {
-          const found = await store.findCollectedFileOf({ processor: PROCESSOR, id: request.module, version, name });
-          if (found) {
-            return { kind: 'file', ...servedBlob(this.options.blobStore, found.file, CONTENT_TYPES[request.kind]) };
-          }
-        }
-        throw new NotFoundError(`${request.module}@${name} is not mirrored`);
+        const versions = request.kind === 'mod' ? [request.version, `${request.version}${GO_MOD_ONLY}`] : [request.version];
+        const file = await this.file(artifact, versions, `${request.version}.${request.kind}`, request.kind);
+        if (!file) throw new NotFoundError(`${request.module}@${request.version}.${request.kind} is not mirrored`);
+        return file;
       }
     }
+  }
+
+  /** The proxy's `.info` as collected, else one generated from the version. */
+  private async info(artifact: StoredArtifact, version: string, mirrored: GoMirroredVersion): Promise<ServedContent> {
+    const stored = await this.file(artifact, [version], `${version}.info`, 'info');
+    return stored ?? json(goVersionInfo(version, mirrored.publishedAt));
+  }
+
+  /** The first collected file of that name among the walk versions. */
+  private async file(
+    artifact: StoredArtifact,
+    versions: string[],
+    name: string,
+    kind: keyof typeof CONTENT_TYPES,
+  ): Promise<ServedContent | undefined> {
+    for (const version of versions) {
+      const found = await this.options.stores.mirror.findCollectedFileOf({
+        processor: PROCESSOR,
+        id: artifact.id,
+        version,
+        name,
+      });
+      if (found) return { kind: 'file', ...servedBlob(this.options.blobStore, found.file, CONTENT_TYPES[kind]) };
+    }
+    return undefined;
   }
 
   private async versions(artifact: StoredArtifact): Promise<GoMirroredVersion[]> {

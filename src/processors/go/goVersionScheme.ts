@@ -2,12 +2,13 @@ import { VersionScheme } from '../types';
 import { compareGoVersions, compareParsed, GoVersion, parseGoVersion } from './goSemver';
 
 /**
- * The suffix of the walk's go.mod-only versions: `v1.2.0/go.mod` stands for
- * just the go.mod file of v1.2.0, the way go.sum names its hash, for module
- * versions the go command reads while loading the module graph but does
- * not build (only minimal version selection's choice needs the zip).
+ * The suffix of the walk's go.mod-only versions: `v1.2.0~go.mod` stands for
+ * just the go.mod file of v1.2.0 (go.sum writes `v1.2.0/go.mod`, but a
+ * version is one path segment), for module versions the go command reads
+ * while loading the module graph but does not build (only minimal version
+ * selection's choice needs the zip). `~` is in no Go version.
  */
-export const GO_MOD_ONLY = '/go.mod';
+export const GO_MOD_ONLY = '~go.mod';
 
 /** The module version a walk version stands for, and whether it is go.mod-only. */
 export function splitWalkVersion(version: string): { version: string; modOnly: boolean } {
@@ -57,7 +58,7 @@ function holds(comparator: Comparator, version: GoVersion): boolean {
  * the unsuffixed path). A bare version
  * is exact, and pins it even when the proxy's list lacks it
  * (pseudo-versions, retracted versions a go.mod still requires), as do
- * the walk's go.mod-only versions (`v1.2.0/go.mod`), which no other range
+ * the walk's go.mod-only versions (`v1.2.0~go.mod`), which no other range
  * selects.
  */
 export const goVersionScheme: VersionScheme = {
@@ -88,7 +89,7 @@ function majorPath(version: GoVersion): number {
   return Math.max(version.major, 1);
 }
 
-/** The one version a range names exactly (`v1.2.0`, `=v1.2.0`, `v1.2.0/go.mod`). */
+/** The one version a range names exactly (`v1.2.0`, `=v1.2.0`, `v1.2.0~go.mod`). */
 function pinned(range: string): string | undefined {
   const trimmed = range.trim().replace(/^=\s*/, '');
   const { version } = splitWalkVersion(trimmed);

@@ -92,6 +92,31 @@ export class ModuleFiles {
   }
 
   /**
+   * The `.info` of a version as the proxy wrote it (its commit time, and
+   * where the proxy got it), or undefined when the proxy has none that
+   * names the version: the view then generates one.
+   */
+  async info(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
+    let response;
+    try {
+      response = await proxy.file(path, version, 'info', signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return undefined;
+    }
+    const info = proxy.info(response);
+    if (info?.Version !== version) return undefined;
+    const file: ProcessorFile = {
+      name: `${version}.info`,
+      uri: proxy.fileUrl(path, version, 'info'),
+      path: GoProxy.filePath(path, version, 'info'),
+      integrity: { algorithm: 'sha256', digest: sha256(response.body) },
+      size: response.body.length,
+    };
+    return { file, time: typeof info.Time === 'string' ? info.Time : undefined };
+  }
+
+  /**
    * Compares the `h1:` hashes of a version with the checksum database's,
    * when one is configured: a mismatch fails the version; an unreachable
    * or unknowing database leaves the hashes recorded in the log.

@@ -1,7 +1,7 @@
 /**
  * The documents of a GOPROXY generated over mirrored module versions, for
  * the view and the bundle layout alike: `@v/list`, `.info` and `@latest`.
- * Walk versions that stand for a go.mod alone (`v1.2.0/go.mod`) serve
+ * Walk versions that stand for a go.mod alone (`v1.2.0~go.mod`) serve
  * their go.mod only and are never listed.
  */
 import { compareGoVersions, isPseudoVersion, parseGoVersion } from '../../processors/go/goSemver';
@@ -9,7 +9,7 @@ import { splitWalkVersion } from '../../processors/go/goVersionScheme';
 
 /** A mirrored version as the GOPROXY documents need it. */
 export interface GoMirroredVersion {
-  /** The walk's version (`v1.2.0`, or `v1.2.0/go.mod`). */
+  /** The walk's version (`v1.2.0`, or `v1.2.0~go.mod`). */
   version: string;
   publishedAt?: string;
   /** Names of its collected files. */
