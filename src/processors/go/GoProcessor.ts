@@ -38,6 +38,20 @@ export interface GoProcessorOptions {
 /** go.mod files read at once while loading one module graph. */
 const GRAPH_CONCURRENCY = 8;
 
+/**
+ * One config for a module two parents reach: its own graph is loaded when
+ * either asks for it (a version chosen by another module's graph needs
+ * none; one a range adds does). Proxies are the same unless an operator
+ * allowed several; then the first in order, so the result is commutative.
+ */
+function mergeGoConfig(a: JsonObject, b: JsonObject): JsonObject {
+  const merged: JsonObject = {};
+  const proxies = [a.proxy, b.proxy].filter((p): p is string => typeof p === 'string').sort();
+  if (proxies.length) merged.proxy = proxies[0];
+  if (a.moduleGraph === false && b.moduleGraph === false) merged.moduleGraph = false;
+  return merged;
+}
+
 /** Whether `version` lies in a retracted interval. */
 function retracted(mod: GoModFile, version: string): boolean {
   return mod.retract.some(
@@ -110,7 +124,7 @@ export function createGoProcessor(options: GoProcessorOptions): BackpackProcesso
     // them, but a requirement that pins one still gets it.
     const newest = latestOf(versions)!;
     const { mod } = await files.goMod(proxy, id, newest, signal);
-    const kept = versions.filter(v => v === newest || !retracted(mod, v));
+    const kept = versions.filter(v => !retracted(mod, v));
     return {
       notModified: false,
       versions: kept.map(version => ({ version, files: [], dependencies: [] })),
@@ -170,6 +184,15 @@ export function createGoProcessor(options: GoProcessorOptions): BackpackProcesso
         if (v !== closure.selected.get(path)) described.dependencies.push(dependency(path, `${v}${GO_MOD_ONLY}`));
       }
     }
+    const policy = describeOptions.dependencyPolicy;
+    if (policy === 'all-satisfying' || policy === 'all') {
+      // Every later version of a direct requirement (same major path) is
+      // one a consumer may upgrade to, with its own module graph.
+      const ranged: JsonObject = config.proxy ? { proxy: config.proxy } : {};
+      for (const r of closure.direct) {
+        described.dependencies.push({ processor: 'go', id: r.path, range: `>=${r.version}`, kind: 'runtime', config: ranged });
+      }
+    }
     return described;
   }
 
@@ -184,6 +207,7 @@ export function createGoProcessor(options: GoProcessorOptions): BackpackProcesso
       return id;
     },
     allowedHosts: () => [...new Set(hosts)],
+    mergeConfig: mergeGoConfig,
     discover,
     describeVersion,
   };
