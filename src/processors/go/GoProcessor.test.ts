@@ -113,8 +113,9 @@ describe('createGoProcessor', () => {
     const { selected, errors, result } = await walk('all-satisfying');
     expect(errors).toEqual([]);
     // v1.3.0 and v1.4.0 are retracted, so no range selects them; the
-    // graph of a v1.1.0 (added by its range) has shared v1.1.0.
-    expect(selected('example.com/shared')).toEqual(['v1.0.0~go.mod', 'v1.1.0', 'v1.2.0']);
+    // graphs of a v1.1.0 and old v1.0.0 (their ranges add them, each as a
+    // module to build with) have shared v1.1.0 and v1.0.0.
+    expect(selected('example.com/shared')).toEqual(['v1.0.0', 'v1.0.0~go.mod', 'v1.1.0', 'v1.2.0']);
     expect(selected('example.com/a')).toEqual(['v1.0.0', 'v1.1.0']);
     // a v1.0.0, now with its own graph, reads never's go.mod.
     expect(selected('example.com/never')).toEqual(['v1.0.0']);
