@@ -96,7 +96,8 @@ describeWithGo('a bundle as a GOPROXY directory', () => {
 
   it('serves the go command as a file:// GOPROXY', async () => {
     const root = path.join(bundle!.work, 'root', 'go');
-    await build('over-file', pathToFileURL(root).href);
+    const sums = await build('over-file', pathToFileURL(root).href);
+    expect(sums).toContain('example.com/App v1.0.0 h1:');
   });
 
   it('lays out @v/list and @latest over the versions whose zip it holds', async () => {

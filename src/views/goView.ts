@@ -17,6 +17,9 @@ const CONTENT_TYPES = {
   zip: 'application/zip',
 } as const;
 
+const text = (body: string): ServedContent => ({ kind: 'document', contentType: 'text/plain; charset=utf-8', body });
+const json = (body: string): ServedContent => ({ kind: 'document', contentType: CONTENT_TYPES.info, body });
+
 /** What a GOPROXY path asks for. */
 type GoProxyRequest =
   | { module: string; kind: 'list' | 'latest' }
@@ -115,6 +118,3 @@ export class GoView {
     }));
   }
 }
-
-const text = (body: string): ServedContent => ({ kind: 'document', contentType: 'text/plain; charset=utf-8', body });
-const json = (body: string): ServedContent => ({ kind: 'document', contentType: CONTENT_TYPES.info, body });

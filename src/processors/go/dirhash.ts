@@ -7,10 +7,11 @@
  */
 import { InputError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
+import { compareStrings } from './goSemver';
 
 /** The `h1:` hash of files given by name and SHA-256 (hex). */
 export function hash1(files: Array<{ name: string; sha256: string }>): string {
-  const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...files].sort((a, b) => compareStrings(a.name, b.name));
   const summary = createHash('sha256');
   for (const file of sorted) {
     if (file.name.includes('\n')) throw new InputError(`file name ${JSON.stringify(file.name)} contains a newline`);

@@ -38,8 +38,14 @@ export function parseGoVersion(version: string): GoVersion | undefined {
   };
 }
 
+/** Code-unit order of two strings, as Go's `<` on strings. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
 function compareDigits(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  return a.length - b.length || compareStrings(a, b);
 }
 
 function compareIdentifiers(a: string, b: string): number {
@@ -48,7 +54,7 @@ function compareIdentifiers(a: string, b: string): number {
   if (aNumeric && bNumeric) return compareDigits(a, b);
   if (aNumeric) return -1;
   if (bNumeric) return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareStrings(a, b);
 }
 
 /** Semver precedence of two parsed versions; `+incompatible` does not take part, as in Go. */
@@ -71,8 +77,9 @@ export function compareParsed(a: GoVersion, b: GoVersion): number {
 export function compareGoVersions(a: string, b: string): number {
   const pa = parseGoVersion(a);
   const pb = parseGoVersion(b);
-  if (!pa || !pb) return pa ? 1 : pb ? -1 : a < b ? -1 : a > b ? 1 : 0;
-  return compareParsed(pa, pb);
+  if (pa && pb) return compareParsed(pa, pb);
+  if (pa) return 1;
+  return pb ? -1 : compareStrings(a, b);
 }
 
 /** Whether a canonical version is a pseudo-version (names a commit, not a tag). */

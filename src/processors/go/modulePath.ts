@@ -1,7 +1,7 @@
 /**
  * Go module paths: validation, the case encoding of proxy URLs and module
  * zips (`!` before a lower-cased capital), and the major-version suffix
- * (`/v2`, `gopkg.in/…​.v3`) that ties a path to the versions it may hold.
+ * (`/v2`, `gopkg.in/….v3`) that ties a path to the versions it may hold.
  */
 import { parseGoVersion } from './goSemver';
 

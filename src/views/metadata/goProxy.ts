@@ -47,6 +47,9 @@ export function goLatestVersion(versions: GoMirroredVersion[]): GoMirroredVersio
   const buildable = buildableVersions(versions);
   const tagged = buildable.filter(v => !isPseudoVersion(v));
   const releases = tagged.filter(v => parseGoVersion(v)!.prerelease.length === 0);
-  const chosen = (releases.length ? releases : tagged.length ? tagged : buildable).at(-1);
+  let candidates = buildable;
+  if (releases.length) candidates = releases;
+  else if (tagged.length) candidates = tagged;
+  const chosen = candidates.at(-1);
   return chosen === undefined ? undefined : versions.find(v => v.version === chosen);
 }
