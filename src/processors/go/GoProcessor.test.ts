@@ -109,6 +109,17 @@ describe('createGoProcessor', () => {
     expect(modOnly.files.map(f => f.name)).toEqual(['v1.1.0.mod']);
   });
 
+  it('reads a version once: a second walk downloads no zip and no go.mod again', async () => {
+    await walk('latest');
+    const first = server.requests.length;
+    server.requests.length = 0;
+    const { selected } = await walk('latest');
+    expect(selected('example.com/shared')).toEqual(['v1.0.0~go.mod', 'v1.2.0']);
+    expect(first).toBeGreaterThan(0);
+    // Only the listings are asked again (conditionally, in a real run).
+    expect(server.requests.map(r => r.path).filter(p => !p.endsWith('/@v/list'))).toEqual([]);
+  });
+
   it('policy all-satisfying adds every later version of a direct requirement in its major path, each with its own graph', async () => {
     const { selected, errors, result } = await walk('all-satisfying');
     expect(errors).toEqual([]);

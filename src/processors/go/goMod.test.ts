@@ -48,20 +48,22 @@ describe('parseGoMod', () => {
       "m@v1 go.mod:2: 'latest' is not a canonical module version",
     );
     expect(() => parseGoMod('require (\n', 'x')).toThrow('x: unterminated require block');
+    expect(() => parseGoMod('require example.com/../../x v1.0.0\n', 'x')).toThrow(/x:1: 'example.com\/..\/..\/x' is not a module path/);
+    expect(() => parseGoMod('require example.com/m/v2 v1.0.0\n', 'x')).toThrow('x:1: v1.0.0 is not a version of example.com/m/v2');
     expect(() => parseGoMod('module "m\n', 'x')).toThrow('x:1: unterminated string');
   });
 });
 
 describe('loadModuleClosure', () => {
   const graph: Record<string, string> = {
-    'a@v1.0.0': 'go 1.17\nrequire c v1.0.0',
-    'b@v1.0.0': 'go 1.16\nrequire c v1.1.0\nrequire d v1.0.0',
-    'c@v1.0.0': 'go 1.17\nrequire e v1.0.0',
-    'c@v1.1.0': 'go 1.17\nrequire e v1.0.0',
-    'd@v1.0.0': 'go 1.16\nrequire e v1.1.0',
-    'e@v1.0.0': 'go 1.17',
-    'e@v1.1.0': 'go 1.17',
-    'x@v1.0.0': 'go 1.17',
+    'example.com/a@v1.0.0': 'go 1.17\nrequire example.com/c v1.0.0',
+    'example.com/b@v1.0.0': 'go 1.16\nrequire example.com/c v1.1.0\nrequire example.com/d v1.0.0',
+    'example.com/c@v1.0.0': 'go 1.17\nrequire example.com/e v1.0.0',
+    'example.com/c@v1.1.0': 'go 1.17\nrequire example.com/e v1.0.0',
+    'example.com/d@v1.0.0': 'go 1.16\nrequire example.com/e v1.1.0',
+    'example.com/e@v1.0.0': 'go 1.17',
+    'example.com/e@v1.1.0': 'go 1.17',
+    'example.com/x@v1.0.0': 'go 1.17',
   };
   const loadMod = async (path: string, version: string): Promise<GoModFile> => {
     const text = graph[`${path}@${version}`];
@@ -69,39 +71,39 @@ describe('loadModuleClosure', () => {
     return parseGoMod(text, `${path}@${version}`);
   };
   const load = (main: string, maxModules = 100) =>
-    loadModuleClosure({ path: 'main', mod: parseGoMod(main, 'main') }, loadMod, {
+    loadModuleClosure({ path: 'example.com/main', mod: parseGoMod(main, 'main') }, loadMod, {
       maxModules,
       concurrency: 2,
     });
 
   it('stops at pruned modules and follows unpruned ones transitively, then selects the maximum', async () => {
-    const closure = await load('go 1.17\nrequire a v1.0.0\nrequire b v1.0.0');
+    const closure = await load('go 1.17\nrequire example.com/a v1.0.0\nrequire example.com/b v1.0.0');
     expect(Object.fromEntries(closure.selected)).toEqual({
-      a: 'v1.0.0',
-      b: 'v1.0.0',
-      c: 'v1.1.0',
-      d: 'v1.0.0',
-      e: 'v1.1.0',
+      'example.com/a': 'v1.0.0',
+      'example.com/b': 'v1.0.0',
+      'example.com/c': 'v1.1.0',
+      'example.com/d': 'v1.0.0',
+      'example.com/e': 'v1.1.0',
     });
     // c v1.0.0 is a's requirement: a pruned module's requirement is never
     // read; below an unpruned one (b), everything is, pruned or not.
     expect(Object.fromEntries([...closure.modsRead].map(([p, v]) => [p, [...v].sort()]))).toEqual({
-      a: ['v1.0.0'],
-      b: ['v1.0.0'],
-      c: ['v1.1.0'],
-      d: ['v1.0.0'],
-      e: ['v1.0.0', 'v1.1.0'],
+      'example.com/a': ['v1.0.0'],
+      'example.com/b': ['v1.0.0'],
+      'example.com/c': ['v1.1.0'],
+      'example.com/d': ['v1.0.0'],
+      'example.com/e': ['v1.0.0', 'v1.1.0'],
     });
   });
 
   it('drops requirements the main module excludes', async () => {
-    const closure = await load('go 1.17\nrequire a v1.0.0\nrequire x v1.0.0\nexclude x v1.0.0');
-    expect([...closure.selected.keys()]).toEqual(['a']);
+    const closure = await load('go 1.17\nrequire example.com/a v1.0.0\nrequire example.com/x v1.0.0\nexclude example.com/x v1.0.0');
+    expect([...closure.selected.keys()]).toEqual(['example.com/a']);
   });
 
   it('fails when a go.mod cannot be read or the graph is too large', async () => {
-    await expect(load('go 1.17\nrequire missing v1.0.0')).rejects.toThrow('missing@v1.0.0: not found');
-    await expect(load('go 1.16\nrequire b v1.0.0', 2)).rejects.toThrow(/more than 2 go.mod files/);
+    await expect(load('go 1.17\nrequire example.com/missing v1.0.0')).rejects.toThrow('missing@v1.0.0: not found');
+    await expect(load('go 1.16\nrequire example.com/b v1.0.0', 2)).rejects.toThrow(/more than 2 go.mod files/);
   });
 });
 

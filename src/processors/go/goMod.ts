@@ -7,6 +7,7 @@
  */
 import { InputError } from '@backstage/errors';
 import { parseGoVersion } from './goSemver';
+import { modulePathProblem, versionFitsPath } from './modulePath';
 
 /** A `require` line. */
 export interface GoRequirement {
@@ -74,6 +75,13 @@ function findQuoteEnd(line: string, start: number): number {
   return -1;
 }
 
+/** A module path a directive names; an upstream's go.mod must not steer URLs elsewhere. */
+function modulePath(token: string, where: string): string {
+  const problem = modulePathProblem(token);
+  if (problem) throw new InputError(`${where}: '${token.slice(0, 100)}' is not a module path: it ${problem}`);
+  return token;
+}
+
 function version(token: string | undefined, where: string): string {
   if (token === undefined || !parseGoVersion(token)) {
     throw new InputError(`${where}: '${token ?? ''}' is not a canonical module version`);
@@ -122,15 +130,14 @@ function directive(mod: GoModFile, verb: string, args: string[], comment: string
       break;
     case 'require':
       if (args.length !== 2) throw new InputError(`${where}: require needs a path and a version`);
-      mod.require.push({
-        path: args[0],
-        version: version(args[1], where),
-        indirect: /^indirect(;|$)/.test(comment),
-      });
+      if (!versionFitsPath(modulePath(args[0], where), version(args[1], where))) {
+        throw new InputError(`${where}: ${args[1]} is not a version of ${args[0]} (its major version path)`);
+      }
+      mod.require.push({ path: args[0], version: args[1], indirect: /^indirect(;|$)/.test(comment) });
       break;
     case 'exclude':
       if (args.length !== 2) throw new InputError(`${where}: exclude needs a path and a version`);
-      mod.exclude.push({ path: args[0], version: version(args[1], where) });
+      mod.exclude.push({ path: modulePath(args[0], where), version: version(args[1], where) });
       break;
     case 'retract':
       if (args[0] === '[') {

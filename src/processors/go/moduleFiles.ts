@@ -6,7 +6,7 @@
  * one is configured and reachable, logged otherwise.
  */
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { InputError, isError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
 import { BoundedCache } from '../../views/BoundedCache';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
@@ -24,12 +24,28 @@ export interface FetchedGoMod {
   h1: string;
 }
 
-/** Module versions never change (the checksum database sees to it): their go.mod files are cached. */
-const MOD_CACHE_SIZE = 20_000;
+/**
+ * Module versions never change (the checksum database sees to it), so what
+ * is read of one is cached: a run that finds nothing new then downloads no
+ * zip again. Entries are small (a parsed go.mod, digests).
+ */
+const CACHE_SIZE = 20_000;
 
-/** Reads go.mod files and zips of one processor, with a bounded cache of go.mod files. */
+/** What is known of a module zip once read. */
+interface ZipDescription {
+  file: ProcessorFile;
+  h1: string;
+}
+
+/** Reads go.mod files, zips and `.info`s of one processor, each once while cached. */
 export class ModuleFiles {
-  private readonly mods = new BoundedCache<string, Promise<FetchedGoMod>>(MOD_CACHE_SIZE);
+  private readonly mods = new BoundedCache<string, Promise<FetchedGoMod>>(CACHE_SIZE);
+  private readonly zips = new BoundedCache<string, Promise<ZipDescription>>(CACHE_SIZE);
+  private readonly infos = new BoundedCache<string, Promise<{ file: ProcessorFile; time?: string } | undefined>>(
+    CACHE_SIZE,
+  );
+  /** Versions whose hashes the checksum database confirmed. */
+  private readonly verified = new BoundedCache<string, true>(CACHE_SIZE);
 
   constructor(
     private readonly options: {
@@ -41,15 +57,7 @@ export class ModuleFiles {
 
   /** The go.mod of a module version, parsed, with its file entry. */
   goMod(proxy: GoProxy, path: string, version: string, signal?: AbortSignal): Promise<FetchedGoMod> {
-    const key = `${proxy.base}\0${path}\0${version}`;
-    let cached = this.mods.get(key);
-    if (!cached) {
-      cached = this.fetchGoMod(proxy, path, version, signal);
-      this.mods.set(key, cached);
-      // Failures are not remembered: the next walk asks again.
-      cached.catch(() => this.mods.delete(key));
-    }
-    return cached;
+    return memo(this.mods, proxy, path, version, () => this.fetchGoMod(proxy, path, version, signal));
   }
 
   private async fetchGoMod(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
@@ -73,7 +81,11 @@ export class ModuleFiles {
   }
 
   /** The zip of a module version, its file entry and `h1:` hash. */
-  async zip(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
+  zip(proxy: GoProxy, path: string, version: string, signal?: AbortSignal): Promise<ZipDescription> {
+    return memo(this.zips, proxy, path, version, () => this.fetchZip(proxy, path, version, signal));
+  }
+
+  private async fetchZip(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
     const response = await proxy.file(path, version, 'zip', signal);
     let h1: string;
     try {
@@ -96,13 +108,18 @@ export class ModuleFiles {
    * where the proxy got it), or undefined when the proxy has none that
    * names the version: the view then generates one.
    */
-  async info(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
+  info(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
+    return memo(this.infos, proxy, path, version, () => this.fetchInfo(proxy, path, version, signal));
+  }
+
+  private async fetchInfo(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
     let response;
     try {
       response = await proxy.file(path, version, 'info', signal);
     } catch (error) {
-      if (signal?.aborted) throw error;
-      return undefined;
+      // The proxy has none (a 404 or 410): the view generates one.
+      if (isError(error) && error.name === 'NotFoundError') return undefined;
+      throw error;
     }
     const info = proxy.info(response);
     if (info?.Version !== version) return undefined;
@@ -130,6 +147,8 @@ export class ModuleFiles {
     const { sumdb, upstream } = this.options;
     const { logger, signal } = context;
     const recorded = `${path} ${version} ${hashes.zip ?? '(go.mod only)'} ${version}/go.mod ${hashes.mod}`;
+    const key = `${path}\0${version}\0${hashes.zip ?? ''}\0${hashes.mod}`;
+    if (this.verified.get(key)) return;
     if (!sumdb) {
       logger.debug(`go: recorded ${recorded}`);
       return;
@@ -154,7 +173,26 @@ export class ModuleFiles {
         );
       }
     }
+    this.verified.set(key, true);
   }
+}
+
+/** A cached read of one module version; failures are not remembered, the next walk asks again. */
+function memo<T>(
+  cache: BoundedCache<string, Promise<T>>,
+  proxy: GoProxy,
+  path: string,
+  version: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  const key = `${proxy.base}\0${path}\0${version}`;
+  let cached = cache.get(key);
+  if (!cached) {
+    cached = read();
+    cache.set(key, cached);
+    cached.catch(() => cache.delete(key));
+  }
+  return cached;
 }
 
 function sha256(bytes: Buffer): string {
