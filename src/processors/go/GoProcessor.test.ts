@@ -139,6 +139,22 @@ describe('createGoProcessor', () => {
     expect(result.versions.map(v => v.version)).toEqual(['v1.0.0', 'v1.1.0', 'v1.2.0']);
   });
 
+  it('lists only versions of the module path, and a module without tags by its @latest pseudo-version', async () => {
+    server.set('/example.com/m/v2/@v/list', 'v2.0.0\nv1.0.0\nv3.0.0\nbogus\nv2.1.0 extra words\n');
+    server.set('/example.com/m/v2/@v/v2.1.0.mod', goModText('example.com/m/v2', '1.17'));
+    const listed = await go.discover({ id: 'example.com/m/v2', config: {} }, { logger });
+    if (listed.notModified) throw new Error('unexpected 304');
+    expect(listed.versions.map(v => v.version)).toEqual(['v2.0.0', 'v2.1.0']);
+
+    const pseudo = 'v0.0.0-20240101120000-abcdef123456';
+    server.set('/example.com/untagged/@v/list', '');
+    server.set('/example.com/untagged/@latest', JSON.stringify({ Version: pseudo }));
+    server.set(`/example.com/untagged/@v/${pseudo}.mod`, goModText('example.com/untagged', '1.17'));
+    const untagged = await go.discover({ id: 'example.com/untagged', config: {} }, { logger });
+    if (untagged.notModified) throw new Error('unexpected 304');
+    expect(untagged.versions.map(v => v.version)).toEqual([pseudo]);
+  });
+
   it('refuses ids that are no module paths and configs with unknown keys, naming them', async () => {
     expect(() => go.normalizeId!('Example.com/x')).toThrow(/id: 'Example.com\/x' is not a Go module path/);
     expect(() => go.normalizeId!('example.com/x/v1')).toThrow(/major version suffix/);
