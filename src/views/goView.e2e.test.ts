@@ -202,6 +202,23 @@ describeWithGo('Go modules view (GOPROXY)', () => {
     expect((await get('example.com/app/@v/v1.0.0.ziq')).status).toBe(404);
   });
 
+  it('answers HEAD with the size of a stored file', async () => {
+    const res = await request(mirror.backend.server).head('/api/backpack/go/example.com/libc/v2/@v/v2.1.0.zip').set(auth);
+    expect(res.status).toBe(200);
+    expect(Number(res.headers['content-length'])).toBe(zipOf('example.com/libc/v2', 'v2.1.0').length);
+    expect(res.headers['x-backpack-verified']).toBe('true');
+  });
+
+  it('refuses artifacts that name no module path, or an unknown config key, with 400 naming the field', async () => {
+    const post = (body: object) => request(mirror.backend.server).post('/api/backpack/artifacts').set(auth).send(body);
+    const badId = await post({ processor: 'go', id: 'Example.com/x' });
+    expect(badId.status).toBe(400);
+    expect(badId.body.error.message).toMatch(/id: 'Example.com\/x' is not a Go module path/);
+    const badConfig = await post({ processor: 'go', id: 'example.com/x', config: { graph: false } });
+    expect(badConfig.status).toBe(400);
+    expect(badConfig.body.error.message).toMatch(/unknown go config key\(s\): graph/);
+  });
+
   it('challenges clients without credentials with basic auth', async () => {
     const res = await request(mirror.backend.server).get('/api/backpack/go/example.com/app/@v/list');
     expect(res.status).toBe(401);
