@@ -44,7 +44,7 @@ export class ModuleFiles {
   private readonly infos = new BoundedCache<string, Promise<{ file: ProcessorFile; time?: string } | undefined>>(
     CACHE_SIZE,
   );
-  /** Versions whose hashes the checksum database confirmed. */
+  /** Versions whose hashes the checksum database confirmed (or were logged, without one). */
   private readonly verified = new BoundedCache<string, true>(CACHE_SIZE);
 
   constructor(
@@ -150,7 +150,10 @@ export class ModuleFiles {
     const key = `${path}\0${version}\0${hashes.zip ?? ''}\0${hashes.mod}`;
     if (this.verified.get(key)) return;
     if (!sumdb) {
-      logger.debug(`go: recorded ${recorded}`);
+      // Once per version and process: the record an operator can compare
+      // with go.sum files or a checksum database later.
+      logger.info(`go: no checksum database configured; recorded ${recorded}`);
+      this.verified.set(key, true);
       return;
     }
     const answer = await lookupSumdb(upstream, sumdb, path, version, signal);
