@@ -1,6 +1,7 @@
 import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleGoProcessor,
@@ -21,5 +22,6 @@ export const backpackFeatures = [
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
+  backpackModuleNugetProcessor,
   backpackModuleGoProcessor,
 ];

@@ -6,6 +6,7 @@ import { readParsingLimits } from '../upstream/limits';
 import { GoView } from './goView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
+import { NugetView } from './nuget/NugetView';
 import { OciView } from './oci/OciView';
 import { PypiView } from './pypiView';
 
@@ -16,6 +17,8 @@ export interface ServeViews {
   maven: MavenView;
   /** The OCI distribution view, mounted at `/v2/` on the backend's origin. */
   oci: OciView;
+  /** The NuGet v3 feed. */
+  nuget: NugetView;
   /** The GOPROXY view at `/go/`. */
   go: GoView;
   /** `backpack.serve.public`: the views answer without credentials. */
@@ -42,6 +45,12 @@ export function createServeViews(options: {
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
+    nuget: new NugetView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
     go: new GoView({ stores, blobStore }),
     public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
   };

@@ -14,6 +14,7 @@ import {
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
 import { EcosystemLayout } from './EcosystemLayout';
+import { nugetLayout } from './nugetLayout';
 import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
 
@@ -62,4 +63,4 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, goLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout, goLayout];
