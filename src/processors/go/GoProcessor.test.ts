@@ -1,7 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
-import { goModText, GoModuleVersion, moduleZip, publishGoModules, zipOf } from '../../__testUtils__/goModules';
+import { goModText, GoModuleVersion, moduleZip, publishGoModules } from '../../__testUtils__/goModules';
+import { zipArchive } from '../../__testUtils__/zipArchive';
 import { StaticRegistryServer } from '../../__testUtils__/staticRegistryServer';
 import { ClosureResolver } from '../../closure/ClosureResolver';
 import { compileVersionFilter } from '../../closure/versionFilter';
@@ -172,7 +173,7 @@ describe('createGoProcessor', () => {
   it('refuses a zip whose files are not under module@version/', async () => {
     server.set('/example.com/bad/@v/list', 'v1.0.0\n');
     server.set('/example.com/bad/@v/v1.0.0.mod', goModText('example.com/bad', '1.17'));
-    server.set('/example.com/bad/@v/v1.0.0.zip', zipOf([{ name: 'example.com/other@v1.0.0/go.mod', body: Buffer.from('') }]));
+    server.set('/example.com/bad/@v/v1.0.0.zip', zipArchive([{ path: 'example.com/other@v1.0.0/go.mod', content: '' }]));
     await expect(
       go.describeVersion!({ id: 'example.com/bad', config: {}, version: 'v1.0.0' }, { logger }),
     ).rejects.toThrow(/example.com\/bad@v1.0.0 zip: example.com\/other@v1.0.0\/go.mod: not under example.com\/bad@v1.0.0\//);

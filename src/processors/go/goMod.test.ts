@@ -1,5 +1,6 @@
-import { deflateRawSync } from 'node:zlib';
-import { zipOf } from '../../__testUtils__/goModules';
+import { createHash } from 'node:crypto';
+import { zipArchive } from '../../__testUtils__/zipArchive';
+import { hash1 } from './dirhash';
 import { parseGoMod } from './goMod';
 import { GoModFile } from './goMod';
 import { loadModuleClosure } from './moduleGraph';
@@ -109,40 +110,34 @@ describe('loadModuleClosure', () => {
 
 describe('moduleZipHash', () => {
   const limits = { maxUnzippedBytes: 1024, maxFiles: 10 };
+  const file = (path: string, size = 1) => ({ path, content: Buffer.alloc(size, 'a') });
 
-  it('hashes stored and deflated entries alike', () => {
+  it('hashes the inflated files under their names, as dirhash does', () => {
     const body = Buffer.from('package m\n');
-    const stored = zipOf([{ name: 'm@v1.0.0/m.go', body }]);
-    const deflated = Buffer.from(stored);
-    // Same entry, deflated: rewrite method, sizes and data.
-    const data = deflateRawSync(body);
-    const rebuilt = rebuildDeflated('m@v1.0.0/m.go', body, data);
-    expect(moduleZipHash(rebuilt, 'm@v1.0.0/', limits)).toBe(moduleZipHash(deflated, 'm@v1.0.0/', limits));
+    const zip = zipArchive([{ path: 'm@v1.0.0/m.go', content: body }, { path: 'm@v1.0.0/go.mod', content: 'module m\n' }]);
+    expect(moduleZipHash(zip, 'm@v1.0.0/', limits)).toBe(
+      hash1([
+        { name: 'm@v1.0.0/go.mod', sha256: createHash('sha256').update('module m\n').digest('hex') },
+        { name: 'm@v1.0.0/m.go', sha256: createHash('sha256').update(body).digest('hex') },
+      ]),
+    );
   });
 
   it('refuses zips that escape their prefix, repeat a name, or inflate beyond the limits', () => {
-    const file = (name: string, size = 1) => ({ name, body: Buffer.alloc(size, 'a') });
-    expect(() => moduleZipHash(zipOf([file('n@v1.0.0/x')]), 'm@v1.0.0/', limits)).toThrow(/not under m@v1.0.0\//);
-    expect(() => moduleZipHash(zipOf([file('m@v1.0.0/../x')]), 'm@v1.0.0/', limits)).toThrow(/not under/);
-    expect(() => moduleZipHash(zipOf([file('m@v1.0.0/X'), file('m@v1.0.0/x')]), 'm@v1.0.0/', limits)).toThrow(
-      /listed twice/,
-    );
-    expect(() => moduleZipHash(zipOf([file('m@v1.0.0/x', 2048)]), 'm@v1.0.0/', limits)).toThrow(/more than 1024 bytes/);
+    const hash = (entries: Array<{ path: string; content: Buffer }>) =>
+      moduleZipHash(zipArchive(entries), 'm@v1.0.0/', limits);
+    expect(() => hash([file('n@v1.0.0/x')])).toThrow(/not under m@v1.0.0\//);
+    expect(() => hash([file('m@v1.0.0/../x')])).toThrow(/not under/);
+    expect(() => hash([file('m@v1.0.0/X'), file('m@v1.0.0/x')])).toThrow(/listed twice/);
+    expect(() => hash([file('m@v1.0.0/x', 2048)])).toThrow(/more than 1024 bytes/);
     expect(() => moduleZipHash(Buffer.from('not a zip'), 'm@v1.0.0/', limits)).toThrow(/not a zip file/);
-    // A deflated entry that inflates past what its directory declares.
-    const bomb = rebuildDeflated('m@v1.0.0/x', Buffer.alloc(10), deflateRawSync(Buffer.alloc(100_000)));
+  });
+
+  it('refuses an entry that inflates past the size its directory declares', () => {
+    const bomb = zipArchive([file('m@v1.0.0/x', 100_000)]);
+    const central = bomb.readUInt32LE(bomb.length - 22 + 16);
+    bomb.writeUInt32LE(10, 22); // local header: uncompressed size
+    bomb.writeUInt32LE(10, central + 24); // directory: uncompressed size
     expect(() => moduleZipHash(bomb, 'm@v1.0.0/', limits)).toThrow(/does not inflate to its declared 10 bytes/);
   });
 });
-
-/** A one-entry zip whose entry is deflated `data`, declared as `body`'s size. */
-function rebuildDeflated(name: string, body: Buffer, data: Buffer): Buffer {
-  const zip = zipOf([{ name, body: data }]);
-  const nameLength = Buffer.byteLength(name);
-  const centralOffset = 30 + nameLength + data.length;
-  zip.writeUInt16LE(8, 8); // local: method
-  zip.writeUInt32LE(body.length, 22); // local: uncompressed size
-  zip.writeUInt16LE(8, centralOffset + 10); // central: method
-  zip.writeUInt32LE(body.length, centralOffset + 24); // central: uncompressed size
-  return zip;
-}
