@@ -116,6 +116,31 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The Cargo processor: Rust crates from a sparse registry. */
+      cargo?: {
+        /** Sparse index URL (where `config.json` and the index files are). Defaults to https://index.crates.io */
+        index?: string;
+        /** Other sparse indexes an artifact's own `index` setting may name. */
+        allowedIndexes?: string[];
+        /**
+         * Hosts `.crate` files download from, when the `dl` of a registry's
+         * config.json is on another host than its index and may resolve to
+         * internal addresses (the operator's). A `dl` host name found in
+         * config.json is otherwise let through as public-only (an IP address
+         * never); list it here
+         * too when collection runs on replicas that did not discover.
+         * static.crates.io is built in for the default index.
+         */
+        downloadHosts?: string[];
+        /**
+         * Target triples (e.g. `x86_64-unknown-linux-gnu`) whose
+         * target-specific dependencies are mirrored, for artifacts that set
+         * none. Default: every target, which `cargo generate-lockfile` needs.
+         */
+        targets?: string[];
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /** The Go modules processor. */
       go?: {
         /** GOPROXY base URL. Defaults to https://proxy.golang.org */

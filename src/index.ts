@@ -11,6 +11,7 @@ import {
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
@@ -34,6 +35,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
+      backpackModuleCargoProcessor,
       backpackModuleGoProcessor,
     ];
   },

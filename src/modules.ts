@@ -56,6 +56,14 @@ export const backpackModuleOciProcessor = builtInProcessorModule('oci');
 export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
 
 /**
+ * The built-in Cargo processor (Rust crates from a sparse registry);
+ * configured by `backpack.processors.cargo`.
+ *
+ * @public
+ */
+export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
+
+/**
  * The built-in Go modules processor; configured by `backpack.processors.go`.
  *
  * @public

@@ -4,6 +4,7 @@ import {
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
@@ -23,5 +24,6 @@ export const backpackFeatures = [
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
 ];

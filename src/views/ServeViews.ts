@@ -3,6 +3,7 @@ import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
+import { CargoView } from './cargoView';
 import { GoView } from './goView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
@@ -19,6 +20,8 @@ export interface ServeViews {
   oci: OciView;
   /** The NuGet v3 feed. */
   nuget: NugetView;
+  /** The Cargo sparse registry view at `/cargo/`. */
+  cargo: CargoView;
   /** The GOPROXY view at `/go/`. */
   go: GoView;
   /** `backpack.serve.public`: the views answer without credentials. */
@@ -34,6 +37,7 @@ export function createServeViews(options: {
   logger: LoggerService;
 }): ServeViews {
   const { stores, blobStore, discovery, logger } = options;
+  const isPublic = options.config.getOptionalBoolean('backpack.serve.public') ?? false;
   return {
     npm: new NpmView({
       stores,
@@ -51,7 +55,13 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
     }),
+    cargo: new CargoView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      authRequired: !isPublic,
+    }),
     go: new GoView({ stores, blobStore }),
-    public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
+    public: isPublic,
   };
 }

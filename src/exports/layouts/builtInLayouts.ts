@@ -13,6 +13,7 @@ import {
   pypiFilePath,
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
+import { cargoLayout } from './cargoLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { nugetLayout } from './nugetLayout';
 import { goLayout } from './goLayout';
@@ -63,4 +64,12 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout, goLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
+  npmLayout,
+  pypiLayout,
+  mavenLayout,
+  ociLayout,
+  nugetLayout,
+  cargoLayout,
+  goLayout,
+];
