@@ -1,7 +1,9 @@
 import { Config } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
+import { errorMessage } from '../../lib/errorMessage';
 import { parseArtifactConfig } from '../../lib/validation';
+import { redactUrl } from '../../upstream/urls';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import {
   allowConfiguredUpstream,
@@ -69,8 +71,8 @@ function latestOf(versions: string[]): string | undefined {
 /**
  * Creates the Go modules processor: versions from a GOPROXY, each
  * described on demand. A version's files are its go.mod, zip and `.info`;
- * its dependencies, unless
- * `moduleGraph` is false, are what the go command needs to build with it:
+ * its dependencies, unless `moduleGraph` is false, are what the go command
+ * needs to build with it:
  * minimal version selection's version of every module it builds from
  * (pinned, go.mod and zip) and every other version whose go.mod it reads
  * while loading the graph (`<version>~go.mod`, the go.mod alone).
@@ -115,7 +117,7 @@ export function createGoProcessor(options: GoProcessorOptions): BackpackProcesso
       // A module without tags: @latest names its newest pseudo-version.
       const latest = await proxy.latest(id, signal);
       if (!latest || !parseGoVersion(latest.Version) || !versionFitsPath(id, latest.Version)) {
-        throw new NotFoundError(`Go module '${id}' has no version at ${proxy.base}`);
+        throw new NotFoundError(`Go module '${id}' has no version at ${redactUrl(proxy.base)}`);
       }
       versions = [latest.Version];
     }
@@ -123,8 +125,15 @@ export function createGoProcessor(options: GoProcessorOptions): BackpackProcesso
     // versions are left out of the listing, so filters and ranges skip
     // them, but a requirement that pins one still gets it.
     const newest = latestOf(versions)!;
-    const { mod } = await files.goMod(proxy, id, newest, signal);
-    const kept = versions.filter(v => !retracted(mod, v));
+    let kept = versions;
+    try {
+      const { mod } = await files.goMod(proxy, id, newest, signal);
+      kept = versions.filter(v => !retracted(mod, v));
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // As the go command: a latest go.mod it cannot read retracts nothing.
+      discoverOptions.logger.warn(`go: retractions of ${id} unknown (${newest}'s go.mod: ${errorMessage(error)})`);
+    }
     return {
       notModified: false,
       versions: kept.map(version => ({ version, files: [], dependencies: [] })),
