@@ -8,6 +8,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, isError } from '@backstage/errors';
 import { createHash } from 'node:crypto';
+import { Semaphore } from '../../lib/Semaphore';
 import { BoundedCache } from '../../views/BoundedCache';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { ProcessorFile } from '../types';
@@ -31,6 +32,9 @@ export interface FetchedGoMod {
  */
 const CACHE_SIZE = 20_000;
 
+/** Zips read and hashed at once, each up to `backpack.upstream.maxMetadataBytes` in memory. */
+const ZIPS_AT_ONCE = 4;
+
 /** What is known of a module zip once read. */
 interface ZipDescription {
   file: ProcessorFile;
@@ -44,6 +48,8 @@ export class ModuleFiles {
   private readonly infos = new BoundedCache<string, Promise<{ file: ProcessorFile; time?: string } | undefined>>(
     CACHE_SIZE,
   );
+  /** Zips are held whole while hashed: a few at a time bounds the memory that takes. */
+  private readonly zipSlots = new Semaphore(ZIPS_AT_ONCE);
   /** Versions whose hashes the checksum database confirmed (or were logged, without one). */
   private readonly verified = new BoundedCache<string, true>(CACHE_SIZE);
 
@@ -82,7 +88,9 @@ export class ModuleFiles {
 
   /** The zip of a module version, its file entry and `h1:` hash. */
   zip(proxy: GoProxy, path: string, version: string, signal?: AbortSignal): Promise<ZipDescription> {
-    return memo(this.zips, proxy, path, version, () => this.fetchZip(proxy, path, version, signal));
+    return memo(this.zips, proxy, path, version, () =>
+      this.zipSlots.use(() => this.fetchZip(proxy, path, version, signal)),
+    );
   }
 
   private async fetchZip(proxy: GoProxy, path: string, version: string, signal?: AbortSignal) {
