@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -100,7 +101,9 @@ const MODULES: GoModuleVersion[] = [
   { path: 'example.com/testonly', version: 'v1.0.0', goMod: goModText('example.com/testonly', '1.17'), files: { 't.go': name('testonly', 't') } },
 ];
 
-describeWithGo('Go modules view (GOPROXY)', () => {
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+describeWithGo.each(databases.eachSupportedId())('Go modules view (GOPROXY) on %p', databaseId => {
   let published: PublishedGoModule[];
   let upstreamRequests: string[] = [];
   const zipOf = (module: string, version: string) =>
@@ -120,6 +123,7 @@ describeWithGo('Go modules view (GOPROXY)', () => {
     },
     processors: upstream => ({ go: { proxy: upstream.url } }),
     roots: [{ processor: 'go', id: 'example.com/app', filter: 'v1.0.0' }],
+    database: () => databases.init(databaseId),
   });
 
   // The go command sends the credentials of a GOPROXY URL over https
