@@ -18,9 +18,9 @@ import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet), each
- * added through the processors extension point like any module's, and
- * Backpack's URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
+ * Cargo, Go), each added through the processors extension point like any
+ * module's, and Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
