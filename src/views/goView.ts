@@ -43,7 +43,7 @@ export function parseGoProxyPath(path: string): GoProxyRequest | undefined {
 /**
  * A GOPROXY over the mirror (`GOPROXY=<backend>/api/backpack/go`): only
  * mirrored module versions. `@v/list` and `@latest` name versions whose
- * zip is collected; a `.mod` is served also for versions mirrored for
+ * go.mod and zip are collected; a `.mod` is served also for versions mirrored for
  * their go.mod alone (the go command reads those while loading the module
  * graph); `.info` is the proxy's as collected, or generated from the
  * version and its publication time.

@@ -13,7 +13,7 @@ import { GeneratedEntry, LayoutContext } from '../layouts/EcosystemLayout';
  *   versions in the proxy's case encoding (`!` before a lower-cased
  *   capital);
  * - `go/<module>/@v/list` and `go/<module>/@latest` — over every version
- *   whose zip was collected up to the cut-off;
+ *   whose go.mod and zip were collected up to the cut-off;
  * - a go.mod mirrored alone (a version the module graph reads but does
  *   not build, `v1.2.0~go.mod` in Backpack) is stored at
  *   `go/.go.mod-only/<module>/@v/<version>.mod`, and copied to its proxy

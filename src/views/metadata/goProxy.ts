@@ -16,10 +16,15 @@ export interface GoMirroredVersion {
   files: string[];
 }
 
-/** Versions whose zip is mirrored, which a client may build with, ascending. */
+/** Versions whose go.mod and zip are mirrored, which a client may build with, ascending. */
 export function buildableVersions(versions: GoMirroredVersion[]): string[] {
   return versions
-    .filter(v => !splitWalkVersion(v.version).modOnly && v.files.includes(`${v.version}.zip`))
+    .filter(
+      v =>
+        !splitWalkVersion(v.version).modOnly &&
+        v.files.includes(`${v.version}.zip`) &&
+        v.files.includes(`${v.version}.mod`),
+    )
     .map(v => v.version)
     .filter(v => parseGoVersion(v))
     .sort(compareGoVersions);
