@@ -171,7 +171,7 @@ export function createGoProcessor(options: GoProcessorOptions): BackpackProcesso
     if (config.moduleGraph === false) return described;
 
     const closure = await loadModuleClosure(
-      { path: id, mod: goMod.mod },
+      { path: id, version, mod: goMod.mod },
       async (path, v) => (await files.goMod(proxy, path, v, signal)).mod,
       { maxModules: settings.maxGraphModules, concurrency: GRAPH_CONCURRENCY, signal },
     );
@@ -185,12 +185,16 @@ export function createGoProcessor(options: GoProcessorOptions): BackpackProcesso
       kind: 'runtime',
       config: inherited,
     });
+    // The version described is the root of its graph, not a dependency.
+    const isSelf = (path: string, v: string) => path === id && v === version;
     for (const [path, selected] of [...closure.selected].sort()) {
+      if (isSelf(path, selected)) continue;
       described.dependencies.push(dependency(path, selected));
     }
     for (const [path, read] of [...closure.modsRead].sort()) {
       for (const v of [...read].sort(compareGoVersions)) {
-        if (v !== closure.selected.get(path)) described.dependencies.push(dependency(path, `${v}${GO_MOD_ONLY}`));
+        if (v === closure.selected.get(path) || isSelf(path, v)) continue;
+        described.dependencies.push(dependency(path, `${v}${GO_MOD_ONLY}`));
       }
     }
     const policy = describeOptions.dependencyPolicy;

@@ -65,6 +65,8 @@ describe('loadModuleClosure', () => {
     'example.com/e@v1.0.0': 'go 1.17',
     'example.com/e@v1.1.0': 'go 1.17',
     'example.com/x@v1.0.0': 'go 1.17',
+    'example.com/f@v1.0.0': 'go 1.16\nrequire example.com/main v1.2.0',
+    'example.com/main@v1.2.0': 'go 1.17',
   };
   const loadMod = async (path: string, version: string): Promise<GoModFile> => {
     const text = graph[`${path}@${version}`];
@@ -72,7 +74,7 @@ describe('loadModuleClosure', () => {
     return parseGoMod(text, `${path}@${version}`);
   };
   const load = (main: string, maxModules = 100) =>
-    loadModuleClosure({ path: 'example.com/main', mod: parseGoMod(main, 'main') }, loadMod, {
+    loadModuleClosure({ path: 'example.com/main', version: 'v1.0.0', mod: parseGoMod(main, 'main') }, loadMod, {
       maxModules,
       concurrency: 2,
     });
@@ -95,6 +97,15 @@ describe('loadModuleClosure', () => {
       'example.com/d': ['v1.0.0'],
       'example.com/e': ['v1.0.0', 'v1.1.0'],
     });
+  });
+
+  it('selects a later version of the module itself when its graph requires one, as a consumer would', async () => {
+    const closure = await load('go 1.17\nrequire example.com/f v1.0.0');
+    expect(Object.fromEntries(closure.selected)).toEqual({
+      'example.com/f': 'v1.0.0',
+      'example.com/main': 'v1.2.0',
+    });
+    expect(await load('go 1.17\nrequire example.com/a v1.0.0').then(c => c.selected.has('example.com/main'))).toBe(false);
   });
 
   it('drops requirements the main module excludes', async () => {

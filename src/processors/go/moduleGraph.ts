@@ -21,7 +21,11 @@ import { goAtLeast, maxGoVersion } from './goSemver';
 export interface ModuleClosure {
   /** The main module's own requirements (after `exclude`). */
   direct: GoRequirement[];
-  /** Per module path, MVS's version, for every path the go command builds from (whose go.mod it reads). */
+  /**
+   * Per module path, MVS's version, for every path the go command builds
+   * from (whose go.mod it reads), and for the main module's own path when
+   * the graph requires a later version of it.
+   */
   selected: Map<string, string>;
   /** Per module path, the versions whose go.mod the go command reads. */
   modsRead: Map<string, Set<string>>;
@@ -37,13 +41,13 @@ const isPruned = (mod: GoModFile) => goAtLeast(mod.go, 1, 17);
  * first go.mod that cannot be read, as the go command would.
  */
 export async function loadModuleClosure(
-  main: { path: string; mod: GoModFile },
+  main: { path: string; version: string; mod: GoModFile },
   loadMod: (path: string, version: string) => Promise<GoModFile>,
   options: { maxModules: number; concurrency: number; signal?: AbortSignal },
 ): Promise<ModuleClosure> {
   const excluded = new Set(main.mod.exclude.map(e => `${e.path}@${e.version}`));
   const requirements = (mod: GoModFile) =>
-    mod.require.filter(r => r.path !== main.path && !excluded.has(`${r.path}@${r.version}`));
+    mod.require.filter(r => !excluded.has(`${r.path}@${r.version}`));
 
   const nodes = new Map<string, string>();
   const modsRead = new Map<string, Set<string>>();
@@ -100,6 +104,13 @@ export async function loadModuleClosure(
     pending.add(task);
   };
 
+  // The version itself is in the graph: a consumer that requires it gets
+  // a later one when the graph requires that (unlike the main module, which
+  // the go command never replaces).
+  const self = { path: main.path, version: main.version, indirect: false };
+  addNode(self);
+  queued.pruned.add(`${main.path}@${main.version}`);
+  queued.unpruned.add(`${main.path}@${main.version}`);
   const direct = requirements(main.mod);
   direct.forEach(addNode);
   for (const r of direct) enqueue(r, isPruned(main.mod) ? 'pruned' : 'unpruned');
@@ -108,5 +119,6 @@ export async function loadModuleClosure(
 
   const selected = new Map<string, string>();
   for (const path of modsRead.keys()) selected.set(path, nodes.get(path)!);
+  if (nodes.get(main.path) !== main.version) selected.set(main.path, nodes.get(main.path)!);
   return { direct, selected, modsRead };
 }
