@@ -107,10 +107,7 @@ export async function loadModuleClosure(
   // The version itself is in the graph: a consumer that requires it gets
   // a later one when the graph requires that (unlike the main module, which
   // the go command never replaces).
-  const self = { path: main.path, version: main.version, indirect: false };
-  addNode(self);
-  queued.pruned.add(`${main.path}@${main.version}`);
-  queued.unpruned.add(`${main.path}@${main.version}`);
+  addNode({ path: main.path, version: main.version, indirect: false });
   const direct = requirements(main.mod);
   direct.forEach(addNode);
   for (const r of direct) enqueue(r, isPruned(main.mod) ? 'pruned' : 'unpruned');
