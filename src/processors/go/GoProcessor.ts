@@ -202,8 +202,10 @@ export function createGoProcessor(options: GoProcessorOptions): BackpackProcesso
       // Every later version of a direct requirement (same major path) is
       // one a consumer may upgrade to, with its own module graph.
       const ranged: JsonObject = config.proxy ? { proxy: config.proxy } : {};
-      for (const r of closure.direct) {
-        described.dependencies.push({ processor: 'go', id: r.path, range: `>=${r.version}`, kind: 'runtime', config: ranged });
+      // A go.mod may list a requirement twice; one range each.
+      for (const key of new Set(closure.direct.map(r => `${r.path} ${r.version}`))) {
+        const [path, minimum] = key.split(' ');
+        described.dependencies.push({ processor: 'go', id: path, range: `>=${minimum}`, kind: 'runtime', config: ranged });
       }
     }
     return described;
