@@ -185,6 +185,34 @@ export interface Config {
          */
         versionScheme?: string;
       }>;
+      /** The Go modules processor. */
+      go?: {
+        /** GOPROXY base URL. Defaults to https://proxy.golang.org */
+        proxy?: string;
+        /** Other GOPROXYs an artifact's own `proxy` setting may name (base URLs). */
+        allowedProxies?: string[];
+        /**
+         * A checksum database speaking sum.golang.org's protocol (e.g.
+         * `https://sum.golang.org`), that the `h1:` hashes of every mirrored
+         * zip and go.mod are compared with (a mismatch fails the version;
+         * an unreachable database or an unknown module leaves them logged).
+         * Unset by default: the hashes are logged only. Its host is the
+         * operator's.
+         */
+        sumdb?: string;
+        /** go.mod files one module graph may read. Default 10000. */
+        maxGraphModules?: number;
+        /**
+         * Bytes of a module zip once unzipped. Default 524288000 (500 MiB, the
+         * go command's own bound). Zips are hashed during discovery, read
+         * under `backpack.upstream.maxMetadataBytes`.
+         */
+        maxUnzippedBytes?: number;
+        /** Files in one module zip. Default 100000. */
+        maxZipFiles?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
     };
 
     /** Politeness towards upstream registries during discovery. */

@@ -13,14 +13,15 @@ import {
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet), each
- * added through the processors extension point like any module's, and
- * Backpack's URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
+ * Cargo, Go), each added through the processors extension point like any
+ * module's, and Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
@@ -37,6 +38,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleNugetProcessor,
       backpackModuleCargoProcessor,
       backpackModuleExternalProcessors,
+      backpackModuleGoProcessor,
     ];
   },
 });

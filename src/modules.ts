@@ -70,3 +70,10 @@ export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
  * @public
  */
 export { backpackModuleExternalProcessors } from './processors/external/module';
+
+/**
+ * The built-in Go modules processor; configured by `backpack.processors.go`.
+ *
+ * @public
+ */
+export const backpackModuleGoProcessor = builtInProcessorModule('go');

@@ -6,6 +6,7 @@ import {
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -26,4 +27,5 @@ export const backpackFeatures = [
   backpackModuleNugetProcessor,
   backpackModuleCargoProcessor,
   backpackModuleExternalProcessors,
+  backpackModuleGoProcessor,
 ];

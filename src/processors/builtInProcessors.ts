@@ -1,5 +1,6 @@
 import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
+import { createGoProcessor } from './go';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
@@ -21,7 +22,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'go',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -54,5 +55,9 @@ export const builtInProcessorFactories: Record<
   cargo: context => {
     const settings = settingsOf(context, 'cargo');
     return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  go: context => {
+    const settings = settingsOf(context, 'go');
+    return settings && createGoProcessor({ config: settings.section, upstream: context.upstream });
   },
 };

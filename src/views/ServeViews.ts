@@ -4,6 +4,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { CargoView } from './cargoView';
+import { GoView } from './goView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -21,6 +22,8 @@ export interface ServeViews {
   nuget: NugetView;
   /** The Cargo sparse registry view at `/cargo/`. */
   cargo: CargoView;
+  /** The GOPROXY view at `/go/`. */
+  go: GoView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -58,6 +61,7 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       authRequired: !isPublic,
     }),
+    go: new GoView({ stores, blobStore }),
     public: isPublic,
   };
 }

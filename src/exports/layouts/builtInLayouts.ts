@@ -16,6 +16,7 @@ import {
 import { cargoLayout } from './cargoLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { nugetLayout } from './nugetLayout';
+import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
@@ -70,4 +71,5 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   ociLayout,
   nugetLayout,
   cargoLayout,
+  goLayout,
 ];
