@@ -1,0 +1,335 @@
+/**
+ * Composer's versions and constraints (composer/semver): versions are
+ * normalised to four numbers with an optional stability suffix
+ * (`v1.2` → `1.2.0.0`, `2.0-b3` → `2.0.0.0-beta3`, `1.x-dev` →
+ * `1.9999999.9999999.9999999-dev`, branches `dev-<name>`), compared as PHP's
+ * `version_compare` does, and constraints (`^`, `~`, wildcards, hyphen
+ * ranges, comparators, `,`/space AND, `|`/`||` OR, `@stability` flags) are
+ * expanded into the same bounds Composer uses.
+ */
+
+/** Stabilities, most stable first, as Composer ranks them. */
+export const STABILITIES = ['stable', 'RC', 'beta', 'alpha', 'dev'] as const;
+
+/** A Composer stability. */
+export type Stability = (typeof STABILITIES)[number];
+
+const MODIFIER = '[._-]?(?:(stable|beta|b|RC|alpha|a|patch|pl|p)((?:[.-]?\\d+)*)?)?([.-]?dev)?';
+const STABILITY_WORDS = 'stable|RC|beta|alpha|dev';
+const CLASSICAL = new RegExp(`^v?(\\d{1,5})(\\.\\d+)?(\\.\\d+)?(\\.\\d+)?${MODIFIER}$`, 'i');
+const DATE_BASED = new RegExp(`^v?(\\d{4}(?:[.:-]?\\d{2}){1,6}(?:[.:-]?\\d{1,3})?)${MODIFIER}$`, 'i');
+const STABILITY_SUFFIX = new RegExp(`${MODIFIER}(?:\\+.*)?$`, 'i');
+const NUMERIC_BRANCH = /^v?(\d+)(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?$/i;
+const VERSION_IN_CONSTRAINT = `v?(\\d+)(?:\\.(\\d+))?(?:\\.(\\d+))?(?:\\.(\\d+))?(?:${MODIFIER}|\\.([xX*][.-]?dev))(?:\\+[^\\s]+)?`;
+const TILDE = new RegExp(`^~>?${VERSION_IN_CONSTRAINT}$`, 'i');
+const CARET = new RegExp(`^\\^${VERSION_IN_CONSTRAINT}$`, 'i');
+const HYPHEN = new RegExp(`^(${VERSION_IN_CONSTRAINT}) +- +(${VERSION_IN_CONSTRAINT})$`, 'i');
+const X_RANGE = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.[xX*])+$/;
+const OR_SPLIT = /\s*\|\|?\s*/;
+const AND_SPLIT = /(?<!^|as|[=>< ,]) *(?<!-)[, ](?!-) *(?!,|as|$)/;
+const FLAG = new RegExp(`^([^,\\s]*?)@(${STABILITY_WORDS})$`, 'i');
+
+/** The stability of a version (`1.0-beta2` → beta, `dev-main` and `2.x-dev` → dev). */
+export function parseStability(version: string): Stability {
+  const v = version.replace(/#.+$/, '');
+  if (v.startsWith('dev-') || v.endsWith('-dev')) return 'dev';
+  const match = STABILITY_SUFFIX.exec(v.toLowerCase());
+  if (match?.[3]) return 'dev';
+  switch (match?.[1]) {
+    case 'beta':
+    case 'b':
+      return 'beta';
+    case 'alpha':
+    case 'a':
+      return 'alpha';
+    case 'rc':
+      return 'RC';
+    default:
+      return 'stable';
+  }
+}
+
+/** A stability as Composer spells it (`rc` → `RC`); undefined when it is none. */
+export function normalizeStability(stability: string): Stability | undefined {
+  const lower = stability.toLowerCase();
+  return STABILITIES.find(s => s.toLowerCase() === lower);
+}
+
+/** Rank of a stability: 0 for stable, higher is less stable. */
+export const stabilityRank = (stability: Stability): number => STABILITIES.indexOf(stability);
+
+function expandStability(word: string): string {
+  const lower = word.toLowerCase();
+  if (lower === 'a') return 'alpha';
+  if (lower === 'b') return 'beta';
+  if (lower === 'p' || lower === 'pl') return 'patch';
+  if (lower === 'rc') return 'RC';
+  return lower;
+}
+
+function normalizeBranch(name: string): string {
+  const match = NUMERIC_BRANCH.exec(name.trim());
+  if (!match) return `dev-${name.trim()}`;
+  let version = '';
+  for (let i = 1; i < 5; i++) version += (match[i] ?? '.x').replace(/[*X]/g, 'x');
+  return `${version.replace(/x/g, '9999999')}-dev`;
+}
+
+/**
+ * Composer's normal form of a version; undefined when Composer would refuse
+ * it (a version of an upstream listing that is no version is skipped).
+ */
+export function normalizeComposerVersion(input: string): string | undefined {
+  let version = input.trim();
+  const alias = /^([^,\s]+) +as +([^,\s]+)$/.exec(version);
+  if (alias) version = alias[1];
+  version = version.replace(new RegExp(`@(?:${STABILITY_WORDS})$`, 'i'), '');
+  if (['master', 'trunk', 'default'].includes(version)) version = `dev-${version}`;
+  if (version.toLowerCase().startsWith('dev-')) {
+    return version.length > 4 && !/\s/.test(version) ? `dev-${version.slice(4)}` : undefined;
+  }
+  const build = /^([^,\s+]+)\+\S+$/.exec(version);
+  if (build) version = build[1];
+  let match = CLASSICAL.exec(version);
+  let base: string | undefined;
+  let index = 0;
+  if (match) {
+    base = `${match[1]}${match[2] || '.0'}${match[3] || '.0'}${match[4] || '.0'}`;
+    index = 5;
+  } else if ((match = DATE_BASED.exec(version))) {
+    base = match[1].replace(/\D/g, '.');
+    index = 2;
+  }
+  if (match && base !== undefined) {
+    if (match[index]) {
+      if (match[index] === 'stable') return base;
+      base += `-${expandStability(match[index])}${(match[index + 1] ?? '').replace(/^[.-]+/, '')}`;
+    }
+    if (match[index + 2]) base += '-dev';
+    return base;
+  }
+  const dev = /^(.*?)[.-]?dev$/i.exec(version);
+  if (dev) {
+    const normalized = normalizeBranch(dev[1]);
+    if (!normalized.includes('dev-')) return normalized;
+  }
+  return undefined;
+}
+
+// PHP's version_compare: special forms rank below and above numbers.
+const SPECIAL_FORMS: Array<[string, number]> = [
+  ['dev', 0], ['alpha', 1], ['a', 1], ['beta', 2], ['b', 2], ['RC', 3], ['rc', 3], ['#', 4], ['pl', 5], ['p', 5],
+];
+const specialRank = (part: string) => SPECIAL_FORMS.find(([name]) => part.startsWith(name))?.[1] ?? -6;
+const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+
+function canonicalParts(version: string): string[] {
+  let out = version[0] ?? '';
+  for (let i = 1; i < version.length; i++) {
+    const c = version[i];
+    const last = version[i - 1];
+    const nonDigit = (x: string) => !isDigit(x) && x !== '.';
+    if (c === '-' || c === '_' || c === '+' || !/[A-Za-z0-9]/.test(c)) {
+      if (!out.endsWith('.')) out += '.';
+    } else if ((nonDigit(last) && isDigit(c)) || (isDigit(last) && nonDigit(c))) {
+      if (!out.endsWith('.')) out += '.';
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  return out.split('.');
+}
+
+function compareParts(a: string[], b: string[]): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const [x, y] = [a[i], b[i]];
+    let result: number;
+    if (isDigit(x[0]) && isDigit(y[0])) result = Math.sign(Number(x) - Number(y));
+    else if (!isDigit(x[0]) && !isDigit(y[0])) result = Math.sign(specialRank(x) - specialRank(y));
+    else result = isDigit(x[0]) ? Math.sign(4 - specialRank(y)) : Math.sign(specialRank(x) - 4);
+    if (result !== 0) return result;
+  }
+  if (a.length > length) return isDigit(a[length][0]) ? 1 : compareParts(a.slice(length), ['#']);
+  if (b.length > length) return isDigit(b[length][0]) ? -1 : compareParts(['#'], b.slice(length));
+  return 0;
+}
+
+/** PHP's `version_compare` of two normalised versions: -1, 0 or 1. */
+export function phpVersionCompare(a: string, b: string): number {
+  return compareParts(canonicalParts(a), canonicalParts(b));
+}
+
+/** One comparison of a constraint, on normalised versions. */
+export interface ComposerBound {
+  op: '==' | '!=' | '<' | '<=' | '>' | '>=';
+  version: string;
+}
+
+/** A parsed constraint: any of (all of bounds); an empty group matches everything. */
+export interface ComposerConstraint {
+  any: ComposerBound[][];
+  /** The least stable stability the constraint admits (its `@flags`, or the stability of a version it names). */
+  stability: Stability;
+}
+
+function bump(parts: Array<string | undefined>, position: number, increment = 0): string {
+  const out = [...parts];
+  for (let i = 4; i > 0; i--) {
+    if (i > position) out[i] = '0';
+    else if (i === position && increment) out[i] = String(Number(out[i] || 0) + increment);
+  }
+  return `${out[1] || '0'}.${out[2] || '0'}.${out[3] || '0'}.${out[4] || '0'}`;
+}
+
+const filled = (value: string | undefined) => value !== undefined && value !== '';
+
+function mustNormalize(version: string): string {
+  const normalized = normalizeComposerVersion(version);
+  if (normalized === undefined) throw new Error(`invalid version '${version}'`);
+  return normalized;
+}
+
+/** One AND part of a constraint as bounds; throws when Composer would refuse it. */
+function parseSingle(input: string): ComposerBound[] {
+  let constraint = input;
+  const alias = /^([^,\s]+) +as +([^,\s]+)$/.exec(constraint);
+  if (alias) constraint = alias[1];
+  let flag: string | undefined;
+  const flagged = FLAG.exec(constraint);
+  if (flagged) {
+    constraint = flagged[1] !== '' ? flagged[1] : '*';
+    if (flagged[2].toLowerCase() !== 'stable') flag = normalizeStability(flagged[2]);
+  }
+  const ref = /^(dev-[^,\s@]+?|[^,\s@]+?\.x-dev)#.+$/i.exec(constraint);
+  if (ref) constraint = ref[1];
+  const wildcard = /^(v)?[xX*](\.[xX*])*$/i.exec(constraint);
+  if (wildcard) return wildcard[1] || wildcard[2] ? [{ op: '>=', version: '0.0.0.0-dev' }] : [];
+
+  let m = TILDE.exec(constraint);
+  if (m) {
+    if (constraint.startsWith('~>')) throw new Error(`invalid operator "~>" in '${input}'`);
+    let position = filled(m[4]) ? 4 : filled(m[3]) ? 3 : filled(m[2]) ? 2 : 1;
+    if (m[8]) position++;
+    const suffix = !m[5] && !m[7] && !m[8] ? '-dev' : '';
+    const low = mustNormalize(constraint.slice(1) + suffix);
+    return [
+      { op: '>=', version: low },
+      { op: '<', version: `${bump(m, Math.max(1, position - 1), 1)}-dev` },
+    ];
+  }
+  m = CARET.exec(constraint);
+  if (m) {
+    const position = m[1] !== '0' || !filled(m[2]) ? 1 : m[2] !== '0' || !filled(m[3]) ? 2 : 3;
+    const suffix = !m[5] && !m[7] && !m[8] ? '-dev' : '';
+    return [
+      { op: '>=', version: mustNormalize(constraint.slice(1) + suffix) },
+      { op: '<', version: `${bump(m, position, 1)}-dev` },
+    ];
+  }
+  m = X_RANGE.exec(constraint);
+  if (m) {
+    const position = filled(m[3]) ? 3 : filled(m[2]) ? 2 : 1;
+    const low = `${bump(m, position)}-dev`;
+    const high = { op: '<' as const, version: `${bump(m, position, 1)}-dev` };
+    return low === '0.0.0.0-dev' ? [high] : [{ op: '>=', version: low }, high];
+  }
+  m = HYPHEN.exec(constraint);
+  if (m) {
+    const lowSuffix = !m[6] && !m[8] && !m[9] ? '-dev' : '';
+    const lower: ComposerBound = { op: '>=', version: mustNormalize(m[1]) + lowSuffix };
+    const present = (x: string | undefined) => x === '0' || filled(x);
+    if ((present(m[12]) && present(m[13])) || m[15] || m[17] || m[18]) {
+      return [lower, { op: '<=', version: mustNormalize(m[10]) }];
+    }
+    mustNormalize(m[10]);
+    const high = ['', m[11], m[12], m[13], m[14]];
+    return [lower, { op: '<', version: `${bump(high, present(m[12]) ? 2 : 1, 1)}-dev` }];
+  }
+  const basic = /^(<>|!=|>=?|<=?|==?)?\s*(.*)$/.exec(constraint)!;
+  let version = normalizeComposerVersion(basic[2]);
+  if (version === undefined && basic[2].endsWith('-dev') && /^[0-9a-zA-Z-./]+$/.test(basic[2])) {
+    version = normalizeComposerVersion(`dev-${basic[2].slice(0, -4)}`);
+  }
+  if (version === undefined) throw new Error(`could not parse version constraint '${input}'`);
+  const rawOp = basic[1] || '=';
+  const op = rawOp === '<>' ? '!=' : rawOp === '=' ? '==' : (rawOp as ComposerBound['op']);
+  if (op !== '==' && op !== '!=' && flag && parseStability(version) === 'stable') {
+    version += `-${flag}`;
+  } else if ((op === '<' || op === '>=') && !new RegExp(`-${MODIFIER}$`).test(basic[2].toLowerCase())) {
+    if (!basic[2].startsWith('dev-')) version += '-dev';
+  }
+  return [{ op, version }];
+}
+
+/** The AND parts of each OR part, split as Composer splits them. */
+function splitConstraint(constraint: string): string[][] {
+  return constraint
+    .trim()
+    .split(OR_SPLIT)
+    .map(or => or.split(AND_SPLIT));
+}
+
+/** The least stable stability a constraint admits, as Composer infers stability flags. */
+function constraintStability(parts: string[]): Stability {
+  let flagged: Stability | undefined;
+  for (const part of parts) {
+    const match = new RegExp(`^[^@]*?@(${STABILITY_WORDS})$`, 'i').exec(part);
+    const stability = match && normalizeStability(match[1]);
+    if (stability && (!flagged || stabilityRank(stability) > stabilityRank(flagged))) flagged = stability;
+  }
+  if (flagged) return flagged;
+  let inferred: Stability = 'stable';
+  for (const part of parts) {
+    const version = part.replace(/^([^,\s@]+) as .+$/, '$1');
+    if (!/^[^,\s@]+$/.test(version)) continue;
+    const stability = parseStability(version.replace(/^(<>|!=|>=?|<=?|==?|\^|~)/, ''));
+    if (stabilityRank(stability) > stabilityRank(inferred)) inferred = stability;
+  }
+  return inferred;
+}
+
+/** Parses a constraint; undefined when Composer would refuse it. */
+export function parseComposerConstraint(constraint: string): ComposerConstraint | undefined {
+  if (constraint.trim() === '' || constraint.length > 1024) return undefined;
+  try {
+    const groups = splitConstraint(constraint);
+    return {
+      any: groups.map(parts => parts.flatMap(parseSingle)),
+      stability: constraintStability(groups.flat()),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function boundMatches(version: string, bound: ComposerBound): boolean {
+  const aBranch = version.startsWith('dev-');
+  const bBranch = bound.version.startsWith('dev-');
+  if (bound.op === '!=' && (aBranch || bBranch)) return version !== bound.version;
+  if (aBranch || bBranch) return aBranch && bBranch && bound.op === '==' && version === bound.version;
+  const c = phpVersionCompare(version, bound.version);
+  switch (bound.op) {
+    case '==':
+      return c === 0;
+    case '!=':
+      return c !== 0;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    default:
+      return c >= 0;
+  }
+}
+
+/**
+ * Whether a normalised version lies within the bounds of a constraint,
+ * whatever its stability.
+ */
+export function matchesBounds(normalized: string, constraint: ComposerConstraint): boolean {
+  return constraint.any.some(group => group.every(bound => boundMatches(normalized, bound)));
+}
