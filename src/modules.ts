@@ -54,3 +54,11 @@ export const backpackModuleOciProcessor = builtInProcessorModule('oci');
  * @public
  */
 export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
+
+/**
+ * The built-in Composer processor (Composer v2 repositories such as
+ * Packagist); configured by `backpack.processors.composer`.
+ *
+ * @public
+ */
+export const backpackModuleComposerProcessor = builtInProcessorModule('composer');

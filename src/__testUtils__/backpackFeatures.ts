@@ -2,6 +2,7 @@ import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from '../modules';
@@ -22,4 +23,5 @@ export const backpackFeatures = [
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
 ];

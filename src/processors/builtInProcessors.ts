@@ -1,4 +1,5 @@
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
+import { createComposerProcessor } from './composer';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
@@ -20,7 +21,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'composer',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -49,5 +50,9 @@ export const builtInProcessorFactories: Record<
   nuget: context => {
     const settings = settingsOf(context, 'nuget');
     return settings && createNugetProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  composer: context => {
+    const settings = settingsOf(context, 'composer');
+    return settings && createComposerProcessor({ config: settings.section, upstream: context.upstream });
   },
 };
