@@ -1,5 +1,6 @@
 import express from 'express';
 import Router from 'express-promise-router';
+import { composerViewRoutes } from './views/composerViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
@@ -9,7 +10,7 @@ import { createViewHttp, RootViewRoutes, ViewRouteContext, ViewRoutes } from './
 import { rejectImpossibleViewPaths } from './viewPaths';
 
 /** The registry views, one entry per ecosystem that native clients install from. */
-const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes, nugetViewRoutes];
+const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes, nugetViewRoutes, composerViewRoutes];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */
 const ROOT_VIEW_ROUTES: RootViewRoutes[] = [ociViewRoutes];

@@ -3,6 +3,7 @@ import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
+import { ComposerView } from './composer/ComposerView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -18,6 +19,8 @@ export interface ServeViews {
   oci: OciView;
   /** The NuGet v3 feed. */
   nuget: NugetView;
+  /** The Composer repository. */
+  composer: ComposerView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -43,6 +46,12 @@ export function createServeViews(options: {
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
     nuget: new NugetView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
+    composer: new ComposerView({
       stores,
       blobStore,
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
