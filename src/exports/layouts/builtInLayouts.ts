@@ -13,6 +13,7 @@ import {
   pypiFilePath,
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
+import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { nugetLayout } from './nugetLayout';
 import { ociLayout } from './ociLayout';
@@ -62,4 +63,4 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout, composerLayout];
