@@ -125,8 +125,8 @@ export class ComposerRepository {
           .map(p => {
             const distPath = `/dists/${name}/${encodeURIComponent(p.version)}.zip`;
             this.server.set(distPath, p.zip);
-            const shasum =
-              p.shasum === 'empty' ? '' : p.shasum === 'wrong' ? createHash('sha1').update('other').digest('hex') : p.sha1;
+            const shasums = { sha1: p.sha1, empty: '', wrong: createHash('sha1').update('other').digest('hex') };
+            const shasum = shasums[p.shasum ?? 'sha1'];
             const { name: _name, ...fields } = p.composerJson;
             return {
               ...fields,

@@ -90,14 +90,16 @@ export function normalizeComposerVersion(input: string): string | undefined {
   }
   const build = /^([^,\s+]+)\+\S+$/.exec(version);
   if (build) version = build[1];
-  let match = CLASSICAL.exec(version);
+  const classical = CLASSICAL.exec(version);
+  const dated = classical ? null : DATE_BASED.exec(version);
+  const match = classical ?? dated;
   let base: string | undefined;
   let index = 0;
-  if (match) {
-    base = `${match[1]}${match[2] || '.0'}${match[3] || '.0'}${match[4] || '.0'}`;
+  if (classical) {
+    base = `${classical[1]}${classical[2] || '.0'}${classical[3] || '.0'}${classical[4] || '.0'}`;
     index = 5;
-  } else if ((match = DATE_BASED.exec(version))) {
-    base = match[1].replace(/\D/g, '.');
+  } else if (dated) {
+    base = dated[1].replace(/\D/g, '.');
     index = 2;
   }
   if (match && base !== undefined) {
@@ -185,6 +187,21 @@ function bump(parts: Array<string | undefined>, position: number, increment = 0)
 
 const filled = (value: string | undefined) => value !== undefined && value !== '';
 
+/** The last of the numbers 1..`upTo` of a match that is present (1 when none is). */
+function lastFilled(m: RegExpExecArray, upTo: number): number {
+  for (let i = upTo; i > 1; i--) if (filled(m[i])) return i;
+  return 1;
+}
+
+/** The caret's position: the left-most non-zero number of major, minor, patch. */
+function caretPosition(m: RegExpExecArray): number {
+  if (m[1] !== '0' || !filled(m[2])) return 1;
+  if (m[2] !== '0' || !filled(m[3])) return 2;
+  return 3;
+}
+
+const OPERATORS: Record<string, ComposerBound['op']> = { '<>': '!=', '=': '==', '==': '==', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
 function mustNormalize(version: string): string {
   const normalized = normalizeComposerVersion(version);
   if (normalized === undefined) throw new Error(`invalid version '${version}'`);
@@ -210,7 +227,7 @@ function parseSingle(input: string): ComposerBound[] {
   let m = TILDE.exec(constraint);
   if (m) {
     if (constraint.startsWith('~>')) throw new Error(`invalid operator "~>" in '${input}'`);
-    let position = filled(m[4]) ? 4 : filled(m[3]) ? 3 : filled(m[2]) ? 2 : 1;
+    let position = lastFilled(m, 4);
     if (m[8]) position++;
     const suffix = !m[5] && !m[7] && !m[8] ? '-dev' : '';
     const low = mustNormalize(constraint.slice(1) + suffix);
@@ -221,7 +238,7 @@ function parseSingle(input: string): ComposerBound[] {
   }
   m = CARET.exec(constraint);
   if (m) {
-    const position = m[1] !== '0' || !filled(m[2]) ? 1 : m[2] !== '0' || !filled(m[3]) ? 2 : 3;
+    const position = caretPosition(m);
     const suffix = !m[5] && !m[7] && !m[8] ? '-dev' : '';
     return [
       { op: '>=', version: mustNormalize(constraint.slice(1) + suffix) },
@@ -230,7 +247,7 @@ function parseSingle(input: string): ComposerBound[] {
   }
   m = X_RANGE.exec(constraint);
   if (m) {
-    const position = filled(m[3]) ? 3 : filled(m[2]) ? 2 : 1;
+    const position = lastFilled(m, 3);
     const low = `${bump(m, position)}-dev`;
     const high = { op: '<' as const, version: `${bump(m, position, 1)}-dev` };
     return low === '0.0.0.0-dev' ? [high] : [{ op: '>=', version: low }, high];
@@ -253,8 +270,7 @@ function parseSingle(input: string): ComposerBound[] {
     version = normalizeComposerVersion(`dev-${basic[2].slice(0, -4)}`);
   }
   if (version === undefined) throw new Error(`could not parse version constraint '${input}'`);
-  const rawOp = basic[1] || '=';
-  const op = rawOp === '<>' ? '!=' : rawOp === '=' ? '==' : (rawOp as ComposerBound['op']);
+  const op = OPERATORS[basic[1] || '='];
   if (op !== '==' && op !== '!=' && flag && parseStability(version) === 'stable') {
     version += `-${flag}`;
   } else if ((op === '<' || op === '>=') && !new RegExp(`-${MODIFIER}$`).test(basic[2].toLowerCase())) {

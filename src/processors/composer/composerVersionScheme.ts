@@ -9,6 +9,12 @@ import {
   stabilityRank,
 } from './composerVersion';
 
+/** -1, 0 or 1 by plain string order: a stable, total order where no better one exists. */
+const byText = (a: string, b: string) => {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+};
+
 /** A bounded memo: a closure walk tests the same versions and constraints many times. */
 function memo<T>(limit: number, compute: (input: string) => T): (input: string) => T {
   const entries = new Map<string, T>();
@@ -47,15 +53,15 @@ export const composerVersionScheme: VersionScheme = {
     const nb = normalized(b);
     if (na === undefined || nb === undefined) {
       if (na !== undefined || nb !== undefined) return na !== undefined ? 1 : -1;
-      return a < b ? -1 : a > b ? 1 : 0;
+      return byText(a, b);
     }
     const aBranch = na.startsWith('dev-');
     const bBranch = nb.startsWith('dev-');
     if (aBranch || bBranch) {
       if (aBranch !== bBranch) return aBranch ? -1 : 1;
-      return na < nb ? -1 : na > nb ? 1 : 0;
+      return byText(na, nb);
     }
-    return phpVersionCompare(na, nb) || (a < b ? -1 : a > b ? 1 : 0);
+    return phpVersionCompare(na, nb) || byText(a, b);
   },
 
   isValidRange: range => constraints(range) !== undefined,

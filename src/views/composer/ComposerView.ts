@@ -84,9 +84,9 @@ export class ComposerView {
       throw new NotFoundError(`Composer package '${id}' has no collected ${dev ? 'development ' : ''}version`);
     }
     const base = await this.base();
-    const entries = await mapLimited(versions, DIST_READS, async ({ version, file }) => {
-      const facts = await this.factsOf(file);
-      const path = [...id.split('/'), version.version, file.name].map(encodeURIComponent).join('/');
+    const entries = await mapLimited(versions, DIST_READS, async ({ version, file: dist }) => {
+      const facts = await this.factsOf(dist);
+      const path = [...id.split('/'), version.version, dist.name].map(encodeURIComponent).join('/');
       return composerVersionEntry({
         name: id,
         version: version.version,
