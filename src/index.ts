@@ -6,12 +6,14 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
   backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -34,6 +36,8 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
+      backpackModuleCargoProcessor,
+      backpackModuleExternalProcessors,
       backpackModuleComposerProcessor,
     ];
   },
@@ -80,3 +84,4 @@ export {
   backpackArtifactConditions,
   createBackpackArtifactConditionalDecision,
 } from './permissions';
+export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';

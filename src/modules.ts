@@ -56,6 +56,22 @@ export const backpackModuleOciProcessor = builtInProcessorModule('oci');
 export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
 
 /**
+ * The built-in Cargo processor (Rust crates from a sparse registry);
+ * configured by `backpack.processors.cargo`.
+ *
+ * @public
+ */
+export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
+
+/**
+ * The processors of `backpack.processors.external`, each served by a plugin
+ * process over stdio (see the README, "External processors").
+ *
+ * @public
+ */
+export { backpackModuleExternalProcessors } from './processors/external/module';
+
+/**
  * The built-in Composer processor (Composer v2 repositories such as
  * Packagist); configured by `backpack.processors.composer`.
  *

@@ -1,10 +1,12 @@
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
   backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -23,5 +25,7 @@ export const backpackFeatures = [
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleCargoProcessor,
+  backpackModuleExternalProcessors,
   backpackModuleComposerProcessor,
 ];

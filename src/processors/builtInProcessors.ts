@@ -1,3 +1,4 @@
+import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createComposerProcessor } from './composer';
 import { createMavenProcessor } from './maven';
@@ -21,7 +22,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'composer',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'composer',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -50,6 +51,10 @@ export const builtInProcessorFactories: Record<
   nuget: context => {
     const settings = settingsOf(context, 'nuget');
     return settings && createNugetProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  cargo: context => {
+    const settings = settingsOf(context, 'cargo');
+    return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
   },
   composer: context => {
     const settings = settingsOf(context, 'composer');

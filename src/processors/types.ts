@@ -66,6 +66,12 @@ export interface ProcessorVersion {
   publishedAt?: string;
   files: ProcessorFile[];
   dependencies: ProcessorDependency[];
+  /**
+   * The upstream's own record of the version, kept byte for byte for a
+   * view that serves it unchanged (a Cargo index line); at most 1 MiB, or
+   * it is dropped. Updated when the upstream changes it (a yanked crate).
+   */
+  metadata?: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import express from 'express';
 import Router from 'express-promise-router';
+import { cargoViewRoutes } from './views/cargoViewRoutes';
 import { composerViewRoutes } from './views/composerViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
@@ -10,7 +11,14 @@ import { createViewHttp, RootViewRoutes, ViewRouteContext, ViewRoutes } from './
 import { rejectImpossibleViewPaths } from './viewPaths';
 
 /** The registry views, one entry per ecosystem that native clients install from. */
-const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes, nugetViewRoutes, composerViewRoutes];
+const VIEW_ROUTES: ViewRoutes[] = [
+  npmViewRoutes,
+  pypiViewRoutes,
+  mavenViewRoutes,
+  nugetViewRoutes,
+  cargoViewRoutes,
+  composerViewRoutes,
+];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */
 const ROOT_VIEW_ROUTES: RootViewRoutes[] = [ociViewRoutes];

@@ -3,6 +3,7 @@ import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
+import { CargoView } from './cargoView';
 import { ComposerView } from './composer/ComposerView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
@@ -19,6 +20,8 @@ export interface ServeViews {
   oci: OciView;
   /** The NuGet v3 feed. */
   nuget: NugetView;
+  /** The Cargo sparse registry view at `/cargo/`. */
+  cargo: CargoView;
   /** The Composer repository. */
   composer: ComposerView;
   /** `backpack.serve.public`: the views answer without credentials. */
@@ -34,6 +37,7 @@ export function createServeViews(options: {
   logger: LoggerService;
 }): ServeViews {
   const { stores, blobStore, discovery, logger } = options;
+  const isPublic = options.config.getOptionalBoolean('backpack.serve.public') ?? false;
   return {
     npm: new NpmView({
       stores,
@@ -51,12 +55,18 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
     }),
+    cargo: new CargoView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      authRequired: !isPublic,
+    }),
     composer: new ComposerView({
       stores,
       blobStore,
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
     }),
-    public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
+    public: isPublic,
   };
 }

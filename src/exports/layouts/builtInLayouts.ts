@@ -13,6 +13,7 @@ import {
   pypiFilePath,
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
+import { cargoLayout } from './cargoLayout';
 import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { nugetLayout } from './nugetLayout';
@@ -63,4 +64,12 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout, composerLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
+  npmLayout,
+  pypiLayout,
+  mavenLayout,
+  ociLayout,
+  nugetLayout,
+  cargoLayout,
+  composerLayout,
+];
