@@ -51,7 +51,7 @@ describe('Composer repository view', () => {
     expect(res.body).toEqual({ packages: [], 'metadata-url': `${mirror.backend.baseUrl}/composer/p2/%package%.json` });
   });
 
-  it('serves p2 documents with mirrored versions only, built from the composer.json in each dist', async () => {
+  it('serves p2 documents with mirrored versions only, as the upstream described them', async () => {
     const res = await get('/p2/acme/util.json');
     expect(res.status).toBe(200);
     const util = upstream.find('acme/util', '1.3.0');

@@ -16,6 +16,7 @@ import {
   isDevVersion,
   readComposerManifest,
   sha1OfRanges,
+  storedRecord,
 } from '../../views/composer/composerManifest';
 import { GeneratedEntry } from '../layouts/EcosystemLayout';
 
@@ -65,7 +66,7 @@ export async function bundleComposerDocuments(
     const entries = [];
     for (const { version, file } of versions.filter(v => isDevVersion(v.version.version) === dev)) {
       const read = rangeReaderOf(file);
-      const manifest = await readComposerManifest(read, file.size);
+      const manifest = storedRecord(version.metadata) ?? (await readComposerManifest(read, file.size));
       const shasum = file.integrity?.algorithm === 'sha1' ? file.integrity.digest : await sha1OfRanges(read, file.size);
       entries.push(
         composerVersionEntry({

@@ -181,6 +181,8 @@ function describe(
   return {
     version: entry.version,
     ...(entry.time ? { publishedAt: entry.time } : {}),
+    // The repository's record, which the view serves (its dist pointed at the mirror).
+    metadata: JSON.stringify(entry.raw),
     files,
     dependencies: requires.map(([name, constraint]) => dependencyOf(name, constraint, entry.version, config)),
   };

@@ -38,7 +38,15 @@ describe('Composer v2 metadata', () => {
         ],
       },
     };
-    expect(parsePackageDocument(document, 'acme/lib')).toEqual([
+    const parsed = parsePackageDocument(document, 'acme/lib');
+    // The expanded entry is kept whole, for the view.
+    expect(parsed[1].raw).toEqual({
+      version: 'v0.9.0',
+      time: '2024-02-03T04:05:06+00:00',
+      dist: { type: 'zip', url: 'https://example.test/b.zip', shasum: '' },
+      require: { php: '^8.1', 'acme/util': '^1.0', bad: 3 },
+    });
+    expect(parsed.map(({ raw: _raw, ...rest }) => rest)).toEqual([
       {
         version: 'v1.0.0',
         time: '2024-02-03T04:05:06.000Z',

@@ -45,6 +45,8 @@ export interface ComposerPackageVersion {
   dist?: ComposerDist;
   require: Record<string, string>;
   requireDev: Record<string, string>;
+  /** The whole (expanded) entry, as the repository describes the version. */
+  raw: Record<string, unknown>;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -119,6 +121,7 @@ export function parsePackageDocument(document: unknown, name: string): ComposerP
       ...(dist ? { dist } : {}),
       require: requirements(entry.require),
       requireDev: requirements(entry['require-dev']),
+      raw: entry,
     });
   }
   return versions;

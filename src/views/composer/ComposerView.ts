@@ -17,6 +17,7 @@ import {
   isDevVersion,
   readComposerManifest,
   sha1OfRanges,
+  storedRecord,
 } from './composerManifest';
 
 const PROCESSOR = 'composer';
@@ -48,8 +49,9 @@ interface DistFacts {
 /**
  * A Composer v2 repository over the mirror: `packages.json` naming the
  * view's `metadata-url`, `p2/<vendor>/<name>.json` (and `~dev.json`) with
- * mirrored versions only, built from the composer.json inside each stored
- * dist, and the dists themselves, with their sha1 as `shasum` (the
+ * mirrored versions only, each as the upstream repository described it
+ * (or, stored without that record, from the composer.json inside its
+ * dist), and the dists themselves, with their sha1 as `shasum` (the
  * upstream's when it gave one, else computed once from the stored bytes).
  */
 export class ComposerView {
@@ -85,12 +87,13 @@ export class ComposerView {
     }
     const base = await this.base();
     const entries = await mapLimited(versions, DIST_READS, async ({ version, file: dist }) => {
-      const facts = await this.factsOf(dist);
+      const record = storedRecord(version.metadata);
+      const facts = await this.factsOf(dist, !record);
       const path = [...id.split('/'), version.version, dist.name].map(encodeURIComponent).join('/');
       return composerVersionEntry({
         name: id,
         version: version.version,
-        manifest: facts.manifest,
+        manifest: record ?? facts.manifest,
         distUrl: `${base}${COMPOSER_VIEW_PATHS.dists}${path}`,
         shasum: facts.sha1,
         time: version.publishedAt,
@@ -116,20 +119,23 @@ export class ComposerView {
     return (await this.options.baseUrl()).replace(/\/+$/, '');
   }
 
-  /** The manifest and sha1 of a stored dist, read once per stored object. */
-  private async factsOf(file: MirroredFile): Promise<DistFacts> {
-    const key = `${file.storageKey}\0${file.sha256 ?? file.integrity?.digest ?? ''}`;
+  /** The sha1 of a stored dist and, when asked for, its composer.json; read once per stored object. */
+  private async factsOf(file: MirroredFile, withManifest: boolean): Promise<DistFacts> {
+    const key = `${file.storageKey}\0${file.sha256 ?? file.integrity?.digest ?? ''}\0${withManifest}`;
     const cached = this.facts.get(key);
     if (cached) return cached;
     const { blobStore } = this.options;
     const size = file.size ?? (await blobStore.head(file.storageKey))?.size;
     if (size === undefined) throw new NotFoundError(`${file.name} is recorded as collected but missing from storage`);
     const read = blobRangeReader(blobStore, file.storageKey);
-    const manifest = await readComposerManifest(read, size).catch(error => {
-      this.options.logger.warn(`Could not read composer.json of ${file.storageKey}: ${error}`);
-      return undefined;
-    });
-    if (!manifest) this.options.logger.warn(`No readable composer.json in ${file.storageKey}; served without requirements`);
+    let manifest: Record<string, unknown> | undefined;
+    if (withManifest) {
+      manifest = await readComposerManifest(read, size).catch(error => {
+        this.options.logger.warn(`Could not read composer.json of ${file.storageKey}: ${error}`);
+        return undefined;
+      });
+      if (!manifest) this.options.logger.warn(`No readable composer.json in ${file.storageKey}; served without requirements`);
+    }
     const sha1 = file.integrity?.algorithm === 'sha1' ? file.integrity.digest : await sha1OfRanges(read, size);
     const facts = { manifest, sha1 };
     this.facts.set(key, facts);

@@ -1,8 +1,10 @@
 /**
- * What a Composer repository says of a mirrored version, built from the
- * composer.json inside its stored dist (as published: autoload, require,
- * bin, ...) plus the version and a dist pointing at the mirror. Shared by
- * the view and the static repository in bundles.
+ * What a Composer repository says of a mirrored version: the upstream
+ * repository's record of it as stored at discovery (autoload, require,
+ * bin, ... as published) or, for a version stored without one, the
+ * composer.json inside its stored dist; with the version and a dist
+ * pointing at the mirror. Shared by the view and the static repository in
+ * bundles.
  */
 import { createHash } from 'node:crypto';
 import { RangeReader, readZipEntry } from '../../lib/zipEntry';
@@ -28,6 +30,7 @@ const NOT_PASSED_ON = new Set([
   'minimum-stability',
   'prefer-stable',
   'notification-url',
+  'installation-source',
 ]);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -54,6 +57,17 @@ export async function readComposerManifest(
   }
 }
 
+/** The upstream's stored record of a version, when it is a JSON object. */
+export function storedRecord(metadata: string | undefined): Record<string, unknown> | undefined {
+  if (metadata === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(metadata);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The sha1 (lower-case hex) of stored bytes, read in chunks. */
 export async function sha1OfRanges(read: RangeReader, size: number): Promise<string> {
   const hash = createHash('sha1');
@@ -67,7 +81,7 @@ export async function sha1OfRanges(read: RangeReader, size: number): Promise<str
 export function composerVersionEntry(options: {
   name: string;
   version: string;
-  /** The dist's composer.json; without one, the entry names the package and its dist only. */
+  /** The stored record or the dist's composer.json; without either, the entry names the package and its dist only. */
   manifest?: Record<string, unknown>;
   distUrl: string;
   shasum: string;
