@@ -8,8 +8,8 @@ export interface ComposerTestPackage {
   version: string;
   require?: Record<string, string>;
   requireDev?: Record<string, string>;
-  /** `sha1` (default) publishes the dist's sha1; `empty` an empty shasum, as Packagist does for GitHub dists; `wrong` another one. */
-  shasum?: 'sha1' | 'empty' | 'wrong';
+  /** `sha1` (default) publishes the dist's sha1; `empty` an empty shasum, as Packagist does for GitHub dists. */
+  shasum?: 'sha1' | 'empty';
   time?: string;
 }
 
@@ -125,8 +125,7 @@ export class ComposerRepository {
           .map(p => {
             const distPath = `/dists/${name}/${encodeURIComponent(p.version)}.zip`;
             this.server.set(distPath, p.zip);
-            const shasums = { sha1: p.sha1, empty: '', wrong: createHash('sha1').update('other').digest('hex') };
-            const shasum = shasums[p.shasum ?? 'sha1'];
+            const shasum = p.shasum === 'empty' ? '' : p.sha1;
             const { name: _name, ...fields } = p.composerJson;
             return {
               ...fields,

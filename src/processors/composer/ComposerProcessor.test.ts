@@ -108,6 +108,24 @@ describe('createComposerProcessor', () => {
     }
   });
 
+  it('lets Packagist and its GitHub dist hosts through by default, configured hosts otherwise', () => {
+    const upstream = new UpstreamClient({ retries: 0 });
+    expect(createComposerProcessor({ upstream }).allowedHosts!()).toEqual([
+      'repo.packagist.org',
+      'api.github.com',
+      'codeload.github.com',
+    ]);
+    expect(composer.allowedHosts!()).toEqual([new URL(repository.url).host]);
+    const configured = createComposerProcessor({
+      config: new ConfigReader({ repository: 'https://php.internal', distHosts: ['git.internal:8443'] }),
+      upstream,
+    });
+    expect(configured.allowedHosts!()).toEqual(['php.internal', 'git.internal:8443']);
+    expect(() =>
+      createComposerProcessor({ config: new ConfigReader({ distHosts: ['https://x/'] }), upstream }),
+    ).toThrow(/backpack.processors.composer.distHosts: 'https:\/\/x\/' is not a host name/);
+  });
+
   it('merges configs by widening', () => {
     expect(mergeComposerConfig({ devVersions: true }, {})).toEqual({ devVersions: true });
     expect(mergeComposerConfig({ requireDev: false }, { requireDev: true })).toEqual({ requireDev: true });
