@@ -32,17 +32,23 @@ describe('Composer repository view', () => {
         { name: 'acme/core', version: '1.1.0' },
         { name: 'acme/core', version: '1.2.0-RC1' },
         { name: 'acme/testing', version: '1.0.0' },
+        { name: 'acme/edge', version: '1.0.0' },
+        { name: 'acme/edge', version: 'dev-main', require: { 'acme/core': '^1.0' } },
       ]);
       return { url: upstream.url, stop: () => upstream.stop() };
     },
     processors: repository => ({ composer: { repository: repository.url } }),
-    roots: [{ processor: 'composer', id: 'acme/app', filter: '^1.0' }],
+    roots: [
+      { processor: 'composer', id: 'acme/app', filter: '^1.0' },
+      // A branch: read from ~dev.json because the artifact asks for development versions.
+      { processor: 'composer', id: 'acme/edge', filter: 'dev-main', config: { devVersions: true } },
+    ],
   });
 
   const get = (path: string) => request(mirror.backend.server).get(`/api/backpack/composer${path}`).set(auth);
 
-  it('collected the closure: the app, the highest allowed stable util and core, no require-dev, no dev or RC', () => {
-    expect(mirror.counts).toEqual({ collected: 3 });
+  it('collected the closures: the app, the highest allowed stable util and core, no require-dev, no RC; the branch', () => {
+    expect(mirror.counts).toEqual({ collected: 4 });
   });
 
   it('serves packages.json naming the view\'s metadata-url', async () => {
@@ -79,6 +85,10 @@ describe('Composer repository view', () => {
       },
     });
     expect((await get('/p2/acme/app~dev.json')).status).toBe(404);
+    // Development versions go to ~dev.json, as on Packagist.
+    const edge = await get('/p2/acme/edge~dev.json');
+    expect(edge.body.packages['acme/edge'].map((v: { version: string }) => v.version)).toEqual(['dev-main']);
+    expect((await get('/p2/acme/edge.json')).status).toBe(404);
     expect((await get('/p2/acme/testing.json')).status).toBe(404);
   });
 
@@ -110,14 +120,15 @@ describe('Composer repository view', () => {
       const project = await composerInstall({
         work: mirror.work,
         repository: `${mirror.backend.baseUrl}/composer`,
-        require: { 'acme/app': '^1.0' },
+        // A branch required by the root project is allowed by Composer's stability inference.
+        require: { 'acme/app': '^1.0', 'acme/edge': 'dev-main' },
         token: STATIC_TOKEN,
       });
       const output = await phpWithAutoload(
         project,
-        "echo Acme\\App\\Hello::VERSION, ' ', Acme\\Util\\Hello::VERSION, ' ', Acme\\Core\\Hello::VERSION;",
+        "echo Acme\\App\\Hello::VERSION, ' ', Acme\\Util\\Hello::VERSION, ' ', Acme\\Core\\Hello::VERSION, ' ', Acme\\Edge\\Hello::VERSION;",
       );
-      expect(output).toBe('v1.0.0 1.3.0 1.1.0');
+      expect(output).toBe('v1.0.0 1.3.0 1.1.0 dev-main');
     }, 180_000);
 
     it('is refused without the token', async () => {
