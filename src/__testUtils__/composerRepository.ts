@@ -19,6 +19,8 @@ export interface PublishedComposerPackage extends ComposerTestPackage {
   /** The composer.json inside the zip. */
   composerJson: Record<string, unknown>;
   sha1: string;
+  /** The dist's `reference`, a made-up commit id, as Packagist gives the tag's commit. */
+  reference: string;
   /** The class the package autoloads, `<Vendor>\<Name>\Hello`. */
   className: string;
 }
@@ -104,6 +106,7 @@ export class ComposerRepository {
       zip,
       composerJson,
       sha1: createHash('sha1').update(zip).digest('hex'),
+      reference: createHash('sha1').update(`commit ${pkg.name} ${pkg.version}`).digest('hex'),
       className: `${namespace}Hello`,
     };
     this.published.push(published);
@@ -132,7 +135,7 @@ export class ComposerRepository {
               name,
               version: p.version,
               time: p.time ?? '2024-01-01T00:00:00+00:00',
-              dist: { type: 'zip', url: `${this.server.url}${distPath}`, reference: p.sha1, shasum },
+              dist: { type: 'zip', url: `${this.server.url}${distPath}`, reference: p.reference, shasum },
             };
           });
       for (const [suffix, dev] of [['', false], ['~dev', true]] as const) {

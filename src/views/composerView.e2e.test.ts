@@ -77,7 +77,8 @@ describe('Composer repository view', () => {
             dist: {
               type: 'zip',
               url: `${mirror.backend.baseUrl}/composer/dists/acme/util/1.3.0/acme-util-1.3.0.zip`,
-              reference: util.sha1,
+              // The upstream's reference (the tag's commit), for lock files written against it.
+              reference: util.reference,
               shasum: util.sha1,
             },
           },

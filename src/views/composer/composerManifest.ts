@@ -87,16 +87,21 @@ export function composerVersionEntry(options: {
   shasum: string;
   time?: string;
 }): Record<string, unknown> {
-  const passed = Object.fromEntries(
-    Object.entries(options.manifest ?? {}).filter(([key]) => !NOT_PASSED_ON.has(key)),
-  );
+  const manifest = options.manifest ?? {};
+  const passed = Object.fromEntries(Object.entries(manifest).filter(([key]) => !NOT_PASSED_ON.has(key)));
+  // The upstream's reference (a commit) keeps lock files written against it consistent.
+  const upstreamReference = isObject(manifest.dist) ? manifest.dist.reference : undefined;
+  const reference =
+    typeof upstreamReference === 'string' && /^[\w.\/-]{1,128}$/.test(upstreamReference)
+      ? upstreamReference
+      : options.shasum;
   return {
     ...passed,
     name: options.name,
     version: options.version,
     version_normalized: normalizeComposerVersion(options.version) ?? options.version,
     ...(options.time ? { time: options.time } : {}),
-    dist: { type: 'zip', url: options.distUrl, reference: options.shasum, shasum: options.shasum },
+    dist: { type: 'zip', url: options.distUrl, reference, shasum: options.shasum },
   };
 }
 
