@@ -30,7 +30,7 @@ import {
   parsePackageDocument,
 } from './composerMetadata';
 import { composerDistFileName } from './composerNames';
-import { parseComposerConstraint } from './composerVersion';
+import { parseComposerConstraint } from './composerConstraint';
 import { composerVersionScheme } from './composerVersionScheme';
 
 const PROCESSOR = 'composer';

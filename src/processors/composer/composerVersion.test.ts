@@ -1,9 +1,5 @@
-import {
-  normalizeComposerVersion,
-  parseComposerConstraint,
-  parseStability,
-  phpVersionCompare,
-} from './composerVersion';
+import { parseComposerConstraint } from './composerConstraint';
+import { normalizeComposerVersion, parseStability, phpVersionCompare } from './composerVersion';
 import { composerVersionScheme as scheme } from './composerVersionScheme';
 
 // Expected values are what composer/semver 3 answers for the same input.

@@ -1,13 +1,6 @@
 import { VersionScheme } from '../types';
-import {
-  ComposerConstraint,
-  matchesBounds,
-  normalizeComposerVersion,
-  parseComposerConstraint,
-  parseStability,
-  phpVersionCompare,
-  stabilityRank,
-} from './composerVersion';
+import { ComposerConstraint, matchesBounds, parseComposerConstraint } from './composerConstraint';
+import { normalizeComposerVersion, parseStability, phpVersionCompare, stabilityRank } from './composerVersion';
 
 /** -1, 0 or 1 by plain string order: a stable, total order where no better one exists. */
 const byText = (a: string, b: string) => {
