@@ -99,6 +99,40 @@ describe('createComposerProcessor', () => {
     expect(again).toEqual({ notModified: true });
   });
 
+  it('keeps hostile entries out: no version, no http(s) dist, other dist types parked with the reason', async () => {
+    const dist = (url: string, type = 'zip') => ({ type, url, shasum: '' });
+    repository.server.set(
+      '/p2/evil/pkg.json',
+      JSON.stringify({
+        packages: {
+          'evil/pkg': [
+            { version: '../../etc', dist: dist(`${repository.url}/x.zip`) },
+            { version: '1.0.0', dist: dist('file:///etc/passwd') },
+            { version: '1.1.0', dist: dist('relative/a.tar', 'tar') },
+            { version: '1.2.0', dist: 'nonsense', require: ['not', 'a', 'map'] },
+          ],
+        },
+      }),
+    );
+    const result = fresh(await composer.discover({ id: 'evil/pkg', config: {} }, { logger }));
+    expect(result.versions.map(v => [v.version, v.files, v.dependencies])).toEqual([
+      ['1.0.0', [], []],
+      [
+        '1.1.0',
+        [
+          {
+            name: 'evil-pkg-1.1.0.zip',
+            uri: `${repository.url}/p2/evil/relative/a.tar`,
+            path: 'evil/pkg/evil-pkg-1.1.0.zip',
+            skipped: "dist type 'tar' is not mirrored (only zip dists are)",
+          },
+        ],
+        [],
+      ],
+      ['1.2.0', [], []],
+    ]);
+  });
+
   it('refuses a repository that is no Composer v2 repository', async () => {
     repository.server.set('/packages.json', JSON.stringify({ packages: {} }));
     try {
