@@ -94,6 +94,9 @@ describe('createComposerProcessor', () => {
 
   it('answers NotFoundError for unknown packages and 304s as not modified', async () => {
     await expect(composer.discover({ id: 'acme/missing', config: {} }, { logger })).rejects.toThrow(NotFoundError);
+    await expect(
+      composer.discover({ id: 'acme/missing', config: { devVersions: true } }, { logger }),
+    ).rejects.toThrow(NotFoundError);
     const first = fresh(await composer.discover({ id: 'acme/util', config: {} }, { logger }));
     const again = await composer.discover({ id: 'acme/util', config: {} }, { logger, validators: first.validators });
     expect(again).toEqual({ notModified: true });

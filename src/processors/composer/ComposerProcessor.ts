@@ -109,10 +109,12 @@ export function createComposerProcessor(options: ComposerProcessorOptions): Back
     const conditional = config.devVersions ? undefined : discoverOptions.validators;
     const { response, json } = await upstream.readJson<unknown>(url, { signal, validators: conditional });
     if (response.notModified) return { notModified: true };
-    if (response.status === 404) {
-      throw new NotFoundError(`Composer package '${id}' not found at ${redactUrl(repository)}`);
+    const notFound = () => new NotFoundError(`Composer package '${id}' not found at ${redactUrl(repository)}`);
+    // A package with branches only may have no tagged document.
+    if (response.status === 404 && !config.devVersions) throw notFound();
+    if (json === undefined && response.status !== 404) {
+      throw new Error(`GET ${redactUrl(url)} answered ${response.status}`);
     }
-    if (json === undefined) throw new Error(`GET ${redactUrl(url)} answered ${response.status}`);
     const published = parsePackageDocument(json, id).map(v => ({ entry: v, base: response.url }));
     if (config.devVersions) {
       const devUrl = template.replace(/%package%/g, `${id}~dev`);
@@ -121,6 +123,8 @@ export function createComposerProcessor(options: ComposerProcessorOptions): Back
         published.push(...parsePackageDocument(dev.json, id).map(v => ({ entry: v, base: dev.response.url })));
       } else if (dev.response.status !== 404) {
         throw new Error(`GET ${redactUrl(devUrl)} answered ${dev.response.status}`);
+      } else if (response.status === 404) {
+        throw notFound();
       }
     }
     const versions = new Map<string, ProcessorVersion>();
