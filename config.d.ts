@@ -67,6 +67,23 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The Composer processor: PHP packages from a Composer v2 repository. */
+      composer?: {
+        /** The repository (its `packages.json` names the `metadata-url`). Defaults to https://repo.packagist.org */
+        repository?: string;
+        /** Other repositories an artifact's own `repository` setting may name. */
+        allowedRepositories?: string[];
+        /**
+         * Hosts dist archives download from besides the repositories';
+         * defaults to api.github.com and codeload.github.com (where
+         * Packagist's GitHub zipballs redirect) when the repository is
+         * Packagist, none otherwise. Add gitlab.com, bitbucket.org or your
+         * Git server for packages hosted there.
+         */
+        distHosts?: string[];
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /** The OCI processor: container images and any OCI artifact. */
       oci?: {
         /**
@@ -456,6 +473,16 @@ export interface Config {
          * `http://localhost:8080/nuget/`.
          */
         feedBaseUrl?: string;
+      };
+      /** The Composer repository in bundles. */
+      composer?: {
+        /**
+         * Where the far side serves the bundle's `composer/` directory; the
+         * bundle's `packages.json` and p2 documents name the metadata and
+         * the dists there, since Composer takes dist URLs as written.
+         * Default `http://localhost:8080/composer/`.
+         */
+        repositoryUrl?: string;
       };
     };
 

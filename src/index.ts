@@ -10,6 +10,7 @@ import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
@@ -22,6 +23,9 @@ import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
  * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
  * Cargo, Go), each added through the processors extension point like any
  * module's, and Backpack's URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Composer), each
+ * added through the processors extension point like any module's, and
+ * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
@@ -39,6 +43,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleCargoProcessor,
       backpackModuleExternalProcessors,
       backpackModuleGoProcessor,
+      backpackModuleComposerProcessor,
     ];
   },
 });

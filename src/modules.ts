@@ -77,3 +77,11 @@ export { backpackModuleExternalProcessors } from './processors/external/module';
  * @public
  */
 export const backpackModuleGoProcessor = builtInProcessorModule('go');
+
+/**
+ * The built-in Composer processor (Composer v2 repositories such as
+ * Packagist); configured by `backpack.processors.composer`.
+ *
+ * @public
+ */
+export const backpackModuleComposerProcessor = builtInProcessorModule('composer');

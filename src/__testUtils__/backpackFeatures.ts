@@ -3,6 +3,7 @@ import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
@@ -28,4 +29,5 @@ export const backpackFeatures = [
   backpackModuleCargoProcessor,
   backpackModuleExternalProcessors,
   backpackModuleGoProcessor,
+  backpackModuleComposerProcessor,
 ];

@@ -1,6 +1,7 @@
 import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createGoProcessor } from './go';
+import { createComposerProcessor } from './composer';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
@@ -21,10 +22,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * configured, as public-only defaults otherwise). The package's modules add
  * them through the extension point, as replaceable registrations.
  */
-export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'go',
-  BackpackProcessorFactory
-> = {
+export const builtInProcessorFactories = {
   npm: context => {
     const settings = settingsOf(context, 'npm');
     return settings && createNpmProcessor({ config: settings.section, upstream: context.upstream });
@@ -60,4 +58,8 @@ export const builtInProcessorFactories: Record<
     const settings = settingsOf(context, 'go');
     return settings && createGoProcessor({ config: settings.section, upstream: context.upstream });
   },
-};
+  composer: context => {
+    const settings = settingsOf(context, 'composer');
+    return settings && createComposerProcessor({ config: settings.section, upstream: context.upstream });
+  },
+} satisfies Record<string, BackpackProcessorFactory>;

@@ -2,6 +2,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { cargoViewRoutes } from './views/cargoViewRoutes';
 import { goViewRoutes } from './views/goViewRoutes';
+import { composerViewRoutes } from './views/composerViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
@@ -18,6 +19,7 @@ const VIEW_ROUTES: ViewRoutes[] = [
   nugetViewRoutes,
   cargoViewRoutes,
   goViewRoutes,
+  composerViewRoutes,
 ];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */

@@ -5,6 +5,7 @@ import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { CargoView } from './cargoView';
 import { GoView } from './goView';
+import { ComposerView } from './composer/ComposerView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -24,6 +25,8 @@ export interface ServeViews {
   cargo: CargoView;
   /** The GOPROXY view at `/go/`. */
   go: GoView;
+  /** The Composer repository. */
+  composer: ComposerView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -62,6 +65,12 @@ export function createServeViews(options: {
       authRequired: !isPublic,
     }),
     go: new GoView({ stores, blobStore }),
+    composer: new ComposerView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
     public: isPublic,
   };
 }

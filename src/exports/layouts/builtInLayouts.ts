@@ -14,6 +14,7 @@ import {
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
 import { cargoLayout } from './cargoLayout';
+import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { nugetLayout } from './nugetLayout';
 import { goLayout } from './goLayout';
@@ -72,4 +73,5 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   nugetLayout,
   cargoLayout,
   goLayout,
+  composerLayout,
 ];
