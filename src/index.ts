@@ -6,6 +6,7 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleHelmProcessor,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleOciProcessor,
@@ -31,6 +32,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
+      backpackModuleHelmProcessor,
     ];
   },
 });

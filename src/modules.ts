@@ -46,3 +46,12 @@ export const backpackModuleMavenProcessor = builtInProcessorModule('maven');
  * @public
  */
 export const backpackModuleOciProcessor = builtInProcessorModule('oci');
+
+/**
+ * The built-in Helm processor (charts of chart repositories, with their
+ * subcharts and images as `oci` artifacts); configured by
+ * `backpack.processors.helm`.
+ *
+ * @public
+ */
+export const backpackModuleHelmProcessor = builtInProcessorModule('helm');

@@ -1,4 +1,5 @@
 import {
+  backpackModuleHelmProcessor,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleOciProcessor,
@@ -20,4 +21,5 @@ export const backpackFeatures = [
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
+  backpackModuleHelmProcessor,
 ];

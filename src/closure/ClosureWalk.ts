@@ -283,6 +283,7 @@ export class ClosureWalk {
       kind: dependency.kind,
       config: dependency.config ?? {},
       resolved: [],
+      ...(dependency.source ? { source: dependency.source } : {}),
     };
     if (dependency.unresolvable) {
       return { ...recorded, unresolvable: dependency.unresolvable };

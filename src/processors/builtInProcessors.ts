@@ -1,4 +1,5 @@
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
+import { createHelmProcessor } from './helm';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
 import { createOciProcessor } from './oci';
@@ -18,7 +19,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * configured, as public-only defaults otherwise). The package's modules add
  * them through the extension point, as replaceable registrations.
  */
-export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven' | 'oci', BackpackProcessorFactory> = {
+export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven' | 'oci' | 'helm', BackpackProcessorFactory> = {
   npm: context => {
     const settings = settingsOf(context, 'npm');
     return settings && createNpmProcessor({ config: settings.section, upstream: context.upstream });
@@ -41,5 +42,17 @@ export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven' | 'oci',
   oci: context => {
     const settings = settingsOf(context, 'oci');
     return settings && createOciProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  helm: context => {
+    const settings = settingsOf(context, 'helm');
+    return (
+      settings &&
+      createHelmProcessor({
+        config: settings.section,
+        ociConfig: context.config.getOptionalConfig('backpack.processors.oci'),
+        upstream: context.upstream,
+        limits: context.limits,
+      })
+    );
   },
 };
