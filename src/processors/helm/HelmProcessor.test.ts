@@ -1,0 +1,215 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
+import { packChart, sha256Hex, TestChartRepository } from '../../__testUtils__/helmCharts';
+import { parseArtifactConfig } from '../../lib/validation';
+import { UpstreamClient } from '../../upstream/UpstreamClient';
+import { fresh } from '../__testUtils__/discoveryResults';
+import { BackpackProcessor } from '../types';
+import { readChartFiles } from './chartArchive';
+import { createHelmProcessor, mergeHelmConfig } from './HelmProcessor';
+import { helmVersionScheme } from './helmVersionScheme';
+import { DEFAULT_PARSING_LIMITS } from '../../upstream/limits';
+
+const logger = mockServices.logger.mock();
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+
+describe('the Helm processor', () => {
+  let repo: TestChartRepository;
+  let other: TestChartRepository;
+
+  beforeAll(async () => {
+    repo = await TestChartRepository.start('/stable');
+    other = await TestChartRepository.start('/charts');
+    repo.add({ name: 'common', version: '1.0.0' });
+    repo.add({ name: 'common', version: '1.4.0', provenance: true });
+    repo.add({ name: 'common', version: '2.0.0' });
+    repo.add({
+      name: 'web',
+      version: '3.1.0',
+      appVersion: '1.27.0',
+      dependencies: [
+        { name: 'common', version: '^1.2.0', repository: repo.url, alias: 'lib' },
+        { name: 'cache', version: '~2.0', repository: '@other' },
+        { name: 'db', version: '>= 1.0, < 2', repository: 'https://charts.unknown.example/x' },
+        { name: 'app', version: '1.x', repository: 'oci://registry.example.com/charts' },
+        { name: 'vendored', version: '0.1.0', repository: 'file://../vendored' },
+        { name: 'nowhere', version: '1.0.0', repository: 'oci://unknown.example/charts' },
+      ],
+      annotations: {
+        'artifacthub.io/images': '- name: web\n  image: registry.example.com/team/web:1.27.0\n- name: proxy\n  image: nginx:1.27\n',
+        'helm.sh/images': `- busybox@${DIGEST}\n`,
+      },
+      values: {
+        image: { registry: 'registry.example.com', repository: 'team/web', tag: '1.27.0' },
+        sidecar: { image: 'quay.io/prometheus/node-exporter:v1.8.0' },
+        worker: { image: { repository: 'team/worker', tag: '' } },
+        initImage: 'ghcr.io/acme/init',
+        broken: { image: '{{ .Values.image }}' },
+        elsewhere: { image: 'private.example.org:5000/x/y:1' },
+        imagePullPolicy: 'IfNotPresent',
+      },
+    });
+    other.add({ name: 'cache', version: '2.0.3' });
+  });
+
+  afterAll(async () => {
+    await repo.close();
+    await other.close();
+  });
+
+  function processor(extra: JsonObject = {}): BackpackProcessor {
+    return createHelmProcessor({
+      config: new ConfigReader({ repositories: { stable: { url: repo.url }, other: { url: `${other.url}/` } }, ...extra }),
+      ociConfig: new ConfigReader({ registries: { example: { alias: 'registry.example.com', url: 'https://registry.example.com' } } }),
+      upstream: new UpstreamClient({ retries: 0 }),
+    });
+  }
+
+  it('lists the versions of a chart from index.yaml, by alias or by the repository URL', async () => {
+    const p = processor();
+    for (const repository of ['stable', `${repo.url}/`]) {
+      const result = fresh(await p.discover({ id: 'common', config: { repository } }, { logger }));
+      expect(result.versions.map(v => v.version)).toEqual(['1.0.0', '1.4.0', '2.0.0']);
+      expect(result.versions[0].publishedAt).toBe('2026-11-01T00:00:00.000Z');
+    }
+  });
+
+  it('answers 304 when index.yaml did not change', async () => {
+    const p = processor();
+    const first = fresh(await p.discover({ id: 'common', config: { repository: 'stable' } }, { logger }));
+    const second = await p.discover({ id: 'common', config: { repository: 'stable' } }, { logger, validators: first.validators });
+    expect(second.notModified).toBe(true);
+  });
+
+  it('refuses repositories that are not configured, oci:// repositories and bad chart names with a 400 naming the field', async () => {
+    const p = processor();
+    expect(() => parseArtifactConfig(p.configSchema, { repository: 'https://elsewhere.example/charts' })).toThrow(
+      /config\.repository: .*not a configured chart repository.*stable, other/,
+    );
+    expect(() => parseArtifactConfig(p.configSchema, { repository: 'oci://ghcr.io/x' })).toThrow(/oci processor/);
+    expect(() => parseArtifactConfig(p.configSchema, { repository: 'stable', images: ['unknown.example/x:1'] })).toThrow(
+      /config\.images\[0\]: registry 'unknown.example' has no alias/,
+    );
+    expect(() => parseArtifactConfig(p.configSchema, { repository: 'stable', extra: 1 })).toThrow(/extra/);
+    expect(() => p.normalizeId!('../x')).toThrow(/^id: /);
+    await expect(p.discover({ id: 'missing', config: { repository: 'stable' } }, { logger })).rejects.toThrow(
+      /chart 'missing' is not in repository 'stable'/,
+    );
+  });
+
+  it('describes a version: the archive with the index digest, its provenance file, and nothing unverified', async () => {
+    const p = processor();
+    const plain = await p.describeVersion!({ id: 'common', config: { repository: 'stable' }, version: '1.0.0' }, { logger });
+    expect(plain.files).toEqual([
+      {
+        name: 'common-1.0.0.tgz',
+        uri: `${repo.url}/charts/common-1.0.0.tgz`,
+        path: 'charts/common/1.0.0/common-1.0.0.tgz',
+        integrity: { algorithm: 'sha256', digest: sha256Hex(repo.archives.get('common-1.0.0.tgz')!) },
+        size: repo.archives.get('common-1.0.0.tgz')!.length,
+      },
+    ]);
+    const signed = await p.describeVersion!({ id: 'common', config: { repository: 'stable' }, version: '1.4.0' }, { logger });
+    expect(signed.files.map(f => f.name)).toEqual(['common-1.4.0.tgz', 'common-1.4.0.tgz.prov']);
+    expect(signed.files[1].integrity?.algorithm).toBe('sha256');
+    await expect(
+      p.describeVersion!({ id: 'common', config: { repository: 'stable' }, version: '9.9.9' }, { logger }),
+    ).rejects.toThrow(/no version 9\.9\.9/);
+  });
+
+  it('refuses an archive whose bytes are not those the index digest names', async () => {
+    const tampered = await TestChartRepository.start('/t');
+    try {
+      tampered.add({ name: 'evil', version: '1.0.0' }, { tamper: true });
+      const p = createHelmProcessor({
+        config: new ConfigReader({ repositories: { t: { url: tampered.url } } }),
+        upstream: new UpstreamClient({ retries: 0 }),
+      });
+      await expect(
+        p.describeVersion!({ id: 'evil', config: { repository: 't' }, version: '1.0.0' }, { logger }),
+      ).rejects.toThrow(/is not the index digest/);
+    } finally {
+      await tampered.close();
+    }
+  });
+
+  it('turns Chart.yaml dependencies into helm and oci artifacts, and says why the others cannot be mirrored', async () => {
+    const { dependencies } = await processor().describeVersion!(
+      { id: 'web', config: { repository: 'stable' }, version: '3.1.0' },
+      { logger },
+    );
+    const charts = dependencies.filter(d => d.source?.startsWith('Chart.yaml'));
+    expect(charts).toEqual([
+      { processor: 'helm', id: 'common', range: '^1.2.0', kind: 'runtime', source: 'Chart.yaml dependencies (as lib)', config: { repository: 'stable' } },
+      { processor: 'helm', id: 'cache', range: '~2.0', kind: 'runtime', source: 'Chart.yaml dependencies', config: { repository: 'other' } },
+      expect.objectContaining({ processor: 'helm', id: 'db', unresolvable: expect.stringMatching(/not configured in backpack\.processors\.helm\.repositories/) }),
+      { processor: 'oci', id: 'registry.example.com/charts/app', range: '1.x', kind: 'runtime', source: 'Chart.yaml dependencies' },
+      expect.objectContaining({ processor: 'oci', unresolvable: expect.stringMatching(/registry 'unknown\.example' has no alias/) }),
+    ]);
+  });
+
+  it('finds images in annotations and values.yaml (strings, registry/repository/tag maps, digests), merged by image with every source', async () => {
+    const { dependencies } = await processor().describeVersion!(
+      { id: 'web', config: { repository: 'stable', images: ['docker.io/library/redis:7.2'] }, version: '3.1.0' },
+      { logger },
+    );
+    const images = Object.fromEntries(
+      dependencies.filter(d => !d.source?.startsWith('Chart.yaml')).map(d => [`${d.id}@${d.range}`, d.unresolvable ?? d.source]),
+    );
+    expect(images).toEqual({
+      'registry.example.com/team/web@1.27.0': 'annotation artifacthub.io/images; values.yaml image',
+      'docker.io/library/nginx@1.27': 'annotation artifacthub.io/images',
+      [`docker.io/library/busybox@${DIGEST}`]: 'annotation helm.sh/images',
+      'quay.io/prometheus/node-exporter@v1.8.0': 'values.yaml sidecar.image',
+      'docker.io/team/worker@1.27.0': 'values.yaml worker.image (tag: the chart appVersion)',
+      'ghcr.io/acme/init@latest': 'values.yaml initImage',
+      'private.example.org:5000/x/y:1@': expect.stringMatching(/registry 'private\.example\.org:5000' has no alias/),
+      'docker.io/library/redis@7.2': 'config images',
+    });
+    expect(dependencies.every(d => d.kind === 'runtime')).toBe(true);
+  });
+
+  it('orders versions and reads constraints as Helm does', () => {
+    expect(helmVersionScheme.satisfies('1.4.0', '>= 1.2, < 2')).toBe(true);
+    expect(helmVersionScheme.satisfies('2.0.0', '>= 1.2, < 2')).toBe(false);
+    expect(helmVersionScheme.satisfies('1.3.9', '1.x')).toBe(true);
+    expect(helmVersionScheme.satisfies('1.5.0-rc.1', '^1.2.0')).toBe(false);
+    expect(helmVersionScheme.isValidRange('')).toBe(false);
+    expect(['2.0.0', '1.10.0', '1.9.0'].sort(helmVersionScheme.compare)).toEqual(['1.9.0', '1.10.0', '2.0.0']);
+  });
+
+  it('merges two parents\' configs commutatively: the images of both', () => {
+    const a = { repository: 'stable', images: ['b:1'] };
+    const b = { repository: 'stable', images: ['a:1', 'b:1'] };
+    expect(mergeHelmConfig(a, b)).toEqual({ repository: 'stable', images: ['a:1', 'b:1'] });
+    expect(mergeHelmConfig(b, a)).toEqual(mergeHelmConfig(a, b));
+  });
+});
+
+describe('readChartFiles', () => {
+  const limits = { ...DEFAULT_PARSING_LIMITS.tarball, maxFileBytes: 4096 };
+
+  it("reads the chart's own Chart.yaml and values.yaml, not a vendored subchart's", async () => {
+    const archive = packChart({
+      name: 'top',
+      version: '1.0.0',
+      values: { image: 'a:1' },
+      files: { 'charts/sub/Chart.yaml': 'name: sub\nversion: 9.9.9\n', 'charts/sub/values.yaml': 'image: b:2\n' },
+    });
+    const files = await readChartFiles(archive, 'top', limits);
+    expect(files.chart).toMatchObject({ name: 'top', version: '1.0.0' });
+    expect(files.values).toEqual({ image: 'a:1' });
+  });
+
+  it('keeps scalars as written (1.10 stays 1.10), bounds aliases and refuses archives without Chart.yaml', async () => {
+    const archive = packChart({ name: 'x', version: '1.10', values: { tag: '1.10' } });
+    expect((await readChartFiles(archive, 'x', limits)).chart.version).toBe('1.10');
+    const bomb = `a: &a ["x","x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 12 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(i === 0 ? '*a' : `*l${i}`).join(',')}]`).join('\n')}\n`;
+    const bombed = packChart({ name: 'x', version: '1.0.0', files: { 'values.yaml': bomb } });
+    expect((await readChartFiles(bombed, 'x', limits)).values).toBeUndefined();
+    await expect(readChartFiles(archive, 'other', limits)).rejects.toThrow(/no readable <chart>\/Chart\.yaml/);
+    const big = packChart({ name: 'x', version: '1.0.0', files: { 'Chart.yaml': `name: x\nversion: 1.0.0\ndescription: ${'d'.repeat(5000)}\n` } });
+    await expect(readChartFiles(big, 'x', limits)).rejects.toThrow(/no readable/);
+  });
+});
