@@ -1,5 +1,6 @@
 import express from 'express';
 import Router from 'express-promise-router';
+import { helmViewRoutes } from './views/helmViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { ociViewRoutes } from './views/ociViewRoutes';
@@ -8,7 +9,7 @@ import { createViewHttp, RootViewRoutes, ViewRouteContext, ViewRoutes } from './
 import { rejectImpossibleViewPaths } from './viewPaths';
 
 /** The registry views, one entry per ecosystem that native clients install from. */
-const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes];
+const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes, helmViewRoutes];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */
 const ROOT_VIEW_ROUTES: RootViewRoutes[] = [ociViewRoutes];

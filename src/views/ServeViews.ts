@@ -3,6 +3,8 @@ import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
+import { readHelmProcessorSettings } from '../processors/helm/helmConfig';
+import { HelmView } from './helm/HelmView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { OciView } from './oci/OciView';
@@ -15,6 +17,8 @@ export interface ServeViews {
   maven: MavenView;
   /** The OCI distribution view, mounted at `/v2/` on the backend's origin. */
   oci: OciView;
+  /** The Helm repository view: `<alias>/index.yaml` per chart repository, and the charts. */
+  helm: HelmView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -39,6 +43,18 @@ export function createServeViews(options: {
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
+    helm: createHelmView(options),
     public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
   };
+}
+
+/** The Helm view over the repositories of `backpack.processors.helm`. */
+function createHelmView(options: Parameters<typeof createServeViews>[0]): HelmView {
+  const helm = readHelmProcessorSettings(options.config.getOptionalConfig('backpack.processors.helm'));
+  return new HelmView({
+    stores: options.stores,
+    blobStore: options.blobStore,
+    repositories: helm.repositories,
+    limits: { ...readParsingLimits(options.config).tarball, maxFileBytes: helm.maxChartFileBytes },
+  });
 }

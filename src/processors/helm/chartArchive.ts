@@ -20,14 +20,14 @@ export interface ChartFiles {
  * readable Chart.yaml, which every chart must have.
  */
 export async function readChartFiles(
-  archive: Buffer,
+  archive: Buffer | Readable,
   chartName: string,
   limits: ParsingLimits['tarball'] & { maxFileBytes: number },
 ): Promise<ChartFiles> {
   // The chart's own files, not those of its subcharts (`<chart>/charts/…`).
   const wanted = new Set([`${chartName}/Chart.yaml`, `${chartName}/values.yaml`]);
   const entries = await readTarEntries(
-    Readable.from([archive]),
+    Buffer.isBuffer(archive) ? Readable.from([archive]) : archive,
     { wants: path => wanted.has(path), stopAfter: 2 },
     { maxInflatedBytes: limits.maxInflatedBytes, maxEntries: limits.maxEntries, maxEntryBytes: limits.maxFileBytes },
   );
