@@ -69,7 +69,10 @@ export interface CollectedArtifact {
   id: string;
   /** Named versions as the upstream last published them, e.g. npm dist-tags. */
   tags?: Record<string, string>;
-  /** The artifact's config (a Helm chart's repository names its folder in bundles). */
+  /**
+   * The config it was last discovered under, which for a dependency is its
+   * parents' (a Helm chart's repository names its folder in bundles).
+   */
   config?: JsonObject;
   versions: Array<{
     version: string;

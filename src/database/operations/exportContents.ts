@@ -96,10 +96,10 @@ export async function getCollectedArtifact(
   until: string,
 ): Promise<CollectedArtifact | undefined> {
   const artifact:
-    | { ref: number; processor: string; id: string; tags: string | null; config: string | null }
+    | { ref: number; processor: string; id: string; tags: string | null; config: string | null; validators: string | null }
     | undefined = await db('artifacts')
     .where(typeof key === 'number' ? { ref: key } : { processor: key.processor, id: key.id })
-    .first('ref', 'processor', 'id', 'tags', 'config');
+    .first('ref', 'processor', 'id', 'tags', 'config', 'validators');
   if (!artifact) return undefined;
   const ref = artifact.ref;
   const fileRows: Array<CollectedFileRow & { version_ref: number; published_at: string | Date | null }> =
@@ -131,7 +131,10 @@ export async function getCollectedArtifact(
     processor: artifact.processor,
     id: artifact.id,
     tags: fromJson<Record<string, string> | undefined>(artifact.tags, undefined),
-    config: fromJson<JsonObject>(artifact.config, {}),
+    // A dependency's stored config is empty; it was discovered under its parents'.
+    config:
+      fromJson<{ config?: JsonObject } | undefined>(artifact.validators, undefined)?.config ??
+      fromJson<JsonObject>(artifact.config, {}),
     versions: [...versions.values()],
   };
 }

@@ -31,7 +31,8 @@ export interface HelmViewOptions {
 
 /** The alias a chart is served under: the configured repository its config names; undefined when none. */
 export function helmAliasOf(artifact: StoredArtifact, repositories: ReadonlyMap<string, HelmRepository>): string | undefined {
-  const repository = artifact.config.repository;
+  // A dependency's stored config is empty; it was discovered under its parents'.
+  const repository = artifact.validators?.config?.repository ?? artifact.config.repository;
   if (typeof repository !== 'string') return undefined;
   try {
     return resolveHelmRepository(repository, repositories).alias;
