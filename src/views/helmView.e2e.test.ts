@@ -99,14 +99,17 @@ suite('Helm charts with their subcharts and images', () => {
       .post('/api/backpack/artifacts/preview')
       .send({ processor: 'helm', id: 'web', config: { repository: 'stable' } });
     expect(res.status).toBe(200);
-    console.log(JSON.stringify(Object.keys(res.body)), JSON.stringify(res.body.closure).slice(0, 3000));
     const webArtifact = res.body.artifacts.find((a: { processor: string; id: string }) => a.processor === 'helm' && a.id === 'web');
-    const dependencies = webArtifact.selected[0].dependencies as Array<{ processor: string; id: string; range: string; source: string; resolved: string[] }>;
-    expect(dependencies.map(d => [d.processor, d.id, d.range, d.source, d.resolved])).toEqual([
-      ['helm', 'common', '^1.0.0', 'Chart.yaml dependencies (as lib)', ['1.2.0']],
-      ['oci', 'local/team/web', '1.0.0', 'annotation artifacthub.io/images; values.yaml image', ['1.0.0']],
-      ['oci', 'local/team/worker', '2.0.0', 'values.yaml worker.image (tag: the chart appVersion)', ['2.0.0']],
+    expect(webArtifact.versions[0].sources).toEqual([
+      { processor: 'helm', id: 'common', range: '^1.0.0', source: 'Chart.yaml dependencies (as lib)' },
+      { processor: 'oci', id: 'local/team/web', range: '1.0.0', source: 'annotation artifacthub.io/images; values.yaml image' },
+      { processor: 'oci', id: 'local/team/worker', range: '2.0.0', source: 'values.yaml worker.image (tag: the chart appVersion)' },
     ]);
+    expect(res.body.closure).toEqual({
+      helm: ['common@1.2.0', 'web@3.1.0'],
+      oci: ['local/team/web@1.0.0', 'local/team/worker@2.0.0'],
+    });
+    expect(res.body.unresolvable).toEqual([]);
   });
 
   it('mirrors both charts into an index.yaml with matching digests, and the images with their closure', async () => {
