@@ -2,14 +2,21 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { parse } from 'yaml';
 import { BackpackBackend, startBackpackBackend } from '../__testUtils__/backpackBackend';
 import { sha256Hex, TestChartRepository } from '../__testUtils__/helmCharts';
+import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
 import { buildImage, TestImage, writeOciLayout } from '../__testUtils__/ociImages';
 import { hasOciTools, pushLayout, skopeo, startDockerRegistry, TestDockerRegistry } from '../__testUtils__/ociRegistry';
 import { waitFor } from '../__testUtils__/waitFor';
 import { downloadExport, runVerify, startStaticServer, unpackBundle } from '../exports/__testUtils__/bundleFiles';
+import {
+  backpackArtifactConditions,
+  backpackArtifactReadPermission,
+  createBackpackArtifactConditionalDecision,
+} from '../permissions';
 
 // Acceptance test of the helm processor, the Helm view and the bundle's
 // chart repository (issue 12): a chart repository on a static server the
@@ -46,6 +53,7 @@ suite('Helm charts with their subcharts and images', () => {
   const web = buildImage('web');
   const worker = buildImage('worker', { salt: 'w' });
   let archives: Record<string, Buffer>;
+  let readDecision: PolicyDecision = { result: AuthorizeResult.ALLOW };
 
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-helm-'));
@@ -81,9 +89,13 @@ suite('Helm charts with their subcharts and images', () => {
           oci: { registries: { local: { url: registry.url } } },
           helm: { repositories: { stable: { url: charts.url } } },
         },
-        serve: { public: true },
         exports: { partSizeBytes: 65536, settleSeconds: 1 },
       },
+      features: [
+        permissionsWithPolicy(name =>
+          name === backpackArtifactReadPermission.name ? readDecision : { result: AuthorizeResult.ALLOW },
+        ),
+      ],
     });
   });
 
@@ -161,6 +173,21 @@ suite('Helm charts with their subcharts and images', () => {
         const bytes = await fs.readFile(path.join(target, 'blobs', 'sha256', object.digest.slice(7)));
         expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(object.digest);
       }
+    }
+  });
+
+  it('lists and serves only the charts the caller may read', async () => {
+    readDecision = createBackpackArtifactConditionalDecision(
+      backpackArtifactReadPermission,
+      backpackArtifactConditions.isRoot({ root: true }),
+    );
+    try {
+      const index = parse((await request(backend.server).get('/api/backpack/helm/stable/index.yaml')).text) as IndexYaml;
+      expect(Object.keys(index.entries)).toEqual(['web']);
+      expect((await request(backend.server).get('/api/backpack/helm/charts/common/1.2.0/common-1.2.0.tgz')).status).toBe(404);
+      expect((await request(backend.server).get('/api/backpack/helm/charts/web/3.1.0/web-3.1.0.tgz')).status).toBe(200);
+    } finally {
+      readDecision = { result: AuthorizeResult.ALLOW };
     }
   });
 
