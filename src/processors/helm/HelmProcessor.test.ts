@@ -2,6 +2,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
 import { packChart, sha256Hex, TestChartRepository } from '../../__testUtils__/helmCharts';
+import { StaticRegistryServer } from '../../__testUtils__/staticRegistryServer';
 import { parseArtifactConfig } from '../../lib/validation';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { fresh } from '../__testUtils__/discoveryResults';
@@ -168,6 +169,53 @@ describe('the Helm processor', () => {
       'docker.io/library/redis@7.2': 'config images',
     });
     expect(dependencies.every(d => d.kind === 'runtime')).toBe(true);
+  });
+
+  it('downloads an archive once however often its version is described', async () => {
+    const p = processor();
+    const archiveRequests = () => repo.server.requests.filter(r => r.path === '/stable/charts/common-2.0.0.tgz').length;
+    const before = archiveRequests();
+    await p.describeVersion!({ id: 'common', config: { repository: 'stable' }, version: '2.0.0' }, { logger });
+    await p.describeVersion!({ id: 'common', config: { repository: 'stable' }, version: '2.0.0' }, { logger });
+    expect(archiveRequests() - before).toBe(1);
+  });
+
+  it('treats index.yaml as hostile: unusable entries are left out with a warning, other hosts go through the host policy', async () => {
+    const server = await StaticRegistryServer.start();
+    try {
+      const good = packChart({ name: 'x', version: '1.0.0' });
+      server.set('/r/x-1.0.0.tgz', good);
+      server.set(
+        '/r/index.yaml',
+        [
+          'apiVersion: v1',
+          'entries:',
+          '  x:',
+          `    - { version: 1.0.0, digest: ${sha256Hex(good)}, urls: [x-1.0.0.tgz] }`,
+          '    - { version: 1.0.0, urls: [x-1.0.0.tgz] }',
+          '    - { version: ../../etc, urls: [x.tgz] }',
+          '    - { version: not-semver, urls: [x.tgz] }',
+          '    - { version: 2.0.0, urls: ["javascript:alert(1)"] }',
+          '    - { version: 3.0.0, digest: nope, urls: ["http://elsewhere.invalid/x-3.0.0.tgz"] }',
+        ].join('\n'),
+      );
+      server.set('/broken/index.yaml', 'entries: [unclosed');
+      const warn = jest.fn();
+      const p = createHelmProcessor({
+        config: new ConfigReader({ repositories: { r: { url: `${server.url}/r` }, broken: { url: `${server.url}/broken` } } }),
+        upstream: new UpstreamClient({ retries: 0 }),
+      });
+      const quiet = { logger: { ...logger, warn } as typeof logger };
+      const result = fresh(await p.discover({ id: 'x', config: { repository: 'r' } }, quiet));
+      expect(result.versions.map(v => v.version)).toEqual(['1.0.0', '3.0.0']);
+      expect(warn.mock.calls.map(c => c[0]).join('\n')).toMatch(/listed twice[\s\S]*valid semver[\s\S]*valid semver[\s\S]*no http\(s\) URL[\s\S]*not a sha256 hex digest/);
+      await expect(
+        p.describeVersion!({ id: 'x', config: { repository: 'r' }, version: '3.0.0' }, quiet),
+      ).rejects.toThrow(/elsewhere\.invalid/);
+      await expect(p.discover({ id: 'x', config: { repository: 'broken' } }, quiet)).rejects.toThrow(/index\.yaml: not readable YAML/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('orders versions and reads constraints as Helm does', () => {

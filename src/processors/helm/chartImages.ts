@@ -11,8 +11,8 @@ const MAX_DEPTH = 64;
 /** Keys whose string value is an image reference: `image`, `initImage`, `sidecar_image`. */
 const IMAGE_KEY = /(?:^|[_-]|[a-z])(?:image|Image)$/;
 
-/** What an image reference could look like: no spaces, no template, not empty. */
-const REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/;
+/** What an image reference could look like: no spaces, no template, not empty, not a URL. */
+const REFERENCE = /^(?![a-z][a-z0-9+.-]*:\/\/)[A-Za-z0-9][A-Za-z0-9._:/@-]*$/;
 
 /** An image found in a chart, and where. */
 export interface FoundImage {
