@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { parse } from 'yaml';
@@ -35,6 +36,8 @@ const suite = hasOciTools() ? describe : describe.skip;
 
 jest.setTimeout(240_000);
 
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
 const patient = { attempts: 1500, intervalMs: 100 };
 
 interface IndexYaml {
@@ -45,7 +48,7 @@ interface IndexYaml {
 /** A chart URL of an index as Helm resolves it: relative to the repository URL with a trailing slash. */
 const resolveChartUrl = (repositoryUrl: string, url: string) => new URL(url, `${repositoryUrl.replace(/\/+$/, '')}/`).href;
 
-suite('Helm charts with their subcharts and images', () => {
+suite.each(databases.eachSupportedId())('Helm charts with their subcharts and images on %p', databaseId => {
   let registry: TestDockerRegistry | undefined;
   let charts: TestChartRepository | undefined;
   let backend: BackpackBackend;
@@ -84,6 +87,7 @@ suite('Helm charts with their subcharts and images', () => {
     });
 
     backend = await startBackpackBackend({
+      knex: await databases.init(databaseId),
       backpack: {
         processors: {
           oci: { registries: { local: { url: registry.url } } },
@@ -132,6 +136,16 @@ suite('Helm charts with their subcharts and images', () => {
     await backend.waitForWalk(created.body.runId, patient);
     const counts = await backend.waitForCollection(patient);
     expect(counts.parked ?? 0).toBe(0);
+
+    // A run that finds nothing new asks conditionally and downloads no chart again.
+    const seen = charts!.server.requests.length;
+    const rerun = await request(backend.server).post('/api/backpack/runs').send({});
+    expect(rerun.status).toBe(202);
+    const settled = await backend.waitForRun(rerun.body.id, patient);
+    expect(settled.status).toBe('succeeded');
+    const again = charts!.server.requests.slice(seen);
+    expect(again.filter(r => r.path.endsWith('index.yaml')).map(r => r.status)).toEqual([304, 304]);
+    expect(again.filter(r => r.path.endsWith('.tgz'))).toEqual([]);
 
     // The chart repository and the registry are gone: everything comes from the mirror.
     await charts!.close();
