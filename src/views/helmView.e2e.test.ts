@@ -6,6 +6,7 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { parse } from 'yaml';
+import { binaryBody } from '../__testUtils__/api';
 import { BackpackBackend, startBackpackBackend } from '../__testUtils__/backpackBackend';
 import { sha256Hex, TestChartRepository } from '../__testUtils__/helmCharts';
 import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
@@ -167,7 +168,7 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
         const archive = archives[`${chart}-${entry.version}`];
         expect(entry.digest).toBe(sha256Hex(archive));
         const url = new URL(resolveChartUrl(repositoryUrl, entry.urls[0]));
-        const file = await request(backend.server).get(url.pathname).buffer(true).parse(binary);
+        const file = await request(backend.server).get(url.pathname).buffer(true).parse(binaryBody);
         expect(file.status).toBe(200);
         expect(sha256Hex(file.body)).toBe(entry.digest);
         expect(file.headers['x-backpack-verified']).toBe('true');
@@ -246,9 +247,3 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
     }
   });
 });
-
-function binary(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, callback: (error: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-}
