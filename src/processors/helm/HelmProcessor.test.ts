@@ -171,6 +171,40 @@ describe('the Helm processor', () => {
     expect(dependencies.every(d => d.kind === 'runtime')).toBe(true);
   });
 
+  it("takes the images of the subcharts the archive carries as the chart's own, saying which subchart", async () => {
+    const server = await TestChartRepository.start('/v');
+    try {
+      server.add({
+        name: 'app',
+        version: '1.0.0',
+        files: {
+          'charts/redis-17.3.0.tgz': packChart({
+            name: 'redis',
+            version: '17.3.0',
+            appVersion: '7.0.5',
+            values: { image: { registry: 'docker.io', repository: 'bitnami/redis', tag: '' } },
+          }),
+        },
+      });
+      const p = createHelmProcessor({
+        config: new ConfigReader({ repositories: { v: { url: server.url } } }),
+        upstream: new UpstreamClient({ retries: 0 }),
+      });
+      const { dependencies } = await p.describeVersion!({ id: 'app', config: { repository: 'v' }, version: '1.0.0' }, { logger });
+      expect(dependencies).toEqual([
+        {
+          processor: 'oci',
+          id: 'docker.io/bitnami/redis',
+          range: '7.0.5',
+          kind: 'runtime',
+          source: 'charts/redis-17.3.0.tgz/values.yaml image (tag: the chart appVersion)',
+        },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('downloads an archive once however often its version is described', async () => {
     const p = processor();
     const archiveRequests = () => repo.server.requests.filter(r => r.path === '/stable/charts/common-2.0.0.tgz').length;
@@ -248,6 +282,24 @@ describe('readChartFiles', () => {
     const files = await readChartFiles(archive, 'top', limits);
     expect(files.chart).toMatchObject({ name: 'top', version: '1.0.0' });
     expect(files.values).toEqual({ image: 'a:1' });
+  });
+
+  it('reads the subcharts the archive carries, unpacked and packaged, when asked', async () => {
+    const packaged = packChart({ name: 'redis', version: '17.3.0', appVersion: '7.0.5', values: { image: { repository: 'bitnami/redis', tag: '' } } });
+    const archive = packChart({
+      name: 'top',
+      version: '1.0.0',
+      files: {
+        'charts/redis-17.3.0.tgz': packaged,
+        'charts/sub/Chart.yaml': 'name: sub\nversion: 0.1.0\nannotations:\n  artifacthub.io/images: "- image: busybox:1.36"\n',
+      },
+    });
+    const files = await readChartFiles(archive, 'top', limits, { subcharts: true });
+    expect(files.subcharts.map(s => [s.path, s.chart?.name])).toEqual([
+      ['charts/redis-17.3.0.tgz', 'redis'],
+      ['charts/sub', 'sub'],
+    ]);
+    expect((await readChartFiles(archive, 'top', limits)).subcharts).toEqual([]);
   });
 
   it('keeps scalars as written (1.10 stays 1.10), bounds aliases and refuses archives without Chart.yaml', async () => {

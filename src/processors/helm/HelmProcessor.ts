@@ -151,7 +151,12 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
     if (entry.digest && entry.digest !== sha256) {
       throw new Error(`${redactUrl(entry.url)}: the archive's sha256 ${sha256} is not the index digest ${entry.digest}`);
     }
-    const files = await readChartFiles(archive.body, chart, { ...limits.tarball, maxFileBytes: settings.maxChartFileBytes });
+    const files = await readChartFiles(
+      archive.body,
+      chart,
+      { ...limits.tarball, maxFileBytes: settings.maxChartFileBytes },
+      { subcharts: true },
+    );
     const declaredName = asString(files.chart.name);
     if (declaredName !== chart) {
       logger.warn(`${chart} ${entry.version}: Chart.yaml names the chart '${String(declaredName).slice(0, 100)}'`);
@@ -179,10 +184,15 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
       });
     }
 
-    const appVersion = asString(files.chart.appVersion);
+    const maxNodes = settings.maxValuesNodes;
     const images: FoundImage[] = [
       ...annotationImages(asMap(files.chart.annotations)),
-      ...valuesImages(files.values, { appVersion, maxNodes: settings.maxValuesNodes }),
+      ...valuesImages(files.values, { appVersion: asString(files.chart.appVersion), maxNodes }),
+      // Subcharts in the archive deploy with the chart: their images are its own.
+      ...files.subcharts.flatMap(sub => [
+        ...annotationImages(asMap(sub.chart?.annotations), sub.path),
+        ...valuesImages(sub.values, { appVersion: asString(sub.chart?.appVersion), maxNodes, file: `${sub.path}/values.yaml` }),
+      ]),
       ...(parsed.images ?? []).map(reference => ({ reference, source: 'config images' })),
     ];
     const described: ProcessorVersion = {

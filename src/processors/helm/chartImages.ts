@@ -20,8 +20,11 @@ export interface FoundImage {
   source: string;
 }
 
-/** Images of the image annotations: lists of references or of `{image}` maps, as YAML text. */
-export function annotationImages(annotations: Record<string, unknown> | undefined): FoundImage[] {
+/**
+ * Images of the image annotations: lists of references or of `{image}`
+ * maps, as YAML text. `where` names a subchart's folder in sources.
+ */
+export function annotationImages(annotations: Record<string, unknown> | undefined, where = ''): FoundImage[] {
   const found: FoundImage[] = [];
   for (const key of IMAGE_ANNOTATIONS) {
     const text = asString(annotations?.[key]);
@@ -34,7 +37,7 @@ export function annotationImages(annotations: Record<string, unknown> | undefine
     }
     for (const item of asList(parsed)) {
       const reference = asString(item) ?? asString(asMap(item)?.image);
-      if (reference) found.push({ reference: reference.trim(), source: `annotation ${key}` });
+      if (reference) found.push({ reference: reference.trim(), source: `${where ? `${where} ` : ''}annotation ${key}` });
     }
   }
   return found;
@@ -46,13 +49,17 @@ export function annotationImages(annotations: Record<string, unknown> | undefine
  * `tag` or `digest` (or under an image key), as most charts write them.
  * An empty tag is the chart's appVersion, as chart templates default it.
  */
-export function valuesImages(values: unknown, options: { appVersion?: string; maxNodes: number }): FoundImage[] {
+export function valuesImages(
+  values: unknown,
+  options: { appVersion?: string; maxNodes: number; file?: string },
+): FoundImage[] {
+  const file = options.file ?? 'values.yaml';
   const found: FoundImage[] = [];
   let nodes = 0;
   const visit = (node: unknown, path: string[], depth: number) => {
     nodes += 1;
     if (nodes > options.maxNodes || depth > MAX_DEPTH) return;
-    const where = `values.yaml ${path.join('.') || '(root)'}`;
+    const where = `${file} ${path.join('.') || '(root)'}`;
     if (Array.isArray(node)) {
       node.forEach((item, i) => visit(item, [...path, String(i)], depth + 1));
       return;
@@ -68,7 +75,7 @@ export function valuesImages(values: unknown, options: { appVersion?: string; ma
     for (const [child, value] of Object.entries(map)) {
       const text = asString(value);
       if (text !== undefined && IMAGE_KEY.test(child) && REFERENCE.test(text.trim())) {
-        found.push({ reference: text.trim(), source: `values.yaml ${[...path, child].join('.')}` });
+        found.push({ reference: text.trim(), source: `${file} ${[...path, child].join('.')}` });
       } else {
         visit(value, [...path, child], depth + 1);
       }
