@@ -7,7 +7,9 @@ import { parseArtifactConfig } from '../../lib/validation';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { fresh } from '../__testUtils__/discoveryResults';
 import { BackpackProcessor } from '../types';
+import { ociVersionScheme } from '../oci/ociVersionScheme';
 import { readChartFiles } from './chartArchive';
+import { ociChartRange } from './chartDependencies';
 import { createHelmProcessor, mergeHelmConfig } from './HelmProcessor';
 import { helmVersionScheme } from './helmVersionScheme';
 import { DEFAULT_PARSING_LIMITS } from '../../upstream/limits';
@@ -145,7 +147,7 @@ describe('the Helm processor', () => {
       { processor: 'helm', id: 'common', range: '^1.2.0', kind: 'runtime', source: 'Chart.yaml dependencies (as lib)', config: { repository: 'stable' } },
       { processor: 'helm', id: 'cache', range: '~2.0', kind: 'runtime', source: 'Chart.yaml dependencies', config: { repository: 'other' } },
       expect.objectContaining({ processor: 'helm', id: 'db', unresolvable: expect.stringMatching(/not configured in backpack\.processors\.helm\.repositories/) }),
-      { processor: 'oci', id: 'registry.example.com/charts/app', range: '1.x', kind: 'runtime', source: 'Chart.yaml dependencies' },
+      { processor: 'oci', id: 'registry.example.com/charts/app', range: '>=1.0.0 <2.0.0-0', kind: 'runtime', source: 'Chart.yaml dependencies' },
       expect.objectContaining({ processor: 'oci', unresolvable: expect.stringMatching(/registry 'unknown\.example' has no alias/) }),
     ]);
   });
@@ -250,6 +252,15 @@ describe('the Helm processor', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('writes constraints on charts in OCI registries so that the oci processor reads them as ranges, and full versions as their tags', () => {
+    expect(ociChartRange('1.x')).toBe('>=1.0.0 <2.0.0-0');
+    expect(ociChartRange('>= 1.2, < 2')).toBe('>=1.2.0 <2.0.0-0');
+    expect(ociChartRange('^1.2.0')).toBe('>=1.2.0 <2.0.0-0');
+    expect(ociChartRange('1.2.3')).toBe('1.2.3');
+    expect(ociChartRange('1.2.3+build.1')).toBe('1.2.3_build.1');
+    expect(ociVersionScheme.satisfies('1.4.0', ociChartRange('1.x'))).toBe(true);
   });
 
   it('orders versions and reads constraints as Helm does', () => {

@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { findAllowedUpstream } from '../../upstream/upstreamBaseUrl';
 import { ProcessorDependency } from '../types';
 import { HelmRepository } from './helmConfig';
@@ -5,6 +6,21 @@ import { asList, asMap, asString } from './helmYaml';
 import { CHART_NAME } from './helmIndex';
 import { helmVersionScheme } from './helmVersionScheme';
 import { OciTargets } from './ociTargets';
+
+/** A full version, which names one tag of a chart in an OCI registry. */
+const EXACT_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * A Helm constraint for a chart in an OCI registry, in the `oci`
+ * processor's range language, where anything that looks like a tag is one:
+ * a full version is its tag (`+` written `_`, as Helm pushes it), and
+ * anything else the semver range it means (`1.x` → `>=1.0.0 <2.0.0-0`).
+ */
+export function ociChartRange(constraint: string): string {
+  const spaced = constraint.replace(/\s*,\s*/g, ' ').trim();
+  if (EXACT_VERSION.test(spaced)) return spaced.replace('+', '_');
+  return semver.validRange(spaced) ?? spaced;
+}
 
 /**
  * The `dependencies` of a Chart.yaml as dependencies of the mirror:
@@ -47,7 +63,7 @@ export function chartDependencies(
       const target = targets.chart(repository, name);
       result.push(
         target.ok
-          ? { processor: 'oci', ...base, id: target.id }
+          ? { processor: 'oci', ...base, id: target.id, range: ociChartRange(version) }
           : { processor: 'oci', ...base, id: name.slice(0, 512), unresolvable: `chart '${repository}/${name}': ${target.reason}` },
       );
       continue;
