@@ -78,11 +78,23 @@ describe('the Helm processor', () => {
     }
   });
 
-  it('answers 304 when index.yaml did not change', async () => {
-    const p = processor();
-    const first = fresh(await p.discover({ id: 'common', config: { repository: 'stable' } }, { logger }));
-    const second = await p.discover({ id: 'common', config: { repository: 'stable' } }, { logger, validators: first.validators });
+  it('answers 304 when index.yaml did not change, asking the repository conditionally', async () => {
+    const first = fresh(await processor().discover({ id: 'common', config: { repository: 'stable' } }, { logger }));
+    // Another process (or a minute later): the stored validators go upstream.
+    const second = await processor().discover({ id: 'common', config: { repository: 'stable' } }, { logger, validators: first.validators });
     expect(second.notModified).toBe(true);
+    expect(repo.server.requestsTo('/stable/index.yaml').at(-1)?.status).toBe(304);
+  });
+
+  it("reads a repository's index once for all its charts discovered together", async () => {
+    const p = processor();
+    const before = repo.server.requestsTo('/stable/index.yaml').length;
+    const [common, web] = await Promise.all(
+      ['common', 'web'].map(id => p.discover({ id, config: { repository: 'stable' } }, { logger })),
+    );
+    expect(fresh(common).versions).toHaveLength(3);
+    expect(fresh(web).versions).toHaveLength(1);
+    expect(repo.server.requestsTo('/stable/index.yaml').length - before).toBe(1);
   });
 
   it('refuses repositories that are not configured, oci:// repositories and bad chart names with a 400 naming the field', async () => {

@@ -27,6 +27,7 @@ import {
   resolveHelmRepository,
 } from './helmConfig';
 import { CHART_NAME, chartIndexEntries, HelmIndexEntry } from './helmIndex';
+import { HelmIndexReader } from './HelmIndexReader';
 import { chartArchiveName, chartFilePath } from './helmPaths';
 import { helmVersionScheme } from './helmVersionScheme';
 import { asMap, asString } from './helmYaml';
@@ -75,6 +76,7 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
   upstream.policy.allow(hosts, 'operator');
   const indexCache = new BoundedCache<string, HelmIndexEntry[]>(INDEX_CACHE_ENTRIES);
   const versionCache = new BoundedCache<string, ProcessorVersion>(VERSION_CACHE_ENTRIES);
+  const indexes = new HelmIndexReader(upstream);
 
   function checkId(id: string): string {
     if (!CHART_NAME.test(id)) {
@@ -89,22 +91,21 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
     return { parsed, repository: resolveHelmRepository(parsed.repository, repositories) };
   }
 
-  /** The index entries of a chart, read anew (with validators) or from the last discovery. */
+  /** The index entries of a chart, read anew (with validators) or from a recent read of its repository. */
   async function readEntries(
     repository: HelmRepository,
     chart: string,
     discoverOptions: DiscoverOptions,
   ): Promise<{ notModified: true } | { notModified: false; entries: HelmIndexEntry[]; validators?: DiscoveryValidators }> {
-    const url = `${repository.url}/index.yaml`;
-    const response = await upstream.read(url, { validators: discoverOptions.validators, signal: discoverOptions.signal });
-    if (response.notModified) return { notModified: true };
-    if (response.status === 404) throw new NotFoundError(`chart repository '${repository.alias}' has no index.yaml at ${redactUrl(url)}`);
-    if (response.status !== 200) throw new Error(`GET ${redactUrl(response.url)} answered ${response.status}`);
+    const answer = await indexes.read(repository, discoverOptions);
+    if (answer.notModified) return answer;
     const warn = (message: string) => discoverOptions.logger.warn(`${repository.alias}: ${message}`);
-    const entries = chartIndexEntries(response.body.toString('utf8'), chart, repository.url, warn);
-    if (!entries) throw new NotFoundError(`chart '${chart}' is not in repository '${repository.alias}' (${redactUrl(url)})`);
+    const entries = chartIndexEntries(answer.index, chart, repository.url, warn);
+    if (!entries) {
+      throw new NotFoundError(`chart '${chart}' is not in repository '${repository.alias}' (${redactUrl(repository.url)})`);
+    }
     indexCache.set(`${repository.url}\0${chart}`, entries);
-    return { notModified: false, entries, validators: response.validators };
+    return { notModified: false, entries, validators: answer.validators };
   }
 
   async function discover(request: { id: string; config: JsonObject }, discoverOptions: DiscoverOptions): Promise<DiscoveryResult> {

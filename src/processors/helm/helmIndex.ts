@@ -24,24 +24,32 @@ function baseOf(repositoryUrl: string): string {
   return `${repositoryUrl.replace(/\/+$/, '')}/`;
 }
 
-/**
- * The versions of one chart in a repository's `index.yaml`. Entries that
- * are not usable (no valid version, no http(s) URL, a version listed twice)
- * are left out and reported through `warn`; an index that is not a Helm
- * index at all throws.
- */
-export function chartIndexEntries(
-  text: string,
-  chart: string,
-  repositoryUrl: string,
-  warn: (message: string) => void,
-): HelmIndexEntry[] | undefined {
+/** A repository's `index.yaml`, parsed: its chart lists by chart name, not yet checked. */
+export type HelmIndex = Record<string, unknown>;
+
+/** Parses `index.yaml`; throws when it is not a Helm repository index at all. */
+export function parseHelmIndex(text: string): HelmIndex {
   const document = asMap(parseUpstreamYaml(text, 'index.yaml'));
   const entries = asMap(document?.entries);
   if (!document || (document.entries !== undefined && !entries)) {
     throw new Error('index.yaml: not a Helm repository index (no entries map)');
   }
-  if (!entries || !Object.hasOwn(entries, chart)) return undefined;
+  return entries ?? {};
+}
+
+/**
+ * The versions of one chart in a parsed index; undefined when the index
+ * does not list the chart. Entries that are not usable (no valid version,
+ * no http(s) URL, a version listed twice) are left out and reported
+ * through `warn`.
+ */
+export function chartIndexEntries(
+  entries: HelmIndex,
+  chart: string,
+  repositoryUrl: string,
+  warn: (message: string) => void,
+): HelmIndexEntry[] | undefined {
+  if (!Object.hasOwn(entries, chart)) return undefined;
   const result = new Map<string, HelmIndexEntry>();
   for (const raw of asList(entries[chart])) {
     const entry = asMap(raw);
