@@ -53,6 +53,20 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The NuGet processor: packages from a NuGet v3 feed. */
+      nuget?: {
+        /** The feed's service index. Defaults to https://api.nuget.org/v3/index.json */
+        serviceIndex?: string;
+        /**
+         * Project target frameworks whose nearest dependency group each
+         * package contributes to the closure, e.g. `net8.0`, `netstandard2.0`,
+         * `net48`. Default `net8.0`, `net6.0`, `netstandard2.0`, `net48`;
+         * an artifact's `frameworks` config overrides it for its closure.
+         */
+        frameworks?: string[];
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /** The OCI processor: container images and any OCI artifact. */
       oci?: {
         /**
@@ -364,6 +378,16 @@ export interface Config {
          * default works when `npm/` is served at the root of an origin.
          */
         tarballBaseUrl?: string;
+      };
+      /** The NuGet feed in bundles. */
+      nuget?: {
+        /**
+         * Where the far side serves the bundle's `nuget/` directory; the
+         * bundle's service index (`nuget/v3/index.json`) names its flat
+         * container there, since NuGet needs absolute URLs. Default
+         * `http://localhost:8080/nuget/`.
+         */
+        feedBaseUrl?: string;
       };
     };
 

@@ -9,6 +9,7 @@ import {
   backpackModuleHelmProcessor,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from './modules';
@@ -16,7 +17,7 @@ import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI), each
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Helm), each
  * added through the processors extension point like any module's, and
  * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
@@ -32,6 +33,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
+      backpackModuleNugetProcessor,
       backpackModuleHelmProcessor,
     ];
   },

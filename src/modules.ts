@@ -48,6 +48,14 @@ export const backpackModuleMavenProcessor = builtInProcessorModule('maven');
 export const backpackModuleOciProcessor = builtInProcessorModule('oci');
 
 /**
+ * The built-in NuGet processor (v3 feeds); configured by
+ * `backpack.processors.nuget`.
+ *
+ * @public
+ */
+export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
+
+/**
  * The built-in Helm processor (charts of chart repositories, with their
  * subcharts and images as `oci` artifacts); configured by
  * `backpack.processors.helm`.

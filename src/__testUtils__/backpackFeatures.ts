@@ -2,6 +2,7 @@ import {
   backpackModuleHelmProcessor,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from '../modules';
@@ -21,5 +22,6 @@ export const backpackFeatures = [
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
+  backpackModuleNugetProcessor,
   backpackModuleHelmProcessor,
 ];

@@ -7,6 +7,7 @@ import { readHelmProcessorSettings } from '../processors/helm/helmConfig';
 import { HelmView } from './helm/HelmView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
+import { NugetView } from './nuget/NugetView';
 import { OciView } from './oci/OciView';
 import { PypiView } from './pypiView';
 
@@ -17,6 +18,8 @@ export interface ServeViews {
   maven: MavenView;
   /** The OCI distribution view, mounted at `/v2/` on the backend's origin. */
   oci: OciView;
+  /** The NuGet v3 feed. */
+  nuget: NugetView;
   /** The Helm repository view: `<alias>/index.yaml` per chart repository, and the charts. */
   helm: HelmView;
   /** `backpack.serve.public`: the views answer without credentials. */
@@ -43,6 +46,12 @@ export function createServeViews(options: {
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
+    nuget: new NugetView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
     helm: createHelmView(options),
     public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
   };

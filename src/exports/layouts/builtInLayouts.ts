@@ -15,6 +15,7 @@ import {
 } from '../metadata/staticPypi';
 import { EcosystemLayout } from './EcosystemLayout';
 import { helmLayout } from './helmLayout';
+import { nugetLayout } from './nugetLayout';
 import { ociLayout } from './ociLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
@@ -62,4 +63,4 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, helmLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout, helmLayout];
