@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import { TAR_END, tarHeader, tarPadding } from '../exports/tar';
+import { OCI, OciObject, ociObject, TestImage } from './ociImages';
 import { StaticRegistryServer } from './staticRegistryServer';
 
 /** A chart the tests package: its Chart.yaml, values.yaml and any other files. */
@@ -98,4 +99,16 @@ export class TestChartRepository {
   close(): Promise<void> {
     return this.server.close();
   }
+}
+
+/** A chart as `helm push` stores it in an OCI registry: a manifest with the chart's config and its archive as the layer. */
+export function chartAsOciArtifact(chart: TestChart): TestImage {
+  const config = ociObject('application/vnd.cncf.helm.config.v1+json', JSON.stringify({ name: chart.name, version: chart.version }));
+  const layer = ociObject('application/vnd.cncf.helm.chart.content.v1.tar+gzip', packChart(chart));
+  const descriptor = (o: OciObject) => ({ mediaType: o.mediaType, digest: o.digest, size: o.bytes.length });
+  const manifest = ociObject(
+    OCI.manifest,
+    JSON.stringify({ schemaVersion: 2, mediaType: OCI.manifest, config: descriptor(config), layers: [descriptor(layer)] }),
+  );
+  return { root: manifest, manifests: [manifest], blobs: [config, layer] };
 }

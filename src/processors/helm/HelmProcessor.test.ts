@@ -1,15 +1,15 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
-import { packChart, sha256Hex, TestChartRepository } from '../../__testUtils__/helmCharts';
+import { FakeOciRegistry } from '../../__testUtils__/fakeOciRegistry';
+import { chartAsOciArtifact, packChart, sha256Hex, TestChartRepository } from '../../__testUtils__/helmCharts';
 import { StaticRegistryServer } from '../../__testUtils__/staticRegistryServer';
 import { parseArtifactConfig } from '../../lib/validation';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { fresh } from '../__testUtils__/discoveryResults';
+import { createOciProcessor } from '../oci';
 import { BackpackProcessor } from '../types';
-import { ociVersionScheme } from '../oci/ociVersionScheme';
 import { readChartFiles } from './chartArchive';
-import { ociChartRange } from './chartDependencies';
 import { createHelmProcessor, mergeHelmConfig } from './HelmProcessor';
 import { helmVersionScheme } from './helmVersionScheme';
 import { DEFAULT_PARSING_LIMITS } from '../../upstream/limits';
@@ -102,7 +102,10 @@ describe('the Helm processor', () => {
     expect(() => parseArtifactConfig(p.configSchema, { repository: 'https://elsewhere.example/charts' })).toThrow(
       /config\.repository: .*not a configured chart repository.*stable, other/,
     );
-    expect(() => parseArtifactConfig(p.configSchema, { repository: 'oci://ghcr.io/x' })).toThrow(/oci processor/);
+    expect(parseArtifactConfig(p.configSchema, { repository: 'oci://ghcr.io/x' })).toEqual({ repository: 'oci://ghcr.io/x' });
+    expect(() => parseArtifactConfig(p.configSchema, { repository: 'oci://unknown.example/x' })).toThrow(
+      /config\.repository: registry 'unknown\.example' has no alias in backpack\.processors\.oci\.registries/,
+    );
     expect(() => parseArtifactConfig(p.configSchema, { repository: 'stable', images: ['unknown.example/x:1'] })).toThrow(
       /config\.images\[0\]: registry 'unknown.example' has no alias/,
     );
@@ -159,8 +162,8 @@ describe('the Helm processor', () => {
       { processor: 'helm', id: 'common', range: '^1.2.0', kind: 'runtime', source: 'Chart.yaml dependencies (as lib)', config: { repository: 'stable' } },
       { processor: 'helm', id: 'cache', range: '~2.0', kind: 'runtime', source: 'Chart.yaml dependencies', config: { repository: 'other' } },
       expect.objectContaining({ processor: 'helm', id: 'db', unresolvable: expect.stringMatching(/not configured in backpack\.processors\.helm\.repositories/) }),
-      { processor: 'oci', id: 'registry.example.com/charts/app', range: '>=1.0.0 <2.0.0-0', kind: 'runtime', source: 'Chart.yaml dependencies' },
-      expect.objectContaining({ processor: 'oci', unresolvable: expect.stringMatching(/registry 'unknown\.example' has no alias/) }),
+      { processor: 'helm', id: 'app', range: '1.x', kind: 'runtime', source: 'Chart.yaml dependencies', config: { repository: 'oci://registry.example.com/charts' } },
+      expect.objectContaining({ processor: 'helm', id: 'nowhere', unresolvable: expect.stringMatching(/registry 'unknown\.example' has no alias/) }),
     ]);
   });
 
@@ -219,6 +222,40 @@ describe('the Helm processor', () => {
     }
   });
 
+  it('mirrors charts stored in OCI registries: tags as versions, the chart as an oci artifact, its images and subcharts followed', async () => {
+    const registry = await FakeOciRegistry.start();
+    try {
+      const app = (version: string) =>
+        chartAsOciArtifact({
+          name: 'app',
+          version,
+          dependencies: [{ name: 'lib', version: '~1.0.0', repository: `oci://${new URL(registry.url).host}/charts` }],
+          values: { image: { repository: 'library/nginx', tag: '1.27' } },
+        });
+      registry.push('charts/app', '1.0.0', app('1.0.0')).push('charts/app', '1.1.0_build.7', app('1.1.0+build.7'));
+      registry.push('charts/app', 'not-a-version', app('9.9.9'));
+      const ociConfig = new ConfigReader({ registries: { fake: { url: registry.url } } });
+      const upstream = new UpstreamClient({ retries: 0 });
+      // As in the backend: the oci processor lets its registries through the host policy and authenticates them.
+      createOciProcessor({ config: ociConfig, upstream });
+      const p = createHelmProcessor({ ociConfig, upstream });
+      const config = { repository: `oci://${new URL(registry.url).host}/charts` };
+      expect(parseArtifactConfig(p.configSchema, config)).toEqual(config);
+      const listing = fresh(await p.discover({ id: 'app', config }, { logger }));
+      expect(listing.versions.map(v => v.version).sort()).toEqual(['1.0.0', '1.1.0+build.7']);
+      const described = await p.describeVersion!({ id: 'app', config, version: '1.1.0+build.7' }, { logger });
+      expect(described.files).toEqual([]);
+      expect(described.dependencies).toEqual([
+        { processor: 'oci', id: 'fake/charts/app', range: '1.1.0_build.7', kind: 'runtime', source: 'the chart, stored as an OCI artifact' },
+        { processor: 'helm', id: 'lib', range: '~1.0.0', kind: 'runtime', source: 'Chart.yaml dependencies', config },
+        { processor: 'oci', id: 'docker.io/library/nginx', range: '1.27', kind: 'runtime', source: 'values.yaml image' },
+      ]);
+      await expect(p.describeVersion!({ id: 'app', config, version: '2.0.0' }, { logger })).rejects.toThrow(/not found/);
+    } finally {
+      await registry.close();
+    }
+  });
+
   it('downloads an archive once however often its version is described', async () => {
     const p = processor();
     const archiveRequests = () => repo.server.requests.filter(r => r.path === '/stable/charts/common-2.0.0.tgz').length;
@@ -264,15 +301,6 @@ describe('the Helm processor', () => {
     } finally {
       await server.close();
     }
-  });
-
-  it('writes constraints on charts in OCI registries so that the oci processor reads them as ranges, and full versions as their tags', () => {
-    expect(ociChartRange('1.x')).toBe('>=1.0.0 <2.0.0-0');
-    expect(ociChartRange('>= 1.2, < 2')).toBe('>=1.2.0 <2.0.0-0');
-    expect(ociChartRange('^1.2.0')).toBe('>=1.2.0 <2.0.0-0');
-    expect(ociChartRange('1.2.3')).toBe('1.2.3');
-    expect(ociChartRange('1.2.3+build.1')).toBe('1.2.3_build.1');
-    expect(ociVersionScheme.satisfies('1.4.0', ociChartRange('1.x'))).toBe(true);
   });
 
   it('orders versions and reads constraints as Helm does', () => {

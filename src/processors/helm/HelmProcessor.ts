@@ -1,24 +1,21 @@
-import { createHash } from 'node:crypto';
 import { Config } from '@backstage/config';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { canonicalJson } from '../../lib/canonicalJson';
 import { parseArtifactConfig } from '../../lib/validation';
 import { BoundedCache } from '../../views/BoundedCache';
 import { DEFAULT_PARSING_LIMITS, ParsingLimits } from '../../upstream/limits';
-import { redactUrl } from '../../upstream/urls';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import {
   BackpackProcessor,
   DiscoverOptions,
   DiscoveryResult,
-  DiscoveryValidators,
+  ProcessorDependency,
   ProcessorFile,
   ProcessorVersion,
 } from '../types';
 import { readChartFiles } from './chartArchive';
-import { chartDependencies } from './chartDependencies';
-import { annotationImages, FoundImage, imageDependencies, valuesImages } from './chartImages';
+import { archiveDependencies } from './chartClosure';
 import {
   HelmArtifactConfig,
   helmArtifactConfigSchema,
@@ -26,17 +23,20 @@ import {
   readHelmProcessorSettings,
   resolveHelmRepository,
 } from './helmConfig';
-import { CHART_NAME, chartIndexEntries, HelmIndexEntry } from './helmIndex';
-import { HelmIndexReader } from './HelmIndexReader';
-import { chartArchiveName, chartFilePath } from './helmPaths';
+import { CHART_NAME } from './helmIndex';
 import { helmVersionScheme } from './helmVersionScheme';
-import { asMap, asString } from './helmYaml';
+import { asString } from './helmYaml';
+import { HttpCharts } from './httpCharts';
+import { chartTag, OciChart, OciCharts } from './ociCharts';
 import { OciTargets } from './ociTargets';
 
-/** Charts' index entries kept between a discovery and the descriptions of its versions. */
-const INDEX_CACHE_ENTRIES = 2000;
 /** Described versions kept: a chart version's archive, pinned by its digest, never changes. */
 const VERSION_CACHE_ENTRIES = 5000;
+
+const OCI_REPOSITORY = /^oci:\/\//i;
+
+/** Where a chart comes from. */
+type ChartSource = { repository: HelmRepository; oci?: undefined } | { oci: OciChart; repository?: undefined };
 
 /**
  * Options for {@link createHelmProcessor}.
@@ -55,14 +55,16 @@ export interface HelmProcessorOptions {
 
 /**
  * Creates the Helm processor: charts of the chart repositories configured
- * under `backpack.processors.helm.repositories`. Versions come from the
- * repository's `index.yaml`; a version's files are its archive (verified
- * by the index digest) and its provenance file when there is one; its
- * dependencies are the Chart.yaml dependencies (charts of configured
- * repositories, OCI charts as `oci` artifacts) and the images the chart
- * names (annotations, values.yaml, the artifact's `images`) as `oci`
- * artifacts. Reading Chart.yaml and values.yaml needs the archive, so
- * versions are described on demand, only those a run selects.
+ * under `backpack.processors.helm.repositories`, and charts stored in OCI
+ * registries (`oci://…`). Versions come from the repository's `index.yaml`
+ * (or the OCI repository's tags); a version's files are its archive
+ * (verified by the index digest) and its provenance file when there is
+ * one, while an OCI chart's bytes are mirrored as the `oci` artifact it
+ * depends on. Its other dependencies are the Chart.yaml dependencies and
+ * the images the chart names (annotations, values.yaml, carried subcharts,
+ * the artifact's `images`) as `oci` artifacts. Reading Chart.yaml and
+ * values.yaml needs the archive, so versions are described on demand, only
+ * those a run selects.
  *
  * @public
  */
@@ -74,9 +76,9 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
   const targets = new OciTargets(options.ociConfig);
   const hosts = [...new Set([...repositories.values()].map(r => new URL(r.url).host))];
   upstream.policy.allow(hosts, 'operator');
-  const indexCache = new BoundedCache<string, HelmIndexEntry[]>(INDEX_CACHE_ENTRIES);
+  const http = new HttpCharts(upstream, settings.maxChartBytes);
+  const ociCharts = new OciCharts(targets, upstream, settings.maxChartBytes);
   const versionCache = new BoundedCache<string, ProcessorVersion>(VERSION_CACHE_ENTRIES);
-  const indexes = new HelmIndexReader(upstream);
 
   function checkId(id: string): string {
     if (!CHART_NAME.test(id)) {
@@ -85,42 +87,32 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
     return id;
   }
 
-  function configOf(config: JsonObject): { parsed: HelmArtifactConfig; repository: HelmRepository } {
+  /** Where a chart comes from; checked again here, since stored and inherited configs bypass the API. */
+  function sourceOf(chart: string, config: JsonObject): { parsed: HelmArtifactConfig } & ChartSource {
     const parsed = parseArtifactConfig(helmArtifactConfigSchema, config);
-    // Checked again here: stored and inherited configs bypass the API.
+    if (OCI_REPOSITORY.test(parsed.repository)) return { parsed, oci: ociCharts.chart(parsed.repository, chart) };
     return { parsed, repository: resolveHelmRepository(parsed.repository, repositories) };
-  }
-
-  /** The index entries of a chart, read anew (with validators) or from a recent read of its repository. */
-  async function readEntries(
-    repository: HelmRepository,
-    chart: string,
-    discoverOptions: DiscoverOptions,
-  ): Promise<{ notModified: true } | { notModified: false; entries: HelmIndexEntry[]; validators?: DiscoveryValidators }> {
-    const answer = await indexes.read(repository, discoverOptions);
-    if (answer.notModified) return answer;
-    const warn = (message: string) => discoverOptions.logger.warn(`${repository.alias}: ${message}`);
-    const entries = chartIndexEntries(answer.index, chart, repository.url, warn);
-    if (!entries) {
-      throw new NotFoundError(`chart '${chart}' is not in repository '${repository.alias}' (${redactUrl(repository.url)})`);
-    }
-    indexCache.set(`${repository.url}\0${chart}`, entries);
-    return { notModified: false, entries, validators: answer.validators };
   }
 
   async function discover(request: { id: string; config: JsonObject }, discoverOptions: DiscoverOptions): Promise<DiscoveryResult> {
     const chart = checkId(request.id);
-    const { repository } = configOf(request.config);
-    const answer = await readEntries(repository, chart, discoverOptions);
+    const source = sourceOf(chart, request.config);
+    const listed = (version: string, publishedAt?: string): ProcessorVersion => ({
+      version,
+      ...(publishedAt ? { publishedAt } : {}),
+      files: [],
+      dependencies: [],
+    });
+    if (source.oci) {
+      const listing = await ociCharts.versions(source.oci, discoverOptions);
+      if (!listing) return { notModified: true };
+      return { notModified: false, versions: listing.versions.map(v => listed(v)), validators: listing.validators };
+    }
+    const answer = await http.listing(source.repository, chart, discoverOptions);
     if (answer.notModified) return { notModified: true };
     return {
       notModified: false,
-      versions: answer.entries.map(entry => ({
-        version: entry.version,
-        ...(entry.created ? { publishedAt: entry.created } : {}),
-        files: [],
-        dependencies: [],
-      })),
+      versions: answer.entries.map(entry => listed(entry.version, entry.created)),
       validators: answer.validators,
     };
   }
@@ -130,79 +122,55 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
     describeOptions: DiscoverOptions,
   ): Promise<ProcessorVersion> {
     const chart = checkId(request.id);
-    const { parsed, repository } = configOf(request.config);
+    const { version } = request;
+    const { parsed, ...source } = sourceOf(chart, request.config);
     const { signal, logger } = describeOptions;
-    let entries = indexCache.get(`${repository.url}\0${chart}`);
-    if (!entries) {
-      const answer = await readEntries(repository, chart, { logger, signal });
-      entries = answer.notModified ? [] : answer.entries;
+    let key: string;
+    let load: () => Promise<{ archive: Buffer; files: ProcessorFile[]; own: ProcessorDependency[]; publishedAt?: string }>;
+    if (source.oci) {
+      // The chart's bytes are an OCI artifact: the oci processor mirrors them, with the manifest.
+      const oci = source.oci;
+      const { layer, manifest } = await ociCharts.layerOf(oci, version, signal);
+      key = canonicalJson(['oci', oci.id, version, manifest, parsed.images ?? []]);
+      load = async () => ({
+        archive: await ociCharts.archive(oci, layer, signal),
+        files: [],
+        own: [{ processor: 'oci', id: oci.id, range: chartTag(version), kind: 'runtime', source: 'the chart, stored as an OCI artifact' }],
+      });
+    } else {
+      const entry = await http.entry(source.repository!, chart, version, describeOptions);
+      key = canonicalJson([source.repository!.url, chart, version, entry.url, entry.digest ?? null, parsed.images ?? []]);
+      load = async () => {
+        const archive = await http.archive(entry, signal);
+        return { archive, files: await http.files(chart, entry, archive.length, signal), own: [], publishedAt: entry.created };
+      };
     }
-    const entry = entries.find(e => e.version === request.version);
-    if (!entry) throw new NotFoundError(`chart '${chart}' has no version ${request.version} in repository '${repository.alias}'`);
-    const key = canonicalJson([repository.url, chart, entry.version, entry.url, entry.digest ?? null, parsed.images ?? []]);
     const cached = versionCache.get(key);
     if (cached) return cached;
 
-    const archive = await upstream.read(entry.url, { signal });
-    if (archive.status !== 200) throw new Error(`GET ${redactUrl(archive.url)} answered ${archive.status}`);
-    if (archive.body.length > settings.maxChartBytes) {
-      throw new Error(`the chart archive has more than ${settings.maxChartBytes} bytes (backpack.processors.helm.maxChartBytes)`);
-    }
-    const sha256 = createHash('sha256').update(archive.body).digest('hex');
-    if (entry.digest && entry.digest !== sha256) {
-      throw new Error(`${redactUrl(entry.url)}: the archive's sha256 ${sha256} is not the index digest ${entry.digest}`);
-    }
-    const files = await readChartFiles(
-      archive.body,
+    const { archive, files, own, publishedAt } = await load();
+    const chartFiles = await readChartFiles(
+      archive,
       chart,
       { ...limits.tarball, maxFileBytes: settings.maxChartFileBytes },
       { subcharts: true },
     );
-    const declaredName = asString(files.chart.name);
+    const declaredName = asString(chartFiles.chart.name);
     if (declaredName !== chart) {
-      logger.warn(`${chart} ${entry.version}: Chart.yaml names the chart '${String(declaredName).slice(0, 100)}'`);
+      logger.warn(`${chart} ${version}: Chart.yaml names the chart '${String(declaredName).slice(0, 100)}'`);
     }
-    const name = chartArchiveName(chart, entry.version);
-    const result: ProcessorFile[] = [
-      {
-        name,
-        uri: entry.url,
-        path: chartFilePath(chart, entry.version, name),
-        // Without an index digest the archive is collected unverified (and marked so).
-        ...(entry.digest ? { integrity: { algorithm: 'sha256' as const, digest: entry.digest } } : {}),
-        size: archive.body.length,
-      },
-    ];
-    const provenance = await upstream.read(`${entry.url}.prov`, { signal });
-    if (provenance.status === 200) {
-      // Its bytes are in hand: pinned to what was read next to the verified archive.
-      result.push({
-        name: `${name}.prov`,
-        uri: `${entry.url}.prov`,
-        path: chartFilePath(chart, entry.version, `${name}.prov`),
-        integrity: { algorithm: 'sha256', digest: createHash('sha256').update(provenance.body).digest('hex') },
-        size: provenance.body.length,
-      });
-    }
-
-    const maxNodes = settings.maxValuesNodes;
-    const images: FoundImage[] = [
-      ...annotationImages(asMap(files.chart.annotations)),
-      ...valuesImages(files.values, { appVersion: asString(files.chart.appVersion), maxNodes }),
-      // Subcharts in the archive deploy with the chart: their images are its own.
-      ...files.subcharts.flatMap(sub => [
-        ...annotationImages(asMap(sub.chart?.annotations), sub.path),
-        ...valuesImages(sub.values, { appVersion: asString(sub.chart?.appVersion), maxNodes, file: `${sub.path}/values.yaml` }),
-      ]),
-      ...(parsed.images ?? []).map(reference => ({ reference, source: 'config images' })),
-    ];
     const described: ProcessorVersion = {
-      version: entry.version,
-      ...(entry.created ? { publishedAt: entry.created } : {}),
-      files: result,
+      version,
+      ...(publishedAt ? { publishedAt } : {}),
+      files,
       dependencies: [
-        ...chartDependencies(files.chart, repositories, targets),
-        ...imageDependencies(images, targets),
+        ...own,
+        ...archiveDependencies(chartFiles, {
+          configImages: parsed.images,
+          repositories,
+          targets,
+          maxValuesNodes: settings.maxValuesNodes,
+        }),
       ],
     };
     versionCache.set(key, described);
@@ -211,10 +179,11 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
 
   return {
     name: 'helm',
-    description: `Helm charts from ${[...repositories.keys()].join(', ') || 'no repository yet (backpack.processors.helm.repositories)'}, with their subcharts and images`,
+    description: `Helm charts from ${[...repositories.keys()].join(', ') || 'no repository yet (backpack.processors.helm.repositories)'} and OCI registries, with their subcharts and images`,
     configSchema: helmArtifactConfigSchema.superRefine((value, ctx) => {
       try {
-        resolveHelmRepository(value.repository, repositories);
+        if (OCI_REPOSITORY.test(value.repository)) ociCharts.chart(value.repository, 'chart');
+        else resolveHelmRepository(value.repository, repositories);
       } catch (error) {
         ctx.addIssue({ code: 'custom', path: ['repository'], message: (error as Error).message.replace(/^config\.repository: /, '') });
       }

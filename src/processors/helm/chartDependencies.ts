@@ -1,4 +1,3 @@
-import semver from 'semver';
 import { findAllowedUpstream } from '../../upstream/upstreamBaseUrl';
 import { ProcessorDependency } from '../types';
 import { HelmRepository } from './helmConfig';
@@ -7,29 +6,15 @@ import { CHART_NAME } from './helmIndex';
 import { helmVersionScheme } from './helmVersionScheme';
 import { OciTargets } from './ociTargets';
 
-/** A full version, which names one tag of a chart in an OCI registry. */
-const EXACT_VERSION = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-
-/**
- * A Helm constraint for a chart in an OCI registry, in the `oci`
- * processor's range language, where anything that looks like a tag is one:
- * a full version is its tag (`+` written `_`, as Helm pushes it), and
- * anything else the semver range it means (`1.x` → `>=1.0.0 <2.0.0-0`).
- */
-export function ociChartRange(constraint: string): string {
-  const spaced = constraint.replace(/\s*,\s*/g, ' ').trim();
-  if (EXACT_VERSION.test(spaced)) return spaced.replace('+', '_');
-  return semver.validRange(spaced) ?? spaced;
-}
-
 /**
  * The `dependencies` of a Chart.yaml as dependencies of the mirror:
  *
  * - a chart repository URL or an `@name` / `alias:name` reference that a
  *   configured repository answers → a `helm` artifact of that repository,
  *   the constraint as its range;
- * - `oci://host/path` → an `oci` artifact `<alias>/<path>/<name>` (a chart
- *   stored as an OCI artifact; its tags are its versions);
+ * - `oci://host/path` of a configured OCI registry → a `helm` artifact
+ *   from there (a chart stored as an OCI artifact, whose bytes the helm
+ *   processor then names as the `oci` artifact `<alias>/<path>/<name>`);
  * - no repository or `file://` → nothing: such subcharts travel inside the
  *   chart archive (`charts/`);
  * - anything else → unresolvable, saying which config key to set.
@@ -59,21 +44,22 @@ export function chartDependencies(
       id: name.slice(0, 512),
       unresolvable: reason,
     });
-    if (/^oci:\/\//i.test(repository)) {
-      const target = targets.chart(repository, name);
-      result.push(
-        target.ok
-          ? { processor: 'oci', ...base, id: target.id, range: ociChartRange(version) }
-          : { processor: 'oci', ...base, id: name.slice(0, 512), unresolvable: `chart '${repository}/${name}': ${target.reason}` },
-      );
-      continue;
-    }
     if (!CHART_NAME.test(name)) {
       result.push(refuse(`'${name.slice(0, 100)}' is not a chart name`));
       continue;
     }
     if (!helmVersionScheme.isValidRange(version)) {
       result.push(refuse(`'${version.slice(0, 100)}' is not a semver constraint`));
+      continue;
+    }
+    if (/^oci:\/\//i.test(repository)) {
+      // A chart in an OCI registry: a helm artifact too, so its own dependencies and images are followed.
+      const target = targets.chart(repository, name);
+      result.push(
+        target.ok
+          ? { processor: 'helm', ...base, config: { repository: repository.replace(/\/+$/, '') } }
+          : refuse(`chart '${repository.slice(0, 200)}/${name.slice(0, 100)}': ${target.reason}`),
+      );
       continue;
     }
     const named = /^(?:@|alias:)(.+)$/.exec(repository);

@@ -38,7 +38,7 @@ export const helmArtifactConfigSchema = z.strictObject({
     .min(1)
     .max(2048)
     .describe(
-      'The chart repository: an alias of backpack.processors.helm.repositories, or the URL of one of them',
+      'The chart repository: an alias of backpack.processors.helm.repositories or the URL of one of them, or oci://<registry>/<path> of a registry of backpack.processors.oci.registries',
     ),
   images: z
     .array(z.string().min(1).max(1024))
@@ -106,11 +106,6 @@ export function resolveHelmRepository(
 ): HelmRepository {
   const byAlias = repositories.get(value);
   if (byAlias) return byAlias;
-  if (/^oci:\/\//i.test(value)) {
-    throw new InputError(
-      `config.repository: '${value}' is an OCI registry; charts stored as OCI artifacts are mirrored by the oci processor (id '<registry alias>/<path>/<chart>', the chart version as filter)`,
-    );
-  }
   if (/^https?:\/\//i.test(value)) {
     const urls = [...repositories.values()].map(r => r.url);
     const found = findAllowedUpstream(value, urls);

@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { readOciProcessorSettings } from '../oci/ociConfig';
+import { OciProcessorSettings, OciRegistry, readOciProcessorSettings } from '../oci/ociConfig';
 import { DIGEST, parseOciId, TAG } from '../oci/ociNames';
 
 /** Where an image reference points among the configured OCI registries. */
@@ -21,9 +21,12 @@ const DOCKER_HUB_HOSTS = ['docker.io', 'index.docker.io', 'registry-1.docker.io'
 export class OciTargets {
   private readonly aliasByHost = new Map<string, { alias: string; namespace: string }>();
   private readonly aliases: Set<string>;
+  /** `backpack.processors.oci`, for reading charts stored in OCI registries. */
+  readonly settings: OciProcessorSettings;
 
   constructor(ociConfig: Config | undefined) {
     const settings = readOciProcessorSettings(ociConfig);
+    this.settings = settings;
     this.aliases = new Set(settings.registries.keys());
     for (const registry of settings.registries.values()) {
       const entry = { alias: registry.alias, namespace: registry.namespace };
@@ -96,5 +99,11 @@ export class OciTargets {
     const host = slash === -1 ? rest : rest.slice(0, slash);
     const path = slash === -1 ? chart : `${rest.slice(slash + 1)}/${chart}`;
     return this.idOf(host, path);
+  }
+
+  /** The registry and repository path of an `oci` artifact id this class produced. */
+  registryOf(id: string): { registry: OciRegistry; path: string } {
+    const { alias, path } = parseOciId(id, this.aliases);
+    return { registry: this.settings.registries.get(alias)!, path };
   }
 }
