@@ -8,7 +8,7 @@ import request from 'supertest';
 import { parse } from 'yaml';
 import { binaryBody } from '../__testUtils__/api';
 import { BackpackBackend, startBackpackBackend } from '../__testUtils__/backpackBackend';
-import { sha256Hex, TestChartRepository } from '../__testUtils__/helmCharts';
+import { chartAsOciArtifact, sha256Hex, TestChartRepository } from '../__testUtils__/helmCharts';
 import { permissionsWithPolicy } from '../__testUtils__/permissionPolicy';
 import { buildImage, TestImage, writeOciLayout } from '../__testUtils__/ociImages';
 import { hasOciTools, pushLayout, skopeo, startDockerRegistry, TestDockerRegistry } from '../__testUtils__/ociRegistry';
@@ -57,6 +57,7 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
   const web = buildImage('web');
   const worker = buildImage('worker', { salt: 'w' });
   let archives: Record<string, Buffer>;
+  let cacheChart: TestImage;
   let readDecision: PolicyDecision = { result: AuthorizeResult.ALLOW };
 
   beforeAll(async () => {
@@ -69,6 +70,15 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
     registry = await startDockerRegistry();
     await pushLayout(layout, '1.0.0', registry.host, 'team/web');
     await pushLayout(layout, '2.0.0', registry.host, 'team/worker');
+    // A subchart stored in the registry as an OCI artifact, as `helm push` stores it.
+    cacheChart = chartAsOciArtifact({
+      name: 'cache',
+      version: '1.0.0',
+      values: { image: { registry: registry.host, repository: 'team/worker', tag: '2.0.0' } },
+    });
+    const chartLayout = path.join(work, 'chart-layout');
+    await writeOciLayout(chartLayout, [{ tag: '1.0.0', image: cacheChart }]);
+    await pushLayout(chartLayout, '1.0.0', registry.host, 'charts/cache');
 
     charts = await TestChartRepository.start('/stable');
     archives = {};
@@ -79,7 +89,10 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
       name: 'web',
       version: '3.1.0',
       appVersion: '2.0.0',
-      dependencies: [{ name: 'common', version: '^1.0.0', repository: charts.url, alias: 'lib' }],
+      dependencies: [
+        { name: 'common', version: '^1.0.0', repository: charts.url, alias: 'lib' },
+        { name: 'cache', version: '^1.0.0', repository: `oci://${registry.host}/charts` },
+      ],
       annotations: { 'artifacthub.io/images': `- name: web\n  image: ${registry.host}/team/web:1.0.0\n` },
       values: {
         image: { registry: registry.host, repository: 'team/web', tag: '1.0.0' },
@@ -119,13 +132,19 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
     const webArtifact = res.body.artifacts.find((a: { processor: string; id: string }) => a.processor === 'helm' && a.id === 'web');
     expect(webArtifact.versions[0].sources).toEqual([
       { processor: 'helm', id: 'common', range: '^1.0.0', source: 'Chart.yaml dependencies (as lib)' },
+      { processor: 'helm', id: 'cache', range: '^1.0.0', source: 'Chart.yaml dependencies' },
       { processor: 'oci', id: 'local/team/web', range: '1.0.0', source: 'annotation artifacthub.io/images; values.yaml image' },
       { processor: 'oci', id: 'local/team/worker', range: '2.0.0', source: 'values.yaml worker.image (tag: the chart appVersion)' },
     ]);
     expect(res.body.closure).toEqual({
-      helm: ['common@1.2.0', 'web@3.1.0'],
-      oci: ['local/team/web@1.0.0', 'local/team/worker@2.0.0'],
+      helm: ['cache@1.0.0', 'common@1.2.0', 'web@3.1.0'],
+      oci: ['local/charts/cache@1.0.0', 'local/team/web@1.0.0', 'local/team/worker@2.0.0'],
     });
+    const cache = res.body.artifacts.find((a: { processor: string; id: string }) => a.processor === 'helm' && a.id === 'cache');
+    expect(cache.versions[0].sources).toEqual([
+      { processor: 'oci', id: 'local/charts/cache', range: '1.0.0', source: 'the chart, stored as an OCI artifact' },
+      { processor: 'oci', id: 'local/team/worker', range: '2.0.0', source: 'values.yaml image' },
+    ]);
     expect(res.body.unresolvable).toEqual([]);
   });
 
@@ -159,10 +178,14 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
     expect(res.status).toBe(200);
     const index = parse(res.text) as IndexYaml;
     expect(index.apiVersion).toBe('v1');
+    // The OCI-stored subchart is no archive of this repository: it is pulled from /v2/.
     expect(Object.keys(index.entries).sort()).toEqual(['common', 'web']);
     expect(index.entries.common.map(e => e.version)).toEqual(['1.2.0']);
     expect(index.entries.web[0]).toMatchObject({ name: 'web', version: '3.1.0', appVersion: '2.0.0' });
-    expect(index.entries.web[0].dependencies).toEqual([{ name: 'common', version: '^1.0.0', repository: expect.any(String), alias: 'lib' }]);
+    expect(index.entries.web[0].dependencies).toEqual([
+      { name: 'common', version: '^1.0.0', repository: expect.stringMatching(/^http:/), alias: 'lib' },
+      { name: 'cache', version: '^1.0.0', repository: expect.stringMatching(/^oci:\/\//) },
+    ]);
     for (const [chart, entries] of Object.entries(index.entries)) {
       for (const entry of entries) {
         const archive = archives[`${chart}-${entry.version}`];
@@ -179,7 +202,13 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
     expect((await request(backend.server).get('/api/backpack/helm/other/index.yaml')).status).toBe(404);
     expect((await request(backend.server).get('/api/backpack/helm/charts/common/1.0.0/common-1.0.0.tgz')).status).toBe(404);
 
-    for (const [name, tag, image] of [['local/team/web', '1.0.0', web], ['local/team/worker', '2.0.0', worker]] as Array<[string, string, TestImage]>) {
+    const images: Array<[string, string, TestImage]> = [
+      ['local/team/web', '1.0.0', web],
+      ['local/team/worker', '2.0.0', worker],
+      // The OCI-stored subchart is served from /v2/ as pushed, for `helm pull oci://…`.
+      ['local/charts/cache', '1.0.0', cacheChart],
+    ];
+    for (const [name, tag, image] of images) {
       const target = path.join(work, `copy-${name.replace(/\W/g, '-')}`);
       await skopeo(['copy', '--all', '--src-tls-verify=false', `docker://${new URL(backend.baseUrl).host}/${name}:${tag}`, `oci:${target}:copied`]);
       const copied = JSON.parse(await fs.readFile(path.join(target, 'index.json'), 'utf8'));
@@ -241,7 +270,7 @@ suite.each(databases.eachSupportedId())('Helm charts with their subcharts and im
       // The images travel in the same bundle as an OCI image layout.
       const layout = JSON.parse(await fs.readFile(path.join(root, 'oci', 'index.json'), 'utf8'));
       const refs = layout.manifests.map((m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name']);
-      expect(refs).toEqual(expect.arrayContaining(['local/team/web:1.0.0', 'local/team/worker:2.0.0']));
+      expect(refs).toEqual(expect.arrayContaining(['local/team/web:1.0.0', 'local/team/worker:2.0.0', 'local/charts/cache:1.0.0']));
     } finally {
       await server.stop();
     }
