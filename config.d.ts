@@ -125,8 +125,8 @@ export interface Config {
          * (`/api/backpack/helm/<alias>/index.yaml`) and of bundles
          * (`helm/<alias>/index.yaml`). A configured repository is the
          * operator's host (it may resolve to internal addresses). Charts in
-         * OCI registries (`oci://`) are `oci` artifacts of
-         * `backpack.processors.oci.registries`.
+         * OCI registries are named `oci://<registry>/<path>` and read from
+         * the registries of `backpack.processors.oci.registries`.
          */
         repositories?: {
           [name: string]: {
