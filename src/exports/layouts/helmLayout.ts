@@ -90,6 +90,8 @@ export const helmLayout: EcosystemLayout = {
       const folder = bundleRepositoryFolder(artifact?.config?.repository);
       if (!artifact || !folder) continue;
       const charts = await chartsOf(artifact, context, chartYamls);
+      // Charts in OCI registries have no archive here: they travel in the OCI layout.
+      if (charts.length === 0) continue;
       for (const version of artifact.versions) {
         for (const file of version.files) if (file.collectedAt > generated) generated = file.collectedAt;
       }
