@@ -312,11 +312,12 @@ describe('the Helm processor', () => {
     expect(['2.0.0', '1.10.0', '1.9.0'].sort(helmVersionScheme.compare)).toEqual(['1.9.0', '1.10.0', '2.0.0']);
   });
 
-  it('merges two parents\' configs commutatively: the images of both', () => {
+  it("merges two parents' configs: the images of both, the first one's repository", () => {
     const a = { repository: 'stable', images: ['b:1'] };
-    const b = { repository: 'stable', images: ['a:1', 'b:1'] };
+    const b = { repository: 'other', images: ['a:1', 'b:1'] };
     expect(mergeHelmConfig(a, b)).toEqual({ repository: 'stable', images: ['a:1', 'b:1'] });
-    expect(mergeHelmConfig(b, a)).toEqual(mergeHelmConfig(a, b));
+    expect(mergeHelmConfig(b, a)).toEqual({ repository: 'other', images: ['a:1', 'b:1'] });
+    expect(mergeHelmConfig({ repository: 'stable' }, {})).toEqual({ repository: 'stable' });
   });
 });
 

@@ -202,17 +202,17 @@ export function createHelmProcessor(options: HelmProcessorOptions): BackpackProc
 }
 
 /**
- * Two parents' needs of one chart as one config: the union of their images.
- * A chart has one repository; when two parents name different ones, the
- * first in sort order wins, so the merge stays commutative.
+ * Two parents' needs of one chart as one config: the union of their
+ * images. A chart has one repository: another one than `a`'s is not taken
+ * over, as for PyPI's index.
  */
 export function mergeHelmConfig(a: JsonObject, b: JsonObject): JsonObject {
-  const repositories = [a.repository, b.repository].filter((r): r is string => typeof r === 'string').sort();
   const images = [...new Set([a.images, b.images].flatMap(list => (Array.isArray(list) ? list : [])))]
     .filter((i): i is string => typeof i === 'string')
     .sort();
+  const repository = a.repository ?? b.repository;
   return {
-    ...(repositories.length ? { repository: repositories[0] } : {}),
+    ...(repository !== undefined ? { repository } : {}),
     ...(images.length ? { images } : {}),
   };
 }
