@@ -46,6 +46,7 @@ describe('the Helm processor', () => {
         sidecar: { image: 'quay.io/prometheus/node-exporter:v1.8.0' },
         worker: { image: { repository: 'team/worker', tag: '' } },
         initImage: 'ghcr.io/acme/init',
+        controller: { image: { registry: 'registry.example.com', image: 'ingress/controller', tag: 'v1.11.3', digest: DIGEST, pullPolicy: 'IfNotPresent' } },
         broken: { image: '{{ .Values.image }}' },
         elsewhere: { image: 'private.example.org:5000/x/y:1' },
         imagePullPolicy: 'IfNotPresent',
@@ -180,6 +181,7 @@ describe('the Helm processor', () => {
       'quay.io/prometheus/node-exporter@v1.8.0': 'values.yaml sidecar.image',
       'docker.io/team/worker@1.27.0': 'values.yaml worker.image (tag: the chart appVersion)',
       'ghcr.io/acme/init@latest': 'values.yaml initImage',
+      [`registry.example.com/ingress/controller@${DIGEST}`]: 'values.yaml controller.image',
       'private.example.org:5000/x/y:1@': expect.stringMatching(/registry 'private\.example\.org:5000' has no alias/),
       'docker.io/library/redis@7.2': 'config images',
     });

@@ -46,7 +46,8 @@ export function annotationImages(annotations: Record<string, unknown> | undefine
 /**
  * Image references in values.yaml: a string under an image key
  * (`image: nginx:1.27`), and maps with a `repository` and a `registry`,
- * `tag` or `digest` (or under an image key), as most charts write them.
+ * `tag` or `digest` (or under an image key), as most charts write them, or
+ * with an `image` and a `registry`, `tag` or `digest` (ingress-nginx).
  * An empty tag is the chart's appVersion, as chart templates default it.
  */
 export function valuesImages(
@@ -66,11 +67,17 @@ export function valuesImages(
     }
     const map = asMap(node);
     if (!map) return;
-    const repository = asString(map.repository);
     const key = path[path.length - 1] ?? '';
-    if (repository && ('registry' in map || 'tag' in map || 'digest' in map || IMAGE_KEY.test(key))) {
-      const reference = imageOfMap(map, repository, options.appVersion);
+    const parts = 'registry' in map || 'tag' in map || 'digest' in map;
+    const repository = asString(map.repository);
+    // `{registry, image, tag, digest}` (ingress-nginx and others) names the repository `image`.
+    const imageName = asString(map.image);
+    const name = repository && (parts || IMAGE_KEY.test(key)) ? repository : parts ? imageName : undefined;
+    if (name) {
+      const reference = imageOfMap(map, name, options.appVersion);
       if (reference) found.push({ reference: reference.text, source: `${where}${reference.fromAppVersion ? ' (tag: the chart appVersion)' : ''}` });
+      // Its parts are no images of their own.
+      if (name === imageName) return;
     }
     for (const [child, value] of Object.entries(map)) {
       const text = asString(value);
