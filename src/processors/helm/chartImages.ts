@@ -72,7 +72,9 @@ export function valuesImages(
     const repository = asString(map.repository);
     // `{registry, image, tag, digest}` (ingress-nginx and others) names the repository `image`.
     const imageName = asString(map.image);
-    const name = repository && (parts || IMAGE_KEY.test(key)) ? repository : parts ? imageName : undefined;
+    let name: string | undefined;
+    if (repository && (parts || IMAGE_KEY.test(key))) name = repository;
+    else if (parts) name = imageName;
     if (name) {
       const reference = imageOfMap(map, name, options.appVersion);
       if (reference) found.push({ reference: reference.text, source: `${where}${reference.fromAppVersion ? ' (tag: the chart appVersion)' : ''}` });
