@@ -6,20 +6,23 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
-  backpackModuleHelmProcessor,
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Helm), each
- * added through the processors extension point like any module's, and
- * Backpack's URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
+ * Cargo, Go, Helm), each added through the processors extension point like any
+ * module's, and Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
@@ -34,6 +37,9 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
+      backpackModuleCargoProcessor,
+      backpackModuleExternalProcessors,
+      backpackModuleGoProcessor,
       backpackModuleHelmProcessor,
     ];
   },
@@ -80,3 +86,4 @@ export {
   backpackArtifactConditions,
   createBackpackArtifactConditionalDecision,
 } from './permissions';
+export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';

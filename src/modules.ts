@@ -56,6 +56,29 @@ export const backpackModuleOciProcessor = builtInProcessorModule('oci');
 export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
 
 /**
+ * The built-in Cargo processor (Rust crates from a sparse registry);
+ * configured by `backpack.processors.cargo`.
+ *
+ * @public
+ */
+export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
+
+/**
+ * The processors of `backpack.processors.external`, each served by a plugin
+ * process over stdio (see the README, "External processors").
+ *
+ * @public
+ */
+export { backpackModuleExternalProcessors } from './processors/external/module';
+
+/**
+ * The built-in Go modules processor; configured by `backpack.processors.go`.
+ *
+ * @public
+ */
+export const backpackModuleGoProcessor = builtInProcessorModule('go');
+
+/**
  * The built-in Helm processor (charts of chart repositories, with their
  * subcharts and images as `oci` artifacts); configured by
  * `backpack.processors.helm`.

@@ -1,10 +1,13 @@
 import {
-  backpackModuleHelmProcessor,
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -23,5 +26,8 @@ export const backpackFeatures = [
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleCargoProcessor,
+  backpackModuleExternalProcessors,
+  backpackModuleGoProcessor,
   backpackModuleHelmProcessor,
 ];

@@ -77,6 +77,8 @@ export interface CollectedArtifact {
   versions: Array<{
     version: string;
     publishedAt?: string;
+    /** The upstream's record of the version, verbatim, where the processor keeps one. */
+    metadata?: string;
     dependencies: ArtifactDependency[];
     /** Only collected files; versions without one are left out. */
     files: CollectedFile[];

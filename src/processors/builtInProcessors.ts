@@ -1,4 +1,6 @@
+import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
+import { createGoProcessor } from './go';
 import { createHelmProcessor } from './helm';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
@@ -21,7 +23,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'helm',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'go' | 'helm',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -50,6 +52,14 @@ export const builtInProcessorFactories: Record<
   nuget: context => {
     const settings = settingsOf(context, 'nuget');
     return settings && createNugetProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  cargo: context => {
+    const settings = settingsOf(context, 'cargo');
+    return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  go: context => {
+    const settings = settingsOf(context, 'go');
+    return settings && createGoProcessor({ config: settings.section, upstream: context.upstream });
   },
   helm: context => {
     const settings = settingsOf(context, 'helm');

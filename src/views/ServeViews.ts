@@ -1,9 +1,11 @@
 import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
+import { readHelmProcessorSettings } from '../processors/helm/helmConfig';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
-import { readHelmProcessorSettings } from '../processors/helm/helmConfig';
+import { CargoView } from './cargoView';
+import { GoView } from './goView';
 import { HelmView } from './helm/HelmView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
@@ -20,6 +22,10 @@ export interface ServeViews {
   oci: OciView;
   /** The NuGet v3 feed. */
   nuget: NugetView;
+  /** The Cargo sparse registry view at `/cargo/`. */
+  cargo: CargoView;
+  /** The GOPROXY view at `/go/`. */
+  go: GoView;
   /** The Helm repository view: `<alias>/index.yaml` per chart repository, and the charts. */
   helm: HelmView;
   /** `backpack.serve.public`: the views answer without credentials. */
@@ -35,6 +41,7 @@ export function createServeViews(options: {
   logger: LoggerService;
 }): ServeViews {
   const { stores, blobStore, discovery, logger } = options;
+  const isPublic = options.config.getOptionalBoolean('backpack.serve.public') ?? false;
   return {
     npm: new NpmView({
       stores,
@@ -52,8 +59,15 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
     }),
+    cargo: new CargoView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      authRequired: !isPublic,
+    }),
+    go: new GoView({ stores, blobStore }),
     helm: createHelmView(options),
-    public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
+    public: isPublic,
   };
 }
 

@@ -102,10 +102,11 @@ export async function getCollectedArtifact(
     .first('ref', 'processor', 'id', 'tags', 'config', 'validators');
   if (!artifact) return undefined;
   const ref = artifact.ref;
-  const fileRows: Array<CollectedFileRow & { version_ref: number; published_at: string | Date | null }> =
-    await windowQuery(db, { until })
+  const fileRows: Array<
+    CollectedFileRow & { version_ref: number; published_at: string | Date | null; metadata: string | null }
+  > = await windowQuery(db, { until })
       .where('a.ref', ref)
-      .select([...COLLECTED_FILE_COLUMNS, 'f.version_ref', 'v.published_at'])
+      .select([...COLLECTED_FILE_COLUMNS, 'f.version_ref', 'v.published_at', 'v.metadata'])
       .orderBy([
         { column: 'f.version_ref', order: 'asc' },
         { column: 'f.name', order: 'asc' },
@@ -114,7 +115,13 @@ export async function getCollectedArtifact(
   for (const row of fileRows) {
     let version = versions.get(row.version_ref);
     if (!version) {
-      version = { version: row.version, publishedAt: optionalIso(row.published_at), dependencies: [], files: [] };
+      version = {
+        version: row.version,
+        publishedAt: optionalIso(row.published_at),
+        ...(row.metadata !== null && row.metadata !== undefined ? { metadata: row.metadata } : {}),
+        dependencies: [],
+        files: [],
+      };
       versions.set(row.version_ref, version);
     }
     version.files.push(toCollectedFile(row));
