@@ -230,6 +230,35 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The Helm processor: charts of chart repositories, with their subcharts and images. */
+      helm?: {
+        /**
+         * Chart repositories by alias (the key, or `alias`): what a chart's
+         * `repository` config and Chart.yaml dependencies (`@alias`, or the
+         * URL) may name, and the `<alias>` of the Helm view
+         * (`/api/backpack/helm/<alias>/index.yaml`) and of bundles
+         * (`helm/<alias>/index.yaml`). A configured repository is the
+         * operator's host (it may resolve to internal addresses). Charts in
+         * OCI registries are named `oci://<registry>/<path>` and read from
+         * the registries of `backpack.processors.oci.registries`.
+         */
+        repositories?: {
+          [name: string]: {
+            /** The alias, when it is not the key (config keys cannot hold dots); not `charts`. */
+            alias?: string;
+            /** Base URL of the repository, where its `index.yaml` is. */
+            url: string;
+          };
+        };
+        /** Largest chart archive read for its Chart.yaml and values.yaml, in bytes. Default 33554432 (32 MiB). */
+        maxChartBytes?: number;
+        /** Largest Chart.yaml or values.yaml read out of a chart, in bytes. Default 4194304 (4 MiB). */
+        maxChartFileBytes?: number;
+        /** Nodes of a values.yaml looked at for image references. Default 100000. */
+        maxValuesNodes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
     };
 
     /** Politeness towards upstream registries during discovery. */

@@ -15,13 +15,14 @@ import {
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
  * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
- * Cargo, Go), each added through the processors extension point like any
+ * Cargo, Go, Helm), each added through the processors extension point like any
  * module's, and Backpack's URL reader in the plugin's UrlReaderService:
  * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Composer), each
  * added through the processors extension point like any module's, and
@@ -44,6 +45,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleExternalProcessors,
       backpackModuleGoProcessor,
       backpackModuleComposerProcessor,
+      backpackModuleHelmProcessor,
     ];
   },
 });

@@ -85,3 +85,12 @@ export const backpackModuleGoProcessor = builtInProcessorModule('go');
  * @public
  */
 export const backpackModuleComposerProcessor = builtInProcessorModule('composer');
+
+/**
+ * The built-in Helm processor (charts of chart repositories, with their
+ * subcharts and images as `oci` artifacts); configured by
+ * `backpack.processors.helm`.
+ *
+ * @public
+ */
+export const backpackModuleHelmProcessor = builtInProcessorModule('helm');

@@ -8,6 +8,7 @@ import {
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -30,4 +31,5 @@ export const backpackFeatures = [
   backpackModuleExternalProcessors,
   backpackModuleGoProcessor,
   backpackModuleComposerProcessor,
+  backpackModuleHelmProcessor,
 ];

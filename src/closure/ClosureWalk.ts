@@ -287,6 +287,7 @@ export class ClosureWalk {
       kind: dependency.kind,
       config: dependency.config ?? {},
       resolved: [],
+      ...(dependency.source ? { source: dependency.source } : {}),
     };
     if (dependency.unresolvable) {
       return { ...recorded, unresolvable: dependency.unresolvable };

@@ -189,7 +189,7 @@ export class BundleBuilder {
         }
       }
       for (const processor of [...touchedProcessors].sort()) {
-        for (const entry of layout.indexesOf(processor)) {
+        for (const entry of await layout.indexesOf(processor)) {
           // Measured in a first pass, so the header can carry the size.
           let size = 0;
           for await (const text of entry.chunks()) size += Buffer.byteLength(text);

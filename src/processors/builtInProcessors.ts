@@ -2,6 +2,7 @@ import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createGoProcessor } from './go';
 import { createComposerProcessor } from './composer';
+import { createHelmProcessor } from './helm';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
@@ -61,5 +62,17 @@ export const builtInProcessorFactories = {
   composer: context => {
     const settings = settingsOf(context, 'composer');
     return settings && createComposerProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  helm: context => {
+    const settings = settingsOf(context, 'helm');
+    return (
+      settings &&
+      createHelmProcessor({
+        config: settings.section,
+        ociConfig: context.config.getOptionalConfig('backpack.processors.oci'),
+        upstream: context.upstream,
+        limits: context.limits,
+      })
+    );
   },
 } satisfies Record<string, BackpackProcessorFactory>;

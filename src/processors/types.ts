@@ -54,6 +54,11 @@ export interface ProcessorDependency {
   config?: JsonObject;
   /** Set when the spec cannot be mirrored at all (git, file, url, workspace specs). */
   unresolvable?: string;
+  /**
+   * Where the parent declares it, when that is not obvious (a chart's image
+   * found in an annotation or in values.yaml); shown in the preview.
+   */
+  source?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import Router from 'express-promise-router';
 import { cargoViewRoutes } from './views/cargoViewRoutes';
 import { goViewRoutes } from './views/goViewRoutes';
 import { composerViewRoutes } from './views/composerViewRoutes';
+import { helmViewRoutes } from './views/helmViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
@@ -20,6 +21,7 @@ const VIEW_ROUTES: ViewRoutes[] = [
   cargoViewRoutes,
   goViewRoutes,
   composerViewRoutes,
+  helmViewRoutes,
 ];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */

@@ -1,11 +1,13 @@
 import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
+import { readHelmProcessorSettings } from '../processors/helm/helmConfig';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { CargoView } from './cargoView';
 import { GoView } from './goView';
 import { ComposerView } from './composer/ComposerView';
+import { HelmView } from './helm/HelmView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -27,6 +29,8 @@ export interface ServeViews {
   go: GoView;
   /** The Composer repository. */
   composer: ComposerView;
+  /** The Helm repository view: `<alias>/index.yaml` per chart repository, and the charts. */
+  helm: HelmView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -71,6 +75,18 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
     }),
+    helm: createHelmView(options),
     public: isPublic,
   };
+}
+
+/** The Helm view over the repositories of `backpack.processors.helm`. */
+function createHelmView(options: Parameters<typeof createServeViews>[0]): HelmView {
+  const helm = readHelmProcessorSettings(options.config.getOptionalConfig('backpack.processors.helm'));
+  return new HelmView({
+    stores: options.stores,
+    blobStore: options.blobStore,
+    repositories: helm.repositories,
+    limits: { ...readParsingLimits(options.config).tarball, maxFileBytes: helm.maxChartFileBytes },
+  });
 }

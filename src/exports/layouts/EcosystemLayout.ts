@@ -55,6 +55,10 @@ export interface EcosystemLayout {
     cutoff: string,
     context: LayoutContext,
   ): Promise<GeneratedEntry[]>;
-  /** Processor-wide pages of a bundle that touched the processor. */
-  indexesOf?(context: LayoutContext): StreamedEntry[];
+  /**
+   * Processor-wide pages of a bundle that touched the processor; async
+   * when which pages there are depends on the mirror (one Helm index per
+   * repository alias).
+   */
+  indexesOf?(context: LayoutContext): StreamedEntry[] | Promise<StreamedEntry[]>;
 }

@@ -16,6 +16,7 @@ import {
 import { cargoLayout } from './cargoLayout';
 import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
+import { helmLayout } from './helmLayout';
 import { nugetLayout } from './nugetLayout';
 import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
@@ -74,4 +75,5 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   cargoLayout,
   goLayout,
   composerLayout,
+  helmLayout,
 ];
