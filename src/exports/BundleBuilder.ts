@@ -1,4 +1,5 @@
 import { createHash, Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { BackpackStores } from '../database/createBackpackStores';
 import { CollectedFile, ExportOutcome, ExportWindow } from '../database/ExportStore';
 import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
@@ -8,12 +9,14 @@ import { blobRangeReader } from '../storage/blobRangeReader';
 import { isContentAddressedKey } from '../storage/fileStorageKey';
 import { readAtMost } from '../lib/readAtMost';
 import { BundleLayout } from './BundleLayout';
-import { MANIFEST_FORMAT, ManifestWriter } from './manifest';
+import { MANIFEST_FORMAT, ManifestSigning, ManifestWriter } from './manifest';
 import { MAVEN_SIDECARS } from './metadata/staticMaven';
 import { PartSink } from './PartSink';
 import { TAR_END, tarHeader, tarPadding } from './tar';
 import { ExportRecord } from './types';
 import { asError } from '../lib/errorMessage';
+import { SigningKey } from './signing/signingKey';
+import { BUNDLE_SIGNATURE_NAMESPACE, sshSignature } from './signing/sshSignature';
 
 const FILE_PAGE = 500;
 const ARTIFACT_PAGE = 100;
@@ -23,7 +26,11 @@ export const exportKeys = {
   prefix: (id: string) => `exports/${id}`,
   part: (id: string, name: string) => `exports/${id}/${name}`,
   manifest: (id: string) => `exports/${id}/manifest.json`,
+  signature: (id: string) => `exports/${id}/${SIGNATURE_FILE}`,
 };
+
+/** The detached signature beside a signed manifest. */
+export const SIGNATURE_FILE = 'manifest.json.sig';
 
 /** What a finished build produced: what the store records of a succeeded export. */
 export type BuiltBundle = Omit<Extract<ExportOutcome, { status: 'succeeded' }>, 'status'>;
@@ -36,6 +43,8 @@ export interface BundleBuilderOptions {
   npmTarballBaseUrl: string;
   nugetFeedBaseUrl?: string;
   composerRepositoryUrl?: string;
+  /** Signs manifests when set (`backpack.exports.signing`). */
+  signingKey?: SigningKey;
   /** How long a build waits before it reads; see {@link BundleBuilder.cutoffOf}. */
   settleMs: number;
   /**
@@ -201,7 +210,14 @@ export class BundleBuilder {
       const parts = await sink.finish();
       const totalBytes = sink.position;
       const files = manifest.files;
-      const seal = await manifest.finish({
+      const { signingKey } = this.options;
+      const signing: ManifestSigning | undefined = signingKey && {
+        format: 'sshsig',
+        namespace: BUNDLE_SIGNATURE_NAMESPACE,
+        fingerprint: signingKey.fingerprint,
+        signature: SIGNATURE_FILE,
+      };
+      const { seal, sha512 } = await manifest.finish({
         format: MANIFEST_FORMAT,
         id: record.id,
         kind: record.kind,
@@ -211,7 +227,14 @@ export class BundleBuilder {
         since: record.since ? { ...record.since } : null,
         totalBytes,
         totalFiles: files,
+        ...(signing ? { signing: { ...signing } } : {}),
       });
+      if (signingKey) {
+        const signature = sshSignature(signingKey, BUNDLE_SIGNATURE_NAMESPACE, sha512);
+        await blobStore.put(exportKeys.signature(record.id), Readable.from([Buffer.from(signature)]), {
+          metadata: { 'content-type': 'text/plain' },
+        });
+      }
       return { cutoff, manifestKey, seal, parts, files, totalBytes };
     } catch (error) {
       const reason = asError(error);

@@ -13,6 +13,8 @@ import { partName } from './PartSink';
 import { ExportRecord } from './types';
 import { Semaphore } from '../lib/Semaphore';
 import { BlobStore } from '../storage/BlobStore';
+import { SigningKey } from './signing/signingKey';
+import { readSigningConfig } from './signing/signingConfig';
 
 /** A running export whose replica sent no heartbeat for this long is failed. */
 const STALE_EXPORT_MS = 5 * 60_000;
@@ -35,6 +37,8 @@ export interface ExportSettings {
   settleMs: number;
   /** Builds this replica runs at once; more wait, queued. */
   maxConcurrentBuilds: number;
+  /** The key manifests are signed with (`backpack.exports.signing.privateKey`). */
+  signingKey?: SigningKey;
 }
 
 /** Reads `backpack.exports`; see config.d.ts. */
@@ -70,7 +74,8 @@ export function readExportSettings(config: Config): ExportSettings {
       `backpack.exports.maxConcurrentBuilds must be a positive integer, got ${maxConcurrentBuilds}`,
     );
   }
-  return { partSizeBytes, npmTarballBaseUrl, nugetFeedBaseUrl, composerRepositoryUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds };
+  const signingKey = readSigningConfig(exportsConfig);
+  return { partSizeBytes, npmTarballBaseUrl, nugetFeedBaseUrl, composerRepositoryUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds, signingKey };
 }
 
 /** Options of {@link ExportService}. */
@@ -120,6 +125,7 @@ export class ExportService {
       npmTarballBaseUrl: options.npmTarballBaseUrl,
       nugetFeedBaseUrl: options.nugetFeedBaseUrl,
       composerRepositoryUrl: options.composerRepositoryUrl,
+      signingKey: options.signingKey,
       settleMs: options.settleMs ?? 0,
       onContents: (id, artifacts) => exports.addExportArtifacts(id, artifacts),
     });
@@ -239,6 +245,19 @@ export class ExportService {
     return blob;
   }
 
+  /**
+   * The detached SSH signature of a finished export's manifest; a
+   * NotFoundError when it was built without a signing key.
+   */
+  async openSignature(id: string, visible?: ArtifactScope): Promise<{ size: number; body: Readable }> {
+    const record = await this.finished(id, visible);
+    const blob = await this.options.blobStore.get(exportKeys.signature(record.id));
+    if (!blob) {
+      throw new NotFoundError(`Export '${id}' is not signed (backpack.exports.signing was not configured when it was built)`);
+    }
+    return blob;
+  }
+
   /** Fails exports abandoned by a replica that stopped, and deletes what they wrote. */
   async failAbandoned(): Promise<void> {
     const ids = await this.options.stores.exports.failAbandonedExports(STALE_EXPORT_MS);
@@ -326,6 +345,7 @@ export class ExportService {
    */
   private async deleteObjects(id: string, recorded: string[] = []): Promise<void> {
     const { blobStore } = this.options;
+    await blobStore.delete(exportKeys.signature(id));
     await blobStore.delete(exportKeys.manifest(id));
     for (const name of recorded) await blobStore.delete(exportKeys.part(id, name));
     for (let n = recorded.length + 1; ; n++) {
