@@ -36,7 +36,7 @@ export function npmTarball(manifest: Record<string, unknown>): Buffer {
  * URLs of registry.npmjs.org) over `processors`.
  */
 export function testExportService(
-  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs'> &
+  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs' | 'signingKey'> &
     Partial<Pick<ExportServiceOptions, 'composerRepositoryUrl'>> & {
     processors: string[];
   },
@@ -70,6 +70,10 @@ export async function downloadBundle(
   const manifest = JSON.parse(manifestBytes.toString('utf8')) as BundleManifest;
   for (const part of manifest.parts) {
     await fs.writeFile(path.join(directory, part.name), await read(`exports/${exportId}/${part.name}`));
+  }
+  if (manifest.signing) {
+    const name = manifest.signing.signature;
+    await fs.writeFile(path.join(directory, name), await read(`exports/${exportId}/${name}`));
   }
   return manifest;
 }

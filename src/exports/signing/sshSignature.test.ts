@@ -1,4 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { sshKeygenVerify } from '../__testUtils__/sshKeys';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -8,26 +9,6 @@ import { readSigningKey } from './signingKey';
 import { BUNDLE_SIGNATURE_NAMESPACE, sshSignature } from './sshSignature';
 
 const exec = promisify(execFile);
-
-/** `ssh-keygen -Y verify` with the message on stdin; its exit status and output. */
-export async function sshKeygenVerify(
-  allowedSigners: string,
-  signatureFile: string,
-  message: Buffer,
-  namespace = BUNDLE_SIGNATURE_NAMESPACE,
-): Promise<{ code: number | null; output: string }> {
-  const child = spawn(
-    'ssh-keygen',
-    ['-Y', 'verify', '-f', allowedSigners, '-I', 'backpack', '-n', namespace, '-s', signatureFile],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', chunk => (output += chunk));
-  child.stderr.on('data', chunk => (output += chunk));
-  child.stdin.end(message);
-  const code = await new Promise<number | null>(resolve => child.once('close', resolve));
-  return { code, output };
-}
 
 describe('SSH signatures', () => {
   let work: string;
