@@ -16,6 +16,8 @@ import { TAR_END, tarHeader, tarPadding } from './tar';
 import { ExportRecord } from './types';
 import { asError } from '../lib/errorMessage';
 import { SigningKey } from './signing/signingKey';
+import { licenseOfVersion } from './sbom/licenses';
+import { componentRef, SbomDocument, SbomFile } from './sbom/SbomDocument';
 import { BUNDLE_SIGNATURE_NAMESPACE, sshSignature } from './signing/sshSignature';
 
 const FILE_PAGE = 500;
@@ -28,6 +30,9 @@ export const exportKeys = {
   manifest: (id: string) => `exports/${id}/manifest.json`,
   signature: (id: string) => `exports/${id}/${SIGNATURE_FILE}`,
 };
+
+/** The bundle's CycloneDX SBOM, the last entry of its tar stream. */
+export const SBOM_FILE = 'sbom.cdx.json';
 
 /** The detached signature beside a signed manifest. */
 export const SIGNATURE_FILE = 'manifest.json.sig';
@@ -76,15 +81,16 @@ export class BundleBuilder {
       until: cutoff,
       processors: record.processors,
     };
+    const readNpmManifest = async (file: CollectedFile) => {
+      const blob = await blobStore.get(file.storageKey);
+      return blob ? readNpmTarballManifest(blob.body) : undefined;
+    };
     const layout = new BundleLayout({
       npmTarballBaseUrl: this.options.npmTarballBaseUrl,
       nugetFeedBaseUrl: this.options.nugetFeedBaseUrl,
       composerRepositoryUrl: this.options.composerRepositoryUrl,
       listArtifactIds: processor => this.artifactIds(record.id, processor, cutoff),
-      readNpmManifest: async file => {
-        const blob = await blobStore.get(file.storageKey);
-        return blob ? readNpmTarballManifest(blob.body) : undefined;
-      },
+      readNpmManifest,
       collectedArtifact: (processor, id) => store.getCollectedArtifact({ processor, id }, cutoff),
       readSmallFile: async (file, maxBytes) => {
         const blob = await blobStore.get(file.storageKey);
@@ -136,18 +142,37 @@ export class BundleBuilder {
     const writeBuffer = (path: string, content: Buffer, mtime: number) =>
       writeEntry(path, content.length, mtime, [content]);
 
+    // The SBOM lists every collected file by (artifact, version); held in
+    // memory, one small entry per file, until it is written last.
+    const sbom = new SbomDocument({
+      serialNumber: `urn:uuid:${record.id}`,
+      timestamp: new Date(cutoff),
+      name: `backpack-bundle-${record.id}`,
+    });
+    const sbomFiles = new Map<string, SbomFile[]>();
+    const listFile = (file: CollectedFile, path: string, sha256: string) => {
+      const ref = componentRef(file.processor, file.artifactId, file.version);
+      const files = sbomFiles.get(ref) ?? [];
+      files.push({ path, sha256, integrity: file.integrity });
+      sbomFiles.set(ref, files);
+    };
+
     try {
       const touchedProcessors = new Set<string>();
       // Content-addressed objects (OCI blobs) that many files list go in once.
       const objectsWritten = new Set<string>();
       for await (const file of this.collectedFiles(window)) {
-        if (isContentAddressedKey(file.storageKey)) {
-          touchedProcessors.add(file.processor);
-          if (objectsWritten.has(file.storageKey)) continue;
-          objectsWritten.add(file.storageKey);
-        }
         // One path per (artifact, version, file), or per object: no two files share one.
         const path = layout.pathOf(file);
+        if (isContentAddressedKey(file.storageKey)) {
+          touchedProcessors.add(file.processor);
+          if (objectsWritten.has(file.storageKey)) {
+            // In the bundle once, and part of each version that lists it.
+            if (file.sha256) listFile(file, path, file.sha256);
+            continue;
+          }
+          objectsWritten.add(file.storageKey);
+        }
         touchedProcessors.add(file.processor);
         let blob = await blobStore.get(file.storageKey);
         if (!blob) {
@@ -182,6 +207,7 @@ export class BundleBuilder {
             `${file.storageKey}: stored bytes have sha256 ${sha256}, but ${file.sha256} was recorded at collection`,
           );
         }
+        listFile(file, path, sha256);
         for (const sidecar of sidecars) {
           await writeBuffer(`${path}${sidecar.suffix}`, Buffer.from(sidecar.hash.digest('hex')), mtime);
         }
@@ -196,6 +222,13 @@ export class BundleBuilder {
         for (const entry of await layout.metadataOf(collected, cutoff)) {
           await writeBuffer(entry.path, entry.content, metadataTime);
         }
+        for (const version of collected.versions) {
+          const files = sbomFiles.get(componentRef(collected.processor, collected.id, version.version));
+          if (!files) continue;
+          const license = await licenseOfVersion(collected.processor, version, { readNpmManifest });
+          const { processor, id } = collected;
+          sbom.add({ processor, id, version: version.version, dependencies: version.dependencies, files, license });
+        }
       }
       for (const processor of [...touchedProcessors].sort()) {
         for (const entry of await layout.indexesOf(processor)) {
@@ -205,6 +238,8 @@ export class BundleBuilder {
           await writeEntry(entry.path, size, metadataTime, entry.chunks());
         }
       }
+
+      await writeBuffer(SBOM_FILE, Buffer.from(sbom.toJson()), metadataTime);
 
       await sink.write(TAR_END);
       const parts = await sink.finish();
@@ -224,6 +259,7 @@ export class BundleBuilder {
         partSize: partSizeBytes,
         parts: parts.map(p => ({ ...p })),
         processors: record.processors ?? null,
+        sbom: SBOM_FILE,
         since: record.since ? { ...record.since } : null,
         totalBytes,
         totalFiles: files,

@@ -76,6 +76,7 @@ const bundlePaths = (version: string) => [
   `npm/-/bp-lib/${version}/bp-lib-${version}.tgz`,
   'npm/@bp/app',
   'npm/bp-lib',
+  'sbom.cdx.json',
 ];
 
 /**
@@ -178,7 +179,7 @@ describe('export bundles through the plugin', () => {
     await mirrored(server, added.body.runId);
 
     const full = await exportBundle(server, {});
-    expect(full).toMatchObject({ kind: 'full', requestedBy: expect.any(String), files: 4 });
+    expect(full).toMatchObject({ kind: 'full', requestedBy: expect.any(String), files: 5 });
     expect(full.parts.length).toBeGreaterThan(1);
     expect(events.find(e => e.options.eventId === 'export-create')).toMatchObject({
       options: { severityLevel: 'high' },
