@@ -15,6 +15,8 @@ import { Semaphore } from '../lib/Semaphore';
 import { BlobStore } from '../storage/BlobStore';
 import { SigningKey } from './signing/signingKey';
 import { readSigningConfig } from './signing/signingConfig';
+import { ArtifactSbom } from './sbom/ArtifactSbom';
+import { Artifact } from '../types';
 
 /** A running export whose replica sent no heartbeat for this long is failed. */
 const STALE_EXPORT_MS = 5 * 60_000;
@@ -85,7 +87,7 @@ export interface ExportServiceOptions
   settleMs?: number;
   /** See {@link ExportSettings.maxConcurrentBuilds}; default 1. */
   maxConcurrentBuilds?: number;
-  stores: Pick<BackpackStores, 'exports'>;
+  stores: Pick<BackpackStores, 'exports' | 'artifacts'>;
   blobStore: BlobStore;
   logger: LoggerService;
   workerId: string;
@@ -115,6 +117,7 @@ export class ExportService {
   private readonly jobs: LeasedJobs;
   private readonly builder: BundleBuilder;
   private readonly builds: Semaphore;
+  private readonly sboms: ArtifactSbom;
 
   constructor(private readonly options: ExportServiceOptions) {
     const { exports } = options.stores;
@@ -129,6 +132,7 @@ export class ExportService {
       settleMs: options.settleMs ?? 0,
       onContents: (id, artifacts) => exports.addExportArtifacts(id, artifacts),
     });
+    this.sboms = new ArtifactSbom({ stores: options.stores, blobStore: options.blobStore });
     this.builds = new Semaphore(options.maxConcurrentBuilds ?? DEFAULT_MAX_CONCURRENT_BUILDS);
     // A queued export waiting for a build slot heartbeats too: it is alive.
     this.jobs = new LeasedJobs({
@@ -256,6 +260,11 @@ export class ExportService {
       throw new NotFoundError(`Export '${id}' is not signed (backpack.exports.signing was not configured when it was built)`);
     }
     return blob;
+  }
+
+  /** The CycloneDX SBOM of a root artifact's mirrored closure, within what `canRead` lets through. */
+  artifactSbom(root: { processor: string; id: string }, canRead: (artifact: Artifact) => boolean): Promise<string> {
+    return this.sboms.of(root, canRead);
   }
 
   /** Fails exports abandoned by a replica that stopped, and deletes what they wrote. */

@@ -5,8 +5,8 @@ import { purlOf } from './purl';
 /** A file of a component, by its path in a bundle. */
 export interface SbomFile {
   path: string;
-  /** Lower-case hex sha256 of its bytes. */
-  sha256: string;
+  /** Lower-case hex sha256 of its bytes (recorded at collection). */
+  sha256?: string;
   /** The upstream's digest, when it declared one. */
   integrity?: FileIntegrity;
 }
@@ -101,7 +101,7 @@ export class SbomDocument {
       if (version.license) component.licenses.add(licenseOf(version.license));
       for (const file of version.files) {
         const node = new Models.Component(Enums.ComponentType.File, file.path, { bomRef: `${ref}#${file.path}` });
-        node.hashes.set(Enums.HashAlgorithm['SHA-256'], file.sha256);
+        if (file.sha256) node.hashes.set(Enums.HashAlgorithm['SHA-256'], file.sha256);
         if (file.integrity && file.integrity.algorithm !== 'sha256') {
           node.hashes.set(HASHES[file.integrity.algorithm], file.integrity.digest);
         }
