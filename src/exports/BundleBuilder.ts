@@ -23,6 +23,12 @@ import { BUNDLE_SIGNATURE_NAMESPACE, sshSignature } from './signing/sshSignature
 const FILE_PAGE = 500;
 const ARTIFACT_PAGE = 100;
 
+/** The bundle's CycloneDX SBOM, the last entry of its tar stream. */
+export const SBOM_FILE = 'sbom.cdx.json';
+
+/** The detached signature beside a signed manifest. */
+export const SIGNATURE_FILE = 'manifest.json.sig';
+
 /** Blob keys of an export's objects. */
 export const exportKeys = {
   prefix: (id: string) => `exports/${id}`,
@@ -31,11 +37,6 @@ export const exportKeys = {
   signature: (id: string) => `exports/${id}/${SIGNATURE_FILE}`,
 };
 
-/** The bundle's CycloneDX SBOM, the last entry of its tar stream. */
-export const SBOM_FILE = 'sbom.cdx.json';
-
-/** The detached signature beside a signed manifest. */
-export const SIGNATURE_FILE = 'manifest.json.sig';
 
 /** What a finished build produced: what the store records of a succeeded export. */
 export type BuiltBundle = Omit<Extract<ExportOutcome, { status: 'succeeded' }>, 'status'>;

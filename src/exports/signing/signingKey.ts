@@ -52,7 +52,8 @@ function readOpenSshKey(pem: string): KeyObject {
   if (reader.uint32() !== 1) throw new Error('the OpenSSH key file holds more than one key');
   reader.string(); // public key, repeated in the private section
   const secret = new SshReader(reader.string(), 'the OpenSSH private section');
-  if (secret.uint32() !== secret.uint32()) throw new Error('the OpenSSH key is corrupt (check bytes differ)');
+  const check = secret.uint32();
+  if (check !== secret.uint32()) throw new Error('the OpenSSH key is corrupt (check bytes differ)');
   const type = secret.text();
   if (type !== ED25519) throw new Error(`the key is ${type}, not ${ED25519}`);
   const publicKey = secret.string();
