@@ -102,6 +102,10 @@ export async function downloadExport(
     const name = /filename="([^"]+)"/.exec(res.headers['content-disposition'])![1];
     await fs.writeFile(path.join(directory, name), res.body);
   }
+  if (manifest.signing) {
+    const res = await get(`/api/backpack/exports/${exportId}/manifest.sig`);
+    await fs.writeFile(path.join(directory, manifest.signing.signature), res.body);
+  }
   return manifest;
 }
 
