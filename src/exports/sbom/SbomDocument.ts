@@ -62,16 +62,20 @@ export class SbomDocument {
     },
   ) {}
 
-  /** Adds a version; files of a version added before are merged. */
+  /**
+   * Adds a version; files of a version added before are merged, and a path
+   * is listed once per version (an OCI object several manifests share).
+   */
   add(version: SbomVersion): void {
     const ref = componentRef(version.processor, version.id, version.version);
-    const known = this.versions.get(ref);
-    if (!known) {
-      this.versions.set(ref, { ...version, files: [...version.files] });
-      return;
-    }
+    const known = this.versions.get(ref) ?? { ...version, files: [] };
+    this.versions.set(ref, known);
     const paths = new Set(known.files.map(f => f.path));
-    known.files.push(...version.files.filter(f => !paths.has(f.path)));
+    for (const file of version.files) {
+      if (paths.has(file.path)) continue;
+      paths.add(file.path);
+      known.files.push(file);
+    }
   }
 
   get size(): number {

@@ -5,6 +5,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ConfigReader } from '@backstage/config';
+import { readExportSettings } from '../ExportService';
 import { readSigningKey } from './signingKey';
 import { BUNDLE_SIGNATURE_NAMESPACE, sshSignature } from './sshSignature';
 
@@ -82,5 +84,22 @@ describe('SSH signatures', () => {
     expect(() => readSigningKey('-----BEGIN PRIVATE KEY-----\nnonsense\n-----END PRIVATE KEY-----')).toThrow(
       /^the PKCS#8 PEM cannot be read$/,
     );
+  });
+
+  it('reads the key from backpack.exports.signing and refuses one it cannot use at startup', async () => {
+    const keyFile = path.join(work, 'configured');
+    await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+    const settings = readExportSettings(
+      new ConfigReader({ backpack: { exports: { signing: { privateKey: await fs.readFile(keyFile, 'utf8') } } } }),
+    );
+    const { stdout } = await exec('ssh-keygen', ['-l', '-f', `${keyFile}.pub`]);
+    expect(settings.signingKey?.fingerprint).toBe(stdout.split(' ')[1]);
+    expect(readExportSettings(new ConfigReader({})).signingKey).toBeUndefined();
+
+    const secret = 'c2VjcmV0LWtleS1tYXRlcmlhbA==';
+    const broken = () =>
+      readExportSettings(new ConfigReader({ backpack: { exports: { signing: { privateKey: secret } } } }));
+    expect(broken).toThrow(/^backpack\.exports\.signing\.privateKey: expected an OpenSSH private key/);
+    expect(broken).not.toThrow(secret);
   });
 });
