@@ -13,6 +13,9 @@ describe('purlOf', () => {
     ['composer', 'monolog/monolog', '3.5.0', 'pkg:composer/monolog/monolog@3.5.0'],
     ['oci', 'docker.io/library/nginx', '1.25', 'pkg:oci/nginx?repository_url=docker.io%2Flibrary%2Fnginx&tag=1.25'],
     ['helm', 'nginx', '15.0.0', 'pkg:generic/helm/nginx@15.0.0'],
+    ['github-releases', 'cli/cli', 'v2.62.0', 'pkg:github/cli/cli@v2.62.0'],
+    ['huggingface', 'org/model', 'abc123', 'pkg:huggingface/org/model@abc123'],
+    ['terraform', 'hashicorp/aws', '5.0.0', 'pkg:generic/terraform/hashicorp/aws@5.0.0'],
   ])('%s %s@%s is %s', (processor, id, version, expected) => {
     const purl = purlOf(processor, id, version);
     expect(purl).toBe(expected);

@@ -10,7 +10,9 @@ function lastSegment(id: string): { namespace?: string; name: string } {
  * The package URL (https://github.com/package-url/purl-spec) of a
  * mirrored version, by the processor that mirrors it. Ecosystems without a
  * purl type of their own (Helm charts, external processors) get
- * `pkg:generic/<processor>/<id>@<version>`. Only the id and version go into
+ * `pkg:generic/<processor>/<id>@<version>` (the id's slashes as the
+ * purl's); release assets are GitHub's
+ * (`pkg:github/<owner>/<repo>@<tag>`). Only the id and version go into
  * it, never an artifact's config (which may name an internal host).
  */
 export function purlOf(processor: string, id: string, version: string): string {
@@ -32,6 +34,12 @@ export function purlOf(processor: string, id: string, version: string): string {
     case 'nuget':
     case 'cargo':
       return make(processor, undefined, id);
+    case 'github-releases':
+    case 'huggingface': {
+      // `<owner>/<repo>` at a tag, a Hugging Face repository at a commit.
+      const { namespace, name } = lastSegment(id);
+      return make(processor === 'huggingface' ? 'huggingface' : 'github', namespace, name);
+    }
     case 'oci': {
       // `pkg:oci/<name>?repository_url=<alias>/<path>&tag=<tag>`: a version is a tag
       // (or a digest), and purl's oci version is a digest.
@@ -46,7 +54,9 @@ export function purlOf(processor: string, id: string, version: string): string {
         undefined,
       ).toString();
     }
-    default:
-      return make('generic', processor, id);
+    default: {
+      const { namespace, name } = lastSegment(id);
+      return make('generic', namespace ? `${processor}/${namespace}` : processor, name);
+    }
   }
 }
