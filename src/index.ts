@@ -16,6 +16,7 @@ import {
   backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleEvents,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -46,6 +47,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleGoProcessor,
       backpackModuleComposerProcessor,
       backpackModuleHelmProcessor,
+      backpackModuleEvents,
     ];
   },
 });
@@ -92,3 +94,9 @@ export {
   createBackpackArtifactConditionalDecision,
 } from './permissions';
 export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';
+export { backpackEventsExtensionPoint } from './events/module';
+export type { BackpackEventsExtensionPoint } from './events/module';
+export { noopBackpackEvents } from './events/BackpackEvents';
+export type { BackpackEvents, VersionDecision } from './events/BackpackEvents';
+export { BACKPACK_EVENT_TOPICS } from './events/topics';
+export type * from './events/topics';

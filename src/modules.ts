@@ -94,3 +94,11 @@ export const backpackModuleComposerProcessor = builtInProcessorModule('composer'
  * @public
  */
 export const backpackModuleHelmProcessor = builtInProcessorModule('helm');
+
+/**
+ * Publishes Backpack's change events on Backstage's events service (see
+ * the README, "Change events").
+ *
+ * @public
+ */
+export { backpackModuleEvents } from './events/module';

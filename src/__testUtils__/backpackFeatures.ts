@@ -9,6 +9,7 @@ import {
   backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleEvents,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -32,4 +33,5 @@ export const backpackFeatures = [
   backpackModuleGoProcessor,
   backpackModuleComposerProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleEvents,
 ];

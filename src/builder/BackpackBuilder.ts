@@ -12,11 +12,14 @@ import {
 } from '@backstage/backend-plugin-api';
 import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { Config } from '@backstage/config';
+import { EventsService } from '@backstage/plugin-events-node';
 import express from 'express';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { CollectionService } from '../collection/CollectionService';
 import { readJobSettings } from '../collection/collectionSettings';
 import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
+import { createBackpackEvents } from '../events/createBackpackEvents';
 import { ExportService, readExportSettings } from '../exports/ExportService';
 import { createWorkerId } from '../lib/workerIdentity';
 import { registerBackpackPermissions } from '../permissions';
@@ -55,6 +58,8 @@ export interface BackpackEnvironment {
   urlReader?: UrlReaderService;
   /** The plugin's upstream gate; one from config without it. */
   gate?: BackpackUpstreamGate;
+  /** Where change events are published; none without it. */
+  events?: EventsService;
 }
 
 /** Settings that are no operator's concern, for tests that need quick turns. */
@@ -90,6 +95,8 @@ export interface Backpack {
   /** The parts of collection, for tests and benchmarks that drive them. */
   parts: CollectionParts;
   upstream: UpstreamClient;
+  /** The change events publisher (a no-op one without an events service). */
+  events: BackpackEvents;
 }
 
 /**
@@ -159,6 +166,13 @@ export class BackpackBuilder {
     );
 
     const stores = await createBackpackStores({ database });
+    const events = createBackpackEvents({
+      config,
+      logger,
+      discovery: this.env.discovery,
+      events: this.env.events,
+      getRun: id => stores.runs.getRun(id),
+    });
     const blobStore = await createBlobStore(config);
     const jobs = readJobSettings(config);
     const parts = await createCollectionParts({
@@ -171,6 +185,7 @@ export class BackpackBuilder {
       jobs,
       workerId,
       runWatchIntervalMs: this.tuning.runWatchIntervalMs,
+      events,
     });
     const { collector } = parts;
 
@@ -180,13 +195,15 @@ export class BackpackBuilder {
       collection: collector,
       logger,
       requeueAfterMs: jobs.queue.requeueAfterMs,
+      events,
     });
-    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher: parts.watcher });
+    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher: parts.watcher, events });
     const artifacts = new ArtifactService({
       stores,
       processors,
       previewer: runner,
       onDelete: ref => collector.abortArtifact(ref),
+      events,
     });
     const collection = new CollectionService({
       stores,
@@ -203,6 +220,7 @@ export class BackpackBuilder {
       workerId,
       processorNames: () => processors.list().map(p => p.name),
       ...readExportSettings(config),
+      events,
     });
 
     const { router, rootRoutes } = await this.createRouters({
@@ -222,6 +240,7 @@ export class BackpackBuilder {
       jobs,
       runs,
       exports,
+      events,
       close: () => transport.close(),
     });
 
@@ -247,6 +266,7 @@ export class BackpackBuilder {
       collector,
       parts,
       upstream,
+      events,
     };
   }
 

@@ -12,6 +12,8 @@ import {
   ClosureRoot,
 } from '../closure/ClosureResolver';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
+import { BackpackEvents } from '../events/BackpackEvents';
+import { announceNewSelections } from '../events/newlySelected';
 import { RunProgress } from './RunProgress';
 import { describeChecked, describeForRun, discoverForRun } from './runDiscovery';
 
@@ -49,6 +51,8 @@ export interface MirrorRunnerOptions {
   requeueAfterMs: number;
   /** Discoveries in flight at once. */
   concurrency?: number;
+  /** Told of the versions each run newly selects. */
+  events?: BackpackEvents;
 }
 
 function rootOf(artifact: StoredArtifact): ClosureRoot {
@@ -145,7 +149,9 @@ export class MirrorRunner {
         const stored = refs.get(artifact.key);
         if (!stored) continue;
         reached.add(stored.ref);
+        const announce = await announceNewSelections(this.options.events, stores.versions, runId, stored);
         await this.record(runId, stored, artifact, replace);
+        announce(artifact.selected);
         versionsSelected += artifact.selected.length;
         progress.add({ versionsSelected: artifact.selected.length });
       }
