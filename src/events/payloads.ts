@@ -33,7 +33,8 @@ export function runLink(base: string, runId: string): string {
 
 /** An error message fit for an event: URLs without credentials or queries, bounded. */
 export function redactedMessage(message: string): string {
-  const redacted = message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi, url => redactUrl(url));
+  // A URL ends before whitespace, quotes and trailing punctuation.
+  const redacted = message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]*[^\s'"<>.,:;)\]]/gi, url => redactUrl(url));
   return redacted.length > MAX_ERROR_LENGTH ? `${redacted.slice(0, MAX_ERROR_LENGTH)}…` : redacted;
 }
 
