@@ -13,7 +13,7 @@ import {
 } from '../closure/ClosureResolver';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { BackpackEvents } from '../events/BackpackEvents';
-import { announceNewSelections } from '../events/newlySelected';
+import { trackVersionDecisions } from '../events/versionDecisions';
 import { RunProgress } from './RunProgress';
 import { describeChecked, describeForRun, discoverForRun } from './runDiscovery';
 
@@ -51,7 +51,7 @@ export interface MirrorRunnerOptions {
   requeueAfterMs: number;
   /** Discoveries in flight at once. */
   concurrency?: number;
-  /** Told of the versions each run newly selects. */
+  /** Told of the versions each run newly selects or denies. */
   events?: BackpackEvents;
 }
 
@@ -149,9 +149,14 @@ export class MirrorRunner {
         const stored = refs.get(artifact.key);
         if (!stored) continue;
         reached.add(stored.ref);
-        const announce = await announceNewSelections(this.options.events, stores.versions, runId, stored);
+        const announce = await trackVersionDecisions({
+          ...this.options,
+          versions: stores.versions,
+          runId,
+          artifact: stored,
+        });
         await this.record(runId, stored, artifact, replace);
-        announce(artifact.selected);
+        await announce();
         versionsSelected += artifact.selected.length;
         progress.add({ versionsSelected: artifact.selected.length });
       }
