@@ -99,4 +99,16 @@ export type { BackpackEventsExtensionPoint } from './events/module';
 export { noopBackpackEvents } from './events/BackpackEvents';
 export type { BackpackEvents, VersionDecision } from './events/BackpackEvents';
 export { BACKPACK_EVENT_TOPICS } from './events/topics';
-export type * from './events/topics';
+export type {
+  BackpackEventTopic,
+  BackpackEventArtifactRef,
+  BackpackArtifactEventPayload,
+  BackpackArtifactDeletedPayload,
+  BackpackVersionDecision,
+  BackpackVersionEventPayload,
+  BackpackFileOutcome,
+  BackpackFileEventEntry,
+  BackpackFileEventPayload,
+  BackpackRunEventPayload,
+  BackpackExportSealedPayload,
+} from './events/topics';
