@@ -1,5 +1,6 @@
 import {
   coreServices,
+  createBackendModule,
   createBackendPlugin,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
@@ -8,11 +9,16 @@ import {
   EventParams,
   eventsServiceRef,
 } from '@backstage/plugin-events-node';
-import { mockServices } from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { z } from 'zod';
 import request from 'supertest';
 import { BackpackBackend } from '../__testUtils__/backpackBackend';
 import { startTestProcessorBackend } from '../__testUtils__/testProcessor';
 import { waitFor } from '../__testUtils__/waitFor';
+import { backpackProcessorsExtensionPoint } from '../extensions';
+import { backpackPlugin } from '../plugin';
+import { semverScheme } from '../processors/npm/semverScheme';
+import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
 import { BACKPACK_EVENT_TOPICS } from './topics';
 
 // Backpack's change events as another plugin receives them: Backstage's
@@ -172,5 +178,56 @@ describe('Backpack change events', () => {
     const all = JSON.stringify(received);
     expect(all).not.toContain(secret);
     expect(all).not.toContain('registry.example');
+  });
+});
+
+describe('Backpack without the events module', () => {
+  it('works as before and publishes nothing', async () => {
+    const received: EventParams[] = [];
+    const processorModule = createBackendModule({
+      pluginId: 'backpack',
+      moduleId: 'empty-processor',
+      register(env) {
+        env.registerInit({
+          deps: { processors: backpackProcessorsExtensionPoint },
+          async init({ processors }) {
+            processors.addProcessor({
+              name: 'empty',
+              description: 'No versions',
+              configSchema: z.strictObject({}),
+              versions: semverScheme,
+              async discover() {
+                return { notModified: false, versions: [] };
+              },
+            });
+          },
+        });
+      },
+    });
+    const backend = await startTestBackend({
+      features: [
+        backpackPlugin,
+        backpackUrlReaderFactories,
+        processorModule,
+        eventsFactory,
+        subscriberPlugin(received),
+        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+      ],
+    });
+    try {
+      const created = await request(backend.server).post('/api/backpack/artifacts').send({ processor: 'empty', id: 'x' });
+      expect(created.status).toBe(201);
+      const run = await request(backend.server).post('/api/backpack/runs').send({});
+      expect(run.status).toBe(202);
+      await waitFor('the run to settle', async () => {
+        const res = await request(backend.server).get(`/api/backpack/runs/${run.body.id}`);
+        return ['succeeded', 'partial', 'failed'].includes(res.body.status);
+      });
+      const deleted = await request(backend.server).delete('/api/backpack/artifacts/empty/x');
+      expect(deleted.status).toBe(204);
+      expect(received).toEqual([]);
+    } finally {
+      await backend.stop();
+    }
   });
 });
