@@ -12,6 +12,8 @@ import {
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -35,6 +37,8 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
       backpackModuleCargoProcessor,
+      backpackModuleGithubReleasesProcessor,
+      backpackModuleFilesProcessor,
     ];
   },
 });

@@ -62,3 +62,20 @@ export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
  * @public
  */
 export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
+
+/**
+ * The built-in GitHub releases processor (release assets of github.com or
+ * GitHub Enterprise repositories); configured by
+ * `backpack.processors.github-releases`.
+ *
+ * @public
+ */
+export const backpackModuleGithubReleasesProcessor = builtInProcessorModule('github-releases');
+
+/**
+ * The built-in files processor (plain URLs with their sha256, on
+ * `backpack.allowedHosts`); configured by `backpack.processors.files`.
+ *
+ * @public
+ */
+export const backpackModuleFilesProcessor = builtInProcessorModule('files');

@@ -5,6 +5,8 @@ import {
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -24,4 +26,6 @@ export const backpackFeatures = [
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
 ];

@@ -1,4 +1,6 @@
 import { createCargoProcessor } from './cargo';
+import { createFilesProcessor } from './files';
+import { createGithubReleasesProcessor } from './githubReleases';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
@@ -21,7 +23,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'github-releases' | 'files',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -54,5 +56,23 @@ export const builtInProcessorFactories: Record<
   cargo: context => {
     const settings = settingsOf(context, 'cargo');
     return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  'github-releases': context => {
+    const settings = settingsOf(context, 'github-releases');
+    return (
+      settings &&
+      createGithubReleasesProcessor({
+        config: settings.section,
+        rootConfig: context.config,
+        upstream: context.upstream,
+      })
+    );
+  },
+  files: context => {
+    const settings = settingsOf(context, 'files');
+    return (
+      settings &&
+      createFilesProcessor({ config: settings.section, rootConfig: context.config, upstream: context.upstream })
+    );
   },
 };
