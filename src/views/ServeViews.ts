@@ -4,6 +4,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { CargoView } from './cargoView';
+import { FilesView } from './filesView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -21,6 +22,8 @@ export interface ServeViews {
   nuget: NugetView;
   /** The Cargo sparse registry view at `/cargo/`. */
   cargo: CargoView;
+  /** Release files and plain files at `/files/`. */
+  files: FilesView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -58,6 +61,7 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       authRequired: !isPublic,
     }),
+    files: new FilesView({ stores, blobStore }),
     public: isPublic,
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '../metadata/staticPypi';
 import { cargoLayout } from './cargoLayout';
 import { EcosystemLayout } from './EcosystemLayout';
+import { githubReleasesLayout, plainFilesLayout } from './filesLayout';
 import { nugetLayout } from './nugetLayout';
 import { ociLayout } from './ociLayout';
 
@@ -70,4 +71,6 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   ociLayout,
   nugetLayout,
   cargoLayout,
+  githubReleasesLayout,
+  plainFilesLayout,
 ];
