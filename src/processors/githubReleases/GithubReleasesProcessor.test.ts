@@ -57,8 +57,9 @@ describe('createGithubReleasesProcessor', () => {
   it('names repositories owner/repo, case-insensitively', () => {
     expect(processor.name).toBe('github-releases');
     expect(processor.normalizeId?.('Acme/Tool')).toBe('acme/tool');
+    const normalize = processor.normalizeId!;
     for (const bad of ['acme', 'a/b/c', 'acme/..', '../x', 'acme/to ol']) {
-      expect(() => processor.normalizeId?.(bad)).toThrow(/id: .* is not a GitHub repository/);
+      expect(() => normalize(bad)).toThrow(/id: .* is not a GitHub repository/);
     }
     const defaults = createGithubReleasesProcessor({ upstream: new UpstreamClient() });
     expect(defaults.allowedHosts?.()).toEqual([

@@ -15,6 +15,11 @@ export function semverOfTag(tag: string): semver.SemVer | undefined {
   }
 }
 
+function byName(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
 /** Most tags remembered at once; older ones are dropped wholesale, as caches here do. */
 const MAX_REMEMBERED = 100_000;
 
@@ -51,14 +56,13 @@ export class ReleaseTagScheme implements VersionScheme {
   compare(a: string, b: string): number {
     const va = semverOfTag(a);
     const vb = semverOfTag(b);
-    if (va && vb) return va.compare(vb) || va.compareBuild(vb) || (a < b ? -1 : a > b ? 1 : 0);
+    if (va && vb) return va.compare(vb) || va.compareBuild(vb) || byName(a, b);
     if (va || vb) return va ? 1 : -1;
     const ta = this.publishedAt.get(a);
     const tb = this.publishedAt.get(b);
     if (ta !== undefined && tb !== undefined && ta !== tb) return ta - tb;
     if ((ta === undefined) !== (tb === undefined)) return ta === undefined ? -1 : 1;
-    if (a === b) return 0;
-    return a < b ? -1 : 1;
+    return byName(a, b);
   }
 
   isValidRange(range: string): boolean {
