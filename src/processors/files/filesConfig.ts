@@ -98,8 +98,8 @@ export function filesArtifactConfigSchema(policy: HostPolicy) {
       ctx.addIssue({ code: 'custom', path: ['urlTemplate'], message: 'name, sha256 and checksumUrl at the top level need urlTemplate' });
     }
     const { files, versions } = specsOf(value);
-    if (new Set(versions).size !== versions.length) {
-      ctx.addIssue({ code: 'custom', path: ['versions'], message: 'lists a version twice' });
+    if (new Set(versions.map(v => v.toLowerCase())).size !== versions.length) {
+      ctx.addIssue({ code: 'custom', path: ['versions'], message: 'lists a version twice (letter case aside)' });
     }
     files.forEach((file, index) => {
       const base = value.urlTemplate ? [] : ['files', index];

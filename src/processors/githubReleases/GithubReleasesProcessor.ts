@@ -103,8 +103,14 @@ export function createGithubReleasesProcessor(options: GithubReleasesProcessorOp
         logger.warn(`${owner}/${repo}: skipping release tag '${release.tag.slice(0, 64)}': ${problem}`);
         continue;
       }
-      if (seen.has(release.tag)) continue;
-      seen.add(release.tag);
+      // Tags that differ only in case would share a directory of a bundle
+      // unpacked on a case-insensitive file system: the newest wins.
+      const folded = release.tag.toLowerCase();
+      if (seen.has(folded)) {
+        logger.warn(`${owner}/${repo}: skipping release tag '${release.tag}': another tag differs only in case`);
+        continue;
+      }
+      seen.add(folded);
       scheme.remember(release.tag, release.publishedAt);
       versions.push({ version: release.tag, publishedAt: release.publishedAt, files: [], dependencies: [] });
     }
