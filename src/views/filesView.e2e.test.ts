@@ -6,6 +6,8 @@ import request from 'supertest';
 import { binaryBody, byName, filesOf } from '../__testUtils__/api';
 import { BackpackBackend, startBackpackBackend } from '../__testUtils__/backpackBackend';
 import { FakeGithubReleases, FakeRelease, sha256sums } from '../__testUtils__/fakeGithubReleases';
+import { ALLOW, permissionsWithPolicy, processorsOnly } from '../__testUtils__/permissionPolicy';
+import { backpackArtifactReadPermission } from '../permissions';
 import { StaticRegistryServer } from '../__testUtils__/staticRegistryServer';
 import { waitFor } from '../__testUtils__/waitFor';
 import { downloadExport, runVerify, unpackBundle } from '../exports/__testUtils__/bundleFiles';
@@ -38,6 +40,7 @@ describe('release files and plain files', () => {
   let plain: StaticRegistryServer;
   let backend: BackpackBackend;
   let work: string;
+  let decide = (_name: string) => ALLOW;
 
   const view = (url: string) => request(backend.server).get(`/api/backpack/files/${url}`).buffer(true).parse(binaryBody);
 
@@ -72,6 +75,7 @@ describe('release files and plain files', () => {
         // The token comes from the integration of the same API, as Backstage is configured.
         integrations: { github: [{ host: `127.0.0.1:${fake.api.port}`, apiBaseUrl: fake.apiUrl, token: TOKEN }] },
       },
+      features: [permissionsWithPolicy(name => decide(name))],
     });
   });
 
@@ -158,6 +162,16 @@ describe('release files and plain files', () => {
     expect(got.status).toBe(200);
     expect(got.body.toString()).toBe('cfg 1.1\n');
     expect((await view('files/inline/current/cfg.tar')).body.toString()).toBe('cfg 1.0\n');
+  });
+
+  it('serves only what the caller may read, answering the rest as not mirrored', async () => {
+    decide = name => (name === backpackArtifactReadPermission.name ? processorsOnly(backpackArtifactReadPermission, ['files']) : ALLOW);
+    try {
+      expect((await view(`github-releases/acme/tool/v2.0.0/${linux.name}`)).status).toBe(404);
+      expect((await view('files/cfg/1.1/cfg-1.1.tar')).status).toBe(200);
+    } finally {
+      decide = () => ALLOW;
+    }
   });
 
   it('carries the files in a bundle at the paths the view serves them', async () => {
