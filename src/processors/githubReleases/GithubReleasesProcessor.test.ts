@@ -2,6 +2,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { createHash } from 'node:crypto';
 import { FakeGithubReleases, FakeRelease, sha256sums } from '../../__testUtils__/fakeGithubReleases';
+import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { fresh } from '../__testUtils__/discoveryResults';
 import { BackpackProcessor } from '../types';
@@ -155,5 +156,25 @@ describe('createGithubReleasesProcessor', () => {
     await expect(describe_('v9.9.9')).rejects.toMatchObject({ name: 'NotFoundError' });
     await expect(describe_('v1.0.0', { assets: '(?<=x)' })).rejects.toThrow(/config\.assets: must be a valid regular expression/);
     await expect(describe_('v1.0.0', { other: 1 })).rejects.toThrow(/unknown github-releases config key/);
+  });
+
+  it('refuses a next page outside the API base URL, never requesting it', async () => {
+    const hostile = await HostileUpstream.start();
+    try {
+      hostile.serve('/api/v3/repos/acme/tool/releases', '[]', {
+        link: `<${hostile.url}/elsewhere/releases?page=2>; rel="next"`,
+      });
+      const upstream = new UpstreamClient({ retries: 0 });
+      const reader = createGithubReleasesProcessor({
+        config: new ConfigReader({ apiUrl: `${hostile.url}/api/v3`, token: TOKEN }),
+        upstream,
+      });
+      await expect(reader.discover({ id: 'acme/tool', config: {} }, { logger })).rejects.toThrow(
+        /the next page is outside/,
+      );
+      expect(hostile.requests.filter(path => path.startsWith('/elsewhere'))).toEqual([]);
+    } finally {
+      await hostile.close();
+    }
   });
 });
