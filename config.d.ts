@@ -141,6 +141,78 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /**
+       * External ("raw") processors: programs in any language speaking
+       * Backpack's processor protocol (newline-delimited JSON over stdio,
+       * see the README). Each entry becomes a processor of its own name.
+       */
+      external?: Array<{
+        /** The processor's name: lowercase letters, digits and `-`, at most 40. */
+        name: string;
+        /** Shown in the processor listing; defaults to what the plugin's handshake says. */
+        description?: string;
+        /** Executable and arguments, run without a shell, e.g. `[python3, /opt/conda-processor.py]`. */
+        command: string[];
+        /**
+         * The plugin's whole environment besides PATH, locale and temp
+         * directories: nothing else of the backend's (no database, queue or
+         * storage credentials) is passed on.
+         * @visibility secret
+         */
+        env?: { [name: string]: string };
+        /** Per request (a discovery), from the call to the answer. Default 60000. */
+        timeoutMs?: number;
+        /** Stop the plugin after this long without requests; 0 keeps it running. Default 300. */
+        idleSeconds?: number;
+        /** Between the polite stop (stdin closed) and the kill, at idle and shutdown. Default 5000. */
+        graceMs?: number;
+        /** From starting the plugin to its handshake answer. Default 10000. */
+        startTimeoutMs?: number;
+        /** Largest line either side may write. Default 16777216 (16 MiB). */
+        maxMessageBytes?: number;
+        /** Requests sent to the plugin at once; more wait. Default 8. */
+        maxConcurrentRequests?: number;
+        /**
+         * Hosts the plugin's metadata (read through Backpack's `fetch`) and
+         * files come from (`host`, `host:port` or base URLs), registered in the
+         * host policy as the operator's.
+         */
+        allowedHosts?: string[];
+        /**
+         * `semver`, `pep440`, `maven`, `oci` or `nuget`: the version scheme the plugin
+         * declares in its handshake, known ahead of its start (and checked
+         * against it). Without it the scheme is learnt when the backend starts.
+         */
+        versionScheme?: string;
+      }>;
+      /** The Go modules processor. */
+      go?: {
+        /** GOPROXY base URL. Defaults to https://proxy.golang.org */
+        proxy?: string;
+        /** Other GOPROXYs an artifact's own `proxy` setting may name (base URLs). */
+        allowedProxies?: string[];
+        /**
+         * A checksum database speaking sum.golang.org's protocol (e.g.
+         * `https://sum.golang.org`), that the `h1:` hashes of every mirrored
+         * zip and go.mod are compared with (a mismatch fails the version;
+         * an unreachable database or an unknown module leaves them logged).
+         * Unset by default: the hashes are logged only. Its host is the
+         * operator's.
+         */
+        sumdb?: string;
+        /** go.mod files one module graph may read. Default 10000. */
+        maxGraphModules?: number;
+        /**
+         * Bytes of a module zip once unzipped. Default 524288000 (500 MiB, the
+         * go command's own bound). Zips are hashed during discovery, read
+         * under `backpack.upstream.maxMetadataBytes`.
+         */
+        maxUnzippedBytes?: number;
+        /** Files in one module zip. Default 100000. */
+        maxZipFiles?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /** The GitHub releases processor: release assets of github.com or GitHub Enterprise repositories. */
       'github-releases'?: {
         /** REST API base URL. Default https://api.github.com; GitHub Enterprise: `https://<host>/api/v3`. */

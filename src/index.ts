@@ -6,12 +6,14 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
 } from './modules';
@@ -19,9 +21,9 @@ import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet), each
- * added through the processors extension point like any module's, and
- * Backpack's URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
+ * Cargo, Go), each added through the processors extension point like any
+ * module's, and Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
@@ -37,6 +39,8 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
       backpackModuleCargoProcessor,
+      backpackModuleExternalProcessors,
+      backpackModuleGoProcessor,
       backpackModuleGithubReleasesProcessor,
       backpackModuleFilesProcessor,
     ];
@@ -84,3 +88,4 @@ export {
   backpackArtifactConditions,
   createBackpackArtifactConditionalDecision,
 } from './permissions';
+export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';

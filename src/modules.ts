@@ -64,6 +64,21 @@ export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
 export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
 
 /**
+ * The processors of `backpack.processors.external`, each served by a plugin
+ * process over stdio (see the README, "External processors").
+ *
+ * @public
+ */
+export { backpackModuleExternalProcessors } from './processors/external/module';
+
+/**
+ * The built-in Go modules processor; configured by `backpack.processors.go`.
+ *
+ * @public
+ */
+export const backpackModuleGoProcessor = builtInProcessorModule('go');
+
+/**
  * The built-in GitHub releases processor (release assets of github.com or
  * GitHub Enterprise repositories); configured by
  * `backpack.processors.github-releases`.

@@ -1,10 +1,12 @@
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
 } from '../modules';
@@ -26,6 +28,8 @@ export const backpackFeatures = [
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleExternalProcessors,
+  backpackModuleGoProcessor,
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
 ];

@@ -2,6 +2,7 @@ import { createCargoProcessor } from './cargo';
 import { createFilesProcessor } from './files';
 import { createGithubReleasesProcessor } from './githubReleases';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
+import { createGoProcessor } from './go';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
@@ -23,7 +24,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'github-releases' | 'files',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'go' | 'github-releases' | 'files',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -56,6 +57,10 @@ export const builtInProcessorFactories: Record<
   cargo: context => {
     const settings = settingsOf(context, 'cargo');
     return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  go: context => {
+    const settings = settingsOf(context, 'go');
+    return settings && createGoProcessor({ config: settings.section, upstream: context.upstream });
   },
   'github-releases': context => {
     const settings = settingsOf(context, 'github-releases');

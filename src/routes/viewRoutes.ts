@@ -1,6 +1,7 @@
 import express from 'express';
 import Router from 'express-promise-router';
 import { cargoViewRoutes } from './views/cargoViewRoutes';
+import { goViewRoutes } from './views/goViewRoutes';
 import { filesViewRoutes } from './views/filesViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
@@ -17,6 +18,7 @@ const VIEW_ROUTES: ViewRoutes[] = [
   mavenViewRoutes,
   nugetViewRoutes,
   cargoViewRoutes,
+  goViewRoutes,
   filesViewRoutes,
 ];
 

@@ -4,6 +4,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { CargoView } from './cargoView';
+import { GoView } from './goView';
 import { FilesView } from './filesView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
@@ -22,6 +23,8 @@ export interface ServeViews {
   nuget: NugetView;
   /** The Cargo sparse registry view at `/cargo/`. */
   cargo: CargoView;
+  /** The GOPROXY view at `/go/`. */
+  go: GoView;
   /** Release files and plain files at `/files/`. */
   files: FilesView;
   /** `backpack.serve.public`: the views answer without credentials. */
@@ -61,6 +64,7 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       authRequired: !isPublic,
     }),
+    go: new GoView({ stores, blobStore }),
     files: new FilesView({ stores, blobStore }),
     public: isPublic,
   };

@@ -17,6 +17,7 @@ import { cargoLayout } from './cargoLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { githubReleasesLayout, plainFilesLayout } from './filesLayout';
 import { nugetLayout } from './nugetLayout';
+import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
@@ -71,6 +72,7 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   ociLayout,
   nugetLayout,
   cargoLayout,
+  goLayout,
   githubReleasesLayout,
   plainFilesLayout,
 ];
