@@ -49,6 +49,9 @@ describe('createFilesProcessor', () => {
     expect(() => check({ urlTemplate: `${server.url}/{version}/x`, checksumUrl: 'http://evil.example/{version}', versions: ['1'] })).toThrow(
       /config\.checksumUrl: Host evil\.example is not in the allowed hosts/,
     );
+    expect(() => check({ files: [{ url: `${server.url}/dir/` }] })).toThrow(
+      /config\.files\[0\]\.name: required: the URL has no file name/,
+    );
     expect(() => check({ versions: ['1.0'] })).toThrow(/config\.files: give either files or urlTemplate/);
     expect(() => check({ files: [{ url: `${server.url}/x`, sha256: 'abc' }] })).toThrow(/config\.files\[0\]\.sha256/);
     expect(() => check({ urlTemplate: `${server.url}/{version}/x`, versions: ['1', '1'] })).toThrow(/config\.versions: lists a version twice/);

@@ -10,7 +10,7 @@ import { redactUrl } from '../../upstream/urls';
 import { parseChecksumFile } from '../githubReleases/checksumFiles';
 import { ReleaseTagScheme } from '../githubReleases/releaseTagScheme';
 import { BackpackProcessor, DiscoverOptions, DiscoveryResult, ProcessorFile, ProcessorVersion } from '../types';
-import { expand, FILES, filesArtifactConfigSchema, FileSpec, readFilesSettings, specsOf } from './filesConfig';
+import { baseNameOf, expand, FILES, filesArtifactConfigSchema, FileSpec, readFilesSettings, specsOf } from './filesConfig';
 
 /**
  * Options for {@link createFilesProcessor}.
@@ -34,16 +34,6 @@ export function normalizeFilesId(id: string): string {
     throw new InputError(`id: '${id.slice(0, 200)}' is not a name of letters, digits, '.', '_' and '-'`);
   }
   return lower;
-}
-
-/** The last path segment of a URL, decoded; empty when it has none. */
-function baseName(url: string): string {
-  try {
-    const segment = new URL(url).pathname.split('/').pop() ?? '';
-    return decodeURIComponent(segment);
-  } catch {
-    return '';
-  }
 }
 
 /**
@@ -95,7 +85,7 @@ export function createFilesProcessor(options: FilesProcessorOptions): BackpackPr
       const uri = expand(spec.url, version);
       // Checked again: stored configs bypass the API.
       settings.policy.check(uri);
-      const name = spec.name ? expand(spec.name, version) : baseName(uri);
+      const name = spec.name ? expand(spec.name, version) : baseNameOf(uri);
       const file: ProcessorFile = { name, uri, path: name };
       const inline = typeof spec.sha256 === 'object' ? spec.sha256[version] : spec.sha256;
       if (inline) file.integrity = { algorithm: 'sha256', digest: inline.toLowerCase() };
@@ -103,13 +93,13 @@ export function createFilesProcessor(options: FilesProcessorOptions): BackpackPr
         const checksumUrl = expand(spec.checksumUrl, version);
         settings.policy.check(checksumUrl);
         const read = await readChecksums(checksumUrl, name, signal);
-        const declared = read.digests?.get(name) ?? read.digests?.get(baseName(uri));
+        const declared = read.digests?.get(name) ?? read.digests?.get(baseNameOf(uri));
         if (read.problem) file.skipped = read.problem;
         else if (!declared) file.skipped = `checksum file ${redactUrl(checksumUrl)} has no sha256 for ${name}`;
         else if (inline && inline.toLowerCase() !== declared) {
           file.skipped = `the inline sha256 and checksum file ${redactUrl(checksumUrl)} disagree`;
         } else file.integrity = { algorithm: 'sha256', digest: declared };
-        const checksumName = baseName(checksumUrl);
+        const checksumName = baseNameOf(checksumUrl);
         if (read.own && !checksumFiles.has(checksumUrl)) {
           checksumFiles.set(checksumUrl, {
             name: checksumName,

@@ -78,6 +78,15 @@ export function specsOf(config: FilesArtifactConfig): { files: FileSpec[]; versi
   return { files, versions: config.versions ?? [UNVERSIONED] };
 }
 
+/** The last path segment of a URL, decoded; empty when it has none or is not a URL. */
+export function baseNameOf(location: string): string {
+  try {
+    return decodeURIComponent(new URL(location).pathname.split('/').pop() ?? '');
+  } catch {
+    return '';
+  }
+}
+
 /** `template` with `{version}` replaced. */
 export function expand(template: string, version: string): string {
   return template.split(PLACEHOLDER).join(version);
@@ -119,6 +128,13 @@ export function filesArtifactConfigSchema(policy: HostPolicy) {
             break;
           }
         }
+      }
+      if (file.name === undefined && versions.some(version => !baseNameOf(expand(file.url, version)))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: value.urlTemplate ? ['name'] : [...base, 'name'],
+          message: 'required: the URL has no file name to take',
+        });
       }
       if (typeof file.sha256 === 'object') {
         const unknown = Object.keys(file.sha256).filter(v => !versions.includes(v));

@@ -158,7 +158,7 @@ describe('createGithubReleasesProcessor', () => {
     await expect(describe_('v1.0.0', { other: 1 })).rejects.toThrow(/unknown github-releases config key/);
   });
 
-  it('refuses a next page outside the API base URL, never requesting it', async () => {
+  it('refuses a next page outside the API base URL, never requesting it, and says when the rate limit is used up', async () => {
     const hostile = await HostileUpstream.start();
     try {
       hostile.serve('/api/v3/repos/acme/tool/releases', '[]', {
@@ -173,6 +173,12 @@ describe('createGithubReleasesProcessor', () => {
         /the next page is outside/,
       );
       expect(hostile.requests.filter(path => path.startsWith('/elsewhere'))).toEqual([]);
+      hostile.on('/api/v3/repos/acme/limited/releases', (_req, res) => {
+        res.writeHead(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1800000000' }).end('{"message":"secret"}');
+      });
+      const limited = reader.discover({ id: 'acme/limited', config: {} }, { logger });
+      await expect(limited).rejects.toThrow(/rate limit is used up until 2027-01-15T08:00:00.000Z/);
+      await expect(limited).rejects.not.toThrow(/secret/);
     } finally {
       await hostile.close();
     }

@@ -76,6 +76,13 @@ function parseRelease(value: unknown, where: string, logger: LoggerService): Rel
 
 function failure(response: UpstreamResponse, what: string): Error {
   if (response.status === 404) return new NotFoundError(`${what} not found (${redactUrl(response.url)})`);
+  if ((response.status === 403 || response.status === 429) && response.headers.get('x-ratelimit-remaining') === '0') {
+    const reset = Number(response.headers.get('x-ratelimit-reset'));
+    const at = Number.isSafeInteger(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
+    return new Error(
+      `${what}: the GitHub API's rate limit is used up${at} (a token raises it: backpack.processors.github-releases.token)`,
+    );
+  }
   // 401, 403 (rate limit, no access): the body is never read, so never echoed.
   return new Error(`${what}: GET ${redactUrl(response.url)} answered ${response.status}`);
 }
