@@ -32,7 +32,14 @@ const RELEASES: FakeRelease[] = [
     publishedAt: '2026-03-01T00:00:00Z',
     assets: [linux, tampered, spaced, { name: 'SHA256SUMS', body: sha256sums([linux, tampered, spaced]) }],
   },
-  { tag: 'v1.0.0', publishedAt: '2026-01-01T00:00:00Z', assets: [{ name: 'tool.zip', body: bytes('one'), apiDigest: true }] },
+  {
+    tag: 'v1.0.0',
+    publishedAt: '2026-01-01T00:00:00Z',
+    assets: [
+      { name: 'tool.zip', body: bytes('one'), apiDigest: true },
+      { name: 'notes.txt', body: bytes('no digest anywhere') },
+    ],
+  },
 ];
 
 describe('release files and plain files', () => {
@@ -95,6 +102,8 @@ describe('release files and plain files', () => {
     expect(v2[tampered.name]).toMatchObject({ status: 'parked', error: expect.stringMatching(/integrity|digest/i) });
     const v1 = byName(await filesOf(backend.server, 'github-releases', 'acme/tool', 'v1.0.0'));
     expect(v1['tool.zip']).toMatchObject({ status: 'collected', verified: true });
+    // Neither a checksum line nor an API digest: the unverified-files policy (reject by default).
+    expect(v1['notes.txt']).toMatchObject({ status: 'parked', verified: false, error: expect.stringContaining('declares no digest') });
     // Drafts are never versions.
     const versions = await request(backend.server).get('/api/backpack/artifacts/github-releases/acme%2Ftool/versions');
     expect(versions.body.items.map((v: { version: string }) => v.version).sort()).toEqual(['v1.0.0', 'v2.0.0']);
