@@ -19,6 +19,7 @@ describe('checksum files', () => {
       `${A}  tool.tar.gz`,
       `${B} *tool.zip`,
       `${A}  ./docs.pdf`,
+      `${B}  dist/built.tar.gz`,
       '# a comment',
       `${'c'.repeat(40)}  sha1-only.txt`,
       `${A}  twice.bin`,
@@ -29,6 +30,7 @@ describe('checksum files', () => {
       'tool.tar.gz': A,
       'tool.zip': B.toLowerCase(),
       'docs.pdf': A,
+      'built.tar.gz': B.toLowerCase(),
     });
     expect(Object.fromEntries(parseChecksumFile('tool.tar.gz.sha256', `${A}\n`))).toEqual({ 'tool.tar.gz': A });
   });

@@ -31,7 +31,8 @@ export function parseChecksumFile(fileName: string, text: string): Map<string, s
     if (!line || line.startsWith('#')) continue;
     const match = /^([0-9a-fA-F]+)(?:\s+\*?(.+))?$/.exec(line);
     if (!match || !SHA256_HEX.test(match[1])) continue;
-    const name = match[2]?.trim().replace(/^\.\//, '') ?? sidecarOf;
+    // `dist/tool.tar.gz` (sums written from a build directory) names `tool.tar.gz`.
+    const name = match[2] === undefined ? sidecarOf : match[2].trim().split('/').pop();
     if (!name) continue;
     const digest = match[1].toLowerCase();
     const seen = digests.get(name);
