@@ -259,6 +259,42 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The GitHub releases processor: release assets of github.com or GitHub Enterprise repositories. */
+      'github-releases'?: {
+        /** REST API base URL. Default https://api.github.com; GitHub Enterprise: `https://<host>/api/v3`. */
+        apiUrl?: string;
+        /**
+         * Token for the API (private repositories, a higher rate limit). Sent
+         * only to the API's origin (scheme, host and port), never on a
+         * redirect to another host. Without it, the token of the
+         * `integrations.github` entry whose `apiBaseUrl` is `apiUrl` is used.
+         * With a token, assets are downloaded through the API.
+         * @visibility secret
+         */
+        token?: string;
+        /**
+         * Hosts release assets download from (redirect targets included).
+         * Default for github.com: github.com, objects.githubusercontent.com,
+         * release-assets.githubusercontent.com; none for another `apiUrl`,
+         * whose own host is allowed.
+         */
+        downloadHosts?: string[];
+        /** Mirror pre-releases of artifacts that do not say. Default false. */
+        includePrereleases?: boolean;
+        /** Pages of 100 releases read per repository (newest first). Default 10. */
+        maxPages?: number;
+        /** Largest checksum file (SHA256SUMS, checksums.txt, *.sha256) read, in bytes. Default 1048576. */
+        maxChecksumBytes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The files processor: plain URLs on `backpack.allowedHosts`, each with its sha256. */
+      files?: {
+        /** Largest checksum file read, in bytes. Default 1048576. */
+        maxChecksumBytes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
     };
 
     /** Politeness towards upstream registries during discovery. */

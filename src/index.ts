@@ -16,6 +16,8 @@ import {
   backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -46,6 +48,8 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleGoProcessor,
       backpackModuleComposerProcessor,
       backpackModuleHelmProcessor,
+      backpackModuleGithubReleasesProcessor,
+      backpackModuleFilesProcessor,
     ];
   },
 });

@@ -94,3 +94,20 @@ export const backpackModuleComposerProcessor = builtInProcessorModule('composer'
  * @public
  */
 export const backpackModuleHelmProcessor = builtInProcessorModule('helm');
+
+/**
+ * The built-in GitHub releases processor (release assets of github.com or
+ * GitHub Enterprise repositories); configured by
+ * `backpack.processors.github-releases`.
+ *
+ * @public
+ */
+export const backpackModuleGithubReleasesProcessor = builtInProcessorModule('github-releases');
+
+/**
+ * The built-in files processor (plain URLs with their sha256, on
+ * `backpack.allowedHosts`); configured by `backpack.processors.files`.
+ *
+ * @public
+ */
+export const backpackModuleFilesProcessor = builtInProcessorModule('files');

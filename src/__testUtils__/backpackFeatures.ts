@@ -9,6 +9,8 @@ import {
   backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -32,4 +34,6 @@ export const backpackFeatures = [
   backpackModuleGoProcessor,
   backpackModuleComposerProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
 ];

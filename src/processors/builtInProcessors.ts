@@ -1,4 +1,6 @@
 import { createCargoProcessor } from './cargo';
+import { createFilesProcessor } from './files';
+import { createGithubReleasesProcessor } from './githubReleases';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createGoProcessor } from './go';
 import { createComposerProcessor } from './composer';
@@ -73,6 +75,24 @@ export const builtInProcessorFactories = {
         upstream: context.upstream,
         limits: context.limits,
       })
+    );
+  },
+  'github-releases': context => {
+    const settings = settingsOf(context, 'github-releases');
+    return (
+      settings &&
+      createGithubReleasesProcessor({
+        config: settings.section,
+        rootConfig: context.config,
+        upstream: context.upstream,
+      })
+    );
+  },
+  files: context => {
+    const settings = settingsOf(context, 'files');
+    return (
+      settings &&
+      createFilesProcessor({ config: settings.section, rootConfig: context.config, upstream: context.upstream })
     );
   },
 } satisfies Record<string, BackpackProcessorFactory>;

@@ -4,6 +4,7 @@ import { cargoViewRoutes } from './views/cargoViewRoutes';
 import { goViewRoutes } from './views/goViewRoutes';
 import { composerViewRoutes } from './views/composerViewRoutes';
 import { helmViewRoutes } from './views/helmViewRoutes';
+import { filesViewRoutes } from './views/filesViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
@@ -22,6 +23,7 @@ const VIEW_ROUTES: ViewRoutes[] = [
   goViewRoutes,
   composerViewRoutes,
   helmViewRoutes,
+  filesViewRoutes,
 ];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */

@@ -8,6 +8,7 @@ import { CargoView } from './cargoView';
 import { GoView } from './goView';
 import { ComposerView } from './composer/ComposerView';
 import { HelmView } from './helm/HelmView';
+import { FilesView } from './filesView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -31,6 +32,8 @@ export interface ServeViews {
   composer: ComposerView;
   /** The Helm repository view: `<alias>/index.yaml` per chart repository, and the charts. */
   helm: HelmView;
+  /** Release files and plain files at `/files/`. */
+  files: FilesView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -76,6 +79,7 @@ export function createServeViews(options: {
       logger,
     }),
     helm: createHelmView(options),
+    files: new FilesView({ stores, blobStore }),
     public: isPublic,
   };
 }

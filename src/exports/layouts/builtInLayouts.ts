@@ -17,6 +17,7 @@ import { cargoLayout } from './cargoLayout';
 import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { helmLayout } from './helmLayout';
+import { githubReleasesLayout, plainFilesLayout } from './filesLayout';
 import { nugetLayout } from './nugetLayout';
 import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
@@ -76,4 +77,6 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   goLayout,
   composerLayout,
   helmLayout,
+  githubReleasesLayout,
+  plainFilesLayout,
 ];
