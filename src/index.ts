@@ -11,12 +11,13 @@ import {
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleTerraformProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet), each
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Terraform), each
  * added through the processors extension point like any module's, and
  * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
@@ -33,6 +34,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
+      backpackModuleTerraformProcessor,
     ];
   },
 });

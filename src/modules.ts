@@ -54,3 +54,11 @@ export const backpackModuleOciProcessor = builtInProcessorModule('oci');
  * @public
  */
 export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
+
+/**
+ * The built-in Terraform / OpenTofu provider processor (provider registry
+ * protocol); configured by `backpack.processors.terraform`.
+ *
+ * @public
+ */
+export const backpackModuleTerraformProcessor = builtInProcessorModule('terraform');

@@ -4,6 +4,7 @@ import {
   backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleTerraformProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -22,4 +23,5 @@ export const backpackFeatures = [
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleTerraformProcessor,
 ];

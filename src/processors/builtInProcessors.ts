@@ -4,6 +4,7 @@ import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
 import { createOciProcessor } from './oci';
 import { createPypiProcessor } from './pypi';
+import { createTerraformProcessor } from './terraform';
 
 /** The config block of a built-in processor, or undefined when it is disabled. */
 function settingsOf(context: BackpackProcessorContext, name: string) {
@@ -20,7 +21,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'terraform',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -49,5 +50,9 @@ export const builtInProcessorFactories: Record<
   nuget: context => {
     const settings = settingsOf(context, 'nuget');
     return settings && createNugetProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  terraform: context => {
+    const settings = settingsOf(context, 'terraform');
+    return settings && createTerraformProcessor({ config: settings.section, upstream: context.upstream });
   },
 };
