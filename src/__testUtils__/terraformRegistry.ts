@@ -153,3 +153,16 @@ export class TerraformRegistry {
     await this.server.close();
   }
 }
+
+/**
+ * The `h1:` hash Terraform records for a package of these entries, worked
+ * out from the entries themselves (not from any zip): Go's dirhash Hash1,
+ * the lines "<sha256 hex>  <name>\n" sorted by name, hashed, in base64.
+ */
+export function expectedPackageH1(entries: ZipEntry[]): string {
+  const lines = entries
+    .map(e => ({ name: e.path, line: `${sha256(Buffer.from(e.content))}  ${e.path}\n` }))
+    .sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)))
+    .map(e => e.line);
+  return `h1:${createHash('sha256').update(lines.join('')).digest('base64')}`;
+}

@@ -5,11 +5,18 @@ import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
 import { ociViewRoutes } from './views/ociViewRoutes';
 import { pypiViewRoutes } from './views/pypiViewRoutes';
+import { terraformViewRoutes } from './views/terraformViewRoutes';
 import { createViewHttp, RootViewRoutes, ViewRouteContext, ViewRoutes } from './views/viewHttp';
 import { rejectImpossibleViewPaths } from './viewPaths';
 
 /** The registry views, one entry per ecosystem that native clients install from. */
-const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes, nugetViewRoutes];
+const VIEW_ROUTES: ViewRoutes[] = [
+  npmViewRoutes,
+  pypiViewRoutes,
+  mavenViewRoutes,
+  nugetViewRoutes,
+  terraformViewRoutes,
+];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */
 const ROOT_VIEW_ROUTES: RootViewRoutes[] = [ociViewRoutes];

@@ -8,6 +8,8 @@ import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
 import { OciView } from './oci/OciView';
 import { PypiView } from './pypiView';
+import { ArchiveLinks } from './terraform/archiveLinks';
+import { TerraformView } from './terraform/TerraformView';
 
 /** The read-only registry views over the mirror that native clients install from. */
 export interface ServeViews {
@@ -18,6 +20,8 @@ export interface ServeViews {
   oci: OciView;
   /** The NuGet v3 feed. */
   nuget: NugetView;
+  /** Terraform's provider network mirror. */
+  terraform: TerraformView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -47,6 +51,12 @@ export function createServeViews(options: {
       blobStore,
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
+    }),
+    terraform: new TerraformView({
+      stores,
+      blobStore,
+      logger,
+      links: ArchiveLinks.fromConfig(options.config.getOptionalConfig('backpack.serve.terraform')),
     }),
     public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
   };
