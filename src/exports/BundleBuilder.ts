@@ -13,6 +13,7 @@ import { PartSink } from './PartSink';
 import { TAR_END, tarHeader, tarPadding } from './tar';
 import { ExportRecord } from './types';
 import { asError } from '../lib/errorMessage';
+import { blobRangeReader } from '../storage/blobRangeReader';
 
 const FILE_PAGE = 500;
 const ARTIFACT_PAGE = 100;
@@ -78,6 +79,7 @@ export class BundleBuilder {
         const blob = await blobStore.get(file.storageKey);
         return blob ? readAtMost(blob.body, maxBytes) : undefined;
       },
+      readRange: (file, start, end) => blobRangeReader(blobStore, file.storageKey)(start, end),
     });
 
     const manifestKey = exportKeys.manifest(record.id);

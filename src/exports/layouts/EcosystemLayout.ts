@@ -27,6 +27,8 @@ export interface LayoutContext {
   collectedArtifact(processor: string, id: string): Promise<CollectedArtifact | undefined>;
   /** A small stored file (an OCI manifest) whole; undefined when missing or over `maxBytes`. */
   readSmallFile(file: CollectedFile, maxBytes: number): Promise<Buffer | undefined>;
+  /** Bytes `start` to `end` (inclusive) of a stored file, for reading inside archives. */
+  readRange(file: CollectedFile, start: number, end: number): Promise<Buffer>;
 }
 
 /**

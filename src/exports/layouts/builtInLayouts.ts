@@ -16,6 +16,7 @@ import {
 import { EcosystemLayout } from './EcosystemLayout';
 import { nugetLayout } from './nugetLayout';
 import { ociLayout } from './ociLayout';
+import { terraformLayout } from './terraformLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
 const npmLayout: EcosystemLayout = {
@@ -62,4 +63,11 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
+  npmLayout,
+  pypiLayout,
+  mavenLayout,
+  ociLayout,
+  nugetLayout,
+  terraformLayout,
+];

@@ -45,15 +45,15 @@ export function terraformVersionDocument(archives: MirrorArchive[]): string {
 /**
  * The hashes of a stored package: `zh:` from the sha256 of the stored
  * bytes (or the verified upstream digest), and `h1:` computed from the
- * zip's contents, left out when the archive cannot be hashed within
+ * zip's contents, left out when its size is unknown or it cannot be hashed within
  * {@link PROVIDER_HASH_LIMITS}.
  */
 export async function providerArchiveHashes(
   file: { sha256?: string; integrity?: FileIntegrity },
   read: RangeReader,
-  size: number,
+  size: number | undefined,
 ): Promise<string[]> {
   const sha256 = file.sha256 ?? (file.integrity?.algorithm === 'sha256' ? file.integrity.digest : undefined);
-  const h1 = await zipDirHash(read, size, PROVIDER_HASH_LIMITS);
+  const h1 = size === undefined ? undefined : await zipDirHash(read, size, PROVIDER_HASH_LIMITS);
   return [...(sha256 ? [`zh:${sha256.toLowerCase()}`] : []), ...(h1 ? [h1] : [])];
 }
