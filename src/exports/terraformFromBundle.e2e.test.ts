@@ -1,6 +1,8 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { runCommand } from '../__testUtils__/serveBackend';
 import {
   describeWithTerraform,
   describeWithTerraformAndTls,
@@ -96,6 +98,26 @@ describe('a bundle as a Terraform provider mirror', () => {
       });
       expect(lockFile).toContain('version     = "1.10.0"');
       expect(lockedHashes(lockFile, ID)).toEqual([expectedPackageH1(providerPackageEntries('widget', '1.10.0', 'linux_amd64'))]);
+    });
+
+    it('installs from the unpacked layout that the loop in the README makes of the bundle', async () => {
+      const unpacked = path.join(bundle.work, 'unpacked');
+      await fs.cp(path.join(bundle.work, 'root', 'terraform'), unpacked, { recursive: true });
+      const loop = [
+        'for zip in */*/*/terraform-provider-*.zip; do',
+        '  dir=${zip%/*}; rest=${zip##*/terraform-provider-}; rest=${rest%.zip}',
+        '  version=$(echo "$rest" | cut -d_ -f2); platform=$(echo "$rest" | cut -d_ -f3-4)',
+        '  mkdir -p "$dir/$version/$platform" && unzip -oq "$zip" -d "$dir/$version/$platform" && rm "$zip"',
+        'done',
+      ].join('\n');
+      expect((await runCommand('bash', ['-c', loop], { cwd: unpacked })).code).toBe(0);
+      const { lockFile } = await terraformInit({
+        work: bundle.work,
+        source: ID,
+        version: '1.0.0',
+        cliConfig: `provider_installation {\n  filesystem_mirror {\n    path = "${unpacked}"\n  }\n}\n`,
+      });
+      expect(lockedHashes(lockFile, ID)).toEqual([expectedPackageH1(providerPackageEntries('widget', '1.0.0', 'linux_amd64'))]);
     });
   });
 
