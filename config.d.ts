@@ -131,7 +131,18 @@ export interface Config {
          * the operator's host (it may resolve to internal addresses) and
          * replaces a built-in one of the same host.
          */
-        registries?: Array<string | { host: string; url?: string }>;
+        registries?: Array<
+          | string
+          | {
+              host: string;
+              url?: string;
+              /**
+               * A token for a private registry, sent as a bearer token to requests to its `url`'s origin only.
+               * @visibility secret
+               */
+              token?: string;
+            }
+        >;
         /**
          * Hosts packages and checksums may be downloaded from besides the
          * registries and the built-in `releases.hashicorp.com`,

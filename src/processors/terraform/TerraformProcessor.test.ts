@@ -23,12 +23,17 @@ describe('createTerraformProcessor', () => {
       { namespace: 'acme', type: 'widget', version: '2.0.0', platforms: ['windows_amd64'] },
       { namespace: 'acme', type: 'forged', version: '1.0.0' },
       { namespace: 'acme', type: 'mismatch', version: '1.0.0' },
+      { namespace: 'acme', type: 'elsewhere', version: '1.0.0' },
     ]);
     await registry.signWithOtherKey('forged', '1.0.0');
     // The download endpoint names a digest the signed checksums do not.
     const path = '/v1/providers/acme/mismatch/1.0.0/download/linux/amd64';
     const doc = await fetch(`${registry.url}${path}`).then(r => r.json());
     registry.server.set(path, JSON.stringify({ ...doc, shasum: '0'.repeat(64) }));
+    // A package on a host nobody allowed.
+    const elsewhere = '/v1/providers/acme/elsewhere/1.0.0/download/linux/amd64';
+    const other = await fetch(`${registry.url}${elsewhere}`).then(r => r.json());
+    registry.server.set(elsewhere, JSON.stringify({ ...other, download_url: 'https://downloads.elsewhere.test/x.zip' }));
   });
 
   afterAll(async () => {
@@ -100,6 +105,24 @@ describe('createTerraformProcessor', () => {
     ).rejects.toThrow(/shasum of terraform-provider-mismatch_1.0.0_linux_amd64.zip differs from the signed SHA256SUMS/);
   });
 
+  it('fails a version whose package lies on a host that is not allowed, naming the setting', async () => {
+    await expect(
+      terraform.describeVersion!({ id: `${HOST}/acme/elsewhere`, config: {}, version: '1.0.0' }, { logger }),
+    ).rejects.toThrow(/downloads\.elsewhere\.test is not in the allowed hosts.*backpack\.processors\.terraform\.downloadHosts/);
+  });
+
+  it("sends a private registry's token to its origin", async () => {
+    const withToken = createTerraformProcessor({
+      config: new ConfigReader({ registries: [{ host: HOST, url: registry.url, token: 'registry-token' }] }),
+      upstream: new UpstreamClient({ retries: 0 }),
+    });
+    const before = registry.server.requests.length;
+    await withToken.discover({ id: `${HOST}/acme/widget`, config: {} }, { logger });
+    const sent = registry.server.requests.slice(before);
+    expect(sent.map(r => r.path)).toEqual(['/.well-known/terraform.json', '/v1/providers/acme/widget/versions']);
+    expect(sent.every(r => r.headers.authorization === 'Bearer registry-token')).toBe(true);
+  });
+
   it('refuses ids, registries, platforms and versions that are not valid, naming the field', async () => {
     expect(terraform.normalizeId!(`${HOST.toUpperCase()}/Acme/Widget`)).toBe(`${HOST}/acme/widget`);
     expect(terraform.normalizeId!('registry.terraform.io/hashicorp/random')).toBe('registry.terraform.io/hashicorp/random');
@@ -137,7 +160,7 @@ describe('createTerraformProcessor', () => {
     const upstream = new UpstreamClient();
     expect(() =>
       createTerraformProcessor({ config: new ConfigReader({ registries: [{ url: 'https://x' }] }), upstream }),
-    ).toThrow(/registries\[0\]: must be a host name or \{ host, url \}/);
+    ).toThrow(/registries\[0\]: must be a host name or \{ host, url, token \}/);
     expect(() =>
       createTerraformProcessor({ config: new ConfigReader({ platforms: ['linux'] }), upstream }),
     ).toThrow(/platforms: must be <os>_<arch>/);

@@ -64,6 +64,16 @@ export function createTerraformProcessor(options: TerraformProcessorOptions): Ba
   const { upstream } = options;
   const settings = readTerraformProcessorSettings(options.config);
   const hosts = allowTerraformHosts(upstream.policy, settings);
+  for (const registry of settings.registries.values()) {
+    const { token } = registry;
+    if (!token) continue;
+    const origin = new URL(registry.url).origin;
+    // The registry's own origin only: packages on other hosts never see the token.
+    upstream.addAuthenticator(url => url.origin === origin, {
+      authorization: async () => `Bearer ${token}`,
+      challenge: async () => false,
+    });
+  }
   const services = new Map<string, Promise<string>>();
   const listings = new BoundedCache<string, ListedProviderVersion[]>(LISTING_CACHE_SIZE);
 
@@ -179,7 +189,16 @@ export function createTerraformProcessor(options: TerraformProcessorOptions): Ba
       if (response.status === 404 && !listed.platforms) continue;
       if (json === undefined) throw new Error(`GET ${redactUrl(url)} answered ${response.status}`);
       try {
-        downloads.push({ platform, download: parseDownloadDocument(json, response.url) });
+        const download = parseDownloadDocument(json, response.url);
+        // Refused here, the version fails naming the setting; at collection, only its file would.
+        for (const field of ['downloadUrl', 'shasumsUrl', 'shasumsSignatureUrl'] as const) {
+          try {
+            upstream.policy.check(download[field]);
+          } catch (error) {
+            throw new Error(`${String(error instanceof Error ? error.message : error)} (backpack.processors.terraform.downloadHosts)`);
+          }
+        }
+        downloads.push({ platform, download });
       } catch (error) {
         throw new Error(`${redactUrl(url)}: ${error instanceof Error ? error.message : String(error)}`);
       }

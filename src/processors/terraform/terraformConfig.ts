@@ -14,6 +14,8 @@ export interface TerraformRegistry {
   /** Where its `/.well-known/terraform.json` is: `https://<host>` unless configured. */
   url: string;
   trust: HostTrust;
+  /** A token sent as a bearer token to the registry's origin (a private registry), never elsewhere. */
+  token?: string;
 }
 
 /** Registries known without configuration; public addresses only. */
@@ -96,15 +98,16 @@ function readRegistry(entry: unknown, index: number): TerraformRegistry {
     return { host, url: `https://${host}`, trust: 'operator' };
   }
   const block = entry && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : {};
-  const unknown = Object.keys(block).filter(k => k !== 'host' && k !== 'url');
-  if (typeof block.host !== 'string' || unknown.length > 0 || (block.url !== undefined && typeof block.url !== 'string')) {
-    throw new InputError(`${key}: must be a host name or { host, url } (url optional)`);
+  const unknown = Object.keys(block).filter(k => !['host', 'url', 'token'].includes(k));
+  const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+  if (typeof block.host !== 'string' || unknown.length > 0 || !optionalString(block.url) || !optionalString(block.token)) {
+    throw new InputError(`${key}: must be a host name or { host, url, token } (url and token optional)`);
   }
   const host = hostOf(block.host, `${key}.host`);
   const url = upstreamBaseUrl(typeof block.url === 'string' ? block.url : `https://${host}`, `${key}.url`);
   const parsed = new URL(url);
   if (parsed.search || parsed.hash) throw new InputError(`${key}.url: must not have a query or fragment`);
-  return { host, url, trust: 'operator' };
+  return { host, url, trust: 'operator', ...(typeof block.token === 'string' ? { token: block.token } : {}) };
 }
 
 /** Reads `backpack.processors.terraform`; every key is optional. */
