@@ -10,9 +10,10 @@ import { runCommand } from './serveBackend';
 // package sources (nor is OpenTofu), so it is used where it is installed
 // and the suites that need it are skipped elsewhere.
 
-function hasCommand(command: string): boolean {
+/** Whether `command args` runs and exits 0. */
+export function hasCommand(command: string, args = ['version']): boolean {
   try {
-    execFileSync(command, ['version'], { stdio: 'ignore', timeout: 30_000 });
+    execFileSync(command, args, { stdio: 'ignore', timeout: 30_000 });
     return true;
   } catch {
     return false;
