@@ -1,6 +1,8 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { ServeTestBackend, startServeBackend, STATIC_TOKEN } from '../../__testUtils__/serveBackend';
 import { TerraformRegistry } from '../../__testUtils__/terraformRegistry';
+import { waitFor } from '../../__testUtils__/waitFor';
 
 // What the gate refuses, through a whole mirror run against a provider
 // registry served by the test: checksums signed with a key the registry
@@ -9,8 +11,9 @@ import { TerraformRegistry } from '../../__testUtils__/terraformRegistry';
 
 const HOST = 'registry.example.test';
 const auth = { Authorization: `Bearer ${STATIC_TOKEN}` };
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-describe('terraform: tampered releases are refused', () => {
+describe.each(databases.eachSupportedId())('terraform: tampered releases are refused (%s)', databaseId => {
   let registry: TerraformRegistry;
   let backend: ServeTestBackend;
 
@@ -21,10 +24,13 @@ describe('terraform: tampered releases are refused', () => {
     ]);
     await registry.signWithOtherKey('forged', '1.0.0');
     registry.tamperZip('swapped', '1.0.0', 'linux_amd64');
-    backend = await startServeBackend({
-      processors: { terraform: { registries: [{ host: HOST, url: registry.url }] } },
-      allowedHosts: [new URL(registry.url).host],
-    });
+    backend = await startServeBackend(
+      {
+        processors: { terraform: { registries: [{ host: HOST, url: registry.url }] } },
+        allowedHosts: [new URL(registry.url).host],
+      },
+      { knex: await databases.init(databaseId) },
+    );
   });
 
   afterAll(async () => {
@@ -50,9 +56,11 @@ describe('terraform: tampered releases are refused', () => {
 
   it('refuses a zip whose bytes differ from the signed checksum, storing the checksums only', async () => {
     await backend.addRoot({ processor: 'terraform', id: `${HOST}/acme/swapped` }, { allowPartial: true });
-    await backend.waitForCollection();
-    const byName = Object.fromEntries((await files('swapped')).map(f => [f.name, f]));
-    expect(byName['terraform-provider-swapped_1.0.0_linux_amd64.zip']).toMatchObject({ status: 'parked' });
+    // Failed once, retried, then parked: wait for the outcome, not only for the queue.
+    const byName = await waitFor('the swapped zip to be parked', async () => {
+      const listed = Object.fromEntries((await files('swapped')).map(f => [f.name, f]));
+      return listed['terraform-provider-swapped_1.0.0_linux_amd64.zip']?.status === 'parked' && listed;
+    });
     expect(byName['terraform-provider-swapped_1.0.0_linux_amd64.zip'].error).toMatch(/sha256|digest|integrity/i);
     expect(byName['terraform-provider-swapped_1.0.0_SHA256SUMS']).toMatchObject({ status: 'collected' });
     const view = await request(backend.server).get(`/api/backpack/terraform/${HOST}/acme/swapped/index.json`).set(auth);
