@@ -16,7 +16,7 @@ function expectedH1(entries: ZipEntry[]): string {
 
 describe('zipDirHash', () => {
   const entries: ZipEntry[] = [
-    { path: 'terraform-provider-widget_v1.0.0', content: randomBytes(3 * 1024 * 1024) },
+    { path: 'terraform-provider-widget_v1.0.0', content: randomBytes(9 * 1024 * 1024) },
     { path: 'LICENSE', content: 'MIT\n' },
     { path: 'docs/a.md', content: '' },
     { path: 'Zeta', content: 'upper case sorts before lower case\n' },
@@ -44,12 +44,12 @@ describe('zipDirHash', () => {
     expect(await zipDirHash(rangeOf(zip), zip.length, { ...LIMITS, maxUnpackedBytes: 1024 })).toBeUndefined();
     const newline = zipArchive([{ path: 'a\nb', content: 'x' }]);
     expect(await zipDirHash(rangeOf(newline), newline.length, LIMITS)).toBeUndefined();
-    // Declare 10 bytes for the 3 MiB entry in the central directory: a zip bomb's lie.
+    // Declare 10 bytes for the 9 MiB entry in the central directory: a zip bomb's lie.
     const lying = Buffer.from(zip);
     const directory = await readZipDirectory(rangeOf(zip), zip.length);
     const firstCentral = lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
     lying.writeUInt32LE(10, firstCentral + 24);
-    expect(directory?.[0].uncompressedSize).toBe(3 * 1024 * 1024);
+    expect(directory?.[0].uncompressedSize).toBe(9 * 1024 * 1024);
     expect(await zipDirHash(rangeOf(lying), lying.length, LIMITS)).toBeUndefined();
     expect(await zipDirHash(rangeOf(Buffer.from('not a zip')), 9, LIMITS)).toBeUndefined();
   });

@@ -15,7 +15,7 @@ const MAX_TAIL = 22 + 0xffff;
 /** A central directory larger than this is not an archive worth reading a small entry from. */
 const MAX_DIRECTORY_BYTES = 16 * 1024 * 1024;
 /** Compressed bytes read at once while an entry is streamed. */
-const STREAM_CHUNK_BYTES = 1024 * 1024;
+const STREAM_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** An entry of a zip's central directory. */
 export interface ZipDirectoryEntry {

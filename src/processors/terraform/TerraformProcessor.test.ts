@@ -91,6 +91,14 @@ describe('createTerraformProcessor', () => {
     expect(described.files[0].path).toBe(`${id}/terraform-provider-widget_1.0.0_linux_amd64.zip`);
     // linux_arm64 was not built for 1.0.0: its download endpoint is never asked.
     expect(registry.server.requestsTo('/v1/providers/acme/widget/1.0.0/download/linux/arm64')).toEqual([]);
+    // A release never changes: describing it again asks the registry nothing.
+    const before = registry.server.requests.length;
+    const again = await terraform.describeVersion!(
+      { id, config: { platforms: ['darwin_arm64', 'linux_arm64', 'linux_amd64'] }, version: '1.0.0' },
+      { logger },
+    );
+    expect(again).toEqual(described);
+    expect(registry.server.requests.length).toBe(before);
   });
 
   it('fails a version whose checksums are signed by a key the registry does not publish', async () => {

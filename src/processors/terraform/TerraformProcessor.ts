@@ -33,6 +33,12 @@ import { terraformVersionScheme } from './terraformVersion';
 
 /** Providers whose version listings are kept between a discovery and the descriptions of its versions. */
 const LISTING_CACHE_SIZE = 2_000;
+/**
+ * Verified descriptions kept: a published provider release never changes
+ * (registries refuse to replace one), so later runs describe it without
+ * fetching and verifying its checksums again.
+ */
+const DESCRIPTION_CACHE_SIZE = 5_000;
 
 /**
  * Options for {@link createTerraformProcessor}.
@@ -76,6 +82,7 @@ export function createTerraformProcessor(options: TerraformProcessorOptions): Ba
   }
   const services = new Map<string, Promise<string>>();
   const listings = new BoundedCache<string, ListedProviderVersion[]>(LISTING_CACHE_SIZE);
+  const descriptions = new BoundedCache<string, ProcessorVersion>(DESCRIPTION_CACHE_SIZE);
 
   function registryOf(address: ProviderAddress): TerraformRegistry {
     const registry = settings.registries.get(address.hostname);
@@ -171,6 +178,9 @@ export function createTerraformProcessor(options: TerraformProcessorOptions): Ba
     const platforms = platformsOf(request.config);
     const { version } = request;
     if (semver.valid(version) !== version) throw new InputError(`version: '${version}' is not a provider version`);
+    const cacheKey = `${id}\0${version}\0${[...platforms].sort().join(',')}`;
+    const cached = descriptions.get(cacheKey);
+    if (cached) return cached;
     const { signal } = describeOptions;
     let listed = listings.get(id)?.find(v => v.version === version);
     if (!listed) {
@@ -236,7 +246,9 @@ export function createTerraformProcessor(options: TerraformProcessorOptions): Ba
       size: bytes.length,
     });
     files.push(sidecar(names.sums, shasumsUrl, sums), sidecar(names.signature, shasumsSignatureUrl, signature));
-    return { version, files, dependencies: [] };
+    const described = { version, files, dependencies: [] };
+    descriptions.set(cacheKey, described);
+    return described;
   }
 
   return {
