@@ -1,9 +1,14 @@
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
   backpackModuleTerraformProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
@@ -23,5 +28,10 @@ export const backpackFeatures = [
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleCargoProcessor,
+  backpackModuleExternalProcessors,
+  backpackModuleGoProcessor,
+  backpackModuleComposerProcessor,
+  backpackModuleHelmProcessor,
   backpackModuleTerraformProcessor,
 ];

@@ -4,6 +4,7 @@ import { CollectedFile, ExportOutcome, ExportWindow } from '../database/ExportSt
 import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
 import { sleep } from '../lib/retry';
 import { BlobStore } from '../storage/BlobStore';
+import { blobRangeReader } from '../storage/blobRangeReader';
 import { isContentAddressedKey } from '../storage/fileStorageKey';
 import { readAtMost } from '../lib/readAtMost';
 import { BundleLayout } from './BundleLayout';
@@ -13,7 +14,6 @@ import { PartSink } from './PartSink';
 import { TAR_END, tarHeader, tarPadding } from './tar';
 import { ExportRecord } from './types';
 import { asError } from '../lib/errorMessage';
-import { blobRangeReader } from '../storage/blobRangeReader';
 
 const FILE_PAGE = 500;
 const ARTIFACT_PAGE = 100;
@@ -35,6 +35,7 @@ export interface BundleBuilderOptions {
   partSizeBytes: number;
   npmTarballBaseUrl: string;
   nugetFeedBaseUrl?: string;
+  composerRepositoryUrl?: string;
   /** How long a build waits before it reads; see {@link BundleBuilder.cutoffOf}. */
   settleMs: number;
   /**
@@ -69,6 +70,7 @@ export class BundleBuilder {
     const layout = new BundleLayout({
       npmTarballBaseUrl: this.options.npmTarballBaseUrl,
       nugetFeedBaseUrl: this.options.nugetFeedBaseUrl,
+      composerRepositoryUrl: this.options.composerRepositoryUrl,
       listArtifactIds: processor => this.artifactIds(record.id, processor, cutoff),
       readNpmManifest: async file => {
         const blob = await blobStore.get(file.storageKey);
@@ -79,7 +81,7 @@ export class BundleBuilder {
         const blob = await blobStore.get(file.storageKey);
         return blob ? readAtMost(blob.body, maxBytes) : undefined;
       },
-      readRange: (file, start, end) => blobRangeReader(blobStore, file.storageKey)(start, end),
+      rangeReaderOf: file => blobRangeReader(blobStore, file.storageKey),
     });
 
     const manifestKey = exportKeys.manifest(record.id);
@@ -187,7 +189,7 @@ export class BundleBuilder {
         }
       }
       for (const processor of [...touchedProcessors].sort()) {
-        for (const entry of layout.indexesOf(processor)) {
+        for (const entry of await layout.indexesOf(processor)) {
           // Measured in a first pass, so the header can carry the size.
           let size = 0;
           for await (const text of entry.chunks()) size += Buffer.byteLength(text);

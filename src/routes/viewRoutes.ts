@@ -1,5 +1,9 @@
 import express from 'express';
 import Router from 'express-promise-router';
+import { cargoViewRoutes } from './views/cargoViewRoutes';
+import { goViewRoutes } from './views/goViewRoutes';
+import { composerViewRoutes } from './views/composerViewRoutes';
+import { helmViewRoutes } from './views/helmViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
@@ -15,6 +19,10 @@ const VIEW_ROUTES: ViewRoutes[] = [
   pypiViewRoutes,
   mavenViewRoutes,
   nugetViewRoutes,
+  cargoViewRoutes,
+  goViewRoutes,
+  composerViewRoutes,
+  helmViewRoutes,
   terraformViewRoutes,
 ];
 

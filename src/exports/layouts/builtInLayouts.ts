@@ -13,8 +13,12 @@ import {
   pypiFilePath,
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
+import { cargoLayout } from './cargoLayout';
+import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
+import { helmLayout } from './helmLayout';
 import { nugetLayout } from './nugetLayout';
+import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
 import { terraformLayout } from './terraformLayout';
 
@@ -69,5 +73,9 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   mavenLayout,
   ociLayout,
   nugetLayout,
+  cargoLayout,
+  goLayout,
+  composerLayout,
+  helmLayout,
   terraformLayout,
 ];

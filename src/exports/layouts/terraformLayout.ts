@@ -6,9 +6,7 @@ export const terraformLayout: EcosystemLayout = {
   processor: TERRAFORM_ROOT,
   pathOf: file => terraformFilePath(file.artifactId, file.name),
   async metadataOf(artifact, _cutoff, context) {
-    const documents = await bundleTerraformDocuments(artifact, file => (start, end) =>
-      context.readRange(file, start, end),
-    );
+    const documents = await bundleTerraformDocuments(artifact, file => context.rangeReaderOf(file));
     return documents.map(d => ({ path: d.path, content: Buffer.from(d.content) }));
   },
 };
