@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hash1 } from './dirhash';
 import { RangeReader, readZipDirectory, zipEntryContent } from './zipEntry';
 
 /** Bounds on what {@link zipDirHash} reads of one archive. */
@@ -41,9 +42,6 @@ export async function zipDirHash(
   } catch {
     return undefined;
   }
-  // Go's sort.Strings orders by bytes; so does comparing UTF-8 buffers.
-  const names = entries.map(entry => entry.name).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const summary = createHash('sha256');
-  for (const name of names) summary.update(`${digests.get(name)}  ${name}\n`);
-  return `h1:${summary.digest('base64')}`;
+  // Each name as often as the directory lists it, read as its last entry, as HashZip does.
+  return hash1(entries.map(entry => ({ name: entry.name, sha256: digests.get(entry.name)! })));
 }
