@@ -119,6 +119,16 @@ describe('createTerraformProcessor', () => {
     ).rejects.toThrow(/downloads\.elsewhere\.test is not in the allowed hosts.*backpack\.processors\.terraform\.downloadHosts/);
   });
 
+  it('fails a version whose SHA256SUMS is over the configured size, naming the setting', async () => {
+    const small = createTerraformProcessor({
+      config: new ConfigReader({ registries: [{ host: HOST, url: registry.url }], maxSumsBytes: 16 }),
+      upstream: new UpstreamClient({ retries: 0 }),
+    });
+    await expect(
+      small.describeVersion!({ id: `${HOST}/acme/widget`, config: {}, version: '1.1.0' }, { logger }),
+    ).rejects.toThrow(/larger than 16 bytes \(backpack\.processors\.terraform\.maxSumsBytes\)/);
+  });
+
   it("sends a private registry's token to its origin", async () => {
     const withToken = createTerraformProcessor({
       config: new ConfigReader({ registries: [{ host: HOST, url: registry.url, token: 'registry-token' }] }),
