@@ -295,6 +295,52 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /**
+       * The Terraform / OpenTofu provider processor: providers from
+       * registries speaking the provider registry protocol, artifact ids
+       * `<hostname>/<namespace>/<type>`.
+       */
+      terraform?: {
+        /**
+         * Registries besides the built-in `registry.terraform.io` and
+         * `registry.opentofu.org` (public addresses only): a host name,
+         * reached over https, or `{ host, url }` where `host` is the name
+         * in provider addresses and `url` where its
+         * `/.well-known/terraform.json` is served. A configured registry is
+         * the operator's host (it may resolve to internal addresses) and
+         * replaces a built-in one of the same host.
+         */
+        registries?: Array<
+          | string
+          | {
+              host: string;
+              url?: string;
+              /**
+               * A token for a private registry, sent as a bearer token to requests to its `url`'s origin only.
+               * @visibility secret
+               */
+              token?: string;
+            }
+        >;
+        /**
+         * Hosts packages and checksums may be downloaded from besides the
+         * registries and the built-in `releases.hashicorp.com`,
+         * `github.com`, `objects.githubusercontent.com` and
+         * `release-assets.githubusercontent.com`.
+         */
+        downloadHosts?: string[];
+        /**
+         * Platforms (`<os>_<arch>`) mirrored for artifacts that name none.
+         * Default `linux_amd64`; an artifact's `platforms` config overrides it.
+         */
+        platforms?: string[];
+        /** Largest SHA256SUMS read, in bytes. Default 1048576 (1 MiB). */
+        maxSumsBytes?: number;
+        /** Largest SHA256SUMS signature read, in bytes. Default 65536. */
+        maxSignatureBytes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
     };
 
     /** Politeness towards upstream registries during discovery. */
@@ -483,6 +529,20 @@ export interface Config {
        * `backpack.artifact.read`.
        */
       public?: boolean;
+      /** The Terraform provider network mirror at `/terraform/`. */
+      terraform?: {
+        /**
+         * Key of the time-limited package links of version documents
+         * (Terraform sends no credentials for packages, so a protected view
+         * links them signed). At least 32 characters, the same on every
+         * replica; without it each process makes its own, and a link works
+         * only on the replica that made it.
+         * @visibility secret
+         */
+        archiveLinkSecret?: string;
+        /** How long a package link works, in seconds. Default 600. */
+        archiveLinkTtlSeconds?: number;
+      };
     };
 
     /** Bounds of what the REST API accepts. */

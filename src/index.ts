@@ -18,15 +18,14 @@ import {
   backpackModuleHelmProcessor,
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
+  backpackModuleTerraformProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
  * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
- * Cargo, Go, Helm), each added through the processors extension point like any
- * module's, and Backpack's URL reader in the plugin's UrlReaderService:
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Composer), each
+ * Cargo, Go, Composer, Helm, Terraform), each
  * added through the processors extension point like any module's, and
  * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
@@ -50,6 +49,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleHelmProcessor,
       backpackModuleGithubReleasesProcessor,
       backpackModuleFilesProcessor,
+      backpackModuleTerraformProcessor,
     ];
   },
 });

@@ -111,3 +111,11 @@ export const backpackModuleGithubReleasesProcessor = builtInProcessorModule('git
  * @public
  */
 export const backpackModuleFilesProcessor = builtInProcessorModule('files');
+
+/**
+ * The built-in Terraform / OpenTofu provider processor (provider registry
+ * protocol); configured by `backpack.processors.terraform`.
+ *
+ * @public
+ */
+export const backpackModuleTerraformProcessor = builtInProcessorModule('terraform');

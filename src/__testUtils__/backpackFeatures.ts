@@ -11,6 +11,7 @@ import {
   backpackModuleHelmProcessor,
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
+  backpackModuleTerraformProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -36,4 +37,5 @@ export const backpackFeatures = [
   backpackModuleHelmProcessor,
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
+  backpackModuleTerraformProcessor,
 ];

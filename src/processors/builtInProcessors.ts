@@ -10,6 +10,7 @@ import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
 import { createOciProcessor } from './oci';
 import { createPypiProcessor } from './pypi';
+import { createTerraformProcessor } from './terraform';
 
 /** The config block of a built-in processor, or undefined when it is disabled. */
 function settingsOf(context: BackpackProcessorContext, name: string) {
@@ -94,5 +95,9 @@ export const builtInProcessorFactories = {
       settings &&
       createFilesProcessor({ config: settings.section, rootConfig: context.config, upstream: context.upstream })
     );
+  },
+  terraform: context => {
+    const settings = settingsOf(context, 'terraform');
+    return settings && createTerraformProcessor({ config: settings.section, upstream: context.upstream });
   },
 } satisfies Record<string, BackpackProcessorFactory>;

@@ -10,6 +10,7 @@ import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
 import { ociViewRoutes } from './views/ociViewRoutes';
 import { pypiViewRoutes } from './views/pypiViewRoutes';
+import { terraformViewRoutes } from './views/terraformViewRoutes';
 import { createViewHttp, RootViewRoutes, ViewRouteContext, ViewRoutes } from './views/viewHttp';
 import { rejectImpossibleViewPaths } from './viewPaths';
 
@@ -24,6 +25,7 @@ const VIEW_ROUTES: ViewRoutes[] = [
   composerViewRoutes,
   helmViewRoutes,
   filesViewRoutes,
+  terraformViewRoutes,
 ];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */

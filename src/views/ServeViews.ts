@@ -14,6 +14,8 @@ import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
 import { OciView } from './oci/OciView';
 import { PypiView } from './pypiView';
+import { ArchiveLinks } from './terraform/archiveLinks';
+import { TerraformView } from './terraform/TerraformView';
 
 /** The read-only registry views over the mirror that native clients install from. */
 export interface ServeViews {
@@ -34,6 +36,8 @@ export interface ServeViews {
   helm: HelmView;
   /** Release files and plain files at `/files/`. */
   files: FilesView;
+  /** Terraform's provider network mirror. */
+  terraform: TerraformView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -80,6 +84,12 @@ export function createServeViews(options: {
     }),
     helm: createHelmView(options),
     files: new FilesView({ stores, blobStore }),
+    terraform: new TerraformView({
+      stores,
+      blobStore,
+      logger,
+      links: ArchiveLinks.fromConfig(options.config.getOptionalConfig('backpack.serve.terraform')),
+    }),
     public: isPublic,
   };
 }

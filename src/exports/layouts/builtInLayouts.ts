@@ -21,6 +21,7 @@ import { githubReleasesLayout, plainFilesLayout } from './filesLayout';
 import { nugetLayout } from './nugetLayout';
 import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
+import { terraformLayout } from './terraformLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
 const npmLayout: EcosystemLayout = {
@@ -79,4 +80,5 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   helmLayout,
   githubReleasesLayout,
   plainFilesLayout,
+  terraformLayout,
 ];
