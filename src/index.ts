@@ -13,6 +13,7 @@ import {
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleHuggingfaceProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -36,6 +37,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
       backpackModuleCargoProcessor,
+      backpackModuleHuggingfaceProcessor,
       backpackModuleExternalProcessors,
     ];
   },

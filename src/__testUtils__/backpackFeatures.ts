@@ -6,6 +6,7 @@ import {
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleHuggingfaceProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -25,5 +26,6 @@ export const backpackFeatures = [
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleHuggingfaceProcessor,
   backpackModuleExternalProcessors,
 ];

@@ -1,4 +1,5 @@
 import { createCargoProcessor } from './cargo';
+import { createHuggingfaceProcessor } from './huggingface';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
@@ -21,7 +22,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * them through the extension point, as replaceable registrations.
  */
 export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo',
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'huggingface',
   BackpackProcessorFactory
 > = {
   npm: context => {
@@ -54,5 +55,9 @@ export const builtInProcessorFactories: Record<
   cargo: context => {
     const settings = settingsOf(context, 'cargo');
     return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  huggingface: context => {
+    const settings = settingsOf(context, 'huggingface');
+    return settings && createHuggingfaceProcessor({ config: settings.section, upstream: context.upstream });
   },
 };

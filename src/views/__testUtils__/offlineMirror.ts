@@ -33,7 +33,7 @@ export function mirrorThenStopUpstream<U extends TestUpstream>(options: {
   startUpstream(work: string): Promise<U>;
   /** The `backpack.processors` config that reads from the upstream. */
   processors(upstream: U): JsonObject;
-  roots: Array<{ processor: string; id: string; filter?: string }>;
+  roots: Array<{ processor: string; id: string; filter?: string; config?: JsonObject }>;
   /** Reads from the upstream, before it stops, what the tests compare with. */
   beforeStop?(upstream: U): Promise<void>;
 }): OfflineMirror {
