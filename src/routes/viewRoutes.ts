@@ -1,6 +1,7 @@
 import express from 'express';
 import Router from 'express-promise-router';
 import { cargoViewRoutes } from './views/cargoViewRoutes';
+import { huggingfaceViewRoutes } from './views/huggingfaceViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
@@ -16,6 +17,7 @@ const VIEW_ROUTES: ViewRoutes[] = [
   mavenViewRoutes,
   nugetViewRoutes,
   cargoViewRoutes,
+  huggingfaceViewRoutes,
 ];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */

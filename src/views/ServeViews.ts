@@ -4,6 +4,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { CargoView } from './cargoView';
+import { HuggingfaceView } from './huggingface/HuggingfaceView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -21,6 +22,8 @@ export interface ServeViews {
   nuget: NugetView;
   /** The Cargo sparse registry view at `/cargo/`. */
   cargo: CargoView;
+  /** The Hugging Face Hub view at `/huggingface/` (`HF_ENDPOINT`). */
+  huggingface: HuggingfaceView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -58,6 +61,7 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       authRequired: !isPublic,
     }),
+    huggingface: new HuggingfaceView({ stores, blobStore }),
     public: isPublic,
   };
 }
