@@ -79,10 +79,12 @@ export class FakeHub {
   ) {}
 
   static async start(repos: FakeHubRepo[], token = 'hf_test_token'): Promise<FakeHub> {
-    let instance: FakeHub | undefined;
-    const hub = await listen((req, res) => instance!.handleHub(req, res));
-    const cdn = await listen((req, res) => instance!.handleCdn(req, res));
-    instance = new FakeHub(hub, cdn, repos, token);
+    const handlers: { hub?: http.RequestListener; cdn?: http.RequestListener } = {};
+    const hub = await listen((req, res) => handlers.hub!(req, res));
+    const cdn = await listen((req, res) => handlers.cdn!(req, res));
+    const instance = new FakeHub(hub, cdn, repos, token);
+    handlers.hub = (req, res) => instance.handleHub(req, res);
+    handlers.cdn = (req, res) => instance.handleCdn(req, res);
     return instance;
   }
 
@@ -124,7 +126,8 @@ export class FakeHub {
     const path = url.pathname;
     const api = /^\/api\/(models|datasets|spaces)\/(.+)\/(revision|tree)\/([^/]+)$/.exec(path);
     const resolve = /^\/(.+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-    const repoId = api ? (api[1] === 'models' ? api[2] : `${api[1]}/${api[2]}`) : resolve?.[1];
+    let repoId = resolve?.[1];
+    if (api) repoId = api[1] === 'models' ? api[2] : `${api[1]}/${api[2]}`;
     const repo = this.repos.find(candidate => candidate.id === repoId);
     if (!repo) return this.send('hub', req, res, 404, {}, 'Repository not found');
     if (repo.gated && req.headers.authorization !== `Bearer ${this.token}`) {

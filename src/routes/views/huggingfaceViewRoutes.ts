@@ -60,7 +60,7 @@ export const huggingfaceViewRoutes: ViewRoutes = {
   add(router, http) {
     const view = () => http.serve.huggingface;
 
-    router.get(/^\/huggingface\/api\/(models|datasets|spaces)\/.+$/, (req: Request, res: Response) =>
+    router.get('/huggingface/api/:kind(models|datasets|spaces)/:path(*)', (req: Request, res: Response) =>
       hubErrors(res, async () => {
         const access = await http.access(req, res);
         const [kind, ...segments] = segmentsOf(req).slice(1);
@@ -83,7 +83,8 @@ export const huggingfaceViewRoutes: ViewRoutes = {
       }),
     );
 
-    router.get(/^\/huggingface\/.+\/resolve\/.+$/, (req: Request, res: Response) =>
+    // Registered after the API: a path of the API never reaches here.
+    router.get('/huggingface/:path(*)', (req: Request, res: Response) =>
       hubErrors(res, async () => {
         const access = await http.access(req, res);
         let segments = segmentsOf(req);
