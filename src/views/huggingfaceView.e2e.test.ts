@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
+import { binaryBody } from '../__testUtils__/api';
 import { FakeHub, FakeHubFile, FakeHubRepo, gitBlobId, treeEntryOf } from '../__testUtils__/fakeHub';
 import { hubClientSnapshot } from '../__testUtils__/hubClient';
 import { runCommand, STATIC_TOKEN } from '../__testUtils__/serveBackend';
@@ -79,7 +80,7 @@ describe('Hugging Face Hub view', () => {
     ],
   });
   const get = (path: string) => request(mirror.backend.server).get(`/api/backpack/huggingface${path}`).set(auth);
-  const bytes = async (path: string) => (await get(path).buffer(true).parse(binary)).body as Buffer;
+  const bytes = async (path: string) => (await get(path).buffer(true).parse(binaryBody)).body as Buffer;
 
   it('collected the files the globs keep at both revisions, LFS ones from the CDN without the token', () => {
     // main: 3 files; v0.1: 1; the dataset: 1; the gated model: 1.
@@ -150,7 +151,7 @@ describe('Hugging Face Hub view', () => {
   });
 
   it('answers byte ranges, as a resumed download asks', async () => {
-    const res = await get('/org/model/resolve/main/model.safetensors').set('Range', 'bytes=1000-').buffer(true).parse(binary);
+    const res = await get('/org/model/resolve/main/model.safetensors').set('Range', 'bytes=1000-').buffer(true).parse(binaryBody);
     expect(res.status).toBe(206);
     expect(res.headers['content-range']).toBe(`bytes 1000-${weights.length - 1}/${weights.length}`);
     expect(res.body).toEqual(weights.subarray(1000));
@@ -221,8 +222,3 @@ describe('Hugging Face Hub view', () => {
   });
 });
 
-function binary(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (e: Error | null, b: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}

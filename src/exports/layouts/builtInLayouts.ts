@@ -15,6 +15,7 @@ import {
 } from '../metadata/staticPypi';
 import { cargoLayout } from './cargoLayout';
 import { EcosystemLayout } from './EcosystemLayout';
+import { huggingfaceLayout } from './huggingfaceLayout';
 import { nugetLayout } from './nugetLayout';
 import { ociLayout } from './ociLayout';
 
@@ -70,4 +71,5 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   ociLayout,
   nugetLayout,
   cargoLayout,
+  huggingfaceLayout,
 ];

@@ -1,3 +1,4 @@
+import { isRevisionName } from './hfConfig';
 import { COMMIT } from './hfNames';
 
 /**
@@ -27,7 +28,8 @@ export function parseRevisionRecord(text: string | undefined): RevisionRecord | 
     }
     return {
       sha: value.sha,
-      revisions: value.revisions.filter((r): r is string => typeof r === 'string'),
+      // Names become paths of bundles: only what the config could name.
+      revisions: value.revisions.filter((r): r is string => typeof r === 'string' && isRevisionName(r)),
       ...(typeof value.lastModified === 'string' ? { lastModified: value.lastModified } : {}),
     };
   } catch {

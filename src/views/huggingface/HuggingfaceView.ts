@@ -6,7 +6,7 @@ import { COMMIT, HubRepo, hubRepoId, isRepoPath } from '../../processors/hugging
 import { parseRevisionRecord } from '../../processors/huggingface/revisionRecord';
 import { BlobStore } from '../../storage/BlobStore';
 import { ServeAccess } from '../ServeAccess';
-import { HubFileEntry, hubFileEntry, siblingOf, treeListing } from './hubDocuments';
+import { HubFileEntry, hubFileEntries, revisionDocument, treeListing } from './hubDocuments';
 
 const PROCESSOR = 'huggingface';
 
@@ -76,26 +76,14 @@ export class HuggingfaceView {
       );
     const found = candidates[0];
     if (!found) throw new HubNotFoundError(`revision '${revision}' of '${id}' is not mirrored`, 'RevisionNotFound');
-    const entries = found.version.files
-      .map(hubFileEntry)
-      .filter((entry): entry is HubFileEntry => entry !== undefined);
+    const entries = hubFileEntries(found.version.files);
     return { repo, version: found.version, lastModified: found.record?.lastModified, entries };
   }
 
   /** `/api/<kind>s/<repo>/revision/<rev>`: the commit and its mirrored files as `siblings`. */
   async revisionInfo(repo: HubRepo, revision: string, access: ServeAccess): Promise<object> {
     const { version, lastModified, entries } = await this.commit(repo, revision, access);
-    return {
-      _id: version.version,
-      id: repo.name,
-      ...(repo.type === 'model' ? { modelId: repo.name } : {}),
-      sha: version.version,
-      ...(lastModified ? { lastModified } : {}),
-      private: false,
-      gated: false,
-      disabled: false,
-      siblings: entries.map(siblingOf),
-    };
+    return revisionDocument(repo, { sha: version.version, lastModified }, entries);
   }
 
   /** `/api/<kind>s/<repo>/tree/<rev>[/<folder>]`: the mirrored files (and folders) of a commit. */

@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import { MirroredFile } from '../../database/MirrorReadStore';
-import { repoPathOfFileName } from '../../processors/huggingface/hfNames';
+import { HubRepo, repoPathOfFileName } from '../../processors/huggingface/hfNames';
+
+/** What a stored file tells of itself (a view's MirroredFile, a bundle's CollectedFile). */
+export type StoredHubFile = Pick<MirroredFile, 'name' | 'size' | 'integrity'>;
 
 /** A mirrored file of a commit as the Hub describes it. */
-export interface HubFileEntry {
+export interface HubFileEntry<F extends StoredHubFile = MirroredFile> {
   path: string;
   size: number;
   /** Git's blob id of the file as committed: the bytes', or the LFS pointer's. */
   oid: string;
   lfs?: { sha256: string; size: number; pointerSize: number };
-  file: MirroredFile;
+  file: F;
 }
 
 const gitBlobId = (bytes: Buffer) =>
@@ -30,7 +33,7 @@ export function lfsPointer(sha256: string, size: number): Buffer {
  * whose name or digest the Hub could not have given (none, once the
  * processor stored it).
  */
-export function hubFileEntry(file: MirroredFile): HubFileEntry | undefined {
+export function hubFileEntry<F extends StoredHubFile>(file: F): HubFileEntry<F> | undefined {
   const path = repoPathOfFileName(file.name);
   const { integrity } = file;
   if (path === undefined || !integrity || file.size === undefined) return undefined;
@@ -46,8 +49,13 @@ export function hubFileEntry(file: MirroredFile): HubFileEntry | undefined {
   };
 }
 
+/** A version's stored files as the Hub describes them, leaving out any it could not have listed. */
+export function hubFileEntries<F extends StoredHubFile>(files: F[]): Array<HubFileEntry<F>> {
+  return files.map(file => hubFileEntry(file)).filter((entry): entry is HubFileEntry<F> => entry !== undefined);
+}
+
 /** The entry of `/api/<kind>s/<repo>/revision/<rev>`'s `siblings`. */
-export function siblingOf(entry: HubFileEntry) {
+export function siblingOf(entry: HubFileEntry<StoredHubFile>) {
   return {
     rfilename: entry.path,
     size: entry.size,
@@ -57,7 +65,7 @@ export function siblingOf(entry: HubFileEntry) {
 }
 
 /** A file of `/api/<kind>s/<repo>/tree/<rev>`. */
-export function treeFileOf(entry: HubFileEntry) {
+export function treeFileOf(entry: HubFileEntry<StoredHubFile>) {
   return {
     type: 'file',
     oid: entry.oid,
@@ -72,7 +80,7 @@ export function treeFileOf(entry: HubFileEntry) {
  * files under it, not git's tree id (which would need every file of the
  * commit, mirrored or not); clients only use it to tell folders apart.
  */
-export function treeFolderOf(path: string, entries: HubFileEntry[]) {
+export function treeFolderOf(path: string, entries: Array<HubFileEntry<StoredHubFile>>) {
   const hash = createHash('sha1').update(`backpack-folder\0${path}\0`);
   for (const entry of entries) if (entry.path.startsWith(`${path}/`)) hash.update(`${entry.oid}\0`);
   return { type: 'directory', oid: hash.digest('hex'), size: 0, path };
@@ -83,11 +91,11 @@ export function treeFolderOf(path: string, entries: HubFileEntry[]) {
  * files and folders, or with `recursive` everything below it, folders
  * first at each level as the Hub sorts them.
  */
-export function treeListing(entries: HubFileEntry[], folder: string, recursive: boolean) {
+export function treeListing(entries: Array<HubFileEntry<StoredHubFile>>, folder: string, recursive: boolean) {
   const prefix = folder ? `${folder}/` : '';
   const below = entries.filter(entry => entry.path.startsWith(prefix));
   const folders = new Set<string>();
-  const files: HubFileEntry[] = [];
+  const files: Array<HubFileEntry<StoredHubFile>> = [];
   for (const entry of below) {
     const rest = entry.path.slice(prefix.length).split('/');
     if (rest.length === 1 || recursive) files.push(entry);
@@ -98,4 +106,26 @@ export function treeListing(entries: HubFileEntry[], folder: string, recursive: 
     ...[...folders].sort().map(path => treeFolderOf(path, entries)),
     ...files.sort((a, b) => (a.path < b.path ? -1 : 1)).map(treeFileOf),
   ];
+}
+
+/**
+ * The revision info of a commit (`/api/<kind>s/<repo>/revision/<rev>`),
+ * with what `repo_info` needs (`id`, `sha`, `siblings`).
+ */
+export function revisionDocument(
+  repo: HubRepo,
+  commit: { sha: string; lastModified?: string },
+  entries: Array<HubFileEntry<StoredHubFile>>,
+) {
+  return {
+    _id: commit.sha,
+    id: repo.name,
+    ...(repo.type === 'model' ? { modelId: repo.name } : {}),
+    sha: commit.sha,
+    ...(commit.lastModified ? { lastModified: commit.lastModified } : {}),
+    private: false,
+    gated: false,
+    disabled: false,
+    siblings: entries.map(siblingOf),
+  };
 }
