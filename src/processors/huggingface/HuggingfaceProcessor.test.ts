@@ -3,6 +3,8 @@ import { ConfigReader } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { FakeHub, FakeHubRepo, gitBlobId } from '../../__testUtils__/fakeHub';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { fresh } from '../__testUtils__/discoveryResults';
@@ -22,7 +24,7 @@ const nested = Buffer.from('{"sub":true}\n');
 const REPOS: FakeHubRepo[] = [
   {
     id: 'org/model',
-    revisions: { main: MAIN, 'v1.0': V1 },
+    revisions: { main: MAIN, 'v1.0': V1, 'refs/pr/1': V1 },
     commits: {
       [MAIN]: [
         { path: '.gitattributes', body: Buffer.from('*.safetensors filter=lfs\n') },
@@ -174,5 +176,84 @@ describe('createHuggingfaceProcessor', () => {
   it('allows the Hub and its download hosts, refusing an endpoint that is no URL', () => {
     expect(processor().allowedHosts!()).toEqual([new URL(hub.url).host, hub.cdnHost]);
     expect(() => processor({ endpoint: 'ftp://x' })).toThrow(/endpoint: must be an http\(s\) URL/);
+  });
+
+  it('resolves revisions with slashes, encoded as one path segment', async () => {
+    const result = fresh(await discover(processor(), 'org/model', { revisions: ['refs/pr/1'] }));
+    expect(result.tags).toEqual({ 'refs/pr/1': V1 });
+    expect(hub.requests[0].path).toBe('/api/models/org/model/revision/refs%2Fpr%2F1');
+  });
+});
+
+describe('createHuggingfaceProcessor against a hostile Hub', () => {
+  let server: http.Server;
+  let url: string;
+  let tree: unknown;
+  let link: string | undefined;
+  let sha: unknown = MAIN;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path.endsWith('/revision/main')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sha }));
+      } else if (path.includes('/tree/')) {
+        res.writeHead(200, { 'content-type': 'application/json', ...(link ? { link } : {}) }).end(JSON.stringify(tree));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>(resolve => server.close(() => resolve())));
+
+  const discover = () =>
+    createHuggingfaceProcessor({
+      config: new ConfigReader({ endpoint: url }),
+      upstream: new UpstreamClient({ retries: 0 }),
+    }).discover({ id: 'org/model', config: {} }, { logger });
+
+  it('drops malformed entries with a warning and keeps the rest', async () => {
+    sha = MAIN;
+    link = undefined;
+    const good = { type: 'file', path: 'ok.json', size: 2, oid: gitBlobId(Buffer.from('{}')) };
+    tree = [
+      good,
+      { type: 'directory', path: 'sub', oid: 'f'.repeat(40) },
+      { type: 'file', path: '../escape', size: 1, oid: 'a'.repeat(40) },
+      { type: 'file', path: 'a//b', size: 1, oid: 'a'.repeat(40) },
+      { type: 'file', path: 'nooid', size: 1 },
+      { type: 'file', path: 'neg', size: -1, oid: 'a'.repeat(40) },
+      { type: 'file', path: 'badlfs', size: 1, oid: 'a'.repeat(40), lfs: { oid: 'xyz', size: 1 } },
+      'junk',
+    ];
+    const warn = jest.spyOn(logger, 'warn');
+    const [version] = fresh(await discover()).versions;
+    expect(version.files.map(f => f.name)).toEqual(['ok.json']);
+    expect(warn.mock.calls.map(([message]) => message).filter(m => String(m).includes('dropping'))).toHaveLength(6);
+  });
+
+  it('refuses a commit that is no sha, a listing that is no list, and a next page elsewhere', async () => {
+    sha = 'main';
+    await expect(discover()).rejects.toThrow(/sha is not a 40-digit commit id/);
+    sha = MAIN;
+    tree = { files: [] };
+    await expect(discover()).rejects.toThrow(/the listing is not a list/);
+    tree = [];
+    link = `<${url}/api/models/other/repo/tree/${MAIN}?cursor=1>; rel="next"`;
+    await expect(discover()).rejects.toThrow(/the next page is not this listing/);
+    link = undefined;
+  });
+
+  it('stops at maxFiles', async () => {
+    tree = Array.from({ length: 3 }, (_, i) => ({ type: 'file', path: `f${i}`, size: 1, oid: 'a'.repeat(40) }));
+    const processor = createHuggingfaceProcessor({
+      config: new ConfigReader({ endpoint: url, maxFiles: 2 }),
+      upstream: new UpstreamClient({ retries: 0 }),
+    });
+    await expect(processor.discover({ id: 'org/model', config: {} }, { logger })).rejects.toThrow(
+      /more than 2 files \(backpack.processors.huggingface.maxFiles\)/,
+    );
   });
 });
