@@ -31,7 +31,7 @@ const MODEL_FILES: FakeHubFile[] = [
 const REPOS: FakeHubRepo[] = [
   {
     id: 'org/model',
-    revisions: { main: MAIN, 'v0.1': OLD },
+    revisions: { main: MAIN, 'v0.1': OLD, 'refs/pr/1': OLD },
     commits: { [MAIN]: MODEL_FILES, [OLD]: [{ path: 'config.json', body: Buffer.from('{"old":true}\n') }] },
   },
   { id: 'datasets/org/data', revisions: { main: DATA }, commits: { [DATA]: [{ path: 'data/train.csv', body: Buffer.from('a,b\n1,2\n'), lfs: true }] } },
@@ -73,7 +73,7 @@ describe('Hugging Face Hub view', () => {
       {
         processor: 'huggingface',
         id: 'org/model',
-        config: { revisions: ['main', 'v0.1'], include: ['*.json', '*.safetensors'] },
+        config: { revisions: ['main', 'v0.1', 'refs/pr/1'], include: ['*.json', '*.safetensors'] },
       },
       { processor: 'huggingface', id: 'datasets/org/data' },
       { processor: 'huggingface', id: 'org/gated' },
@@ -107,6 +107,9 @@ describe('Hugging Face Hub view', () => {
     expect((await get('/api/models/org/model/revision/v0.1')).body.sha).toBe(OLD);
     expect((await get(`/api/models/org/model/revision/${OLD}`)).body.sha).toBe(OLD);
     expect((await get('/api/models/org/model')).body.sha).toBe(MAIN);
+    // huggingface_hub quotes a revision as one segment: `refs/pr/1` → `refs%2Fpr%2F1`.
+    expect((await get('/api/models/org/model/revision/refs%2Fpr%2F1')).body.sha).toBe(OLD);
+    expect((await bytes('/org/model/resolve/refs%2Fpr%2F1/config.json')).toString()).toBe('{"old":true}\n');
   });
 
   it("lists a commit's tree as the Hub does: LFS pointers' blob ids, folders, recursive or not", async () => {
