@@ -55,7 +55,21 @@ for root, _, names in os.walk(folder):
     for name in names:
         full = os.path.join(root, name)
         files[os.path.relpath(full, folder)] = open(full, "rb").read().hex()
-print(json.dumps({"folder": folder, "files": files, "single": open(single, "rb").read().hex()}))
+data = hf_hub_download("org/data", "data/train.csv", repo_type="dataset")
+errors = []
+for repo, name, revision in [("org/model", "pytorch_model.bin", "main"), ("org/model", "config.json", "dev"), ("org/none", "config.json", "main")]:
+    try:
+        hf_hub_download(repo, name, revision=revision)
+        errors.append(None)
+    except Exception as error:
+        errors.append([c.__name__ for c in type(error).__mro__])
+print(json.dumps({
+    "folder": folder,
+    "files": files,
+    "single": open(single, "rb").read().hex(),
+    "data": open(data, "rb").read().decode(),
+    "errors": errors,
+}))
 `;
 
 describe('Hugging Face Hub view', () => {
@@ -216,11 +230,17 @@ describe('Hugging Face Hub view', () => {
         HF_HUB_DISABLE_TELEMETRY: '1',
       },
     });
-    expect(result.code).toBe(0);
+    if (result.code !== 0) throw new Error(`huggingface_hub failed:\n${result.output}`);
     const output = JSON.parse(result.output.split('\n').find(line => line.startsWith('{'))!);
     expect(output.folder).toContain(MAIN);
     expect(output.files).toEqual(Object.fromEntries(MIRRORED.map(f => [f.path, f.body.toString('hex')])));
     expect(output.single).toBe(MIRRORED[2].body.toString('hex'));
+    expect(output.data).toBe('a,b\n1,2\n');
+    // The Hub's error codes become the library's errors.
+    const [entry, revision, repository] = output.errors;
+    expect(entry).toContain('EntryNotFoundError');
+    expect(revision).toContain('RevisionNotFoundError');
+    expect(repository).toContain('RepositoryNotFoundError');
   }, 120_000);
   });
 });
