@@ -189,6 +189,8 @@ describe('Hugging Face Hub view', () => {
       ['/org/model/resolve/main/pytorch_model.bin', 'EntryNotFound'],
       ['/org/model/resolve/main/missing.json', 'EntryNotFound'],
       ['/org/model/resolve/dev/config.json', 'RevisionNotFound'],
+      ['/org/model/resolve/%C3%BC%E6%97%A5/config.json', 'RevisionNotFound'],
+      ['/api/models/org/model/tree/main/%C3%BC', 'EntryNotFound'],
       ['/org/..%2Fx/resolve/main/config.json', 'RepoNotFound'],
       ['/datasets/org/model/resolve/main/config.json', 'RepoNotFound'],
     ];

@@ -1,11 +1,17 @@
 import { Request, Response } from 'express';
 import { HubRepo, HubRepoType, parseHubRepoId } from '../../processors/huggingface/hfNames';
-import { HubNotFoundError } from '../../views/huggingface/HuggingfaceView';
+import { HubErrorCode, HubNotFoundError } from '../../views/huggingface/HuggingfaceView';
 import { sendStream } from '../sendStream';
 import { rangeOf } from './byteRange';
 import { ViewRoutes } from './viewHttp';
 
 const KINDS: Record<string, HubRepoType> = { models: 'model', datasets: 'dataset', spaces: 'space' };
+
+const ERROR_MESSAGES: Record<HubErrorCode, string> = {
+  RepoNotFound: 'Repository not found',
+  RevisionNotFound: 'Invalid rev id',
+  EntryNotFound: 'Entry not found',
+};
 
 /** The path's segments after `/huggingface/`, decoded (rejectImpossibleViewPaths let only decodable ones in). */
 function segmentsOf(req: Request): string[] {
@@ -43,7 +49,8 @@ async function hubErrors(res: Response, handle: () => Promise<void>): Promise<vo
   } catch (error) {
     if (error instanceof HubNotFoundError) {
       res.setHeader('x-error-code', error.hubCode);
-      res.setHeader('x-error-message', error.hubCode === 'EntryNotFound' ? 'Entry not found' : error.message);
+      // A fixed text: the message quotes the request, which may hold what no header can.
+      res.setHeader('x-error-message', ERROR_MESSAGES[error.hubCode]);
       if (error.commit) res.setHeader('x-repo-commit', error.commit);
     }
     throw error;
