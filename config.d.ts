@@ -67,6 +67,23 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The Composer processor: PHP packages from a Composer v2 repository. */
+      composer?: {
+        /** The repository (its `packages.json` names the `metadata-url`). Defaults to https://repo.packagist.org */
+        repository?: string;
+        /** Other repositories an artifact's own `repository` setting may name. */
+        allowedRepositories?: string[];
+        /**
+         * Hosts dist archives download from besides the repositories';
+         * defaults to api.github.com and codeload.github.com (where
+         * Packagist's GitHub zipballs redirect) when the repository is
+         * Packagist, none otherwise. Add gitlab.com, bitbucket.org or your
+         * Git server for packages hosted there.
+         */
+        distHosts?: string[];
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /** The OCI processor: container images and any OCI artifact. */
       oci?: {
         /**
@@ -209,6 +226,99 @@ export interface Config {
          */
         versionScheme?: string;
       }>;
+      /** The Go modules processor. */
+      go?: {
+        /** GOPROXY base URL. Defaults to https://proxy.golang.org */
+        proxy?: string;
+        /** Other GOPROXYs an artifact's own `proxy` setting may name (base URLs). */
+        allowedProxies?: string[];
+        /**
+         * A checksum database speaking sum.golang.org's protocol (e.g.
+         * `https://sum.golang.org`), that the `h1:` hashes of every mirrored
+         * zip and go.mod are compared with (a mismatch fails the version;
+         * an unreachable database or an unknown module leaves them logged).
+         * Unset by default: the hashes are logged only. Its host is the
+         * operator's.
+         */
+        sumdb?: string;
+        /** go.mod files one module graph may read. Default 10000. */
+        maxGraphModules?: number;
+        /**
+         * Bytes of a module zip once unzipped. Default 524288000 (500 MiB, the
+         * go command's own bound). Zips are hashed during discovery, read
+         * under `backpack.upstream.maxMetadataBytes`.
+         */
+        maxUnzippedBytes?: number;
+        /** Files in one module zip. Default 100000. */
+        maxZipFiles?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The Helm processor: charts of chart repositories, with their subcharts and images. */
+      helm?: {
+        /**
+         * Chart repositories by alias (the key, or `alias`): what a chart's
+         * `repository` config and Chart.yaml dependencies (`@alias`, or the
+         * URL) may name, and the `<alias>` of the Helm view
+         * (`/api/backpack/helm/<alias>/index.yaml`) and of bundles
+         * (`helm/<alias>/index.yaml`). A configured repository is the
+         * operator's host (it may resolve to internal addresses). Charts in
+         * OCI registries are named `oci://<registry>/<path>` and read from
+         * the registries of `backpack.processors.oci.registries`.
+         */
+        repositories?: {
+          [name: string]: {
+            /** The alias, when it is not the key (config keys cannot hold dots); not `charts`. */
+            alias?: string;
+            /** Base URL of the repository, where its `index.yaml` is. */
+            url: string;
+          };
+        };
+        /** Largest chart archive read for its Chart.yaml and values.yaml, in bytes. Default 33554432 (32 MiB). */
+        maxChartBytes?: number;
+        /** Largest Chart.yaml or values.yaml read out of a chart, in bytes. Default 4194304 (4 MiB). */
+        maxChartFileBytes?: number;
+        /** Nodes of a values.yaml looked at for image references. Default 100000. */
+        maxValuesNodes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The GitHub releases processor: release assets of github.com or GitHub Enterprise repositories. */
+      'github-releases'?: {
+        /** REST API base URL. Default https://api.github.com; GitHub Enterprise: `https://<host>/api/v3`. */
+        apiUrl?: string;
+        /**
+         * Token for the API (private repositories, a higher rate limit). Sent
+         * only to the API's origin (scheme, host and port), never on a
+         * redirect to another host. Without it, the token of the
+         * `integrations.github` entry whose `apiBaseUrl` is `apiUrl` is used.
+         * With a token, assets are downloaded through the API.
+         * @visibility secret
+         */
+        token?: string;
+        /**
+         * Hosts release assets download from (redirect targets included).
+         * Default for github.com: github.com, objects.githubusercontent.com,
+         * release-assets.githubusercontent.com; none for another `apiUrl`,
+         * whose own host is allowed.
+         */
+        downloadHosts?: string[];
+        /** Mirror pre-releases of artifacts that do not say. Default false. */
+        includePrereleases?: boolean;
+        /** Pages of 100 releases read per repository (newest first). Default 10. */
+        maxPages?: number;
+        /** Largest checksum file (SHA256SUMS, checksums.txt, *.sha256) read, in bytes. Default 1048576. */
+        maxChecksumBytes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The files processor: plain URLs on `backpack.allowedHosts`, each with its sha256. */
+      files?: {
+        /** Largest checksum file read, in bytes. Default 1048576. */
+        maxChecksumBytes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
     };
 
     /** Politeness towards upstream registries during discovery. */
@@ -452,6 +562,16 @@ export interface Config {
          * `http://localhost:8080/nuget/`.
          */
         feedBaseUrl?: string;
+      };
+      /** The Composer repository in bundles. */
+      composer?: {
+        /**
+         * Where the far side serves the bundle's `composer/` directory; the
+         * bundle's `packages.json` and p2 documents name the metadata and
+         * the dists there, since Composer takes dist URLs as written.
+         * Default `http://localhost:8080/composer/`.
+         */
+        repositoryUrl?: string;
       };
     };
 

@@ -10,16 +10,24 @@ import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
   backpackModuleHuggingfaceProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet), each
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
+ * Cargo, Go, Helm), each added through the processors extension point like any
+ * module's, and Backpack's URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Composer), each
  * added through the processors extension point like any module's, and
  * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
@@ -39,6 +47,11 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleCargoProcessor,
       backpackModuleHuggingfaceProcessor,
       backpackModuleExternalProcessors,
+      backpackModuleGoProcessor,
+      backpackModuleComposerProcessor,
+      backpackModuleHelmProcessor,
+      backpackModuleGithubReleasesProcessor,
+      backpackModuleFilesProcessor,
     ];
   },
 });

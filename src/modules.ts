@@ -78,3 +78,44 @@ export const backpackModuleHuggingfaceProcessor = builtInProcessorModule('huggin
  * @public
  */
 export { backpackModuleExternalProcessors } from './processors/external/module';
+
+/**
+ * The built-in Go modules processor; configured by `backpack.processors.go`.
+ *
+ * @public
+ */
+export const backpackModuleGoProcessor = builtInProcessorModule('go');
+
+/**
+ * The built-in Composer processor (Composer v2 repositories such as
+ * Packagist); configured by `backpack.processors.composer`.
+ *
+ * @public
+ */
+export const backpackModuleComposerProcessor = builtInProcessorModule('composer');
+
+/**
+ * The built-in Helm processor (charts of chart repositories, with their
+ * subcharts and images as `oci` artifacts); configured by
+ * `backpack.processors.helm`.
+ *
+ * @public
+ */
+export const backpackModuleHelmProcessor = builtInProcessorModule('helm');
+
+/**
+ * The built-in GitHub releases processor (release assets of github.com or
+ * GitHub Enterprise repositories); configured by
+ * `backpack.processors.github-releases`.
+ *
+ * @public
+ */
+export const backpackModuleGithubReleasesProcessor = builtInProcessorModule('github-releases');
+
+/**
+ * The built-in files processor (plain URLs with their sha256, on
+ * `backpack.allowedHosts`); configured by `backpack.processors.files`.
+ *
+ * @public
+ */
+export const backpackModuleFilesProcessor = builtInProcessorModule('files');

@@ -3,9 +3,14 @@ import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
   backpackModuleHuggingfaceProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
@@ -28,4 +33,9 @@ export const backpackFeatures = [
   backpackModuleCargoProcessor,
   backpackModuleHuggingfaceProcessor,
   backpackModuleExternalProcessors,
+  backpackModuleGoProcessor,
+  backpackModuleComposerProcessor,
+  backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
 ];

@@ -43,6 +43,12 @@ export interface PreviewVersion {
   files: PreviewFile[];
   /** Sum of the known file sizes. */
   bytes: number;
+  /**
+   * Where the version declares the dependencies whose origin its processor
+   * names (a Helm chart's images: an annotation, a values.yaml path, the
+   * artifact's config); absent when there are none.
+   */
+  sources?: Array<{ processor: string; id: string; range: string; source: string }>;
 }
 
 /**
@@ -77,7 +83,7 @@ export interface PreviewUnresolvable {
   processor: string;
   id: string;
   version: string;
-  dependency: { processor: string; id: string; range: string; kind: DependencyKind };
+  dependency: { processor: string; id: string; range: string; kind: DependencyKind; source?: string };
   reason: string;
 }
 
@@ -155,6 +161,7 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
             id: dependency.id,
             range: dependency.range,
             kind: dependency.kind,
+            ...(dependency.source ? { source: dependency.source } : {}),
           },
           reason: dependency.unresolvable,
         });
@@ -163,7 +170,16 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
       const bytes = files.reduce((sum, file) => sum + (file.size ?? 0), 0);
       totals.files += files.length;
       totals.filesWithoutSize += files.filter(file => file.size === undefined).length;
-      return { version: selected.version, selection: selected.selection, files, bytes };
+      const sources = selected.dependencies
+        .filter(d => d.source !== undefined)
+        .map(d => ({ processor: d.processor, id: d.id, range: d.range, source: d.source! }));
+      return {
+        version: selected.version,
+        selection: selected.selection,
+        files,
+        bytes,
+        ...(sources.length ? { sources } : {}),
+      };
     });
     const bytes = versions.reduce((sum, v) => sum + v.bytes, 0);
     totals.artifacts += 1;

@@ -1,6 +1,11 @@
 import { createCargoProcessor } from './cargo';
+import { createFilesProcessor } from './files';
+import { createGithubReleasesProcessor } from './githubReleases';
 import { createHuggingfaceProcessor } from './huggingface';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
+import { createGoProcessor } from './go';
+import { createComposerProcessor } from './composer';
+import { createHelmProcessor } from './helm';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
@@ -21,10 +26,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * configured, as public-only defaults otherwise). The package's modules add
  * them through the extension point, as replaceable registrations.
  */
-export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget' | 'cargo' | 'huggingface',
-  BackpackProcessorFactory
-> = {
+export const builtInProcessorFactories = {
   npm: context => {
     const settings = settingsOf(context, 'npm');
     return settings && createNpmProcessor({ config: settings.section, upstream: context.upstream });
@@ -56,8 +58,46 @@ export const builtInProcessorFactories: Record<
     const settings = settingsOf(context, 'cargo');
     return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
   },
+  go: context => {
+    const settings = settingsOf(context, 'go');
+    return settings && createGoProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  composer: context => {
+    const settings = settingsOf(context, 'composer');
+    return settings && createComposerProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  helm: context => {
+    const settings = settingsOf(context, 'helm');
+    return (
+      settings &&
+      createHelmProcessor({
+        config: settings.section,
+        ociConfig: context.config.getOptionalConfig('backpack.processors.oci'),
+        upstream: context.upstream,
+        limits: context.limits,
+      })
+    );
+  },
+  'github-releases': context => {
+    const settings = settingsOf(context, 'github-releases');
+    return (
+      settings &&
+      createGithubReleasesProcessor({
+        config: settings.section,
+        rootConfig: context.config,
+        upstream: context.upstream,
+      })
+    );
+  },
+  files: context => {
+    const settings = settingsOf(context, 'files');
+    return (
+      settings &&
+      createFilesProcessor({ config: settings.section, rootConfig: context.config, upstream: context.upstream })
+    );
+  },
   huggingface: context => {
     const settings = settingsOf(context, 'huggingface');
     return settings && createHuggingfaceProcessor({ config: settings.section, upstream: context.upstream });
   },
-};
+} satisfies Record<string, BackpackProcessorFactory>;

@@ -307,6 +307,10 @@ function checkDependency(
     kind: dependency.kind,
     ...(dependency.config ? { config: dependency.config } : {}),
   };
+  // Shown in previews: kept only as plain text.
+  if (typeof dependency.source === 'string' && !textProblem(dependency.source, MAX_REASON)) {
+    kept.source = dependency.source;
+  }
   if (dependency.unresolvable !== undefined) {
     // The processor's reason, quoted safely when it is not plain text.
     kept.unresolvable = textProblem(dependency.unresolvable, MAX_REASON)

@@ -1,6 +1,10 @@
 import express from 'express';
 import Router from 'express-promise-router';
 import { cargoViewRoutes } from './views/cargoViewRoutes';
+import { goViewRoutes } from './views/goViewRoutes';
+import { composerViewRoutes } from './views/composerViewRoutes';
+import { helmViewRoutes } from './views/helmViewRoutes';
+import { filesViewRoutes } from './views/filesViewRoutes';
 import { huggingfaceViewRoutes } from './views/huggingfaceViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
@@ -17,6 +21,10 @@ const VIEW_ROUTES: ViewRoutes[] = [
   mavenViewRoutes,
   nugetViewRoutes,
   cargoViewRoutes,
+  goViewRoutes,
+  composerViewRoutes,
+  helmViewRoutes,
+  filesViewRoutes,
   huggingfaceViewRoutes,
 ];
 

@@ -92,8 +92,8 @@ export class MirrorRunner {
         }
         return { notModified: false, ...checkDiscoveryOutput(result, { processors }) };
       },
-      describe: (processor, id, config, version, { signal: s }) =>
-        describeChecked(processors, processor, id, config, version, this.options.logger, s),
+      describe: (processor, id, config, version, { signal: s, dependencyPolicy }) =>
+        describeChecked(processors, processor, id, config, version, this.options.logger, s, dependencyPolicy),
     });
     return resolver.resolve(roots, { signal });
   }
@@ -119,8 +119,8 @@ export class MirrorRunner {
             progress.add({ artifacts: 1 });
           }
         },
-        describe: (processor, id, config, version, { signal: s }) =>
-          describeForRun(this.options, runId, processor, id, config, version, refs, s),
+        describe: (processor, id, config, version, { signal: s, dependencyPolicy }) =>
+          describeForRun(this.options, runId, processor, id, config, version, refs, s, dependencyPolicy),
       });
       const closure = await resolver.resolve(roots.map(rootOf), { signal });
       // Artifacts of unknown processors were reached without a discovery.

@@ -1,9 +1,14 @@
 import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
+import { readHelmProcessorSettings } from '../processors/helm/helmConfig';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { CargoView } from './cargoView';
+import { GoView } from './goView';
+import { ComposerView } from './composer/ComposerView';
+import { HelmView } from './helm/HelmView';
+import { FilesView } from './filesView';
 import { HuggingfaceView } from './huggingface/HuggingfaceView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
@@ -22,6 +27,14 @@ export interface ServeViews {
   nuget: NugetView;
   /** The Cargo sparse registry view at `/cargo/`. */
   cargo: CargoView;
+  /** The GOPROXY view at `/go/`. */
+  go: GoView;
+  /** The Composer repository. */
+  composer: ComposerView;
+  /** The Helm repository view: `<alias>/index.yaml` per chart repository, and the charts. */
+  helm: HelmView;
+  /** Release files and plain files at `/files/`. */
+  files: FilesView;
   /** The Hugging Face Hub view at `/huggingface/` (`HF_ENDPOINT`). */
   huggingface: HuggingfaceView;
   /** `backpack.serve.public`: the views answer without credentials. */
@@ -61,7 +74,27 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       authRequired: !isPublic,
     }),
+    go: new GoView({ stores, blobStore }),
+    composer: new ComposerView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
+    helm: createHelmView(options),
+    files: new FilesView({ stores, blobStore }),
     huggingface: new HuggingfaceView({ stores, blobStore }),
     public: isPublic,
   };
+}
+
+/** The Helm view over the repositories of `backpack.processors.helm`. */
+function createHelmView(options: Parameters<typeof createServeViews>[0]): HelmView {
+  const helm = readHelmProcessorSettings(options.config.getOptionalConfig('backpack.processors.helm'));
+  return new HelmView({
+    stores: options.stores,
+    blobStore: options.blobStore,
+    repositories: helm.repositories,
+    limits: { ...readParsingLimits(options.config).tarball, maxFileBytes: helm.maxChartFileBytes },
+  });
 }

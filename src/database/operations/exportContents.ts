@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { JsonObject } from '@backstage/types';
 import { CONTENT_KEY_ROOT } from '../../storage/fileStorageKey';
 import { chunks } from '../chunks';
 import { CollectedArtifact, CollectedFile, ExportWindow } from '../ExportStore';
@@ -94,10 +95,11 @@ export async function getCollectedArtifact(
   key: number | { processor: string; id: string },
   until: string,
 ): Promise<CollectedArtifact | undefined> {
-  const artifact: { ref: number; processor: string; id: string; tags: string | null } | undefined =
-    await db('artifacts')
-      .where(typeof key === 'number' ? { ref: key } : { processor: key.processor, id: key.id })
-      .first('ref', 'processor', 'id', 'tags');
+  const artifact:
+    | { ref: number; processor: string; id: string; tags: string | null; config: string | null; validators: string | null }
+    | undefined = await db('artifacts')
+    .where(typeof key === 'number' ? { ref: key } : { processor: key.processor, id: key.id })
+    .first('ref', 'processor', 'id', 'tags', 'config', 'validators');
   if (!artifact) return undefined;
   const ref = artifact.ref;
   const fileRows: Array<
@@ -136,6 +138,10 @@ export async function getCollectedArtifact(
     processor: artifact.processor,
     id: artifact.id,
     tags: fromJson<Record<string, string> | undefined>(artifact.tags, undefined),
+    // A dependency's stored config is empty; it was discovered under its parents'.
+    config:
+      fromJson<{ config?: JsonObject } | undefined>(artifact.validators, undefined)?.config ??
+      fromJson<JsonObject>(artifact.config, {}),
     versions: [...versions.values()],
   };
 }

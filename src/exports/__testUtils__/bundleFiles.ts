@@ -37,7 +37,8 @@ export function npmTarball(manifest: Record<string, unknown>): Buffer {
  * URLs of registry.npmjs.org) over `processors`.
  */
 export function testExportService(
-  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs'> & {
+  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs'> &
+    Partial<Pick<ExportServiceOptions, 'composerRepositoryUrl'>> & {
     processors: string[];
   },
 ): ExportService {

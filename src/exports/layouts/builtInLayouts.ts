@@ -14,9 +14,13 @@ import {
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
 import { cargoLayout } from './cargoLayout';
+import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
+import { helmLayout } from './helmLayout';
+import { githubReleasesLayout, plainFilesLayout } from './filesLayout';
 import { huggingfaceLayout } from './huggingfaceLayout';
 import { nugetLayout } from './nugetLayout';
+import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
@@ -71,5 +75,10 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   ociLayout,
   nugetLayout,
   cargoLayout,
+  goLayout,
+  composerLayout,
+  helmLayout,
+  githubReleasesLayout,
+  plainFilesLayout,
   huggingfaceLayout,
 ];
