@@ -158,6 +158,30 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** Models, datasets and spaces of a Hugging Face Hub. */
+      huggingface?: {
+        /** The Hub's base URL (its API and `resolve` URLs). Defaults to https://huggingface.co */
+        endpoint?: string;
+        /**
+         * Access token for gated and private repositories, sent as a
+         * bearer token to the endpoint's host only, never to the hosts
+         * downloads redirect to.
+         * @visibility secret
+         */
+        token?: string;
+        /**
+         * Hosts the Hub redirects file downloads to (LFS and Xet storage),
+         * allowed as the operator's (internal addresses too). Default, with
+         * the default endpoint: cdn-lfs.huggingface.co, cdn-lfs.hf.co,
+         * cdn-lfs-us-1.hf.co, cdn-lfs-eu-1.hf.co and cas-bridge.xethub.hf.co,
+         * as public-only; none with another endpoint.
+         */
+        downloadHosts?: string[];
+        /** Files listed per commit at most; a larger repository fails discovery. Default 10000. */
+        maxFiles?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /**
        * External ("raw") processors: programs in any language speaking
        * Backpack's processor protocol (newline-delimited JSON over stdio,

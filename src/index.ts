@@ -19,6 +19,7 @@ import {
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
   backpackModuleTerraformProcessor,
+  backpackModuleHuggingfaceProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -43,6 +44,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
       backpackModuleCargoProcessor,
+      backpackModuleHuggingfaceProcessor,
       backpackModuleExternalProcessors,
       backpackModuleGoProcessor,
       backpackModuleComposerProcessor,

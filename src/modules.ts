@@ -64,6 +64,14 @@ export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
 export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
 
 /**
+ * The built-in Hugging Face processor (models, datasets and spaces of a
+ * Hub); configured by `backpack.processors.huggingface`.
+ *
+ * @public
+ */
+export const backpackModuleHuggingfaceProcessor = builtInProcessorModule('huggingface');
+
+/**
  * The processors of `backpack.processors.external`, each served by a plugin
  * process over stdio (see the README, "External processors").
  *

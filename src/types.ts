@@ -121,7 +121,12 @@ export type FileErrorKind = 'transient' | 'permanent';
  * @public
  */
 export interface FileIntegrity {
-  algorithm: 'sha512' | 'sha384' | 'sha256' | 'sha1' | 'md5';
+  /**
+   * `git-blob-sha1` is git's object id of the bytes as a blob, the sha1 of
+   * `blob <size>\0` followed by the bytes (how the Hugging Face Hub names
+   * files kept in git rather than LFS); it needs the file's size.
+   */
+  algorithm: 'sha512' | 'sha384' | 'sha256' | 'sha1' | 'md5' | 'git-blob-sha1';
   /** Lower-case hex digest. */
   digest: string;
 }

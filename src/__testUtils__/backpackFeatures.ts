@@ -12,6 +12,7 @@ import {
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
   backpackModuleTerraformProcessor,
+  backpackModuleHuggingfaceProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -31,6 +32,7 @@ export const backpackFeatures = [
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleHuggingfaceProcessor,
   backpackModuleExternalProcessors,
   backpackModuleGoProcessor,
   backpackModuleComposerProcessor,

@@ -1,6 +1,7 @@
 import { createCargoProcessor } from './cargo';
 import { createFilesProcessor } from './files';
 import { createGithubReleasesProcessor } from './githubReleases';
+import { createHuggingfaceProcessor } from './huggingface';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createGoProcessor } from './go';
 import { createComposerProcessor } from './composer';
@@ -99,5 +100,9 @@ export const builtInProcessorFactories = {
   terraform: context => {
     const settings = settingsOf(context, 'terraform');
     return settings && createTerraformProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  huggingface: context => {
+    const settings = settingsOf(context, 'huggingface');
+    return settings && createHuggingfaceProcessor({ config: settings.section, upstream: context.upstream });
   },
 } satisfies Record<string, BackpackProcessorFactory>;

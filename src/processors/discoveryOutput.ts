@@ -28,6 +28,7 @@ const HEX_LENGTHS: Record<FileIntegrity['algorithm'], number> = {
   sha256: 64,
   sha1: 40,
   md5: 32,
+  'git-blob-sha1': 40,
 };
 /** Largest upstream record of a version kept (a Cargo index line is a few KiB, a huge one 100s). */
 const MAX_METADATA_BYTES = 1024 * 1024;
@@ -110,6 +111,10 @@ function fileProblem(file: ProcessorFile): string | undefined {
   }
   if (file.size !== undefined && !(Number.isSafeInteger(file.size) && file.size >= 0)) {
     return 'size is not a non-negative integer';
+  }
+  // Git's blob id hashes a header naming the size before the bytes.
+  if (file.integrity?.algorithm === 'git-blob-sha1' && file.size === undefined) {
+    return 'git-blob-sha1 integrity without a size';
   }
   if (file.contentAddressed !== undefined && typeof file.contentAddressed !== 'boolean') {
     return 'contentAddressed is not a boolean';

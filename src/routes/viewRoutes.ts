@@ -5,6 +5,7 @@ import { goViewRoutes } from './views/goViewRoutes';
 import { composerViewRoutes } from './views/composerViewRoutes';
 import { helmViewRoutes } from './views/helmViewRoutes';
 import { filesViewRoutes } from './views/filesViewRoutes';
+import { huggingfaceViewRoutes } from './views/huggingfaceViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
@@ -26,6 +27,7 @@ const VIEW_ROUTES: ViewRoutes[] = [
   helmViewRoutes,
   filesViewRoutes,
   terraformViewRoutes,
+  huggingfaceViewRoutes,
 ];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */

@@ -9,6 +9,7 @@ import { GoView } from './goView';
 import { ComposerView } from './composer/ComposerView';
 import { HelmView } from './helm/HelmView';
 import { FilesView } from './filesView';
+import { HuggingfaceView } from './huggingface/HuggingfaceView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -38,6 +39,8 @@ export interface ServeViews {
   files: FilesView;
   /** Terraform's provider network mirror. */
   terraform: TerraformView;
+  /** The Hugging Face Hub view at `/huggingface/` (`HF_ENDPOINT`). */
+  huggingface: HuggingfaceView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -90,6 +93,7 @@ export function createServeViews(options: {
       logger,
       links: ArchiveLinks.fromConfig(options.config.getOptionalConfig('backpack.serve.terraform')),
     }),
+    huggingface: new HuggingfaceView({ stores, blobStore }),
     public: isPublic,
   };
 }

@@ -18,6 +18,7 @@ import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { helmLayout } from './helmLayout';
 import { githubReleasesLayout, plainFilesLayout } from './filesLayout';
+import { huggingfaceLayout } from './huggingfaceLayout';
 import { nugetLayout } from './nugetLayout';
 import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
@@ -81,4 +82,5 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   githubReleasesLayout,
   plainFilesLayout,
   terraformLayout,
+  huggingfaceLayout,
 ];

@@ -26,7 +26,7 @@ export interface Packument {
   time?: Record<string, string>;
 }
 
-const DIGEST_BYTES: Record<FileIntegrity['algorithm'], number> = {
+const DIGEST_BYTES: Partial<Record<FileIntegrity['algorithm'], number>> = {
   sha512: 64,
   sha384: 48,
   sha256: 32,
