@@ -1,4 +1,5 @@
 import { JsonObject } from '@backstage/types';
+import type { ArtifactAdmissionSettings } from './admission/types';
 
 /**
  * How the versions of a dependency are chosen for each range a selected
@@ -49,6 +50,8 @@ export interface Artifact {
   /** True when a person or script added it; false when pulled in as a dependency. */
   root: boolean;
   dependencyPolicy: DependencyPolicy;
+  /** The artifact's own admission settings, over the global `backpack.admission`. */
+  admission?: ArtifactAdmissionSettings;
   status: ArtifactStatus;
   lastRunId?: string;
   lastRunAt?: string;
@@ -65,7 +68,7 @@ export interface Artifact {
 }
 
 /** @public */
-export type ArtifactVersionStatus = 'discovered' | 'selected' | 'denied';
+export type ArtifactVersionStatus = 'discovered' | 'selected' | 'denied' | 'pending-approval';
 
 /**
  * Why a version was selected or denied.
@@ -217,6 +220,10 @@ export interface MirrorRunCounters {
   /** Files of this run that were still parked when the run settled. */
   filesParked: number;
   bytes: number;
+  /** Versions admission denied. */
+  versionsDenied: number;
+  /** Selected versions waiting for approval (their files are not queued). */
+  versionsPendingApproval: number;
 }
 
 /**

@@ -11,14 +11,19 @@ import { createHash } from 'node:crypto';
 import { errorMessage } from '../lib/errorMessage';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import {
-  ArtifactAdmissionSettings,
   effectiveSettings,
   GlobalAdmissionSettings,
   readGlobalAdmissionSettings,
   settingsKey,
 } from './admissionSettings';
 import { runBuiltInChecks } from './checks/builtInChecks';
-import { AdmissionReason, AdmissionRequest, AdmissionVerdict, BackpackAdmissionCheck } from './types';
+import {
+  AdmissionReason,
+  AdmissionRequest,
+  AdmissionVerdict,
+  ArtifactAdmissionSettings,
+  BackpackAdmissionCheck,
+} from './types';
 
 /** Options of {@link AdmissionService}. */
 export interface AdmissionServiceOptions {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { canonicalJson } from '../lib/canonicalJson';
 import { errorMessage } from '../lib/errorMessage';
 import { parseInput, text } from '../lib/validation';
+import { ArtifactAdmissionSettings } from './types';
 
 const outcome = z.enum(['allow', 'deny', 'pending-approval']);
 
@@ -51,8 +52,6 @@ export const artifactAdmissionSchema = z.strictObject({
   deny: z.array(range).max(100).optional(),
 });
 
-/** Per-artifact admission settings, as stored and as the API shows them. */
-export type ArtifactAdmissionSettings = z.infer<typeof artifactAdmissionSchema>;
 
 const listEntry = z.strictObject({
   processor: text(64),

@@ -25,8 +25,9 @@ export type AdmissionAnswer =
   | { decision: 'deny' | 'pending-approval'; reason: string };
 
 /**
- * One step of the dependency path by which a version was reached: the root
- * (no `range`) first, then each dependent and the range it declared.
+ * One step of the dependency path by which a version was reached: a
+ * dependent version and the range it declares for the next step (for the
+ * last step: for the version asked about).
  *
  * @public
  */
@@ -34,7 +35,7 @@ export interface AdmissionPathStep {
   processor: string;
   id: string;
   version: string;
-  range?: string;
+  range: string;
 }
 
 /**
@@ -69,8 +70,8 @@ export interface AdmissionRequest {
   version: string;
   metadata: AdmissionMetadata;
   /**
-   * How the walk first reached the version, root first; empty when it is
-   * selected by a root's own filter. Answers are cached per version, so a
+   * How the walk first reached the version, from a root to the direct
+   * dependent; empty when a root's own filter selects it. Answers are cached per version, so a
    * check sees the path of the first walk that asked.
    */
   path: AdmissionPathStep[];
@@ -88,6 +89,27 @@ export interface BackpackAdmissionCheck {
   /** Unique name, shown with each reason. */
   readonly name: string;
   check(request: AdmissionRequest, options: { signal?: AbortSignal }): Promise<AdmissionAnswer>;
+}
+
+/**
+ * An artifact's own admission settings (its `admission` field): overrides
+ * of the global `backpack.admission` settings for its versions, and
+ * version ranges to allow or deny.
+ *
+ * @public
+ */
+export interface ArtifactAdmissionSettings {
+  /** Version ranges always admitted (the other built-in checks are skipped); `*` for all. */
+  allow?: string[];
+  /** Version ranges always denied. */
+  deny?: string[];
+  licenses?: { allow?: string[]; deny?: string[]; unknown?: AdmissionDecision };
+  /** E.g. `3d`; `0` turns the global cooldown off for this artifact. */
+  minimumReleaseAge?: string;
+  /** Bytes. */
+  maximumFileSize?: number;
+  yanked?: AdmissionDecision;
+  deprecated?: AdmissionDecision;
 }
 
 /**

@@ -1,0 +1,45 @@
+import { AdmissionVerdict } from '../admission/types';
+
+/** What the upstream said of a version that a later run answered 304 must still know. */
+export interface StoredVersionFacts {
+  license?: string;
+  deprecated?: string;
+  yanked?: string | true;
+}
+
+/** A person's word on a version: approved (it may enter) or rejected (it may not). */
+export interface VersionApproval {
+  decision: 'approved' | 'rejected';
+  by: string;
+  at: string;
+  comment?: string;
+}
+
+/** The admission record of one version. */
+export interface StoredAdmission extends Omit<AdmissionVerdict, 'revision'> {
+  version: string;
+  revision: string;
+  decidedAt: string;
+  facts?: StoredVersionFacts;
+  approval?: VersionApproval;
+}
+
+/**
+ * The admission verdicts of versions and the approvals people gave them.
+ * Implementations hide knex.
+ */
+export interface AdmissionStore {
+  /** Records the verdicts of a run, writing only rows that change; keeps approvals. Returns rows written. */
+  recordVerdicts(
+    artifactRef: number,
+    verdicts: Array<{ version: string; verdict: AdmissionVerdict; facts?: StoredVersionFacts }>,
+  ): Promise<number>;
+  /** The records of an artifact's versions, by version. */
+  listAdmissions(artifactRef: number, versions?: string[]): Promise<Map<string, StoredAdmission>>;
+  /** Sets a version's approval; false when the version has no admission record. */
+  setApproval(artifactRef: number, version: string, approval: VersionApproval): Promise<boolean>;
+  /** The approvals given to versions of an artifact, by version. */
+  approvalsOf(processor: string, id: string): Promise<Map<string, VersionApproval>>;
+  /** The stored facts of a version, for runs whose discovery was answered 304. */
+  factsOf(processor: string, id: string, version: string): Promise<StoredVersionFacts | undefined>;
+}

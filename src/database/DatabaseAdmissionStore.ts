@@ -1,0 +1,167 @@
+import { Knex } from 'knex';
+import { AdmissionReason, AdmissionVerdict } from '../admission/types';
+import { chunks } from './chunks';
+import { AdmissionStore, StoredAdmission, StoredVersionFacts, VersionApproval } from './AdmissionStore';
+import { fromJson, now, optionalIso, toIso } from './rows/coerce';
+
+interface AdmissionRow {
+  version_ref: number;
+  version: string;
+  decision: string;
+  reasons: string;
+  revision: string;
+  metadata: string | null;
+  decided_at: string | Date;
+  approval: string | null;
+  approved_by: string | null;
+  approved_at: string | Date | null;
+  approval_comment: string | null;
+}
+
+function toApproval(row: AdmissionRow): VersionApproval | undefined {
+  if (row.approval !== 'approved' && row.approval !== 'rejected') return undefined;
+  return {
+    decision: row.approval,
+    by: row.approved_by ?? '',
+    at: optionalIso(row.approved_at) ?? '',
+    ...(row.approval_comment ? { comment: row.approval_comment } : {}),
+  };
+}
+
+function toAdmission(row: AdmissionRow): StoredAdmission {
+  const facts = fromJson<StoredVersionFacts | null>(row.metadata, null);
+  const approval = toApproval(row);
+  return {
+    version: row.version,
+    decision: row.decision as StoredAdmission['decision'],
+    reasons: fromJson<AdmissionReason[]>(row.reasons, []),
+    revision: row.revision,
+    decidedAt: toIso(row.decided_at),
+    ...(facts && Object.keys(facts).length > 0 ? { facts } : {}),
+    ...(approval ? { approval } : {}),
+  };
+}
+
+const COLUMNS = [
+  'a.version_ref',
+  'v.version',
+  'a.decision',
+  'a.reasons',
+  'a.revision',
+  'a.metadata',
+  'a.decided_at',
+  'a.approval',
+  'a.approved_by',
+  'a.approved_at',
+  'a.approval_comment',
+];
+
+/** The knex implementation of {@link AdmissionStore}. */
+export class DatabaseAdmissionStore implements AdmissionStore {
+  constructor(private readonly db: Knex) {}
+
+  async recordVerdicts(
+    artifactRef: number,
+    verdicts: Array<{ version: string; verdict: AdmissionVerdict; facts?: StoredVersionFacts }>,
+  ): Promise<number> {
+    if (verdicts.length === 0) return 0;
+    let written = 0;
+    await this.db.transaction(async tx => {
+      const versionRefs = new Map<string, number>();
+      const stored = new Map<number, AdmissionRow>();
+      for (const part of chunks(verdicts.map(v => v.version))) {
+        const rows: Array<{ ref: number; version: string }> = await tx('artifact_versions')
+          .where({ artifact_ref: artifactRef })
+          .whereIn('version', part)
+          .select('ref', 'version');
+        rows.forEach(r => versionRefs.set(r.version, r.ref));
+        const existing: AdmissionRow[] = await tx('version_admissions as a')
+          .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+          .where('v.artifact_ref', artifactRef)
+          .whereIn('v.version', part)
+          .select(COLUMNS);
+        existing.forEach(r => stored.set(r.version_ref, r));
+      }
+      const timestamp = now();
+      for (const { version, verdict, facts } of verdicts) {
+        const ref = versionRefs.get(version);
+        if (ref === undefined) continue;
+        const row = {
+          decision: verdict.decision,
+          reasons: JSON.stringify(verdict.reasons),
+          revision: verdict.revision,
+          metadata: facts && Object.keys(facts).length > 0 ? JSON.stringify(facts) : null,
+        };
+        const old = stored.get(ref);
+        if (!old) {
+          await tx('version_admissions').insert({ version_ref: ref, ...row, decided_at: timestamp });
+          written += 1;
+        } else if (
+          old.decision !== row.decision ||
+          old.reasons !== row.reasons ||
+          old.revision !== row.revision ||
+          (row.metadata !== null && old.metadata !== row.metadata)
+        ) {
+          // Facts are kept when a 304 run had none to give.
+          const update = row.metadata === null ? { ...row, metadata: old.metadata } : row;
+          await tx('version_admissions').where({ version_ref: ref }).update({ ...update, decided_at: timestamp });
+          written += 1;
+        }
+      }
+    });
+    return written;
+  }
+
+  async listAdmissions(artifactRef: number, versions?: string[]): Promise<Map<string, StoredAdmission>> {
+    const result = new Map<string, StoredAdmission>();
+    const read = async (part?: string[]) => {
+      const query = this.db('version_admissions as a')
+        .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+        .where('v.artifact_ref', artifactRef);
+      if (part) query.whereIn('v.version', part);
+      const rows: AdmissionRow[] = await query.select(COLUMNS);
+      rows.forEach(r => result.set(r.version, toAdmission(r)));
+    };
+    if (!versions) await read();
+    else for (const part of chunks(versions)) await read(part);
+    return result;
+  }
+
+  async setApproval(artifactRef: number, version: string, approval: VersionApproval): Promise<boolean> {
+    const ref = await this.db('artifact_versions').where({ artifact_ref: artifactRef, version }).first('ref');
+    if (!ref) return false;
+    const updated = await this.db('version_admissions')
+      .where({ version_ref: ref.ref })
+      .update({
+        approval: approval.decision,
+        approved_by: approval.by,
+        approved_at: approval.at,
+        approval_comment: approval.comment ?? null,
+      });
+    return updated > 0;
+  }
+
+  async approvalsOf(processor: string, id: string): Promise<Map<string, VersionApproval>> {
+    const rows: AdmissionRow[] = await this.db('version_admissions as a')
+      .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+      .join('artifacts as r', 'r.ref', 'v.artifact_ref')
+      .where({ 'r.processor': processor, 'r.id': id })
+      .whereNotNull('a.approval')
+      .select(COLUMNS);
+    const result = new Map<string, VersionApproval>();
+    for (const row of rows) {
+      const approval = toApproval(row);
+      if (approval) result.set(row.version, approval);
+    }
+    return result;
+  }
+
+  async factsOf(processor: string, id: string, version: string): Promise<StoredVersionFacts | undefined> {
+    const row = await this.db('version_admissions as a')
+      .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+      .join('artifacts as r', 'r.ref', 'v.artifact_ref')
+      .where({ 'r.processor': processor, 'r.id': id, 'v.version': version })
+      .first('a.metadata');
+    return row ? fromJson<StoredVersionFacts | undefined>(row.metadata, undefined) : undefined;
+  }
+}
