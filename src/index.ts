@@ -69,6 +69,7 @@ export {
   backpackArtifactDeletePermission,
   backpackRunCreatePermission,
   backpackFileRetryPermission,
+  backpackVersionApprovePermission,
   backpackExportCreatePermission,
   BACKPACK_ARTIFACT_RESOURCE_TYPE,
   backpackArtifactResourceRef,
@@ -76,3 +77,14 @@ export {
   backpackArtifactConditions,
   createBackpackArtifactConditionalDecision,
 } from './permissions';
+export type {
+  AdmissionAnswer,
+  AdmissionDecision,
+  AdmissionMetadata,
+  AdmissionPathStep,
+  AdmissionReason,
+  AdmissionRequest,
+  AdmissionVerdict,
+  ArtifactAdmissionSettings,
+  BackpackAdmissionCheck,
+} from './admission/types';

@@ -1,5 +1,5 @@
 import { JsonObject } from '@backstage/types';
-import type { ArtifactAdmissionSettings } from './admission/types';
+import type { AdmissionDecision, AdmissionReason, ArtifactAdmissionSettings } from './admission/types';
 
 /**
  * How the versions of a dependency are chosen for each range a selected
@@ -98,6 +98,15 @@ export interface ArtifactVersion {
   selection: SelectionReason[];
   discoveredAt: string;
   publishedAt?: string;
+  /** The last admission verdict on the version, when it was checked. */
+  admission?: {
+    decision: AdmissionDecision;
+    /** Every deny, or every wait, or who approved it; empty when the checks allowed it. */
+    reasons: AdmissionReason[];
+    decidedAt: string;
+    /** A person's word on the version. */
+    approval?: { decision: 'approved' | 'rejected'; by: string; at: string; comment?: string };
+  };
 }
 
 /** @public */

@@ -89,6 +89,15 @@ export class AdmissionService {
     this.updateRevision();
   }
 
+  /** Reads `backpack.admission` again; a changed policy clears the cache. A broken one keeps the old policy. */
+  reloadFrom(config: Config): void {
+    try {
+      this.setSettings(readGlobalAdmissionSettings(config));
+    } catch (error) {
+      this.options.logger.error(`Keeping the admission policy: ${errorMessage(error)}`);
+    }
+  }
+
   /** Drops every cached answer. */
   clearCache(): void {
     this.cache.clear();

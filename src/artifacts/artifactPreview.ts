@@ -1,4 +1,5 @@
 import { JsonObject } from '@backstage/types';
+import { AdmissionReason } from '../admission/types';
 import { ClosureResult } from '../closure/ClosureResolver';
 import { fileRefusal } from '../storage/fileRefusal';
 import { storageKeyOf } from '../storage/fileStorageKey';
@@ -43,6 +44,22 @@ export interface PreviewVersion {
   files: PreviewFile[];
   /** Sum of the known file sizes. */
   bytes: number;
+  /** `pending-approval` when the version would wait for a person before its files are queued. */
+  status: 'selected' | 'pending-approval';
+  /** Why it waits, or who approved it; absent when the checks simply allowed it. */
+  admission?: AdmissionReason[];
+}
+
+/**
+ * A version admission would keep out, and why.
+ *
+ * @public
+ */
+export interface PreviewDeniedVersion {
+  version: string;
+  /** Why it would have been selected. */
+  selection: SelectionReason[];
+  reasons: AdmissionReason[];
 }
 
 /**
@@ -64,6 +81,8 @@ export interface PreviewArtifact {
   warnings?: string[];
   /** Selected versions, lowest first. */
   versions: PreviewVersion[];
+  /** Versions admission would deny, lowest first; absent when none. */
+  denied?: PreviewDeniedVersion[];
   bytes: number;
 }
 
@@ -100,6 +119,9 @@ export interface ArtifactPreview {
     bytes: number;
     /** Files whose size the upstream does not publish; `bytes` leaves them out. */
     filesWithoutSize: number;
+    /** Versions admission would deny, and selected versions that would wait for approval. */
+    versionsDenied: number;
+    versionsPendingApproval: number;
   };
 }
 
@@ -117,7 +139,15 @@ function byCodeUnit(a: string, b: string): number {
 export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
   const closureLists: Record<string, string[]> = {};
   const unresolvable: PreviewUnresolvable[] = [];
-  const totals = { artifacts: 0, versions: 0, files: 0, bytes: 0, filesWithoutSize: 0 };
+  const totals = {
+    artifacts: 0,
+    versions: 0,
+    files: 0,
+    bytes: 0,
+    filesWithoutSize: 0,
+    versionsDenied: closure.stats.versionsDenied,
+    versionsPendingApproval: closure.stats.versionsPendingApproval,
+  };
 
   const artifacts = closure.artifacts.map((artifact): PreviewArtifact => {
     const discovered = new Map(
@@ -163,7 +193,15 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
       const bytes = files.reduce((sum, file) => sum + (file.size ?? 0), 0);
       totals.files += files.length;
       totals.filesWithoutSize += files.filter(file => file.size === undefined).length;
-      return { version: selected.version, selection: selected.selection, files, bytes };
+      const reasons = selected.admission?.reasons ?? [];
+      return {
+        version: selected.version,
+        selection: selected.selection,
+        files,
+        bytes,
+        status: selected.admission?.decision === 'pending-approval' ? 'pending-approval' : 'selected',
+        ...(reasons.length > 0 ? { admission: reasons } : {}),
+      };
     });
     const bytes = versions.reduce((sum, v) => sum + v.bytes, 0);
     totals.artifacts += 1;
@@ -180,6 +218,15 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
       ...(artifact.error ? { error: artifact.error } : {}),
       ...(artifact.discovery?.warnings?.length ? { warnings: artifact.discovery.warnings } : {}),
       versions,
+      ...(artifact.refused
+        ? {
+            denied: artifact.refused.map(r => ({
+              version: r.version,
+              selection: r.selection,
+              reasons: r.admission.reasons,
+            })),
+          }
+        : {}),
       bytes,
     };
   });

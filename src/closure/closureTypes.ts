@@ -5,7 +5,7 @@
  * algorithm.
  */
 import { JsonObject } from '@backstage/types';
-import { AdmissionPathStep, AdmissionVerdict } from '../admission/types';
+import { AdmissionPathStep, AdmissionVerdict, ArtifactAdmissionSettings } from '../admission/types';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import {
   DiscoveryResult,
@@ -34,6 +34,8 @@ export interface ClosureRoot {
   filter?: string;
   filterType?: FilterType;
   dependencyPolicy: DependencyPolicy;
+  /** The root's own admission settings; the walk passes them to no one but its admit callback's owner. */
+  admission?: ArtifactAdmissionSettings;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { AdmissionVerdict } from '../admission/types';
+import { ArtifactVersionStatus } from '../types';
 
 /** What the upstream said of a version that a later run answered 304 must still know. */
 export interface StoredVersionFacts {
@@ -18,6 +19,8 @@ export interface VersionApproval {
 /** The admission record of one version. */
 export interface StoredAdmission extends Omit<AdmissionVerdict, 'revision'> {
   version: string;
+  /** The version's status (`selected`, `pending-approval`, `denied`, …). */
+  status: ArtifactVersionStatus;
   revision: string;
   decidedAt: string;
   facts?: StoredVersionFacts;
@@ -36,8 +39,21 @@ export interface AdmissionStore {
   ): Promise<number>;
   /** The records of an artifact's versions, by version. */
   listAdmissions(artifactRef: number, versions?: string[]): Promise<Map<string, StoredAdmission>>;
-  /** Sets a version's approval; false when the version has no admission record. */
-  setApproval(artifactRef: number, version: string, approval: VersionApproval): Promise<boolean>;
+  /**
+   * Sets a version's approval and the verdict it makes, in one transaction
+   * with the version's status and reasons; false when the version is unknown.
+   */
+  setApproval(
+    artifactRef: number,
+    version: string,
+    change: {
+      approval: VersionApproval;
+      verdict: AdmissionVerdict;
+      status: ArtifactVersionStatus;
+      /** A reason to add to the version's selection reasons (a rejection's). */
+      denial?: string;
+    },
+  ): Promise<boolean>;
   /** The approvals given to versions of an artifact, by version. */
   approvalsOf(processor: string, id: string): Promise<Map<string, VersionApproval>>;
   /** The stored facts of a version, for runs whose discovery was answered 304. */

@@ -7,6 +7,7 @@ import { fromJson, now, optionalIso, toIso } from './rows/coerce';
 interface AdmissionRow {
   version_ref: number;
   version: string;
+  status: string;
   decision: string;
   reasons: string;
   revision: string;
@@ -33,6 +34,7 @@ function toAdmission(row: AdmissionRow): StoredAdmission {
   const approval = toApproval(row);
   return {
     version: row.version,
+    status: row.status as StoredAdmission['status'],
     decision: row.decision as StoredAdmission['decision'],
     reasons: fromJson<AdmissionReason[]>(row.reasons, []),
     revision: row.revision,
@@ -45,6 +47,7 @@ function toAdmission(row: AdmissionRow): StoredAdmission {
 const COLUMNS = [
   'a.version_ref',
   'v.version',
+  'v.status',
   'a.decision',
   'a.reasons',
   'a.revision',
@@ -127,18 +130,38 @@ export class DatabaseAdmissionStore implements AdmissionStore {
     return result;
   }
 
-  async setApproval(artifactRef: number, version: string, approval: VersionApproval): Promise<boolean> {
-    const ref = await this.db('artifact_versions').where({ artifact_ref: artifactRef, version }).first('ref');
-    if (!ref) return false;
-    const updated = await this.db('version_admissions')
-      .where({ version_ref: ref.ref })
-      .update({
+  async setApproval(
+    artifactRef: number,
+    version: string,
+    change: Parameters<AdmissionStore['setApproval']>[2],
+  ): Promise<boolean> {
+    const { approval, verdict, status, denial } = change;
+    return this.db.transaction(async tx => {
+      const row = await tx('artifact_versions')
+        .where({ artifact_ref: artifactRef, version })
+        .forUpdate()
+        .first('ref', 'selection');
+      if (!row) return false;
+      const columns = {
+        decision: verdict.decision,
+        reasons: JSON.stringify(verdict.reasons),
+        revision: verdict.revision,
+        decided_at: approval.at,
         approval: approval.decision,
         approved_by: approval.by,
         approved_at: approval.at,
         approval_comment: approval.comment ?? null,
-      });
-    return updated > 0;
+      };
+      const updated = await tx('version_admissions').where({ version_ref: row.ref }).update(columns);
+      if (updated === 0) await tx('version_admissions').insert({ version_ref: row.ref, ...columns });
+      // Earlier denials go with an approval; a rejection adds its own.
+      const selection = fromJson<Array<{ type: string }>>(row.selection, []).filter(r => r.type !== 'denied');
+      if (denial) selection.push({ type: 'denied', reason: denial } as { type: string });
+      await tx('artifact_versions')
+        .where({ ref: row.ref })
+        .update({ status, selection: JSON.stringify(selection) });
+      return true;
+    });
   }
 
   async approvalsOf(processor: string, id: string): Promise<Map<string, VersionApproval>> {
