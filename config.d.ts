@@ -60,6 +60,20 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The NuGet processor: packages from a NuGet v3 feed. */
+      nuget?: {
+        /** The feed's service index. Defaults to https://api.nuget.org/v3/index.json */
+        serviceIndex?: string;
+        /**
+         * Project target frameworks whose nearest dependency group each
+         * package contributes to the closure, e.g. `net8.0`, `netstandard2.0`,
+         * `net48`. Default `net8.0`, `net6.0`, `netstandard2.0`, `net48`;
+         * an artifact's `frameworks` config overrides it for its closure.
+         */
+        frameworks?: string[];
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /** The OCI processor: container images and any OCI artifact. */
       oci?: {
         /**
@@ -109,6 +123,50 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /**
+       * External ("raw") processors: programs in any language speaking
+       * Backpack's processor protocol (newline-delimited JSON over stdio,
+       * see the README). Each entry becomes a processor of its own name.
+       */
+      external?: Array<{
+        /** The processor's name: lowercase letters, digits and `-`, at most 40. */
+        name: string;
+        /** Shown in the processor listing; defaults to what the plugin's handshake says. */
+        description?: string;
+        /** Executable and arguments, run without a shell, e.g. `[python3, /opt/conda-processor.py]`. */
+        command: string[];
+        /**
+         * The plugin's whole environment besides PATH, locale and temp
+         * directories: nothing else of the backend's (no database, queue or
+         * storage credentials) is passed on.
+         * @visibility secret
+         */
+        env?: { [name: string]: string };
+        /** Per request (a discovery), from the call to the answer. Default 60000. */
+        timeoutMs?: number;
+        /** Stop the plugin after this long without requests; 0 keeps it running. Default 300. */
+        idleSeconds?: number;
+        /** Between the polite stop (stdin closed) and the kill, at idle and shutdown. Default 5000. */
+        graceMs?: number;
+        /** From starting the plugin to its handshake answer. Default 10000. */
+        startTimeoutMs?: number;
+        /** Largest line either side may write. Default 16777216 (16 MiB). */
+        maxMessageBytes?: number;
+        /** Requests sent to the plugin at once; more wait. Default 8. */
+        maxConcurrentRequests?: number;
+        /**
+         * Hosts the plugin's metadata (read through Backpack's `fetch`) and
+         * files come from (`host`, `host:port` or base URLs), registered in the
+         * host policy as the operator's.
+         */
+        allowedHosts?: string[];
+        /**
+         * `semver`, `pep440`, `maven`, `oci` or `nuget`: the version scheme the plugin
+         * declares in its handshake, known ahead of its start (and checked
+         * against it). Without it the scheme is learnt when the backend starts.
+         */
+        versionScheme?: string;
+      }>;
     };
 
     /** Politeness towards upstream registries during discovery. */
@@ -342,6 +400,16 @@ export interface Config {
          * default works when `npm/` is served at the root of an origin.
          */
         tarballBaseUrl?: string;
+      };
+      /** The NuGet feed in bundles. */
+      nuget?: {
+        /**
+         * Where the far side serves the bundle's `nuget/` directory; the
+         * bundle's service index (`nuget/v3/index.json`) names its flat
+         * container there, since NuGet needs absolute URLs. Default
+         * `http://localhost:8080/nuget/`.
+         */
+        feedBaseUrl?: string;
       };
     };
 

@@ -12,6 +12,7 @@ import { memoryBenchmark } from './benchmarks/memory';
 import { noopRerunBenchmark } from './benchmarks/noopRerun';
 import { scaleOutBenchmark } from './benchmarks/scaleOut';
 import { smallFilesBenchmark } from './benchmarks/smallFiles';
+import { urlReaderPathBenchmark } from './benchmarks/urlReaderPath';
 import { BenchEnvironment } from './lib/BenchEnvironment';
 import { machineInfo } from './lib/machine';
 import { readResults, renderResults, RESULTS_MD, writeResults } from './lib/results';
@@ -26,6 +27,7 @@ const BENCHMARKS: Benchmark[] = [
   memoryBenchmark,
   apiLoadBenchmark,
   scaleOutBenchmark,
+  urlReaderPathBenchmark,
 ];
 
 function parseArgs(argv: string[]): { names: string[]; repetitions: number } {

@@ -6,8 +6,10 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from './modules';
@@ -15,7 +17,7 @@ import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI), each
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet), each
  * added through the processors extension point like any module's, and
  * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
@@ -31,6 +33,8 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModulePypiProcessor,
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
+      backpackModuleNugetProcessor,
+      backpackModuleExternalProcessors,
     ];
   },
 });
@@ -88,3 +92,4 @@ export type {
   ArtifactAdmissionSettings,
   BackpackAdmissionCheck,
 } from './admission/types';
+export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';

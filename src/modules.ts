@@ -46,3 +46,19 @@ export const backpackModuleMavenProcessor = builtInProcessorModule('maven');
  * @public
  */
 export const backpackModuleOciProcessor = builtInProcessorModule('oci');
+
+/**
+ * The built-in NuGet processor (v3 feeds); configured by
+ * `backpack.processors.nuget`.
+ *
+ * @public
+ */
+export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
+
+/**
+ * The processors of `backpack.processors.external`, each served by a plugin
+ * process over stdio (see the README, "External processors").
+ *
+ * @public
+ */
+export { backpackModuleExternalProcessors } from './processors/external/module';

@@ -16,6 +16,11 @@ export interface BackendProcessOptions {
   script?: string;
   /** Load the TypeScript transform (needed for .ts entry points); default true. */
   transform?: boolean;
+  /**
+   * The checkout whose backend is started (default this repository): a
+   * worktree of an older commit measures "before" against "after" in one run.
+   */
+  repoRoot?: string;
 }
 
 /** The command line a backend is started with, relative to the repository. */
@@ -58,10 +63,11 @@ export class BackendProcess {
       command: process.execPath,
       args: [
         ...(options.transform === false ? [] : TS_REQUIRE),
-        path.join(REPO_ROOT, options.script ?? 'bench/backend.ts'),
+        path.join(options.repoRoot ?? REPO_ROOT, options.script ?? 'bench/backend.ts'),
         ...options.configFiles.flatMap(f => ['--config', f]),
       ],
       logFile: options.logFile,
+      cwd: options.repoRoot,
       env: {
         ...process.env,
         NODE_ENV: 'production',

@@ -136,7 +136,7 @@ export class Deployment {
 
   /** Starts one more backend replica of this deployment and waits until it answers. */
   async startBackend(
-    options: { script?: string; transform?: boolean } = {},
+    options: { script?: string; transform?: boolean; repoRoot?: string } = {},
   ): Promise<BackendProcess> {
     const index = this.replicas++;
     const { files, port } = await this.replicaConfig(index);

@@ -44,10 +44,12 @@ export async function startChild(options: {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   ipc?: boolean;
+  /** Working directory; default this repository. */
+  cwd?: string;
 }): Promise<{ child: Child; message?: { port?: number; error?: string } }> {
   const log = fs.openSync(options.logFile, 'a');
   const proc = spawn(options.command, options.args, {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: options.env ?? process.env,
     stdio: ['ignore', log, log, ...(options.ipc ? (['ipc'] as const) : [])],
   });

@@ -71,7 +71,8 @@ export async function collectWithBackpack(options: {
   }
   const cpu = await meter.end();
   const phases = runPhases(timing);
-  const prefix = `${deployment.id}/bench/${id}/`;
+  // Collected files live under `files/<processor>/<id>/` (see src/storage/fileStorageKey.ts).
+  const prefix = `${deployment.id}/files/bench/${id}/`;
   await verifyCopy(env, prefix, files);
   if (options.cleanup) await env.bucket.deletePrefix(prefix);
   return {

@@ -1,6 +1,8 @@
 import {
+  backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
+  backpackModuleNugetProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
 } from '../modules';
@@ -20,4 +22,6 @@ export const backpackFeatures = [
   backpackModulePypiProcessor,
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
+  backpackModuleNugetProcessor,
+  backpackModuleExternalProcessors,
 ];

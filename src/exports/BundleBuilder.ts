@@ -33,6 +33,7 @@ export interface BundleBuilderOptions {
   blobStore: BlobStore;
   partSizeBytes: number;
   npmTarballBaseUrl: string;
+  nugetFeedBaseUrl?: string;
   /** How long a build waits before it reads; see {@link BundleBuilder.cutoffOf}. */
   settleMs: number;
   /**
@@ -66,6 +67,7 @@ export class BundleBuilder {
     };
     const layout = new BundleLayout({
       npmTarballBaseUrl: this.options.npmTarballBaseUrl,
+      nugetFeedBaseUrl: this.options.nugetFeedBaseUrl,
       listArtifactIds: processor => this.artifactIds(record.id, processor, cutoff),
       readNpmManifest: async file => {
         const blob = await blobStore.get(file.storageKey);

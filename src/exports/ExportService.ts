@@ -27,6 +27,8 @@ const DEFAULT_MAX_CONCURRENT_BUILDS = 1;
 export interface ExportSettings {
   partSizeBytes: number;
   npmTarballBaseUrl: string;
+  /** Where the far side serves a bundle's `nuget/` directory (`backpack.exports.nuget.feedBaseUrl`). */
+  nugetFeedBaseUrl?: string;
   /** How long a build waits for collections stamped before its cut-off to commit. */
   settleMs: number;
   /** Builds this replica runs at once; more wait, queued. */
@@ -47,6 +49,10 @@ export function readExportSettings(config: Config): ExportSettings {
   } catch {
     throw new Error(`backpack.exports.npm.tarballBaseUrl is not a URL: ${npmTarballBaseUrl}`);
   }
+  const nugetFeedBaseUrl = exportsConfig?.getOptionalString('nuget.feedBaseUrl');
+  if (nugetFeedBaseUrl !== undefined && !/^https?:\/\//.test(nugetFeedBaseUrl)) {
+    throw new Error(`backpack.exports.nuget.feedBaseUrl must be an http(s) URL, got ${nugetFeedBaseUrl}`);
+  }
   const settleSeconds = exportsConfig?.getOptionalNumber('settleSeconds') ?? DEFAULT_SETTLE_SECONDS;
   if (!(settleSeconds >= 0)) {
     throw new Error(`backpack.exports.settleSeconds must not be negative, got ${settleSeconds}`);
@@ -58,7 +64,7 @@ export function readExportSettings(config: Config): ExportSettings {
       `backpack.exports.maxConcurrentBuilds must be a positive integer, got ${maxConcurrentBuilds}`,
     );
   }
-  return { partSizeBytes, npmTarballBaseUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds };
+  return { partSizeBytes, npmTarballBaseUrl, nugetFeedBaseUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds };
 }
 
 /** Options of {@link ExportService}. */
@@ -106,6 +112,7 @@ export class ExportService {
       blobStore: options.blobStore,
       partSizeBytes: options.partSizeBytes,
       npmTarballBaseUrl: options.npmTarballBaseUrl,
+      nugetFeedBaseUrl: options.nugetFeedBaseUrl,
       settleMs: options.settleMs ?? 0,
       onContents: (id, artifacts) => exports.addExportArtifacts(id, artifacts),
     });

@@ -1,6 +1,7 @@
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
+import { createNugetProcessor } from './nuget';
 import { createOciProcessor } from './oci';
 import { createPypiProcessor } from './pypi';
 
@@ -18,7 +19,10 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * configured, as public-only defaults otherwise). The package's modules add
  * them through the extension point, as replaceable registrations.
  */
-export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven' | 'oci', BackpackProcessorFactory> = {
+export const builtInProcessorFactories: Record<
+  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget',
+  BackpackProcessorFactory
+> = {
   npm: context => {
     const settings = settingsOf(context, 'npm');
     return settings && createNpmProcessor({ config: settings.section, upstream: context.upstream });
@@ -41,5 +45,9 @@ export const builtInProcessorFactories: Record<'npm' | 'pypi' | 'maven' | 'oci',
   oci: context => {
     const settings = settingsOf(context, 'oci');
     return settings && createOciProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  nuget: context => {
+    const settings = settingsOf(context, 'nuget');
+    return settings && createNugetProcessor({ config: settings.section, upstream: context.upstream });
   },
 };

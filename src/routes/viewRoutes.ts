@@ -2,13 +2,14 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
+import { nugetViewRoutes } from './views/nugetViewRoutes';
 import { ociViewRoutes } from './views/ociViewRoutes';
 import { pypiViewRoutes } from './views/pypiViewRoutes';
 import { createViewHttp, RootViewRoutes, ViewRouteContext, ViewRoutes } from './views/viewHttp';
 import { rejectImpossibleViewPaths } from './viewPaths';
 
 /** The registry views, one entry per ecosystem that native clients install from. */
-const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes];
+const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes, nugetViewRoutes];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */
 const ROOT_VIEW_ROUTES: RootViewRoutes[] = [ociViewRoutes];

@@ -5,6 +5,7 @@ import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
+import { NugetView } from './nuget/NugetView';
 import { OciView } from './oci/OciView';
 import { PypiView } from './pypiView';
 
@@ -15,6 +16,8 @@ export interface ServeViews {
   maven: MavenView;
   /** The OCI distribution view, mounted at `/v2/` on the backend's origin. */
   oci: OciView;
+  /** The NuGet v3 feed. */
+  nuget: NugetView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -39,6 +42,12 @@ export function createServeViews(options: {
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
+    nuget: new NugetView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
     public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
   };
 }

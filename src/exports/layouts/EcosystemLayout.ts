@@ -17,6 +17,8 @@ export interface StreamedEntry {
 export interface LayoutContext {
   /** Base URL of tarball URLs in npm packuments; see `metadata/staticNpm.ts`. */
   npmTarballBaseUrl: string;
+  /** Where the far side serves the bundle's `nuget/` directory; see `metadata/staticNuget.ts`. */
+  nugetFeedBaseUrl?: string;
   /** Ids of a processor's artifacts collected up to the cut-off, page by page. */
   listArtifactIds(processor: string): AsyncIterable<string>;
   /** The package.json in a stored npm tarball, if it has a readable one. */

@@ -14,6 +14,7 @@ import {
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
 import { EcosystemLayout } from './EcosystemLayout';
+import { nugetLayout } from './nugetLayout';
 import { ociLayout } from './ociLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
@@ -61,4 +62,4 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout];
