@@ -487,6 +487,33 @@ export interface Config {
       deprecated?: 'allow' | 'deny' | 'pending-approval';
       /** Verdicts kept in memory, one per (artifact, version, policy revision). Default 10000. */
       cacheSize?: number;
+      /**
+       * Admission plugins in other processes (any language), speaking the
+       * `backpack-admission` protocol over stdio (see the README); asked
+       * after the built-in checks. A plugin that fails or hangs denies
+       * the version for now (fail closed).
+       */
+      external?: Array<{
+        /** Shown with its reasons; lowercase letters, digits and `-`. */
+        name: string;
+        /** Executable and arguments; no shell. */
+        command: string[];
+        /**
+         * The plugin's environment besides PATH, locale and temp dirs.
+         * @visibility secret
+         */
+        env?: { [name: string]: string };
+        /** Per check. Default 30000. */
+        timeoutMs?: number;
+        /** Stop the plugin after this long without checks; 0 keeps it running. Default 300. */
+        idleSeconds?: number;
+        /** Between the polite stop and the kill at shutdown. Default 5000. */
+        graceMs?: number;
+        /** From spawning to the handshake. Default 10000. */
+        startTimeoutMs?: number;
+        /** Checks sent at once. Default 8. */
+        maxConcurrentRequests?: number;
+      }>;
     };
   };
 }

@@ -6,6 +6,7 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleExternalAdmission,
   backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
@@ -35,6 +36,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
       backpackModuleExternalProcessors,
+      backpackModuleExternalAdmission,
     ];
   },
 });

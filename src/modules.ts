@@ -62,3 +62,5 @@ export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
  * @public
  */
 export { backpackModuleExternalProcessors } from './processors/external/module';
+
+export { backpackModuleExternalAdmission } from './admission/external/module';

@@ -1,4 +1,5 @@
 import {
+  backpackModuleExternalAdmission,
   backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
@@ -24,4 +25,5 @@ export const backpackFeatures = [
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
   backpackModuleExternalProcessors,
+  backpackModuleExternalAdmission,
 ];
