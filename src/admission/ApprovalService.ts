@@ -79,11 +79,12 @@ export class ApprovalService {
     };
     const verdict = withApproval(checks, approval);
     const admitted = verdict.decision === 'allow';
+    // An approval selects nothing no root wants: a version not selected now stays as it is.
+    const selectedStatus = record.status === 'discovered' ? 'discovered' : 'selected';
     await stores.admissions.setApproval(artifact.ref, version, {
       approval,
       verdict,
-      // An approval selects nothing no root wants: a version not selected now stays as it is.
-      status: admitted ? (record.status === 'discovered' ? 'discovered' : 'selected') : 'denied',
+      status: admitted ? selectedStatus : 'denied',
       ...(admitted ? {} : { denial: verdict.reasons.map(r => `${r.check}: ${r.reason}`).join('; ') }),
     });
     const filesQueued = admitted ? await this.options.enqueue(artifact.ref) : 0;

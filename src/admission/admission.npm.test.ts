@@ -172,16 +172,15 @@ describe('admission checks on npm data', () => {
 
   it('asks a module check once per version and policy, caching across runs and concurrent walks', async () => {
     const asked: string[] = [];
+    const paths: unknown[] = [];
     const check: BackpackAdmissionCheck = {
       name: 'no-old-stuff',
       async check(request) {
         asked.push(`${request.id}@${request.version}`);
         await new Promise(resolve => setTimeout(resolve, 5));
-        if (request.id === 'lib-old') {
-          expect(request.path).toEqual([{ processor: 'npm', id: 'app', version: '1.0.0', range: '^1.0.0' }]);
-          return { decision: 'deny', reason: `${request.metadata.deprecated}` };
-        }
-        return { decision: 'allow' };
+        if (request.id !== 'lib-old') return { decision: 'allow' };
+        paths.push(request.path);
+        return { decision: 'deny', reason: `${request.metadata.deprecated}` };
       },
     };
     const harness = await harnessWith({}, [check]);
@@ -190,6 +189,7 @@ describe('admission checks on npm data', () => {
     await harness.run();
     expect(asked.filter(a => a === 'lib-old@1.0.0')).toHaveLength(1);
     expect(new Set(asked).size).toBe(asked.length);
+    expect(paths).toEqual([[{ processor: 'npm', id: 'app', version: '1.0.0', range: '^1.0.0' }]]);
     expect((await appDependencies(harness))['lib-old']).toMatch(/no-old-stuff: use lib-mit instead/);
 
     // A new policy revision asks again.

@@ -52,8 +52,8 @@ const reviewModule = createBackendModule({
       async init({ admission }) {
         admission.addCheck({
           name: 'review',
-          async check(request) {
-            return request.id === 'lib'
+          async check(asked) {
+            return asked.id === 'lib'
               ? { decision: 'pending-approval', reason: 'new dependencies are reviewed' }
               : { decision: 'allow' };
           },

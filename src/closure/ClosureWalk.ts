@@ -253,11 +253,9 @@ export class ClosureWalk {
 
   /** Selects a root's version once admission lets it in. */
   private selectAdmitted(entry: Entry, version: string, reason: SelectionReason): void {
-    if (!this.gate) return this.select(entry, version, reason);
     const gate = this.gate;
-    this.schedule(async () => {
-      if (await gate.admits(entry, version, reason)) this.select(entry, version, reason);
-    });
+    if (!gate) this.select(entry, version, reason);
+    else this.schedule(async () => void ((await gate.admits(entry, version, reason)) && this.select(entry, version, reason)));
   }
 
   private select(entry: Entry, version: string, reason: SelectionReason): void {

@@ -56,11 +56,7 @@ function merged(
     const json = JSON.stringify(reason);
     if (!reasons.some(r => JSON.stringify(r) === json)) reasons.push(reason);
   }
-  const status =
-    next.status === 'denied' || next.status === 'pending-approval'
-      ? next.status
-      : row.status === 'selected' || next.status === 'selected'
-        ? 'selected'
-        : next.status;
+  let status = next.status;
+  if (admitted && (row.status === 'selected' || next.status === 'selected')) status = 'selected';
   return { version: row.version, status, selection: reasons };
 }
