@@ -5,9 +5,13 @@
  *
  * - `version_admissions`: the last verdict on each checked version (allow,
  *   deny or pending-approval), the checks' reasons, the policy revision it
- *   was made under, what the upstream said of the version (license,
- *   deprecation, yanked: stored so that a run answered 304 checks the same
- *   facts), and a person's approval or rejection, who gave it and when.
+ *   was made under, and a person's approval or rejection, who gave it and
+ *   when.
+ * - `version_facts`: what the upstream said of each version that checks
+ *   read and the version rows do not hold (license, deprecation, yank), so
+ *   that a run answered 304 checks the same facts. Versions discovered
+ *   before have none: the stored validators are cleared, so the next run
+ *   discovers every artifact in full once.
  * - `artifacts.admission`: an artifact's own admission settings.
  * - `mirror_runs.versions_denied` / `versions_pending`: the run's counters.
  *
@@ -26,7 +30,6 @@ exports.up = async function up(knex) {
     table.string('decision', 16).notNullable().comment('allow | deny | pending-approval');
     table.text('reasons').notNullable().defaultTo('[]').comment('JSON: [{check, decision, reason}]');
     table.string('revision', 64).notNullable().comment('policy revision of the verdict');
-    table.text('metadata').nullable().comment('JSON: license, deprecated, yanked as last discovered');
     table.timestamp('decided_at', { useTz: true }).notNullable();
     table.string('approval', 16).nullable().comment('approved | rejected');
     table.string('approved_by', 512).nullable();
@@ -34,9 +37,21 @@ exports.up = async function up(knex) {
     table.text('approval_comment').nullable();
     table.index(['decision'], 'version_admissions_decision_idx');
   });
+  await knex.schema.createTable('version_facts', table => {
+    table.comment('What the upstream says of a version that admission checks read');
+    table
+      .integer('version_ref')
+      .unsigned()
+      .primary()
+      .references('ref')
+      .inTable('artifact_versions')
+      .onDelete('CASCADE');
+    table.text('facts').notNullable().comment('JSON: license, deprecated, yanked');
+  });
   await knex.schema.alterTable('artifacts', table => {
     table.text('admission').nullable().comment('JSON: the artifact\'s admission settings');
   });
+  await knex('artifacts').update({ validators: null });
   await knex.schema.alterTable('mirror_runs', table => {
     table.integer('versions_denied').notNullable().defaultTo(0);
     table.integer('versions_pending').notNullable().defaultTo(0);
@@ -54,5 +69,6 @@ exports.down = async function down(knex) {
   await knex.schema.alterTable('artifacts', table => {
     table.dropColumn('admission');
   });
+  await knex.schema.dropTable('version_facts');
   await knex.schema.dropTable('version_admissions');
 };

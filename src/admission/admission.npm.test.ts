@@ -44,6 +44,8 @@ describe('admission checks on npm data', () => {
     });
     publishNpm(npm, 'lib-ranged', { '1.0.0': { license: 'MIT' }, '1.2.0': { license: 'MIT' } });
     publishNpm(npm, 'lib-tagged', { '1.0.0': { license: 'MIT' }, '1.2.0': { license: 'MIT' } });
+    publishNpm(npm, 'switch', { '1.0.0': { license: 'MIT', dependencies: { 'lib-switch': '^1.0.0' } } });
+    publishNpm(npm, 'lib-switch', { '1.0.0': { license: 'MIT' }, '1.1.0': { license: 'GPL-3.0-only' } });
   });
 
   afterAll(async () => {
@@ -168,6 +170,21 @@ describe('admission checks on npm data', () => {
     expect(deps['lib-gpl']).toBe('1.0.0');
     expect(deps['lib-mit']).toBe('1.1.0');
     expect(deps['lib-legacy']).toMatch(/not allowed/);
+  });
+
+  it('checks the stored facts of versions no run selected before when the upstream answers 304 under a new policy', async () => {
+    const harness = await harnessWith({});
+    await harness.addRoot({ processor: 'npm', id: 'switch' });
+    await harness.run();
+    expect(await harness.selectedPairs()).toContain('lib-switch@1.1.0');
+
+    harness.backpack.admission.setSettings({ licenses: { allow: ['MIT'], unknown: 'deny' } });
+    const before = npm.requests.length;
+    await harness.run();
+    const packuments = npm.requests.slice(before).filter(r => r.path === '/lib-switch');
+    expect(packuments.map(r => r.status)).toEqual([304]);
+    expect(await harness.selectedPairs()).toContain('lib-switch@1.0.0');
+    expect(await harness.selectedPairs()).not.toContain('lib-switch@1.1.0');
   });
 
   it('asks a module check once per version and policy, caching across runs and concurrent walks', async () => {

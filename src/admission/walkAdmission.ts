@@ -76,17 +76,23 @@ export class WalkAdmission {
     };
   }
 
-  /** Records the verdicts a walk made on one artifact's versions. */
+  /**
+   * Records the verdicts a walk made on one artifact's versions, and the
+   * facts of every version its discovery described (all of them, since a
+   * later run answered 304 may check any of them).
+   */
   async record(artifactRef: number, artifact: ClosureArtifact): Promise<void> {
-    const listed = new Map((artifact.discovery?.versions ?? []).map(v => [v.version, v]));
-    const verdicts = [
+    const { discovery } = artifact;
+    if (discovery && !discovery.notModified) {
+      await this.stores.admissions.recordFacts(
+        artifactRef,
+        discovery.versions.map(v => ({ version: v.version, facts: versionFacts(v) })),
+      );
+    }
+    await this.stores.admissions.recordVerdicts(artifactRef, [
       ...artifact.selected.flatMap(v => (v.admission ? [{ version: v.version, verdict: v.admission }] : [])),
       ...(artifact.refused ?? []).map(r => ({ version: r.version, verdict: r.admission })),
-    ];
-    await this.stores.admissions.recordVerdicts(
-      artifactRef,
-      verdicts.map(v => ({ ...v, facts: versionFacts(listed.get(v.version)) })),
-    );
+    ]);
   }
 
   private async metadataOf(

@@ -33,10 +33,12 @@ export interface StoredAdmission extends Omit<AdmissionVerdict, 'revision'> {
  */
 export interface AdmissionStore {
   /** Records the verdicts of a run, writing only rows that change; keeps approvals. Returns rows written. */
-  recordVerdicts(
-    artifactRef: number,
-    verdicts: Array<{ version: string; verdict: AdmissionVerdict; facts?: StoredVersionFacts }>,
-  ): Promise<number>;
+  recordVerdicts(artifactRef: number, verdicts: Array<{ version: string; verdict: AdmissionVerdict }>): Promise<number>;
+  /**
+   * Records the facts of every version a discovery described (not one
+   * answered 304), writing only rows that change. Returns rows written.
+   */
+  recordFacts(artifactRef: number, versions: Array<{ version: string; facts: StoredVersionFacts }>): Promise<number>;
   /** The records of an artifact's versions, by version. */
   listAdmissions(artifactRef: number, versions?: string[]): Promise<Map<string, StoredAdmission>>;
   /**

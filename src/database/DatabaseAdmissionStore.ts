@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { AdmissionReason, AdmissionVerdict } from '../admission/types';
-import { chunks } from './chunks';
+import { chunks, INSERT_CHUNK } from './chunks';
 import { AdmissionStore, StoredAdmission, StoredVersionFacts, VersionApproval } from './AdmissionStore';
 import { fromJson, now, optionalIso, toIso } from './rows/coerce';
 
@@ -11,7 +11,7 @@ interface AdmissionRow {
   decision: string;
   reasons: string;
   revision: string;
-  metadata: string | null;
+  facts: string | null;
   decided_at: string | Date;
   approval: string | null;
   approved_by: string | null;
@@ -30,7 +30,7 @@ function toApproval(row: AdmissionRow): VersionApproval | undefined {
 }
 
 function toAdmission(row: AdmissionRow): StoredAdmission {
-  const facts = fromJson<StoredVersionFacts | null>(row.metadata, null);
+  const facts = fromJson<StoredVersionFacts | null>(row.facts, null);
   const approval = toApproval(row);
   return {
     version: row.version,
@@ -51,7 +51,7 @@ const COLUMNS = [
   'a.decision',
   'a.reasons',
   'a.revision',
-  'a.metadata',
+  'vf.facts',
   'a.decided_at',
   'a.approval',
   'a.approved_by',
@@ -65,7 +65,7 @@ export class DatabaseAdmissionStore implements AdmissionStore {
 
   async recordVerdicts(
     artifactRef: number,
-    verdicts: Array<{ version: string; verdict: AdmissionVerdict; facts?: StoredVersionFacts }>,
+    verdicts: Array<{ version: string; verdict: AdmissionVerdict }>,
   ): Promise<number> {
     if (verdicts.length === 0) return 0;
     let written = 0;
@@ -82,18 +82,17 @@ export class DatabaseAdmissionStore implements AdmissionStore {
           .join('artifact_versions as v', 'v.ref', 'a.version_ref')
           .where('v.artifact_ref', artifactRef)
           .whereIn('v.version', part)
-          .select(COLUMNS);
+          .select('a.version_ref', 'a.decision', 'a.reasons', 'a.revision');
         existing.forEach(r => stored.set(r.version_ref, r));
       }
       const timestamp = now();
-      for (const { version, verdict, facts } of verdicts) {
+      for (const { version, verdict } of verdicts) {
         const ref = versionRefs.get(version);
         if (ref === undefined) continue;
         const row = {
           decision: verdict.decision,
           reasons: JSON.stringify(verdict.reasons),
           revision: verdict.revision,
-          metadata: facts && Object.keys(facts).length > 0 ? JSON.stringify(facts) : null,
         };
         const old = stored.get(ref);
         if (!old) {
@@ -102,12 +101,9 @@ export class DatabaseAdmissionStore implements AdmissionStore {
         } else if (
           old.decision !== row.decision ||
           old.reasons !== row.reasons ||
-          old.revision !== row.revision ||
-          (row.metadata !== null && old.metadata !== row.metadata)
+          old.revision !== row.revision
         ) {
-          // Facts are kept when a 304 run had none to give.
-          const update = row.metadata === null ? { ...row, metadata: old.metadata } : row;
-          await tx('version_admissions').where({ version_ref: ref }).update({ ...update, decided_at: timestamp });
+          await tx('version_admissions').where({ version_ref: ref }).update({ ...row, decided_at: timestamp });
           written += 1;
         }
       }
@@ -120,6 +116,7 @@ export class DatabaseAdmissionStore implements AdmissionStore {
     const read = async (part?: string[]) => {
       const query = this.db('version_admissions as a')
         .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+        .leftJoin('version_facts as vf', 'vf.version_ref', 'a.version_ref')
         .where('v.artifact_ref', artifactRef);
       if (part) query.whereIn('v.version', part);
       const rows: AdmissionRow[] = await query.select(COLUMNS);
@@ -168,6 +165,7 @@ export class DatabaseAdmissionStore implements AdmissionStore {
     const rows: AdmissionRow[] = await this.db('version_admissions as a')
       .join('artifact_versions as v', 'v.ref', 'a.version_ref')
       .join('artifacts as r', 'r.ref', 'v.artifact_ref')
+      .leftJoin('version_facts as vf', 'vf.version_ref', 'a.version_ref')
       .where({ 'r.processor': processor, 'r.id': id })
       .whereNotNull('a.approval')
       .select(COLUMNS);
@@ -180,11 +178,41 @@ export class DatabaseAdmissionStore implements AdmissionStore {
   }
 
   async factsOf(processor: string, id: string, version: string): Promise<StoredVersionFacts | undefined> {
-    const row = await this.db('version_admissions as a')
-      .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+    const row = await this.db('version_facts as vf')
+      .join('artifact_versions as v', 'v.ref', 'vf.version_ref')
       .join('artifacts as r', 'r.ref', 'v.artifact_ref')
       .where({ 'r.processor': processor, 'r.id': id, 'v.version': version })
-      .first('a.metadata');
-    return row ? fromJson<StoredVersionFacts | undefined>(row.metadata, undefined) : undefined;
+      .first('vf.facts');
+    return row ? fromJson<StoredVersionFacts | undefined>(row.facts, undefined) : undefined;
+  }
+
+  async recordFacts(
+    artifactRef: number,
+    versions: Array<{ version: string; facts: StoredVersionFacts }>,
+  ): Promise<number> {
+    let written = 0;
+    await this.db.transaction(async tx => {
+      const rows: Array<{ ref: number; version: string; facts: string | null }> = await tx('artifact_versions as v')
+        .leftJoin('version_facts as vf', 'vf.version_ref', 'v.ref')
+        .where('v.artifact_ref', artifactRef)
+        .select('v.ref', 'v.version', 'vf.facts');
+      const stored = new Map(rows.map(r => [r.version, r]));
+      const inserts: Array<{ version_ref: number; facts: string }> = [];
+      const deletes: number[] = [];
+      for (const { version, facts } of versions) {
+        const row = stored.get(version);
+        if (!row) continue;
+        const json = Object.keys(facts).length > 0 ? JSON.stringify(facts) : null;
+        if (json === row.facts) continue;
+        if (row.facts !== null) deletes.push(row.ref);
+        if (json !== null) inserts.push({ version_ref: row.ref, facts: json });
+      }
+      for (const part of chunks(deletes)) written += await tx('version_facts').whereIn('version_ref', part).delete();
+      for (const part of chunks(inserts, INSERT_CHUNK)) {
+        await tx('version_facts').insert(part);
+        written += part.length;
+      }
+    });
+    return written;
   }
 }
