@@ -74,7 +74,7 @@ export class AdmissionService {
   constructor(private readonly options: AdmissionServiceOptions) {
     this.now = options.now ?? Date.now;
     this.cacheSize = options.cacheSize ?? 10_000;
-    this.settings = options.settings;
+    this.settings = this.checked(options.settings);
     this.updateRevision();
   }
 
@@ -85,8 +85,24 @@ export class AdmissionService {
 
   /** Replaces the global policy (config reloaded); a new revision clears the cache. */
   setSettings(settings: GlobalAdmissionSettings): void {
-    this.settings = settings;
+    this.settings = this.checked(settings);
     this.updateRevision();
+  }
+
+  /** The settings, once every list entry names a known processor and one of its ranges. */
+  private checked(settings: GlobalAdmissionSettings): GlobalAdmissionSettings {
+    for (const list of ['allow', 'deny'] as const) {
+      (settings[list] ?? []).forEach((entry, index) => {
+        const where = `backpack.admission.${list}[${index}]`;
+        const processor = this.options.processors.find(entry.processor);
+        if (!processor) throw new Error(`${where}.processor: no processor '${entry.processor}' is registered`);
+        const range = entry.versions;
+        if (range && range !== '*' && !processor.versions.isValidRange(range)) {
+          throw new Error(`${where}.versions: '${range}' is not a valid ${processor.versions.name} range`);
+        }
+      });
+    }
+    return settings;
   }
 
   /** Reads `backpack.admission` again; a changed policy clears the cache. A broken one keeps the old policy. */

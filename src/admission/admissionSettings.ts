@@ -100,10 +100,13 @@ export function readGlobalAdmissionSettings(config: Config): GlobalAdmissionSett
   const raw = config.getOptional<JsonObject>('backpack.admission') ?? {};
   const { external: _external, cacheSize: _cacheSize, ...settings } = raw;
   try {
-    return parseInput(globalSchema.strict(), settings, { label: 'backpack.admission' });
+    return parseInput(globalSchema.strict(), settings, {
+      path: ['backpack', 'admission'],
+      label: 'backpack.admission',
+    });
   } catch (error) {
     // A config mistake stops startup, named as a config key.
-    throw new Error(`Invalid config backpack.admission: ${errorMessage(error).replace(/^[^:]*?: /, '')}`);
+    throw new Error(`Invalid config ${errorMessage(error)}`);
   }
 }
 

@@ -162,6 +162,13 @@ describe.each(databases.eachSupportedId())('approvals over the API, %p', databas
     ]);
     expect(events.every(e => e.options.severityLevel === 'high')).toBe(true);
 
+    const invalid = await request(backend.server)
+      .post('/api/backpack/artifacts')
+      .set(as(DEVELOPER))
+      .send({ processor: 'test', id: 'solo', admission: { minimumReleaseAge: 'soon' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.message).toMatch(/^admission\.minimumReleaseAge: 'soon' is not a duration/);
+
     const unknown = await request(backend.server)
       .post('/api/backpack/artifacts/test/lib/versions/9.9.9/approve')
       .set(as(APPROVER));
