@@ -124,15 +124,33 @@ export class AdmissionService {
    * own settings; asked once per (artifact, version, revision).
    */
   decide(request: AdmissionRequest, artifactSettings?: ArtifactAdmissionSettings): Promise<AdmissionVerdict> {
+    return this.decideWith(request, artifactSettings, async () => request);
+  }
+
+  /**
+   * {@link AdmissionService.decide} for callers whose request costs reads
+   * (a run's stored files and facts): `load` is called only when the
+   * verdict is not cached.
+   */
+  decideWith(
+    identity: { processor: string; id: string; version: string },
+    artifactSettings: ArtifactAdmissionSettings | undefined,
+    load: () => Promise<AdmissionRequest>,
+  ): Promise<AdmissionVerdict> {
     const own = artifactSettings && Object.keys(artifactSettings).length > 0 ? artifactSettings : undefined;
     const revision = own ? this.digest([this.policyRevision, settingsKey(own)]) : this.policyRevision;
-    const key = `${request.processor}\0${request.id}\0${request.version}\0${revision}`;
+    const key = `${identity.processor}\0${identity.id}\0${identity.version}\0${revision}`;
     const cached = this.cache.get(key);
     if (cached && (cached.validUntil === undefined || cached.validUntil > this.now())) return cached.promise;
     const entry: CacheEntry = { promise: Promise.resolve() as never };
-    entry.promise = this.evaluate(request, own, revision).then(({ verdict, validUntil }) => {
+    entry.promise = load().then(async request => {
+      const { verdict, validUntil } = await this.evaluate(request, own, revision);
       entry.validUntil = validUntil ?? Number.POSITIVE_INFINITY;
       return verdict;
+    });
+    // A load that failed (a database error) is not an answer to keep.
+    entry.promise.catch(() => {
+      if (this.cache.get(key) === entry) this.cache.delete(key);
     });
     this.cache.delete(key);
     this.cache.set(key, entry);

@@ -5,7 +5,7 @@
  * rejection on top; and the recording of a walk's verdicts per version.
  */
 import { ClosureAdmitFn, ClosureArtifact } from '../closure/ClosureResolver';
-import { StoredVersionFacts, VersionApproval } from '../database/AdmissionStore';
+import { StoredVersionEvidence, StoredVersionFacts, VersionApproval } from '../database/AdmissionStore';
 import { BackpackStores } from '../database/createBackpackStores';
 import { ProcessorVersion } from '../processors/types';
 import { AdmissionService } from './AdmissionService';
@@ -45,13 +45,18 @@ export function withApproval(verdict: AdmissionVerdict, approval: VersionApprova
 export class WalkAdmission {
   constructor(
     private readonly service: AdmissionService,
-    private readonly stores: Pick<BackpackStores, 'admissions' | 'artifacts' | 'versions'>,
+    private readonly stores: Pick<BackpackStores, 'admissions'>,
   ) {}
 
-  /** An admit function for one walk; approvals are read once per artifact. */
+  /**
+   * An admit function for one walk. Approvals are read once per walk (they
+   * are few), stored files and facts once per artifact and only when a
+   * verdict is not cached.
+   */
   admitFn(sources: WalkAdmissionSources): ClosureAdmitFn {
-    const approvals = new Map<string, Promise<Map<string, VersionApproval>>>();
+    let approvals: Promise<Map<string, Map<string, VersionApproval>>> | undefined;
     const settings = new Map<string, Promise<ArtifactAdmissionSettings | undefined>>();
+    const stored = new Map<string, Promise<Map<string, StoredVersionEvidence>>>();
     const once = <T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>) => {
       let pending = cache.get(key);
       if (!pending) {
@@ -61,18 +66,29 @@ export class WalkAdmission {
       return pending;
     };
     return async request => {
-      const { processor, id, version } = request;
+      const { processor, id, version, described } = request;
       const key = `${processor}:${id}`;
-      const [metadata, own, approved] = await Promise.all([
-        this.metadataOf(request.processor, id, version, request.described, sources.storedFacts),
+      approvals ??= this.stores.admissions.listApprovals();
+      const [own, approved] = await Promise.all([
         once(settings, key, () => sources.settingsOf(processor, id)),
-        once(approvals, key, () => this.stores.admissions.approvalsOf(processor, id)),
+        approvals,
       ]);
-      const verdict = await this.service.decide(
-        { processor, id, config: request.config, version, metadata, path: request.path },
-        own,
-      );
-      return withApproval(verdict, approved.get(version));
+      const verdict = await this.service.decideWith(request, own, async () => {
+        let evidence: StoredVersionEvidence | undefined;
+        // A run answered 304 lists stored versions without files or facts.
+        if (sources.storedFacts && (described?.files.length ?? 0) === 0) {
+          evidence = (await once(stored, key, () => this.stores.admissions.storedFacts(processor, id))).get(version);
+        }
+        return {
+          processor,
+          id,
+          version,
+          config: request.config,
+          path: request.path,
+          metadata: metadataOf(described, evidence),
+        };
+      });
+      return withApproval(verdict, approved.get(key)?.get(version));
     };
   }
 
@@ -94,35 +110,21 @@ export class WalkAdmission {
       ...(artifact.refused ?? []).map(r => ({ version: r.version, verdict: r.admission })),
     ]);
   }
+}
 
-  private async metadataOf(
-    processor: string,
-    id: string,
-    version: string,
-    described: ProcessorVersion | undefined,
-    storedFacts: boolean,
-  ): Promise<AdmissionMetadata> {
-    let files: AdmissionMetadata['files'] = (described?.files ?? []).map(f => ({
-      name: f.name,
-      ...(f.size !== undefined ? { size: f.size } : {}),
-      ...(f.integrity ? { integrity: f.integrity } : {}),
-    }));
-    let facts = versionFacts(described);
-    // A run answered 304 lists stored versions without files or facts.
-    if (storedFacts && files.length === 0) {
-      const artifact = await this.stores.artifacts.getArtifact(processor, id);
-      const page = artifact && (await this.stores.versions.listFiles(artifact.ref, version, { limit: 1000, offset: 0 }));
-      files = (page?.items ?? []).map(f => ({
+/** What checks see of a version: the walk's description, or what is stored of it. */
+function metadataOf(described: ProcessorVersion | undefined, stored: StoredVersionEvidence | undefined): AdmissionMetadata {
+  const files = stored?.files.length
+    ? stored.files
+    : (described?.files ?? []).map(f => ({
         name: f.name,
         ...(f.size !== undefined ? { size: f.size } : {}),
         ...(f.integrity ? { integrity: f.integrity } : {}),
       }));
-      if (Object.keys(facts).length === 0) facts = (await this.stores.admissions.factsOf(processor, id, version)) ?? {};
-    }
-    return {
-      ...facts,
-      ...(described?.publishedAt ? { publishedAt: described.publishedAt } : {}),
-      files,
-    };
-  }
+  const facts = versionFacts(described);
+  return {
+    ...(Object.keys(facts).length > 0 ? facts : stored?.facts),
+    ...(described?.publishedAt ? { publishedAt: described.publishedAt } : {}),
+    files,
+  };
 }

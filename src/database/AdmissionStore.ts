@@ -1,11 +1,17 @@
 import { AdmissionVerdict } from '../admission/types';
-import { ArtifactVersionStatus } from '../types';
+import { ArtifactVersionStatus, FileIntegrity } from '../types';
 
 /** What the upstream said of a version that a later run answered 304 must still know. */
 export interface StoredVersionFacts {
   license?: string;
   deprecated?: string;
   yanked?: string | true;
+}
+
+/** What is stored of a version that admission checks read. */
+export interface StoredVersionEvidence {
+  facts: StoredVersionFacts;
+  files: Array<{ name: string; size?: number; integrity?: FileIntegrity }>;
 }
 
 /** A person's word on a version: approved (it may enter) or rejected (it may not). */
@@ -56,8 +62,11 @@ export interface AdmissionStore {
       denial?: string;
     },
   ): Promise<boolean>;
-  /** The approvals given to versions of an artifact, by version. */
-  approvalsOf(processor: string, id: string): Promise<Map<string, VersionApproval>>;
-  /** The stored facts of a version, for runs whose discovery was answered 304. */
-  factsOf(processor: string, id: string, version: string): Promise<StoredVersionFacts | undefined>;
+  /** Every approval or rejection given, by `processor:id` and version (they are few). */
+  listApprovals(): Promise<Map<string, Map<string, VersionApproval>>>;
+  /**
+   * The stored facts and files of an artifact's versions, by version, for
+   * runs whose discovery was answered 304.
+   */
+  storedFacts(processor: string, id: string): Promise<Map<string, StoredVersionEvidence>>;
 }

@@ -1,7 +1,14 @@
 import { Knex } from 'knex';
 import { AdmissionReason, AdmissionVerdict } from '../admission/types';
 import { chunks, INSERT_CHUNK } from './chunks';
-import { AdmissionStore, StoredAdmission, StoredVersionFacts, VersionApproval } from './AdmissionStore';
+import {
+  AdmissionStore,
+  StoredAdmission,
+  StoredVersionEvidence,
+  StoredVersionFacts,
+  VersionApproval,
+} from './AdmissionStore';
+import { FileIntegrity } from '../types';
 import { fromJson, now, optionalIso, toIso } from './rows/coerce';
 
 interface AdmissionRow {
@@ -161,29 +168,63 @@ export class DatabaseAdmissionStore implements AdmissionStore {
     });
   }
 
-  async approvalsOf(processor: string, id: string): Promise<Map<string, VersionApproval>> {
-    const rows: AdmissionRow[] = await this.db('version_admissions as a')
+  async listApprovals(): Promise<Map<string, Map<string, VersionApproval>>> {
+    const rows: Array<AdmissionRow & { processor: string; artifact_id: string }> = await this.db(
+      'version_admissions as a',
+    )
       .join('artifact_versions as v', 'v.ref', 'a.version_ref')
       .join('artifacts as r', 'r.ref', 'v.artifact_ref')
       .leftJoin('version_facts as vf', 'vf.version_ref', 'a.version_ref')
-      .where({ 'r.processor': processor, 'r.id': id })
       .whereNotNull('a.approval')
-      .select(COLUMNS);
-    const result = new Map<string, VersionApproval>();
+      .select([...COLUMNS, 'r.processor', 'r.id as artifact_id']);
+    const result = new Map<string, Map<string, VersionApproval>>();
     for (const row of rows) {
       const approval = toApproval(row);
-      if (approval) result.set(row.version, approval);
+      if (!approval) continue;
+      const key = `${row.processor}:${row.artifact_id}`;
+      const versions = result.get(key) ?? new Map<string, VersionApproval>();
+      versions.set(row.version, approval);
+      result.set(key, versions);
     }
     return result;
   }
 
-  async factsOf(processor: string, id: string, version: string): Promise<StoredVersionFacts | undefined> {
-    const row = await this.db('version_facts as vf')
-      .join('artifact_versions as v', 'v.ref', 'vf.version_ref')
-      .join('artifacts as r', 'r.ref', 'v.artifact_ref')
-      .where({ 'r.processor': processor, 'r.id': id, 'v.version': version })
-      .first('vf.facts');
-    return row ? fromJson<StoredVersionFacts | undefined>(row.facts, undefined) : undefined;
+  async storedFacts(processor: string, id: string): Promise<Map<string, StoredVersionEvidence>> {
+    const rows: Array<{
+      version: string;
+      facts: string | null;
+      name: string | null;
+      size: number | string | null;
+      integrity_algorithm: string | null;
+      integrity_digest: string | null;
+    }> = await this.db('artifacts as r')
+      .join('artifact_versions as v', 'v.artifact_ref', 'r.ref')
+      .leftJoin('version_facts as vf', 'vf.version_ref', 'v.ref')
+      .leftJoin('artifact_files as f', 'f.version_ref', 'v.ref')
+      .where({ 'r.processor': processor, 'r.id': id })
+      .select('v.version', 'vf.facts', 'f.name', 'f.size', 'f.integrity_algorithm', 'f.integrity_digest');
+    const result = new Map<string, StoredVersionEvidence>();
+    for (const row of rows) {
+      let evidence = result.get(row.version);
+      if (!evidence) {
+        evidence = { facts: fromJson<StoredVersionFacts>(row.facts, {}), files: [] };
+        result.set(row.version, evidence);
+      }
+      if (row.name === null) continue;
+      evidence.files.push({
+        name: row.name,
+        ...(row.size !== null ? { size: Number(row.size) } : {}),
+        ...(row.integrity_algorithm && row.integrity_digest
+          ? {
+              integrity: {
+                algorithm: row.integrity_algorithm as FileIntegrity['algorithm'],
+                digest: row.integrity_digest,
+              },
+            }
+          : {}),
+      });
+    }
+    return result;
   }
 
   async recordFacts(
