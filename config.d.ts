@@ -74,6 +74,23 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The Composer processor: PHP packages from a Composer v2 repository. */
+      composer?: {
+        /** The repository (its `packages.json` names the `metadata-url`). Defaults to https://repo.packagist.org */
+        repository?: string;
+        /** Other repositories an artifact's own `repository` setting may name. */
+        allowedRepositories?: string[];
+        /**
+         * Hosts dist archives download from besides the repositories';
+         * defaults to api.github.com and codeload.github.com (where
+         * Packagist's GitHub zipballs redirect) when the repository is
+         * Packagist, none otherwise. Add gitlab.com, bitbucket.org or your
+         * Git server for packages hosted there.
+         */
+        distHosts?: string[];
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /** The OCI processor: container images and any OCI artifact. */
       oci?: {
         /**
@@ -123,6 +140,31 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** The Cargo processor: Rust crates from a sparse registry. */
+      cargo?: {
+        /** Sparse index URL (where `config.json` and the index files are). Defaults to https://index.crates.io */
+        index?: string;
+        /** Other sparse indexes an artifact's own `index` setting may name. */
+        allowedIndexes?: string[];
+        /**
+         * Hosts `.crate` files download from, when the `dl` of a registry's
+         * config.json is on another host than its index and may resolve to
+         * internal addresses (the operator's). A `dl` host name found in
+         * config.json is otherwise let through as public-only (an IP address
+         * never); list it here
+         * too when collection runs on replicas that did not discover.
+         * static.crates.io is built in for the default index.
+         */
+        downloadHosts?: string[];
+        /**
+         * Target triples (e.g. `x86_64-unknown-linux-gnu`) whose
+         * target-specific dependencies are mirrored, for artifacts that set
+         * none. Default: every target, which `cargo generate-lockfile` needs.
+         */
+        targets?: string[];
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /**
        * External ("raw") processors: programs in any language speaking
        * Backpack's processor protocol (newline-delimited JSON over stdio,
@@ -167,6 +209,63 @@ export interface Config {
          */
         versionScheme?: string;
       }>;
+      /** The Go modules processor. */
+      go?: {
+        /** GOPROXY base URL. Defaults to https://proxy.golang.org */
+        proxy?: string;
+        /** Other GOPROXYs an artifact's own `proxy` setting may name (base URLs). */
+        allowedProxies?: string[];
+        /**
+         * A checksum database speaking sum.golang.org's protocol (e.g.
+         * `https://sum.golang.org`), that the `h1:` hashes of every mirrored
+         * zip and go.mod are compared with (a mismatch fails the version;
+         * an unreachable database or an unknown module leaves them logged).
+         * Unset by default: the hashes are logged only. Its host is the
+         * operator's.
+         */
+        sumdb?: string;
+        /** go.mod files one module graph may read. Default 10000. */
+        maxGraphModules?: number;
+        /**
+         * Bytes of a module zip once unzipped. Default 524288000 (500 MiB, the
+         * go command's own bound). Zips are hashed during discovery, read
+         * under `backpack.upstream.maxMetadataBytes`.
+         */
+        maxUnzippedBytes?: number;
+        /** Files in one module zip. Default 100000. */
+        maxZipFiles?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The Helm processor: charts of chart repositories, with their subcharts and images. */
+      helm?: {
+        /**
+         * Chart repositories by alias (the key, or `alias`): what a chart's
+         * `repository` config and Chart.yaml dependencies (`@alias`, or the
+         * URL) may name, and the `<alias>` of the Helm view
+         * (`/api/backpack/helm/<alias>/index.yaml`) and of bundles
+         * (`helm/<alias>/index.yaml`). A configured repository is the
+         * operator's host (it may resolve to internal addresses). Charts in
+         * OCI registries are named `oci://<registry>/<path>` and read from
+         * the registries of `backpack.processors.oci.registries`.
+         */
+        repositories?: {
+          [name: string]: {
+            /** The alias, when it is not the key (config keys cannot hold dots); not `charts`. */
+            alias?: string;
+            /** Base URL of the repository, where its `index.yaml` is. */
+            url: string;
+          };
+        };
+        /** Largest chart archive read for its Chart.yaml and values.yaml, in bytes. Default 33554432 (32 MiB). */
+        maxChartBytes?: number;
+        /** Largest Chart.yaml or values.yaml read out of a chart, in bytes. Default 4194304 (4 MiB). */
+        maxChartFileBytes?: number;
+        /** Nodes of a values.yaml looked at for image references. Default 100000. */
+        maxValuesNodes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
     };
 
     /** Politeness towards upstream registries during discovery. */
@@ -410,6 +509,16 @@ export interface Config {
          * `http://localhost:8080/nuget/`.
          */
         feedBaseUrl?: string;
+      };
+      /** The Composer repository in bundles. */
+      composer?: {
+        /**
+         * Where the far side serves the bundle's `composer/` directory; the
+         * bundle's `packages.json` and p2 documents name the metadata and
+         * the dists there, since Composer takes dist URLs as written.
+         * Default `http://localhost:8080/composer/`.
+         */
+        repositoryUrl?: string;
       };
     };
 

@@ -11,14 +11,21 @@ import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet), each
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
+ * Cargo, Go, Helm), each added through the processors extension point like any
+ * module's, and Backpack's URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Composer), each
  * added through the processors extension point like any module's, and
  * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
@@ -35,7 +42,11 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleMavenProcessor,
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
+      backpackModuleCargoProcessor,
       backpackModuleExternalProcessors,
+      backpackModuleGoProcessor,
+      backpackModuleComposerProcessor,
+      backpackModuleHelmProcessor,
       backpackModuleExternalAdmission,
     ];
   },

@@ -56,11 +56,43 @@ export const backpackModuleOciProcessor = builtInProcessorModule('oci');
 export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
 
 /**
+ * The built-in Cargo processor (Rust crates from a sparse registry);
+ * configured by `backpack.processors.cargo`.
+ *
+ * @public
+ */
+export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
+
+/**
  * The processors of `backpack.processors.external`, each served by a plugin
  * process over stdio (see the README, "External processors").
  *
  * @public
  */
 export { backpackModuleExternalProcessors } from './processors/external/module';
+
+/**
+ * The built-in Go modules processor; configured by `backpack.processors.go`.
+ *
+ * @public
+ */
+export const backpackModuleGoProcessor = builtInProcessorModule('go');
+
+/**
+ * The built-in Composer processor (Composer v2 repositories such as
+ * Packagist); configured by `backpack.processors.composer`.
+ *
+ * @public
+ */
+export const backpackModuleComposerProcessor = builtInProcessorModule('composer');
+
+/**
+ * The built-in Helm processor (charts of chart repositories, with their
+ * subcharts and images as `oci` artifacts); configured by
+ * `backpack.processors.helm`.
+ *
+ * @public
+ */
+export const backpackModuleHelmProcessor = builtInProcessorModule('helm');
 
 export { backpackModuleExternalAdmission } from './admission/external/module';

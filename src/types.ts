@@ -186,6 +186,8 @@ export interface ArtifactDependency {
   resolved: string[];
   /** Set when the dependency could not be resolved (unknown package, no satisfying version, unsupported spec). */
   unresolvable?: string;
+  /** Where the parent declares it, when the processor says (e.g. a chart's image: `values.yaml image`). */
+  source?: string;
 }
 
 /** @public */

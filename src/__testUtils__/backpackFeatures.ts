@@ -4,8 +4,12 @@ import {
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleComposerProcessor,
   backpackModuleOciProcessor,
   backpackModulePypiProcessor,
+  backpackModuleCargoProcessor,
+  backpackModuleGoProcessor,
+  backpackModuleHelmProcessor,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -24,6 +28,10 @@ export const backpackFeatures = [
   backpackModuleMavenProcessor,
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
+  backpackModuleCargoProcessor,
   backpackModuleExternalProcessors,
+  backpackModuleGoProcessor,
+  backpackModuleComposerProcessor,
+  backpackModuleHelmProcessor,
   backpackModuleExternalAdmission,
 ];

@@ -21,7 +21,7 @@ export interface ServeTestBackend {
    * ended partial unless `allowPartial` says files may be parked.
    */
   addRoot(
-    artifact: { processor: string; id: string; filter?: string },
+    artifact: { processor: string; id: string; filter?: string; config?: JsonObject },
     options?: { allowPartial?: boolean },
   ): Promise<void>;
   /** Waits until no file of a selected version is pending or queued; returns counts by status. */

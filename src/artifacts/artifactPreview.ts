@@ -44,6 +44,12 @@ export interface PreviewVersion {
   files: PreviewFile[];
   /** Sum of the known file sizes. */
   bytes: number;
+  /**
+   * Where the version declares the dependencies whose origin its processor
+   * names (a Helm chart's images: an annotation, a values.yaml path, the
+   * artifact's config); absent when there are none.
+   */
+  sources?: Array<{ processor: string; id: string; range: string; source: string }>;
   /** `pending-approval` when the version would wait for a person before its files are queued. */
   status: 'selected' | 'pending-approval';
   /** Why it waits, or who approved it; absent when the checks simply allowed it. */
@@ -96,7 +102,7 @@ export interface PreviewUnresolvable {
   processor: string;
   id: string;
   version: string;
-  dependency: { processor: string; id: string; range: string; kind: DependencyKind };
+  dependency: { processor: string; id: string; range: string; kind: DependencyKind; source?: string };
   reason: string;
 }
 
@@ -185,6 +191,7 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
             id: dependency.id,
             range: dependency.range,
             kind: dependency.kind,
+            ...(dependency.source ? { source: dependency.source } : {}),
           },
           reason: dependency.unresolvable,
         });
@@ -193,12 +200,16 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
       const bytes = files.reduce((sum, file) => sum + (file.size ?? 0), 0);
       totals.files += files.length;
       totals.filesWithoutSize += files.filter(file => file.size === undefined).length;
+      const sources = selected.dependencies
+        .filter(d => d.source !== undefined)
+        .map(d => ({ processor: d.processor, id: d.id, range: d.range, source: d.source! }));
       const reasons = selected.admission?.reasons ?? [];
       return {
         version: selected.version,
         selection: selected.selection,
         files,
         bytes,
+        ...(sources.length ? { sources } : {}),
         status: selected.admission?.decision === 'pending-approval' ? 'pending-approval' : 'selected',
         ...(reasons.length > 0 ? { admission: reasons } : {}),
       };

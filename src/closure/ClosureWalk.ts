@@ -275,6 +275,10 @@ export class ClosureWalk {
     // Settled already, unless the artifact is being discovered again
     // under a wider config.
     const outcome = await this.discover(entry);
+    // Discovered again under a wider config meanwhile: that generation's
+    // expansion describes the version under it (describing here would
+    // remember a description under the narrower config for it).
+    if (entry.generation !== generation) return;
     let declared = (outcome.ok && outcome.byVersion.get(version)?.dependencies) || [];
     if (outcome.ok && this.describable(entry)) {
       declared = (await this.describe(entry, version))?.dependencies ?? [];
@@ -298,6 +302,7 @@ export class ClosureWalk {
       kind: dependency.kind,
       config: dependency.config ?? {},
       resolved: [],
+      ...(dependency.source ? { source: dependency.source } : {}),
     };
     if (dependency.unresolvable) {
       return { ...recorded, unresolvable: dependency.unresolvable };

@@ -44,7 +44,7 @@ describe('the admission gate of the closure walk', () => {
     const resolver = new ClosureResolver({
       processors,
       compileFilter: compileVersionFilter,
-      discover: async (name, id, config) => {
+      discover: async (_processor, id, config) => {
         const result = await processor.discover({ id, config }, { logger: undefined as never });
         if (result.notModified) throw new Error('unexpected 304');
         return { ...result, tags: { latest: id === 'tagged' ? '2.0.0' : '1.0.0' } };

@@ -88,7 +88,10 @@ export function describeOnce(
     pending = options.limiter.use(async () => {
       signal?.throwIfAborted();
       try {
-        const described = await options.describe(entry.processorName, entry.id, config, version, { signal });
+        const described = await options.describe(entry.processorName, entry.id, config, version, {
+          signal,
+          dependencyPolicy: entry.policy,
+        });
         if (entry.generation === generation) entry.described.set(version, described);
         return described;
       } catch (error) {

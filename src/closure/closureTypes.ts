@@ -89,7 +89,11 @@ export type ClosureDescribeFn = (
   id: string,
   config: JsonObject,
   version: string,
-  options: { signal?: AbortSignal },
+  options: {
+    signal?: AbortSignal;
+    /** The policy the version's dependencies will be resolved under (the root's, or `latest`). */
+    dependencyPolicy?: DependencyPolicy;
+  },
 ) => Promise<ProcessorVersion>;
 
 /**

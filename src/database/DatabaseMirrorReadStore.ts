@@ -26,17 +26,23 @@ export class DatabaseMirrorReadStore implements MirrorReadStore {
   }
 
   async listMirroredVersions(artifactRef: number): Promise<MirroredVersion[]> {
-    const rows: MirroredFileRow[] = await this.db('artifact_versions as v')
+    const rows: Array<MirroredFileRow & { metadata: string | null }> = await this.db('artifact_versions as v')
       .join('artifact_files as f', 'f.version_ref', 'v.ref')
       .where('v.artifact_ref', artifactRef)
       .where('v.status', 'selected')
-      .select(MIRRORED_FILE_COLUMNS);
+      .select([...MIRRORED_FILE_COLUMNS, 'v.metadata']);
     const versions = new Map<string, MirroredVersion>();
     for (const row of rows) {
       let version = versions.get(row.version);
       if (!version) {
         const publishedAt = optionalIso(row.published_at);
-        version = { version: row.version, ...(publishedAt ? { publishedAt } : {}), files: [], complete: true };
+        version = {
+          version: row.version,
+          ...(publishedAt ? { publishedAt } : {}),
+          files: [],
+          complete: true,
+          ...(row.metadata !== null && row.metadata !== undefined ? { metadata: row.metadata } : {}),
+        };
         versions.set(row.version, version);
       }
       if (toBoolean(row.collected)) version.files.push(toMirroredFile(row));

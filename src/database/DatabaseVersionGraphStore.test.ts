@@ -41,6 +41,26 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
     ]);
   });
 
+  it("keeps a version's upstream record verbatim, rewriting it only when the upstream changes it", async () => {
+    const store = stores.versions;
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    const line = (yanked: boolean) => `{"name":"pkg","vers":"1.0.0","yanked":${yanked},"note":"ü \\u00fc"}`;
+    await store.syncVersions(artifact.ref, [{ ...version('1.0.0'), metadata: line(false) }, version('1.1.0')]);
+    const stored = async () =>
+      Object.fromEntries(
+        (await knex('artifact_versions').where({ artifact_ref: artifact.ref }).select('version', 'metadata')).map(
+          (r: { version: string; metadata: string | null }) => [r.version, r.metadata],
+        ),
+      );
+    expect(await stored()).toEqual({ '1.0.0': line(false), '1.1.0': null });
+
+    const same = await store.syncVersions(artifact.ref, [{ ...version('1.0.0'), metadata: line(false) }, version('1.1.0')]);
+    expect(same.rowsWritten).toBe(0);
+    const yanked = await store.syncVersions(artifact.ref, [{ ...version('1.0.0'), metadata: line(true) }, version('1.1.0')]);
+    expect(yanked.rowsWritten).toBe(1);
+    expect(await stored()).toEqual({ '1.0.0': line(true), '1.1.0': null });
+  });
+
   it('selects versions, records resolutions and counts', async () => {
     const store = stores.versions;
     const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });

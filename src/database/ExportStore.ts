@@ -1,3 +1,4 @@
+import { JsonObject } from '@backstage/types';
 import { ArtifactDependency, FileIntegrity } from '../types';
 import { BundlePart, ExportKind, ExportRecord } from '../exports/types';
 import { ArtifactScope } from './artifactScope';
@@ -68,9 +69,16 @@ export interface CollectedArtifact {
   id: string;
   /** Named versions as the upstream last published them, e.g. npm dist-tags. */
   tags?: Record<string, string>;
+  /**
+   * The config it was last discovered under, which for a dependency is its
+   * parents' (a Helm chart's repository names its folder in bundles).
+   */
+  config?: JsonObject;
   versions: Array<{
     version: string;
     publishedAt?: string;
+    /** The upstream's record of the version, verbatim, where the processor keeps one. */
+    metadata?: string;
     dependencies: ArtifactDependency[];
     /** Only collected files; versions without one are left out. */
     files: CollectedFile[];

@@ -30,6 +30,8 @@ export interface MirroredVersion {
   files: MirroredFile[];
   /** Whether every file of the version is collected. */
   complete: boolean;
+  /** The upstream's record of the version, verbatim, where the processor keeps one. */
+  metadata?: string;
 }
 
 /** A collected file found by its storage key, with what it belongs to. */

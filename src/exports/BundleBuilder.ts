@@ -4,6 +4,7 @@ import { CollectedFile, ExportOutcome, ExportWindow } from '../database/ExportSt
 import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
 import { sleep } from '../lib/retry';
 import { BlobStore } from '../storage/BlobStore';
+import { blobRangeReader } from '../storage/blobRangeReader';
 import { isContentAddressedKey } from '../storage/fileStorageKey';
 import { readAtMost } from '../lib/readAtMost';
 import { BundleLayout } from './BundleLayout';
@@ -34,6 +35,7 @@ export interface BundleBuilderOptions {
   partSizeBytes: number;
   npmTarballBaseUrl: string;
   nugetFeedBaseUrl?: string;
+  composerRepositoryUrl?: string;
   /** How long a build waits before it reads; see {@link BundleBuilder.cutoffOf}. */
   settleMs: number;
   /**
@@ -68,6 +70,7 @@ export class BundleBuilder {
     const layout = new BundleLayout({
       npmTarballBaseUrl: this.options.npmTarballBaseUrl,
       nugetFeedBaseUrl: this.options.nugetFeedBaseUrl,
+      composerRepositoryUrl: this.options.composerRepositoryUrl,
       listArtifactIds: processor => this.artifactIds(record.id, processor, cutoff),
       readNpmManifest: async file => {
         const blob = await blobStore.get(file.storageKey);
@@ -78,6 +81,7 @@ export class BundleBuilder {
         const blob = await blobStore.get(file.storageKey);
         return blob ? readAtMost(blob.body, maxBytes) : undefined;
       },
+      rangeReaderOf: file => blobRangeReader(blobStore, file.storageKey),
     });
 
     const manifestKey = exportKeys.manifest(record.id);
@@ -185,7 +189,7 @@ export class BundleBuilder {
         }
       }
       for (const processor of [...touchedProcessors].sort()) {
-        for (const entry of layout.indexesOf(processor)) {
+        for (const entry of await layout.indexesOf(processor)) {
           // Measured in a first pass, so the header can carry the size.
           let size = 0;
           for await (const text of entry.chunks()) size += Buffer.byteLength(text);

@@ -68,7 +68,7 @@ export class BundleLayout {
   }
 
   /** Processor-wide pages of a bundle that touched the processor. */
-  indexesOf(processor: string): StreamedEntry[] {
-    return this.layouts.get(processor)?.indexesOf?.(this.options) ?? [];
+  async indexesOf(processor: string): Promise<StreamedEntry[]> {
+    return (await this.layouts.get(processor)?.indexesOf?.(this.options)) ?? [];
   }
 }

@@ -29,6 +29,8 @@ export interface ExportSettings {
   npmTarballBaseUrl: string;
   /** Where the far side serves a bundle's `nuget/` directory (`backpack.exports.nuget.feedBaseUrl`). */
   nugetFeedBaseUrl?: string;
+  /** Where the far side serves a bundle's `composer/` directory (`backpack.exports.composer.repositoryUrl`). */
+  composerRepositoryUrl?: string;
   /** How long a build waits for collections stamped before its cut-off to commit. */
   settleMs: number;
   /** Builds this replica runs at once; more wait, queued. */
@@ -53,6 +55,10 @@ export function readExportSettings(config: Config): ExportSettings {
   if (nugetFeedBaseUrl !== undefined && !/^https?:\/\//.test(nugetFeedBaseUrl)) {
     throw new Error(`backpack.exports.nuget.feedBaseUrl must be an http(s) URL, got ${nugetFeedBaseUrl}`);
   }
+  const composerRepositoryUrl = exportsConfig?.getOptionalString('composer.repositoryUrl');
+  if (composerRepositoryUrl !== undefined && !/^https?:\/\//.test(composerRepositoryUrl)) {
+    throw new Error(`backpack.exports.composer.repositoryUrl must be an http(s) URL, got ${composerRepositoryUrl}`);
+  }
   const settleSeconds = exportsConfig?.getOptionalNumber('settleSeconds') ?? DEFAULT_SETTLE_SECONDS;
   if (!(settleSeconds >= 0)) {
     throw new Error(`backpack.exports.settleSeconds must not be negative, got ${settleSeconds}`);
@@ -64,7 +70,7 @@ export function readExportSettings(config: Config): ExportSettings {
       `backpack.exports.maxConcurrentBuilds must be a positive integer, got ${maxConcurrentBuilds}`,
     );
   }
-  return { partSizeBytes, npmTarballBaseUrl, nugetFeedBaseUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds };
+  return { partSizeBytes, npmTarballBaseUrl, nugetFeedBaseUrl, composerRepositoryUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds };
 }
 
 /** Options of {@link ExportService}. */
@@ -113,6 +119,7 @@ export class ExportService {
       partSizeBytes: options.partSizeBytes,
       npmTarballBaseUrl: options.npmTarballBaseUrl,
       nugetFeedBaseUrl: options.nugetFeedBaseUrl,
+      composerRepositoryUrl: options.composerRepositoryUrl,
       settleMs: options.settleMs ?? 0,
       onContents: (id, artifacts) => exports.addExportArtifacts(id, artifacts),
     });

@@ -1,4 +1,8 @@
+import { createCargoProcessor } from './cargo';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
+import { createGoProcessor } from './go';
+import { createComposerProcessor } from './composer';
+import { createHelmProcessor } from './helm';
 import { createMavenProcessor } from './maven';
 import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
@@ -19,10 +23,7 @@ function settingsOf(context: BackpackProcessorContext, name: string) {
  * configured, as public-only defaults otherwise). The package's modules add
  * them through the extension point, as replaceable registrations.
  */
-export const builtInProcessorFactories: Record<
-  'npm' | 'pypi' | 'maven' | 'oci' | 'nuget',
-  BackpackProcessorFactory
-> = {
+export const builtInProcessorFactories = {
   npm: context => {
     const settings = settingsOf(context, 'npm');
     return settings && createNpmProcessor({ config: settings.section, upstream: context.upstream });
@@ -50,4 +51,28 @@ export const builtInProcessorFactories: Record<
     const settings = settingsOf(context, 'nuget');
     return settings && createNugetProcessor({ config: settings.section, upstream: context.upstream });
   },
-};
+  cargo: context => {
+    const settings = settingsOf(context, 'cargo');
+    return settings && createCargoProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  go: context => {
+    const settings = settingsOf(context, 'go');
+    return settings && createGoProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  composer: context => {
+    const settings = settingsOf(context, 'composer');
+    return settings && createComposerProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  helm: context => {
+    const settings = settingsOf(context, 'helm');
+    return (
+      settings &&
+      createHelmProcessor({
+        config: settings.section,
+        ociConfig: context.config.getOptionalConfig('backpack.processors.oci'),
+        upstream: context.upstream,
+        limits: context.limits,
+      })
+    );
+  },
+} satisfies Record<string, BackpackProcessorFactory>;

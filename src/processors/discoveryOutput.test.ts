@@ -34,6 +34,20 @@ const check = (versions: unknown[], extra: { tags?: unknown; validators?: unknow
   checkDiscoveryOutput({ versions, ...extra }, { processors });
 
 describe('checkDiscoveryOutput', () => {
+  it("keeps a version's upstream record verbatim, and drops one that is not a string or too large", () => {
+    const line = '{"name":"a","vers":"1.0.0"}';
+    expect(check([version({ metadata: line })]).versions).toEqual([version({ metadata: line })]);
+    const checked = check([
+      version({ metadata: 'x'.repeat(1024 * 1024 + 1) }),
+      version({ version: '2.0.0', metadata: { not: 'a string' } as unknown as string }),
+    ]);
+    expect(checked.versions).toEqual([version(), version({ version: '2.0.0' })]);
+    expect(checked.warnings).toEqual([
+      'version 1.0.0: metadata dropped: not a string of at most 1048576 bytes',
+      'version 2.0.0: metadata dropped: not a string of at most 1048576 bytes',
+    ]);
+  });
+
   it('passes a well-formed answer through, with digests in lower case', () => {
     const upper = file({ integrity: { algorithm: 'sha256', digest: 'AB'.repeat(32) } });
     const checked = check([version({ files: [upper] })], {

@@ -29,6 +29,9 @@ const HEX_LENGTHS: Record<FileIntegrity['algorithm'], number> = {
   sha1: 40,
   md5: 32,
 };
+/** Largest upstream record of a version kept (a Cargo index line is a few KiB, a huge one 100s). */
+const MAX_METADATA_BYTES = 1024 * 1024;
+
 const KINDS: DependencyKind[] = ['runtime', 'peer', 'optional'];
 
 /** What survived the checks, and what was dropped and why. */
@@ -239,7 +242,23 @@ function checkVersion(
   }
   if (!Array.isArray(raw.dependencies)) warn(`${where}: no list of dependencies`);
 
-  return { version, ...(publishedAt ? { publishedAt } : {}), ...versionFacts(raw, where, warn), files, dependencies };
+  let metadata: string | undefined;
+  if (raw.metadata !== undefined) {
+    if (typeof raw.metadata === 'string' && Buffer.byteLength(raw.metadata) <= MAX_METADATA_BYTES) {
+      metadata = raw.metadata;
+    } else {
+      warn(`${where}: metadata dropped: not a string of at most ${MAX_METADATA_BYTES} bytes`);
+    }
+  }
+
+  return {
+    version,
+    ...(publishedAt ? { publishedAt } : {}),
+    ...versionFacts(raw, where, warn),
+    files,
+    dependencies,
+    ...(metadata !== undefined ? { metadata } : {}),
+  };
 }
 
 /** What is wrong with a dependency as a processor described it, or undefined. */
@@ -284,6 +303,10 @@ function checkDependency(
     kind: dependency.kind,
     ...(dependency.config ? { config: dependency.config } : {}),
   };
+  // Shown in previews: kept only as plain text.
+  if (typeof dependency.source === 'string' && !textProblem(dependency.source, MAX_REASON)) {
+    kept.source = dependency.source;
+  }
   if (dependency.unresolvable !== undefined) {
     // The processor's reason, quoted safely when it is not plain text.
     kept.unresolvable = textProblem(dependency.unresolvable, MAX_REASON)

@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
-import { DependencyKind, FileIntegrity } from '../types';
+import { DependencyKind, DependencyPolicy, FileIntegrity } from '../types';
 
 /**
  * A file of a version as the upstream describes it.
@@ -54,6 +54,11 @@ export interface ProcessorDependency {
   config?: JsonObject;
   /** Set when the spec cannot be mirrored at all (git, file, url, workspace specs). */
   unresolvable?: string;
+  /**
+   * Where the parent declares it, when that is not obvious (a chart's image
+   * found in an annotation or in values.yaml); shown in the preview.
+   */
+  source?: string;
 }
 
 /**
@@ -76,6 +81,12 @@ export interface ProcessorVersion {
   yanked?: string | true;
   files: ProcessorFile[];
   dependencies: ProcessorDependency[];
+  /**
+   * The upstream's own record of the version, kept byte for byte for a
+   * view that serves it unchanged (a Cargo index line); at most 1 MiB, or
+   * it is dropped. Updated when the upstream changes it (a yanked crate).
+   */
+  metadata?: string;
 }
 
 /**
@@ -139,6 +150,14 @@ export interface DiscoverOptions {
   logger: LoggerService;
   /** Validators stored after the previous discovery of the same artifact. */
   validators?: DiscoveryValidators;
+  /**
+   * For {@link BackpackProcessor.describeVersion}: the policy the version's
+   * dependencies will be resolved under (its root's, or `latest` for
+   * versions reached as dependencies), for ecosystems whose dependency
+   * lists depend on it (Go: minimal version selection's pins under
+   * `latest`, also ranges under `all-satisfying`).
+   */
+  dependencyPolicy?: DependencyPolicy;
 }
 
 /**

@@ -23,6 +23,15 @@ describe('backpack.serve.public', () => {
     expect((await request(backend.server).get('/api/backpack/maven/org/x/y/maven-metadata.xml')).status).toBe(404);
   });
 
+  it("tells Cargo that the registry needs no token", async () => {
+    const config = await request(backend.server).get('/api/backpack/cargo/config.json');
+    expect(config.status).toBe(200);
+    expect(JSON.parse(config.text)).toEqual({
+      dl: `${backend.baseUrl}/cargo/crates/{crate}/{version}/download`,
+    });
+    expect((await request(backend.server).get('/api/backpack/cargo/se/rd/serde')).status).toBe(404);
+  });
+
   it('leaves the rest of the API closed', async () => {
     expect((await request(backend.server).get('/api/backpack/artifacts')).status).toBe(401);
   });

@@ -1,5 +1,9 @@
 import express from 'express';
 import Router from 'express-promise-router';
+import { cargoViewRoutes } from './views/cargoViewRoutes';
+import { goViewRoutes } from './views/goViewRoutes';
+import { composerViewRoutes } from './views/composerViewRoutes';
+import { helmViewRoutes } from './views/helmViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
@@ -9,7 +13,16 @@ import { createViewHttp, RootViewRoutes, ViewRouteContext, ViewRoutes } from './
 import { rejectImpossibleViewPaths } from './viewPaths';
 
 /** The registry views, one entry per ecosystem that native clients install from. */
-const VIEW_ROUTES: ViewRoutes[] = [npmViewRoutes, pypiViewRoutes, mavenViewRoutes, nugetViewRoutes];
+const VIEW_ROUTES: ViewRoutes[] = [
+  npmViewRoutes,
+  pypiViewRoutes,
+  mavenViewRoutes,
+  nugetViewRoutes,
+  cargoViewRoutes,
+  goViewRoutes,
+  composerViewRoutes,
+  helmViewRoutes,
+];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */
 const ROOT_VIEW_ROUTES: RootViewRoutes[] = [ociViewRoutes];

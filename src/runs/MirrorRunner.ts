@@ -97,8 +97,8 @@ export class MirrorRunner {
         }
         return { notModified: false, ...checkDiscoveryOutput(result, { processors }) };
       },
-      describe: (processor, id, config, version, { signal: s }) =>
-        describeChecked(processors, processor, id, config, version, this.options.logger, s),
+      describe: (processor, id, config, version, { signal: s, dependencyPolicy }) =>
+        describeChecked(processors, processor, id, config, version, this.options.logger, s, dependencyPolicy),
       admit: this.options.admission?.admitFn({
         storedFacts: false,
         // The previewed roots' settings are the caller's; other artifacts' are stored.
@@ -133,8 +133,8 @@ export class MirrorRunner {
             progress.add({ artifacts: 1 });
           }
         },
-        describe: (processor, id, config, version, { signal: s }) =>
-          describeForRun(this.options, runId, processor, id, config, version, refs, s),
+        describe: (processor, id, config, version, { signal: s, dependencyPolicy }) =>
+          describeForRun(this.options, runId, processor, id, config, version, refs, s, dependencyPolicy),
         admit: this.options.admission?.admitFn({
           storedFacts: true,
           settingsOf: async (processor, id) => refs.get(`${processor}:${id}`)?.admission,

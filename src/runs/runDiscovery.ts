@@ -18,6 +18,7 @@ import {
   ProcessorVersion,
 } from '../processors/types';
 import { errorMessage } from '../lib/errorMessage';
+import { DependencyPolicy } from '../types';
 
 /** What {@link discoverForRun} reads and writes through. */
 export interface RunDiscoveryOptions {
@@ -158,12 +159,22 @@ export async function describeForRun(
   version: string,
   refs: Map<string, StoredArtifact>,
   signal?: AbortSignal,
+  dependencyPolicy?: DependencyPolicy,
 ): Promise<ProcessorVersion> {
   const { stores, processors, logger } = options;
   const artifact = refs.get(`${processorName}:${id}`);
   if (!artifact) throw new Error(`${processorName}:${id} was not discovered in this run`);
   try {
-    const described = await describeChecked(processors, processorName, id, config, version, logger, signal);
+    const described = await describeChecked(
+      processors,
+      processorName,
+      id,
+      config,
+      version,
+      logger,
+      signal,
+      dependencyPolicy,
+    );
     await stores.versions.syncVersions(artifact.ref, [described]);
     return described;
   } catch (error) {
@@ -188,10 +199,11 @@ export async function describeChecked(
   version: string,
   logger: LoggerService,
   signal?: AbortSignal,
+  dependencyPolicy?: DependencyPolicy,
 ): Promise<ProcessorVersion> {
   const processor = processors.get(processorName);
   if (!processor.describeVersion) throw new Error(`${processorName} does not describe versions`);
-  const answer = await processor.describeVersion({ id, config, version }, { logger, signal });
+  const answer = await processor.describeVersion({ id, config, version }, { logger, signal, dependencyPolicy });
   const checked = checkDiscoveryOutput({ versions: [answer] }, { processors });
   const described = checked.versions.find(v => v.version === version);
   if (!described) throw new Error(`the description is not of version ${version}`);

@@ -1,8 +1,13 @@
 import { DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { BackpackStores } from '../database/createBackpackStores';
+import { readHelmProcessorSettings } from '../processors/helm/helmConfig';
 import { BlobStore } from '../storage/BlobStore';
 import { readParsingLimits } from '../upstream/limits';
+import { CargoView } from './cargoView';
+import { GoView } from './goView';
+import { ComposerView } from './composer/ComposerView';
+import { HelmView } from './helm/HelmView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
@@ -18,6 +23,14 @@ export interface ServeViews {
   oci: OciView;
   /** The NuGet v3 feed. */
   nuget: NugetView;
+  /** The Cargo sparse registry view at `/cargo/`. */
+  cargo: CargoView;
+  /** The GOPROXY view at `/go/`. */
+  go: GoView;
+  /** The Composer repository. */
+  composer: ComposerView;
+  /** The Helm repository view: `<alias>/index.yaml` per chart repository, and the charts. */
+  helm: HelmView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -31,6 +44,7 @@ export function createServeViews(options: {
   logger: LoggerService;
 }): ServeViews {
   const { stores, blobStore, discovery, logger } = options;
+  const isPublic = options.config.getOptionalBoolean('backpack.serve.public') ?? false;
   return {
     npm: new NpmView({
       stores,
@@ -48,6 +62,31 @@ export function createServeViews(options: {
       baseUrl: () => discovery.getExternalBaseUrl('backpack'),
       logger,
     }),
-    public: options.config.getOptionalBoolean('backpack.serve.public') ?? false,
+    cargo: new CargoView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      authRequired: !isPublic,
+    }),
+    go: new GoView({ stores, blobStore }),
+    composer: new ComposerView({
+      stores,
+      blobStore,
+      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
+      logger,
+    }),
+    helm: createHelmView(options),
+    public: isPublic,
   };
+}
+
+/** The Helm view over the repositories of `backpack.processors.helm`. */
+function createHelmView(options: Parameters<typeof createServeViews>[0]): HelmView {
+  const helm = readHelmProcessorSettings(options.config.getOptionalConfig('backpack.processors.helm'));
+  return new HelmView({
+    stores: options.stores,
+    blobStore: options.blobStore,
+    repositories: helm.repositories,
+    limits: { ...readParsingLimits(options.config).tarball, maxFileBytes: helm.maxChartFileBytes },
+  });
 }

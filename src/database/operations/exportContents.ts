@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { JsonObject } from '@backstage/types';
 import { CONTENT_KEY_ROOT } from '../../storage/fileStorageKey';
 import { chunks } from '../chunks';
 import { CollectedArtifact, CollectedFile, ExportWindow } from '../ExportStore';
@@ -97,16 +98,18 @@ export async function getCollectedArtifact(
   key: number | { processor: string; id: string },
   until: string,
 ): Promise<CollectedArtifact | undefined> {
-  const artifact: { ref: number; processor: string; id: string; tags: string | null } | undefined =
-    await db('artifacts')
-      .where(typeof key === 'number' ? { ref: key } : { processor: key.processor, id: key.id })
-      .first('ref', 'processor', 'id', 'tags');
+  const artifact:
+    | { ref: number; processor: string; id: string; tags: string | null; config: string | null; validators: string | null }
+    | undefined = await db('artifacts')
+    .where(typeof key === 'number' ? { ref: key } : { processor: key.processor, id: key.id })
+    .first('ref', 'processor', 'id', 'tags', 'config', 'validators');
   if (!artifact) return undefined;
   const ref = artifact.ref;
-  const fileRows: Array<CollectedFileRow & { version_ref: number; published_at: string | Date | null }> =
-    await windowQuery(db, { until })
+  const fileRows: Array<
+    CollectedFileRow & { version_ref: number; published_at: string | Date | null; metadata: string | null }
+  > = await windowQuery(db, { until })
       .where('a.ref', ref)
-      .select([...COLLECTED_FILE_COLUMNS, 'f.version_ref', 'v.published_at'])
+      .select([...COLLECTED_FILE_COLUMNS, 'f.version_ref', 'v.published_at', 'v.metadata'])
       .orderBy([
         { column: 'f.version_ref', order: 'asc' },
         { column: 'f.name', order: 'asc' },
@@ -115,7 +118,13 @@ export async function getCollectedArtifact(
   for (const row of fileRows) {
     let version = versions.get(row.version_ref);
     if (!version) {
-      version = { version: row.version, publishedAt: optionalIso(row.published_at), dependencies: [], files: [] };
+      version = {
+        version: row.version,
+        publishedAt: optionalIso(row.published_at),
+        ...(row.metadata !== null && row.metadata !== undefined ? { metadata: row.metadata } : {}),
+        dependencies: [],
+        files: [],
+      };
       versions.set(row.version_ref, version);
     }
     version.files.push(toCollectedFile(row));
@@ -132,6 +141,10 @@ export async function getCollectedArtifact(
     processor: artifact.processor,
     id: artifact.id,
     tags: fromJson<Record<string, string> | undefined>(artifact.tags, undefined),
+    // A dependency's stored config is empty; it was discovered under its parents'.
+    config:
+      fromJson<{ config?: JsonObject } | undefined>(artifact.validators, undefined)?.config ??
+      fromJson<JsonObject>(artifact.config, {}),
     versions: [...versions.values()],
   };
 }

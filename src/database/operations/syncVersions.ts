@@ -186,13 +186,20 @@ async function insertVersions(
   versions: ProcessorVersion[],
   result: SyncResult,
 ): Promise<Map<string, number>> {
-  const refs = new Map<string, number>(
-    (
-      await tx<VersionRow>('artifact_versions')
-        .where({ artifact_ref: artifactRef })
-        .select('ref', 'version')
-    ).map(r => [r.version, r.ref]),
-  );
+  const stored = await tx<VersionRow>('artifact_versions')
+    .where({ artifact_ref: artifactRef })
+    .select('ref', 'version', 'metadata');
+  const refs = new Map<string, number>(stored.map(r => [r.version, r.ref]));
+  // The upstream's record of a version changes (a crate is yanked): keep
+  // the current one, rewriting only what changed.
+  const storedMetadata = new Map(stored.map(r => [r.version, r.metadata ?? null]));
+  for (const v of versions) {
+    const current = storedMetadata.get(v.version);
+    if (current === undefined || v.metadata === undefined || current === v.metadata) continue;
+    result.rowsWritten += await tx('artifact_versions')
+      .where({ ref: refs.get(v.version)! })
+      .update({ metadata: v.metadata });
+  }
   const timestamp = now();
   const fresh = versions.filter(v => !refs.has(v.version));
   for (const part of chunks(fresh, INSERT_CHUNK)) {
@@ -205,6 +212,7 @@ async function insertVersions(
           selection: '[]',
           discovered_at: timestamp,
           published_at: v.publishedAt ?? null,
+          metadata: v.metadata ?? null,
         })),
       )
       .returning(['ref', 'version']);

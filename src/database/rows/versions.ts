@@ -11,6 +11,8 @@ export interface VersionRow {
   selection: string;
   discovered_at: string | Date;
   published_at: string | Date | null;
+  /** The upstream's record of the version, verbatim (a Cargo index line). */
+  metadata?: string | null;
 }
 
 export function toVersion(row: VersionRow): ArtifactVersion {

@@ -36,7 +36,8 @@ export function npmTarball(manifest: Record<string, unknown>): Buffer {
  * URLs of registry.npmjs.org) over `processors`.
  */
 export function testExportService(
-  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs'> & {
+  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs'> &
+    Partial<Pick<ExportServiceOptions, 'composerRepositoryUrl'>> & {
     processors: string[];
   },
 ): ExportService {
@@ -147,6 +148,8 @@ export interface SeedFile {
 export interface SeedVersion {
   files: SeedFile[];
   dependencies?: ProcessorDependency[];
+  /** The upstream's record of the version (a Cargo index line). */
+  metadata?: string;
 }
 
 /** A version of an npm package with its tarball and dependencies, to seed. */
@@ -204,6 +207,7 @@ export class CollectedSeeder {
         size: f.content.length,
       })),
       dependencies: v.dependencies ?? [],
+      ...(v.metadata !== undefined ? { metadata: v.metadata } : {}),
     }));
     await this.stores.versions.syncVersions(artifact.ref, processorVersions);
     const contents = new Map(

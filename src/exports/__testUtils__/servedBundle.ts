@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackpackStores } from '../../database/createBackpackStores';
+import { ExportServiceOptions } from '../ExportService';
 import { LocalDirectoryBlobStore } from '../../storage/LocalDirectoryBlobStore';
 import * as bundleFiles from './bundleFiles';
 
@@ -24,6 +25,8 @@ export interface ServedBundle {
 export async function serveExportedBundle(options: {
   knex: Knex;
   processor: string;
+  /** Export settings beyond the defaults, e.g. where the far side serves a directory. */
+  settings?: Partial<Pick<ExportServiceOptions, 'composerRepositoryUrl'>>;
   /** Seeds the mirror; `work` is there for files the seeds are built in. */
   seed(seeder: bundleFiles.CollectedSeeder, work: string): Promise<void>;
 }): Promise<ServedBundle> {
@@ -44,6 +47,7 @@ export async function serveExportedBundle(options: {
       blobStore,
       processors: [processor],
       partSizeBytes: 4096,
+      ...options.settings,
     });
     const created = await service.createExport({});
     await service.drain();

@@ -1,4 +1,5 @@
 import { CollectedArtifact, CollectedFile } from '../../database/ExportStore';
+import { RangeReader } from '../../lib/zipEntry';
 
 /** A generated entry of a bundle. */
 export interface GeneratedEntry {
@@ -19,6 +20,8 @@ export interface LayoutContext {
   npmTarballBaseUrl: string;
   /** Where the far side serves the bundle's `nuget/` directory; see `metadata/staticNuget.ts`. */
   nugetFeedBaseUrl?: string;
+  /** Where the far side serves the bundle's `composer/` directory; see `metadata/staticComposer.ts`. */
+  composerRepositoryUrl?: string;
   /** Ids of a processor's artifacts collected up to the cut-off, page by page. */
   listArtifactIds(processor: string): AsyncIterable<string>;
   /** The package.json in a stored npm tarball, if it has a readable one. */
@@ -27,6 +30,8 @@ export interface LayoutContext {
   collectedArtifact(processor: string, id: string): Promise<CollectedArtifact | undefined>;
   /** A small stored file (an OCI manifest) whole; undefined when missing or over `maxBytes`. */
   readSmallFile(file: CollectedFile, maxBytes: number): Promise<Buffer | undefined>;
+  /** Ranged reads of a stored file (a manifest inside a large archive). */
+  rangeReaderOf(file: CollectedFile): RangeReader;
 }
 
 /**
@@ -50,6 +55,10 @@ export interface EcosystemLayout {
     cutoff: string,
     context: LayoutContext,
   ): Promise<GeneratedEntry[]>;
-  /** Processor-wide pages of a bundle that touched the processor. */
-  indexesOf?(context: LayoutContext): StreamedEntry[];
+  /**
+   * Processor-wide pages of a bundle that touched the processor; async
+   * when which pages there are depends on the mirror (one Helm index per
+   * repository alias).
+   */
+  indexesOf?(context: LayoutContext): StreamedEntry[] | Promise<StreamedEntry[]>;
 }

@@ -13,8 +13,12 @@ import {
   pypiFilePath,
   pypiProjectPagePath,
 } from '../metadata/staticPypi';
+import { cargoLayout } from './cargoLayout';
+import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
+import { helmLayout } from './helmLayout';
 import { nugetLayout } from './nugetLayout';
+import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
@@ -62,4 +66,14 @@ const mavenLayout: EcosystemLayout = {
 };
 
 /** The layouts of the ecosystems whose clients can read a bundle; one entry per ecosystem. */
-export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [npmLayout, pypiLayout, mavenLayout, ociLayout, nugetLayout];
+export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
+  npmLayout,
+  pypiLayout,
+  mavenLayout,
+  ociLayout,
+  nugetLayout,
+  cargoLayout,
+  goLayout,
+  composerLayout,
+  helmLayout,
+];

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigReader } from '@backstage/config';
+import { NotFoundError } from '@backstage/errors';
 import { JsonValue } from '@backstage/types';
 import { UpstreamClient } from '../../upstream/UpstreamClient';
 import { HostileUpstream } from '../../__testUtils__/hostileUpstream';
@@ -74,6 +75,23 @@ describe('external processor', () => {
     await waitFor(() => external.pid !== undefined);
     // This plugin declares no id rules: ids are kept as given.
     expect(external.normalizeId!('Any')).toBe('Any');
+  });
+
+  it('describes versions on demand only when its handshake says so', async () => {
+    const listing = processor();
+    await listing.warmUp();
+    expect(listing.describeVersion).toBeUndefined();
+
+    const describing = processor({ env: { DESCRIBE: '1' } });
+    await describing.warmUp();
+    const describe = describing.describeVersion!;
+    await expect(describe({ id: 'ok', config: {}, version: '1.0' }, { logger })).resolves.toMatchObject({
+      version: '1.0',
+      files: [expect.objectContaining({ name: 'described.tar.gz' })],
+    });
+    const missing = await describe({ id: 'ok', config: {}, version: '9.9' }, { logger }).catch(e => e);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect(missing.message).toBe('no version 9.9 of ok');
   });
 
   it('fails to start when the handshake contradicts the configured scheme or names an unknown one', async () => {

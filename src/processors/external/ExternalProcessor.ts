@@ -9,6 +9,7 @@ import {
   DiscoverOptions,
   DiscoveryResult,
   DiscoveryValidators,
+  ProcessorVersion,
 } from '../types';
 import { ExternalProcessorSettings } from './externalConfig';
 import {
@@ -112,6 +113,26 @@ export function createExternalProcessor(options: {
       }
     }) as unknown as z.ZodType<JsonObject>;
 
+  async function ask(method: string, params: unknown, signal?: AbortSignal) {
+    let answer: unknown;
+    try {
+      answer = await host.request(method, params, { signal });
+    } catch (error) {
+      throw translated(name, error);
+    }
+    if (!answer || typeof answer !== 'object' || Array.isArray(answer)) {
+      throw new Error(`Processor ${name} answered ${method} with something other than an object`);
+    }
+    return answer as Record<string, unknown>;
+  }
+
+  // The contents are checked as every processor's are (discoveryOutput).
+  const describeVersion = async (
+    request: { id: string; config: JsonObject; version: string },
+    describeOptions: DiscoverOptions,
+  ): Promise<ProcessorVersion> =>
+    (await ask('describeVersion', request, describeOptions.signal)) as unknown as ProcessorVersion;
+
   return {
     name,
     get description() {
@@ -137,29 +158,23 @@ export function createExternalProcessor(options: {
     get pid() {
       return host.pid;
     },
+    // Only for plugins whose handshake says they describe versions on demand.
+    get describeVersion() {
+      return known()?.describesVersions ? describeVersion : undefined;
+    },
     async discover(
       request: { id: string; config: JsonObject },
       discoverOptions: DiscoverOptions,
     ): Promise<DiscoveryResult> {
-      let answer: unknown;
-      try {
-        answer = await host.request(
-          'discover',
-          { id: request.id, config: request.config, validators: discoverOptions.validators },
-          { signal: discoverOptions.signal },
-        );
-      } catch (error) {
-        throw translated(name, error);
-      }
-      if (!answer || typeof answer !== 'object' || Array.isArray(answer)) {
-        throw new Error(`Processor ${name} answered discover with something other than an object`);
-      }
-      const result = answer as Record<string, unknown>;
+      const result = await ask(
+        'discover',
+        { id: request.id, config: request.config, validators: discoverOptions.validators },
+        discoverOptions.signal,
+      );
       if (result.notModified === true) return { notModified: true };
       if (!Array.isArray(result.versions)) {
         throw new Error(`Processor ${name} answered discover without a list of versions`);
       }
-      // The contents are checked as every processor's are (discoveryOutput).
       return {
         notModified: false,
         versions: result.versions,

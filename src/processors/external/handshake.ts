@@ -12,6 +12,8 @@ export interface ProcessorHandshake {
   description?: string;
   /** The artifact config keys it accepts; any, when it does not say. */
   configKeys?: string[];
+  /** Whether `discover` lists versions only and `describeVersion` describes each. */
+  describesVersions: boolean;
   /** Its ids' canonical form: lower-cased first when `lowercase`, then matching `pattern` whole. */
   ids?: { lowercase: boolean; pattern?: RE2; source?: string };
 }
@@ -31,7 +33,13 @@ export function parseProcessorHandshake(
       `versionScheme: it declares ${versionScheme.name}, the configuration ${configured}`,
     );
   }
-  const handshake: ProcessorHandshake = { versionScheme };
+  if (answer.describeVersion !== undefined && typeof answer.describeVersion !== 'boolean') {
+    throw new Error('describeVersion: must be a boolean');
+  }
+  const handshake: ProcessorHandshake = {
+    versionScheme,
+    describesVersions: answer.describeVersion === true,
+  };
   if (answer.description !== undefined) {
     if (typeof answer.description !== 'string' || answer.description.length > 500) {
       throw new Error('description: must be a string of at most 500 characters');

@@ -1,4 +1,5 @@
 import { JsonObject } from '@backstage/types';
+import { Knex } from 'knex';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,9 +34,11 @@ export function mirrorThenStopUpstream<U extends TestUpstream>(options: {
   startUpstream(work: string): Promise<U>;
   /** The `backpack.processors` config that reads from the upstream. */
   processors(upstream: U): JsonObject;
-  roots: Array<{ processor: string; id: string; filter?: string }>;
+  roots: Array<{ processor: string; id: string; filter?: string; config?: JsonObject }>;
   /** Reads from the upstream, before it stops, what the tests compare with. */
   beforeStop?(upstream: U): Promise<void>;
+  /** The database, e.g. PostgreSQL from `TestDatabases`; SQLite in memory without it. */
+  database?(): Promise<Knex>;
 }): OfflineMirror {
   let upstream: U | undefined;
   let backend: ServeTestBackend | undefined;
@@ -47,10 +50,13 @@ export function mirrorThenStopUpstream<U extends TestUpstream>(options: {
     const started = await options.startUpstream(work);
     upstream = started;
     await options.beforeStop?.(started);
-    backend = await startServeBackend({
-      processors: options.processors(started),
-      allowedHosts: [new URL(started.url).host],
-    });
+    backend = await startServeBackend(
+      {
+        processors: options.processors(started),
+        allowedHosts: [new URL(started.url).host],
+      },
+      { knex: await options.database?.() },
+    );
     for (const root of options.roots) await backend.addRoot(root);
     counts = await backend.waitForCollection();
     await started.stop();

@@ -6,7 +6,9 @@ import { join } from 'node:path';
  * An external processor in Python whose discoveries misbehave by id:
  * `ok` (one valid version, one the checks must drop), `crash`, `hang`,
  * `garbage`, `huge`, `fetch` (reads `params.config.url` through the host).
+ * `describeVersion` answers version 1.0 only.
  * Environment: `SCHEME` (default pep440) is the scheme it declares,
+ * `DESCRIBE=1` declares that it describes versions on demand,
  * `PID_FILE` gets its pid and a grandchild's, `STUBBORN=1` ignores EOF and
  * SIGTERM.
  */
@@ -63,9 +65,16 @@ def handle(message):
             child = subprocess.Popen(["sleep", "60"])
             with open(pid_file, "w") as f:
                 f.write("%d %d" % (os.getpid(), child.pid))
-        send({"id": rid, "result": {"protocolVersion": 1, "versionScheme": os.environ.get("SCHEME", "pep440")}})
+        send({"id": rid, "result": {"protocolVersion": 1, "versionScheme": os.environ.get("SCHEME", "pep440"),
+                                    "describeVersion": os.environ.get("DESCRIBE") == "1"}})
     elif method == "discover":
         discover(rid, params)
+    elif method == "describeVersion":
+        if params["version"] != "1.0":
+            send({"id": rid, "error": {"message": "no version %s of %s" % (params["version"], params["id"]), "code": "not-found"}})
+        else:
+            send({"id": rid, "result": {"version": "1.0", "files": [{"name": "described.tar.gz", "uri": "http://127.0.0.1:1/d.tar.gz",
+                  "path": "d/described.tar.gz", "integrity": {"algorithm": "sha256", "digest": "cd" * 32}}], "dependencies": []}})
 
 if os.environ.get("STUBBORN") == "1":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
