@@ -89,13 +89,20 @@ export class AdmissionService {
     this.updateRevision();
   }
 
-  /** The settings, once every list entry names a known processor and one of its ranges. */
+  /**
+   * The settings, once every list entry's range is one of its processor's;
+   * an entry of a processor not registered (one turned off) matches
+   * nothing, and is only warned about.
+   */
   private checked(settings: GlobalAdmissionSettings): GlobalAdmissionSettings {
     for (const list of ['allow', 'deny'] as const) {
       (settings[list] ?? []).forEach((entry, index) => {
         const where = `backpack.admission.${list}[${index}]`;
         const processor = this.options.processors.find(entry.processor);
-        if (!processor) throw new Error(`${where}.processor: no processor '${entry.processor}' is registered`);
+        if (!processor) {
+          this.options.logger.warn(`${where}.processor: no processor '${entry.processor}' is registered; the entry matches nothing`);
+          return;
+        }
         const range = entry.versions;
         if (range && range !== '*' && !processor.versions.isValidRange(range)) {
           throw new Error(`${where}.versions: '${range}' is not a valid ${processor.versions.name} range`);

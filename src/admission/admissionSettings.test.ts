@@ -87,6 +87,7 @@ describe('admission settings', () => {
     const processors = new ProcessorRegistry();
     processors.add(npm);
     let calls = 0;
+    const logger = mockServices.logger.mock();
     const service = new AdmissionService({
       processors,
       checks: [
@@ -99,7 +100,7 @@ describe('admission settings', () => {
         },
       ],
       settings: {},
-      logger: mockServices.logger.mock(),
+      logger,
     });
     const request = { processor: 'npm', id: 'a', version: '1.0.0', config: {}, metadata: { files: [] }, path: [] };
     await Promise.all([service.decide(request), service.decide(request)]);
@@ -108,9 +109,6 @@ describe('admission settings', () => {
     const revision = service.revision;
     service.reloadFrom(new ConfigReader({ backpack: { admission: { yanked: 'bad' } } }));
     expect(service.revision).toBe(revision);
-    expect(() => service.setSettings({ deny: [{ processor: 'cargo', id: 'x' }] })).toThrow(
-      "backpack.admission.deny[0].processor: no processor 'cargo' is registered",
-    );
     expect(() => service.setSettings({ allow: [{ processor: 'npm', id: 'x', versions: '((' }] })).toThrow(
       "backpack.admission.allow[0].versions: '((' is not a valid semver range",
     );
@@ -119,8 +117,15 @@ describe('admission settings', () => {
     expect(service.revision).not.toBe(revision);
     await service.decide(request);
     expect(calls).toBe(2);
+    // A processor turned off: its entries match nothing, with a warning.
+    service.setSettings({ deny: [{ processor: 'cargo', id: 'x' }] });
+    expect(logger.warn).toHaveBeenCalledWith(
+      "backpack.admission.deny[0].processor: no processor 'cargo' is registered; the entry matches nothing",
+    );
+    await service.decide(request);
+    expect(calls).toBe(3);
     // An artifact's own settings are a revision of their own.
     await service.decide(request, { deprecated: 'deny' });
-    expect(calls).toBe(3);
+    expect(calls).toBe(4);
   });
 });
