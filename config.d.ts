@@ -20,6 +20,13 @@ export interface Config {
          * (base URLs). Any other per-artifact registry is refused with 400.
          */
         allowedRegistries?: string[];
+        /**
+         * Fetch full packuments for artifacts that do not say
+         * (`fullMetadata` in their config). The abbreviated ones carry
+         * neither licenses nor publication times, which the admission
+         * checks `licenses` and `minimumReleaseAge` need. Default false.
+         */
+        fullMetadata?: boolean;
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
@@ -665,6 +672,77 @@ export interface Config {
           secretAccessKey: string;
         };
       };
+    };
+    /**
+     * Admission: what may enter the mirror. Every version a run or a
+     * preview would select is checked (the built-in checks below, then
+     * those of modules and external plugins); a denied version is never
+     * collected, served or exported, and one waiting for approval is
+     * collected once approved (`POST …/versions/:version/approve`).
+     * Artifacts may override these settings in their `admission` field.
+     */
+    admission?: {
+      /** Versions never admitted, by processor and id (and a version range; every version without one). */
+      deny?: Array<{ processor: string; id: string; versions?: string; reason?: string }>;
+      /**
+       * Versions admitted without the other built-in checks (exceptions);
+       * the deny list still applies.
+       */
+      allow?: Array<{ processor: string; id: string; versions?: string }>;
+      /**
+       * What a version no allow entry names gets: `allow` (default), or
+       * `deny` / `pending-approval` to make the allow list exclusive.
+       */
+      unlisted?: 'allow' | 'deny' | 'pending-approval';
+      /** License policy over the SPDX expression a version declares. */
+      licenses?: {
+        /** SPDX ids admitted; when set, a license outside it is denied. */
+        allow?: string[];
+        /** SPDX ids denied. */
+        deny?: string[];
+        /** A missing or unparsable license: `allow` (default), `deny` or `pending-approval`. */
+        unknown?: 'allow' | 'deny' | 'pending-approval';
+      };
+      /**
+       * Cooldown: versions younger than this are denied (e.g. `3d`, `12h`,
+       * `P3D`); a later run admits them. Default none.
+       */
+      minimumReleaseAge?: string;
+      /** Versions with a file larger than this many bytes are denied. Default none. */
+      maximumFileSize?: number;
+      /** Yanked versions: `allow` (default), `deny` or `pending-approval`. */
+      yanked?: 'allow' | 'deny' | 'pending-approval';
+      /** Deprecated versions: `allow` (default), `deny` or `pending-approval`. */
+      deprecated?: 'allow' | 'deny' | 'pending-approval';
+      /** Verdicts kept in memory, one per (artifact, version, policy revision). Default 10000. */
+      cacheSize?: number;
+      /**
+       * Admission plugins in other processes (any language), speaking the
+       * `backpack-admission` protocol over stdio (see the README); asked
+       * after the built-in checks. A plugin that fails or hangs denies
+       * the version for now (fail closed).
+       */
+      external?: Array<{
+        /** Shown with its reasons; lowercase letters, digits and `-`. */
+        name: string;
+        /** Executable and arguments; no shell. */
+        command: string[];
+        /**
+         * The plugin's environment besides PATH, locale and temp dirs.
+         * @visibility secret
+         */
+        env?: { [name: string]: string };
+        /** Per check. Default 30000. */
+        timeoutMs?: number;
+        /** Stop the plugin after this long without checks; 0 keeps it running. Default 300. */
+        idleSeconds?: number;
+        /** Between the polite stop and the kill at shutdown. Default 5000. */
+        graceMs?: number;
+        /** From spawning to the handshake. Default 10000. */
+        startTimeoutMs?: number;
+        /** Checks sent at once. Default 8. */
+        maxConcurrentRequests?: number;
+      }>;
     };
   };
 }

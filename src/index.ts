@@ -6,6 +6,7 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleExternalAdmission,
   backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
@@ -52,6 +53,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleGithubReleasesProcessor,
       backpackModuleFilesProcessor,
       backpackModuleTerraformProcessor,
+      backpackModuleExternalAdmission,
     ];
   },
 });
@@ -90,6 +92,7 @@ export {
   backpackArtifactDeletePermission,
   backpackRunCreatePermission,
   backpackFileRetryPermission,
+  backpackVersionApprovePermission,
   backpackExportCreatePermission,
   BACKPACK_ARTIFACT_RESOURCE_TYPE,
   backpackArtifactResourceRef,
@@ -97,4 +100,15 @@ export {
   backpackArtifactConditions,
   createBackpackArtifactConditionalDecision,
 } from './permissions';
+export type {
+  AdmissionAnswer,
+  AdmissionDecision,
+  AdmissionMetadata,
+  AdmissionPathStep,
+  AdmissionReason,
+  AdmissionRequest,
+  AdmissionVerdict,
+  ArtifactAdmissionSettings,
+  BackpackAdmissionCheck,
+} from './admission/types';
 export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';

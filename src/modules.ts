@@ -127,3 +127,11 @@ export const backpackModuleFilesProcessor = builtInProcessorModule('files');
  * @public
  */
 export const backpackModuleTerraformProcessor = builtInProcessorModule('terraform');
+
+/**
+ * The admission plugins of `backpack.admission.external`, each asked over
+ * stdio whether a version may enter (see the README, "Admission checks").
+ *
+ * @public
+ */
+export { backpackModuleExternalAdmission } from './admission/external/module';

@@ -1,5 +1,7 @@
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { BackpackBuilder } from './builder/BackpackBuilder';
+import { backpackAdmissionExtensionPoint } from './admission/extensionPoint';
+import { BackpackAdmissionCheck } from './admission/types';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { BackpackProcessorFactory } from './processors/context';
 import { BackpackProcessor } from './processors/types';
@@ -29,6 +31,13 @@ export const backpackPlugin = createBackendPlugin({
       },
     });
 
+    const admissionChecks: BackpackAdmissionCheck[] = [];
+    env.registerExtensionPoint(backpackAdmissionExtensionPoint, {
+      addCheck(...checks) {
+        admissionChecks.push(...checks);
+      },
+    });
+
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -54,6 +63,7 @@ export const backpackPlugin = createBackendPlugin({
           if ('processor' in entry) builder.addProcessor(entry.processor);
           else builder.addProcessorFactory(entry.factory, { replaceable: entry.replaceable });
         }
+        builder.addAdmissionCheck(...admissionChecks);
         const backpack = await builder.build();
 
         httpRouter.use(backpack.router);

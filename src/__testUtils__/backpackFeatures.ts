@@ -1,4 +1,5 @@
 import {
+  backpackModuleExternalAdmission,
   backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
@@ -40,4 +41,5 @@ export const backpackFeatures = [
   backpackModuleGithubReleasesProcessor,
   backpackModuleFilesProcessor,
   backpackModuleTerraformProcessor,
+  backpackModuleExternalAdmission,
 ];

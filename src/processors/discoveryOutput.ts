@@ -259,6 +259,7 @@ function checkVersion(
   return {
     version,
     ...(publishedAt ? { publishedAt } : {}),
+    ...versionFacts(raw, where, warn),
     files,
     dependencies,
     ...(metadata !== undefined ? { metadata } : {}),
@@ -361,4 +362,34 @@ function checkValidators(
     ...(etag !== undefined ? { etag } : {}),
     ...(lastModified !== undefined ? { lastModified } : {}),
   };
+}
+
+/** Longest license, deprecation or yank text kept; the rest is cut. */
+const MAX_FACT = 1024;
+
+/** The admission facts of a version (license, deprecation, yank), as strings of bounded length. */
+function versionFacts(
+  raw: Partial<ProcessorVersion>,
+  where: string,
+  warn: (message: string) => void,
+): Pick<ProcessorVersion, 'license' | 'deprecated' | 'yanked'> {
+  const facts: Pick<ProcessorVersion, 'license' | 'deprecated' | 'yanked'> = {};
+  const fact = (name: 'license' | 'deprecated' | 'yanked') => {
+    const value = raw[name];
+    if (value === undefined || value === null) return undefined;
+    if (name === 'yanked' && value === true) return true;
+    if (typeof value !== 'string') {
+      warn(`${where}: ${name} dropped: not a string`);
+      return undefined;
+    }
+    // eslint-disable-next-line no-control-regex
+    return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, MAX_FACT);
+  };
+  const license = fact('license');
+  if (license) facts.license = license as string;
+  const deprecated = fact('deprecated');
+  if (deprecated) facts.deprecated = deprecated as string;
+  const yanked = fact('yanked');
+  if (yanked !== undefined) facts.yanked = yanked === '' ? true : yanked;
+  return facts;
 }
