@@ -1,6 +1,8 @@
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { EventsService } from '@backstage/plugin-events-node';
 import { BackpackBuilder } from './builder/BackpackBuilder';
+import { backpackAdmissionExtensionPoint } from './admission/extensionPoint';
+import { BackpackAdmissionCheck } from './admission/types';
 import { backpackEventsExtensionPoint } from './events/module';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { BackpackProcessorFactory } from './processors/context';
@@ -28,6 +30,13 @@ export const backpackPlugin = createBackendPlugin({
       },
       addProcessorFactory(factory, options) {
         added.push({ factory, replaceable: options?.replaceable });
+      },
+    });
+
+    const admissionChecks: BackpackAdmissionCheck[] = [];
+    env.registerExtensionPoint(backpackAdmissionExtensionPoint, {
+      addCheck(...checks) {
+        admissionChecks.push(...checks);
       },
     });
 
@@ -64,6 +73,7 @@ export const backpackPlugin = createBackendPlugin({
           if ('processor' in entry) builder.addProcessor(entry.processor);
           else builder.addProcessorFactory(entry.factory, { replaceable: entry.replaceable });
         }
+        builder.addAdmissionCheck(...admissionChecks);
         const backpack = await builder.build();
 
         httpRouter.use(backpack.router);

@@ -14,6 +14,10 @@ import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { Config } from '@backstage/config';
 import { EventsService } from '@backstage/plugin-events-node';
 import express from 'express';
+import { AdmissionService } from '../admission/AdmissionService';
+import { ApprovalService } from '../admission/ApprovalService';
+import { BackpackAdmissionCheck } from '../admission/types';
+import { WalkAdmission } from '../admission/walkAdmission';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { CollectionService } from '../collection/CollectionService';
 import { readJobSettings } from '../collection/collectionSettings';
@@ -95,6 +99,9 @@ export interface Backpack {
   /** The parts of collection, for tests and benchmarks that drive them. */
   parts: CollectionParts;
   upstream: UpstreamClient;
+  /** Admission verdicts (cached per version and policy revision) and approvals. */
+  admission: AdmissionService;
+  approvals: ApprovalService;
   /** The change events publisher (a no-op one without an events service). */
   events: BackpackEvents;
 }
@@ -107,6 +114,7 @@ export interface Backpack {
  */
 export class BackpackBuilder {
   private readonly processors = new ProcessorRegistry();
+  private readonly admissionChecks: BackpackAdmissionCheck[] = [];
   private tuning: BackpackTuning = {};
 
   static create(env: BackpackEnvironment): BackpackBuilder {
@@ -124,6 +132,12 @@ export class BackpackBuilder {
   /** Adds a processor created at `build()` from the gated upstream client and config. */
   addProcessorFactory(factory: BackpackProcessorFactory, options?: ProcessorRegistrationOptions): this {
     this.processors.addFactory(factory, options);
+    return this;
+  }
+
+  /** Adds admission checks, asked after the built-in ones of `backpack.admission`. */
+  addAdmissionCheck(...checks: BackpackAdmissionCheck[]): this {
+    this.admissionChecks.push(...checks);
     return this;
   }
 
@@ -189,8 +203,16 @@ export class BackpackBuilder {
     });
     const { collector } = parts;
 
+    const admission = AdmissionService.fromConfig(config, {
+      processors,
+      checks: this.admissionChecks,
+      logger,
+    });
+    // A reloaded config with another policy clears the cached verdicts.
+    config.subscribe?.(() => admission.reloadFrom(config));
     const runner = new MirrorRunner({
       stores,
+      admission: new WalkAdmission(admission, stores),
       processors,
       collection: collector,
       logger,
@@ -223,9 +245,16 @@ export class BackpackBuilder {
       events,
     });
 
+    const approvals = new ApprovalService({
+      stores,
+      enqueue: artifactRef =>
+        collector.enqueuePending({ artifactRefs: [artifactRef], staleAfterMs: jobs.queue.requeueAfterMs }),
+      events,
+    });
     const { router, rootRoutes } = await this.createRouters({
       stores,
       blobStore,
+      approvals,
       artifacts,
       runs,
       collection,
@@ -266,6 +295,8 @@ export class BackpackBuilder {
       collector,
       parts,
       upstream,
+      admission,
+      approvals,
       events,
     };
   }
@@ -277,6 +308,7 @@ export class BackpackBuilder {
     runs: RunService;
     collection: CollectionService;
     exports: ExportService;
+    approvals: ApprovalService;
   }): Promise<Pick<Backpack, 'router' | 'rootRoutes'>> {
     const { config, logger, discovery, httpAuth, permissions, permissionsRegistry, auditor } = this.env;
     const { stores, blobStore, artifacts } = services;

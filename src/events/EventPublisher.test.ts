@@ -40,6 +40,8 @@ const run: MirrorRun = {
     artifacts: 1,
     artifactsFailed: 0,
     versionsSelected: 1,
+    versionsDenied: 0,
+    versionsPendingApproval: 0,
     filesQueued: 3,
     filesCollected: 2,
     filesFailed: 1,

@@ -15,6 +15,7 @@ import request from 'supertest';
 import { BackpackBackend } from '../__testUtils__/backpackBackend';
 import { startTestProcessorBackend } from '../__testUtils__/testProcessor';
 import { waitFor } from '../__testUtils__/waitFor';
+import { backpackAdmissionExtensionPoint } from '../admission/extensionPoint';
 import { backpackProcessorsExtensionPoint } from '../extensions';
 import { backpackPlugin } from '../plugin';
 import { semverScheme } from '../processors/npm/semverScheme';
@@ -60,6 +61,27 @@ function subscriberPlugin(received: EventParams[]) {
   });
 }
 
+/** An admission check: `shared` is denied, `uses-shared` waits for a person. */
+const reviewModule = createBackendModule({
+  pluginId: 'backpack',
+  moduleId: 'review-check',
+  register(env) {
+    env.registerInit({
+      deps: { admission: backpackAdmissionExtensionPoint },
+      async init({ admission }) {
+        admission.addCheck({
+          name: 'review',
+          async check({ id }) {
+            if (id === 'shared') return { decision: 'deny', reason: 'flagged by the scanner' };
+            if (id === 'uses-shared') return { decision: 'pending-approval', reason: 'new packages are reviewed' };
+            return { decision: 'allow' };
+          },
+        });
+      },
+    });
+  },
+});
+
 describe('Backpack change events', () => {
   const received: EventParams[] = [];
   let backend: BackpackBackend;
@@ -68,6 +90,7 @@ describe('Backpack change events', () => {
     backend = await startTestProcessorBackend([
       eventsFactory,
       subscriberPlugin(received),
+      reviewModule,
       // No scheduled run at startup: the runs are the test's.
       mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
     ]);
@@ -178,6 +201,30 @@ describe('Backpack change events', () => {
     const all = JSON.stringify(received);
     expect(all).not.toContain(secret);
     expect(all).not.toContain('registry.example');
+  });
+
+  it('tells of versions admission denies and of a person approving one', async () => {
+    const { server, baseUrl } = backend;
+    const created = await request(server).post('/api/backpack/artifacts').send({ processor: 'test', id: 'uses-shared' });
+    expect(created.status).toBe(201);
+    const [denied] = await waitForTopic(BACKPACK_EVENT_TOPICS.versionDenied);
+    expect(denied).toMatchObject({
+      artifact: { processor: 'test', id: 'shared', link: `${baseUrl}/artifacts/test/shared` },
+      decision: 'denied',
+      versions: [{ version: '1.0.0', reason: expect.stringContaining('flagged by the scanner') }],
+    });
+    expect(denied.runId).toEqual(expect.any(String));
+
+    const approved = await request(server).post('/api/backpack/artifacts/test/uses-shared/versions/1.0.0/approve').send({});
+    expect(approved.status).toBe(200);
+    const [approval] = await waitForTopic(BACKPACK_EVENT_TOPICS.versionApproved);
+    expect(approval).toMatchObject({
+      artifact: { processor: 'test', id: 'uses-shared' },
+      decision: 'approved',
+      decidedBy: 'user:default/mock',
+      versions: [{ version: '1.0.0' }],
+      versionsLink: `${baseUrl}/artifacts/test/uses-shared/versions`,
+    });
   });
 });
 
