@@ -26,8 +26,9 @@ export interface VersionDecision {
  * in order, and a failure to publish is logged, never a failure of the
  * change itself.
  *
- * The admission gate reports its decisions through
- * {@link BackpackEvents.versionsDecided} with `denied` or `approved`.
+ * Version decisions come from two places: the mirror runner tells of the
+ * versions a run newly selected or denied, the approval service of a
+ * person's approval (`approved`) or rejection (`denied`).
  *
  * @public
  */
