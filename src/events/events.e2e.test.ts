@@ -1,14 +1,5 @@
-import {
-  coreServices,
-  createBackendModule,
-  createBackendPlugin,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
-  DefaultEventsService,
-  EventParams,
-  eventsServiceRef,
-} from '@backstage/plugin-events-node';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { EventParams } from '@backstage/plugin-events-node';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { z } from 'zod';
 import request from 'supertest';
@@ -20,46 +11,13 @@ import { backpackProcessorsExtensionPoint } from '../extensions';
 import { backpackPlugin } from '../plugin';
 import { semverScheme } from '../processors/npm/semverScheme';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
+import { eventsFactory, subscriberPlugin } from './__testUtils__/eventsBackend';
 import { BACKPACK_EVENT_TOPICS } from './topics';
 
 // Backpack's change events as another plugin receives them: Backstage's
 // own events service (one in-process bus shared by the plugins, as
 // createBackend sets it up, without the events backend's HTTP bus) and a
 // subscriber plugin, through a create → run → collect → export → delete.
-
-const TOPICS = Object.values(BACKPACK_EVENT_TOPICS);
-
-/** The events service of `@backstage/backend-defaults`, without the HTTP event bus. */
-const eventsFactory = createServiceFactory({
-  service: eventsServiceRef,
-  deps: { pluginMetadata: coreServices.pluginMetadata, rootLogger: coreServices.rootLogger },
-  async createRootContext({ rootLogger }) {
-    return DefaultEventsService.create({ logger: rootLogger, useEventBus: 'never' });
-  },
-  async factory({ pluginMetadata }, root) {
-    return root.forPlugin(pluginMetadata.getId());
-  },
-});
-
-function subscriberPlugin(received: EventParams[]) {
-  return createBackendPlugin({
-    pluginId: 'subscriber',
-    register(env) {
-      env.registerInit({
-        deps: { events: eventsServiceRef },
-        async init({ events }) {
-          await events.subscribe({
-            id: 'backpack-changes',
-            topics: TOPICS,
-            onEvent: async params => {
-              received.push(params);
-            },
-          });
-        },
-      });
-    },
-  });
-}
 
 /** An admission check: `shared` is denied, `uses-shared` waits for a person. */
 const reviewModule = createBackendModule({
