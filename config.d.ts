@@ -744,5 +744,31 @@ export interface Config {
         maxConcurrentRequests?: number;
       }>;
     };
+    /**
+     * Change events on Backstage's events service (the README's "Change
+     * events"); published only when the backend has an events service and
+     * the events module is added (it is part of the default export).
+     */
+    events?: {
+      /** Publish change events. Default true. */
+      enabled?: boolean;
+      /**
+       * File outcomes are published in batches per run: a batch goes out
+       * when it holds `batchSize` files, `flushSeconds` after its first
+       * file, and when its run finishes.
+       */
+      files?: {
+        /** Files per event at most. Default 100. */
+        batchSize?: number;
+        /** Seconds a file waits in a batch at most. Default 5. */
+        flushSeconds?: number;
+      };
+      /**
+       * Events waiting to be published (a slow subscriber) beyond which new
+       * events are dropped, with a warning, rather than held in memory.
+       * Default 10000.
+       */
+      maxPending?: number;
+    };
   };
 }

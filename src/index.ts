@@ -21,6 +21,7 @@ import {
   backpackModuleFilesProcessor,
   backpackModuleTerraformProcessor,
   backpackModuleHuggingfaceProcessor,
+  backpackModuleEvents,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
@@ -54,6 +55,7 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleFilesProcessor,
       backpackModuleTerraformProcessor,
       backpackModuleExternalAdmission,
+      backpackModuleEvents,
     ];
   },
 });
@@ -112,3 +114,21 @@ export type {
   BackpackAdmissionCheck,
 } from './admission/types';
 export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';
+export { backpackEventsExtensionPoint } from './events/module';
+export type { BackpackEventsExtensionPoint } from './events/module';
+export { noopBackpackEvents } from './events/BackpackEvents';
+export type { BackpackEvents, VersionDecision } from './events/BackpackEvents';
+export { BACKPACK_EVENT_TOPICS } from './events/topics';
+export type {
+  BackpackEventTopic,
+  BackpackEventArtifactRef,
+  BackpackArtifactEventPayload,
+  BackpackArtifactDeletedPayload,
+  BackpackVersionDecision,
+  BackpackVersionEventPayload,
+  BackpackFileOutcome,
+  BackpackFileEventEntry,
+  BackpackFileEventPayload,
+  BackpackRunEventPayload,
+  BackpackExportSealedPayload,
+} from './events/topics';

@@ -135,3 +135,11 @@ export const backpackModuleTerraformProcessor = builtInProcessorModule('terrafor
  * @public
  */
 export { backpackModuleExternalAdmission } from './admission/external/module';
+
+/**
+ * Publishes Backpack's change events on Backstage's events service (see
+ * the README, "Change events").
+ *
+ * @public
+ */
+export { backpackModuleEvents } from './events/module';

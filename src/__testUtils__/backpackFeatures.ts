@@ -14,6 +14,7 @@ import {
   backpackModuleFilesProcessor,
   backpackModuleTerraformProcessor,
   backpackModuleHuggingfaceProcessor,
+  backpackModuleEvents,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -42,4 +43,5 @@ export const backpackFeatures = [
   backpackModuleFilesProcessor,
   backpackModuleTerraformProcessor,
   backpackModuleExternalAdmission,
+  backpackModuleEvents,
 ];

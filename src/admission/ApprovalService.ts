@@ -9,6 +9,7 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { StoredAdmission } from '../database/AdmissionStore';
 import { BackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
 import { AdmissionVerdict } from './types';
 import { withApproval } from './walkAdmission';
 
@@ -28,6 +29,8 @@ export interface ApprovalServiceOptions {
   /** Queues the artifact's pending files of selected versions. */
   enqueue(artifactRef: number): Promise<number>;
   now?: () => Date;
+  /** Told of every approval (`approved`) and rejection (`denied`). */
+  events?: BackpackEvents;
 }
 
 export class ApprovalService {
@@ -81,11 +84,18 @@ export class ApprovalService {
     const admitted = verdict.decision === 'allow';
     // An approval selects nothing no root wants: a version not selected now stays as it is.
     const selectedStatus = record.status === 'discovered' ? 'discovered' : 'selected';
+    const denial = admitted ? undefined : verdict.reasons.map(r => `${r.check}: ${r.reason}`).join('; ');
     await stores.admissions.setApproval(artifact.ref, version, {
       approval,
       verdict,
       status: admitted ? selectedStatus : 'denied',
-      ...(admitted ? {} : { denial: verdict.reasons.map(r => `${r.check}: ${r.reason}`).join('; ') }),
+      ...(denial !== undefined ? { denial } : {}),
+    });
+    this.options.events?.versionsDecided({
+      decision: admitted ? 'approved' : 'denied',
+      artifact: { processor: artifact.processor, id: artifact.id },
+      versions: [{ version, ...(denial !== undefined ? { reason: denial } : {}) }],
+      decidedBy: word.by,
     });
     const filesQueued = admitted ? await this.options.enqueue(artifact.ref) : 0;
     const updated = (await stores.admissions.listAdmissions(artifact.ref, [version])).get(version)!;

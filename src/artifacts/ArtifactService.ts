@@ -14,6 +14,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { Page } from '../database/types';
 import { ClosureResult, ClosureRoot } from '../closure/ClosureResolver';
 import { canonicalArtifactId } from './artifactIds';
+import { BackpackEvents } from '../events/BackpackEvents';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import {
   Artifact,
@@ -102,6 +103,7 @@ export class ArtifactService {
   private readonly processors: ProcessorRegistry;
   private readonly previewer?: ClosurePreviewer;
   private readonly onDelete?: (artifactRef: number) => void;
+  private readonly events?: BackpackEvents;
 
   constructor(options: {
     /** With `admissions`, versions show their admission verdicts. */
@@ -111,11 +113,14 @@ export class ArtifactService {
     previewer?: ClosurePreviewer;
     /** Called once an artifact was deleted, e.g. to abort its downloads. */
     onDelete?: (artifactRef: number) => void;
+    /** Told of every creation, change and deletion. */
+    events?: BackpackEvents;
   }) {
     this.stores = options.stores;
     this.processors = options.processors;
     this.previewer = options.previewer;
     this.onDelete = options.onDelete;
+    this.events = options.events;
   }
 
   /**
@@ -148,6 +153,7 @@ export class ArtifactService {
         dependencyPolicy,
         ...(admission ? { admission } : {}),
       });
+      this.events?.artifactCreated(toArtifact(promoted), { promoted: true });
       return { artifact: toArtifact(promoted), promoted: true };
     }
     const created = await this.stores.artifacts.createArtifact({
@@ -160,6 +166,7 @@ export class ArtifactService {
       createdBy,
       ...(admission ? { admission } : {}),
     });
+    this.events?.artifactCreated(toArtifact(created));
     return { artifact: toArtifact(created), promoted: false };
   }
 
@@ -261,7 +268,9 @@ export class ArtifactService {
     if (Object.keys(patch).length === 0) {
       return toArtifact(stored);
     }
-    return toArtifact(await this.stores.artifacts.updateArtifact(stored.ref, patch));
+    const updated = toArtifact(await this.stores.artifacts.updateArtifact(stored.ref, patch));
+    this.events?.artifactUpdated(updated, Object.keys(patch));
+    return updated;
   }
 
   /**
@@ -276,6 +285,7 @@ export class ArtifactService {
     const stored = await this.getStored(processor, id);
     const deleted = await this.stores.artifacts.deleteArtifact(stored.ref);
     this.onDelete?.(stored.ref);
+    this.events?.artifactDeleted(stored);
     return deleted;
   }
 

@@ -12,6 +12,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { Config } from '@backstage/config';
+import { EventsService } from '@backstage/plugin-events-node';
 import express from 'express';
 import { AdmissionService } from '../admission/AdmissionService';
 import { ApprovalService } from '../admission/ApprovalService';
@@ -21,6 +22,8 @@ import { ArtifactService } from '../artifacts/ArtifactService';
 import { CollectionService } from '../collection/CollectionService';
 import { readJobSettings } from '../collection/collectionSettings';
 import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
+import { createBackpackEvents } from '../events/createBackpackEvents';
 import { ExportService, readExportSettings } from '../exports/ExportService';
 import { createWorkerId } from '../lib/workerIdentity';
 import { registerBackpackPermissions } from '../permissions';
@@ -59,6 +62,8 @@ export interface BackpackEnvironment {
   urlReader?: UrlReaderService;
   /** The plugin's upstream gate; one from config without it. */
   gate?: BackpackUpstreamGate;
+  /** Where change events are published; none without it. */
+  events?: EventsService;
 }
 
 /** Settings that are no operator's concern, for tests that need quick turns. */
@@ -97,6 +102,8 @@ export interface Backpack {
   /** Admission verdicts (cached per version and policy revision) and approvals. */
   admission: AdmissionService;
   approvals: ApprovalService;
+  /** The change events publisher (a no-op one without an events service). */
+  events: BackpackEvents;
 }
 
 /**
@@ -173,6 +180,13 @@ export class BackpackBuilder {
     );
 
     const stores = await createBackpackStores({ database });
+    const events = createBackpackEvents({
+      config,
+      logger,
+      discovery: this.env.discovery,
+      events: this.env.events,
+      getRun: id => stores.runs.getRun(id),
+    });
     const blobStore = await createBlobStore(config);
     const jobs = readJobSettings(config);
     const parts = await createCollectionParts({
@@ -185,6 +199,7 @@ export class BackpackBuilder {
       jobs,
       workerId,
       runWatchIntervalMs: this.tuning.runWatchIntervalMs,
+      events,
     });
     const { collector } = parts;
 
@@ -202,13 +217,15 @@ export class BackpackBuilder {
       collection: collector,
       logger,
       requeueAfterMs: jobs.queue.requeueAfterMs,
+      events,
     });
-    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher: parts.watcher });
+    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher: parts.watcher, events });
     const artifacts = new ArtifactService({
       stores,
       processors,
       previewer: runner,
       onDelete: ref => collector.abortArtifact(ref),
+      events,
     });
     const collection = new CollectionService({
       stores,
@@ -225,12 +242,14 @@ export class BackpackBuilder {
       workerId,
       processorNames: () => processors.list().map(p => p.name),
       ...readExportSettings(config),
+      events,
     });
 
     const approvals = new ApprovalService({
       stores,
       enqueue: artifactRef =>
         collector.enqueuePending({ artifactRefs: [artifactRef], staleAfterMs: jobs.queue.requeueAfterMs }),
+      events,
     });
     const { router, rootRoutes } = await this.createRouters({
       stores,
@@ -250,6 +269,7 @@ export class BackpackBuilder {
       jobs,
       runs,
       exports,
+      events,
       close: () => transport.close(),
     });
 
@@ -277,6 +297,7 @@ export class BackpackBuilder {
       upstream,
       admission,
       approvals,
+      events,
     };
   }
 

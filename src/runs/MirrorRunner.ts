@@ -13,6 +13,8 @@ import {
   ClosureRoot,
 } from '../closure/ClosureResolver';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
+import { BackpackEvents } from '../events/BackpackEvents';
+import { trackVersionDecisions } from '../events/versionDecisions';
 import { RunProgress } from './RunProgress';
 import { admissionSelections } from './admissionSelections';
 import { describeChecked, describeForRun, discoverForRun } from './runDiscovery';
@@ -53,6 +55,8 @@ export interface MirrorRunnerOptions {
   requeueAfterMs: number;
   /** Discoveries in flight at once. */
   concurrency?: number;
+  /** Told of the versions each run newly selects or denies. */
+  events?: BackpackEvents;
 }
 
 function rootOf(artifact: StoredArtifact): ClosureRoot {
@@ -163,7 +167,14 @@ export class MirrorRunner {
         const stored = refs.get(artifact.key);
         if (!stored) continue;
         reached.add(stored.ref);
+        const announce = await trackVersionDecisions({
+          ...this.options,
+          versions: stores.versions,
+          runId,
+          artifact: stored,
+        });
         await this.record(runId, stored, artifact, replace);
+        await announce();
         versionsSelected += artifact.selected.length;
         progress.add({ versionsSelected: artifact.selected.length });
         await this.options.admission?.record(stored.ref, artifact);
