@@ -16,7 +16,7 @@ import { TAR_END, tarHeader, tarPadding } from './tar';
 import { ExportRecord } from './types';
 import { asError } from '../lib/errorMessage';
 import { SigningKey } from './signing/signingKey';
-import { licenseOfVersion } from './sbom/licenses';
+import { declaredLicenses, licensesOf } from './sbom/licenses';
 import { componentRef, SbomDocument, SbomFile } from './sbom/SbomDocument';
 import { BUNDLE_SIGNATURE_NAMESPACE, sshSignature } from './signing/sshSignature';
 
@@ -43,7 +43,7 @@ export type BuiltBundle = Omit<Extract<ExportOutcome, { status: 'succeeded' }>, 
 
 /** Options of {@link BundleBuilder}. */
 export interface BundleBuilderOptions {
-  stores: Pick<BackpackStores, 'exports'>;
+  stores: Pick<BackpackStores, 'exports' | 'admissions'>;
   blobStore: BlobStore;
   partSizeBytes: number;
   npmTarballBaseUrl: string;
@@ -223,11 +223,13 @@ export class BundleBuilder {
         for (const entry of await layout.metadataOf(collected, cutoff)) {
           await writeBuffer(entry.path, entry.content, metadataTime);
         }
-        for (const version of collected.versions) {
-          const files = sbomFiles.get(componentRef(collected.processor, collected.id, version.version));
-          if (!files) continue;
-          const license = await licenseOfVersion(collected.processor, version, { readNpmManifest });
-          const { processor, id } = collected;
+        const { processor, id } = collected;
+        const carried = collected.versions.filter(v => sbomFiles.has(componentRef(processor, id, v.version)));
+        const declared = carried.length > 0 ? await declaredLicenses(stores, collected) : new Map<string, string>();
+        const licenses = await licensesOf(declared, collected, carried, { readNpmManifest });
+        for (const version of carried) {
+          const files = sbomFiles.get(componentRef(processor, id, version.version))!;
+          const license = licenses.get(version.version);
           sbom.add({ processor, id, version: version.version, dependencies: version.dependencies, files, license });
         }
       }

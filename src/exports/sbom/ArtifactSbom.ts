@@ -4,7 +4,7 @@ import { BlobStore } from '../../storage/BlobStore';
 import { Artifact } from '../../types';
 import { readNpmTarballManifest } from '../../views/metadata/npmTarballManifest';
 import { bundlePathOf } from '../BundleLayout';
-import { licenseOfVersion } from './licenses';
+import { declaredLicenses, licensesOf } from './licenses';
 import { componentRef, SbomDocument } from './SbomDocument';
 
 /** Versions one SBOM lists at most; a closure beyond it is refused rather than cut short. */
@@ -12,7 +12,7 @@ export const MAX_SBOM_COMPONENTS = 50_000;
 
 /** Options of {@link ArtifactSbom}. */
 export interface ArtifactSbomOptions {
-  stores: Pick<BackpackStores, 'exports' | 'artifacts'>;
+  stores: Pick<BackpackStores, 'exports' | 'artifacts' | 'admissions'>;
   blobStore: BlobStore;
   maxComponents?: number;
 }
@@ -52,6 +52,8 @@ export class ArtifactSbom {
       return artifacts.get(key);
     };
 
+    // Licenses the runs recorded, by artifact: read once each.
+    const declared = new Map<string, Map<string, string>>();
     const start = await load(root.processor, root.id);
     const queue: Array<{ artifact: CollectedArtifact; version: CollectedArtifact['versions'][number] }> =
       start?.versions.map(version => ({ artifact: start, version })) ?? [];
@@ -62,13 +64,16 @@ export class ArtifactSbom {
         throw new Error(`The closure of ${root.processor}:${root.id} has more than ${max} versions, more than an SBOM lists`);
       }
       const { processor, id } = artifact;
+      const declaredKey = `${processor}:${id}`;
+      if (!declared.has(declaredKey)) declared.set(declaredKey, await declaredLicenses(stores, artifact));
+      const licenses = await licensesOf(declared.get(declaredKey)!, artifact, [version], { readNpmManifest });
       sbom.add({
         processor,
         id,
         version: version.version,
         dependencies: version.dependencies,
         files: version.files.map(file => ({ path: bundlePathOf(file), sha256: file.sha256, integrity: file.integrity })),
-        license: await licenseOfVersion(processor, version, { readNpmManifest }),
+        license: licenses.get(version.version),
       });
       for (const dependency of version.dependencies) {
         for (const resolved of dependency.resolved) {

@@ -23,7 +23,8 @@ export interface SbomVersion {
   license?: string;
 }
 
-const HASHES: Record<FileIntegrity['algorithm'], Enums.HashAlgorithm> = {
+/** CycloneDX's names of upstream digests; others (git's blob ids) have none. */
+const HASHES: Partial<Record<FileIntegrity['algorithm'], Enums.HashAlgorithm>> = {
   md5: Enums.HashAlgorithm.MD5,
   sha1: Enums.HashAlgorithm['SHA-1'],
   sha256: Enums.HashAlgorithm['SHA-256'],
@@ -106,9 +107,8 @@ export class SbomDocument {
       for (const file of version.files) {
         const node = new Models.Component(Enums.ComponentType.File, file.path, { bomRef: `${ref}#${file.path}` });
         if (file.sha256) node.hashes.set(Enums.HashAlgorithm['SHA-256'], file.sha256);
-        if (file.integrity && file.integrity.algorithm !== 'sha256') {
-          node.hashes.set(HASHES[file.integrity.algorithm], file.integrity.digest);
-        }
+        const upstream = file.integrity && HASHES[file.integrity.algorithm];
+        if (upstream && upstream !== Enums.HashAlgorithm['SHA-256']) node.hashes.set(upstream, file.integrity!.digest);
         component.components.add(node);
       }
       components.set(ref, component);

@@ -85,6 +85,9 @@ describe('SBOMs', () => {
     await stores.versions.setResolutions(app.ref, [
       { version: '1.0.0', processor: 'npm', id: 'bp-lib', kind: 'runtime', range: '^1.0.0', resolved: ['1.1.0'] },
     ]);
+    // A license the last run recorded from the upstream's metadata, where the tarball has none.
+    const lib = (await stores.artifacts.getArtifact('npm', 'bp-lib'))!;
+    await stores.admissions.recordFacts(lib.ref, [{ version: '1.1.0', facts: { license: 'ISC' } }]);
     service = testExportService({ stores, blobStore, processors: ['npm', 'maven'], partSizeBytes: 1 << 20 });
   });
 
@@ -132,7 +135,7 @@ describe('SBOMs', () => {
       licenses: [{ license: { id: 'MIT' } }],
     });
     expect(components['npm:bp-lib@1.0.0'].licenses).toEqual([{ license: { id: 'Apache-2.0' } }]);
-    expect(components['npm:bp-lib@1.1.0'].licenses).toBeUndefined();
+    expect(components['npm:bp-lib@1.1.0'].licenses).toEqual([{ license: { id: 'ISC' } }]);
     expect(components['maven:org.example:demo@1.0'].purl).toBe('pkg:maven/org.example/demo@1.0');
     expect(dependsOn(bom)).toEqual({ 'npm:@bp/app@1.0.0': ['npm:bp-lib@1.1.0'] });
   });
@@ -142,6 +145,7 @@ describe('SBOMs', () => {
     expect(cycloneDxSchemaErrors(text)).toEqual([]);
     const bom = JSON.parse(text) as CdxBom;
     expect((bom.components ?? []).map(c => c['bom-ref']).sort()).toEqual(['npm:@bp/app@1.0.0', 'npm:bp-lib@1.1.0']);
+    expect(bom.components?.find(c => c['bom-ref'] === 'npm:bp-lib@1.1.0')?.licenses).toEqual([{ license: { id: 'ISC' } }]);
     expect(fileComponents(bom).map(f => f.name).sort()).toEqual([
       'npm/-/@bp/app/1.0.0/app-1.0.0.tgz',
       'npm/-/bp-lib/1.1.0/bp-lib-1.1.0.tgz',

@@ -1,3 +1,4 @@
+import { BackpackStores } from '../../database/createBackpackStores';
 import { CollectedArtifact, CollectedFile } from '../../database/ExportStore';
 
 const MAX_LICENSE_LENGTH = 200;
@@ -47,4 +48,42 @@ export async function licenseOfVersion(
     // An unreadable manifest has no license to tell.
   }
   return undefined;
+}
+
+/**
+ * The licenses the upstream declared, by version, as the last run recorded
+ * them with the version's facts (npm's `license`, PyPI's
+ * `License-Expression` or `License`).
+ */
+export async function declaredLicenses(
+  stores: Pick<BackpackStores, 'admissions'>,
+  artifact: { processor: string; id: string },
+): Promise<Map<string, string>> {
+  const licenses = new Map<string, string>();
+  for (const [version, evidence] of await stores.admissions.storedFacts(artifact.processor, artifact.id)) {
+    const license = licenseText(evidence.facts.license);
+    if (license) licenses.set(version, license);
+  }
+  return licenses;
+}
+
+/**
+ * The licenses of some of an artifact's versions, by version: the declared
+ * one (see {@link declaredLicenses}), else what the version's files or
+ * metadata say (see {@link licenseOfVersion}).
+ */
+export async function licensesOf(
+  declared: Map<string, string>,
+  artifact: CollectedArtifact,
+  versions: CollectedArtifact['versions'],
+  sources: LicenseSources,
+): Promise<Map<string, string | undefined>> {
+  const licenses = new Map<string, string | undefined>();
+  for (const version of versions) {
+    licenses.set(
+      version.version,
+      declared.get(version.version) ?? (await licenseOfVersion(artifact.processor, version, sources)),
+    );
+  }
+  return licenses;
 }
