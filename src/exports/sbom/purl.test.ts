@@ -23,6 +23,12 @@ describe('purlOf', () => {
     expect(PackageURL.fromString(purl).name).toBe(id.split(/[/:]/).pop());
   });
 
+  it('names a version its type refuses as it is, percent-encoded', () => {
+    // packageurl-js refuses Go versions that start with v but are not semver.
+    expect(purlOf('go', 'example.com/lib', 'v1.2')).toBe('pkg:golang/example.com/lib@v1.2');
+    expect(purlOf('go', 'example.com/lib', 'v1+x y')).toBe('pkg:golang/example.com/lib@v1%2Bx%20y');
+  });
+
   it('names an OCI image pinned by digest by its digest', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(purlOf('oci', 'ghcr.io/org/app', digest)).toBe(

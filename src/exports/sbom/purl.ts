@@ -7,6 +7,29 @@ function lastSegment(id: string): { namespace?: string; name: string } {
 }
 
 /**
+ * A package URL as packageurl-js writes it. A version its type's rules
+ * refuse (Go's `v` + not semver, which upstreams do publish) is still
+ * named, percent-encoded: an SBOM lists what was mirrored as it is called.
+ */
+function purl(
+  type: string,
+  namespace: string | undefined,
+  name: string,
+  version: string | undefined,
+  qualifiers?: Record<string, string>,
+): string {
+  try {
+    return new PackageURL(type, namespace, name, version, qualifiers, undefined).toString();
+  } catch (error) {
+    if (version === undefined) throw error;
+    const text = new PackageURL(type, namespace, name, undefined, qualifiers, undefined).toString();
+    const end = text.search(/[?#]/);
+    const at = end === -1 ? text.length : end;
+    return `${text.slice(0, at)}@${encodeURIComponent(version)}${text.slice(at)}`;
+  }
+}
+
+/**
  * The package URL (https://github.com/package-url/purl-spec) of a
  * mirrored version, by the processor that mirrors it. Ecosystems without a
  * purl type of their own (Helm charts, external processors) get
@@ -17,7 +40,7 @@ function lastSegment(id: string): { namespace?: string; name: string } {
  */
 export function purlOf(processor: string, id: string, version: string): string {
   const make = (type: string, namespace: string | undefined, name: string, qualifiers?: Record<string, string>) =>
-    new PackageURL(type, namespace, name, version, qualifiers, undefined).toString();
+    purl(type, namespace, name, version, qualifiers);
   switch (processor) {
     case 'npm':
     case 'composer':
@@ -45,14 +68,10 @@ export function purlOf(processor: string, id: string, version: string): string {
       // (or a digest), and purl's oci version is a digest.
       const { name } = lastSegment(id);
       const digest = /^sha256:[0-9a-f]{64}$/.test(version);
-      return new PackageURL(
-        'oci',
-        undefined,
-        name,
-        digest ? version : undefined,
-        { repository_url: id, ...(digest ? {} : { tag: version }) },
-        undefined,
-      ).toString();
+      return purl('oci', undefined, name, digest ? version : undefined, {
+        repository_url: id,
+        ...(digest ? {} : { tag: version }),
+      });
     }
     default: {
       const { namespace, name } = lastSegment(id);
