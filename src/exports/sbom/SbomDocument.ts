@@ -38,6 +38,15 @@ function licenseOf(text: string): Models.License {
   return id ? new Models.SpdxLicense(id) : new Models.NamedLicense(text);
 }
 
+/** The version's package URL; none rather than no bundle when one cannot be made of its id. */
+function purlOrNone(version: SbomVersion): string | undefined {
+  try {
+    return purlOf(version.processor, version.id, version.version);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A component's bom-ref: `<processor>:<id>@<version>`. */
 export const componentRef = (processor: string, id: string, version: string) => `${processor}:${id}@${version}`;
 
@@ -100,7 +109,7 @@ export class SbomDocument {
       const component = new Models.Component(
         version.processor === 'oci' ? Enums.ComponentType.Container : Enums.ComponentType.Library,
         version.id,
-        { bomRef: ref, version: version.version, purl: purlOf(version.processor, version.id, version.version) },
+        { bomRef: ref, version: version.version, purl: purlOrNone(version) },
       );
       component.properties.add(new Models.Property('backpack:processor', version.processor));
       if (version.license) component.licenses.add(licenseOf(version.license));
