@@ -15,7 +15,8 @@
  * 3. the tar stream the parts form (concatenated in order): every entry's
  *    header names the listed path and size, every file's bytes have the
  *    listed size and sha256, padding and the end of the archive are zeros,
- *    and nothing unlisted sits between entries.
+ *    and nothing unlisted sits between entries (the CycloneDX SBOM,
+ *    `sbom.cdx.json`, is one of them).
  *
  * A problem is printed as `MISSING <what>: <why>` or `CORRUPT <what>: <why>`;
  * the last line is `OK: <n> files, <m> parts` (exit status 0) or
@@ -419,6 +420,9 @@ function verify(directory, report, trustedKeys) {
     }
   } finally {
     stream.close();
+  }
+  if (manifest.sbom !== undefined && !manifest.files.some(file => file.path === manifest.sbom)) {
+    report('MISSING', String(manifest.sbom), 'the manifest names it as the SBOM but does not list it');
   }
   if (manifest.totalFiles !== undefined && manifest.totalFiles !== manifest.files.length) {
     report('CORRUPT', 'manifest.json', `totalFiles ${manifest.totalFiles}, but ${manifest.files.length} files listed`);
