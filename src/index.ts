@@ -92,3 +92,4 @@ export {
   createBackpackArtifactConditionalDecision,
 } from './permissions';
 export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';
+export { catalogModuleBackpackEntityProvider, BACKPACK_ANNOTATIONS, MIRRORED_PACKAGE_TYPE } from './catalog';

@@ -1,0 +1,72 @@
+import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { BackpackArtifactsClient } from './BackpackArtifactsClient';
+import { BACKPACK_ENTITY_PROVIDER_NAME, BackpackEntityProvider } from './BackpackEntityProvider';
+import { readCatalogModuleSettings } from './catalogConfig';
+
+/** Ids of the scheduled tasks, in the catalog plugin's scheduler. */
+export const CATALOG_TASK_IDS = {
+  full: `${BACKPACK_ENTITY_PROVIDER_NAME}:full`,
+  delta: `${BACKPACK_ENTITY_PROVIDER_NAME}:delta`,
+} as const;
+
+/**
+ * A module of the catalog plugin that provides Backpack's root artifacts as
+ * catalog entities (`kind: Resource`, `spec.type: mirrored-package`), read
+ * over Backpack's REST API: a full mutation on `backpack.catalog.schedule`
+ * and delta mutations of what changed on `backpack.catalog.deltaSchedule`.
+ * `backend.add(catalogModuleBackpackEntityProvider)` next to the catalog
+ * and Backpack.
+ *
+ * @public
+ */
+export const catalogModuleBackpackEntityProvider = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'backpack-entity-provider',
+  register(env) {
+    env.registerInit({
+      deps: {
+        catalog: catalogProcessingExtensionPoint,
+        config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+        scheduler: coreServices.scheduler,
+        logger: coreServices.logger,
+      },
+      async init({ catalog, config, discovery, auth, scheduler, logger }) {
+        const settings = readCatalogModuleSettings(config);
+        const client = new BackpackArtifactsClient({
+          discovery,
+          auth,
+          pageSize: settings.pageSize,
+          maxArtifacts: settings.maxArtifacts,
+        });
+        const provider = new BackpackEntityProvider({
+          listRootArtifacts: signal => client.listRootArtifacts(signal),
+          entityContext: async () => ({
+            baseUrl: await discovery.getExternalBaseUrl('backpack'),
+            helmRepositories: settings.helmRepositories,
+            owner: settings.owner,
+            system: settings.system,
+            namespace: settings.namespace,
+          }),
+          logger,
+          // The mutations need the connection, so their tasks start with it.
+          async onConnect() {
+            await scheduler.scheduleTask({
+              id: CATALOG_TASK_IDS.full,
+              ...settings.schedule,
+              fn: signal => provider.fullMutation(signal),
+            });
+            await scheduler.scheduleTask({
+              id: CATALOG_TASK_IDS.delta,
+              ...settings.deltaSchedule,
+              fn: signal => provider.deltaMutation(signal),
+            });
+          },
+        });
+        catalog.addEntityProvider(provider);
+      },
+    });
+  },
+});
