@@ -37,7 +37,11 @@ describe('catalogModuleBackpackEntityProvider', () => {
   });
 
   beforeAll(async () => {
-    backend = await startTestProcessorBackend([catalogPlugin, catalogModuleBackpackEntityProvider, catalogScheduler]);
+    backend = await startTestProcessorBackend(
+      [catalogPlugin, catalogModuleBackpackEntityProvider, catalogScheduler],
+      // One artifact per page, so that reading the roots takes several pages.
+      { catalog: { pageSize: 1 } },
+    );
   });
   afterAll(async () => {
     await backend?.stop();

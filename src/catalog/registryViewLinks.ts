@@ -24,7 +24,15 @@ export interface ViewLinkArtifact {
   config?: Record<string, unknown>;
 }
 
-const segments = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+/**
+ * Each path segment percent-encoded, except `@` and `:`, which paths may
+ * carry as they are and the views' routes match literally (`@scope/name`).
+ */
+const segments = (path: string) =>
+  path
+    .split('/')
+    .map(segment => encodeURIComponent(segment).replace(/%40/g, '@').replace(/%3A/gi, ':'))
+    .join('/');
 
 type ViewPath = (artifact: ViewLinkArtifact, ctx: ViewLinkContext) => { path: string; title: string } | undefined;
 
