@@ -1,5 +1,4 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import { z } from 'zod';
 
 // The catalog module runs in the catalog plugin, so it reads Backpack the
@@ -87,7 +86,10 @@ export class BackpackArtifactsClient {
   private async fetchPage(baseUrl: string, token: string, offset: number, signal?: AbortSignal) {
     const url = `${baseUrl}/artifacts?root=true&limit=${this.options.pageSize}&offset=${offset}`;
     const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, signal });
-    if (!response.ok) throw await ResponseError.fromResponse(response);
+    if (!response.ok) {
+      const body = (await response.text()).slice(0, 500);
+      throw new Error(`Backpack answered GET ${url} with ${response.status} ${response.statusText}: ${body}`);
+    }
     const parsed = pageSchema.safeParse(await response.json());
     if (!parsed.success) {
       throw new Error(`Backpack answered GET /artifacts with an unexpected body: ${parsed.error.message}`);
