@@ -578,6 +578,11 @@ export interface Config {
        * rather than loading an unbounded list into memory. Default 100000.
        */
       maxArtifacts?: number;
+      /**
+       * Whether Backpack's change events (`backpack.artifact.*`,
+       * `backpack.run.finished`) start a delta mutation at once. Default true.
+       */
+      events?: boolean;
     };
   };
 }

@@ -11,9 +11,11 @@ const root = (id: string, filter?: string): RootArtifact => ({ processor: 'npm',
 function setup() {
   let roots: RootArtifact[] = [];
   let failure: Error | undefined;
+  let reads = 0;
   const mutations: EntityProviderMutation[] = [];
   const provider = new BackpackEntityProvider({
     listRootArtifacts: async () => {
+      reads++;
       if (failure) throw failure;
       return roots;
     },
@@ -28,6 +30,7 @@ function setup() {
   return {
     provider,
     mutations,
+    reads: () => reads,
     setRoots: (next: RootArtifact[]) => (roots = next),
     fail: (error?: Error) => (failure = error),
     connect: () =>
@@ -86,5 +89,22 @@ describe('BackpackEntityProvider', () => {
       added: [],
       removed: [{ entityRef: 'resource:default/npm-a', locationKey: 'backpack-entity-provider' }],
     });
+  });
+
+  it('answers a burst of change signals with one read, and ignores them before it is connected', async () => {
+    const t = setup();
+    await t.provider.requestDelta();
+    expect(t.reads()).toBe(0);
+    await t.connect();
+    await t.provider.fullMutation();
+    t.setRoots([root('a')]);
+    await Promise.all([t.provider.requestDelta(), t.provider.requestDelta(), t.provider.requestDelta()]);
+    expect(t.reads()).toBe(2);
+    expect(t.mutations.map(m => m.type)).toEqual(['full', 'delta']);
+    // A signal after that delta started gets a read of its own.
+    t.setRoots([]);
+    await t.provider.requestDelta();
+    expect(t.reads()).toBe(3);
+    expect(t.mutations).toHaveLength(3);
   });
 });

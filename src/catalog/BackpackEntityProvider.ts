@@ -37,6 +37,8 @@ export class BackpackEntityProvider implements EntityProvider {
   private snapshot?: Map<string, string>;
   /** Runs one mutation at a time, so a delta never diffs against a half-applied full run. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** A requested delta that has not started yet: more requests join it. */
+  private waitingDelta?: Promise<void>;
 
   constructor(private readonly options: BackpackEntityProviderOptions) {}
 
@@ -69,30 +71,50 @@ export class BackpackEntityProvider implements EntityProvider {
    * compare with.
    */
   deltaMutation(signal?: AbortSignal): Promise<void> {
-    return this.serialized(async () => {
-      const connection = this.connected();
-      const previous = this.snapshot;
-      const current = await this.currentEntities(signal);
-      if (!previous) {
-        await connection.applyMutation({
-          type: 'full',
-          entities: [...current.values()].map(({ entity }) => deferred(entity)),
-        });
-      } else {
-        const added = [...current]
-          .filter(([ref, { json }]) => previous.get(ref) !== json)
-          .map(([, { entity }]) => deferred(entity));
-        const removed = [...previous.keys()]
-          .filter(ref => !current.has(ref))
-          .map(entityRef => ({ entityRef, locationKey: BACKPACK_ENTITY_PROVIDER_NAME }));
-        if (added.length === 0 && removed.length === 0) return;
-        await connection.applyMutation({ type: 'delta', added, removed });
-        this.options.logger.info(
-          `Backpack catalog entities: ${added.length} added or changed, ${removed.length} removed`,
-        );
-      }
-      this.snapshot = new Map([...current].map(([ref, { json }]) => [ref, json]));
-    });
+    return this.serialized(() => this.applyDelta(signal));
+  }
+
+  /**
+   * A delta mutation soon, for a change signal (one of Backpack's change
+   * events): requests that arrive before it starts share it, so a burst of
+   * events costs one read of the roots. Ignored until the catalog connected
+   * the provider.
+   */
+  requestDelta(): Promise<void> {
+    if (!this.connection) return Promise.resolve();
+    if (!this.waitingDelta) {
+      this.waitingDelta = this.serialized(async () => {
+        // Started: a change from now on needs a read of its own.
+        this.waitingDelta = undefined;
+        await this.applyDelta();
+      });
+    }
+    return this.waitingDelta;
+  }
+
+  private async applyDelta(signal?: AbortSignal): Promise<void> {
+    const connection = this.connected();
+    const previous = this.snapshot;
+    const current = await this.currentEntities(signal);
+    if (!previous) {
+      await connection.applyMutation({
+        type: 'full',
+        entities: [...current.values()].map(({ entity }) => deferred(entity)),
+      });
+    } else {
+      const added = [...current]
+        .filter(([ref, { json }]) => previous.get(ref) !== json)
+        .map(([, { entity }]) => deferred(entity));
+      const removed = [...previous.keys()]
+        .filter(ref => !current.has(ref))
+        .map(entityRef => ({ entityRef, locationKey: BACKPACK_ENTITY_PROVIDER_NAME }));
+      if (added.length === 0 && removed.length === 0) return;
+      await connection.applyMutation({ type: 'delta', added, removed });
+      this.options.logger.info(
+        `Backpack catalog entities: ${added.length} added or changed, ${removed.length} removed`,
+      );
+    }
+    this.snapshot = new Map([...current].map(([ref, { json }]) => [ref, json]));
   }
 
   private connected(): EntityProviderConnection {

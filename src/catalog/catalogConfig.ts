@@ -20,6 +20,8 @@ export interface CatalogModuleSettings {
   deltaSchedule: SchedulerServiceTaskScheduleDefinition;
   pageSize: number;
   maxArtifacts: number;
+  /** Whether Backpack's change events trigger a delta mutation at once. */
+  events: boolean;
   helmRepositories: ReadonlyMap<string, HelmRepository>;
 }
 
@@ -83,6 +85,7 @@ export function readCatalogModuleSettings(rootConfig: Config): CatalogModuleSett
     deltaSchedule: deltaSchedule ? localByDefault(readSchedulerServiceTaskScheduleDefinitionFromConfig(deltaSchedule)) : DEFAULT_DELTA_SCHEDULE,
     pageSize: positiveInteger(config, 'pageSize', 500, 500),
     maxArtifacts: positiveInteger(config, 'maxArtifacts', 100_000, 10_000_000),
+    events: config.getOptionalBoolean('events') ?? true,
     helmRepositories,
   };
 }

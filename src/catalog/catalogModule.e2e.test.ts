@@ -4,6 +4,7 @@ import {
   SchedulerService,
 } from '@backstage/backend-plugin-api';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import { EventsService, eventsServiceFactory, eventsServiceRef } from '@backstage/plugin-events-node';
 import request from 'supertest';
 import { BackpackBackend } from '../__testUtils__/backpackBackend';
 import { startTestProcessorBackend } from '../__testUtils__/testProcessor';
@@ -36,9 +37,33 @@ describe('catalogModuleBackpackEntityProvider', () => {
     },
   });
 
+  // Backpack's side of the events service, to publish its change events
+  // as Backpack's publisher does.
+  let backpackEvents: EventsService | undefined;
+  const backpackEventsCapture = createBackendModule({
+    pluginId: 'backpack',
+    moduleId: 'test-events',
+    register(env) {
+      env.registerInit({
+        deps: { events: eventsServiceRef },
+        async init(deps) {
+          backpackEvents = deps.events;
+        },
+      });
+    },
+  });
+
   beforeAll(async () => {
     backend = await startTestProcessorBackend(
-      [catalogPlugin, catalogModuleBackpackEntityProvider, catalogScheduler],
+      [
+        catalogPlugin,
+        catalogModuleBackpackEntityProvider,
+        catalogScheduler,
+        backpackEventsCapture,
+        // The real events service: one in-process bus for all plugins (the
+        // test backend's mock gives each plugin a bus of its own).
+        eventsServiceFactory,
+      ],
       // One artifact per page, so that reading the roots takes several pages.
       { catalog: { pageSize: 1 } },
     );
@@ -119,5 +144,24 @@ describe('catalogModuleBackpackEntityProvider', () => {
     const last = await waitForEntities(items => items.length === 1);
     expect(last[0].metadata.name).toBe('test-app');
     expect(await entities()).toHaveLength(1);
+  });
+
+  it('follows Backpack change events without waiting for the next delta', async () => {
+    const artifact = (id: string) => ({ processor: 'test', id, link: `${backend.baseUrl}/artifacts/test/${id}` });
+    await create({ processor: 'test', id: 'uses-shared' });
+    // No scheduled task runs here: only the event can bring the entity.
+    await backpackEvents!.publish({
+      topic: 'backpack.artifact.created',
+      eventPayload: { artifact: { ...artifact('uses-shared'), root: true }, occurredAt: new Date().toISOString() },
+    });
+    await waitForEntities(items => items.some(e => e.metadata.name === 'test-uses-shared'));
+
+    await request(backend.server).delete('/api/backpack/artifacts/test/uses-shared').expect(204);
+    await backpackEvents!.publish({
+      topic: 'backpack.artifact.deleted',
+      eventPayload: { artifact: artifact('uses-shared'), occurredAt: new Date().toISOString() },
+    });
+    const after = await waitForEntities(items => !items.some(e => e.metadata.name === 'test-uses-shared'));
+    expect(after.map(e => e.metadata.name)).toEqual(['test-app']);
   });
 });

@@ -1,8 +1,11 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { errorMessage } from '../lib/errorMessage';
 import { BackpackArtifactsClient } from './BackpackArtifactsClient';
 import { BACKPACK_ENTITY_PROVIDER_NAME, BackpackEntityProvider } from './BackpackEntityProvider';
 import { readCatalogModuleSettings } from './catalogConfig';
+import { CATALOG_CHANGE_TOPICS } from './changeTopics';
 
 /** Ids of the scheduled tasks, in the catalog plugin's scheduler. */
 export const CATALOG_TASK_IDS = {
@@ -13,8 +16,9 @@ export const CATALOG_TASK_IDS = {
 /**
  * A module of the catalog plugin that provides Backpack's root artifacts as
  * catalog entities (`kind: Resource`, `spec.type: mirrored-package`), read
- * over Backpack's REST API: a full mutation on `backpack.catalog.schedule`
- * and delta mutations of what changed on `backpack.catalog.deltaSchedule`.
+ * over Backpack's REST API: a full mutation on `backpack.catalog.schedule`,
+ * and delta mutations of what changed on `backpack.catalog.deltaSchedule`
+ * and right after each of Backpack's change events that may change them.
  * `backend.add(catalogModuleBackpackEntityProvider)` next to the catalog
  * and Backpack.
  *
@@ -32,8 +36,10 @@ export const catalogModuleBackpackEntityProvider = createBackendModule({
         auth: coreServices.auth,
         scheduler: coreServices.scheduler,
         logger: coreServices.logger,
+        // The catalog plugin itself needs the events service, so it is there wherever this module runs.
+        events: eventsServiceRef,
       },
-      async init({ catalog, config, discovery, auth, scheduler, logger }) {
+      async init({ catalog, config, discovery, auth, scheduler, logger, events }) {
         const settings = readCatalogModuleSettings(config);
         const client = new BackpackArtifactsClient({
           discovery,
@@ -62,6 +68,17 @@ export const catalogModuleBackpackEntityProvider = createBackendModule({
               id: CATALOG_TASK_IDS.delta,
               ...settings.deltaSchedule,
               fn: signal => provider.deltaMutation(signal),
+            });
+            if (!settings.events) return;
+            await events.subscribe({
+              id: BACKPACK_ENTITY_PROVIDER_NAME,
+              topics: CATALOG_CHANGE_TOPICS,
+              // Not awaited: the publisher does not wait for a read of every root.
+              onEvent: async () => {
+                provider
+                  .requestDelta()
+                  .catch(error => logger.warn(`Backpack catalog delta after a change event failed: ${errorMessage(error)}`));
+              },
             });
           },
         });
