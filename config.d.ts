@@ -20,6 +20,13 @@ export interface Config {
          * (base URLs). Any other per-artifact registry is refused with 400.
          */
         allowedRegistries?: string[];
+        /**
+         * Fetch full packuments for artifacts that do not say
+         * (`fullMetadata` in their config). The abbreviated ones carry
+         * neither licenses nor publication times, which the admission
+         * checks `licenses` and `minimumReleaseAge` need. Default false.
+         */
+        fullMetadata?: boolean;
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
@@ -158,6 +165,30 @@ export interface Config {
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
+      /** Models, datasets and spaces of a Hugging Face Hub. */
+      huggingface?: {
+        /** The Hub's base URL (its API and `resolve` URLs). Defaults to https://huggingface.co */
+        endpoint?: string;
+        /**
+         * Access token for gated and private repositories, sent as a
+         * bearer token to the endpoint's host only, never to the hosts
+         * downloads redirect to.
+         * @visibility secret
+         */
+        token?: string;
+        /**
+         * Hosts the Hub redirects file downloads to (LFS and Xet storage),
+         * allowed as the operator's (internal addresses too). Default, with
+         * the default endpoint: cdn-lfs.huggingface.co, cdn-lfs.hf.co,
+         * cdn-lfs-us-1.hf.co, cdn-lfs-eu-1.hf.co and cas-bridge.xethub.hf.co,
+         * as public-only; none with another endpoint.
+         */
+        downloadHosts?: string[];
+        /** Files listed per commit at most; a larger repository fails discovery. Default 10000. */
+        maxFiles?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
       /**
        * External ("raw") processors: programs in any language speaking
        * Backpack's processor protocol (newline-delimited JSON over stdio,
@@ -256,6 +287,88 @@ export interface Config {
         maxChartFileBytes?: number;
         /** Nodes of a values.yaml looked at for image references. Default 100000. */
         maxValuesNodes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The GitHub releases processor: release assets of github.com or GitHub Enterprise repositories. */
+      'github-releases'?: {
+        /** REST API base URL. Default https://api.github.com; GitHub Enterprise: `https://<host>/api/v3`. */
+        apiUrl?: string;
+        /**
+         * Token for the API (private repositories, a higher rate limit). Sent
+         * only to the API's origin (scheme, host and port), never on a
+         * redirect to another host. Without it, the token of the
+         * `integrations.github` entry whose `apiBaseUrl` is `apiUrl` is used.
+         * With a token, assets are downloaded through the API.
+         * @visibility secret
+         */
+        token?: string;
+        /**
+         * Hosts release assets download from (redirect targets included).
+         * Default for github.com: github.com, objects.githubusercontent.com,
+         * release-assets.githubusercontent.com; none for another `apiUrl`,
+         * whose own host is allowed.
+         */
+        downloadHosts?: string[];
+        /** Mirror pre-releases of artifacts that do not say. Default false. */
+        includePrereleases?: boolean;
+        /** Pages of 100 releases read per repository (newest first). Default 10. */
+        maxPages?: number;
+        /** Largest checksum file (SHA256SUMS, checksums.txt, *.sha256) read, in bytes. Default 1048576. */
+        maxChecksumBytes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /** The files processor: plain URLs on `backpack.allowedHosts`, each with its sha256. */
+      files?: {
+        /** Largest checksum file read, in bytes. Default 1048576. */
+        maxChecksumBytes?: number;
+        /** Set to false to leave the built-in processor out. */
+        enabled?: boolean;
+      };
+      /**
+       * The Terraform / OpenTofu provider processor: providers from
+       * registries speaking the provider registry protocol, artifact ids
+       * `<hostname>/<namespace>/<type>`.
+       */
+      terraform?: {
+        /**
+         * Registries besides the built-in `registry.terraform.io` and
+         * `registry.opentofu.org` (public addresses only): a host name,
+         * reached over https, or `{ host, url }` where `host` is the name
+         * in provider addresses and `url` where its
+         * `/.well-known/terraform.json` is served. A configured registry is
+         * the operator's host (it may resolve to internal addresses) and
+         * replaces a built-in one of the same host.
+         */
+        registries?: Array<
+          | string
+          | {
+              host: string;
+              url?: string;
+              /**
+               * A token for a private registry, sent as a bearer token to requests to its `url`'s origin only.
+               * @visibility secret
+               */
+              token?: string;
+            }
+        >;
+        /**
+         * Hosts packages and checksums may be downloaded from besides the
+         * registries and the built-in `releases.hashicorp.com`,
+         * `github.com`, `objects.githubusercontent.com` and
+         * `release-assets.githubusercontent.com`.
+         */
+        downloadHosts?: string[];
+        /**
+         * Platforms (`<os>_<arch>`) mirrored for artifacts that name none.
+         * Default `linux_amd64`; an artifact's `platforms` config overrides it.
+         */
+        platforms?: string[];
+        /** Largest SHA256SUMS read, in bytes. Default 1048576 (1 MiB). */
+        maxSumsBytes?: number;
+        /** Largest SHA256SUMS signature read, in bytes. Default 65536. */
+        maxSignatureBytes?: number;
         /** Set to false to leave the built-in processor out. */
         enabled?: boolean;
       };
@@ -447,6 +560,20 @@ export interface Config {
        * `backpack.artifact.read`.
        */
       public?: boolean;
+      /** The Terraform provider network mirror at `/terraform/`. */
+      terraform?: {
+        /**
+         * Key of the time-limited package links of version documents
+         * (Terraform sends no credentials for packages, so a protected view
+         * links them signed). At least 32 characters, the same on every
+         * replica; without it each process makes its own, and a link works
+         * only on the replica that made it.
+         * @visibility secret
+         */
+        archiveLinkSecret?: string;
+        /** How long a package link works, in seconds. Default 600. */
+        archiveLinkTtlSeconds?: number;
+      };
     };
 
     /** Bounds of what the REST API accepts. */
@@ -545,6 +672,103 @@ export interface Config {
           secretAccessKey: string;
         };
       };
+    };
+    /**
+     * Admission: what may enter the mirror. Every version a run or a
+     * preview would select is checked (the built-in checks below, then
+     * those of modules and external plugins); a denied version is never
+     * collected, served or exported, and one waiting for approval is
+     * collected once approved (`POST …/versions/:version/approve`).
+     * Artifacts may override these settings in their `admission` field.
+     */
+    admission?: {
+      /** Versions never admitted, by processor and id (and a version range; every version without one). */
+      deny?: Array<{ processor: string; id: string; versions?: string; reason?: string }>;
+      /**
+       * Versions admitted without the other built-in checks (exceptions);
+       * the deny list still applies.
+       */
+      allow?: Array<{ processor: string; id: string; versions?: string }>;
+      /**
+       * What a version no allow entry names gets: `allow` (default), or
+       * `deny` / `pending-approval` to make the allow list exclusive.
+       */
+      unlisted?: 'allow' | 'deny' | 'pending-approval';
+      /** License policy over the SPDX expression a version declares. */
+      licenses?: {
+        /** SPDX ids admitted; when set, a license outside it is denied. */
+        allow?: string[];
+        /** SPDX ids denied. */
+        deny?: string[];
+        /** A missing or unparsable license: `allow` (default), `deny` or `pending-approval`. */
+        unknown?: 'allow' | 'deny' | 'pending-approval';
+      };
+      /**
+       * Cooldown: versions younger than this are denied (e.g. `3d`, `12h`,
+       * `P3D`); a later run admits them. Default none.
+       */
+      minimumReleaseAge?: string;
+      /** Versions with a file larger than this many bytes are denied. Default none. */
+      maximumFileSize?: number;
+      /** Yanked versions: `allow` (default), `deny` or `pending-approval`. */
+      yanked?: 'allow' | 'deny' | 'pending-approval';
+      /** Deprecated versions: `allow` (default), `deny` or `pending-approval`. */
+      deprecated?: 'allow' | 'deny' | 'pending-approval';
+      /** Verdicts kept in memory, one per (artifact, version, policy revision). Default 10000. */
+      cacheSize?: number;
+      /**
+       * Admission plugins in other processes (any language), speaking the
+       * `backpack-admission` protocol over stdio (see the README); asked
+       * after the built-in checks. A plugin that fails or hangs denies
+       * the version for now (fail closed).
+       */
+      external?: Array<{
+        /** Shown with its reasons; lowercase letters, digits and `-`. */
+        name: string;
+        /** Executable and arguments; no shell. */
+        command: string[];
+        /**
+         * The plugin's environment besides PATH, locale and temp dirs.
+         * @visibility secret
+         */
+        env?: { [name: string]: string };
+        /** Per check. Default 30000. */
+        timeoutMs?: number;
+        /** Stop the plugin after this long without checks; 0 keeps it running. Default 300. */
+        idleSeconds?: number;
+        /** Between the polite stop and the kill at shutdown. Default 5000. */
+        graceMs?: number;
+        /** From spawning to the handshake. Default 10000. */
+        startTimeoutMs?: number;
+        /** Checks sent at once. Default 8. */
+        maxConcurrentRequests?: number;
+      }>;
+    };
+    /**
+     * Change events on Backstage's events service (the README's "Change
+     * events"); published only when the backend has an events service and
+     * the events module is added (it is part of the default export).
+     */
+    events?: {
+      /** Publish change events. Default true. */
+      enabled?: boolean;
+      /**
+       * File outcomes are published in batches per run: a batch goes out
+       * when it holds `batchSize` files, `flushSeconds` after its first
+       * file, and when its run finishes.
+       */
+      files?: {
+        /** Files per event at most. Default 100. */
+        batchSize?: number;
+        /** Seconds a file waits in a batch at most. Default 5. */
+        flushSeconds?: number;
+      };
+      /**
+       * Events waiting to be published (a slow subscriber) beyond which new
+       * events are dropped, with a warning, rather than held in memory.
+       * Default 10000.
+       */
+      maxPending?: number;
     };
 
     /**

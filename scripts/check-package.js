@@ -213,7 +213,7 @@ backpack:
         headers: { authorization: `Bearer ${TOKEN}` },
       });
       const names = (await processors.json()).items?.map(p => p.name).sort().join(',');
-      if (processors.status !== 200 || names !== 'cargo,composer,go,helm,maven,npm,nuget,oci,pypi') {
+      if (processors.status !== 200 || names !== 'cargo,composer,files,github-releases,go,helm,huggingface,maven,npm,nuget,oci,pypi,terraform') {
         throw new Error(`GET /api/backpack/processors answered ${processors.status} with ${names}\n${output}`);
       }
       console.log(`GET /api/backpack/processors: 200 ${names}`);

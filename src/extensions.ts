@@ -36,3 +36,6 @@ export const backpackProcessorsExtensionPoint =
   createExtensionPoint<BackpackProcessorsExtensionPoint>({
     id: 'backpack.processors',
   });
+
+export { backpackAdmissionExtensionPoint } from './admission/extensionPoint';
+export type { BackpackAdmissionExtensionPoint } from './admission/extensionPoint';

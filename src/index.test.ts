@@ -42,7 +42,7 @@ async function processorsOf(features: Parameters<typeof startTestBackend>[0]['fe
 describe('the package', () => {
   it('loads the plugin with its built-in processors through the default export, honouring enabled: false', async () => {
     const names = (await processorsOf([backpack])).map(p => p.name).sort();
-    expect(names).toEqual(['cargo', 'composer', 'go', 'helm', 'npm', 'nuget', 'oci', 'pypi']);
+    expect(names).toEqual(['cargo', 'composer', 'files', 'github-releases', 'go', 'helm', 'huggingface', 'npm', 'nuget', 'oci', 'pypi', 'terraform']);
   });
 
   it('lets a module replace a built-in processor and add its own', async () => {

@@ -6,6 +6,7 @@
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
 import {
+  backpackModuleExternalAdmission,
   backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
@@ -16,15 +17,18 @@ import {
   backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
+  backpackModuleTerraformProcessor,
+  backpackModuleHuggingfaceProcessor,
+  backpackModuleEvents,
 } from './modules';
 import { backpackPlugin } from './plugin';
 import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
 
 /**
  * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
- * Cargo, Go, Helm), each added through the processors extension point like any
- * module's, and Backpack's URL reader in the plugin's UrlReaderService:
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet, Composer), each
+ * Cargo, Go, Composer, Helm, Terraform), each
  * added through the processors extension point like any module's, and
  * Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
@@ -42,10 +46,16 @@ const backpackFeatures = createBackendFeatureLoader({
       backpackModuleOciProcessor,
       backpackModuleNugetProcessor,
       backpackModuleCargoProcessor,
+      backpackModuleHuggingfaceProcessor,
       backpackModuleExternalProcessors,
       backpackModuleGoProcessor,
       backpackModuleComposerProcessor,
       backpackModuleHelmProcessor,
+      backpackModuleGithubReleasesProcessor,
+      backpackModuleFilesProcessor,
+      backpackModuleTerraformProcessor,
+      backpackModuleExternalAdmission,
+      backpackModuleEvents,
     ];
   },
 });
@@ -84,6 +94,7 @@ export {
   backpackArtifactDeletePermission,
   backpackRunCreatePermission,
   backpackFileRetryPermission,
+  backpackVersionApprovePermission,
   backpackExportCreatePermission,
   BACKPACK_ARTIFACT_RESOURCE_TYPE,
   backpackArtifactResourceRef,
@@ -91,5 +102,34 @@ export {
   backpackArtifactConditions,
   createBackpackArtifactConditionalDecision,
 } from './permissions';
+export type {
+  AdmissionAnswer,
+  AdmissionDecision,
+  AdmissionMetadata,
+  AdmissionPathStep,
+  AdmissionReason,
+  AdmissionRequest,
+  AdmissionVerdict,
+  ArtifactAdmissionSettings,
+  BackpackAdmissionCheck,
+} from './admission/types';
 export type { ExternalProcessor, ExternalProcessorSettings } from './processors/external';
+export { backpackEventsExtensionPoint } from './events/module';
+export type { BackpackEventsExtensionPoint } from './events/module';
+export { noopBackpackEvents } from './events/BackpackEvents';
+export type { BackpackEvents, VersionDecision } from './events/BackpackEvents';
+export { BACKPACK_EVENT_TOPICS } from './events/topics';
+export type {
+  BackpackEventTopic,
+  BackpackEventArtifactRef,
+  BackpackArtifactEventPayload,
+  BackpackArtifactDeletedPayload,
+  BackpackVersionDecision,
+  BackpackVersionEventPayload,
+  BackpackFileOutcome,
+  BackpackFileEventEntry,
+  BackpackFileEventPayload,
+  BackpackRunEventPayload,
+  BackpackExportSealedPayload,
+} from './events/topics';
 export { catalogModuleBackpackEntityProvider, BACKPACK_ANNOTATIONS, MIRRORED_PACKAGE_TYPE } from './catalog';

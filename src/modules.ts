@@ -64,6 +64,14 @@ export const backpackModuleNugetProcessor = builtInProcessorModule('nuget');
 export const backpackModuleCargoProcessor = builtInProcessorModule('cargo');
 
 /**
+ * The built-in Hugging Face processor (models, datasets and spaces of a
+ * Hub); configured by `backpack.processors.huggingface`.
+ *
+ * @public
+ */
+export const backpackModuleHuggingfaceProcessor = builtInProcessorModule('huggingface');
+
+/**
  * The processors of `backpack.processors.external`, each served by a plugin
  * process over stdio (see the README, "External processors").
  *
@@ -94,3 +102,44 @@ export const backpackModuleComposerProcessor = builtInProcessorModule('composer'
  * @public
  */
 export const backpackModuleHelmProcessor = builtInProcessorModule('helm');
+
+/**
+ * The built-in GitHub releases processor (release assets of github.com or
+ * GitHub Enterprise repositories); configured by
+ * `backpack.processors.github-releases`.
+ *
+ * @public
+ */
+export const backpackModuleGithubReleasesProcessor = builtInProcessorModule('github-releases');
+
+/**
+ * The built-in files processor (plain URLs with their sha256, on
+ * `backpack.allowedHosts`); configured by `backpack.processors.files`.
+ *
+ * @public
+ */
+export const backpackModuleFilesProcessor = builtInProcessorModule('files');
+
+/**
+ * The built-in Terraform / OpenTofu provider processor (provider registry
+ * protocol); configured by `backpack.processors.terraform`.
+ *
+ * @public
+ */
+export const backpackModuleTerraformProcessor = builtInProcessorModule('terraform');
+
+/**
+ * The admission plugins of `backpack.admission.external`, each asked over
+ * stdio whether a version may enter (see the README, "Admission checks").
+ *
+ * @public
+ */
+export { backpackModuleExternalAdmission } from './admission/external/module';
+
+/**
+ * Publishes Backpack's change events on Backstage's events service (see
+ * the README, "Change events").
+ *
+ * @public
+ */
+export { backpackModuleEvents } from './events/module';

@@ -150,6 +150,7 @@ describe('backpack plugin', () => {
         'backpack.file.retry',
         'backpack.run.create',
         'backpack.run.read',
+        'backpack.version.approve',
       ]);
       expect(
         metadata.body.rules.map((r: any) => [r.name, r.resourceType]).sort(),

@@ -1,5 +1,9 @@
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { EventsService } from '@backstage/plugin-events-node';
 import { BackpackBuilder } from './builder/BackpackBuilder';
+import { backpackAdmissionExtensionPoint } from './admission/extensionPoint';
+import { BackpackAdmissionCheck } from './admission/types';
+import { backpackEventsExtensionPoint } from './events/module';
 import { backpackProcessorsExtensionPoint } from './extensions';
 import { BackpackProcessorFactory } from './processors/context';
 import { BackpackProcessor } from './processors/types';
@@ -29,6 +33,21 @@ export const backpackPlugin = createBackendPlugin({
       },
     });
 
+    const admissionChecks: BackpackAdmissionCheck[] = [];
+    env.registerExtensionPoint(backpackAdmissionExtensionPoint, {
+      addCheck(...checks) {
+        admissionChecks.push(...checks);
+      },
+    });
+
+    // Set by the events module when the backend has an events service.
+    let events: EventsService | undefined;
+    env.registerExtensionPoint(backpackEventsExtensionPoint, {
+      setEventsService(service) {
+        events = service;
+      },
+    });
+
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -49,11 +68,12 @@ export const backpackPlugin = createBackendPlugin({
         gate: backpackUpstreamGateServiceRef,
       },
       async init({ httpRouter, rootHttpRouter, scheduler, lifecycle, ...services }) {
-        const builder = BackpackBuilder.create(services);
+        const builder = BackpackBuilder.create({ ...services, events });
         for (const entry of added) {
           if ('processor' in entry) builder.addProcessor(entry.processor);
           else builder.addProcessorFactory(entry.factory, { replaceable: entry.replaceable });
         }
+        builder.addAdmissionCheck(...admissionChecks);
         const backpack = await builder.build();
 
         httpRouter.use(backpack.router);

@@ -1,4 +1,5 @@
 import { JsonObject } from '@backstage/types';
+import type { AdmissionDecision, AdmissionReason, ArtifactAdmissionSettings } from './admission/types';
 
 /**
  * How the versions of a dependency are chosen for each range a selected
@@ -49,6 +50,8 @@ export interface Artifact {
   /** True when a person or script added it; false when pulled in as a dependency. */
   root: boolean;
   dependencyPolicy: DependencyPolicy;
+  /** The artifact's own admission settings, over the global `backpack.admission`. */
+  admission?: ArtifactAdmissionSettings;
   status: ArtifactStatus;
   lastRunId?: string;
   lastRunAt?: string;
@@ -65,7 +68,7 @@ export interface Artifact {
 }
 
 /** @public */
-export type ArtifactVersionStatus = 'discovered' | 'selected' | 'denied';
+export type ArtifactVersionStatus = 'discovered' | 'selected' | 'denied' | 'pending-approval';
 
 /**
  * Why a version was selected or denied.
@@ -95,6 +98,15 @@ export interface ArtifactVersion {
   selection: SelectionReason[];
   discoveredAt: string;
   publishedAt?: string;
+  /** The last admission verdict on the version, when it was checked. */
+  admission?: {
+    decision: AdmissionDecision;
+    /** Every deny, or every wait, or who approved it; empty when the checks allowed it. */
+    reasons: AdmissionReason[];
+    decidedAt: string;
+    /** A person's word on the version. */
+    approval?: { decision: 'approved' | 'rejected'; by: string; at: string; comment?: string };
+  };
 }
 
 /** @public */
@@ -121,7 +133,12 @@ export type FileErrorKind = 'transient' | 'permanent';
  * @public
  */
 export interface FileIntegrity {
-  algorithm: 'sha512' | 'sha384' | 'sha256' | 'sha1' | 'md5';
+  /**
+   * `git-blob-sha1` is git's object id of the bytes as a blob, the sha1 of
+   * `blob <size>\0` followed by the bytes (how the Hugging Face Hub names
+   * files kept in git rather than LFS); it needs the file's size.
+   */
+  algorithm: 'sha512' | 'sha384' | 'sha256' | 'sha1' | 'md5' | 'git-blob-sha1';
   /** Lower-case hex digest. */
   digest: string;
 }
@@ -219,6 +236,10 @@ export interface MirrorRunCounters {
   /** Files of this run that were still parked when the run settled. */
   filesParked: number;
   bytes: number;
+  /** Versions admission denied. */
+  versionsDenied: number;
+  /** Selected versions waiting for approval (their files are not queued). */
+  versionsPendingApproval: number;
 }
 
 /**

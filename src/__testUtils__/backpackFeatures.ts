@@ -1,4 +1,5 @@
 import {
+  backpackModuleExternalAdmission,
   backpackModuleExternalProcessors,
   backpackModuleMavenProcessor,
   backpackModuleNpmProcessor,
@@ -9,6 +10,11 @@ import {
   backpackModuleCargoProcessor,
   backpackModuleGoProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
+  backpackModuleTerraformProcessor,
+  backpackModuleHuggingfaceProcessor,
+  backpackModuleEvents,
 } from '../modules';
 import { backpackPlugin } from '../plugin';
 import { backpackUrlReaderFactories } from '../upstream/upstreamGateService';
@@ -28,8 +34,14 @@ export const backpackFeatures = [
   backpackModuleOciProcessor,
   backpackModuleNugetProcessor,
   backpackModuleCargoProcessor,
+  backpackModuleHuggingfaceProcessor,
   backpackModuleExternalProcessors,
   backpackModuleGoProcessor,
   backpackModuleComposerProcessor,
   backpackModuleHelmProcessor,
+  backpackModuleGithubReleasesProcessor,
+  backpackModuleFilesProcessor,
+  backpackModuleTerraformProcessor,
+  backpackModuleExternalAdmission,
+  backpackModuleEvents,
 ];

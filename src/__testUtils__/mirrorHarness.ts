@@ -18,6 +18,7 @@ import { RunWatcher } from '../runs/RunWatcher';
 import { MirrorRun, MirrorRunStatus } from '../types';
 import { UpstreamClient } from '../upstream/UpstreamClient';
 import { BackpackProcessor } from '../processors/types';
+import { BackpackAdmissionCheck } from '../admission/types';
 import { waitFor } from './waitFor';
 
 /** Every row of the tables a run may write, to prove that it wrote none. */
@@ -55,7 +56,7 @@ export class MirrorHarness {
 
   private constructor(
     readonly knex: Knex,
-    private readonly backpack: Backpack,
+    readonly backpack: Backpack,
     private readonly blobDirectory: string,
   ) {
     this.stores = backpack.stores;
@@ -83,6 +84,10 @@ export class MirrorHarness {
       skipMigrations?: boolean;
       /** More processors, registered as a module's are (their hosts allowed as defaults). */
       processors?: BackpackProcessor[];
+      /** More `backpack` config keys (e.g. `admission`), beside the harness's own. */
+      backpack?: JsonObject;
+      /** Admission checks, added as a module's are. */
+      admissionChecks?: BackpackAdmissionCheck[];
     } = {},
   ): Promise<MirrorHarness> {
     const blobDirectory = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-harness-'));
@@ -99,6 +104,7 @@ export class MirrorHarness {
         upstream: { retries: 0 },
         storage: { local: { directory: blobDirectory } },
         queue: { concurrency: 4, retryDelaysMs: [10], maxAttempts: 2, requeueAfterMinutes: 0 },
+        ...options.backpack,
       },
     });
     const builder = BackpackBuilder.create({
@@ -117,6 +123,7 @@ export class MirrorHarness {
       builder.addProcessorFactory(factory);
     }
     for (const extra of options.processors ?? []) builder.addProcessor(extra);
+    builder.addAdmissionCheck(...(options.admissionChecks ?? []));
     const backpack = await builder.build();
     // Runs settle while the harness lives, as after the plugin's startup.
     backpack.parts.watcher.start();

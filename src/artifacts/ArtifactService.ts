@@ -14,6 +14,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { Page } from '../database/types';
 import { ClosureResult, ClosureRoot } from '../closure/ClosureResolver';
 import { canonicalArtifactId } from './artifactIds';
+import { BackpackEvents } from '../events/BackpackEvents';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import {
   Artifact,
@@ -26,7 +27,13 @@ import {
   FilterType,
 } from '../types';
 import { ArtifactPreview, toArtifactPreview } from './artifactPreview';
-import { artifactConfigInput, artifactFilterInput, rootArtifactInput } from './artifactInput';
+import { ArtifactAdmissionSettings } from '../admission/types';
+import {
+  artifactAdmissionSettingsInput,
+  artifactConfigInput,
+  artifactFilterInput,
+  rootArtifactInput,
+} from './artifactInput';
 
 /** What a caller sends to add a root artifact. */
 export interface CreateArtifactRequest {
@@ -36,14 +43,17 @@ export interface CreateArtifactRequest {
   filterType?: FilterType;
   config?: JsonObject;
   dependencyPolicy?: DependencyPolicy;
+  /** The artifact's own admission settings. */
+  admission?: ArtifactAdmissionSettings;
 }
 
-/** What a caller may change on an artifact; `null` clears the filter. */
+/** What a caller may change on an artifact; `null` clears the filter or the admission settings. */
 export interface UpdateArtifactRequest {
   filter?: string | null;
   filterType?: FilterType | null;
   config?: JsonObject;
   dependencyPolicy?: DependencyPolicy;
+  admission?: ArtifactAdmissionSettings | null;
 }
 
 /** An artifact with what it holds and what it depends on. */
@@ -88,23 +98,29 @@ function toArtifact(stored: StoredArtifact): Artifact {
  * failures are @backstage/errors classes whose messages name the field.
  */
 export class ArtifactService {
-  private readonly stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
+  private readonly stores: Pick<BackpackStores, 'artifacts' | 'versions'> &
+    Partial<Pick<BackpackStores, 'admissions'>>;
   private readonly processors: ProcessorRegistry;
   private readonly previewer?: ClosurePreviewer;
   private readonly onDelete?: (artifactRef: number) => void;
+  private readonly events?: BackpackEvents;
 
   constructor(options: {
-    stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
+    /** With `admissions`, versions show their admission verdicts. */
+    stores: Pick<BackpackStores, 'artifacts' | 'versions'> & Partial<Pick<BackpackStores, 'admissions'>>;
     processors: ProcessorRegistry;
     /** Needed by {@link ArtifactService.preview} only. */
     previewer?: ClosurePreviewer;
     /** Called once an artifact was deleted, e.g. to abort its downloads. */
     onDelete?: (artifactRef: number) => void;
+    /** Told of every creation, change and deletion. */
+    events?: BackpackEvents;
   }) {
     this.stores = options.stores;
     this.processors = options.processors;
     this.previewer = options.previewer;
     this.onDelete = options.onDelete;
+    this.events = options.events;
   }
 
   /**
@@ -120,6 +136,7 @@ export class ArtifactService {
     const processor = this.processors.get(request.processor);
     const { id, config, filter } = rootArtifactInput(processor, request);
     const dependencyPolicy = request.dependencyPolicy ?? 'latest';
+    const admission = request.admission && artifactAdmissionSettingsInput(processor, request.admission);
 
     const existing = await this.stores.artifacts.getArtifact(processor.name, id);
     if (existing?.root) {
@@ -134,7 +151,9 @@ export class ArtifactService {
         filterType: filter.filterType ?? null,
         config,
         dependencyPolicy,
+        ...(admission ? { admission } : {}),
       });
+      this.events?.artifactCreated(toArtifact(promoted), { promoted: true });
       return { artifact: toArtifact(promoted), promoted: true };
     }
     const created = await this.stores.artifacts.createArtifact({
@@ -145,7 +164,9 @@ export class ArtifactService {
       root: true,
       dependencyPolicy,
       createdBy,
+      ...(admission ? { admission } : {}),
     });
+    this.events?.artifactCreated(toArtifact(created));
     return { artifact: toArtifact(created), promoted: false };
   }
 
@@ -172,6 +193,9 @@ export class ArtifactService {
           config,
           ...filter,
           dependencyPolicy: request.dependencyPolicy ?? 'latest',
+          ...(request.admission
+            ? { admission: artifactAdmissionSettingsInput(processor, request.admission) }
+            : {}),
         },
       ],
       options.signal,
@@ -238,10 +262,15 @@ export class ArtifactService {
     if (request.dependencyPolicy !== undefined) {
       patch.dependencyPolicy = request.dependencyPolicy;
     }
+    if (request.admission !== undefined) {
+      patch.admission = request.admission && artifactAdmissionSettingsInput(processor, request.admission);
+    }
     if (Object.keys(patch).length === 0) {
       return toArtifact(stored);
     }
-    return toArtifact(await this.stores.artifacts.updateArtifact(stored.ref, patch));
+    const updated = toArtifact(await this.stores.artifacts.updateArtifact(stored.ref, patch));
+    this.events?.artifactUpdated(updated, Object.keys(patch));
+    return updated;
   }
 
   /**
@@ -256,6 +285,7 @@ export class ArtifactService {
     const stored = await this.getStored(processor, id);
     const deleted = await this.stores.artifacts.deleteArtifact(stored.ref);
     this.onDelete?.(stored.ref);
+    this.events?.artifactDeleted(stored);
     return deleted;
   }
 
@@ -265,7 +295,21 @@ export class ArtifactService {
     query: { status?: ArtifactVersionStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactVersion>> {
     const stored = await this.getStored(processor, id);
-    return this.stores.versions.listVersions(stored.ref, query);
+    const page = await this.stores.versions.listVersions(stored.ref, query);
+    if (!this.stores.admissions || page.items.length === 0) return page;
+    const admissions = await this.stores.admissions.listAdmissions(
+      stored.ref,
+      page.items.map(v => v.version),
+    );
+    return {
+      ...page,
+      items: page.items.map(v => {
+        const record = admissions.get(v.version);
+        if (!record) return v;
+        const { decision, reasons, decidedAt, approval } = record;
+        return { ...v, admission: { decision, reasons, decidedAt, ...(approval ? { approval } : {}) } };
+      }),
+    };
   }
 
   /** A page of a version's files; a NotFoundError when the version is unknown. */

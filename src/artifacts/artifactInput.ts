@@ -6,6 +6,8 @@
  */
 import { InputError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
+import { checkRanges } from '../admission/admissionSettings';
+import { ArtifactAdmissionSettings } from '../admission/types';
 import { resolveFilterType } from '../closure/versionFilter';
 import { parseArtifactConfig } from '../lib/validation';
 import { BackpackProcessor } from '../processors/types';
@@ -46,6 +48,21 @@ export function artifactFilterInput(
     filter,
     filterType: resolveFilterType(filter, filterType, processor.versions),
   };
+}
+
+/** An artifact's admission settings (shape checked by the request schema), with ranges of its processor. */
+export function artifactAdmissionSettingsInput(
+  processor: BackpackProcessor,
+  admission: ArtifactAdmissionSettings,
+): ArtifactAdmissionSettings {
+  checkRanges(
+    [
+      ...(admission.allow ?? []).map((range, i) => ({ where: `admission.allow[${i}]`, range })),
+      ...(admission.deny ?? []).map((range, i) => ({ where: `admission.deny[${i}]`, range })),
+    ],
+    range => processor.versions.isValidRange(range),
+  );
+  return admission;
 }
 
 /** The settings of a new root artifact, checked: canonical id, config and filter. */

@@ -1,4 +1,5 @@
 import { JsonObject } from '@backstage/types';
+import { AdmissionReason } from '../admission/types';
 import { ClosureResult } from '../closure/ClosureResolver';
 import { fileRefusal } from '../storage/fileRefusal';
 import { storageKeyOf } from '../storage/fileStorageKey';
@@ -49,6 +50,22 @@ export interface PreviewVersion {
    * artifact's config); absent when there are none.
    */
   sources?: Array<{ processor: string; id: string; range: string; source: string }>;
+  /** `pending-approval` when the version would wait for a person before its files are queued. */
+  status: 'selected' | 'pending-approval';
+  /** Why it waits, or who approved it; absent when the checks simply allowed it. */
+  admission?: AdmissionReason[];
+}
+
+/**
+ * A version admission would keep out, and why.
+ *
+ * @public
+ */
+export interface PreviewDeniedVersion {
+  version: string;
+  /** Why it would have been selected. */
+  selection: SelectionReason[];
+  reasons: AdmissionReason[];
 }
 
 /**
@@ -70,6 +87,8 @@ export interface PreviewArtifact {
   warnings?: string[];
   /** Selected versions, lowest first. */
   versions: PreviewVersion[];
+  /** Versions admission would deny, lowest first; absent when none. */
+  denied?: PreviewDeniedVersion[];
   bytes: number;
 }
 
@@ -106,6 +125,9 @@ export interface ArtifactPreview {
     bytes: number;
     /** Files whose size the upstream does not publish; `bytes` leaves them out. */
     filesWithoutSize: number;
+    /** Versions admission would deny, and selected versions that would wait for approval. */
+    versionsDenied: number;
+    versionsPendingApproval: number;
   };
 }
 
@@ -123,7 +145,15 @@ function byCodeUnit(a: string, b: string): number {
 export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
   const closureLists: Record<string, string[]> = {};
   const unresolvable: PreviewUnresolvable[] = [];
-  const totals = { artifacts: 0, versions: 0, files: 0, bytes: 0, filesWithoutSize: 0 };
+  const totals = {
+    artifacts: 0,
+    versions: 0,
+    files: 0,
+    bytes: 0,
+    filesWithoutSize: 0,
+    versionsDenied: closure.stats.versionsDenied,
+    versionsPendingApproval: closure.stats.versionsPendingApproval,
+  };
 
   const artifacts = closure.artifacts.map((artifact): PreviewArtifact => {
     const discovered = new Map(
@@ -173,12 +203,15 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
       const sources = selected.dependencies
         .filter(d => d.source !== undefined)
         .map(d => ({ processor: d.processor, id: d.id, range: d.range, source: d.source! }));
+      const reasons = selected.admission?.reasons ?? [];
       return {
         version: selected.version,
         selection: selected.selection,
         files,
         bytes,
         ...(sources.length ? { sources } : {}),
+        status: selected.admission?.decision === 'pending-approval' ? 'pending-approval' : 'selected',
+        ...(reasons.length > 0 ? { admission: reasons } : {}),
       };
     });
     const bytes = versions.reduce((sum, v) => sum + v.bytes, 0);
@@ -196,6 +229,15 @@ export function toArtifactPreview(closure: ClosureResult): ArtifactPreview {
       ...(artifact.error ? { error: artifact.error } : {}),
       ...(artifact.discovery?.warnings?.length ? { warnings: artifact.discovery.warnings } : {}),
       versions,
+      ...(artifact.refused
+        ? {
+            denied: artifact.refused.map(r => ({
+              version: r.version,
+              selection: r.selection,
+              reasons: r.admission.reasons,
+            })),
+          }
+        : {}),
       bytes,
     };
   });

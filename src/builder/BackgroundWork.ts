@@ -6,6 +6,7 @@ import {
 import { Config } from '@backstage/config';
 import { JobSettings } from '../collection/collectionSettings';
 import { BackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
 import { ExportService } from '../exports/ExportService';
 import { isDeadLocalWorker } from '../lib/workerIdentity';
 import { RunService } from '../runs/RunService';
@@ -35,6 +36,8 @@ export class BackgroundWork {
       jobs: JobSettings;
       runs: RunService;
       exports: ExportService;
+      /** Change events; what is batched is published at shutdown. */
+      events?: BackpackEvents;
       /** Closes what the parts share (the upstream transport). */
       close(): Promise<void>;
     },
@@ -128,6 +131,7 @@ export class BackgroundWork {
     // are released and collected after the restart.
     parts.collector.stop();
     await parts.queue.stop();
+    await this.options.events?.stop();
     await parts.fetcher.close();
     await this.options.close();
   }

@@ -12,11 +12,18 @@ import {
 } from '@backstage/backend-plugin-api';
 import { UrlReaders } from '@backstage/backend-defaults/urlReader';
 import { Config } from '@backstage/config';
+import { EventsService } from '@backstage/plugin-events-node';
 import express from 'express';
+import { AdmissionService } from '../admission/AdmissionService';
+import { ApprovalService } from '../admission/ApprovalService';
+import { BackpackAdmissionCheck } from '../admission/types';
+import { WalkAdmission } from '../admission/walkAdmission';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { CollectionService } from '../collection/CollectionService';
 import { readJobSettings } from '../collection/collectionSettings';
 import { BackpackStores, createBackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
+import { createBackpackEvents } from '../events/createBackpackEvents';
 import { ExportService, readExportSettings } from '../exports/ExportService';
 import { createWorkerId } from '../lib/workerIdentity';
 import { registerBackpackPermissions } from '../permissions';
@@ -55,6 +62,8 @@ export interface BackpackEnvironment {
   urlReader?: UrlReaderService;
   /** The plugin's upstream gate; one from config without it. */
   gate?: BackpackUpstreamGate;
+  /** Where change events are published; none without it. */
+  events?: EventsService;
 }
 
 /** Settings that are no operator's concern, for tests that need quick turns. */
@@ -90,6 +99,11 @@ export interface Backpack {
   /** The parts of collection, for tests and benchmarks that drive them. */
   parts: CollectionParts;
   upstream: UpstreamClient;
+  /** Admission verdicts (cached per version and policy revision) and approvals. */
+  admission: AdmissionService;
+  approvals: ApprovalService;
+  /** The change events publisher (a no-op one without an events service). */
+  events: BackpackEvents;
 }
 
 /**
@@ -100,6 +114,7 @@ export interface Backpack {
  */
 export class BackpackBuilder {
   private readonly processors = new ProcessorRegistry();
+  private readonly admissionChecks: BackpackAdmissionCheck[] = [];
   private tuning: BackpackTuning = {};
 
   static create(env: BackpackEnvironment): BackpackBuilder {
@@ -117,6 +132,12 @@ export class BackpackBuilder {
   /** Adds a processor created at `build()` from the gated upstream client and config. */
   addProcessorFactory(factory: BackpackProcessorFactory, options?: ProcessorRegistrationOptions): this {
     this.processors.addFactory(factory, options);
+    return this;
+  }
+
+  /** Adds admission checks, asked after the built-in ones of `backpack.admission`. */
+  addAdmissionCheck(...checks: BackpackAdmissionCheck[]): this {
+    this.admissionChecks.push(...checks);
     return this;
   }
 
@@ -159,6 +180,13 @@ export class BackpackBuilder {
     );
 
     const stores = await createBackpackStores({ database });
+    const events = createBackpackEvents({
+      config,
+      logger,
+      discovery: this.env.discovery,
+      events: this.env.events,
+      getRun: id => stores.runs.getRun(id),
+    });
     const blobStore = await createBlobStore(config);
     const jobs = readJobSettings(config);
     const parts = await createCollectionParts({
@@ -171,22 +199,33 @@ export class BackpackBuilder {
       jobs,
       workerId,
       runWatchIntervalMs: this.tuning.runWatchIntervalMs,
+      events,
     });
     const { collector } = parts;
 
+    const admission = AdmissionService.fromConfig(config, {
+      processors,
+      checks: this.admissionChecks,
+      logger,
+    });
+    // A reloaded config with another policy clears the cached verdicts.
+    config.subscribe?.(() => admission.reloadFrom(config));
     const runner = new MirrorRunner({
       stores,
+      admission: new WalkAdmission(admission, stores),
       processors,
       collection: collector,
       logger,
       requeueAfterMs: jobs.queue.requeueAfterMs,
+      events,
     });
-    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher: parts.watcher });
+    const runs = new RunService({ stores, executor: runner, logger, workerId, watcher: parts.watcher, events });
     const artifacts = new ArtifactService({
       stores,
       processors,
       previewer: runner,
       onDelete: ref => collector.abortArtifact(ref),
+      events,
     });
     const collection = new CollectionService({
       stores,
@@ -203,11 +242,19 @@ export class BackpackBuilder {
       workerId,
       processorNames: () => processors.list().map(p => p.name),
       ...readExportSettings(config),
+      events,
     });
 
+    const approvals = new ApprovalService({
+      stores,
+      enqueue: artifactRef =>
+        collector.enqueuePending({ artifactRefs: [artifactRef], staleAfterMs: jobs.queue.requeueAfterMs }),
+      events,
+    });
     const { router, rootRoutes } = await this.createRouters({
       stores,
       blobStore,
+      approvals,
       artifacts,
       runs,
       collection,
@@ -222,6 +269,7 @@ export class BackpackBuilder {
       jobs,
       runs,
       exports,
+      events,
       close: () => transport.close(),
     });
 
@@ -247,6 +295,9 @@ export class BackpackBuilder {
       collector,
       parts,
       upstream,
+      admission,
+      approvals,
+      events,
     };
   }
 
@@ -257,6 +308,7 @@ export class BackpackBuilder {
     runs: RunService;
     collection: CollectionService;
     exports: ExportService;
+    approvals: ApprovalService;
   }): Promise<Pick<Backpack, 'router' | 'rootRoutes'>> {
     const { config, logger, discovery, httpAuth, permissions, permissionsRegistry, auditor } = this.env;
     const { stores, blobStore, artifacts } = services;

@@ -7,6 +7,7 @@ import { LeaseReaper } from '../collection/LeaseReaper';
 import { createJobQueue } from '../collection/queue/createJobQueue';
 import { JobQueue } from '../collection/queue/JobQueue';
 import { BackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
 import { isDeadLocalWorker } from '../lib/workerIdentity';
 import { RunWatcher } from '../runs/RunWatcher';
 import { BlobStore } from '../storage/BlobStore';
@@ -37,6 +38,7 @@ export async function createCollectionParts(options: {
   jobs: JobSettings;
   workerId: string;
   runWatchIntervalMs?: number;
+  events?: BackpackEvents;
 }): Promise<CollectionParts> {
   const { config, logger, stores, blobStore, urlReader, gated, jobs, workerId } = options;
   const queue = await createJobQueue(config, logger);
@@ -47,6 +49,7 @@ export async function createCollectionParts(options: {
     workerId,
     isDeadWorker: isDeadLocalWorker,
     intervalMs: options.runWatchIntervalMs,
+    events: options.events,
   });
   const collector = new Collector({
     stores,
@@ -62,6 +65,7 @@ export async function createCollectionParts(options: {
     maxConcurrencyPerHost: jobs.collection.maxConcurrencyPerHost,
     maxRetryAfterMs: jobs.queue.maxRetryAfterMs,
     onSettled: runId => watcher.nudge(runId),
+    events: options.events,
   });
   const reaper = new LeaseReaper({ stores, queue });
   return { queue, fetcher, collector, reaper, watcher };

@@ -3,12 +3,15 @@ import { ClosureWalk } from './ClosureWalk';
 
 // The resolver's data types are part of its API; importers keep one entry point.
 export type {
+  ClosureAdmissionRequest,
+  ClosureAdmitFn,
   ClosureArtifact,
   ClosureArtifactError,
   ClosureDescribeFn,
   ClosureDiscoverFn,
   ClosureDiscovery,
   ClosureFilterCompiler,
+  ClosureRefusal,
   ClosureResolverOptions,
   ClosureResult,
   ClosureRoot,

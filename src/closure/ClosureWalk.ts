@@ -11,6 +11,7 @@ import { errorMessage } from '../lib/errorMessage';
 import { Semaphore } from '../lib/Semaphore';
 import { ProcessorDependency, ProcessorVersion } from '../processors/types';
 import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types';
+import { AdmissionGate } from './admissionGate';
 import { closureResult, describeOnce, Entry, Outcome } from './closureEntry';
 import {
   ClosureDiscovery,
@@ -28,12 +29,16 @@ export class ClosureWalk {
   private readonly limiter: Semaphore;
   private fatal: unknown;
   private discoveries = 0;
+  private readonly gate?: AdmissionGate;
 
   constructor(
     private readonly options: ClosureResolverOptions,
     private readonly signal?: AbortSignal,
   ) {
     this.limiter = new Semaphore(options.concurrency ?? 16);
+    const admit = options.admit;
+    this.gate = admit && new AdmissionGate({ admit, signal, entryOf: key => this.entries.get(key),
+      describe: (entry, version) => (this.describable(entry) ? this.describe(entry, version) : undefined) });
   }
 
   async run(roots: ClosureRoot[]): Promise<ClosureResult> {
@@ -92,6 +97,9 @@ export class ClosureWalk {
         descriptions: new Map(),
         described: new Map(),
         describeErrors: new Map(),
+        admissions: new Map(),
+        verdicts: new Map(),
+        refused: new Map(),
       };
       this.entries.set(key, entry);
     } else if (!root) {
@@ -203,7 +211,7 @@ export class ClosureWalk {
     const { filter, filterType } = entry.root;
     if (!filter) {
       for (const version of outcome.byVersion.keys()) {
-        this.select(entry, version, { type: 'all-versions' });
+        this.selectAdmitted(entry, version, { type: 'all-versions' });
       }
       return;
     }
@@ -218,14 +226,14 @@ export class ClosureWalk {
       return;
     }
     for (const version of outcome.byVersion.keys()) {
-      if (matches(version)) this.select(entry, version, { type: 'filter', filter });
+      if (matches(version)) this.selectAdmitted(entry, version, { type: 'filter', filter });
     }
     // A pin selects its version also when the listing lacks it (an OCI digest).
     const pinned = this.describable(entry) && filterType !== 'regex'
       ? entry.processor!.versions.pinnedVersion?.(filter)
       : undefined;
     if (pinned !== undefined && !outcome.byVersion.has(pinned)) {
-      this.select(entry, pinned, { type: 'filter', filter });
+      this.selectAdmitted(entry, pinned, { type: 'filter', filter });
     }
   }
 
@@ -241,6 +249,13 @@ export class ClosureWalk {
       limiter: this.limiter,
       signal: this.signal,
     });
+  }
+
+  /** Selects a root's version once admission lets it in. */
+  private selectAdmitted(entry: Entry, version: string, reason: SelectionReason): void {
+    const gate = this.gate;
+    if (!gate) this.select(entry, version, reason);
+    else this.schedule(async () => void ((await gate.admits(entry, version, reason)) && this.select(entry, version, reason)));
   }
 
   private select(entry: Entry, version: string, reason: SelectionReason): void {
@@ -302,17 +317,17 @@ export class ClosureWalk {
         type === 'not-found' ? `unknown package: ${message}` : `discovery failed: ${message}`;
       return { ...recorded, unresolvable };
     }
-    const resolution = this.resolveRange(target, outcome, dependency.range, parent.policy);
+    const via: SelectionReason = {
+      type: 'required-by',
+      processor: parent.processorName,
+      id: parent.id,
+      version: parentVersion,
+      range: dependency.range,
+    };
+    let resolution = this.resolveRange(target, outcome, dependency.range, parent.policy);
+    if (this.gate) resolution = await this.gate.filter(target, outcome, dependency.range, parent.policy, resolution, via);
     if ('unresolvable' in resolution) return { ...recorded, ...resolution };
-    for (const version of resolution.resolved) {
-      this.select(target, version, {
-        type: 'required-by',
-        processor: parent.processorName,
-        id: parent.id,
-        version: parentVersion,
-        range: dependency.range,
-      });
-    }
+    for (const version of resolution.resolved) this.select(target, version, via);
     return { ...recorded, resolved: [...resolution.resolved] };
   }
 

@@ -4,6 +4,7 @@
  * the walk so the walk file holds only the algorithm.
  */
 import { JsonObject } from '@backstage/types';
+import { AdmissionVerdict } from '../admission/types';
 import { BackpackProcessor, ProcessorVersion } from '../processors/types';
 import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types';
 import {
@@ -11,6 +12,7 @@ import {
   ClosureArtifactError,
   ClosureDescribeFn,
   ClosureDiscovery,
+  ClosureRefusal,
   ClosureResult,
   ClosureRoot,
   ClosureVersion,
@@ -61,6 +63,11 @@ export interface Entry {
   /** What the settled descriptions answered, and why one failed. */
   described: Map<string, ProcessorVersion>;
   describeErrors: Map<string, string>;
+  /** Admission verdicts asked in this walk, pending and settled, by version. */
+  admissions: Map<string, Promise<AdmissionVerdict>>;
+  verdicts: Map<string, AdmissionVerdict>;
+  /** Versions admission denied, with the reasons they would have been selected for. */
+  refused: Map<string, { reasons: Map<string, SelectionReason>; verdict: AdmissionVerdict }>;
 }
 
 /**
@@ -133,6 +140,8 @@ export function closureResult(
     .sort((a, b) => compareStrings(a.key, b.key));
   let versionsSelected = 0;
   let unresolvable = 0;
+  let versionsDenied = 0;
+  let versionsPendingApproval = 0;
   const artifacts = [...rootEntries, ...rest].map((entry): ClosureArtifact => {
     const outcome = entry.settled;
     const scheme = entry.processor?.versions;
@@ -141,13 +150,18 @@ export function closureResult(
     const selected = versions.map((version): ClosureVersion => {
       const dependencies = entry.dependencies.get(version) ?? [];
       unresolvable += dependencies.filter(d => d.unresolvable !== undefined).length;
+      const admission = entry.verdicts.get(version);
+      if (admission?.decision === 'pending-approval') versionsPendingApproval += 1;
       return {
         version,
         selection: [...entry.selected.get(version)!.values()].sort(reasonOrder),
         dependencies,
+        ...(admission ? { admission } : {}),
       };
     });
     versionsSelected += selected.length;
+    const refused = refusals(entry);
+    versionsDenied += refused.length;
     const error = outcome && !outcome.ok ? outcome.error : entry.filterError ?? describeError(entry);
     return {
       processor: entry.processorName,
@@ -161,6 +175,7 @@ export function closureResult(
       ...(outcome?.ok ? { discovery: withDescriptions(outcome.discovery, entry) } : {}),
       ...(error ? { error } : {}),
       selected,
+      ...(refused.length > 0 ? { refused } : {}),
     };
   });
   return {
@@ -170,6 +185,19 @@ export function closureResult(
       versionsSelected,
       unresolvable,
       discoveries,
+      versionsDenied,
+      versionsPendingApproval,
     },
   };
+}
+
+/** The versions admission denied and nothing selected, in version order. */
+function refusals(entry: Entry): ClosureRefusal[] {
+  const versions = [...entry.refused.keys()].filter(v => !entry.selected.has(v));
+  const scheme = entry.processor?.versions;
+  if (scheme) versions.sort((a, b) => scheme.compare(a, b));
+  return versions.map(version => {
+    const { reasons, verdict } = entry.refused.get(version)!;
+    return { version, selection: [...reasons.values()].sort(reasonOrder), admission: verdict };
+  });
 }

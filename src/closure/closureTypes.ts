@@ -5,6 +5,7 @@
  * algorithm.
  */
 import { JsonObject } from '@backstage/types';
+import { AdmissionPathStep, AdmissionVerdict, ArtifactAdmissionSettings } from '../admission/types';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import {
   DiscoveryResult,
@@ -33,6 +34,8 @@ export interface ClosureRoot {
   filter?: string;
   filterType?: FilterType;
   dependencyPolicy: DependencyPolicy;
+  /** The root's own admission settings; the walk passes them to no one but its admit callback's owner. */
+  admission?: ArtifactAdmissionSettings;
 }
 
 /**
@@ -107,6 +110,31 @@ export type ClosureFilterCompiler = (
 ) => (version: string) => boolean;
 
 /**
+ * What the walk asks before it selects a version: the version as the
+ * discovery (or description) lists it, and the path that reached it.
+ *
+ * @public
+ */
+export interface ClosureAdmissionRequest {
+  processor: string;
+  id: string;
+  config: JsonObject;
+  version: string;
+  described?: ProcessorVersion;
+  path: AdmissionPathStep[];
+}
+
+/**
+ * Decides whether a version may be selected; see `closure/admissionGate.ts`.
+ *
+ * @public
+ */
+export type ClosureAdmitFn = (
+  request: ClosureAdmissionRequest,
+  options: { signal?: AbortSignal },
+) => Promise<AdmissionVerdict>;
+
+/**
  * Options of {@link ClosureResolver}.
  *
  * @public
@@ -120,6 +148,8 @@ export interface ClosureResolverOptions {
    * on demand; without it their versions have no files and no dependencies.
    */
   describe?: ClosureDescribeFn;
+  /** Asked before a version is selected; without it every version is. */
+  admit?: ClosureAdmitFn;
   /** Discoveries (and descriptions) in flight at once; default 16. */
   concurrency?: number;
 }
@@ -155,6 +185,20 @@ export interface ClosureVersion {
    * (empty under policy `none`), `unresolvable` says why none could be.
    */
   dependencies: ArtifactDependency[];
+  /** The admission verdict (allow or pending-approval), when the walk asked for one. */
+  admission?: AdmissionVerdict;
+}
+
+/**
+ * A version the walk would have selected but admission denied.
+ *
+ * @public
+ */
+export interface ClosureRefusal {
+  version: string;
+  /** Why it would have been selected. */
+  selection: SelectionReason[];
+  admission: AdmissionVerdict;
 }
 
 /**
@@ -184,6 +228,8 @@ export interface ClosureArtifact {
   error?: ClosureArtifactError;
   /** Selected versions in ascending version order. */
   selected: ClosureVersion[];
+  /** Versions admission denied, in ascending version order; absent when none. */
+  refused?: ClosureRefusal[];
 }
 
 /**
@@ -205,5 +251,8 @@ export interface ClosureResult {
     unresolvable: number;
     /** Calls made to the discover callback. */
     discoveries: number;
+    /** Versions admission denied, and selected versions waiting for approval. */
+    versionsDenied: number;
+    versionsPendingApproval: number;
   };
 }

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { BackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
 import { StoredFile } from '../database/FileStore';
 import { errorMessage } from '../lib/errorMessage';
 import { BlobStore } from '../storage/BlobStore';
@@ -40,6 +41,8 @@ export interface CollectorOptions {
   maxRetryAfterMs?: number;
   /** Called when a file of a run was collected or parked, e.g. to settle the run soon. */
   onSettled?: (runId: string) => void;
+  /** Told of every file collected, failed or parked. */
+  events?: BackpackEvents;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -222,6 +225,7 @@ export class Collector {
         parked: true,
         errorKind: 'permanent',
       });
+      this.options.events?.fileSettled({ ...file, error: refusal, errorKind: 'permanent' }, 'parked');
       if (file.runId) this.options.onSettled?.(file.runId);
       return 'park';
     }
@@ -281,6 +285,7 @@ export class Collector {
     }, Math.max(1000, this.leaseMs / 3));
     try {
       await storeFileBytes(this.options, file, controller.signal);
+      this.options.events?.fileSettled(file, 'collected');
       if (file.runId) this.options.onSettled?.(file.runId);
       return 'done';
     } catch (error) {
@@ -314,6 +319,10 @@ export class Collector {
       `Collecting ${file.uri} failed (attempt ${attempts}, ${verdict.kind}${parked ? ', parked' : ''}): ${message}`,
     );
     await store.markFailed(file.ref, { error: message, parked, errorKind: verdict.kind });
+    this.options.events?.fileSettled(
+      { ...file, attempts, error: message, errorKind: verdict.kind },
+      parked ? 'parked' : 'failed',
+    );
     if (parked) {
       if (file.runId) this.options.onSettled?.(file.runId);
       return 'park';

@@ -94,4 +94,51 @@ describe('IntegrityStream', () => {
     });
     expect(stream.result?.integrity?.digest).toBe(hex('md5', data));
   });
+
+  describe('git-blob-sha1', () => {
+    // `printf 'hello world\n' | git hash-object --stdin`, a known answer of git itself.
+    const hello = Buffer.from('hello world\n');
+    const HELLO_BLOB = '3b18e512dba79e4c8300dd08aeb37f8e728b8dad';
+
+    it("matches git's object id of a blob", async () => {
+      const { stream, received } = await run(hello, {
+        integrity: { algorithm: 'git-blob-sha1', digest: HELLO_BLOB },
+        size: hello.length,
+      });
+      expect(received.equals(hello)).toBe(true);
+      expect(stream.result).toEqual({
+        size: hello.length,
+        sha256: hex('sha256', hello),
+        integrity: { algorithm: 'git-blob-sha1', digest: HELLO_BLOB },
+      });
+    });
+
+    it('is not the sha1 of the bytes alone', async () => {
+      await expect(
+        run(hello, { integrity: { algorithm: 'git-blob-sha1', digest: hex('sha1', hello) }, size: hello.length }),
+      ).rejects.toThrow(/Digest mismatch: expected git-blob-sha1/);
+    });
+
+    it('checks bytes across chunks against the header of their size', async () => {
+      const blob = createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
+      const { stream } = await run(data, {
+        integrity: { algorithm: 'git-blob-sha1', digest: blob },
+        size: data.length,
+      });
+      expect(stream.result?.integrity?.digest).toBe(blob);
+    });
+
+    it('refuses other bytes of the same size', async () => {
+      const other = Buffer.from('hello World\n');
+      await expect(
+        run(other, { integrity: { algorithm: 'git-blob-sha1', digest: HELLO_BLOB }, size: other.length }),
+      ).rejects.toThrow(IntegrityError);
+    });
+
+    it('cannot be checked without the size', () => {
+      expect(() => new IntegrityStream({ integrity: { algorithm: 'git-blob-sha1', digest: HELLO_BLOB } })).toThrow(
+        /only be checked when the size is known/,
+      );
+    });
+  });
 });

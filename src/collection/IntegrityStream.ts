@@ -35,7 +35,21 @@ const ALGORITHMS: ReadonlySet<FileIntegrity['algorithm']> = new Set([
   'sha256',
   'sha1',
   'md5',
+  'git-blob-sha1',
 ]);
+
+/**
+ * A hash of the expected algorithm, primed for git's blob object id: the
+ * header `blob <size>\0` comes before the bytes, so the size must be known
+ * up front (the stream checks the bytes add up to it).
+ */
+function createExpectedHash(integrity: FileIntegrity, size: number | undefined): Hash {
+  if (integrity.algorithm !== 'git-blob-sha1') return createHash(integrity.algorithm);
+  if (size === undefined) {
+    throw new IntegrityError('A git-blob-sha1 digest can only be checked when the size is known');
+  }
+  return createHash('sha1').update(`blob ${size}\0`);
+}
 
 /**
  * A pass-through stream that hashes and counts the bytes flowing through it
@@ -66,7 +80,7 @@ export class IntegrityStream extends Transform {
         integrity: { ...integrity, digest: integrity.digest.toLowerCase() },
       };
       if (integrity.algorithm !== 'sha256') {
-        this.hash = createHash(integrity.algorithm);
+        this.hash = createExpectedHash(integrity, expected.size);
       }
     } else {
       this.expected = expected;

@@ -30,7 +30,7 @@ export interface ArtifactCounts {
 /** An artifact as a caller or the runner adds it: what it is asked to be, before any run. */
 export type NewArtifact = Pick<
   Artifact,
-  'processor' | 'id' | 'filter' | 'filterType' | 'config' | 'root' | 'dependencyPolicy' | 'createdBy'
+  'processor' | 'id' | 'filter' | 'filterType' | 'config' | 'root' | 'dependencyPolicy' | 'createdBy' | 'admission'
 >;
 
 /** Changes to an artifact; `null` clears a field. */
@@ -40,6 +40,7 @@ export interface ArtifactPatch {
   config?: JsonObject;
   dependencyPolicy?: DependencyPolicy;
   root?: boolean;
+  admission?: Artifact['admission'] | null;
 }
 
 /** A query over artifacts, one page at a time. */

@@ -79,6 +79,9 @@ export class DatabaseArtifactStore implements ArtifactStore {
     if (patch.filterType !== undefined) update.filter_type = patch.filterType;
     if (patch.dependencyPolicy !== undefined) update.dependency_policy = patch.dependencyPolicy;
     if (patch.root !== undefined) update.is_root = patch.root;
+    if (patch.admission !== undefined) {
+      update.admission = patch.admission && Object.keys(patch.admission).length > 0 ? JSON.stringify(patch.admission) : null;
+    }
     if (patch.config !== undefined) {
       update.config = JSON.stringify(patch.config);
       // Another upstream or other options: the cached validators no longer apply.

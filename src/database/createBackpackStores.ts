@@ -1,6 +1,8 @@
 import { DatabaseService } from '@backstage/backend-plugin-api';
+import { AdmissionStore } from './AdmissionStore';
 import { ArtifactStore } from './ArtifactStore';
 import { translatingDatabaseErrors } from './databaseErrors';
+import { DatabaseAdmissionStore } from './DatabaseAdmissionStore';
 import { DatabaseArtifactStore } from './DatabaseArtifactStore';
 import { DatabaseExportStore } from './DatabaseExportStore';
 import { DatabaseFileStore } from './DatabaseFileStore';
@@ -32,6 +34,8 @@ export interface BackpackStores {
   mirror: MirrorReadStore;
   /** The database side of the storage key migration. */
   legacyKeys: LegacyKeyStore;
+  /** Admission verdicts and approvals of versions. */
+  admissions: AdmissionStore;
   /** Rows these stores wrote to the mirrored content; see {@link WriteCounter}. */
   writes: Pick<WriteCounter, 'rows'>;
 }
@@ -68,6 +72,7 @@ export async function createBackpackStores(options: BackpackStoresOptions): Prom
     exports: translated<ExportStore>(new DatabaseExportStore(db)),
     mirror: translated<MirrorReadStore>(new DatabaseMirrorReadStore(db, artifacts)),
     legacyKeys: translated<LegacyKeyStore>(new DatabaseLegacyKeyStore(db, writes)),
+    admissions: translated<AdmissionStore>(new DatabaseAdmissionStore(db)),
     writes,
   };
 }

@@ -7,6 +7,7 @@ import { ArtifactScope } from '../database/artifactScope';
 import { BackpackStores } from '../database/createBackpackStores';
 import { NewExport, StoredExport } from '../database/ExportStore';
 import { Page } from '../database/types';
+import { BackpackEvents } from '../events/BackpackEvents';
 import { LeasedJobs } from '../lib/LeasedJobs';
 import { BundleBuilder, exportKeys } from './BundleBuilder';
 import { partName } from './PartSink';
@@ -86,6 +87,8 @@ export interface ExportServiceOptions
   workerId: string;
   /** Names of the processors an export may be limited to. */
   processorNames(): string[];
+  /** Told of every sealed (succeeded) export. */
+  events?: BackpackEvents;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -314,6 +317,7 @@ export class ExportService {
       const record = (await exports.getExport(id))!;
       const built = await this.builder.build(record, signal);
       await exports.finishExport(id, { status: 'succeeded', ...built });
+      this.options.events?.exportSealed({ ...record, ...built, status: 'succeeded' });
       logger.info(
         `Export ${id} succeeded: ${built.files} files, ${built.parts.length} parts, ${built.totalBytes} bytes`,
       );

@@ -87,6 +87,20 @@ export const backpackFileRetryPermission = createPermission({
 });
 
 /**
+ * Approve a version that waits for approval (its files are then queued),
+ * or reject a version (it is then denied: never collected, served or
+ * exported). A resource permission: conditions may restrict it to some
+ * artifacts.
+ *
+ * @public
+ */
+export const backpackVersionApprovePermission = createPermission({
+  name: 'backpack.version.approve',
+  attributes: { action: 'update' },
+  resourceType: BACKPACK_ARTIFACT_RESOURCE_TYPE,
+});
+
+/**
  * Build an export bundle of the mirror (full or delta). A basic permission:
  * a bundle carries every artifact's files.
  *
@@ -121,6 +135,7 @@ export const backpackPermissions = [
   backpackRunCreatePermission,
   backpackRunReadPermission,
   backpackFileRetryPermission,
+  backpackVersionApprovePermission,
   backpackExportCreatePermission,
   backpackExportDeletePermission,
 ];
@@ -135,6 +150,7 @@ export const backpackArtifactPermissions = [
   backpackArtifactUpdatePermission,
   backpackArtifactDeletePermission,
   backpackFileRetryPermission,
+  backpackVersionApprovePermission,
 ];
 
 /**

@@ -1,4 +1,7 @@
 import { createCargoProcessor } from './cargo';
+import { createFilesProcessor } from './files';
+import { createGithubReleasesProcessor } from './githubReleases';
+import { createHuggingfaceProcessor } from './huggingface';
 import { BackpackProcessorContext, BackpackProcessorFactory } from './context';
 import { createGoProcessor } from './go';
 import { createComposerProcessor } from './composer';
@@ -8,6 +11,7 @@ import { createNpmProcessor } from './npm';
 import { createNugetProcessor } from './nuget';
 import { createOciProcessor } from './oci';
 import { createPypiProcessor } from './pypi';
+import { createTerraformProcessor } from './terraform';
 
 /** The config block of a built-in processor, or undefined when it is disabled. */
 function settingsOf(context: BackpackProcessorContext, name: string) {
@@ -74,5 +78,31 @@ export const builtInProcessorFactories = {
         limits: context.limits,
       })
     );
+  },
+  'github-releases': context => {
+    const settings = settingsOf(context, 'github-releases');
+    return (
+      settings &&
+      createGithubReleasesProcessor({
+        config: settings.section,
+        rootConfig: context.config,
+        upstream: context.upstream,
+      })
+    );
+  },
+  files: context => {
+    const settings = settingsOf(context, 'files');
+    return (
+      settings &&
+      createFilesProcessor({ config: settings.section, rootConfig: context.config, upstream: context.upstream })
+    );
+  },
+  terraform: context => {
+    const settings = settingsOf(context, 'terraform');
+    return settings && createTerraformProcessor({ config: settings.section, upstream: context.upstream });
+  },
+  huggingface: context => {
+    const settings = settingsOf(context, 'huggingface');
+    return settings && createHuggingfaceProcessor({ config: settings.section, upstream: context.upstream });
   },
 } satisfies Record<string, BackpackProcessorFactory>;

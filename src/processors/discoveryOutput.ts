@@ -28,6 +28,7 @@ const HEX_LENGTHS: Record<FileIntegrity['algorithm'], number> = {
   sha256: 64,
   sha1: 40,
   md5: 32,
+  'git-blob-sha1': 40,
 };
 /** Largest upstream record of a version kept (a Cargo index line is a few KiB, a huge one 100s). */
 const MAX_METADATA_BYTES = 1024 * 1024;
@@ -110,6 +111,10 @@ function fileProblem(file: ProcessorFile): string | undefined {
   }
   if (file.size !== undefined && !(Number.isSafeInteger(file.size) && file.size >= 0)) {
     return 'size is not a non-negative integer';
+  }
+  // Git's blob id hashes a header naming the size before the bytes.
+  if (file.integrity?.algorithm === 'git-blob-sha1' && file.size === undefined) {
+    return 'git-blob-sha1 integrity without a size';
   }
   if (file.contentAddressed !== undefined && typeof file.contentAddressed !== 'boolean') {
     return 'contentAddressed is not a boolean';
@@ -254,6 +259,7 @@ function checkVersion(
   return {
     version,
     ...(publishedAt ? { publishedAt } : {}),
+    ...versionFacts(raw, where, warn),
     files,
     dependencies,
     ...(metadata !== undefined ? { metadata } : {}),
@@ -356,4 +362,34 @@ function checkValidators(
     ...(etag !== undefined ? { etag } : {}),
     ...(lastModified !== undefined ? { lastModified } : {}),
   };
+}
+
+/** Longest license, deprecation or yank text kept; the rest is cut. */
+const MAX_FACT = 1024;
+
+/** The admission facts of a version (license, deprecation, yank), as strings of bounded length. */
+function versionFacts(
+  raw: Partial<ProcessorVersion>,
+  where: string,
+  warn: (message: string) => void,
+): Pick<ProcessorVersion, 'license' | 'deprecated' | 'yanked'> {
+  const facts: Pick<ProcessorVersion, 'license' | 'deprecated' | 'yanked'> = {};
+  const fact = (name: 'license' | 'deprecated' | 'yanked') => {
+    const value = raw[name];
+    if (value === undefined || value === null) return undefined;
+    if (name === 'yanked' && value === true) return true;
+    if (typeof value !== 'string') {
+      warn(`${where}: ${name} dropped: not a string`);
+      return undefined;
+    }
+    // eslint-disable-next-line no-control-regex
+    return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, MAX_FACT);
+  };
+  const license = fact('license');
+  if (license) facts.license = license as string;
+  const deprecated = fact('deprecated');
+  if (deprecated) facts.deprecated = deprecated as string;
+  const yanked = fact('yanked');
+  if (yanked !== undefined) facts.yanked = yanked === '' ? true : yanked;
+  return facts;
 }

@@ -69,6 +69,16 @@ export interface ProcessorDependency {
 export interface ProcessorVersion {
   version: string;
   publishedAt?: string;
+  /**
+   * The license the upstream declares, an SPDX expression where the
+   * ecosystem uses them (npm's `license`, PyPI's `License-Expression`);
+   * read by the admission checks.
+   */
+  license?: string;
+  /** The upstream's deprecation message, when the version is deprecated. */
+  deprecated?: string;
+  /** Set when the upstream yanked the version: its reason, or `true` without one. */
+  yanked?: string | true;
   files: ProcessorFile[];
   dependencies: ProcessorDependency[];
   /**

@@ -3,6 +3,7 @@ import {
   HttpAuthService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import { ApprovalService } from '../admission/ApprovalService';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import { ArtifactService } from '../artifacts/ArtifactService';
 import { CollectionService } from '../collection/CollectionService';
@@ -21,4 +22,6 @@ export interface RouteContext {
   collection: CollectionService;
   exports: ExportService;
   processors: ProcessorRegistry;
+  /** Approvals of versions; the approval routes answer 501 without it. */
+  approvals?: ApprovalService;
 }

@@ -18,6 +18,8 @@ import { ExportService } from '../exports/ExportService';
 import { MirrorRunService } from '../runs/RunService';
 import { ServeViews } from '../views/ServeViews';
 import { Artifact } from '../types';
+import { ApprovalService } from '../admission/ApprovalService';
+import { addApprovalRoutes } from './approvalRoutes';
 import { addArtifactRoutes } from './artifactRoutes';
 import { ArtifactAuthorizer } from '../permissions/ArtifactAuthorizer';
 import { addCollectionRoutes } from './collectionRoutes';
@@ -38,6 +40,8 @@ export interface RouterOptions {
   collection: CollectionService;
   exports: ExportService;
   processors: ProcessorRegistry;
+  /** Approvals of versions waiting for them; the approval routes answer 501 without it. */
+  approvals?: ApprovalService;
   /** The registry views native clients install from. */
   serve: ServeViews;
   /**
@@ -80,6 +84,7 @@ export async function createRouter(
     res.json({ status: 'ok' });
   });
   addArtifactRoutes(router, ctx);
+  addApprovalRoutes(router, ctx);
   addRunRoutes(router, ctx);
   addCollectionRoutes(router, ctx);
   addExportRoutes(router, ctx);

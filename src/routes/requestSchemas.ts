@@ -2,6 +2,7 @@ import { JsonObject } from '@backstage/types';
 import { z } from 'zod';
 import { COLUMN_LIMITS } from '../database/columnLimits';
 import { text } from '../lib/validation';
+import { artifactAdmissionSchema } from '../admission/admissionSettings';
 
 // Request shapes of the REST API; src/schema/openapi.yaml describes the same.
 // Every string is a `text` of the length of the column it is stored in or
@@ -51,6 +52,7 @@ export const createArtifactBody = z.strictObject({
   filterType: filterTypeSchema.optional(),
   config: configSchema.optional(),
   dependencyPolicy: dependencyPolicySchema.optional(),
+  admission: artifactAdmissionSchema.optional(),
 });
 
 export const updateArtifactBody = z.strictObject({
@@ -58,6 +60,7 @@ export const updateArtifactBody = z.strictObject({
   filterType: filterTypeSchema.nullable().optional(),
   config: configSchema.optional(),
   dependencyPolicy: dependencyPolicySchema.optional(),
+  admission: artifactAdmissionSchema.nullable().optional(),
 });
 
 export const createRunBody = z
@@ -86,8 +89,13 @@ export const listArtifactsQuery = z.object({
 });
 
 export const listVersionsQuery = z.object({
-  status: z.enum(['discovered', 'selected', 'denied']).optional(),
+  status: z.enum(['discovered', 'selected', 'denied', 'pending-approval']).optional(),
   ...pagination,
+});
+
+/** Body of an approval or rejection of a version. */
+export const approvalBody = z.strictObject({
+  comment: text(1024).optional(),
 });
 
 export const listFilesQuery = z.object({

@@ -32,6 +32,12 @@ describe('backpack.serve.public', () => {
     expect((await request(backend.server).get('/api/backpack/cargo/se/rd/serde')).status).toBe(404);
   });
 
+  it('answers huggingface_hub without a token, with the Hub\'s error code for what is not mirrored', async () => {
+    const res = await request(backend.server).head('/api/backpack/huggingface/org/model/resolve/main/config.json');
+    expect(res.status).toBe(404);
+    expect(res.headers['x-error-code']).toBe('RepoNotFound');
+  });
+
   it('leaves the rest of the API closed', async () => {
     expect((await request(backend.server).get('/api/backpack/artifacts')).status).toBe(401);
   });

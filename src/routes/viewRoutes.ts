@@ -4,11 +4,14 @@ import { cargoViewRoutes } from './views/cargoViewRoutes';
 import { goViewRoutes } from './views/goViewRoutes';
 import { composerViewRoutes } from './views/composerViewRoutes';
 import { helmViewRoutes } from './views/helmViewRoutes';
+import { filesViewRoutes } from './views/filesViewRoutes';
+import { huggingfaceViewRoutes } from './views/huggingfaceViewRoutes';
 import { mavenViewRoutes } from './views/mavenViewRoutes';
 import { npmViewRoutes } from './views/npmViewRoutes';
 import { nugetViewRoutes } from './views/nugetViewRoutes';
 import { ociViewRoutes } from './views/ociViewRoutes';
 import { pypiViewRoutes } from './views/pypiViewRoutes';
+import { terraformViewRoutes } from './views/terraformViewRoutes';
 import { createViewHttp, RootViewRoutes, ViewRouteContext, ViewRoutes } from './views/viewHttp';
 import { rejectImpossibleViewPaths } from './viewPaths';
 
@@ -22,6 +25,9 @@ const VIEW_ROUTES: ViewRoutes[] = [
   goViewRoutes,
   composerViewRoutes,
   helmViewRoutes,
+  filesViewRoutes,
+  terraformViewRoutes,
+  huggingfaceViewRoutes,
 ];
 
 /** The registry views clients look for at the backend's origin, each on the root router. */

@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { WalkAdmission } from '../admission/walkAdmission';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { StoredArtifact } from '../database/ArtifactStore';
 import { BackpackStores } from '../database/createBackpackStores';
@@ -12,7 +13,10 @@ import {
   ClosureRoot,
 } from '../closure/ClosureResolver';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
+import { BackpackEvents } from '../events/BackpackEvents';
+import { trackVersionDecisions } from '../events/versionDecisions';
 import { RunProgress } from './RunProgress';
+import { admissionSelections } from './admissionSelections';
 import { describeChecked, describeForRun, discoverForRun } from './runDiscovery';
 
 /** Queues what a run selected; the collection side of a run. */
@@ -38,6 +42,8 @@ export interface RunWalkOutcome {
 /** Options of {@link MirrorRunner}. */
 export interface MirrorRunnerOptions {
   stores: Pick<BackpackStores, 'artifacts' | 'versions' | 'runs'>;
+  /** Asked before each version is selected; without it every version is admitted. */
+  admission?: WalkAdmission;
   processors: ProcessorRegistry;
   collection: CollectionScheduler;
   logger: LoggerService;
@@ -49,6 +55,8 @@ export interface MirrorRunnerOptions {
   requeueAfterMs: number;
   /** Discoveries in flight at once. */
   concurrency?: number;
+  /** Told of the versions each run newly selects or denies. */
+  events?: BackpackEvents;
 }
 
 function rootOf(artifact: StoredArtifact): ClosureRoot {
@@ -59,6 +67,7 @@ function rootOf(artifact: StoredArtifact): ClosureRoot {
     filter: artifact.filter,
     filterType: artifact.filterType,
     dependencyPolicy: artifact.dependencyPolicy,
+    ...(artifact.admission ? { admission: artifact.admission } : {}),
   };
 }
 
@@ -94,6 +103,15 @@ export class MirrorRunner {
       },
       describe: (processor, id, config, version, { signal: s, dependencyPolicy }) =>
         describeChecked(processors, processor, id, config, version, this.options.logger, s, dependencyPolicy),
+      admit: this.options.admission?.admitFn({
+        storedFacts: false,
+        // The previewed roots' settings are the caller's; other artifacts' are stored.
+        settingsOf: async (processor, id) => {
+          const root = roots.find(r => r.processor === processor && r.id === id);
+          if (root) return root.admission;
+          return (await this.options.stores.artifacts.getArtifact(processor, id))?.admission;
+        },
+      }),
     });
     return resolver.resolve(roots, { signal });
   }
@@ -121,6 +139,10 @@ export class MirrorRunner {
         },
         describe: (processor, id, config, version, { signal: s, dependencyPolicy }) =>
           describeForRun(this.options, runId, processor, id, config, version, refs, s, dependencyPolicy),
+        admit: this.options.admission?.admitFn({
+          storedFacts: true,
+          settingsOf: async (processor, id) => refs.get(`${processor}:${id}`)?.admission,
+        }),
       });
       const closure = await resolver.resolve(roots.map(rootOf), { signal });
       // Artifacts of unknown processors were reached without a discovery.
@@ -145,9 +167,17 @@ export class MirrorRunner {
         const stored = refs.get(artifact.key);
         if (!stored) continue;
         reached.add(stored.ref);
+        const announce = await trackVersionDecisions({
+          ...this.options,
+          versions: stores.versions,
+          runId,
+          artifact: stored,
+        });
         await this.record(runId, stored, artifact, replace);
+        await announce();
         versionsSelected += artifact.selected.length;
         progress.add({ versionsSelected: artifact.selected.length });
+        await this.options.admission?.record(stored.ref, artifact);
       }
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected nothing.
@@ -157,6 +187,10 @@ export class MirrorRunner {
           }
         }
       }
+      progress.add({
+        versionsDenied: closure.stats.versionsDenied,
+        versionsPendingApproval: closure.stats.versionsPendingApproval,
+      });
       await progress.flush();
 
       await stores.versions.refreshStatistics();
@@ -229,11 +263,7 @@ export class MirrorRunner {
     const { stores } = this.options;
     await stores.versions.setSelection(
       stored.ref,
-      artifact.selected.map(v => ({
-        version: v.version,
-        status: 'selected' as const,
-        selection: v.selection,
-      })),
+      admissionSelections(artifact),
       { replace },
     );
     await stores.versions.setResolutions(

@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { RunVisibility } from '../database/artifactScope';
 import { BackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
 import { LeasedJobs } from '../lib/LeasedJobs';
 import { MirrorRun, MirrorRunStatus, MirrorRunTrigger } from '../types';
 import { discoveryErrorSummary, RunWatcher } from './RunWatcher';
@@ -66,6 +67,8 @@ export class RunService implements MirrorRunService {
       workerId: string;
       /** Settles collecting runs; without one, runs are only walked (tests of the walk). */
       watcher?: RunWatcher;
+      /** Told when a run starts, and when it fails here (the watcher tells of the others). */
+      events?: BackpackEvents;
     },
   ) {
     const { runs } = options.stores;
@@ -76,7 +79,9 @@ export class RunService implements MirrorRunService {
       // Only a run this replica holds: one it could not claim stays queued
       // for the next replica to resume, one another replica claimed is theirs.
       fail: async (id, error) => {
-        await runs.finishRun(id, { status: 'failed', error: error.message, heldBy: options.workerId });
+        if (await runs.finishRun(id, { status: 'failed', error: error.message, heldBy: options.workerId })) {
+          options.events?.runFinished(id);
+        }
       },
     });
   }
@@ -112,6 +117,7 @@ export class RunService implements MirrorRunService {
     // files are swept into the next run.
     for (const id of await runs.failAbandonedRuns(STALE_RUN_MS)) {
       this.options.logger.warn(`Mirror run ${id} was abandoned by the replica running it`);
+      this.options.events?.runFinished(id);
     }
     for (const run of await runs.listQueuedRuns()) void this.launch(run.id);
   }
@@ -152,11 +158,13 @@ export class RunService implements MirrorRunService {
     const { runs } = stores;
     if (!(await runs.claimRun(id, workerId))) return;
     const run = (await runs.getRun(id))!;
+    this.options.events?.runStarted(run);
     const walk = await executor.execute(run, signal);
     const failed = walk?.failedArtifacts ?? [];
     const error = discoveryErrorSummary(failed);
     if (walk?.everyRootFailed) {
       await runs.finishRun(id, { status: 'failed', error, artifactsFailed: failed.length });
+      this.options.events?.runFinished(id);
     } else {
       await runs.markRunCollecting(id, { artifactsFailed: failed.length, error });
       this.options.watcher?.watch(id);

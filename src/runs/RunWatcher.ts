@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { BackpackStores } from '../database/createBackpackStores';
+import { BackpackEvents } from '../events/BackpackEvents';
 
 /** Options of {@link RunWatcher}. */
 export interface RunWatcherOptions {
@@ -13,6 +14,8 @@ export interface RunWatcherOptions {
   staleAfterMs?: number;
   /** Whether a replica that claimed a run is known to be gone (same host, pid not running). */
   isDeadWorker?: (workerId: string) => boolean;
+  /** Told when a run settles. */
+  events?: BackpackEvents;
 }
 
 /** After a file of a watched run settled, how soon the run is checked. */
@@ -141,6 +144,7 @@ export class RunWatcher {
       .join('; ');
     if (await store.finishRun(id, { status, error: error || undefined, filesParked: parked, from: 'collecting' })) {
       logger.info(`Mirror run ${id} ${status}${error ? `: ${error}` : ''}`);
+      this.options.events?.runFinished(id);
     }
   }
 }

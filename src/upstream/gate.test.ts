@@ -132,12 +132,14 @@ describe('the upstream gate', () => {
 
     // A built-in default upstream that DNS points inwards is refused at connect time.
     const defaults = gate({ default: [`localhost:${upstream.port}`] }, { client: { retries: 2 } });
+    // Each refusal is caught at once: the three run together, and one that
+    // fails while an earlier one is awaited must not go unhandled.
     for (const attempt of [
       defaults.client.get(url),
       defaults.client.read(url),
       defaults.fetcher.fetch(url),
-    ]) {
-      const error = await attempt.catch(e => e);
+    ].map(p => p.catch(e => e))) {
+      const error = await attempt;
       expect(error).toBeInstanceOf(DisallowedHostError);
       expect(error.message).toMatch(/resolves to .*not public/);
     }
@@ -154,8 +156,8 @@ describe('the upstream gate', () => {
       `http://user:hunter2@127.0.0.1:${upstream.port}/x`,
       'not a url',
     ]) {
-      for (const attempt of [client.get(uri), client.read(uri), fetcher.fetch(uri)]) {
-        const error = await attempt.catch(e => e);
+      for (const attempt of [client.get(uri), client.read(uri), fetcher.fetch(uri)].map(p => p.catch(e => e))) {
+        const error = await attempt;
         expect(error).toBeInstanceOf(DisallowedHostError);
         expect(error.message).not.toContain('hunter2');
       }
@@ -181,8 +183,8 @@ describe('the upstream gate', () => {
     const paths = ['/announced.json', '/endless.json', '/bomb.json'];
     for (const path of paths) {
       // A URL reader asks for no compression; the bomb's bytes exceed the cap anyway.
-      for (const attempt of [client.get(`${upstream.url}${path}`), client.read(`${upstream.url}${path}`)]) {
-        const error = await attempt.catch(e => e);
+      for (const attempt of [client.get(`${upstream.url}${path}`), client.read(`${upstream.url}${path}`)].map(p => p.catch(e => e))) {
+        const error = await attempt;
         expect(error).toBeInstanceOf(ResponseTooLargeError);
         expect(error.message).toBe(
           `${upstream.url}${path}: the response is larger than backpack.upstream.maxMetadataBytes (4096 bytes)`,
@@ -277,8 +279,8 @@ describe('the upstream gate', () => {
     for (const attempt of [
       client.get(`${upstream.url}/trickle.json`),
       client.read(`${upstream.url}/trickle.json`),
-    ]) {
-      const error = await attempt.catch(e => e);
+    ].map(p => p.catch(e => e))) {
+      const error = await attempt;
       expect(error).toBeInstanceOf(TransferTimeoutError);
       expect(error.message).toMatch(/backpack\.upstream\.timeoutMs/);
     }

@@ -8,11 +8,15 @@ import { CargoView } from './cargoView';
 import { GoView } from './goView';
 import { ComposerView } from './composer/ComposerView';
 import { HelmView } from './helm/HelmView';
+import { FilesView } from './filesView';
+import { HuggingfaceView } from './huggingface/HuggingfaceView';
 import { MavenView } from './mavenView';
 import { NpmView } from './npmView';
 import { NugetView } from './nuget/NugetView';
 import { OciView } from './oci/OciView';
 import { PypiView } from './pypiView';
+import { ArchiveLinks } from './terraform/archiveLinks';
+import { TerraformView } from './terraform/TerraformView';
 
 /** The read-only registry views over the mirror that native clients install from. */
 export interface ServeViews {
@@ -31,6 +35,12 @@ export interface ServeViews {
   composer: ComposerView;
   /** The Helm repository view: `<alias>/index.yaml` per chart repository, and the charts. */
   helm: HelmView;
+  /** Release files and plain files at `/files/`. */
+  files: FilesView;
+  /** Terraform's provider network mirror. */
+  terraform: TerraformView;
+  /** The Hugging Face Hub view at `/huggingface/` (`HF_ENDPOINT`). */
+  huggingface: HuggingfaceView;
   /** `backpack.serve.public`: the views answer without credentials. */
   public: boolean;
 }
@@ -76,6 +86,14 @@ export function createServeViews(options: {
       logger,
     }),
     helm: createHelmView(options),
+    files: new FilesView({ stores, blobStore }),
+    terraform: new TerraformView({
+      stores,
+      blobStore,
+      logger,
+      links: ArchiveLinks.fromConfig(options.config.getOptionalConfig('backpack.serve.terraform')),
+    }),
+    huggingface: new HuggingfaceView({ stores, blobStore }),
     public: isPublic,
   };
 }

@@ -109,6 +109,8 @@ describe.each(databases.eachSupportedId())('export contents on %p', databaseId =
       ref: refs.app,
       processor: 'npm',
       id: 'app',
+      // The config it was discovered under, which layouts read (Helm's repository).
+      config: {},
       tags: undefined,
       versions: [
         {

@@ -18,7 +18,10 @@ function windowQuery(db: Knex, window: ExportWindow): Knex.QueryBuilder {
     .join('artifact_versions as v', 'v.ref', 'f.version_ref')
     .join('artifacts as a', 'a.ref', 'v.artifact_ref')
     .where('f.collected', true)
-    .where('f.collected_at', '<=', window.until);
+    .where('f.collected_at', '<=', window.until)
+    // A version admission denied (or a person rejected) after its files
+    // were collected, or one waiting for approval, never leaves in a bundle.
+    .whereNotIn('v.status', ['denied', 'pending-approval']);
   if (window.after) query.where('f.collected_at', '>', window.after);
   if (window.processors) query.whereIn('a.processor', window.processors);
   return query;

@@ -45,11 +45,18 @@ function merged(
   row: Pick<VersionRow, 'version' | 'status' | 'selection'>,
   next: VersionSelection,
 ): VersionSelection {
-  const reasons = [...fromJson<VersionSelection['selection']>(row.selection, [])];
+  // Admission's word is on the version, not on a root: a denial or a wait
+  // from this run stands whoever selected the version before, and an
+  // earlier denial's reason goes once the version is admitted.
+  const admitted = next.status === 'selected' || next.status === 'discovered';
+  const reasons = fromJson<VersionSelection['selection']>(row.selection, []).filter(
+    r => !(admitted && r.type === 'denied'),
+  );
   for (const reason of next.selection) {
     const json = JSON.stringify(reason);
     if (!reasons.some(r => JSON.stringify(r) === json)) reasons.push(reason);
   }
-  const status = row.status === 'selected' || next.status === 'selected' ? 'selected' : next.status;
+  let status = next.status;
+  if (admitted && (row.status === 'selected' || next.status === 'selected')) status = 'selected';
   return { version: row.version, status, selection: reasons };
 }

@@ -19,6 +19,7 @@ export interface ArtifactRow {
   validators: string | null;
   tags: string | null;
   warnings?: string | null;
+  admission?: string | null;
   created_at: string | Date;
   updated_at: string | Date;
   created_by: string | null;
@@ -34,6 +35,7 @@ export function toArtifact(row: ArtifactRow): StoredArtifact {
     config: fromJson<JsonObject>(row.config, {}),
     root: toBoolean(row.is_root),
     dependencyPolicy: row.dependency_policy as StoredArtifact['dependencyPolicy'],
+    ...(row.admission ? { admission: fromJson<NonNullable<StoredArtifact['admission']>>(row.admission, {}) } : {}),
     status: row.status as StoredArtifact['status'],
     lastRunId: row.last_run_id ?? undefined,
     lastRunAt: optionalIso(row.last_run_at),
@@ -57,6 +59,7 @@ export function newArtifactRow(artifact: NewArtifact, timestamp: string): Partia
     config: JSON.stringify(artifact.config ?? {}),
     is_root: artifact.root,
     dependency_policy: artifact.dependencyPolicy,
+    admission: artifact.admission && Object.keys(artifact.admission).length > 0 ? JSON.stringify(artifact.admission) : null,
     status: 'pending',
     created_at: timestamp,
     updated_at: timestamp,

@@ -22,6 +22,8 @@ export interface RunRow {
   files_failed: number | string;
   artifacts_failed?: number | string;
   files_parked?: number | string;
+  versions_denied?: number | string;
+  versions_pending?: number | string;
   bytes: number | string;
 }
 
@@ -35,6 +37,8 @@ export const RUN_COUNTER_COLUMNS: Record<keyof MirrorRunCounters, keyof RunRow> 
   filesFailed: 'files_failed',
   filesParked: 'files_parked',
   bytes: 'bytes',
+  versionsDenied: 'versions_denied',
+  versionsPendingApproval: 'versions_pending',
 };
 
 export function toRun(row: RunRow): MirrorRun {

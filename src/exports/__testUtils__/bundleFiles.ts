@@ -11,6 +11,7 @@ import { binaryBody } from '../../__testUtils__/api';
 import { BackpackStores } from '../../database/createBackpackStores';
 import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
 import { BlobStore } from '../../storage/BlobStore';
+import { FileIntegrity } from '../../types';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ExportService, ExportServiceOptions } from '../ExportService';
 import { TAR_END, tarHeader, tarPadding } from '../tar';
@@ -142,6 +143,8 @@ export async function flipByte(directory: string, manifest: BundleManifest, offs
 export interface SeedFile {
   path: string;
   content: Buffer;
+  /** The upstream's digest, when not the sha512 of `content` (which the seeder declares otherwise). */
+  integrity?: FileIntegrity;
 }
 
 /** A seeded version. */
@@ -203,7 +206,7 @@ export class CollectedSeeder {
         name: f.path.slice(f.path.lastIndexOf('/') + 1),
         uri: `http://upstream.test/${f.path}`,
         path: f.path,
-        integrity: { algorithm: 'sha512', digest: createHash('sha512').update(f.content).digest('hex') },
+        integrity: f.integrity ?? { algorithm: 'sha512', digest: createHash('sha512').update(f.content).digest('hex') },
         size: f.content.length,
       })),
       dependencies: v.dependencies ?? [],

@@ -17,9 +17,12 @@ import { cargoLayout } from './cargoLayout';
 import { composerLayout } from './composerLayout';
 import { EcosystemLayout } from './EcosystemLayout';
 import { helmLayout } from './helmLayout';
+import { githubReleasesLayout, plainFilesLayout } from './filesLayout';
+import { huggingfaceLayout } from './huggingfaceLayout';
 import { nugetLayout } from './nugetLayout';
 import { goLayout } from './goLayout';
 import { ociLayout } from './ociLayout';
+import { terraformLayout } from './terraformLayout';
 
 /** npm: packuments as files `npm/<name>`, tarballs at `npm/-/<name>/<version>/<file>`. */
 const npmLayout: EcosystemLayout = {
@@ -76,4 +79,8 @@ export const BUILT_IN_LAYOUTS: EcosystemLayout[] = [
   goLayout,
   composerLayout,
   helmLayout,
+  githubReleasesLayout,
+  plainFilesLayout,
+  terraformLayout,
+  huggingfaceLayout,
 ];

@@ -57,7 +57,7 @@ export function createNpmProcessor(options: NpmProcessorOptions): BackpackProces
     const config = parseArtifactConfig(npmArtifactConfigSchema, request.config);
     // Checked again here: stored and inherited configs bypass the API.
     const registry = allowedUpstreamOverride(config.registry, override);
-    const fullMetadata = config.fullMetadata ?? false;
+    const fullMetadata = config.fullMetadata ?? settings.fullMetadata;
 
     const headers: Record<string, string> = {
       accept: fullMetadata ? FULL_ACCEPT : ABBREVIATED_ACCEPT,

@@ -52,6 +52,8 @@ export type NpmArtifactConfig = z.infer<typeof npmArtifactConfigSchema>;
 export interface NpmProcessorSettings {
   /** `registry`, and the `allowedRegistries` an artifact's `registry` may name. */
   registry: ConfiguredUpstream;
+  /** Full packuments for artifacts that do not say (`backpack.processors.npm.fullMetadata`). */
+  fullMetadata: boolean;
 }
 
 /** Reads `backpack.processors.npm`; every key is optional. */
@@ -63,5 +65,6 @@ export function readNpmProcessorSettings(config?: Config): NpmProcessorSettings 
       allowedKey: 'allowedRegistries',
       defaultUrl: DEFAULT_NPM_REGISTRY,
     }),
+    fullMetadata: config?.getOptionalBoolean('backpack.processors.npm.fullMetadata') ?? false,
   };
 }

@@ -16,6 +16,25 @@ interface PackumentVersion {
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  /** An SPDX expression; old manifests give `{ type }` or a `licenses` list. */
+  license?: unknown;
+  licenses?: unknown;
+  deprecated?: unknown;
+}
+
+/** The license a manifest declares, as an expression; old forms are read too. */
+export function manifestLicense(manifest: PackumentVersion): string | undefined {
+  const typeOf = (value: unknown): string | undefined => {
+    if (typeof value === 'string') return value.trim() || undefined;
+    const type = value && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
+    return typeof type === 'string' && type.trim() ? type.trim() : undefined;
+  };
+  const single = typeOf(manifest.license);
+  if (single) return single;
+  if (!Array.isArray(manifest.licenses)) return undefined;
+  const ids = manifest.licenses.map(typeOf).filter((id): id is string => id !== undefined);
+  // A list meant a choice among the licenses.
+  return ids.length > 1 ? ids.map(id => (/\s/.test(id) ? `(${id})` : id)).join(' OR ') : ids[0];
 }
 
 /** An npm registry's document of a package (full or abbreviated). */
@@ -26,7 +45,7 @@ export interface Packument {
   time?: Record<string, string>;
 }
 
-const DIGEST_BYTES: Record<FileIntegrity['algorithm'], number> = {
+const DIGEST_BYTES: Partial<Record<FileIntegrity['algorithm'], number>> = {
   sha512: 64,
   sha384: 48,
   sha256: 32,
@@ -185,9 +204,14 @@ export function packumentVersions(
   return Object.entries(packument.versions ?? {}).map(([version, manifest]) => {
     const dist = manifest?.dist;
     const publishedAt = packument.time?.[version];
+    const license = manifestLicense(manifest ?? {});
+    const deprecated = manifest?.deprecated;
     return {
       version,
       ...(publishedAt ? { publishedAt } : {}),
+      ...(license ? { license } : {}),
+      // npm un-deprecates with an empty string.
+      ...(typeof deprecated === 'string' && deprecated ? { deprecated } : {}),
       files: dist?.tarball
         ? [tarballFile(id, dist.tarball, parseNpmIntegrity(dist.integrity, dist.shasum))]
         : [],

@@ -1,6 +1,7 @@
 import { NotFoundError } from '@backstage/errors';
 import { DiscoveryValidators } from '../types';
 import { parseUpstreamJson } from '../../upstream/readBoundedBody';
+import { nextLink } from '../../upstream/linkHeader';
 import { redactUrl } from '../../upstream/urls';
 import { UpstreamClient, UpstreamResponse } from '../../upstream/UpstreamClient';
 import { OciRegistry } from './ociConfig';
@@ -18,12 +19,6 @@ import { DIGEST, TAG } from './ociNames';
 
 /** Pages of a tag listing followed at most. */
 const MAX_TAG_PAGES = 1000;
-
-function nextLink(response: UpstreamResponse): string | undefined {
-  const link = response.headers.get('link');
-  const match = link ? /<([^>]*)>\s*;\s*rel="?next"?/i.exec(link) : null;
-  return match?.[1];
-}
 
 /**
  * One repository of an upstream registry, through the gated upstream

@@ -2,6 +2,7 @@ import { parseUpstreamJson } from '../../upstream/readBoundedBody';
 import { leavesBasePath, redactUrl } from '../../upstream/urls';
 import { UpstreamClient, UpstreamResponse } from '../../upstream/UpstreamClient';
 import { DiscoveryValidators } from '../types';
+import { ReleaseMetadata } from './coreMetadata';
 import { PypiJsonFile } from './distributionFiles';
 
 /** A release and its files, as an index lists them. */
@@ -23,8 +24,8 @@ export interface ProjectListing {
   validators: DiscoveryValidators;
   /** URL of the listing document; relative file URLs resolve against it. */
   url: string;
-  /** `Requires-Dist` of a release; undefined when the index cannot tell. */
-  requiresDist(release: PypiRelease): Promise<string[] | undefined>;
+  /** `Requires-Dist` and license of a release; undefined when the index cannot tell. */
+  releaseMetadata(release: PypiRelease): Promise<ReleaseMetadata | undefined>;
 }
 
 /** What a reader of an index API needs. */

@@ -25,6 +25,7 @@ import {
   readPypiProcessorSettings,
 } from './pypiConfig';
 import { ProjectListing, PypiRelease } from './ProjectListing';
+import { ReleaseMetadata } from './coreMetadata';
 import { dependenciesFromRequiresDist } from './requiresDist';
 import { readSimpleApiProject } from './simpleApi';
 import { mergePypiConfig } from './mergePypiConfig';
@@ -66,7 +67,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
   const { upstream } = options;
   const settings = readPypiProcessorSettings(options.config);
   const readProject = settings.api === 'simple' ? readSimpleApiProject : readJsonApiProject;
-  const requiresDistCache = new Map<string, string[]>();
+  const requiresDistCache = new Map<string, ReleaseMetadata>();
   const override = settings.index;
   const hosts = allowConfiguredUpstream(upstream.policy, override);
   upstream.policy.allow(settings.fileHosts, settings.fileHostTrust);
@@ -81,13 +82,13 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
     release: PypiRelease,
     cacheKey: string,
     logger: DiscoverOptions['logger'],
-  ): Promise<string[]> {
+  ): Promise<ReleaseMetadata> {
     const cached = requiresDistCache.get(cacheKey);
     if (cached) return cached;
-    const requiresDist = await listing.requiresDist(release);
+    const requiresDist = await listing.releaseMetadata(release);
     if (!requiresDist) {
       logger.warn(`No metadata for ${cacheKey}; it gets no dependencies`);
-      return [];
+      return { requiresDist: [] };
     }
     if (requiresDistCache.size >= REQUIRES_DIST_CACHE_SIZE) {
       requiresDistCache.delete(requiresDistCache.keys().next().value!);
@@ -142,7 +143,7 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
         // pip would skip it and take an older one.
         if (selected.length === 0) return undefined;
         // Released metadata never changes, so it is read once per release.
-        const requiresDist = await requiresDistOf(
+        const metadata = await requiresDistOf(
           listing,
           release,
           `${index} ${id} ${version}`,
@@ -152,11 +153,16 @@ export function createPypiProcessor(options: PypiProcessorOptions): BackpackProc
           .map(file => file.upload_time_iso_8601)
           .filter((time): time is string => typeof time === 'string')
           .sort();
+        // A release whose every file is yanked is yanked (PEP 592).
+        const yanked = files.length > 0 && files.every(file => file.yanked);
+        const yankedReason = files.find(file => file.yanked_reason)?.yanked_reason;
         return {
           version,
           ...(uploaded.length ? { publishedAt: uploaded[0] } : {}),
+          ...(metadata.license ? { license: metadata.license } : {}),
+          ...(yanked ? { yanked: yankedReason || (true as const) } : {}),
           files: selected,
-          dependencies: dependenciesFromRequiresDist(requiresDist, {
+          dependencies: dependenciesFromRequiresDist(metadata.requiresDist, {
             project: id,
             extras: config.extras ?? [],
             pythonVersions,

@@ -10,6 +10,7 @@ export interface PypiJsonFile {
   digests?: { sha256?: string; md5?: string };
   size?: number;
   yanked?: boolean;
+  yanked_reason?: string | null;
   upload_time_iso_8601?: string;
   /** The index serves the file's core metadata at `<url>.metadata` (PEP 658). */
   coreMetadata?: boolean;

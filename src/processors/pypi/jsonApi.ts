@@ -1,4 +1,5 @@
 import { redactUrl, upstreamUrl } from '../../upstream/urls';
+import { licenseOf, ReleaseMetadata } from './coreMetadata';
 import { PypiJsonFile } from './distributionFiles';
 import {
   getListing,
@@ -9,7 +10,7 @@ import {
 
 /** The parts of PyPI's JSON API (`/pypi/<name>/json`) Backpack reads. */
 interface PypiProjectJson {
-  info?: { version?: string; requires_dist?: string[] | null };
+  info?: { version?: string; requires_dist?: string[] | null; license?: string | null; license_expression?: string | null };
   releases?: Record<string, PypiJsonFile[]>;
 }
 
@@ -57,16 +58,20 @@ export const readJsonApiProject: ProjectListingReader = async request => {
     latest,
     validators: response.validators,
     url: response.url,
-    async requiresDist({ version }) {
+    async releaseMetadata({ version }) {
+      const metadataOf = (info: PypiProjectJson['info']): ReleaseMetadata => {
+        const license = licenseOf(info?.license_expression, info?.license);
+        return { requiresDist: info?.requires_dist ?? [], ...(license ? { license } : {}) };
+      };
       if (version === latest && project.info?.requires_dist !== undefined) {
-        return project.info.requires_dist ?? [];
+        return metadataOf(project.info);
       }
       const url = releaseUrls.get(version);
       if (!url) return undefined;
       const { response: answer, json } = await upstream.readJson<PypiProjectJson>(url, { signal });
       if (answer.status === 404) return undefined;
       if (!json) throw new Error(`GET ${redactUrl(answer.url)} answered ${answer.status}`);
-      return json.info?.requires_dist ?? [];
+      return metadataOf(json.info);
     },
   };
 };

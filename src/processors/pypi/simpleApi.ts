@@ -1,6 +1,6 @@
 import * as pep440 from '@renovatebot/pep440';
 import { PypiJsonFile } from './distributionFiles';
-import { requiresDistFromMetadata } from './coreMetadata';
+import { readCoreMetadata } from './coreMetadata';
 import { normalizePypiName } from './normalizeName';
 import { isGateRefusal } from '../../upstream/errors';
 import { redactUrl, upstreamUrl } from '../../upstream/urls';
@@ -97,6 +97,7 @@ export const readSimpleApiProject: ProjectListingReader = async request => {
       digests: { sha256: file.hashes?.sha256, md5: file.hashes?.md5 },
       ...(typeof file.size === 'number' ? { size: file.size } : {}),
       yanked: Boolean(file.yanked),
+      ...(typeof file.yanked === 'string' && file.yanked ? { yanked_reason: file.yanked } : {}),
       ...(file['upload-time'] ? { upload_time_iso_8601: file['upload-time'] } : {}),
       coreMetadata: Boolean(file['core-metadata'] ?? file['dist-info-metadata']),
     };
@@ -114,7 +115,7 @@ export const readSimpleApiProject: ProjectListingReader = async request => {
     latest,
     validators: response.validators,
     url: response.url,
-    async requiresDist(release) {
+    async releaseMetadata(release) {
       for (const file of metadataCandidates(release)) {
         const url = new URL(file.url);
         url.hash = '';
@@ -129,7 +130,7 @@ export const readSimpleApiProject: ProjectListingReader = async request => {
           request.warn?.(`${id} ${release.version}: ${errorMessage(error)}`);
           continue;
         }
-        if (answer.status === 200) return requiresDistFromMetadata(answer.body.toString('utf8'));
+        if (answer.status === 200) return readCoreMetadata(answer.body.toString('utf8'));
       }
       return undefined;
     },

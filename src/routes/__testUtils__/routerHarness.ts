@@ -97,6 +97,8 @@ export function runOf(fields: Partial<MirrorRun> = {}): MirrorRun {
       filesCollected: 0,
       filesFailed: 0,
       filesParked: 0,
+      versionsDenied: 0,
+      versionsPendingApproval: 0,
       bytes: 0,
     },
     ...fields,

@@ -42,6 +42,9 @@ export async function expectPreviewOfClosure(server: TestServer, known: KnownNpm
     // npm's abbreviated packuments do not give tarball sizes.
     bytes: 0,
     filesWithoutSize: closure.length,
+    // Without an admission policy nothing is denied or held.
+    versionsDenied: 0,
+    versionsPendingApproval: 0,
   });
   expect(preview.body.artifacts[0]).toMatchObject({
     processor: 'npm',

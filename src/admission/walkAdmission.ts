@@ -1,0 +1,130 @@
+/**
+ * Admission as the closure walk asks for it (runs and previews): the
+ * version's facts from the walk (or, after a 304, from the store), the
+ * artifact's own settings, the cached verdict, and a person's approval or
+ * rejection on top; and the recording of a walk's verdicts per version.
+ */
+import { ClosureAdmitFn, ClosureArtifact } from '../closure/ClosureResolver';
+import { StoredVersionEvidence, StoredVersionFacts, VersionApproval } from '../database/AdmissionStore';
+import { BackpackStores } from '../database/createBackpackStores';
+import { ProcessorVersion } from '../processors/types';
+import { AdmissionService } from './AdmissionService';
+import { AdmissionMetadata, AdmissionVerdict, ArtifactAdmissionSettings } from './types';
+
+/** Where a walk's admission reads from. */
+export interface WalkAdmissionSources {
+  /** The artifact's own settings. */
+  settingsOf(processor: string, id: string): Promise<ArtifactAdmissionSettings | undefined>;
+  /** Whether versions listed without files may have stored files (a run's 304 answers). */
+  storedFacts: boolean;
+}
+
+/** The facts of a version as the upstream described them, for the record. */
+export function versionFacts(version: ProcessorVersion | undefined): StoredVersionFacts {
+  return {
+    ...(version?.license ? { license: version.license } : {}),
+    ...(version?.deprecated ? { deprecated: version.deprecated } : {}),
+    ...(version?.yanked !== undefined ? { yanked: version.yanked } : {}),
+  };
+}
+
+/** A verdict with a person's word on it: a rejection denies; an approval admits what waited. */
+export function withApproval(verdict: AdmissionVerdict, approval: VersionApproval | undefined): AdmissionVerdict {
+  if (!approval || verdict.decision === 'deny') return verdict;
+  const comment = approval.comment ? `: ${approval.comment}` : '';
+  if (approval.decision === 'rejected') {
+    return { ...verdict, decision: 'deny', reasons: [{ check: 'approval', decision: 'deny', reason: `rejected by ${approval.by}${comment}` }] };
+  }
+  if (verdict.decision === 'pending-approval') {
+    return { ...verdict, decision: 'allow', reasons: [{ check: 'approval', decision: 'allow', reason: `approved by ${approval.by}${comment}` }] };
+  }
+  return verdict;
+}
+
+/** Builds the walk's admit function and records what it decided. */
+export class WalkAdmission {
+  constructor(
+    private readonly service: AdmissionService,
+    private readonly stores: Pick<BackpackStores, 'admissions'>,
+  ) {}
+
+  /**
+   * An admit function for one walk. Approvals are read once per walk (they
+   * are few), stored files and facts once per artifact and only when a
+   * verdict is not cached.
+   */
+  admitFn(sources: WalkAdmissionSources): ClosureAdmitFn {
+    let approvals: Promise<Map<string, Map<string, VersionApproval>>> | undefined;
+    const settings = new Map<string, Promise<ArtifactAdmissionSettings | undefined>>();
+    const stored = new Map<string, Promise<Map<string, StoredVersionEvidence>>>();
+    const once = <T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>) => {
+      let pending = cache.get(key);
+      if (!pending) {
+        pending = load();
+        cache.set(key, pending);
+      }
+      return pending;
+    };
+    return async request => {
+      const { processor, id, version, described } = request;
+      const key = `${processor}:${id}`;
+      approvals ??= this.stores.admissions.listApprovals();
+      const [own, approved] = await Promise.all([
+        once(settings, key, () => sources.settingsOf(processor, id)),
+        approvals,
+      ]);
+      const verdict = await this.service.decideWith(request, own, async () => {
+        let evidence: StoredVersionEvidence | undefined;
+        // A run answered 304 lists stored versions without files or facts.
+        if (sources.storedFacts && (described?.files.length ?? 0) === 0) {
+          evidence = (await once(stored, key, () => this.stores.admissions.storedFacts(processor, id))).get(version);
+        }
+        return {
+          processor,
+          id,
+          version,
+          config: request.config,
+          path: request.path,
+          metadata: metadataOf(described, evidence),
+        };
+      });
+      return withApproval(verdict, approved.get(key)?.get(version));
+    };
+  }
+
+  /**
+   * Records the verdicts a walk made on one artifact's versions, and the
+   * facts of every version its discovery described (all of them, since a
+   * later run answered 304 may check any of them).
+   */
+  async record(artifactRef: number, artifact: ClosureArtifact): Promise<void> {
+    const { discovery } = artifact;
+    if (discovery && !discovery.notModified) {
+      await this.stores.admissions.recordFacts(
+        artifactRef,
+        discovery.versions.map(v => ({ version: v.version, facts: versionFacts(v) })),
+      );
+    }
+    await this.stores.admissions.recordVerdicts(artifactRef, [
+      ...artifact.selected.flatMap(v => (v.admission ? [{ version: v.version, verdict: v.admission }] : [])),
+      ...(artifact.refused ?? []).map(r => ({ version: r.version, verdict: r.admission })),
+    ]);
+  }
+}
+
+/** What checks see of a version: the walk's description, or what is stored of it. */
+function metadataOf(described: ProcessorVersion | undefined, stored: StoredVersionEvidence | undefined): AdmissionMetadata {
+  const files = stored?.files.length
+    ? stored.files
+    : (described?.files ?? []).map(f => ({
+        name: f.name,
+        ...(f.size !== undefined ? { size: f.size } : {}),
+        ...(f.integrity ? { integrity: f.integrity } : {}),
+      }));
+  const facts = versionFacts(described);
+  return {
+    ...(Object.keys(facts).length > 0 ? facts : stored?.facts),
+    ...(described?.publishedAt ? { publishedAt: described.publishedAt } : {}),
+    files,
+  };
+}

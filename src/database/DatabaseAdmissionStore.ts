@@ -1,0 +1,259 @@
+import { Knex } from 'knex';
+import { AdmissionReason, AdmissionVerdict } from '../admission/types';
+import { chunks, INSERT_CHUNK } from './chunks';
+import {
+  AdmissionStore,
+  StoredAdmission,
+  StoredVersionEvidence,
+  StoredVersionFacts,
+  VersionApproval,
+} from './AdmissionStore';
+import { FileIntegrity } from '../types';
+import { fromJson, now, optionalIso, toIso } from './rows/coerce';
+
+interface AdmissionRow {
+  version_ref: number;
+  version: string;
+  status: string;
+  decision: string;
+  reasons: string;
+  revision: string;
+  facts: string | null;
+  decided_at: string | Date;
+  approval: string | null;
+  approved_by: string | null;
+  approved_at: string | Date | null;
+  approval_comment: string | null;
+}
+
+function toApproval(row: AdmissionRow): VersionApproval | undefined {
+  if (row.approval !== 'approved' && row.approval !== 'rejected') return undefined;
+  return {
+    decision: row.approval,
+    by: row.approved_by ?? '',
+    at: optionalIso(row.approved_at) ?? '',
+    ...(row.approval_comment ? { comment: row.approval_comment } : {}),
+  };
+}
+
+function toAdmission(row: AdmissionRow): StoredAdmission {
+  const facts = fromJson<StoredVersionFacts | null>(row.facts, null);
+  const approval = toApproval(row);
+  return {
+    version: row.version,
+    status: row.status as StoredAdmission['status'],
+    decision: row.decision as StoredAdmission['decision'],
+    reasons: fromJson<AdmissionReason[]>(row.reasons, []),
+    revision: row.revision,
+    decidedAt: toIso(row.decided_at),
+    ...(facts && Object.keys(facts).length > 0 ? { facts } : {}),
+    ...(approval ? { approval } : {}),
+  };
+}
+
+const COLUMNS = [
+  'a.version_ref',
+  'v.version',
+  'v.status',
+  'a.decision',
+  'a.reasons',
+  'a.revision',
+  'vf.facts',
+  'a.decided_at',
+  'a.approval',
+  'a.approved_by',
+  'a.approved_at',
+  'a.approval_comment',
+];
+
+/** The knex implementation of {@link AdmissionStore}. */
+export class DatabaseAdmissionStore implements AdmissionStore {
+  constructor(private readonly db: Knex) {}
+
+  async recordVerdicts(
+    artifactRef: number,
+    verdicts: Array<{ version: string; verdict: AdmissionVerdict }>,
+  ): Promise<number> {
+    if (verdicts.length === 0) return 0;
+    let written = 0;
+    await this.db.transaction(async tx => {
+      const versionRefs = new Map<string, number>();
+      const stored = new Map<number, AdmissionRow>();
+      for (const part of chunks(verdicts.map(v => v.version))) {
+        const rows: Array<{ ref: number; version: string }> = await tx('artifact_versions')
+          .where({ artifact_ref: artifactRef })
+          .whereIn('version', part)
+          .select('ref', 'version');
+        rows.forEach(r => versionRefs.set(r.version, r.ref));
+        const existing: AdmissionRow[] = await tx('version_admissions as a')
+          .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+          .where('v.artifact_ref', artifactRef)
+          .whereIn('v.version', part)
+          .select('a.version_ref', 'a.decision', 'a.reasons', 'a.revision');
+        existing.forEach(r => stored.set(r.version_ref, r));
+      }
+      const timestamp = now();
+      for (const { version, verdict } of verdicts) {
+        const ref = versionRefs.get(version);
+        if (ref === undefined) continue;
+        const row = {
+          decision: verdict.decision,
+          reasons: JSON.stringify(verdict.reasons),
+          revision: verdict.revision,
+        };
+        const old = stored.get(ref);
+        if (!old) {
+          await tx('version_admissions').insert({ version_ref: ref, ...row, decided_at: timestamp });
+          written += 1;
+        } else if (
+          old.decision !== row.decision ||
+          old.reasons !== row.reasons ||
+          old.revision !== row.revision
+        ) {
+          await tx('version_admissions').where({ version_ref: ref }).update({ ...row, decided_at: timestamp });
+          written += 1;
+        }
+      }
+    });
+    return written;
+  }
+
+  async listAdmissions(artifactRef: number, versions?: string[]): Promise<Map<string, StoredAdmission>> {
+    const result = new Map<string, StoredAdmission>();
+    const read = async (part?: string[]) => {
+      const query = this.db('version_admissions as a')
+        .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+        .leftJoin('version_facts as vf', 'vf.version_ref', 'a.version_ref')
+        .where('v.artifact_ref', artifactRef);
+      if (part) query.whereIn('v.version', part);
+      const rows: AdmissionRow[] = await query.select(COLUMNS);
+      rows.forEach(r => result.set(r.version, toAdmission(r)));
+    };
+    if (!versions) await read();
+    else for (const part of chunks(versions)) await read(part);
+    return result;
+  }
+
+  async setApproval(
+    artifactRef: number,
+    version: string,
+    change: Parameters<AdmissionStore['setApproval']>[2],
+  ): Promise<boolean> {
+    const { approval, verdict, status, denial } = change;
+    return this.db.transaction(async tx => {
+      const row = await tx('artifact_versions')
+        .where({ artifact_ref: artifactRef, version })
+        .forUpdate()
+        .first('ref', 'selection');
+      if (!row) return false;
+      const columns = {
+        decision: verdict.decision,
+        reasons: JSON.stringify(verdict.reasons),
+        revision: verdict.revision,
+        decided_at: approval.at,
+        approval: approval.decision,
+        approved_by: approval.by,
+        approved_at: approval.at,
+        approval_comment: approval.comment ?? null,
+      };
+      const updated = await tx('version_admissions').where({ version_ref: row.ref }).update(columns);
+      if (updated === 0) await tx('version_admissions').insert({ version_ref: row.ref, ...columns });
+      // Earlier denials go with an approval; a rejection adds its own.
+      const selection = fromJson<Array<{ type: string }>>(row.selection, []).filter(r => r.type !== 'denied');
+      if (denial) selection.push({ type: 'denied', reason: denial } as { type: string });
+      await tx('artifact_versions')
+        .where({ ref: row.ref })
+        .update({ status, selection: JSON.stringify(selection) });
+      return true;
+    });
+  }
+
+  async listApprovals(): Promise<Map<string, Map<string, VersionApproval>>> {
+    const rows: Array<AdmissionRow & { processor: string; artifact_id: string }> = await this.db(
+      'version_admissions as a',
+    )
+      .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+      .join('artifacts as r', 'r.ref', 'v.artifact_ref')
+      .leftJoin('version_facts as vf', 'vf.version_ref', 'a.version_ref')
+      .whereNotNull('a.approval')
+      .select([...COLUMNS, 'r.processor', 'r.id as artifact_id']);
+    const result = new Map<string, Map<string, VersionApproval>>();
+    for (const row of rows) {
+      const approval = toApproval(row);
+      if (!approval) continue;
+      const key = `${row.processor}:${row.artifact_id}`;
+      const versions = result.get(key) ?? new Map<string, VersionApproval>();
+      versions.set(row.version, approval);
+      result.set(key, versions);
+    }
+    return result;
+  }
+
+  async storedFacts(processor: string, id: string): Promise<Map<string, StoredVersionEvidence>> {
+    const rows: Array<{
+      version: string;
+      facts: string | null;
+      name: string | null;
+      size: number | string | null;
+      integrity_algorithm: string | null;
+      integrity_digest: string | null;
+    }> = await this.db('artifacts as r')
+      .join('artifact_versions as v', 'v.artifact_ref', 'r.ref')
+      .leftJoin('version_facts as vf', 'vf.version_ref', 'v.ref')
+      .leftJoin('artifact_files as f', 'f.version_ref', 'v.ref')
+      .where({ 'r.processor': processor, 'r.id': id })
+      .select('v.version', 'vf.facts', 'f.name', 'f.size', 'f.integrity_algorithm', 'f.integrity_digest');
+    const result = new Map<string, StoredVersionEvidence>();
+    for (const row of rows) {
+      let evidence = result.get(row.version);
+      if (!evidence) {
+        evidence = { facts: fromJson<StoredVersionFacts>(row.facts, {}), files: [] };
+        result.set(row.version, evidence);
+      }
+      if (row.name === null) continue;
+      evidence.files.push({
+        name: row.name,
+        ...(row.size !== null ? { size: Number(row.size) } : {}),
+        ...(row.integrity_algorithm && row.integrity_digest
+          ? {
+              integrity: {
+                algorithm: row.integrity_algorithm as FileIntegrity['algorithm'],
+                digest: row.integrity_digest,
+              },
+            }
+          : {}),
+      });
+    }
+    return result;
+  }
+
+  async recordFacts(
+    artifactRef: number,
+    versions: Array<{ version: string; facts: StoredVersionFacts }>,
+  ): Promise<number> {
+    let written = 0;
+    await this.db.transaction(async tx => {
+      const rows: Array<{ ref: number; version: string; facts: string | null }> = await tx('artifact_versions as v')
+        .leftJoin('version_facts as vf', 'vf.version_ref', 'v.ref')
+        .where('v.artifact_ref', artifactRef)
+        .select('v.ref', 'v.version', 'vf.facts');
+      const stored = new Map(rows.map(r => [r.version, r]));
+      const inserts: Array<{ version_ref: number; facts: string }> = [];
+      const deletes: number[] = [];
+      for (const { version, facts } of versions) {
+        const row = stored.get(version);
+        if (!row) continue;
+        const json = Object.keys(facts).length > 0 ? JSON.stringify(facts) : null;
+        if (json === row.facts) continue;
+        if (row.facts !== null) deletes.push(row.ref);
+        if (json !== null) inserts.push({ version_ref: row.ref, facts: json });
+      }
+      for (const part of chunks(deletes)) written += await tx('version_facts').whereIn('version_ref', part).delete();
+      for (const part of chunks(inserts, INSERT_CHUNK)) {
+        await tx('version_facts').insert(part);
+        written += part.length;
+      }
+    });
+    return written;
+  }
+}

@@ -1,0 +1,78 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { BackpackStores } from '../database/createBackpackStores';
+import { createTestStores, npmVersion, rootArtifact } from '../database/__testUtils__/storeFixtures';
+import { BackpackEvents, noopBackpackEvents, VersionDecision } from './BackpackEvents';
+import { trackVersionDecisions } from './versionDecisions';
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+function recordingEvents(): BackpackEvents & { decisions: VersionDecision[] } {
+  const decisions: VersionDecision[] = [];
+  return { ...noopBackpackEvents, enabled: true, decisions, versionsDecided: d => decisions.push(d) };
+}
+
+describe.each(databases.eachSupportedId())('trackVersionDecisions on %p', databaseId => {
+  let knex: Knex;
+  let stores: BackpackStores;
+
+  beforeAll(async () => {
+    knex = await databases.init(databaseId);
+    stores = await createTestStores(knex);
+  });
+
+  it('tells of versions whose status became selected or denied, once', async () => {
+    const logger = mockServices.logger.mock();
+    const artifact = await stores.artifacts.createArtifact({ ...rootArtifact, id: `pkg-${databaseId}` });
+    await stores.versions.syncVersions(artifact.ref, ['1.0.0', '1.1.0', '2.0.0'].map(v => npmVersion(v)));
+    await stores.versions.setSelection(artifact.ref, [
+      { version: '1.0.0', status: 'selected', selection: [{ type: 'all-versions' }] },
+    ]);
+    const events = recordingEvents();
+    const track = () => trackVersionDecisions({ events, versions: stores.versions, logger, runId: 'run-1', artifact });
+
+    // A run that keeps 1.0.0, selects 1.1.0 and has 2.0.0 denied (admission).
+    const announce = await track();
+    await stores.versions.setSelection(artifact.ref, [
+      { version: '1.0.0', status: 'selected', selection: [{ type: 'all-versions' }] },
+      { version: '1.1.0', status: 'selected', selection: [{ type: 'filter', filter: '^1' }] },
+      { version: '2.0.0', status: 'denied', selection: [{ type: 'denied', reason: 'licence GPL-3.0 is not allowed' }] },
+    ]);
+    await announce();
+    expect(events.decisions).toEqual([
+      {
+        decision: 'selected',
+        artifact: { processor: 'npm', id: artifact.id },
+        runId: 'run-1',
+        versions: [{ version: '1.1.0', selection: [{ type: 'filter', filter: '^1' }] }],
+      },
+      {
+        decision: 'denied',
+        artifact: { processor: 'npm', id: artifact.id },
+        runId: 'run-1',
+        versions: [{ version: '2.0.0', reason: 'licence GPL-3.0 is not allowed' }],
+      },
+    ]);
+
+    // The same decisions again: nothing new to tell.
+    events.decisions.length = 0;
+    const again = await track();
+    await again();
+    expect(events.decisions).toEqual([]);
+  });
+
+  it('reads nothing without events, and never fails the run when a read fails', async () => {
+    const logger = mockServices.logger.mock();
+    const listVersions = jest.fn().mockRejectedValue(new Error('connection reset'));
+    const artifact = { ref: 1, processor: 'npm', id: 'x' };
+    const none = await trackVersionDecisions({ versions: { listVersions }, logger, runId: 'r', artifact });
+    await none();
+    expect(listVersions).not.toHaveBeenCalled();
+
+    const events = recordingEvents();
+    const failing = await trackVersionDecisions({ events, versions: { listVersions }, logger, runId: 'r', artifact });
+    await expect(failing()).resolves.toBeUndefined();
+    expect(events.decisions).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith('Version events of npm:x left out: connection reset');
+  });
+});
