@@ -2,7 +2,7 @@ import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef } from '@backstage/catalog-model';
+import { makeValidator, parseEntityRef } from '@backstage/catalog-model';
 import { Config, ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { readHelmProcessorSettings, HelmRepository } from '../processors/helm/helmConfig';
@@ -40,17 +40,19 @@ function localByDefault(schedule: SchedulerServiceTaskScheduleDefinition): Sched
   return { ...schedule, scope: schedule.scope ?? 'local' };
 }
 
-/** Same rule as catalog names and namespaces: [a-z0-9] words joined by `-`, at most 63. */
-const NAMESPACE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const validator = makeValidator();
 
 function entityRefSetting(config: Config, key: string, kind: string, fallback?: string): string | undefined {
   const value = config.getOptionalString(key) ?? fallback;
   if (value === undefined) return undefined;
   try {
     const ref = parseEntityRef(value, { defaultKind: kind, defaultNamespace: 'default' });
+    if (!validator.isValidKind(ref.kind) || !validator.isValidNamespace(ref.namespace) || !validator.isValidEntityName(ref.name)) {
+      throw new Error('kind, namespace or name breaks the catalog naming rules');
+    }
     return `${ref.kind.toLocaleLowerCase('en-US')}:${ref.namespace}/${ref.name}`;
   } catch (error) {
-    throw new InputError(`backpack.catalog.${key}: '${value}' is not an entity reference (${(error as Error).message})`);
+    throw new InputError(`backpack.catalog.${key}: '${value}' is not a valid entity reference (${(error as Error).message})`);
   }
 }
 
@@ -66,8 +68,8 @@ function positiveInteger(config: Config, key: string, fallback: number, max: num
 export function readCatalogModuleSettings(rootConfig: Config): CatalogModuleSettings {
   const config = rootConfig.getOptionalConfig('backpack.catalog') ?? new ConfigReader({}, 'backpack.catalog');
   const namespace = config.getOptionalString('namespace') ?? 'default';
-  if (namespace.length > 63 || !NAMESPACE.test(namespace)) {
-    throw new InputError(`backpack.catalog.namespace: '${namespace}' must be lower-case letters and digits joined by '-', at most 63`);
+  if (!validator.isValidNamespace(namespace)) {
+    throw new InputError(`backpack.catalog.namespace: '${namespace}' is not a valid catalog namespace (letters, digits and '-', at most 63)`);
   }
   const schedule = config.getOptionalConfig('schedule');
   const deltaSchedule = config.getOptionalConfig('deltaSchedule');
