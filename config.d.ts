@@ -784,5 +784,43 @@ export interface Config {
        */
       maxPending?: number;
     };
+
+    /**
+     * The catalog module (`catalogModuleBackpackEntityProvider`, installed in
+     * the catalog plugin): root artifacts as catalog entities, read over
+     * Backpack's REST API with the catalog plugin's service token.
+     */
+    catalog?: {
+      /** Entity ref of every entity's `spec.owner`. Default `group:default/platform`. */
+      owner?: string;
+      /** Entity ref of every entity's `spec.system`. Default none. */
+      system?: string;
+      /** Namespace of the entities. Default `default`. */
+      namespace?: string;
+      /**
+       * When the full mutation replaces every entity with the current root
+       * artifacts. Default every 10 minutes, with a 5 minute timeout.
+       */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /**
+       * When each backend instance sends what changed since its last
+       * mutation (a delta: added, changed and removed entities). Default
+       * every 30 seconds, scope `local`, since each instance diffs against
+       * what it last applied.
+       */
+      deltaSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /** Root artifacts per request to `GET /artifacts` (at most 500, the default). */
+      pageSize?: number;
+      /**
+       * More root artifacts than this fails the run and changes no entity,
+       * rather than loading an unbounded list into memory. Default 100000.
+       */
+      maxArtifacts?: number;
+      /**
+       * Whether Backpack's change events (`backpack.artifact.*`,
+       * `backpack.run.finished`) start a delta mutation at once. Default true.
+       */
+      events?: boolean;
+    };
   };
 }

@@ -13,7 +13,8 @@
  *   4. checks GET /api/backpack/health is 200, the built-in processors are
  *      loaded by the default export, an authenticated list of
  *      artifacts is 200 (the migrations shipped in the tarball ran), the
- *      migrations resolve inside the installed package, and the bin is linked,
+ *      migrations resolve inside the installed package, the bin is linked,
+ *      and the catalog module export loads with the package's dependencies,
  *   5. stops it and removes the temporary directory.
  *
  *   node scripts/check-package.js [--keep]
@@ -236,6 +237,17 @@ backpack:
         throw new Error(`the package ships migrations ${shipped}, the repository has ${own}`);
       }
       console.log(`migrations: ${shipped.length} files in ${path.relative(work, migrations)}`);
+
+      // The catalog module is a named export that loads with the package's own dependencies.
+      const catalogModule = execFileSync(
+        process.execPath,
+        ['-p', `require(${JSON.stringify(manifest.name)}).catalogModuleBackpackEntityProvider?.$$type`],
+        { cwd: project, encoding: 'utf8' },
+      ).trim();
+      if (catalogModule !== '@backstage/BackendFeature') {
+        throw new Error(`catalogModuleBackpackEntityProvider is not a backend feature: ${catalogModule}`);
+      }
+      console.log('catalogModuleBackpackEntityProvider: a backend feature');
 
       for (const bin of Object.keys(manifest.bin ?? {})) {
         if (!fs.existsSync(path.join(project, 'node_modules', '.bin', bin))) {

@@ -132,3 +132,4 @@ export type {
   BackpackRunEventPayload,
   BackpackExportSealedPayload,
 } from './events/topics';
+export { catalogModuleBackpackEntityProvider, BACKPACK_ANNOTATIONS, MIRRORED_PACKAGE_TYPE } from './catalog';

@@ -1,3 +1,4 @@
+import { JsonObject } from '@backstage/types';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -49,9 +50,13 @@ function createTestProcessor(fileServer: string): BackpackProcessor {
 
 /**
  * Starts the plugin with the `test` processor and the file server of its
- * files, plus the given features (a permission policy, an auditor).
+ * files, plus the given features (a permission policy, an auditor) and
+ * `backpack` config.
  */
-export async function startTestProcessorBackend(features: any[] = []): Promise<BackpackBackend> {
+export async function startTestProcessorBackend(
+  features: any[] = [],
+  backpack: JsonObject = {},
+): Promise<BackpackBackend> {
   const fileServer = http.createServer((req, res) => {
     const match = /^\/files\/([^/]+)\/([^/]+)$/.exec(req.url ?? '');
     if (!match) {
@@ -65,7 +70,7 @@ export async function startTestProcessorBackend(features: any[] = []): Promise<B
   const fileServerUrl = `http://127.0.0.1:${(fileServer.address() as AddressInfo).port}`;
   const backend = await startBackpackBackend({
     processors: [createTestProcessor(fileServerUrl)],
-    backpack: { allowedHosts: [new URL(fileServerUrl).host] },
+    backpack: { allowedHosts: [new URL(fileServerUrl).host], ...backpack },
     features,
   });
   return {
