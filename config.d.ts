@@ -640,6 +640,20 @@ export interface Config {
          */
         repositoryUrl?: string;
       };
+      /**
+       * Signs every bundle's manifest: a detached SSH signature
+       * (`manifest.json.sig`, namespace `backpack-bundle`) that
+       * `ssh-keygen -Y verify` and `backpack-verify-bundle --key` check.
+       */
+      signing?: {
+        /**
+         * An Ed25519 private key: an unencrypted OpenSSH key file
+         * (`ssh-keygen -t ed25519 -N ''`) or a PKCS#8 PEM
+         * (`openssl genpkey -algorithm ed25519`), e.g. `$file: …`.
+         * @visibility secret
+         */
+        privateKey: string;
+      };
     };
 
     /** Where collected files are stored. Defaults to a local directory. */

@@ -3,7 +3,7 @@
  * backpack-verify-bundle: checks a received Backpack export bundle against
  * its manifest before it is unpacked.
  *
- *   node bin/backpack-verify-bundle.js [--reject-unverified] <directory>
+ *   node bin/backpack-verify-bundle.js [--reject-unverified] [--key <file>]... <directory>
  *
  * The directory holds `manifest.json` and the parts (`part-00001.tar`, ...)
  * as downloaded from `GET /api/backpack/exports/{id}/manifest` and
@@ -15,7 +15,8 @@
  * 3. the tar stream the parts form (concatenated in order): every entry's
  *    header names the listed path and size, every file's bytes have the
  *    listed size and sha256, padding and the end of the archive are zeros,
- *    and nothing unlisted sits between entries.
+ *    and nothing unlisted sits between entries (the CycloneDX SBOM,
+ *    `sbom.cdx.json`, is one of them).
  *
  * A problem is printed as `MISSING <what>: <why>` or `CORRUPT <what>: <why>`;
  * the last line is `OK: <n> files, <m> parts` (exit status 0) or
@@ -28,6 +29,18 @@
  * `UNVERIFIED <path>: …` and counted on the last line
  * (`OK: <n> files, <m> parts, <u> unverified`); with `--reject-unverified`
  * each is a problem instead.
+ *
+ * With `--key` (repeatable, one per trusted key, so that bundles signed
+ * before and after a key rotation both pass), the manifest must be signed:
+ * `manifest.json.sig` beside it must be an SSH signature (namespace
+ * `backpack-bundle`) over the manifest's bytes by one of the keys, and the
+ * manifest's `signing.fingerprint` must name that key. A key file holds
+ * public keys one a line (`ssh-ed25519 AAAA… comment`, as in `*.pub` or
+ * `authorized_keys`) or is an `allowed_signers` file
+ * (`backpack ssh-ed25519 AAAA…`). A missing, broken or untrusted
+ * signature is a problem. The same check without this tool:
+ * `ssh-keygen -Y verify -f allowed_signers -I backpack -n backpack-bundle
+ * -s manifest.json.sig < manifest.json`.
  *
  * Plain Node.js (16 or later) without dependencies, so it runs on the
  * receiving side as it is.
@@ -192,11 +205,124 @@ function sha256OfFile(file) {
   return hash.digest('hex');
 }
 
-function verify(directory, report) {
+const SIGNATURE_NAMESPACE = 'backpack-bundle';
+
+/** SSH wire-format `string`s and `uint32`s read one after the other. */
+function sshReader(data) {
+  let at = 0;
+  const take = length => {
+    if (at + length > data.length) throw new Error('ends early');
+    const value = data.subarray(at, at + length);
+    at += length;
+    return value;
+  };
+  const uint32 = () => take(4).readUInt32BE(0);
+  return { take, uint32, string: () => take(uint32()), done: () => at === data.length };
+}
+
+function sshString(value) {
+  const bytes = Buffer.from(value);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+function fingerprintOf(publicKeyBlob) {
+  return `SHA256:${crypto.createHash('sha256').update(publicKeyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The ssh-ed25519 public key blobs in key files (`*.pub`, `authorized_keys`, `allowed_signers`). */
+function readTrustedKeys(files) {
+  const keys = [];
+  for (const file of files) {
+    let text;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read the key file ${file}: ${error.message}`);
+    }
+    let found = 0;
+    for (const line of text.split('\n')) {
+      if (/^\s*(#|$)/.test(line)) continue;
+      const words = line.trim().split(/\s+/);
+      const at = words.indexOf('ssh-ed25519');
+      if (at === -1 || !words[at + 1]) continue;
+      const blob = Buffer.from(words[at + 1], 'base64');
+      keys.push({ blob, fingerprint: fingerprintOf(blob), file });
+      found += 1;
+    }
+    if (found === 0) throw new Error(`${file} holds no ssh-ed25519 public key`);
+  }
+  return keys;
+}
+
+/**
+ * Checks `manifest.json.sig` (OpenSSH's PROTOCOL.sshsig) over the
+ * manifest's bytes against the trusted keys; answers what is wrong, or
+ * the fingerprint of the key that signed.
+ */
+function checkSignature(manifestBytes, armored, trusted) {
+  const match = /-----BEGIN SSH SIGNATURE-----([\s\S]*?)-----END SSH SIGNATURE-----/.exec(armored);
+  if (!match) return { error: 'not an armored SSH signature' };
+  let parsed;
+  try {
+    const reader = sshReader(Buffer.from(match[1].replace(/\s+/g, ''), 'base64'));
+    if (reader.take(6).toString('binary') !== 'SSHSIG') return { error: 'not an SSHSIG signature' };
+    const version = reader.uint32();
+    if (version !== 1) return { error: `unknown SSHSIG version ${version}` };
+    parsed = {
+      publicKey: reader.string(),
+      namespace: reader.string().toString('utf8'),
+      reserved: reader.string(),
+      hash: reader.string().toString('utf8'),
+      signature: reader.string(),
+    };
+  } catch (error) {
+    return { error: `corrupt SSH signature (${error.message})` };
+  }
+  const fingerprint = fingerprintOf(parsed.publicKey);
+  if (parsed.namespace !== SIGNATURE_NAMESPACE) {
+    return { error: `signed for namespace '${parsed.namespace}', not '${SIGNATURE_NAMESPACE}'`, fingerprint };
+  }
+  if (parsed.hash !== 'sha512' && parsed.hash !== 'sha256') {
+    return { error: `unsupported hash '${parsed.hash}'`, fingerprint };
+  }
+  const key = trusted.find(k => k.blob.equals(parsed.publicKey));
+  if (!key) return { error: `signed by ${fingerprint}, which is not a trusted key (--key)`, untrusted: true, fingerprint };
+  try {
+    const keyReader = sshReader(parsed.publicKey);
+    if (keyReader.string().toString('utf8') !== 'ssh-ed25519') return { error: 'not an ssh-ed25519 key', fingerprint };
+    const rawKey = keyReader.string();
+    const sigReader = sshReader(parsed.signature);
+    if (sigReader.string().toString('utf8') !== 'ssh-ed25519') return { error: 'not an ssh-ed25519 signature', fingerprint };
+    const rawSignature = sigReader.string();
+    const signedData = Buffer.concat([
+      Buffer.from('SSHSIG'),
+      sshString(parsed.namespace),
+      sshString(parsed.reserved),
+      sshString(parsed.hash),
+      sshString(crypto.createHash(parsed.hash).update(manifestBytes).digest()),
+    ]);
+    const publicKey = crypto.createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: rawKey.toString('base64url') },
+      format: 'jwk',
+    });
+    if (!crypto.verify(null, signedData, publicKey, rawSignature)) {
+      return { error: `does not match the manifest (signed by ${fingerprint})`, fingerprint };
+    }
+  } catch (error) {
+    return { error: `corrupt SSH signature (${error.message})`, fingerprint };
+  }
+  return { fingerprint };
+}
+
+function verify(directory, report, trustedKeys) {
   const manifestPath = path.join(directory, 'manifest.json');
   let manifest;
+  let manifestBytes;
   try {
-    manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+    manifestBytes = fs.readFileSync(manifestPath);
+    manifest = JSON.parse(manifestBytes.toString('utf8'));
   } catch (error) {
     throw new Error(`cannot read ${manifestPath}: ${error.message}`);
   }
@@ -211,6 +337,22 @@ function verify(directory, report) {
     report('CORRUPT', 'manifest.json', 'no sha256 seal');
   } else if (seal.digest !== digest) {
     report('CORRUPT', 'manifest.json', `seal mismatch: computed ${digest}, sealed ${seal.digest}`);
+  }
+
+  // The signature, over the manifest's exact bytes.
+  let signedBy;
+  if (trustedKeys.length > 0) {
+    const signatureName = (manifest.signing && manifest.signing.signature) || 'manifest.json.sig';
+    const signaturePath = path.join(directory, path.basename(signatureName));
+    if (!fs.existsSync(signaturePath)) {
+      report('MISSING', path.basename(signatureName), 'no signature beside the manifest, but --key asks for one');
+    } else {
+      const checked = checkSignature(manifestBytes, fs.readFileSync(signaturePath, 'utf8'), trustedKeys);
+      if (checked.error) report(checked.untrusted ? 'UNTRUSTED' : 'CORRUPT', path.basename(signaturePath), checked.error);
+      else if (!manifest.signing || manifest.signing.fingerprint !== checked.fingerprint) {
+        report('CORRUPT', 'manifest.json', `names signing key ${manifest.signing && manifest.signing.fingerprint}, but ${checked.fingerprint} signed it`);
+      } else signedBy = checked.fingerprint;
+    }
   }
 
   // 2. The parts.
@@ -279,6 +421,9 @@ function verify(directory, report) {
   } finally {
     stream.close();
   }
+  if (manifest.sbom !== undefined && !manifest.files.some(file => file.path === manifest.sbom)) {
+    report('MISSING', String(manifest.sbom), 'the manifest names it as the SBOM but does not list it');
+  }
   if (manifest.totalFiles !== undefined && manifest.totalFiles !== manifest.files.length) {
     report('CORRUPT', 'manifest.json', `totalFiles ${manifest.totalFiles}, but ${manifest.files.length} files listed`);
   }
@@ -286,17 +431,28 @@ function verify(directory, report) {
     files: manifest.files.length,
     parts: manifest.parts.length,
     unverified: manifest.files.filter(file => file.verified === false).map(file => file.path),
+    signedBy,
   };
 }
 
 function main(argv) {
   const args = argv.slice(2);
-  const rejectUnverified = args[0] === '--reject-unverified';
-  if (rejectUnverified) args.shift();
-  const directory = args[0];
-  if (!directory || args.length > 1 || directory === '-h' || directory === '--help') {
+  let rejectUnverified = false;
+  const keyFiles = [];
+  const rest = [];
+  let usage = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--reject-unverified') rejectUnverified = true;
+    else if (args[i] === '--key' && i + 1 < args.length) keyFiles.push(args[++i]);
+    else if (args[i].startsWith('--key=')) keyFiles.push(args[i].slice('--key='.length));
+    else if (args[i].startsWith('-')) usage = true;
+    else rest.push(args[i]);
+  }
+  const directory = rest[0];
+  if (usage || !directory || rest.length > 1) {
     process.stderr.write(
-      'Usage: backpack-verify-bundle [--reject-unverified] <directory with manifest.json and part-*.tar>\n',
+      'Usage: backpack-verify-bundle [--reject-unverified] [--key <public key or allowed_signers file>]... ' +
+        '<directory with manifest.json and part-*.tar>\n',
     );
     return 2;
   }
@@ -307,7 +463,7 @@ function main(argv) {
   };
   let counts;
   try {
-    counts = verify(directory, report);
+    counts = verify(directory, report, readTrustedKeys(keyFiles));
   } catch (error) {
     process.stderr.write(`backpack-verify-bundle: ${error.message}\n`);
     return 2;
@@ -323,7 +479,8 @@ function main(argv) {
     process.stdout.write(`FAILED: ${problems} problems in ${counts.files} files, ${counts.parts} parts${unverified}\n`);
     return 1;
   }
-  process.stdout.write(`OK: ${counts.files} files, ${counts.parts} parts${unverified}\n`);
+  const signed = counts.signedBy ? `, signed by ${counts.signedBy}` : '';
+  process.stdout.write(`OK: ${counts.files} files, ${counts.parts} parts${unverified}${signed}\n`);
   return 0;
 }
 

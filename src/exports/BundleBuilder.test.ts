@@ -155,6 +155,7 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
         'pypi/packages/demo-pkg/1.0/demo_pkg-1.0-py3-none-any.whl',
         'pypi/simple/demo-pkg/index.html',
         'pypi/simple/index.html',
+        'sbom.cdx.json',
         'test/thing/0.1.0/thing-0.1.0.bin',
       ].sort(),
     );
@@ -234,10 +235,11 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
       'pypi/packages/demo-pkg/1.1/demo_pkg-1.1.tar.gz',
       'pypi/simple/demo-pkg/index.html',
       'pypi/simple/index.html',
+      'sbom.cdx.json',
     ]);
     expect(await runVerify(deltaDir)).toEqual({
       code: 0,
-      stdout: `OK: 5 files, ${delta.parts.length} parts\n`,
+      stdout: `OK: 6 files, ${delta.parts.length} parts\n`,
     });
 
     // Unpacked in order over the full bundle, the registries are complete.
@@ -255,13 +257,16 @@ describe.each(cases)('export bundles on %p into the %p blob store', (databaseId,
     const byTime = await exportAndWait({ since: full.cutoff, processors: ['pypi'] });
     expect(byTime).toMatchObject({ status: 'succeeded', kind: 'delta', processors: ['pypi'] });
     const byTimeManifest = await downloadBundle(blobStore, byTime.id, path.join(work, 'by-time'));
-    expect(files(byTimeManifest)).toEqual(files(manifest).filter(p => p.startsWith('pypi/')));
+    expect(files(byTimeManifest)).toEqual(files(manifest).filter(p => p.startsWith('pypi/') || p === 'sbom.cdx.json'));
 
-    // Nothing new since the delta: an empty bundle that still verifies.
+    // Nothing new since the delta: an empty bundle (but for its empty SBOM) that still verifies.
     const empty = await exportAndWait({ since: delta.id });
-    expect(empty).toMatchObject({ status: 'succeeded', files: 0 });
+    expect(empty).toMatchObject({ status: 'succeeded', files: 1 });
     expect(empty.cutoff! > delta.cutoff!).toBe(true);
-    expect(await runVerify(await downloadEmpty(empty))).toEqual({ code: 0, stdout: 'OK: 0 files, 1 parts\n' });
+    expect(await runVerify(await downloadEmpty(empty))).toEqual({
+      code: 0,
+      stdout: `OK: 1 files, ${empty.parts.length} parts\n`,
+    });
   });
 
   async function downloadEmpty(record: ExportRecord) {

@@ -1,4 +1,5 @@
 import { createHash, Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { BackpackStores } from '../database/createBackpackStores';
 import { CollectedFile, ExportOutcome, ExportWindow } from '../database/ExportStore';
 import { readNpmTarballManifest } from '../views/metadata/npmTarballManifest';
@@ -8,34 +9,48 @@ import { blobRangeReader } from '../storage/blobRangeReader';
 import { isContentAddressedKey } from '../storage/fileStorageKey';
 import { readAtMost } from '../lib/readAtMost';
 import { BundleLayout } from './BundleLayout';
-import { MANIFEST_FORMAT, ManifestWriter } from './manifest';
+import { MANIFEST_FORMAT, ManifestSigning, ManifestWriter } from './manifest';
 import { MAVEN_SIDECARS } from './metadata/staticMaven';
 import { PartSink } from './PartSink';
 import { TAR_END, tarHeader, tarPadding } from './tar';
 import { ExportRecord } from './types';
 import { asError } from '../lib/errorMessage';
+import { SigningKey } from './signing/signingKey';
+import { declaredLicenses, licensesOf } from './sbom/licenses';
+import { componentRef, SbomDocument, SbomFile } from './sbom/SbomDocument';
+import { BUNDLE_SIGNATURE_NAMESPACE, sshSignature } from './signing/sshSignature';
 
 const FILE_PAGE = 500;
 const ARTIFACT_PAGE = 100;
+
+/** The bundle's CycloneDX SBOM, the last entry of its tar stream. */
+export const SBOM_FILE = 'sbom.cdx.json';
+
+/** The detached signature beside a signed manifest. */
+export const SIGNATURE_FILE = 'manifest.json.sig';
 
 /** Blob keys of an export's objects. */
 export const exportKeys = {
   prefix: (id: string) => `exports/${id}`,
   part: (id: string, name: string) => `exports/${id}/${name}`,
   manifest: (id: string) => `exports/${id}/manifest.json`,
+  signature: (id: string) => `exports/${id}/${SIGNATURE_FILE}`,
 };
+
 
 /** What a finished build produced: what the store records of a succeeded export. */
 export type BuiltBundle = Omit<Extract<ExportOutcome, { status: 'succeeded' }>, 'status'>;
 
 /** Options of {@link BundleBuilder}. */
 export interface BundleBuilderOptions {
-  stores: Pick<BackpackStores, 'exports'>;
+  stores: Pick<BackpackStores, 'exports' | 'admissions'>;
   blobStore: BlobStore;
   partSizeBytes: number;
   npmTarballBaseUrl: string;
   nugetFeedBaseUrl?: string;
   composerRepositoryUrl?: string;
+  /** Signs manifests when set (`backpack.exports.signing`). */
+  signingKey?: SigningKey;
   /** How long a build waits before it reads; see {@link BundleBuilder.cutoffOf}. */
   settleMs: number;
   /**
@@ -67,15 +82,16 @@ export class BundleBuilder {
       until: cutoff,
       processors: record.processors,
     };
+    const readNpmManifest = async (file: CollectedFile) => {
+      const blob = await blobStore.get(file.storageKey);
+      return blob ? readNpmTarballManifest(blob.body) : undefined;
+    };
     const layout = new BundleLayout({
       npmTarballBaseUrl: this.options.npmTarballBaseUrl,
       nugetFeedBaseUrl: this.options.nugetFeedBaseUrl,
       composerRepositoryUrl: this.options.composerRepositoryUrl,
       listArtifactIds: processor => this.artifactIds(record.id, processor, cutoff),
-      readNpmManifest: async file => {
-        const blob = await blobStore.get(file.storageKey);
-        return blob ? readNpmTarballManifest(blob.body) : undefined;
-      },
+      readNpmManifest,
       collectedArtifact: (processor, id) => store.getCollectedArtifact({ processor, id }, cutoff),
       readSmallFile: async (file, maxBytes) => {
         const blob = await blobStore.get(file.storageKey);
@@ -127,18 +143,37 @@ export class BundleBuilder {
     const writeBuffer = (path: string, content: Buffer, mtime: number) =>
       writeEntry(path, content.length, mtime, [content]);
 
+    // The SBOM lists every collected file by (artifact, version); held in
+    // memory, one small entry per file, until it is written last.
+    const sbom = new SbomDocument({
+      serialNumber: `urn:uuid:${record.id}`,
+      timestamp: new Date(cutoff),
+      name: `backpack-bundle-${record.id}`,
+    });
+    const sbomFiles = new Map<string, SbomFile[]>();
+    const listFile = (file: CollectedFile, path: string, sha256: string) => {
+      const ref = componentRef(file.processor, file.artifactId, file.version);
+      const files = sbomFiles.get(ref) ?? [];
+      files.push({ path, sha256, integrity: file.integrity });
+      sbomFiles.set(ref, files);
+    };
+
     try {
       const touchedProcessors = new Set<string>();
       // Content-addressed objects (OCI blobs) that many files list go in once.
       const objectsWritten = new Set<string>();
       for await (const file of this.collectedFiles(window)) {
-        if (isContentAddressedKey(file.storageKey)) {
-          touchedProcessors.add(file.processor);
-          if (objectsWritten.has(file.storageKey)) continue;
-          objectsWritten.add(file.storageKey);
-        }
         // One path per (artifact, version, file), or per object: no two files share one.
         const path = layout.pathOf(file);
+        if (isContentAddressedKey(file.storageKey)) {
+          touchedProcessors.add(file.processor);
+          if (objectsWritten.has(file.storageKey)) {
+            // In the bundle once, and part of each version that lists it.
+            if (file.sha256) listFile(file, path, file.sha256);
+            continue;
+          }
+          objectsWritten.add(file.storageKey);
+        }
         touchedProcessors.add(file.processor);
         let blob = await blobStore.get(file.storageKey);
         if (!blob) {
@@ -173,6 +208,7 @@ export class BundleBuilder {
             `${file.storageKey}: stored bytes have sha256 ${sha256}, but ${file.sha256} was recorded at collection`,
           );
         }
+        listFile(file, path, sha256);
         for (const sidecar of sidecars) {
           await writeBuffer(`${path}${sidecar.suffix}`, Buffer.from(sidecar.hash.digest('hex')), mtime);
         }
@@ -187,6 +223,15 @@ export class BundleBuilder {
         for (const entry of await layout.metadataOf(collected, cutoff)) {
           await writeBuffer(entry.path, entry.content, metadataTime);
         }
+        const { processor, id } = collected;
+        const carried = collected.versions.filter(v => sbomFiles.has(componentRef(processor, id, v.version)));
+        const declared = carried.length > 0 ? await declaredLicenses(stores, collected) : new Map<string, string>();
+        const licenses = await licensesOf(declared, collected, carried, { readNpmManifest });
+        for (const version of carried) {
+          const files = sbomFiles.get(componentRef(processor, id, version.version))!;
+          const license = licenses.get(version.version);
+          sbom.add({ processor, id, version: version.version, dependencies: version.dependencies, files, license });
+        }
       }
       for (const processor of [...touchedProcessors].sort()) {
         for (const entry of await layout.indexesOf(processor)) {
@@ -197,21 +242,38 @@ export class BundleBuilder {
         }
       }
 
+      await writeBuffer(SBOM_FILE, Buffer.from(sbom.toJson()), metadataTime);
+
       await sink.write(TAR_END);
       const parts = await sink.finish();
       const totalBytes = sink.position;
       const files = manifest.files;
-      const seal = await manifest.finish({
+      const { signingKey } = this.options;
+      const signing: ManifestSigning | undefined = signingKey && {
+        format: 'sshsig',
+        namespace: BUNDLE_SIGNATURE_NAMESPACE,
+        fingerprint: signingKey.fingerprint,
+        signature: SIGNATURE_FILE,
+      };
+      const { seal, sha512 } = await manifest.finish({
         format: MANIFEST_FORMAT,
         id: record.id,
         kind: record.kind,
         partSize: partSizeBytes,
         parts: parts.map(p => ({ ...p })),
         processors: record.processors ?? null,
+        sbom: SBOM_FILE,
         since: record.since ? { ...record.since } : null,
         totalBytes,
         totalFiles: files,
+        ...(signing ? { signing: { ...signing } } : {}),
       });
+      if (signingKey) {
+        const signature = sshSignature(signingKey, BUNDLE_SIGNATURE_NAMESPACE, sha512);
+        await blobStore.put(exportKeys.signature(record.id), Readable.from([Buffer.from(signature)]), {
+          metadata: { 'content-type': 'text/plain' },
+        });
+      }
       return { cutoff, manifestKey, seal, parts, files, totalBytes };
     } catch (error) {
       const reason = asError(error);

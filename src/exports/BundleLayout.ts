@@ -11,6 +11,27 @@ import {
 
 export type { GeneratedEntry, StreamedEntry } from './layouts/EcosystemLayout';
 
+const LAYOUTS = new Map<string, EcosystemLayout>(BUILT_IN_LAYOUTS.map(layout => [layout.processor, layout]));
+
+/**
+ * Bundle path of a collected file. Throws for a file whose name or
+ * version is not one safe path segment, which the collector refuses to
+ * collect in the first place.
+ */
+export function bundlePathOf(file: CollectedFile): string {
+  const refusal = fileRefusal({ name: file.name, version: file.version });
+  if (refusal) {
+    throw new Error(`${file.processor}:${file.artifactId}@${file.version}: ${refusal}`);
+  }
+  const layout = LAYOUTS.get(file.processor);
+  const path = layout
+    ? layout.pathOf(file)
+    : fileStorageKey(file).slice(FILE_KEY_ROOT.length + 1);
+  const problem = layoutPathProblem(path);
+  if (problem) throw new Error(`${file.processor}:${file.artifactId}: bundle path ${path} ${problem}`);
+  return path;
+}
+
 /** Options of {@link BundleLayout}. */
 export type BundleLayoutOptions = LayoutContext;
 
@@ -30,29 +51,15 @@ export type BundleLayoutOptions = LayoutContext;
  * deltas in order over the same directory leaves complete registries.
  */
 export class BundleLayout {
-  private readonly layouts = new Map<string, EcosystemLayout>(
-    BUILT_IN_LAYOUTS.map(layout => [layout.processor, layout]),
-  );
+  private readonly layouts = LAYOUTS;
 
   constructor(private readonly options: BundleLayoutOptions) {}
 
   /**
-   * Bundle path of a collected file. Throws for a file whose name or
-   * version is not one safe path segment, which the collector refuses to
-   * collect in the first place.
+   * Bundle path of a collected file; see {@link bundlePathOf}.
    */
   pathOf(file: CollectedFile): string {
-    const refusal = fileRefusal({ name: file.name, version: file.version });
-    if (refusal) {
-      throw new Error(`${file.processor}:${file.artifactId}@${file.version}: ${refusal}`);
-    }
-    const layout = this.layouts.get(file.processor);
-    const path = layout
-      ? layout.pathOf(file)
-      : fileStorageKey(file).slice(FILE_KEY_ROOT.length + 1);
-    const problem = layoutPathProblem(path);
-    if (problem) throw new Error(`${file.processor}:${file.artifactId}: bundle path ${path} ${problem}`);
-    return path;
+    return bundlePathOf(file);
   }
 
   /** Whether `.sha1`/`.md5` sidecars are written after the file. */

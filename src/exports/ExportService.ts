@@ -14,6 +14,10 @@ import { partName } from './PartSink';
 import { ExportRecord } from './types';
 import { Semaphore } from '../lib/Semaphore';
 import { BlobStore } from '../storage/BlobStore';
+import { SigningKey } from './signing/signingKey';
+import { readSigningConfig } from './signing/signingConfig';
+import { ArtifactSbom } from './sbom/ArtifactSbom';
+import { Artifact } from '../types';
 
 /** A running export whose replica sent no heartbeat for this long is failed. */
 const STALE_EXPORT_MS = 5 * 60_000;
@@ -36,6 +40,8 @@ export interface ExportSettings {
   settleMs: number;
   /** Builds this replica runs at once; more wait, queued. */
   maxConcurrentBuilds: number;
+  /** The key manifests are signed with (`backpack.exports.signing.privateKey`). */
+  signingKey?: SigningKey;
 }
 
 /** Reads `backpack.exports`; see config.d.ts. */
@@ -71,7 +77,8 @@ export function readExportSettings(config: Config): ExportSettings {
       `backpack.exports.maxConcurrentBuilds must be a positive integer, got ${maxConcurrentBuilds}`,
     );
   }
-  return { partSizeBytes, npmTarballBaseUrl, nugetFeedBaseUrl, composerRepositoryUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds };
+  const signingKey = readSigningConfig(exportsConfig);
+  return { partSizeBytes, npmTarballBaseUrl, nugetFeedBaseUrl, composerRepositoryUrl, settleMs: settleSeconds * 1000, maxConcurrentBuilds, signingKey };
 }
 
 /** Options of {@link ExportService}. */
@@ -81,7 +88,7 @@ export interface ExportServiceOptions
   settleMs?: number;
   /** See {@link ExportSettings.maxConcurrentBuilds}; default 1. */
   maxConcurrentBuilds?: number;
-  stores: Pick<BackpackStores, 'exports'>;
+  stores: Pick<BackpackStores, 'exports' | 'artifacts' | 'admissions'>;
   blobStore: BlobStore;
   logger: LoggerService;
   workerId: string;
@@ -113,6 +120,7 @@ export class ExportService {
   private readonly jobs: LeasedJobs;
   private readonly builder: BundleBuilder;
   private readonly builds: Semaphore;
+  private readonly sboms: ArtifactSbom;
 
   constructor(private readonly options: ExportServiceOptions) {
     const { exports } = options.stores;
@@ -123,9 +131,11 @@ export class ExportService {
       npmTarballBaseUrl: options.npmTarballBaseUrl,
       nugetFeedBaseUrl: options.nugetFeedBaseUrl,
       composerRepositoryUrl: options.composerRepositoryUrl,
+      signingKey: options.signingKey,
       settleMs: options.settleMs ?? 0,
       onContents: (id, artifacts) => exports.addExportArtifacts(id, artifacts),
     });
+    this.sboms = new ArtifactSbom({ stores: options.stores, blobStore: options.blobStore });
     this.builds = new Semaphore(options.maxConcurrentBuilds ?? DEFAULT_MAX_CONCURRENT_BUILDS);
     // A queued export waiting for a build slot heartbeats too: it is alive.
     this.jobs = new LeasedJobs({
@@ -242,6 +252,24 @@ export class ExportService {
     return blob;
   }
 
+  /**
+   * The detached SSH signature of a finished export's manifest; a
+   * NotFoundError when it was built without a signing key.
+   */
+  async openSignature(id: string, visible?: ArtifactScope): Promise<{ size: number; body: Readable }> {
+    const record = await this.finished(id, visible);
+    const blob = await this.options.blobStore.get(exportKeys.signature(record.id));
+    if (!blob) {
+      throw new NotFoundError(`Export '${id}' is not signed (backpack.exports.signing was not configured when it was built)`);
+    }
+    return blob;
+  }
+
+  /** The CycloneDX SBOM of a root artifact's mirrored closure, within what `canRead` lets through. */
+  artifactSbom(root: { processor: string; id: string }, canRead: (artifact: Artifact) => boolean): Promise<string> {
+    return this.sboms.of(root, canRead);
+  }
+
   /** Fails exports abandoned by a replica that stopped, and deletes what they wrote. */
   async failAbandoned(): Promise<void> {
     const ids = await this.options.stores.exports.failAbandonedExports(STALE_EXPORT_MS);
@@ -330,6 +358,7 @@ export class ExportService {
    */
   private async deleteObjects(id: string, recorded: string[] = []): Promise<void> {
     const { blobStore } = this.options;
+    await blobStore.delete(exportKeys.signature(id));
     await blobStore.delete(exportKeys.manifest(id));
     for (const name of recorded) await blobStore.delete(exportKeys.part(id, name));
     for (let n = recorded.length + 1; ; n++) {

@@ -19,6 +19,7 @@ import {
   StaticServer,
   unpackBundle,
 } from './__testUtils__/bundleFiles';
+import { SshKeyPair, sshKeygenKeyPair, sshKeygenVerify } from './__testUtils__/sshKeys';
 
 // The acceptance of export bundles through the plugin's REST API: a real
 // npm processor mirrors from verdaccio, exports are built and downloaded
@@ -76,6 +77,7 @@ const bundlePaths = (version: string) => [
   `npm/-/bp-lib/${version}/bp-lib-${version}.tgz`,
   'npm/@bp/app',
   'npm/bp-lib',
+  'sbom.cdx.json',
 ];
 
 /**
@@ -87,13 +89,18 @@ async function downloadVerified(
   record: { id: string; parts: unknown[] },
   directory: string,
   paths: string[],
+  key: SshKeyPair,
 ) {
   const manifest = await downloadExport(server, record.id, directory);
   expect(manifest.files.map(f => f.path).sort()).toEqual(paths);
-  expect(await runVerify(directory)).toEqual({
+  expect(manifest.signing?.fingerprint).toBe(key.fingerprint);
+  expect(await runVerify(directory, ['--key', key.publicKeyFile])).toEqual({
     code: 0,
-    stdout: `OK: ${paths.length} files, ${record.parts.length} parts\n`,
+    stdout: `OK: ${paths.length} files, ${record.parts.length} parts, signed by ${key.fingerprint}\n`,
   });
+  const signature = path.join(directory, 'manifest.json.sig');
+  const bySshKeygen = await sshKeygenVerify(key.allowedSignersFile, signature, await fs.readFile(path.join(directory, 'manifest.json')));
+  expect(bySshKeygen.code).toBe(0);
   return manifest;
 }
 
@@ -127,6 +134,13 @@ async function npmInstall(registry: string, project: string, specs: string[]) {
 
 const readJson = async (file: string) => JSON.parse(await fs.readFile(file, 'utf8'));
 
+/** Unpacks a downloaded bundle into a directory of its own beside it. */
+async function unpackedSbomDir(directory: string, manifest: Parameters<typeof unpackBundle>[1]) {
+  const target = `${directory}-sbom`;
+  await unpackBundle(directory, manifest, target);
+  return target;
+}
+
 describe('export bundles through the plugin', () => {
   let verdaccio: TestNpmRegistry | undefined;
   let work: string;
@@ -134,9 +148,11 @@ describe('export bundles through the plugin', () => {
   let staticServer: StaticServer | undefined;
   const events: AuditRecord[] = [];
   let exportsAllowed = true;
+  let signingKey: SshKeyPair;
 
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'backpack-exports-'));
+    signingKey = await sshKeygenKeyPair(work, 'signing');
     verdaccio = await startVerdaccio();
     await verdaccio.publish({
       name: '@bp/app',
@@ -150,7 +166,11 @@ describe('export bundles through the plugin', () => {
         processors: { npm: { registry: verdaccio.url } },
         allowedHosts: [new URL(verdaccio.url).host],
         // Small parts, so that files span parts.
-        exports: { partSizeBytes: 1024, settleSeconds: 1 },
+        exports: {
+          partSizeBytes: 1024,
+          settleSeconds: 1,
+          signing: { privateKey: await fs.readFile(signingKey.privateKeyFile, 'utf8') },
+        },
       },
       features: [
         collectingAuditor(events),
@@ -178,7 +198,7 @@ describe('export bundles through the plugin', () => {
     await mirrored(server, added.body.runId);
 
     const full = await exportBundle(server, {});
-    expect(full).toMatchObject({ kind: 'full', requestedBy: expect.any(String), files: 4 });
+    expect(full).toMatchObject({ kind: 'full', requestedBy: expect.any(String), files: 5 });
     expect(full.parts.length).toBeGreaterThan(1);
     expect(events.find(e => e.options.eventId === 'export-create')).toMatchObject({
       options: { severityLevel: 'high' },
@@ -186,7 +206,13 @@ describe('export bundles through the plugin', () => {
       meta: { exportId: full.id, kind: 'full' },
     });
     const fullDir = path.join(work, 'full');
-    const fullManifest = await downloadVerified(server, full, fullDir, bundlePaths('1.0.0'));
+    const fullManifest = await downloadVerified(server, full, fullDir, bundlePaths('1.0.0'), signingKey);
+    // The SBOM of what the mirror resolved: the app's range went to bp-lib 1.0.0.
+    const fullSbom = await readJson(path.join(await unpackedSbomDir(fullDir, fullManifest), 'sbom.cdx.json'));
+    expect(fullSbom.dependencies).toContainEqual({ ref: 'npm:@bp/app@1.0.0', dependsOn: ['npm:bp-lib@1.0.0'] });
+    const rootSbom = await request(server).get('/api/backpack/artifacts/npm/%40bp%2Fapp/sbom');
+    expect(rootSbom.status).toBe(200);
+    expect(JSON.parse(rootSbom.text).dependencies).toEqual(fullSbom.dependencies);
 
     // Upstream publishes; the next mirror run collects the new versions.
     await verdaccio!.publish({
@@ -204,7 +230,7 @@ describe('export bundles through the plugin', () => {
     const delta = await exportBundle(server, { since: full.id });
     expect(delta).toMatchObject({ kind: 'delta', since: { exportId: full.id, time: full.cutoff } });
     const deltaDir = path.join(work, 'delta');
-    const deltaManifest = await downloadVerified(server, delta, deltaDir, bundlePaths('1.1.0'));
+    const deltaManifest = await downloadVerified(server, delta, deltaDir, bundlePaths('1.1.0'), signingKey);
 
     const list = await request(server).get('/api/backpack/exports');
     expect(list.body).toMatchObject({ total: 2, items: [{ id: delta.id }, { id: full.id }] });

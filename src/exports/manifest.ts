@@ -51,7 +51,25 @@ export interface BundleManifest {
   parts: BundlePart[];
   totalFiles: number;
   totalBytes: number;
+  /** The entry of the bundle's CycloneDX SBOM (`sbom.cdx.json`). */
+  sbom?: string;
+  /** Present when the manifest is signed; see {@link ManifestSigning}. */
+  signing?: ManifestSigning;
   seal: { algorithm: 'sha256'; covers: string; digest: string };
+}
+
+/**
+ * How a signed manifest is signed: a detached SSH signature over the
+ * manifest's bytes, beside it as `manifest.json.sig`, which
+ * `ssh-keygen -Y verify -n backpack-bundle` checks.
+ */
+export interface ManifestSigning {
+  format: 'sshsig';
+  namespace: string;
+  /** The signing key's fingerprint as `ssh-keygen -l` prints it: `SHA256:…`. */
+  fingerprint: string;
+  /** File name of the signature beside the manifest. */
+  signature: string;
 }
 
 /** The seal digest of a parsed manifest, as a verifier computes it. */
@@ -69,6 +87,8 @@ export function sealOf(manifest: Record<string, unknown>): string {
 export class ManifestWriter {
   private readonly stream = new PassThrough({ highWaterMark: 256 * 1024 });
   private readonly hash: Hash = createHash('sha256');
+  /** Over every byte written, seal included: what a signature covers. */
+  private readonly whole: Hash = createHash('sha512');
   private readonly upload: Promise<void>;
   private count = 0;
 
@@ -115,9 +135,9 @@ export class ManifestWriter {
    * Writes the members that sort after `files` and the seal, and waits for
    * the upload.
    *
-   * @returns the seal digest
+   * @returns the seal digest and the sha512 of the whole manifest
    */
-  async finish(tail: Record<string, JsonValue>): Promise<string> {
+  async finish(tail: Record<string, JsonValue>): Promise<{ seal: string; sha512: Buffer }> {
     await this.pending;
     if (Object.keys(tail).some(key => key <= 'files' || key === 'seal')) {
       throw new Error('Manifest members after the file list must sort after "files"');
@@ -127,9 +147,11 @@ export class ManifestWriter {
     this.hash.update('}');
     const digest = this.hash.digest('hex');
     const seal = canonicalJson({ algorithm: 'sha256', covers: SEAL_DESCRIPTION, digest });
-    this.stream.end(`,"seal":${seal}}`);
+    const last = `,"seal":${seal}}`;
+    this.whole.update(last);
+    this.stream.end(last);
     await this.upload;
-    return digest;
+    return { seal: digest, sha512: this.whole.digest() };
   }
 
   /** Stops the upload; nothing is left at the key. */
@@ -140,6 +162,7 @@ export class ManifestWriter {
 
   private async emit(text: string): Promise<void> {
     this.hash.update(text);
+    this.whole.update(text);
     if (!this.stream.write(text)) {
       await Promise.race([once(this.stream, 'drain').catch(() => undefined), this.upload]);
       if (this.stream.destroyed) await this.upload;

@@ -183,7 +183,12 @@ describe('artifact routes', () => {
     it('answers 404, as for a missing one, for an artifact a condition hides', async () => {
       harness.decisions[backpackArtifactReadPermission.name] = rootsOnly;
       harness.services.artifacts.find.mockResolvedValue(artifactOf({ processor: 'test', id: 'lib', root: false }));
-      for (const url of ['/artifacts/test/lib', '/artifacts/test/lib/versions', '/artifacts/test/lib/versions/1.0.0/files']) {
+      for (const url of [
+        '/artifacts/test/lib',
+        '/artifacts/test/lib/versions',
+        '/artifacts/test/lib/versions/1.0.0/files',
+        '/artifacts/test/lib/sbom',
+      ]) {
         const res = await request(harness.app).get(url);
         expect(res.status).toBe(404);
         expect(res.body.error.name).toBe('NotFoundError');
@@ -191,6 +196,21 @@ describe('artifact routes', () => {
       expect(harness.services.artifacts.getDetails).not.toHaveBeenCalled();
       expect(harness.services.artifacts.listVersions).not.toHaveBeenCalled();
       expect(harness.services.artifacts.listFiles).not.toHaveBeenCalled();
+      expect(harness.services.exports.artifactSbom).not.toHaveBeenCalled();
+    });
+
+    it("answers a root's SBOM limited to what the caller may read", async () => {
+      harness.decisions[backpackArtifactReadPermission.name] = rootsOnly;
+      harness.services.artifacts.find.mockResolvedValue(artifactOf({ processor: 'test', id: '@scope/app', root: true }));
+      harness.services.exports.artifactSbom.mockResolvedValue('{"bomFormat":"CycloneDX"}');
+      const res = await request(harness.app).get('/artifacts/test/%40scope%2Fapp/sbom');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/vnd\.cyclonedx\+json/);
+      expect(res.text).toBe('{"bomFormat":"CycloneDX"}');
+      const [root, canRead] = harness.services.exports.artifactSbom.mock.calls[0];
+      expect(root).toEqual({ processor: 'test', id: '@scope/app' });
+      expect(canRead(artifactOf({ processor: 'test', id: 'dep', root: false }))).toBe(false);
+      expect(canRead(artifactOf({ processor: 'test', id: 'other', root: true }))).toBe(true);
     });
 
     it('pages versions and files with the parsed query', async () => {

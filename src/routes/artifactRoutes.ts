@@ -28,7 +28,7 @@ function namedArtifact(req: Request): { processor: string; id: string } {
 
 /** Routes under /artifacts. */
 export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
-  const { httpAuth, auditor, authorizer, artifacts, runs, collection } = ctx;
+  const { httpAuth, auditor, authorizer, artifacts, runs, collection, exports } = ctx;
 
   /** A create or preview body, once the caller may create artifacts at all. */
   const createBody = async (credentials: BackstageCredentials, req: Request) => {
@@ -171,6 +171,18 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
       },
     );
     res.status(204).end();
+  });
+
+  router.get('/artifacts/:processor/:id/sbom', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
+    const artifact = await authorizer.authorizeArtifact(backpackArtifactReadPermission, credentials, {
+      processor,
+      id,
+    });
+    const { canRead } = await authorizer.readAccess(credentials);
+    const sbom = await exports.artifactSbom({ processor: artifact.processor, id: artifact.id }, canRead);
+    res.status(200).type('application/vnd.cyclonedx+json').send(sbom);
   });
 
   router.get('/artifacts/:processor/:id/versions', async (req, res) => {

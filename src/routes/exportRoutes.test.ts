@@ -128,6 +128,13 @@ describe('export routes', () => {
     expect(part.headers['content-disposition']).toBe('attachment; filename="part-00002.tar"');
     expect(harness.services.exports.openPart).toHaveBeenCalledWith(EXPORT_ID, 2, { type: 'all' });
 
+    harness.services.exports.openSignature.mockResolvedValue({ size: 3, body: Readable.from([Buffer.from('sig')]) });
+    const signature = await request(harness.app).get(`/exports/${EXPORT_ID}/manifest.sig`);
+    expect(signature.status).toBe(200);
+    expect(signature.text).toBe('sig');
+    expect(signature.headers['content-disposition']).toBe('attachment; filename="manifest.json.sig"');
+    expect(harness.services.exports.openSignature).toHaveBeenCalledWith(EXPORT_ID, { type: 'all' });
+
     const bad = await request(harness.app).get(`/exports/${EXPORT_ID}/parts/x`);
     expect(bad.status).toBe(400);
     expect(harness.services.exports.openPart).toHaveBeenCalledTimes(1);

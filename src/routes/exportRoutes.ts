@@ -109,6 +109,18 @@ export function addExportRoutes(router: Router, ctx: RouteContext): void {
     await sendStream(req, res, manifest.body, logger);
   });
 
+  router.get('/exports/:id/manifest.sig', async (req, res) => {
+    const credentials = await callerCredentials(httpAuth, req);
+    const { scope } = await authorizer.readAccess(credentials);
+    const signature = await exports.openSignature(req.params.id, scope);
+    res.status(200).set({
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': String(signature.size),
+      'Content-Disposition': 'attachment; filename="manifest.json.sig"',
+    });
+    await sendStream(req, res, signature.body, logger);
+  });
+
   router.get('/exports/:id/parts/:n', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
     const n = parseInput(partNumber, req.params.n, { label: 'n' });

@@ -207,6 +207,7 @@ describe('release files and plain files', () => {
         'files/github-releases/acme/tool/v2.0.0/SHA256SUMS',
         `files/github-releases/acme/tool/v2.0.0/${linux.name}`,
         'files/github-releases/acme/tool/v2.0.0/tool%202.0.0%20manual.pdf',
+        'sbom.cdx.json',
       ].sort(),
     );
     expect((await runVerify(directory)).code).toBe(0);

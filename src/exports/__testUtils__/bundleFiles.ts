@@ -37,7 +37,7 @@ export function npmTarball(manifest: Record<string, unknown>): Buffer {
  * URLs of registry.npmjs.org) over `processors`.
  */
 export function testExportService(
-  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs'> &
+  options: Pick<ExportServiceOptions, 'stores' | 'blobStore' | 'partSizeBytes' | 'settleMs' | 'signingKey'> &
     Partial<Pick<ExportServiceOptions, 'composerRepositoryUrl'>> & {
     processors: string[];
   },
@@ -72,6 +72,10 @@ export async function downloadBundle(
   for (const part of manifest.parts) {
     await fs.writeFile(path.join(directory, part.name), await read(`exports/${exportId}/${part.name}`));
   }
+  if (manifest.signing) {
+    const name = manifest.signing.signature;
+    await fs.writeFile(path.join(directory, name), await read(`exports/${exportId}/${name}`));
+  }
   return manifest;
 }
 
@@ -98,6 +102,10 @@ export async function downloadExport(
     }
     const name = /filename="([^"]+)"/.exec(res.headers['content-disposition'])![1];
     await fs.writeFile(path.join(directory, name), res.body);
+  }
+  if (manifest.signing) {
+    const res = await get(`/api/backpack/exports/${exportId}/manifest.sig`);
+    await fs.writeFile(path.join(directory, manifest.signing.signature), res.body);
   }
   return manifest;
 }

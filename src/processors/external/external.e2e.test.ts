@@ -118,10 +118,11 @@ describe.each(databases.eachSupportedId())('external processor: the example JSON
     const manifest = await request(backend.server).get(`/api/backpack/exports/${created.body.id}/manifest`);
     expect(manifest.status).toBe(200);
     const paths = (JSON.parse(manifest.text).files as Array<{ path: string; sha256: string }>).map(f => f.path);
-    // Only the collected (selected) files, at their storage keys: no layout is registered for it.
+    // Only the collected (selected) files, at their storage keys: no layout is registered for it; and the SBOM.
     expect(paths.sort()).toEqual([
       'json-index/greeting/1.0.0/greeting-1.0.0.tar.gz',
       'json-index/hello/1.0.0/hello-1.0.0.tar.gz',
+      'sbom.cdx.json',
     ]);
   });
 

@@ -47,7 +47,7 @@ function fakeServices(): FakeServices {
     runs: fake<MirrorRunService>(['startRun', 'getRun', 'listRuns']),
     collection: fake<CollectionService>(['retry', 'retryAll', 'stats', 'purgeObjects']),
     exports: fake<ExportService>([
-      'createExport', 'getExport', 'listExports', 'deleteExport', 'openPart', 'openManifest',
+      'createExport', 'getExport', 'listExports', 'deleteExport', 'openPart', 'openManifest', 'openSignature', 'artifactSbom',
       'failAbandoned', 'drain', 'stop',
     ]),
     serve: {
