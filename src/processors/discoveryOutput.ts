@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { COLUMN_LIMITS } from '../database/columnLimits';
 import { canonicalArtifactId } from '../artifacts/artifactIds';
+import { dateOf, depth, MAX_CONFIG_DEPTH, MAX_REASON, MAX_SHORT, shown, stringProblem } from './discoveryFields';
+import { fileProblem } from './discoveryFileCheck';
 import { ProcessorRegistry } from './ProcessorRegistry';
 import {
   DiscoveryValidators,
@@ -8,28 +10,12 @@ import {
   ProcessorFile,
   ProcessorVersion,
 } from './types';
-import { CONTROL_CHARACTERS, textProblem } from '../lib/validation';
-import { DependencyKind, FileIntegrity } from '../types';
+import { textProblem } from '../lib/validation';
+import { DependencyKind } from '../types';
 
-/** Longest download URI accepted; longer ones are no registry's. */
-const MAX_URI = 4096;
-/** Longest tag name or value, validator, publication date. */
-const MAX_SHORT = 256;
-/** Longest reason a processor may give for an unresolvable dependency. */
-const MAX_REASON = 1024;
-/** Nesting of a dependency's config. */
-const MAX_CONFIG_DEPTH = 16;
 /** Warnings kept per discovery; the rest are counted. */
 export const MAX_WARNINGS = 20;
 
-const HEX_LENGTHS: Record<FileIntegrity['algorithm'], number> = {
-  sha512: 128,
-  sha384: 96,
-  sha256: 64,
-  sha1: 40,
-  md5: 32,
-  'git-blob-sha1': 40,
-};
 /** Largest upstream record of a version kept (a Cargo index line is a few KiB, a huge one 100s). */
 const MAX_METADATA_BYTES = 1024 * 1024;
 
@@ -42,92 +28,6 @@ export interface CheckedDiscovery {
   validators?: DiscoveryValidators;
   /** At most {@link MAX_WARNINGS}, the last one counting the rest. */
   warnings: string[];
-}
-
-/** A hostile string as a warning may quote it: short, control characters replaced. */
-function shown(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  const clean = text.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), '?');
-  return clean.length > 80 ? `${clean.slice(0, 80)}… (${clean.length} characters)` : clean;
-}
-
-/** What is wrong with a required string, or undefined. */
-function stringProblem(value: unknown, max: number): string | undefined {
-  if (typeof value !== 'string') return 'is not a string';
-  if (!value) return 'is empty';
-  return textProblem(value, max);
-}
-
-function depth(value: unknown): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, level] = stack.pop()!;
-    if (!item || typeof item !== 'object') continue;
-    deepest = Math.max(deepest, level + 1);
-    if (deepest > MAX_CONFIG_DEPTH) return deepest;
-    for (const child of Object.values(item)) stack.push([child, level + 1]);
-  }
-  return deepest;
-}
-
-/**
- * A publication date both databases store: ISO 8601 as given, anything else
- * JavaScript can read rewritten as ISO 8601, years 1 to 9999 only.
- */
-function dateOf(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.length > MAX_SHORT) return undefined;
-  const date = new Date(value);
-  const year = date.getUTCFullYear();
-  if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) return undefined;
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)
-    ? value
-    : date.toISOString();
-}
-
-function fileProblem(file: ProcessorFile): string | undefined {
-  // A name (or path hint) that can be stored but is no safe path segment
-  // (`a/b`, `..`) is kept: `fileRefusal` parks it with its reason on the file.
-  const name = stringProblem(file.name, COLUMN_LIMITS.fileName);
-  if (name) return `name ${name}`;
-  const uri = stringProblem(file.uri, MAX_URI);
-  if (uri) return `uri ${uri}`;
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(file.uri).protocol;
-  } catch {
-    return 'uri is not a URL';
-  }
-  if (protocol !== 'http:' && protocol !== 'https:') return 'uri is not http(s)';
-  const path = stringProblem(file.path, COLUMN_LIMITS.storagePath);
-  if (path) return `path ${path}`;
-  if (file.integrity !== undefined) {
-    const { algorithm, digest } = (file.integrity ?? {}) as Partial<FileIntegrity>;
-    const length = typeof algorithm === 'string' ? HEX_LENGTHS[algorithm] : undefined;
-    if (!length) return `integrity algorithm ${shown(algorithm)} is not one of ${Object.keys(HEX_LENGTHS).join(', ')}`;
-    if (typeof digest !== 'string' || !new RegExp(`^[0-9a-fA-F]{${length}}$`).test(digest)) {
-      return `integrity digest is not ${length} hex digits`;
-    }
-  }
-  if (file.size !== undefined && !(Number.isSafeInteger(file.size) && file.size >= 0)) {
-    return 'size is not a non-negative integer';
-  }
-  // Git's blob id hashes a header naming the size before the bytes.
-  if (file.integrity?.algorithm === 'git-blob-sha1' && file.size === undefined) {
-    return 'git-blob-sha1 integrity without a size';
-  }
-  if (file.contentAddressed !== undefined && typeof file.contentAddressed !== 'boolean') {
-    return 'contentAddressed is not a boolean';
-  }
-  // Its key is its digest: without a sha256 there is nothing to name it by.
-  if (file.contentAddressed && file.integrity?.algorithm !== 'sha256') {
-    return 'contentAddressed without a sha256 integrity';
-  }
-  if (file.skipped !== undefined) {
-    const skipped = stringProblem(file.skipped, MAX_REASON);
-    if (skipped) return `skipped ${skipped}`;
-  }
-  return undefined;
 }
 
 /**
