@@ -261,6 +261,9 @@ export class ClosureWalk {
     // under a wider config.
     const outcome = await this.discover(entry);
     let declared = (outcome.ok && outcome.byVersion.get(version)?.dependencies) || [];
+    if (outcome.ok && outcome.discovery.notModified && outcome.discovery.dependenciesOf) {
+      declared = await outcome.discovery.dependenciesOf(version);
+    }
     if (outcome.ok && this.describable(entry)) {
       declared = (await this.describe(entry, version))?.dependencies ?? [];
     }

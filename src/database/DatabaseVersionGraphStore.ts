@@ -1,8 +1,9 @@
 import { Knex } from 'knex';
 import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion } from '../types';
 import { ProcessorVersion } from '../processors/types';
-import { setResolutions } from './operations/setResolutions';
-import { setSelection } from './operations/setSelection';
+import { chunks } from './chunks';
+import { setResolutions, setResolutionsOf } from './operations/setResolutions';
+import { setSelection, setSelections } from './operations/setSelection';
 import { syncVersions } from './operations/syncVersions';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
 import { FileRow, toFile } from './rows/files';
@@ -41,17 +42,26 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return result;
   }
 
-  async getVersions(artifactRef: number): Promise<StoredVersion[]> {
+  async getVersions(
+    artifactRef: number,
+    options: { dependencies?: 'all' | 'selected' } = {},
+  ): Promise<StoredVersion[]> {
     const versions = await this.db<VersionRow>('artifact_versions')
       .where({ artifact_ref: artifactRef })
       .orderBy('ref');
-    const byVersion = new Map<number, StoredDependency[]>();
-    for (const row of await this.dependenciesOf(artifactRef)) {
-      const list = byVersion.get(row.version_ref) ?? [];
-      list.push(toStoredDependency(row));
-      byVersion.set(row.version_ref, list);
-    }
+    const byVersion =
+      options.dependencies === 'selected'
+        ? await this.getDependencies(versions.filter(v => v.status === 'selected').map(v => v.ref))
+        : groupByVersion(await this.dependenciesOf(artifactRef));
     return versions.map(v => ({ ...toVersion(v), ref: v.ref, dependencies: byVersion.get(v.ref) ?? [] }));
+  }
+
+  async getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>> {
+    const rows: DependencyRow[] = [];
+    for (const part of chunks(versionRefs)) {
+      rows.push(...(await this.db<DependencyRow>('artifact_dependencies').whereIn('version_ref', part)));
+    }
+    return groupByVersion(rows);
   }
 
   async listVersions(
@@ -77,6 +87,15 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
 
   async setResolutions(artifactRef: number, resolutions: DependencyResolution[]): Promise<number> {
     return this.writes.add(await setResolutions(this.db, artifactRef, resolutions));
+  }
+
+  async recordClosure(
+    entries: Array<{ artifactRef: number; selections: VersionSelection[]; resolutions: DependencyResolution[] }>,
+    options: { replace: boolean },
+  ): Promise<number> {
+    const written =
+      (await setSelections(this.db, entries, options)) + (await setResolutionsOf(this.db, entries));
+    return this.writes.add(written);
   }
 
   async listFiles(
@@ -131,4 +150,15 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       })
       .select('d.*');
   }
+}
+
+/** Dependency rows as stored dependencies, by version ref, in the order read. */
+function groupByVersion(rows: DependencyRow[]): Map<number, StoredDependency[]> {
+  const byVersion = new Map<number, StoredDependency[]>();
+  for (const row of rows) {
+    const list = byVersion.get(row.version_ref) ?? [];
+    list.push(toStoredDependency(row));
+    byVersion.set(row.version_ref, list);
+  }
+  return byVersion;
 }

@@ -141,21 +141,23 @@ export class MirrorRunner {
       }
       let versionsSelected = 0;
       const reached = new Set<number>();
+      const recorded: Array<{ stored: StoredArtifact; artifact: ClosureArtifact }> = [];
       for (const artifact of closure.artifacts) {
         const stored = refs.get(artifact.key);
         if (!stored) continue;
         reached.add(stored.ref);
-        await this.record(runId, stored, artifact, replace);
+        recorded.push({ stored, artifact });
         versionsSelected += artifact.selected.length;
-        progress.add({ versionsSelected: artifact.selected.length });
       }
+      await this.record(runId, recorded, replace);
+      progress.add({ versionsSelected });
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected nothing.
-        for (const artifact of await stores.artifacts.listAllArtifacts()) {
-          if (!reached.has(artifact.ref)) {
-            await stores.versions.setSelection(artifact.ref, [], { replace: true });
-          }
-        }
+        const unreached = (await stores.artifacts.listAllArtifacts()).filter(a => !reached.has(a.ref));
+        await stores.versions.recordClosure(
+          unreached.map(a => ({ artifactRef: a.ref, selections: [], resolutions: [] })),
+          { replace: true },
+        );
       }
       await progress.flush();
 
@@ -220,42 +222,47 @@ export class MirrorRunner {
     return stores.artifacts.listAllArtifacts({ rootsOnly: true });
   }
 
+  /**
+   * What the walk selected and how each dependency resolved, for every
+   * artifact it reached in one batch: a few statements per hundreds of
+   * artifacts, writing only what changed.
+   */
   private async record(
     runId: string,
-    stored: StoredArtifact,
-    artifact: ClosureArtifact,
+    recorded: Array<{ stored: StoredArtifact; artifact: ClosureArtifact }>,
     replace: boolean,
   ) {
     const { stores } = this.options;
-    await stores.versions.setSelection(
-      stored.ref,
-      artifact.selected.map(v => ({
-        version: v.version,
-        status: 'selected' as const,
-        selection: v.selection,
+    await stores.versions.recordClosure(
+      recorded.map(({ stored, artifact }) => ({
+        artifactRef: stored.ref,
+        selections: artifact.selected.map(v => ({
+          version: v.version,
+          status: 'selected' as const,
+          selection: v.selection,
+        })),
+        resolutions: artifact.selected.flatMap(v =>
+          v.dependencies.map(d => ({
+            version: v.version,
+            processor: d.processor,
+            id: d.id,
+            kind: d.kind,
+            range: d.range,
+            resolved: d.resolved,
+            unresolvable: d.unresolvable,
+          })),
+        ),
       })),
       { replace },
     );
-    await stores.versions.setResolutions(
-      stored.ref,
-      artifact.selected.flatMap(v =>
-        v.dependencies.map(d => ({
-          version: v.version,
-          processor: d.processor,
-          id: d.id,
-          kind: d.kind,
-          range: d.range,
-          resolved: d.resolved,
-          unresolvable: d.unresolvable,
-        })),
-      ),
-    );
-    if (artifact.error && artifact.error.type === 'invalid-filter') {
-      await stores.artifacts.recordDiscovery(stored.ref, {
-        runId,
-        status: 'error',
-        error: artifact.error.message,
-      });
+    for (const { stored, artifact } of recorded) {
+      if (artifact.error && artifact.error.type === 'invalid-filter') {
+        await stores.artifacts.recordDiscovery(stored.ref, {
+          runId,
+          status: 'error',
+          error: artifact.error.message,
+        });
+      }
     }
   }
 }

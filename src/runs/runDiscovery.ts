@@ -12,9 +12,11 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { sameJson } from '../lib/canonicalJson';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { StoredDependency, StoredVersion } from '../database/VersionGraphStore';
 import {
   DiscoveryResult,
   DiscoveryValidators,
+  ProcessorDependency,
   ProcessorVersion,
 } from '../processors/types';
 import { errorMessage } from '../lib/errorMessage';
@@ -69,17 +71,25 @@ export async function discoverForRun(
     last && sameJson(last.config ?? {}, effective)
       ? { etag: last.etag, lastModified: last.lastModified }
       : undefined;
-  if (validators && (await stores.artifacts.countArtifact(artifact.ref)).versions === 0) {
-    validators = undefined;
-  }
 
   let result: DiscoveryResult;
   let warnings: string[] = [];
+  let stored: StoredVersion[] = [];
   try {
     result = await processor.discover(
       { id: canonical, config: effective },
       { logger, signal, validators },
     );
+    if (result.notModified) {
+      // Versions and the dependencies of the selected ones; the walk asks
+      // for the others' only if it selects them now.
+      stored = await stores.versions.getVersions(artifact.ref, { dependencies: 'selected' });
+      if (stored.length === 0) {
+        // Nothing was stored under those validators: ask for everything.
+        validators = undefined;
+        result = await processor.discover({ id: canonical, config: effective }, { logger, signal });
+      }
+    }
     if (!result.notModified) {
       // The upstream's answer is checked before anything stores or walks
       // it; what a check drops is named on the artifact, not lost.
@@ -106,27 +116,14 @@ export async function discoverForRun(
   }
 
   if (result.notModified) {
-    const stored = await stores.versions.getVersions(artifact.ref);
-    await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+    // Unchanged and recorded as fine already: nothing to write.
+    if (artifact.status !== 'ok' || artifact.lastError !== undefined) {
+      await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+    }
     return {
       notModified: true,
-      versions: stored.map(
-        (v): ProcessorVersion => ({
-          version: v.version,
-          publishedAt: v.publishedAt,
-          files: [],
-          dependencies: v.dependencies.map(d => ({
-            processor: d.processor,
-            id: d.id,
-            range: d.range,
-            kind: d.kind,
-            config: d.config,
-            // Only the processor's own verdict is passed on; what a run
-            // could not resolve is tried again.
-            unresolvable: d.declaredUnresolvable,
-          })),
-        }),
-      ),
+      versions: stored.map(v => ({ version: v.version, publishedAt: v.publishedAt, files: [], dependencies: [] })),
+      dependenciesOf: storedDependencies(stores, stored),
       tags: artifact.tags,
       validators,
       config: effective,
@@ -141,6 +138,54 @@ export async function discoverForRun(
     warnings,
   });
   return { ...result, config: effective, warnings };
+}
+
+/**
+ * The stored dependencies of a version, as the processor declared them:
+ * those of the versions selected before are at hand, the others are read
+ * when the walk asks, those asked for at once in one statement.
+ */
+function storedDependencies(
+  stores: RunDiscoveryOptions['stores'],
+  versions: StoredVersion[],
+): (version: string) => Promise<ProcessorDependency[]> {
+  const refs = new Map(versions.map(v => [v.version, v.ref]));
+  const known = new Map(
+    versions.filter(v => v.status === 'selected').map(v => [v.ref, Promise.resolve(v.dependencies)]),
+  );
+  // Refs asked for in the same tick, read together on the next.
+  let batch: { refs: number[]; read: Promise<Map<number, StoredDependency[]>> } | undefined;
+  return version => {
+    const ref = refs.get(version);
+    if (ref === undefined) return Promise.resolve([]);
+    let pending = known.get(ref);
+    if (!pending) {
+      if (!batch) {
+        const refsOfBatch: number[] = [];
+        const read = Promise.resolve().then(() => {
+          batch = undefined;
+          return stores.versions.getDependencies(refsOfBatch);
+        });
+        batch = { refs: refsOfBatch, read };
+      }
+      batch.refs.push(ref);
+      pending = batch.read.then(byRef => byRef.get(ref) ?? []);
+      known.set(ref, pending);
+    }
+    return pending.then(dependencies => dependencies.map(asDeclared));
+  };
+}
+
+/** A stored dependency as the processor declared it: a run's own verdict is tried again. */
+function asDeclared(d: StoredDependency): ProcessorDependency {
+  return {
+    processor: d.processor,
+    id: d.id,
+    range: d.range,
+    kind: d.kind,
+    config: d.config,
+    unresolvable: d.declaredUnresolvable,
+  };
 }
 
 /**
