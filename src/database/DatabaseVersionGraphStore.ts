@@ -46,14 +46,27 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     artifactRef: number,
     options: { dependencies?: 'all' | 'selected' } = {},
   ): Promise<StoredVersion[]> {
+    if (options.dependencies === 'selected') {
+      return (await this.getVersionsOf([artifactRef])).get(artifactRef) ?? [];
+    }
     const versions = await this.db<VersionRow>('artifact_versions')
       .where({ artifact_ref: artifactRef })
       .orderBy('ref');
-    const byVersion =
-      options.dependencies === 'selected'
-        ? await this.getDependencies(versions.filter(v => v.status === 'selected').map(v => v.ref))
-        : groupByVersion(await this.dependenciesOf(artifactRef));
+    const byVersion = groupByVersion(await this.dependenciesOf(artifactRef));
     return versions.map(v => ({ ...toVersion(v), ref: v.ref, dependencies: byVersion.get(v.ref) ?? [] }));
+  }
+
+  async getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>> {
+    const rows: VersionRow[] = [];
+    for (const part of chunks(artifactRefs)) {
+      rows.push(...(await this.db<VersionRow>('artifact_versions').whereIn('artifact_ref', part).orderBy('ref')));
+    }
+    const dependencies = await this.getDependencies(rows.filter(v => v.status === 'selected').map(v => v.ref));
+    const byArtifact = new Map<number, StoredVersion[]>(artifactRefs.map(ref => [ref, []]));
+    for (const v of rows) {
+      byArtifact.get(v.artifact_ref)!.push({ ...toVersion(v), ref: v.ref, dependencies: dependencies.get(v.ref) ?? [] });
+    }
+    return byArtifact;
   }
 
   async getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>> {

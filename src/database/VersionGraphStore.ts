@@ -80,6 +80,12 @@ export interface VersionGraphStore {
    * first; {@link VersionGraphStore.getDependencies} reads the rest.
    */
   getVersions(artifactRef: number, options?: { dependencies?: 'all' | 'selected' }): Promise<StoredVersion[]>;
+  /**
+   * {@link VersionGraphStore.getVersions} with `dependencies: 'selected'`
+   * for many artifacts, by artifact ref, in a few statements per chunk of
+   * refs: what a full run reads up front instead of per artifact.
+   */
+  getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>>;
   /** The declared dependencies of versions, by version ref; one indexed read per chunk of refs. */
   getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>>;
   /** Newest first. */

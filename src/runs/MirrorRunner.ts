@@ -13,7 +13,7 @@ import {
 } from '../closure/ClosureResolver';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { RunProgress } from './RunProgress';
-import { describeChecked, describeForRun, discoverForRun } from './runDiscovery';
+import { describeChecked, describeForRun, discoverForRun, prefetchStored } from './runDiscovery';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -105,6 +105,9 @@ export class MirrorRunner {
     const runId = run.id;
     const refs = new Map<string, StoredArtifact>();
     const progress = new RunProgress({ stores, runId, logger });
+    // A full run reaches (nearly) every stored artifact: read them and
+    // their versions in a few statements rather than a few per artifact.
+    const discovery = { ...this.options, prefetched: run.scope ? undefined : await prefetchStored(stores) };
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -113,7 +116,7 @@ export class MirrorRunner {
         concurrency: this.options.concurrency,
         discover: async (processor, id, config, { signal: s }) => {
           try {
-            return await discoverForRun(this.options, runId, processor, id, config, refs, s);
+            return await discoverForRun(discovery, runId, processor, id, config, refs, s);
           } finally {
             discovered += 1;
             progress.add({ artifacts: 1 });

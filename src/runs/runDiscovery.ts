@@ -26,6 +26,36 @@ export interface RunDiscoveryOptions {
   stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
   processors: ProcessorRegistry;
   logger: LoggerService;
+  /** What a full run read of the store up front, see {@link prefetchStored}. */
+  prefetched?: PrefetchedGraph;
+}
+
+/**
+ * The stored artifacts and their versions (with the dependencies of the
+ * selected ones), read in a few statements when a full run starts, so that
+ * an artifact answering 304 costs no statement of its own. Each entry is
+ * used once: a second discovery of an artifact in the same run reads what
+ * the first one wrote.
+ */
+export interface PrefetchedGraph {
+  artifacts: Map<string, StoredArtifact>;
+  versions: Map<number, StoredVersion[]>;
+}
+
+/** Reads every stored artifact and its versions for a full run. */
+export async function prefetchStored(stores: RunDiscoveryOptions['stores']): Promise<PrefetchedGraph> {
+  const all = await stores.artifacts.listAllArtifacts();
+  return {
+    artifacts: new Map(all.map(a => [`${a.processor}:${a.id}`, a])),
+    versions: await stores.versions.getVersionsOf(all.map(a => a.ref)),
+  };
+}
+
+/** Takes an entry out of a map, so that it stands in once. */
+function take<K, V>(map: Map<K, V> | undefined, key: K): V | undefined {
+  const value = map?.get(key);
+  map?.delete(key);
+  return value;
 }
 
 /**
@@ -45,7 +75,9 @@ export async function discoverForRun(
   const { stores, processors, logger } = options;
   const processor = processors.get(processorName);
   const canonical = processor.normalizeId?.(id) ?? id;
-  const artifact = await stores.artifacts.ensureArtifact({
+  const prefetched = take(options.prefetched?.artifacts, `${processorName}:${canonical}`);
+  const prefetchedVersions = prefetched && take(options.prefetched?.versions, prefetched.ref);
+  const artifact = prefetched ?? await stores.artifacts.ensureArtifact({
     processor: processorName,
     id: canonical,
     config: {},
@@ -83,7 +115,8 @@ export async function discoverForRun(
     if (result.notModified) {
       // Versions and the dependencies of the selected ones; the walk asks
       // for the others' only if it selects them now.
-      stored = await stores.versions.getVersions(artifact.ref, { dependencies: 'selected' });
+      stored =
+        prefetchedVersions ?? (await stores.versions.getVersions(artifact.ref, { dependencies: 'selected' }));
       if (stored.length === 0) {
         // Nothing was stored under those validators: ask for everything.
         validators = undefined;
