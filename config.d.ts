@@ -189,6 +189,13 @@ export interface Config {
        * `POST /retry`. Default 900000 (15 minutes).
        */
       parkedRetryAfterMs?: number;
+      /**
+       * Milliseconds a `GET /stats` answer (counts and bytes by processor
+       * and status, an aggregate over every file) is reused for requests
+       * with the same scope; concurrent requests share one computation.
+       * 0 computes it for every request. Default 5000.
+       */
+      statsCacheMs?: number;
       /** Limits of each download. */
       download?: {
         /** Overall deadline of one download, headers and body, in seconds. Default 3600. */
