@@ -8,7 +8,7 @@ import { syncVersions } from './operations/syncVersions';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
 import { FileRow, toFile } from './rows/files';
 import { toVersion, VersionRow } from './rows/versions';
-import { paginate } from './paginate';
+import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 import {
   DependencyResolution,
@@ -27,10 +27,14 @@ const STATISTICS_AFTER_ROWS = 5000;
 export class DatabaseVersionGraphStore implements VersionGraphStore {
   private analyzedAtRows = 0;
 
+  private readonly totals: PageTotals;
+
   constructor(
     private readonly db: Knex,
     private readonly writes: WriteCounter,
-  ) {}
+  ) {
+    this.totals = new PageTotals(writes);
+  }
 
   async syncVersions(
     artifactRef: number,
@@ -126,7 +130,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
         if (query.status) q.where('status', query.status);
       });
     const orderBy = [{ column: 'name', order: 'asc' as const }];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toFile);
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toFile, this.totals);
   }
 
   async listArtifactDependencies(artifactRef: number): Promise<ArtifactDependency[]> {
