@@ -367,6 +367,22 @@ export interface Config {
         prefix?: string;
         /** Create the bucket at startup when it does not exist. Default false. */
         createBucket?: boolean;
+        /**
+         * Bytes per part of a multipart upload, at least 5 MiB; a file no
+         * larger is one PutObject. A replica buffers at most
+         * `partSizeBytes × (queueSize + 1) × queue.concurrency` for uploads.
+         * Default 5242880 (5 MiB).
+         */
+        partSizeBytes?: number;
+        /** Parts of one upload in flight at once. Default 2. */
+        queueSize?: number;
+        /**
+         * Sign request bodies without hashing them (`UNSIGNED-PAYLOAD`):
+         * every byte is already hashed once against the upstream's digest,
+         * and the SDK's payload signature would hash it again. Set to false
+         * for a server that refuses unsigned payloads. Default true.
+         */
+        unsignedPayload?: boolean;
         /** Static credentials; the AWS default chain is used without them. */
         credentials?: {
           /** @visibility secret */
