@@ -71,7 +71,8 @@ export async function collectWithBackpack(options: {
   }
   const cpu = await meter.end();
   const phases = runPhases(timing);
-  const prefix = `${deployment.id}/bench/${id}/`;
+  // Files of the bench processor are stored at files/bench/<artifact id>/<version>/<name>.
+  const prefix = `${deployment.id}/files/bench/${id}/`;
   await verifyCopy(env, prefix, files);
   if (options.cleanup) await env.bucket.deletePrefix(prefix);
   return {
