@@ -14,6 +14,7 @@ import { pct, profileSection } from '../lib/reporting';
 import { CpuProfileSummary } from '../lib/cpuProfile';
 import { fmt, summarize } from '../lib/stats';
 import { conditionalRequestFloor } from '../lib/conditionalFloor';
+import { explainNoopPath } from '../lib/explainNoop';
 
 const ROOT = { processor: 'npm', id: 'jest', filter: '29.7.0' };
 const GOAL = 0.05;
@@ -45,6 +46,7 @@ export const noopRerunBenchmark: Benchmark = {
     let floor: { seconds: number[]; notModified: number } | undefined;
     let floorPackages = 0;
     const previews: number[] = [];
+    let explained: Awaited<ReturnType<typeof explainNoopPath>> | undefined;
     for (let i = 0; i < ctx.repetitions; i++) {
       const deployment = env.deployment();
       try {
@@ -89,6 +91,7 @@ export const noopRerunBenchmark: Benchmark = {
           );
           floor = await conditionalRequestFloor(env.verdaccio.url, packages, WALK_CONCURRENCY);
           floorPackages = packages.length;
+          explained = await explainNoopPath(deployment.db());
         }
         if (i === ctx.repetitions - 1 && Math.min(...ratios) > GOAL) {
           ctx.log('noop-rerun: goal missed; profiling one more no-op run');
@@ -167,6 +170,19 @@ export const noopRerunBenchmark: Benchmark = {
     let proposal: string | undefined;
     if (profile) {
       body.push('', '### Where the time goes (CPU profile of the backend during one more no-op run)', '', profile.markdown);
+    }
+    if (explained) {
+      body.push(
+        '',
+        "### The no-op run's statements and their plans",
+        '',
+        `The statements the stores issue on a no-op run's path (the full run's up-front read of artifacts, versions and the selected versions' dependencies; recording the selection and the resolutions; listing the files to queue), captured from knex by running the same store code against this benchmark's database after its runs, each with PostgreSQL's \`EXPLAIN\`. ${explained.seqScans.length ? `Sequential scans of the plugin's tables: ${explained.seqScans.map(l => `\`${l}\``).join(', ')}.` : "No sequential scan of the plugin's tables."} Rows written by recording the stored selection again: ${explained.rowsWritten}.`,
+        '',
+        '<details><summary>Statements and plans</summary>',
+        '',
+        explained.markdown,
+        '</details>',
+      );
     }
     if (walkProfile) {
       body.push(
