@@ -5,8 +5,16 @@ import { DependencyResolution } from '../VersionGraphStore';
 
 type ResolutionRow = Pick<
   DependencyRow,
-  'ref' | 'processor' | 'dependency_id' | 'kind' | 'range' | 'resolved' | 'unresolvable' | 'resolution_error'
-> & { artifact_ref: number; version: string };
+  | 'ref'
+  | 'version_ref'
+  | 'processor'
+  | 'dependency_id'
+  | 'kind'
+  | 'range'
+  | 'resolved'
+  | 'unresolvable'
+  | 'resolution_error'
+>;
 
 /**
  * Records how the dependencies of an artifact's versions resolved in a
@@ -39,31 +47,32 @@ export async function setResolutionsOf(
   }
   if (pairs.size === 0) return 0;
   await db.transaction(async tx => {
-    const versionRefs: number[] = [];
+    // The versions by (artifact, version) through `artifact_versions_key`,
+    // then their dependencies by version ref: no join that would have the
+    // planner hash every version of the mirror.
+    const versionOf = new Map<number, string>();
     for (const part of chunks([...pairs.values()])) {
-      const rows: Array<{ ref: number }> = await tx('artifact_versions')
+      const rows: Array<{ ref: number; artifact_ref: number; version: string }> = await tx('artifact_versions')
         .whereIn(['artifact_ref', 'version'], part)
-        .select('ref');
-      versionRefs.push(...rows.map(r => r.ref));
+        .select('ref', 'artifact_ref', 'version');
+      for (const row of rows) versionOf.set(row.ref, `${row.artifact_ref}\0${row.version}`);
     }
     const byKey = new Map<string, ResolutionRow>();
-    for (const part of chunks(versionRefs)) {
-      const rows: ResolutionRow[] = await tx('artifact_dependencies as d')
-        .join('artifact_versions as v', 'v.ref', 'd.version_ref')
-        .whereIn('d.version_ref', part)
+    for (const part of chunks([...versionOf.keys()])) {
+      const rows: ResolutionRow[] = await tx('artifact_dependencies')
+        .whereIn('version_ref', part)
         .select(
-          'd.ref',
-          'd.processor',
-          'd.dependency_id',
-          'd.kind',
-          'd.range',
-          'd.resolved',
-          'd.unresolvable',
-          'd.resolution_error',
-          'v.artifact_ref',
-          'v.version',
+          'ref',
+          'version_ref',
+          'processor',
+          'dependency_id',
+          'kind',
+          'range',
+          'resolved',
+          'unresolvable',
+          'resolution_error',
         );
-      for (const row of rows) byKey.set(dependencyRowKey(`${row.artifact_ref}\0${row.version}`, row), row);
+      for (const row of rows) byKey.set(dependencyRowKey(versionOf.get(row.version_ref)!, row), row);
     }
     for (const { artifactRef, resolutions } of entries) {
       for (const resolution of resolutions) {
