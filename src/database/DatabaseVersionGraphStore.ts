@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion } from '../types';
 import { ProcessorVersion } from '../processors/types';
-import { chunks } from './chunks';
+import { chunks, LOOKUP_CHUNK } from './chunks';
 import { setResolutions, setResolutionsOf } from './operations/setResolutions';
 import { setSelection, setSelections } from './operations/setSelection';
 import { syncVersions } from './operations/syncVersions';
@@ -62,7 +62,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
 
   async getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>> {
     const rows: VersionRow[] = [];
-    for (const part of chunks(artifactRefs)) {
+    for (const part of chunks(artifactRefs, LOOKUP_CHUNK)) {
       rows.push(...(await this.db<VersionRow>('artifact_versions').whereIn('artifact_ref', part).orderBy('ref')));
     }
     const dependencies = await this.getDependencies(rows.filter(v => v.status === 'selected').map(v => v.ref));
@@ -75,7 +75,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
 
   async getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>> {
     const rows: DependencyRow[] = [];
-    for (const part of chunks(versionRefs)) {
+    for (const part of chunks(versionRefs, LOOKUP_CHUNK)) {
       rows.push(...(await this.db<DependencyRow>('artifact_dependencies').whereIn('version_ref', part)));
     }
     return groupByVersion(rows);

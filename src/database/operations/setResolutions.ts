@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { chunks } from '../chunks';
+import { chunks, LOOKUP_CHUNK } from '../chunks';
 import { DependencyRow, dependencyKey, dependencyRowKey } from '../rows/dependencies';
 import { DependencyResolution } from '../VersionGraphStore';
 
@@ -58,7 +58,7 @@ export async function setResolutionsOf(
       for (const row of rows) versionOf.set(row.ref, `${row.artifact_ref}\0${row.version}`);
     }
     const byKey = new Map<string, ResolutionRow>();
-    for (const part of chunks([...versionOf.keys()])) {
+    for (const part of chunks([...versionOf.keys()], LOOKUP_CHUNK)) {
       const rows: ResolutionRow[] = await tx('artifact_dependencies')
         .whereIn('version_ref', part)
         .select(
