@@ -374,7 +374,7 @@ export interface Config {
          * Default 5242880 (5 MiB).
          */
         partSizeBytes?: number;
-        /** Parts of one upload in flight at once. Default 2. */
+        /** Parts of one upload in flight at once. Default 4 (as rclone). */
         queueSize?: number;
         /**
          * Sign request bodies without hashing them (`UNSIGNED-PAYLOAD`):

@@ -39,7 +39,7 @@ export interface S3BlobStoreOptions {
   createBucket?: boolean;
   /** Size of multipart upload parts, at least 5 MiB. Default 5 MiB. */
   partSizeBytes?: number;
-  /** Parts uploaded at once per put. Default 2. */
+  /** Parts uploaded at once per put. Default 4. */
   queueSize?: number;
   /**
    * Sends bodies as `UNSIGNED-PAYLOAD` instead of hashing them for the
@@ -152,7 +152,7 @@ export class S3BlobStore implements BlobStore {
     this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
     this.createBucket = options.createBucket ?? false;
     this.partSize = Math.max(5 * MiB, options.partSizeBytes ?? 5 * MiB);
-    this.queueSize = Math.max(1, options.queueSize ?? 2);
+    this.queueSize = Math.max(1, options.queueSize ?? 4);
     this.staleUploadMs = options.staleUploadMs ?? 24 * 60 * 60_000;
   }
 
