@@ -459,6 +459,13 @@ export interface Config {
        * `POST /retry`. Default 900000 (15 minutes).
        */
       parkedRetryAfterMs?: number;
+      /**
+       * Milliseconds a `GET /stats` answer (counts and bytes by processor
+       * and status, an aggregate over every file) is reused for requests
+       * with the same scope; concurrent requests share one computation.
+       * 0 computes it for every request. Default 5000.
+       */
+      statsCacheMs?: number;
       /** Limits of each download. */
       download?: {
         /** Overall deadline of one download, headers and body, in seconds. Default 3600. */
@@ -678,6 +685,22 @@ export interface Config {
         prefix?: string;
         /** Create the bucket at startup when it does not exist. Default false. */
         createBucket?: boolean;
+        /**
+         * Bytes per part of a multipart upload, at least 5 MiB; a file no
+         * larger is one PutObject. A replica buffers at most
+         * `partSizeBytes × (queueSize + 1) × queue.concurrency` for uploads.
+         * Default 5242880 (5 MiB).
+         */
+        partSizeBytes?: number;
+        /** Parts of one upload in flight at once. Default 4 (as rclone). */
+        queueSize?: number;
+        /**
+         * Sign request bodies without hashing them (`UNSIGNED-PAYLOAD`):
+         * every byte is already hashed once against the upstream's digest,
+         * and the SDK's payload signature would hash it again. Set to false
+         * for a server that refuses unsigned payloads. Default true.
+         */
+        unsignedPayload?: boolean;
         /** Static credentials; the AWS default chain is used without them. */
         credentials?: {
           /** @visibility secret */

@@ -7,6 +7,8 @@ export interface BenchmarkContext {
   log(message: string): void;
   /** Timed repetitions per figure (at least 3). */
   repetitions: number;
+  /** Registry sizes of the scale benchmark (`--sizes 1000,3000`), when given. */
+  sizes?: number[];
 }
 
 /** What a benchmark reports; the runner adds date, machine and command. */

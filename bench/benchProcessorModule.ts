@@ -40,8 +40,8 @@ export function createBenchProcessor(manifestPath: string): BackpackProcessor {
           {
             version: '1.0.0',
             files: files.map(file => ({
-              // A file name is one path segment; every set is one flat directory.
-              name: file.path.slice(file.path.lastIndexOf('/') + 1),
+              // A file name is one path segment (see fileRefusal).
+              name: file.path.replace(/\//g, '_'),
               uri: `${baseUrl}/${file.path.split('/').map(encodeURIComponent).join('/')}`,
               path: `${id}/${file.path}`,
               integrity: { algorithm: 'sha256', digest: file.sha256 },

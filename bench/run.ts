@@ -10,6 +10,7 @@ import { closureBenchmark } from './benchmarks/closure';
 import { largeFilesBenchmark } from './benchmarks/largeFiles';
 import { memoryBenchmark } from './benchmarks/memory';
 import { noopRerunBenchmark } from './benchmarks/noopRerun';
+import { scaleBenchmark } from './benchmarks/scale';
 import { scaleOutBenchmark } from './benchmarks/scaleOut';
 import { smallFilesBenchmark } from './benchmarks/smallFiles';
 import { urlReaderPathBenchmark } from './benchmarks/urlReaderPath';
@@ -27,18 +28,25 @@ const BENCHMARKS: Benchmark[] = [
   memoryBenchmark,
   apiLoadBenchmark,
   scaleOutBenchmark,
+  scaleBenchmark,
   urlReaderPathBenchmark,
 ];
 
-function parseArgs(argv: string[]): { names: string[]; repetitions: number } {
+function parseArgs(argv: string[]): { names: string[]; repetitions: number; sizes?: number[] } {
   const names: string[] = [];
   let repetitions = 3;
+  let sizes: number[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--repetitions') {
       repetitions = Number(argv[++i]);
+    } else if (argv[i] === '--sizes') {
+      sizes = String(argv[++i]).split(',').map(Number);
+      if (sizes.length < 2 || !sizes.every(n => Number.isInteger(n) && n >= 10)) {
+        throw new Error('--sizes must be at least two comma-separated package counts of 10 or more, e.g. 1000,3000');
+      }
     } else if (argv[i] === '--help' || argv[i] === '-h') {
       console.log(
-        `Usage: npm run bench [-- <name>...] [--repetitions <n>]\nBenchmarks: ${BENCHMARKS.map(b => b.name).join(', ')}`,
+        `Usage: npm run bench [-- <name>...] [--repetitions <n>] [--sizes <n>,<n>...]\nBenchmarks: ${BENCHMARKS.map(b => b.name).join(', ')}`,
       );
       process.exit(0);
     } else {
@@ -53,11 +61,11 @@ function parseArgs(argv: string[]): { names: string[]; repetitions: number } {
       throw new Error(`Unknown benchmark '${name}'; known: ${BENCHMARKS.map(b => b.name).join(', ')}`);
     }
   }
-  return { names, repetitions };
+  return { names, repetitions, sizes };
 }
 
 async function main() {
-  const { names, repetitions } = parseArgs(process.argv.slice(2));
+  const { names, repetitions, sizes } = parseArgs(process.argv.slice(2));
   const selected = names.length ? BENCHMARKS.filter(b => names.includes(b.name)) : BENCHMARKS;
   const started = Date.now();
   const log = (message: string) =>
@@ -82,9 +90,10 @@ async function main() {
       log(`== ${benchmark.name}: ${benchmark.title}`);
       const machine = machineInfo();
       const t0 = Date.now();
-      const command = `npm run bench -- ${benchmark.name}${repetitions !== 3 ? ` --repetitions ${repetitions}` : ''}`;
+      const sizesArg = sizes && benchmark.name === 'scale' ? ` --sizes ${sizes.join(',')}` : '';
+      const command = `npm run bench -- ${benchmark.name}${repetitions !== 3 ? ` --repetitions ${repetitions}` : ''}${sizesArg}`;
       try {
-        const result = await benchmark.run({ env, log, repetitions });
+        const result = await benchmark.run({ env, log, repetitions, sizes });
         results[benchmark.name] = {
           name: benchmark.name,
           title: benchmark.title,

@@ -97,14 +97,15 @@ export class BenchEnvironment {
   }
 
   /** A new deployment (fresh database and queue) on the shared servers. */
-  deployment(options: { concurrency?: number } = {}): Deployment {
+  deployment(options: { concurrency?: number; npmRegistry?: string } = {}): Deployment {
     const host = (url: string) => new URL(url).host;
+    const npmRegistry = options.npmRegistry ?? this.verdaccio.url;
     const deployment = new Deployment({
       dir: path.join(this.dir, 'deployments'),
       token: this.token,
-      npmRegistry: this.verdaccio.url,
+      npmRegistry,
       s3: { endpoint: this.s3.endpoint, bucket: S3_BUCKET, ...S3_CREDENTIALS },
-      allowedHosts: [host(this.verdaccio.url), host(this.files.baseUrl)],
+      allowedHosts: [...new Set([host(npmRegistry), host(this.verdaccio.url), host(this.files.baseUrl)])],
       manifestPath: this.manifestPath,
       concurrency: options.concurrency ?? 8,
     });

@@ -234,6 +234,7 @@ export class BackpackBuilder {
       blobStore,
       logger,
       requeueAfterMs: jobs.queue.requeueAfterMs,
+      statsCacheMs: jobs.collection.statsCacheMs,
     });
     const exports = new ExportService({
       stores,

@@ -280,6 +280,9 @@ export class ClosureWalk {
     // remember a description under the narrower config for it).
     if (entry.generation !== generation) return;
     let declared = (outcome.ok && outcome.byVersion.get(version)?.dependencies) || [];
+    if (outcome.ok && outcome.discovery.notModified && outcome.discovery.dependenciesOf) {
+      declared = await outcome.discovery.dependenciesOf(version);
+    }
     if (outcome.ok && this.describable(entry)) {
       declared = (await this.describe(entry, version))?.dependencies ?? [];
     }

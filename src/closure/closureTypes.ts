@@ -10,6 +10,7 @@ import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 import {
   DiscoveryResult,
   DiscoveryValidators,
+  ProcessorDependency,
   ProcessorVersion,
   VersionScheme,
 } from '../processors/types';
@@ -52,6 +53,13 @@ export type ClosureDiscovery = (
       versions: ProcessorVersion[];
       tags?: Record<string, string>;
       validators?: DiscoveryValidators;
+      /**
+       * The stored dependencies of a version, when `versions` leaves them
+       * out: a run after a 304 reads those of the versions it selects, not
+       * those of every version the artifact ever had. The walk then asks
+       * this instead of `versions[].dependencies`.
+       */
+      dependenciesOf?: (version: string) => Promise<ProcessorDependency[]>;
     }
 ) & {
   /**

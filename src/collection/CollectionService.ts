@@ -4,6 +4,7 @@ import { ArtifactFilter, ArtifactScope } from '../database/artifactScope';
 import { BackpackStores } from '../database/createBackpackStores';
 import { JobQueue, QueueDepth } from './queue/JobQueue';
 import { BlobStore } from '../storage/BlobStore';
+import { ShortLivedCache } from '../lib/ShortLivedCache';
 import { ArtifactFileStatus, FileErrorKind } from '../types';
 
 /** Queues files for collection; the part of the collector this service needs. */
@@ -54,6 +55,8 @@ export interface CollectionServiceOptions {
   logger: LoggerService;
   /** As for mirror runs: queued files younger than this count as in flight. */
   requeueAfterMs: number;
+  /** How long a stats answer is reused (`backpack.collection.statsCacheMs`); default 5000, 0 for never. */
+  statsCacheMs?: number;
 }
 
 /**
@@ -62,7 +65,11 @@ export interface CollectionServiceOptions {
  * Knows nothing of HTTP.
  */
 export class CollectionService {
-  constructor(private readonly options: CollectionServiceOptions) {}
+  private readonly statsCache: ShortLivedCache<CollectionStats>;
+
+  constructor(private readonly options: CollectionServiceOptions) {
+    this.statsCache = new ShortLivedCache(options.statsCacheMs ?? 5000);
+  }
 
   /**
    * Puts the artifact's failed and parked files back to pending with their
@@ -112,7 +119,12 @@ export class CollectionService {
    * Counts and bytes by processor and status over the artifacts in `scope`
    * (all by default), and the queue's depth when the scope is all.
    */
-  async stats(scope: ArtifactScope = { type: 'all' }): Promise<CollectionStats> {
+  stats(scope: ArtifactScope = { type: 'all' }): Promise<CollectionStats> {
+    // An aggregate over every file: a burst of requests shares one, for a few seconds.
+    return this.statsCache.get(JSON.stringify(scope), () => this.computeStats(scope));
+  }
+
+  private async computeStats(scope: ArtifactScope): Promise<CollectionStats> {
     const { stores, queue, logger } = this.options;
     if (scope.type !== 'all') return { byProcessor: await stores.files.stats(scope) };
     const [byProcessor, depth] = await Promise.all([

@@ -85,9 +85,30 @@ describe('Collector', () => {
     await queue.stop();
   });
 
+  it('asks the blob store for what a key holds only when a collector claimed the file before', async () => {
+    const { stores, blobStore, file, fetcher, queue } = await setUp();
+    const heads: string[] = [];
+    const counting = Object.assign(Object.create(blobStore), {
+      head: (key: string) => {
+        heads.push(key);
+        return blobStore.head(key);
+      },
+    });
+    const collector = testCollector({ stores, blobStore: counting, queue, fetcher });
+    await expect(collector.handle({ fileRef: file.ref, key: `file-${file.ref}`, attempt: 1 })).resolves.toBe('done');
+    expect(requests).toBe(1);
+    expect(heads).toEqual([]);
+    expect(await stores.files.getFile(file.ref)).toMatchObject({ collected: true, claimedBefore: true });
+    await fetcher.close();
+    await queue.stop();
+  });
+
   it('records bytes already stored under the key without downloading them again', async () => {
     const { knex, stores, blobStore, collector, file, fetcher, queue } = await setUp();
-    // As if a replica crashed after its upload and before recording it.
+    // As if a replica crashed after its upload and before recording it:
+    // it had claimed the file, and its lease ran out.
+    expect(await stores.files.claimFile(file.ref, 'crashed-replica', 60_000)).toBe(true);
+    await knex('artifact_files').where({ ref: file.ref }).update({ locked_by: null, locked_until: null });
     await blobStore.put(file.storageKey, Readable.from([BODY]), {
       metadata: { integrity: `sha512-${SHA512}` },
     });

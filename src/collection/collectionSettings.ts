@@ -9,6 +9,8 @@ export interface CollectionSettings {
   maxConcurrencyPerHost: number;
   /** How long a file parked after transient failures waits before the sweep queues it again. */
   parkedRetryAfterMs: number;
+  /** How long `GET /stats` answers are reused; 0 computes every request. */
+  statsCacheMs: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export function readCollectionSettings(
       0,
       collection?.getOptionalNumber('parkedRetryAfterMs') ?? 15 * 60_000,
     ),
+    statsCacheMs: Math.max(0, collection?.getOptionalNumber('statsCacheMs') ?? 5000),
   };
 }
 

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { BackpackStores } from '../database/createBackpackStores';
 import { StoredFile } from '../database/FileStore';
 import { BlobStore } from '../storage/BlobStore';
+import { isContentAddressedKey } from '../storage/fileStorageKey';
 import { IntegrityError, IntegrityStream } from './IntegrityStream';
 
 /** Streams a file from its URI; the collector's only way to the network. */
@@ -46,8 +47,13 @@ export async function storeFileBytes(
 
   // The bytes may already be stored, e.g. when a replica crashed after the
   // upload and before recording it; then only the record is missing.
-  // Re-reading them proves them and yields the sha256 we record.
-  const existing = await blobStore.head(file.storageKey);
+  // Re-reading them proves them and yields the sha256 we record. A file no
+  // collector claimed before has no such bytes, unless its key is content
+  // addressed (another file with the same digest may have stored them).
+  const existing =
+    file.claimedBefore || isContentAddressedKey(file.storageKey)
+      ? await blobStore.head(file.storageKey)
+      : undefined;
   if (
     existing &&
     file.integrity &&

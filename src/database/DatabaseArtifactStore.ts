@@ -13,16 +13,20 @@ import { applyArtifactFilter } from './artifactScope';
 import { deleteArtifact } from './operations/deleteArtifact';
 import { ArtifactRow, newArtifactRow, toArtifact } from './rows/artifacts';
 import { now, toNumber } from './rows/coerce';
-import { paginate } from './paginate';
+import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 import { WriteCounter } from './WriteCounter';
 
 /** The knex implementation of {@link ArtifactStore}, for SQLite and PostgreSQL alike. */
 export class DatabaseArtifactStore implements ArtifactStore {
+  private readonly totals: PageTotals;
+
   constructor(
     private readonly db: Knex,
     private readonly writes: WriteCounter,
-  ) {}
+  ) {
+    this.totals = new PageTotals(writes);
+  }
 
   async createArtifact(artifact: NewArtifact): Promise<StoredArtifact> {
     const inserted = await this.insert(artifact);
@@ -61,7 +65,7 @@ export class DatabaseArtifactStore implements ArtifactStore {
       { column: 'processor', order: 'asc' as const },
       { column: 'id', order: 'asc' as const },
     ];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toArtifact);
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toArtifact, this.totals);
   }
 
   async listAllArtifacts(options: { rootsOnly?: boolean } = {}): Promise<StoredArtifact[]> {

@@ -45,7 +45,11 @@ export class DatabaseFileStore implements FileStore {
     const claimed = await this.db('artifact_files')
       .where({ ref: fileRef, collected: false })
       .where(q => q.whereNull('locked_until').orWhere('locked_until', '<', timestamp).orWhere('locked_by', worker))
-      .update({ locked_by: worker, locked_until: msFromNow(leaseMs) });
+      .update({
+        locked_by: worker,
+        locked_until: msFromNow(leaseMs),
+        claimed_at: this.db.raw('COALESCE(claimed_at, ?)', [timestamp]),
+      });
     return this.writes.add(claimed) === 1;
   }
 
@@ -61,11 +65,13 @@ export class DatabaseFileStore implements FileStore {
     fileRef: number,
     result: { size: number; digest: string; storageKey: string },
   ): Promise<void> {
-    await this.db.transaction(async tx => {
-      const file = await tx<FileRow>('artifact_files').where({ ref: fileRef }).first();
-      if (!file || toBoolean(file.collected)) return;
-      this.writes.add(
-        await tx('artifact_files').where({ ref: fileRef }).update({
+    // One statement, and no run row touched: a run's collected counters
+    // are counted from its files (see DatabaseRunStore), so collectors
+    // never queue behind one another on the run's row lock.
+    this.writes.add(
+      await this.db('artifact_files')
+        .where({ ref: fileRef, collected: false })
+        .update({
           collected: true,
           status: 'collected',
           collected_at: now(),
@@ -74,15 +80,11 @@ export class DatabaseFileStore implements FileStore {
           storage_key: result.storageKey,
           error: null,
           error_kind: null,
-          attempts: file.attempts + 1,
+          attempts: this.db.raw('attempts + 1'),
           locked_by: null,
           locked_until: null,
         }),
-      );
-      if (file.run_id) {
-        await tx('mirror_runs').where({ id: file.run_id }).increment({ files_collected: 1, bytes: result.size });
-      }
-    });
+    );
   }
 
   async markFailed(

@@ -12,7 +12,7 @@ import {
   releaseJobs,
   takeAbandonedJob,
 } from './operations/leasedJobs';
-import { countOutstandingFiles, countParkedFiles } from './operations/runSettlement';
+import { countCollectedFiles, countOutstandingFiles, countParkedFiles } from './operations/runSettlement';
 import { now } from './rows/coerce';
 import { RUN_COUNTER_COLUMNS, RunRow, toRun } from './rows/runs';
 import { NewRun, RunOutcome, RunStore } from './RunStore';
@@ -57,7 +57,9 @@ export class DatabaseRunStore implements RunStore {
     await this.db('mirror_runs').where({ id }).increment(columns);
   }
 
-  finishRun(id: string, outcome: RunOutcome): Promise<boolean> {
+  async finishRun(id: string, outcome: RunOutcome): Promise<boolean> {
+    // The collected counters, counted from the run's files, stay as they are now.
+    const collected = (await countCollectedFiles(this.db, [id])).get(id)!;
     return finishJob(this.db, RUNS, id, {
       status: outcome.status,
       error: outcome.error,
@@ -66,6 +68,8 @@ export class DatabaseRunStore implements RunStore {
       columns: {
         ...(outcome.artifactsFailed !== undefined ? { artifacts_failed: outcome.artifactsFailed } : {}),
         ...(outcome.filesParked !== undefined ? { files_parked: outcome.filesParked } : {}),
+        files_collected: collected.files,
+        bytes: collected.bytes,
       },
     });
   }
@@ -133,7 +137,20 @@ export class DatabaseRunStore implements RunStore {
       .where({ id })
       .modify(q => visible && applyRunVisibility(q, visible))
       .first();
-    return row ? toRun(row) : undefined;
+    return row ? (await this.withCollected([toRun(row)]))[0] : undefined;
+  }
+
+  /** Unfinished runs with their collected counters counted from their files. */
+  private async withCollected(runs: MirrorRun[]): Promise<MirrorRun[]> {
+    const unfinished = runs.filter(r => RUNS.unfinished.includes(r.status)).map(r => r.id);
+    if (unfinished.length === 0) return runs;
+    const counts = await countCollectedFiles(this.db, unfinished);
+    return runs.map(run => {
+      const count = counts.get(run.id);
+      return count
+        ? { ...run, counters: { ...run.counters, filesCollected: count.files, bytes: count.bytes } }
+        : run;
+    });
   }
 
   async listRuns(query: {
@@ -150,6 +167,7 @@ export class DatabaseRunStore implements RunStore {
       { column: 'created_at', order: 'desc' as const },
       { column: 'id', order: 'desc' as const },
     ];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toRun);
+    const page = await paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toRun);
+    return { ...page, items: await this.withCollected(page.items) };
   }
 }

@@ -1,13 +1,14 @@
 import { Knex } from 'knex';
 import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion } from '../types';
 import { ProcessorVersion } from '../processors/types';
-import { setResolutions } from './operations/setResolutions';
-import { setSelection } from './operations/setSelection';
+import { chunks, LOOKUP_CHUNK } from './chunks';
+import { setResolutions, setResolutionsOf } from './operations/setResolutions';
+import { setSelection, setSelections } from './operations/setSelection';
 import { syncVersions } from './operations/syncVersions';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
 import { FileRow, toFile } from './rows/files';
 import { toVersion, VersionRow } from './rows/versions';
-import { paginate } from './paginate';
+import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 import {
   DependencyResolution,
@@ -26,10 +27,14 @@ const STATISTICS_AFTER_ROWS = 5000;
 export class DatabaseVersionGraphStore implements VersionGraphStore {
   private analyzedAtRows = 0;
 
+  private readonly totals: PageTotals;
+
   constructor(
     private readonly db: Knex,
     private readonly writes: WriteCounter,
-  ) {}
+  ) {
+    this.totals = new PageTotals(writes);
+  }
 
   async syncVersions(
     artifactRef: number,
@@ -41,17 +46,39 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return result;
   }
 
-  async getVersions(artifactRef: number): Promise<StoredVersion[]> {
+  async getVersions(
+    artifactRef: number,
+    options: { dependencies?: 'all' | 'selected' } = {},
+  ): Promise<StoredVersion[]> {
+    if (options.dependencies === 'selected') {
+      return (await this.getVersionsOf([artifactRef])).get(artifactRef) ?? [];
+    }
     const versions = await this.db<VersionRow>('artifact_versions')
       .where({ artifact_ref: artifactRef })
       .orderBy('ref');
-    const byVersion = new Map<number, StoredDependency[]>();
-    for (const row of await this.dependenciesOf(artifactRef)) {
-      const list = byVersion.get(row.version_ref) ?? [];
-      list.push(toStoredDependency(row));
-      byVersion.set(row.version_ref, list);
-    }
+    const byVersion = groupByVersion(await this.dependenciesOf(artifactRef));
     return versions.map(v => ({ ...toVersion(v), ref: v.ref, dependencies: byVersion.get(v.ref) ?? [] }));
+  }
+
+  async getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>> {
+    const rows: VersionRow[] = [];
+    for (const part of chunks(artifactRefs, LOOKUP_CHUNK)) {
+      rows.push(...(await this.db<VersionRow>('artifact_versions').whereIn('artifact_ref', part).orderBy('ref')));
+    }
+    const dependencies = await this.getDependencies(rows.filter(v => v.status === 'selected').map(v => v.ref));
+    const byArtifact = new Map<number, StoredVersion[]>(artifactRefs.map(ref => [ref, []]));
+    for (const v of rows) {
+      byArtifact.get(v.artifact_ref)!.push({ ...toVersion(v), ref: v.ref, dependencies: dependencies.get(v.ref) ?? [] });
+    }
+    return byArtifact;
+  }
+
+  async getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>> {
+    const rows: DependencyRow[] = [];
+    for (const part of chunks(versionRefs, LOOKUP_CHUNK)) {
+      rows.push(...(await this.db<DependencyRow>('artifact_dependencies').whereIn('version_ref', part)));
+    }
+    return groupByVersion(rows);
   }
 
   async listVersions(
@@ -79,6 +106,15 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return this.writes.add(await setResolutions(this.db, artifactRef, resolutions));
   }
 
+  async recordClosure(
+    entries: Array<{ artifactRef: number; selections: VersionSelection[]; resolutions: DependencyResolution[] }>,
+    options: { replace: boolean },
+  ): Promise<number> {
+    const written =
+      (await setSelections(this.db, entries, options)) + (await setResolutionsOf(this.db, entries));
+    return this.writes.add(written);
+  }
+
   async listFiles(
     artifactRef: number,
     version: string,
@@ -94,7 +130,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
         if (query.status) q.where('status', query.status);
       });
     const orderBy = [{ column: 'name', order: 'asc' as const }];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toFile);
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toFile, this.totals);
   }
 
   async listArtifactDependencies(artifactRef: number): Promise<ArtifactDependency[]> {
@@ -131,4 +167,15 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       })
       .select('d.*');
   }
+}
+
+/** Dependency rows as stored dependencies, by version ref, in the order read. */
+function groupByVersion(rows: DependencyRow[]): Map<number, StoredDependency[]> {
+  const byVersion = new Map<number, StoredDependency[]>();
+  for (const row of rows) {
+    const list = byVersion.get(row.version_ref) ?? [];
+    list.push(toStoredDependency(row));
+    byVersion.set(row.version_ref, list);
+  }
+  return byVersion;
 }

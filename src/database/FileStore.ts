@@ -12,6 +12,11 @@ export interface StoredFile extends ArtifactFile {
   runId?: string;
   lockedBy?: string;
   lockedUntil?: string;
+  /**
+   * A collector claimed the file before (when it was read): bytes may be
+   * stored under its key by an attempt that did not record them.
+   */
+  claimedBefore?: boolean;
 }
 
 /** Which failed or parked files {@link FileStore.resetFiles} moves back to pending. */

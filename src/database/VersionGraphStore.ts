@@ -73,8 +73,21 @@ export interface VersionGraphStore {
     versions: ProcessorVersion[],
     options?: { listingOnly?: boolean },
   ): Promise<SyncResult>;
-  /** Every version of an artifact with its declared dependencies. */
-  getVersions(artifactRef: number): Promise<StoredVersion[]>;
+  /**
+   * Every version of an artifact with its declared dependencies; with
+   * `dependencies: 'selected'` only the selected versions carry theirs
+   * (the others an empty list), which is what a run after a 304 needs
+   * first; {@link VersionGraphStore.getDependencies} reads the rest.
+   */
+  getVersions(artifactRef: number, options?: { dependencies?: 'all' | 'selected' }): Promise<StoredVersion[]>;
+  /**
+   * {@link VersionGraphStore.getVersions} with `dependencies: 'selected'`
+   * for many artifacts, by artifact ref, in a few statements per chunk of
+   * refs: what a full run reads up front instead of per artifact.
+   */
+  getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>>;
+  /** The declared dependencies of versions, by version ref; one indexed read per chunk of refs. */
+  getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>>;
   /** Newest first. */
   listVersions(
     artifactRef: number,
@@ -95,6 +108,15 @@ export interface VersionGraphStore {
    * (unless it is the processor's declared reason). Returns rows written.
    */
   setResolutions(artifactRef: number, resolutions: DependencyResolution[]): Promise<number>;
+  /**
+   * What a run selected and resolved, for many artifacts in a few
+   * statements: {@link VersionGraphStore.setSelection} and
+   * {@link VersionGraphStore.setResolutions} of each. Returns rows written.
+   */
+  recordClosure(
+    entries: Array<{ artifactRef: number; selections: VersionSelection[]; resolutions: DependencyResolution[] }>,
+    options: { replace: boolean },
+  ): Promise<number>;
   /** The files of one version by name; undefined when the version is unknown. */
   listFiles(
     artifactRef: number,

@@ -6,6 +6,15 @@ import { chunks as sliceInto } from '../lib/chunks';
  * dozen columns.
  */
 export const CHUNK = 500;
+/**
+ * Keys per `where in (…)` that reads rows by a non-unique index (the
+ * versions of artifacts, the dependencies of versions): with hundreds of
+ * keys PostgreSQL estimates the rows as a large share of a big table and
+ * scans it whole, once per chunk, which grows with the square of the
+ * mirror; a hundred keys stay on the index.
+ */
+export const LOOKUP_CHUNK = 100;
+
 /** Rows per multi-row insert of wide rows. */
 export const INSERT_CHUNK = 200;
 

@@ -111,6 +111,29 @@ describe('MirrorRunner against an npm registry', () => {
     expect(await dependencies()).toEqual(['syn-width ^4.2.0 -> 4.2.3', 'syn-width ^5.1.2 -> 5.1.2']);
   });
 
+  it('after a 304, walks a version selected for the first time with its stored dependencies', async () => {
+    await registry.publish({ name: 'syn-left', versions: { '1.0.0': {} } });
+    await registry.publish({ name: 'syn-right', versions: { '1.0.0': {} } });
+    await registry.publish({
+      name: 'syn-switch',
+      versions: {
+        '1.0.0': { dependencies: { 'syn-left': '^1.0.0' } },
+        '2.0.0': { dependencies: { 'syn-right': '^1.0.0' } },
+      },
+    });
+    const root = await harness.addRoot({ processor: 'npm', id: 'syn-switch', filter: '1.0.0', filterType: 'semver' });
+    await harness.run();
+    expect(await harness.selectedPairs()).toEqual(['syn-left@1.0.0', 'syn-switch@1.0.0']);
+
+    // Only the selected version's dependencies are read up front after a
+    // 304; 2.0.0's come from the store when the walk selects it.
+    await harness.stores.artifacts.updateArtifact(root.ref, { filter: '2.0.0' });
+    const notModified = harness.upstream.counters.notModified;
+    await harness.run();
+    expect(harness.upstream.counters.notModified - notModified).toBe(1);
+    expect(await harness.selectedPairs()).toEqual(['syn-right@1.0.0', 'syn-switch@2.0.0']);
+  });
+
   it('applies semver ranges and regular expressions as root filters', async () => {
     await registry.publish({
       name: 'syn-framework',

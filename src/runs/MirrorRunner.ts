@@ -17,7 +17,7 @@ import { BackpackEvents } from '../events/BackpackEvents';
 import { trackVersionDecisions } from '../events/versionDecisions';
 import { RunProgress } from './RunProgress';
 import { admissionSelections } from './admissionSelections';
-import { describeChecked, describeForRun, discoverForRun } from './runDiscovery';
+import { describeChecked, describeForRun, discoverForRun, prefetchStored } from './runDiscovery';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -123,6 +123,9 @@ export class MirrorRunner {
     const runId = run.id;
     const refs = new Map<string, StoredArtifact>();
     const progress = new RunProgress({ stores, runId, logger });
+    // A full run reaches (nearly) every stored artifact: read them and
+    // their versions in a few statements rather than a few per artifact.
+    const discovery = { ...this.options, prefetched: run.scope ? undefined : await prefetchStored(stores) };
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -131,7 +134,7 @@ export class MirrorRunner {
         concurrency: this.options.concurrency,
         discover: async (processor, id, config, { signal: s }) => {
           try {
-            return await discoverForRun(this.options, runId, processor, id, config, refs, s);
+            return await discoverForRun(discovery, runId, processor, id, config, refs, s);
           } finally {
             discovered += 1;
             progress.add({ artifacts: 1 });
@@ -163,29 +166,35 @@ export class MirrorRunner {
       }
       let versionsSelected = 0;
       const reached = new Set<number>();
+      const recorded: Array<{ stored: StoredArtifact; artifact: ClosureArtifact }> = [];
       for (const artifact of closure.artifacts) {
         const stored = refs.get(artifact.key);
         if (!stored) continue;
         reached.add(stored.ref);
-        const announce = await trackVersionDecisions({
-          ...this.options,
-          versions: stores.versions,
-          runId,
-          artifact: stored,
-        });
-        await this.record(runId, stored, artifact, replace);
-        await announce();
+        recorded.push({ stored, artifact });
         versionsSelected += artifact.selected.length;
-        progress.add({ versionsSelected: artifact.selected.length });
+      }
+      // Version events compare each artifact's decisions before and after
+      // they are recorded (no reads when no events are published).
+      const announcements = [];
+      for (const { stored } of recorded) {
+        announcements.push(
+          await trackVersionDecisions({ ...this.options, versions: stores.versions, runId, artifact: stored }),
+        );
+      }
+      await this.record(runId, recorded, replace);
+      for (const announce of announcements) await announce();
+      for (const { stored, artifact } of recorded) {
         await this.options.admission?.record(stored.ref, artifact);
       }
+      progress.add({ versionsSelected });
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected nothing.
-        for (const artifact of await stores.artifacts.listAllArtifacts()) {
-          if (!reached.has(artifact.ref)) {
-            await stores.versions.setSelection(artifact.ref, [], { replace: true });
-          }
-        }
+        const unreached = (await stores.artifacts.listAllArtifacts()).filter(a => !reached.has(a.ref));
+        await stores.versions.recordClosure(
+          unreached.map(a => ({ artifactRef: a.ref, selections: [], resolutions: [] })),
+          { replace: true },
+        );
       }
       progress.add({
         versionsDenied: closure.stats.versionsDenied,
@@ -254,38 +263,43 @@ export class MirrorRunner {
     return stores.artifacts.listAllArtifacts({ rootsOnly: true });
   }
 
+  /**
+   * What the walk selected and how each dependency resolved, for every
+   * artifact it reached in one batch: a few statements per hundreds of
+   * artifacts, writing only what changed.
+   */
   private async record(
     runId: string,
-    stored: StoredArtifact,
-    artifact: ClosureArtifact,
+    recorded: Array<{ stored: StoredArtifact; artifact: ClosureArtifact }>,
     replace: boolean,
   ) {
     const { stores } = this.options;
-    await stores.versions.setSelection(
-      stored.ref,
-      admissionSelections(artifact),
+    await stores.versions.recordClosure(
+      recorded.map(({ stored, artifact }) => ({
+        artifactRef: stored.ref,
+        selections: admissionSelections(artifact),
+        resolutions: artifact.selected.flatMap(v =>
+          v.dependencies.map(d => ({
+            version: v.version,
+            processor: d.processor,
+            id: d.id,
+            kind: d.kind,
+            range: d.range,
+            resolved: d.resolved,
+            unresolvable: d.unresolvable,
+          })),
+        ),
+      })),
       { replace },
     );
-    await stores.versions.setResolutions(
-      stored.ref,
-      artifact.selected.flatMap(v =>
-        v.dependencies.map(d => ({
-          version: v.version,
-          processor: d.processor,
-          id: d.id,
-          kind: d.kind,
-          range: d.range,
-          resolved: d.resolved,
-          unresolvable: d.unresolvable,
-        })),
-      ),
-    );
-    if (artifact.error && artifact.error.type === 'invalid-filter') {
-      await stores.artifacts.recordDiscovery(stored.ref, {
-        runId,
-        status: 'error',
-        error: artifact.error.message,
-      });
+    for (const { stored, artifact } of recorded) {
+      if (artifact.error && artifact.error.type === 'invalid-filter') {
+        await stores.artifacts.recordDiscovery(stored.ref, {
+          runId,
+          status: 'error',
+          error: artifact.error.message,
+        });
+      }
     }
   }
 }

@@ -12,9 +12,11 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { sameJson } from '../lib/canonicalJson';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
+import { StoredDependency, StoredVersion } from '../database/VersionGraphStore';
 import {
   DiscoveryResult,
   DiscoveryValidators,
+  ProcessorDependency,
   ProcessorVersion,
 } from '../processors/types';
 import { errorMessage } from '../lib/errorMessage';
@@ -25,6 +27,36 @@ export interface RunDiscoveryOptions {
   stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
   processors: ProcessorRegistry;
   logger: LoggerService;
+  /** What a full run read of the store up front, see {@link prefetchStored}. */
+  prefetched?: PrefetchedGraph;
+}
+
+/**
+ * The stored artifacts and their versions (with the dependencies of the
+ * selected ones), read in a few statements when a full run starts, so that
+ * an artifact answering 304 costs no statement of its own. Each entry is
+ * used once: a second discovery of an artifact in the same run reads what
+ * the first one wrote.
+ */
+export interface PrefetchedGraph {
+  artifacts: Map<string, StoredArtifact>;
+  versions: Map<number, StoredVersion[]>;
+}
+
+/** Reads every stored artifact and its versions for a full run. */
+export async function prefetchStored(stores: RunDiscoveryOptions['stores']): Promise<PrefetchedGraph> {
+  const all = await stores.artifacts.listAllArtifacts();
+  return {
+    artifacts: new Map(all.map(a => [`${a.processor}:${a.id}`, a])),
+    versions: await stores.versions.getVersionsOf(all.map(a => a.ref)),
+  };
+}
+
+/** Takes an entry out of a map, so that it stands in once. */
+function take<K, V>(map: Map<K, V> | undefined, key: K): V | undefined {
+  const value = map?.get(key);
+  map?.delete(key);
+  return value;
 }
 
 /**
@@ -44,7 +76,9 @@ export async function discoverForRun(
   const { stores, processors, logger } = options;
   const processor = processors.get(processorName);
   const canonical = processor.normalizeId?.(id) ?? id;
-  const artifact = await stores.artifacts.ensureArtifact({
+  const prefetched = take(options.prefetched?.artifacts, `${processorName}:${canonical}`);
+  const prefetchedVersions = prefetched && take(options.prefetched?.versions, prefetched.ref);
+  const artifact = prefetched ?? await stores.artifacts.ensureArtifact({
     processor: processorName,
     id: canonical,
     config: {},
@@ -70,17 +104,26 @@ export async function discoverForRun(
     last && sameJson(last.config ?? {}, effective)
       ? { etag: last.etag, lastModified: last.lastModified }
       : undefined;
-  if (validators && (await stores.artifacts.countArtifact(artifact.ref)).versions === 0) {
-    validators = undefined;
-  }
 
   let result: DiscoveryResult;
   let warnings: string[] = [];
+  let stored: StoredVersion[] = [];
   try {
     result = await processor.discover(
       { id: canonical, config: effective },
       { logger, signal, validators },
     );
+    if (result.notModified) {
+      // Versions and the dependencies of the selected ones; the walk asks
+      // for the others' only if it selects them now.
+      stored =
+        prefetchedVersions ?? (await stores.versions.getVersions(artifact.ref, { dependencies: 'selected' }));
+      if (stored.length === 0) {
+        // Nothing was stored under those validators: ask for everything.
+        validators = undefined;
+        result = await processor.discover({ id: canonical, config: effective }, { logger, signal });
+      }
+    }
     if (!result.notModified) {
       // The upstream's answer is checked before anything stores or walks
       // it; what a check drops is named on the artifact, not lost.
@@ -107,27 +150,14 @@ export async function discoverForRun(
   }
 
   if (result.notModified) {
-    const stored = await stores.versions.getVersions(artifact.ref);
-    await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+    // Unchanged and recorded as fine already: nothing to write.
+    if (artifact.status !== 'ok' || artifact.lastError !== undefined) {
+      await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
+    }
     return {
       notModified: true,
-      versions: stored.map(
-        (v): ProcessorVersion => ({
-          version: v.version,
-          publishedAt: v.publishedAt,
-          files: [],
-          dependencies: v.dependencies.map(d => ({
-            processor: d.processor,
-            id: d.id,
-            range: d.range,
-            kind: d.kind,
-            config: d.config,
-            // Only the processor's own verdict is passed on; what a run
-            // could not resolve is tried again.
-            unresolvable: d.declaredUnresolvable,
-          })),
-        }),
-      ),
+      versions: stored.map(v => ({ version: v.version, publishedAt: v.publishedAt, files: [], dependencies: [] })),
+      dependenciesOf: storedDependencies(stores, stored),
       tags: artifact.tags,
       validators,
       config: effective,
@@ -142,6 +172,54 @@ export async function discoverForRun(
     warnings,
   });
   return { ...result, config: effective, warnings };
+}
+
+/**
+ * The stored dependencies of a version, as the processor declared them:
+ * those of the versions selected before are at hand, the others are read
+ * when the walk asks, those asked for at once in one statement.
+ */
+function storedDependencies(
+  stores: RunDiscoveryOptions['stores'],
+  versions: StoredVersion[],
+): (version: string) => Promise<ProcessorDependency[]> {
+  const refs = new Map(versions.map(v => [v.version, v.ref]));
+  const known = new Map(
+    versions.filter(v => v.status === 'selected').map(v => [v.ref, Promise.resolve(v.dependencies)]),
+  );
+  // Refs asked for in the same tick, read together on the next.
+  let batch: { refs: number[]; read: Promise<Map<number, StoredDependency[]>> } | undefined;
+  return version => {
+    const ref = refs.get(version);
+    if (ref === undefined) return Promise.resolve([]);
+    let pending = known.get(ref);
+    if (!pending) {
+      if (!batch) {
+        const refsOfBatch: number[] = [];
+        const read = Promise.resolve().then(() => {
+          batch = undefined;
+          return stores.versions.getDependencies(refsOfBatch);
+        });
+        batch = { refs: refsOfBatch, read };
+      }
+      batch.refs.push(ref);
+      pending = batch.read.then(byRef => byRef.get(ref) ?? []);
+      known.set(ref, pending);
+    }
+    return pending.then(dependencies => dependencies.map(asDeclared));
+  };
+}
+
+/** A stored dependency as the processor declared it: a run's own verdict is tried again. */
+function asDeclared(d: StoredDependency): ProcessorDependency {
+  return {
+    processor: d.processor,
+    id: d.id,
+    range: d.range,
+    kind: d.kind,
+    config: d.config,
+    unresolvable: d.declaredUnresolvable,
+  };
 }
 
 /**

@@ -1,5 +1,8 @@
 import { ConfigReader } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
 import { S3BlobStore } from './S3BlobStore';
@@ -92,5 +95,45 @@ describe('S3BlobStore', () => {
     await allowed.ensureBucket();
     await allowed.put('a.txt', Readable.from([Buffer.from('a')]));
     expect((await allowed.head('a.txt'))?.size).toBe(1);
+  });
+});
+
+describe('S3BlobStore payload signing', () => {
+  it('sends file bytes as UNSIGNED-PAYLOAD unless configured otherwise', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers['x-amz-content-sha256'] as string | undefined);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { etag: '"e"' }).end());
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const storeWith = (unsignedPayload?: boolean) =>
+      S3BlobStore.fromConfig(
+        new ConfigReader({
+          backpack: {
+            storage: {
+              s3: {
+                bucket: 'signing',
+                endpoint,
+                forcePathStyle: true,
+                credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+                ...(unsignedPayload === undefined ? {} : { unsignedPayload }),
+              },
+            },
+          },
+        }),
+      );
+    const body = Buffer.from('bytes already verified');
+    try {
+      for (const unsigned of [undefined, false]) {
+        const s3 = storeWith(unsigned);
+        await s3.put('npm/x.tgz', Readable.from([body]), { size: body.length });
+        s3.destroy();
+      }
+      expect(seen).toEqual(['UNSIGNED-PAYLOAD', createHash('sha256').update(body).digest('hex')]);
+    } finally {
+      await new Promise(resolve => server.close(resolve));
+    }
   });
 });

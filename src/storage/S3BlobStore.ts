@@ -37,10 +37,15 @@ export interface S3BlobStoreOptions {
   prefix?: string;
   /** Whether {@link S3BlobStore.ensureBucket} may create a missing bucket. */
   createBucket?: boolean;
-  /** Size of multipart upload parts, at least 5 MiB. Default 8 MiB. */
+  /** Size of multipart upload parts, at least 5 MiB. Default 5 MiB. */
   partSizeBytes?: number;
   /** Parts uploaded at once per put. Default 4. */
   queueSize?: number;
+  /**
+   * Sends bodies as `UNSIGNED-PAYLOAD` instead of hashing them for the
+   * signature. Default true.
+   */
+  unsignedPayload?: boolean;
   /**
    * {@link S3BlobStore.recover} aborts incomplete multipart uploads under
    * the prefix started longer ago than this: no live put takes that long.
@@ -50,6 +55,8 @@ export interface S3BlobStoreOptions {
 }
 
 const MiB = 1024 * 1024;
+/** Commands whose bodies are file bytes, already hashed against the upstream's digest. */
+const UPLOADS = new Set(['PutObjectCommand', 'UploadPartCommand']);
 
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -88,7 +95,8 @@ export class S3BlobStore implements BlobStore {
   /**
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
    * `forcePathStyle`, `prefix` (falling back to `backpack.storage.prefix`),
-   * `createBucket` and `credentials.{accessKeyId,secretAccessKey}`.
+   * `createBucket`, `partSizeBytes`, `queueSize`, `unsignedPayload` and
+   * `credentials.{accessKeyId,secretAccessKey}`.
    */
   static fromConfig(config: Config): S3BlobStore {
     const c = config.getConfig('backpack.storage.s3');
@@ -102,6 +110,9 @@ export class S3BlobStore implements BlobStore {
         c.getOptionalString('prefix') ??
         config.getOptionalString('backpack.storage.prefix'),
       createBucket: c.getOptionalBoolean('createBucket'),
+      partSizeBytes: c.getOptionalNumber('partSizeBytes'),
+      queueSize: c.getOptionalNumber('queueSize'),
+      unsignedPayload: c.getOptionalBoolean('unsignedPayload'),
       credentials: credentials && {
         accessKeyId: credentials.getString('accessKeyId'),
         secretAccessKey: credentials.getString('secretAccessKey'),
@@ -122,11 +133,25 @@ export class S3BlobStore implements BlobStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
     };
     this.client = new S3Client(config);
+    if (options.unsignedPayload ?? true) {
+      // The signer hashes a body it can read as bytes (every part lib-storage
+      // cuts) unless this header names the payload hash already.
+      this.client.middlewareStack.add(
+        (next, context) => args => {
+          const request = args.request as { headers?: Record<string, string> } | undefined;
+          if (UPLOADS.has(context.commandName ?? '') && request?.headers) {
+            request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+          }
+          return next(args);
+        },
+        { step: 'build', name: 'backpackUnsignedPayload' },
+      );
+    }
     this.bucket = options.bucket;
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
     this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
     this.createBucket = options.createBucket ?? false;
-    this.partSize = Math.max(5 * MiB, options.partSizeBytes ?? 8 * MiB);
+    this.partSize = Math.max(5 * MiB, options.partSizeBytes ?? 5 * MiB);
     this.queueSize = Math.max(1, options.queueSize ?? 4);
     this.staleUploadMs = options.staleUploadMs ?? 24 * 60 * 60_000;
   }

@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { FilesToQueueQuery, StoredFile } from '../FileStore';
+import { chunks } from '../chunks';
 import { msAgo, now } from '../rows/coerce';
 import { FILE_OWNER_COLUMNS, FileOwnerColumns, FileRow, toStoredFile } from '../rows/files';
 
@@ -22,8 +23,36 @@ export async function listFilesToQueue(db: Knex, query: FilesToQueueQuery): Prom
   const timestamp = now();
   const cutoff = msAgo(query.staleAfterMs);
   const requeued = query.includeFailed ? ['queued', 'failed'] : ['queued'];
-  const rows = await filesWithOwner(db)
-    .where('v.status', 'selected')
+  // Driven by the selected versions (`artifact_versions_selected_idx`), a
+  // small part of every version listed, then their files by version ref:
+  // the uncollected files of the versions never selected are most of the
+  // table, and the planner would otherwise scan it whole.
+  const selected: number[] = [];
+  const ofArtifacts = query.artifactRefs ? chunks(query.artifactRefs) : [undefined];
+  for (const part of ofArtifacts) {
+    const versions: Array<{ ref: number }> = await db('artifact_versions')
+      .where('status', 'selected')
+      .modify(q => {
+        if (part) q.whereIn('artifact_ref', part);
+      })
+      .select('ref');
+    selected.push(...versions.map(v => v.ref));
+  }
+  const rows: Array<FileRow & FileOwnerColumns> = [];
+  for (const part of chunks(selected)) {
+    rows.push(...(await filesToQueueOf(db, part, { timestamp, cutoff, requeued })));
+  }
+  return rows.sort((a, b) => a.ref - b.ref).map(toStoredFile);
+}
+
+/** The files of some selected versions that are to be queued (see {@link listFilesToQueue}). */
+function filesToQueueOf(
+  db: Knex,
+  versionRefs: number[],
+  { timestamp, cutoff, requeued }: { timestamp: string; cutoff: string; requeued: string[] },
+): Promise<Array<FileRow & FileOwnerColumns>> {
+  return filesWithOwner(db)
+    .whereIn('f.version_ref', versionRefs)
     .where('f.collected', false)
     .where(q =>
       q
@@ -34,10 +63,5 @@ export async function listFilesToQueue(db: Knex, query: FilesToQueueQuery): Prom
             .where(t => t.whereNull('f.queued_at').orWhere('f.queued_at', '<=', cutoff)),
         ),
     )
-    .where(q => q.whereNull('f.locked_until').orWhere('f.locked_until', '<', timestamp))
-    .modify(q => {
-      if (query.artifactRefs) q.whereIn('v.artifact_ref', query.artifactRefs);
-    })
-    .orderBy('f.ref');
-  return rows.map(toStoredFile);
+    .where(q => q.whereNull('f.locked_until').orWhere('f.locked_until', '<', timestamp));
 }

@@ -30,3 +30,26 @@ export async function countParkedFiles(db: Knex, runId: string): Promise<number>
     .count<Array<{ files: number | string }>>({ files: '*' });
   return toNumber(files);
 }
+
+/**
+ * Files each run queued that are collected, and their bytes: one grouped,
+ * indexed statement (`artifact_files_run_idx`). A run's collected counters
+ * are these while it is unfinished, and are stored when it finishes, so
+ * that collectors never update the run's row per file.
+ */
+export async function countCollectedFiles(
+  db: Knex,
+  runIds: string[],
+): Promise<Map<string, { files: number; bytes: number }>> {
+  const counts = new Map<string, { files: number; bytes: number }>(runIds.map(id => [id, { files: 0, bytes: 0 }]));
+  if (runIds.length === 0) return counts;
+  const rows: Array<{ run_id: string; files: number | string; bytes: number | string | null }> = await db(
+    'artifact_files',
+  )
+    .whereIn('run_id', runIds)
+    .where('status', 'collected')
+    .groupBy('run_id')
+    .select('run_id', db.raw('COUNT(*) as files'), db.raw('SUM(COALESCE(size, 0)) as bytes'));
+  for (const row of rows) counts.set(row.run_id, { files: toNumber(row.files), bytes: toNumber(row.bytes) });
+  return counts;
+}

@@ -1,7 +1,10 @@
 import { Knex } from 'knex';
+import { chunks } from '../chunks';
 import { fromJson } from '../rows/coerce';
 import { VersionRow } from '../rows/versions';
 import { VersionSelection } from '../VersionGraphStore';
+
+type SelectionRow = Pick<VersionRow, 'ref' | 'artifact_ref' | 'version' | 'status' | 'selection'>;
 
 /**
  * Sets the status and reasons of an artifact's versions, in one
@@ -10,30 +13,61 @@ import { VersionSelection } from '../VersionGraphStore';
  * artifact) the reasons are added to what other roots chose, and a selected
  * version stays selected. Returns rows written.
  */
-export async function setSelection(
+export function setSelection(
   db: Knex,
   artifactRef: number,
   selections: VersionSelection[],
   options: { replace: boolean },
 ): Promise<number> {
-  const wanted = new Map(selections.map(s => [s.version, s]));
+  return setSelections(db, [{ artifactRef, selections }], options);
+}
+
+/**
+ * {@link setSelection} for many artifacts at once, with a few statements
+ * per {@link chunks} of artifacts rather than per artifact: only the rows
+ * that may change are read (those not plainly `discovered`, and the wanted
+ * ones), through the `(artifact_ref, status)` and `(artifact_ref, version)`
+ * indexes, so that a run whose selection did not change reads its selected
+ * versions and writes nothing.
+ */
+export async function setSelections(
+  db: Knex,
+  entries: Array<{ artifactRef: number; selections: VersionSelection[] }>,
+  options: { replace: boolean },
+): Promise<number> {
   let written = 0;
   await db.transaction(async tx => {
-    const rows: Array<Pick<VersionRow, 'ref' | 'version' | 'status' | 'selection'>> = await tx(
-      'artifact_versions',
-    )
-      .where({ artifact_ref: artifactRef })
-      .select('ref', 'version', 'status', 'selection');
-    for (const row of rows) {
-      let next = wanted.get(row.version);
-      if (!options.replace) {
-        if (!next) continue;
-        next = merged(row, next);
+    for (const part of chunks(entries)) {
+      const wanted = new Map<number, Map<string, VersionSelection>>(
+        part.map(e => [e.artifactRef, new Map(e.selections.map(s => [s.version, s]))]),
+      );
+      const refs = part.map(e => e.artifactRef);
+      const rows: SelectionRow[] = await tx('artifact_versions')
+        .whereIn('artifact_ref', refs)
+        .whereNot('status', 'discovered')
+        .select('ref', 'artifact_ref', 'version', 'status', 'selection');
+      const seen = new Set(rows.map(r => `${r.artifact_ref}\0${r.version}`));
+      const missing = part.flatMap(e =>
+        e.selections.filter(s => !seen.has(`${e.artifactRef}\0${s.version}`)).map(s => [e.artifactRef, s.version]),
+      );
+      for (const pairs of chunks(missing)) {
+        rows.push(
+          ...(await tx('artifact_versions')
+            .whereIn(['artifact_ref', 'version'], pairs)
+            .select('ref', 'artifact_ref', 'version', 'status', 'selection')),
+        );
       }
-      const status = next?.status ?? 'discovered';
-      const selection = JSON.stringify(next?.selection ?? []);
-      if (row.status !== status || row.selection !== selection) {
-        written += await tx('artifact_versions').where({ ref: row.ref }).update({ status, selection });
+      for (const row of rows) {
+        let next = wanted.get(row.artifact_ref)?.get(row.version);
+        if (!options.replace) {
+          if (!next) continue;
+          next = merged(row, next);
+        }
+        const status = next?.status ?? 'discovered';
+        const selection = JSON.stringify(next?.selection ?? []);
+        if (row.status !== status || row.selection !== selection) {
+          written += await tx('artifact_versions').where({ ref: row.ref }).update({ status, selection });
+        }
       }
     }
   });

@@ -47,10 +47,13 @@ export async function syncVersions(
   await db.transaction(async tx => {
     const artifact = await tx<ArtifactRow>('artifacts').where({ ref: artifactRef }).first();
     if (!artifact) throw new NotFoundError(`No artifact with ref ${artifactRef}`);
-    const versionRefs = await insertVersions(tx, artifactRef, versions, result);
+    const { refs: versionRefs, stored } = await insertVersions(tx, artifactRef, versions, result);
     if (options.listingOnly) return;
-    const files = await readFiles(tx, artifactRef);
-    const deps = await readDependencies(tx, artifactRef);
+    // Only versions stored before have files and dependencies to compare
+    // with: a first discovery reads none, a later one those it returns.
+    const existing = versions.map(v => versionRefs.get(v.version)!).filter(ref => stored.has(ref));
+    const files = await readFiles(tx, existing);
+    const deps = await readDependencies(tx, existing);
 
     const newFiles: Partial<FileRow>[] = [];
     const newDeps: Partial<DependencyRow>[] = [];
@@ -179,20 +182,24 @@ function describeFile(
   };
 }
 
-/** Inserts the versions not stored yet; returns the ref of every version by name. */
+/**
+ * Inserts the versions not stored yet; returns the ref of every version by
+ * name, and the refs that were stored before.
+ */
 async function insertVersions(
   tx: Knex.Transaction,
   artifactRef: number,
   versions: ProcessorVersion[],
   result: SyncResult,
-): Promise<Map<string, number>> {
-  const stored = await tx<VersionRow>('artifact_versions')
+): Promise<{ refs: Map<string, number>; stored: Set<number> }> {
+  const rows = await tx<VersionRow>('artifact_versions')
     .where({ artifact_ref: artifactRef })
     .select('ref', 'version', 'metadata');
-  const refs = new Map<string, number>(stored.map(r => [r.version, r.ref]));
+  const refs = new Map<string, number>(rows.map(r => [r.version, r.ref]));
+  const stored = new Set(refs.values());
   // The upstream's record of a version changes (a crate is yanked): keep
   // the current one, rewriting only what changed.
-  const storedMetadata = new Map(stored.map(r => [r.version, r.metadata ?? null]));
+  const storedMetadata = new Map(rows.map(r => [r.version, r.metadata ?? null]));
   for (const v of versions) {
     const current = storedMetadata.get(v.version);
     if (current === undefined || v.metadata === undefined || current === v.metadata) continue;
@@ -219,42 +226,32 @@ async function insertVersions(
     inserted.forEach(r => refs.set(r.version, r.ref));
     result.versionsAdded += inserted.length;
   }
-  return refs;
+  return { refs, stored };
 }
 
-/** The artifact's files by version ref and name. */
-async function readFiles(tx: Knex.Transaction, artifactRef: number) {
-  const rows: StoredFileDescription[] = await tx('artifact_files as f')
-    .join('artifact_versions as v', 'v.ref', 'f.version_ref')
-    .where('v.artifact_ref', artifactRef)
-    .select(
-      'f.ref',
-      'f.version_ref',
-      'f.name',
-      'f.uri',
-      'f.integrity_digest',
-      'f.collected',
-      'f.status',
-      'f.storage_key',
+/** The files of the given versions by version ref and name; indexed by version ref. */
+async function readFiles(tx: Knex.Transaction, versionRefs: number[]) {
+  const rows: StoredFileDescription[] = [];
+  for (const part of chunks(versionRefs)) {
+    rows.push(
+      ...(await tx('artifact_files')
+        .whereIn('version_ref', part)
+        .select('ref', 'version_ref', 'name', 'uri', 'integrity_digest', 'collected', 'status', 'storage_key')),
     );
+  }
   return new Map(rows.map(r => [`${r.version_ref}\0${r.name}`, r]));
 }
 
-/** The artifact's dependencies by {@link dependencyKey}. */
-async function readDependencies(tx: Knex.Transaction, artifactRef: number) {
-  const rows: StoredDependencyDeclaration[] = await tx('artifact_dependencies as d')
-    .join('artifact_versions as v', 'v.ref', 'd.version_ref')
-    .where('v.artifact_ref', artifactRef)
-    .select(
-      'd.ref',
-      'd.version_ref',
-      'd.processor',
-      'd.dependency_id',
-      'd.kind',
-      'd.range',
-      'd.config',
-      'd.unresolvable',
+/** The dependencies of the given versions by {@link dependencyKey}; indexed by version ref. */
+async function readDependencies(tx: Knex.Transaction, versionRefs: number[]) {
+  const rows: StoredDependencyDeclaration[] = [];
+  for (const part of chunks(versionRefs)) {
+    rows.push(
+      ...(await tx('artifact_dependencies')
+        .whereIn('version_ref', part)
+        .select('ref', 'version_ref', 'processor', 'dependency_id', 'kind', 'range', 'config', 'unresolvable')),
     );
+  }
   return new Map(rows.map(r => [dependencyRowKey(r.version_ref, r), r]));
 }
 

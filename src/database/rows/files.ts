@@ -27,6 +27,8 @@ export interface FileRow {
   queued_at: string | Date | null;
   locked_by: string | null;
   locked_until: string | Date | null;
+  /** When a collector first claimed the file; null if none ever did. */
+  claimed_at?: string | Date | null;
   run_id: string | null;
 }
 
@@ -95,6 +97,7 @@ export function toStoredFile(row: FileRow & FileOwnerColumns): StoredFile {
     runId: row.run_id ?? undefined,
     lockedBy: row.locked_by ?? undefined,
     lockedUntil: optionalIso(row.locked_until),
+    claimedBefore: Boolean(row.claimed_at),
   };
 }
 

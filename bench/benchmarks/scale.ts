@@ -1,0 +1,213 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Benchmark, BenchmarkContext, BenchmarkResult } from '../Benchmark';
+import { BackpackApi, runPhases } from '../lib/BackpackApi';
+import { startServerProcess } from '../lib/childProcess';
+import { settleStats, TableScans, tableScans, tableScansDelta, tableScansTable } from '../lib/pgStats';
+import { fmt, summarize, Summary } from '../lib/stats';
+import { timePerPackagePlot } from '../scale/plot';
+import { APP_NAME, generateSyntheticNpm, SyntheticNpm } from '../scale/syntheticNpm';
+
+const DEFAULT_SIZES = [1000, 3000, 10000];
+/** Time per package at the largest size within this of the smallest's: linear. */
+const LINEAR_GOAL = 1.3;
+const NOOP_GOAL = 0.05;
+const WALK_RSS_GOAL_MB = 400;
+export const SCALE_PLOT = path.resolve(__dirname, '../scale-time-per-package.svg');
+
+interface SizeRow {
+  size: number;
+  registry: SyntheticNpm;
+  walk: number[];
+  collect: number[];
+  first: number[];
+  noop: number[];
+  firstRows: number[];
+  noopRows: number[];
+  peakFirstMb: number[];
+  peakNoopMb: number[];
+  files: number;
+  versions: number;
+  artifacts: number;
+  scansNoop: TableScans[];
+}
+
+const rowsRead = (scans: TableScans[]) => scans.reduce((n, t) => n + t.seqRowsRead + t.indexRowsFetched, 0);
+const mb = (bytes: number) => bytes / 1e6;
+const perPackageMs = (s: Summary, size: number) => (s.median * 1000) / size;
+
+/**
+ * Scale: a synthetic npm registry of each size (see ../scale/syntheticNpm.ts)
+ * served by a static server with ETags, mirrored from one root (an
+ * application depending on the registry's top packages) whose closure
+ * covers it, on PostgreSQL and RabbitMQ. Per size and repetition a fresh
+ * deployment: the first run (walk, then collection), then a full no-op run.
+ */
+export const scaleBenchmark: Benchmark = {
+  name: 'scale',
+  title: 'Scale: time per package from 1,000 to 10,000 packages',
+  async run(ctx: BenchmarkContext): Promise<BenchmarkResult> {
+    const { env } = ctx;
+    const sizes = [...(ctx.sizes ?? DEFAULT_SIZES)].sort((a, b) => a - b);
+    const rows: SizeRow[] = [];
+    for (const size of sizes) {
+      const dir = path.join(env.dir, `scale-${size}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const server = await startServerProcess({
+        name: `npm registry (${size})`,
+        script: 'npmStaticRegistry.ts',
+        args: [dir],
+        logFile: path.join(env.dir, `scale-${size}.log`),
+      });
+      try {
+        const baseUrl = `http://127.0.0.1:${server.port}`;
+        const registry = generateSyntheticNpm(dir, baseUrl, size);
+        ctx.log(
+          `scale: ${size} packages, ${registry.versions} versions, ${registry.dependencies} dependency declarations`,
+        );
+        const row: SizeRow = {
+          size,
+          registry,
+          walk: [],
+          collect: [],
+          first: [],
+          noop: [],
+          firstRows: [],
+          noopRows: [],
+          peakFirstMb: [],
+          peakNoopMb: [],
+          files: 0,
+          versions: 0,
+          artifacts: 0,
+          scansNoop: [],
+        };
+        for (let i = 0; i < ctx.repetitions; i++) {
+          const deployment = env.deployment({ npmRegistry: baseUrl });
+          try {
+            const backend = await deployment.startBackend();
+            const api = new BackpackApi(backend.baseUrl, env.token);
+            await settleStats();
+            const s0 = await tableScans(deployment.db());
+            backend.resetPeakRss();
+            const t0 = Date.now();
+            const created = await api.createArtifact({ processor: 'npm', id: APP_NAME, filter: '1.0.0' });
+            const first = await api.waitForRun(created.runId, t0, { timeoutMs: 60 * 60_000 });
+            row.peakFirstMb.push(mb(backend.peakRss()));
+            const a = runPhases(first);
+            await settleStats();
+            const s1 = await tableScans(deployment.db());
+            backend.resetPeakRss();
+            const t1 = Date.now();
+            const rerun = await api.startRun();
+            const second = await api.waitForRun(rerun.id, t1, { timeoutMs: 60 * 60_000 });
+            row.peakNoopMb.push(mb(backend.peakRss()));
+            const b = runPhases(second);
+            await settleStats();
+            const s2 = await tableScans(deployment.db());
+            row.walk.push(a.walk);
+            row.collect.push(a.collectionAfterWalk);
+            row.first.push(a.total);
+            row.noop.push(b.total);
+            row.firstRows.push(rowsRead(tableScansDelta(s0, s1)));
+            row.noopRows.push(rowsRead(tableScansDelta(s1, s2)));
+            row.scansNoop = tableScansDelta(s1, s2);
+            row.artifacts = first.run.counters.artifacts;
+            row.versions = first.run.counters.versionsSelected;
+            row.files = first.run.counters.filesCollected;
+            if (second.run.counters.filesQueued !== 0) {
+              throw new Error(`the no-op run queued ${second.run.counters.filesQueued} files`);
+            }
+            ctx.log(
+              `scale: ${size}: first ${a.total.toFixed(1)} s (walk ${a.walk.toFixed(1)} s), no-op ${b.total.toFixed(2)} s, ` +
+                `${row.artifacts} artifacts, ${row.files} files, peak RSS ${row.peakFirstMb.at(-1)!.toFixed(0)} MB`,
+            );
+          } finally {
+            await env.disposeDeployment(deployment);
+          }
+        }
+        rows.push(row);
+      } finally {
+        await server.child.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return report(rows, ctx.sizes ? sizes : undefined);
+  },
+};
+
+function report(rows: SizeRow[], customSizes?: number[]): BenchmarkResult {
+  const s = (values: number[]) => summarize(values);
+  const smallest = rows[0];
+  const largest = rows[rows.length - 1];
+  const growth = (pick: (r: SizeRow) => number[]) =>
+    perPackageMs(s(pick(largest)), largest.size) / perPackageMs(s(pick(smallest)), smallest.size);
+  const firstGrowth = growth(r => r.first);
+  const noopGrowth = growth(r => r.noop);
+  const noopRatios = rows.map(r => s(r.noop).median / s(r.first).median);
+  const walkPeak = Math.max(...rows.map(r => s(r.peakFirstMb).median));
+  const met =
+    firstGrowth <= LINEAR_GOAL &&
+    noopGrowth <= LINEAR_GOAL &&
+    noopRatios.every(r => r <= NOOP_GOAL) &&
+    s(largest.peakFirstMb).median < WALK_RSS_GOAL_MB;
+
+  fs.writeFileSync(
+    SCALE_PLOT,
+    timePerPackagePlot('Backpack: time per package against registry size', [
+      { name: 'first run, total', color: '#1f77b4', points: rows.map(r => [r.size, perPackageMs(s(r.first), r.size)]) },
+      { name: 'first run, walk', color: '#2ca02c', points: rows.map(r => [r.size, perPackageMs(s(r.walk), r.size)]) },
+      { name: 'collection', color: '#ff7f0e', points: rows.map(r => [r.size, perPackageMs(s(r.collect), r.size)]) },
+      { name: 'no-op re-run', color: '#d62728', points: rows.map(r => [r.size, perPackageMs(s(r.noop), r.size)]) },
+    ]),
+  );
+
+  const body = [
+    'A synthetic npm registry per size, generated by the bench (`bench/scale/syntheticNpm.ts`, deterministic): packages `scale-pkg-NNNNN` with 1–3 majors × 1–3 minors each, every version with a generated 1–4 KiB tarball and its sha512; package *i* depends on packages of higher index (a DAG, as a registry\'s layers), about 3 of them on average, with `^M.0.0` (70 %), `~M.m.0` (15 %) and `>=M.0.0 <M+1.0.0` (15 %) ranges over the target\'s majors, and every package has a parent that all of that parent\'s versions depend on, so the closure of the top packages covers the registry. The registry is served by a static server (`bench/servers/npmStaticRegistry.ts`) that answers `If-None-Match` with 304, as registries do. The root is `scale-app@1.0.0`, an application depending on the top packages; it is mirrored with `POST /api/backpack/artifacts` (`{"processor":"npm","id":"scale-app","filter":"1.0.0"}`), timed until every file is collected; then a full no-op run (`POST /runs`) with nothing changed upstream. Each repetition on a fresh deployment (empty PostgreSQL database, own RabbitMQ queue and S3 prefix), one backend, collection concurrency 8.',
+    '',
+    `Declared dependencies per version: ${rows.map(r => `${(r.registry.dependencies / r.registry.versions).toFixed(2)} at ${r.size.toLocaleString('en')}`).join(', ')}.`,
+    '',
+    customSizes ? `Sizes run: ${customSizes.join(', ')} (given with \`--sizes\`).` : `Sizes run: ${rows.map(r => r.size).join(', ')}.`,
+    '',
+    '| packages | versions in registry | artifacts / versions selected / files | first run, s | walk, s | collection, s | no-op run, s | no-op / first | rows read, first run | rows read, no-op | peak RSS first run, MB | peak RSS no-op, MB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      r =>
+        `| ${r.size.toLocaleString('en')} | ${r.registry.versions.toLocaleString('en')} | ${r.artifacts} / ${r.versions} / ${r.files} | ${fmt(s(r.first))} | ${fmt(s(r.walk))} | ${fmt(s(r.collect))} | ${fmt(s(r.noop))} | ${(s(r.noop).median / s(r.first).median).toFixed(3)} | ${Math.round(s(r.firstRows).median).toLocaleString('en')} | ${Math.round(s(r.noopRows).median).toLocaleString('en')} | ${fmt(s(r.peakFirstMb), '', 0)} | ${fmt(s(r.peakNoopMb), '', 0)} |`,
+    ),
+    '',
+    'Time per package (median / packages), ms:',
+    '',
+    '| packages | first run | walk | collection | no-op run |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      r =>
+        `| ${r.size.toLocaleString('en')} | ${perPackageMs(s(r.first), r.size).toFixed(2)} | ${perPackageMs(s(r.walk), r.size).toFixed(2)} | ${perPackageMs(s(r.collect), r.size).toFixed(2)} | ${perPackageMs(s(r.noop), r.size).toFixed(2)} |`,
+    ),
+    '',
+    `![Time per package against size](scale-time-per-package.svg) ([SVG](scale-time-per-package.svg), generated by the bench)`,
+    '',
+    `- Linear: time per package at ${largest.size.toLocaleString('en')} / at ${smallest.size.toLocaleString('en')}: first run **${firstGrowth.toFixed(2)}**, no-op run **${noopGrowth.toFixed(2)}** — goal ≤ ${LINEAR_GOAL}: ${firstGrowth <= LINEAR_GOAL && noopGrowth <= LINEAR_GOAL ? 'met' : '**missed**'}.`,
+    `- No-op / first at every size: ${noopRatios.map(r => r.toFixed(3)).join(', ')} — goal ≤ ${NOOP_GOAL}: ${noopRatios.every(r => r <= NOOP_GOAL) ? 'met' : '**missed**'}.`,
+    `- Peak RSS of the backend over the first run (walk and collection, \`VmHWM\` reset before it) at ${largest.size.toLocaleString('en')}: ${s(largest.peakFirstMb).median.toFixed(0)} MB — goal < ${WALK_RSS_GOAL_MB} MB: ${s(largest.peakFirstMb).median < WALK_RSS_GOAL_MB ? 'met' : '**missed**'} (highest of all sizes ${walkPeak.toFixed(0)} MB). Measured on the development transform (\`backend.ts\` through the TypeScript loader), like the other sections.`,
+    '',
+    '"Rows read" is the sum over the plugin\'s tables of rows read by sequential scans and rows fetched by index scans (`pg_stat_user_tables`, including the harness\'s `GET /runs/:id` polls). Table scans of the last no-op run at the largest size:',
+    '',
+    tableScansTable(largest.scansNoop),
+  ];
+  const parts: string[] = [];
+  if (noopRatios.some(r => r > NOOP_GOAL)) {
+    parts.push(
+      'The no-op run is bounded by its conditional requests: one per package, answered 304, 16 in flight (see the bound measured in "No-op re-run"); the first run\'s per-package cost is small on this registry (small packuments, tiny tarballs), so the ratio is the registry\'s 304 latency against a cheap first run.',
+    );
+  }
+  if (firstGrowth > LINEAR_GOAL || noopGrowth > LINEAR_GOAL) {
+    parts.push('Per-package cost grows with size: see the rows read above for the statements that grow.');
+  }
+  return {
+    figure: `per-package growth ${smallest.size}→${largest.size}: first ${firstGrowth.toFixed(2)}, no-op ${noopGrowth.toFixed(2)}; no-op/first ${Math.max(...noopRatios).toFixed(3)} (worst)`,
+    goal: `≤ ${LINEAR_GOAL} growth, no-op ≤ ${NOOP_GOAL}, RSS < ${WALK_RSS_GOAL_MB} MB`,
+    met,
+    body: body.join('\n'),
+    proposal: parts.join(' ') || undefined,
+  };
+}

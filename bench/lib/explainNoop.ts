@@ -1,0 +1,72 @@
+import { Knex } from 'knex';
+import { DatabaseArtifactStore } from '../../src/database/DatabaseArtifactStore';
+import { DatabaseFileStore } from '../../src/database/DatabaseFileStore';
+import { DatabaseVersionGraphStore } from '../../src/database/DatabaseVersionGraphStore';
+import { WriteCounter } from '../../src/database/WriteCounter';
+
+// The statements of a no-op run's path, as the stores issue them, with
+// PostgreSQL's plan of each: the same store code run against the
+// benchmark's database (after its runs), its statements captured from knex
+// and explained. Nothing is written: the selections and resolutions passed
+// are the stored ones.
+
+/** Markdown: each distinct statement with its plan. */
+export async function explainNoopPath(
+  db: Knex,
+): Promise<{ markdown: string; seqScans: string[]; rowsWritten: number }> {
+  const captured = new Map<string, { sql: string; bindings: readonly unknown[] }>();
+  const onQuery = (q: { sql: string; bindings?: readonly unknown[] }) => {
+    if (/^(select|update)/i.test(q.sql) && !captured.has(q.sql)) captured.set(q.sql, { sql: q.sql, bindings: q.bindings ?? [] });
+  };
+  db.on('query', onQuery);
+  const writes = new WriteCounter();
+  try {
+    const artifacts = await new DatabaseArtifactStore(db, writes).listAllArtifacts();
+    const versions = new DatabaseVersionGraphStore(db, writes);
+    const byArtifact = await versions.getVersionsOf(artifacts.map(a => a.ref));
+    const entries = artifacts.map(a => {
+      const selected = (byArtifact.get(a.ref) ?? []).filter(v => v.status === 'selected');
+      return {
+        artifactRef: a.ref,
+        selections: selected.map(v => ({ version: v.version, status: v.status, selection: v.selection })),
+        resolutions: selected.flatMap(v =>
+          v.dependencies.map(d => ({
+            version: v.version,
+            processor: d.processor,
+            id: d.id,
+            kind: d.kind,
+            range: d.range,
+            resolved: d.resolved,
+            unresolvable: d.unresolvable === d.declaredUnresolvable ? undefined : d.unresolvable,
+          })),
+        ),
+      };
+    });
+    await versions.recordClosure(entries, { replace: true });
+    await new DatabaseFileStore(db, writes).listFilesToQueue({ staleAfterMs: 60_000 });
+  } finally {
+    db.removeListener('query', onQuery);
+  }
+  const sections: string[] = [];
+  const seqScans: string[] = [];
+  // knex hands pg's positional ($1) statements to the driver as they are.
+  const connection = await db.client.acquireConnection();
+  const explain = async (sql: string, bindings: readonly unknown[]): Promise<string[]> => {
+    const result = await connection.query(`EXPLAIN ${sql}`, bindings);
+    return result.rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']);
+  };
+  try {
+    for (const { sql, bindings } of captured.values()) {
+      if (/^update/i.test(sql)) continue;
+      const lines = await explain(sql, bindings);
+      const seq = lines.filter(l => /Seq Scan on (artifact_|artifacts)/.test(l));
+      if (seq.length) seqScans.push(...seq.map(l => l.trim()));
+      // Long IN lists shortened to their first few parameters.
+      const shown = sql.replace(/((?:\$\d+, ){3})(?:\$\d+, )+(\$\d+)/g, '$1…, $2');
+      sections.push('```sql', shown, '```', '', '```', ...lines, '```', '');
+    }
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
+  return { markdown: sections.join('\n'), seqScans, rowsWritten: writes.rows };
+}
