@@ -132,6 +132,8 @@ export async function startBackpackBackend(
             storage: { local: { directory: storage } },
             queue: { retryDelaysMs: [10, 10], maxAttempts: 2 },
             ...options.backpack,
+            // waitForCollection polls /stats, which must not answer from a cache.
+            collection: { statsCacheMs: 0, ...(options.backpack?.collection as object | undefined) },
           },
         },
       }),
