@@ -19,6 +19,12 @@ import { PARALLELISM } from './collectionThroughput';
  */
 const BEFORE_REF = process.env.BACKPACK_BENCH_BEFORE_REF ?? 'ea6793a^1';
 
+/**
+ * The merge of that change, so that "after" differs from "before" by it
+ * alone; `BACKPACK_BENCH_AFTER_REF=HEAD` measures this checkout instead.
+ */
+const AFTER_REF = process.env.BACKPACK_BENCH_AFTER_REF ?? 'ea6793a';
+
 /** Allowed drop of "after" against "before": within the noise of this machine. */
 const GOAL = 0.95;
 
@@ -71,10 +77,11 @@ export const urlReaderPathBenchmark: Benchmark = {
       { set: 'medium', files: generatedSet(env, 'medium', 8, 32 * MiB), cleanup: true },
     ];
     const checkout = await checkoutOf(BEFORE_REF);
+    const after = AFTER_REF === 'HEAD' ? undefined : await checkoutOf(AFTER_REF);
     const sides: Side[] = [];
     try {
       sides.push(await startSide(ctx, `before (${checkout.commit})`, checkout.dir));
-      sides.push(await startSide(ctx, 'after (this checkout)'));
+      sides.push(await startSide(ctx, `after (${after?.commit ?? 'this checkout'})`, after?.dir));
       let seq = 0;
       const collect = (side: Side, set: string, files: BenchFile[], cleanup: boolean) =>
         collectWithBackpack({
@@ -109,7 +116,7 @@ export const urlReaderPathBenchmark: Benchmark = {
       const worst = Math.min(...ratios);
       const met = worst >= GOAL;
       const body = [
-        `Two deployments side by side (each its own PostgreSQL database, RabbitMQ queue and s3rver prefix, \`backpack.queue.concurrency: ${PARALLELISM}\`): "before" runs the backend of commit \`${checkout.commit}\` (\`${BEFORE_REF}\`, Backpack's own fetcher reads files) from a temporary worktree, "after" this checkout (files read through \`coreServices.urlReader\`, Backpack's gate as the reader of its hosts). Both collect the same sets from the same upstream file server, alternating, timed as in the throughput sections. Set \`BACKPACK_BENCH_BEFORE_REF\` to compare another commit.`,
+        `Two deployments side by side (each its own PostgreSQL database, RabbitMQ queue and s3rver prefix, \`backpack.queue.concurrency: ${PARALLELISM}\`): "before" runs the backend of commit \`${checkout.commit}\` (\`${BEFORE_REF}\`, Backpack's own fetcher reads files) from a temporary worktree, "after" the backend of \`${after?.commit ?? 'this checkout'}\` (\`${AFTER_REF}\`, files read through \`coreServices.urlReader\`, Backpack's gate as the reader of its hosts), also from a temporary worktree unless it is \`HEAD\`, so that the two differ by that change alone. Both collect the same sets from the same upstream file server, alternating, timed as in the throughput sections. Set \`BACKPACK_BENCH_BEFORE_REF\` and \`BACKPACK_BENCH_AFTER_REF\` (\`HEAD\` for this checkout) to compare other commits.`,
         '',
         '| set | before, MB/s | after, MB/s | after / before |',
         '|---|---|---|---|',
@@ -126,6 +133,7 @@ export const urlReaderPathBenchmark: Benchmark = {
     } finally {
       for (const side of sides) await env.disposeDeployment(side.deployment);
       await checkout.remove();
+      await after?.remove();
     }
   },
 };
