@@ -5,58 +5,21 @@
  * @packageDocumentation
  */
 import { createBackendFeatureLoader } from '@backstage/backend-plugin-api';
-import {
-  backpackModuleExternalAdmission,
-  backpackModuleExternalProcessors,
-  backpackModuleMavenProcessor,
-  backpackModuleNpmProcessor,
-  backpackModuleNugetProcessor,
-  backpackModuleComposerProcessor,
-  backpackModuleOciProcessor,
-  backpackModulePypiProcessor,
-  backpackModuleCargoProcessor,
-  backpackModuleGoProcessor,
-  backpackModuleHelmProcessor,
-  backpackModuleGithubReleasesProcessor,
-  backpackModuleFilesProcessor,
-  backpackModuleTerraformProcessor,
-  backpackModuleHuggingfaceProcessor,
-  backpackModuleEvents,
-} from './modules';
-import { backpackPlugin } from './plugin';
-import { backpackUrlReaderFactories } from './upstream/upstreamGateService';
+import { backpackDefaultFeatures } from './features';
 
 /**
- * The plugin with its built-in processors (npm, PyPI, Maven, OCI, NuGet,
- * Cargo, Go, Composer, Helm, Terraform), each
- * added through the processors extension point like any module's, and
- * Backpack's URL reader in the plugin's UrlReaderService:
+ * The plugin with its built-in processors (npm, PyPI, Maven, OCI, Helm,
+ * NuGet, Cargo, Go, Composer, Terraform, GitHub releases, files, Hugging
+ * Face), each added through the processors extension point like any
+ * module's, external processors and admission plugins from config, change
+ * events, and Backpack's URL reader in the plugin's UrlReaderService:
  * `backend.add(import('@internal/plugin-backpack-backend'))`.
  *
  * @public
  */
 const backpackFeatures = createBackendFeatureLoader({
   loader() {
-    return [
-      backpackPlugin,
-      backpackUrlReaderFactories,
-      backpackModuleNpmProcessor,
-      backpackModulePypiProcessor,
-      backpackModuleMavenProcessor,
-      backpackModuleOciProcessor,
-      backpackModuleNugetProcessor,
-      backpackModuleCargoProcessor,
-      backpackModuleHuggingfaceProcessor,
-      backpackModuleExternalProcessors,
-      backpackModuleGoProcessor,
-      backpackModuleComposerProcessor,
-      backpackModuleHelmProcessor,
-      backpackModuleGithubReleasesProcessor,
-      backpackModuleFilesProcessor,
-      backpackModuleTerraformProcessor,
-      backpackModuleExternalAdmission,
-      backpackModuleEvents,
-    ];
+    return backpackDefaultFeatures;
   },
 });
 export default backpackFeatures;
