@@ -93,3 +93,17 @@ export function parseInput<T extends z.ZodType>(
 export function parseArtifactConfig<T extends z.ZodType>(schema: T, config: unknown): z.output<T> {
   return parseInput(schema, config, { path: ['config'], label: 'config' });
 }
+
+/**
+ * A processor's per-artifact config schema: a strict object whose unknown
+ * keys are refused with a message naming them and the keys it knows.
+ */
+export function artifactConfigSchema<Shape extends z.core.$ZodLooseShape>(processor: string, shape: Shape) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: issue =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown ${processor} config key(s): ${issue.keys.join(', ')} (allowed: ${known})`
+        : undefined,
+  });
+}

@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { z } from 'zod';
-import { parseInput } from '../../lib/validation';
+import { artifactConfigSchema, parseInput } from '../../lib/validation';
 import { ConfiguredUpstream, readConfiguredUpstream } from '../../upstream/upstreamBaseUrl';
 
 /** crates.io's sparse index, used when `backpack.processors.cargo.index` is not set. */
@@ -18,8 +18,6 @@ export function isFeatureRequest(value: string): boolean {
 const TRIPLE = /^[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+){1,4}$/;
 const VERSION = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/;
 
-const CONFIG_KEYS = ['index', 'features', 'defaultFeatures', 'targets', 'includeDev', 'yanked'];
-
 /**
  * Per-artifact configuration of crates. What a dependent asks of a
  * dependency (its features) arrives here along the edge; what is left out
@@ -27,45 +25,37 @@ const CONFIG_KEYS = ['index', 'features', 'defaultFeatures', 'targets', 'include
  *
  * @public
  */
-export const cargoArtifactConfigSchema = z.strictObject(
-  {
-    index: z
-      .url({ protocol: /^https?$/, error: 'index: must be an http(s) URL' })
-      .optional()
-      .describe('Sparse index URL for this crate; must be the configured index or one of allowedIndexes'),
-    features: z
-      .array(z.string().max(256).regex(FEATURE, 'must be a feature name'))
-      .max(10_000)
-      .optional()
-      .describe('Features to enable (default none beyond the default features)'),
-    defaultFeatures: z
-      .boolean()
-      .optional()
-      .describe('Enable the crate\'s `default` feature (default true)'),
-    targets: z
-      .array(z.string().regex(TRIPLE, 'must be a target triple, e.g. x86_64-unknown-linux-gnu'))
-      .min(1)
-      .optional()
-      .describe(
-        'Target triples whose target-specific dependencies are mirrored (default: every target, which `cargo generate-lockfile` needs)',
-      ),
-    includeDev: z
-      .boolean()
-      .optional()
-      .describe("Follow this crate's dev-dependencies too (default false; not passed on to dependencies)"),
-    yanked: z
-      .array(z.string().regex(VERSION, 'must be a version'))
-      .max(1000)
-      .optional()
-      .describe('Yanked versions to mirror anyway; set for dependencies that pin one with `=`'),
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown cargo config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
-        : undefined,
-  },
-);
+export const cargoArtifactConfigSchema = artifactConfigSchema('cargo', {
+  index: z
+    .url({ protocol: /^https?$/, error: 'index: must be an http(s) URL' })
+    .optional()
+    .describe('Sparse index URL for this crate; must be the configured index or one of allowedIndexes'),
+  features: z
+    .array(z.string().max(256).regex(FEATURE, 'must be a feature name'))
+    .max(10_000)
+    .optional()
+    .describe('Features to enable (default none beyond the default features)'),
+  defaultFeatures: z
+    .boolean()
+    .optional()
+    .describe('Enable the crate\'s `default` feature (default true)'),
+  targets: z
+    .array(z.string().regex(TRIPLE, 'must be a target triple, e.g. x86_64-unknown-linux-gnu'))
+    .min(1)
+    .optional()
+    .describe(
+      'Target triples whose target-specific dependencies are mirrored (default: every target, which `cargo generate-lockfile` needs)',
+    ),
+  includeDev: z
+    .boolean()
+    .optional()
+    .describe("Follow this crate's dev-dependencies too (default false; not passed on to dependencies)"),
+  yanked: z
+    .array(z.string().regex(VERSION, 'must be a version'))
+    .max(1000)
+    .optional()
+    .describe('Yanked versions to mirror anyway; set for dependencies that pin one with `=`'),
+});
 
 /**
  * Per-artifact configuration of crates, as parsed.

@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { z } from 'zod';
+import { artifactConfigSchema } from '../../lib/validation';
 import { HostTrust } from '../../upstream/HostPolicy';
 import {
   ConfiguredUpstream,
@@ -17,35 +18,25 @@ const PACKAGIST_DIST_HOSTS = ['api.github.com', 'codeload.github.com'];
 
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
 
-const CONFIG_KEYS = ['repository', 'devVersions', 'requireDev'];
-
 /**
  * Per-artifact configuration of Composer artifacts. Every key is optional.
  *
  * @public
  */
-export const composerArtifactConfigSchema = z.strictObject(
-  {
-    repository: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .optional()
-      .describe('Composer repository for this artifact; must be the configured repository or one of allowedRepositories'),
-    devVersions: z
-      .boolean()
-      .optional()
-      .describe('Also list development versions (branches such as dev-main and 1.x-dev), read from `~dev.json` (default false)'),
-    requireDev: z
-      .boolean()
-      .optional()
-      .describe('Follow this package\'s require-dev as well; not passed on to its dependencies (default false)'),
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown composer config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
-        : undefined,
-  },
-);
+export const composerArtifactConfigSchema = artifactConfigSchema('composer', {
+  repository: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .describe('Composer repository for this artifact; must be the configured repository or one of allowedRepositories'),
+  devVersions: z
+    .boolean()
+    .optional()
+    .describe('Also list development versions (branches such as dev-main and 1.x-dev), read from `~dev.json` (default false)'),
+  requireDev: z
+    .boolean()
+    .optional()
+    .describe('Follow this package\'s require-dev as well; not passed on to its dependencies (default false)'),
+});
 
 /**
  * Per-artifact configuration of Composer artifacts, as parsed.

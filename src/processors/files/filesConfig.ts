@@ -1,6 +1,7 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
+import { artifactConfigSchema } from '../../lib/validation';
 import { errorMessage } from '../../lib/errorMessage';
 import { HostPolicy } from '../../upstream/HostPolicy';
 
@@ -32,30 +33,20 @@ const fileSchema = z.strictObject({
     .describe('A checksum file (`<hex>  <name>` lines, or a bare digest) that declares the sha256; may contain {version}'),
 });
 
-const CONFIG_KEYS = ['files', 'versions', 'urlTemplate', 'name', 'sha256', 'checksumUrl'];
-
 /** The artifact config's shape, before the host check. */
-const shape = z.strictObject(
-  {
-    files: z.array(fileSchema).min(1).max(1000).optional().describe('The files of every version'),
-    versions: z
-      .array(z.string().regex(VERSION, 'must be a version: letters, digits, `.`, `_`, `+`, `~`, `-`'))
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe('Versions, each substituted for {version} in URLs and names (default one version, `current`)'),
-    urlTemplate: url.optional().describe('Shorthand for one file: its URL with {version}'),
-    name: fileSchema.shape.name,
-    sha256: fileSchema.shape.sha256,
-    checksumUrl: fileSchema.shape.checksumUrl,
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown files config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
-        : undefined,
-  },
-);
+const shape = artifactConfigSchema('files', {
+  files: z.array(fileSchema).min(1).max(1000).optional().describe('The files of every version'),
+  versions: z
+    .array(z.string().regex(VERSION, 'must be a version: letters, digits, `.`, `_`, `+`, `~`, `-`'))
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('Versions, each substituted for {version} in URLs and names (default one version, `current`)'),
+  urlTemplate: url.optional().describe('Shorthand for one file: its URL with {version}'),
+  name: fileSchema.shape.name,
+  sha256: fileSchema.shape.sha256,
+  checksumUrl: fileSchema.shape.checksumUrl,
+});
 
 /**
  * Per-artifact configuration of a set of plain files, as parsed.

@@ -2,6 +2,7 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import RE2 from 're2';
 import { z } from 'zod';
+import { artifactConfigSchema } from '../../lib/validation';
 import { errorMessage } from '../../lib/errorMessage';
 import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
 
@@ -33,34 +34,24 @@ function compiles(pattern: string): boolean {
   }
 }
 
-const CONFIG_KEYS = ['assets', 'includePrereleases'];
-
 /**
  * Per-artifact configuration of a repository's releases.
  *
  * @public
  */
-export const githubReleasesArtifactConfigSchema = z.strictObject(
-  {
-    assets: z
-      .string()
-      .min(1)
-      .max(1024)
-      .refine(compiles, 'must be a valid regular expression (RE2 syntax)')
-      .optional()
-      .describe('Regular expression (RE2) on asset names: only matching assets are mirrored (default all)'),
-    includePrereleases: z
-      .boolean()
-      .optional()
-      .describe('Mirror pre-releases too (default: the processor setting, false)'),
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown github-releases config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
-        : undefined,
-  },
-);
+export const githubReleasesArtifactConfigSchema = artifactConfigSchema('github-releases', {
+  assets: z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine(compiles, 'must be a valid regular expression (RE2 syntax)')
+    .optional()
+    .describe('Regular expression (RE2) on asset names: only matching assets are mirrored (default all)'),
+  includePrereleases: z
+    .boolean()
+    .optional()
+    .describe('Mirror pre-releases too (default: the processor setting, false)'),
+});
 
 /**
  * Per-artifact configuration of a repository's releases, as parsed.

@@ -1,39 +1,30 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
+import { artifactConfigSchema } from '../../lib/validation';
 import { ConfiguredUpstream, readConfiguredUpstream, upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
 
 /** The public module proxy, used when `backpack.processors.go.proxy` is not set. */
 export const DEFAULT_GO_PROXY = 'https://proxy.golang.org';
-
-const CONFIG_KEYS = ['proxy', 'moduleGraph'];
 
 /**
  * Per-artifact configuration of Go modules.
  *
  * @public
  */
-export const goArtifactConfigSchema = z.strictObject(
-  {
-    proxy: z
-      .url({ protocol: /^https?$/, error: 'proxy: must be an http(s) URL' })
-      .optional()
-      .describe('GOPROXY base URL for this module; must be the configured proxy or one of allowedProxies'),
-    moduleGraph: z
-      .boolean()
-      .optional()
-      .describe(
-        "Load each selected version's module graph and mirror what minimal version selection needs (default true). " +
-          'Modules Backpack reaches as dependencies carry false: the graph of the module that reached them chose their versions.',
-      ),
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown go config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
-        : undefined,
-  },
-);
+export const goArtifactConfigSchema = artifactConfigSchema('go', {
+  proxy: z
+    .url({ protocol: /^https?$/, error: 'proxy: must be an http(s) URL' })
+    .optional()
+    .describe('GOPROXY base URL for this module; must be the configured proxy or one of allowedProxies'),
+  moduleGraph: z
+    .boolean()
+    .optional()
+    .describe(
+      "Load each selected version's module graph and mirror what minimal version selection needs (default true). " +
+        'Modules Backpack reaches as dependencies carry false: the graph of the module that reached them chose their versions.',
+    ),
+});
 
 /**
  * Per-artifact configuration of Go modules, as parsed.

@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { z } from 'zod';
+import { artifactConfigSchema } from '../../lib/validation';
 import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
 
 /** The public Hub, used when `backpack.processors.huggingface.endpoint` is not set. */
@@ -33,45 +34,35 @@ export function isRevisionName(value: string): boolean {
 
 const glob = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 
-const CONFIG_KEYS = ['revisions', 'include', 'exclude'];
-
 /**
  * Per-artifact configuration of Hugging Face repositories.
  *
  * @public
  */
-export const huggingfaceArtifactConfigSchema = z.strictObject(
-  {
-    revisions: z
-      .array(
-        z.string().refine(isRevisionName, {
-          message: 'must be a branch, tag or commit (letters, digits, _, -, . and /)',
-        }),
-      )
-      .min(1, 'must name at least one revision')
-      .max(32, 'must name at most 32 revisions')
-      .optional()
-      .describe('Branches, tags or commits to mirror, each resolved to its commit (default ["main"])'),
-    include: z
-      .array(glob)
-      .max(100)
-      .optional()
-      .describe(
-        'Globs of the files to mirror (default all); a glob without `/` matches file names in any folder, `**` crosses folders',
-      ),
-    exclude: z
-      .array(glob)
-      .max(100)
-      .optional()
-      .describe('Globs of files left out, applied after include'),
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown huggingface config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
-        : undefined,
-  },
-);
+export const huggingfaceArtifactConfigSchema = artifactConfigSchema('huggingface', {
+  revisions: z
+    .array(
+      z.string().refine(isRevisionName, {
+        message: 'must be a branch, tag or commit (letters, digits, _, -, . and /)',
+      }),
+    )
+    .min(1, 'must name at least one revision')
+    .max(32, 'must name at most 32 revisions')
+    .optional()
+    .describe('Branches, tags or commits to mirror, each resolved to its commit (default ["main"])'),
+  include: z
+    .array(glob)
+    .max(100)
+    .optional()
+    .describe(
+      'Globs of the files to mirror (default all); a glob without `/` matches file names in any folder, `**` crosses folders',
+    ),
+  exclude: z
+    .array(glob)
+    .max(100)
+    .optional()
+    .describe('Globs of files left out, applied after include'),
+});
 
 /**
  * Per-artifact configuration of Hugging Face repositories, as parsed.

@@ -1,45 +1,36 @@
 import { Config } from '@backstage/config';
 import { z } from 'zod';
+import { artifactConfigSchema } from '../../lib/validation';
 import { ConfiguredUpstream, readConfiguredUpstream } from '../../upstream/upstreamBaseUrl';
 
 /** The public registry, used when `backpack.processors.npm.registry` is not set. */
 export const DEFAULT_NPM_REGISTRY = 'https://registry.npmjs.org';
-
-const CONFIG_KEYS = ['registry', 'includePeer', 'includeOptional', 'fullMetadata'];
 
 /**
  * Per-artifact configuration of npm artifacts.
  *
  * @public
  */
-export const npmArtifactConfigSchema = z.strictObject(
-  {
-    registry: z
-      .url({ protocol: /^https?$/, error: 'registry: must be an http(s) URL' })
-      .optional()
-      .describe(
-        'Registry base URL for this artifact; must be the configured registry or one of allowedRegistries',
-      ),
-    includePeer: z
-      .boolean()
-      .optional()
-      .describe('Follow non-optional peerDependencies (default true)'),
-    includeOptional: z
-      .boolean()
-      .optional()
-      .describe('Follow optionalDependencies, e.g. platform binaries (default true)'),
-    fullMetadata: z
-      .boolean()
-      .optional()
-      .describe('Fetch the full packument instead of the abbreviated one (default false)'),
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown npm config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
-        : undefined,
-  },
-);
+export const npmArtifactConfigSchema = artifactConfigSchema('npm', {
+  registry: z
+    .url({ protocol: /^https?$/, error: 'registry: must be an http(s) URL' })
+    .optional()
+    .describe(
+      'Registry base URL for this artifact; must be the configured registry or one of allowedRegistries',
+    ),
+  includePeer: z
+    .boolean()
+    .optional()
+    .describe('Follow non-optional peerDependencies (default true)'),
+  includeOptional: z
+    .boolean()
+    .optional()
+    .describe('Follow optionalDependencies, e.g. platform binaries (default true)'),
+  fullMetadata: z
+    .boolean()
+    .optional()
+    .describe('Fetch the full packument instead of the abbreviated one (default false)'),
+});
 
 /**
  * Per-artifact configuration of npm artifacts, as parsed.

@@ -1,12 +1,11 @@
 import { Config } from '@backstage/config';
 import { z } from 'zod';
+import { artifactConfigSchema } from '../../lib/validation';
 import { ConfiguredUpstream, readConfiguredUpstream } from '../../upstream/upstreamBaseUrl';
 import { DEFAULT_NUGET_FRAMEWORKS, parseTargetFramework } from './nugetFrameworks';
 
 /** nuget.org's v3 service index, used when `backpack.processors.nuget.serviceIndex` is not set. */
 export const DEFAULT_NUGET_SERVICE_INDEX = 'https://api.nuget.org/v3/index.json';
-
-const CONFIG_KEYS = ['frameworks'];
 
 const frameworkName = z
   .string()
@@ -20,24 +19,16 @@ const frameworkName = z
  *
  * @public
  */
-export const nugetArtifactConfigSchema = z.strictObject(
-  {
-    frameworks: z
-      .array(frameworkName)
-      .min(1, 'must name at least one framework')
-      .max(32, 'must name at most 32 frameworks')
-      .optional()
-      .describe(
-        'Project target frameworks whose nearest dependency group is followed (default the processor-wide list)',
-      ),
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown nuget config key(s): ${issue.keys.join(', ')} (allowed: ${CONFIG_KEYS.join(', ')})`
-        : undefined,
-  },
-);
+export const nugetArtifactConfigSchema = artifactConfigSchema('nuget', {
+  frameworks: z
+    .array(frameworkName)
+    .min(1, 'must name at least one framework')
+    .max(32, 'must name at most 32 frameworks')
+    .optional()
+    .describe(
+      'Project target frameworks whose nearest dependency group is followed (default the processor-wide list)',
+    ),
+});
 
 /**
  * Per-artifact configuration of NuGet artifacts, as parsed.

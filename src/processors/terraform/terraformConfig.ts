@@ -1,6 +1,7 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
+import { artifactConfigSchema } from '../../lib/validation';
 import { HostPolicy, HostTrust } from '../../upstream/HostPolicy';
 import { upstreamBaseUrl } from '../../upstream/upstreamBaseUrl';
 import { isProviderHostname, PLATFORM } from './terraformNames';
@@ -56,19 +57,11 @@ const platformList = z
  *
  * @public
  */
-export const terraformArtifactConfigSchema = z.strictObject(
-  {
-    platforms: platformList
-      .optional()
-      .describe('Platforms to mirror, e.g. ["linux_amd64", "darwin_arm64"] (default the processor-wide list)'),
-  },
-  {
-    error: issue =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown terraform config key(s): ${issue.keys.join(', ')} (allowed: platforms)`
-        : undefined,
-  },
-);
+export const terraformArtifactConfigSchema = artifactConfigSchema('terraform', {
+  platforms: platformList
+    .optional()
+    .describe('Platforms to mirror, e.g. ["linux_amd64", "darwin_arm64"] (default the processor-wide list)'),
+});
 
 /**
  * Per-artifact configuration of Terraform providers, as parsed.
