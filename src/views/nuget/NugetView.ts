@@ -8,6 +8,7 @@ import { readZipEntry } from '../../lib/zipEntry';
 import { normalizeNugetId, nugetPackageFileName } from '../../processors/nuget/nugetNames';
 import { normalizeNugetVersion, nugetVersionScheme } from '../../processors/nuget/nugetVersion';
 import { BlobStore } from '../../storage/BlobStore';
+import { blobRangeReader } from '../../storage/blobRangeReader';
 import { BoundedCache } from '../BoundedCache';
 import { ServeAccess } from '../ServeAccess';
 import { ServedDocument, ServedFile, servedBlob } from '../ServedContent';
@@ -178,13 +179,7 @@ export class NugetView {
       // A missing object is not cached: it may be collected again.
       if (size === undefined) return undefined;
       entry = await readZipEntry(
-        async (start, end) => {
-          const blob = await blobStore.get(file.storageKey, { range: { start, end } });
-          if (!blob) throw new Error('object is gone');
-          const chunks: Buffer[] = [];
-          for await (const chunk of blob.body) chunks.push(chunk as Buffer);
-          return Buffer.concat(chunks);
-        },
+        blobRangeReader(blobStore, file.storageKey),
         size,
         name => !name.includes('/') && name.toLowerCase().endsWith('.nuspec'),
         MAX_NUSPEC_BYTES,
