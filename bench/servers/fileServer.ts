@@ -7,8 +7,8 @@
 
 import fs from 'node:fs';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { serveAsChild } from './childServer';
 
 const root = path.resolve(process.argv[2]);
 const counters = { requests: 0, bytes: 0 };
@@ -71,15 +71,4 @@ const server = http.createServer(async (req, res) => {
   }
 });
 
-server.keepAliveTimeout = 30_000;
-server.listen(0, '127.0.0.1', () => {
-  process.send!({ port: (server.address() as AddressInfo).port });
-});
-
-process.on('message', (message: { type?: string }) => {
-  if (message?.type === 'counters') process.send!({ counters });
-});
-process.on('disconnect', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serveAsChild(server, counters);
