@@ -25,7 +25,7 @@ export class DatabaseArtifactStore implements ArtifactStore {
     private readonly db: Knex,
     private readonly writes: WriteCounter,
   ) {
-    this.totals = new PageTotals(writes);
+    this.totals = new PageTotals(() => writes.rows);
   }
 
   async createArtifact(artifact: NewArtifact): Promise<StoredArtifact> {

@@ -15,7 +15,7 @@ import * as contents from './operations/exportContents';
 import { claimJob, failAbandonedJobs, finishJob, heartbeatJob, LeasedJobTable } from './operations/leasedJobs';
 import { now } from './rows/coerce';
 import { ExportRow, toExport } from './rows/exports';
-import { paginate } from './paginate';
+import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 
 /** Exports are leased jobs; a queued one heartbeats while it waits for a build slot. */
@@ -23,11 +23,14 @@ const EXPORTS: LeasedJobTable = { name: 'exports', unfinished: ['queued', 'runni
 
 /** The knex implementation of {@link ExportStore}, for SQLite and PostgreSQL alike. */
 export class DatabaseExportStore implements ExportStore {
+  /** Totals of export lists; writes that add, remove or finish exports go through `changing`. */
+  private readonly totals = new PageTotals();
+
   constructor(private readonly db: Knex) {}
 
   async createExport(request: NewExport): Promise<StoredExport> {
     const id = randomUUID();
-    await this.db('exports').insert(this.exportRow(id, request));
+    await this.totals.changing(this.db('exports').insert(this.exportRow(id, request)));
     return (await this.getExport(id))!;
   }
 
@@ -41,11 +44,13 @@ export class DatabaseExportStore implements ExportStore {
       // No conflict target: the unique index on request_key is partial
       // (queued and running exports only), which both databases honour
       // for a plain "do nothing".
-      const inserted = await this.db('exports')
-        .insert({ ...this.exportRow(id, request), request_key: request.requestKey })
-        .onConflict()
-        .ignore()
-        .returning('id');
+      const inserted = await this.totals.changing(
+        this.db('exports')
+          .insert({ ...this.exportRow(id, request), request_key: request.requestKey })
+          .onConflict()
+          .ignore()
+          .returning('id'),
+      );
       if (inserted.length > 0) return { record: (await this.getExport(id))!, created: true };
       const active = await this.db<ExportRow>('exports')
         .where({ request_key: request.requestKey })
@@ -76,31 +81,33 @@ export class DatabaseExportStore implements ExportStore {
       { column: 'created_at', order: 'desc' as const },
       { column: 'id', order: 'desc' as const },
     ];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toExport);
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toExport, this.totals);
   }
 
   async addExportArtifacts(id: string, artifacts: Array<{ processor: string; id: string }>): Promise<void> {
     for (const part of chunks(artifacts)) {
-      await this.db('export_artifacts')
-        .insert(part.map(a => ({ export_id: id, processor: a.processor, artifact_id: a.id })))
-        .onConflict(['export_id', 'processor', 'artifact_id'])
-        .ignore();
+      await this.totals.changing(
+        this.db('export_artifacts')
+          .insert(part.map(a => ({ export_id: id, processor: a.processor, artifact_id: a.id })))
+          .onConflict(['export_id', 'processor', 'artifact_id'])
+          .ignore(),
+      );
     }
   }
 
   async deleteExport(id: string): Promise<boolean> {
-    return this.db.transaction(async tx => {
+    return this.totals.changing(this.db.transaction(async tx => {
       // Locks the row against a concurrent claim on PostgreSQL; SQLite
       // serialises writers anyway.
       const deleted = await tx('exports').where({ id }).whereNotIn('status', EXPORTS.unfinished).delete();
       if (!deleted) return false;
       await tx('export_artifacts').where({ export_id: id }).delete();
       return true;
-    });
+    }));
   }
 
   claimExport(id: string, worker: string): Promise<boolean> {
-    return claimJob(this.db, EXPORTS, id, worker);
+    return this.totals.changing(claimJob(this.db, EXPORTS, id, worker));
   }
 
   heartbeatExport(id: string): Promise<void> {
@@ -109,10 +116,10 @@ export class DatabaseExportStore implements ExportStore {
 
   async finishExport(id: string, outcome: ExportOutcome): Promise<void> {
     if (outcome.status === 'failed') {
-      await finishJob(this.db, EXPORTS, id, { status: 'failed', error: outcome.error });
+      await this.totals.changing(finishJob(this.db, EXPORTS, id, { status: 'failed', error: outcome.error }));
       return;
     }
-    await finishJob(this.db, EXPORTS, id, {
+    await this.totals.changing(finishJob(this.db, EXPORTS, id, {
       status: 'succeeded',
       columns: {
         cutoff_at: outcome.cutoff,
@@ -123,15 +130,17 @@ export class DatabaseExportStore implements ExportStore {
         files_count: outcome.files,
         total_bytes: outcome.totalBytes,
       },
-    });
+    }));
   }
 
   failAbandonedExports(staleAfterMs: number): Promise<string[]> {
-    return failAbandonedJobs(this.db, EXPORTS, {
-      statuses: EXPORTS.unfinished,
-      staleAfterMs,
-      error: 'The replica building it stopped before it finished',
-    });
+    return this.totals.changing(
+      failAbandonedJobs(this.db, EXPORTS, {
+        statuses: EXPORTS.unfinished,
+        staleAfterMs,
+        error: 'The replica building it stopped before it finished',
+      }),
+    );
   }
 
   listCollectedFiles(

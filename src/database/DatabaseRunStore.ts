@@ -16,7 +16,7 @@ import { countCollectedFiles, countOutstandingFiles, countParkedFiles } from './
 import { now } from './rows/coerce';
 import { RUN_COUNTER_COLUMNS, RunRow, toRun } from './rows/runs';
 import { NewRun, RunOutcome, RunStore } from './RunStore';
-import { paginate } from './paginate';
+import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 
 /** Runs are leased jobs; a collecting run is held by the watcher that settles it. */
@@ -24,11 +24,14 @@ const RUNS: LeasedJobTable = { name: 'mirror_runs', unfinished: ['queued', 'runn
 
 /** The knex implementation of {@link RunStore}, for SQLite and PostgreSQL alike. */
 export class DatabaseRunStore implements RunStore {
+  /** Totals of run lists; writes that add runs or change their status go through `changing`. */
+  private readonly totals = new PageTotals();
+
   constructor(private readonly db: Knex) {}
 
   async createRun(run: NewRun): Promise<MirrorRun> {
     const id = randomUUID();
-    await this.db<RunRow>('mirror_runs').insert({
+    await this.totals.changing(this.db<RunRow>('mirror_runs').insert({
       id,
       trigger: run.trigger,
       scope_processor: run.scope?.processor ?? null,
@@ -36,12 +39,12 @@ export class DatabaseRunStore implements RunStore {
       requested_by: run.requestedBy ?? null,
       status: 'queued',
       created_at: now(),
-    });
+    }));
     return (await this.getRun(id))!;
   }
 
   claimRun(id: string, worker: string): Promise<boolean> {
-    return claimJob(this.db, RUNS, id, worker);
+    return this.totals.changing(claimJob(this.db, RUNS, id, worker));
   }
 
   heartbeatRun(id: string): Promise<void> {
@@ -60,7 +63,7 @@ export class DatabaseRunStore implements RunStore {
   async finishRun(id: string, outcome: RunOutcome): Promise<boolean> {
     // The collected counters, counted from the run's files, stay as they are now.
     const collected = (await countCollectedFiles(this.db, [id])).get(id)!;
-    return finishJob(this.db, RUNS, id, {
+    return this.totals.changing(finishJob(this.db, RUNS, id, {
       status: outcome.status,
       error: outcome.error,
       from: outcome.from ? [outcome.from] : undefined,
@@ -71,21 +74,21 @@ export class DatabaseRunStore implements RunStore {
         files_collected: collected.files,
         bytes: collected.bytes,
       },
-    });
+    }));
   }
 
   async markRunCollecting(
     id: string,
     outcome: { artifactsFailed: number; error?: string },
   ): Promise<boolean> {
-    const written = await this.db('mirror_runs')
-      .where({ id, status: 'running' })
-      .update({
+    const written = await this.totals.changing(
+      this.db('mirror_runs').where({ id, status: 'running' }).update({
         status: 'collecting',
         artifacts_failed: outcome.artifactsFailed,
         error: outcome.error ?? null,
         heartbeat_at: now(),
-      });
+      }),
+    );
     return written === 1;
   }
 
@@ -110,21 +113,23 @@ export class DatabaseRunStore implements RunStore {
     const taken: string[] = [];
     for (const run of abandoned) {
       const update = { claimed_by: worker, heartbeat_at: now() };
-      if (await takeAbandonedJob(this.db, RUNS, run, options.staleAfterMs, update)) taken.push(run.id);
+      if (await this.totals.changing(takeAbandonedJob(this.db, RUNS, run, options.staleAfterMs, update))) taken.push(run.id);
     }
     return taken;
   }
 
   releaseCollectingRuns(worker: string): Promise<number> {
-    return releaseJobs(this.db, RUNS, worker, ['collecting']);
+    return this.totals.changing(releaseJobs(this.db, RUNS, worker, ['collecting']));
   }
 
   failAbandonedRuns(staleAfterMs: number): Promise<string[]> {
-    return failAbandonedJobs(this.db, RUNS, {
-      statuses: ['running'],
-      staleAfterMs,
-      error: 'The replica running it stopped sending heartbeats',
-    });
+    return this.totals.changing(
+      failAbandonedJobs(this.db, RUNS, {
+        statuses: ['running'],
+        staleAfterMs,
+        error: 'The replica running it stopped sending heartbeats',
+      }),
+    );
   }
 
   async listQueuedRuns(): Promise<MirrorRun[]> {
@@ -167,7 +172,7 @@ export class DatabaseRunStore implements RunStore {
       { column: 'created_at', order: 'desc' as const },
       { column: 'id', order: 'desc' as const },
     ];
-    const page = await paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toRun);
+    const page = await paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toRun, this.totals);
     return { ...page, items: await this.withCollected(page.items) };
   }
 }

@@ -2,31 +2,46 @@ import { Knex } from 'knex';
 import { ShortLivedCache } from '../lib/ShortLivedCache';
 import { toNumber } from './rows/coerce';
 import { Page } from './types';
-import { WriteCounter } from './WriteCounter';
 
-/** How long a page total is reused while this process writes nothing. */
+/** How long a page total is reused for the same query and write count. */
 const TOTAL_CACHE_MS = 5000;
 
 /**
- * Page totals by query, reused while the stores of one factory write
- * nothing: counting every matching row per request is what made listing
- * pages cost a scan each, and what is written through these stores changes
- * the key. Writes of other replicas show within {@link TOTAL_CACHE_MS}.
+ * Page totals by query, reused for {@link TOTAL_CACHE_MS} while nothing
+ * changed what they count: counting every matching row per request is what
+ * made listing pages cost a scan each. A change is either a new value of
+ * `version` (e.g. the stores' shared write counter) or a write the owning
+ * store made through {@link PageTotals.changing}, so that what this process
+ * writes shows at once; writes of other replicas show within the TTL.
  */
 export class PageTotals {
   private readonly cache = new ShortLivedCache<number>(TOTAL_CACHE_MS);
+  private changes = 0;
 
-  constructor(private readonly writes: WriteCounter) {}
+  constructor(private readonly version: () => number = () => 0) {}
 
   get(query: Knex.QueryBuilder, count: () => Promise<number>): Promise<number> {
-    return this.cache.get(`${this.writes.rows}\0${query.toString()}`, count);
+    return this.cache.get(`${this.version()}\0${this.changes}\0${query.toString()}`, count);
+  }
+
+  /** Awaits `write`, then counts it as a change of the totals (their rows or what filters them). */
+  async changing<T>(write: PromiseLike<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      this.changes++;
+    }
   }
 }
 
 /**
  * One page of a query and the total over all pages, both from the same
- * filtered query (so that they agree), each row mapped by `map`. With
- * `totals`, the total may be one counted a moment ago (see {@link PageTotals}).
+ * filtered query (so that they agree), each row mapped by `map`.
+ *
+ * The page is read first: when it is not full it is the last one, and the
+ * total is `offset + rows` without counting. Otherwise the total is counted,
+ * or with `totals` taken from a count of a moment ago (see
+ * {@link PageTotals}), never less than what the page itself shows.
  */
 export async function paginate<Row, Item>(
   base: Knex.QueryBuilder,
@@ -34,13 +49,16 @@ export async function paginate<Row, Item>(
   map: (row: Row) => Item,
   totals?: PageTotals,
 ): Promise<Page<Item>> {
+  const rows: Row[] = await base.clone().orderBy(page.orderBy).limit(page.limit).offset(page.offset);
+  const seen = page.offset + rows.length;
+  // An empty page past the end says nothing about the total.
+  const last = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
+  if (last) return { items: rows.map(map), total: seen };
   const count = async () => {
-    const [{ total }] = await base.clone().count<Array<{ total: string | number }>>({ total: '*' });
+    // Without the page's column list: a count of the filtered rows only.
+    const [{ total }] = await base.clone().clearSelect().count<Array<{ total: string | number }>>({ total: '*' });
     return toNumber(total);
   };
-  const [rows, total] = await Promise.all([
-    base.clone().orderBy(page.orderBy).limit(page.limit).offset(page.offset),
-    totals ? totals.get(base, count) : count(),
-  ]);
-  return { items: (rows as Row[]).map(map), total };
+  const total = totals ? await totals.get(base, count) : await count();
+  return { items: rows.map(map), total: Math.max(total, rows.length > 0 ? seen : 0) };
 }
