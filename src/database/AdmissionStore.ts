@@ -1,5 +1,6 @@
 import { AdmissionVerdict } from '../admission/types';
 import { ArtifactVersionStatus, FileIntegrity } from '../types';
+import { ArtifactSelector } from './artifactScope';
 
 /** What the upstream said of a version that a later run answered 304 must still know. */
 export interface StoredVersionFacts {
@@ -46,7 +47,7 @@ export interface AdmissionStore {
    */
   recordFacts(artifactRef: number, versions: Array<{ version: string; facts: StoredVersionFacts }>): Promise<number>;
   /** The records of an artifact's versions, by version. */
-  listAdmissions(artifactRef: number, versions?: string[]): Promise<Map<string, StoredAdmission>>;
+  listAdmissions(artifact: ArtifactSelector, versions?: string[]): Promise<Map<string, StoredAdmission>>;
   /**
    * Sets a version's approval and the verdict it makes, in one transaction
    * with the version's status and reasons; false when the version is unknown.

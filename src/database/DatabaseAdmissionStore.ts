@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { AdmissionReason, AdmissionVerdict } from '../admission/types';
+import { ArtifactSelector, artifactRefOf } from './artifactScope';
 import { chunks, INSERT_CHUNK } from './chunks';
 import {
   AdmissionStore,
@@ -118,13 +119,13 @@ export class DatabaseAdmissionStore implements AdmissionStore {
     return written;
   }
 
-  async listAdmissions(artifactRef: number, versions?: string[]): Promise<Map<string, StoredAdmission>> {
+  async listAdmissions(artifact: ArtifactSelector, versions?: string[]): Promise<Map<string, StoredAdmission>> {
     const result = new Map<string, StoredAdmission>();
     const read = async (part?: string[]) => {
       const query = this.db('version_admissions as a')
         .join('artifact_versions as v', 'v.ref', 'a.version_ref')
         .leftJoin('version_facts as vf', 'vf.version_ref', 'a.version_ref')
-        .where('v.artifact_ref', artifactRef);
+        .where('v.artifact_ref', artifactRefOf(this.db, artifact));
       if (part) query.whereIn('v.version', part);
       const rows: AdmissionRow[] = await query.select(COLUMNS);
       rows.forEach(r => result.set(r.version, toAdmission(r)));

@@ -116,6 +116,32 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
     expect(await store.listFiles(artifact.ref, '9.9.9', { limit: 10, offset: 0 })).toBeUndefined();
   });
 
+  it('lists the same by the artifact\'s key as by its ref, in one statement each', async () => {
+    const store = stores.versions;
+    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'keyed' });
+    await stores.artifacts.createArtifact({ ...base, id: 'other' });
+    await store.syncVersions(artifact.ref, [version('1.0.0'), version('1.1.0')]);
+    const key = { processor: artifact.processor, id: 'keyed' };
+    const statements: string[] = [];
+    const record = (q: { sql: string }) => statements.push(q.sql);
+    knex.on('query', record);
+    try {
+      expect(await store.listVersions(key, { limit: 10, offset: 0 })).toEqual(
+        await store.listVersions(artifact.ref, { limit: 10, offset: 0 }),
+      );
+      expect(await store.listFiles(key, '1.0.0', { limit: 10, offset: 0 })).toEqual(
+        await store.listFiles(artifact.ref, '1.0.0', { limit: 10, offset: 0 }),
+      );
+      // A last page carries its total: no count, no lookup of the artifact first.
+      expect(statements).toHaveLength(4);
+    } finally {
+      knex.removeListener('query', record);
+    }
+    expect(await store.listVersions({ ...key, id: 'missing' }, { limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
+    expect(await store.listFiles({ ...key, id: 'missing' }, '1.0.0', { limit: 10, offset: 0 })).toBeUndefined();
+    expect(await store.listFiles({ ...key, id: 'other' }, '1.0.0', { limit: 10, offset: 0 })).toBeUndefined();
+  });
+
   it('merges the resolutions of the selected versions that declare one dependency', async () => {
     const store = stores.versions;
     const artifact = await stores.artifacts.createArtifact({ ...base, id: 'merged' });

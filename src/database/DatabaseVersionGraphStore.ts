@@ -1,13 +1,14 @@
 import { Knex } from 'knex';
 import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion } from '../types';
 import { ProcessorVersion } from '../processors/types';
+import { ArtifactSelector, artifactRefOf } from './artifactScope';
 import { chunks, LOOKUP_CHUNK } from './chunks';
 import { setResolutions, setResolutionsOf } from './operations/setResolutions';
 import { setSelection, setSelections } from './operations/setSelection';
 import { syncVersions } from './operations/syncVersions';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
-import { FileRow, toFile } from './rows/files';
-import { toVersion, VersionRow } from './rows/versions';
+import { FileRow, LISTED_FILE_COLUMNS, toFile } from './rows/files';
+import { toVersion, VERSION_COLUMNS, VersionRow } from './rows/versions';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 import {
@@ -33,7 +34,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     private readonly db: Knex,
     private readonly writes: WriteCounter,
   ) {
-    this.totals = new PageTotals(writes);
+    this.totals = new PageTotals(() => writes.rows);
   }
 
   async syncVersions(
@@ -82,16 +83,17 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
   }
 
   async listVersions(
-    artifactRef: number,
+    artifact: ArtifactSelector,
     query: { status?: ArtifactVersion['status']; limit: number; offset: number },
   ): Promise<Page<ArtifactVersion>> {
     const base = this.db<VersionRow>('artifact_versions')
-      .where({ artifact_ref: artifactRef })
+      .where('artifact_ref', artifactRefOf(this.db, artifact))
       .modify(q => {
         if (query.status) q.where('status', query.status);
-      });
+      })
+      .select(VERSION_COLUMNS);
     const orderBy = [{ column: 'ref', order: 'desc' as const }];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toVersion);
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toVersion, this.totals);
   }
 
   async setSelection(
@@ -116,21 +118,25 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
   }
 
   async listFiles(
-    artifactRef: number,
+    artifact: ArtifactSelector,
     version: string,
     query: { status?: ArtifactFileStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactFile> | undefined> {
-    const versionRow = await this.db<VersionRow>('artifact_versions')
-      .where({ artifact_ref: artifactRef, version })
-      .first();
-    if (!versionRow) return undefined;
+    const versionRef = () =>
+      this.db('artifact_versions')
+        .where({ artifact_ref: artifactRefOf(this.db, artifact), version })
+        .select('ref');
     const base = this.db<FileRow>('artifact_files')
-      .where({ version_ref: versionRow.ref })
+      .where('version_ref', versionRef())
       .modify(q => {
         if (query.status) q.where('status', query.status);
-      });
+      })
+      .select(LISTED_FILE_COLUMNS);
     const orderBy = [{ column: 'name', order: 'asc' as const }];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toFile, this.totals);
+    const page = await paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toFile, this.totals);
+    // An empty page is also what an unknown version gives; only then is it looked up.
+    if (page.total === 0 && !(await versionRef().first())) return undefined;
+    return page;
   }
 
   async listArtifactDependencies(artifactRef: number): Promise<ArtifactDependency[]> {

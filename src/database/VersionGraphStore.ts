@@ -7,6 +7,7 @@ import {
   SelectionReason,
 } from '../types';
 import { ProcessorVersion } from '../processors/types';
+import { ArtifactSelector } from './artifactScope';
 import { Page } from './types';
 
 /** A version with the dependencies it declares, as stored. */
@@ -88,9 +89,9 @@ export interface VersionGraphStore {
   getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>>;
   /** The declared dependencies of versions, by version ref; one indexed read per chunk of refs. */
   getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>>;
-  /** Newest first. */
+  /** Newest first; an unknown artifact has none. */
   listVersions(
-    artifactRef: number,
+    artifact: ArtifactSelector,
     query: { status?: ArtifactVersionStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactVersion>>;
   /**
@@ -119,7 +120,7 @@ export interface VersionGraphStore {
   ): Promise<number>;
   /** The files of one version by name; undefined when the version is unknown. */
   listFiles(
-    artifactRef: number,
+    artifact: ArtifactSelector,
     version: string,
     query: { status?: ArtifactFileStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactFile> | undefined>;

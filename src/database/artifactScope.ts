@@ -73,6 +73,8 @@ export interface RunVisibility {
 
 /** Restricts a query over `mirror_runs` to the runs a caller may see. */
 export function applyRunVisibility(builder: Knex.QueryBuilder, visible: RunVisibility): void {
+  // Every run: no condition, which the planner would only have to see through.
+  if (visible.fullRuns && visible.scoped.type === 'all') return;
   builder.where(q => {
     if (visible.fullRuns) q.orWhereNull('mirror_runs.scope_processor');
     const { scoped } = visible;
@@ -117,4 +119,21 @@ export function applyExportVisibility(query: Knex.QueryBuilder, visible: Artifac
       .whereRaw('carried.export_id = exports.id')
       .where(q => q.whereNull('a.ref').orWhereNot(f => applyArtifactFilter(f, visible.filter, 'a'))),
   );
+}
+
+/**
+ * An artifact as a store method takes it: its stored ref, or its
+ * (processor, id) when the caller has not read it, so that a listing is one
+ * statement rather than a lookup of the artifact and then the listing.
+ */
+export type ArtifactSelector = number | { processor: string; id: string };
+
+/**
+ * The artifact's ref for a `where(column, …)`: the ref itself, or a scalar
+ * subquery over the artifacts' natural key (an InitPlan on PostgreSQL, so
+ * that the outer statement still walks its own index in order).
+ */
+export function artifactRefOf(db: Knex, artifact: ArtifactSelector): number | Knex.QueryBuilder {
+  if (typeof artifact === 'number') return artifact;
+  return db('artifacts').where({ processor: artifact.processor, id: artifact.id }).select('ref');
 }

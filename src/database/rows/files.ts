@@ -65,6 +65,24 @@ export function toIntegrity(
   };
 }
 
+/** The columns {@link toFile} reads, for listings that need nothing else. */
+export const LISTED_FILE_COLUMNS = [
+  'name',
+  'uri',
+  'folder',
+  'storage_key',
+  'integrity_algorithm',
+  'integrity_digest',
+  'size',
+  'verified',
+  'status',
+  'collected',
+  'collected_at',
+  'error',
+  'error_kind',
+  'attempts',
+];
+
 /** As the API shows it. */
 export function toFile(row: FileRow): ArtifactFile {
   return {

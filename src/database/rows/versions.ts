@@ -15,6 +15,10 @@ export interface VersionRow {
   metadata?: string | null;
 }
 
+/** The columns {@link toVersion} reads, for listings that need nothing else. */
+export const VERSION_COLUMNS = ['version', 'status', 'selection', 'discovered_at', 'published_at'];
+
+/** As the API shows it. */
 export function toVersion(row: VersionRow): ArtifactVersion {
   return {
     version: row.version,
