@@ -6,7 +6,6 @@ import {
 import { JsonObject } from '@backstage/types';
 import {
   ArtifactCounts,
-  ArtifactPatch,
   ListArtifactsQuery,
   StoredArtifact,
 } from '../database/ArtifactStore';
@@ -30,10 +29,12 @@ import { ArtifactPreview, toArtifactPreview } from './artifactPreview';
 import { ArtifactAdmissionSettings } from '../admission/types';
 import {
   artifactAdmissionSettingsInput,
-  artifactConfigInput,
-  artifactFilterInput,
+  artifactPatchInput,
   rootArtifactInput,
+  UpdateArtifactRequest,
 } from './artifactInput';
+
+export type { UpdateArtifactRequest } from './artifactInput';
 
 /** What a caller sends to add a root artifact. */
 export interface CreateArtifactRequest {
@@ -45,15 +46,6 @@ export interface CreateArtifactRequest {
   dependencyPolicy?: DependencyPolicy;
   /** The artifact's own admission settings. */
   admission?: ArtifactAdmissionSettings;
-}
-
-/** What a caller may change on an artifact; `null` clears the filter or the admission settings. */
-export interface UpdateArtifactRequest {
-  filter?: string | null;
-  filterType?: FilterType | null;
-  config?: JsonObject;
-  dependencyPolicy?: DependencyPolicy;
-  admission?: ArtifactAdmissionSettings | null;
 }
 
 /** An artifact with what it holds and what it depends on. */
@@ -240,31 +232,7 @@ export class ArtifactService {
     request: UpdateArtifactRequest,
   ): Promise<Artifact> {
     const stored = await this.getStored(processorName, id);
-    const processor = this.processors.get(stored.processor);
-    const patch: ArtifactPatch = {};
-
-    if (request.filter !== undefined || request.filterType !== undefined) {
-      // An omitted filter keeps the stored one, re-validated against a new
-      // type; an omitted type is detected anew when the filter changes.
-      const filter =
-        request.filter === undefined ? stored.filter : request.filter;
-      const filterType =
-        request.filterType === undefined && request.filter === undefined
-          ? stored.filterType
-          : request.filterType ?? undefined;
-      const resolved = artifactFilterInput(processor, filter || undefined, filterType);
-      patch.filter = resolved.filter ?? null;
-      patch.filterType = resolved.filterType ?? null;
-    }
-    if (request.config !== undefined) {
-      patch.config = artifactConfigInput(processor, request.config);
-    }
-    if (request.dependencyPolicy !== undefined) {
-      patch.dependencyPolicy = request.dependencyPolicy;
-    }
-    if (request.admission !== undefined) {
-      patch.admission = request.admission && artifactAdmissionSettingsInput(processor, request.admission);
-    }
+    const patch = artifactPatchInput(this.processors.get(stored.processor), stored, request);
     if (Object.keys(patch).length === 0) {
       return toArtifact(stored);
     }
@@ -289,16 +257,23 @@ export class ArtifactService {
     return deleted;
   }
 
+  /**
+   * A page of the artifact's versions, newest first, with their admission
+   * verdicts; a NotFoundError when the artifact is unknown. The artifact is
+   * not read first: the listing selects it by its key.
+   */
   async listVersions(
     processor: string,
     id: string,
     query: { status?: ArtifactVersionStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactVersion>> {
-    const stored = await this.getStored(processor, id);
-    const page = await this.stores.versions.listVersions(stored.ref, query);
+    const key = this.keyOf(processor, id);
+    const page = await this.stores.versions.listVersions(key, query);
+    // No versions is also what an unknown artifact gives; only then is it looked up.
+    if (page.total === 0) await this.getStored(processor, id);
     if (!this.stores.admissions || page.items.length === 0) return page;
     const admissions = await this.stores.admissions.listAdmissions(
-      stored.ref,
+      key,
       page.items.map(v => v.version),
     );
     return {
@@ -312,35 +287,36 @@ export class ArtifactService {
     };
   }
 
-  /** A page of a version's files; a NotFoundError when the version is unknown. */
+  /** A page of a version's files; a NotFoundError when the artifact or version is unknown. */
   async listFiles(
     processor: string,
     id: string,
     version: string,
     query: { status?: ArtifactFileStatus; limit: number; offset: number },
   ): Promise<Page<ArtifactFile>> {
-    const stored = await this.getStored(processor, id);
-    const page = await this.stores.versions.listFiles(stored.ref, version, query);
-    if (!page) {
-      throw new NotFoundError(
-        `Version ${version} of artifact ${stored.processor}:${stored.id} not found`,
-      );
-    }
-    return page;
+    const key = this.keyOf(processor, id);
+    const page = await this.stores.versions.listFiles(key, version, query);
+    if (page) return page;
+    await this.getStored(processor, id);
+    throw new NotFoundError(`Version ${version} of artifact ${key.processor}:${key.id} not found`);
   }
 
-  private async findStored(
-    processorName: string,
-    id: string,
-  ): Promise<StoredArtifact | undefined> {
-    // An artifact of a processor that is not (or no longer) registered can
-    // still be read; only ids of known processors are normalised. An id the
-    // processor refuses is looked up as given: rows stored before it was
-    // refused stay readable and deletable, and others are simply missing.
+  /**
+   * The stored key of the artifact a caller names. An artifact of a
+   * processor that is not (or no longer) registered can still be read; only
+   * ids of known processors are normalised. An id the processor refuses is
+   * looked up as given: rows stored before it was refused stay readable and
+   * deletable, and others are simply missing.
+   */
+  private keyOf(processorName: string, id: string): { processor: string; id: string } {
     const processor = this.processors.find(processorName);
     const canonical = processor ? canonicalArtifactId(processor, id) : undefined;
-    const key = canonical && 'id' in canonical ? canonical.id : id;
-    return this.stores.artifacts.getArtifact(processorName, key);
+    return { processor: processorName, id: canonical && 'id' in canonical ? canonical.id : id };
+  }
+
+  private async findStored(processorName: string, id: string): Promise<StoredArtifact | undefined> {
+    const key = this.keyOf(processorName, id);
+    return this.stores.artifacts.getArtifact(key.processor, key.id);
   }
 
   private async getStored(processor: string, id: string): Promise<StoredArtifact> {

@@ -11,8 +11,18 @@ import { ArtifactAdmissionSettings } from '../admission/types';
 import { resolveFilterType } from '../closure/versionFilter';
 import { parseArtifactConfig } from '../lib/validation';
 import { BackpackProcessor } from '../processors/types';
-import { FilterType } from '../types';
+import { ArtifactPatch } from '../database/ArtifactStore';
+import { DependencyPolicy, FilterType } from '../types';
 import { canonicalArtifactId } from './artifactIds';
+
+/** What a caller may change on an artifact; `null` clears the filter or the admission settings. */
+export interface UpdateArtifactRequest {
+  filter?: string | null;
+  filterType?: FilterType | null;
+  config?: JsonObject;
+  dependencyPolicy?: DependencyPolicy;
+  admission?: ArtifactAdmissionSettings | null;
+}
 
 /** A filter with its type, or neither. */
 export type ResolvedFilter = { filter?: string; filterType?: FilterType };
@@ -75,4 +85,39 @@ export function rootArtifactInput(
     config: artifactConfigInput(processor, request.config ?? {}),
     filter: artifactFilterInput(processor, request.filter || undefined, request.filterType),
   };
+}
+
+/**
+ * The change an update request makes to a stored artifact, checked as on
+ * creation; empty when it changes nothing. `config` replaces the whole
+ * config object.
+ */
+export function artifactPatchInput(
+  processor: BackpackProcessor,
+  stored: ResolvedFilter,
+  request: UpdateArtifactRequest,
+): ArtifactPatch {
+  const patch: ArtifactPatch = {};
+  if (request.filter !== undefined || request.filterType !== undefined) {
+    // An omitted filter keeps the stored one, re-validated against a new
+    // type; an omitted type is detected anew when the filter changes.
+    const filter = request.filter === undefined ? stored.filter : request.filter;
+    const filterType =
+      request.filterType === undefined && request.filter === undefined
+        ? stored.filterType
+        : request.filterType ?? undefined;
+    const resolved = artifactFilterInput(processor, filter || undefined, filterType);
+    patch.filter = resolved.filter ?? null;
+    patch.filterType = resolved.filterType ?? null;
+  }
+  if (request.config !== undefined) {
+    patch.config = artifactConfigInput(processor, request.config);
+  }
+  if (request.dependencyPolicy !== undefined) {
+    patch.dependencyPolicy = request.dependencyPolicy;
+  }
+  if (request.admission !== undefined) {
+    patch.admission = request.admission && artifactAdmissionSettingsInput(processor, request.admission);
+  }
+  return patch;
 }
