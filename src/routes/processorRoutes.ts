@@ -4,7 +4,19 @@ import { BackpackProcessor } from '../processors/types';
 import { callerCredentials } from './credentials';
 import { RouteContext } from './RouteContext';
 
+/**
+ * Config schemas as JSON Schema, converted once per processor: a
+ * processor's schema does not change while it is registered, and the
+ * conversion is most of what a listing would otherwise cost.
+ */
+const described = new WeakMap<BackpackProcessor, unknown>();
+
 function describeConfig(processor: BackpackProcessor): unknown {
+  if (!described.has(processor)) described.set(processor, convertConfig(processor));
+  return described.get(processor);
+}
+
+function convertConfig(processor: BackpackProcessor): unknown {
   try {
     // The input side is what callers send in `config`.
     return z.toJSONSchema(processor.configSchema, {
