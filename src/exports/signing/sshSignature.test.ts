@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigReader } from '@backstage/config';
-import { readExportSettings } from '../ExportService';
+import { readExportSettings } from '../exportSettings';
 import { readSigningKey } from './signingKey';
 import { BUNDLE_SIGNATURE_NAMESPACE, sshSignature } from './sshSignature';
 
