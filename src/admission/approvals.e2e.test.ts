@@ -1,6 +1,5 @@
 import {
   coreServices,
-  createBackendModule,
   createServiceFactory,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -8,9 +7,9 @@ import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { AccessBackend, startAccessBackend } from '../__testUtils__/accessBackend';
+import { reviewCheckModule } from '../__testUtils__/admissionCheckModule';
 import { AuditRecord, collectingAuditor } from '../__testUtils__/collectingAuditor';
 import { backpackVersionApprovePermission } from '../permissions';
-import { backpackAdmissionExtensionPoint } from './extensionPoint';
 
 jest.setTimeout(120_000);
 
@@ -43,25 +42,11 @@ const permissionsByPrincipal = createServiceFactory({
 });
 
 /** A module's check: `lib` waits for a person; everything else is allowed. */
-const reviewModule = createBackendModule({
-  pluginId: 'backpack',
-  moduleId: 'review-check',
-  register(env) {
-    env.registerInit({
-      deps: { admission: backpackAdmissionExtensionPoint },
-      async init({ admission }) {
-        admission.addCheck({
-          name: 'review',
-          async check(asked) {
-            return asked.id === 'lib'
-              ? { decision: 'pending-approval', reason: 'new dependencies are reviewed' }
-              : { decision: 'allow' };
-          },
-        });
-      },
-    });
-  },
-});
+const reviewModule = reviewCheckModule(async asked =>
+  asked.id === 'lib'
+    ? { decision: 'pending-approval', reason: 'new dependencies are reviewed' }
+    : { decision: 'allow' },
+);
 
 describe.each(databases.eachSupportedId())('approvals over the API, %p', databaseId => {
   let backend: AccessBackend;

@@ -3,10 +3,10 @@ import { EventParams } from '@backstage/plugin-events-node';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { z } from 'zod';
 import request from 'supertest';
+import { reviewCheckModule } from '../__testUtils__/admissionCheckModule';
 import { BackpackBackend } from '../__testUtils__/backpackBackend';
 import { startTestProcessorBackend } from '../__testUtils__/testProcessor';
 import { waitFor } from '../__testUtils__/waitFor';
-import { backpackAdmissionExtensionPoint } from '../admission/extensionPoint';
 import { backpackProcessorsExtensionPoint } from '../extensions';
 import { backpackPlugin } from '../plugin';
 import { semverScheme } from '../processors/npm/semverScheme';
@@ -20,24 +20,10 @@ import { BACKPACK_EVENT_TOPICS } from './topics';
 // subscriber plugin, through a create → run → collect → export → delete.
 
 /** An admission check: `shared` is denied, `uses-shared` waits for a person. */
-const reviewModule = createBackendModule({
-  pluginId: 'backpack',
-  moduleId: 'review-check',
-  register(env) {
-    env.registerInit({
-      deps: { admission: backpackAdmissionExtensionPoint },
-      async init({ admission }) {
-        admission.addCheck({
-          name: 'review',
-          async check({ id }) {
-            if (id === 'shared') return { decision: 'deny', reason: 'flagged by the scanner' };
-            if (id === 'uses-shared') return { decision: 'pending-approval', reason: 'new packages are reviewed' };
-            return { decision: 'allow' };
-          },
-        });
-      },
-    });
-  },
+const reviewModule = reviewCheckModule(async ({ id }) => {
+  if (id === 'shared') return { decision: 'deny', reason: 'flagged by the scanner' };
+  if (id === 'uses-shared') return { decision: 'pending-approval', reason: 'new packages are reviewed' };
+  return { decision: 'allow' };
 });
 
 describe('Backpack change events', () => {
