@@ -4,7 +4,7 @@ import { BackpackApi } from '../lib/BackpackApi';
 import { REPO_ROOT } from '../lib/childProcess';
 import { runCommand, shellQuote } from '../lib/commands';
 import { CpuMeter, otherCores } from '../lib/CpuMeter';
-import { settleStats, tableScans, tableScansDelta, tableScansTable } from '../lib/pgStats';
+import { PgCounters, pgCounters, pgDelta, settleStats, tableScans, tableScansDelta, tableScansTable } from '../lib/pgStats';
 import { explainListRoutes } from '../lib/explainListRoutes';
 import { cpuReportTable, pct, profileSection } from '../lib/reporting';
 import { fmt, summarize } from '../lib/stats';
@@ -49,6 +49,16 @@ async function load(url: string, token: string, duration = DURATION_S) {
     errors: json.errors ?? 0,
   };
   return { result, cpuSeconds: run.cpuSeconds, seconds: run.seconds };
+}
+
+/** Statements (autocommitted, one transaction each) and rows they read per request since `before`. */
+async function statementsPerRequest(database: string, before: PgCounters, requests: number) {
+  await settleStats();
+  const delta = pgDelta(before, await pgCounters(database));
+  return {
+    statements: delta.transactions / requests,
+    rowsRead: (delta.rowsReturned + delta.rowsFetched) / requests,
+  };
 }
 
 /** 6. API under load with 100,000 file rows in PostgreSQL. */
@@ -112,14 +122,27 @@ export const apiLoadBenchmark: Benchmark = {
 
       const rows: string[] = [];
       const cpuTables: string[] = [];
-      const costs: Array<{ path: string; label: string; p99: number; backendMs: number; pgMs: number; others: number }> = [];
+      const costs: Array<{
+        path: string;
+        label: string;
+        p99: number;
+        backendMs: number;
+        pgMs: number;
+        statements: number;
+        rowsRead: number;
+        others: number;
+      }> = [];
       let worstP99 = 0;
       for (const endpoint of endpoints) {
         const url = `${backend.baseUrl}${endpoint.path}`;
         await load(url, env.token, 2); // warm-up
         const runs: LoadResult[] = [];
         for (let i = 0; i < ctx.repetitions; i++) {
-          const scansBefore = i === ctx.repetitions - 1 ? await tableScans(deployment.db()) : undefined;
+          const last = i === ctx.repetitions - 1;
+          // The warm-up's (or the previous run's) counters published first.
+          if (last) await settleStats();
+          const scansBefore = last ? await tableScans(deployment.db()) : undefined;
+          const countersBefore = last ? await pgCounters(deployment.databaseName) : undefined;
           const meter = new CpuMeter([{ name: 'Backpack backend', pids: () => [backend.pid] }, ...CpuMeter.services(deployment.databaseName)]);
           await meter.begin();
           const { result, cpuSeconds, seconds } = await load(url, env.token);
@@ -129,7 +152,7 @@ export const apiLoadBenchmark: Benchmark = {
             throw new Error(`${endpoint.path}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
           }
           runs.push(result);
-          if (i === ctx.repetitions - 1) {
+          if (last) {
             const perRequest = (name: string) =>
               ((cpu.bySubject.find(x => x.name === name)?.cpuSeconds ?? 0) * 1000) / result.total;
             costs.push({
@@ -138,6 +161,7 @@ export const apiLoadBenchmark: Benchmark = {
               p99: result.p99,
               backendMs: perRequest('Backpack backend'),
               pgMs: perRequest('PostgreSQL'),
+              ...(await statementsPerRequest(deployment.databaseName, countersBefore!, result.total)),
               others: otherCores(cpu),
             });
             cpuTables.push(
@@ -146,7 +170,7 @@ export const apiLoadBenchmark: Benchmark = {
               cpuReportTable(cpu),
               '',
             );
-            await settleStats();
+            // Published by now: statementsPerRequest waited for it.
             cpuTables.push(
               'Table scans during that run (`pg_stat_user_tables`):',
               '',
@@ -180,11 +204,14 @@ export const apiLoadBenchmark: Benchmark = {
         '',
         `With ${CONNECTIONS} connections always busy, the mean latency is ${CONNECTIONS} / throughput (Little's law): a p99 under ${GOAL_P99_MS} ms needs well over ${Math.round((CONNECTIONS * 1000) / GOAL_P99_MS)} requests/s, i.e. at most about ${((2 * 1000 * GOAL_P99_MS) / CONNECTIONS / 1000).toFixed(1)} ms of CPU per request across the backend, PostgreSQL and the load generator on 2 cores. The CPU per request below is what to compare with that budget.`,
         '',
-        'CPU per request in the last run of each route (less dependent on the load of the machine than the latencies):',
+        'Per request in the last run of each route: CPU (less dependent on the load of the machine than the latencies), and the statements and the rows they read (`pg_stat_database`: transactions, rows returned and fetched; independent of the load):',
         '',
-        '| endpoint | backend, ms | PostgreSQL, ms |',
-        '|---|---|---|',
-        ...costs.map(c => `| ${c.label} | ${c.backendMs.toFixed(2)} | ${c.pgMs.toFixed(2)} |`),
+        '| endpoint | backend CPU, ms | PostgreSQL CPU, ms | statements | rows read by them |',
+        '|---|---|---|---|---|',
+        ...costs.map(
+          c =>
+            `| ${c.label} | ${c.backendMs.toFixed(2)} | ${c.pgMs.toFixed(2)} | ${c.statements.toFixed(2)} | ${c.rowsRead.toFixed(0)} |`,
+        ),
         '',
         ...cpuTables,
       ];
@@ -217,7 +244,7 @@ export const apiLoadBenchmark: Benchmark = {
         ];
         if (toPg + compression > 0.2) {
           parts.push(
-            `${pct(toPg + compression)} of the backend's CPU is system calls writing to sockets: ${pct(toPg)} sending statements to PostgreSQL (a list request makes several round trips: the authorization's artifact read, the version lookup, the total count, the page) and ${pct(compression)} in the root router's response compression. One statement per list request (the total as \`count(*) over ()\` in the page query, the version joined in) would remove most of the round trips.`,
+            `${pct(toPg + compression)} of the backend's CPU is system calls writing to sockets: ${pct(toPg)} sending ${worst.statements.toFixed(1)} statements per request to PostgreSQL, and ${pct(compression)} writing the responses (attributed to the root router's compression middleware, which wraps every response; autocannon sends no \`Accept-Encoding\`, so nothing is compressed and this is the write itself).`,
           );
         }
         const stats = costs.find(c => c.path === '/stats');

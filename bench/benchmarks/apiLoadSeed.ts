@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
+import { fileStorageKey } from '../../src/storage/fileStorageKey';
 
 /** 9,900 artifacts × 5 versions × 2 files, plus one artifact with a 1,000-file version: 100,000 file rows. */
 export const ARTIFACTS = 9_900;
@@ -63,7 +64,9 @@ export async function seed(db: Knex): Promise<number> {
         name,
         uri: `http://127.0.0.1:1/load/${name}`,
         folder: `${id}/${name}`,
-        storage_key: `bench/${id}/${name}`,
+        // The current key layout: older keys would set the storage key
+        // migration rewriting every row while the API is measured.
+        storage_key: fileStorageKey({ processor: 'bench', artifactId: id, version: v.version, name }),
         integrity_algorithm: 'sha256',
         integrity_digest: createHash('sha256').update(name).digest('hex'),
         size: 10_000 + f,
