@@ -150,6 +150,24 @@ export class ArtifactAuthorizer {
   }
 
   /**
+   * Throws unless the caller may read the artifact, for reads that look the
+   * artifact up themselves and answer a missing one with the same
+   * NotFoundError (its versions, its files). The artifact is loaded only
+   * when the decision is conditional, since only then does it depend on it.
+   */
+  async authorizeRead(credentials: BackstageCredentials, key: { processor: string; id: string }): Promise<void> {
+    const [read] = await this.permissions.authorizeConditional([{ permission: backpackArtifactReadPermission }], {
+      credentials,
+    });
+    if (read.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(`Not allowed: ${backpackArtifactReadPermission.name}`);
+    }
+    if (read.result === AuthorizeResult.ALLOW) return;
+    const artifact = await this.findArtifact(key.processor, key.id);
+    if (!artifact || !this.isAllowed(read, artifact)) throw artifactNotFound(key.processor, key.id);
+  }
+
+  /**
    * The query filter a list of artifacts must apply: undefined when
    * reading is allowed outright, the translated conditions when
    * conditional; throws NotAllowedError when denied.

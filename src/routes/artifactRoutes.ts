@@ -189,10 +189,7 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
     const credentials = await callerCredentials(httpAuth, req);
     const { processor, id } = parseInput(artifactParams, req.params, { label: 'path' });
     const query = parseInput(listVersionsQuery, req.query, { label: 'query' });
-    await authorizer.authorizeArtifact(backpackArtifactReadPermission, credentials, {
-      processor,
-      id,
-    });
+    await authorizer.authorizeRead(credentials, { processor, id });
     const page = await artifacts.listVersions(processor, id, query);
     res.json({ ...page, limit: query.limit, offset: query.offset });
   });
@@ -205,10 +202,7 @@ export function addArtifactRoutes(router: Router, ctx: RouteContext): void {
         label: 'path',
       });
       const query = parseInput(listFilesQuery, req.query, { label: 'query' });
-      await authorizer.authorizeArtifact(backpackArtifactReadPermission, credentials, {
-        processor,
-        id,
-      });
+      await authorizer.authorizeRead(credentials, { processor, id });
       const page = await artifacts.listFiles(processor, id, version, query);
       res.json({ ...page, limit: query.limit, offset: query.offset });
     },
