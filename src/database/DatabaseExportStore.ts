@@ -14,7 +14,7 @@ import {
 import * as contents from './operations/exportContents';
 import { claimJob, failAbandonedJobs, finishJob, heartbeatJob, LeasedJobTable } from './operations/leasedJobs';
 import { now } from './rows/coerce';
-import { ExportRow, toExport } from './rows/exports';
+import { ExportRow, LISTED_EXPORT_COLUMNS, toExport } from './rows/exports';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 
@@ -74,9 +74,9 @@ export class DatabaseExportStore implements ExportStore {
     offset: number;
     visible?: ArtifactScope;
   }): Promise<Page<StoredExport>> {
-    const base = this.db<ExportRow>('exports').modify(
-      q => query.visible && applyExportVisibility(q, query.visible),
-    );
+    const base = this.db<ExportRow>('exports')
+      .modify(q => query.visible && applyExportVisibility(q, query.visible))
+      .select(LISTED_EXPORT_COLUMNS.map(column => `exports.${column}`));
     const orderBy = [
       { column: 'created_at', order: 'desc' as const },
       { column: 'id', order: 'desc' as const },

@@ -14,7 +14,7 @@ import {
 } from './operations/leasedJobs';
 import { countCollectedFiles, countOutstandingFiles, countParkedFiles } from './operations/runSettlement';
 import { now } from './rows/coerce';
-import { RUN_COUNTER_COLUMNS, RunRow, toRun } from './rows/runs';
+import { LISTED_RUN_COLUMNS, RUN_COUNTER_COLUMNS, RunRow, toRun } from './rows/runs';
 import { NewRun, RunOutcome, RunStore } from './RunStore';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
@@ -164,10 +164,12 @@ export class DatabaseRunStore implements RunStore {
     offset: number;
     visible?: RunVisibility;
   }): Promise<Page<MirrorRun>> {
-    const base = this.db<RunRow>('mirror_runs').modify(q => {
-      if (query.status) q.where('status', query.status);
-      if (query.visible) applyRunVisibility(q, query.visible);
-    });
+    const base = this.db<RunRow>('mirror_runs')
+      .modify(q => {
+        if (query.status) q.where('status', query.status);
+        if (query.visible) applyRunVisibility(q, query.visible);
+      })
+      .select(LISTED_RUN_COLUMNS);
     const orderBy = [
       { column: 'created_at', order: 'desc' as const },
       { column: 'id', order: 'desc' as const },

@@ -29,6 +29,28 @@ export interface ExportRow {
   total_bytes: number | string;
 }
 
+/** The columns {@link toExport} reads, for listings (not the lease's bookkeeping). */
+export const LISTED_EXPORT_COLUMNS = [
+  'id',
+  'status',
+  'kind',
+  'since_export_id',
+  'since_time',
+  'processors',
+  'requested_by',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'cutoff_at',
+  'error',
+  'manifest_key',
+  'seal',
+  'parts',
+  'files_count',
+  'total_bytes',
+];
+
+/** As the stores read it: the API's record and where its manifest is stored. */
 export function toExport(row: ExportRow): StoredExport {
   const record: ExportRecord = {
     id: row.id,

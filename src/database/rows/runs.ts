@@ -41,10 +41,27 @@ export const RUN_COUNTER_COLUMNS: Record<keyof MirrorRunCounters, keyof RunRow> 
   versionsPendingApproval: 'versions_pending',
 };
 
+const COUNTER_ENTRIES = Object.entries(RUN_COUNTER_COLUMNS) as Array<[keyof MirrorRunCounters, keyof RunRow]>;
+
+/** The columns {@link toRun} reads, for listings (not the lease's bookkeeping). */
+export const LISTED_RUN_COLUMNS = [
+  'id',
+  'trigger',
+  'scope_processor',
+  'scope_id',
+  'requested_by',
+  'status',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'error',
+  ...new Set(Object.values(RUN_COUNTER_COLUMNS)),
+];
+
+/** As the API shows it. */
 export function toRun(row: RunRow): MirrorRun {
-  const counters = Object.fromEntries(
-    Object.entries(RUN_COUNTER_COLUMNS).map(([counter, column]) => [counter, toNumber(row[column])]),
-  ) as unknown as MirrorRunCounters;
+  const counters = {} as MirrorRunCounters;
+  for (const [counter, column] of COUNTER_ENTRIES) counters[counter] = toNumber(row[column]);
   return {
     id: row.id,
     trigger: row.trigger as MirrorRun['trigger'],
