@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { ComposerRepository } from '../__testUtils__/composerRepository';
 import { composerInstall, describeWithComposer, phpWithAutoload } from '../__testUtils__/composerClient';
+import { binaryBody } from '../__testUtils__/api';
 import { STATIC_TOKEN } from '../__testUtils__/serveBackend';
 import { mirrorThenStopUpstream } from './__testUtils__/offlineMirror';
 
@@ -96,11 +97,7 @@ describe('Composer repository view', () => {
   it('serves the dists byte for byte, verified', async () => {
     const res = await get('/dists/acme/app/v1.0.0/acme-app-v1.0.0.zip')
       .buffer(true)
-      .parse((response, done) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(binaryBody);
     expect(res.status).toBe(200);
     expect(res.headers['x-backpack-verified']).toBe('true');
     expect(Buffer.compare(res.body, upstream.find('acme/app', 'v1.0.0').zip)).toBe(0);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { NugetFeed, PublishedNugetPackage } from '../__testUtils__/nugetFeed';
+import { binaryBody } from '../__testUtils__/api';
 import { STATIC_TOKEN } from '../__testUtils__/serveBackend';
 import { mirrorThenStopUpstream } from './__testUtils__/offlineMirror';
 
@@ -66,11 +67,7 @@ describe('NuGet v3 feed view', () => {
   it('serves the .nupkg byte for byte and the .nuspec from inside it', async () => {
     const nupkg = await get('/v3-flatcontainer/contoso.app/1.0.0/contoso.app.1.0.0.nupkg')
       .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+      .parse(binaryBody);
     expect(nupkg.status).toBe(200);
     expect(nupkg.headers['x-backpack-verified']).toBe('true');
     expect(Buffer.compare(nupkg.body, pkg('Contoso.App', '1.0.0').nupkg)).toBe(0);

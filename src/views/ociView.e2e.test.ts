@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { binaryBody } from '../__testUtils__/api';
 import { FakeOciRegistry } from '../__testUtils__/fakeOciRegistry';
 import { buildImage, buildSignature, signatureTag, TestImage, writeOciLayout } from '../__testUtils__/ociImages';
 import {
@@ -155,11 +156,7 @@ suite('the OCI view with skopeo', () => {
       'content-length': String(image.root.bytes.length),
     });
     const layer = image.blobs[1];
-    const range = await v2(`blobs/${layer.digest}`).set('Range', 'bytes=2-9').buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', c => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const range = await v2(`blobs/${layer.digest}`).set('Range', 'bytes=2-9').buffer(true).parse(binaryBody);
     expect(range.status).toBe(206);
     expect(range.headers['content-range']).toBe(`bytes 2-9/${layer.bytes.length}`);
     expect(range.body).toEqual(layer.bytes.subarray(2, 10));

@@ -11,6 +11,7 @@ import {
   providerPackageEntries,
   TerraformRegistry,
 } from '../__testUtils__/terraformRegistry';
+import { binaryBody } from '../__testUtils__/api';
 import { STATIC_TOKEN } from '../__testUtils__/serveBackend';
 import { mirrorThenStopUpstream } from './__testUtils__/offlineMirror';
 
@@ -75,12 +76,7 @@ describe('Terraform provider network mirror view', () => {
     expect(res.body).toEqual({ archives: { darwin_arm64: archive('darwin_arm64'), linux_amd64: archive('linux_amd64') } });
   });
 
-  const bytes = (req: request.Test) =>
-    req.buffer(true).parse((response, done) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (c: Buffer) => chunks.push(c));
-      response.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+  const bytes = (req: request.Test) => req.buffer(true).parse(binaryBody);
 
   it('serves the package beside the version document, byte for byte, with credentials or by its link', async () => {
     const zip = registry.zips.get(zipName('1.0.0', 'darwin_arm64'))!;
