@@ -204,7 +204,7 @@ export const apiLoadBenchmark: Benchmark = {
         '',
         `With ${CONNECTIONS} connections always busy, the mean latency is ${CONNECTIONS} / throughput (Little's law): a p99 under ${GOAL_P99_MS} ms needs well over ${Math.round((CONNECTIONS * 1000) / GOAL_P99_MS)} requests/s, i.e. at most about ${((2 * 1000 * GOAL_P99_MS) / CONNECTIONS / 1000).toFixed(1)} ms of CPU per request across the backend, PostgreSQL and the load generator on 2 cores. The CPU per request below is what to compare with that budget.`,
         '',
-        'Per request in the last run of each route: CPU (less dependent on the load of the machine than the latencies), and the statements and the rows they read (`pg_stat_database`: transactions, rows returned and fetched; independent of the load):',
+        'Per request in the last run of each route: CPU (less dependent on the load of the machine than the latencies), and the statements and the rows they read, which do not depend on it (`pg_stat_database` of the plugin\'s database: transactions, one per autocommitted statement, and rows returned and fetched; the backend\'s own background work in that database is included, a few transactions a second):',
         '',
         '| endpoint | backend CPU, ms | PostgreSQL CPU, ms | statements | rows read by them |',
         '|---|---|---|---|---|',
