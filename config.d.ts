@@ -686,13 +686,25 @@ export interface Config {
         /** Create the bucket at startup when it does not exist. Default false. */
         createBucket?: boolean;
         /**
-         * Bytes per part of a multipart upload, at least 5 MiB; a file no
-         * larger is one PutObject. A replica buffers at most
-         * `partSizeBytes × (queueSize + 1) × queue.concurrency` for uploads.
-         * Default 5242880 (5 MiB).
+         * Bytes per part of a multipart upload, from 5242880 (5 MiB, S3's
+         * minimum) to 5 GiB; a file no larger is one PutObject. Default
+         * 5242880.
+         *
+         * What uploads hold in memory: one upload holds the parts in flight
+         * plus the one being filled, `partSizeBytes × (queueSize + 1)`
+         * (defaults: 5 MiB × 5 = 25 MiB), whatever the file's size; a
+         * replica holds that times the files it collects at once,
+         * `× backpack.queue.concurrency`, when all of them are larger than a
+         * part (defaults: 25 MiB × 8 = 200 MiB; one 1 GiB file among small
+         * ones: 25 MiB). Lower `queueSize` or the concurrency where memory
+         * is tighter than that; a larger part only helps files over 48 GiB
+         * (S3 allows 10,000 parts).
          */
         partSizeBytes?: number;
-        /** Parts of one upload in flight at once. Default 4 (as rclone). */
+        /**
+         * Parts of one upload in flight at once, 1 to 64. Default 4 (as
+         * rclone); each adds `partSizeBytes` to what an upload holds.
+         */
         queueSize?: number;
         /**
          * Sign request bodies without hashing them (`UNSIGNED-PAYLOAD`):

@@ -6,7 +6,9 @@
 //
 // SIGUSR2 starts a V8 CPU profile and the next SIGUSR2 writes it into
 // $BACKPACK_BENCH_PROFILE_DIR, so the harness can profile one measurement
-// without start-up work in it.
+// without start-up work in it. With $BACKPACK_BENCH_MEMORY_LOG, a line of
+// process.memoryUsage() every 100 ms goes there (lib/memorySamples.ts), so
+// the harness can say what the resident memory was made of at its peak.
 
 import { createBackend } from '@backstage/backend-defaults';
 import fs from 'node:fs';
@@ -34,6 +36,17 @@ if (profileDir) {
       fs.renameSync(`${file}.tmp`, file);
     });
   });
+}
+
+const memoryLog = process.env.BACKPACK_BENCH_MEMORY_LOG;
+if (memoryLog) {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    fs.appendFileSync(
+      memoryLog,
+      `${Date.now()} ${m.rss} ${m.heapTotal} ${m.heapUsed} ${m.external} ${m.arrayBuffers}\n`,
+    );
+  }, 100).unref();
 }
 
 const backend = createBackend();

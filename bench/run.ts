@@ -2,7 +2,9 @@
 // `npm run bench -- <name> [<name>...]` some of them. It starts what it needs
 // on 127.0.0.1 (verdaccio, s3rver, an upstream file server, Backpack backends
 // on the local PostgreSQL and RabbitMQ), and writes bench/results.json and
-// the generated bench/RESULTS.md. Options: --repetitions <n> (default 3).
+// the generated bench/RESULTS.md. Options: --repetitions <n> (default 3);
+// --from-source runs the plugin from src/ through the TypeScript transform
+// instead of the package built into dist/ once per invocation.
 
 import { Benchmark } from './Benchmark';
 import { apiLoadBenchmark } from './benchmarks/apiLoad';
@@ -14,6 +16,7 @@ import { scaleBenchmark } from './benchmarks/scale';
 import { scaleOutBenchmark } from './benchmarks/scaleOut';
 import { smallFilesBenchmark } from './benchmarks/smallFiles';
 import { urlReaderPathBenchmark } from './benchmarks/urlReaderPath';
+import { BackendBuild, buildBackend, describeBuild } from './lib/backendBuild';
 import { BenchEnvironment } from './lib/BenchEnvironment';
 import { machineInfo } from './lib/machine';
 import { readResults, renderResults, RESULTS_MD, writeResults } from './lib/results';
@@ -32,12 +35,20 @@ const BENCHMARKS: Benchmark[] = [
   urlReaderPathBenchmark,
 ];
 
-function parseArgs(argv: string[]): { names: string[]; repetitions: number; sizes?: number[] } {
+function parseArgs(argv: string[]): {
+  names: string[];
+  repetitions: number;
+  sizes?: number[];
+  fromSource: boolean;
+} {
   const names: string[] = [];
   let repetitions = 3;
   let sizes: number[] | undefined;
+  let fromSource = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--repetitions') {
+    if (argv[i] === '--from-source') {
+      fromSource = true;
+    } else if (argv[i] === '--repetitions') {
       repetitions = Number(argv[++i]);
     } else if (argv[i] === '--sizes') {
       sizes = String(argv[++i]).split(',').map(Number);
@@ -46,7 +57,7 @@ function parseArgs(argv: string[]): { names: string[]; repetitions: number; size
       }
     } else if (argv[i] === '--help' || argv[i] === '-h') {
       console.log(
-        `Usage: npm run bench [-- <name>...] [--repetitions <n>] [--sizes <n>,<n>...]\nBenchmarks: ${BENCHMARKS.map(b => b.name).join(', ')}`,
+        `Usage: npm run bench [-- <name>...] [--repetitions <n>] [--sizes <n>,<n>...] [--from-source]\nBenchmarks: ${BENCHMARKS.map(b => b.name).join(', ')}`,
       );
       process.exit(0);
     } else {
@@ -61,18 +72,24 @@ function parseArgs(argv: string[]): { names: string[]; repetitions: number; size
       throw new Error(`Unknown benchmark '${name}'; known: ${BENCHMARKS.map(b => b.name).join(', ')}`);
     }
   }
-  return { names, repetitions, sizes };
+  return { names, repetitions, sizes, fromSource };
 }
 
 async function main() {
-  const { names, repetitions, sizes } = parseArgs(process.argv.slice(2));
+  const { names, repetitions, sizes, fromSource } = parseArgs(process.argv.slice(2));
   const selected = names.length ? BENCHMARKS.filter(b => names.includes(b.name)) : BENCHMARKS;
   const started = Date.now();
   const log = (message: string) =>
     console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
+  let build: BackendBuild = { kind: 'source' };
+  if (!fromSource) {
+    log('building the package into dist/ (backstage-cli package build)');
+    build = await buildBackend();
+  }
+  log(`backends run ${describeBuild(build)}`);
   log('starting verdaccio (npm corpus), s3rver and the upstream file server');
-  const env = await BenchEnvironment.start();
+  const env = await BenchEnvironment.start(build);
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -91,7 +108,7 @@ async function main() {
       const machine = machineInfo();
       const t0 = Date.now();
       const sizesArg = sizes && benchmark.name === 'scale' ? ` --sizes ${sizes.join(',')}` : '';
-      const command = `npm run bench -- ${benchmark.name}${repetitions !== 3 ? ` --repetitions ${repetitions}` : ''}${sizesArg}`;
+      const command = `npm run bench -- ${benchmark.name}${repetitions !== 3 ? ` --repetitions ${repetitions}` : ''}${sizesArg}${fromSource ? ' --from-source' : ''}`;
       try {
         const result = await benchmark.run({ env, log, repetitions, sizes });
         results[benchmark.name] = {
@@ -99,6 +116,7 @@ async function main() {
           title: benchmark.title,
           command,
           machine,
+          backend: describeBuild(build),
           durationSeconds: (Date.now() - t0) / 1000,
           result,
         };
@@ -112,6 +130,7 @@ async function main() {
           title: benchmark.title,
           command,
           machine,
+          backend: describeBuild(build),
           durationSeconds: (Date.now() - t0) / 1000,
           error: message,
         };

@@ -188,7 +188,7 @@ function report(rows: SizeRow[], customSizes?: number[]): BenchmarkResult {
     '',
     `- Linear: time per package at ${largest.size.toLocaleString('en')} / at ${smallest.size.toLocaleString('en')}: first run **${firstGrowth.toFixed(2)}**, no-op run **${noopGrowth.toFixed(2)}** — goal ≤ ${LINEAR_GOAL}: ${firstGrowth <= LINEAR_GOAL && noopGrowth <= LINEAR_GOAL ? 'met' : '**missed**'}.`,
     `- No-op / first at every size: ${noopRatios.map(r => r.toFixed(3)).join(', ')} — goal ≤ ${NOOP_GOAL}: ${noopRatios.every(r => r <= NOOP_GOAL) ? 'met' : '**missed**'}.`,
-    `- Peak RSS of the backend over the first run (walk and collection, \`VmHWM\` reset before it) at ${largest.size.toLocaleString('en')}: ${s(largest.peakFirstMb).median.toFixed(0)} MB — goal < ${WALK_RSS_GOAL_MB} MB: ${s(largest.peakFirstMb).median < WALK_RSS_GOAL_MB ? 'met' : '**missed**'} (highest of all sizes ${walkPeak.toFixed(0)} MB). Measured on the development transform (\`backend.ts\` through the TypeScript loader), like the other sections.`,
+    `- Peak RSS of the backend over the first run (walk and collection, \`VmHWM\` reset before it) at ${largest.size.toLocaleString('en')}: ${s(largest.peakFirstMb).median.toFixed(0)} MB — goal < ${WALK_RSS_GOAL_MB} MB: ${s(largest.peakFirstMb).median < WALK_RSS_GOAL_MB ? 'met' : '**missed**'} (highest of all sizes ${walkPeak.toFixed(0)} MB). Measured on the backend the "Backend" line above names.`,
     '',
     '"Rows read" is the sum over the plugin\'s tables of rows read by sequential scans and rows fetched by index scans (`pg_stat_user_tables`, including the harness\'s `GET /runs/:id` polls). Table scans of the last no-op run at the largest size:',
     '',

@@ -58,7 +58,9 @@ interface Side {
 
 async function startSide(ctx: BenchmarkContext, name: string, repoRoot?: string): Promise<Side> {
   const deployment = ctx.env.deployment({ concurrency: PARALLELISM });
-  const backend = await deployment.startBackend({ repoRoot });
+  // Both sides from source: the older checkouts are not built, and the
+  // ratio compares two commits under the same loader.
+  const backend = await deployment.startBackend({ repoRoot, build: { kind: 'source' } });
   return { name, deployment, api: new BackpackApi(backend.baseUrl, ctx.env.token), pid: backend.pid };
 }
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { BackendBuild } from './backendBuild';
 import { Child, REPO_ROOT, startChild, tail, TS_REQUIRE } from './childProcess';
+import { MemorySample, readMemorySamples } from './memorySamples';
 import { peakRss, resetPeakRss } from './procfs';
 
 /** How a backend process is started. */
@@ -12,33 +14,57 @@ export interface BackendProcessOptions {
   logFile: string;
   /** Where CPU profiles asked for with {@link BackendProcess.profile} go. */
   profileDir: string;
-  /** The entry point, relative to the repository; default `bench/backend.ts`. */
+  /**
+   * What runs Backpack: the built package (`dist`) or the source through the
+   * TypeScript transform; see {@link BackendBuild}.
+   */
+  build: BackendBuild;
+  /**
+   * Another entry point instead of Backpack's (e.g. `bench/bareBackend.js`),
+   * relative to the repository; `build` does not apply to it.
+   */
   script?: string;
-  /** Load the TypeScript transform (needed for .ts entry points); default true. */
+  /** With `script`: load the TypeScript transform; default true. */
   transform?: boolean;
   /**
-   * The checkout whose backend is started (default this repository): a
-   * worktree of an older commit measures "before" against "after" in one run.
+   * The checkout whose backend is started from source (default this
+   * repository): a worktree of an older commit measures "before" against
+   * "after" in one run. Only with `build` `source`.
    */
   repoRoot?: string;
+  /**
+   * Have the backend log process.memoryUsage() every 100 ms (bench/backend.ts),
+   * read with {@link BackendProcess.memorySamples}.
+   */
+  memoryLog?: boolean;
 }
 
-/** The command line a backend is started with, relative to the repository. */
-export function backendCommand(configFiles: string[], extraNodeFlags: string[] = []): string[] {
-  return [
-    'node',
-    ...extraNodeFlags,
-    '--require',
-    '@backstage/cli/config/nodeTransform.cjs',
-    'bench/backend.ts',
-    ...configFiles.flatMap(f => ['--config', f]),
-  ];
+function memoryLogFile(options: BackendProcessOptions): string {
+  return path.join(options.profileDir, 'memory.log');
+}
+
+/** Node's arguments (before `--config`) for a backend process. */
+function entryArgs(options: BackendProcessOptions): string[] {
+  if (options.script) {
+    return [
+      ...(options.transform === false ? [] : TS_REQUIRE),
+      path.join(options.repoRoot ?? REPO_ROOT, options.script),
+    ];
+  }
+  if (options.build.kind === 'dist') {
+    if (options.repoRoot) {
+      throw new Error('A backend of another checkout runs from source (build: { kind: "source" })');
+    }
+    return [options.build.entry];
+  }
+  return [...TS_REQUIRE, path.join(options.repoRoot ?? REPO_ROOT, 'bench/backend.ts')];
 }
 
 /**
  * One Backstage backend with Backpack (bench/backend.ts) in its own process,
- * started as `node --require @backstage/cli/config/nodeTransform.cjs
- * bench/backend.ts --config ...`.
+ * started as `node dist/bench/backend.js --config ...` over the built
+ * package, or `node --require @backstage/cli/config/nodeTransform.cjs
+ * bench/backend.ts --config ...` from source.
  */
 export class BackendProcess {
   private constructor(
@@ -61,17 +87,14 @@ export class BackendProcess {
     const { child } = await startChild({
       name: options.name,
       command: process.execPath,
-      args: [
-        ...(options.transform === false ? [] : TS_REQUIRE),
-        path.join(options.repoRoot ?? REPO_ROOT, options.script ?? 'bench/backend.ts'),
-        ...options.configFiles.flatMap(f => ['--config', f]),
-      ],
+      args: [...entryArgs(options), ...options.configFiles.flatMap(f => ['--config', f])],
       logFile: options.logFile,
       cwd: options.repoRoot,
       env: {
         ...process.env,
         NODE_ENV: 'production',
         BACKPACK_BENCH_PROFILE_DIR: options.profileDir,
+        ...(options.memoryLog ? { BACKPACK_BENCH_MEMORY_LOG: memoryLogFile(options) } : {}),
       },
     });
     const backend = new BackendProcess(child, `http://127.0.0.1:${options.port}`, options);
@@ -111,6 +134,11 @@ export class BackendProcess {
 
   resetPeakRss(): boolean {
     return resetPeakRss(this.pid);
+  }
+
+  /** What the backend logged from `from` to `to` (epoch ms); empty without `memoryLog`. */
+  memorySamples(from: number, to: number): MemorySample[] {
+    return this.options.memoryLog ? readMemorySamples(memoryLogFile(this.options), from, to) : [];
   }
 
   /**

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startNpmCorpusVerdaccio } from '../../src/__testUtils__/npmCorpus';
 import { TestNpmRegistry } from '../../src/__testUtils__/verdaccio';
 import { BenchFile, BenchManifest } from '../benchManifest';
+import { BackendBuild } from './backendBuild';
 import { Child, startServerProcess } from './childProcess';
 import { CpuSubject } from './CpuMeter';
 import { Deployment } from './Deployment';
@@ -27,6 +28,8 @@ export class BenchEnvironment {
   readonly bucket: S3Bucket;
 
   private constructor(
+    /** What every deployment's backends run unless a benchmark says otherwise. */
+    readonly build: BackendBuild,
     readonly dir: string,
     readonly verdaccio: TestNpmRegistry,
     readonly s3: { child: Child; endpoint: string; directory: string },
@@ -36,7 +39,7 @@ export class BenchEnvironment {
     this.writeManifest();
   }
 
-  static async start(): Promise<BenchEnvironment> {
+  static async start(build: BackendBuild): Promise<BenchEnvironment> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backpack-bench-'));
     const started: Array<{ stop(): Promise<void> }> = [];
     try {
@@ -65,6 +68,7 @@ export class BenchEnvironment {
       });
       started.push(files.child);
       return new BenchEnvironment(
+        build,
         dir,
         verdaccio,
         { child: s3.child, endpoint: `http://127.0.0.1:${s3.port}`, directory: s3Directory },
@@ -108,6 +112,7 @@ export class BenchEnvironment {
       allowedHosts: [...new Set([host(npmRegistry), host(this.verdaccio.url), host(this.files.baseUrl)])],
       manifestPath: this.manifestPath,
       concurrency: options.concurrency ?? 8,
+      build: this.build,
     });
     this.deployments.push(deployment);
     return deployment;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
+import { BackendBuild } from './backendBuild';
 import { BackendProcess } from './BackendProcess';
 
 /** Local services every deployment uses (see ../shared/ENVIRONMENT.md). */
@@ -23,6 +24,8 @@ export interface DeploymentSettings {
   manifestPath: string;
   /** Files collected at once per replica (and RabbitMQ prefetch). */
   concurrency: number;
+  /** What the backends run: the built package or the source. */
+  build: BackendBuild;
 }
 
 /** A free TCP port on 127.0.0.1, for a backend's `backend.listen.port`. */
@@ -134,9 +137,18 @@ export class Deployment {
     return { files: [this.configFile, file], port };
   }
 
-  /** Starts one more backend replica of this deployment and waits until it answers. */
+  /**
+   * Starts one more backend replica of this deployment and waits until it
+   * answers; `build` defaults to the run's (see {@link BackendBuild}).
+   */
   async startBackend(
-    options: { script?: string; transform?: boolean; repoRoot?: string } = {},
+    options: {
+      script?: string;
+      transform?: boolean;
+      repoRoot?: string;
+      build?: BackendBuild;
+      memoryLog?: boolean;
+    } = {},
   ): Promise<BackendProcess> {
     const index = this.replicas++;
     const { files, port } = await this.replicaConfig(index);
@@ -150,6 +162,7 @@ export class Deployment {
       logFile: path.join(this.settings.dir, `${name}.log`),
       profileDir,
       ...options,
+      build: options.build ?? this.settings.build,
     });
     this.backends.push(backend);
     return backend;

@@ -9,6 +9,8 @@ export interface StoredResult {
   title: string;
   command: string;
   machine: MachineInfo;
+  /** What the Backpack backends ran: the built package or the source. */
+  backend?: string;
   durationSeconds: number;
   result?: BenchmarkResult;
   /** Set when the benchmark threw instead of producing figures. */
@@ -78,6 +80,7 @@ export function renderResults(
     lines.push(`## ${i + 1}. ${title}`, '');
     lines.push(`- Measured: ${describeMachine(r.machine)}`);
     lines.push(`- Command: \`${r.command}\` (took ${Math.round(r.durationSeconds)} s)`);
+    if (r.backend) lines.push(`- Backend: ${r.backend}`);
     lines.push('');
     if (r.error) {
       lines.push('The benchmark failed:', '', '```', r.error, '```', '');

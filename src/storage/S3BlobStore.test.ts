@@ -19,6 +19,8 @@ describe('S3BlobStore', () => {
     bucket: string;
     createBucket?: boolean;
     prefix?: string;
+    partSizeBytes?: number;
+    queueSize?: number;
   }) => {
     const created = S3BlobStore.fromConfig(
       new ConfigReader({
@@ -83,6 +85,19 @@ describe('S3BlobStore', () => {
     await fromShared.put('npm/q.tgz', Readable.from([Buffer.from('q')]));
     const unprefixed = create({ bucket: 'backpack-test' });
     expect((await unprefixed.head('shared/npm/q.tgz'))?.size).toBe(1);
+  });
+
+  it('refuses upload buffering outside S3 limits at startup, and uploads with what it accepts', async () => {
+    expect(() => create({ bucket: 'backpack-test', partSizeBytes: 1024 * 1024 })).toThrow(
+      'backpack.storage.s3.partSizeBytes: must be an integer from 5242880',
+    );
+    expect(() => create({ bucket: 'backpack-test', queueSize: 0 })).toThrow(
+      'backpack.storage.s3.queueSize: must be an integer from 1 to 64',
+    );
+    const tuned = create({ bucket: 'backpack-test', partSizeBytes: 6 * 1024 * 1024, queueSize: 1 });
+    const body = Buffer.alloc(13 * 1024 * 1024, 7);
+    await tuned.put('tuned/file.bin', Readable.from([body]), { size: body.length });
+    expect((await tuned.head('tuned/file.bin'))?.size).toBe(body.length);
   });
 
   it('creates a missing bucket only when allowed', async () => {

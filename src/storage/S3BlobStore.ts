@@ -17,6 +17,11 @@ import { NotFoundError } from '@backstage/errors';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
 import { ExpectedSizeStream } from './ExpectedSizeStream';
 import { admitBlobPut, validateBlobKey } from './blobKeys';
+import {
+  DEFAULT_S3_UPLOAD_SETTINGS,
+  MIN_PART_SIZE_BYTES,
+  readS3UploadSettings,
+} from './s3UploadSettings';
 
 /** Options of {@link S3BlobStore}. */
 export interface S3BlobStoreOptions {
@@ -54,7 +59,6 @@ export interface S3BlobStoreOptions {
   staleUploadMs?: number;
 }
 
-const MiB = 1024 * 1024;
 /** Commands whose bodies are file bytes, already hashed against the upstream's digest. */
 const UPLOADS = new Set(['PutObjectCommand', 'UploadPartCommand']);
 
@@ -72,8 +76,8 @@ function isNotFound(error: unknown): boolean {
  * Blobs as S3 objects.
  *
  * `put` streams the body with a multipart upload (`@aws-sdk/lib-storage`)
- * whose memory use is bounded by `partSizeBytes * queueSize`, whatever the
- * file's size. Bodies smaller than one part go up as a single PutObject,
+ * whose memory use is bounded by `partSizeBytes * (queueSize + 1)`, whatever
+ * the file's size (see uploadBufferBytes). Bodies smaller than one part go up as a single PutObject,
  * which is only sent once the body ended. When the body errors — for
  * instance because the integrity check failed at its end — the upload is
  * aborted: a single PutObject is never sent and a multipart upload is
@@ -95,13 +99,15 @@ export class S3BlobStore implements BlobStore {
   /**
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
    * `forcePathStyle`, `prefix` (falling back to `backpack.storage.prefix`),
-   * `createBucket`, `partSizeBytes`, `queueSize`, `unsignedPayload` and
+   * `createBucket`, `partSizeBytes` and `queueSize` (validated, see
+   * readS3UploadSettings), `unsignedPayload` and
    * `credentials.{accessKeyId,secretAccessKey}`.
    */
   static fromConfig(config: Config): S3BlobStore {
     const c = config.getConfig('backpack.storage.s3');
     const credentials = c.getOptionalConfig('credentials');
     return new S3BlobStore({
+      ...readS3UploadSettings(c),
       bucket: c.getString('bucket'),
       region: c.getOptionalString('region'),
       endpoint: c.getOptionalString('endpoint'),
@@ -110,8 +116,6 @@ export class S3BlobStore implements BlobStore {
         c.getOptionalString('prefix') ??
         config.getOptionalString('backpack.storage.prefix'),
       createBucket: c.getOptionalBoolean('createBucket'),
-      partSizeBytes: c.getOptionalNumber('partSizeBytes'),
-      queueSize: c.getOptionalNumber('queueSize'),
       unsignedPayload: c.getOptionalBoolean('unsignedPayload'),
       credentials: credentials && {
         accessKeyId: credentials.getString('accessKeyId'),
@@ -151,8 +155,11 @@ export class S3BlobStore implements BlobStore {
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
     this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
     this.createBucket = options.createBucket ?? false;
-    this.partSize = Math.max(5 * MiB, options.partSizeBytes ?? 5 * MiB);
-    this.queueSize = Math.max(1, options.queueSize ?? 4);
+    this.partSize = Math.max(
+      MIN_PART_SIZE_BYTES,
+      options.partSizeBytes ?? DEFAULT_S3_UPLOAD_SETTINGS.partSizeBytes,
+    );
+    this.queueSize = Math.max(1, options.queueSize ?? DEFAULT_S3_UPLOAD_SETTINGS.queueSize);
     this.staleUploadMs = options.staleUploadMs ?? 24 * 60 * 60_000;
   }
 

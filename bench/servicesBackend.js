@@ -1,0 +1,43 @@
+// A Backstage backend with one plugin that asks for the same core services
+// as Backpack (database, scheduler, URL reader, permissions, HTTP router...)
+// and does nothing with them: the memory benchmark's baseline of what any
+// plugin on those services costs, so that what remains is Backpack's own.
+// Plain JavaScript, run without the TypeScript transform:
+//
+//   node bench/servicesBackend.js --config <app-config.yaml>
+
+const { createBackend } = require('@backstage/backend-defaults');
+const { coreServices, createBackendPlugin } = require('@backstage/backend-plugin-api');
+
+const backend = createBackend();
+backend.add(
+  createBackendPlugin({
+    // Backpack's id, so that the database service connects to the same
+    // (prefixed) database the deployment's config describes.
+    pluginId: 'backpack',
+    register(env) {
+      env.registerInit({
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.logger,
+          database: coreServices.database,
+          discovery: coreServices.discovery,
+          httpRouter: coreServices.httpRouter,
+          rootHttpRouter: coreServices.rootHttpRouter,
+          httpAuth: coreServices.httpAuth,
+          permissions: coreServices.permissions,
+          permissionsRegistry: coreServices.permissionsRegistry,
+          auditor: coreServices.auditor,
+          scheduler: coreServices.scheduler,
+          lifecycle: coreServices.lifecycle,
+          urlReader: coreServices.urlReader,
+        },
+        async init({ database }) {
+          // Backpack's first statement: connect (and create the database).
+          await database.getClient();
+        },
+      });
+    },
+  }),
+);
+backend.start();
