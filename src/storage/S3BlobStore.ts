@@ -17,6 +17,7 @@ import { NotFoundError } from '@backstage/errors';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
 import { ExpectedSizeStream } from './ExpectedSizeStream';
 import { admitBlobPut, validateBlobKey } from './blobKeys';
+import { putWholeBody, signUploadsUnsigned } from './s3Uploads';
 
 /** Options of {@link S3BlobStore}. */
 export interface S3BlobStoreOptions {
@@ -55,8 +56,6 @@ export interface S3BlobStoreOptions {
 }
 
 const MiB = 1024 * 1024;
-/** Commands whose bodies are file bytes, already hashed against the upstream's digest. */
-const UPLOADS = new Set(['PutObjectCommand', 'UploadPartCommand']);
 
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -131,22 +130,13 @@ export class S3BlobStore implements BlobStore {
       // already verified against the upstream digest before it is stored.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // No `Expect: 100-continue` before each part: a round trip per part
+      // to spare resending a body the server would refuse, which ours do
+      // not expect to be.
+      expectContinueHeader: false,
     };
     this.client = new S3Client(config);
-    if (options.unsignedPayload ?? true) {
-      // The signer hashes a body it can read as bytes (every part lib-storage
-      // cuts) unless this header names the payload hash already.
-      this.client.middlewareStack.add(
-        (next, context) => args => {
-          const request = args.request as { headers?: Record<string, string> } | undefined;
-          if (UPLOADS.has(context.commandName ?? '') && request?.headers) {
-            request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-          }
-          return next(args);
-        },
-        { step: 'build', name: 'backpackUnsignedPayload' },
-      );
-    }
+    if (options.unsignedPayload ?? true) signUploadsUnsigned(this.client);
     this.bucket = options.bucket;
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
     this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
@@ -206,6 +196,14 @@ export class S3BlobStore implements BlobStore {
     source.once('error', error => {
       bodyError = error;
     });
+    if (options.size !== undefined && options.size < this.partSize) {
+      const params = { Bucket: this.bucket, Key: this.objectKey(key), Metadata: metadata };
+      await putWholeBody(this.client, params, source, options.size, () => {
+        body.destroy();
+        return bodyError;
+      });
+      return;
+    }
     const upload = new Upload({
       client: this.client,
       params: {
