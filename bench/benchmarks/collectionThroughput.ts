@@ -220,9 +220,9 @@ function throughputProposal(
       `The backend hashes every byte twice: the integrity check (${pct(profile.share(/IntegrityStream/))} of its CPU) and again in the AWS SDK (${pct(sdkHash)}: the SigV4 signer hashes every part buffer for \`x-amz-content-sha256\`); signing part uploads with \`UNSIGNED-PAYLOAD\` on HTTPS endpoints would drop the second pass, since the bytes were verified against the upstream digest already.`,
     );
   }
-  const copies = profile.share(/lib-storage$/);
-  if (copies >= 0.05) {
-    parts.push(`@aws-sdk/lib-storage copies each part into a new buffer (${pct(copies)} of the CPU).`);
+  const gc = profile.share(/garbage collector/);
+  if (gc >= 0.1) {
+    parts.push(`The garbage collector took ${pct(gc)} of the backend's CPU.`);
   }
   const s3 = last.cpu.bySubject.find(x => x.name === 's3rver');
   if (s3 && s3.cores > 0.6) {

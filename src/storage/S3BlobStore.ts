@@ -11,12 +11,12 @@ import {
   S3Client,
   S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
 import { ExpectedSizeStream } from './ExpectedSizeStream';
 import { admitBlobPut, validateBlobKey } from './blobKeys';
+import { PartBuffers, putInParts } from './s3Multipart';
 import { putWholeBody, signUploadsUnsigned } from './s3Uploads';
 
 /** Options of {@link S3BlobStore}. */
@@ -70,10 +70,11 @@ function isNotFound(error: unknown): boolean {
 /**
  * Blobs as S3 objects.
  *
- * `put` streams the body with a multipart upload (`@aws-sdk/lib-storage`)
- * whose memory use is bounded by `partSizeBytes * queueSize`, whatever the
- * file's size. Bodies smaller than one part go up as a single PutObject,
- * which is only sent once the body ended. When the body errors — for
+ * `put` streams the body with a multipart upload (see `putInParts`: part
+ * buffers reused across uploads) whose memory use is bounded by
+ * `partSizeBytes * (queueSize + 1)`, whatever the file's size. Bodies
+ * smaller than one part go up as a single PutObject, which is only sent
+ * once the body ended. When the body errors — for
  * instance because the integrity check failed at its end — the upload is
  * aborted: a single PutObject is never sent and a multipart upload is
  * aborted before completion, so no object appears at the key. (Should the
@@ -89,6 +90,7 @@ export class S3BlobStore implements BlobStore {
   private readonly createBucket: boolean;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly partBuffers: PartBuffers;
   private readonly staleUploadMs: number;
 
   /**
@@ -143,6 +145,7 @@ export class S3BlobStore implements BlobStore {
     this.createBucket = options.createBucket ?? false;
     this.partSize = Math.max(5 * MiB, options.partSizeBytes ?? 5 * MiB);
     this.queueSize = Math.max(1, options.queueSize ?? 4);
+    this.partBuffers = new PartBuffers(this.partSize);
     this.staleUploadMs = options.staleUploadMs ?? 24 * 60 * 60_000;
   }
 
@@ -196,33 +199,22 @@ export class S3BlobStore implements BlobStore {
     source.once('error', error => {
       bodyError = error;
     });
-    if (options.size !== undefined && options.size < this.partSize) {
-      const params = { Bucket: this.bucket, Key: this.objectKey(key), Metadata: metadata };
-      await putWholeBody(this.client, params, source, options.size, () => {
-        body.destroy();
-        return bodyError;
-      });
-      return;
-    }
-    const upload = new Upload({
-      client: this.client,
-      params: {
-        Bucket: this.bucket,
-        Key: this.objectKey(key),
-        Body: source,
-        Metadata: metadata,
-      },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
-    try {
-      await upload.done();
-    } catch (error) {
+    const params = { Bucket: this.bucket, Key: this.objectKey(key), Metadata: metadata };
+    const failed = () => {
       // Stop reading from upstream when S3 failed first.
       source.destroy();
       body.destroy();
-      throw bodyError ?? error;
+      return bodyError;
+    };
+    if (options.size !== undefined && options.size < this.partSize) {
+      await putWholeBody(this.client, params, source, options.size, failed);
+      return;
+    }
+    const target = { client: this.client, params, buffers: this.partBuffers, queueSize: this.queueSize };
+    try {
+      await putInParts(target, source, failed);
+    } catch (error) {
+      throw failed() ?? error;
     }
   }
 

@@ -126,16 +126,18 @@ describe.each([
     expect(await store.get('small/broken.tgz')).toBeUndefined();
   });
 
-  it('leaves nothing at the key when a body of announced size fails once all its bytes passed', async () => {
+  it.each([
+    ['small', 64 * KiB],
+    ['multipart', 12 * MiB],
+  ])('leaves nothing at the key when a %s body of announced size fails once all its bytes passed', async (_kind, size) => {
     // As the digest check does: every byte goes through, the error comes at the end.
     const failingAtEnd = new Transform({
       transform: (chunk, _encoding, callback) => callback(null, chunk),
       flush: callback => callback(new Error('digest mismatch at the end')),
     });
-    const size = 64 * KiB;
-    Readable.from([Buffer.alloc(size, 1)]).pipe(failingAtEnd);
-    await expect(store.put('small/late.tgz', failingAtEnd, { size })).rejects.toThrow('digest mismatch at the end');
-    expect(await store.head('small/late.tgz')).toBeUndefined();
+    generatedBody(size).pipe(failingAtEnd);
+    await expect(store.put(`late/${size}.bin`, failingAtEnd, { size })).rejects.toThrow('digest mismatch at the end');
+    expect(await store.head(`late/${size}.bin`)).toBeUndefined();
   });
 
   it('leaves nothing at the key when a multipart body errors midway', async () => {

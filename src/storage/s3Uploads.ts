@@ -8,8 +8,8 @@ const UPLOADS = new Set(['PutObjectCommand', 'UploadPartCommand']);
 /**
  * Sends the bodies of uploads as `UNSIGNED-PAYLOAD` instead of hashing them
  * for the signature. The signer hashes a body it can read as bytes (every
- * part lib-storage cuts, every whole small body) unless this header names
- * the payload hash already. Safe here: the collector hashes every byte
+ * part, every whole small body) unless this header names the payload hash
+ * already. Safe here: the collector hashes every byte
  * against the upstream's digest on its way in, and nothing is read back;
  * a second SHA-256 pass would only double the CPU per byte.
  */
@@ -27,11 +27,10 @@ export function signUploadsUnsigned(client: S3Client): void {
 }
 
 /**
- * Puts a body smaller than one multipart part: read whole (one copy into
- * memory, bounded by the part size) and sent as one PutObject only once it
- * ended well, as lib-storage's `Upload` would, without its chunking and
- * its per-upload bookkeeping. A body that fails its check at its end is
- * never sent. `failed` says why the body failed, when it did.
+ * Puts a body known to be smaller than one multipart part: read whole into
+ * a buffer of its own size (short-lived, so the garbage collector's young
+ * generation takes it back cheaply) and sent as one PutObject only once it
+ * ended well. A body that fails its check at its end is never sent. `failed` says why the body failed, when it did.
  */
 export async function putWholeBody(
   client: S3Client,
