@@ -27,6 +27,7 @@ export function copyCostTable(backpack: CopyRun[], rclone: CopyRun[], alone: Cop
     ['s3rver, for Backpack', backpack, 's3rver'],
     ['s3rver, for rclone', rclone, 's3rver'],
     ['s3rver, for the set put alone', alone, 's3rver'],
+    ['bench harness, putting the set alone', alone, 'bench harness'],
     ['PostgreSQL, for Backpack', backpack, 'PostgreSQL'],
     ['RabbitMQ, for Backpack', backpack, 'RabbitMQ'],
     ['upstream file server, for Backpack', backpack, 'upstream file server'],
