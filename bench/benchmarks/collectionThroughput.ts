@@ -188,7 +188,7 @@ export async function measureThroughput(
         '',
         profile.markdown,
       );
-      proposal = throughputProposal(last, rc[rc.length - 1], profile);
+      proposal = throughputProposal(last, rc[rc.length - 1], alone[alone.length - 1], profile);
     }
     return { figure, goal: `≥ ${GOAL}`, met, body: body.join('\n'), proposal };
   } finally {
@@ -200,6 +200,7 @@ export async function measureThroughput(
 function throughputProposal(
   last: CopyRun,
   rclone: CopyRun | undefined,
+  alone: CopyRun,
   profile: CpuProfileSummary,
 ): string {
   const parts: string[] = [];
@@ -208,7 +209,7 @@ function throughputProposal(
     const sdk = profile.share(/— @(smithy|aws-sdk)\//);
     const db = profile.share(/— (pg|pg-protocol|knex)(:\d+)?$/);
     parts.push(
-      `Per file the backend used ${cpuMs('Backpack backend', last).toFixed(1)} ms of CPU${rclone ? ` (rclone ${cpuMs('rclone', rclone).toFixed(1)} ms)` : ''}, PostgreSQL ${cpuMs('PostgreSQL', last).toFixed(1)} ms and RabbitMQ ${cpuMs('RabbitMQ', last).toFixed(1)} ms: ${pct(sdk)} of the backend's in the AWS SDK (one PutObject per file) and ${pct(db)} in the PostgreSQL client (one claim per file, outcomes in group commits; the walk's statements and the run's polls included). What remains is the durable queue, the database record and the upstream request of every file, which rclone does not have.`,
+      `Per file the backend used ${cpuMs('Backpack backend', last).toFixed(1)} ms of CPU${rclone ? ` (rclone ${cpuMs('rclone', rclone).toFixed(1)} ms)` : ''}, PostgreSQL ${cpuMs('PostgreSQL', last).toFixed(1)} ms and RabbitMQ ${cpuMs('RabbitMQ', last).toFixed(1)} ms: ${pct(sdk)} of the backend's in the AWS SDK (one PutObject per file) and ${pct(db)} in the PostgreSQL client (one claim per file, outcomes in group commits; the walk's statements and the run's polls included). The S3 client alone, putting the set straight from disk, costs its process ${cpuMs('bench harness', alone).toFixed(1)} ms per file: the AWS SDK's per-request middleware, more than all of rclone's work per file. The rest is what rclone does not do: a durable queue delivery and acknowledgement, a database claim and record, and the digest check of every file.`,
     );
   }
   const lockWaits = last.dbActivity?.average(/Lock:.*mirror_runs/) ?? 0;
