@@ -24,7 +24,13 @@ describe.each(databases.eachSupportedId())('claimFileToCollect on %p', databaseI
     const run = await stores.runs.createRun({ trigger: 'manual' });
     await stores.files.markQueued([refs['a.tgz']], run.id);
 
+    const statements: string[] = [];
+    const count = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', count);
     const file = await claimFileToCollect(knex, refs['a.tgz'], 'worker-a', 60_000);
+    knex.off('query', count);
+    // One round trip and one commit where the database allows it.
+    expect(statements).toHaveLength(databaseId === 'POSTGRES_15' ? 1 : 2);
     expect(file).toMatchObject({
       ref: refs['a.tgz'],
       name: 'a.tgz',

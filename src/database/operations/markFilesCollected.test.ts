@@ -26,11 +26,18 @@ describe.each(databases.eachSupportedId())('markFilesCollected on %p', databaseI
     await stores.files.claimFile(refs['a.tgz'], 'worker-a', 60_000);
     await stores.files.markFailed(refs['b.tgz'], { error: 'reset by peer', parked: false, errorKind: 'transient' });
 
+    const statements: string[] = [];
+    const count = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', count);
     const written = await markFilesCollected(knex, [
       { fileRef: refs['b.tgz'], size: 20, digest: 'b'.repeat(64), storageKey: 'files/npm/batch/b' },
       { fileRef: refs['a.tgz'], size: 10, digest: 'a'.repeat(64), storageKey: 'files/npm/batch/a' },
     ]);
+    knex.off('query', count);
     expect(written).toBe(2);
+    // PostgreSQL: one statement for the batch, whatever its size; SQLite
+    // one per file in one transaction.
+    expect(statements.filter(sql => /^update/i.test(sql))).toHaveLength(databaseId === 'POSTGRES_15' ? 1 : 2);
     const a = await stores.files.getFile(refs['a.tgz']);
     const b = await stores.files.getFile(refs['b.tgz']);
     expect(a).toMatchObject({ status: 'collected', collected: true, size: 10, attempts: 1, lockedBy: undefined });
