@@ -6,6 +6,7 @@ import { Benchmark, BenchmarkContext } from '../Benchmark';
 import { BackpackApi } from '../lib/BackpackApi';
 import { REPO_ROOT } from '../lib/childProcess';
 import { runCommand } from '../lib/commands';
+import { cpuOf } from '../lib/copyCosts';
 import { collectWithBackpack, CopyRun } from '../lib/copyRunners';
 import { generatedSet, setBytes, smallFilesSet } from '../lib/dataSets';
 import { Deployment } from '../lib/Deployment';
@@ -109,10 +110,17 @@ export const urlReaderPathBenchmark: Benchmark = {
           ctx.log(`url-reader ${set}: ${order.map(s => `${s.name} ${runs.get(s)!.at(-1)!.seconds.toFixed(2)} s`).join(', ')}`);
         }
         const mbps = sides.map(s => summarize(runs.get(s)!.map(r => r.bytes / MB / r.seconds)));
+        // CPU per file and per MB depend less on the machine's load than the wall times.
+        const cpu = sides.map(s => {
+          const sideRuns = runs.get(s)!;
+          const perFile = summarize(sideRuns.map(r => (cpuOf(r, 'Backpack backend') * 1000) / r.files)).median;
+          const perMb = summarize(sideRuns.map(r => (cpuOf(r, 'Backpack backend') * 1000 * MB) / r.bytes)).median;
+          return `${perFile.toFixed(2)} / ${perMb.toFixed(2)}`;
+        });
         const q = ratio(mbps[1], mbps[0]);
         ratios.push(q.value);
         rows.push(
-          `| ${set}: ${files.length} files, ${(setBytes(files) / MB).toFixed(1)} MB | ${fmt(mbps[0])} | ${fmt(mbps[1])} | ${q.text} |`,
+          `| ${set}: ${files.length} files, ${(setBytes(files) / MB).toFixed(1)} MB | ${fmt(mbps[0])} | ${fmt(mbps[1])} | ${q.text} | ${cpu[0]} | ${cpu[1]} |`,
         );
       }
       const worst = Math.min(...ratios);
@@ -120,8 +128,8 @@ export const urlReaderPathBenchmark: Benchmark = {
       const body = [
         `Two deployments side by side (each its own PostgreSQL database, RabbitMQ queue and s3rver prefix, \`backpack.queue.concurrency: ${PARALLELISM}\`): "before" runs the backend of commit \`${checkout.commit}\` (\`${BEFORE_REF}\`, Backpack's own fetcher reads files) from a temporary worktree, "after" the backend of \`${after?.commit ?? 'this checkout'}\` (\`${AFTER_REF}\`, files read through \`coreServices.urlReader\`, Backpack's gate as the reader of its hosts), also from a temporary worktree unless it is \`HEAD\`, so that the two differ by that change alone. Both collect the same sets from the same upstream file server, alternating, timed as in the throughput sections. Set \`BACKPACK_BENCH_BEFORE_REF\` and \`BACKPACK_BENCH_AFTER_REF\` (\`HEAD\` for this checkout) to compare other commits.`,
         '',
-        '| set | before, MB/s | after, MB/s | after / before |',
-        '|---|---|---|---|',
+        '| set | before, MB/s | after, MB/s | after / before | before, backend CPU ms per file / per MB | after, backend CPU ms per file / per MB |',
+        '|---|---|---|---|---|---|',
         ...rows,
         '',
         `**Worst ratio after / before: ${worst.toFixed(2)}** — goal ≥ ${GOAL} (throughput did not drop beyond this machine's noise): ${met ? 'met' : '**missed**'}.`,

@@ -8,6 +8,7 @@ import { CpuMeter, CpuReport, CpuSubject } from './CpuMeter';
 import { Deployment } from './Deployment';
 import { setBytes } from './dataSets';
 import { DbActivity, PgActivitySampler } from './PgActivitySampler';
+import { pgCounters, PgCounters, pgDelta, settleStats } from './pgStats';
 
 /** One timed copy of a set of files into the s3rver. */
 export interface CopyRun {
@@ -19,6 +20,8 @@ export interface CopyRun {
   walkSeconds?: number;
   /** Backpack only, when asked for: what the database sessions were doing. */
   dbActivity?: DbActivity;
+  /** Backpack only, with `dbActivity`: the database's counters over the copy. */
+  pg?: PgCounters;
 }
 
 /** Checks that exactly the set's files landed below a prefix, with their sizes. */
@@ -58,6 +61,7 @@ export async function collectWithBackpack(options: {
   const { env, deployment, api, set, files, id } = options;
   const meter = new CpuMeter(options.cpuSubjects);
   const sampler = options.sampleDb ? new PgActivitySampler(deployment.databaseName) : undefined;
+  const pgBefore = options.sampleDb ? await pgCounters(deployment.databaseName) : undefined;
   sampler?.start();
   await meter.begin();
   const t0 = Date.now();
@@ -70,6 +74,11 @@ export async function collectWithBackpack(options: {
     dbActivity = await sampler?.stop();
   }
   const cpu = await meter.end();
+  let pg: PgCounters | undefined;
+  if (pgBefore) {
+    await settleStats();
+    pg = pgDelta(pgBefore, await pgCounters(deployment.databaseName));
+  }
   const phases = runPhases(timing);
   // Collected files live under `files/<processor>/<id>/` (see src/storage/fileStorageKey.ts).
   const prefix = `${deployment.id}/files/bench/${id}/`;
@@ -82,6 +91,7 @@ export async function collectWithBackpack(options: {
     files: files.length,
     cpu,
     dbActivity,
+    pg,
   };
 }
 

@@ -201,9 +201,11 @@ export class Collector {
   }
 
   private async handleOnce(job: CollectJob): Promise<JobOutcome> {
+    // Stopping: leave the job to another replica or to the next start.
+    if (this.stopping) return { defer: { delayMs: STOPPING_DEFER_MS } };
     // One slow host must not hold every worker: its other files step aside
     // (deferred, no attempt counted) while other hosts' files go ahead. A
-    // job deferred before knows its host without reading the file again.
+    // job deferred before knows its host without touching the file again.
     const knownUri = this.deferredUris.get(job.fileRef);
     let release: SlotRelease | undefined;
     if (knownUri !== undefined) {
@@ -211,20 +213,20 @@ export class Collector {
       if (!release) return { defer: { delayMs: HOST_WAIT_MS } };
       this.deferredUris.delete(job.fileRef);
     }
-    const file = await this.options.stores.files.getFile(job.fileRef);
-    if (!file || file.collected || file.status === 'parked' || this.stopping) {
+    // Leased and read in one statement: the common case, a file nobody
+    // holds, costs no read before the claim.
+    const { workerId } = this.options;
+    const store = this.options.stores.files;
+    const file = await store.claimFileToCollect(job.fileRef, workerId, this.leaseMs);
+    if (!file) {
       release?.();
-      // Stopping: leave the job to another replica or to the next start.
-      return this.stopping ? { defer: { delayMs: STOPPING_DEFER_MS } } : 'done';
+      return this.notClaimed(job.fileRef);
     }
     const refusal = admissionRefusal(file, this.options.unverifiedFiles ?? 'reject');
     if (refusal) {
       release?.();
-      await this.options.stores.files.markFailed(file.ref, {
-        error: refusal,
-        parked: true,
-        errorKind: 'permanent',
-      });
+      // Parking ends the lease too.
+      await store.markFailed(file.ref, { error: refusal, parked: true, errorKind: 'permanent' });
       this.options.events?.fileSettled({ ...file, error: refusal, errorKind: 'permanent' }, 'parked');
       if (file.runId) this.options.onSettled?.(file.runId);
       return 'park';
@@ -234,14 +236,19 @@ export class Collector {
       release = undefined;
     }
     release ??= await this.hostSlots.acquire(file.uri, HOST_WAIT_MS);
-    if (!release) {
+    if (!release || this.stopping) {
+      release?.();
+      // Nothing was uploaded under this claim: a first claim is undone, so
+      // that the next attempt need not ask the blob store what the key holds.
+      await store.releaseFile(file.ref, workerId, { unclaim: !file.claimedBefore });
+      if (this.stopping) return { defer: { delayMs: STOPPING_DEFER_MS } };
       this.deferredUris.set(file.ref, file.uri);
       return { defer: { delayMs: HOST_WAIT_MS } };
     }
     const started = Date.now();
     let outcome: JobOutcome | undefined;
     try {
-      outcome = await this.leaseAndCollect(file);
+      outcome = await this.collectLeased(file);
       return outcome;
     } finally {
       // How long downloads from the host take tells whether to wait for it.
@@ -250,19 +257,24 @@ export class Collector {
     }
   }
 
-  private async leaseAndCollect(file: StoredFile): Promise<JobOutcome> {
+  /**
+   * A file the claim did not take: collected or parked (nothing to do), gone,
+   * or held by another worker. Dropping the job would lose it if that worker
+   * is dead (the broker redelivers a dead consumer's jobs at once, long
+   * before its lease runs out): come back once the lease would have run
+   * out, without counting an attempt.
+   */
+  private async notClaimed(fileRef: number): Promise<JobOutcome> {
+    const current = await this.options.stores.files.getFile(fileRef);
+    if (!current || current.collected || current.status === 'parked') return 'done';
+    const until = current.lockedUntil ? Date.parse(current.lockedUntil) : 0;
+    return { defer: { delayMs: Math.max(STOPPING_DEFER_MS, until - Date.now() + 250) } };
+  }
+
+  /** Collects a file this worker leased, renewing the lease while it streams. */
+  private async collectLeased(file: StoredFile): Promise<JobOutcome> {
     const { workerId, logger } = this.options;
     const store = this.options.stores.files;
-    if (!(await store.claimFile(file.ref, workerId, this.leaseMs))) {
-      // Another worker holds the file. Dropping the job would lose it if
-      // that worker is dead (the broker redelivers a dead consumer's jobs
-      // at once, long before its lease runs out): come back once the lease
-      // would have run out, without counting an attempt.
-      const current = await store.getFile(file.ref);
-      if (!current || current.collected || current.status === 'parked') return 'done';
-      const until = current.lockedUntil ? Date.parse(current.lockedUntil) : 0;
-      return { defer: { delayMs: Math.max(STOPPING_DEFER_MS, until - Date.now() + 250) } };
-    }
     const controller = new AbortController();
     let reason: AbortReason | undefined;
     this.downloads.set(file.ref, {

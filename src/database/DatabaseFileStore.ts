@@ -3,8 +3,11 @@ import { ArtifactFileStatus, FileErrorKind } from '../types';
 import { applyArtifactScope, ArtifactScope } from './artifactScope';
 import { chunks } from './chunks';
 import { FileResetScope, FileStats, FilesToQueueQuery, FileStore, StoredFile } from './FileStore';
+import { GroupCommit } from '../lib/GroupCommit';
+import { claimFileToCollect } from './operations/claimFile';
 import { expireLeases, listLeaseHolders, takeExpiredLeases } from './operations/expiredLeases';
 import { filesWithOwner, listFilesToQueue } from './operations/listFilesToQueue';
+import { CollectedRecord, markFilesCollected } from './operations/markFilesCollected';
 import { resetFiles } from './operations/resetFiles';
 import { isStorageKeyReferenced } from './operations/storageKeys';
 import { msFromNow, now, toBoolean, toNumber } from './rows/coerce';
@@ -13,10 +16,17 @@ import { WriteCounter } from './WriteCounter';
 
 /** The knex implementation of {@link FileStore}, for SQLite and PostgreSQL alike. */
 export class DatabaseFileStore implements FileStore {
+  /** Outcomes of collected files, many to a commit under load. */
+  private readonly collected: GroupCommit<CollectedRecord>;
+
   constructor(
     private readonly db: Knex,
     private readonly writes: WriteCounter,
-  ) {}
+  ) {
+    this.collected = new GroupCommit(async records => {
+      this.writes.add(await markFilesCollected(this.db, records));
+    });
+  }
 
   listFilesToQueue(query: FilesToQueueQuery): Promise<StoredFile[]> {
     return listFilesToQueue(this.db, query);
@@ -53,38 +63,27 @@ export class DatabaseFileStore implements FileStore {
     return this.writes.add(claimed) === 1;
   }
 
-  async releaseFile(fileRef: number, worker: string): Promise<void> {
+  async claimFileToCollect(fileRef: number, worker: string, leaseMs: number): Promise<StoredFile | undefined> {
+    const file = await claimFileToCollect(this.db, fileRef, worker, leaseMs);
+    if (file) this.writes.add(1);
+    return file;
+  }
+
+  async releaseFile(fileRef: number, worker: string, options: { unclaim?: boolean } = {}): Promise<void> {
     this.writes.add(
       await this.db('artifact_files')
         .where({ ref: fileRef, locked_by: worker })
-        .update({ locked_by: null, locked_until: null }),
+        .update({ locked_by: null, locked_until: null, ...(options.unclaim ? { claimed_at: null } : {}) }),
     );
   }
 
-  async markCollected(
+  markCollected(
     fileRef: number,
     result: { size: number; digest: string; storageKey: string },
   ): Promise<void> {
-    // One statement, and no run row touched: a run's collected counters
-    // are counted from its files (see DatabaseRunStore), so collectors
-    // never queue behind one another on the run's row lock.
-    this.writes.add(
-      await this.db('artifact_files')
-        .where({ ref: fileRef, collected: false })
-        .update({
-          collected: true,
-          status: 'collected',
-          collected_at: now(),
-          size: result.size,
-          collected_digest: result.digest,
-          storage_key: result.storageKey,
-          error: null,
-          error_kind: null,
-          attempts: this.db.raw('attempts + 1'),
-          locked_by: null,
-          locked_until: null,
-        }),
-    );
+    // Resolves once the record is committed; outcomes that arrive while
+    // another is being written share the next commit.
+    return this.collected.add({ fileRef, ...result });
   }
 
   async markFailed(

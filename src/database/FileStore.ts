@@ -78,11 +78,24 @@ export interface FileStore {
    */
   claimFile(fileRef: number, worker: string, leaseMs: number): Promise<boolean>;
   /**
-   * Gives up a worker's lease without recording an attempt, e.g. when its
-   * download was interrupted by a shutdown; the file stays queued.
+   * As {@link FileStore.claimFile}, for a worker about to collect the file,
+   * and reads it (one statement where the database allows): the file as
+   * leased, or undefined when it is collected, parked or held by another
+   * worker. `claimedBefore` tells whether a collector claimed it before.
    */
-  releaseFile(fileRef: number, worker: string): Promise<void>;
-  /** In one transaction: the file is collected and its run's counters move. */
+  claimFileToCollect(fileRef: number, worker: string, leaseMs: number): Promise<StoredFile | undefined>;
+  /**
+   * Gives up a worker's lease without recording an attempt, e.g. when its
+   * download was interrupted by a shutdown; the file stays queued. With
+   * `unclaim`, the file reads as never claimed again: for a worker that
+   * made the first claim and gives it up before uploading anything.
+   */
+  releaseFile(fileRef: number, worker: string, options?: { unclaim?: boolean }): Promise<void>;
+  /**
+   * Records the file as collected, with the size and sha256 of its stored
+   * bytes; resolves once that is committed. No run row is written: runs
+   * count their collected files from the files.
+   */
   markCollected(
     fileRef: number,
     result: { size: number; digest: string; storageKey: string },

@@ -11,7 +11,6 @@ import {
   S3Client,
   S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
@@ -22,6 +21,8 @@ import {
   MIN_PART_SIZE_BYTES,
   readS3UploadSettings,
 } from './s3UploadSettings';
+import { PartBuffers, putInParts } from './s3Multipart';
+import { putWholeBody, signUploadsUnsigned } from './s3Uploads';
 
 /** Options of {@link S3BlobStore}. */
 export interface S3BlobStoreOptions {
@@ -59,8 +60,6 @@ export interface S3BlobStoreOptions {
   staleUploadMs?: number;
 }
 
-/** Commands whose bodies are file bytes, already hashed against the upstream's digest. */
-const UPLOADS = new Set(['PutObjectCommand', 'UploadPartCommand']);
 
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -75,10 +74,11 @@ function isNotFound(error: unknown): boolean {
 /**
  * Blobs as S3 objects.
  *
- * `put` streams the body with a multipart upload (`@aws-sdk/lib-storage`)
- * whose memory use is bounded by `partSizeBytes * (queueSize + 1)`, whatever
- * the file's size (see uploadBufferBytes). Bodies smaller than one part go up as a single PutObject,
- * which is only sent once the body ended. When the body errors — for
+ * `put` streams the body with a multipart upload (see `putInParts`: part
+ * buffers reused across uploads) whose memory use is bounded by
+ * `partSizeBytes * (queueSize + 1)`, whatever the file's size. Bodies
+ * smaller than one part go up as a single PutObject, which is only sent
+ * once the body ended. When the body errors — for
  * instance because the integrity check failed at its end — the upload is
  * aborted: a single PutObject is never sent and a multipart upload is
  * aborted before completion, so no object appears at the key. (Should the
@@ -94,6 +94,7 @@ export class S3BlobStore implements BlobStore {
   private readonly createBucket: boolean;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly partBuffers: PartBuffers;
   private readonly staleUploadMs: number;
 
   /**
@@ -135,22 +136,13 @@ export class S3BlobStore implements BlobStore {
       // already verified against the upstream digest before it is stored.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // No `Expect: 100-continue` before each part: a round trip per part
+      // to spare resending a body the server would refuse, which ours do
+      // not expect to be.
+      expectContinueHeader: false,
     };
     this.client = new S3Client(config);
-    if (options.unsignedPayload ?? true) {
-      // The signer hashes a body it can read as bytes (every part lib-storage
-      // cuts) unless this header names the payload hash already.
-      this.client.middlewareStack.add(
-        (next, context) => args => {
-          const request = args.request as { headers?: Record<string, string> } | undefined;
-          if (UPLOADS.has(context.commandName ?? '') && request?.headers) {
-            request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-          }
-          return next(args);
-        },
-        { step: 'build', name: 'backpackUnsignedPayload' },
-      );
-    }
+    if (options.unsignedPayload ?? true) signUploadsUnsigned(this.client);
     this.bucket = options.bucket;
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
     this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
@@ -160,6 +152,7 @@ export class S3BlobStore implements BlobStore {
       options.partSizeBytes ?? DEFAULT_S3_UPLOAD_SETTINGS.partSizeBytes,
     );
     this.queueSize = Math.max(1, options.queueSize ?? DEFAULT_S3_UPLOAD_SETTINGS.queueSize);
+    this.partBuffers = new PartBuffers(this.partSize);
     this.staleUploadMs = options.staleUploadMs ?? 24 * 60 * 60_000;
   }
 
@@ -213,25 +206,22 @@ export class S3BlobStore implements BlobStore {
     source.once('error', error => {
       bodyError = error;
     });
-    const upload = new Upload({
-      client: this.client,
-      params: {
-        Bucket: this.bucket,
-        Key: this.objectKey(key),
-        Body: source,
-        Metadata: metadata,
-      },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
-    try {
-      await upload.done();
-    } catch (error) {
+    const params = { Bucket: this.bucket, Key: this.objectKey(key), Metadata: metadata };
+    const failed = () => {
       // Stop reading from upstream when S3 failed first.
       source.destroy();
       body.destroy();
-      throw bodyError ?? error;
+      return bodyError;
+    };
+    if (options.size !== undefined && options.size < this.partSize) {
+      await putWholeBody(this.client, params, source, options.size, failed);
+      return;
+    }
+    const target = { client: this.client, params, buffers: this.partBuffers, queueSize: this.queueSize };
+    try {
+      await putInParts(target, source, failed);
+    } catch (error) {
+      throw failed() ?? error;
     }
   }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { startS3rver, TestS3Server } from '../__testUtils__/s3rver';
 import {
   generatedBody,
@@ -124,6 +124,20 @@ describe.each([
     ).rejects.toThrow('upstream connection reset');
     expect(await store.head('small/broken.tgz')).toBeUndefined();
     expect(await store.get('small/broken.tgz')).toBeUndefined();
+  });
+
+  it.each([
+    ['small', 64 * KiB],
+    ['multipart', 12 * MiB],
+  ])('leaves nothing at the key when a %s body of announced size fails once all its bytes passed', async (_kind, size) => {
+    // As the digest check does: every byte goes through, the error comes at the end.
+    const failingAtEnd = new Transform({
+      transform: (chunk, _encoding, callback) => callback(null, chunk),
+      flush: callback => callback(new Error('digest mismatch at the end')),
+    });
+    generatedBody(size).pipe(failingAtEnd);
+    await expect(store.put(`late/${size}.bin`, failingAtEnd, { size })).rejects.toThrow('digest mismatch at the end');
+    expect(await store.head(`late/${size}.bin`)).toBeUndefined();
   });
 
   it('leaves nothing at the key when a multipart body errors midway', async () => {

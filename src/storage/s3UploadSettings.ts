@@ -31,7 +31,7 @@ export const DEFAULT_S3_UPLOAD_SETTINGS: S3UploadSettings = {
 
 /**
  * The most file bytes one upload holds in memory: the parts in flight plus
- * the one being filled from the download (`@aws-sdk/lib-storage` cuts the
+ * the one being filled from the download (`putInParts` cuts the
  * stream into parts of `partSizeBytes` and sends `queueSize` at once).
  * A replica holds this times the files it collects at once
  * (`backpack.queue.concurrency`) when all of them are larger than a part.

@@ -1,0 +1,50 @@
+import { Readable } from 'node:stream';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { readAtMost } from '../lib/readAtMost';
+
+/** Commands whose bodies are file bytes, already hashed against the upstream's digest. */
+const UPLOADS = new Set(['PutObjectCommand', 'UploadPartCommand']);
+
+/**
+ * Sends the bodies of uploads as `UNSIGNED-PAYLOAD` instead of hashing them
+ * for the signature. The signer hashes a body it can read as bytes (every
+ * part, every whole small body) unless this header names the payload hash
+ * already. Safe here: the collector hashes every byte
+ * against the upstream's digest on its way in, and nothing is read back;
+ * a second SHA-256 pass would only double the CPU per byte.
+ */
+export function signUploadsUnsigned(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => args => {
+      const request = args.request as { headers?: Record<string, string> } | undefined;
+      if (UPLOADS.has(context.commandName ?? '') && request?.headers) {
+        request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'backpackUnsignedPayload' },
+  );
+}
+
+/**
+ * Puts a body known to be smaller than one multipart part: read whole into
+ * a buffer of its own size (short-lived, so the garbage collector's young
+ * generation takes it back cheaply) and sent as one PutObject only once it
+ * ended well. A body that fails its check at its end is never sent. `failed` says why the body failed, when it did.
+ */
+export async function putWholeBody(
+  client: S3Client,
+  params: { Bucket: string; Key: string; Metadata?: Record<string, string> },
+  source: Readable,
+  size: number,
+  failed: () => unknown,
+): Promise<void> {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readAtMost(source, size);
+  } catch (error) {
+    throw failed() ?? error;
+  }
+  if (!bytes) throw failed() ?? new Error(`The body of ${params.Key} is larger than ${size} bytes`);
+  await client.send(new PutObjectCommand({ ...params, Body: bytes, ContentLength: bytes.length }));
+}
