@@ -37,6 +37,8 @@ export interface BackendProcessOptions {
    * read with {@link BackendProcess.memorySamples}.
    */
   memoryLog?: boolean;
+  /** Node's own flags before the entry point, e.g. `--max-semi-space-size=2`. */
+  nodeFlags?: string[];
 }
 
 function memoryLogFile(options: BackendProcessOptions): string {
@@ -87,7 +89,7 @@ export class BackendProcess {
     const { child } = await startChild({
       name: options.name,
       command: process.execPath,
-      args: [...entryArgs(options), ...options.configFiles.flatMap(f => ['--config', f])],
+      args: [...(options.nodeFlags ?? []), ...entryArgs(options), ...options.configFiles.flatMap(f => ['--config', f])],
       logFile: options.logFile,
       cwd: options.repoRoot,
       env: {

@@ -148,6 +148,7 @@ export class Deployment {
       repoRoot?: string;
       build?: BackendBuild;
       memoryLog?: boolean;
+      nodeFlags?: string[];
     } = {},
   ): Promise<BackendProcess> {
     const index = this.replicas++;
