@@ -20,6 +20,7 @@ import {
   ProcessorVersion,
 } from '../processors/types';
 import { errorMessage } from '../lib/errorMessage';
+import { tickBatch } from '../lib/tickBatch';
 import { DependencyPolicy } from '../types';
 
 /** What {@link discoverForRun} reads and writes through. */
@@ -39,6 +40,8 @@ export interface RunDiscoveryOptions {
  * the first one wrote.
  */
 export interface PrefetchedGraph {
+  /** Every artifact stored when the run started. */
+  all: StoredArtifact[];
   artifacts: Map<string, StoredArtifact>;
   versions: Map<number, StoredVersion[]>;
 }
@@ -47,6 +50,7 @@ export interface PrefetchedGraph {
 export async function prefetchStored(stores: RunDiscoveryOptions['stores']): Promise<PrefetchedGraph> {
   const all = await stores.artifacts.listAllArtifacts();
   return {
+    all,
     artifacts: new Map(all.map(a => [`${a.processor}:${a.id}`, a])),
     versions: await stores.versions.getVersionsOf(all.map(a => a.ref)),
   };
@@ -184,29 +188,13 @@ function storedDependencies(
   versions: StoredVersion[],
 ): (version: string) => Promise<ProcessorDependency[]> {
   const refs = new Map(versions.map(v => [v.version, v.ref]));
-  const known = new Map(
-    versions.filter(v => v.status === 'selected').map(v => [v.ref, Promise.resolve(v.dependencies)]),
-  );
-  // Refs asked for in the same tick, read together on the next.
-  let batch: { refs: number[]; read: Promise<Map<number, StoredDependency[]>> } | undefined;
-  return version => {
+  const known = new Map(versions.filter(v => v.status === 'selected').map(v => [v.ref, v.dependencies]));
+  const read = tickBatch((asked: number[]) => stores.versions.getDependencies(asked));
+  return async version => {
     const ref = refs.get(version);
-    if (ref === undefined) return Promise.resolve([]);
-    let pending = known.get(ref);
-    if (!pending) {
-      if (!batch) {
-        const refsOfBatch: number[] = [];
-        const read = Promise.resolve().then(() => {
-          batch = undefined;
-          return stores.versions.getDependencies(refsOfBatch);
-        });
-        batch = { refs: refsOfBatch, read };
-      }
-      batch.refs.push(ref);
-      pending = batch.read.then(byRef => byRef.get(ref) ?? []);
-      known.set(ref, pending);
-    }
-    return pending.then(dependencies => dependencies.map(asDeclared));
+    if (ref === undefined) return [];
+    const dependencies = known.get(ref) ?? (await read(ref)) ?? [];
+    return dependencies.map(asDeclared);
   };
 }
 
