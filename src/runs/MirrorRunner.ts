@@ -145,6 +145,7 @@ export class MirrorRunner {
         admit: this.options.admission?.admitFn({
           storedFacts: true,
           settingsOf: async (processor, id) => refs.get(`${processor}:${id}`)?.admission,
+          artifactRefOf: (processor, id) => refs.get(`${processor}:${id}`)?.ref,
         }),
       });
       const closure = await resolver.resolve(roots.map(rootOf), { signal });
@@ -184,13 +185,14 @@ export class MirrorRunner {
       }
       await this.record(runId, recorded, replace);
       for (const announce of announcements) await announce();
-      for (const { stored, artifact } of recorded) {
-        await this.options.admission?.record(stored.ref, artifact);
-      }
+      await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
       progress.add({ versionsSelected });
       if (replace) {
-        // Artifacts no root reaches any more keep their rows, selected nothing.
-        const unreached = (await stores.artifacts.listAllArtifacts()).filter(a => !reached.has(a.ref));
+        // Artifacts no root reaches any more keep their rows, selected
+        // nothing: those stored when the run started (the prefetch), since
+        // one created meanwhile (a new root) is not this run's to deselect.
+        const stored = discovery.prefetched?.all ?? (await stores.artifacts.listAllArtifacts());
+        const unreached = stored.filter(a => !reached.has(a.ref));
         await stores.versions.recordClosure(
           unreached.map(a => ({ artifactRef: a.ref, selections: [], resolutions: [] })),
           { replace: true },
