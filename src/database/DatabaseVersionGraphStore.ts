@@ -63,7 +63,13 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
   async getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>> {
     const rows: VersionRow[] = [];
     for (const part of chunks(artifactRefs, LOOKUP_CHUNK)) {
-      rows.push(...(await this.db<VersionRow>('artifact_versions').whereIn('artifact_ref', part).orderBy('ref')));
+      rows.push(
+        ...(await this.db<VersionRow>('artifact_versions')
+          .whereIn('artifact_ref', part)
+          .orderBy('ref')
+          // Not the upstream's verbatim record: a run reads every version.
+          .select('ref', 'artifact_ref', 'version', 'status', 'selection', 'discovered_at', 'published_at')),
+      );
     }
     const dependencies = await this.getDependencies(rows.filter(v => v.status === 'selected').map(v => v.ref));
     const byArtifact = new Map<number, StoredVersion[]>(artifactRefs.map(ref => [ref, []]));
