@@ -1,7 +1,8 @@
 import { Knex } from 'knex';
-import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion } from '../types';
+import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion, ArtifactVersionStatus } from '../types';
 import { ProcessorVersion } from '../processors/types';
 import { chunks, LOOKUP_CHUNK } from './chunks';
+import { decidedVersions } from './operations/decidedVersions';
 import { setResolutions, setResolutionsOf } from './operations/setResolutions';
 import { setSelection, setSelections } from './operations/setSelection';
 import { syncVersions } from './operations/syncVersions';
@@ -11,6 +12,7 @@ import { toVersion, VersionRow } from './rows/versions';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 import {
+  DecidedVersion,
   DependencyResolution,
   StoredDependency,
   StoredVersion,
@@ -85,6 +87,10 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       rows.push(...(await this.db<DependencyRow>('artifact_dependencies').whereIn('version_ref', part)));
     }
     return groupByVersion(rows);
+  }
+
+  listDecidedVersions(artifactRefs: number[], statuses: ArtifactVersionStatus[]): Promise<Map<number, DecidedVersion[]>> {
+    return decidedVersions(this.db, artifactRefs, statuses);
   }
 
   async listVersions(

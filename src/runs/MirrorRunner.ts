@@ -177,14 +177,14 @@ export class MirrorRunner {
       }
       // Version events compare each artifact's decisions before and after
       // they are recorded (no reads when no events are published).
-      const announcements = [];
-      for (const { stored } of recorded) {
-        announcements.push(
-          await trackVersionDecisions({ ...this.options, versions: stores.versions, runId, artifact: stored }),
-        );
-      }
+      const announce = await trackVersionDecisions({
+        ...this.options,
+        versions: stores.versions,
+        runId,
+        artifacts: recorded.map(r => r.stored),
+      });
       await this.record(runId, recorded, replace);
-      for (const announce of announcements) await announce();
+      await announce();
       await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
       progress.add({ versionsSelected });
       if (replace) {
