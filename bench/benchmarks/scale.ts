@@ -6,6 +6,7 @@ import { startServerProcess } from '../lib/childProcess';
 import { conditionalRequestFloor } from '../lib/conditionalFloor';
 import { CpuMeter } from '../lib/CpuMeter';
 import { CpuProfileSummary } from '../lib/cpuProfile';
+import { explainNoopPath } from '../lib/explainNoop';
 import {
   pgCounters,
   pgDelta,
@@ -56,6 +57,7 @@ interface SizeRow {
   floor: number[];
   floorNotModified: number;
   profile?: CpuProfileSummary;
+  explained?: Awaited<ReturnType<typeof explainNoopPath>>;
 }
 
 const rowsRead = (scans: TableScans[]) => scans.reduce((n, t) => n + t.seqRowsRead + t.indexRowsFetched, 0);
@@ -170,6 +172,7 @@ export const scaleBenchmark: Benchmark = {
               const floor = await conditionalRequestFloor(baseUrl, packages, DISCOVERY_CONCURRENCY);
               row.floor = floor.seconds;
               row.floorNotModified = floor.notModified;
+              if (size === sizes[sizes.length - 1]) row.explained = await explainNoopPath(deployment.db());
               if (size === sizes[0]) {
                 row.profile = await profileSection(backend, async () => {
                   const t = Date.now();
@@ -260,6 +263,17 @@ function report(rows: SizeRow[], customSizes?: number[]): BenchmarkResult {
     '"Rows read" is the sum over the plugin\'s tables of rows read by sequential scans and rows fetched by index scans (`pg_stat_user_tables`, including the harness\'s `GET /runs/:id` polls). Table scans of the last no-op run at the largest size:',
     '',
     tableScansTable(largest.scansNoop),
+    ...(largest.explained
+      ? [
+          '',
+          `The statements of the no-op path (\`bench/lib/explainNoop.ts\`: the same store code run against the database of the last repetition at ${largest.size.toLocaleString('en')} packages, statements captured from knex, each with PostgreSQL's \`EXPLAIN\`): ${largest.explained.statements} distinct statements, each over a chunk of artifacts or versions. ${largest.explained.seqScans.length ? `Sequential scans of the plugin's tables: ${largest.explained.seqScans.map(l => `\`${l}\``).join(', ')}.` : "No sequential scan of the plugin's tables."} Rows written by recording the stored selection and verdicts again: ${largest.explained.rowsWritten}.`,
+          '',
+          '<details><summary>Statements and plans</summary>',
+          '',
+          largest.explained.markdown,
+          '</details>',
+        ]
+      : []),
     ...(smallest.profile
       ? [
           '',

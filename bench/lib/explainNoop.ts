@@ -15,7 +15,7 @@ import { WriteCounter } from '../../src/database/WriteCounter';
 /** Markdown: each distinct statement with its plan. */
 export async function explainNoopPath(
   db: Knex,
-): Promise<{ markdown: string; seqScans: string[]; rowsWritten: number }> {
+): Promise<{ markdown: string; seqScans: string[]; rowsWritten: number; statements: number }> {
   const captured = new Map<string, { sql: string; bindings: readonly unknown[] }>();
   const onQuery = (q: { sql: string; bindings?: readonly unknown[] }) => {
     if (/^(select|update)/i.test(q.sql) && !captured.has(q.sql)) captured.set(q.sql, { sql: q.sql, bindings: q.bindings ?? [] });
@@ -91,5 +91,5 @@ export async function explainNoopPath(
   } finally {
     await db.client.releaseConnection(connection);
   }
-  return { markdown: sections.join('\n'), seqScans, rowsWritten: writes.rows };
+  return { markdown: sections.join('\n'), seqScans, rowsWritten: writes.rows, statements: captured.size };
 }
