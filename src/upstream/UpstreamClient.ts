@@ -282,9 +282,8 @@ export class UpstreamClient {
         ),
       timeoutMs,
     );
-    // The caller's abort reaches the attempt through the deadline's
-    // controller, its listener removed after the attempt so listeners never
-    // pile up on the caller's signal (AbortSignal.any costs more per request).
+    // The caller's abort through the deadline's controller (cheaper than
+    // AbortSignal.any), its listener removed after the attempt.
     const forward = () => deadline.abort(signal!.reason);
     if (signal?.aborted) forward();
     else signal?.addEventListener('abort', forward, { once: true });
