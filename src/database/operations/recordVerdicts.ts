@@ -1,7 +1,8 @@
 import { Knex } from 'knex';
 import { AdmissionVerdict } from '../../admission/types';
-import { chunks, INSERT_CHUNK } from '../chunks';
+import { chunks, INSERT_CHUNK, LOOKUP_CHUNK } from '../chunks';
 import { now } from '../rows/coerce';
+import { versionRefs } from './versionRefs';
 
 /** The verdicts a walk made on one artifact's versions. */
 export interface ArtifactVerdicts {
@@ -9,22 +10,13 @@ export interface ArtifactVerdicts {
   verdicts: Array<{ version: string; verdict: AdmissionVerdict }>;
 }
 
-interface StoredVerdictRow {
-  ref: number;
-  artifact_ref: number;
-  version: string;
-  decision: string | null;
-  reasons: string | null;
-  revision: string | null;
-}
-
 /**
  * Records the verdicts of a walk for many artifacts in one transaction,
- * writing only rows that change and keeping approvals: the versions with
- * their stored verdicts are read by (artifact, version) through
- * `artifact_versions_key` and the verdicts' primary key, a few statements
- * per {@link chunks} of versions, so that a run whose verdicts did not
- * change reads and writes nothing per artifact. Versions not stored are
+ * writing only rows that change and keeping approvals: the versions are
+ * read by (artifact, version) (see {@link versionRefs}), their stored
+ * verdicts by primary key, a few statements per chunk of versions, so that
+ * a run whose verdicts did not change writes nothing and reads nothing per
+ * artifact. Versions not stored are
  * ignored. Returns rows written.
  */
 export async function recordVerdicts(db: Knex, entries: ArtifactVerdicts[]): Promise<number> {
@@ -37,28 +29,26 @@ export async function recordVerdicts(db: Knex, entries: ArtifactVerdicts[]): Pro
   if (wanted.size === 0) return 0;
   let written = 0;
   await db.transaction(async tx => {
+    const refs = await versionRefs(tx, [...wanted.values()].map(w => w.pair));
+    const byRef = new Map([...refs].map(([key, ref]) => [ref, wanted.get(key)!.verdict]));
     const inserts: Array<Record<string, unknown>> = [];
     const timestamp = now();
-    for (const part of chunks([...wanted.values()].map(w => w.pair))) {
-      const rows: StoredVerdictRow[] = await tx('artifact_versions as v')
-        .leftJoin('version_admissions as a', 'a.version_ref', 'v.ref')
-        .whereIn(['v.artifact_ref', 'v.version'], part)
-        .select('v.ref', 'v.artifact_ref', 'v.version', 'a.decision', 'a.reasons', 'a.revision');
-      for (const row of rows) {
-        const { verdict } = wanted.get(`${row.artifact_ref}\0${row.version}`)!;
-        const columns = {
-          decision: verdict.decision,
-          reasons: JSON.stringify(verdict.reasons),
-          revision: verdict.revision,
-        };
-        if (row.decision === null) {
-          inserts.push({ version_ref: row.ref, ...columns, decided_at: timestamp });
-        } else if (
-          row.decision !== columns.decision ||
-          row.reasons !== columns.reasons ||
-          row.revision !== columns.revision
-        ) {
-          await tx('version_admissions').where({ version_ref: row.ref }).update({ ...columns, decided_at: timestamp });
+    for (const part of chunks([...byRef.keys()], LOOKUP_CHUNK)) {
+      const stored = new Map<number, { decision: string; reasons: string; revision: string }>();
+      const rows: Array<{ version_ref: number; decision: string; reasons: string; revision: string }> = await tx(
+        'version_admissions',
+      )
+        .whereIn('version_ref', part)
+        .select('version_ref', 'decision', 'reasons', 'revision');
+      rows.forEach(row => stored.set(row.version_ref, row));
+      for (const ref of part) {
+        const verdict = byRef.get(ref)!;
+        const columns = { decision: verdict.decision, reasons: JSON.stringify(verdict.reasons), revision: verdict.revision };
+        const old = stored.get(ref);
+        if (!old) {
+          inserts.push({ version_ref: ref, ...columns, decided_at: timestamp });
+        } else if (old.decision !== columns.decision || old.reasons !== columns.reasons || old.revision !== columns.revision) {
+          await tx('version_admissions').where({ version_ref: ref }).update({ ...columns, decided_at: timestamp });
           written += 1;
         }
       }

@@ -1,29 +1,41 @@
 import { Knex } from 'knex';
 import { FileIntegrity } from '../../types';
 import { evidenceKey, StoredVersionEvidence, StoredVersionFacts } from '../AdmissionStore';
-import { chunks } from '../chunks';
+import { chunks, LOOKUP_CHUNK } from '../chunks';
+import { versionRefs } from './versionRefs';
 import { fromJson } from '../rows/coerce';
 
 /**
  * The stored facts and files of some versions, by {@link evidenceKey}, for
  * admission checks of a run answered 304: the versions by (artifact,
- * version) through `artifact_versions_key`, their facts and files by
- * version ref; one statement per {@link chunks} of versions, only the
- * versions asked for. Versions not stored are left out.
+ * version) (see {@link versionRefs}), their facts and files by version
+ * ref through the primary key and `artifact_files_key`; a few statements
+ * per chunk of versions, only the versions asked for. Versions not stored
+ * are left out.
  */
 export async function storedEvidence(
   db: Knex,
   versions: Array<{ artifactRef: number; version: string }>,
 ): Promise<Map<string, StoredVersionEvidence>> {
   const result = new Map<string, StoredVersionEvidence>();
-  const pairs = [...new Map(versions.map(v => [evidenceKey(v.artifactRef, v.version), [v.artifactRef, v.version]])).values()];
-  for (const part of chunks(pairs)) {
-    const rows: Array<EvidenceRow & { artifact_ref: number; version: string }> = await db('artifact_versions as v')
-      .leftJoin('version_facts as vf', 'vf.version_ref', 'v.ref')
-      .leftJoin('artifact_files as f', 'f.version_ref', 'v.ref')
-      .whereIn(['v.artifact_ref', 'v.version'], part)
-      .select('v.artifact_ref', 'v.version', 'vf.facts', 'f.name', 'f.size', 'f.integrity_algorithm', 'f.integrity_digest');
-    for (const row of rows) addEvidence(result, evidenceKey(row.artifact_ref, row.version), row);
+  const refs = await versionRefs(db, versions.map(v => [v.artifactRef, v.version]));
+  const keyOf = new Map([...refs].map(([key, ref]) => [ref, key]));
+  for (const part of chunks([...keyOf.keys()], LOOKUP_CHUNK)) {
+    const facts: Array<{ version_ref: number; facts: string }> = await db('version_facts')
+      .whereIn('version_ref', part)
+      .select('version_ref', 'facts');
+    const factsOf = new Map(facts.map(f => [f.version_ref, f.facts]));
+    const files: Array<Omit<EvidenceRow, 'facts'> & { version_ref: number }> = await db('artifact_files')
+      .whereIn('version_ref', part)
+      .orderBy('ref')
+      .select('version_ref', 'name', 'size', 'integrity_algorithm', 'integrity_digest');
+    const filesOf = new Map<number, Array<Omit<EvidenceRow, 'facts'>>>();
+    for (const file of files) filesOf.set(file.version_ref, [...(filesOf.get(file.version_ref) ?? []), file]);
+    for (const ref of part) {
+      const key = keyOf.get(ref)!;
+      const rows = filesOf.get(ref) ?? [{ name: null, size: null, integrity_algorithm: null, integrity_digest: null }];
+      for (const row of rows) addEvidence(result, key, { ...row, facts: factsOf.get(ref) ?? null });
+    }
   }
   return result;
 }
