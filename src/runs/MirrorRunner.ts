@@ -18,6 +18,8 @@ import { trackVersionDecisions } from '../events/versionDecisions';
 import { RunProgress } from './RunProgress';
 import { admissionSelections } from './admissionSelections';
 import { describeChecked, describeForRun, discoverForRun, prefetchStored } from './runDiscovery';
+import { askAhead } from './askAhead';
+import { DEFAULT_DISCOVERY_CONCURRENCY } from './discoveryConcurrency';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -125,7 +127,21 @@ export class MirrorRunner {
     const progress = new RunProgress({ stores, runId, logger });
     // A full run reaches (nearly) every stored artifact: read them and
     // their versions in a few statements rather than a few per artifact.
-    const discovery = { ...this.options, prefetched: run.scope ? undefined : await prefetchStored(stores) };
+    const prefetched = run.scope ? undefined : await prefetchStored(stores);
+    // Ends the requests sent ahead that the walk did not need.
+    const ahead = new AbortController();
+    const forward = () => ahead.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    if (prefetched) {
+      prefetched.answeredAhead = askAhead({
+        ...this.options,
+        artifacts: prefetched.all,
+        versions: prefetched.versions,
+        concurrency: this.options.concurrency ?? DEFAULT_DISCOVERY_CONCURRENCY,
+        signal: ahead.signal,
+      });
+    }
+    const discovery = { ...this.options, prefetched };
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -241,6 +257,8 @@ export class MirrorRunner {
       );
       return { failedArtifacts, everyRootFailed, filesQueued: queued };
     } finally {
+      signal.removeEventListener('abort', forward);
+      ahead.abort();
       await progress.flush();
     }
   }

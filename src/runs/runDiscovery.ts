@@ -21,6 +21,7 @@ import {
 } from '../processors/types';
 import { errorMessage } from '../lib/errorMessage';
 import { tickBatch } from '../lib/tickBatch';
+import { AnsweredAhead } from './askAhead';
 import { DependencyPolicy } from '../types';
 
 /** What {@link discoverForRun} reads and writes through. */
@@ -44,6 +45,8 @@ export interface PrefetchedGraph {
   all: StoredArtifact[];
   artifacts: Map<string, StoredArtifact>;
   versions: Map<number, StoredVersion[]>;
+  /** The conditional requests sent ahead of the walk (see {@link askAhead}). */
+  answeredAhead?: AnsweredAhead;
 }
 
 /** Reads every stored artifact and its versions for a full run. */
@@ -82,6 +85,7 @@ export async function discoverForRun(
   const canonical = processor.normalizeId?.(id) ?? id;
   const prefetched = take(options.prefetched?.artifacts, `${processorName}:${canonical}`);
   const prefetchedVersions = prefetched && take(options.prefetched?.versions, prefetched.ref);
+  const ahead = take(options.prefetched?.answeredAhead, `${processorName}:${canonical}`);
   const artifact = prefetched ?? await stores.artifacts.ensureArtifact({
     processor: processorName,
     id: canonical,
@@ -113,10 +117,11 @@ export async function discoverForRun(
   let warnings: string[] = [];
   let stored: StoredVersion[] = [];
   try {
-    result = await processor.discover(
-      { id: canonical, config: effective },
-      { logger, signal, validators },
-    );
+    // Asked ahead under the same validators: a 304 then stands as this answer.
+    result =
+      validators && ahead && (await ahead)
+        ? { notModified: true }
+        : await processor.discover({ id: canonical, config: effective }, { logger, signal, validators });
     if (result.notModified) {
       // Versions and the dependencies of the selected ones; the walk asks
       // for the others' only if it selects them now.
