@@ -20,8 +20,12 @@ const ROOT = { processor: 'npm', id: 'jest', filter: '29.7.0' };
 const GOAL = 0.05;
 /** A first run's walk against the preview of the same closure. */
 const WALK_GOAL = 1.5;
-/** The walk's discoveries in flight at once (ClosureWalk's default). */
-const WALK_CONCURRENCY = 16;
+/**
+ * Conditional requests a no-op run has in flight against one registry:
+ * `backpack.upstream.maxConcurrencyPerHost` (default 8) bounds them below
+ * the walk's `discoveryConcurrency` (default 16); both left at their defaults.
+ */
+const WALK_CONCURRENCY = 8;
 
 /**
  * 2. No-op re-run: a full mirror run of the jest closure with nothing
