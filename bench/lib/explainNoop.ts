@@ -25,7 +25,7 @@ export async function explainNoopPath(
   try {
     const artifacts = await new DatabaseArtifactStore(db, writes).listAllArtifacts();
     const versions = new DatabaseVersionGraphStore(db, writes);
-    const byArtifact = await versions.getVersionsOf(artifacts.map(a => a.ref));
+    const byArtifact = await versions.getAllVersions();
     const entries = artifacts.map(a => {
       const selected = (byArtifact.get(a.ref) ?? []).filter(v => v.status === 'selected');
       return {

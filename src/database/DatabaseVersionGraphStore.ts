@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion, ArtifactVersionStatus } from '../types';
 import { ProcessorVersion } from '../processors/types';
 import { chunks, LOOKUP_CHUNK } from './chunks';
+import { allVersions } from './operations/allVersions';
 import { decidedVersions } from './operations/decidedVersions';
 import { setResolutions, setResolutionsOf } from './operations/setResolutions';
 import { setSelection, setSelections } from './operations/setSelection';
@@ -79,6 +80,10 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       byArtifact.get(v.artifact_ref)!.push({ ...toVersion(v), ref: v.ref, dependencies: dependencies.get(v.ref) ?? [] });
     }
     return byArtifact;
+  }
+
+  getAllVersions(): Promise<Map<number, StoredVersion[]>> {
+    return allVersions(this.db);
   }
 
   async getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>> {

@@ -89,6 +89,8 @@ export interface VersionGraphStore {
    * refs: what a full run reads up front instead of per artifact.
    */
   getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>>;
+  /** {@link VersionGraphStore.getVersionsOf} for every stored artifact, in two statements (a full run). */
+  getAllVersions(): Promise<Map<number, StoredVersion[]>>;
   /** The declared dependencies of versions, by version ref; one indexed read per chunk of refs. */
   getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>>;
   /**

@@ -52,10 +52,13 @@ export interface PrefetchedGraph {
 /** Reads every stored artifact and its versions for a full run. */
 export async function prefetchStored(stores: RunDiscoveryOptions['stores']): Promise<PrefetchedGraph> {
   const all = await stores.artifacts.listAllArtifacts();
+  const versions = await stores.versions.getAllVersions();
+  // An artifact without versions stands in too (an empty listing).
+  for (const a of all) if (!versions.has(a.ref)) versions.set(a.ref, []);
   return {
     all,
     artifacts: new Map(all.map(a => [`${a.processor}:${a.id}`, a])),
-    versions: await stores.versions.getVersionsOf(all.map(a => a.ref)),
+    versions,
   };
 }
 

@@ -72,6 +72,18 @@ describe.each(databases.eachSupportedId())('recordVerdicts on %p', databaseId =>
     expect(stored.get('1.0.0')).toMatchObject({ revision: 'r1' });
   });
 
+  it('compares with every stored verdict in one pass when a run records many', async () => {
+    const versions = Array.from({ length: 1001 }, (_, i) => `3.0.${i}`);
+    await stores.versions.syncVersions(b, versions.map(v => npmVersion(v)));
+    const entries = (verdict: AdmissionVerdict, changed?: string) => [
+      { artifactRef: b, verdicts: versions.map(version => ({ version, verdict: version === changed ? deny : verdict })) },
+    ];
+    expect(await recordVerdicts(knex, entries(allow))).toBe(1001);
+    expect(await recordVerdicts(knex, entries(allow))).toBe(0);
+    expect(await recordVerdicts(knex, entries(allow, '3.0.500'))).toBe(1);
+    expect((await stores.admissions.listAdmissions(b, ['3.0.500', '3.0.501'])).get('3.0.500')?.decision).toBe('deny');
+  });
+
   it('does nothing for no verdicts', async () => {
     expect(await recordVerdicts(knex, [{ artifactRef: a, verdicts: [] }])).toBe(0);
   });

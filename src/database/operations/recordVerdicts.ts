@@ -4,6 +4,9 @@ import { chunks, INSERT_CHUNK, LOOKUP_CHUNK } from '../chunks';
 import { now } from '../rows/coerce';
 import { versionRefs } from './versionRefs';
 
+/** Versions beyond which the stored verdicts are read in one pass. */
+const WHOLE_TABLE_AFTER = 10 * LOOKUP_CHUNK;
+
 /** The verdicts a walk made on one artifact's versions. */
 export interface ArtifactVerdicts {
   artifactRef: number;
@@ -33,12 +36,18 @@ export async function recordVerdicts(db: Knex, entries: ArtifactVerdicts[]): Pro
     const byRef = new Map([...refs].map(([key, ref]) => [ref, wanted.get(key)!.verdict]));
     const inserts: Array<Record<string, unknown>> = [];
     const timestamp = now();
-    for (const part of chunks([...byRef.keys()], LOOKUP_CHUNK)) {
+    // A full run records a verdict for most versions that have one: one
+    // pass over the table then, rather than chunks PostgreSQL may each
+    // answer by scanning it whole.
+    const many = byRef.size > WHOLE_TABLE_AFTER;
+    for (const part of many ? [[...byRef.keys()]] : chunks([...byRef.keys()], LOOKUP_CHUNK)) {
       const stored = new Map<number, { decision: string; reasons: string; revision: string }>();
       const rows: Array<{ version_ref: number; decision: string; reasons: string; revision: string }> = await tx(
         'version_admissions',
       )
-        .whereIn('version_ref', part)
+        .modify(q => {
+          if (!many) q.whereIn('version_ref', part);
+        })
         .select('version_ref', 'decision', 'reasons', 'revision');
       rows.forEach(row => stored.set(row.version_ref, row));
       for (const ref of part) {
