@@ -378,6 +378,13 @@ export interface Config {
     upstream?: {
       /** Requests in flight at once per upstream host. Default 8. */
       maxConcurrencyPerHost?: number;
+      /**
+       * Artifacts a run's or preview's walk discovers (or versions it
+       * describes) at once, over all upstreams; each host is further held
+       * to `maxConcurrencyPerHost`. A run that finds nothing new is bound
+       * by the latency of these conditional requests. Default 16.
+       */
+      discoveryConcurrency?: number;
       /** Timeout of one request in milliseconds. Default 30000. */
       timeoutMs?: number;
       /** Retries on network errors, 5xx and 429. Default 3. */

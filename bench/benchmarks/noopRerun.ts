@@ -20,8 +20,12 @@ const ROOT = { processor: 'npm', id: 'jest', filter: '29.7.0' };
 const GOAL = 0.05;
 /** A first run's walk against the preview of the same closure. */
 const WALK_GOAL = 1.5;
-/** The walk's discoveries in flight at once (ClosureWalk's default). */
-const WALK_CONCURRENCY = 16;
+/**
+ * Conditional requests a no-op run has in flight against one registry:
+ * `backpack.upstream.maxConcurrencyPerHost` (default 8) bounds them below
+ * the walk's `discoveryConcurrency` (default 16); both left at their defaults.
+ */
+const WALK_CONCURRENCY = 8;
 
 /**
  * 2. No-op re-run: a full mirror run of the jest closure with nothing
@@ -176,7 +180,7 @@ export const noopRerunBenchmark: Benchmark = {
         '',
         "### The no-op run's statements and their plans",
         '',
-        `The statements the stores issue on a no-op run's path (the full run's up-front read of artifacts, versions and the selected versions' dependencies; recording the selection and the resolutions; listing the files to queue), captured from knex by running the same store code against this benchmark's database after its runs, each with PostgreSQL's \`EXPLAIN\`. ${explained.seqScans.length ? `Sequential scans of the plugin's tables: ${explained.seqScans.map(l => `\`${l}\``).join(', ')}.` : "No sequential scan of the plugin's tables."} Rows written by recording the stored selection again: ${explained.rowsWritten}.`,
+        `The statements the stores issue on a no-op run's path (the full run's up-front read of artifacts, versions and the selected versions' dependencies; the selected and denied versions read for version events; recording the selection and the resolutions; the stored evidence of versions whose admission verdict is not cached, and recording the verdicts; the look for parked files to recover; listing the files to queue), captured from knex by running the same store code against this benchmark's database after its runs, each with PostgreSQL's \`EXPLAIN\`. ${explained.seqScans.length ? `Sequential scans of the plugin's tables: ${explained.seqScans.map(l => `\`${l}\``).join(', ')}.` : "No sequential scan of the plugin's tables."} Rows written by recording the stored selection and verdicts again: ${explained.rowsWritten}.`,
         '',
         '<details><summary>Statements and plans</summary>',
         '',

@@ -1,4 +1,6 @@
 import { Knex } from 'knex';
+import { AdmissionVerdict } from '../../src/admission/types';
+import { DatabaseAdmissionStore } from '../../src/database/DatabaseAdmissionStore';
 import { DatabaseArtifactStore } from '../../src/database/DatabaseArtifactStore';
 import { DatabaseFileStore } from '../../src/database/DatabaseFileStore';
 import { DatabaseVersionGraphStore } from '../../src/database/DatabaseVersionGraphStore';
@@ -13,7 +15,7 @@ import { WriteCounter } from '../../src/database/WriteCounter';
 /** Markdown: each distinct statement with its plan. */
 export async function explainNoopPath(
   db: Knex,
-): Promise<{ markdown: string; seqScans: string[]; rowsWritten: number }> {
+): Promise<{ markdown: string; seqScans: string[]; rowsWritten: number; statements: number }> {
   const captured = new Map<string, { sql: string; bindings: readonly unknown[] }>();
   const onQuery = (q: { sql: string; bindings?: readonly unknown[] }) => {
     if (/^(select|update)/i.test(q.sql) && !captured.has(q.sql)) captured.set(q.sql, { sql: q.sql, bindings: q.bindings ?? [] });
@@ -23,7 +25,7 @@ export async function explainNoopPath(
   try {
     const artifacts = await new DatabaseArtifactStore(db, writes).listAllArtifacts();
     const versions = new DatabaseVersionGraphStore(db, writes);
-    const byArtifact = await versions.getVersionsOf(artifacts.map(a => a.ref));
+    const byArtifact = await versions.getAllVersions();
     const entries = artifacts.map(a => {
       const selected = (byArtifact.get(a.ref) ?? []).filter(v => v.status === 'selected');
       return {
@@ -42,8 +44,29 @@ export async function explainNoopPath(
         ),
       };
     });
+    const refs = artifacts.map(a => a.ref);
+    // Version events: the selected and denied versions before and after recording.
+    await versions.listDecidedVersions(refs, ['selected', 'denied']);
     await versions.recordClosure(entries, { replace: true });
-    await new DatabaseFileStore(db, writes).listFilesToQueue({ staleAfterMs: 60_000 });
+    // Admission: the stored evidence of versions whose verdict is not
+    // cached, and the verdicts recorded again as they are stored.
+    const admissions = new DatabaseAdmissionStore(db);
+    const selected = entries.flatMap(e => e.selections.map(v => ({ artifactRef: e.artifactRef, version: v.version })));
+    await admissions.storedEvidence(selected);
+    const stored: Array<{ artifact_ref: number; version: string; decision: string; reasons: string; revision: string }> =
+      await db('version_admissions as a')
+        .join('artifact_versions as v', 'v.ref', 'a.version_ref')
+        .select('v.artifact_ref', 'v.version', 'a.decision', 'a.reasons', 'a.revision');
+    const verdicts = new Map<number, Array<{ version: string; verdict: AdmissionVerdict }>>();
+    for (const row of stored) {
+      const verdict = { decision: row.decision, reasons: JSON.parse(row.reasons), revision: row.revision } as AdmissionVerdict;
+      verdicts.set(row.artifact_ref, [...(verdicts.get(row.artifact_ref) ?? []), { version: row.version, verdict }]);
+    }
+    writes.add(await admissions.recordVerdictsOf([...verdicts].map(([artifactRef, list]) => ({ artifactRef, verdicts: list }))));
+    const files = new DatabaseFileStore(db, writes);
+    // The recovery of parked files of the upstreams that answered, then the listing.
+    await files.resetFiles({ statuses: ['parked'], errorKind: 'transient', artifactRefs: refs });
+    await files.listFilesToQueue({ staleAfterMs: 60_000 });
   } finally {
     db.removeListener('query', onQuery);
   }
@@ -68,5 +91,5 @@ export async function explainNoopPath(
   } finally {
     await db.client.releaseConnection(connection);
   }
-  return { markdown: sections.join('\n'), seqScans, rowsWritten: writes.rows };
+  return { markdown: sections.join('\n'), seqScans, rowsWritten: writes.rows, statements: captured.size };
 }

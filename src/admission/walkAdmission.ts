@@ -5,9 +5,10 @@
  * rejection on top; and the recording of a walk's verdicts per version.
  */
 import { ClosureAdmitFn, ClosureArtifact } from '../closure/ClosureResolver';
-import { StoredVersionEvidence, StoredVersionFacts, VersionApproval } from '../database/AdmissionStore';
+import { evidenceKey, StoredVersionEvidence, StoredVersionFacts, VersionApproval } from '../database/AdmissionStore';
 import { BackpackStores } from '../database/createBackpackStores';
 import { ProcessorVersion } from '../processors/types';
+import { tickBatch } from '../lib/tickBatch';
 import { AdmissionService } from './AdmissionService';
 import { AdmissionMetadata, AdmissionVerdict, ArtifactAdmissionSettings } from './types';
 
@@ -17,6 +18,12 @@ export interface WalkAdmissionSources {
   settingsOf(processor: string, id: string): Promise<ArtifactAdmissionSettings | undefined>;
   /** Whether versions listed without files may have stored files (a run's 304 answers). */
   storedFacts: boolean;
+  /**
+   * The stored artifact's ref, when the walk knows it (a run's discovered
+   * artifacts): then stored evidence is read for the versions asked
+   * about, those asked at once in one statement, rather than per artifact.
+   */
+  artifactRefOf?(processor: string, id: string): number | undefined;
 }
 
 /** The facts of a version as the upstream described them, for the record. */
@@ -57,6 +64,14 @@ export class WalkAdmission {
     let approvals: Promise<Map<string, Map<string, VersionApproval>>> | undefined;
     const settings = new Map<string, Promise<ArtifactAdmissionSettings | undefined>>();
     const stored = new Map<string, Promise<Map<string, StoredVersionEvidence>>>();
+    const evidenceOf = tickBatch((keys: string[]) =>
+      this.stores.admissions.storedEvidence(
+        keys.map(key => {
+          const [ref, version] = key.split('\0');
+          return { artifactRef: Number(ref), version };
+        }),
+      ),
+    );
     const once = <T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>) => {
       let pending = cache.get(key);
       if (!pending) {
@@ -77,7 +92,11 @@ export class WalkAdmission {
         let evidence: StoredVersionEvidence | undefined;
         // A run answered 304 lists stored versions without files or facts.
         if (sources.storedFacts && (described?.files.length ?? 0) === 0) {
-          evidence = (await once(stored, key, () => this.stores.admissions.storedFacts(processor, id))).get(version);
+          const ref = sources.artifactRefOf?.(processor, id);
+          evidence =
+            ref !== undefined
+              ? await evidenceOf(evidenceKey(ref, version))
+              : (await once(stored, key, () => this.stores.admissions.storedFacts(processor, id))).get(version);
         }
         return {
           processor,
@@ -93,22 +112,30 @@ export class WalkAdmission {
   }
 
   /**
-   * Records the verdicts a walk made on one artifact's versions, and the
-   * facts of every version its discovery described (all of them, since a
-   * later run answered 304 may check any of them).
+   * Records the verdicts a walk made on the versions of the artifacts it
+   * reached, all in one batch, and the facts of every version their
+   * discoveries described (all of them, since a later run answered 304 may
+   * check any of them); an artifact answered 304 has no facts to record.
    */
-  async record(artifactRef: number, artifact: ClosureArtifact): Promise<void> {
-    const { discovery } = artifact;
-    if (discovery && !discovery.notModified) {
-      await this.stores.admissions.recordFacts(
-        artifactRef,
-        discovery.versions.map(v => ({ version: v.version, facts: versionFacts(v) })),
-      );
+  async record(entries: Array<{ artifactRef: number; artifact: ClosureArtifact }>): Promise<void> {
+    for (const { artifactRef, artifact } of entries) {
+      const { discovery } = artifact;
+      if (discovery && !discovery.notModified) {
+        await this.stores.admissions.recordFacts(
+          artifactRef,
+          discovery.versions.map(v => ({ version: v.version, facts: versionFacts(v) })),
+        );
+      }
     }
-    await this.stores.admissions.recordVerdicts(artifactRef, [
-      ...artifact.selected.flatMap(v => (v.admission ? [{ version: v.version, verdict: v.admission }] : [])),
-      ...(artifact.refused ?? []).map(r => ({ version: r.version, verdict: r.admission })),
-    ]);
+    await this.stores.admissions.recordVerdictsOf(
+      entries.map(({ artifactRef, artifact }) => ({
+        artifactRef,
+        verdicts: [
+          ...artifact.selected.flatMap(v => (v.admission ? [{ version: v.version, verdict: v.admission }] : [])),
+          ...(artifact.refused ?? []).map(r => ({ version: r.version, verdict: r.admission })),
+        ],
+      })),
+    );
   }
 }
 

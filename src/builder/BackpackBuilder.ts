@@ -39,6 +39,7 @@ import { RunService } from '../runs/RunService';
 import { createBlobStore } from '../storage/createBlobStore';
 import { readParsingLimits } from '../upstream/limits';
 import { UpstreamClient } from '../upstream/UpstreamClient';
+import { discoveryConcurrency } from '../runs/discoveryConcurrency';
 import { BackpackUpstreamGate } from '../upstream/upstreamGateService';
 import { createServeViews } from '../views/ServeViews';
 import { BackgroundWork } from './BackgroundWork';
@@ -218,6 +219,7 @@ export class BackpackBuilder {
       collection: collector,
       logger,
       requeueAfterMs: jobs.queue.requeueAfterMs,
+      concurrency: discoveryConcurrency(config),
       events,
     });
     const runs = new RunService({ stores, executor: runner, logger, workerId, watcher: parts.watcher, events });

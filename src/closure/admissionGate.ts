@@ -98,6 +98,11 @@ export class AdmissionGate {
     const outcome = entry.settled;
     const described =
       (await this.context.describe(entry, version)) ?? (outcome?.ok ? outcome.byVersion.get(version) : undefined);
+    // The path is followed only when read: a cached verdict (every version
+    // of a run that finds nothing new) never needs it, and on a deep graph
+    // following it for every version is most of the gate's work.
+    let path: AdmissionPathStep[] | undefined;
+    const pathOf = () => (path ??= this.pathOf(via));
     const verdict = await this.context.admit(
       {
         processor: entry.processorName,
@@ -105,7 +110,9 @@ export class AdmissionGate {
         config: entry.discoveredUnder ?? entry.config,
         version,
         described,
-        path: this.pathOf(via),
+        get path() {
+          return pathOf();
+        },
       },
       { signal: this.context.signal },
     );

@@ -15,6 +15,11 @@ export interface StoredVersionEvidence {
   files: Array<{ name: string; size?: number; integrity?: FileIntegrity }>;
 }
 
+/** The key of a version in {@link AdmissionStore.storedEvidence}'s answer. */
+export function evidenceKey(artifactRef: number, version: string): string {
+  return `${artifactRef}\0${version}`;
+}
+
 /** A person's word on a version: approved (it may enter) or rejected (it may not). */
 export interface VersionApproval {
   decision: 'approved' | 'rejected';
@@ -41,6 +46,10 @@ export interface StoredAdmission extends Omit<AdmissionVerdict, 'revision'> {
 export interface AdmissionStore {
   /** Records the verdicts of a run, writing only rows that change; keeps approvals. Returns rows written. */
   recordVerdicts(artifactRef: number, verdicts: Array<{ version: string; verdict: AdmissionVerdict }>): Promise<number>;
+  /** {@link AdmissionStore.recordVerdicts} for many artifacts, in one transaction and a few statements per chunk of versions. */
+  recordVerdictsOf(
+    entries: Array<{ artifactRef: number; verdicts: Array<{ version: string; verdict: AdmissionVerdict }> }>,
+  ): Promise<number>;
   /**
    * Records the facts of every version a discovery described (not one
    * answered 304), writing only rows that change. Returns rows written.
@@ -70,4 +79,11 @@ export interface AdmissionStore {
    * runs whose discovery was answered 304.
    */
   storedFacts(processor: string, id: string): Promise<Map<string, StoredVersionEvidence>>;
+  /**
+   * The stored facts and files of the versions asked for (of any number of
+   * artifacts), keyed `<artifactRef>\0<version>`, in one statement per
+   * chunk of versions: what a run answered 304 reads for the verdicts it
+   * does not have cached.
+   */
+  storedEvidence(versions: Array<{ artifactRef: number; version: string }>): Promise<Map<string, StoredVersionEvidence>>;
 }

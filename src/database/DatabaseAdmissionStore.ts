@@ -9,8 +9,9 @@ import {
   StoredVersionFacts,
   VersionApproval,
 } from './AdmissionStore';
-import { FileIntegrity } from '../types';
-import { fromJson, now, optionalIso, toIso } from './rows/coerce';
+import { fromJson, optionalIso, toIso } from './rows/coerce';
+import { ArtifactVerdicts, recordVerdicts } from './operations/recordVerdicts';
+import { addEvidence, EvidenceRow, storedEvidence } from './operations/storedEvidence';
 
 interface AdmissionRow {
   version_ref: number;
@@ -71,52 +72,15 @@ const COLUMNS = [
 export class DatabaseAdmissionStore implements AdmissionStore {
   constructor(private readonly db: Knex) {}
 
-  async recordVerdicts(
+  recordVerdicts(
     artifactRef: number,
     verdicts: Array<{ version: string; verdict: AdmissionVerdict }>,
   ): Promise<number> {
-    if (verdicts.length === 0) return 0;
-    let written = 0;
-    await this.db.transaction(async tx => {
-      const versionRefs = new Map<string, number>();
-      const stored = new Map<number, AdmissionRow>();
-      for (const part of chunks(verdicts.map(v => v.version))) {
-        const rows: Array<{ ref: number; version: string }> = await tx('artifact_versions')
-          .where({ artifact_ref: artifactRef })
-          .whereIn('version', part)
-          .select('ref', 'version');
-        rows.forEach(r => versionRefs.set(r.version, r.ref));
-        const existing: AdmissionRow[] = await tx('version_admissions as a')
-          .join('artifact_versions as v', 'v.ref', 'a.version_ref')
-          .where('v.artifact_ref', artifactRef)
-          .whereIn('v.version', part)
-          .select('a.version_ref', 'a.decision', 'a.reasons', 'a.revision');
-        existing.forEach(r => stored.set(r.version_ref, r));
-      }
-      const timestamp = now();
-      for (const { version, verdict } of verdicts) {
-        const ref = versionRefs.get(version);
-        if (ref === undefined) continue;
-        const row = {
-          decision: verdict.decision,
-          reasons: JSON.stringify(verdict.reasons),
-          revision: verdict.revision,
-        };
-        const old = stored.get(ref);
-        if (!old) {
-          await tx('version_admissions').insert({ version_ref: ref, ...row, decided_at: timestamp });
-          written += 1;
-        } else if (
-          old.decision !== row.decision ||
-          old.reasons !== row.reasons ||
-          old.revision !== row.revision
-        ) {
-          await tx('version_admissions').where({ version_ref: ref }).update({ ...row, decided_at: timestamp });
-          written += 1;
-        }
-      }
-    });
-    return written;
+    return recordVerdicts(this.db, [{ artifactRef, verdicts }]);
+  }
+
+  recordVerdictsOf(entries: ArtifactVerdicts[]): Promise<number> {
+    return recordVerdicts(this.db, entries);
   }
 
   async listAdmissions(artifact: ArtifactSelector, versions?: string[]): Promise<Map<string, StoredAdmission>> {
@@ -191,41 +155,19 @@ export class DatabaseAdmissionStore implements AdmissionStore {
   }
 
   async storedFacts(processor: string, id: string): Promise<Map<string, StoredVersionEvidence>> {
-    const rows: Array<{
-      version: string;
-      facts: string | null;
-      name: string | null;
-      size: number | string | null;
-      integrity_algorithm: string | null;
-      integrity_digest: string | null;
-    }> = await this.db('artifacts as r')
+    const rows: Array<EvidenceRow & { version: string }> = await this.db('artifacts as r')
       .join('artifact_versions as v', 'v.artifact_ref', 'r.ref')
       .leftJoin('version_facts as vf', 'vf.version_ref', 'v.ref')
       .leftJoin('artifact_files as f', 'f.version_ref', 'v.ref')
       .where({ 'r.processor': processor, 'r.id': id })
       .select('v.version', 'vf.facts', 'f.name', 'f.size', 'f.integrity_algorithm', 'f.integrity_digest');
     const result = new Map<string, StoredVersionEvidence>();
-    for (const row of rows) {
-      let evidence = result.get(row.version);
-      if (!evidence) {
-        evidence = { facts: fromJson<StoredVersionFacts>(row.facts, {}), files: [] };
-        result.set(row.version, evidence);
-      }
-      if (row.name === null) continue;
-      evidence.files.push({
-        name: row.name,
-        ...(row.size !== null ? { size: Number(row.size) } : {}),
-        ...(row.integrity_algorithm && row.integrity_digest
-          ? {
-              integrity: {
-                algorithm: row.integrity_algorithm as FileIntegrity['algorithm'],
-                digest: row.integrity_digest,
-              },
-            }
-          : {}),
-      });
-    }
+    for (const row of rows) addEvidence(result, row.version, row);
     return result;
+  }
+
+  storedEvidence(versions: Array<{ artifactRef: number; version: string }>): Promise<Map<string, StoredVersionEvidence>> {
+    return storedEvidence(this.db, versions);
   }
 
   async recordFacts(

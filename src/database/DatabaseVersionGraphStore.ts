@@ -1,8 +1,10 @@
 import { Knex } from 'knex';
-import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion } from '../types';
+import { ArtifactDependency, ArtifactFile, ArtifactFileStatus, ArtifactVersion, ArtifactVersionStatus } from '../types';
 import { ProcessorVersion } from '../processors/types';
 import { ArtifactSelector, artifactRefOf } from './artifactScope';
 import { chunks, LOOKUP_CHUNK } from './chunks';
+import { allVersions } from './operations/allVersions';
+import { decidedVersions } from './operations/decidedVersions';
 import { setResolutions, setResolutionsOf } from './operations/setResolutions';
 import { setSelection, setSelections } from './operations/setSelection';
 import { syncVersions } from './operations/syncVersions';
@@ -12,6 +14,7 @@ import { toVersion, VERSION_COLUMNS, VersionRow } from './rows/versions';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 import {
+  DecidedVersion,
   DependencyResolution,
   StoredDependency,
   StoredVersion,
@@ -64,7 +67,13 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
   async getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>> {
     const rows: VersionRow[] = [];
     for (const part of chunks(artifactRefs, LOOKUP_CHUNK)) {
-      rows.push(...(await this.db<VersionRow>('artifact_versions').whereIn('artifact_ref', part).orderBy('ref')));
+      rows.push(
+        ...(await this.db<VersionRow>('artifact_versions')
+          .whereIn('artifact_ref', part)
+          .orderBy('ref')
+          // Not the upstream's verbatim record: a run reads every version.
+          .select('ref', 'artifact_ref', 'version', 'status', 'selection', 'discovered_at', 'published_at')),
+      );
     }
     const dependencies = await this.getDependencies(rows.filter(v => v.status === 'selected').map(v => v.ref));
     const byArtifact = new Map<number, StoredVersion[]>(artifactRefs.map(ref => [ref, []]));
@@ -74,12 +83,20 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return byArtifact;
   }
 
+  getAllVersions(): Promise<Map<number, StoredVersion[]>> {
+    return allVersions(this.db);
+  }
+
   async getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>> {
     const rows: DependencyRow[] = [];
     for (const part of chunks(versionRefs, LOOKUP_CHUNK)) {
       rows.push(...(await this.db<DependencyRow>('artifact_dependencies').whereIn('version_ref', part)));
     }
     return groupByVersion(rows);
+  }
+
+  listDecidedVersions(artifactRefs: number[], statuses: ArtifactVersionStatus[]): Promise<Map<number, DecidedVersion[]>> {
+    return decidedVersions(this.db, artifactRefs, statuses);
   }
 
   async listVersions(

@@ -26,6 +26,9 @@ export interface StoredDependency extends ArtifactDependency {
   declaredUnresolvable?: string;
 }
 
+/** A version's status and reasons, without the rest of its row. */
+export type DecidedVersion = Pick<ArtifactVersion, 'version' | 'status' | 'selection'>;
+
 /** What one call to {@link VersionGraphStore.syncVersions} changed. */
 export interface SyncResult {
   versionsAdded: number;
@@ -87,8 +90,18 @@ export interface VersionGraphStore {
    * refs: what a full run reads up front instead of per artifact.
    */
   getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>>;
+  /** {@link VersionGraphStore.getVersionsOf} for every stored artifact, in two statements (a full run). */
+  getAllVersions(): Promise<Map<number, StoredVersion[]>>;
   /** The declared dependencies of versions, by version ref; one indexed read per chunk of refs. */
   getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>>;
+  /**
+   * The versions of many artifacts with one of `statuses`, by artifact ref
+   * (each ref asked for has an entry), a statement per chunk of refs.
+   */
+  listDecidedVersions(
+    artifactRefs: number[],
+    statuses: ArtifactVersionStatus[],
+  ): Promise<Map<number, DecidedVersion[]>>;
   /** Newest first; an unknown artifact has none. */
   listVersions(
     artifact: ArtifactSelector,

@@ -29,7 +29,12 @@ describe.each(databases.eachSupportedId())('trackVersionDecisions on %p', databa
       { version: '1.0.0', status: 'selected', selection: [{ type: 'all-versions' }] },
     ]);
     const events = recordingEvents();
-    const track = () => trackVersionDecisions({ events, versions: stores.versions, logger, runId: 'run-1', artifact });
+    // A second artifact whose decisions do not change is read in the same statements and tells nothing.
+    const other = await stores.artifacts.createArtifact({ ...rootArtifact, id: `other-${databaseId}` });
+    await stores.versions.syncVersions(other.ref, [npmVersion('3.0.0')]);
+    await stores.versions.setSelection(other.ref, [{ version: '3.0.0', status: 'selected', selection: [] }]);
+    const track = () =>
+      trackVersionDecisions({ events, versions: stores.versions, logger, runId: 'run-1', artifacts: [artifact, other] });
 
     // A run that keeps 1.0.0, selects 1.1.0 and has 2.0.0 denied (admission).
     const announce = await track();
@@ -63,16 +68,16 @@ describe.each(databases.eachSupportedId())('trackVersionDecisions on %p', databa
 
   it('reads nothing without events, and never fails the run when a read fails', async () => {
     const logger = mockServices.logger.mock();
-    const listVersions = jest.fn().mockRejectedValue(new Error('connection reset'));
-    const artifact = { ref: 1, processor: 'npm', id: 'x' };
-    const none = await trackVersionDecisions({ versions: { listVersions }, logger, runId: 'r', artifact });
+    const listDecidedVersions = jest.fn().mockRejectedValue(new Error('connection reset'));
+    const artifacts = [{ ref: 1, processor: 'npm', id: 'x' }];
+    const none = await trackVersionDecisions({ versions: { listDecidedVersions }, logger, runId: 'r', artifacts });
     await none();
-    expect(listVersions).not.toHaveBeenCalled();
+    expect(listDecidedVersions).not.toHaveBeenCalled();
 
     const events = recordingEvents();
-    const failing = await trackVersionDecisions({ events, versions: { listVersions }, logger, runId: 'r', artifact });
+    const failing = await trackVersionDecisions({ events, versions: { listDecidedVersions }, logger, runId: 'r', artifacts });
     await expect(failing()).resolves.toBeUndefined();
     expect(events.decisions).toEqual([]);
-    expect(logger.warn).toHaveBeenCalledWith('Version events of npm:x left out: connection reset');
+    expect(logger.warn).toHaveBeenCalledWith('Version events of run r left out: connection reset');
   });
 });

@@ -18,6 +18,8 @@ import { trackVersionDecisions } from '../events/versionDecisions';
 import { RunProgress } from './RunProgress';
 import { admissionSelections } from './admissionSelections';
 import { describeChecked, describeForRun, discoverForRun, prefetchStored } from './runDiscovery';
+import { askAhead } from './askAhead';
+import { DEFAULT_DISCOVERY_CONCURRENCY } from './discoveryConcurrency';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -125,7 +127,21 @@ export class MirrorRunner {
     const progress = new RunProgress({ stores, runId, logger });
     // A full run reaches (nearly) every stored artifact: read them and
     // their versions in a few statements rather than a few per artifact.
-    const discovery = { ...this.options, prefetched: run.scope ? undefined : await prefetchStored(stores) };
+    const prefetched = run.scope ? undefined : await prefetchStored(stores);
+    // Ends the requests sent ahead that the walk did not need.
+    const ahead = new AbortController();
+    const forward = () => ahead.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    if (prefetched) {
+      prefetched.answeredAhead = askAhead({
+        ...this.options,
+        artifacts: prefetched.all,
+        versions: prefetched.versions,
+        concurrency: this.options.concurrency ?? DEFAULT_DISCOVERY_CONCURRENCY,
+        signal: ahead.signal,
+      });
+    }
+    const discovery = { ...this.options, prefetched };
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -145,6 +161,7 @@ export class MirrorRunner {
         admit: this.options.admission?.admitFn({
           storedFacts: true,
           settingsOf: async (processor, id) => refs.get(`${processor}:${id}`)?.admission,
+          artifactRefOf: (processor, id) => refs.get(`${processor}:${id}`)?.ref,
         }),
       });
       const closure = await resolver.resolve(roots.map(rootOf), { signal });
@@ -176,21 +193,22 @@ export class MirrorRunner {
       }
       // Version events compare each artifact's decisions before and after
       // they are recorded (no reads when no events are published).
-      const announcements = [];
-      for (const { stored } of recorded) {
-        announcements.push(
-          await trackVersionDecisions({ ...this.options, versions: stores.versions, runId, artifact: stored }),
-        );
-      }
+      const announce = await trackVersionDecisions({
+        ...this.options,
+        versions: stores.versions,
+        runId,
+        artifacts: recorded.map(r => r.stored),
+      });
       await this.record(runId, recorded, replace);
-      for (const announce of announcements) await announce();
-      for (const { stored, artifact } of recorded) {
-        await this.options.admission?.record(stored.ref, artifact);
-      }
+      await announce();
+      await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
       progress.add({ versionsSelected });
       if (replace) {
-        // Artifacts no root reaches any more keep their rows, selected nothing.
-        const unreached = (await stores.artifacts.listAllArtifacts()).filter(a => !reached.has(a.ref));
+        // Artifacts no root reaches any more keep their rows, selected
+        // nothing: those stored when the run started (the prefetch), since
+        // one created meanwhile (a new root) is not this run's to deselect.
+        const stored = discovery.prefetched?.all ?? (await stores.artifacts.listAllArtifacts());
+        const unreached = stored.filter(a => !reached.has(a.ref));
         await stores.versions.recordClosure(
           unreached.map(a => ({ artifactRef: a.ref, selections: [], resolutions: [] })),
           { replace: true },
@@ -239,6 +257,8 @@ export class MirrorRunner {
       );
       return { failedArtifacts, everyRootFailed, filesQueued: queued };
     } finally {
+      signal.removeEventListener('abort', forward);
+      ahead.abort();
       await progress.flush();
     }
   }

@@ -20,6 +20,8 @@ import {
   ProcessorVersion,
 } from '../processors/types';
 import { errorMessage } from '../lib/errorMessage';
+import { tickBatch } from '../lib/tickBatch';
+import { AnsweredAhead } from './askAhead';
 import { DependencyPolicy } from '../types';
 
 /** What {@link discoverForRun} reads and writes through. */
@@ -39,16 +41,24 @@ export interface RunDiscoveryOptions {
  * the first one wrote.
  */
 export interface PrefetchedGraph {
+  /** Every artifact stored when the run started. */
+  all: StoredArtifact[];
   artifacts: Map<string, StoredArtifact>;
   versions: Map<number, StoredVersion[]>;
+  /** The conditional requests sent ahead of the walk (see {@link askAhead}). */
+  answeredAhead?: AnsweredAhead;
 }
 
 /** Reads every stored artifact and its versions for a full run. */
 export async function prefetchStored(stores: RunDiscoveryOptions['stores']): Promise<PrefetchedGraph> {
   const all = await stores.artifacts.listAllArtifacts();
+  const versions = await stores.versions.getAllVersions();
+  // An artifact without versions stands in too (an empty listing).
+  for (const a of all) if (!versions.has(a.ref)) versions.set(a.ref, []);
   return {
+    all,
     artifacts: new Map(all.map(a => [`${a.processor}:${a.id}`, a])),
-    versions: await stores.versions.getVersionsOf(all.map(a => a.ref)),
+    versions,
   };
 }
 
@@ -78,6 +88,7 @@ export async function discoverForRun(
   const canonical = processor.normalizeId?.(id) ?? id;
   const prefetched = take(options.prefetched?.artifacts, `${processorName}:${canonical}`);
   const prefetchedVersions = prefetched && take(options.prefetched?.versions, prefetched.ref);
+  const ahead = take(options.prefetched?.answeredAhead, `${processorName}:${canonical}`);
   const artifact = prefetched ?? await stores.artifacts.ensureArtifact({
     processor: processorName,
     id: canonical,
@@ -109,10 +120,11 @@ export async function discoverForRun(
   let warnings: string[] = [];
   let stored: StoredVersion[] = [];
   try {
-    result = await processor.discover(
-      { id: canonical, config: effective },
-      { logger, signal, validators },
-    );
+    // Asked ahead under the same validators: a 304 then stands as this answer.
+    result =
+      validators && ahead && (await ahead)
+        ? { notModified: true }
+        : await processor.discover({ id: canonical, config: effective }, { logger, signal, validators });
     if (result.notModified) {
       // Versions and the dependencies of the selected ones; the walk asks
       // for the others' only if it selects them now.
@@ -184,29 +196,13 @@ function storedDependencies(
   versions: StoredVersion[],
 ): (version: string) => Promise<ProcessorDependency[]> {
   const refs = new Map(versions.map(v => [v.version, v.ref]));
-  const known = new Map(
-    versions.filter(v => v.status === 'selected').map(v => [v.ref, Promise.resolve(v.dependencies)]),
-  );
-  // Refs asked for in the same tick, read together on the next.
-  let batch: { refs: number[]; read: Promise<Map<number, StoredDependency[]>> } | undefined;
-  return version => {
+  const known = new Map(versions.filter(v => v.status === 'selected').map(v => [v.ref, v.dependencies]));
+  const read = tickBatch((asked: number[]) => stores.versions.getDependencies(asked));
+  return async version => {
     const ref = refs.get(version);
-    if (ref === undefined) return Promise.resolve([]);
-    let pending = known.get(ref);
-    if (!pending) {
-      if (!batch) {
-        const refsOfBatch: number[] = [];
-        const read = Promise.resolve().then(() => {
-          batch = undefined;
-          return stores.versions.getDependencies(refsOfBatch);
-        });
-        batch = { refs: refsOfBatch, read };
-      }
-      batch.refs.push(ref);
-      pending = batch.read.then(byRef => byRef.get(ref) ?? []);
-      known.set(ref, pending);
-    }
-    return pending.then(dependencies => dependencies.map(asDeclared));
+    if (ref === undefined) return [];
+    const dependencies = known.get(ref) ?? (await read(ref)) ?? [];
+    return dependencies.map(asDeclared);
   };
 }
 

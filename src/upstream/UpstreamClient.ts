@@ -282,11 +282,16 @@ export class UpstreamClient {
         ),
       timeoutMs,
     );
+    // The caller's abort through the deadline's controller (cheaper than
+    // AbortSignal.any), its listener removed after the attempt.
+    const forward = () => deadline.abort(signal!.reason);
+    if (signal?.aborted) forward();
+    else signal?.addEventListener('abort', forward, { once: true });
     try {
-      // A signal per attempt: listeners never pile up on the caller's.
-      return await run(signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal);
+      return await run(deadline.signal);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', forward);
     }
   }
 

@@ -266,6 +266,23 @@ describe('the upstream gate', () => {
     }
   });
 
+  it("stops a request in flight when the caller's signal aborts, without retrying it", async () => {
+    upstream.on('/slow.json', (_req, res) => {
+      res.writeHead(200, { 'content-length': 1000 });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    const { client } = gate({ operator: [`127.0.0.1:${upstream.port}`] }, { client: { retries: 3, backoffMs: 1 } });
+    for (const request of [client.get, client.read]) {
+      const controller = new AbortController();
+      const pending = request.call(client, `${upstream.url}/slow.json`, { signal: controller.signal }).catch(e => e);
+      setTimeout(() => controller.abort(new Error('run cancelled')), 100);
+      expect(await pending).toBeInstanceOf(Error);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    }
+    expect(client.counters.retries).toBe(0);
+  });
+
   it('bounds a metadata request by a deadline that covers the body', async () => {
     upstream.on('/trickle.json', (_req, res) => {
       res.writeHead(200, { 'content-length': 1000 });

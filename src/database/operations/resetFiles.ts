@@ -27,6 +27,17 @@ export async function resetFiles(
   db: Knex,
   scope: FileResetScope,
 ): Promise<{ moved: number; artifactRefs: number[] }> {
+  // Most calls find nothing (every run recovers the parked files of the
+  // upstreams that answered): one look through `artifact_files_uncollected_idx`
+  // spares the statements per group of artifacts.
+  const any = await db('artifact_files')
+    .where('collected', false)
+    .whereIn('status', scope.statuses)
+    .modify(q => {
+      if (scope.errorKind) q.where('error_kind', scope.errorKind);
+    })
+    .first('ref');
+  if (!any) return { moved: 0, artifactRefs: [] };
   // A run may name thousands of artifacts: bounded lists per statement.
   const groups = scope.artifactRefs ? chunks(scope.artifactRefs) : [undefined];
   let moved = 0;

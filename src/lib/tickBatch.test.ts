@@ -1,0 +1,33 @@
+import { tickBatch } from './tickBatch';
+
+describe('tickBatch', () => {
+  it('loads the keys asked for in one tick with one call, each key once', async () => {
+    const calls: number[][] = [];
+    const get = tickBatch(async (keys: number[]) => {
+      calls.push([...keys]);
+      return new Map(keys.map(k => [k, k * 10]));
+    });
+    const first = await Promise.all([get(1), get(2), get(1)]);
+    expect(first).toEqual([10, 20, 10]);
+    expect(calls).toEqual([[1, 2]]);
+    // Known keys are not loaded again; new ones in a later burst are.
+    expect(await Promise.all([get(2), get(3)])).toEqual([20, 30]);
+    expect(calls).toEqual([[1, 2], [3]]);
+  });
+
+  it('answers undefined for a key the load did not return', async () => {
+    const get = tickBatch(async (_keys: string[]) => new Map([['a', 1]]));
+    expect(await Promise.all([get('a'), get('b')])).toEqual([1, undefined]);
+  });
+
+  it('rejects the callers of a failed load and loads those keys again later', async () => {
+    let fail = true;
+    const get = tickBatch(async (keys: string[]) => {
+      if (fail) throw new Error('down');
+      return new Map(keys.map(k => [k, k.length]));
+    });
+    await expect(get('abc')).rejects.toThrow('down');
+    fail = false;
+    expect(await get('abc')).toBe(3);
+  });
+});
