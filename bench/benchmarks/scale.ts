@@ -23,12 +23,14 @@ interface SizeRow {
   first: number[];
   noop: number[];
   firstRows: number[];
+  walkRows: number[];
   noopRows: number[];
   peakFirstMb: number[];
   peakNoopMb: number[];
   files: number;
   versions: number;
   artifacts: number;
+  scansFirst: TableScans[];
   scansNoop: TableScans[];
 }
 
@@ -73,12 +75,14 @@ export const scaleBenchmark: Benchmark = {
           first: [],
           noop: [],
           firstRows: [],
+          walkRows: [],
           noopRows: [],
           peakFirstMb: [],
           peakNoopMb: [],
           files: 0,
           versions: 0,
           artifacts: 0,
+          scansFirst: [],
           scansNoop: [],
         };
         for (let i = 0; i < ctx.repetitions; i++) {
@@ -91,7 +95,12 @@ export const scaleBenchmark: Benchmark = {
             backend.resetPeakRss();
             const t0 = Date.now();
             const created = await api.createArtifact({ processor: 'npm', id: APP_NAME, filter: '1.0.0' });
-            const first = await api.waitForRun(created.runId, t0, { timeoutMs: 60 * 60_000 });
+            let sWalk: TableScans[] = [];
+            const first = await api.waitForRun(created.runId, t0, {
+              timeoutMs: 60 * 60_000,
+              // Not settled: the walk's last statements may be counted with the collection.
+              onWalkDone: async () => void (sWalk = await tableScans(deployment.db())),
+            });
             row.peakFirstMb.push(mb(backend.peakRss()));
             const a = runPhases(first);
             await settleStats();
@@ -109,7 +118,9 @@ export const scaleBenchmark: Benchmark = {
             row.first.push(a.total);
             row.noop.push(b.total);
             row.firstRows.push(rowsRead(tableScansDelta(s0, s1)));
+            row.walkRows.push(rowsRead(tableScansDelta(s0, sWalk)));
             row.noopRows.push(rowsRead(tableScansDelta(s1, s2)));
+            row.scansFirst = tableScansDelta(s0, s1);
             row.scansNoop = tableScansDelta(s1, s2);
             row.artifacts = first.run.counters.artifacts;
             row.versions = first.run.counters.versionsSelected;
@@ -119,9 +130,11 @@ export const scaleBenchmark: Benchmark = {
             }
             ctx.log(
               `scale: ${size}: first ${a.total.toFixed(1)} s (walk ${a.walk.toFixed(1)} s), no-op ${b.total.toFixed(2)} s, ` +
-                `${row.artifacts} artifacts, ${row.files} files, peak RSS ${row.peakFirstMb.at(-1)!.toFixed(0)} MB`,
+                `${row.artifacts} artifacts, ${row.files} files, peak RSS ${row.peakFirstMb.at(-1)!.toFixed(0)} MB, ` +
+                `rows read: first run ${row.firstRows.at(-1)} (walk ${row.walkRows.at(-1)}), no-op ${row.noopRows.at(-1)}`,
             );
           } finally {
+            if (process.env.BENCH_KEEP_LOGS) fs.cpSync(path.join(env.dir, 'deployments'), path.join(process.env.BENCH_KEEP_LOGS, String(size)), { recursive: true });
             await env.disposeDeployment(deployment);
           }
         }
@@ -190,7 +203,11 @@ function report(rows: SizeRow[], customSizes?: number[]): BenchmarkResult {
     `- No-op / first at every size: ${noopRatios.map(r => r.toFixed(3)).join(', ')} — goal ≤ ${NOOP_GOAL}: ${noopRatios.every(r => r <= NOOP_GOAL) ? 'met' : '**missed**'}.`,
     `- Peak RSS of the backend over the first run (walk and collection, \`VmHWM\` reset before it) at ${largest.size.toLocaleString('en')}: ${s(largest.peakFirstMb).median.toFixed(0)} MB — goal < ${WALK_RSS_GOAL_MB} MB: ${s(largest.peakFirstMb).median < WALK_RSS_GOAL_MB ? 'met' : '**missed**'} (highest of all sizes ${walkPeak.toFixed(0)} MB). Measured on the development transform (\`backend.ts\` through the TypeScript loader), like the other sections.`,
     '',
-    '"Rows read" is the sum over the plugin\'s tables of rows read by sequential scans and rows fetched by index scans (`pg_stat_user_tables`, including the harness\'s `GET /runs/:id` polls). Table scans of the last no-op run at the largest size:',
+    '"Rows read" is the sum over the plugin\'s tables of rows read by sequential scans and rows fetched by index scans (`pg_stat_user_tables`, including the harness\'s `GET /runs/:id` polls). Table scans of the last first run at the largest size:',
+    '',
+    tableScansTable(largest.scansFirst),
+    '',
+    'and of the last no-op run at the largest size:',
     '',
     tableScansTable(largest.scansNoop),
   ];

@@ -4,9 +4,11 @@ import { ProcessorVersion } from '../processors/types';
 import { chunks, LOOKUP_CHUNK } from './chunks';
 import { setResolutions, setResolutionsOf } from './operations/setResolutions';
 import { setSelection, setSelections } from './operations/setSelection';
+import { describeVersions } from './operations/describeVersions';
 import { syncVersions } from './operations/syncVersions';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
 import { FileRow, toFile } from './rows/files';
+import { toBoolean } from './rows/coerce';
 import { toVersion, VersionRow } from './rows/versions';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
@@ -46,6 +48,14 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return result;
   }
 
+  async describeVersions(
+    entries: Array<{ artifactRef: number; versions: ProcessorVersion[] }>,
+  ): Promise<SyncResult> {
+    const result = await describeVersions(this.db, entries);
+    this.writes.add(result.rowsWritten);
+    return result;
+  }
+
   async getVersions(
     artifactRef: number,
     options: { dependencies?: 'all' | 'selected' } = {},
@@ -57,7 +67,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       .where({ artifact_ref: artifactRef })
       .orderBy('ref');
     const byVersion = groupByVersion(await this.dependenciesOf(artifactRef));
-    return versions.map(v => ({ ...toVersion(v), ref: v.ref, dependencies: byVersion.get(v.ref) ?? [] }));
+    return versions.map(v => ({ ...toStoredVersion(v), dependencies: byVersion.get(v.ref) ?? [] }));
   }
 
   async getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>> {
@@ -68,7 +78,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     const dependencies = await this.getDependencies(rows.filter(v => v.status === 'selected').map(v => v.ref));
     const byArtifact = new Map<number, StoredVersion[]>(artifactRefs.map(ref => [ref, []]));
     for (const v of rows) {
-      byArtifact.get(v.artifact_ref)!.push({ ...toVersion(v), ref: v.ref, dependencies: dependencies.get(v.ref) ?? [] });
+      byArtifact.get(v.artifact_ref)!.push({ ...toStoredVersion(v), dependencies: dependencies.get(v.ref) ?? [] });
     }
     return byArtifact;
   }
@@ -167,6 +177,11 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       })
       .select('d.*');
   }
+}
+
+/** A version row as stored, without its dependencies. */
+function toStoredVersion(row: VersionRow): Omit<StoredVersion, 'dependencies'> {
+  return { ...toVersion(row), ref: row.ref, described: row.described === undefined || toBoolean(row.described) };
 }
 
 /** Dependency rows as stored dependencies, by version ref, in the order read. */

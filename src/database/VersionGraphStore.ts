@@ -13,6 +13,11 @@ import { Page } from './types';
 export interface StoredVersion extends ArtifactVersion {
   ref: number;
   dependencies: StoredDependency[];
+  /**
+   * Whether its files and dependencies are stored: a run stores the listing
+   * of every version, the files and dependencies of those it selects.
+   */
+  described: boolean;
 }
 
 /**
@@ -66,13 +71,21 @@ export interface VersionGraphStore {
    * name), or the digest of a content-addressed file); files that
    * `fileRefusal` refuses or the processor skips are recorded as parked
    * with the reason. With `listingOnly`, only new versions are inserted
-   * (a processor's listing, whose versions are described on demand).
+   * and marked undescribed (a listing: a run describes the versions it
+   * selects, a processor that describes versions on demand describes them).
    */
   syncVersions(
     artifactRef: number,
     versions: ProcessorVersion[],
     options?: { listingOnly?: boolean },
   ): Promise<SyncResult>;
+  /**
+   * Stores the files and dependencies of versions already listed (by
+   * {@link VersionGraphStore.syncVersions} with `listingOnly`), for many
+   * artifacts in a few statements, and marks them described; like
+   * `syncVersions`, never rewrites unchanged rows.
+   */
+  describeVersions(entries: Array<{ artifactRef: number; versions: ProcessorVersion[] }>): Promise<SyncResult>;
   /**
    * Every version of an artifact with its declared dependencies; with
    * `dependencies: 'selected'` only the selected versions carry theirs

@@ -18,6 +18,7 @@ import { trackVersionDecisions } from '../events/versionDecisions';
 import { RunProgress } from './RunProgress';
 import { admissionSelections } from './admissionSelections';
 import { describeChecked, describeForRun, discoverForRun, prefetchStored } from './runDiscovery';
+import { describeSelected } from './runDescriptions';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -125,7 +126,11 @@ export class MirrorRunner {
     const progress = new RunProgress({ stores, runId, logger });
     // A full run reaches (nearly) every stored artifact: read them and
     // their versions in a few statements rather than a few per artifact.
-    const discovery = { ...this.options, prefetched: run.scope ? undefined : await prefetchStored(stores) };
+    const discovery = {
+      ...this.options,
+      prefetched: run.scope ? undefined : await prefetchStored(stores),
+      listings: new Map(),
+    };
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -141,13 +146,14 @@ export class MirrorRunner {
           }
         },
         describe: (processor, id, config, version, { signal: s, dependencyPolicy }) =>
-          describeForRun(this.options, runId, processor, id, config, version, refs, s, dependencyPolicy),
+          describeForRun(discovery, runId, processor, id, config, version, refs, s, dependencyPolicy),
         admit: this.options.admission?.admitFn({
           storedFacts: true,
           settingsOf: async (processor, id) => refs.get(`${processor}:${id}`)?.admission,
         }),
       });
       const closure = await resolver.resolve(roots.map(rootOf), { signal });
+      await describeSelected(this.options, closure, refs);
       // Artifacts of unknown processors were reached without a discovery.
       progress.add({ artifacts: closure.stats.artifacts - discovered });
 

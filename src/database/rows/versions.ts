@@ -13,6 +13,8 @@ export interface VersionRow {
   published_at: string | Date | null;
   /** The upstream's record of the version, verbatim (a Cargo index line). */
   metadata?: string | null;
+  /** Whether the version's files and dependencies are stored (a listing's are not). */
+  described?: boolean | number;
 }
 
 export function toVersion(row: VersionRow): ArtifactVersion {
