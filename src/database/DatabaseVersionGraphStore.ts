@@ -48,9 +48,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return result;
   }
 
-  async describeVersions(
-    entries: Array<{ artifactRef: number; versions: ProcessorVersion[] }>,
-  ): Promise<SyncResult> {
+  async describeVersions(entries: Parameters<VersionGraphStore['describeVersions']>[0]): Promise<SyncResult> {
     const result = await describeVersions(this.db, entries);
     this.writes.add(result.rowsWritten);
     return result;

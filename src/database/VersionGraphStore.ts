@@ -36,6 +36,18 @@ export interface SyncResult {
   filesAdded: number;
   dependenciesAdded: number;
   rowsWritten: number;
+  /**
+   * Of a listing (`listingOnly`): every version listed, by name, with its
+   * row and whether its files and dependencies were stored before; what
+   * {@link VersionGraphStore.describeVersions} takes.
+   */
+  listed?: Map<string, ListedVersion>;
+}
+
+/** A listed version's row, and whether its files and dependencies are stored. */
+export interface ListedVersion {
+  ref: number;
+  described: boolean;
 }
 
 /** The status of a version and why it has it. */
@@ -81,11 +93,23 @@ export interface VersionGraphStore {
   ): Promise<SyncResult>;
   /**
    * Stores the files and dependencies of versions already listed (by
-   * {@link VersionGraphStore.syncVersions} with `listingOnly`), for many
-   * artifacts in a few statements, and marks them described; like
-   * `syncVersions`, never rewrites unchanged rows.
+   * {@link VersionGraphStore.syncVersions} with `listingOnly`, whose
+   * `listed` rows they are given with), for many artifacts in a few
+   * statements, and marks them described; like `syncVersions`, never
+   * rewrites unchanged rows. New dependency rows take the run's
+   * `resolutions` of them.
    */
-  describeVersions(entries: Array<{ artifactRef: number; versions: ProcessorVersion[] }>): Promise<SyncResult>;
+  describeVersions(
+    entries: Array<{
+      artifact: { processor: string; id: string };
+      versions: Array<
+        ListedVersion & {
+          version: ProcessorVersion;
+          resolutions?: Array<Pick<ArtifactDependency, 'processor' | 'id' | 'kind' | 'range' | 'resolved' | 'unresolvable'>>;
+        }
+      >;
+    }>,
+  ): Promise<SyncResult>;
   /**
    * Every version of an artifact with its declared dependencies; with
    * `dependencies: 'selected'` only the selected versions carry theirs

@@ -130,6 +130,7 @@ export class MirrorRunner {
       ...this.options,
       prefetched: run.scope ? undefined : await prefetchStored(stores),
       listings: new Map(),
+      listed: new Map(),
     };
     try {
       let discovered = 0;
@@ -153,7 +154,9 @@ export class MirrorRunner {
         }),
       });
       const closure = await resolver.resolve(roots.map(rootOf), { signal });
-      await describeSelected(this.options, closure, refs);
+      // The selected versions' files and dependencies, with their resolutions.
+      const resolved = await describeSelected(discovery, closure, refs);
+      discovery.listed.clear();
       // Artifacts of unknown processors were reached without a discovery.
       progress.add({ artifacts: closure.stats.artifacts - discovered });
 
@@ -188,7 +191,7 @@ export class MirrorRunner {
           await trackVersionDecisions({ ...this.options, versions: stores.versions, runId, artifact: stored }),
         );
       }
-      await this.record(runId, recorded, replace);
+      await this.record(runId, recorded, replace, resolved);
       for (const announce of announcements) await announce();
       for (const { stored, artifact } of recorded) {
         await this.options.admission?.record(stored.ref, artifact);
@@ -278,6 +281,8 @@ export class MirrorRunner {
     runId: string,
     recorded: Array<{ stored: StoredArtifact; artifact: ClosureArtifact }>,
     replace: boolean,
+    /** Versions (`artifactRef\0version`) whose resolutions were stored with their dependencies. */
+    resolved: Set<string>,
   ) {
     const { stores } = this.options;
     await stores.versions.recordClosure(
@@ -285,7 +290,7 @@ export class MirrorRunner {
         artifactRef: stored.ref,
         selections: admissionSelections(artifact),
         resolutions: artifact.selected.flatMap(v =>
-          v.dependencies.map(d => ({
+          (resolved.has(`${stored.ref}\0${v.version}`) ? [] : v.dependencies).map(d => ({
             version: v.version,
             processor: d.processor,
             id: d.id,

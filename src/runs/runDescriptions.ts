@@ -10,6 +10,7 @@ import { JsonObject } from '@backstage/types';
 import { ClosureResult } from '../closure/ClosureResolver';
 import { StoredArtifact } from '../database/ArtifactStore';
 import { BackpackStores } from '../database/createBackpackStores';
+import { ListedVersion, VersionGraphStore } from '../database/VersionGraphStore';
 import { canonicalJson } from '../lib/canonicalJson';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
@@ -23,31 +24,45 @@ export type RunListings = Map<string, Promise<ProcessorVersion[]>>;
 
 /**
  * Stores the files and dependencies of the versions the walk selected from
- * the listings it discovered (not those answered 304, whose selected
+ * the listings this run discovered (not those answered 304, whose selected
  * versions are stored already, nor those of processors that describe
- * versions, which were stored as described), in a few statements per few
- * hundred artifacts; then refreshes the planner's statistics, so that what
- * reads them next (recording the resolutions) stays on the indexes of a
- * database that was empty when the run started.
+ * versions, which were stored as described), by the rows the listings
+ * returned, in a few statements per few hundred artifacts; their new
+ * dependency rows carry the walk's resolutions. Returns the versions
+ * (`artifactRef\0version`) described for the first time: their
+ * resolutions are recorded already.
  */
 export async function describeSelected(
-  options: { stores: Pick<BackpackStores, 'versions'>; processors: ProcessorRegistry },
+  options: {
+    stores: Pick<BackpackStores, 'versions'>;
+    processors: ProcessorRegistry;
+    listed?: Map<number, Map<string, ListedVersion>>;
+  },
   closure: ClosureResult,
   refs: Map<string, StoredArtifact>,
-): Promise<void> {
+): Promise<Set<string>> {
   const { stores, processors } = options;
-  const entries: Array<{ artifactRef: number; versions: ProcessorVersion[] }> = [];
+  const entries: Parameters<VersionGraphStore['describeVersions']>[0] = [];
+  const resolved = new Set<string>();
   for (const artifact of closure.artifacts) {
     const stored = refs.get(artifact.key);
+    const listed = stored && options.listed?.get(stored.ref);
     const discovery = artifact.discovery;
-    if (!stored || !discovery || discovery.notModified || artifact.selected.length === 0) continue;
+    if (!listed || !discovery || discovery.notModified || artifact.selected.length === 0) continue;
     if (processors.find(artifact.processor)?.describeVersion) continue;
-    const selected = new Set(artifact.selected.map(v => v.version));
-    entries.push({ artifactRef: stored.ref, versions: discovery.versions.filter(v => selected.has(v.version)) });
+    const byVersion = new Map(discovery.versions.map(v => [v.version, v]));
+    const versions = [];
+    for (const { version, dependencies } of artifact.selected) {
+      const row = listed.get(version);
+      const described = byVersion.get(version);
+      if (!row || !described) continue;
+      versions.push({ ...row, version: described, resolutions: dependencies });
+      if (!row.described) resolved.add(`${stored.ref}\0${version}`);
+    }
+    entries.push({ artifact, versions });
   }
-  if (entries.length === 0) return;
-  await stores.versions.describeVersions(entries);
-  await stores.versions.refreshStatistics();
+  if (entries.length > 0) await stores.versions.describeVersions(entries);
+  return resolved;
 }
 
 /**

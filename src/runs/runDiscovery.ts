@@ -12,7 +12,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { sameJson } from '../lib/canonicalJson';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
-import { StoredDependency, StoredVersion } from '../database/VersionGraphStore';
+import { ListedVersion, StoredDependency, StoredVersion } from '../database/VersionGraphStore';
 import {
   DiscoveryResult,
   DiscoveryValidators,
@@ -32,6 +32,8 @@ export interface RunDiscoveryOptions {
   prefetched?: PrefetchedGraph;
   /** Listings this run asked for again, see {@link describeFromListing}. */
   listings?: RunListings;
+  /** The rows of the versions this run listed, by artifact ref, see `describeSelected`. */
+  listed?: Map<number, Map<string, ListedVersion>>;
 }
 
 /**
@@ -141,7 +143,8 @@ export async function discoverForRun(
       // The listing only: the files and dependencies of the versions the
       // walk selects are stored after it (see describeSelected), or come
       // per version from a processor that describes them.
-      await stores.versions.syncVersions(artifact.ref, result.versions, { listingOnly: true });
+      const synced = await stores.versions.syncVersions(artifact.ref, result.versions, { listingOnly: true });
+      if (synced.listed) options.listed?.set(artifact.ref, synced.listed);
     }
   } catch (error) {
     await stores.artifacts.recordDiscovery(artifact.ref, {

@@ -173,11 +173,16 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
     const artifact = await stores.artifacts.createArtifact({ ...base, id: 'listed' });
     await syncVersions(knex, artifact.ref, [npmVersion('1.0.0', [['dep', '^1']])]);
     const listing = [{ version: '1.0.0', files: [], dependencies: [] }, { version: '2.0.0', files: [], dependencies: [] }];
-    expect(await syncVersions(knex, artifact.ref, listing, { listingOnly: true })).toEqual({
+    const listed = await syncVersions(knex, artifact.ref, listing, { listingOnly: true });
+    expect(listed).toEqual({
       versionsAdded: 1,
       filesAdded: 0,
       dependenciesAdded: 0,
       rowsWritten: 1,
+      listed: new Map([
+        ['1.0.0', { ref: expect.any(Number), described: true }],
+        ['2.0.0', { ref: expect.any(Number), described: false }],
+      ]),
     });
     const versions = await stores.versions.getVersions(artifact.ref);
     expect(versions.map(v => [v.version, v.dependencies.length, v.described])).toEqual([

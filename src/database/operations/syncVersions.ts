@@ -32,7 +32,15 @@ export async function syncVersions(
     const artifact = await tx<ArtifactRow>('artifacts').where({ ref: artifactRef }).first();
     if (!artifact) throw new NotFoundError(`No artifact with ref ${artifactRef}`);
     const stored = await insertVersions(tx, artifactRef, versions, { described: !listingOnly }, result);
-    if (listingOnly) return;
+    if (listingOnly) {
+      result.listed = new Map(
+        versions.map(v => {
+          const { ref, described } = stored.get(v.version)!;
+          return [v.version, { ref, described }];
+        }),
+      );
+      return;
+    }
     await syncVersionDetails(
       tx,
       [{ artifact, versions: versions.map(version => ({ ...stored.get(version.version)!, version })) }],

@@ -6,6 +6,7 @@ import { chunks, INSERT_CHUNK, LOOKUP_CHUNK } from '../chunks';
 import { toBoolean } from '../rows/coerce';
 import { DependencyRow, dependencyKey, dependencyRowKey } from '../rows/dependencies';
 import { FileRow } from '../rows/files';
+import { ArtifactDependency } from '../../types';
 import { SyncResult } from '../VersionGraphStore';
 
 type StoredFileDescription = Pick<
@@ -26,6 +27,12 @@ export interface DescribedVersion {
   /** Inserted in this transaction already marked described: nothing to read, nothing to mark. */
   fresh?: boolean;
   version: ProcessorVersion;
+  /**
+   * How this run resolved the version's dependencies (the walk's
+   * `ArtifactDependency`s): new dependency rows are written with their
+   * resolution, so that recording it afterwards has nothing to change.
+   */
+  resolutions?: Array<Pick<ArtifactDependency, 'processor' | 'id' | 'kind' | 'range' | 'resolved' | 'unresolvable'>>;
 }
 
 /**
@@ -56,7 +63,8 @@ export async function syncVersionDetails(
   const newDeps: Partial<DependencyRow>[] = [];
   const declared = new Set<string>();
   for (const { artifact, versions } of entries) {
-    for (const { ref: versionRef, version } of versions) {
+    for (const { ref: versionRef, version, resolutions } of versions) {
+      const resolutionOf = new Map(resolutions?.map(r => [dependencyKey('', r), r]));
       for (const file of version.files) {
         const current = files.get(`${versionRef}\0${file.name}`);
         const { description, refusal } = describeFile(version.version, file);
@@ -123,6 +131,7 @@ export async function syncVersionDetails(
         const config = JSON.stringify(dep.config ?? {});
         const unresolvable = dep.unresolvable ?? null;
         if (!current) {
+          const resolution = resolutionOf.get(dependencyKey('', dep));
           newDeps.push({
             version_ref: versionRef,
             processor: dep.processor,
@@ -130,8 +139,13 @@ export async function syncVersionDetails(
             range: dep.range,
             kind: dep.kind,
             config,
-            resolved: '[]',
+            resolved: JSON.stringify(resolution?.resolved ?? []),
             unresolvable,
+            // As `setResolutions` records it: only the run's own reason.
+            resolution_error:
+              resolution?.unresolvable !== undefined && resolution.unresolvable !== unresolvable
+                ? resolution.unresolvable
+                : null,
           });
         } else if (current.config !== config || (current.unresolvable ?? null) !== unresolvable) {
           // Discovered under another config (e.g. other PyPI targets), the
