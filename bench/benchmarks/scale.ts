@@ -140,7 +140,6 @@ export const scaleBenchmark: Benchmark = {
                 `rows read: first run ${row.firstRows.at(-1)} (walk ${row.walkRows.at(-1)}), no-op ${row.noopRows.at(-1)}`,
             );
           } finally {
-            if (process.env.BENCH_KEEP_LOGS) fs.cpSync(path.join(env.dir, 'deployments'), path.join(process.env.BENCH_KEEP_LOGS, String(size)), { recursive: true });
             await env.disposeDeployment(deployment);
           }
         }
