@@ -46,6 +46,12 @@ describe.each(databases.eachSupportedId())('files and dependencies of selected v
       expect(versionsWithFiles.sort()).toEqual(['1.0.0', '1.1.0']);
       expect(await knex('artifact_dependencies').pluck('range')).toEqual(['^1.0.0']);
 
+      // Unchanged: every artifact answers 304, nothing is described again.
+      const unchanged = { ...harness.upstream.counters };
+      await harness.run();
+      expect(harness.upstream.counters.requests - unchanged.requests).toBe(2);
+      expect(harness.upstream.counters.notModified - unchanged.notModified).toBe(2);
+
       // The registry is unchanged: sd-app answers 304, and its version
       // 2.0.0, never selected, is described from the listing again.
       await harness.stores.artifacts.updateArtifact(app.ref, { filter: '2.0.0' });
