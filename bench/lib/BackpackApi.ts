@@ -92,7 +92,12 @@ export class BackpackApi {
   async waitForRun(
     runId: string,
     requestedAt: number,
-    options: { timeoutMs?: number; pollMs?: number } = {},
+    options: {
+      timeoutMs?: number;
+      pollMs?: number;
+      /** Called once, when the harness first sees the walk over (e.g. to read counters between the phases). */
+      onWalkDone?: () => Promise<void>;
+    } = {},
   ): Promise<RunTiming> {
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
     let walkDoneSeenAt: number | undefined;
@@ -102,8 +107,9 @@ export class BackpackApi {
         throw new Error(`Run ${runId} ${run.status}: ${run.error}`);
       }
       // The walk is over once the run collects (or settled).
-      if (run.status === 'collecting' || run.status === 'succeeded') {
-        walkDoneSeenAt ??= Date.now();
+      if ((run.status === 'collecting' || run.status === 'succeeded') && walkDoneSeenAt === undefined) {
+        walkDoneSeenAt = Date.now();
+        await options.onWalkDone?.();
       }
       if (run.status === 'succeeded' && walkDoneSeenAt !== undefined) {
         const { filesQueued, filesCollected, filesFailed } = run.counters;

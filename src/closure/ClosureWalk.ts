@@ -10,16 +10,15 @@ import { sameJson } from '../lib/canonicalJson';
 import { errorMessage } from '../lib/errorMessage';
 import { Semaphore } from '../lib/Semaphore';
 import { ProcessorDependency, ProcessorVersion } from '../processors/types';
-import { ArtifactDependency, DependencyPolicy, SelectionReason } from '../types';
+import { ArtifactDependency, SelectionReason } from '../types';
 import { AdmissionGate } from './admissionGate';
-import { closureResult, describeOnce, Entry, Outcome } from './closureEntry';
+import { closureResult, describeOnce, Entry, newEntry, Outcome, resolveOnce } from './closureEntry';
 import {
   ClosureDiscovery,
   ClosureResolverOptions,
   ClosureResult,
   ClosureRoot,
 } from './closureTypes';
-import { RangeResolution, resolveRange } from './dependencyPolicy';
 import { reasonKey } from './selectionReasons';
 
 /** One walk; all memoisation lives here so walks never share state. */
@@ -38,7 +37,7 @@ export class ClosureWalk {
     this.limiter = new Semaphore(options.concurrency ?? 16);
     const admit = options.admit;
     this.gate = admit && new AdmissionGate({ admit, signal, entryOf: key => this.entries.get(key),
-      describe: (entry, version) => (this.describable(entry) ? this.describe(entry, version) : undefined) });
+      describe: (entry, version) => (this.describes(entry, version) ? this.describe(entry, version) : undefined) });
   }
 
   async run(roots: ClosureRoot[]): Promise<ClosureResult> {
@@ -81,26 +80,7 @@ export class ClosureWalk {
     const key = `${processorName}:${normalizedId}`;
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = {
-        key,
-        processor,
-        processorName,
-        invalidId,
-        id: normalizedId,
-        config,
-        generation: 0,
-        root,
-        policy: root?.dependencyPolicy ?? 'latest',
-        selected: new Map(),
-        dependencies: new Map(),
-        resolutions: new Map(),
-        descriptions: new Map(),
-        described: new Map(),
-        describeErrors: new Map(),
-        admissions: new Map(),
-        verdicts: new Map(),
-        refused: new Map(),
-      };
+      entry = newEntry({ key, processor, processorName, invalidId, id: normalizedId, config, root });
       this.entries.set(key, entry);
     } else if (!root) {
       this.widen(entry, config);
@@ -242,6 +222,19 @@ export class ClosureWalk {
     return Boolean(entry.processor?.describeVersion && this.options.describe);
   }
 
+  /**
+   * Whether a version is described on demand: its processor describes
+   * versions, or a 304 stood in with a version stored without its files
+   * and dependencies (never selected before).
+   */
+  private describes(entry: Entry, version: string): boolean {
+    if (this.describable(entry)) return true;
+    const settled = entry.settled;
+    return Boolean(
+      this.options.describe && settled?.ok && settled.discovery.notModified && settled.discovery.undescribed?.has(version),
+    );
+  }
+
   /** A selected version's description, once per discovery; undefined when it failed (recorded). */
   private describe(entry: Entry, version: string): Promise<ProcessorVersion | undefined> {
     return describeOnce(entry, version, {
@@ -280,11 +273,10 @@ export class ClosureWalk {
     // remember a description under the narrower config for it).
     if (entry.generation !== generation) return;
     let declared = (outcome.ok && outcome.byVersion.get(version)?.dependencies) || [];
-    if (outcome.ok && outcome.discovery.notModified && outcome.discovery.dependenciesOf) {
-      declared = await outcome.discovery.dependenciesOf(version);
-    }
-    if (outcome.ok && this.describable(entry)) {
+    if (outcome.ok && this.describes(entry, version)) {
       declared = (await this.describe(entry, version))?.dependencies ?? [];
+    } else if (outcome.ok && outcome.discovery.notModified && outcome.discovery.dependenciesOf) {
+      declared = await outcome.discovery.dependenciesOf(version);
     }
     const results = await Promise.all(
       declared.map(dependency => this.resolveDependency(entry, version, dependency)),
@@ -327,36 +319,10 @@ export class ClosureWalk {
       version: parentVersion,
       range: dependency.range,
     };
-    let resolution = this.resolveRange(target, outcome, dependency.range, parent.policy);
+    let resolution = resolveOnce(target, outcome, dependency.range, parent.policy, this.describable(target));
     if (this.gate) resolution = await this.gate.filter(target, outcome, dependency.range, parent.policy, resolution, via);
     if ('unresolvable' in resolution) return { ...recorded, ...resolution };
     for (const version of resolution.resolved) this.select(target, version, via);
     return { ...recorded, resolved: [...resolution.resolved] };
-  }
-
-  /** A range's resolution against a discovered artifact, once per policy and range. */
-  private resolveRange(
-    target: Entry,
-    outcome: Extract<Outcome, { ok: true }>,
-    range: string,
-    policy: DependencyPolicy,
-  ): RangeResolution {
-    const cacheKey = `${policy}\0${range}`;
-    const cached = target.resolutions.get(cacheKey);
-    if (cached) return cached;
-    const resolution = resolveRange(
-      {
-        id: target.id,
-        scheme: target.processor!.versions,
-        ascending: outcome.ascending,
-        published: outcome.byVersion,
-        tags: outcome.discovery.tags,
-        pinnable: this.describable(target),
-      },
-      range,
-      policy,
-    );
-    target.resolutions.set(cacheKey, resolution);
-    return resolution;
   }
 }

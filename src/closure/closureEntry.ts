@@ -19,7 +19,7 @@ import {
 } from './closureTypes';
 import { errorMessage } from '../lib/errorMessage';
 import { Semaphore } from '../lib/Semaphore';
-import { RangeResolution } from './dependencyPolicy';
+import { RangeResolution, resolveRange } from './dependencyPolicy';
 import { compareStrings, reasonOrder } from './selectionReasons';
 
 /** How an artifact's discovery ended, with its versions indexed for the walk. */
@@ -68,6 +68,53 @@ export interface Entry {
   verdicts: Map<string, AdmissionVerdict>;
   /** Versions admission denied, with the reasons they would have been selected for. */
   refused: Map<string, { reasons: Map<string, SelectionReason>; verdict: AdmissionVerdict }>;
+}
+
+/** A new entry: nothing discovered, selected or resolved yet. */
+export function newEntry(
+  fields: Pick<Entry, 'key' | 'processor' | 'processorName' | 'invalidId' | 'id' | 'config' | 'root'>,
+): Entry {
+  return {
+    ...fields,
+    generation: 0,
+    policy: fields.root?.dependencyPolicy ?? 'latest',
+    selected: new Map(),
+    dependencies: new Map(),
+    resolutions: new Map(),
+    descriptions: new Map(),
+    described: new Map(),
+    describeErrors: new Map(),
+    admissions: new Map(),
+    verdicts: new Map(),
+    refused: new Map(),
+  };
+}
+
+/** A range's resolution against a discovered artifact, once per policy and range. */
+export function resolveOnce(
+  target: Entry,
+  outcome: Extract<Outcome, { ok: true }>,
+  range: string,
+  policy: DependencyPolicy,
+  pinnable: boolean,
+): RangeResolution {
+  const cacheKey = `${policy}\0${range}`;
+  const cached = target.resolutions.get(cacheKey);
+  if (cached) return cached;
+  const resolution = resolveRange(
+    {
+      id: target.id,
+      scheme: target.processor!.versions,
+      ascending: outcome.ascending,
+      published: outcome.byVersion,
+      tags: outcome.discovery.tags,
+      pinnable,
+    },
+    range,
+    policy,
+  );
+  target.resolutions.set(cacheKey, resolution);
+  return resolution;
 }
 
 /**

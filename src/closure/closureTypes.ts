@@ -60,6 +60,13 @@ export type ClosureDiscovery = (
        * this instead of `versions[].dependencies`.
        */
       dependenciesOf?: (version: string) => Promise<ProcessorDependency[]>;
+      /**
+       * Versions stored without their files and dependencies (a run stores
+       * those of the versions it selects only): the walk has the `describe`
+       * callback describe them when it asks admission about one or selects
+       * one, as for a processor that describes versions on demand.
+       */
+      undescribed?: ReadonlySet<string>;
     }
 ) & {
   /**
@@ -87,8 +94,9 @@ export type ClosureDiscoverFn = (
 
 /**
  * Describes one selected version of an artifact whose processor describes
- * versions on demand (`BackpackProcessor.describeVersion`): its files and
- * dependencies, under the config the artifact was discovered with.
+ * versions on demand (`BackpackProcessor.describeVersion`), or a version a
+ * 304 discovery lists as `undescribed`: its files and dependencies, under
+ * the config the artifact was discovered with.
  *
  * @public
  */
@@ -153,7 +161,8 @@ export interface ClosureResolverOptions {
   compileFilter: ClosureFilterCompiler;
   /**
    * Describes the selected versions of processors that describe versions
-   * on demand; without it their versions have no files and no dependencies.
+   * on demand, and the `undescribed` versions of a 304 discovery; without
+   * it those versions have no files and no dependencies.
    */
   describe?: ClosureDescribeFn;
   /** Asked before a version is selected; without it every version is. */

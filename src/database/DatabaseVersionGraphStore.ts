@@ -7,10 +7,11 @@ import { allVersions } from './operations/allVersions';
 import { decidedVersions } from './operations/decidedVersions';
 import { setResolutions, setResolutionsOf } from './operations/setResolutions';
 import { setSelection, setSelections } from './operations/setSelection';
+import { describeVersions } from './operations/describeVersions';
 import { syncVersions } from './operations/syncVersions';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
 import { FileRow, LISTED_FILE_COLUMNS, toFile } from './rows/files';
-import { toVersion, VERSION_COLUMNS, VersionRow } from './rows/versions';
+import { toStoredVersion, toVersion, VERSION_COLUMNS, VersionRow } from './rows/versions';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 import {
@@ -50,6 +51,12 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return result;
   }
 
+  async describeVersions(entries: Parameters<VersionGraphStore['describeVersions']>[0]): Promise<SyncResult> {
+    const result = await describeVersions(this.db, entries);
+    this.writes.add(result.rowsWritten);
+    return result;
+  }
+
   async getVersions(
     artifactRef: number,
     options: { dependencies?: 'all' | 'selected' } = {},
@@ -61,7 +68,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
       .where({ artifact_ref: artifactRef })
       .orderBy('ref');
     const byVersion = groupByVersion(await this.dependenciesOf(artifactRef));
-    return versions.map(v => ({ ...toVersion(v), ref: v.ref, dependencies: byVersion.get(v.ref) ?? [] }));
+    return versions.map(v => ({ ...toStoredVersion(v), dependencies: byVersion.get(v.ref) ?? [] }));
   }
 
   async getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>> {
@@ -78,7 +85,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     const dependencies = await this.getDependencies(rows.filter(v => v.status === 'selected').map(v => v.ref));
     const byArtifact = new Map<number, StoredVersion[]>(artifactRefs.map(ref => [ref, []]));
     for (const v of rows) {
-      byArtifact.get(v.artifact_ref)!.push({ ...toVersion(v), ref: v.ref, dependencies: dependencies.get(v.ref) ?? [] });
+      byArtifact.get(v.artifact_ref)!.push({ ...toStoredVersion(v), dependencies: dependencies.get(v.ref) ?? [] });
     }
     return byArtifact;
   }

@@ -14,6 +14,11 @@ import { Page } from './types';
 export interface StoredVersion extends ArtifactVersion {
   ref: number;
   dependencies: StoredDependency[];
+  /**
+   * Whether its files and dependencies are stored: a run stores the listing
+   * of every version, the files and dependencies of those it selects.
+   */
+  described: boolean;
 }
 
 /**
@@ -35,6 +40,18 @@ export interface SyncResult {
   filesAdded: number;
   dependenciesAdded: number;
   rowsWritten: number;
+  /**
+   * Of a listing (`listingOnly`): every version listed, by name, with its
+   * row and whether its files and dependencies were stored before; what
+   * {@link VersionGraphStore.describeVersions} takes.
+   */
+  listed?: Map<string, ListedVersion>;
+}
+
+/** A listed version's row, and whether its files and dependencies are stored. */
+export interface ListedVersion {
+  ref: number;
+  described: boolean;
 }
 
 /** The status of a version and why it has it. */
@@ -70,12 +87,32 @@ export interface VersionGraphStore {
    * name), or the digest of a content-addressed file); files that
    * `fileRefusal` refuses or the processor skips are recorded as parked
    * with the reason. With `listingOnly`, only new versions are inserted
-   * (a processor's listing, whose versions are described on demand).
+   * and marked undescribed (a listing: a run describes the versions it
+   * selects, a processor that describes versions on demand describes them).
    */
   syncVersions(
     artifactRef: number,
     versions: ProcessorVersion[],
     options?: { listingOnly?: boolean },
+  ): Promise<SyncResult>;
+  /**
+   * Stores the files and dependencies of versions already listed (by
+   * {@link VersionGraphStore.syncVersions} with `listingOnly`, whose
+   * `listed` rows they are given with), for many artifacts in a few
+   * statements, and marks them described; like `syncVersions`, never
+   * rewrites unchanged rows. New dependency rows take the run's
+   * `resolutions` of them.
+   */
+  describeVersions(
+    entries: Array<{
+      artifact: { processor: string; id: string };
+      versions: Array<
+        ListedVersion & {
+          version: ProcessorVersion;
+          resolutions?: Array<Pick<ArtifactDependency, 'processor' | 'id' | 'kind' | 'range' | 'resolved' | 'unresolvable'>>;
+        }
+      >;
+    }>,
   ): Promise<SyncResult>;
   /**
    * Every version of an artifact with its declared dependencies; with

@@ -20,6 +20,7 @@ import { admissionSelections } from './admissionSelections';
 import { describeChecked, describeForRun, discoverForRun, prefetchStored } from './runDiscovery';
 import { askAhead } from './askAhead';
 import { DEFAULT_DISCOVERY_CONCURRENCY } from './discoveryConcurrency';
+import { describeSelected } from './runDescriptions';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -141,7 +142,7 @@ export class MirrorRunner {
         signal: ahead.signal,
       });
     }
-    const discovery = { ...this.options, prefetched };
+    const discovery = { ...this.options, prefetched, listings: new Map(), listed: new Map() };
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -157,7 +158,7 @@ export class MirrorRunner {
           }
         },
         describe: (processor, id, config, version, { signal: s, dependencyPolicy }) =>
-          describeForRun(this.options, runId, processor, id, config, version, refs, s, dependencyPolicy),
+          describeForRun(discovery, runId, processor, id, config, version, refs, s, dependencyPolicy),
         admit: this.options.admission?.admitFn({
           storedFacts: true,
           settingsOf: async (processor, id) => refs.get(`${processor}:${id}`)?.admission,
@@ -165,6 +166,9 @@ export class MirrorRunner {
         }),
       });
       const closure = await resolver.resolve(roots.map(rootOf), { signal });
+      // The selected versions' files and dependencies, with their resolutions.
+      const resolved = await describeSelected(discovery, closure, refs);
+      discovery.listed.clear();
       // Artifacts of unknown processors were reached without a discovery.
       progress.add({ artifacts: closure.stats.artifacts - discovered });
 
@@ -199,7 +203,7 @@ export class MirrorRunner {
         runId,
         artifacts: recorded.map(r => r.stored),
       });
-      await this.record(runId, recorded, replace);
+      await this.record(runId, recorded, replace, resolved);
       await announce();
       await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
       progress.add({ versionsSelected });
@@ -292,6 +296,8 @@ export class MirrorRunner {
     runId: string,
     recorded: Array<{ stored: StoredArtifact; artifact: ClosureArtifact }>,
     replace: boolean,
+    /** Versions (`artifactRef\0version`) whose resolutions were stored with their dependencies. */
+    resolved: Set<string>,
   ) {
     const { stores } = this.options;
     await stores.versions.recordClosure(
@@ -299,7 +305,7 @@ export class MirrorRunner {
         artifactRef: stored.ref,
         selections: admissionSelections(artifact),
         resolutions: artifact.selected.flatMap(v =>
-          v.dependencies.map(d => ({
+          (resolved.has(`${stored.ref}\0${v.version}`) ? [] : v.dependencies).map(d => ({
             version: v.version,
             processor: d.processor,
             id: d.id,

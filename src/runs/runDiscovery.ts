@@ -12,7 +12,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { sameJson } from '../lib/canonicalJson';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
-import { StoredDependency, StoredVersion } from '../database/VersionGraphStore';
+import { ListedVersion, StoredDependency, StoredVersion } from '../database/VersionGraphStore';
 import {
   DiscoveryResult,
   DiscoveryValidators,
@@ -23,6 +23,7 @@ import { errorMessage } from '../lib/errorMessage';
 import { tickBatch } from '../lib/tickBatch';
 import { AnsweredAhead } from './askAhead';
 import { DependencyPolicy } from '../types';
+import { describeFromListing, RunListings } from './runDescriptions';
 
 /** What {@link discoverForRun} reads and writes through. */
 export interface RunDiscoveryOptions {
@@ -31,6 +32,10 @@ export interface RunDiscoveryOptions {
   logger: LoggerService;
   /** What a full run read of the store up front, see {@link prefetchStored}. */
   prefetched?: PrefetchedGraph;
+  /** Listings this run asked for again, see {@link describeFromListing}. */
+  listings?: RunListings;
+  /** The rows of the versions this run listed, by artifact ref, see `describeSelected`. */
+  listed?: Map<number, Map<string, ListedVersion>>;
 }
 
 /**
@@ -147,10 +152,11 @@ export async function discoverForRun(
           `Discovery of ${processorName}:${canonical} dropped parts of the upstream's answer: ${warnings.join('; ')}`,
         );
       }
-      // A listing names versions only; their descriptions come per version.
-      await stores.versions.syncVersions(artifact.ref, result.versions, {
-        listingOnly: Boolean(processor.describeVersion),
-      });
+      // The listing only: the files and dependencies of the versions the
+      // walk selects are stored after it (see describeSelected), or come
+      // per version from a processor that describes them.
+      const synced = await stores.versions.syncVersions(artifact.ref, result.versions, { listingOnly: true });
+      if (synced.listed) options.listed?.set(artifact.ref, synced.listed);
     }
   } catch (error) {
     await stores.artifacts.recordDiscovery(artifact.ref, {
@@ -166,10 +172,12 @@ export async function discoverForRun(
     if (artifact.status !== 'ok' || artifact.lastError !== undefined) {
       await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
     }
+    const undescribed = stored.filter(v => !v.described).map(v => v.version);
     return {
       notModified: true,
       versions: stored.map(v => ({ version: v.version, publishedAt: v.publishedAt, files: [], dependencies: [] })),
       dependenciesOf: storedDependencies(stores, stored),
+      ...(undescribed.length > 0 ? { undescribed: new Set(undescribed) } : {}),
       tags: artifact.tags,
       validators,
       config: effective,
@@ -219,10 +227,12 @@ function asDeclared(d: StoredDependency): ProcessorDependency {
 }
 
 /**
- * Describes one selected version for the resolver, for processors that
- * describe versions on demand: checked like any discovery output and
- * persisted (files and dependencies of that version). A failure is recorded
- * on the artifact and rethrown; the walk records it as the artifact's.
+ * Describes one version for the resolver, for processors that describe
+ * versions on demand, and for versions a 304 left stored without their
+ * files and dependencies (from the listing asked for again): checked like
+ * any discovery output and persisted (files and dependencies of that
+ * version). A failure is recorded on the artifact and rethrown; the walk
+ * records it as the artifact's.
  */
 export async function describeForRun(
   options: RunDiscoveryOptions,
@@ -239,16 +249,9 @@ export async function describeForRun(
   const artifact = refs.get(`${processorName}:${id}`);
   if (!artifact) throw new Error(`${processorName}:${id} was not discovered in this run`);
   try {
-    const described = await describeChecked(
-      processors,
-      processorName,
-      id,
-      config,
-      version,
-      logger,
-      signal,
-      dependencyPolicy,
-    );
+    const described = processors.get(processorName).describeVersion
+      ? await describeChecked(processors, processorName, id, config, version, logger, signal, dependencyPolicy)
+      : await describeFromListing(options, processorName, id, config, version, signal);
     await stores.versions.syncVersions(artifact.ref, [described]);
     return described;
   } catch (error) {

@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { DependencyRow, toStoredDependency } from '../rows/dependencies';
-import { toVersion, VersionRow } from '../rows/versions';
+import { toStoredVersion, VersionRow } from '../rows/versions';
 import { StoredDependency, StoredVersion } from '../VersionGraphStore';
 
 /**
@@ -14,7 +14,7 @@ export async function allVersions(db: Knex): Promise<Map<number, StoredVersion[]
   const rows: VersionRow[] = await db('artifact_versions')
     .orderBy('ref')
     // Not the upstream's verbatim record: the walk never reads it.
-    .select('ref', 'artifact_ref', 'version', 'status', 'selection', 'discovered_at', 'published_at');
+    .select('ref', 'artifact_ref', 'version', 'status', 'selection', 'discovered_at', 'published_at', 'described');
   const dependencyRows: DependencyRow[] = await db('artifact_dependencies as d')
     .join('artifact_versions as v', 'v.ref', 'd.version_ref')
     .where('v.status', 'selected')
@@ -28,7 +28,7 @@ export async function allVersions(db: Knex): Promise<Map<number, StoredVersion[]
   const byArtifact = new Map<number, StoredVersion[]>();
   for (const v of rows) {
     const list = byArtifact.get(v.artifact_ref) ?? [];
-    list.push({ ...toVersion(v), ref: v.ref, dependencies: dependencies.get(v.ref) ?? [] });
+    list.push({ ...toStoredVersion(v), dependencies: dependencies.get(v.ref) ?? [] });
     byArtifact.set(v.artifact_ref, list);
   }
   return byArtifact;

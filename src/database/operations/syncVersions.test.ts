@@ -173,15 +173,33 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
     const artifact = await stores.artifacts.createArtifact({ ...base, id: 'listed' });
     await syncVersions(knex, artifact.ref, [npmVersion('1.0.0', [['dep', '^1']])]);
     const listing = [{ version: '1.0.0', files: [], dependencies: [] }, { version: '2.0.0', files: [], dependencies: [] }];
-    expect(await syncVersions(knex, artifact.ref, listing, { listingOnly: true })).toEqual({
+    const listed = await syncVersions(knex, artifact.ref, listing, { listingOnly: true });
+    expect(listed).toEqual({
       versionsAdded: 1,
       filesAdded: 0,
       dependenciesAdded: 0,
       rowsWritten: 1,
+      listed: new Map([
+        ['1.0.0', { ref: expect.any(Number), described: true }],
+        ['2.0.0', { ref: expect.any(Number), described: false }],
+      ]),
     });
     const versions = await stores.versions.getVersions(artifact.ref);
-    expect(versions.map(v => [v.version, v.dependencies.length])).toEqual([['1.0.0', 1], ['2.0.0', 0]]);
+    expect(versions.map(v => [v.version, v.dependencies.length, v.described])).toEqual([
+      ['1.0.0', 1, true],
+      ['2.0.0', 0, false],
+    ]);
     expect(await filesOf(artifact.ref, '1.0.0')).toHaveLength(1);
+
+    // Described later: its files and dependencies are stored, and it says so.
+    expect(await syncVersions(knex, artifact.ref, [npmVersion('2.0.0', [['dep', '^2']])])).toEqual({
+      versionsAdded: 0,
+      filesAdded: 1,
+      dependenciesAdded: 1,
+      rowsWritten: 3,
+    });
+    const described = (await stores.versions.getVersions(artifact.ref)).find(v => v.version === '2.0.0')!;
+    expect(described).toMatchObject({ described: true, dependencies: [expect.objectContaining({ range: '^2' })] });
   });
 
   it('refuses an artifact that is gone, writing nothing', async () => {

@@ -1,5 +1,6 @@
 import { ArtifactVersion } from '../../types';
-import { fromJson, optionalIso, toIso } from './coerce';
+import type { StoredVersion } from '../VersionGraphStore';
+import { fromJson, optionalIso, toBoolean, toIso } from './coerce';
 
 /** A row of `artifact_versions`. */
 export interface VersionRow {
@@ -13,6 +14,8 @@ export interface VersionRow {
   published_at: string | Date | null;
   /** The upstream's record of the version, verbatim (a Cargo index line). */
   metadata?: string | null;
+  /** Whether the version's files and dependencies are stored (a listing's are not). */
+  described?: boolean | number;
 }
 
 /** The columns {@link toVersion} reads, for listings that need nothing else. */
@@ -27,4 +30,9 @@ export function toVersion(row: VersionRow): ArtifactVersion {
     discoveredAt: toIso(row.discovered_at),
     publishedAt: optionalIso(row.published_at),
   };
+}
+
+/** A version row as stored, without its dependencies; rows from before the `described` column count as described. */
+export function toStoredVersion(row: VersionRow): Omit<StoredVersion, 'dependencies'> {
+  return { ...toVersion(row), ref: row.ref, described: row.described === undefined || toBoolean(row.described) };
 }
