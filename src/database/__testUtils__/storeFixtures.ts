@@ -95,6 +95,17 @@ export function npmVersion(v: string, deps: Array<[string, string]> = []): Proce
   };
 }
 
+/** A root npm artifact `id` with versions `versions` stored (discovered); returns its ref. */
+export async function npmArtifact(
+  stores: Pick<BackpackStores, 'artifacts' | 'versions'>,
+  id: string,
+  versions: string[],
+): Promise<number> {
+  const { ref } = await stores.artifacts.createArtifact({ ...rootArtifact, id });
+  await stores.versions.syncVersions(ref, versions.map(v => npmVersion(v)));
+  return ref;
+}
+
 /**
  * An artifact with one selected version `1.0.0` of the given files, none
  * queued yet; returns the files' refs by name.

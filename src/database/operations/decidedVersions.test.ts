@@ -1,15 +1,13 @@
-import { describeOnEachDatabase, npmVersion, rootArtifact } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmArtifact, rootArtifact } from '../__testUtils__/storeFixtures';
 import { decidedVersions } from './decidedVersions';
 
 jest.setTimeout(60_000);
 
 describeOnEachDatabase('decidedVersions', db => {
   it('reads the versions of many artifacts with the statuses asked for, newest first, an entry per artifact', async () => {
-    const a = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'a' })).ref;
-    const b = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'b' })).ref;
+    const a = await npmArtifact(db.stores, 'a', ['1.0.0', '1.1.0', '2.0.0']);
+    const b = await npmArtifact(db.stores, 'b', ['1.0.0']);
     const c = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'c' })).ref;
-    await db.stores.versions.syncVersions(a, ['1.0.0', '1.1.0', '2.0.0'].map(v => npmVersion(v)));
-    await db.stores.versions.syncVersions(b, [npmVersion('1.0.0')]);
     await db.stores.versions.setSelection(a, [
       { version: '1.0.0', status: 'selected', selection: [{ type: 'all-versions' }] },
       { version: '1.1.0', status: 'selected', selection: [] },

@@ -1,5 +1,5 @@
 import { AdmissionVerdict } from '../../admission/types';
-import { describeOnEachDatabase, npmVersion, rootArtifact } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmArtifact, npmVersion } from '../__testUtils__/storeFixtures';
 import { recordVerdicts } from './recordVerdicts';
 
 jest.setTimeout(60_000);
@@ -16,10 +16,8 @@ describeOnEachDatabase('recordVerdicts', db => {
   let b: number;
 
   beforeEach(async () => {
-    a = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'a' })).ref;
-    b = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'b' })).ref;
-    await db.stores.versions.syncVersions(a, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
-    await db.stores.versions.syncVersions(b, [npmVersion('1.0.0')]);
+    a = await npmArtifact(db.stores, 'a', ['1.0.0', '2.0.0']);
+    b = await npmArtifact(db.stores, 'b', ['1.0.0']);
   });
 
   const decisions = async (ref: number) =>

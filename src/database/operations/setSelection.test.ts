@@ -1,5 +1,5 @@
 import { SelectionReason } from '../../types';
-import { describeOnEachDatabase, npmVersion, rootArtifact as base } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmArtifact } from '../__testUtils__/storeFixtures';
 import { setSelection } from './setSelection';
 
 jest.setTimeout(60_000);
@@ -17,8 +17,7 @@ describeOnEachDatabase('setSelection', db => {
   let ref: number;
 
   beforeEach(async () => {
-    ref = (await db.stores.artifacts.createArtifact({ ...base, id: 'selected' })).ref;
-    await db.stores.versions.syncVersions(ref, [npmVersion('1.0.0'), npmVersion('1.1.0'), npmVersion('2.0.0')]);
+    ref = await npmArtifact(db.stores, 'selected', ['1.0.0', '1.1.0', '2.0.0']);
   });
 
   const statuses = async () =>

@@ -1,5 +1,5 @@
 import { evidenceKey } from '../AdmissionStore';
-import { describeOnEachDatabase, npmVersion, rootArtifact } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmArtifact } from '../__testUtils__/storeFixtures';
 import { storedEvidence } from './storedEvidence';
 
 jest.setTimeout(60_000);
@@ -9,10 +9,8 @@ describeOnEachDatabase('storedEvidence', db => {
   let b: number;
 
   beforeEach(async () => {
-    a = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'a' })).ref;
-    b = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'b' })).ref;
-    await db.stores.versions.syncVersions(a, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
-    await db.stores.versions.syncVersions(b, [npmVersion('3.0.0')]);
+    a = await npmArtifact(db.stores, 'a', ['1.0.0', '2.0.0']);
+    b = await npmArtifact(db.stores, 'b', ['3.0.0']);
     await db.stores.admissions.recordFacts(a, [{ version: '1.0.0', facts: { license: 'MIT', deprecated: 'use 2' } }]);
   });
 

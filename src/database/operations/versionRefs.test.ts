@@ -1,4 +1,4 @@
-import { describeOnEachDatabase, npmVersion, rootArtifact } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmArtifact } from '../__testUtils__/storeFixtures';
 import { versionRefs } from './versionRefs';
 
 jest.setTimeout(60_000);
@@ -7,10 +7,8 @@ const key = (artifactRef: number, version: string) => `${artifactRef}\u0000${ver
 
 describeOnEachDatabase('versionRefs', db => {
   it('finds the refs of versions of several artifacts by (artifact, version), leaving out unknown ones', async () => {
-    const a = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'a' })).ref;
-    const b = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'b' })).ref;
-    await db.stores.versions.syncVersions(a, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
-    await db.stores.versions.syncVersions(b, [npmVersion('1.0.0')]);
+    const a = await npmArtifact(db.stores, 'a', ['1.0.0', '2.0.0']);
+    const b = await npmArtifact(db.stores, 'b', ['1.0.0']);
     const stored = new Map(
       (await db.knex('artifact_versions').select('ref', 'artifact_ref', 'version')).map(
         (r: { ref: number; artifact_ref: number; version: string }) => [key(r.artifact_ref, r.version), r.ref],
