@@ -1,26 +1,11 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import { Knex } from 'knex';
-import { BackpackStores } from './createBackpackStores';
-import { clearTables, createTestStores, npmVersion, rootArtifact as base } from './__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmVersion, rootArtifact as base } from './__testUtils__/storeFixtures';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-describe.each(databases.eachSupportedId())('DatabaseArtifactStore on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('DatabaseArtifactStore', db => {
   it('creates artifacts once per (processor, id)', async () => {
-    const { artifacts } = stores;
+    const { artifacts } = db.stores;
     const created = await artifacts.createArtifact({ ...base, id: 'lodash', filter: '^4', filterType: 'semver', createdBy: 'user:default/jane' });
     expect(created).toMatchObject({
       processor: 'npm',
@@ -39,7 +24,7 @@ describe.each(databases.eachSupportedId())('DatabaseArtifactStore on %p', databa
   });
 
   it('lists with filters, search, pagination, a total and permission filters', async () => {
-    const { artifacts } = stores;
+    const { artifacts } = db.stores;
     for (const id of ['a-one', 'b-two', 'c-three', '@types/node']) {
       await artifacts.createArtifact({ ...base, id, root: id !== 'b-two' });
     }
@@ -86,7 +71,7 @@ describe.each(databases.eachSupportedId())('DatabaseArtifactStore on %p', databa
   });
 
   it('updates an artifact, forgetting validators when its config changes', async () => {
-    const { artifacts } = stores;
+    const { artifacts } = db.stores;
     const created = await artifacts.createArtifact({ ...base, id: 'patched' });
     await artifacts.recordDiscovery(created.ref, { runId: 'r1', status: 'ok', validators: { etag: '"1"' } });
     expect((await artifacts.getArtifact('npm', 'patched'))?.validators).toEqual({ etag: '"1"' });
@@ -99,7 +84,7 @@ describe.each(databases.eachSupportedId())('DatabaseArtifactStore on %p', databa
   });
 
   it('records discovery warnings, replaces them, and clears them', async () => {
-    const { artifacts } = stores;
+    const { artifacts } = db.stores;
     const stored = await artifacts.createArtifact({ ...base, processor: 'npm', id: 'warned', root: true });
     await artifacts.recordDiscovery(stored.ref, { runId: 'r1', status: 'ok', warnings: ['a', 'b'] });
     expect((await artifacts.getArtifact('npm', 'warned'))?.warnings).toEqual(['a', 'b']);
@@ -111,19 +96,19 @@ describe.each(databases.eachSupportedId())('DatabaseArtifactStore on %p', databa
   });
 
   it('records a discovery that changed nothing without writing', async () => {
-    const { artifacts } = stores;
+    const { artifacts } = db.stores;
     const stored = await artifacts.createArtifact({ ...base, id: 'quiet' });
     await artifacts.recordDiscovery(stored.ref, { runId: 'r1', status: 'ok', tags: { latest: '1.0.0' } });
     const recorded = (await artifacts.getArtifact('npm', 'quiet'))!;
     expect(recorded).toMatchObject({ status: 'ok', lastRunId: 'r1', tags: { latest: '1.0.0' } });
-    const rows = stores.writes.rows;
+    const rows = db.stores.writes.rows;
     await artifacts.recordDiscovery(stored.ref, { runId: 'r2', status: 'ok', tags: { latest: '1.0.0' } });
-    expect(stores.writes.rows).toBe(rows);
+    expect(db.stores.writes.rows).toBe(rows);
     expect((await artifacts.getArtifact('npm', 'quiet'))!.lastRunId).toBe('r1');
   });
 
   it('counts versions and the files of selected versions', async () => {
-    const { artifacts, versions, files } = stores;
+    const { artifacts, versions, files } = db.stores;
     const artifact = await artifacts.createArtifact({ ...base, id: 'counted' });
     await versions.syncVersions(artifact.ref, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
     await versions.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);

@@ -1,13 +1,8 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
 import { ArtifactScope } from './artifactScope';
-import { BackpackStores } from './createBackpackStores';
 import { ExportOutcome, ExportStore } from './ExportStore';
-import { clearTables, createTestStores, rootArtifact } from './__testUtils__/storeFixtures';
+import { describeOnEachDatabase, rootArtifact } from './__testUtils__/storeFixtures';
 
 jest.setTimeout(60_000);
-
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 /** The outcome of a build that sealed an empty bundle now. */
 const emptyBundle = (): ExportOutcome => ({
@@ -20,18 +15,12 @@ const emptyBundle = (): ExportOutcome => ({
   totalBytes: 0,
 });
 
-describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
+describeOnEachDatabase('DatabaseExportStore', db => {
   let store: ExportStore;
 
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-    store = stores.exports;
+  beforeAll(() => {
+    store = db.stores.exports;
   });
-
-  afterEach(() => clearTables(knex));
 
   it('lets exactly one replica claim an export and records its outcome', async () => {
     const created = await store.createExport({
@@ -75,7 +64,7 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
   it('records an outcome once: an export failed as abandoned stays failed', async () => {
     const created = await store.createExport({ kind: 'full' });
     await store.claimExport(created.id, 'slow');
-    await knex('exports').where({ id: created.id }).update({ heartbeat_at: new Date(0).toISOString() });
+    await db.knex('exports').where({ id: created.id }).update({ heartbeat_at: new Date(0).toISOString() });
     expect(await store.failAbandonedExports(5 * 60_000)).toEqual([created.id]);
     // The replica was slow, not gone: its late success does not revive it.
     await store.finishExport(created.id, emptyBundle());
@@ -89,8 +78,8 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
     await store.claimExport(running.id, 'gone');
     await store.claimExport(fresh.id, 'alive');
     const longAgo = new Date(Date.now() - 60 * 60_000).toISOString();
-    await knex('exports').where({ id: running.id }).update({ heartbeat_at: longAgo });
-    await knex('exports').where({ id: queued.id }).update({ created_at: longAgo });
+    await db.knex('exports').where({ id: running.id }).update({ heartbeat_at: longAgo });
+    await db.knex('exports').where({ id: queued.id }).update({ created_at: longAgo });
 
     expect((await store.failAbandonedExports(5 * 60_000)).sort()).toEqual([running.id, queued.id].sort());
     expect(await store.getExport(running.id)).toMatchObject({ status: 'failed', error: expect.stringContaining('stopped') });
@@ -104,7 +93,7 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const created = await store.createExport({ kind: 'full' });
-      await knex('exports')
+      await db.knex('exports')
         .where({ id: created.id })
         .update({ created_at: new Date(Date.UTC(2026, 10, 21, 10, i)).toISOString() });
       ids.push(created.id);
@@ -138,7 +127,7 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
   });
 
   it('shows an export only to callers who may read every artifact it carries', async () => {
-    const { artifacts } = stores;
+    const { artifacts } = db.stores;
     await artifacts.createArtifact({ ...rootArtifact, processor: 'npm', id: 'root-a', root: true });
     await artifacts.createArtifact({ ...rootArtifact, processor: 'npm', id: 'dep-b', root: false });
     await artifacts.createArtifact({ ...rootArtifact, processor: 'pypi', id: 'root-c', root: true });
@@ -200,14 +189,14 @@ describe.each(databases.eachSupportedId())('DatabaseExportStore on %p', database
     await store.finishExport(queued.id, { status: 'failed', error: 'x' });
     expect(await store.deleteExport(queued.id)).toBe(true);
     expect(await store.getExport(queued.id)).toBeUndefined();
-    expect(await knex('export_artifacts').where({ export_id: queued.id })).toEqual([]);
+    expect(await db.knex('export_artifacts').where({ export_id: queued.id })).toEqual([]);
     expect(await store.deleteExport(queued.id)).toBe(false);
   });
 
   it('keeps a queued export waiting for a build slot alive by its heartbeat', async () => {
     const waiting = await store.createExport({ kind: 'full' });
     const longAgo = new Date(Date.now() - 60 * 60_000).toISOString();
-    await knex('exports').where({ id: waiting.id }).update({ created_at: longAgo });
+    await db.knex('exports').where({ id: waiting.id }).update({ created_at: longAgo });
     await store.heartbeatExport(waiting.id);
     expect(await store.failAbandonedExports(5 * 60_000)).toEqual([]);
     expect(await store.getExport(waiting.id)).toMatchObject({ status: 'queued' });

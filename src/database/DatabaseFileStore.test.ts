@@ -1,39 +1,18 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
 import { ArtifactScope } from './artifactScope';
-import { BackpackStores } from './createBackpackStores';
-import {
-  artifactWithFiles,
-  clearTables,
-  createTestStores,
-  npmVersion as version,
-  rootArtifact as base,
-} from './__testUtils__/storeFixtures';
+import { artifactWithFiles, describeOnEachDatabase, npmVersion as version, rootArtifact as base } from './__testUtils__/storeFixtures';
 
 jest.setTimeout(60_000);
-
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 const rootsOnly: ArtifactScope = { type: 'some', filter: { key: 'root', value: true } };
 const npmOnly: ArtifactScope = { type: 'some', filter: { key: 'processor', values: ['npm'] } };
 
-describe.each(databases.eachSupportedId())('DatabaseFileStore on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('DatabaseFileStore', db => {
   it('queues, leases and collects files exactly once, moving run counters', async () => {
-    const { files: store } = stores;
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
-    await stores.versions.syncVersions(artifact.ref, [version('1.0.0'), version('2.0.0')]);
-    await stores.versions.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
-    const run = await stores.runs.createRun({ trigger: 'manual' });
+    const { files: store } = db.stores;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    await db.stores.versions.syncVersions(artifact.ref, [version('1.0.0'), version('2.0.0')]);
+    await db.stores.versions.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
+    const run = await db.stores.runs.createRun({ trigger: 'manual' });
 
     const toQueue = await store.listFilesToQueue({ staleAfterMs: 60_000 });
     expect(toQueue.map(f => [f.artifactId, f.version, f.storageKey])).toEqual([
@@ -58,13 +37,13 @@ describe.each(databases.eachSupportedId())('DatabaseFileStore on %p', databaseId
     file = await store.getFile(ref);
     expect(file).toMatchObject({ status: 'collected', collected: true, size: 123, attempts: 2 });
     expect(await store.claimFile(ref, 'worker-c', 60_000)).toBe(false);
-    expect((await stores.runs.getRun(run.id))!.counters).toMatchObject({ filesCollected: 1, bytes: 123 });
+    expect((await db.stores.runs.getRun(run.id))!.counters).toMatchObject({ filesCollected: 1, bytes: 123 });
     expect(await store.stats()).toEqual([{ processor: 'npm', status: 'collected', files: 1, bytes: 123 }]);
   });
 
   it('renews a lease for its holder and gives it up without an attempt', async () => {
-    const { files: store } = stores;
-    const { a } = await artifactWithFiles(stores, 'npm', 'leased', ['a']);
+    const { files: store } = db.stores;
+    const { a } = await artifactWithFiles(db.stores, 'npm', 'leased', ['a']);
     expect(await store.claimFile(a, 'worker-a', 1_000)).toBe(true);
     const first = (await store.getFile(a))!.lockedUntil!;
     expect(await store.claimFile(a, 'worker-a', 600_000)).toBe(true);
@@ -78,15 +57,15 @@ describe.each(databases.eachSupportedId())('DatabaseFileStore on %p', databaseId
   });
 
   it('parks failures and resets them for a retry', async () => {
-    const { files: store } = stores;
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
-    await stores.versions.syncVersions(artifact.ref, [version('1.0.0')]);
-    await stores.versions.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
-    const run = await stores.runs.createRun({ trigger: 'manual' });
+    const { files: store } = db.stores;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    await db.stores.versions.syncVersions(artifact.ref, [version('1.0.0')]);
+    await db.stores.versions.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
+    const run = await db.stores.runs.createRun({ trigger: 'manual' });
     const [file] = await store.listFilesToQueue({ staleAfterMs: 0 });
     await store.markQueued([file.ref], run.id);
     await store.markFailed(file.ref, { error: 'gone', parked: true });
-    expect((await stores.runs.getRun(run.id))!.counters.filesFailed).toBe(1);
+    expect((await db.stores.runs.getRun(run.id))!.counters.filesFailed).toBe(1);
     expect(await store.listFilesToQueue({ staleAfterMs: 0, includeFailed: true })).toEqual([]);
     // A parked file is not queued again by a run.
     expect(await store.markQueued([file.ref], run.id)).toBe(0);
@@ -95,12 +74,12 @@ describe.each(databases.eachSupportedId())('DatabaseFileStore on %p', databaseId
       artifactRefs: [artifact.ref],
     });
     expect(await store.listFilesToQueue({ staleAfterMs: 0 })).toHaveLength(1);
-    expect(await stores.artifacts.countArtifact(artifact.ref)).toMatchObject({ files: 1, failed: 0 });
+    expect(await db.stores.artifacts.countArtifact(artifact.ref)).toMatchObject({ files: 1, failed: 0 });
   });
 
   it('records the kind of a failure and forgets it once collected', async () => {
-    const { files: store } = stores;
-    const { a } = await artifactWithFiles(stores, 'npm', 'pkg', ['a']);
+    const { files: store } = db.stores;
+    const { a } = await artifactWithFiles(db.stores, 'npm', 'pkg', ['a']);
     await store.markFailed(a, { error: 'GET … answered 503', parked: false, errorKind: 'transient' });
     expect(await store.getFile(a)).toMatchObject({
       status: 'failed',
@@ -118,17 +97,17 @@ describe.each(databases.eachSupportedId())('DatabaseFileStore on %p', databaseId
 
   it('counts statistics in the read scope', async () => {
     const add = async (processor: string, id: string, root: boolean) => {
-      const stored = await stores.artifacts.createArtifact({ ...base, processor, id, root });
-      await stores.versions.syncVersions(stored.ref, [
+      const stored = await db.stores.artifacts.createArtifact({ ...base, processor, id, root });
+      await db.stores.versions.syncVersions(stored.ref, [
         { version: '1.0.0', files: [{ name: `${id}.tgz`, uri: `https://x.test/${id}.tgz`, path: `${id}.tgz`, size: 10 }], dependencies: [] },
       ]);
-      await stores.versions.setSelection(stored.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
+      await db.stores.versions.setSelection(stored.ref, [{ version: '1.0.0', status: 'selected', selection: [] }]);
     };
     await add('npm', 'a', true);
     await add('npm', 'b', false);
     await add('pypi', 'c', true);
     const files = async (scope?: ArtifactScope) =>
-      (await stores.files.stats(scope)).map(row => `${row.processor}:${row.status}:${row.files}:${row.bytes}`).sort();
+      (await db.stores.files.stats(scope)).map(row => `${row.processor}:${row.status}:${row.files}:${row.bytes}`).sort();
     expect(await files()).toEqual(['npm:pending:2:20', 'pypi:pending:1:10']);
     expect(await files({ type: 'all' })).toEqual(['npm:pending:2:20', 'pypi:pending:1:10']);
     expect(await files(rootsOnly)).toEqual(['npm:pending:1:10', 'pypi:pending:1:10']);
@@ -137,8 +116,8 @@ describe.each(databases.eachSupportedId())('DatabaseFileStore on %p', databaseId
   });
 
   it('tells whether a storage key is referenced', async () => {
-    await artifactWithFiles(stores, 'npm', 'keyed', ['a']);
-    expect(await stores.files.isStorageKeyReferenced('files/npm/keyed/1.0.0/a')).toBe(true);
-    expect(await stores.files.isStorageKeyReferenced('files/npm/keyed/1.0.0/b')).toBe(false);
+    await artifactWithFiles(db.stores, 'npm', 'keyed', ['a']);
+    expect(await db.stores.files.isStorageKeyReferenced('files/npm/keyed/1.0.0/a')).toBe(true);
+    expect(await db.stores.files.isStorageKeyReferenced('files/npm/keyed/1.0.0/b')).toBe(false);
   });
 });

@@ -1,35 +1,14 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
 import { ArtifactScope } from './artifactScope';
-import { BackpackStores } from './createBackpackStores';
-import {
-  artifactWithFiles,
-  clearTables,
-  createTestStores,
-  past,
-  rootArtifact as artifact,
-} from './__testUtils__/storeFixtures';
+import { artifactWithFiles, describeOnEachDatabase, past, rootArtifact as artifact } from './__testUtils__/storeFixtures';
 
 jest.setTimeout(60_000);
-
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 const rootsOnly: ArtifactScope = { type: 'some', filter: { key: 'root', value: true } };
 const npmOnly: ArtifactScope = { type: 'some', filter: { key: 'processor', values: ['npm'] } };
 
-describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('DatabaseRunStore', db => {
   it('lets exactly one replica claim a run', async () => {
-    const store = stores.runs;
+    const store = db.stores.runs;
     const run = await store.createRun({ trigger: 'artifact', scope: { processor: 'npm', id: 'x' }, requestedBy: 'user:default/jane' });
     expect(run).toMatchObject({ status: 'queued', scope: { processor: 'npm', id: 'x' } });
     expect(await store.listQueuedRuns()).toEqual([run]);
@@ -49,12 +28,12 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
   });
 
   it('fails a running run whose replica went quiet, on one replica, and leaves live ones alone', async () => {
-    const store = stores.runs;
+    const store = db.stores.runs;
     const quiet = await store.createRun({ trigger: 'manual' });
     const live = await store.createRun({ trigger: 'schedule' });
     await store.claimRun(quiet.id, 'gone');
     await store.claimRun(live.id, 'alive');
-    await knex('mirror_runs').where({ id: quiet.id }).update({ heartbeat_at: past(10 * 60_000) });
+    await db.knex('mirror_runs').where({ id: quiet.id }).update({ heartbeat_at: past(10 * 60_000) });
 
     const [a, b] = await Promise.all([store.failAbandonedRuns(5 * 60_000), store.failAbandonedRuns(5 * 60_000)]);
     expect([...a, ...b]).toEqual([quiet.id]);
@@ -67,9 +46,9 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
   });
 
   it('shows full runs by their own permission and scoped runs by the read scope', async () => {
-    const store = stores.runs;
-    await stores.artifacts.createArtifact({ ...artifact, processor: 'npm', id: 'root', root: true });
-    await stores.artifacts.createArtifact({ ...artifact, processor: 'npm', id: 'dep', root: false });
+    const store = db.stores.runs;
+    await db.stores.artifacts.createArtifact({ ...artifact, processor: 'npm', id: 'root', root: true });
+    await db.stores.artifacts.createArtifact({ ...artifact, processor: 'npm', id: 'dep', root: false });
     const full = await store.createRun({ trigger: 'schedule' });
     const ofRoot = await store.createRun({ trigger: 'artifact', scope: { processor: 'npm', id: 'root' } });
     const ofDep = await store.createRun({ trigger: 'manual', scope: { processor: 'npm', id: 'dep' } });
@@ -96,9 +75,9 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
   });
 
   it('counts outstanding and parked files per run and settles a collecting run once', async () => {
-    const store = stores.runs;
-    const files = stores.files;
-    const refs = await artifactWithFiles(stores, 'npm', 'counted', ['a', 'b', 'c']);
+    const store = db.stores.runs;
+    const files = db.stores.files;
+    const refs = await artifactWithFiles(db.stores, 'npm', 'counted', ['a', 'b', 'c']);
     const run = await store.createRun({ trigger: 'manual' });
     const other = await store.createRun({ trigger: 'manual' });
     expect(await store.claimRun(run.id, 'w1')).toBe(true);
@@ -136,7 +115,7 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
   });
 
   it('lets exactly one replica take over a collecting run whose watcher went quiet', async () => {
-    const store = stores.runs;
+    const store = db.stores.runs;
     const stale = await store.createRun({ trigger: 'manual' });
     const fresh = await store.createRun({ trigger: 'manual' });
     const orphan = await store.createRun({ trigger: 'manual' });
@@ -148,22 +127,22 @@ describe.each(databases.eachSupportedId())('DatabaseRunStore on %p', databaseId 
       await store.claimRun(run.id, worker);
       await store.markRunCollecting(run.id, { artifactsFailed: 0 });
     }
-    await knex('mirror_runs').where({ id: stale.id }).update({ heartbeat_at: past(10 * 60_000) });
+    await db.knex('mirror_runs').where({ id: stale.id }).update({ heartbeat_at: past(10 * 60_000) });
 
     const [a, b] = await Promise.all([
       store.takeOverCollectingRuns('replica-a', { staleAfterMs: 60_000, isDead: w => w === 'dead-pid' }),
       store.takeOverCollectingRuns('replica-b', { staleAfterMs: 60_000, isDead: w => w === 'dead-pid' }),
     ]);
     expect([...a, ...b].sort()).toEqual([orphan.id, stale.id].sort());
-    const claimed = await knex('mirror_runs').whereIn('id', [stale.id, orphan.id]).select('claimed_by');
+    const claimed = await db.knex('mirror_runs').whereIn('id', [stale.id, orphan.id]).select('claimed_by');
     expect(claimed.every(r => ['replica-a', 'replica-b'].includes(r.claimed_by))).toBe(true);
-    expect((await knex('mirror_runs').where({ id: fresh.id }).first()).claimed_by).toBe('busy');
+    expect((await db.knex('mirror_runs').where({ id: fresh.id }).first()).claimed_by).toBe('busy');
     // A run taken over is collecting still; nothing failed it.
     expect(await store.getRun(stale.id)).toMatchObject({ status: 'collecting' });
   });
 
   it('hands the collecting runs of a stopping watcher to the next one at once', async () => {
-    const store = stores.runs;
+    const store = db.stores.runs;
     const run = await store.createRun({ trigger: 'manual' });
     await store.claimRun(run.id, 'stopping');
     await store.markRunCollecting(run.id, { artifactsFailed: 0 });

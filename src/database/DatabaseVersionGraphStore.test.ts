@@ -1,37 +1,22 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { BackpackStores } from './createBackpackStores';
-import { clearTables, createTestStores, npmVersion as version, rootArtifact as base } from './__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmVersion as version, rootArtifact as base } from './__testUtils__/storeFixtures';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('DatabaseVersionGraphStore', db => {
   it('syncs versions idempotently and writes nothing when nothing changed', async () => {
-    const store = stores.versions;
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    const store = db.stores.versions;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'pkg' });
     const first = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0')]);
     expect(first).toMatchObject({ versionsAdded: 2, filesAdded: 2, dependenciesAdded: 1 });
 
-    const before = stores.writes.rows;
+    const before = db.stores.writes.rows;
     const again = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0')]);
     expect(again.rowsWritten).toBe(0);
-    expect(stores.writes.rows).toBe(before);
+    expect(db.stores.writes.rows).toBe(before);
 
     const more = await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0'), version('2.0.0', [['dep', '^2']])]);
     expect(more).toMatchObject({ versionsAdded: 1, filesAdded: 1, dependenciesAdded: 1 });
-    expect(stores.writes.rows).toBe(before + more.rowsWritten);
+    expect(db.stores.writes.rows).toBe(before + more.rowsWritten);
 
     const versions = await store.getVersions(artifact.ref);
     expect(versions.map(v => [v.version, v.dependencies.map(d => d.range)])).toEqual([
@@ -42,13 +27,13 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
   });
 
   it("keeps a version's upstream record verbatim, rewriting it only when the upstream changes it", async () => {
-    const store = stores.versions;
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    const store = db.stores.versions;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'pkg' });
     const line = (yanked: boolean) => `{"name":"pkg","vers":"1.0.0","yanked":${yanked},"note":"ü \\u00fc"}`;
     await store.syncVersions(artifact.ref, [{ ...version('1.0.0'), metadata: line(false) }, version('1.1.0')]);
     const stored = async () =>
       Object.fromEntries(
-        (await knex('artifact_versions').where({ artifact_ref: artifact.ref }).select('version', 'metadata')).map(
+        (await db.knex('artifact_versions').where({ artifact_ref: artifact.ref }).select('version', 'metadata')).map(
           (r: { version: string; metadata: string | null }) => [r.version, r.metadata],
         ),
       );
@@ -62,8 +47,8 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
   });
 
   it('selects versions, records resolutions and counts', async () => {
-    const store = stores.versions;
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    const store = db.stores.versions;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'pkg' });
     await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('2.0.0')]);
     const reasons = [{ type: 'filter' as const, filter: '^1' }];
     expect(await store.setSelection(artifact.ref, [{ version: '1.0.0', status: 'selected', selection: reasons }])).toBe(1);
@@ -89,7 +74,7 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
       expect.objectContaining({ id: 'dep', range: '^1', unresolvable: 'no version satisfies ^1' }),
     ]);
 
-    expect(await stores.artifacts.countArtifact(artifact.ref)).toEqual({
+    expect(await db.stores.artifacts.countArtifact(artifact.ref)).toEqual({
       versions: 2,
       selectedVersions: 1,
       files: 1,
@@ -100,8 +85,8 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
   });
 
   it('lists versions newest first and the files of one version', async () => {
-    const store = stores.versions;
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'paged' });
+    const store = db.stores.versions;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'paged' });
     await store.syncVersions(artifact.ref, [version('1.0.0'), version('1.1.0'), version('1.2.0')]);
     const page = await store.listVersions(artifact.ref, { limit: 2, offset: 0 });
     expect(page).toMatchObject({ total: 3, items: [{ version: '1.2.0' }, { version: '1.1.0' }] });
@@ -117,14 +102,14 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
   });
 
   it('lists the same by the artifact\'s key as by its ref, in one statement each', async () => {
-    const store = stores.versions;
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'keyed' });
-    await stores.artifacts.createArtifact({ ...base, id: 'other' });
+    const store = db.stores.versions;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'keyed' });
+    await db.stores.artifacts.createArtifact({ ...base, id: 'other' });
     await store.syncVersions(artifact.ref, [version('1.0.0'), version('1.1.0')]);
     const key = { processor: artifact.processor, id: 'keyed' };
     const statements: string[] = [];
     const record = (q: { sql: string }) => statements.push(q.sql);
-    knex.on('query', record);
+    db.knex.on('query', record);
     try {
       expect(await store.listVersions(key, { limit: 10, offset: 0 })).toEqual(
         await store.listVersions(artifact.ref, { limit: 10, offset: 0 }),
@@ -135,7 +120,7 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
       // A last page carries its total: no count, no lookup of the artifact first.
       expect(statements).toHaveLength(4);
     } finally {
-      knex.removeListener('query', record);
+      db.knex.removeListener('query', record);
     }
     expect(await store.listVersions({ ...key, id: 'missing' }, { limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
     expect(await store.listFiles({ ...key, id: 'missing' }, '1.0.0', { limit: 10, offset: 0 })).toBeUndefined();
@@ -143,8 +128,8 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
   });
 
   it('merges the resolutions of the selected versions that declare one dependency', async () => {
-    const store = stores.versions;
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'merged' });
+    const store = db.stores.versions;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'merged' });
     await store.syncVersions(artifact.ref, [version('1.0.0', [['dep', '^1']]), version('1.1.0', [['dep', '^1']])]);
     await store.setSelection(artifact.ref, [
       { version: '1.0.0', status: 'selected', selection: [] },
@@ -159,21 +144,21 @@ describe.each(databases.eachSupportedId())('DatabaseVersionGraphStore on %p', da
   });
 
   it('refreshes the planner statistics once many rows were written, and not again before more are', async () => {
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'large' });
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'large' });
     // 2500 versions with a file each: 5000 rows.
     const many = Array.from({ length: 2500 }, (_, i) => version(`0.0.${i}`));
     const statements: string[] = [];
     const record = (query: { sql: string }) => statements.push(query.sql);
     const analyzes = () => statements.filter(sql => sql.startsWith('ANALYZE')).length;
-    knex.on('query', record);
+    db.knex.on('query', record);
     try {
-      await stores.versions.syncVersions(artifact.ref, many);
-      await stores.versions.refreshStatistics();
+      await db.stores.versions.syncVersions(artifact.ref, many);
+      await db.stores.versions.refreshStatistics();
       expect(analyzes()).toBe(1);
-      await stores.versions.refreshStatistics();
+      await db.stores.versions.refreshStatistics();
       expect(analyzes()).toBe(1);
     } finally {
-      knex.removeListener('query', record);
+      db.knex.removeListener('query', record);
     }
   });
 });

@@ -1,44 +1,32 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { BackpackStores } from '../database/createBackpackStores';
-import { createTestStores, npmVersion, rootArtifact } from '../database/__testUtils__/storeFixtures';
+import { mockServices } from '@backstage/backend-test-utils';
+import { describeOnEachDatabase, npmVersion, rootArtifact } from '../database/__testUtils__/storeFixtures';
 import { BackpackEvents, noopBackpackEvents, VersionDecision } from './BackpackEvents';
 import { trackVersionDecisions } from './versionDecisions';
-
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 function recordingEvents(): BackpackEvents & { decisions: VersionDecision[] } {
   const decisions: VersionDecision[] = [];
   return { ...noopBackpackEvents, enabled: true, decisions, versionsDecided: d => decisions.push(d) };
 }
 
-describe.each(databases.eachSupportedId())('trackVersionDecisions on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
+describeOnEachDatabase('trackVersionDecisions', db => {
   it('tells of versions whose status became selected or denied, once', async () => {
     const logger = mockServices.logger.mock();
-    const artifact = await stores.artifacts.createArtifact({ ...rootArtifact, id: `pkg-${databaseId}` });
-    await stores.versions.syncVersions(artifact.ref, ['1.0.0', '1.1.0', '2.0.0'].map(v => npmVersion(v)));
-    await stores.versions.setSelection(artifact.ref, [
+    const artifact = await db.stores.artifacts.createArtifact({ ...rootArtifact, id: `pkg-${db.databaseId}` });
+    await db.stores.versions.syncVersions(artifact.ref, ['1.0.0', '1.1.0', '2.0.0'].map(v => npmVersion(v)));
+    await db.stores.versions.setSelection(artifact.ref, [
       { version: '1.0.0', status: 'selected', selection: [{ type: 'all-versions' }] },
     ]);
     const events = recordingEvents();
     // A second artifact whose decisions do not change is read in the same statements and tells nothing.
-    const other = await stores.artifacts.createArtifact({ ...rootArtifact, id: `other-${databaseId}` });
-    await stores.versions.syncVersions(other.ref, [npmVersion('3.0.0')]);
-    await stores.versions.setSelection(other.ref, [{ version: '3.0.0', status: 'selected', selection: [] }]);
+    const other = await db.stores.artifacts.createArtifact({ ...rootArtifact, id: `other-${db.databaseId}` });
+    await db.stores.versions.syncVersions(other.ref, [npmVersion('3.0.0')]);
+    await db.stores.versions.setSelection(other.ref, [{ version: '3.0.0', status: 'selected', selection: [] }]);
     const track = () =>
-      trackVersionDecisions({ events, versions: stores.versions, logger, runId: 'run-1', artifacts: [artifact, other] });
+      trackVersionDecisions({ events, versions: db.stores.versions, logger, runId: 'run-1', artifacts: [artifact, other] });
 
     // A run that keeps 1.0.0, selects 1.1.0 and has 2.0.0 denied (admission).
     const announce = await track();
-    await stores.versions.setSelection(artifact.ref, [
+    await db.stores.versions.setSelection(artifact.ref, [
       { version: '1.0.0', status: 'selected', selection: [{ type: 'all-versions' }] },
       { version: '1.1.0', status: 'selected', selection: [{ type: 'filter', filter: '^1' }] },
       { version: '2.0.0', status: 'denied', selection: [{ type: 'denied', reason: 'licence GPL-3.0 is not allowed' }] },

@@ -1,3 +1,4 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { NewArtifact } from '../ArtifactStore';
 import { BackpackStores, createBackpackStores } from '../createBackpackStores';
@@ -11,6 +12,9 @@ export function createTestStores(knex: Knex): Promise<BackpackStores> {
 /** Deletes every row, children first, so that each test starts empty. */
 export async function clearTables(knex: Knex): Promise<void> {
   for (const table of [
+    // SQLite does not enforce the cascades, so the children of versions go by hand.
+    'version_admissions',
+    'version_facts',
     'export_artifacts',
     'exports',
     'artifact_dependencies',
@@ -21,6 +25,50 @@ export async function clearTables(knex: Knex): Promise<void> {
   ]) {
     await knex(table).delete();
   }
+}
+
+/** One test database as the tests of a `describeOnEachDatabase` block use it. */
+export interface TestDatabase {
+  /** Which database, e.g. `POSTGRES_15`. */
+  readonly databaseId: TestDatabaseId;
+  /** The connection, migrated; read it in hooks and tests, not while describing. */
+  readonly knex: Knex;
+  /** Every store over `knex`; read it in hooks and tests, not while describing. */
+  readonly stores: BackpackStores;
+}
+
+/**
+ * Describes `body` once on PostgreSQL and once on SQLite (`<title> on <id>`):
+ * connects and migrates before the first test, and empties the tables after
+ * each, so that every test starts from nothing.
+ */
+export function describeOnEachDatabase(title: string, body: (db: TestDatabase) => void): void {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+  describe.each(databases.eachSupportedId())(`${title} on %p`, databaseId => {
+    let knex: Knex | undefined;
+    let stores: BackpackStores | undefined;
+    const ready = <T>(value: T | undefined): T => {
+      if (value === undefined) throw new Error('the test database is ready only in hooks and tests');
+      return value;
+    };
+
+    beforeAll(async () => {
+      knex = await databases.init(databaseId);
+      stores = await createTestStores(knex);
+    });
+
+    afterEach(() => clearTables(ready(knex)));
+
+    body({
+      databaseId,
+      get knex() {
+        return ready(knex);
+      },
+      get stores() {
+        return ready(stores);
+      },
+    });
+  });
 }
 
 /** A root npm artifact as the API adds it, without its id. */
@@ -45,6 +93,17 @@ export function npmVersion(v: string, deps: Array<[string, string]> = []): Proce
     ],
     dependencies: deps.map(([id, range]) => ({ processor: 'npm', id, range, kind: 'runtime' as const })),
   };
+}
+
+/** A root npm artifact `id` with versions `versions` stored (discovered); returns its ref. */
+export async function npmArtifact(
+  stores: Pick<BackpackStores, 'artifacts' | 'versions'>,
+  id: string,
+  versions: string[],
+): Promise<number> {
+  const { ref } = await stores.artifacts.createArtifact({ ...rootArtifact, id });
+  await stores.versions.syncVersions(ref, versions.map(v => npmVersion(v)));
+  return ref;
 }
 
 /**

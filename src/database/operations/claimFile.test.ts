@@ -1,36 +1,21 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { BackpackStores } from '../createBackpackStores';
-import { artifactWithFiles, clearTables, createTestStores, past } from '../__testUtils__/storeFixtures';
+import { artifactWithFiles, describeOnEachDatabase, past } from '../__testUtils__/storeFixtures';
 import { claimFileToCollect } from './claimFile';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-describe.each(databases.eachSupportedId())('claimFileToCollect on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('claimFileToCollect', db => {
   it('leases a free file and reads it with its owner, telling a first claim from a later one', async () => {
-    const refs = await artifactWithFiles(stores, 'npm', 'claimed', ['a.tgz']);
-    const run = await stores.runs.createRun({ trigger: 'manual' });
-    await stores.files.markQueued([refs['a.tgz']], run.id);
+    const refs = await artifactWithFiles(db.stores, 'npm', 'claimed', ['a.tgz']);
+    const run = await db.stores.runs.createRun({ trigger: 'manual' });
+    await db.stores.files.markQueued([refs['a.tgz']], run.id);
 
     const statements: string[] = [];
     const count = (query: { sql: string }) => statements.push(query.sql);
-    knex.on('query', count);
-    const file = await claimFileToCollect(knex, refs['a.tgz'], 'worker-a', 60_000);
-    knex.off('query', count);
+    db.knex.on('query', count);
+    const file = await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-a', 60_000);
+    db.knex.off('query', count);
     // One round trip and one commit where the database allows it.
-    expect(statements).toHaveLength(databaseId === 'POSTGRES_15' ? 1 : 2);
+    expect(statements).toHaveLength(db.databaseId === 'POSTGRES_15' ? 1 : 2);
     expect(file).toMatchObject({
       ref: refs['a.tgz'],
       name: 'a.tgz',
@@ -46,42 +31,42 @@ describe.each(databases.eachSupportedId())('claimFileToCollect on %p', databaseI
     expect(Date.parse(file!.lockedUntil!)).toBeGreaterThan(Date.now() + 50_000);
 
     // Another worker cannot take it while the lease lives; the holder renews it.
-    expect(await claimFileToCollect(knex, refs['a.tgz'], 'worker-b', 60_000)).toBeUndefined();
-    expect(await claimFileToCollect(knex, refs['a.tgz'], 'worker-a', 60_000)).toMatchObject({
+    expect(await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-b', 60_000)).toBeUndefined();
+    expect(await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-a', 60_000)).toMatchObject({
       lockedBy: 'worker-a',
       claimedBefore: true,
     });
     // Once the lease ran out, another worker takes it, and knows it was claimed.
-    await knex('artifact_files').where({ ref: refs['a.tgz'] }).update({ locked_until: past(1000) });
-    expect(await claimFileToCollect(knex, refs['a.tgz'], 'worker-b', 60_000)).toMatchObject({
+    await db.knex('artifact_files').where({ ref: refs['a.tgz'] }).update({ locked_until: past(1000) });
+    expect(await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-b', 60_000)).toMatchObject({
       lockedBy: 'worker-b',
       claimedBefore: true,
     });
   });
 
   it('takes no collected, parked or missing file', async () => {
-    const refs = await artifactWithFiles(stores, 'npm', 'settled', ['done.tgz', 'parked.tgz']);
-    await stores.files.markCollected(refs['done.tgz'], { size: 1, digest: 'x', storageKey: 'k' });
-    await stores.files.markFailed(refs['parked.tgz'], { error: 'gone', parked: true, errorKind: 'permanent' });
-    expect(await claimFileToCollect(knex, refs['done.tgz'], 'worker-a', 60_000)).toBeUndefined();
-    expect(await claimFileToCollect(knex, refs['parked.tgz'], 'worker-a', 60_000)).toBeUndefined();
-    expect(await claimFileToCollect(knex, 987654, 'worker-a', 60_000)).toBeUndefined();
-    const rows = await knex('artifact_files').whereNotNull('locked_by');
+    const refs = await artifactWithFiles(db.stores, 'npm', 'settled', ['done.tgz', 'parked.tgz']);
+    await db.stores.files.markCollected(refs['done.tgz'], { size: 1, digest: 'x', storageKey: 'k' });
+    await db.stores.files.markFailed(refs['parked.tgz'], { error: 'gone', parked: true, errorKind: 'permanent' });
+    expect(await claimFileToCollect(db.knex, refs['done.tgz'], 'worker-a', 60_000)).toBeUndefined();
+    expect(await claimFileToCollect(db.knex, refs['parked.tgz'], 'worker-a', 60_000)).toBeUndefined();
+    expect(await claimFileToCollect(db.knex, 987654, 'worker-a', 60_000)).toBeUndefined();
+    const rows = await db.knex('artifact_files').whereNotNull('locked_by');
     expect(rows).toEqual([]);
   });
 
   it('reads as never claimed after the first claim is given up with unclaim', async () => {
-    const refs = await artifactWithFiles(stores, 'npm', 'given-up', ['a.tgz']);
-    const first = await claimFileToCollect(knex, refs['a.tgz'], 'worker-a', 60_000);
+    const refs = await artifactWithFiles(db.stores, 'npm', 'given-up', ['a.tgz']);
+    const first = await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-a', 60_000);
     expect(first?.claimedBefore).toBe(false);
-    await stores.files.releaseFile(refs['a.tgz'], 'worker-a', { unclaim: true });
-    expect(await claimFileToCollect(knex, refs['a.tgz'], 'worker-b', 60_000)).toMatchObject({
+    await db.stores.files.releaseFile(refs['a.tgz'], 'worker-a', { unclaim: true });
+    expect(await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-b', 60_000)).toMatchObject({
       lockedBy: 'worker-b',
       claimedBefore: false,
     });
     // Given up without unclaim (e.g. at shutdown), the claim is remembered.
-    await stores.files.releaseFile(refs['a.tgz'], 'worker-b');
-    expect(await claimFileToCollect(knex, refs['a.tgz'], 'worker-c', 60_000)).toMatchObject({
+    await db.stores.files.releaseFile(refs['a.tgz'], 'worker-b');
+    expect(await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-c', 60_000)).toMatchObject({
       claimedBefore: true,
     });
   });

@@ -1,7 +1,4 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { BackpackStores } from '../createBackpackStores';
-import { clearTables, createTestStores, npmVersion, rootArtifact as base } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmVersion, rootArtifact as base } from '../__testUtils__/storeFixtures';
 import {
   getCollectedArtifact,
   getCollectedStorageKey,
@@ -12,23 +9,14 @@ import {
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
 const T1 = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-02-01T00:00:00.000Z';
 const T3 = '2026-03-01T00:00:00.000Z';
 
-describe.each(databases.eachSupportedId())('export contents on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
+describeOnEachDatabase('export contents', db => {
   /** Refs of the collected files by `id@version`. */
   let files: Record<string, number>;
   let refs: Record<string, number>;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
 
   beforeEach(async () => {
     files = {};
@@ -40,31 +28,29 @@ describe.each(databases.eachSupportedId())('export contents on %p', databaseId =
       ['requests', 'pypi', [['2.31.0', T2]]],
     ];
     for (const [id, processor, versions] of seeds) {
-      const artifact = await stores.artifacts.createArtifact({ ...base, processor, id });
+      const artifact = await db.stores.artifacts.createArtifact({ ...base, processor, id });
       refs[id] = artifact.ref;
-      await stores.versions.syncVersions(artifact.ref, versions.map(([v]) => npmVersion(v, id === 'app' ? [['lib', '^1']] : [])));
+      await db.stores.versions.syncVersions(artifact.ref, versions.map(([v]) => npmVersion(v, id === 'app' ? [['lib', '^1']] : [])));
       for (const [v, at] of versions) {
         if (!at) continue;
-        const [row] = await knex('artifact_files as f')
+        const [row] = await db.knex('artifact_files as f')
           .join('artifact_versions as v', 'v.ref', 'f.version_ref')
           .where({ 'v.artifact_ref': artifact.ref, 'v.version': v })
           .select('f.ref', 'f.storage_key');
-        await stores.files.markCollected(row.ref, { size: 10, digest: 'ab'.repeat(32), storageKey: row.storage_key });
-        await knex('artifact_files').where({ ref: row.ref }).update({ collected_at: at });
+        await db.stores.files.markCollected(row.ref, { size: 10, digest: 'ab'.repeat(32), storageKey: row.storage_key });
+        await db.knex('artifact_files').where({ ref: row.ref }).update({ collected_at: at });
         files[`${id}@${v}`] = row.ref;
       }
     }
-    await stores.versions.setResolutions(refs.app, [
+    await db.stores.versions.setResolutions(refs.app, [
       { version: '1.0.0', processor: 'npm', id: 'lib', kind: 'runtime', range: '^1', resolved: [], unresolvable: 'an outage' },
     ]);
   });
 
-  afterEach(() => clearTables(knex));
-
   it('pages the files collected in a window by ref', async () => {
     const all = { until: T3 };
-    const first = await listCollectedFiles(knex, all, { limit: 2 });
-    const rest = await listCollectedFiles(knex, all, { after: first[first.length - 1], limit: 2 });
+    const first = await listCollectedFiles(db.knex, all, { limit: 2 });
+    const rest = await listCollectedFiles(db.knex, all, { after: first[first.length - 1], limit: 2 });
     expect([...first, ...rest].map(f => `${f.artifactId}@${f.version}`)).toEqual([
       'app@1.0.0',
       'app@2.0.0',
@@ -86,25 +72,25 @@ describe.each(databases.eachSupportedId())('export contents on %p', databaseId =
       verified: true,
     });
     // A delta: after its lower bound, up to and including its cut-off, of some processors.
-    const delta = await listCollectedFiles(knex, { after: T1, until: T2, processors: ['npm'] }, { limit: 10 });
+    const delta = await listCollectedFiles(db.knex, { after: T1, until: T2, processors: ['npm'] }, { limit: 10 });
     expect(delta.map(f => `${f.artifactId}@${f.version}`)).toEqual(['app@2.0.0']);
   });
 
   it('pages the artifacts a window touches, and the ids of a processor', async () => {
-    const touched = await listTouchedArtifacts(knex, { after: T1, until: T3 }, { limit: 2 });
+    const touched = await listTouchedArtifacts(db.knex, { after: T1, until: T3 }, { limit: 2 });
     expect(touched).toEqual([
       { ref: refs.app, processor: 'npm', id: 'app' },
       { ref: refs.lib, processor: 'npm', id: 'lib' },
     ]);
-    expect(await listTouchedArtifacts(knex, { after: T1, until: T3 }, { afterRef: refs.lib, limit: 2 })).toEqual([
+    expect(await listTouchedArtifacts(db.knex, { after: T1, until: T3 }, { afterRef: refs.lib, limit: 2 })).toEqual([
       { ref: refs.requests, processor: 'pypi', id: 'requests' },
     ]);
-    expect(await listCollectedArtifactIds(knex, 'npm', T2, { limit: 10 })).toEqual(['app']);
-    expect(await listCollectedArtifactIds(knex, 'npm', T3, { afterId: 'app', limit: 10 })).toEqual(['lib']);
+    expect(await listCollectedArtifactIds(db.knex, 'npm', T2, { limit: 10 })).toEqual(['app']);
+    expect(await listCollectedArtifactIds(db.knex, 'npm', T3, { afterId: 'app', limit: 10 })).toEqual(['lib']);
   });
 
   it('reads an artifact with what was collected up to a cut-off and the dependencies its versions declare', async () => {
-    const app = await getCollectedArtifact(knex, refs.app, T1);
+    const app = await getCollectedArtifact(db.knex, refs.app, T1);
     expect(app).toEqual({
       ref: refs.app,
       processor: 'npm',
@@ -122,22 +108,22 @@ describe.each(databases.eachSupportedId())('export contents on %p', databaseId =
         },
       ],
     });
-    expect((await getCollectedArtifact(knex, refs.app, T3))!.versions.map(v => v.version)).toEqual(['1.0.0', '2.0.0']);
-    expect(await getCollectedArtifact(knex, 424242, T3)).toBeUndefined();
+    expect((await getCollectedArtifact(db.knex, refs.app, T3))!.versions.map(v => v.version)).toEqual(['1.0.0', '2.0.0']);
+    expect(await getCollectedArtifact(db.knex, 424242, T3)).toBeUndefined();
   });
 
   it('reads the current key of a collected file only', async () => {
     const ref = files['lib@1.0.0'];
-    expect(await getCollectedStorageKey(knex, ref)).toBe('files/npm/lib/1.0.0/pkg-1.0.0.tgz');
-    await knex('artifact_files').where({ ref }).update({ storage_key: 'moved' });
-    expect(await getCollectedStorageKey(knex, ref)).toBe('moved');
-    await knex('artifact_files').where({ ref }).update({ collected: false });
-    expect(await getCollectedStorageKey(knex, ref)).toBeUndefined();
+    expect(await getCollectedStorageKey(db.knex, ref)).toBe('files/npm/lib/1.0.0/pkg-1.0.0.tgz');
+    await db.knex('artifact_files').where({ ref }).update({ storage_key: 'moved' });
+    expect(await getCollectedStorageKey(db.knex, ref)).toBe('moved');
+    await db.knex('artifact_files').where({ ref }).update({ collected: false });
+    expect(await getCollectedStorageKey(db.knex, ref)).toBeUndefined();
   });
 
   it('reads an artifact by processor and id too', async () => {
-    expect((await getCollectedArtifact(knex, { processor: 'npm', id: 'app' }, T3))!.ref).toBe(refs.app);
-    expect(await getCollectedArtifact(knex, { processor: 'pypi', id: 'app' }, T3)).toBeUndefined();
+    expect((await getCollectedArtifact(db.knex, { processor: 'npm', id: 'app' }, T3))!.ref).toBe(refs.app);
+    expect(await getCollectedArtifact(db.knex, { processor: 'pypi', id: 'app' }, T3)).toBeUndefined();
   });
 
   it('leaves out of a delta the content-addressed objects collected before it, by whichever file', async () => {
@@ -150,24 +136,24 @@ describe.each(databases.eachSupportedId())('export contents on %p', databaseId =
     });
     const [old, fresh] = ['a'.repeat(64), 'b'.repeat(64)];
     const collect = async (id: string, digests: string[], at: string) => {
-      const artifact = await stores.artifacts.createArtifact({ ...base, processor: 'oci', id });
-      await stores.versions.syncVersions(artifact.ref, [{ version: '1', files: digests.map(object), dependencies: [] }]);
-      const rows = await knex('artifact_files as f')
+      const artifact = await db.stores.artifacts.createArtifact({ ...base, processor: 'oci', id });
+      await db.stores.versions.syncVersions(artifact.ref, [{ version: '1', files: digests.map(object), dependencies: [] }]);
+      const rows = await db.knex('artifact_files as f')
         .join('artifact_versions as v', 'v.ref', 'f.version_ref')
         .where('v.artifact_ref', artifact.ref)
         .select('f.ref', 'f.storage_key');
       for (const row of rows) {
-        await stores.files.markCollected(row.ref, { size: 1, digest: 'x', storageKey: row.storage_key });
-        await knex('artifact_files').where({ ref: row.ref }).update({ collected_at: at });
+        await db.stores.files.markCollected(row.ref, { size: 1, digest: 'x', storageKey: row.storage_key });
+        await db.knex('artifact_files').where({ ref: row.ref }).update({ collected_at: at });
       }
     };
     await collect('r/first', [old], T1);
     await collect('r/second', [old, fresh], T2);
-    const delta = await listCollectedFiles(knex, { after: T1, until: T3, processors: ['oci'] }, { limit: 10 });
+    const delta = await listCollectedFiles(db.knex, { after: T1, until: T3, processors: ['oci'] }, { limit: 10 });
     expect(delta.map(f => `${f.artifactId} ${f.name}`)).toEqual([`r/second blob:sha256:${fresh}`]);
-    const full = await listCollectedFiles(knex, { until: T3, processors: ['oci'] }, { limit: 10 });
+    const full = await listCollectedFiles(db.knex, { until: T3, processors: ['oci'] }, { limit: 10 });
     expect(full).toHaveLength(3);
-    expect((await listTouchedArtifacts(knex, { after: T1, until: T3, processors: ['oci'] }, { limit: 10 })).map(a => a.id)).toEqual([
+    expect((await listTouchedArtifacts(db.knex, { after: T1, until: T3, processors: ['oci'] }, { limit: 10 })).map(a => a.id)).toEqual([
       'r/second',
     ]);
   });

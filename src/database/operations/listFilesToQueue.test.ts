@@ -1,30 +1,15 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { BackpackStores } from '../createBackpackStores';
-import { artifactWithFiles, clearTables, createTestStores, past } from '../__testUtils__/storeFixtures';
+import { artifactWithFiles, describeOnEachDatabase, past } from '../__testUtils__/storeFixtures';
 import { listFilesToQueue } from './listFilesToQueue';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-describe.each(databases.eachSupportedId())('listFilesToQueue on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('listFilesToQueue', db => {
   const names = async (query: Parameters<typeof listFilesToQueue>[1]) =>
-    (await listFilesToQueue(knex, query)).map(f => f.name);
+    (await listFilesToQueue(db.knex, query)).map(f => f.name);
 
   it('offers files neither collected nor in flight, of selected versions, by ref', async () => {
-    const { files } = stores;
-    const refs = await artifactWithFiles(stores, 'npm', 'offered', [
+    const { files } = db.stores;
+    const refs = await artifactWithFiles(db.stores, 'npm', 'offered', [
       'pending',
       'queued-now',
       'queued-long-ago',
@@ -35,14 +20,14 @@ describe.each(databases.eachSupportedId())('listFilesToQueue on %p', databaseId 
       'lease-expired',
     ]);
     await files.markQueued([refs['queued-now'], refs['queued-long-ago'], refs.leased, refs['lease-expired']]);
-    await knex('artifact_files').where({ ref: refs['queued-long-ago'] }).update({ queued_at: past(10 * 60_000) });
+    await db.knex('artifact_files').where({ ref: refs['queued-long-ago'] }).update({ queued_at: past(10 * 60_000) });
     await files.markFailed(refs.failed, { error: '503', parked: false });
-    await knex('artifact_files').where({ ref: refs.failed }).update({ queued_at: past(10 * 60_000) });
+    await db.knex('artifact_files').where({ ref: refs.failed }).update({ queued_at: past(10 * 60_000) });
     await files.markFailed(refs.parked, { error: '404', parked: true });
     await files.markCollected(refs.collected, { size: 1, digest: 'x', storageKey: 'k' });
     await files.claimFile(refs.leased, 'worker', 600_000);
     await files.claimFile(refs['lease-expired'], 'gone', 600_000);
-    await knex('artifact_files')
+    await db.knex('artifact_files')
       .where({ ref: refs['lease-expired'] })
       .update({ locked_until: past(1000), queued_at: past(10 * 60_000) });
 
@@ -55,16 +40,16 @@ describe.each(databases.eachSupportedId())('listFilesToQueue on %p', databaseId 
     ]);
     // Everything queued counts as lost with no window at all, but a live lease still holds.
     expect(await names({ staleAfterMs: 0 })).toEqual(['pending', 'queued-now', 'queued-long-ago', 'lease-expired']);
-    const [file] = await listFilesToQueue(knex, { staleAfterMs: 0 });
+    const [file] = await listFilesToQueue(db.knex, { staleAfterMs: 0 });
     expect(file).toMatchObject({ processor: 'npm', artifactId: 'offered', version: '1.0.0', runId: undefined });
   });
 
   it('offers only the files of the artifacts asked about, and none of versions not selected', async () => {
-    await artifactWithFiles(stores, 'npm', 'one', ['a']);
-    await artifactWithFiles(stores, 'npm', 'two', ['b']);
-    const oneRef = (await stores.artifacts.getArtifact('npm', 'one'))!.ref;
+    await artifactWithFiles(db.stores, 'npm', 'one', ['a']);
+    await artifactWithFiles(db.stores, 'npm', 'two', ['b']);
+    const oneRef = (await db.stores.artifacts.getArtifact('npm', 'one'))!.ref;
     expect(await names({ staleAfterMs: 0, artifactRefs: [oneRef] })).toEqual(['a']);
-    await stores.versions.setSelection(oneRef, [], { replace: true });
+    await db.stores.versions.setSelection(oneRef, [], { replace: true });
     expect(await names({ staleAfterMs: 0 })).toEqual(['b']);
   });
 });

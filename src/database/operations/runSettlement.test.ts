@@ -1,40 +1,25 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { BackpackStores } from '../createBackpackStores';
-import { artifactWithFiles, clearTables, createTestStores } from '../__testUtils__/storeFixtures';
+import { artifactWithFiles, describeOnEachDatabase } from '../__testUtils__/storeFixtures';
 import { countOutstandingFiles, countParkedFiles } from './runSettlement';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-describe.each(databases.eachSupportedId())('run settlement counts on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('run settlement counts', db => {
   it('counts the files of each run by whether they have an outcome', async () => {
-    const { files } = stores;
-    const refs = await artifactWithFiles(stores, 'npm', 'settling', ['pending', 'queued', 'failed', 'parked', 'collected']);
-    const run = await stores.runs.createRun({ trigger: 'manual' });
-    const other = await stores.runs.createRun({ trigger: 'manual' });
+    const { files } = db.stores;
+    const refs = await artifactWithFiles(db.stores, 'npm', 'settling', ['pending', 'queued', 'failed', 'parked', 'collected']);
+    const run = await db.stores.runs.createRun({ trigger: 'manual' });
+    const other = await db.stores.runs.createRun({ trigger: 'manual' });
     await files.markQueued(Object.values(refs), run.id);
     // Back to pending, as a reset leaves it, yet still the run's.
-    await knex('artifact_files').where({ ref: refs.pending }).update({ status: 'pending' });
+    await db.knex('artifact_files').where({ ref: refs.pending }).update({ status: 'pending' });
     await files.markFailed(refs.failed, { error: '503', parked: false });
     await files.markFailed(refs.parked, { error: '404', parked: true });
     await files.markCollected(refs.collected, { size: 1, digest: 'x', storageKey: 'k' });
 
-    const counts = await countOutstandingFiles(knex, [run.id, other.id]);
+    const counts = await countOutstandingFiles(db.knex, [run.id, other.id]);
     expect(Object.fromEntries(counts)).toEqual({ [run.id]: 3, [other.id]: 0 });
-    expect(await countParkedFiles(knex, run.id)).toBe(1);
-    expect(await countParkedFiles(knex, other.id)).toBe(0);
-    expect(await countOutstandingFiles(knex, [])).toEqual(new Map());
+    expect(await countParkedFiles(db.knex, run.id)).toBe(1);
+    expect(await countParkedFiles(db.knex, other.id)).toBe(0);
+    expect(await countOutstandingFiles(db.knex, [])).toEqual(new Map());
   });
 });

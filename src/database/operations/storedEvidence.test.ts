@@ -1,40 +1,21 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
 import { evidenceKey } from '../AdmissionStore';
-import { BackpackStores } from '../createBackpackStores';
-import { clearTables, createTestStores, npmVersion, rootArtifact } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmArtifact } from '../__testUtils__/storeFixtures';
 import { storedEvidence } from './storedEvidence';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-describe.each(databases.eachSupportedId())('storedEvidence on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
+describeOnEachDatabase('storedEvidence', db => {
   let a: number;
   let b: number;
 
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
   beforeEach(async () => {
-    a = (await stores.artifacts.createArtifact({ ...rootArtifact, id: 'a' })).ref;
-    b = (await stores.artifacts.createArtifact({ ...rootArtifact, id: 'b' })).ref;
-    await stores.versions.syncVersions(a, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
-    await stores.versions.syncVersions(b, [npmVersion('3.0.0')]);
-    await stores.admissions.recordFacts(a, [{ version: '1.0.0', facts: { license: 'MIT', deprecated: 'use 2' } }]);
-  });
-
-  afterEach(async () => {
-    await knex('version_facts').delete();
-    await clearTables(knex);
+    a = await npmArtifact(db.stores, 'a', ['1.0.0', '2.0.0']);
+    b = await npmArtifact(db.stores, 'b', ['3.0.0']);
+    await db.stores.admissions.recordFacts(a, [{ version: '1.0.0', facts: { license: 'MIT', deprecated: 'use 2' } }]);
   });
 
   it('reads the facts and files of the versions asked for, of several artifacts in one call', async () => {
-    const evidence = await storedEvidence(knex, [
+    const evidence = await storedEvidence(db.knex, [
       { artifactRef: a, version: '1.0.0' },
       { artifactRef: b, version: '3.0.0' },
       { artifactRef: b, version: '3.0.0' },
@@ -52,8 +33,8 @@ describe.each(databases.eachSupportedId())('storedEvidence on %p', databaseId =>
   });
 
   it('agrees with the per-artifact read', async () => {
-    const byArtifact = await stores.admissions.storedFacts('npm', 'a');
-    const batched = await storedEvidence(knex, [
+    const byArtifact = await db.stores.admissions.storedFacts('npm', 'a');
+    const batched = await storedEvidence(db.knex, [
       { artifactRef: a, version: '1.0.0' },
       { artifactRef: a, version: '2.0.0' },
     ]);

@@ -1,38 +1,21 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { Knex } from 'knex';
-import { BackpackStores } from '../createBackpackStores';
-import { clearTables, createTestStores, npmVersion, rootArtifact } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmArtifact } from '../__testUtils__/storeFixtures';
 import { versionRefs } from './versionRefs';
 
 jest.setTimeout(60_000);
 
 const key = (artifactRef: number, version: string) => `${artifactRef}\u0000${version}`;
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-describe.each(databases.eachSupportedId())('versionRefs on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('versionRefs', db => {
   it('finds the refs of versions of several artifacts by (artifact, version), leaving out unknown ones', async () => {
-    const a = (await stores.artifacts.createArtifact({ ...rootArtifact, id: 'a' })).ref;
-    const b = (await stores.artifacts.createArtifact({ ...rootArtifact, id: 'b' })).ref;
-    await stores.versions.syncVersions(a, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
-    await stores.versions.syncVersions(b, [npmVersion('1.0.0')]);
+    const a = await npmArtifact(db.stores, 'a', ['1.0.0', '2.0.0']);
+    const b = await npmArtifact(db.stores, 'b', ['1.0.0']);
     const stored = new Map(
-      (await knex('artifact_versions').select('ref', 'artifact_ref', 'version')).map(
+      (await db.knex('artifact_versions').select('ref', 'artifact_ref', 'version')).map(
         (r: { ref: number; artifact_ref: number; version: string }) => [key(r.artifact_ref, r.version), r.ref],
       ),
     );
 
-    const refs = await versionRefs(knex, [
+    const refs = await versionRefs(db.knex, [
       [a, '2.0.0'],
       [b, '1.0.0'],
       [b, '2.0.0'],
