@@ -2,7 +2,7 @@ import { UrlReaderService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { IncomingHttpHeaders } from 'node:http';
 import { Semaphore } from '../lib/Semaphore';
-import { isGateRefusal, TransferTimeoutError, UpstreamHttpError } from './errors';
+import { isGateRefusal, UpstreamHttpError } from './errors';
 import { GatedUrlReader } from './GatedUrlReader';
 import { HostPolicy, parseFetchableUrl } from './HostPolicy';
 import {
@@ -16,6 +16,7 @@ import { readDocument } from './readDocument';
 import { parseRetryAfter, retryDelayMs, sleep } from '../lib/retry';
 import { UpstreamAuthenticator, UpstreamTransport } from './UpstreamTransport';
 import { redactUrl } from './urls';
+import { underDeadline } from './underDeadline';
 import { DiscoveryValidators } from '../processors/types';
 
 /** Politeness settings for talking to upstream registries. */
@@ -265,34 +266,13 @@ export class UpstreamClient {
   }
 
   /** Runs one attempt under the deadline of `timeoutMs`, which covers the body. */
-  private async withDeadline<T>(
+  private withDeadline<T>(
     url: string,
     signal: AbortSignal | undefined,
     run: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     this.counters.requests += 1;
-    const { timeoutMs } = this.options;
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () =>
-        deadline.abort(
-          new TransferTimeoutError(
-            `GET ${redactUrl(url)} did not complete within ${timeoutMs} ms (backpack.upstream.timeoutMs)`,
-          ),
-        ),
-      timeoutMs,
-    );
-    // The caller's abort through the deadline's controller (cheaper than
-    // AbortSignal.any), its listener removed after the attempt.
-    const forward = () => deadline.abort(signal!.reason);
-    if (signal?.aborted) forward();
-    else signal?.addEventListener('abort', forward, { once: true });
-    try {
-      return await run(deadline.signal);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forward);
-    }
+    return underDeadline(url, this.options.timeoutMs, signal, run);
   }
 
   private attempt(
