@@ -79,7 +79,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
           .whereIn('artifact_ref', part)
           .orderBy('ref')
           // Not the upstream's verbatim record: a run reads every version.
-          .select('ref', 'artifact_ref', 'version', 'status', 'selection', 'discovered_at', 'published_at')),
+          .select('ref', 'artifact_ref', 'version', 'status', 'selection', 'discovered_at', 'published_at', 'described')),
       );
     }
     const dependencies = await this.getDependencies(rows.filter(v => v.status === 'selected').map(v => v.ref));

@@ -18,4 +18,15 @@ describeOnEachDatabase('allVersions', db => {
     expect(other).toMatchObject({ version: '2.0.0', status: 'discovered', dependencies: [] });
     expect(all.get(b)!.map(v => v.version)).toEqual(['1.0.0']);
   });
+
+  it('reads whether each version is described: a listing-only version is not, and a 304 must describe it when the walk needs it', async () => {
+    const a = (await db.stores.artifacts.createArtifact({ ...rootArtifact, id: 'a' })).ref;
+    await db.stores.versions.syncVersions(a, [npmVersion('1.0.0')]);
+    await db.stores.versions.syncVersions(a, [npmVersion('2.0.0')], { listingOnly: true });
+
+    const byVersion = Object.fromEntries((await allVersions(db.knex)).get(a)!.map(v => [v.version, v.described]));
+    expect(byVersion).toEqual({ '1.0.0': true, '2.0.0': false });
+    const viaStore = (await db.stores.versions.getVersionsOf([a])).get(a)!;
+    expect(Object.fromEntries(viaStore.map(v => [v.version, v.described]))).toEqual(byVersion);
+  });
 });

@@ -32,7 +32,11 @@ export function toVersion(row: VersionRow): ArtifactVersion {
   };
 }
 
-/** A version row as stored, without its dependencies; rows from before the `described` column count as described. */
+/**
+ * A version row as stored, without its dependencies. The migration gave
+ * rows from before the `described` column `true`; a read that leaves the
+ * column out would count every version as described, so it must select it.
+ */
 export function toStoredVersion(row: VersionRow): Omit<StoredVersion, 'dependencies'> {
-  return { ...toVersion(row), ref: row.ref, described: row.described === undefined || toBoolean(row.described) };
+  return { ...toVersion(row), ref: row.ref, described: toBoolean(row.described) };
 }
