@@ -15,14 +15,6 @@ export const CHUNK = 500;
  */
 export const LOOKUP_CHUNK = 100;
 
-/**
- * Artifact refs per `where artifact_ref in (…)` over `artifact_versions`:
- * on a table not yet analysed (a first run's), PostgreSQL takes each
- * artifact for half a percent of the versions, so a hundred artifacts look
- * like half the table and it scans the whole of it; fifty stay on the index.
- */
-export const ARTIFACT_LOOKUP_CHUNK = 50;
-
 /** Rows per multi-row insert of wide rows. */
 export const INSERT_CHUNK = 200;
 

@@ -51,7 +51,7 @@ export async function setResolutionsOf(
     // then their dependencies by version ref: no join that would have the
     // planner hash every version of the mirror.
     const versionOf = new Map<number, string>();
-    for (const part of chunks([...pairs.values()], LOOKUP_CHUNK)) {
+    for (const part of chunks([...pairs.values()])) {
       const rows: Array<{ ref: number; artifact_ref: number; version: string }> = await tx('artifact_versions')
         .whereIn(['artifact_ref', 'version'], part)
         .select('ref', 'artifact_ref', 'version');

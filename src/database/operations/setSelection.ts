@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { ARTIFACT_LOOKUP_CHUNK, chunks, LOOKUP_CHUNK } from '../chunks';
+import { chunks } from '../chunks';
 import { fromJson } from '../rows/coerce';
 import { VersionRow } from '../rows/versions';
 import { VersionSelection } from '../VersionGraphStore';
@@ -24,12 +24,11 @@ export function setSelection(
 
 /**
  * {@link setSelection} for many artifacts at once, with a few statements
- * per {@link ARTIFACT_LOOKUP_CHUNK} artifacts rather than per artifact: only the
- * rows that may change are read (those not plainly `discovered`, and the
- * wanted ones), through the `artifact_versions_chosen_idx` and
- * `artifact_versions_key` indexes, so that a run whose selection did not
- * change reads its selected versions and writes nothing. Chunks of the
- * default size had PostgreSQL scan every version once per chunk.
+ * per {@link chunks} of artifacts rather than per artifact: only the rows
+ * that may change are read (those not plainly `discovered`, and the wanted
+ * ones), through the `(artifact_ref, status)` and `(artifact_ref, version)`
+ * indexes, so that a run whose selection did not change reads its selected
+ * versions and writes nothing.
  */
 export async function setSelections(
   db: Knex,
@@ -38,7 +37,7 @@ export async function setSelections(
 ): Promise<number> {
   let written = 0;
   await db.transaction(async tx => {
-    for (const part of chunks(entries, ARTIFACT_LOOKUP_CHUNK)) {
+    for (const part of chunks(entries)) {
       const wanted = new Map<number, Map<string, VersionSelection>>(
         part.map(e => [e.artifactRef, new Map(e.selections.map(s => [s.version, s]))]),
       );
@@ -51,7 +50,7 @@ export async function setSelections(
       const missing = part.flatMap(e =>
         e.selections.filter(s => !seen.has(`${e.artifactRef}\0${s.version}`)).map(s => [e.artifactRef, s.version]),
       );
-      for (const pairs of chunks(missing, LOOKUP_CHUNK)) {
+      for (const pairs of chunks(missing)) {
         rows.push(
           ...(await tx('artifact_versions')
             .whereIn(['artifact_ref', 'version'], pairs)
