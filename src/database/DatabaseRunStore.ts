@@ -12,7 +12,13 @@ import {
   releaseJobs,
   takeAbandonedJob,
 } from './operations/leasedJobs';
-import { countCollectedFiles, countOutstandingFiles, countParkedFiles } from './operations/runSettlement';
+import {
+  collectedSoFar,
+  countCollectedFiles,
+  countParkedFiles,
+  forgetCollectedSoFar,
+  runsWithOutstandingFiles,
+} from './operations/runSettlement';
 import { now } from './rows/coerce';
 import { LISTED_RUN_COLUMNS, RUN_COUNTER_COLUMNS, RunRow, toRun } from './rows/runs';
 import { NewRun, RunOutcome, RunStore } from './RunStore';
@@ -61,9 +67,9 @@ export class DatabaseRunStore implements RunStore {
   }
 
   async finishRun(id: string, outcome: RunOutcome): Promise<boolean> {
-    // The collected counters, counted from the run's files, stay as they are now.
+    // The collected counters, counted exactly from the run's files, stay as they are now.
     const collected = (await countCollectedFiles(this.db, [id])).get(id)!;
-    return this.totals.changing(finishJob(this.db, RUNS, id, {
+    const finished = await this.totals.changing(finishJob(this.db, RUNS, id, {
       status: outcome.status,
       error: outcome.error,
       from: outcome.from ? [outcome.from] : undefined,
@@ -75,6 +81,8 @@ export class DatabaseRunStore implements RunStore {
         bytes: collected.bytes,
       },
     }));
+    if (finished) await forgetCollectedSoFar(this.db, id);
+    return finished;
   }
 
   async markRunCollecting(
@@ -92,8 +100,8 @@ export class DatabaseRunStore implements RunStore {
     return written === 1;
   }
 
-  countOutstandingFiles(runIds: string[]): Promise<Map<string, number>> {
-    return countOutstandingFiles(this.db, runIds);
+  runsWithOutstandingFiles(runIds: string[]): Promise<Set<string>> {
+    return runsWithOutstandingFiles(this.db, runIds);
   }
 
   countParkedFiles(runId: string): Promise<number> {
@@ -145,11 +153,11 @@ export class DatabaseRunStore implements RunStore {
     return row ? (await this.withCollected([toRun(row)]))[0] : undefined;
   }
 
-  /** Unfinished runs with their collected counters counted from their files. */
+  /** Unfinished runs with their collected counters as the collectors added them up so far. */
   private async withCollected(runs: MirrorRun[]): Promise<MirrorRun[]> {
     const unfinished = runs.filter(r => RUNS.unfinished.includes(r.status)).map(r => r.id);
     if (unfinished.length === 0) return runs;
-    const counts = await countCollectedFiles(this.db, unfinished);
+    const counts = await collectedSoFar(this.db, unfinished);
     return runs.map(run => {
       const count = counts.get(run.id);
       return count

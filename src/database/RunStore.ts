@@ -42,8 +42,8 @@ export interface RunStore {
   finishRun(id: string, outcome: RunOutcome): Promise<boolean>;
   /** A running run whose walk is done waits for its files; false if it was not running. */
   markRunCollecting(id: string, outcome: { artifactsFailed: number; error?: string }): Promise<boolean>;
-  /** Files of each run that are neither collected nor parked (one statement). */
-  countOutstandingFiles(runIds: string[]): Promise<Map<string, number>>;
+  /** The runs, of those asked about, with a file neither collected nor parked (an indexed probe per run). */
+  runsWithOutstandingFiles(runIds: string[]): Promise<Set<string>>;
   countParkedFiles(runId: string): Promise<number>;
   /**
    * Takes over collecting runs whose watcher sent no heartbeat for

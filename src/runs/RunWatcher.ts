@@ -121,9 +121,9 @@ export class RunWatcher {
     }
     if (this.watched.size === 0) return;
     const ids = [...this.watched];
-    const outstanding = await store.countOutstandingFiles(ids);
+    const outstanding = await store.runsWithOutstandingFiles(ids);
     for (const id of ids) {
-      if ((outstanding.get(id) ?? 0) > 0) {
+      if (outstanding.has(id)) {
         await store.heartbeatRun(id);
       } else {
         await this.settle(id);

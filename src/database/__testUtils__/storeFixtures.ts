@@ -22,6 +22,7 @@ export async function clearTables(knex: Knex): Promise<void> {
     'artifact_versions',
     'artifacts',
     'mirror_runs',
+    'run_collected_counts',
   ]) {
     await knex(table).delete();
   }

@@ -8,19 +8,23 @@ import { toNumber } from '../rows/coerce';
 const OUTSTANDING = ['pending', 'queued', 'failed'];
 
 /**
- * Files of each run that are neither collected nor parked: one grouped,
- * indexed statement (`artifact_files_run_idx`) for all runs asked about.
+ * The runs, of those asked about, that still have a file neither collected
+ * nor parked. One indexed probe per run (`artifact_files_run_idx`) that
+ * stops at the first such file: a watcher asks on every check while a run
+ * collects, so counting every outstanding file each time would read the
+ * run's files over and over.
  */
-export async function countOutstandingFiles(db: Knex, runIds: string[]): Promise<Map<string, number>> {
-  const counts = new Map<string, number>(runIds.map(id => [id, 0]));
-  if (runIds.length === 0) return counts;
-  const rows: Array<{ run_id: string; files: number | string }> = await db('artifact_files')
-    .whereIn('run_id', runIds)
-    .whereIn('status', OUTSTANDING)
-    .groupBy('run_id')
-    .select('run_id', db.raw('COUNT(*) as files'));
-  for (const row of rows) counts.set(row.run_id, toNumber(row.files));
-  return counts;
+export async function runsWithOutstandingFiles(db: Knex, runIds: string[]): Promise<Set<string>> {
+  const outstanding = new Set<string>();
+  for (const runId of runIds) {
+    const found = await db('artifact_files')
+      .where('run_id', runId)
+      .whereIn('status', OUTSTANDING)
+      .select('ref')
+      .first();
+    if (found) outstanding.add(runId);
+  }
+  return outstanding;
 }
 
 /** Files of a run that are parked. */
@@ -32,10 +36,9 @@ export async function countParkedFiles(db: Knex, runId: string): Promise<number>
 }
 
 /**
- * Files each run queued that are collected, and their bytes: one grouped,
- * indexed statement (`artifact_files_run_idx`). A run's collected counters
- * are these while it is unfinished, and are stored when it finishes, so
- * that collectors never update the run's row per file.
+ * Files each run queued that are collected, and their bytes, counted from
+ * the run's files: one grouped, indexed statement that reads every
+ * collected file of the runs, so it runs once, when a run finishes.
  */
 export async function countCollectedFiles(
   db: Knex,
@@ -52,4 +55,30 @@ export async function countCollectedFiles(
     .select('run_id', db.raw('COUNT(*) as files'), db.raw('SUM(COALESCE(size, 0)) as bytes'));
   for (const row of rows) counts.set(row.run_id, { files: toNumber(row.files), bytes: toNumber(row.bytes) });
   return counts;
+}
+
+/**
+ * Collected files and bytes of unfinished runs as the collectors added
+ * them up (`markFilesCollected`): a few shard rows per run, whatever the
+ * number of its files, so that polling a run's progress stays cheap.
+ */
+export async function collectedSoFar(
+  db: Knex,
+  runIds: string[],
+): Promise<Map<string, { files: number; bytes: number }>> {
+  const counts = new Map<string, { files: number; bytes: number }>(runIds.map(id => [id, { files: 0, bytes: 0 }]));
+  if (runIds.length === 0) return counts;
+  const rows: Array<{ run_id: string; files: number | string; bytes: number | string | null }> = await db(
+    'run_collected_counts',
+  )
+    .whereIn('run_id', runIds)
+    .groupBy('run_id')
+    .select('run_id', db.raw('SUM(files) as files'), db.raw('SUM(bytes) as bytes'));
+  for (const row of rows) counts.set(row.run_id, { files: toNumber(row.files), bytes: toNumber(row.bytes) });
+  return counts;
+}
+
+/** Drops the running counts of a finished run, whose counters are now stored. */
+export async function forgetCollectedSoFar(db: Knex, runId: string): Promise<void> {
+  await db('run_collected_counts').where({ run_id: runId }).delete();
 }
