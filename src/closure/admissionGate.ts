@@ -64,8 +64,13 @@ export class AdmissionGate {
     const substitutable =
       policy === 'latest' && resolution.resolved.length === 1 && scheme.isValidRange(range) && scheme.satisfies(best, range);
     if (substitutable) {
+      const first = await this.verdict(target, best, via);
+      if (first.decision !== 'deny') return resolution;
+      deny(best, first);
+      // Looked for only once the best is denied: most edges stop above, and
+      // this runs for every edge of the walk.
       const candidates = outcome.ascending.filter(v => v !== best && scheme.satisfies(v, range)).reverse();
-      for (const version of [best, ...candidates]) {
+      for (const version of candidates) {
         const verdict = await this.verdict(target, version, via);
         if (verdict.decision !== 'deny') return { resolved: [version] };
         deny(version, verdict);

@@ -150,6 +150,26 @@ describe('checkDiscoveryOutput', () => {
     expect(checked.warnings).toHaveLength(6);
   });
 
+  it('checks a dependency object shared between versions once, keeping it shared, and warns per version', () => {
+    const shared = { processor: 'npm', id: 'ok', range: '^1.0.0', kind: 'runtime' as const };
+    const refused = { processor: 'npm', id: '../x', range: '^1.0.0', kind: 'runtime' as const };
+    const checked = check([
+      version({ version: '1.0.0', dependencies: [shared, refused] }),
+      version({ version: '2.0.0', dependencies: [shared, refused] }),
+      version({ version: '3.0.0', dependencies: [{ ...shared }] }),
+    ]);
+    const [one, two, three] = checked.versions.map(v => v.dependencies);
+    expect(one[0]).toBe(two[0]);
+    expect(one[1]).toBe(two[1]);
+    expect(one[0]).not.toBe(shared);
+    expect(three[0]).toEqual(one[0]);
+    expect(two[1].unresolvable).toMatch(/^invalid id: /);
+    expect(checked.warnings).toEqual([
+      "version 1.0.0: dependency npm:../x is unresolvable: invalid id: '../x' is not a valid npm package name",
+      "version 2.0.0: dependency npm:../x is unresolvable: invalid id: '../x' is not a valid npm package name",
+    ]);
+  });
+
   it('keeps ISO publication dates, rewrites other readable ones and drops the rest', () => {
     const dates = ['2024-01-01T00:00:00.000000Z', 'March 7, 2024 10:00 UTC', 'not a date', '+275760-09-13T00:00:00.000Z'];
     const checked = check(dates.map((publishedAt, i) => version({ version: `${i}.0.0`, publishedAt })));

@@ -64,6 +64,7 @@ export function checkDiscoveryOutput(
   }
 
   const versions = new Map<string, ProcessorVersion>();
+  const dependencyChecks: DependencyChecks = new Map();
   for (const entry of result.versions as unknown[]) {
     const raw = (entry ?? {}) as Partial<ProcessorVersion>;
     const problem = stringProblem(raw.version, COLUMN_LIMITS.version);
@@ -72,7 +73,7 @@ export function checkDiscoveryOutput(
       continue;
     }
     const version = raw.version!;
-    const checked = checkVersion(version, raw, options.processors, warn);
+    const checked = checkVersion(version, raw, options.processors, warn, dependencyChecks);
     const earlier = versions.get(version);
     if (earlier) {
       if (!isDeepStrictEqual(earlier, checked)) {
@@ -102,11 +103,21 @@ export function checkDiscoveryOutput(
   return checked;
 }
 
+/**
+ * The checks of the dependency objects of one discovery, by identity:
+ * processors share one object between the versions that declare the same
+ * dependency (npm's packuments repeat a few specs thousands of times), and
+ * the checked copy stays shared, so a walk holds one per distinct spec
+ * rather than one per version. The messages are replayed per version.
+ */
+type DependencyChecks = Map<ProcessorDependency, { kept?: ProcessorDependency; messages: string[] }>;
+
 function checkVersion(
   version: string,
   raw: Partial<ProcessorVersion>,
   processors: ProcessorRegistry,
   warn: (message: string) => void,
+  dependencyChecks: DependencyChecks,
 ): ProcessorVersion {
   const where = `version ${shown(version)}`;
   let publishedAt: string | undefined;
@@ -140,10 +151,15 @@ function checkVersion(
 
   const dependencies: ProcessorDependency[] = [];
   for (const dependency of Array.isArray(raw.dependencies) ? raw.dependencies : []) {
-    const kept = checkDependency((dependency ?? {}) as ProcessorDependency, processors, message =>
-      warn(`${where}: ${message}`),
-    );
-    if (kept) dependencies.push(kept);
+    const declared = (dependency ?? {}) as ProcessorDependency;
+    let check = dependencyChecks.get(declared);
+    if (!check) {
+      const messages: string[] = [];
+      check = { kept: checkDependency(declared, processors, message => messages.push(message)), messages };
+      if (dependency && typeof dependency === 'object') dependencyChecks.set(declared, check);
+    }
+    for (const message of check.messages) warn(`${where}: ${message}`);
+    if (check.kept) dependencies.push(check.kept);
   }
   if (!Array.isArray(raw.dependencies)) warn(`${where}: no list of dependencies`);
 
