@@ -13,16 +13,7 @@ import { SyncResult } from '../VersionGraphStore';
 const FILE_COLUMNS = ['ref', 'version_ref', 'name', 'uri', 'integrity_digest', 'collected', 'status', 'storage_key'] as const;
 type StoredFileDescription = Pick<FileRow, (typeof FILE_COLUMNS)[number]>;
 /** What a sync compares of a stored dependency. */
-const DEPENDENCY_COLUMNS = [
-  'ref',
-  'version_ref',
-  'processor',
-  'dependency_id',
-  'kind',
-  'range',
-  'config',
-  'unresolvable',
-] as const;
+const DEPENDENCY_COLUMNS = ['ref', 'version_ref', 'processor', 'dependency_id', 'kind', 'range', 'config', 'unresolvable'] as const;
 type StoredDependencyDeclaration = Pick<DependencyRow, (typeof DEPENDENCY_COLUMNS)[number]>;
 
 /** One stored version and the processor's description of it. */
