@@ -109,31 +109,24 @@ async function main() {
       const t0 = Date.now();
       const sizesArg = sizes && benchmark.name === 'scale' ? ` --sizes ${sizes.join(',')}` : '';
       const command = `npm run bench -- ${benchmark.name}${repetitions !== 3 ? ` --repetitions ${repetitions}` : ''}${sizesArg}${fromSource ? ' --from-source' : ''}`;
+      // What a benchmark's entry says whether it measured or failed.
+      const entry = () => ({
+        name: benchmark.name,
+        title: benchmark.title,
+        command,
+        machine,
+        backend: describeBuild(build),
+        durationSeconds: (Date.now() - t0) / 1000,
+      });
       try {
         const result = await benchmark.run({ env, log, repetitions, sizes });
-        results[benchmark.name] = {
-          name: benchmark.name,
-          title: benchmark.title,
-          command,
-          machine,
-          backend: describeBuild(build),
-          durationSeconds: (Date.now() - t0) / 1000,
-          result,
-        };
+        results[benchmark.name] = { ...entry(), result };
         log(`${benchmark.name}: ${result.figure} (goal ${result.goal})`);
       } catch (error) {
         failures += 1;
         const message = String((error as Error)?.stack ?? error);
         log(`${benchmark.name} failed: ${message}`);
-        results[benchmark.name] = {
-          name: benchmark.name,
-          title: benchmark.title,
-          command,
-          machine,
-          backend: describeBuild(build),
-          durationSeconds: (Date.now() - t0) / 1000,
-          error: message,
-        };
+        results[benchmark.name] = { ...entry(), error: message };
       }
       // Written after each benchmark, so a long run keeps what it measured.
       writeResults(results);

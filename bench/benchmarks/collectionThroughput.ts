@@ -15,7 +15,7 @@ import {
 import { copyCostTable, cpuOf, pgPerFile } from '../lib/copyCosts';
 import { setBytes } from '../lib/dataSets';
 import { putStraightIntoS3rver } from '../lib/s3rverAlone';
-import { boundBy, cpuReportTable, pct, profileSection } from '../lib/reporting';
+import { cpuSection, pct, profileSection } from '../lib/reporting';
 import { fmt, MB, ratio, summarize, Summary } from '../lib/stats';
 
 /** Parallelism of both tools: Backpack's queue concurrency and rclone's --transfers. */
@@ -137,11 +137,7 @@ export async function measureThroughput(
         '',
         `**Ratio Backpack / rclone (throughput): ${q.text}** — goal ≥ ${GOAL}: ${met ? 'met' : '**missed**'}.`,
         '',
-        'CPU during the last rclone copy:',
-        '',
-        cpuReportTable(rc[rc.length - 1].cpu),
-        '',
-        boundBy(rc[rc.length - 1].cpu),
+        ...cpuSection('CPU during the last rclone copy:', rc[rc.length - 1].cpu),
       );
       figure = `${b.mbps.median.toFixed(1)} vs ${r.mbps.median.toFixed(1)} MB/s, ratio ${q.value.toFixed(2)}`;
     } else {
@@ -163,11 +159,10 @@ export async function measureThroughput(
       copyCostTable(bp, rc, alone),
       ...(last.pg ? ['', pgPerFile(last.pg, last.files)] : []),
       '',
-      `CPU during the last Backpack copy (the walk took ${last.walkSeconds?.toFixed(2)} s of its ${last.seconds.toFixed(2)} s):`,
-      '',
-      cpuReportTable(last.cpu),
-      '',
-      boundBy(last.cpu),
+      ...cpuSection(
+        `CPU during the last Backpack copy (the walk took ${last.walkSeconds?.toFixed(2)} s of its ${last.seconds.toFixed(2)} s):`,
+        last.cpu,
+      ),
       '',
       'What the backend\'s PostgreSQL sessions were doing during the last Backpack copy:',
       '',

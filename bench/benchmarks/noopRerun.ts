@@ -13,19 +13,13 @@ import {
 import { pct, profileSection } from '../lib/reporting';
 import { CpuProfileSummary } from '../lib/cpuProfile';
 import { fmt, summarize } from '../lib/stats';
-import { conditionalRequestFloor } from '../lib/conditionalFloor';
+import { conditionalRequestFloor, NOOP_REQUESTS_IN_FLIGHT } from '../lib/conditionalFloor';
 import { explainNoopPath } from '../lib/explainNoop';
 
 const ROOT = { processor: 'npm', id: 'jest', filter: '29.7.0' };
 const GOAL = 0.05;
 /** A first run's walk against the preview of the same closure. */
 const WALK_GOAL = 1.5;
-/**
- * Conditional requests a no-op run has in flight against one registry:
- * `backpack.upstream.maxConcurrencyPerHost` (default 8) bounds them below
- * the walk's `discoveryConcurrency` (default 16); both left at their defaults.
- */
-const WALK_CONCURRENCY = 8;
 
 /**
  * 2. No-op re-run: a full mirror run of the jest closure with nothing
@@ -93,7 +87,7 @@ export const noopRerunBenchmark: Benchmark = {
           const packages = (await deployment.db()('artifacts').where({ processor: 'npm' }).select('id')).map(
             (row: { id: string }) => row.id,
           );
-          floor = await conditionalRequestFloor(env.verdaccio.url, packages, WALK_CONCURRENCY);
+          floor = await conditionalRequestFloor(env.verdaccio.url, packages, NOOP_REQUESTS_IN_FLIGHT);
           floorPackages = packages.length;
           explained = await explainNoopPath(deployment.db());
         }
@@ -148,7 +142,7 @@ export const noopRerunBenchmark: Benchmark = {
       '',
       ...(floor
         ? [
-            `**The bound:** verdaccio alone answers the ${floorPackages} conditional requests of a no-op run (\`If-None-Match\`, ${WALK_CONCURRENCY} at a time, no dependency order, nothing else running) in ${fmt(summarize(floor.seconds))} s (${floor.notModified} answered 304), that is **${(summarize(floor.seconds).median / firstTotal.median).toFixed(3)} of the first run** by itself; the no-op run took ${(secondTotal.median / summarize(floor.seconds).median).toFixed(2)}× that floor. The goal can only be met against an upstream that answers a 304 in less than ${((GOAL * firstTotal.median * 1000 * WALK_CONCURRENCY) / floorPackages).toFixed(1)} ms at ${WALK_CONCURRENCY} requests in flight (verdaccio takes ${((summarize(floor.seconds).median * 1000 * WALK_CONCURRENCY) / floorPackages).toFixed(1)} ms here).`,
+            `**The bound:** verdaccio alone answers the ${floorPackages} conditional requests of a no-op run (\`If-None-Match\`, ${NOOP_REQUESTS_IN_FLIGHT} at a time, no dependency order, nothing else running) in ${fmt(summarize(floor.seconds))} s (${floor.notModified} answered 304), that is **${(summarize(floor.seconds).median / firstTotal.median).toFixed(3)} of the first run** by itself; the no-op run took ${(secondTotal.median / summarize(floor.seconds).median).toFixed(2)}× that floor. The goal can only be met against an upstream that answers a 304 in less than ${((GOAL * firstTotal.median * 1000 * NOOP_REQUESTS_IN_FLIGHT) / floorPackages).toFixed(1)} ms at ${NOOP_REQUESTS_IN_FLIGHT} requests in flight (verdaccio takes ${((summarize(floor.seconds).median * 1000 * NOOP_REQUESTS_IN_FLIGHT) / floorPackages).toFixed(1)} ms here).`,
             '',
           ]
         : []),

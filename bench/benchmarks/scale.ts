@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Benchmark, BenchmarkContext, BenchmarkResult } from '../Benchmark';
 import { BackpackApi, runPhases } from '../lib/BackpackApi';
 import { startServerProcess } from '../lib/childProcess';
-import { conditionalRequestFloor } from '../lib/conditionalFloor';
+import { conditionalRequestFloor, NOOP_REQUESTS_IN_FLIGHT } from '../lib/conditionalFloor';
 import { CpuMeter } from '../lib/CpuMeter';
 import { CpuProfileSummary } from '../lib/cpuProfile';
 import { explainNoopPath } from '../lib/explainNoop';
@@ -26,12 +26,6 @@ const DEFAULT_SIZES = [1000, 3000, 10000];
 const LINEAR_GOAL = 1.3;
 const NOOP_GOAL = 0.05;
 const WALK_RSS_GOAL_MB = 400;
-/**
- * Conditional requests a no-op run has in flight against one registry:
- * `backpack.upstream.maxConcurrencyPerHost` (default 8) bounds them below
- * the walk's own limit, and the bench leaves both at their defaults.
- */
-const DISCOVERY_CONCURRENCY = 8;
 export const SCALE_PLOT = path.resolve(__dirname, '../scale-time-per-package.svg');
 
 interface SizeRow {
@@ -189,7 +183,7 @@ export const scaleBenchmark: Benchmark = {
               // The bound of a no-op run: the registry answering the same
               // conditional requests alone, as many in flight as the run has.
               const packages = (await deployment.db()('artifacts').select('id')).map((r: { id: string }) => r.id);
-              const floor = await conditionalRequestFloor(baseUrl, packages, DISCOVERY_CONCURRENCY);
+              const floor = await conditionalRequestFloor(baseUrl, packages, NOOP_REQUESTS_IN_FLIGHT);
               row.floor = floor.seconds;
               row.floorNotModified = floor.notModified;
               if (size === sizes[sizes.length - 1]) row.explained = await explainNoopPath(deployment.db());
@@ -271,7 +265,7 @@ function report(rows: SizeRow[], customSizes?: number[]): BenchmarkResult {
     `- No-op / first at every size: ${noopRatios.map(r => r.toFixed(3)).join(', ')} — goal ≤ ${NOOP_GOAL}: ${noopRatios.every(r => r <= NOOP_GOAL) ? 'met' : '**missed**'}.`,
     `- Peak RSS of the backend over the first run's walk (\`VmHWM\` reset before the run, read when the harness first sees it collecting) at ${largest.size.toLocaleString('en')}: ${s(largest.peakWalkMb).median.toFixed(0)} MB — goal < ${WALK_RSS_GOAL_MB} MB: ${s(largest.peakWalkMb).median < WALK_RSS_GOAL_MB ? 'met' : '**missed**'} (highest of all sizes ${walkPeak.toFixed(0)} MB); over the whole first run, collection included, ${s(largest.peakFirstMb).median.toFixed(0)} MB. Measured on the backend the "Backend" line above names.`,
     '',
-    `The no-op run against its bound, per size: the registry alone answering the run's ${DISCOVERY_CONCURRENCY} conditional requests in flight (\`If-None-Match\`, one per stored package, no dependency order, nothing else running; \`bench/lib/conditionalFloor.ts\`), and what the no-op run cost the backend and PostgreSQL per package (CPU from \`/proc\`, transactions from \`pg_stat_database\`, including the harness's polls):`,
+    `The no-op run against its bound, per size: the registry alone answering the run's ${NOOP_REQUESTS_IN_FLIGHT} conditional requests in flight (\`If-None-Match\`, one per stored package, no dependency order, nothing else running; \`bench/lib/conditionalFloor.ts\`), and what the no-op run cost the backend and PostgreSQL per package (CPU from \`/proc\`, transactions from \`pg_stat_database\`, including the harness's polls):`,
     '',
     '| packages | no-op run, s | registry alone (floor), s | floor / first run | no-op / floor | backend CPU, ms per package | PostgreSQL CPU, ms per package | transactions per package | rows read per package |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -315,7 +309,7 @@ function report(rows: SizeRow[], customSizes?: number[]): BenchmarkResult {
     parts.push(
       floorBound.length
         ? `The registry bounds the no-op run at ${floorBound.map(r => r.size.toLocaleString('en')).join(', ')} packages: answering the run's conditional requests alone takes more than ${NOOP_GOAL} of the first run there (see the floor above).`
-        : `The registry does not bound it: answering the run's ${DISCOVERY_CONCURRENCY} conditional requests in flight alone takes ${missed.map(r => (r.floor.length ? (s(r.floor).median / s(r.first).median).toFixed(3) : '?')).join(', ')} of the first run. The rest is the backend's own work per package (${missed.map(r => `${((s(r.noopBackendCpu).median * 1000) / r.size).toFixed(2)} ms of CPU at ${r.size.toLocaleString('en')}`).join(', ')}; see the profile): the walk over the stored graph, recording its outcome and the upstream requests' own cost in the client.`,
+        : `The registry does not bound it: answering the run's ${NOOP_REQUESTS_IN_FLIGHT} conditional requests in flight alone takes ${missed.map(r => (r.floor.length ? (s(r.floor).median / s(r.first).median).toFixed(3) : '?')).join(', ')} of the first run. The rest is the backend's own work per package (${missed.map(r => `${((s(r.noopBackendCpu).median * 1000) / r.size).toFixed(2)} ms of CPU at ${r.size.toLocaleString('en')}`).join(', ')}; see the profile): the walk over the stored graph, recording its outcome and the upstream requests' own cost in the client.`,
     );
   }
   if (firstGrowth > LINEAR_GOAL || noopGrowth > LINEAR_GOAL) {

@@ -4,7 +4,7 @@ import { BackpackApi } from '../lib/BackpackApi';
 import { collectWithBackpack, CopyRun } from '../lib/copyRunners';
 import { CpuMeter } from '../lib/CpuMeter';
 import { smallFilesSet } from '../lib/dataSets';
-import { boundBy, cpuReportTable } from '../lib/reporting';
+import { cpuSection } from '../lib/reporting';
 import { fmt, MB, ratio, summarize } from '../lib/stats';
 import { PARALLELISM } from './collectionThroughput';
 
@@ -66,17 +66,9 @@ export const scaleOutBenchmark: Benchmark = {
         '',
         `**Ratio two / one (throughput): ${q.text}**.`,
         '',
-        'CPU during the last run with one backend:',
+        ...cpuSection('CPU during the last run with one backend:', one[one.length - 1].cpu),
         '',
-        cpuReportTable(one[one.length - 1].cpu),
-        '',
-        boundBy(one[one.length - 1].cpu),
-        '',
-        'CPU during the last run with two backends:',
-        '',
-        cpuReportTable(two[two.length - 1].cpu),
-        '',
-        boundBy(two[two.length - 1].cpu),
+        ...cpuSection('CPU during the last run with two backends:', two[two.length - 1].cpu),
         '',
         'What the PostgreSQL sessions were doing during the last run with one backend:',
         '',

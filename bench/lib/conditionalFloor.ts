@@ -1,7 +1,17 @@
 import { packumentPath } from '../../src/processors/npm/packument';
+import { DEFAULT_DISCOVERY_CONCURRENCY } from '../../src/runs/discoveryConcurrency';
+import { DEFAULT_MAX_CONCURRENCY_PER_HOST } from '../../src/upstream/UpstreamClient';
 
 // The least time an npm registry needs to answer a no-op run's conditional
 // requests: the bound of a no-op run, measured alone in the same run.
+
+/**
+ * Conditional requests a no-op run has in flight against one registry, the
+ * bench leaving both limits at their defaults: the walk discovers
+ * `backpack.upstream.discoveryConcurrency` artifacts at once, each host held
+ * to `backpack.upstream.maxConcurrencyPerHost`.
+ */
+export const NOOP_REQUESTS_IN_FLIGHT = Math.min(DEFAULT_DISCOVERY_CONCURRENCY, DEFAULT_MAX_CONCURRENCY_PER_HOST);
 
 const ACCEPT = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 

@@ -16,6 +16,14 @@ export function cpuReportTable(report: CpuReport): string {
 }
 
 /**
+ * A report's lines on the CPU of one run: `title`, the table of its CPU by
+ * process, and what bound the run.
+ */
+export function cpuSection(title: string, report: CpuReport): string[] {
+  return [title, '', cpuReportTable(report), '', boundBy(report)];
+}
+
+/**
  * Profiles the backend while `work` runs and summarizes where its CPU time
  * went. Profiling slows the backend down, so this is never one of the
  * timed repetitions. When profiling fails, the summary says why and the

@@ -1,24 +1,12 @@
-import {
-  AuditorService,
-  HttpAuthService,
-  LoggerService,
-  PermissionsRegistryService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import { PermissionsRegistryService, PermissionsService } from '@backstage/backend-plugin-api';
 import { PermissionRuleset } from '@backstage/plugin-permission-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { ArtifactFilter } from '../database/artifactScope';
 import { backpackArtifactResourceRef } from '../permissions/resource';
 import { backpackArtifactRules } from '../permissions/rules';
-import { ProcessorRegistry } from '../processors/ProcessorRegistry';
-import { ArtifactService } from '../artifacts/ArtifactService';
-import { CollectionService } from '../collection/CollectionService';
-import { ExportService } from '../exports/ExportService';
-import { MirrorRunService } from '../runs/RunService';
 import { ServeViews } from '../views/ServeViews';
 import { Artifact } from '../types';
-import { ApprovalService } from '../admission/ApprovalService';
 import { addApprovalRoutes } from './approvalRoutes';
 import { addArtifactRoutes } from './artifactRoutes';
 import { ArtifactAuthorizer } from '../permissions/ArtifactAuthorizer';
@@ -26,22 +14,17 @@ import { addCollectionRoutes } from './collectionRoutes';
 import { addExportRoutes } from './exportRoutes';
 import { jsonBody, JsonBodySettings, readJsonBodySettings } from './jsonBody';
 import { addProcessorRoutes } from './processorRoutes';
+import { RouteContext } from './RouteContext';
 import { addRunRoutes } from './runRoutes';
 import { addServeRoutes, createRootServeRoutes } from './viewRoutes';
 
-/** Dependencies of {@link createRouter}. */
-export interface RouterOptions {
-  logger: LoggerService;
-  httpAuth: HttpAuthService;
+/**
+ * Dependencies of {@link createRouter}: what the route handlers share (their
+ * authorizer is made here, from `permissions`), and what only the router
+ * needs.
+ */
+export interface RouterOptions extends Omit<RouteContext, 'authorizer'> {
   permissions: PermissionsService;
-  auditor: AuditorService;
-  artifacts: ArtifactService;
-  runs: MirrorRunService;
-  collection: CollectionService;
-  exports: ExportService;
-  processors: ProcessorRegistry;
-  /** Approvals of versions waiting for them; the approval routes answer 501 without it. */
-  approvals?: ApprovalService;
   /** The registry views native clients install from. */
   serve: ServeViews;
   /**

@@ -125,14 +125,22 @@ describe('export routes', () => {
     });
     const part = await request(harness.app).get(`/exports/${EXPORT_ID}/parts/2`).buffer(true);
     expect(part.status).toBe(200);
-    expect(part.headers['content-disposition']).toBe('attachment; filename="part-00002.tar"');
+    expect(part.headers).toMatchObject({
+      'content-type': 'application/x-tar',
+      'content-length': '5',
+      'content-disposition': 'attachment; filename="part-00002.tar"',
+    });
     expect(harness.services.exports.openPart).toHaveBeenCalledWith(EXPORT_ID, 2, { type: 'all' });
 
     harness.services.exports.openSignature.mockResolvedValue({ size: 3, body: Readable.from([Buffer.from('sig')]) });
     const signature = await request(harness.app).get(`/exports/${EXPORT_ID}/manifest.sig`);
     expect(signature.status).toBe(200);
     expect(signature.text).toBe('sig');
-    expect(signature.headers['content-disposition']).toBe('attachment; filename="manifest.json.sig"');
+    expect(signature.headers).toMatchObject({
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': '3',
+      'content-disposition': 'attachment; filename="manifest.json.sig"',
+    });
     expect(harness.services.exports.openSignature).toHaveBeenCalledWith(EXPORT_ID, { type: 'all' });
 
     const bad = await request(harness.app).get(`/exports/${EXPORT_ID}/parts/x`);

@@ -10,7 +10,7 @@ import { auditedAction } from './auditedAction';
 import { callerCredentials, principalRef } from './credentials';
 import { pagination } from './requestSchemas';
 import { RouteContext } from './RouteContext';
-import { sendStream } from './sendStream';
+import { sendAttachment } from './sendStream';
 
 const createExportBody = z.strictObject({
   // An export id or an ISO 8601 timestamp.
@@ -101,24 +101,15 @@ export function addExportRoutes(router: Router, ctx: RouteContext): void {
     const credentials = await callerCredentials(httpAuth, req);
     const { scope } = await authorizer.readAccess(credentials);
     const manifest = await exports.openManifest(req.params.id, scope);
-    res.status(200).set({
-      'Content-Type': 'application/json',
-      'Content-Length': String(manifest.size),
-      'Content-Disposition': 'attachment; filename="manifest.json"',
-    });
-    await sendStream(req, res, manifest.body, logger);
+    await sendAttachment(req, res, manifest, { contentType: 'application/json', filename: 'manifest.json' }, logger);
   });
 
   router.get('/exports/:id/manifest.sig', async (req, res) => {
     const credentials = await callerCredentials(httpAuth, req);
     const { scope } = await authorizer.readAccess(credentials);
     const signature = await exports.openSignature(req.params.id, scope);
-    res.status(200).set({
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Content-Length': String(signature.size),
-      'Content-Disposition': 'attachment; filename="manifest.json.sig"',
-    });
-    await sendStream(req, res, signature.body, logger);
+    const download = { contentType: 'text/plain; charset=utf-8', filename: 'manifest.json.sig' };
+    await sendAttachment(req, res, signature, download, logger);
   });
 
   router.get('/exports/:id/parts/:n', async (req, res) => {
@@ -126,11 +117,6 @@ export function addExportRoutes(router: Router, ctx: RouteContext): void {
     const n = parseInput(partNumber, req.params.n, { label: 'n' });
     const { scope } = await authorizer.readAccess(credentials);
     const part = await exports.openPart(req.params.id, n, scope);
-    res.status(200).set({
-      'Content-Type': 'application/x-tar',
-      'Content-Length': String(part.size),
-      'Content-Disposition': `attachment; filename="${part.name}"`,
-    });
-    await sendStream(req, res, part.body, logger);
+    await sendAttachment(req, res, part, { contentType: 'application/x-tar', filename: part.name }, logger);
   });
 }

@@ -24,3 +24,23 @@ export async function sendStream(
     logger.info(`Sending ${req.originalUrl} stopped after the headers: ${error}`);
   }
 }
+
+/**
+ * Answers 200 with `file` as a download the client saves as `filename`:
+ * the headers every export download sends, then the body as
+ * {@link sendStream} sends it.
+ */
+export async function sendAttachment(
+  req: Request,
+  res: Response,
+  file: { size: number; body: Readable },
+  download: { contentType: string; filename: string },
+  logger: LoggerService,
+): Promise<void> {
+  res.status(200).set({
+    'Content-Type': download.contentType,
+    'Content-Length': String(file.size),
+    'Content-Disposition': `attachment; filename="${download.filename}"`,
+  });
+  await sendStream(req, res, file.body, logger);
+}

@@ -55,8 +55,11 @@ export interface UpstreamResponse {
  */
 export const DEFAULT_MAX_METADATA_BYTES = 64 * 1024 * 1024;
 
+/** Requests in flight per upstream host when `backpack.upstream.maxConcurrencyPerHost` is not set. */
+export const DEFAULT_MAX_CONCURRENCY_PER_HOST = 8;
+
 const DEFAULTS: UpstreamClientOptions = {
-  maxConcurrencyPerHost: 8,
+  maxConcurrencyPerHost: DEFAULT_MAX_CONCURRENCY_PER_HOST,
   timeoutMs: 30_000,
   retries: 3,
   backoffMs: 250,

@@ -55,36 +55,17 @@ export function createServeViews(options: {
 }): ServeViews {
   const { stores, blobStore, discovery, logger } = options;
   const isPublic = options.config.getOptionalBoolean('backpack.serve.public') ?? false;
+  // What the views that write absolute URLs (to tarballs, dists, packages) share.
+  const linking = { stores, blobStore, baseUrl: () => discovery.getExternalBaseUrl('backpack') };
   return {
-    npm: new NpmView({
-      stores,
-      blobStore,
-      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
-      logger,
-      tarballLimits: readParsingLimits(options.config).tarball,
-    }),
+    npm: new NpmView({ ...linking, logger, tarballLimits: readParsingLimits(options.config).tarball }),
     pypi: new PypiView({ stores, blobStore }),
     maven: new MavenView({ stores, blobStore }),
     oci: new OciView({ stores, blobStore }),
-    nuget: new NugetView({
-      stores,
-      blobStore,
-      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
-      logger,
-    }),
-    cargo: new CargoView({
-      stores,
-      blobStore,
-      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
-      authRequired: !isPublic,
-    }),
+    nuget: new NugetView({ ...linking, logger }),
+    cargo: new CargoView({ ...linking, authRequired: !isPublic }),
     go: new GoView({ stores, blobStore }),
-    composer: new ComposerView({
-      stores,
-      blobStore,
-      baseUrl: () => discovery.getExternalBaseUrl('backpack'),
-      logger,
-    }),
+    composer: new ComposerView({ ...linking, logger }),
     helm: createHelmView(options),
     files: new FilesView({ stores, blobStore }),
     terraform: new TerraformView({

@@ -56,13 +56,7 @@ export class PypiView {
     const projects = (await this.options.stores.mirror.listMirroredArtifacts(PROCESSOR))
       .filter(artifact => access.canRead(artifact))
       .map(artifact => artifact.id);
-    return {
-      contentType: CONTENT_TYPES[format],
-      body:
-        format === 'json'
-          ? JSON.stringify(pypiSimpleIndexJson(projects))
-          : pypiSimpleIndexHtml(projects),
-    };
+    return simpleDocument(format, projects, pypiSimpleIndexJson, pypiSimpleIndexHtml);
   }
 
   /** A project page; NotFoundError when nothing of the project is collected. */
@@ -84,13 +78,7 @@ export class PypiView {
     const project = pypiSimpleProjectOf(id, versions, (version, file) =>
       `../../packages/${[id, version, file].map(encodeURIComponent).join('/')}`,
     );
-    return {
-      contentType: CONTENT_TYPES[format],
-      body:
-        format === 'json'
-          ? JSON.stringify(pypiSimpleProjectJson(project))
-          : pypiSimpleProjectHtml(project),
-    };
+    return simpleDocument(format, project, pypiSimpleProjectJson, pypiSimpleProjectHtml);
   }
 
   /**
@@ -118,4 +106,17 @@ export class PypiView {
     }
     return servedBlob(this.options.blobStore, found.file, 'application/octet-stream');
   }
+}
+
+/** A Simple API page in the format the client asked for (PEP 691 JSON or PEP 503 HTML). */
+function simpleDocument<T>(
+  format: PypiSimpleFormat,
+  page: T,
+  json: (page: T) => unknown,
+  html: (page: T) => string,
+): ServedDocument {
+  return {
+    contentType: CONTENT_TYPES[format],
+    body: format === 'json' ? JSON.stringify(json(page)) : html(page),
+  };
 }

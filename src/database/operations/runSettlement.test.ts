@@ -1,5 +1,5 @@
 import { artifactWithFiles, describeOnEachDatabase } from '../__testUtils__/storeFixtures';
-import { countParkedFiles, runsWithOutstandingFiles } from './runSettlement';
+import { collectedSoFar, countCollectedFiles, countParkedFiles, runsWithOutstandingFiles } from './runSettlement';
 
 jest.setTimeout(60_000);
 
@@ -23,5 +23,25 @@ describeOnEachDatabase('run settlement counts', db => {
     // With only an outcome left for each file, nothing is outstanding.
     await db.knex('artifact_files').whereIn('ref', [refs.pending, refs.queued, refs.failed]).update({ status: 'parked' });
     expect(await runsWithOutstandingFiles(db.knex, [run.id])).toEqual(new Set());
+  });
+
+  it('adds up the collected files and bytes of each run, from its files and from the running counts alike', async () => {
+    const { files } = db.stores;
+    const refs = await artifactWithFiles(db.stores, 'npm', 'counted', ['a', 'b', 'c']);
+    const run = await db.stores.runs.createRun({ trigger: 'manual' });
+    const idle = await db.stores.runs.createRun({ trigger: 'manual' });
+    await files.markQueued(Object.values(refs), run.id);
+    await files.markCollected(refs.a, { size: 3, digest: 'x', storageKey: 'npm/counted/a' });
+    await files.markCollected(refs.b, { size: 4, digest: 'y', storageKey: 'npm/counted/b' });
+
+    // A run with nothing collected is still answered, with zeros.
+    const expected = new Map([
+      [run.id, { files: 2, bytes: 7 }],
+      [idle.id, { files: 0, bytes: 0 }],
+    ]);
+    expect(await countCollectedFiles(db.knex, [run.id, idle.id])).toEqual(expected);
+    expect(await collectedSoFar(db.knex, [run.id, idle.id])).toEqual(expected);
+    expect(await countCollectedFiles(db.knex, [])).toEqual(new Map());
+    expect(await collectedSoFar(db.knex, [])).toEqual(new Map());
   });
 });

@@ -35,6 +35,27 @@ export async function countParkedFiles(db: Knex, runId: string): Promise<number>
   return toNumber(files);
 }
 
+/** Collected files of a run and their bytes. */
+type CollectedCount = { files: number; bytes: number };
+
+/** A grouped row of collected files per run, as the database returns it. */
+type CountRow = { run_id: string; files: number | string; bytes: number | string | null };
+
+/**
+ * Every run asked about, with zero for a run the grouped query found no row
+ * for (the query only returns runs that have one), and nothing asked of the
+ * database when there are no runs.
+ */
+async function countsPerRun(
+  runIds: string[],
+  query: () => Promise<CountRow[]>,
+): Promise<Map<string, CollectedCount>> {
+  const counts = new Map<string, CollectedCount>(runIds.map(id => [id, { files: 0, bytes: 0 }]));
+  if (runIds.length === 0) return counts;
+  for (const row of await query()) counts.set(row.run_id, { files: toNumber(row.files), bytes: toNumber(row.bytes) });
+  return counts;
+}
+
 /**
  * Files each run queued that are collected, and their bytes, counted from
  * the run's files: one grouped, indexed statement that reads every
@@ -43,18 +64,14 @@ export async function countParkedFiles(db: Knex, runId: string): Promise<number>
 export async function countCollectedFiles(
   db: Knex,
   runIds: string[],
-): Promise<Map<string, { files: number; bytes: number }>> {
-  const counts = new Map<string, { files: number; bytes: number }>(runIds.map(id => [id, { files: 0, bytes: 0 }]));
-  if (runIds.length === 0) return counts;
-  const rows: Array<{ run_id: string; files: number | string; bytes: number | string | null }> = await db(
-    'artifact_files',
-  )
-    .whereIn('run_id', runIds)
-    .where('status', 'collected')
-    .groupBy('run_id')
-    .select('run_id', db.raw('COUNT(*) as files'), db.raw('SUM(COALESCE(size, 0)) as bytes'));
-  for (const row of rows) counts.set(row.run_id, { files: toNumber(row.files), bytes: toNumber(row.bytes) });
-  return counts;
+): Promise<Map<string, CollectedCount>> {
+  return countsPerRun(runIds, () =>
+    db('artifact_files')
+      .whereIn('run_id', runIds)
+      .where('status', 'collected')
+      .groupBy('run_id')
+      .select('run_id', db.raw('COUNT(*) as files'), db.raw('SUM(COALESCE(size, 0)) as bytes')),
+  );
 }
 
 /**
@@ -62,20 +79,13 @@ export async function countCollectedFiles(
  * them up (`markFilesCollected`): a few shard rows per run, whatever the
  * number of its files, so that polling a run's progress stays cheap.
  */
-export async function collectedSoFar(
-  db: Knex,
-  runIds: string[],
-): Promise<Map<string, { files: number; bytes: number }>> {
-  const counts = new Map<string, { files: number; bytes: number }>(runIds.map(id => [id, { files: 0, bytes: 0 }]));
-  if (runIds.length === 0) return counts;
-  const rows: Array<{ run_id: string; files: number | string; bytes: number | string | null }> = await db(
-    'run_collected_counts',
-  )
-    .whereIn('run_id', runIds)
-    .groupBy('run_id')
-    .select('run_id', db.raw('SUM(files) as files'), db.raw('SUM(bytes) as bytes'));
-  for (const row of rows) counts.set(row.run_id, { files: toNumber(row.files), bytes: toNumber(row.bytes) });
-  return counts;
+export async function collectedSoFar(db: Knex, runIds: string[]): Promise<Map<string, CollectedCount>> {
+  return countsPerRun(runIds, () =>
+    db('run_collected_counts')
+      .whereIn('run_id', runIds)
+      .groupBy('run_id')
+      .select('run_id', db.raw('SUM(files) as files'), db.raw('SUM(bytes) as bytes')),
+  );
 }
 
 /** Drops the running counts of a finished run, whose counters are now stored. */

@@ -1,38 +1,23 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
 import { NotFoundError } from '@backstage/errors';
-import { Knex } from 'knex';
 import { ProcessorDependency, ProcessorVersion } from '../../processors/types';
-import { BackpackStores } from '../createBackpackStores';
-import { clearTables, createTestStores, npmVersion, rootArtifact as base } from '../__testUtils__/storeFixtures';
+import { describeOnEachDatabase, npmVersion, rootArtifact as base } from '../__testUtils__/storeFixtures';
 import { syncVersions } from './syncVersions';
 
 jest.setTimeout(60_000);
 
-const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
-  let knex: Knex;
-  let stores: BackpackStores;
-
-  beforeAll(async () => {
-    knex = await databases.init(databaseId);
-    stores = await createTestStores(knex);
-  });
-
-  afterEach(() => clearTables(knex));
-
+describeOnEachDatabase('syncVersions', db => {
   const filesOf = async (artifactRef: number, version: string) =>
-    (await stores.versions.listFiles(artifactRef, version, { limit: 10, offset: 0 }))!.items;
+    (await db.stores.versions.listFiles(artifactRef, version, { limit: 10, offset: 0 }))!.items;
 
   it("derives each file's key, records whether it is verified, and parks files it refuses", async () => {
-    const artifact = await stores.artifacts.createArtifact({ ...base, processor: 'pypi', id: 'attacker' });
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, processor: 'pypi', id: 'attacker' });
     const file = (name: string, path: string, digest?: string) => ({
       name,
       uri: `http://upstream.test/${path}`,
       path,
       ...(digest ? { integrity: { algorithm: 'sha256' as const, digest } } : {}),
     });
-    await syncVersions(knex, artifact.ref, [
+    await syncVersions(db.knex, artifact.ref, [
       {
         version: '1.0',
         files: [
@@ -71,18 +56,18 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
   });
 
   it('takes the new description of an uncollected file and never touches a collected one', async () => {
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'pkg' });
-    await syncVersions(knex, artifact.ref, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
-    await stores.versions.setSelection(artifact.ref, [{ version: '2.0.0', status: 'selected', selection: [] }]);
-    const [collected] = await stores.files.listFilesToQueue({ staleAfterMs: 0 });
-    await stores.files.markCollected(collected.ref, { size: 1, digest: 'x', storageKey: collected.storageKey });
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'pkg' });
+    await syncVersions(db.knex, artifact.ref, [npmVersion('1.0.0'), npmVersion('2.0.0')]);
+    await db.stores.versions.setSelection(artifact.ref, [{ version: '2.0.0', status: 'selected', selection: [] }]);
+    const [collected] = await db.stores.files.listFilesToQueue({ staleAfterMs: 0 });
+    await db.stores.files.markCollected(collected.ref, { size: 1, digest: 'x', storageKey: collected.storageKey });
 
     const moved = (v: string) => {
       const version = npmVersion(v);
       version.files[0] = { ...version.files[0], uri: `http://mirror.test/${v}.tgz`, integrity: { algorithm: 'sha512', digest: 'new' } };
       return version;
     };
-    const result = await syncVersions(knex, artifact.ref, [moved('1.0.0'), moved('2.0.0')]);
+    const result = await syncVersions(db.knex, artifact.ref, [moved('1.0.0'), moved('2.0.0')]);
     expect(result).toEqual({ versionsAdded: 0, filesAdded: 0, dependenciesAdded: 0, rowsWritten: 1 });
     expect((await filesOf(artifact.ref, '1.0.0'))[0]).toMatchObject({
       uri: 'http://mirror.test/1.0.0.tgz',
@@ -96,13 +81,13 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
   });
 
   it('keeps dependencies as the upstream declares them now, by range', async () => {
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'deps' });
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'deps' });
     const withDeps = (deps: Array<Omit<ProcessorDependency, 'processor' | 'kind'>>): ProcessorVersion[] => [
       { ...npmVersion('1.0.0'), dependencies: deps.map(d => ({ processor: 'npm', kind: 'runtime', ...d })) },
     ];
     // An alias: one package under two ranges, both kept; a repeat counts once.
     expect(
-      await syncVersions(knex, artifact.ref, withDeps([
+      await syncVersions(db.knex, artifact.ref, withDeps([
         { id: 'a', range: '^1' },
         { id: 'a', range: '^2' },
         { id: 'a', range: '^2' },
@@ -110,12 +95,12 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
       ])),
     ).toMatchObject({ dependenciesAdded: 3 });
     // b is no longer declared, a@^2 now under another config and unresolvable.
-    const result = await syncVersions(knex, artifact.ref, withDeps([
+    const result = await syncVersions(db.knex, artifact.ref, withDeps([
       { id: 'a', range: '^1' },
       { id: 'a', range: '^2', config: { targets: ['x'] }, unresolvable: 'a git URL' },
     ]));
     expect(result).toEqual({ versionsAdded: 0, filesAdded: 0, dependenciesAdded: 0, rowsWritten: 2 });
-    const [version] = await stores.versions.getVersions(artifact.ref);
+    const [version] = await db.stores.versions.getVersions(artifact.ref);
     const byRange = [...version.dependencies].sort((x, y) => x.range.localeCompare(y.range));
     expect(byRange.map(d => [d.id, d.range, d.config, d.declaredUnresolvable])).toEqual([
       ['a', '^1', {}, undefined],
@@ -133,23 +118,23 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
       ...(skipped ? { skipped } : {}),
     });
     const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
-    const one = await stores.artifacts.createArtifact({ ...base, processor: 'oci', id: 'local/one' });
-    const two = await stores.artifacts.createArtifact({ ...base, processor: 'oci', id: 'local/two' });
-    await syncVersions(knex, one.ref, [
+    const one = await db.stores.artifacts.createArtifact({ ...base, processor: 'oci', id: 'local/one' });
+    const two = await db.stores.artifacts.createArtifact({ ...base, processor: 'oci', id: 'local/two' });
+    await syncVersions(db.knex, one.ref, [
       { version: 'latest', files: [ca('tag:latest', a), ca(`sha256:${a}`, a), ca('foreign', 'c'.repeat(64), 'non-distributable')], dependencies: [] },
     ]);
-    await syncVersions(knex, two.ref, [{ version: '1.0', files: [ca(`sha256:${a}`, a)], dependencies: [] }]);
-    const keys = await knex('artifact_files').distinct('storage_key');
+    await syncVersions(db.knex, two.ref, [{ version: '1.0', files: [ca(`sha256:${a}`, a)], dependencies: [] }]);
+    const keys = await db.knex('artifact_files').distinct('storage_key');
     expect(keys.map(k => k.storage_key).sort()).toEqual([`blobs/sha256/${a}`, `blobs/sha256/${'c'.repeat(64)}`]);
     const rows = Object.fromEntries((await filesOf(one.ref, 'latest')).map(f => [f.name, f]));
     expect(rows.foreign).toMatchObject({ status: 'parked', error: 'non-distributable', errorKind: 'permanent' });
 
     // Collected, then the tag moves: the pointer follows, the digest-named row stays.
-    await stores.versions.setSelection(one.ref, [{ version: 'latest', status: 'selected', selection: [] }]);
-    for (const file of await stores.files.listFilesToQueue({ artifactRefs: [one.ref], staleAfterMs: 0 })) {
-      await stores.files.markCollected(file.ref, { size: 1, digest: a, storageKey: file.storageKey });
+    await db.stores.versions.setSelection(one.ref, [{ version: 'latest', status: 'selected', selection: [] }]);
+    for (const file of await db.stores.files.listFilesToQueue({ artifactRefs: [one.ref], staleAfterMs: 0 })) {
+      await db.stores.files.markCollected(file.ref, { size: 1, digest: a, storageKey: file.storageKey });
     }
-    const result = await syncVersions(knex, one.ref, [
+    const result = await syncVersions(db.knex, one.ref, [
       { version: 'latest', files: [ca('tag:latest', b), ca(`sha256:${b}`, b)], dependencies: [] },
     ]);
     expect(result).toMatchObject({ filesAdded: 1, rowsWritten: 2 });
@@ -163,17 +148,17 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
     expect(moved[`sha256:${a}`]).toMatchObject({ storageKey: `blobs/sha256/${a}`, collected: true });
     // Nothing changed: nothing written.
     expect(
-      await syncVersions(knex, one.ref, [
+      await syncVersions(db.knex, one.ref, [
         { version: 'latest', files: [ca('tag:latest', b), ca(`sha256:${b}`, b)], dependencies: [] },
       ]),
     ).toMatchObject({ rowsWritten: 0 });
   });
 
   it('inserts only the versions of a listing, leaving described files and dependencies alone', async () => {
-    const artifact = await stores.artifacts.createArtifact({ ...base, id: 'listed' });
-    await syncVersions(knex, artifact.ref, [npmVersion('1.0.0', [['dep', '^1']])]);
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'listed' });
+    await syncVersions(db.knex, artifact.ref, [npmVersion('1.0.0', [['dep', '^1']])]);
     const listing = [{ version: '1.0.0', files: [], dependencies: [] }, { version: '2.0.0', files: [], dependencies: [] }];
-    const listed = await syncVersions(knex, artifact.ref, listing, { listingOnly: true });
+    const listed = await syncVersions(db.knex, artifact.ref, listing, { listingOnly: true });
     expect(listed).toEqual({
       versionsAdded: 1,
       filesAdded: 0,
@@ -184,7 +169,7 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
         ['2.0.0', { ref: expect.any(Number), described: false }],
       ]),
     });
-    const versions = await stores.versions.getVersions(artifact.ref);
+    const versions = await db.stores.versions.getVersions(artifact.ref);
     expect(versions.map(v => [v.version, v.dependencies.length, v.described])).toEqual([
       ['1.0.0', 1, true],
       ['2.0.0', 0, false],
@@ -192,18 +177,18 @@ describe.each(databases.eachSupportedId())('syncVersions on %p', databaseId => {
     expect(await filesOf(artifact.ref, '1.0.0')).toHaveLength(1);
 
     // Described later: its files and dependencies are stored, and it says so.
-    expect(await syncVersions(knex, artifact.ref, [npmVersion('2.0.0', [['dep', '^2']])])).toEqual({
+    expect(await syncVersions(db.knex, artifact.ref, [npmVersion('2.0.0', [['dep', '^2']])])).toEqual({
       versionsAdded: 0,
       filesAdded: 1,
       dependenciesAdded: 1,
       rowsWritten: 3,
     });
-    const described = (await stores.versions.getVersions(artifact.ref)).find(v => v.version === '2.0.0')!;
+    const described = (await db.stores.versions.getVersions(artifact.ref)).find(v => v.version === '2.0.0')!;
     expect(described).toMatchObject({ described: true, dependencies: [expect.objectContaining({ range: '^2' })] });
   });
 
   it('refuses an artifact that is gone, writing nothing', async () => {
-    await expect(syncVersions(knex, 123456, [npmVersion('1.0.0')])).rejects.toThrow(NotFoundError);
-    expect(await knex('artifact_versions')).toEqual([]);
+    await expect(syncVersions(db.knex, 123456, [npmVersion('1.0.0')])).rejects.toThrow(NotFoundError);
+    expect(await db.knex('artifact_versions')).toEqual([]);
   });
 });

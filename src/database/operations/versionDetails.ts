@@ -9,14 +9,12 @@ import { FileRow } from '../rows/files';
 import { ArtifactDependency } from '../../types';
 import { SyncResult } from '../VersionGraphStore';
 
-type StoredFileDescription = Pick<
-  FileRow,
-  'ref' | 'version_ref' | 'name' | 'uri' | 'integrity_digest' | 'collected' | 'status' | 'storage_key'
->;
-type StoredDependencyDeclaration = Pick<
-  DependencyRow,
-  'ref' | 'version_ref' | 'processor' | 'dependency_id' | 'kind' | 'range' | 'config' | 'unresolvable'
->;
+/** What a sync compares of a stored file: the columns it reads, and their types. */
+const FILE_COLUMNS = ['ref', 'version_ref', 'name', 'uri', 'integrity_digest', 'collected', 'status', 'storage_key'] as const;
+type StoredFileDescription = Pick<FileRow, (typeof FILE_COLUMNS)[number]>;
+/** What a sync compares of a stored dependency. */
+const DEPENDENCY_COLUMNS = ['ref', 'version_ref', 'processor', 'dependency_id', 'kind', 'range', 'config', 'unresolvable'] as const;
+type StoredDependencyDeclaration = Pick<DependencyRow, (typeof DEPENDENCY_COLUMNS)[number]>;
 
 /** One stored version and the processor's description of it. */
 export interface DescribedVersion {
@@ -203,26 +201,31 @@ function describeFile(
 
 /** The files of the given versions by version ref and name; by the leading column of `artifact_files_key`. */
 async function readFiles(tx: Knex.Transaction, versionRefs: number[]) {
-  const rows: StoredFileDescription[] = [];
-  for (const part of chunks(versionRefs, LOOKUP_CHUNK)) {
-    rows.push(
-      ...(await tx('artifact_files')
-        .whereIn('version_ref', part)
-        .select('ref', 'version_ref', 'name', 'uri', 'integrity_digest', 'collected', 'status', 'storage_key')),
-    );
-  }
+  const rows = await rowsOfVersions<StoredFileDescription>(tx, 'artifact_files', versionRefs, FILE_COLUMNS);
   return new Map(rows.map(r => [`${r.version_ref}\0${r.name}`, r]));
 }
 
 /** The dependencies of the given versions by {@link dependencyKey}; by the leading column of `artifact_dependencies_key`. */
 async function readDependencies(tx: Knex.Transaction, versionRefs: number[]) {
-  const rows: StoredDependencyDeclaration[] = [];
-  for (const part of chunks(versionRefs, LOOKUP_CHUNK)) {
-    rows.push(
-      ...(await tx('artifact_dependencies')
-        .whereIn('version_ref', part)
-        .select('ref', 'version_ref', 'processor', 'dependency_id', 'kind', 'range', 'config', 'unresolvable')),
-    );
-  }
+  const rows = await rowsOfVersions<StoredDependencyDeclaration>(
+    tx,
+    'artifact_dependencies',
+    versionRefs,
+    DEPENDENCY_COLUMNS,
+  );
   return new Map(rows.map(r => [dependencyRowKey(r.version_ref, r), r]));
+}
+
+/** The given columns of a table's rows that belong to the versions, {@link LOOKUP_CHUNK} versions a statement. */
+async function rowsOfVersions<T>(
+  tx: Knex.Transaction,
+  table: string,
+  versionRefs: number[],
+  columns: readonly string[],
+): Promise<T[]> {
+  const rows: T[] = [];
+  for (const part of chunks(versionRefs, LOOKUP_CHUNK)) {
+    rows.push(...(await tx(table).whereIn('version_ref', part).select(columns)));
+  }
+  return rows;
 }

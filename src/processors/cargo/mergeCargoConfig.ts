@@ -1,14 +1,5 @@
-import { JsonObject, JsonValue } from '@backstage/types';
-
-const strings = (value: JsonValue | undefined): string[] =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-
-/** `a`'s list with what `b` adds, sorted; `a`'s own array when `b` adds nothing. */
-function union(a: JsonValue | undefined, b: JsonValue | undefined): string[] {
-  const first = strings(a);
-  const added = strings(b).filter(v => !first.includes(v));
-  return added.length ? [...first, ...added].sort() : first;
-}
+import { JsonObject } from '@backstage/types';
+import { union } from '../configLists';
 
 /**
  * Combines the configs two dependents pass to one crate into one that

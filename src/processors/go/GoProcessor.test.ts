@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
@@ -102,6 +103,13 @@ describe('createGoProcessor', () => {
       ['v1.2.0.zip', 'example.com/shared/@v/v1.2.0.zip', moduleZip(published).length],
       ['v1.2.0.info', 'example.com/shared/@v/v1.2.0.info', expect.any(Number)],
     ]);
+    const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
+    expect(described.files.slice(0, 2).map(f => f.integrity)).toEqual([
+      { algorithm: 'sha256', digest: sha256(published.goMod) },
+      { algorithm: 'sha256', digest: sha256(moduleZip(published)) },
+    ]);
+    // Each file is fetched from the proxy at its GOPROXY path.
+    expect(described.files.map(f => f.uri.endsWith(`/${f.path}`))).toEqual([true, true, true]);
     expect(described.dependencies).toEqual([]);
     const modOnly = await go.describeVersion!(
       { id: 'example.com/shared', config: {}, version: 'v1.1.0~go.mod' },

@@ -76,13 +76,7 @@ export class ModuleFiles {
     return {
       mod,
       h1: goModHash(response.body),
-      file: {
-        name: `${version}.mod`,
-        uri: proxy.fileUrl(path, version, 'mod'),
-        path: GoProxy.filePath(path, version, 'mod'),
-        integrity: { algorithm: 'sha256' as const, digest: sha256(response.body) },
-        size: response.body.length,
-      },
+      file: proxyFile(proxy, path, version, 'mod', response.body),
     };
   }
 
@@ -101,13 +95,7 @@ export class ModuleFiles {
     } catch (error) {
       throw new InputError(`${path}@${version} zip: ${(error as Error).message}`);
     }
-    const file: ProcessorFile = {
-      name: `${version}.zip`,
-      uri: proxy.fileUrl(path, version, 'zip'),
-      path: GoProxy.filePath(path, version, 'zip'),
-      integrity: { algorithm: 'sha256', digest: sha256(response.body) },
-      size: response.body.length,
-    };
+    const file = proxyFile(proxy, path, version, 'zip', response.body);
     return { file, h1 };
   }
 
@@ -131,13 +119,7 @@ export class ModuleFiles {
     }
     const info = proxy.info(response);
     if (info?.Version !== version) return undefined;
-    const file: ProcessorFile = {
-      name: `${version}.info`,
-      uri: proxy.fileUrl(path, version, 'info'),
-      path: GoProxy.filePath(path, version, 'info'),
-      integrity: { algorithm: 'sha256', digest: sha256(response.body) },
-      size: response.body.length,
-    };
+    const file = proxyFile(proxy, path, version, 'info', response.body);
     return { file, time: typeof info.Time === 'string' ? info.Time : undefined };
   }
 
@@ -206,6 +188,19 @@ function memo<T>(
   return cached;
 }
 
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** The file entry of a module version's `.mod`, `.zip` or `.info`, as the proxy answered it. */
+function proxyFile(
+  proxy: GoProxy,
+  path: string,
+  version: string,
+  extension: 'info' | 'mod' | 'zip',
+  body: Buffer,
+): ProcessorFile {
+  return {
+    name: `${version}.${extension}`,
+    uri: proxy.fileUrl(path, version, extension),
+    path: GoProxy.filePath(path, version, extension),
+    integrity: { algorithm: 'sha256', digest: createHash('sha256').update(body).digest('hex') },
+    size: body.length,
+  };
 }

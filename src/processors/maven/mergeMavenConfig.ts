@@ -1,7 +1,5 @@
-import { JsonObject, JsonValue } from '@backstage/types';
-
-const strings = (value: JsonValue | undefined): string[] =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+import { JsonObject } from '@backstage/types';
+import { union } from '../configLists';
 
 /**
  * Combines the configs two parents pass to one Maven artifact into one that
@@ -12,10 +10,8 @@ const strings = (value: JsonValue | undefined): string[] =>
 export function mergeMavenConfig(a: JsonObject, b: JsonObject): JsonObject {
   const merged: JsonObject = { ...b, ...a };
   if (a.classifiers !== undefined && b.classifiers !== undefined) {
-    const first = strings(a.classifiers);
-    const added = strings(b.classifiers).filter(c => !first.includes(c));
-    // `a` unchanged, order and all, when `b` adds nothing.
-    if (added.length) merged.classifiers = [...first, ...added].sort();
+    // `a`'s classifiers, order and all, when `b` adds nothing.
+    merged.classifiers = union(a.classifiers, b.classifiers);
   }
   return merged;
 }

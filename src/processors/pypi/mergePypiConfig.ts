@@ -1,4 +1,5 @@
-import { JsonObject, JsonValue } from '@backstage/types';
+import { JsonObject } from '@backstage/types';
+import { union } from '../configLists';
 
 /** Keys whose absence means "every target", so absence is the widest value. */
 const TARGET_KEYS = ['pythonVersions', 'platforms'];
@@ -6,16 +7,6 @@ const TARGET_KEYS = ['pythonVersions', 'platforms'];
 const UNION_KEYS = ['extras'];
 /** Flags that mirror more files when true. */
 const FLAG_KEYS = ['includeSdist', 'includeYanked'];
-
-const strings = (value: JsonValue | undefined): string[] =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-
-/** `a`'s list with what `b` adds; `a`'s own array when `b` adds nothing. */
-function union(a: JsonValue | undefined, b: JsonValue | undefined): string[] {
-  const first = strings(a);
-  const added = strings(b).filter(v => !first.includes(v));
-  return added.length ? [...first, ...added].sort() : first;
-}
 
 /**
  * Combines the configs two parents pass to one PyPI project into one that
