@@ -140,8 +140,17 @@ export class S3BlobStore implements BlobStore {
       // to spare resending a body the server would refuse, which ours do
       // not expect to be.
       expectContinueHeader: false,
+      // The middleware stack is resolved once per command type rather than
+      // on every request: a small file's PutObject paid for sorting and
+      // wiring some thirty middleware each time. The stack is complete
+      // once the constructor returns, as the cache requires.
+      cacheMiddleware: true,
     };
     this.client = new S3Client(config);
+    // The logger middleware formats every request's input and output for
+    // the client's logger even when that is the SDK's no-op one; this
+    // client is given none.
+    this.client.middlewareStack.remove('loggerMiddleware');
     if (options.unsignedPayload ?? true) signUploadsUnsigned(this.client);
     this.bucket = options.bucket;
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
