@@ -201,6 +201,13 @@ export class S3BlobStore implements BlobStore {
     options: { size?: number; metadata?: Record<string, string> } = {},
   ): Promise<void> {
     const metadata = admitBlobPut(key, body, options.metadata);
+    const params = { Bucket: this.bucket, Key: this.objectKey(key), Metadata: metadata };
+    if (options.size !== undefined && options.size < this.partSize) {
+      // Read whole and counted on the way, so no size-checking stage (a
+      // stream and a pipeline per file) is needed for most files.
+      await putWholeBody(this.client, params, body, options.size);
+      return;
+    }
     let source: Readable = body;
     if (options.size !== undefined) {
       const checked = new ExpectedSizeStream(options.size);
@@ -215,17 +222,12 @@ export class S3BlobStore implements BlobStore {
     source.once('error', error => {
       bodyError = error;
     });
-    const params = { Bucket: this.bucket, Key: this.objectKey(key), Metadata: metadata };
     const failed = () => {
       // Stop reading from upstream when S3 failed first.
       source.destroy();
       body.destroy();
       return bodyError;
     };
-    if (options.size !== undefined && options.size < this.partSize) {
-      await putWholeBody(this.client, params, source, options.size, failed);
-      return;
-    }
     const target = { client: this.client, params, buffers: this.partBuffers, queueSize: this.queueSize };
     try {
       await putInParts(target, source, failed);
