@@ -63,4 +63,26 @@ describe('RunWatcher', () => {
     expect(calls.heartbeats).toEqual(['run-1', 'run-1', 'run-1']);
     expect(calls.takeOver).toBe(3);
   });
+
+  it('heartbeats at a periodic check even when its timer fires a little early', async () => {
+    const { calls, runs } = countingRuns(new Set(['run-1']));
+    const watcher = new RunWatcher({
+      stores: { runs: runs as any },
+      logger: mockServices.logger.mock(),
+      workerId: 'worker-a',
+      intervalMs: 5000,
+    });
+    let now = 1_000_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      watcher.watch('run-1');
+      await watcher.check();
+      now += 4990;
+      await watcher.check();
+      expect(calls.heartbeats).toEqual(['run-1', 'run-1']);
+      expect(calls.takeOver).toBe(2);
+    } finally {
+      clock.mockRestore();
+    }
+  });
 });

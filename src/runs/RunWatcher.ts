@@ -118,11 +118,13 @@ export class RunWatcher {
     const store = stores.runs;
     // Nudges check every watched run soon after a file settled, many times
     // a second while a run collects; looking for abandoned runs and
-    // heartbeating (a write and a commit each) need be done only once an
-    // interval, far within `staleAfterMs`.
+    // heartbeating (a write and a commit each) need be done only about once
+    // an interval, far within `staleAfterMs`. Half an interval of slack
+    // keeps every periodic check doing both, however its timer fires.
     const started = Date.now();
+    const slack = this.intervalMs / 2;
     if (started >= this.nextTakeOverAt) {
-      this.nextTakeOverAt = started + this.intervalMs;
+      this.nextTakeOverAt = started + slack;
       const taken = await store.takeOverCollectingRuns(workerId, {
         staleAfterMs: this.staleAfterMs,
         isDead: isDeadWorker,
@@ -137,7 +139,7 @@ export class RunWatcher {
     const outstanding = await store.runsWithOutstandingFiles(ids);
     for (const id of ids) {
       if (outstanding.has(id)) {
-        if (started - (this.beats.get(id) ?? -Infinity) < this.intervalMs) continue;
+        if (started - (this.beats.get(id) ?? -Infinity) < slack) continue;
         await store.heartbeatRun(id);
         this.beats.set(id, started);
       } else {
