@@ -120,4 +120,25 @@ describeOnEachDatabase('DatabaseFileStore', db => {
     expect(await db.stores.files.isStorageKeyReferenced('files/npm/keyed/1.0.0/a')).toBe(true);
     expect(await db.stores.files.isStorageKeyReferenced('files/npm/keyed/1.0.0/b')).toBe(false);
   });
+
+  it('claims the files asked for in one tick with one statement, each caller getting its own', async () => {
+    const { files: store } = db.stores;
+    const refs = await artifactWithFiles(db.stores, 'npm', 'tick-claims', ['a.tgz', 'b.tgz', 'c.tgz']);
+    await store.markCollected(refs['c.tgz'], { size: 1, digest: 'x', storageKey: 'k' });
+    const updates: string[] = [];
+    const count = (query: { sql: string }) => {
+      if (/update/i.test(query.sql)) updates.push(query.sql);
+    };
+    db.knex.on('query', count);
+    const [a, b, c] = await Promise.all(
+      ['a.tgz', 'b.tgz', 'c.tgz'].map(name => store.claimFileToCollect(refs[name], 'worker-a', 60_000)),
+    );
+    db.knex.off('query', count);
+    expect(updates).toHaveLength(1);
+    expect(a).toMatchObject({ ref: refs['a.tgz'], name: 'a.tgz', lockedBy: 'worker-a' });
+    expect(b).toMatchObject({ ref: refs['b.tgz'], name: 'b.tgz', lockedBy: 'worker-a' });
+    expect(c).toBeUndefined();
+    // A worker with another id claims on its own and is refused the held files.
+    expect(await store.claimFileToCollect(refs['a.tgz'], 'worker-b', 60_000)).toBeUndefined();
+  });
 });

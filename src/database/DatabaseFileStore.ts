@@ -3,8 +3,9 @@ import { ArtifactFileStatus, FileErrorKind } from '../types';
 import { applyArtifactScope, ArtifactScope } from './artifactScope';
 import { chunks } from './chunks';
 import { FileResetScope, FileStats, FilesToQueueQuery, FileStore, StoredFile } from './FileStore';
+import { GroupCall } from '../lib/GroupCall';
 import { GroupCommit } from '../lib/GroupCommit';
-import { claimFileToCollect } from './operations/claimFile';
+import { claimFilesToCollect } from './operations/claimFile';
 import { expireLeases, listLeaseHolders, takeExpiredLeases } from './operations/expiredLeases';
 import { filesWithOwner, listFilesToQueue } from './operations/listFilesToQueue';
 import { CollectedRecord, markFilesCollected } from './operations/markFilesCollected';
@@ -14,10 +15,19 @@ import { msFromNow, now, toBoolean, toNumber } from './rows/coerce';
 import { FileRow, toStoredFile } from './rows/files';
 import { WriteCounter } from './WriteCounter';
 
+/** A claim of a file to collect, see {@link DatabaseFileStore.claimFileToCollect}. */
+interface Claim {
+  fileRef: number;
+  worker: string;
+  leaseMs: number;
+}
+
 /** The knex implementation of {@link FileStore}, for SQLite and PostgreSQL alike. */
 export class DatabaseFileStore implements FileStore {
   /** Outcomes of collected files, many to a commit under load. */
   private readonly collected: GroupCommit<CollectedRecord>;
+  /** Claims of files to collect, those arriving together in one statement. */
+  private readonly claims: GroupCall<Claim, StoredFile | undefined>;
 
   constructor(
     private readonly db: Knex,
@@ -26,6 +36,7 @@ export class DatabaseFileStore implements FileStore {
     this.collected = new GroupCommit(async records => {
       this.writes.add(await markFilesCollected(this.db, records));
     });
+    this.claims = new GroupCall(claims => this.claimBatch(claims));
   }
 
   listFilesToQueue(query: FilesToQueueQuery): Promise<StoredFile[]> {
@@ -63,10 +74,26 @@ export class DatabaseFileStore implements FileStore {
     return this.writes.add(claimed) === 1;
   }
 
-  async claimFileToCollect(fileRef: number, worker: string, leaseMs: number): Promise<StoredFile | undefined> {
-    const file = await claimFileToCollect(this.db, fileRef, worker, leaseMs);
-    if (file) this.writes.add(1);
-    return file;
+  claimFileToCollect(fileRef: number, worker: string, leaseMs: number): Promise<StoredFile | undefined> {
+    // The deliveries a broker hands over together are claimed together.
+    return this.claims.add({ fileRef, worker, leaseMs });
+  }
+
+  /** One statement per worker and lease length, which are all alike in practice. */
+  private async claimBatch(claims: Claim[]): Promise<Array<StoredFile | undefined>> {
+    const taken = new Map<Claim, StoredFile | undefined>();
+    const groups = new Map<string, Claim[]>();
+    for (const claim of claims) {
+      const key = JSON.stringify([claim.worker, claim.leaseMs]);
+      groups.set(key, [...(groups.get(key) ?? []), claim]);
+    }
+    for (const group of groups.values()) {
+      const { worker, leaseMs } = group[0];
+      const files = await claimFilesToCollect(this.db, group.map(c => c.fileRef), worker, leaseMs);
+      this.writes.add(files.size);
+      for (const claim of group) taken.set(claim, files.get(claim.fileRef));
+    }
+    return claims.map(claim => taken.get(claim));
   }
 
   async releaseFile(fileRef: number, worker: string, options: { unclaim?: boolean } = {}): Promise<void> {

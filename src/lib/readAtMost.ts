@@ -9,12 +9,14 @@ export async function readAtMost(body: Readable, maxBytes: number): Promise<Buff
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
-    total += (chunk as Buffer).length;
+    // A stream in object mode may yield strings; they count as their bytes.
+    const bytes: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    total += bytes.length;
     if (total > maxBytes) {
       body.destroy();
       return undefined;
     }
-    chunks.push(chunk as Buffer);
+    chunks.push(bytes);
   }
   return Buffer.concat(chunks);
 }

@@ -41,6 +41,10 @@ export class RunWatcher {
   private due = Infinity;
   private checking: Promise<void> = Promise.resolve();
   private stopped = true;
+  /** When this watcher last heartbeat each watched run. */
+  private readonly beats = new Map<string, number>();
+  /** When abandoned runs are looked for next. */
+  private nextTakeOverAt = 0;
 
   constructor(private readonly options: RunWatcherOptions) {
     this.intervalMs = options.intervalMs ?? 5000;
@@ -76,6 +80,7 @@ export class RunWatcher {
     this.timer = undefined;
     await this.checking;
     this.watched.clear();
+    this.beats.clear();
     await this.options.stores.runs
       .releaseCollectingRuns(this.options.workerId)
       .catch(error => this.options.logger.warn(`Releasing collecting runs failed: ${error}`));
@@ -111,20 +116,32 @@ export class RunWatcher {
   private async checkOnce(): Promise<void> {
     const { stores, workerId, isDeadWorker } = this.options;
     const store = stores.runs;
-    const taken = await store.takeOverCollectingRuns(workerId, {
-      staleAfterMs: this.staleAfterMs,
-      isDead: isDeadWorker,
-    });
-    for (const id of taken) {
-      this.options.logger.info(`Watching collecting run ${id}, whose watcher stopped`);
-      this.watched.add(id);
+    // Nudges check every watched run soon after a file settled, many times
+    // a second while a run collects; looking for abandoned runs and
+    // heartbeating (a write and a commit each) need be done only about once
+    // an interval, far within `staleAfterMs`. Half an interval of slack
+    // keeps every periodic check doing both, however its timer fires.
+    const started = Date.now();
+    const slack = this.intervalMs / 2;
+    if (started >= this.nextTakeOverAt) {
+      this.nextTakeOverAt = started + slack;
+      const taken = await store.takeOverCollectingRuns(workerId, {
+        staleAfterMs: this.staleAfterMs,
+        isDead: isDeadWorker,
+      });
+      for (const id of taken) {
+        this.options.logger.info(`Watching collecting run ${id}, whose watcher stopped`);
+        this.watched.add(id);
+      }
     }
     if (this.watched.size === 0) return;
     const ids = [...this.watched];
     const outstanding = await store.runsWithOutstandingFiles(ids);
     for (const id of ids) {
       if (outstanding.has(id)) {
+        if (started - (this.beats.get(id) ?? -Infinity) < slack) continue;
         await store.heartbeatRun(id);
+        this.beats.set(id, started);
       } else {
         await this.settle(id);
       }
@@ -135,6 +152,7 @@ export class RunWatcher {
     const { stores, logger } = this.options;
     const store = stores.runs;
     this.watched.delete(id);
+    this.beats.delete(id);
     const run = await store.getRun(id);
     if (!run || run.status !== 'collecting') return;
     const parked = await store.countParkedFiles(id);

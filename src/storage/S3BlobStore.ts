@@ -140,8 +140,17 @@ export class S3BlobStore implements BlobStore {
       // to spare resending a body the server would refuse, which ours do
       // not expect to be.
       expectContinueHeader: false,
+      // The middleware stack is resolved once per command type rather than
+      // on every request: a small file's PutObject paid for sorting and
+      // wiring some thirty middleware each time. The stack is complete
+      // once the constructor returns, as the cache requires.
+      cacheMiddleware: true,
     };
     this.client = new S3Client(config);
+    // The logger middleware formats every request's input and output for
+    // the client's logger even when that is the SDK's no-op one; this
+    // client is given none.
+    this.client.middlewareStack.remove('loggerMiddleware');
     if (options.unsignedPayload ?? true) signUploadsUnsigned(this.client);
     this.bucket = options.bucket;
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
@@ -192,6 +201,13 @@ export class S3BlobStore implements BlobStore {
     options: { size?: number; metadata?: Record<string, string> } = {},
   ): Promise<void> {
     const metadata = admitBlobPut(key, body, options.metadata);
+    const params = { Bucket: this.bucket, Key: this.objectKey(key), Metadata: metadata };
+    if (options.size !== undefined && options.size < this.partSize) {
+      // Read whole and counted on the way, so no size-checking stage (a
+      // stream and a pipeline per file) is needed for most files.
+      await putWholeBody(this.client, params, body, options.size);
+      return;
+    }
     let source: Readable = body;
     if (options.size !== undefined) {
       const checked = new ExpectedSizeStream(options.size);
@@ -206,17 +222,12 @@ export class S3BlobStore implements BlobStore {
     source.once('error', error => {
       bodyError = error;
     });
-    const params = { Bucket: this.bucket, Key: this.objectKey(key), Metadata: metadata };
     const failed = () => {
       // Stop reading from upstream when S3 failed first.
       source.destroy();
       body.destroy();
       return bodyError;
     };
-    if (options.size !== undefined && options.size < this.partSize) {
-      await putWholeBody(this.client, params, source, options.size, failed);
-      return;
-    }
     const target = { client: this.client, params, buffers: this.partBuffers, queueSize: this.queueSize };
     try {
       await putInParts(target, source, failed);

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { InputError } from '@backstage/errors';
 import { readAtMost } from '../lib/readAtMost';
 
 /** Commands whose bodies are file bytes, already hashed against the upstream's digest. */
@@ -27,24 +28,21 @@ export function signUploadsUnsigned(client: S3Client): void {
 }
 
 /**
- * Puts a body known to be smaller than one multipart part: read whole into
- * a buffer of its own size (short-lived, so the garbage collector's young
- * generation takes it back cheaply) and sent as one PutObject only once it
- * ended well. A body that fails its check at its end is never sent. `failed` says why the body failed, when it did.
+ * Puts a body announced to be smaller than one multipart part: read whole
+ * into a buffer of its own size (short-lived, so the garbage collector's
+ * young generation takes it back cheaply) and sent as one PutObject only
+ * once it ended well and held exactly `size` bytes. A body that fails —
+ * e.g. its integrity check at its end — rejects with its own error, and
+ * nothing is sent.
  */
 export async function putWholeBody(
   client: S3Client,
   params: { Bucket: string; Key: string; Metadata?: Record<string, string> },
-  source: Readable,
+  body: Readable,
   size: number,
-  failed: () => unknown,
 ): Promise<void> {
-  let bytes: Buffer | undefined;
-  try {
-    bytes = await readAtMost(source, size);
-  } catch (error) {
-    throw failed() ?? error;
-  }
-  if (!bytes) throw failed() ?? new Error(`The body of ${params.Key} is larger than ${size} bytes`);
+  const bytes = await readAtMost(body, size);
+  if (!bytes) throw new InputError(`Body is larger than the announced ${size} bytes`);
+  if (bytes.length !== size) throw new InputError(`Body has ${bytes.length} bytes, not the announced ${size}`);
   await client.send(new PutObjectCommand({ ...params, Body: bytes, ContentLength: bytes.length }));
 }

@@ -195,6 +195,15 @@ describe('SafeFetcher', () => {
     expect(isRetryable(error)).toBe(true);
   });
 
+  it("ends a body streaming when the caller's signal aborts, with the caller's reason", async () => {
+    const caller = new AbortController();
+    const result = await fetcher().fetch(`http://127.0.0.1:${port}/stall`, { signal: caller.signal });
+    const reading = text(result.body).catch(e => e);
+    const reason = new Error('collection stopped');
+    caller.abort(reason);
+    expect(await reading).toBe(reason);
+  });
+
   it('classifies connection failures as retryable and integrity errors as final', async () => {
     const server = createServer();
     const closedPort = await listen(server);

@@ -33,13 +33,18 @@ export function startDownloadClock(
     limits.timeoutMs,
   );
   let rateTimer: NodeJS.Timeout | undefined;
+  // The caller's abort goes through this download's controller: cheaper
+  // than `AbortSignal.any` on a path taken once per file, and the listener
+  // is removed when the clock stops, so none piles up on the caller's signal.
+  const forward = () => controller.abort(callerSignal!.reason);
+  if (callerSignal?.aborted) forward();
+  else callerSignal?.addEventListener('abort', forward, { once: true });
   const stop = () => {
     clearTimeout(deadline);
     clearInterval(rateTimer);
+    callerSignal?.removeEventListener('abort', forward);
   };
-  const signal = callerSignal
-    ? AbortSignal.any([callerSignal, controller.signal])
-    : controller.signal;
+  const signal = controller.signal;
 
   const meter = (body: Readable): Readable => {
     let windowBytes = 0;

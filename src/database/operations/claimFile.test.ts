@@ -1,5 +1,5 @@
 import { artifactWithFiles, describeOnEachDatabase, past } from '../__testUtils__/storeFixtures';
-import { claimFileToCollect } from './claimFile';
+import { claimFilesToCollect, claimFileToCollect } from './claimFile';
 
 jest.setTimeout(60_000);
 
@@ -69,5 +69,44 @@ describeOnEachDatabase('claimFileToCollect', db => {
     expect(await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-c', 60_000)).toMatchObject({
       claimedBefore: true,
     });
+  });
+});
+
+describeOnEachDatabase('claimFilesToCollect', db => {
+  it('leases several files in one statement on PostgreSQL and answers which it took', async () => {
+    const refs = await artifactWithFiles(db.stores, 'npm', 'batch', ['a.tgz', 'b.tgz', 'c.tgz', 'd.tgz', 'e.tgz']);
+    await db.stores.files.markCollected(refs['c.tgz'], { size: 1, digest: 'x', storageKey: 'k' });
+    expect(await claimFileToCollect(db.knex, refs['d.tgz'], 'worker-b', 60_000)).toBeDefined();
+    // Claimed before by a worker that let it go: taken, and known as claimed before.
+    await db.knex('artifact_files').where({ ref: refs['e.tgz'] }).update({ claimed_at: past(5000) });
+
+    const statements: string[] = [];
+    const count = (query: { sql: string }) => statements.push(query.sql);
+    db.knex.on('query', count);
+    const wanted = [refs['e.tgz'], refs['a.tgz'], refs['b.tgz'], refs['c.tgz'], refs['d.tgz'], 987654];
+    const taken = await claimFilesToCollect(db.knex, wanted, 'worker-a', 60_000);
+    db.knex.off('query', count);
+    expect(statements).toHaveLength(db.databaseId === 'POSTGRES_15' ? 1 : 2);
+
+    // Not the collected one, not the one another worker holds, not the missing one.
+    expect([...taken.keys()].sort((x, y) => x - y)).toEqual(
+      [refs['a.tgz'], refs['b.tgz'], refs['e.tgz']].sort((x, y) => x - y),
+    );
+    expect(taken.get(refs['a.tgz'])).toMatchObject({ name: 'a.tgz', artifactId: 'batch', lockedBy: 'worker-a', claimedBefore: false });
+    expect(taken.get(refs['b.tgz'])).toMatchObject({ name: 'b.tgz', lockedBy: 'worker-a', claimedBefore: false });
+    expect(taken.get(refs['e.tgz'])).toMatchObject({ name: 'e.tgz', lockedBy: 'worker-a', claimedBefore: true });
+    const held = await db.knex('artifact_files').whereNotNull('locked_by').orderBy('ref').select('ref', 'locked_by');
+    expect(held.map(r => [Number(r.ref), r.locked_by])).toEqual(
+      [
+        [refs['a.tgz'], 'worker-a'],
+        [refs['b.tgz'], 'worker-a'],
+        [refs['d.tgz'], 'worker-b'],
+        [refs['e.tgz'], 'worker-a'],
+      ].sort((x, y) => (x[0] as number) - (y[0] as number)),
+    );
+  });
+
+  it('takes nothing for no refs', async () => {
+    expect((await claimFilesToCollect(db.knex, [], 'worker-a', 60_000)).size).toBe(0);
   });
 });
