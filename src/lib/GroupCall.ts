@@ -21,10 +21,14 @@ export class GroupCall<T, R> {
   /**
    * @param call - answers a batch of items, one result per item in their order
    * @param maxBatch - items called at most at once
+   * @param startAtOnce - call an item added while nothing is in flight at
+   *   once, alone, rather than after the current tick with the tick's others
+   *   (for writes whose callers wait on them one by one)
    */
   constructor(
     private readonly call: (items: T[]) => Promise<R[]>,
     private readonly maxBatch = 100,
+    private readonly startAtOnce = false,
   ) {}
 
   /** Resolves with the item's result, or rejects with the call's error. */
@@ -33,8 +37,9 @@ export class GroupCall<T, R> {
       this.waiting.push({ item, resolve, reject });
       if (!this.busy) {
         this.busy = true;
+        if (this.startAtOnce) void this.drain();
         // After the current tick, so that its other calls join the batch.
-        queueMicrotask(() => void this.drain());
+        else queueMicrotask(() => void this.drain());
       }
     });
   }

@@ -1,8 +1,4 @@
-interface Waiting<T> {
-  item: T;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
+import { GroupCall } from './GroupCall';
 
 /**
  * Writes items in batches without delaying any of them: an item added
@@ -16,46 +12,25 @@ interface Waiting<T> {
  * so one bad item fails only its own caller.
  */
 export class GroupCommit<T> {
-  private waiting: Array<Waiting<T>> = [];
-  private writing = false;
+  private readonly calls: GroupCall<T, void>;
 
   /**
    * @param write - writes a batch of items, all or none
    * @param maxBatch - items written at most at once
    */
-  constructor(
-    private readonly write: (items: T[]) => Promise<void>,
-    private readonly maxBatch = 100,
-  ) {}
+  constructor(write: (items: T[]) => Promise<void>, maxBatch = 100) {
+    this.calls = new GroupCall<T, void>(
+      async items => {
+        await write(items);
+        return items.map(() => undefined);
+      },
+      maxBatch,
+      true,
+    );
+  }
 
   /** Resolves once `item` was written; rejects with the write's error. */
   add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
-      if (!this.writing) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, this.maxBatch);
-        try {
-          await this.write(batch.map(w => w.item));
-          for (const w of batch) w.resolve();
-        } catch (error) {
-          if (batch.length === 1) {
-            batch[0].reject(error);
-            continue;
-          }
-          for (const w of batch) {
-            await this.write([w.item]).then(w.resolve, w.reject);
-          }
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
+    return this.calls.add(item);
   }
 }
