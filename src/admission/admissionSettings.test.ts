@@ -128,4 +128,47 @@ describe('admission settings', () => {
     await service.decide(request, { deprecated: 'deny' });
     expect(calls).toBe(4);
   });
+
+  it('keeps at most cacheSize settled verdicts, the oldest going first, and refuses a bad size naming the key', async () => {
+    const processors = new ProcessorRegistry();
+    processors.add(npm);
+    const asked: string[] = [];
+    const service = new AdmissionService({
+      processors,
+      checks: [
+        {
+          name: 'count',
+          check: async request => {
+            asked.push(request.version);
+            return { decision: 'allow' };
+          },
+        },
+      ],
+      settings: {},
+      logger: mockServices.logger.mock(),
+      cacheSize: 2,
+    });
+    const decide = (version: string) =>
+      service.decide({ processor: 'npm', id: 'a', version, config: {}, metadata: { files: [] }, path: [] });
+    const verdicts = [await decide('1.0.0'), await decide('2.0.0'), await decide('3.0.0')];
+    expect(verdicts.map(v => v.decision)).toEqual(['allow', 'allow', 'allow']);
+    // 1.0.0 went first; 2.0.0 and 3.0.0 are answered from the cache.
+    await decide('2.0.0');
+    await decide('3.0.0');
+    expect(asked).toEqual(['1.0.0', '2.0.0', '3.0.0']);
+    await decide('1.0.0');
+    expect(asked).toEqual(['1.0.0', '2.0.0', '3.0.0', '1.0.0']);
+    // A cached answer is the same verdict as the one first given.
+    expect(await decide('3.0.0')).toEqual(verdicts[2]);
+
+    const fromConfig = (cacheSize: number) => () =>
+      AdmissionService.fromConfig(new ConfigReader({ backpack: { admission: { cacheSize } } }), {
+        processors,
+        checks: [],
+        logger: mockServices.logger.mock(),
+      });
+    expect(fromConfig(-1)).toThrow(/^backpack\.admission\.cacheSize: -1 is not a whole number of verdicts/);
+    expect(fromConfig(1.5)).toThrow(/^backpack\.admission\.cacheSize: 1\.5 is not a whole number/);
+    expect(fromConfig(0)).not.toThrow();
+  });
 });

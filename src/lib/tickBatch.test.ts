@@ -15,6 +15,26 @@ describe('tickBatch', () => {
     expect(calls).toEqual([[1, 2], [3]]);
   });
 
+  it('gathers the keys asked in separate callbacks of one turn of the event loop', async () => {
+    const calls: number[][] = [];
+    const get = tickBatch(async (keys: number[]) => {
+      calls.push([...keys]);
+      return new Map(keys.map(k => [k, k]));
+    });
+    // Two callbacks of one turn (timers due together), as two upstream
+    // answers arriving together are handled.
+    const asked = await new Promise<Array<Promise<number | undefined>>>(resolve => {
+      const promises: Array<Promise<number | undefined>> = [];
+      setTimeout(() => promises.push(get(1)), 0);
+      setTimeout(() => {
+        promises.push(get(2));
+        resolve(promises);
+      }, 0);
+    });
+    expect(await Promise.all(asked)).toEqual([1, 2]);
+    expect(calls).toEqual([[1, 2]]);
+  });
+
   it('answers undefined for a key the load did not return', async () => {
     const get = tickBatch(async (_keys: string[]) => new Map([['a', 1]]));
     expect(await Promise.all([get('a'), get('b')])).toEqual([1, undefined]);

@@ -1,9 +1,12 @@
 /**
- * Gathers the keys asked for in the same tick and loads them with one call
- * on the next, so that a walk asking for many items at once (the stored
- * dependencies of versions, the stored evidence of versions) costs one
- * statement per burst rather than one per item. Each key is loaded once;
- * a failed load rejects the callers of that burst and is not kept.
+ * Gathers the keys asked for in one turn of the event loop and loads them
+ * with one call when it ends (`setImmediate`), so that a walk asking for
+ * many items at once (the stored dependencies of versions, the stored
+ * evidence of versions) costs one statement per burst rather than one per
+ * item. A turn, not a microtask: the answers of several upstream requests
+ * that arrive together are handled in separate callbacks of one turn, and
+ * their asks share the load. Each key is loaded once; a failed load
+ * rejects the callers of that burst and is not kept.
  */
 export function tickBatch<K, V>(load: (keys: K[]) => Promise<Map<K, V>>): (key: K) => Promise<V | undefined> {
   const known = new Map<K, Promise<V | undefined>>();
@@ -13,7 +16,7 @@ export function tickBatch<K, V>(load: (keys: K[]) => Promise<Map<K, V>>): (key: 
     if (!pending) {
       if (!batch) {
         const keys: K[] = [];
-        const read = Promise.resolve().then(() => {
+        const read = new Promise<void>(resolve => setImmediate(resolve)).then(() => {
           batch = undefined;
           return load(keys);
         });
