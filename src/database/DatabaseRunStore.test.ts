@@ -100,6 +100,14 @@ describeOnEachDatabase('DatabaseRunStore', db => {
         }
       }
     }
+    // Listed as read one by one, timestamps included (listings read them as text on PostgreSQL).
+    await store.claimRun(runs[4].id, 'a');
+    await store.finishRun(runs[4].id, { status: 'succeeded' });
+    for (const offset of [0, 3]) {
+      const listed = (await store.listRuns({ limit: 5, offset })).items;
+      expect(listed).toEqual(await Promise.all(listed.map(r => store.getRun(r.id))));
+    }
+    expect((await store.getRun(runs[4].id))!.finishedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const newestFirst = (await store.listRuns({ limit: 50, offset: 0 })).items;
     expect(newestFirst.map(r => [r.createdAt, r.id])).toEqual(
       [...newestFirst].map(r => [r.createdAt, r.id]).sort((a, b) => (a < b ? 1 : -1)),

@@ -1,6 +1,7 @@
 import { Knex } from 'knex';
 import { ShortLivedCache } from '../lib/ShortLivedCache';
 import { toNumber } from './rows/coerce';
+import { ISO_TIMESTAMPS } from './rows/isoTimestamps';
 import { Page } from './types';
 
 /** How long a page total is reused for the same query and write count. */
@@ -84,9 +85,11 @@ function pageRows<Row>(
   base: Knex.QueryBuilder,
   page: { orderBy: Array<{ column: string; order: 'asc' | 'desc' }>; limit: number; offset: number; key?: string },
 ): Promise<Row[]> {
+  // Timestamps as the API's strings straight from PostgreSQL's text.
+  const rows = base.clone().options({ types: ISO_TIMESTAMPS });
   if (!page.key || page.offset === 0) {
-    return base.clone().orderBy(page.orderBy).limit(page.limit).offset(page.offset);
+    return rows.orderBy(page.orderBy).limit(page.limit).offset(page.offset);
   }
   const keys = base.clone().clearSelect().select(page.key).orderBy(page.orderBy).limit(page.limit).offset(page.offset);
-  return base.clone().whereIn(page.key, keys).orderBy(page.orderBy);
+  return rows.whereIn(page.key, keys).orderBy(page.orderBy);
 }
