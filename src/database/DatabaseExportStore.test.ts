@@ -102,6 +102,18 @@ describeOnEachDatabase('DatabaseExportStore', db => {
     expect(page.total).toBe(3);
     expect(page.items.map(e => e.id)).toEqual([ids[2], ids[1]]);
     expect((await store.listExports({ limit: 2, offset: 2 })).items.map(e => e.id)).toEqual([ids[0]]);
+
+    // Created at the same instant as the newest: ties go by id, descending, on later pages too.
+    const tie = await store.createExport({ kind: 'full' });
+    await db.knex('exports')
+      .where({ id: tie.id })
+      .update({ created_at: new Date(Date.UTC(2026, 10, 21, 10, 2)).toISOString() });
+    const newest = [tie.id, ids[2]].sort().reverse();
+    const order = [...newest, ids[1], ids[0]];
+    for (const offset of [1, 2, 3]) {
+      const later = await store.listExports({ limit: 2, offset, visible: { type: 'all' } });
+      expect(later.items.map(e => e.id)).toEqual(order.slice(offset, offset + 2));
+    }
   });
 
   it('lets concurrent identical requests share one queued export, and only while it is active', async () => {

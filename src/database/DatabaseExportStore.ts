@@ -81,7 +81,13 @@ export class DatabaseExportStore implements ExportStore {
       { column: 'created_at', order: 'desc' as const },
       { column: 'id', order: 'desc' as const },
     ];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toExport, this.totals);
+    return paginate(
+      base,
+      // Later pages by key: exports_created_idx is (created_at, id).
+      { orderBy, limit: query.limit, offset: query.offset, key: 'exports.id' },
+      toExport,
+      this.totals,
+    );
   }
 
   async addExportArtifacts(id: string, artifacts: Array<{ processor: string; id: string }>): Promise<void> {

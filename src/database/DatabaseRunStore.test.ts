@@ -74,6 +74,46 @@ describeOnEachDatabase('DatabaseRunStore', db => {
     expect((await store.listRuns({ limit: 50, offset: 0 })).total).toBe(4);
   });
 
+  it('pages runs newest first, ties by id, filtered by status and visibility, the same on every page', async () => {
+    const store = db.stores.runs;
+    await db.stores.artifacts.createArtifact({ ...artifact, processor: 'npm', id: 'root', root: true });
+    const runs = [];
+    for (let i = 0; i < 12; i++) {
+      const scope = i % 3 === 0 ? { processor: 'npm', id: i % 2 ? 'root' : 'gone' } : undefined;
+      runs.push(await store.createRun({ trigger: scope ? 'artifact' : 'schedule', scope }));
+    }
+    // Pairs of runs created at the same instant, so that the order's tie-break counts.
+    for (const [i, run] of runs.entries()) {
+      await db.knex('mirror_runs').where({ id: run.id }).update({
+        created_at: past((12 - Math.floor(i / 2)) * 60_000),
+        ...(i % 4 === 1 ? { status: 'failed' } : {}),
+      });
+    }
+    const visibilities = [undefined, { fullRuns: false, scoped: rootsOnly }, { fullRuns: true, scoped: rootsOnly }];
+    for (const visible of visibilities) {
+      for (const status of [undefined, 'failed' as const]) {
+        const all = (await store.listRuns({ status, visible, limit: 50, offset: 0 })).items.map(r => r.id);
+        expect(all.length).toBeGreaterThan(0);
+        for (const offset of [1, 2, 5]) {
+          const page = await store.listRuns({ status, visible, limit: 3, offset });
+          expect(page.items.map(r => r.id)).toEqual(all.slice(offset, offset + 3));
+        }
+      }
+    }
+    // Listed as read one by one, timestamps included (listings read them as text on PostgreSQL).
+    await store.claimRun(runs[4].id, 'a');
+    await store.finishRun(runs[4].id, { status: 'succeeded' });
+    for (const offset of [0, 3]) {
+      const listed = (await store.listRuns({ limit: 5, offset })).items;
+      expect(listed).toEqual(await Promise.all(listed.map(r => store.getRun(r.id))));
+    }
+    expect((await store.getRun(runs[4].id))!.finishedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const newestFirst = (await store.listRuns({ limit: 50, offset: 0 })).items;
+    expect(newestFirst.map(r => [r.createdAt, r.id])).toEqual(
+      [...newestFirst].map(r => [r.createdAt, r.id]).sort((a, b) => (a < b ? 1 : -1)),
+    );
+  });
+
   it('counts outstanding and parked files per run and settles a collecting run once', async () => {
     const store = db.stores.runs;
     const files = db.stores.files;

@@ -182,7 +182,14 @@ export class DatabaseRunStore implements RunStore {
       { column: 'created_at', order: 'desc' as const },
       { column: 'id', order: 'desc' as const },
     ];
-    const page = await paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toRun, this.totals);
+    const page = await paginate(
+      base,
+      // Later pages by key: mirror_runs_status_idx and mirror_runs_created_idx
+      // end in the order's (created_at, id).
+      { orderBy, limit: query.limit, offset: query.offset, key: 'mirror_runs.id' },
+      toRun,
+      this.totals,
+    );
     return { ...page, items: await this.withCollected(page.items) };
   }
 }

@@ -1,6 +1,7 @@
 import { Knex } from 'knex';
 import { ShortLivedCache } from '../lib/ShortLivedCache';
 import { toNumber } from './rows/coerce';
+import { ISO_TIMESTAMPS } from './rows/isoTimestamps';
 import { Page } from './types';
 
 /** How long a page total is reused for the same query and write count. */
@@ -45,11 +46,21 @@ export class PageTotals {
  */
 export async function paginate<Row, Item>(
   base: Knex.QueryBuilder,
-  page: { orderBy: Array<{ column: string; order: 'asc' | 'desc' }>; limit: number; offset: number },
+  page: {
+    orderBy: Array<{ column: string; order: 'asc' | 'desc' }>;
+    limit: number;
+    offset: number;
+    /**
+     * A unique column, for tables with an index over the filters and the
+     * order that ends in it: a page past the first is then read as its keys
+     * first, then their rows (see {@link pageRows}).
+     */
+    key?: string;
+  },
   map: (row: Row) => Item,
   totals?: PageTotals,
 ): Promise<Page<Item>> {
-  const rows: Row[] = await base.clone().orderBy(page.orderBy).limit(page.limit).offset(page.offset);
+  const rows: Row[] = await pageRows(base, page);
   const seen = page.offset + rows.length;
   // An empty page past the end says nothing about the total.
   const last = rows.length < page.limit && (rows.length > 0 || page.offset === 0);
@@ -61,4 +72,24 @@ export async function paginate<Row, Item>(
   };
   const total = totals ? await totals.get(base, count) : await count();
   return { items: rows.map(map), total: Math.max(total, rows.length > 0 ? seen : 0) };
+}
+
+/**
+ * The rows of a page. Skipping `offset` rows reads each of them; with a
+ * `key` the skipped ones are read from the index alone (an index-only scan
+ * on PostgreSQL when the index covers the filters, the order and the key)
+ * and only the page's own rows are fetched, by key. The first page gains
+ * nothing from that, so it is read directly.
+ */
+function pageRows<Row>(
+  base: Knex.QueryBuilder,
+  page: { orderBy: Array<{ column: string; order: 'asc' | 'desc' }>; limit: number; offset: number; key?: string },
+): Promise<Row[]> {
+  // Timestamps as the API's strings straight from PostgreSQL's text.
+  const rows = base.clone().options({ types: ISO_TIMESTAMPS });
+  if (!page.key || page.offset === 0) {
+    return rows.orderBy(page.orderBy).limit(page.limit).offset(page.offset);
+  }
+  const keys = base.clone().clearSelect().select(page.key).orderBy(page.orderBy).limit(page.limit).offset(page.offset);
+  return rows.whereIn(page.key, keys).orderBy(page.orderBy);
 }

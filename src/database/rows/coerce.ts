@@ -3,9 +3,15 @@
 // gives booleans, Date objects and bigint counts as strings. Every mapper in
 // `rows/` evens them out through these, and only these.
 
+/** What `Date.prototype.toISOString` prints for years 0 to 9999. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** A timestamp column as an ISO 8601 string. */
 export function toIso(value: string | Date): string {
   if (value instanceof Date) return value.toISOString();
+  // As the stores write them, and as listings read them from PostgreSQL
+  // (see isoTimestamps.ts): already in the API's form.
+  if (ISO_UTC.test(value)) return value;
   // SQLite's CURRENT_TIMESTAMP format, in case a row was written by hand.
   const normalized = /^\d{4}-\d{2}-\d{2} \d/.test(value)
     ? `${value.replace(' ', 'T')}Z`
