@@ -21,6 +21,8 @@ import { describeChecked, describeForRun, discoverForRun, prefetchStored } from 
 import { askAhead } from './askAhead';
 import { DEFAULT_DISCOVERY_CONCURRENCY } from './discoveryConcurrency';
 import { describeSelected } from './runDescriptions';
+import { resolutionsToRecord } from './resolutionsToRecord';
+import { StoredVersion } from '../database/VersionGraphStore';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -142,7 +144,7 @@ export class MirrorRunner {
         signal: ahead.signal,
       });
     }
-    const discovery = { ...this.options, prefetched, listings: new Map(), listed: new Map() };
+    const discovery = { ...this.options, prefetched, listings: new Map(), listed: new Map(), stored: new Map() };
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -203,7 +205,8 @@ export class MirrorRunner {
         runId,
         artifacts: recorded.map(r => r.stored),
       });
-      await this.record(runId, recorded, replace, resolved);
+      await this.record(runId, recorded, replace, resolved, discovery.stored);
+      discovery.stored.clear();
       await announce();
       await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
       progress.add({ versionsSelected });
@@ -298,23 +301,15 @@ export class MirrorRunner {
     replace: boolean,
     /** Versions (`artifactRef\0version`) whose resolutions were stored with their dependencies. */
     resolved: Set<string>,
+    /** The stored versions of the artifacts answered 304, by ref. */
+    storedVersions: Map<number, StoredVersion[]>,
   ) {
     const { stores } = this.options;
     await stores.versions.recordClosure(
       recorded.map(({ stored, artifact }) => ({
         artifactRef: stored.ref,
         selections: admissionSelections(artifact),
-        resolutions: artifact.selected.flatMap(v =>
-          (resolved.has(`${stored.ref}\0${v.version}`) ? [] : v.dependencies).map(d => ({
-            version: v.version,
-            processor: d.processor,
-            id: d.id,
-            kind: d.kind,
-            range: d.range,
-            resolved: d.resolved,
-            unresolvable: d.unresolvable,
-          })),
-        ),
+        resolutions: resolutionsToRecord(artifact, stored.ref, resolved, storedVersions.get(stored.ref)),
       })),
       { replace },
     );

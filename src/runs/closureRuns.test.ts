@@ -61,7 +61,15 @@ describe('mirror runs over generated npm package sets', () => {
         const rowsBefore = harness.stores.writes.rows;
         const requestsBefore = { ...harness.upstream.counters };
         const before = await storedRows(harness.knex);
-        const second = await harness.run();
+        // Statements that read dependencies by version: the walk's stored
+        // graph is read up front, so a no-op run needs none of them.
+        const dependencyReads: string[] = [];
+        const onQuery = (query: { sql: string }) => {
+          if (/from [`"]artifact_dependencies[`"] where/.test(query.sql)) dependencyReads.push(query.sql);
+        };
+        harness.knex.on('query', onQuery);
+        const second = await harness.run().finally(() => harness.knex.removeListener('query', onQuery));
+        expect(dependencyReads).toEqual([]);
 
         // One conditional request per artifact, each answered 304.
         const requests = harness.upstream.counters.requests - requestsBefore.requests;

@@ -36,6 +36,12 @@ export interface RunDiscoveryOptions {
   listings?: RunListings;
   /** The rows of the versions this run listed, by artifact ref, see `describeSelected`. */
   listed?: Map<number, Map<string, ListedVersion>>;
+  /**
+   * The stored versions of the artifacts answered 304, by artifact ref,
+   * with the dependencies of those selected: what recording the walk's
+   * resolutions compares with (see `resolutionsToRecord`).
+   */
+  stored?: Map<number, StoredVersion[]>;
 }
 
 /**
@@ -172,6 +178,7 @@ export async function discoverForRun(
     if (artifact.status !== 'ok' || artifact.lastError !== undefined) {
       await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
     }
+    options.stored?.set(artifact.ref, stored);
     const undescribed = stored.filter(v => !v.described).map(v => v.version);
     return {
       notModified: true,
