@@ -118,15 +118,13 @@ export class WalkAdmission {
    * check any of them); an artifact answered 304 has no facts to record.
    */
   async record(entries: Array<{ artifactRef: number; artifact: ClosureArtifact }>): Promise<void> {
-    for (const { artifactRef, artifact } of entries) {
-      const { discovery } = artifact;
-      if (discovery && !discovery.notModified) {
-        await this.stores.admissions.recordFacts(
-          artifactRef,
-          discovery.versions.map(v => ({ version: v.version, facts: versionFacts(v) })),
-        );
-      }
-    }
+    await this.stores.admissions.recordFactsOf(
+      entries.flatMap(({ artifactRef, artifact: { discovery } }) =>
+        discovery && !discovery.notModified
+          ? [{ artifactRef, versions: discovery.versions.map(v => ({ version: v.version, facts: versionFacts(v) })) }]
+          : [],
+      ),
+    );
     await this.stores.admissions.recordVerdictsOf(
       entries.map(({ artifactRef, artifact }) => ({
         artifactRef,

@@ -116,9 +116,9 @@ export class ClosureWalk {
           entry.generation += 1;
           entry.outcome = undefined;
           entry.resolutions.clear();
-          entry.descriptions.clear();
-          entry.described.clear();
-          entry.describeErrors.clear();
+          entry.descriptions = undefined;
+          entry.described = undefined;
+          entry.describeErrors = undefined;
           await this.discover(entry);
           if (entry.root) await this.selectRoot(entry);
           for (const version of entry.selected.keys()) {

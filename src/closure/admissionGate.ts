@@ -126,10 +126,10 @@ export class AdmissionGate {
   }
 
   private refuse(entry: Entry, version: string, via: SelectionReason, verdict: AdmissionVerdict): void {
-    const known = entry.refused.get(version);
-    const reasons = known?.reasons ?? new Map<string, SelectionReason>();
+    const refused = (entry.refused ??= new Map());
+    const reasons = refused.get(version)?.reasons ?? new Map<string, SelectionReason>();
     reasons.set(reasonKey(via), via);
-    entry.refused.set(version, { reasons, verdict });
+    refused.set(version, { reasons, verdict });
   }
 
   /** The dependency path to a selection, root first, following the first parent of each step. */

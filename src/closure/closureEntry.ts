@@ -58,35 +58,47 @@ export interface Entry {
   selected: Map<string, Map<string, SelectionReason>>;
   dependencies: Map<string, ArtifactDependency[]>;
   resolutions: Map<string, RangeResolution>;
-  /** Descriptions of selected versions, for processors that describe on demand; by version. */
-  descriptions: Map<string, Promise<ProcessorVersion | undefined>>;
+  /**
+   * Descriptions of selected versions, for processors that describe on
+   * demand; by version. This map and the next three are created when first
+   * written: most artifacts of a walk never describe or refuse a version,
+   * and an empty Map costs about 180 bytes, per artifact of a walk of
+   * thousands.
+   */
+  descriptions?: Map<string, Promise<ProcessorVersion | undefined>>;
   /** What the settled descriptions answered, and why one failed. */
-  described: Map<string, ProcessorVersion>;
-  describeErrors: Map<string, string>;
+  described?: Map<string, ProcessorVersion>;
+  describeErrors?: Map<string, string>;
   /** Admission verdicts asked in this walk, pending and settled, by version. */
   admissions: Map<string, Promise<AdmissionVerdict>>;
   verdicts: Map<string, AdmissionVerdict>;
   /** Versions admission denied, with the reasons they would have been selected for. */
-  refused: Map<string, { reasons: Map<string, SelectionReason>; verdict: AdmissionVerdict }>;
+  refused?: Map<string, { reasons: Map<string, SelectionReason>; verdict: AdmissionVerdict }>;
 }
 
 /** A new entry: nothing discovered, selected or resolved yet. */
 export function newEntry(
   fields: Pick<Entry, 'key' | 'processor' | 'processorName' | 'invalidId' | 'id' | 'config' | 'root'>,
 ): Entry {
+  // Each field named rather than spread: objects made by spreading another
+  // at a site that sees many shapes get a hidden class of their own (about
+  // 700 bytes each with its descriptors), and a walk makes one entry per
+  // artifact.
   return {
-    ...fields,
+    key: fields.key,
+    processor: fields.processor,
+    processorName: fields.processorName,
+    invalidId: fields.invalidId,
+    id: fields.id,
+    config: fields.config,
+    root: fields.root,
     generation: 0,
     policy: fields.root?.dependencyPolicy ?? 'latest',
     selected: new Map(),
     dependencies: new Map(),
     resolutions: new Map(),
-    descriptions: new Map(),
-    described: new Map(),
-    describeErrors: new Map(),
     admissions: new Map(),
     verdicts: new Map(),
-    refused: new Map(),
   };
 }
 
@@ -128,7 +140,7 @@ export function describeOnce(
   options: { describe: ClosureDescribeFn; limiter: Semaphore; signal?: AbortSignal },
 ): Promise<ProcessorVersion | undefined> {
   const { signal } = options;
-  let pending = entry.descriptions.get(version);
+  let pending = entry.descriptions?.get(version);
   if (!pending) {
     const generation = entry.generation;
     const config = entry.discoveredUnder ?? entry.config;
@@ -139,37 +151,39 @@ export function describeOnce(
           signal,
           dependencyPolicy: entry.policy,
         });
-        if (entry.generation === generation) entry.described.set(version, described);
+        if (entry.generation === generation) (entry.described ??= new Map()).set(version, described);
         return described;
       } catch (error) {
         if (signal?.aborted) throw error;
-        if (entry.generation === generation) entry.describeErrors.set(version, errorMessage(error));
+        if (entry.generation === generation) (entry.describeErrors ??= new Map()).set(version, errorMessage(error));
         return undefined;
       }
     });
-    entry.descriptions.set(version, pending);
+    (entry.descriptions ??= new Map()).set(version, pending);
   }
   return pending;
 }
 
 /** The discovery with the descriptions of selected versions in place of their listing entries. */
 function withDescriptions(discovery: ClosureDiscovery, entry: Entry): ClosureDiscovery {
-  if (entry.described.size === 0) return discovery;
+  const described = entry.described;
+  if (!described?.size) return discovery;
   const listed = new Set(discovery.versions.map(v => v.version));
   return {
     ...discovery,
     versions: [
-      ...discovery.versions.map(v => entry.described.get(v.version) ?? v),
-      ...[...entry.described.values()].filter(v => !listed.has(v.version)),
+      ...discovery.versions.map(v => described.get(v.version) ?? v),
+      ...[...described.values()].filter(v => !listed.has(v.version)),
     ],
   };
 }
 
 /** Why describing selected versions failed, as an artifact error; undefined when none did. */
 function describeError(entry: Entry): ClosureArtifactError | undefined {
-  if (entry.describeErrors.size === 0) return undefined;
-  const [version, message] = [...entry.describeErrors.entries()][0];
-  const more = entry.describeErrors.size > 1 ? ` (and ${entry.describeErrors.size - 1} more versions)` : '';
+  const errors = entry.describeErrors;
+  if (!errors?.size) return undefined;
+  const [version, message] = [...errors.entries()][0];
+  const more = errors.size > 1 ? ` (and ${errors.size - 1} more versions)` : '';
   return { type: 'failed', message: `version ${version} could not be described: ${message}${more}` };
 }
 
@@ -240,11 +254,13 @@ export function closureResult(
 
 /** The versions admission denied and nothing selected, in version order. */
 function refusals(entry: Entry): ClosureRefusal[] {
-  const versions = [...entry.refused.keys()].filter(v => !entry.selected.has(v));
+  const refused = entry.refused;
+  if (!refused) return [];
+  const versions = [...refused.keys()].filter(v => !entry.selected.has(v));
   const scheme = entry.processor?.versions;
   if (scheme) versions.sort((a, b) => scheme.compare(a, b));
   return versions.map(version => {
-    const { reasons, verdict } = entry.refused.get(version)!;
+    const { reasons, verdict } = refused.get(version)!;
     return { version, selection: [...reasons.values()].sort(reasonOrder), admission: verdict };
   });
 }

@@ -143,7 +143,7 @@ export class Collector {
         artifactRefs: options.recoverParkedOf,
       });
     }
-    const files = await store.listFilesToQueue(options);
+    const files = await store.listFileRefsToQueue(options);
     if (files.length === 0) return 0;
     const moved = await store.markQueued(
       files.map(f => f.ref),

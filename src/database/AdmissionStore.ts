@@ -55,6 +55,10 @@ export interface AdmissionStore {
    * answered 304), writing only rows that change. Returns rows written.
    */
   recordFacts(artifactRef: number, versions: Array<{ version: string; facts: StoredVersionFacts }>): Promise<number>;
+  /** {@link AdmissionStore.recordFacts} for many artifacts, in one transaction and a few statements per hundred artifacts. */
+  recordFactsOf(
+    entries: Array<{ artifactRef: number; versions: Array<{ version: string; facts: StoredVersionFacts }> }>,
+  ): Promise<number>;
   /** The records of an artifact's versions, by version. */
   listAdmissions(artifact: ArtifactSelector, versions?: string[]): Promise<Map<string, StoredAdmission>>;
   /**

@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { AdmissionReason, AdmissionVerdict } from '../admission/types';
 import { ArtifactSelector, artifactRefOf } from './artifactScope';
-import { chunks, INSERT_CHUNK } from './chunks';
+import { chunks } from './chunks';
 import {
   AdmissionStore,
   StoredAdmission,
@@ -10,6 +10,7 @@ import {
   VersionApproval,
 } from './AdmissionStore';
 import { fromJson, optionalIso, toIso } from './rows/coerce';
+import { ArtifactFacts, recordFacts } from './operations/recordFacts';
 import { ArtifactVerdicts, recordVerdicts } from './operations/recordVerdicts';
 import { addEvidence, EvidenceRow, storedEvidence } from './operations/storedEvidence';
 
@@ -170,33 +171,11 @@ export class DatabaseAdmissionStore implements AdmissionStore {
     return storedEvidence(this.db, versions);
   }
 
-  async recordFacts(
-    artifactRef: number,
-    versions: Array<{ version: string; facts: StoredVersionFacts }>,
-  ): Promise<number> {
-    let written = 0;
-    await this.db.transaction(async tx => {
-      const rows: Array<{ ref: number; version: string; facts: string | null }> = await tx('artifact_versions as v')
-        .leftJoin('version_facts as vf', 'vf.version_ref', 'v.ref')
-        .where('v.artifact_ref', artifactRef)
-        .select('v.ref', 'v.version', 'vf.facts');
-      const stored = new Map(rows.map(r => [r.version, r]));
-      const inserts: Array<{ version_ref: number; facts: string }> = [];
-      const deletes: number[] = [];
-      for (const { version, facts } of versions) {
-        const row = stored.get(version);
-        if (!row) continue;
-        const json = Object.keys(facts).length > 0 ? JSON.stringify(facts) : null;
-        if (json === row.facts) continue;
-        if (row.facts !== null) deletes.push(row.ref);
-        if (json !== null) inserts.push({ version_ref: row.ref, facts: json });
-      }
-      for (const part of chunks(deletes)) written += await tx('version_facts').whereIn('version_ref', part).delete();
-      for (const part of chunks(inserts, INSERT_CHUNK)) {
-        await tx('version_facts').insert(part);
-        written += part.length;
-      }
-    });
-    return written;
+  recordFacts(artifactRef: number, versions: Array<{ version: string; facts: StoredVersionFacts }>): Promise<number> {
+    return recordFacts(this.db, [{ artifactRef, versions }]);
+  }
+
+  recordFactsOf(entries: ArtifactFacts[]): Promise<number> {
+    return recordFacts(this.db, entries);
   }
 }

@@ -7,7 +7,7 @@ import { GroupCall } from '../lib/GroupCall';
 import { GroupCommit } from '../lib/GroupCommit';
 import { claimFilesToCollect } from './operations/claimFile';
 import { expireLeases, listLeaseHolders, takeExpiredLeases } from './operations/expiredLeases';
-import { filesWithOwner, listFilesToQueue } from './operations/listFilesToQueue';
+import { filesWithOwner, listFileRefsToQueue, listFilesToQueue } from './operations/listFilesToQueue';
 import { CollectedRecord, markFilesCollected } from './operations/markFilesCollected';
 import { resetFiles } from './operations/resetFiles';
 import { isStorageKeyReferenced } from './operations/storageKeys';
@@ -41,6 +41,10 @@ export class DatabaseFileStore implements FileStore {
 
   listFilesToQueue(query: FilesToQueueQuery): Promise<StoredFile[]> {
     return listFilesToQueue(this.db, query);
+  }
+
+  listFileRefsToQueue(query: FilesToQueueQuery): Promise<Array<{ ref: number; runId?: string }>> {
+    return listFileRefsToQueue(this.db, query);
   }
 
   async markQueued(fileRefs: number[], runId?: string): Promise<number> {

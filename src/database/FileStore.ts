@@ -66,6 +66,8 @@ export interface FileStore {
    * (not queued within `staleAfterMs`, or whose lease expired), by ref.
    */
   listFilesToQueue(query: FilesToQueueQuery): Promise<StoredFile[]>;
+  /** The refs (and queueing run) of the files {@link FileStore.listFilesToQueue} offers, by ref. */
+  listFileRefsToQueue(query: FilesToQueueQuery): Promise<Array<{ ref: number; runId?: string }>>;
   /**
    * Marks files queued, by a run when `runId` is given (a sweep outside a
    * run keeps the run that queued them first); returns how many moved.

@@ -176,10 +176,21 @@ function checkVersion(
     version,
     ...(publishedAt ? { publishedAt } : {}),
     ...versionFacts(raw, where, warn),
-    files,
-    dependencies,
+    files: exactLength(files),
+    dependencies: exactLength(dependencies),
     ...(metadata !== undefined ? { metadata } : {}),
   };
+}
+
+/**
+ * A copy of an array the length of its items: an array grown by `push`
+ * keeps spare capacity (V8 reserves 17 slots for the first item, about
+ * 180 bytes against 60 for a copy), and a run's walk holds the files and
+ * dependencies of every version it discovered until it ends (tens of
+ * thousands of versions on a large mirror).
+ */
+function exactLength<T>(items: T[]): T[] {
+  return items.slice();
 }
 
 /** What is wrong with a dependency as a processor described it, or undefined. */

@@ -198,7 +198,16 @@ export async function discoverForRun(
     tags: result.tags,
     warnings,
   });
-  return { ...result, config: effective, warnings };
+  // Named rather than spread from `result`: a spread's copy gets a hidden
+  // class of its own, and the walk holds one discovery per artifact.
+  return {
+    notModified: false,
+    versions: result.versions,
+    ...(result.tags ? { tags: result.tags } : {}),
+    ...(result.validators ? { validators: result.validators } : {}),
+    warnings,
+    config: effective,
+  };
 }
 
 /**

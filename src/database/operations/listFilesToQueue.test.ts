@@ -1,5 +1,5 @@
 import { artifactWithFiles, describeOnEachDatabase, past } from '../__testUtils__/storeFixtures';
-import { listFilesToQueue } from './listFilesToQueue';
+import { listFileRefsToQueue, listFilesToQueue } from './listFilesToQueue';
 
 jest.setTimeout(60_000);
 
@@ -42,6 +42,12 @@ describeOnEachDatabase('listFilesToQueue', db => {
     expect(await names({ staleAfterMs: 0 })).toEqual(['pending', 'queued-now', 'queued-long-ago', 'lease-expired']);
     const [file] = await listFilesToQueue(db.knex, { staleAfterMs: 0 });
     expect(file).toMatchObject({ processor: 'npm', artifactId: 'offered', version: '1.0.0', runId: undefined });
+    // The refs alone, for queueing: the same files, in the same order.
+    for (const query of [{ staleAfterMs: 5 * 60_000 }, { staleAfterMs: 5 * 60_000, includeFailed: true }, { staleAfterMs: 0 }]) {
+      expect(await listFileRefsToQueue(db.knex, query)).toEqual(
+        (await listFilesToQueue(db.knex, query)).map(f => ({ ref: f.ref, runId: f.runId })),
+      );
+    }
   });
 
   it('offers only the files of the artifacts asked about, and none of versions not selected', async () => {

@@ -20,13 +20,54 @@ export function filesWithOwner(db: Knex): Knex.QueryBuilder<any, Array<FileRow &
  * whatever its status.
  */
 export async function listFilesToQueue(db: Knex, query: FilesToQueueQuery): Promise<StoredFile[]> {
-  const timestamp = now();
-  const cutoff = msAgo(query.staleAfterMs);
-  const requeued = query.includeFailed ? ['queued', 'failed'] : ['queued'];
-  // Driven by the selected versions (`artifact_versions_selected_idx`), a
-  // small part of every version listed, then their files by version ref:
-  // the uncollected files of the versions never selected are most of the
-  // table, and the planner would otherwise scan it whole.
+  const conditions = queueConditions(query);
+  const rows: Array<FileRow & FileOwnerColumns> = [];
+  for (const part of chunks(await selectedVersionRefs(db, query))) {
+    rows.push(...(await filesToQueueOf(filesWithOwner(db), part, conditions)));
+  }
+  return rows.sort((a, b) => a.ref - b.ref).map(toStoredFile);
+}
+
+/**
+ * The refs (and queueing run) of the files {@link listFilesToQueue} offers,
+ * and nothing else of them: what queueing them needs. After a first run's
+ * walk of thousands of artifacts, the full rows with their owners were tens
+ * of thousands of objects made and dropped at once.
+ */
+export async function listFileRefsToQueue(
+  db: Knex,
+  query: FilesToQueueQuery,
+): Promise<Array<{ ref: number; runId?: string }>> {
+  const conditions = queueConditions(query);
+  const rows: Array<Pick<FileRow, 'ref' | 'run_id'>> = [];
+  for (const part of chunks(await selectedVersionRefs(db, query))) {
+    rows.push(...(await filesToQueueOf(db('artifact_files as f').select('f.ref', 'f.run_id'), part, conditions)));
+  }
+  return rows.sort((a, b) => a.ref - b.ref).map(r => ({ ref: r.ref, runId: r.run_id ?? undefined }));
+}
+
+interface QueueConditions {
+  timestamp: string;
+  cutoff: string;
+  requeued: string[];
+}
+
+function queueConditions(query: FilesToQueueQuery): QueueConditions {
+  return {
+    timestamp: now(),
+    cutoff: msAgo(query.staleAfterMs),
+    requeued: query.includeFailed ? ['queued', 'failed'] : ['queued'],
+  };
+}
+
+/**
+ * The selected versions (of the artifacts asked about): what drives the
+ * listing (`artifact_versions_selected_idx`), a small part of every version
+ * listed, their files then read by version ref: the uncollected files of
+ * the versions never selected are most of the table, and the planner would
+ * otherwise scan it whole.
+ */
+async function selectedVersionRefs(db: Knex, query: FilesToQueueQuery): Promise<number[]> {
   const selected: number[] = [];
   const ofArtifacts = query.artifactRefs ? chunks(query.artifactRefs) : [undefined];
   for (const part of ofArtifacts) {
@@ -38,20 +79,16 @@ export async function listFilesToQueue(db: Knex, query: FilesToQueueQuery): Prom
       .select('ref');
     selected.push(...versions.map(v => v.ref));
   }
-  const rows: Array<FileRow & FileOwnerColumns> = [];
-  for (const part of chunks(selected)) {
-    rows.push(...(await filesToQueueOf(db, part, { timestamp, cutoff, requeued })));
-  }
-  return rows.sort((a, b) => a.ref - b.ref).map(toStoredFile);
+  return selected;
 }
 
 /** The files of some selected versions that are to be queued (see {@link listFilesToQueue}). */
-function filesToQueueOf(
-  db: Knex,
+function filesToQueueOf<T extends Knex.QueryBuilder>(
+  files: T,
   versionRefs: number[],
-  { timestamp, cutoff, requeued }: { timestamp: string; cutoff: string; requeued: string[] },
-): Promise<Array<FileRow & FileOwnerColumns>> {
-  return filesWithOwner(db)
+  { timestamp, cutoff, requeued }: QueueConditions,
+): T {
+  return files
     .whereIn('f.version_ref', versionRefs)
     .where('f.collected', false)
     .where(q =>
@@ -63,5 +100,5 @@ function filesToQueueOf(
             .where(t => t.whereNull('f.queued_at').orWhere('f.queued_at', '<=', cutoff)),
         ),
     )
-    .where(q => q.whereNull('f.locked_until').orWhere('f.locked_until', '<', timestamp));
+    .where(q => q.whereNull('f.locked_until').orWhere('f.locked_until', '<', timestamp)) as T;
 }
