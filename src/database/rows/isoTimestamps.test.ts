@@ -3,6 +3,7 @@ import { toIso } from './coerce';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pgTypes = require('pg').types;
+
 const pgParse = (text: string): unknown => pgTypes.getTypeParser(1184, 'text')(text);
 
 describe('isoFromTimestamptz', () => {
