@@ -20,6 +20,7 @@ import { profileSection } from '../lib/reporting';
 import { fmt, summarize, Summary } from '../lib/stats';
 import { timePerPackagePlot } from '../scale/plot';
 import { APP_NAME, generateSyntheticNpm, SyntheticNpm } from '../scale/syntheticNpm';
+import { HEAP_LIMIT_FLAGS, HeapLimitedWalks, heapLimitedWalks } from '../scale/heapLimitedWalk';
 
 const DEFAULT_SIZES = [1000, 3000, 10000];
 /** Time per package at the largest size within this of the smallest's: linear. */
@@ -55,7 +56,17 @@ interface SizeRow {
   floorNotModified: number;
   profile?: CpuProfileSummary;
   explained?: Awaited<ReturnType<typeof explainNoopPath>>;
+  /** The largest size's walk again, with the README's heap limit. */
+  heapLimited?: HeapLimitedWalks;
 }
+
+/**
+ * How long to wait before reading PostgreSQL's counters between phases: a
+ * backend that went idle less than a second after its last report keeps
+ * its counts for up to 10 s (PostgreSQL 15's idle flush interval), so a
+ * shorter wait counts the end of one phase into the next.
+ */
+const PHASE_STATS_SETTLE_MS = 11_000;
 
 /** The size whose no-op run is profiled: the largest up to 3,000 packages (a profile of a run of seconds, not minutes). */
 const profiledSize = (sizes: number[]) => sizes.filter(n => n <= 3000).pop() ?? sizes[0];
@@ -137,12 +148,10 @@ export const scaleBenchmark: Benchmark = {
             });
             row.peakFirstMb.push(mb(backend.peakRss()));
             const a = runPhases(first);
-            // The statistics autovacuum gathers between scheduled runs: without
-            // them, whether it got to the new rows before the no-op run starts
-            // decides its plans (a dependency lookup by version read 16 times
-            // the whole table when it had not).
+            // The statistics autovacuum gathers between scheduled runs (the
+            // walk refreshes them itself, but collection writes after it).
             await deployment.db().raw('ANALYZE');
-            await settleStats();
+            await settleStats(PHASE_STATS_SETTLE_MS);
             const s1 = await tableScans(deployment.db());
             const c1 = await pgCounters(deployment.databaseName);
             const meter = new CpuMeter([
@@ -157,7 +166,7 @@ export const scaleBenchmark: Benchmark = {
             const cpu = await meter.end();
             row.peakNoopMb.push(mb(backend.peakRss()));
             const b = runPhases(second);
-            await settleStats();
+            await settleStats(PHASE_STATS_SETTLE_MS);
             const s2 = await tableScans(deployment.db());
             row.noopTransactions.push(pgDelta(c1, await pgCounters(deployment.databaseName)).transactions);
             const cpuOf = (name: string) => cpu.bySubject.find(x => x.name === name)?.cpuSeconds ?? 0;
@@ -209,6 +218,12 @@ export const scaleBenchmark: Benchmark = {
           } finally {
             await env.disposeDeployment(deployment);
           }
+        }
+        if (size === sizes[sizes.length - 1]) {
+          row.heapLimited = await heapLimitedWalks(env, baseUrl, ctx.repetitions);
+          ctx.log(
+            `scale: ${size} with ${HEAP_LIMIT_FLAGS.join(' ')}: walk peak RSS ${row.heapLimited.peakWalkMb.map(v => v.toFixed(0)).join(', ')} MB`,
+          );
         }
         rows.push(row);
       } finally {
@@ -275,6 +290,11 @@ function report(rows: SizeRow[], customSizes?: number[]): BenchmarkResult {
     `- Linear: time per package at ${largest.size.toLocaleString('en')} / at ${smallest.size.toLocaleString('en')}: first run **${firstGrowth.toFixed(2)}**, no-op run **${noopGrowth.toFixed(2)}** — goal ≤ ${LINEAR_GOAL}: ${firstGrowth <= LINEAR_GOAL && noopGrowth <= LINEAR_GOAL ? 'met' : '**missed**'}.`,
     `- No-op / first at every size: ${noopRatios.map(r => r.toFixed(3)).join(', ')} — goal ≤ ${NOOP_GOAL}: ${noopRatios.every(r => r <= NOOP_GOAL) ? 'met' : '**missed**'}.`,
     `- Peak RSS of the backend over the first run's walk (\`VmHWM\` reset before the run, read when the harness first sees it collecting) at ${largest.size.toLocaleString('en')}: ${s(largest.peakWalkMb).median.toFixed(0)} MB — goal < ${WALK_RSS_GOAL_MB} MB: ${s(largest.peakWalkMb).median < WALK_RSS_GOAL_MB ? 'met' : '**missed**'} (highest of all sizes ${walkPeak.toFixed(0)} MB); over the whole first run, collection included, ${s(largest.peakFirstMb).median.toFixed(0)} MB. Measured on the backend the "Backend" line above names.`,
+    ...(largest.heapLimited
+      ? [
+          `- The same walk at ${largest.size.toLocaleString('en')} with the heap limit the README gives for large first runs (\`NODE_OPTIONS=${HEAP_LIMIT_FLAGS.join(' ')}\`, fresh deployments, \`bench/scale/heapLimitedWalk.ts\`): peak RSS **${fmt(s(largest.heapLimited.peakWalkMb), '', 0)} MB** (${s(largest.heapLimited.peakWalkMb).median < WALK_RSS_GOAL_MB ? 'under' : 'above'} the goal), walk ${fmt(s(largest.heapLimited.walk))} s against ${fmt(s(largest.walk))} s with Node's defaults. With the defaults V8 lets the heap grow to about four times what is live before a full collection; the limit has it collect sooner.`,
+        ]
+      : []),
     '',
     `The no-op run against its bound, per size: the registry alone answering the run's ${NOOP_REQUESTS_IN_FLIGHT} conditional requests in flight (\`If-None-Match\`, one per stored package, no dependency order, nothing else running; \`bench/lib/conditionalFloor.ts\`), and what the no-op run cost the backend and PostgreSQL per package (CPU from \`/proc\`, transactions from \`pg_stat_database\`, including the harness's polls):`,
     '',

@@ -52,9 +52,9 @@ export function pgDelta(before: PgCounters, after: PgCounters): PgCounters {
   return out;
 }
 
-/** Waits until PostgreSQL has published the counters of idle sessions. */
-export function settleStats(): Promise<void> {
-  return new Promise(r => setTimeout(r, 1500));
+/** Waits until PostgreSQL has published the counters of idle sessions (`ms` after the last statement). */
+export function settleStats(ms = 1500): Promise<void> {
+  return new Promise(r => setTimeout(r, ms));
 }
 
 /** Scan counters of one table (pg_stat_user_tables). */
