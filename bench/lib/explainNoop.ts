@@ -9,8 +9,8 @@ import { WriteCounter } from '../../src/database/WriteCounter';
 // The statements of a no-op run's path, as the stores issue them, with
 // PostgreSQL's plan of each: the same store code run against the
 // benchmark's database (after its runs), its statements captured from knex
-// and explained. Nothing is written: the selections and resolutions passed
-// are the stored ones.
+// and explained. Nothing is written: the selections passed are the stored
+// ones.
 
 /** Markdown: each distinct statement with its plan. */
 export async function explainNoopPath(
@@ -31,17 +31,9 @@ export async function explainNoopPath(
       return {
         artifactRef: a.ref,
         selections: selected.map(v => ({ version: v.version, status: v.status, selection: v.selection })),
-        resolutions: selected.flatMap(v =>
-          v.dependencies.map(d => ({
-            version: v.version,
-            processor: d.processor,
-            id: d.id,
-            kind: d.kind,
-            range: d.range,
-            resolved: d.resolved,
-            unresolvable: d.unresolvable === d.declaredUnresolvable ? undefined : d.unresolvable,
-          })),
-        ),
+        // A no-op run records no resolution: those the store holds unchanged
+        // are left out before recording (src/runs/resolutionsToRecord.ts).
+        resolutions: [],
       };
     });
     const refs = artifacts.map(a => a.ref);
