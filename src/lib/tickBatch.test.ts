@@ -21,15 +21,18 @@ describe('tickBatch', () => {
       calls.push([...keys]);
       return new Map(keys.map(k => [k, k]));
     });
-    // Two callbacks of one turn (timers due together), as two upstream
-    // answers arriving together are handled.
+    // Two callbacks of one turn, as two upstream answers arriving together
+    // are handled: immediates queued together run in one check phase, and
+    // the batch's own immediate, queued from the first, only in the next
+    // turn (timers would not do: two set a millisecond apart may fall due
+    // in different turns).
     const asked = await new Promise<Array<Promise<number | undefined>>>(resolve => {
       const promises: Array<Promise<number | undefined>> = [];
-      setTimeout(() => promises.push(get(1)), 0);
-      setTimeout(() => {
+      setImmediate(() => promises.push(get(1)));
+      setImmediate(() => {
         promises.push(get(2));
         resolve(promises);
-      }, 0);
+      });
     });
     expect(await Promise.all(asked)).toEqual([1, 2]);
     expect(calls).toEqual([[1, 2]]);
