@@ -35,6 +35,19 @@ export class PageTotals {
   }
 }
 
+/** Which page of a query to read, and in which order. */
+export interface PageRequest {
+  orderBy: Array<{ column: string; order: 'asc' | 'desc' }>;
+  limit: number;
+  offset: number;
+  /**
+   * A unique column, for tables with an index over the filters and the
+   * order that ends in it: a page past the first is then read as its keys
+   * first, then their rows (see {@link pageRows}).
+   */
+  key?: string;
+}
+
 /**
  * One page of a query and the total over all pages, both from the same
  * filtered query (so that they agree), each row mapped by `map`.
@@ -46,17 +59,7 @@ export class PageTotals {
  */
 export async function paginate<Row, Item>(
   base: Knex.QueryBuilder,
-  page: {
-    orderBy: Array<{ column: string; order: 'asc' | 'desc' }>;
-    limit: number;
-    offset: number;
-    /**
-     * A unique column, for tables with an index over the filters and the
-     * order that ends in it: a page past the first is then read as its keys
-     * first, then their rows (see {@link pageRows}).
-     */
-    key?: string;
-  },
+  page: PageRequest,
   map: (row: Row) => Item,
   totals?: PageTotals,
 ): Promise<Page<Item>> {
@@ -83,7 +86,7 @@ export async function paginate<Row, Item>(
  */
 function pageRows<Row>(
   base: Knex.QueryBuilder,
-  page: { orderBy: Array<{ column: string; order: 'asc' | 'desc' }>; limit: number; offset: number; key?: string },
+  page: PageRequest,
 ): Promise<Row[]> {
   // Timestamps as the API's strings straight from PostgreSQL's text.
   const rows = base.clone().options({ types: ISO_TIMESTAMPS });
