@@ -90,16 +90,14 @@ function toArtifact(stored: StoredArtifact): Artifact {
  * failures are @backstage/errors classes whose messages name the field.
  */
 export class ArtifactService {
-  private readonly stores: Pick<BackpackStores, 'artifacts' | 'versions'> &
-    Partial<Pick<BackpackStores, 'admissions'>>;
+  private readonly stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
   private readonly processors: ProcessorRegistry;
   private readonly previewer?: ClosurePreviewer;
   private readonly onDelete?: (artifactRef: number) => void;
   private readonly events?: BackpackEvents;
 
   constructor(options: {
-    /** With `admissions`, versions show their admission verdicts. */
-    stores: Pick<BackpackStores, 'artifacts' | 'versions'> & Partial<Pick<BackpackStores, 'admissions'>>;
+    stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
     processors: ProcessorRegistry;
     /** Needed by {@link ArtifactService.preview} only. */
     previewer?: ClosurePreviewer;
@@ -271,20 +269,7 @@ export class ArtifactService {
     const page = await this.stores.versions.listVersions(key, query);
     // No versions is also what an unknown artifact gives; only then is it looked up.
     if (page.total === 0) await this.getStored(processor, id);
-    if (!this.stores.admissions || page.items.length === 0) return page;
-    const admissions = await this.stores.admissions.listAdmissions(
-      key,
-      page.items.map(v => v.version),
-    );
-    return {
-      ...page,
-      items: page.items.map(v => {
-        const record = admissions.get(v.version);
-        if (!record) return v;
-        const { decision, reasons, decidedAt, approval } = record;
-        return { ...v, admission: { decision, reasons, decidedAt, ...(approval ? { approval } : {}) } };
-      }),
-    };
+    return page;
   }
 
   /** A page of a version's files; a NotFoundError when the artifact or version is unknown. */

@@ -9,7 +9,8 @@ import {
   StoredVersionFacts,
   VersionApproval,
 } from './AdmissionStore';
-import { fromJson, optionalIso, toIso } from './rows/coerce';
+import { toApproval } from './rows/admissions';
+import { fromJson, toIso } from './rows/coerce';
 import { ArtifactFacts, recordFacts } from './operations/recordFacts';
 import { ArtifactVerdicts, recordVerdicts } from './operations/recordVerdicts';
 import { addEvidence, EvidenceRow, storedEvidence } from './operations/storedEvidence';
@@ -27,16 +28,6 @@ interface AdmissionRow {
   approved_by: string | null;
   approved_at: string | Date | null;
   approval_comment: string | null;
-}
-
-function toApproval(row: AdmissionRow): VersionApproval | undefined {
-  if (row.approval !== 'approved' && row.approval !== 'rejected') return undefined;
-  return {
-    decision: row.approval,
-    by: row.approved_by ?? '',
-    at: optionalIso(row.approved_at) ?? '',
-    ...(row.approval_comment ? { comment: row.approval_comment } : {}),
-  };
 }
 
 function toAdmission(row: AdmissionRow): StoredAdmission {

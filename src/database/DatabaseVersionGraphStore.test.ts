@@ -127,6 +127,49 @@ describeOnEachDatabase('DatabaseVersionGraphStore', db => {
     expect(await store.listFiles({ ...key, id: 'other' }, '1.0.0', { limit: 10, offset: 0 })).toBeUndefined();
   });
 
+  it('lists the versions with their admission verdicts and approvals, in one statement', async () => {
+    const store = db.stores.versions;
+    const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'admitted' });
+    await store.syncVersions(artifact.ref, [version('1.0.0'), version('1.1.0'), version('2.0.0')]);
+    const wait = { check: 'license', decision: 'pending-approval' as const, reason: 'unknown license' };
+    await db.stores.admissions.recordVerdicts(artifact.ref, [
+      { version: '1.0.0', verdict: { decision: 'allow', reasons: [], revision: 'r1' } },
+      { version: '1.1.0', verdict: { decision: 'pending-approval', reasons: [wait], revision: 'r1' } },
+    ]);
+    const at = '2026-11-30T08:00:00.000Z';
+    await db.stores.admissions.setApproval(artifact.ref, '1.1.0', {
+      approval: { decision: 'approved', by: 'user:default/lead', at, comment: 'checked by hand' },
+      verdict: { decision: 'allow', reasons: [wait], revision: 'r1' },
+      status: 'selected',
+    });
+    const statements: string[] = [];
+    const record = (q: { sql: string }) => statements.push(q.sql);
+    db.knex.on('query', record);
+    let page;
+    try {
+      page = await store.listVersions(artifact.ref, { limit: 10, offset: 0 });
+    } finally {
+      db.knex.removeListener('query', record);
+    }
+    expect(statements).toHaveLength(1);
+    const byVersion = Object.fromEntries(page.items.map(v => [v.version, v]));
+    expect(page.items.map(v => v.version)).toEqual(['2.0.0', '1.1.0', '1.0.0']);
+    expect(byVersion['2.0.0']).not.toHaveProperty('admission');
+    expect(byVersion['1.0.0'].admission).toEqual({ decision: 'allow', reasons: [], decidedAt: expect.any(String) });
+    expect(byVersion['1.1.0'].admission).toEqual({
+      decision: 'allow',
+      reasons: [wait],
+      decidedAt: at,
+      approval: { decision: 'approved', by: 'user:default/lead', at, comment: 'checked by hand' },
+    });
+    // The same as the admission store's records say.
+    const records = await db.stores.admissions.listAdmissions(artifact.ref);
+    for (const v of ['1.0.0', '1.1.0']) {
+      const { decision, reasons, decidedAt, approval } = records.get(v)!;
+      expect(byVersion[v].admission).toEqual({ decision, reasons, decidedAt, ...(approval ? { approval } : {}) });
+    }
+  });
+
   it('merges the resolutions of the selected versions that declare one dependency', async () => {
     const store = db.stores.versions;
     const artifact = await db.stores.artifacts.createArtifact({ ...base, id: 'merged' });

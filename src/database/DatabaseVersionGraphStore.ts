@@ -11,6 +11,7 @@ import { describeVersions } from './operations/describeVersions';
 import { syncVersions } from './operations/syncVersions';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
 import { FileRow, LISTED_FILE_COLUMNS, toFile } from './rows/files';
+import { toVersionAdmission, VERSION_ADMISSION_COLUMNS, VersionAdmissionRow } from './rows/admissions';
 import { toStoredVersion, toVersion, VERSION_COLUMNS, VersionRow } from './rows/versions';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
@@ -110,14 +111,17 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     artifact: ArtifactSelector,
     query: { status?: ArtifactVersion['status']; limit: number; offset: number },
   ): Promise<Page<ArtifactVersion>> {
-    const base = this.db<VersionRow>('artifact_versions')
-      .where('artifact_ref', artifactRefOf(this.db, artifact))
+    // The verdicts in the same statement: a second one per page cost the
+    // listing about as much CPU as all of its own work.
+    const base = this.db<VersionRow & VersionAdmissionRow>('artifact_versions as v')
+      .leftJoin('version_admissions as a', 'a.version_ref', 'v.ref')
+      .where('v.artifact_ref', artifactRefOf(this.db, artifact))
       .modify(q => {
-        if (query.status) q.where('status', query.status);
+        if (query.status) q.where('v.status', query.status);
       })
-      .select(VERSION_COLUMNS);
-    const orderBy = [{ column: 'ref', order: 'desc' as const }];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toVersion, this.totals);
+      .select([...VERSION_COLUMNS.map(column => `v.${column}`), ...VERSION_ADMISSION_COLUMNS]);
+    const orderBy = [{ column: 'v.ref', order: 'desc' as const }];
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toVersionWithAdmission, this.totals);
   }
 
   async setSelection(
@@ -208,4 +212,10 @@ function groupByVersion(rows: DependencyRow[]): Map<number, StoredDependency[]> 
     byVersion.set(row.version_ref, list);
   }
   return byVersion;
+}
+
+/** A listed version with its verdict, if it was checked. */
+function toVersionWithAdmission(row: VersionRow & VersionAdmissionRow): ArtifactVersion {
+  const admission = toVersionAdmission(row);
+  return admission ? { ...toVersion(row), admission } : toVersion(row);
 }

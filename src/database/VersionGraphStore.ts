@@ -139,7 +139,7 @@ export interface VersionGraphStore {
     artifactRefs: number[],
     statuses: ArtifactVersionStatus[],
   ): Promise<Map<number, DecidedVersion[]>>;
-  /** Newest first; an unknown artifact has none. */
+  /** Newest first, each with its admission verdict when it was checked; an unknown artifact has none. */
   listVersions(
     artifact: ArtifactSelector,
     query: { status?: ArtifactVersionStatus; limit: number; offset: number },
