@@ -1,5 +1,4 @@
 import { Knex } from 'knex';
-import { DatabaseAdmissionStore } from '../../src/database/DatabaseAdmissionStore';
 import { DatabaseArtifactStore } from '../../src/database/DatabaseArtifactStore';
 import { DatabaseExportStore } from '../../src/database/DatabaseExportStore';
 import { DatabaseRunStore } from '../../src/database/DatabaseRunStore';
@@ -22,7 +21,6 @@ export async function explainListRoutes(db: Knex): Promise<{ markdown: string; s
   const writes = new WriteCounter();
   const artifacts = new DatabaseArtifactStore(db, writes);
   const versions = new DatabaseVersionGraphStore(db, writes);
-  const admissions = new DatabaseAdmissionStore(db);
   const runs = new DatabaseRunStore(db);
   const exports = new DatabaseExportStore(db);
   const big = { processor: 'bench', id: 'load-big' };
@@ -32,10 +30,7 @@ export async function explainListRoutes(db: Knex): Promise<{ markdown: string; s
     ['GET /artifacts', () => artifacts.listArtifacts({ limit: 50, offset: 0 })],
     ['GET /artifacts?q=load-01&root=true&status=ok', () => artifacts.listArtifacts({ search: 'load-01', root: true, status: 'ok', limit: 50, offset: 0 })],
     ['GET /artifacts?offset=9000', () => artifacts.listArtifacts({ limit: 50, offset: 9000 })],
-    ['GET /artifacts/bench/load-00042/versions', async () => {
-      await versions.listVersions(small, { limit: 50, offset: 0 });
-      await admissions.listAdmissions(small, ['1.0.0', '1.0.1']);
-    }],
+    ['GET /artifacts/bench/load-00042/versions', () => versions.listVersions(small, { limit: 50, offset: 0 })],
     ['GET /artifacts/bench/load-big/versions/1.0.0/files?limit=100&offset=500', () => versions.listFiles(big, '1.0.0', { limit: 100, offset: 500 })],
     ['GET /runs', () => runs.listRuns({ limit: 50, offset: 0, visible: { fullRuns: true, scoped: { type: 'all' } } })],
     ['GET /runs?status=failed&offset=500', () => runs.listRuns({ status: 'failed', limit: 50, offset: 500, visible: { fullRuns: true, scoped: { type: 'all' } } })],
