@@ -22,7 +22,7 @@ import { askAhead } from './askAhead';
 import { DEFAULT_DISCOVERY_CONCURRENCY } from './discoveryConcurrency';
 import { describeSelected } from './runDescriptions';
 import { resolutionsToRecord } from './resolutionsToRecord';
-import { StoredVersion } from '../database/VersionGraphStore';
+import { WalkedVersion } from '../database/VersionGraphStore';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -302,7 +302,7 @@ export class MirrorRunner {
     /** Versions (`artifactRef\0version`) whose resolutions were stored with their dependencies. */
     resolved: Set<string>,
     /** The stored versions of the artifacts answered 304, by ref. */
-    storedVersions: Map<number, StoredVersion[]>,
+    storedVersions: Map<number, WalkedVersion[]>,
   ) {
     const { stores } = this.options;
     await stores.versions.recordClosure(

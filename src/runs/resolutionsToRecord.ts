@@ -7,7 +7,7 @@
  * to find that nothing changed.
  */
 import { ClosureArtifact } from '../closure/ClosureResolver';
-import { DependencyResolution, StoredVersion } from '../database/VersionGraphStore';
+import { DependencyResolution, WalkedVersion } from '../database/VersionGraphStore';
 import { dependencyKey } from '../database/rows/dependencies';
 
 /** A stored resolution as the store compares it: what it resolved to and the run's own error. */
@@ -21,7 +21,7 @@ function signature(resolved: string[], resolutionError: string | undefined): str
  * the processor's declared reason, or declared twice, has none (it is
  * always recorded, as before).
  */
-function storedSignatures(stored: StoredVersion[]): Map<string, Map<string, string | undefined>> {
+function storedSignatures(stored: WalkedVersion[]): Map<string, Map<string, string | undefined>> {
   const result = new Map<string, Map<string, string | undefined>>();
   for (const version of stored) {
     if (version.status !== 'selected') continue;
@@ -56,7 +56,7 @@ export function resolutionsToRecord(
   artifact: ClosureArtifact,
   artifactRef: number,
   described: Set<string>,
-  stored: StoredVersion[] | undefined,
+  stored: WalkedVersion[] | undefined,
 ): DependencyResolution[] {
   const signatures = stored && storedSignatures(stored);
   return artifact.selected.flatMap(v => {
