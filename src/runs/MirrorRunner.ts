@@ -205,9 +205,9 @@ export class MirrorRunner {
         runId,
         artifacts: recorded.map(r => r.stored),
       });
-      await this.record(runId, recorded, replace, resolved, discovery.stored);
+      const rowsWritten = await this.record(runId, recorded, replace, resolved, discovery.stored);
       discovery.stored.clear();
-      await announce();
+      await announce({ rowsWritten });
       await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
       progress.add({ versionsSelected });
       if (replace) {
@@ -293,7 +293,8 @@ export class MirrorRunner {
   /**
    * What the walk selected and how each dependency resolved, for every
    * artifact it reached in one batch: a few statements per hundreds of
-   * artifacts, writing only what changed.
+   * artifacts, writing only what changed. Returns the selections and
+   * resolutions written.
    */
   private async record(
     runId: string,
@@ -303,9 +304,9 @@ export class MirrorRunner {
     resolved: Set<string>,
     /** The stored versions of the artifacts answered 304, by ref. */
     storedVersions: Map<number, WalkedVersion[]>,
-  ) {
+  ): Promise<number> {
     const { stores } = this.options;
-    await stores.versions.recordClosure(
+    const written = await stores.versions.recordClosure(
       recorded.map(({ stored, artifact }) => ({
         artifactRef: stored.ref,
         selections: admissionSelections(artifact),
@@ -322,5 +323,6 @@ export class MirrorRunner {
         });
       }
     }
+    return written;
   }
 }
