@@ -206,9 +206,11 @@ export class MirrorRunner {
         artifacts: recorded.map(r => r.stored),
       });
       const rowsWritten = await this.record(runId, recorded, replace, resolved, discovery.stored);
-      discovery.stored.clear();
       await announce({ rowsWritten });
-      await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
+      await this.options.admission?.record(
+        recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact, stored: discovery.stored.get(stored.ref) })),
+      );
+      discovery.stored.clear();
       progress.add({ versionsSelected });
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected
