@@ -25,20 +25,19 @@ export async function explainNoopPath(
   try {
     const artifacts = await new DatabaseArtifactStore(db, writes).listAllArtifacts();
     const versions = new DatabaseVersionGraphStore(db, writes);
-    const byArtifact = await versions.getAllVersions();
-    const entries = artifacts.map(a => {
-      const selected = (byArtifact.get(a.ref) ?? []).filter(v => v.status === 'selected');
-      return {
-        artifactRef: a.ref,
-        selections: selected.map(v => ({ version: v.version, status: v.status, selection: v.selection })),
-        // A no-op run records no resolution: those the store holds unchanged
-        // are left out before recording (src/runs/resolutionsToRecord.ts).
-        resolutions: [],
-      };
-    });
+    await versions.getAllVersions();
     const refs = artifacts.map(a => a.ref);
-    // Version events: the selected and denied versions before and after recording.
-    await versions.listDecidedVersions(refs, ['selected', 'denied']);
+    // Version events: the selected and denied versions before recording
+    // (and after, when the run wrote any); here also the stored selections
+    // to record again, since the run's read of the versions has no reasons.
+    const decided = await versions.listDecidedVersions(refs, ['selected', 'denied']);
+    const entries = artifacts.map(a => ({
+      artifactRef: a.ref,
+      selections: (decided.get(a.ref) ?? []).filter(v => v.status === 'selected'),
+      // A no-op run records no resolution: those the store holds unchanged
+      // are left out before recording (src/runs/resolutionsToRecord.ts).
+      resolutions: [],
+    }));
     await versions.recordClosure(entries, { replace: true });
     // Admission: the stored evidence of versions whose verdict is not
     // cached, and the verdicts recorded again as they are stored.

@@ -116,8 +116,12 @@ export class WalkAdmission {
    * reached, all in one batch, and the facts of every version their
    * discoveries described (all of them, since a later run answered 304 may
    * check any of them); an artifact answered 304 has no facts to record.
+   * `stored` are the rows of an artifact's versions the run read (on a
+   * 304): their verdicts are recorded without looking the rows up again.
    */
-  async record(entries: Array<{ artifactRef: number; artifact: ClosureArtifact }>): Promise<void> {
+  async record(
+    entries: Array<{ artifactRef: number; artifact: ClosureArtifact; stored?: Array<{ version: string; ref: number }> }>,
+  ): Promise<void> {
     await this.stores.admissions.recordFactsOf(
       entries.flatMap(({ artifactRef, artifact: { discovery } }) =>
         discovery && !discovery.notModified
@@ -126,13 +130,20 @@ export class WalkAdmission {
       ),
     );
     await this.stores.admissions.recordVerdictsOf(
-      entries.map(({ artifactRef, artifact }) => ({
-        artifactRef,
-        verdicts: [
-          ...artifact.selected.flatMap(v => (v.admission ? [{ version: v.version, verdict: v.admission }] : [])),
-          ...(artifact.refused ?? []).map(r => ({ version: r.version, verdict: r.admission })),
-        ],
-      })),
+      entries.map(({ artifactRef, artifact, stored }) => {
+        const refs = stored && new Map(stored.map(v => [v.version, v.ref]));
+        const verdict = (version: string, admission: AdmissionVerdict) => {
+          const versionRef = refs?.get(version);
+          return versionRef === undefined ? { version, verdict: admission } : { version, verdict: admission, versionRef };
+        };
+        return {
+          artifactRef,
+          verdicts: [
+            ...artifact.selected.flatMap(v => (v.admission ? [verdict(v.version, v.admission)] : [])),
+            ...(artifact.refused ?? []).map(r => verdict(r.version, r.admission)),
+          ],
+        };
+      }),
     );
   }
 }

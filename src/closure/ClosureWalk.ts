@@ -24,6 +24,12 @@ import { reasonKey } from './selectionReasons';
 /** One walk; all memoisation lives here so walks never share state. */
 export class ClosureWalk {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * The entries by processor and id as a dependency names it: the walk
+   * meets each artifact once per edge, and normalising the id and building
+   * the key again for every edge was a good part of the walk's work.
+   */
+  private readonly named = new Map<string, Map<string, Entry>>();
   private readonly pending = new Set<Promise<void>>();
   private readonly limiter: Semaphore;
   private fatal: unknown;
@@ -68,6 +74,12 @@ export class ClosureWalk {
   }
 
   private entry(processorName: string, id: string, config: JsonObject, root?: ClosureRoot): Entry {
+    let named = this.named.get(processorName);
+    const known = named?.get(id);
+    if (known && !root) {
+      this.widen(known, config);
+      return known;
+    }
     const processor = this.options.processors.find(processorName);
     let normalizedId = id;
     let invalidId: string | undefined;
@@ -85,6 +97,11 @@ export class ClosureWalk {
     } else if (!root) {
       this.widen(entry, config);
     }
+    if (!named) {
+      named = new Map();
+      this.named.set(processorName, named);
+    }
+    named.set(id, entry);
     return entry;
   }
 
@@ -323,6 +340,8 @@ export class ClosureWalk {
     if (this.gate) resolution = await this.gate.filter(target, outcome, dependency.range, parent.policy, resolution, via);
     if ('unresolvable' in resolution) return { ...recorded, ...resolution };
     for (const version of resolution.resolved) this.select(target, version, via);
-    return { ...recorded, resolved: [...resolution.resolved] };
+    // Set on the record rather than spread into a copy: one object per edge.
+    recorded.resolved = [...resolution.resolved];
+    return recorded;
   }
 }

@@ -48,7 +48,11 @@ export interface AdmissionStore {
   recordVerdicts(artifactRef: number, verdicts: Array<{ version: string; verdict: AdmissionVerdict }>): Promise<number>;
   /** {@link AdmissionStore.recordVerdicts} for many artifacts, in one transaction and a few statements per chunk of versions. */
   recordVerdictsOf(
-    entries: Array<{ artifactRef: number; verdicts: Array<{ version: string; verdict: AdmissionVerdict }> }>,
+    entries: Array<{
+      artifactRef: number;
+      /** `versionRef`: the version's row, when the caller read it; then not looked up again. */
+      verdicts: Array<{ version: string; verdict: AdmissionVerdict; versionRef?: number }>;
+    }>,
   ): Promise<number>;
   /**
    * Records the facts of every version a discovery described (not one

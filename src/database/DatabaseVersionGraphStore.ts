@@ -23,6 +23,7 @@ import {
   SyncResult,
   VersionGraphStore,
   VersionSelection,
+  WalkedVersion,
 } from './VersionGraphStore';
 import { WriteCounter } from './WriteCounter';
 
@@ -91,7 +92,7 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return byArtifact;
   }
 
-  getAllVersions(): Promise<Map<number, StoredVersion[]>> {
+  getAllVersions(): Promise<Map<number, WalkedVersion[]>> {
     return allVersions(this.db);
   }
 

@@ -10,8 +10,13 @@ import { ProcessorVersion } from '../processors/types';
 import { ArtifactSelector } from './artifactScope';
 import { Page } from './types';
 
-/** A version with the dependencies it declares, as stored. */
-export interface StoredVersion extends ArtifactVersion {
+/**
+ * What a run reads of a stored version to walk it after a 304 and to
+ * compare its outcome with: no reasons and no discovery time, which a run
+ * neither walks nor compares (it records its own reasons in a statement
+ * of their own).
+ */
+export interface WalkedVersion extends Pick<ArtifactVersion, 'version' | 'status' | 'publishedAt'> {
   ref: number;
   dependencies: StoredDependency[];
   /**
@@ -20,6 +25,9 @@ export interface StoredVersion extends ArtifactVersion {
    */
   described: boolean;
 }
+
+/** A version with the dependencies it declares, as stored. */
+export interface StoredVersion extends ArtifactVersion, WalkedVersion {}
 
 /**
  * A dependency as stored. `unresolvable` (as the API shows it) is the
@@ -127,8 +135,11 @@ export interface VersionGraphStore {
    * refs: what a full run reads up front instead of per artifact.
    */
   getVersionsOf(artifactRefs: number[]): Promise<Map<number, StoredVersion[]>>;
-  /** {@link VersionGraphStore.getVersionsOf} for every stored artifact, in two statements (a full run). */
-  getAllVersions(): Promise<Map<number, StoredVersion[]>>;
+  /**
+   * {@link VersionGraphStore.getVersionsOf} for every stored artifact, in
+   * two statements (a full run), with only what a run walks of each version.
+   */
+  getAllVersions(): Promise<Map<number, WalkedVersion[]>>;
   /** The declared dependencies of versions, by version ref; one indexed read per chunk of refs. */
   getDependencies(versionRefs: number[]): Promise<Map<number, StoredDependency[]>>;
   /**

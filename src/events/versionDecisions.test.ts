@@ -26,12 +26,12 @@ describeOnEachDatabase('trackVersionDecisions', db => {
 
     // A run that keeps 1.0.0, selects 1.1.0 and has 2.0.0 denied (admission).
     const announce = await track();
-    await db.stores.versions.setSelection(artifact.ref, [
+    const rowsWritten = await db.stores.versions.setSelection(artifact.ref, [
       { version: '1.0.0', status: 'selected', selection: [{ type: 'all-versions' }] },
       { version: '1.1.0', status: 'selected', selection: [{ type: 'filter', filter: '^1' }] },
       { version: '2.0.0', status: 'denied', selection: [{ type: 'denied', reason: 'licence GPL-3.0 is not allowed' }] },
     ]);
-    await announce();
+    await announce({ rowsWritten });
     expect(events.decisions).toEqual([
       {
         decision: 'selected',
@@ -47,11 +47,26 @@ describeOnEachDatabase('trackVersionDecisions', db => {
       },
     ]);
 
-    // The same decisions again: nothing new to tell.
+    // The same decisions again, recorded with a row written (another
+    // reason, say): nothing new to tell.
     events.decisions.length = 0;
     const again = await track();
-    await again();
+    await again({ rowsWritten: 1 });
     expect(events.decisions).toEqual([]);
+  });
+
+  it('reads the decisions again only when recording them wrote rows', async () => {
+    const logger = mockServices.logger.mock();
+    const listDecidedVersions = jest.fn().mockResolvedValue(new Map([[1, []]]));
+    const artifacts = [{ ref: 1, processor: 'npm', id: 'x' }];
+    const events = recordingEvents();
+    const unchanged = await trackVersionDecisions({ events, versions: { listDecidedVersions }, logger, runId: 'r', artifacts });
+    await unchanged({ rowsWritten: 0 });
+    expect(listDecidedVersions).toHaveBeenCalledTimes(1);
+
+    const changed = await trackVersionDecisions({ events, versions: { listDecidedVersions }, logger, runId: 'r', artifacts });
+    await changed({ rowsWritten: 2 });
+    expect(listDecidedVersions).toHaveBeenCalledTimes(3);
   });
 
   it('reads nothing without events, and never fails the run when a read fails', async () => {
@@ -59,12 +74,12 @@ describeOnEachDatabase('trackVersionDecisions', db => {
     const listDecidedVersions = jest.fn().mockRejectedValue(new Error('connection reset'));
     const artifacts = [{ ref: 1, processor: 'npm', id: 'x' }];
     const none = await trackVersionDecisions({ versions: { listDecidedVersions }, logger, runId: 'r', artifacts });
-    await none();
+    await none({ rowsWritten: 1 });
     expect(listDecidedVersions).not.toHaveBeenCalled();
 
     const events = recordingEvents();
     const failing = await trackVersionDecisions({ events, versions: { listDecidedVersions }, logger, runId: 'r', artifacts });
-    await expect(failing()).resolves.toBeUndefined();
+    await expect(failing({ rowsWritten: 1 })).resolves.toBeUndefined();
     expect(events.decisions).toEqual([]);
     expect(logger.warn).toHaveBeenCalledWith('Version events of run r left out: connection reset');
   });

@@ -14,10 +14,12 @@ type Decided = Map<number, Map<string, DecidedVersion>>;
  * it reached. Called before the run records its decisions, it reads the
  * versions selected and denied so far (only when events are published; a
  * statement per chunk of artifacts, not per artifact) and returns what to
- * call once they are recorded: that reads them again and publishes the
- * difference per artifact, so a version is told of when its status
- * changes, not at every run, whatever the walk decided it from. A failed
- * read is logged and tells nothing; it never fails the run.
+ * call once they are recorded, with the rows the recording wrote: that
+ * reads them again and publishes the difference per artifact, so a version
+ * is told of when its status changes, not at every run, whatever the walk
+ * decided it from. A recording that wrote nothing changed no status (a run
+ * that finds nothing new): nothing is read again. A failed read is logged
+ * and tells nothing; it never fails the run.
  */
 export async function trackVersionDecisions(options: {
   events?: BackpackEvents;
@@ -25,7 +27,7 @@ export async function trackVersionDecisions(options: {
   logger: LoggerService;
   runId: string;
   artifacts: Array<Pick<StoredArtifact, 'ref' | 'processor' | 'id'>>;
-}): Promise<() => Promise<void>> {
+}): Promise<(recorded: { rowsWritten: number }) => Promise<void>> {
   const { events, versions, logger, runId, artifacts } = options;
   if (!events?.enabled || artifacts.length === 0) return async () => {};
   const read = async (): Promise<Decided> => {
@@ -44,7 +46,8 @@ export async function trackVersionDecisions(options: {
     failed(error);
     return async () => {};
   }
-  return async () => {
+  return async ({ rowsWritten }) => {
+    if (rowsWritten === 0) return;
     let after: Decided;
     try {
       after = await read();

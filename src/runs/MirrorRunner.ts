@@ -22,7 +22,7 @@ import { askAhead } from './askAhead';
 import { DEFAULT_DISCOVERY_CONCURRENCY } from './discoveryConcurrency';
 import { describeSelected } from './runDescriptions';
 import { resolutionsToRecord } from './resolutionsToRecord';
-import { StoredVersion } from '../database/VersionGraphStore';
+import { WalkedVersion } from '../database/VersionGraphStore';
 
 /** Queues what a run selected; the collection side of a run. */
 export interface CollectionScheduler {
@@ -205,10 +205,12 @@ export class MirrorRunner {
         runId,
         artifacts: recorded.map(r => r.stored),
       });
-      await this.record(runId, recorded, replace, resolved, discovery.stored);
+      const rowsWritten = await this.record(runId, recorded, replace, resolved, discovery.stored);
+      await announce({ rowsWritten });
+      await this.options.admission?.record(
+        recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact, stored: discovery.stored.get(stored.ref) })),
+      );
       discovery.stored.clear();
-      await announce();
-      await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
       progress.add({ versionsSelected });
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected
@@ -293,7 +295,8 @@ export class MirrorRunner {
   /**
    * What the walk selected and how each dependency resolved, for every
    * artifact it reached in one batch: a few statements per hundreds of
-   * artifacts, writing only what changed.
+   * artifacts, writing only what changed. Returns the selections and
+   * resolutions written.
    */
   private async record(
     runId: string,
@@ -302,10 +305,10 @@ export class MirrorRunner {
     /** Versions (`artifactRef\0version`) whose resolutions were stored with their dependencies. */
     resolved: Set<string>,
     /** The stored versions of the artifacts answered 304, by ref. */
-    storedVersions: Map<number, StoredVersion[]>,
-  ) {
+    storedVersions: Map<number, WalkedVersion[]>,
+  ): Promise<number> {
     const { stores } = this.options;
-    await stores.versions.recordClosure(
+    const written = await stores.versions.recordClosure(
       recorded.map(({ stored, artifact }) => ({
         artifactRef: stored.ref,
         selections: admissionSelections(artifact),
@@ -322,5 +325,6 @@ export class MirrorRunner {
         });
       }
     }
+    return written;
   }
 }

@@ -12,7 +12,7 @@
  */
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { StoredArtifact } from '../database/ArtifactStore';
-import { StoredVersion } from '../database/VersionGraphStore';
+import { WalkedVersion } from '../database/VersionGraphStore';
 import { Semaphore } from '../lib/Semaphore';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 
@@ -27,7 +27,7 @@ export type AnsweredAhead = Map<string, Promise<boolean>>;
  */
 export function askAhead(options: {
   artifacts: StoredArtifact[];
-  versions: Map<number, StoredVersion[]>;
+  versions: Map<number, WalkedVersion[]>;
   processors: ProcessorRegistry;
   logger: LoggerService;
   concurrency: number;

@@ -7,29 +7,34 @@
  * to find that nothing changed.
  */
 import { ClosureArtifact } from '../closure/ClosureResolver';
-import { DependencyResolution, StoredVersion } from '../database/VersionGraphStore';
+import { DependencyResolution, WalkedVersion } from '../database/VersionGraphStore';
 import { dependencyKey } from '../database/rows/dependencies';
 
-/** A stored resolution as the store compares it: what it resolved to and the run's own error. */
-function signature(resolved: string[], resolutionError: string | undefined): string {
-  return `${JSON.stringify(resolved)}\0${resolutionError ?? ''}`;
+/**
+ * A stored resolution as the store compares it: what it resolved to and
+ * the run's own error ('' for none). Compared field by field rather than
+ * as a JSON signature: a full run compares every edge it walked.
+ */
+interface HeldResolution {
+  resolved: string[];
+  error: string;
 }
 
 /**
- * The signatures of the stored dependencies of selected versions, by
+ * The stored resolutions of the dependencies of selected versions, by
  * version and dependency; a dependency whose stored error is masked by
  * the processor's declared reason, or declared twice, has none (it is
  * always recorded, as before).
  */
-function storedSignatures(stored: StoredVersion[]): Map<string, Map<string, string | undefined>> {
-  const result = new Map<string, Map<string, string | undefined>>();
+function storedResolutions(stored: WalkedVersion[]): Map<string, Map<string, HeldResolution | undefined>> {
+  const result = new Map<string, Map<string, HeldResolution | undefined>>();
   for (const version of stored) {
     if (version.status !== 'selected') continue;
-    const byKey = new Map<string, string | undefined>();
+    const byKey = new Map<string, HeldResolution | undefined>();
     for (const dependency of version.dependencies) {
       const key = dependencyKey('', dependency);
       const known = byKey.has(key) || dependency.declaredUnresolvable !== undefined;
-      byKey.set(key, known ? undefined : signature(dependency.resolved, dependency.unresolvable));
+      byKey.set(key, known ? undefined : { resolved: dependency.resolved, error: dependency.unresolvable ?? '' });
     }
     result.set(version.version, byKey);
   }
@@ -39,10 +44,18 @@ function storedSignatures(stored: StoredVersion[]): Map<string, Map<string, stri
 /** A dependency as the walk resolved it. */
 type Resolution = Omit<DependencyResolution, 'version'>;
 
+function sameVersions(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 /** Whether the store holds this resolution as the walk made it. */
-function unchanged(stored: Map<string, string | undefined> | undefined, dependency: Resolution): boolean {
+function unchanged(stored: Map<string, HeldResolution | undefined> | undefined, dependency: Resolution): boolean {
   const held = stored?.get(dependencyKey('', dependency));
-  return held !== undefined && held === signature(dependency.resolved, dependency.unresolvable);
+  return (
+    held !== undefined &&
+    held.error === (dependency.unresolvable ?? '') &&
+    sameVersions(held.resolved, dependency.resolved)
+  );
 }
 
 /**
@@ -56,14 +69,14 @@ export function resolutionsToRecord(
   artifact: ClosureArtifact,
   artifactRef: number,
   described: Set<string>,
-  stored: StoredVersion[] | undefined,
+  stored: WalkedVersion[] | undefined,
 ): DependencyResolution[] {
-  const signatures = stored && storedSignatures(stored);
+  const held = stored && storedResolutions(stored);
   return artifact.selected.flatMap(v => {
     if (described.has(`${artifactRef}\0${v.version}`)) return [];
-    const held = signatures?.get(v.version);
+    const ofVersion = held?.get(v.version);
     return v.dependencies
-      .filter(d => !unchanged(held, d))
+      .filter(d => !unchanged(ofVersion, d))
       .map(d => ({
         version: v.version,
         processor: d.processor,

@@ -12,7 +12,7 @@ import { BackpackStores } from '../database/createBackpackStores';
 import { sameJson } from '../lib/canonicalJson';
 import { checkDiscoveryOutput } from '../processors/discoveryOutput';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
-import { ListedVersion, StoredDependency, StoredVersion } from '../database/VersionGraphStore';
+import { ListedVersion, StoredDependency, WalkedVersion } from '../database/VersionGraphStore';
 import {
   DiscoveryResult,
   DiscoveryValidators,
@@ -41,7 +41,7 @@ export interface RunDiscoveryOptions {
    * with the dependencies of those selected: what recording the walk's
    * resolutions compares with (see `resolutionsToRecord`).
    */
-  stored?: Map<number, StoredVersion[]>;
+  stored?: Map<number, WalkedVersion[]>;
 }
 
 /**
@@ -55,7 +55,7 @@ export interface PrefetchedGraph {
   /** Every artifact stored when the run started. */
   all: StoredArtifact[];
   artifacts: Map<string, StoredArtifact>;
-  versions: Map<number, StoredVersion[]>;
+  versions: Map<number, WalkedVersion[]>;
   /** The conditional requests sent ahead of the walk (see {@link askAhead}). */
   answeredAhead?: AnsweredAhead;
 }
@@ -129,7 +129,7 @@ export async function discoverForRun(
 
   let result: DiscoveryResult;
   let warnings: string[] = [];
-  let stored: StoredVersion[] = [];
+  let stored: WalkedVersion[] = [];
   try {
     // Asked ahead under the same validators: a 304 then stands as this answer.
     result =
@@ -217,7 +217,7 @@ export async function discoverForRun(
  */
 function storedDependencies(
   stores: RunDiscoveryOptions['stores'],
-  versions: StoredVersion[],
+  versions: WalkedVersion[],
 ): (version: string) => Promise<ProcessorDependency[]> {
   const refs = new Map(versions.map(v => [v.version, v.ref]));
   const known = new Map(versions.filter(v => v.status === 'selected').map(v => [v.ref, v.dependencies]));

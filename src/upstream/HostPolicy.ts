@@ -162,6 +162,13 @@ export class HostPolicy {
   /** Host names (no port) the operator named. */
   private readonly operatorHosts = new Set<string>();
   private readonly explicitlyAllowed = new BlockList();
+  /**
+   * Whether each allowed IP literal passes the address check: every
+   * request and hop to it is checked, and a BlockList check parses the
+   * address each time. Only hosts of the rules get here, so it stays small;
+   * `allow` clears it.
+   */
+  private readonly literals = new Map<string, boolean>();
 
   constructor(options: { allowPrivateAddresses?: string[] } = {}) {
     for (const cidr of options.allowPrivateAddresses ?? []) {
@@ -171,6 +178,7 @@ export class HostPolicy {
 
   /** Allows hosts: `host`, `host:port`, `[ipv6]:port`, IP addresses or base URLs. */
   allow(entries: readonly string[], trust: HostTrust): this {
+    this.literals.clear();
     for (const entry of entries) {
       const rule = parseHostRule(entry, trust);
       this.rules.push(rule);
@@ -189,7 +197,6 @@ export class HostPolicy {
    */
   check(uri: string | URL): URL {
     const url = parseFetchableUrl(uri);
-    const shown = redactUrl(url);
     const host = stripBrackets(url.hostname.toLowerCase());
     const defaultPort = url.protocol === 'https:' ? 443 : 80;
     const port = url.port ? Number(url.port) : defaultPort;
@@ -197,12 +204,12 @@ export class HostPolicy {
       rule => rule.host === host && (rule.port ?? defaultPort) === port,
     );
     if (!allowed) {
-      throw new DisallowedHostError(`Host ${url.host} is not in the allowed hosts (${shown})`);
+      throw new DisallowedHostError(`Host ${url.host} is not in the allowed hosts (${redactUrl(url)})`);
     }
     // IP literals are connected to without a lookup, so check them here.
-    if (isIP(host) && !this.addressAllowed(host, host)) {
+    if (isIP(host) && !this.literalAllowed(host)) {
       throw new DisallowedHostError(
-        `Address ${host} is not public and not explicitly allowed (${shown})`,
+        `Address ${host} is not public and not explicitly allowed (${redactUrl(url)})`,
       );
     }
     return url;
@@ -215,6 +222,15 @@ export class HostPolicy {
    */
   owns(url: URL): boolean {
     return this.hostNames.has(stripBrackets(url.hostname.toLowerCase()));
+  }
+
+  private literalAllowed(host: string): boolean {
+    let allowed = this.literals.get(host);
+    if (allowed === undefined) {
+      allowed = this.addressAllowed(host, host);
+      this.literals.set(host, allowed);
+    }
+    return allowed;
   }
 
   /** Whether a connection to `address`, resolved for `hostname`, may be made. */

@@ -82,6 +82,11 @@ function toHeaders(raw: IncomingHttpHeaders): Headers {
   return headers;
 }
 
+/** A header as `Headers.get` reads it: repeated values joined. */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /**
  * The only way processors talk HTTP, with bounded concurrency per host, a
  * deadline per attempt that covers the body, bodies read under
@@ -297,17 +302,23 @@ export class UpstreamClient {
         await discardBody(opened.body);
         body = Buffer.alloc(0);
       }
-      const responseHeaders = toHeaders(opened.headers);
       if (opened.statusCode === 304) this.counters.notModified += 1;
+      // Built when first read: a fetch Headers validates and copies every
+      // header, and most answers (a run's 304s) are read for their status
+      // and validators only.
+      const raw = opened.headers;
+      let parsed: Headers | undefined;
       return {
         url: opened.url,
         status: opened.statusCode,
-        headers: responseHeaders,
+        get headers() {
+          return (parsed ??= toHeaders(raw));
+        },
         body,
         notModified: opened.statusCode === 304,
         validators: {
-          etag: responseHeaders.get('etag') ?? undefined,
-          lastModified: responseHeaders.get('last-modified') ?? undefined,
+          etag: headerValue(raw.etag),
+          lastModified: headerValue(raw['last-modified']),
         },
       };
     });

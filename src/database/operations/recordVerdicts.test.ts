@@ -65,6 +65,37 @@ describeOnEachDatabase('recordVerdicts', db => {
     expect((await db.stores.admissions.listAdmissions(b, ['3.0.500', '3.0.501'])).get('3.0.500')?.decision).toBe('deny');
   });
 
+  it('takes the version rows a caller knows where a stored verdict confirms them, and looks up the rest', async () => {
+    await recordVerdicts(db.knex, [{ artifactRef: a, verdicts: [{ version: '1.0.0', verdict: allow }, { version: '2.0.0', verdict: allow }] }]);
+    const refOf = async (artifactRef: number) =>
+      new Map((await db.stores.versions.getVersions(artifactRef)).map(v => [v.version, v.ref]));
+    const refsOfA = await refOf(a);
+    const statements: string[] = [];
+    const onQuery = (q: { sql: string }) => statements.push(q.sql);
+    db.knex.on('query', onQuery);
+    try {
+      const known = (version: string, verdict: AdmissionVerdict) => ({ version, verdict, versionRef: refsOfA.get(version)! });
+      expect(await recordVerdicts(db.knex, [{ artifactRef: a, verdicts: [known('1.0.0', allow), known('2.0.0', deny)] }])).toBe(1);
+      // Both had verdicts: no version was looked up.
+      expect(statements.filter(sql => sql.includes('artifact_versions'))).toEqual([]);
+
+      // A known row without a verdict is looked up before one is inserted;
+      // one that is gone (or never was) is left out.
+      const refOfB = (await refOf(b)).get('1.0.0')!;
+      expect(
+        await recordVerdicts(db.knex, [
+          { artifactRef: b, verdicts: [{ version: '1.0.0', verdict: allow, versionRef: refOfB }] },
+          { artifactRef: a, verdicts: [{ version: '9.9.9', verdict: allow, versionRef: 999_999 }] },
+        ]),
+      ).toBe(1);
+      expect(statements.some(sql => sql.includes('artifact_versions'))).toBe(true);
+    } finally {
+      db.knex.removeListener('query', onQuery);
+    }
+    expect(await decisions(a)).toEqual({ '1.0.0': ['allow', 'r1'], '2.0.0': ['deny', 'r1'] });
+    expect(await decisions(b)).toEqual({ '1.0.0': ['allow', 'r1'] });
+  });
+
   it('does nothing for no verdicts', async () => {
     expect(await recordVerdicts(db.knex, [{ artifactRef: a, verdicts: [] }])).toBe(0);
   });

@@ -48,12 +48,24 @@ export function toDependency(row: DependencyRow): ArtifactDependency {
   };
 }
 
-/** As the runner reads it back: with the processor's reason apart from the run's. */
-export function toStoredDependency(row: DependencyRow): StoredDependency {
-  return {
-    ...toDependency(row),
-    ...(row.unresolvable ? { declaredUnresolvable: row.unresolvable } : {}),
+/**
+ * As the runner reads it back: with the processor's reason apart from the
+ * run's. Built in one object rather than spread from {@link toDependency}:
+ * a full run maps the dependencies of every selected version, and each
+ * spread is one more object per row.
+ */
+export function toStoredDependency(row: Omit<DependencyRow, 'ref'>): StoredDependency {
+  const dependency: StoredDependency = {
+    processor: row.processor,
+    id: row.dependency_id,
+    range: row.range,
+    kind: row.kind as StoredDependency['kind'],
+    config: fromJson<JsonObject>(row.config, {}),
+    resolved: fromJson<string[]>(row.resolved, []),
+    unresolvable: row.unresolvable ?? row.resolution_error ?? undefined,
   };
+  if (row.unresolvable) dependency.declaredUnresolvable = row.unresolvable;
+  return dependency;
 }
 
 /**
