@@ -179,6 +179,10 @@ export class MirrorRunner {
       // The selected versions' files and dependencies, with their resolutions.
       const resolved = await describeSelected(discovery, closure, refs);
       discovery.listed.clear();
+      // What the upstreams listed (every version, with files and
+      // dependencies) is stored or no longer needed: recording and queueing
+      // use the selections only, and should not hold it while they run.
+      for (const artifact of closure.artifacts) delete artifact.discovery;
       // Artifacts of unknown processors were reached without a discovery.
       progress.add({ artifacts: closure.stats.artifacts - discovered });
 
