@@ -1,3 +1,4 @@
+import { NotFoundError } from '@backstage/errors';
 import { describeOnEachDatabase, rootArtifact as base } from '../__testUtils__/storeFixtures';
 import { recordDiscoveries } from './recordDiscoveries';
 
@@ -41,5 +42,20 @@ describeOnEachDatabase('recordDiscoveries', db => {
     const stored = await db.stores.artifacts.getArtifact('npm', 'a');
     expect(stored).toMatchObject({ status: 'ok', validators: { etag: '"1"' } });
     expect(stored!.lastError).toBeUndefined();
+  });
+
+  it('with mustExist fails before writing anything when an artifact is gone', async () => {
+    const a = await create('a');
+    await expect(
+      recordDiscoveries(
+        db.knex,
+        [
+          { ref: a, outcome: { runId: 'r', status: 'ok' } },
+          { ref: a + 1000, outcome: { runId: 'r', status: 'ok' } },
+        ],
+        { mustExist: true },
+      ),
+    ).rejects.toThrow(NotFoundError);
+    expect(await db.stores.artifacts.getArtifact('npm', 'a')).toMatchObject({ status: 'pending' });
   });
 });

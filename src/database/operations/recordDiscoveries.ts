@@ -1,3 +1,4 @@
+import { NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { DiscoveryOutcome } from '../ArtifactStore';
 import { chunks, LOOKUP_CHUNK } from '../chunks';
@@ -12,12 +13,14 @@ type DiscoveryColumns = Pick<ArtifactRow, 'ref' | 'status' | 'last_error' | 'val
  * what changed, so that a run that finds nothing new writes no rows: a read
  * and a write per {@link LOOKUP_CHUNK} artifacts (a walk records the
  * artifacts it discovered together at once). An artifact that is gone is
- * skipped. Runs in the caller's transaction when given one. Returns rows
- * written.
+ * skipped, or with `mustExist` fails the call with a NotFoundError before
+ * anything is written. Runs in the caller's transaction when given one.
+ * Returns rows written.
  */
 export async function recordDiscoveries(
   db: Knex,
   entries: Array<{ ref: number; outcome: DiscoveryOutcome }>,
+  options: { mustExist?: boolean } = {},
 ): Promise<number> {
   const timestamp = now();
   // Each artifact's row as the entries before leave it: an artifact
@@ -32,6 +35,8 @@ export async function recordDiscoveries(
           .select('ref', 'status', 'last_error', 'validators', 'tags', 'warnings')
       : [];
     for (const row of rows) current.set(row.ref, row);
+    const gone = options.mustExist ? unread.find(ref => !current.has(ref)) : undefined;
+    if (gone !== undefined) throw new NotFoundError(`No artifact with ref ${gone}`);
     for (const { ref, outcome } of part) {
       const row = current.get(ref);
       const values = row && changed(row, outcome);

@@ -1,6 +1,4 @@
-import { NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { chunks, LOOKUP_CHUNK } from '../chunks';
 import { ListedVersion, ListingEntry, SyncResult } from '../VersionGraphStore';
 import { recordDiscoveries } from './recordDiscoveries';
 import { insertVersions } from './syncVersions';
@@ -21,19 +19,13 @@ export async function recordListings(
 ): Promise<{ listed: Array<Map<string, ListedVersion>>; result: SyncResult }> {
   const result: SyncResult = { versionsAdded: 0, filesAdded: 0, dependenciesAdded: 0, rowsWritten: 0 };
   const listed = await db.transaction(async tx => {
-    const refs = [...new Set(entries.map(e => e.artifactRef))];
-    const found = new Set<number>();
-    for (const part of chunks(refs, LOOKUP_CHUNK)) {
-      const rows: Array<{ ref: number }> = await tx('artifacts').whereIn('ref', part).select('ref');
-      rows.forEach(r => found.add(r.ref));
-    }
-    const missing = refs.find(ref => !found.has(ref));
-    if (missing !== undefined) throw new NotFoundError(`No artifact with ref ${missing}`);
-    const stored = await insertVersions(tx, entries, { described: false }, result);
+    // The outcomes first: their read finds an artifact that is gone.
     result.rowsWritten += await recordDiscoveries(
       tx,
       entries.map(e => ({ ref: e.artifactRef, outcome: e.outcome })),
+      { mustExist: true },
     );
+    const stored = await insertVersions(tx, entries, { described: false }, result);
     return entries.map(e => {
       const rows = stored.get(e.artifactRef)!;
       return new Map(
