@@ -21,11 +21,14 @@ export async function ensureArtifacts(
   const distinct = [...new Map(artifacts.map(a => [artifactKey(a.processor, a.id), a])).values()];
   const timestamp = now();
   const rows = new Map<string, ArtifactRow>();
+  // One lookup of the unique key per artifact, in one statement: PostgreSQL
+  // plans `(processor, id) in ((…), …)`, and even `processor = ? and id in
+  // (…)` while the table's statistics lag its growth (a first run's),
+  // as every row of the processor read and filtered, which grows with the
+  // mirror.
   const read = async (part: NewArtifact[]) => {
-    const found: ArtifactRow[] = await db<ArtifactRow>('artifacts').whereIn(
-      ['processor', 'id'],
-      part.map(a => [a.processor, a.id]),
-    );
+    const [first, ...others] = part.map(a => db<ArtifactRow>('artifacts').where({ processor: a.processor, id: a.id }));
+    const found: ArtifactRow[] = await (others.length ? first.unionAll(others) : first);
     for (const row of found) rows.set(artifactKey(row.processor, row.id), row);
   };
   let inserted = 0;
