@@ -179,10 +179,6 @@ export class MirrorRunner {
       // The selected versions' files and dependencies, with their resolutions.
       const resolved = await describeSelected(discovery, closure, refs);
       discovery.listed.clear();
-      // What the upstreams listed (every version, with files and
-      // dependencies) is stored or no longer needed: recording and queueing
-      // use the selections only, and should not hold it while they run.
-      for (const artifact of closure.artifacts) delete artifact.discovery;
       // Artifacts of unknown processors were reached without a discovery.
       progress.add({ artifacts: closure.stats.artifacts - discovered });
 
@@ -221,6 +217,10 @@ export class MirrorRunner {
       discovery.stored.clear();
       await announce();
       await this.options.admission?.record(recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact })));
+      // What the upstreams listed (every version, with files and
+      // dependencies) is stored now, the facts of its versions too: the
+      // rest of the run uses the selections only, and should not hold it.
+      for (const artifact of closure.artifacts) delete artifact.discovery;
       progress.add({ versionsSelected });
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected
