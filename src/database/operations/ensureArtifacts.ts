@@ -6,10 +6,10 @@ import { now } from '../rows/coerce';
 
 /**
  * Adds the artifacts whose `(processor, id)` is unknown, and reads every
- * one's row: a read, and for those not found a multi-row insert (skipping
- * any a replica added meanwhile) and a read of them, per
- * {@link INSERT_CHUNK} artifacts, where one at a time took up to three
- * statements each (a walk reaches a parent's new dependencies together).
+ * one's row: a read, and for those not found a multi-row insert returning
+ * their rows (skipping any a replica added meanwhile, which are read
+ * again), per {@link INSERT_CHUNK} artifacts, where one at a time took up
+ * to three statements each (a walk reaches a parent's new dependencies together).
  * Known artifacts are not inserted at all, so that they use up no
  * sequence values. Returns the rows by {@link artifactKey}, and how many
  * were inserted.
@@ -36,13 +36,16 @@ export async function ensureArtifacts(
     await read(part);
     const missing = part.filter(a => !rows.has(artifactKey(a.processor, a.id)));
     if (missing.length === 0) continue;
-    const added = await db<ArtifactRow>('artifacts')
+    const added: ArtifactRow[] = await db<ArtifactRow>('artifacts')
       .insert(missing.map(a => newArtifactRow(a, timestamp)))
       .onConflict(['processor', 'id'])
       .ignore()
-      .returning('ref');
+      .returning('*');
     inserted += added.length;
-    await read(missing);
+    for (const row of added) rows.set(artifactKey(row.processor, row.id), row);
+    // Only those a replica added meanwhile are read again.
+    const raced = missing.filter(a => !rows.has(artifactKey(a.processor, a.id)));
+    if (raced.length > 0) await read(raced);
   }
   return { rows, inserted };
 }
