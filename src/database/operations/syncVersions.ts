@@ -70,12 +70,17 @@ export async function insertVersions(
     entries.map(e => [e.artifactRef, new Map()]),
   );
   const storedMetadata = new Map<string, string | null>();
+  // An equality per artifact, in one statement: while the table's
+  // statistics lag a first run's growth, PostgreSQL takes each key of an
+  // `in (…)` list for a share of the table and reads all of it instead.
   for (const part of chunks([...stored.keys()], LOOKUP_CHUNK)) {
-    const rows: Array<Pick<VersionRow, 'ref' | 'artifact_ref' | 'version' | 'metadata' | 'described'>> = await tx<VersionRow>(
-      'artifact_versions',
-    )
-      .whereIn('artifact_ref', part)
-      .select('ref', 'artifact_ref', 'version', 'metadata', 'described');
+    const [first, ...others] = part.map(artifactRef =>
+      tx<VersionRow>('artifact_versions')
+        .where({ artifact_ref: artifactRef })
+        .select('ref', 'artifact_ref', 'version', 'metadata', 'described'),
+    );
+    const rows: Array<Pick<VersionRow, 'ref' | 'artifact_ref' | 'version' | 'metadata' | 'described'>> =
+      await (others.length ? first.unionAll(others) : first);
     for (const r of rows) {
       stored.get(r.artifact_ref)!.set(r.version, { ref: r.ref, described: toBoolean(r.described) });
       storedMetadata.set(`${r.artifact_ref}\0${r.version}`, r.metadata ?? null);
