@@ -81,6 +81,11 @@ export interface ArtifactStore {
   createArtifact(artifact: NewArtifact): Promise<StoredArtifact>;
   /** Adds a dependency artifact if (processor, id) is unknown; returns the stored row either way. */
   ensureArtifact(artifact: NewArtifact): Promise<StoredArtifact>;
+  /**
+   * {@link ArtifactStore.ensureArtifact} for many artifacts in a few
+   * statements; the stored rows in the order asked.
+   */
+  ensureArtifacts(artifacts: NewArtifact[]): Promise<StoredArtifact[]>;
   getArtifact(processor: string, id: string): Promise<StoredArtifact | undefined>;
   listArtifacts(query: ListArtifactsQuery): Promise<Page<StoredArtifact>>;
   /** Root artifacts, or every artifact when `rootsOnly` is false; by processor and id. */

@@ -11,6 +11,8 @@ import {
 } from './ArtifactStore';
 import { applyArtifactFilter } from './artifactScope';
 import { deleteArtifact } from './operations/deleteArtifact';
+import { artifactKey, ensureArtifacts } from './operations/ensureArtifacts';
+import { recordDiscoveries } from './operations/recordDiscoveries';
 import { ArtifactRow, newArtifactRow, toArtifact } from './rows/artifacts';
 import { now, toNumber } from './rows/coerce';
 import { PageTotals, paginate } from './paginate';
@@ -37,10 +39,18 @@ export class DatabaseArtifactStore implements ArtifactStore {
   }
 
   async ensureArtifact(artifact: NewArtifact): Promise<StoredArtifact> {
-    const existing = await this.getArtifact(artifact.processor, artifact.id);
-    if (existing) return existing;
-    await this.insert(artifact);
-    return (await this.getArtifact(artifact.processor, artifact.id))!;
+    return (await this.ensureArtifacts([artifact]))[0];
+  }
+
+  async ensureArtifacts(artifacts: NewArtifact[]): Promise<StoredArtifact[]> {
+    const { rows, inserted } = await ensureArtifacts(this.db, artifacts);
+    this.writes.add(inserted);
+    return artifacts.map(a => {
+      const row = rows.get(artifactKey(a.processor, a.id));
+      // Only an artifact deleted between the insert and the read.
+      if (!row) throw new NotFoundError(`Artifact '${a.processor}:${a.id}' was deleted while it was added`);
+      return toArtifact(row);
+    });
   }
 
   async getArtifact(processor: string, id: string): Promise<StoredArtifact | undefined> {
@@ -98,31 +108,7 @@ export class DatabaseArtifactStore implements ArtifactStore {
   }
 
   async recordDiscovery(ref: number, outcome: DiscoveryOutcome): Promise<void> {
-    const row = await this.db<ArtifactRow>('artifacts').where({ ref }).first();
-    if (!row) return;
-    const update: Partial<ArtifactRow> = {};
-    if (row.status !== outcome.status) update.status = outcome.status;
-    if ((row.last_error ?? undefined) !== outcome.error) update.last_error = outcome.error ?? null;
-    if (outcome.validators) {
-      const validators = JSON.stringify(outcome.validators);
-      if (row.validators !== validators) update.validators = validators;
-    }
-    if (outcome.tags) {
-      const tags = JSON.stringify(outcome.tags);
-      if (row.tags !== tags) update.tags = tags;
-    }
-    if (outcome.warnings) {
-      const warnings = outcome.warnings.length ? JSON.stringify(outcome.warnings) : null;
-      if ((row.warnings ?? null) !== warnings) update.warnings = warnings;
-    }
-    // The run id and time are only recorded when something else changed, so
-    // that a run that finds nothing new writes no rows at all.
-    if (Object.keys(update).length === 0) return;
-    const timestamp = now();
-    update.last_run_id = outcome.runId;
-    update.last_run_at = timestamp;
-    update.updated_at = timestamp;
-    this.writes.add(await this.db<ArtifactRow>('artifacts').where({ ref }).update(update));
+    this.writes.add(await recordDiscoveries(this.db, [{ ref, outcome }]));
   }
 
   async deleteArtifact(ref: number): Promise<{ orphanedStorageKeys: string[] }> {

@@ -9,6 +9,7 @@ import { setResolutions, setResolutionsOf } from './operations/setResolutions';
 import { setSelection, setSelections } from './operations/setSelection';
 import { describeVersions } from './operations/describeVersions';
 import { syncVersions } from './operations/syncVersions';
+import { recordListings } from './operations/recordListings';
 import { DependencyRow, dependencyKey, toDependency, toStoredDependency } from './rows/dependencies';
 import { FileRow, LISTED_FILE_COLUMNS, toFile } from './rows/files';
 import { toVersionAdmission, VERSION_ADMISSION_COLUMNS, VersionAdmissionRow } from './rows/admissions';
@@ -18,6 +19,8 @@ import { Page } from './types';
 import {
   DecidedVersion,
   DependencyResolution,
+  ListedVersion,
+  ListingEntry,
   StoredDependency,
   StoredVersion,
   SyncResult,
@@ -51,6 +54,12 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     const result = await syncVersions(this.db, artifactRef, versions, options);
     this.writes.add(result.rowsWritten);
     return result;
+  }
+
+  async recordListings(entries: ListingEntry[]): Promise<Array<Map<string, ListedVersion>>> {
+    const { listed, result } = await recordListings(this.db, entries);
+    this.writes.add(result.rowsWritten);
+    return listed;
   }
 
   async describeVersions(entries: Parameters<VersionGraphStore['describeVersions']>[0]): Promise<SyncResult> {

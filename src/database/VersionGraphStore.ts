@@ -8,6 +8,7 @@ import {
 } from '../types';
 import { ProcessorVersion } from '../processors/types';
 import { ArtifactSelector } from './artifactScope';
+import { DiscoveryOutcome } from './ArtifactStore';
 import { Page } from './types';
 
 /**
@@ -54,6 +55,14 @@ export interface SyncResult {
    * {@link VersionGraphStore.describeVersions} takes.
    */
   listed?: Map<string, ListedVersion>;
+}
+
+/** One artifact's discovery, for {@link VersionGraphStore.recordListings}. */
+export interface ListingEntry {
+  artifactRef: number;
+  /** The versions the upstream lists; those not stored yet are added, undescribed. */
+  versions: ProcessorVersion[];
+  outcome: DiscoveryOutcome;
 }
 
 /** A listed version's row, and whether its files and dependencies are stored. */
@@ -103,6 +112,15 @@ export interface VersionGraphStore {
     versions: ProcessorVersion[],
     options?: { listingOnly?: boolean },
   ): Promise<SyncResult>;
+  /**
+   * Stores what discoveries of several artifacts found, in one transaction
+   * and a few statements: the new versions each lists, as
+   * {@link VersionGraphStore.syncVersions} with `listingOnly` does for one,
+   * and each discovery's outcome on its artifact, as
+   * `ArtifactStore.recordDiscovery` does. All or nothing; a NotFoundError
+   * when an artifact is gone. Returns each entry's listed versions.
+   */
+  recordListings(entries: ListingEntry[]): Promise<Array<Map<string, ListedVersion>>>;
   /**
    * Stores the files and dependencies of versions already listed (by
    * {@link VersionGraphStore.syncVersions} with `listingOnly`, whose

@@ -19,6 +19,7 @@ import { RunProgress } from './RunProgress';
 import { admissionSelections } from './admissionSelections';
 import { describeChecked, describeForRun, discoverForRun, prefetchStored } from './runDiscovery';
 import { askAhead } from './askAhead';
+import { RunRecording } from './runRecording';
 import { DEFAULT_DISCOVERY_CONCURRENCY } from './discoveryConcurrency';
 import { describeSelected } from './runDescriptions';
 import { resolutionsToRecord } from './resolutionsToRecord';
@@ -144,7 +145,14 @@ export class MirrorRunner {
         signal: ahead.signal,
       });
     }
-    const discovery = { ...this.options, prefetched, listings: new Map(), listed: new Map(), stored: new Map() };
+    const discovery = {
+      ...this.options,
+      recording: new RunRecording(stores),
+      prefetched,
+      listings: new Map(),
+      listed: new Map(),
+      stored: new Map(),
+    };
     try {
       let discovered = 0;
       const resolver = new ClosureResolver({
@@ -211,6 +219,10 @@ export class MirrorRunner {
         recorded.map(({ stored, artifact }) => ({ artifactRef: stored.ref, artifact, stored: discovery.stored.get(stored.ref) })),
       );
       discovery.stored.clear();
+      // What the upstreams listed (every version, with files and
+      // dependencies) is stored now, the facts of its versions too: the
+      // rest of the run uses the selections only, and should not hold it.
+      for (const artifact of closure.artifacts) delete artifact.discovery;
       progress.add({ versionsSelected });
       if (replace) {
         // Artifacts no root reaches any more keep their rows, selected

@@ -29,8 +29,19 @@ describe('mirror runs over generated npm package sets', () => {
     });
     try {
       await harness.addRoot({ processor: 'npm', id: large.root.name, filter: large.root.version, filterType: 'semver' });
-      const run = await harness.run();
+      const statements: string[] = [];
+      const onQuery = (query: { sql: string }) => statements.push(query.sql);
+      harness.knex.on('query', onQuery);
+      const run = await harness.run().finally(() => harness.knex.removeListener('query', onQuery));
       expect(await harness.selectedPairs()).toEqual(large.closure);
+      // Written in batches across artifacts, not one by one: the
+      // dependencies a parent declares are added together, and the
+      // selected versions' status set by one statement per hundred.
+      const count = (pattern: RegExp) => statements.filter(sql => pattern.test(sql)).length;
+      expect(count(/^insert into [`"]artifacts[`"]/)).toBeLessThan(large.names.length / 2);
+      expect(count(/^update [`"]artifact_versions[`"] set [`"]status[`"]/)).toBeLessThanOrEqual(
+        Math.ceil(large.closure.length / 100),
+      );
       expect(run.counters).toMatchObject({
         versionsSelected: large.closure.length,
         filesQueued: large.closure.length,

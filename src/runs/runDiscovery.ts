@@ -24,12 +24,15 @@ import { tickBatch } from '../lib/tickBatch';
 import { AnsweredAhead } from './askAhead';
 import { DependencyPolicy } from '../types';
 import { describeFromListing, RunListings } from './runDescriptions';
+import { RunRecording } from './runRecording';
 
 /** What {@link discoverForRun} reads and writes through. */
 export interface RunDiscoveryOptions {
   stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
   processors: ProcessorRegistry;
   logger: LoggerService;
+  /** Where the run's discoveries are written, in batches across artifacts. */
+  recording: RunRecording;
   /** What a full run read of the store up front, see {@link prefetchStored}. */
   prefetched?: PrefetchedGraph;
   /** Listings this run asked for again, see {@link describeFromListing}. */
@@ -100,7 +103,7 @@ export async function discoverForRun(
   const prefetched = take(options.prefetched?.artifacts, `${processorName}:${canonical}`);
   const prefetchedVersions = prefetched && take(options.prefetched?.versions, prefetched.ref);
   const ahead = take(options.prefetched?.answeredAhead, `${processorName}:${canonical}`);
-  const artifact = prefetched ?? await stores.artifacts.ensureArtifact({
+  const artifact = prefetched ?? await options.recording.ensureArtifact({
     processor: processorName,
     id: canonical,
     config: {},
@@ -160,9 +163,20 @@ export async function discoverForRun(
       }
       // The listing only: the files and dependencies of the versions the
       // walk selects are stored after it (see describeSelected), or come
-      // per version from a processor that describes them.
-      const synced = await stores.versions.syncVersions(artifact.ref, result.versions, { listingOnly: true });
-      if (synced.listed) options.listed?.set(artifact.ref, synced.listed);
+      // per version from a processor that describes them. Stored with the
+      // outcome, together with other artifacts' that end meanwhile.
+      const listed = await options.recording.recordListing({
+        artifactRef: artifact.ref,
+        versions: result.versions,
+        outcome: {
+          runId,
+          status: 'ok',
+          validators: result.validators && { ...result.validators, config: effective },
+          tags: result.tags,
+          warnings,
+        },
+      });
+      options.listed?.set(artifact.ref, listed);
     }
   } catch (error) {
     await stores.artifacts.recordDiscovery(artifact.ref, {
@@ -191,13 +205,6 @@ export async function discoverForRun(
     };
   }
 
-  await stores.artifacts.recordDiscovery(artifact.ref, {
-    runId,
-    status: 'ok',
-    validators: result.validators && { ...result.validators, config: effective },
-    tags: result.tags,
-    warnings,
-  });
   // Named rather than spread from `result`: a spread's copy gets a hidden
   // class of its own, and the walk holds one discovery per artifact.
   return {

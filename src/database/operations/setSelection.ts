@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { chunks } from '../chunks';
+import { RowUpdate, updateByRef } from '../updateByRef';
 import { fromJson } from '../rows/coerce';
 import { VersionRow } from '../rows/versions';
 import { VersionSelection } from '../VersionGraphStore';
@@ -37,6 +38,7 @@ export async function setSelections(
 ): Promise<number> {
   let written = 0;
   await db.transaction(async tx => {
+    const updates: RowUpdate[] = [];
     for (const part of chunks(entries)) {
       const wanted = new Map<number, Map<string, VersionSelection>>(
         part.map(e => [e.artifactRef, new Map(e.selections.map(s => [s.version, s]))]),
@@ -66,10 +68,13 @@ export async function setSelections(
         const status = next?.status ?? 'discovered';
         const selection = JSON.stringify(next?.selection ?? []);
         if (row.status !== status || row.selection !== selection) {
-          written += await tx('artifact_versions').where({ ref: row.ref }).update({ status, selection });
+          updates.push({ ref: row.ref, values: { status, selection } });
         }
       }
     }
+    // A first run selects thousands of versions: one statement per
+    // hundred, not per version.
+    written += await updateByRef(tx, 'artifact_versions', updates);
   });
   return written;
 }

@@ -1,7 +1,7 @@
 import { NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { ProcessorVersion } from '../../processors/types';
-import { chunks, INSERT_CHUNK } from '../chunks';
+import { chunks, INSERT_CHUNK, LOOKUP_CHUNK } from '../chunks';
 import { ArtifactRow } from '../rows/artifacts';
 import { now, toBoolean } from '../rows/coerce';
 import { VersionRow } from '../rows/versions';
@@ -31,7 +31,9 @@ export async function syncVersions(
   await db.transaction(async tx => {
     const artifact = await tx<ArtifactRow>('artifacts').where({ ref: artifactRef }).first();
     if (!artifact) throw new NotFoundError(`No artifact with ref ${artifactRef}`);
-    const stored = await insertVersions(tx, artifactRef, versions, { described: !listingOnly }, result);
+    const stored = (await insertVersions(tx, [{ artifactRef, versions }], { described: !listingOnly }, result)).get(
+      artifactRef,
+    )!;
     if (listingOnly) {
       result.listed = new Map(
         versions.map(v => {
@@ -52,39 +54,64 @@ export async function syncVersions(
 }
 
 /**
- * Inserts the versions not stored yet (described as `described` says: a
- * listing's are not); returns every version's row by name, see
+ * Inserts the versions of artifacts not stored yet (described as
+ * `described` says: a listing's are not), a read per {@link LOOKUP_CHUNK}
+ * artifacts and a multi-row insert per {@link INSERT_CHUNK} versions;
+ * returns every version's row by artifact ref and name, see
  * {@link DescribedVersion}.
  */
-async function insertVersions(
+export async function insertVersions(
   tx: Knex.Transaction,
-  artifactRef: number,
-  versions: ProcessorVersion[],
+  entries: Array<{ artifactRef: number; versions: ProcessorVersion[] }>,
   options: { described: boolean },
   result: SyncResult,
-): Promise<Map<string, Omit<DescribedVersion, 'version'>>> {
-  const rows = await tx<VersionRow>('artifact_versions')
-    .where({ artifact_ref: artifactRef })
-    .select('ref', 'version', 'metadata', 'described');
-  const stored = new Map<string, Omit<DescribedVersion, 'version'>>(
-    rows.map(r => [r.version, { ref: r.ref, described: toBoolean(r.described) }]),
+): Promise<Map<number, Map<string, Omit<DescribedVersion, 'version'>>>> {
+  const stored = new Map<number, Map<string, Omit<DescribedVersion, 'version'>>>(
+    entries.map(e => [e.artifactRef, new Map()]),
   );
+  const storedMetadata = new Map<string, string | null>();
+  // An equality per artifact, in one statement: while the table's
+  // statistics lag a first run's growth, PostgreSQL takes each key of an
+  // `in (…)` list for a share of the table and reads all of it instead.
+  for (const part of chunks([...stored.keys()], LOOKUP_CHUNK)) {
+    const [first, ...others] = part.map(artifactRef =>
+      tx<VersionRow>('artifact_versions')
+        .where({ artifact_ref: artifactRef })
+        .select('ref', 'artifact_ref', 'version', 'metadata', 'described'),
+    );
+    const rows: Array<Pick<VersionRow, 'ref' | 'artifact_ref' | 'version' | 'metadata' | 'described'>> =
+      await (others.length ? first.unionAll(others) : first);
+    for (const r of rows) {
+      stored.get(r.artifact_ref)!.set(r.version, { ref: r.ref, described: toBoolean(r.described) });
+      storedMetadata.set(`${r.artifact_ref}\0${r.version}`, r.metadata ?? null);
+    }
+  }
   // The upstream's record of a version changes (a crate is yanked): keep
   // the current one, rewriting only what changed.
-  const storedMetadata = new Map(rows.map(r => [r.version, r.metadata ?? null]));
-  for (const v of versions) {
-    const current = storedMetadata.get(v.version);
-    if (current === undefined || v.metadata === undefined || current === v.metadata) continue;
-    result.rowsWritten += await tx('artifact_versions')
-      .where({ ref: stored.get(v.version)!.ref })
-      .update({ metadata: v.metadata });
+  const fresh: Array<{ artifactRef: number; version: ProcessorVersion }> = [];
+  for (const { artifactRef, versions } of entries) {
+    const byVersion = stored.get(artifactRef)!;
+    const adding = new Set<string>();
+    for (const v of versions) {
+      const current = storedMetadata.get(`${artifactRef}\0${v.version}`);
+      if (current === undefined) {
+        if (!byVersion.has(v.version) && !adding.has(v.version)) {
+          adding.add(v.version);
+          fresh.push({ artifactRef, version: v });
+        }
+        continue;
+      }
+      if (v.metadata === undefined || current === v.metadata) continue;
+      result.rowsWritten += await tx('artifact_versions')
+        .where({ ref: byVersion.get(v.version)!.ref })
+        .update({ metadata: v.metadata });
+    }
   }
   const timestamp = now();
-  const fresh = versions.filter(v => !stored.has(v.version));
   for (const part of chunks(fresh, INSERT_CHUNK)) {
-    const inserted: Array<{ ref: number; version: string }> = await tx('artifact_versions')
+    const inserted: Array<{ ref: number; artifact_ref: number; version: string }> = await tx('artifact_versions')
       .insert(
-        part.map(v => ({
+        part.map(({ artifactRef, version: v }) => ({
           artifact_ref: artifactRef,
           version: v.version,
           status: 'discovered',
@@ -96,8 +123,8 @@ async function insertVersions(
           described: options.described,
         })),
       )
-      .returning(['ref', 'version']);
-    inserted.forEach(r => stored.set(r.version, { ref: r.ref, described: false, fresh: true }));
+      .returning(['ref', 'artifact_ref', 'version']);
+    inserted.forEach(r => stored.get(r.artifact_ref)!.set(r.version, { ref: r.ref, described: false, fresh: true }));
     result.versionsAdded += inserted.length;
   }
   return stored;
