@@ -37,6 +37,9 @@ export interface CpuProfileSummary {
   share(label: RegExp): number;
 }
 
+/** The harness's entry, from source or built (bench/README.md). */
+const HARNESS_ENTRY = /bench\/backend\.(ts|js)$/;
+
 /**
  * Summarizes a V8 CPU profile: self time by package or file, and by
  * function, with native frames labelled by the JavaScript that called them
@@ -65,15 +68,16 @@ export function summarizeCpuProfile(
   profile.samples.forEach((id, i) => {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
-  // The profiler's own stop (bench/backend.ts serialising the profile) is
-  // not the backend's work.
+  // The profiler's own stop (the harness's entry serialising the profile:
+  // bench/backend.ts from source, dist/bench/backend.js built) is not the
+  // backend's work.
   const harnessFrame = new Map<number, boolean>();
   const underHarness = (id: number): boolean => {
     const known = harnessFrame.get(id);
     if (known !== undefined) return known;
     const url = nodes.get(id)!.callFrame.url;
     const parent = parents.get(id);
-    const result = url.endsWith('bench/backend.ts') || (parent !== undefined && underHarness(parent));
+    const result = HARNESS_ENTRY.test(url) || (parent !== undefined && underHarness(parent));
     harnessFrame.set(id, result);
     return result;
   };
