@@ -4,6 +4,7 @@ import {
   pgCounters,
   PgCounters,
   pgDelta,
+  PHASE_STATS_SETTLE_MS,
   settleStats,
   TableScans,
   tableScans,
@@ -56,19 +57,19 @@ export const noopRerunBenchmark: Benchmark = {
         const p0 = Date.now();
         await api.expect([200], 'POST', '/artifacts/preview', ROOT);
         previews.push((Date.now() - p0) / 1000);
-        await settleStats();
+        await settleStats(PHASE_STATS_SETTLE_MS);
         const c0 = await pgCounters(deployment.databaseName);
         const s0 = await tableScans(deployment.db());
         const t0 = Date.now();
         const created = await api.createArtifact(ROOT);
         const a = runPhases((lastFirst = await api.waitForRun(created.runId, t0)));
-        await settleStats();
+        await settleStats(PHASE_STATS_SETTLE_MS);
         const c1 = await pgCounters(deployment.databaseName);
         const s1 = await tableScans(deployment.db());
         const t1 = Date.now();
         const run = await api.startRun();
         const b = runPhases((lastSecond = await api.waitForRun(run.id, t1)));
-        await settleStats();
+        await settleStats(PHASE_STATS_SETTLE_MS);
         const c2 = await pgCounters(deployment.databaseName);
         const s2 = await tableScans(deployment.db());
         dbFirst = pgDelta(c0, c1);

@@ -10,6 +10,7 @@ import { explainNoopPath } from '../lib/explainNoop';
 import {
   pgCounters,
   pgDelta,
+  PHASE_STATS_SETTLE_MS,
   settleStats,
   TableScans,
   tableScans,
@@ -59,14 +60,6 @@ interface SizeRow {
   /** The largest size's walk again, with the README's heap limit. */
   heapLimited?: HeapLimitedWalks;
 }
-
-/**
- * How long to wait before reading PostgreSQL's counters between phases: a
- * backend that went idle less than a second after its last report keeps
- * its counts for up to 10 s (PostgreSQL 15's idle flush interval), so a
- * shorter wait counts the end of one phase into the next.
- */
-const PHASE_STATS_SETTLE_MS = 11_000;
 
 /** The size whose no-op run is profiled: the largest up to 3,000 packages (a profile of a run of seconds, not minutes). */
 const profiledSize = (sizes: number[]) => sizes.filter(n => n <= 3000).pop() ?? sizes[0];

@@ -52,6 +52,14 @@ export function pgDelta(before: PgCounters, after: PgCounters): PgCounters {
   return out;
 }
 
+/**
+ * How long to wait before reading PostgreSQL's counters between phases: a
+ * backend that went idle less than a second after its last report keeps
+ * its counts for up to 10 s (PostgreSQL 15's idle flush interval), so a
+ * shorter wait counts the end of one phase into the next.
+ */
+export const PHASE_STATS_SETTLE_MS = 11_000;
+
 /** Waits until PostgreSQL has published the counters of idle sessions (`ms` after the last statement). */
 export function settleStats(ms = 1500): Promise<void> {
   return new Promise(r => setTimeout(r, ms));
