@@ -14,7 +14,8 @@ import {
 import * as contents from './operations/exportContents';
 import { claimJob, failAbandonedJobs, finishJob, heartbeatJob, LeasedJobTable } from './operations/leasedJobs';
 import { now } from './rows/coerce';
-import { ExportRow, LISTED_EXPORT_COLUMNS, toExport } from './rows/exports';
+import { ExportRow, LISTED_EXPORT_COLUMNS, toExport, toExportRecord } from './rows/exports';
+import { ExportRecord } from '../exports/types';
 import { PageTotals, paginate } from './paginate';
 import { Page } from './types';
 
@@ -73,7 +74,7 @@ export class DatabaseExportStore implements ExportStore {
     limit: number;
     offset: number;
     visible?: ArtifactScope;
-  }): Promise<Page<StoredExport>> {
+  }): Promise<Page<ExportRecord>> {
     const base = this.db<ExportRow>('exports')
       .modify(q => query.visible && applyExportVisibility(q, query.visible))
       .select(LISTED_EXPORT_COLUMNS.map(column => `exports.${column}`));
@@ -85,7 +86,7 @@ export class DatabaseExportStore implements ExportStore {
       base,
       // Later pages by key: exports_created_idx is (created_at, id).
       { orderBy, limit: query.limit, offset: query.offset, key: 'exports.id' },
-      toExport,
+      toExportRecord,
       this.totals,
     );
   }

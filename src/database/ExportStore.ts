@@ -117,7 +117,7 @@ export interface ExportStore {
     limit: number;
     offset: number;
     visible?: ArtifactScope;
-  }): Promise<Page<StoredExport>>;
+  }): Promise<Page<ExportRecord>>;
   /** Records artifacts an export carries; repeats are ignored. */
   addExportArtifacts(id: string, artifacts: Array<{ processor: string; id: string }>): Promise<void>;
   /**

@@ -145,8 +145,8 @@ export class ExportService {
     offset: number;
     visible?: ArtifactScope;
   }): Promise<Page<ExportRecord>> {
-    const page = await this.options.stores.exports.listExports(query);
-    return { items: page.items.map(publicRecord), total: page.total };
+    // The store lists records as the API shows them, without the manifest's key.
+    return this.options.stores.exports.listExports(query);
   }
 
   /**

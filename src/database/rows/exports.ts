@@ -29,7 +29,7 @@ export interface ExportRow {
   total_bytes: number | string;
 }
 
-/** The columns {@link toExport} reads, for listings (not the lease's bookkeeping). */
+/** The columns {@link toExportRecord} reads, for listings (not the lease's bookkeeping). */
 export const LISTED_EXPORT_COLUMNS = [
   'id',
   'status',
@@ -43,16 +43,15 @@ export const LISTED_EXPORT_COLUMNS = [
   'finished_at',
   'cutoff_at',
   'error',
-  'manifest_key',
   'seal',
   'parts',
   'files_count',
   'total_bytes',
 ];
 
-/** As the stores read it: the API's record and where its manifest is stored. */
-export function toExport(row: ExportRow): StoredExport {
-  const record: ExportRecord = {
+/** As the API shows it, for listings. */
+export function toExportRecord(row: ExportRow): ExportRecord {
+  return {
     id: row.id,
     status: row.status as ExportRecord['status'],
     kind: row.kind as ExportRecord['kind'],
@@ -74,5 +73,13 @@ export function toExport(row: ExportRow): StoredExport {
     files: toNumber(row.files_count),
     totalBytes: toNumber(row.total_bytes),
   };
-  return { ...record, manifestKey: row.manifest_key ?? undefined };
+}
+
+/** As the stores read it: the API's record and where its manifest is stored. */
+export function toExport(row: ExportRow): StoredExport {
+  // Set on the record rather than spread into a copy: V8 copies an object
+  // this wide and then adds a key on a slow path, several microseconds a row.
+  const stored: StoredExport = toExportRecord(row);
+  stored.manifestKey = row.manifest_key ?? undefined;
+  return stored;
 }
