@@ -216,8 +216,7 @@ export class ArtifactService {
 
   /** A page of artifacts ordered by processor and id, with the total. */
   async list(request: ListArtifactsRequest): Promise<Page<Artifact>> {
-    const page = await this.stores.artifacts.listArtifacts(request);
-    return { items: page.items.map(toArtifact), total: page.total };
+    return this.stores.artifacts.listArtifacts(request);
   }
 
   /**

@@ -87,7 +87,8 @@ export interface ArtifactStore {
    */
   ensureArtifacts(artifacts: NewArtifact[]): Promise<StoredArtifact[]>;
   getArtifact(processor: string, id: string): Promise<StoredArtifact | undefined>;
-  listArtifacts(query: ListArtifactsQuery): Promise<Page<StoredArtifact>>;
+  /** A page as the API shows it (without the internal key and bookkeeping). */
+  listArtifacts(query: ListArtifactsQuery): Promise<Page<Artifact>>;
   /** Root artifacts, or every artifact when `rootsOnly` is false; by processor and id. */
   listAllArtifacts(options?: { rootsOnly?: boolean }): Promise<StoredArtifact[]>;
   /** Applies a patch; a NotFoundError when the artifact is gone. */

@@ -70,6 +70,16 @@ describeOnEachDatabase('DatabaseArtifactStore', db => {
     ]);
   });
 
+  it('lists artifacts as the API shows them, without the internal key and validators', async () => {
+    const { artifacts } = db.stores;
+    const created = await artifacts.createArtifact({ ...base, id: 'listed' });
+    await artifacts.recordDiscovery(created.ref, { runId: 'run-1', status: 'ok', validators: { etag: '"v1"' }, tags: { latest: '1.0.0' } });
+    const stored = await artifacts.getArtifact('npm', 'listed');
+    expect(stored).toMatchObject({ ref: created.ref, validators: { etag: '"v1"' } });
+    const { ref: _ref, validators: _validators, tags: _tags, ...listed } = stored!;
+    expect((await artifacts.listArtifacts({ limit: 10, offset: 0 })).items).toEqual([listed]);
+  });
+
   it('updates an artifact, forgetting validators when its config changes', async () => {
     const { artifacts } = db.stores;
     const created = await artifacts.createArtifact({ ...base, id: 'patched' });

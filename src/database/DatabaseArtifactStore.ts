@@ -13,9 +13,10 @@ import { applyArtifactFilter } from './artifactScope';
 import { deleteArtifact } from './operations/deleteArtifact';
 import { artifactKey, ensureArtifacts } from './operations/ensureArtifacts';
 import { recordDiscoveries } from './operations/recordDiscoveries';
-import { ArtifactRow, newArtifactRow, toArtifact } from './rows/artifacts';
+import { ArtifactRow, newArtifactRow, toArtifact, toListedArtifact } from './rows/artifacts';
 import { now, toNumber } from './rows/coerce';
 import { PageTotals, paginate } from './paginate';
+import { Artifact } from '../types';
 import { Page } from './types';
 import { WriteCounter } from './WriteCounter';
 
@@ -58,7 +59,7 @@ export class DatabaseArtifactStore implements ArtifactStore {
     return row ? toArtifact(row) : undefined;
   }
 
-  async listArtifacts(query: ListArtifactsQuery): Promise<Page<StoredArtifact>> {
+  async listArtifacts(query: ListArtifactsQuery): Promise<Page<Artifact>> {
     const base = this.db<ArtifactRow>('artifacts').where(builder => {
       if (query.processor) builder.where('processor', query.processor);
       if (query.root !== undefined) builder.where('is_root', query.root);
@@ -75,7 +76,7 @@ export class DatabaseArtifactStore implements ArtifactStore {
       { column: 'processor', order: 'asc' as const },
       { column: 'id', order: 'asc' as const },
     ];
-    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toArtifact, this.totals);
+    return paginate(base, { orderBy, limit: query.limit, offset: query.offset }, toListedArtifact, this.totals);
   }
 
   async listAllArtifacts(options: { rootsOnly?: boolean } = {}): Promise<StoredArtifact[]> {
