@@ -226,6 +226,10 @@ function groupByVersion(rows: DependencyRow[]): Map<number, StoredDependency[]> 
 
 /** A listed version with its verdict, if it was checked. */
 function toVersionWithAdmission(row: VersionRow & VersionAdmissionRow): ArtifactVersion {
+  const version = toVersion(row);
   const admission = toVersionAdmission(row);
-  return admission ? { ...toVersion(row), admission } : toVersion(row);
+  // Set rather than spread into a copy: V8 copies an object and then adds a
+  // key on a slow path, a microsecond a row of the page.
+  if (admission) version.admission = admission;
+  return version;
 }
