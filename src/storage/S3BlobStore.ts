@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
@@ -14,7 +13,6 @@ import {
 import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
-import { ExpectedSizeStream } from './ExpectedSizeStream';
 import { admitBlobPut, validateBlobKey } from './blobKeys';
 import {
   DEFAULT_S3_UPLOAD_SETTINGS,
@@ -47,6 +45,11 @@ export interface S3BlobStoreOptions {
   partSizeBytes?: number;
   /** Parts uploaded at once per put. Default 4. */
   queueSize?: number;
+  /**
+   * How long part buffers outlive the last multipart upload, for the next
+   * one to reuse; 0 drops them when it ends. Default 30000.
+   */
+  keepPartBuffersMs?: number;
   /**
    * Sends bodies as `UNSIGNED-PAYLOAD` instead of hashing them for the
    * signature. Default true.
@@ -100,15 +103,18 @@ export class S3BlobStore implements BlobStore {
   /**
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
    * `forcePathStyle`, `prefix` (falling back to `backpack.storage.prefix`),
-   * `createBucket`, `partSizeBytes` and `queueSize` (validated, see
-   * readS3UploadSettings), `unsignedPayload` and
+   * `createBucket`, `partSizeBytes`, `queueSize` and
+   * `keepPartBuffersSeconds` (validated, see readS3UploadSettings),
+   * `unsignedPayload` and
    * `credentials.{accessKeyId,secretAccessKey}`.
    */
   static fromConfig(config: Config): S3BlobStore {
     const c = config.getConfig('backpack.storage.s3');
     const credentials = c.getOptionalConfig('credentials');
+    const { keepPartBuffersSeconds, ...upload } = readS3UploadSettings(c);
     return new S3BlobStore({
-      ...readS3UploadSettings(c),
+      ...upload,
+      keepPartBuffersMs: keepPartBuffersSeconds * 1000,
       bucket: c.getString('bucket'),
       region: c.getOptionalString('region'),
       endpoint: c.getOptionalString('endpoint'),
@@ -161,7 +167,10 @@ export class S3BlobStore implements BlobStore {
       options.partSizeBytes ?? DEFAULT_S3_UPLOAD_SETTINGS.partSizeBytes,
     );
     this.queueSize = Math.max(1, options.queueSize ?? DEFAULT_S3_UPLOAD_SETTINGS.queueSize);
-    this.partBuffers = new PartBuffers(this.partSize);
+    this.partBuffers = new PartBuffers(
+      this.partSize,
+      options.keepPartBuffersMs ?? DEFAULT_S3_UPLOAD_SETTINGS.keepPartBuffersSeconds * 1000,
+    );
     this.staleUploadMs = options.staleUploadMs ?? 24 * 60 * 60_000;
   }
 
@@ -208,29 +217,21 @@ export class S3BlobStore implements BlobStore {
       await putWholeBody(this.client, params, body, options.size);
       return;
     }
-    let source: Readable = body;
-    if (options.size !== undefined) {
-      const checked = new ExpectedSizeStream(options.size);
-      // The upload reports the failure; this only keeps errors flowing
-      // from the body into the checked stream.
-      pipeline(body, checked).catch(() => {});
-      source = checked;
-    }
     // The body's own error says why the put failed (e.g. an integrity
     // mismatch), even when aborting the multipart upload fails as well.
     let bodyError: unknown;
-    source.once('error', error => {
+    body.once('error', error => {
       bodyError = error;
     });
     const failed = () => {
       // Stop reading from upstream when S3 failed first.
-      source.destroy();
       body.destroy();
       return bodyError;
     };
-    const target = { client: this.client, params, buffers: this.partBuffers, queueSize: this.queueSize };
+    // putInParts counts the bytes against the announced size itself.
+    const target = { client: this.client, params, buffers: this.partBuffers, queueSize: this.queueSize, size: options.size };
     try {
-      await putInParts(target, source, failed);
+      await putInParts(target, body, failed);
     } catch (error) {
       throw failed() ?? error;
     }
@@ -334,8 +335,9 @@ export class S3BlobStore implements BlobStore {
     return { removed };
   }
 
-  /** Closes the SDK's connection pool. */
+  /** Closes the SDK's connection pool and drops the part buffers. */
   destroy(): void {
+    this.partBuffers.clear();
     this.client.destroy();
   }
 

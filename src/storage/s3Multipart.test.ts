@@ -8,6 +8,8 @@ jest.setTimeout(60_000);
 
 const MiB = 1024 * 1024;
 
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
 describe('PartBuffers', () => {
   it('hands back given buffers while uploads run, and drops them when none does', () => {
     const buffers = new PartBuffers(16);
@@ -27,6 +29,40 @@ describe('PartBuffers', () => {
     expect(c).not.toBe(a);
     expect(c).not.toBe(b);
     buffers.end();
+  });
+
+  it('keeps free buffers for the next upload within keepIdleMs, and drops them after it', async () => {
+    const buffers = new PartBuffers(16, 50);
+    buffers.begin();
+    const a = buffers.take();
+    buffers.give(a);
+    buffers.end();
+    // The next upload starts within the idle time: it reuses the buffer.
+    buffers.begin();
+    expect(buffers.take()).toBe(a);
+    buffers.give(a);
+    buffers.end();
+    await sleep(150);
+    buffers.begin();
+    expect(buffers.take()).not.toBe(a);
+    buffers.end();
+    buffers.clear();
+  });
+
+  it('drops free buffers on clear, unless an upload runs', () => {
+    const buffers = new PartBuffers(16, 60_000);
+    buffers.begin();
+    const a = buffers.take();
+    buffers.give(a);
+    buffers.clear();
+    expect(buffers.take()).toBe(a);
+    buffers.give(a);
+    buffers.end();
+    buffers.clear();
+    buffers.begin();
+    expect(buffers.take()).not.toBe(a);
+    buffers.end();
+    buffers.clear();
   });
 });
 
@@ -106,6 +142,23 @@ describe('putInParts', () => {
       ),
     ).rejects.toThrow('upstream connection reset');
     await expect(client.send(new GetObjectCommand({ Bucket: 'parts', Key: 'broken.bin' }))).rejects.toMatchObject({
+      name: 'NoSuchKey',
+    });
+  });
+
+  it.each([
+    ['longer', 11 * MiB, /larger than the announced 10485760 bytes/],
+    ['shorter', 9 * MiB, /has 9437184 bytes, not the announced 10485760/],
+  ])('refuses a multipart body %s than its announced size, and leaves no object', async (name, length, message) => {
+    const key = `sized-${name}.bin`;
+    await expect(
+      putInParts(
+        { client, params: { Bucket: 'parts', Key: key }, buffers: new PartBuffers(5 * MiB), queueSize: 2, size: 10 * MiB },
+        generatedBody(length, { seed: 4 }),
+        () => undefined,
+      ),
+    ).rejects.toThrow(message);
+    await expect(client.send(new GetObjectCommand({ Bucket: 'parts', Key: key }))).rejects.toMatchObject({
       name: 'NoSuchKey',
     });
   });

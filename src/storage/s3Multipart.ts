@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { InputError } from '@backstage/errors';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -16,24 +17,45 @@ import {
  * generation, so every 64 MiB of them forced a full garbage collection of
  * the whole heap: a third of the backend's CPU on large files. Reused ones
  * allocate nothing while uploads go on. The free ones never outnumber the
- * most in use at once, and are dropped when no upload runs.
+ * most in use at once.
+ *
+ * They are kept for `keepIdleMs` after the last upload ended, not dropped
+ * at once: a dropped buffer stays resident until V8's next full collection,
+ * so an upload starting meanwhile held its new buffers on top of the old
+ * ones (25 MiB more at the peak, with the defaults).
  */
 export class PartBuffers {
   private free: Buffer[] = [];
   private uploads = 0;
+  private release?: NodeJS.Timeout;
 
-  /** @param size - bytes of each buffer: the part size */
-  constructor(readonly size: number) {}
+  /**
+   * @param size - bytes of each buffer: the part size
+   * @param keepIdleMs - how long free buffers outlive the last upload; 0 drops them when it ends
+   */
+  constructor(
+    readonly size: number,
+    private readonly keepIdleMs = 0,
+  ) {}
 
   /** An upload starts; its buffers are kept for others while any runs. */
   begin(): void {
     this.uploads += 1;
+    clearTimeout(this.release);
+    this.release = undefined;
   }
 
   /** An upload ended, having given back every buffer it took. */
   end(): void {
     this.uploads -= 1;
-    if (this.uploads === 0) this.free = [];
+    if (this.uploads > 0) return;
+    if (this.keepIdleMs <= 0) {
+      this.free = [];
+      return;
+    }
+    this.release = setTimeout(() => this.clear(), this.keepIdleMs);
+    // Kept buffers never hold the process open.
+    this.release.unref();
   }
 
   take(): Buffer {
@@ -42,6 +64,13 @@ export class PartBuffers {
 
   give(buffer: Buffer): void {
     if (this.uploads > 0) this.free.push(buffer);
+  }
+
+  /** Drops the free buffers now, unless an upload runs. */
+  clear(): void {
+    clearTimeout(this.release);
+    this.release = undefined;
+    if (this.uploads === 0) this.free = [];
   }
 }
 
@@ -52,6 +81,8 @@ export interface PartsTarget {
   buffers: PartBuffers;
   /** Parts in flight at once. */
   queueSize: number;
+  /** The body's announced size: any other count fails the upload, and nothing is stored. */
+  size?: number;
 }
 
 /**
@@ -60,10 +91,12 @@ export interface PartsTarget {
  * Nothing appears at the key unless the body ended well: the PutObject is
  * sent, or the multipart upload completed, only after its end; on any
  * error the multipart upload is aborted. `failed` says why the body
- * failed, when it did.
+ * failed, when it did. With `target.size`, a body of any other length
+ * fails with an InputError (counted here rather than by a stream stage of
+ * its own, one less hop for every chunk).
  */
 export async function putInParts(target: PartsTarget, source: Readable, failed: () => unknown): Promise<void> {
-  const { client, params, buffers, queueSize } = target;
+  const { client, params, buffers, queueSize, size } = target;
   let uploadId: string | undefined;
   const parts: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -90,6 +123,7 @@ export async function putInParts(target: PartsTarget, source: Readable, failed: 
   };
 
   let partNumber = 0;
+  let received = 0;
   const dispatch = async (length: number) => {
     const owner = buffer;
     const sending = sendPart(owner.subarray(0, length), owner, ++partNumber).finally(() => inFlight.delete(sending));
@@ -103,6 +137,10 @@ export async function putInParts(target: PartsTarget, source: Readable, failed: 
     try {
       for await (const chunk of source) {
         let data = chunk as Buffer;
+        received += data.length;
+        if (size !== undefined && received > size) {
+          throw new InputError(`Body is larger than the announced ${size} bytes`);
+        }
         while (data.length > 0) {
           if (partFailure) throw partFailure.error;
           const n = Math.min(data.length, buffer.length - filled);
@@ -114,6 +152,9 @@ export async function putInParts(target: PartsTarget, source: Readable, failed: 
       }
     } catch (error) {
       throw failed() ?? error;
+    }
+    if (size !== undefined && received !== size) {
+      throw new InputError(`Body has ${received} bytes, not the announced ${size}`);
     }
     if (partNumber === 0) {
       // The whole body fit in the first part.
