@@ -714,15 +714,6 @@ export interface Config {
          */
         queueSize?: number;
         /**
-         * Seconds the part buffers of finished multipart uploads are kept
-         * for the next upload to reuse, 0 to 3600; 0 drops them as soon as
-         * no upload runs. Default 30. They are the memory the uploads just
-         * held (see `partSizeBytes`); a buffer dropped stays resident until
-         * the next full garbage collection, so an upload starting meanwhile
-         * would hold new buffers beside the old ones.
-         */
-        keepPartBuffersSeconds?: number;
-        /**
          * Sign request bodies without hashing them (`UNSIGNED-PAYLOAD`):
          * every byte is already hashed once against the upstream's digest,
          * and the SDK's payload signature would hash it again. Set to false

@@ -46,11 +46,6 @@ export interface S3BlobStoreOptions {
   /** Parts uploaded at once per put. Default 4. */
   queueSize?: number;
   /**
-   * How long part buffers outlive the last multipart upload, for the next
-   * one to reuse; 0 drops them when it ends. Default 30000.
-   */
-  keepPartBuffersMs?: number;
-  /**
    * Sends bodies as `UNSIGNED-PAYLOAD` instead of hashing them for the
    * signature. Default true.
    */
@@ -103,18 +98,15 @@ export class S3BlobStore implements BlobStore {
   /**
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
    * `forcePathStyle`, `prefix` (falling back to `backpack.storage.prefix`),
-   * `createBucket`, `partSizeBytes`, `queueSize` and
-   * `keepPartBuffersSeconds` (validated, see readS3UploadSettings),
-   * `unsignedPayload` and
+   * `createBucket`, `partSizeBytes` and `queueSize` (validated, see
+   * readS3UploadSettings), `unsignedPayload` and
    * `credentials.{accessKeyId,secretAccessKey}`.
    */
   static fromConfig(config: Config): S3BlobStore {
     const c = config.getConfig('backpack.storage.s3');
     const credentials = c.getOptionalConfig('credentials');
-    const { keepPartBuffersSeconds, ...upload } = readS3UploadSettings(c);
     return new S3BlobStore({
-      ...upload,
-      keepPartBuffersMs: keepPartBuffersSeconds * 1000,
+      ...readS3UploadSettings(c),
       bucket: c.getString('bucket'),
       region: c.getOptionalString('region'),
       endpoint: c.getOptionalString('endpoint'),
@@ -167,10 +159,7 @@ export class S3BlobStore implements BlobStore {
       options.partSizeBytes ?? DEFAULT_S3_UPLOAD_SETTINGS.partSizeBytes,
     );
     this.queueSize = Math.max(1, options.queueSize ?? DEFAULT_S3_UPLOAD_SETTINGS.queueSize);
-    this.partBuffers = new PartBuffers(
-      this.partSize,
-      options.keepPartBuffersMs ?? DEFAULT_S3_UPLOAD_SETTINGS.keepPartBuffersSeconds * 1000,
-    );
+    this.partBuffers = new PartBuffers(this.partSize);
     this.staleUploadMs = options.staleUploadMs ?? 24 * 60 * 60_000;
   }
 
@@ -335,9 +324,8 @@ export class S3BlobStore implements BlobStore {
     return { removed };
   }
 
-  /** Closes the SDK's connection pool and drops the part buffers. */
+  /** Closes the SDK's connection pool. */
   destroy(): void {
-    this.partBuffers.clear();
     this.client.destroy();
   }
 

@@ -8,8 +8,6 @@ jest.setTimeout(60_000);
 
 const MiB = 1024 * 1024;
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
 describe('PartBuffers', () => {
   it('hands back given buffers while uploads run, and drops them when none does', () => {
     const buffers = new PartBuffers(16);
@@ -29,40 +27,6 @@ describe('PartBuffers', () => {
     expect(c).not.toBe(a);
     expect(c).not.toBe(b);
     buffers.end();
-  });
-
-  it('keeps free buffers for the next upload within keepIdleMs, and drops them after it', async () => {
-    const buffers = new PartBuffers(16, 50);
-    buffers.begin();
-    const a = buffers.take();
-    buffers.give(a);
-    buffers.end();
-    // The next upload starts within the idle time: it reuses the buffer.
-    buffers.begin();
-    expect(buffers.take()).toBe(a);
-    buffers.give(a);
-    buffers.end();
-    await sleep(150);
-    buffers.begin();
-    expect(buffers.take()).not.toBe(a);
-    buffers.end();
-    buffers.clear();
-  });
-
-  it('drops free buffers on clear, unless an upload runs', () => {
-    const buffers = new PartBuffers(16, 60_000);
-    buffers.begin();
-    const a = buffers.take();
-    buffers.give(a);
-    buffers.clear();
-    expect(buffers.take()).toBe(a);
-    buffers.give(a);
-    buffers.end();
-    buffers.clear();
-    buffers.begin();
-    expect(buffers.take()).not.toBe(a);
-    buffers.end();
-    buffers.clear();
   });
 });
 

@@ -17,45 +17,24 @@ import {
  * generation, so every 64 MiB of them forced a full garbage collection of
  * the whole heap: a third of the backend's CPU on large files. Reused ones
  * allocate nothing while uploads go on. The free ones never outnumber the
- * most in use at once.
- *
- * They are kept for `keepIdleMs` after the last upload ended, not dropped
- * at once: a dropped buffer stays resident until V8's next full collection,
- * so an upload starting meanwhile held its new buffers on top of the old
- * ones (25 MiB more at the peak, with the defaults).
+ * most in use at once, and are dropped when no upload runs.
  */
 export class PartBuffers {
   private free: Buffer[] = [];
   private uploads = 0;
-  private release?: NodeJS.Timeout;
 
-  /**
-   * @param size - bytes of each buffer: the part size
-   * @param keepIdleMs - how long free buffers outlive the last upload; 0 drops them when it ends
-   */
-  constructor(
-    readonly size: number,
-    private readonly keepIdleMs = 0,
-  ) {}
+  /** @param size - bytes of each buffer: the part size */
+  constructor(readonly size: number) {}
 
   /** An upload starts; its buffers are kept for others while any runs. */
   begin(): void {
     this.uploads += 1;
-    clearTimeout(this.release);
-    this.release = undefined;
   }
 
   /** An upload ended, having given back every buffer it took. */
   end(): void {
     this.uploads -= 1;
-    if (this.uploads > 0) return;
-    if (this.keepIdleMs <= 0) {
-      this.free = [];
-      return;
-    }
-    this.release = setTimeout(() => this.clear(), this.keepIdleMs);
-    // Kept buffers never hold the process open.
-    this.release.unref();
+    if (this.uploads === 0) this.free = [];
   }
 
   take(): Buffer {
@@ -64,13 +43,6 @@ export class PartBuffers {
 
   give(buffer: Buffer): void {
     if (this.uploads > 0) this.free.push(buffer);
-  }
-
-  /** Drops the free buffers now, unless an upload runs. */
-  clear(): void {
-    clearTimeout(this.release);
-    this.release = undefined;
-    if (this.uploads === 0) this.free = [];
   }
 }
 

@@ -5,15 +5,15 @@ const MiB = 1024 * 1024;
 const read = (s3: object) => readS3UploadSettings(new ConfigReader(s3));
 
 describe('readS3UploadSettings', () => {
-  it('defaults to parts of 5 MiB, four in flight: 25 MiB per upload, kept 30 s for the next', () => {
+  it('defaults to parts of 5 MiB, four in flight: 25 MiB per upload', () => {
     const settings = read({ bucket: 'b' });
-    expect(settings).toEqual({ partSizeBytes: 5 * MiB, queueSize: 4, keepPartBuffersSeconds: 30 });
+    expect(settings).toEqual({ partSizeBytes: 5 * MiB, queueSize: 4 });
     expect(uploadBufferBytes(settings)).toBe(25 * MiB);
   });
 
   it('takes configured values within S3 limits', () => {
-    const settings = read({ bucket: 'b', partSizeBytes: 8 * MiB, queueSize: 2, keepPartBuffersSeconds: 0 });
-    expect(settings).toEqual({ partSizeBytes: 8 * MiB, queueSize: 2, keepPartBuffersSeconds: 0 });
+    const settings = read({ bucket: 'b', partSizeBytes: 8 * MiB, queueSize: 2 });
+    expect(settings).toEqual({ partSizeBytes: 8 * MiB, queueSize: 2 });
     expect(uploadBufferBytes(settings)).toBe(24 * MiB);
   });
 
@@ -24,8 +24,6 @@ describe('readS3UploadSettings', () => {
     [{ queueSize: 0 }, /backpack\.storage\.s3\.queueSize: must be an integer from 1 to 64, got 0/],
     [{ queueSize: 65 }, /queueSize: must be an integer from 1 to 64/],
     [{ queueSize: 1.5 }, /queueSize: must be an integer/],
-    [{ keepPartBuffersSeconds: -1 }, /backpack\.storage\.s3\.keepPartBuffersSeconds: must be an integer from 0 to 3600, got -1/],
-    [{ keepPartBuffersSeconds: 3601 }, /keepPartBuffersSeconds: must be an integer from 0 to 3600/],
   ])('refuses %j naming the key', (values, message) => {
     expect(() => read({ bucket: 'b', ...values })).toThrow(message);
   });

@@ -9,8 +9,6 @@ export const MIN_PART_SIZE_BYTES = 5 * MiB;
 const MAX_PART_SIZE_BYTES = 5 * 1024 * MiB;
 /** More parts in flight per upload than this only adds memory, not throughput. */
 const MAX_QUEUE_SIZE = 64;
-/** An hour: longer only keeps memory nothing uses. */
-const MAX_KEEP_PART_BUFFERS_SECONDS = 3600;
 
 /** How the S3 store buffers a multipart upload (`backpack.storage.s3`). */
 export interface S3UploadSettings {
@@ -18,22 +16,17 @@ export interface S3UploadSettings {
   partSizeBytes: number;
   /** Parts of one upload in flight at once. */
   queueSize: number;
-  /** Seconds part buffers outlive the last multipart upload, for the next to reuse. */
-  keepPartBuffersSeconds: number;
 }
 
 /**
  * The defaults: parts of 5 MiB (S3's minimum), four in flight per upload,
  * as rclone uploads. One upload then holds at most 25 MiB (see
  * {@link uploadBufferBytes}); fewer parts in flight cost large-file
- * throughput against rclone for a few MiB less. Part buffers are kept
- * 30 s after the last upload: the memory the uploads just used, held for
- * the next instead of allocated again beside the old.
+ * throughput against rclone for a few MiB less.
  */
 export const DEFAULT_S3_UPLOAD_SETTINGS: S3UploadSettings = {
   partSizeBytes: MIN_PART_SIZE_BYTES,
   queueSize: 4,
-  keepPartBuffersSeconds: 30,
 };
 
 /**
@@ -58,9 +51,8 @@ function integerIn(config: Config, key: string, fallback: number, min: number, m
 }
 
 /**
- * Reads `partSizeBytes` (5 MiB to 5 GiB, S3's limits), `queueSize`
- * (1 to 64) and `keepPartBuffersSeconds` (0 to 3600) of
- * `backpack.storage.s3`, with the defaults of
+ * Reads `partSizeBytes` (5 MiB to 5 GiB, S3's limits) and `queueSize`
+ * (1 to 64) of `backpack.storage.s3`, with the defaults of
  * {@link DEFAULT_S3_UPLOAD_SETTINGS}; throws an InputError naming the key
  * for anything else, instead of the upload failing on the first large file.
  */
@@ -74,12 +66,5 @@ export function readS3UploadSettings(s3Config: Config): S3UploadSettings {
       MAX_PART_SIZE_BYTES,
     ),
     queueSize: integerIn(s3Config, 'queueSize', DEFAULT_S3_UPLOAD_SETTINGS.queueSize, 1, MAX_QUEUE_SIZE),
-    keepPartBuffersSeconds: integerIn(
-      s3Config,
-      'keepPartBuffersSeconds',
-      DEFAULT_S3_UPLOAD_SETTINGS.keepPartBuffersSeconds,
-      0,
-      MAX_KEEP_PART_BUFFERS_SECONDS,
-    ),
   };
 }
