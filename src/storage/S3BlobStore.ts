@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
@@ -14,7 +13,6 @@ import {
 import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { BlobInfo, BlobRecovery, BlobStore } from './BlobStore';
-import { ExpectedSizeStream } from './ExpectedSizeStream';
 import { admitBlobPut, validateBlobKey } from './blobKeys';
 import {
   DEFAULT_S3_UPLOAD_SETTINGS,
@@ -208,29 +206,21 @@ export class S3BlobStore implements BlobStore {
       await putWholeBody(this.client, params, body, options.size);
       return;
     }
-    let source: Readable = body;
-    if (options.size !== undefined) {
-      const checked = new ExpectedSizeStream(options.size);
-      // The upload reports the failure; this only keeps errors flowing
-      // from the body into the checked stream.
-      pipeline(body, checked).catch(() => {});
-      source = checked;
-    }
     // The body's own error says why the put failed (e.g. an integrity
     // mismatch), even when aborting the multipart upload fails as well.
     let bodyError: unknown;
-    source.once('error', error => {
+    body.once('error', error => {
       bodyError = error;
     });
     const failed = () => {
       // Stop reading from upstream when S3 failed first.
-      source.destroy();
       body.destroy();
       return bodyError;
     };
-    const target = { client: this.client, params, buffers: this.partBuffers, queueSize: this.queueSize };
+    // putInParts counts the bytes against the announced size itself.
+    const target = { client: this.client, params, buffers: this.partBuffers, queueSize: this.queueSize, size: options.size };
     try {
-      await putInParts(target, source, failed);
+      await putInParts(target, body, failed);
     } catch (error) {
       throw failed() ?? error;
     }

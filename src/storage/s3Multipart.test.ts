@@ -109,4 +109,21 @@ describe('putInParts', () => {
       name: 'NoSuchKey',
     });
   });
+
+  it.each([
+    ['longer', 11 * MiB, /larger than the announced 10485760 bytes/],
+    ['shorter', 9 * MiB, /has 9437184 bytes, not the announced 10485760/],
+  ])('refuses a multipart body %s than its announced size, and leaves no object', async (name, length, message) => {
+    const key = `sized-${name}.bin`;
+    await expect(
+      putInParts(
+        { client, params: { Bucket: 'parts', Key: key }, buffers: new PartBuffers(5 * MiB), queueSize: 2, size: 10 * MiB },
+        generatedBody(length, { seed: 4 }),
+        () => undefined,
+      ),
+    ).rejects.toThrow(message);
+    await expect(client.send(new GetObjectCommand({ Bucket: 'parts', Key: key }))).rejects.toMatchObject({
+      name: 'NoSuchKey',
+    });
+  });
 });
