@@ -23,6 +23,7 @@ import {
 } from './s3UploadSettings';
 import { PartBuffers, putInParts } from './s3Multipart';
 import { putWholeBody, signUploadsUnsigned } from './s3Uploads';
+import { S3DirectPut } from './s3DirectPut';
 
 /** Options of {@link S3BlobStore}. */
 export interface S3BlobStoreOptions {
@@ -96,6 +97,8 @@ export class S3BlobStore implements BlobStore {
   private readonly queueSize: number;
   private readonly partBuffers: PartBuffers;
   private readonly staleUploadMs: number;
+  /** Small puts without the SDK's middleware (unsigned payloads only), probed at the first. */
+  private directPut?: Promise<S3DirectPut | undefined>;
 
   /**
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
@@ -152,6 +155,7 @@ export class S3BlobStore implements BlobStore {
     // client is given none.
     this.client.middlewareStack.remove('loggerMiddleware');
     if (options.unsignedPayload ?? true) signUploadsUnsigned(this.client);
+    else this.directPut = Promise.resolve(undefined);
     this.bucket = options.bucket;
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
     this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
@@ -205,7 +209,8 @@ export class S3BlobStore implements BlobStore {
     if (options.size !== undefined && options.size < this.partSize) {
       // Read whole and counted on the way, so no size-checking stage (a
       // stream and a pipeline per file) is needed for most files.
-      await putWholeBody(this.client, params, body, options.size);
+      this.directPut ??= S3DirectPut.probe(this.client, this.bucket, this.prefix);
+      await putWholeBody(this.client, params, body, options.size, this.directPut);
       return;
     }
     let source: Readable = body;
