@@ -78,7 +78,8 @@ function isNotFound(error: unknown): boolean {
  * `put` streams the body with a multipart upload (see `putInParts`: part
  * buffers reused across uploads) whose memory use is bounded by
  * `partSizeBytes * (queueSize + 1)`, whatever the file's size. Bodies
- * smaller than one part go up as a single PutObject, which is only sent
+ * smaller than one part go up as a single PutObject (without the SDK's
+ * per-request middleware, see S3DirectPut), which is only sent
  * once the body ended. When the body errors — for
  * instance because the integrity check failed at its end — the upload is
  * aborted: a single PutObject is never sent and a multipart upload is
