@@ -21,6 +21,7 @@ import {
 } from './s3UploadSettings';
 import { PartBuffers, putInParts } from './s3Multipart';
 import { putWholeBody, signUploadsUnsigned } from './s3Uploads';
+import { S3DirectPut } from './s3DirectPut';
 
 /** Options of {@link S3BlobStore}. */
 export interface S3BlobStoreOptions {
@@ -75,7 +76,8 @@ function isNotFound(error: unknown): boolean {
  * `put` streams the body with a multipart upload (see `putInParts`: part
  * buffers reused across uploads) whose memory use is bounded by
  * `partSizeBytes * (queueSize + 1)`, whatever the file's size. Bodies
- * smaller than one part go up as a single PutObject, which is only sent
+ * smaller than one part go up as a single PutObject (without the SDK's
+ * per-request middleware, see S3DirectPut), which is only sent
  * once the body ended. When the body errors — for
  * instance because the integrity check failed at its end — the upload is
  * aborted: a single PutObject is never sent and a multipart upload is
@@ -94,6 +96,8 @@ export class S3BlobStore implements BlobStore {
   private readonly queueSize: number;
   private readonly partBuffers: PartBuffers;
   private readonly staleUploadMs: number;
+  /** Small puts without the SDK's middleware (unsigned payloads only), probed at the first. */
+  private directPut?: Promise<S3DirectPut | undefined>;
 
   /**
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
@@ -150,6 +154,7 @@ export class S3BlobStore implements BlobStore {
     // client is given none.
     this.client.middlewareStack.remove('loggerMiddleware');
     if (options.unsignedPayload ?? true) signUploadsUnsigned(this.client);
+    else this.directPut = Promise.resolve(undefined);
     this.bucket = options.bucket;
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
     this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;
@@ -203,7 +208,8 @@ export class S3BlobStore implements BlobStore {
     if (options.size !== undefined && options.size < this.partSize) {
       // Read whole and counted on the way, so no size-checking stage (a
       // stream and a pipeline per file) is needed for most files.
-      await putWholeBody(this.client, params, body, options.size);
+      this.directPut ??= S3DirectPut.probe(this.client, this.bucket, this.prefix);
+      await putWholeBody(this.client, params, body, options.size, this.directPut);
       return;
     }
     // The body's own error says why the put failed (e.g. an integrity

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InputError } from '@backstage/errors';
 import { readAtMost } from '../lib/readAtMost';
+import { S3DirectPut } from './s3DirectPut';
 
 /** Commands whose bodies are file bytes, already hashed against the upstream's digest. */
 const UPLOADS = new Set(['PutObjectCommand', 'UploadPartCommand']);
@@ -33,16 +34,19 @@ export function signUploadsUnsigned(client: S3Client): void {
  * young generation takes it back cheaply) and sent as one PutObject only
  * once it ended well and held exactly `size` bytes. A body that fails —
  * e.g. its integrity check at its end — rejects with its own error, and
- * nothing is sent.
+ * nothing is sent. With `direct`, the put goes without the SDK's
+ * per-request middleware, and through the SDK only when that failed.
  */
 export async function putWholeBody(
   client: S3Client,
   params: { Bucket: string; Key: string; Metadata?: Record<string, string> },
   body: Readable,
   size: number,
+  direct?: Promise<S3DirectPut | undefined>,
 ): Promise<void> {
   const bytes = await readAtMost(body, size);
   if (!bytes) throw new InputError(`Body is larger than the announced ${size} bytes`);
   if (bytes.length !== size) throw new InputError(`Body has ${bytes.length} bytes, not the announced ${size}`);
+  if (await (await direct)?.put(params.Key, bytes, params.Metadata)) return;
   await client.send(new PutObjectCommand({ ...params, Body: bytes, ContentLength: bytes.length }));
 }

@@ -109,4 +109,20 @@ describeOnEachDatabase('claimFilesToCollect', db => {
   it('takes nothing for no refs', async () => {
     expect((await claimFilesToCollect(db.knex, [], 'worker-a', 60_000)).size).toBe(0);
   });
+
+  it('keeps claiming after a column was added to the files table, as by a newer replica\'s migration', async () => {
+    const refs = await artifactWithFiles(db.stores, 'npm', 'migrated', ['a.tgz', 'b.tgz']);
+    // Prepared on PostgreSQL by the first claim, then reused: its result
+    // must not change with the table's columns.
+    expect(await claimFileToCollect(db.knex, refs['a.tgz'], 'worker-a', 60_000)).toMatchObject({ name: 'a.tgz' });
+    await db.knex.schema.alterTable('artifact_files', table => table.text('added_later'));
+    try {
+      expect(await claimFileToCollect(db.knex, refs['b.tgz'], 'worker-a', 60_000)).toMatchObject({
+        name: 'b.tgz',
+        lockedBy: 'worker-a',
+      });
+    } finally {
+      await db.knex.schema.alterTable('artifact_files', table => table.dropColumn('added_later'));
+    }
+  });
 });

@@ -4,6 +4,35 @@ import { msFromNow, now } from '../rows/coerce';
 import { FileOwnerColumns, FileRow, toStoredFile } from '../rows/files';
 import { filesWithOwner } from './listFilesToQueue';
 import { chunks } from '../chunks';
+import { named } from '../preparedStatement';
+import { ISO_TIMESTAMPS } from '../rows/isoTimestamps';
+
+/**
+ * What a claim returns of a file row: what {@link toStoredFile} reads,
+ * named rather than `*` as a prepared statement needs (see {@link named}).
+ */
+const CLAIMED_COLUMNS = [
+  'ref',
+  'version_ref',
+  'name',
+  'uri',
+  'folder',
+  'storage_key',
+  'integrity_algorithm',
+  'integrity_digest',
+  'size',
+  'verified',
+  'status',
+  'collected',
+  'collected_at',
+  'error',
+  'error_kind',
+  'attempts',
+  'run_id',
+  'locked_by',
+  'locked_until',
+  'claimed_at',
+].join(', ');
 
 /**
  * Leases files to a worker for collection and reads them, in one statement
@@ -36,22 +65,25 @@ export async function claimFilesToCollect(
   let rows: Array<FileRow & FileOwnerColumns>;
   if (db.client.config.client === 'pg') {
     // A data-modifying CTE joined to the owner: lease and read in one round
-    // trip and one commit.
-    const result = await db.raw(
-      `WITH claimed AS (
-         UPDATE artifact_files
-            SET locked_by = ?, locked_until = ?, claimed_at = COALESCE(claimed_at, ?)
-          WHERE ref = ANY(?::bigint[]) AND collected = false AND status <> 'parked'
-            AND (locked_until IS NULL OR locked_until < ? OR locked_by = ?)
-          RETURNING *
-       )
-       SELECT f.*, v.version AS version, v.artifact_ref AS artifact_ref,
-              a.processor AS processor, a.id AS artifact_id
-         FROM claimed f
-         JOIN artifact_versions v ON v.ref = f.version_ref
-         JOIN artifacts a ON a.ref = v.artifact_ref`,
-      [worker, lockedUntil, timestamp, refs, timestamp, worker],
-    );
+    // trip and one commit, as a named statement (planned once per connection).
+    const result = await named(
+      db.raw(
+        `WITH claimed AS (
+           UPDATE artifact_files
+              SET locked_by = ?, locked_until = ?, claimed_at = COALESCE(claimed_at, ?)
+            WHERE ref = ANY(?::bigint[]) AND collected = false AND status <> 'parked'
+              AND (locked_until IS NULL OR locked_until < ? OR locked_by = ?)
+            RETURNING ${CLAIMED_COLUMNS}
+         )
+         SELECT f.*, v.version AS version, v.artifact_ref AS artifact_ref,
+                a.processor AS processor, a.id AS artifact_id
+           FROM claimed f
+           JOIN artifact_versions v ON v.ref = f.version_ref
+           JOIN artifacts a ON a.ref = v.artifact_ref`,
+        [worker, lockedUntil, timestamp, refs, timestamp, worker],
+      ),
+      'backpack_claim_files_to_collect',
+    ).options({ types: ISO_TIMESTAMPS });
     rows = result.rows;
   } else {
     // SQLite has no data-modifying CTE; its statements are local calls.

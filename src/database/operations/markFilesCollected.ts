@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { now, toNumber } from '../rows/coerce';
 import { CHUNK } from '../chunks';
 import { chunks } from '../../lib/chunks';
+import { named } from '../preparedStatement';
 
 /** What the collector proved of one stored file. */
 export interface CollectedRecord {
@@ -36,32 +37,36 @@ export async function markFilesCollected(db: Knex, records: CollectedRecord[]): 
   if (db.client.config.client === 'pg') {
     // The refs in order, so that two writers' batches lock rows alike.
     const sorted = [...records].sort((a, b) => a.fileRef - b.fileRef);
-    const result = await db.raw(
-      `WITH updated AS (
-       UPDATE artifact_files AS f
-          SET collected = true, status = 'collected', collected_at = ?,
-              size = r.size, collected_digest = r.digest, storage_key = r.storage_key,
-              error = NULL, error_kind = NULL, attempts = f.attempts + 1,
-              locked_by = NULL, locked_until = NULL
-         FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS r(ref, size, digest, storage_key)
-        WHERE f.ref = r.ref AND f.collected = false
-       RETURNING f.run_id, f.size
-       ), counted AS (
-       INSERT INTO run_collected_counts AS c (run_id, shard, files, bytes)
-       SELECT run_id, ?, COUNT(*), SUM(COALESCE(size, 0)) FROM updated
-        WHERE run_id IS NOT NULL GROUP BY run_id
-       ON CONFLICT (run_id, shard)
-       DO UPDATE SET files = c.files + EXCLUDED.files, bytes = c.bytes + EXCLUDED.bytes
-       )
-       SELECT COUNT(*) AS written FROM updated`,
-      [
-        timestamp,
-        sorted.map(r => r.fileRef),
-        sorted.map(r => r.size),
-        sorted.map(r => r.digest),
-        sorted.map(r => r.storageKey),
-        randomShard(),
-      ],
+    // Named (see `named`): its text is the same for every batch.
+    const result = await named(
+      db.raw(
+        `WITH updated AS (
+         UPDATE artifact_files AS f
+            SET collected = true, status = 'collected', collected_at = ?,
+                size = r.size, collected_digest = r.digest, storage_key = r.storage_key,
+                error = NULL, error_kind = NULL, attempts = f.attempts + 1,
+                locked_by = NULL, locked_until = NULL
+           FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS r(ref, size, digest, storage_key)
+          WHERE f.ref = r.ref AND f.collected = false
+         RETURNING f.run_id, f.size
+         ), counted AS (
+         INSERT INTO run_collected_counts AS c (run_id, shard, files, bytes)
+         SELECT run_id, ?, COUNT(*), SUM(COALESCE(size, 0)) FROM updated
+          WHERE run_id IS NOT NULL GROUP BY run_id
+         ON CONFLICT (run_id, shard)
+         DO UPDATE SET files = c.files + EXCLUDED.files, bytes = c.bytes + EXCLUDED.bytes
+         )
+         SELECT COUNT(*) AS written FROM updated`,
+        [
+          timestamp,
+          sorted.map(r => r.fileRef),
+          sorted.map(r => r.size),
+          sorted.map(r => r.digest),
+          sorted.map(r => r.storageKey),
+          randomShard(),
+        ],
+      ),
+      'backpack_mark_files_collected',
     );
     return toNumber(result.rows[0].written);
   }
