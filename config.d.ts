@@ -670,6 +670,18 @@ export interface Config {
       };
     };
 
+    /** How Backpack talks to its database (Backstage's `backend.database` says where it is). */
+    database?: {
+      /**
+       * Name the statements run once per collected file, so PostgreSQL
+       * parses and plans them once per connection rather than per file.
+       * Set to false behind a connection pooler in transaction mode that
+       * cannot keep prepared statements (PgBouncer before 1.21, or without
+       * `max_prepared_statements`). Default true.
+       */
+      preparedStatements?: boolean;
+    };
+
     /** Where collected files are stored. Defaults to a local directory. */
     storage?: {
       /** Key prefix in front of the keys (`files/…`, `exports/…`) in S3, when `s3.prefix` is not set. Default none. */
@@ -720,6 +732,14 @@ export interface Config {
          * for a server that refuses unsigned payloads. Default true.
          */
         unsignedPayload?: boolean;
+        /**
+         * Send a small file's PutObject with the SDK's own endpoint, SigV4
+         * signer and HTTP handler but without its per-request middleware
+         * (about 2 ms of CPU per file); a put that path cannot complete is
+         * sent again through the SDK. Set to false to send every put
+         * through the SDK's full stack. Default true.
+         */
+        directPuts?: boolean;
         /** Static credentials; the AWS default chain is used without them. */
         credentials?: {
           /** @visibility secret */

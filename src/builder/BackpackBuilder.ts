@@ -181,7 +181,10 @@ export class BackpackBuilder {
       'default',
     );
 
-    const stores = await createBackpackStores({ database });
+    const stores = await createBackpackStores({
+      database,
+      preparedStatements: config.getOptionalBoolean('backpack.database.preparedStatements'),
+    });
     const events = createBackpackEvents({
       config,
       logger,

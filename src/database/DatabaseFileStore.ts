@@ -6,6 +6,7 @@ import { FileResetScope, FileStats, FilesToQueueQuery, FileStore, StoredFile } f
 import { GroupCall } from '../lib/GroupCall';
 import { GroupCommit } from '../lib/GroupCommit';
 import { claimFilesToCollect } from './operations/claimFile';
+import { NamedStatementOptions } from './preparedStatement';
 import { expireLeases, listLeaseHolders, takeExpiredLeases } from './operations/expiredLeases';
 import { filesWithOwner, listFileRefsToQueue, listFilesToQueue } from './operations/listFilesToQueue';
 import { CollectedRecord, markFilesCollected } from './operations/markFilesCollected';
@@ -32,9 +33,10 @@ export class DatabaseFileStore implements FileStore {
   constructor(
     private readonly db: Knex,
     private readonly writes: WriteCounter,
+    private readonly statements: NamedStatementOptions = {},
   ) {
     this.collected = new GroupCommit(async records => {
-      this.writes.add(await markFilesCollected(this.db, records));
+      this.writes.add(await markFilesCollected(this.db, records, this.statements));
     });
     this.claims = new GroupCall(claims => this.claimBatch(claims));
   }
@@ -93,7 +95,7 @@ export class DatabaseFileStore implements FileStore {
     }
     for (const group of groups.values()) {
       const { worker, leaseMs } = group[0];
-      const files = await claimFilesToCollect(this.db, group.map(c => c.fileRef), worker, leaseMs);
+      const files = await claimFilesToCollect(this.db, group.map(c => c.fileRef), worker, leaseMs, this.statements);
       this.writes.add(files.size);
       for (const claim of group) taken.set(claim, files.get(claim.fileRef));
     }

@@ -46,6 +46,12 @@ export interface BackpackStoresOptions {
   database: Pick<DatabaseService, 'getClient' | 'migrations'>;
   /** Overrides `database.migrations.skip`, e.g. for a second set over a migrated database. */
   skipMigrations?: boolean;
+  /**
+   * Name the per-file statements so each connection plans them once
+   * (default true); false for a connection pooler without
+   * prepared-statement support (`backpack.database.preparedStatements`).
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -67,7 +73,7 @@ export async function createBackpackStores(options: BackpackStoresOptions): Prom
   return {
     artifacts,
     versions: translated<VersionGraphStore>(new DatabaseVersionGraphStore(db, writes)),
-    files: translated<FileStore>(new DatabaseFileStore(db, writes)),
+    files: translated<FileStore>(new DatabaseFileStore(db, writes, { preparedStatements: options.preparedStatements })),
     runs: translated<RunStore>(new DatabaseRunStore(db)),
     exports: translated<ExportStore>(new DatabaseExportStore(db)),
     mirror: translated<MirrorReadStore>(new DatabaseMirrorReadStore(db, artifacts)),

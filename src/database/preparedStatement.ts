@@ -14,8 +14,18 @@ import { Knex } from 'knex';
  * transaction mode need prepared-statement support for it (PgBouncer 1.21
  * and later, `max_prepared_statements`).
  *
+ * Operators behind such a pooler without that support turn it off with
+ * `backpack.database.preparedStatements: false`.
+ *
  * @param name - unique per statement text on the connection
+ * @param enabled - false sends the statement unnamed, parsed every time
  */
-export function named<T extends Knex.Raw>(raw: T, name: string): T {
-  return raw.options({ name });
+export function named<T extends Knex.Raw>(raw: T, name: string, enabled = true): T {
+  return enabled ? raw.options({ name }) : raw;
+}
+
+/** Options of the operations that name their statements (see {@link named}). */
+export interface NamedStatementOptions {
+  /** Default true; false for poolers without prepared-statement support. */
+  preparedStatements?: boolean;
 }

@@ -156,3 +156,45 @@ describe('S3BlobStore payload signing', () => {
     }
   });
 });
+
+describe('S3BlobStore direct puts', () => {
+  it('leaves the SDK stack out of small puts unless directPuts is false', async () => {
+    // The SDK's retry middleware stamps every request it sends with an
+    // invocation id; the direct path sends none.
+    const invocationIds: Array<string | undefined> = [];
+    const server = http.createServer((req, res) => {
+      invocationIds.push(req.headers['amz-sdk-invocation-id'] as string | undefined);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { etag: '"e"' }).end());
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const body = Buffer.from('bytes already verified');
+    try {
+      for (const directPuts of [undefined, false]) {
+        const s3 = S3BlobStore.fromConfig(
+          new ConfigReader({
+            backpack: {
+              storage: {
+                s3: {
+                  bucket: 'direct',
+                  endpoint,
+                  forcePathStyle: true,
+                  credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+                  ...(directPuts === undefined ? {} : { directPuts }),
+                },
+              },
+            },
+          }),
+        );
+        await s3.put('npm/x.tgz', Readable.from([body]), { size: body.length });
+        s3.destroy();
+      }
+      expect(invocationIds).toHaveLength(2);
+      expect(invocationIds[0]).toBeUndefined();
+      expect(invocationIds[1]).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await new Promise(resolve => server.close(resolve));
+    }
+  });
+});

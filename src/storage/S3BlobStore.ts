@@ -52,6 +52,11 @@ export interface S3BlobStoreOptions {
    */
   unsignedPayload?: boolean;
   /**
+   * Sends a small file's PutObject with the SDK's signer and HTTP handler
+   * but without its per-request middleware (see S3DirectPut). Default true.
+   */
+  directPuts?: boolean;
+  /**
    * {@link S3BlobStore.recover} aborts incomplete multipart uploads under
    * the prefix started longer ago than this: no live put takes that long.
    * Default 86400000 (24 hours).
@@ -103,7 +108,7 @@ export class S3BlobStore implements BlobStore {
    * Reads `backpack.storage.s3`: `bucket` (required), `region`, `endpoint`,
    * `forcePathStyle`, `prefix` (falling back to `backpack.storage.prefix`),
    * `createBucket`, `partSizeBytes` and `queueSize` (validated, see
-   * readS3UploadSettings), `unsignedPayload` and
+   * readS3UploadSettings), `unsignedPayload`, `directPuts` and
    * `credentials.{accessKeyId,secretAccessKey}`.
    */
   static fromConfig(config: Config): S3BlobStore {
@@ -120,6 +125,7 @@ export class S3BlobStore implements BlobStore {
         config.getOptionalString('backpack.storage.prefix'),
       createBucket: c.getOptionalBoolean('createBucket'),
       unsignedPayload: c.getOptionalBoolean('unsignedPayload'),
+      directPuts: c.getOptionalBoolean('directPuts'),
       credentials: credentials && {
         accessKeyId: credentials.getString('accessKeyId'),
         secretAccessKey: credentials.getString('secretAccessKey'),
@@ -154,7 +160,11 @@ export class S3BlobStore implements BlobStore {
     // client is given none.
     this.client.middlewareStack.remove('loggerMiddleware');
     if (options.unsignedPayload ?? true) signUploadsUnsigned(this.client);
-    else this.directPut = Promise.resolve(undefined);
+    // The direct path signs unsigned payloads only; either setting off
+    // leaves every put on the SDK's own path.
+    if (!(options.unsignedPayload ?? true) || !(options.directPuts ?? true)) {
+      this.directPut = Promise.resolve(undefined);
+    }
     this.bucket = options.bucket;
     const prefix = options.prefix?.replace(/^\/+/, '') ?? '';
     this.prefix = prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix;

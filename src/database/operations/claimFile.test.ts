@@ -125,4 +125,22 @@ describeOnEachDatabase('claimFilesToCollect', db => {
       await db.knex.schema.alterTable('artifact_files', table => table.dropColumn('added_later'));
     }
   });
+  it('names its statement on PostgreSQL unless prepared statements are off', async () => {
+    const refs = await artifactWithFiles(db.stores, 'npm', 'named', ['a.tgz', 'b.tgz']);
+    await db.stores.files.markQueued([refs['a.tgz'], refs['b.tgz']]);
+    const names: Array<string | undefined> = [];
+    const record = (query: { options?: { name?: string } }) => names.push(query.options?.name);
+    db.knex.on('query', record);
+    const first = await claimFilesToCollect(db.knex, [refs['a.tgz']], 'worker-a', 60_000);
+    const second = await claimFilesToCollect(db.knex, [refs['b.tgz']], 'worker-a', 60_000, {
+      preparedStatements: false,
+    });
+    db.knex.off('query', record);
+    // Both claim alike; only the way the statement is sent differs.
+    expect(first.get(refs['a.tgz'])).toMatchObject({ name: 'a.tgz', lockedBy: 'worker-a' });
+    expect(second.get(refs['b.tgz'])).toMatchObject({ name: 'b.tgz', lockedBy: 'worker-a' });
+    // On PostgreSQL one statement per claim, the first named; SQLite names none.
+    const named = db.databaseId === 'POSTGRES_15' ? ['backpack_claim_files_to_collect', undefined] : [];
+    expect(names.filter((name, i) => name !== undefined || i < named.length)).toEqual(named);
+  });
 });

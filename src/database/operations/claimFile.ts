@@ -4,7 +4,7 @@ import { msFromNow, now } from '../rows/coerce';
 import { FileOwnerColumns, FileRow, toStoredFile } from '../rows/files';
 import { filesWithOwner } from './listFilesToQueue';
 import { chunks } from '../chunks';
-import { named } from '../preparedStatement';
+import { named, NamedStatementOptions } from '../preparedStatement';
 import { ISO_TIMESTAMPS } from '../rows/isoTimestamps';
 
 /**
@@ -54,6 +54,7 @@ export async function claimFilesToCollect(
   fileRefs: number[],
   worker: string,
   leaseMs: number,
+  options: NamedStatementOptions = {},
 ): Promise<Map<number, StoredFile>> {
   const claimed = new Map<number, StoredFile>();
   if (fileRefs.length === 0) return claimed;
@@ -83,6 +84,7 @@ export async function claimFilesToCollect(
         [worker, lockedUntil, timestamp, refs, timestamp, worker],
       ),
       'backpack_claim_files_to_collect',
+      options.preparedStatements,
     ).options({ types: ISO_TIMESTAMPS });
     rows = result.rows;
   } else {

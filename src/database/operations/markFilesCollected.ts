@@ -2,7 +2,7 @@ import { Knex } from 'knex';
 import { now, toNumber } from '../rows/coerce';
 import { CHUNK } from '../chunks';
 import { chunks } from '../../lib/chunks';
-import { named } from '../preparedStatement';
+import { named, NamedStatementOptions } from '../preparedStatement';
 
 /** What the collector proved of one stored file. */
 export interface CollectedRecord {
@@ -31,7 +31,11 @@ const randomShard = () => Math.floor(Math.random() * COUNT_SHARDS);
  * batch: reading a run's progress then needs no count over its files, and
  * collectors never queue behind one shared row lock. Returns the rows written.
  */
-export async function markFilesCollected(db: Knex, records: CollectedRecord[]): Promise<number> {
+export async function markFilesCollected(
+  db: Knex,
+  records: CollectedRecord[],
+  options: NamedStatementOptions = {},
+): Promise<number> {
   if (records.length === 0) return 0;
   const timestamp = now();
   if (db.client.config.client === 'pg') {
@@ -67,6 +71,7 @@ export async function markFilesCollected(db: Knex, records: CollectedRecord[]): 
         ],
       ),
       'backpack_mark_files_collected',
+      options.preparedStatements,
     );
     return toNumber(result.rows[0].written);
   }
