@@ -48,6 +48,12 @@ export function withApproval(verdict: AdmissionVerdict, approval: VersionApprova
   return verdict;
 }
 
+/** Stored versions of an artifact beyond which their rows are indexed by version for recording. */
+const INDEX_ROWS_AFTER = 16;
+
+/** The verdicts of one artifact as they are recorded. */
+type ArtifactVerdictsInput = Array<{ version: string; verdict: AdmissionVerdict; versionRef?: number }>;
+
 /** Builds the walk's admit function and records what it decided. */
 export class WalkAdmission {
   constructor(
@@ -146,12 +152,6 @@ export class WalkAdmission {
     );
   }
 }
-
-/** Stored versions of an artifact beyond which their rows are indexed by version for recording. */
-const INDEX_ROWS_AFTER = 16;
-
-/** The verdicts of one artifact as they are recorded. */
-type ArtifactVerdictsInput = Array<{ version: string; verdict: AdmissionVerdict; versionRef?: number }>;
 
 /** What checks see of a version: the walk's description, or what is stored of it. */
 function metadataOf(described: ProcessorVersion | undefined, stored: StoredVersionEvidence | undefined): AdmissionMetadata {

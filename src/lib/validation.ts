@@ -85,6 +85,24 @@ export function parseInput<T extends z.ZodType>(
   throw new InputError(messages.join('; '));
 }
 
+/** What an empty config parsed to under each schema: flat objects only, so that a shallow copy is a copy. */
+const emptyConfigs = new WeakMap<z.ZodType, unknown>();
+
+function isEmptyObject(value: unknown): boolean {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.keys(value).length === 0;
+}
+
+function isFlatObject(value: unknown): boolean {
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every(v => v === null || typeof v !== 'object')
+  );
+}
+
 /**
  * Parses an artifact's processor config with the processor's schema; the
  * same InputError (`config.<key>: ...`) whether the API or a discovery
@@ -104,24 +122,6 @@ export function parseArtifactConfig<T extends z.ZodType>(schema: T, config: unkn
     return { ...(parsed as object) } as z.output<T>;
   }
   return parseInput(schema, config, { path: ['config'], label: 'config' });
-}
-
-/** What an empty config parsed to under each schema: flat objects only, so that a shallow copy is a copy. */
-const emptyConfigs = new WeakMap<z.ZodType, unknown>();
-
-function isEmptyObject(value: unknown): boolean {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && Object.keys(value).length === 0;
-}
-
-function isFlatObject(value: unknown): boolean {
-  return (
-    !!value &&
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    Object.values(value).every(v => v === null || typeof v !== 'object')
-  );
 }
 
 /**

@@ -26,6 +26,10 @@ import { DependencyPolicy } from '../types';
 import { describeFromListing, RunListings } from './runDescriptions';
 import { RunRecording } from './runRecording';
 
+/** Shared by the versions a 304 stands in for; frozen, so that nothing adds to them. */
+const NO_FILES: ProcessorVersion['files'] = Object.freeze([]) as unknown as ProcessorVersion['files'];
+const NO_DEPENDENCIES: ProcessorDependency[] = Object.freeze([]) as unknown as ProcessorDependency[];
+
 /** What {@link discoverForRun} reads and writes through. */
 export interface RunDiscoveryOptions {
   stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
@@ -242,10 +246,6 @@ function storedDependencies(
     return dependencies.map(asDeclared);
   };
 }
-
-/** Shared by the versions a 304 stands in for; frozen, so that nothing adds to them. */
-const NO_FILES: ProcessorVersion['files'] = Object.freeze([]) as unknown as ProcessorVersion['files'];
-const NO_DEPENDENCIES: ProcessorDependency[] = Object.freeze([]) as unknown as ProcessorDependency[];
 
 /** A stored dependency as the processor declared it: a run's own verdict is tried again. */
 function asDeclared(d: StoredDependency): ProcessorDependency {
