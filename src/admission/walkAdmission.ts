@@ -48,6 +48,12 @@ export function withApproval(verdict: AdmissionVerdict, approval: VersionApprova
   return verdict;
 }
 
+/** Stored versions of an artifact beyond which their rows are indexed by version for recording. */
+const INDEX_ROWS_AFTER = 16;
+
+/** The verdicts of one artifact as they are recorded. */
+type ArtifactVerdictsInput = Array<{ version: string; verdict: AdmissionVerdict; versionRef?: number }>;
+
 /** Builds the walk's admit function and records what it decided. */
 export class WalkAdmission {
   constructor(
@@ -131,18 +137,17 @@ export class WalkAdmission {
     );
     await this.stores.admissions.recordVerdictsOf(
       entries.map(({ artifactRef, artifact, stored }) => {
-        const refs = stored && new Map(stored.map(v => [v.version, v.ref]));
+        // Few versions are scanned rather than indexed: a full run records
+        // every artifact it reached, most with a handful of versions.
+        const refs = stored && stored.length > INDEX_ROWS_AFTER ? new Map(stored.map(v => [v.version, v.ref])) : undefined;
         const verdict = (version: string, admission: AdmissionVerdict) => {
-          const versionRef = refs?.get(version);
+          const versionRef = refs ? refs.get(version) : stored?.find(v => v.version === version)?.ref;
           return versionRef === undefined ? { version, verdict: admission } : { version, verdict: admission, versionRef };
         };
-        return {
-          artifactRef,
-          verdicts: [
-            ...artifact.selected.flatMap(v => (v.admission ? [verdict(v.version, v.admission)] : [])),
-            ...(artifact.refused ?? []).map(r => verdict(r.version, r.admission)),
-          ],
-        };
+        const verdicts: ArtifactVerdictsInput = [];
+        for (const v of artifact.selected) if (v.admission) verdicts.push(verdict(v.version, v.admission));
+        for (const r of artifact.refused ?? []) verdicts.push(verdict(r.version, r.admission));
+        return { artifactRef, verdicts };
       }),
     );
   }

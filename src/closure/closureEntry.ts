@@ -20,7 +20,7 @@ import {
 import { errorMessage } from '../lib/errorMessage';
 import { Semaphore } from '../lib/Semaphore';
 import { RangeResolution, resolveRange } from './dependencyPolicy';
-import { compareStrings, reasonOrder } from './selectionReasons';
+import { compareStrings, sortedReasons } from './selectionReasons';
 
 /** How an artifact's discovery ended, with its versions indexed for the walk. */
 export type Outcome =
@@ -215,7 +215,7 @@ export function closureResult(
       if (admission?.decision === 'pending-approval') versionsPendingApproval += 1;
       return {
         version,
-        selection: [...entry.selected.get(version)!.values()].sort(reasonOrder),
+        selection: sortedReasons(entry.selected.get(version)!.values()),
         dependencies,
         ...(admission ? { admission } : {}),
       };
@@ -261,6 +261,6 @@ function refusals(entry: Entry): ClosureRefusal[] {
   if (scheme) versions.sort((a, b) => scheme.compare(a, b));
   return versions.map(version => {
     const { reasons, verdict } = refused.get(version)!;
-    return { version, selection: [...reasons.values()].sort(reasonOrder), admission: verdict };
+    return { version, selection: sortedReasons(reasons.values()), admission: verdict };
   });
 }

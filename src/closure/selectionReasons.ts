@@ -25,13 +25,26 @@ export function reasonKey(reason: SelectionReason): string {
   }
 }
 
+const orderRank = (r: SelectionReason) => (r.type === 'required-by' ? 1 : 0);
+const orderKey = (r: SelectionReason) =>
+  r.type === 'required-by' ? [r.processor, r.id, r.version, r.range].join('\0') : r.type;
+
 /** The order reasons are listed in. */
 export function reasonOrder(a: SelectionReason, b: SelectionReason): number {
-  const rank = (r: SelectionReason) => (r.type === 'required-by' ? 1 : 0);
-  if (rank(a) !== rank(b)) return rank(a) - rank(b);
-  const key = (r: SelectionReason) =>
-    r.type === 'required-by' ? [r.processor, r.id, r.version, r.range].join('\0') : r.type;
-  const ka = key(a);
-  const kb = key(b);
-  return compareStrings(ka, kb);
+  if (orderRank(a) !== orderRank(b)) return orderRank(a) - orderRank(b);
+  return compareStrings(orderKey(a), orderKey(b));
+}
+
+/**
+ * Reasons in {@link reasonOrder}, each one's key built once rather than at
+ * every comparison: a closure sorts the reasons of every selected version,
+ * and a popular one has many parents.
+ */
+export function sortedReasons(reasons: Iterable<SelectionReason>): SelectionReason[] {
+  const list = [...reasons];
+  if (list.length < 2) return list;
+  return list
+    .map(reason => ({ reason, rank: orderRank(reason), key: orderKey(reason) }))
+    .sort((a, b) => a.rank - b.rank || compareStrings(a.key, b.key))
+    .map(keyed => keyed.reason);
 }

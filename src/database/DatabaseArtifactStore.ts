@@ -15,6 +15,7 @@ import { artifactKey, ensureArtifacts } from './operations/ensureArtifacts';
 import { recordDiscoveries } from './operations/recordDiscoveries';
 import { ArtifactRow, newArtifactRow, toArtifact, toListedArtifact } from './rows/artifacts';
 import { now, toNumber } from './rows/coerce';
+import { ISO_TIMESTAMPS } from './rows/isoTimestamps';
 import { PageTotals, paginate } from './paginate';
 import { Artifact } from '../types';
 import { Page } from './types';
@@ -84,7 +85,10 @@ export class DatabaseArtifactStore implements ArtifactStore {
       .modify(q => {
         if (options.rootsOnly) q.where('is_root', true);
       })
-      .orderBy(['processor', 'id']);
+      .orderBy(['processor', 'id'])
+      // Every artifact, read when each full run starts: its timestamps as
+      // the ISO text toArtifact returns, not parsed into Dates and printed.
+      .options({ types: ISO_TIMESTAMPS });
     return rows.map(toArtifact);
   }
 

@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
-import { parseInput, text, textProblem } from './validation';
+import { artifactConfigSchema, parseArtifactConfig, parseInput, text, textProblem } from './validation';
 
 function messageOf(fn: () => unknown): string {
   try {
@@ -98,5 +98,35 @@ describe('text', () => {
     }
     // Other characters are the fields' own business.
     expect(textProblem('é ✓ \u202e', 10)).toBeUndefined();
+  });
+});
+
+describe('parseArtifactConfig', () => {
+  const schema = artifactConfigSchema('test', {
+    flag: z.boolean().default(true),
+    name: z.string().optional(),
+  });
+
+  it('answers an empty config as zod does, with a copy of its own each time', () => {
+    const first = parseArtifactConfig(schema, {});
+    const second = parseArtifactConfig(schema, {});
+    expect(first).toEqual({ flag: true });
+    expect(second).toEqual(schema.parse({}));
+    expect(second).not.toBe(first);
+    first.flag = false;
+    expect(parseArtifactConfig(schema, {})).toEqual({ flag: true });
+  });
+
+  it('still checks configs with keys', () => {
+    expect(parseArtifactConfig(schema, { flag: false, name: 'x' })).toEqual({ flag: false, name: 'x' });
+    expect(() => parseArtifactConfig(schema, { other: 1 })).toThrow(InputError);
+    expect(() => parseArtifactConfig(schema, { flag: 'yes' })).toThrow(/config\.flag/);
+  });
+
+  it('does not reuse what an empty config parses to when it holds objects', () => {
+    const nested = artifactConfigSchema('test', { options: z.object({ a: z.number() }).default({ a: 1 }) });
+    const first = parseArtifactConfig(nested, {});
+    first.options.a = 2;
+    expect(parseArtifactConfig(nested, {})).toEqual({ options: { a: 1 } });
   });
 });

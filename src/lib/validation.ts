@@ -85,12 +85,42 @@ export function parseInput<T extends z.ZodType>(
   throw new InputError(messages.join('; '));
 }
 
+/** What an empty config parsed to under each schema: flat objects only, so that a shallow copy is a copy. */
+const emptyConfigs = new WeakMap<z.ZodType, unknown>();
+
+function isEmptyObject(value: unknown): boolean {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.keys(value).length === 0;
+}
+
+function isFlatObject(value: unknown): boolean {
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every(v => v === null || typeof v !== 'object')
+  );
+}
+
 /**
  * Parses an artifact's processor config with the processor's schema; the
  * same InputError (`config.<key>: ...`) whether the API or a discovery
  * reads it, since stored and inherited configs bypass the API.
  */
 export function parseArtifactConfig<T extends z.ZodType>(schema: T, config: unknown): z.output<T> {
+  // Most artifacts have no config of their own, and a run parses one per
+  // discovery: the empty config is parsed once per schema, and each caller
+  // gets its own copy of the answer.
+  if (isEmptyObject(config)) {
+    let parsed = emptyConfigs.get(schema) as z.output<T> | undefined;
+    if (parsed === undefined) {
+      parsed = parseInput(schema, config, { path: ['config'], label: 'config' }) as z.output<T>;
+      if (!isFlatObject(parsed)) return parsed;
+      emptyConfigs.set(schema, parsed);
+    }
+    return { ...(parsed as object) } as z.output<T>;
+  }
   return parseInput(schema, config, { path: ['config'], label: 'config' });
 }
 

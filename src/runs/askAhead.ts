@@ -13,7 +13,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { StoredArtifact } from '../database/ArtifactStore';
 import { WalkedVersion } from '../database/VersionGraphStore';
-import { Semaphore } from '../lib/Semaphore';
 import { ProcessorRegistry } from '../processors/ProcessorRegistry';
 
 /** Whether each artifact asked ahead answered 304, by `processor:id`. */
@@ -34,24 +33,42 @@ export function askAhead(options: {
   signal: AbortSignal;
 }): AnsweredAhead {
   const { processors, logger, signal } = options;
-  const limiter = new Semaphore(options.concurrency);
   const answered: AnsweredAhead = new Map();
+  // A few workers take the artifacts in order, rather than a promise
+  // waiting in a semaphore per artifact: a run asks thousands at once.
+  const queue: Array<{ ask: () => Promise<boolean>; answer: (notModified: boolean) => void } | undefined> = [];
   for (const artifact of options.artifacts) {
     const last = artifact.validators;
     const processor = processors.find(artifact.processor);
     const reached = options.versions.get(artifact.ref)?.some(v => v.status !== 'discovered');
     if (!last || !processor || !reached || artifact.status !== 'ok') continue;
-    const answer = limiter
-      .use(async () => {
-        if (signal.aborted) return false;
-        const result = await processor.discover(
-          { id: artifact.id, config: last.config ?? {} },
-          { logger, signal, validators: { etag: last.etag, lastModified: last.lastModified } },
-        );
-        return result.notModified === true;
-      })
-      .catch(() => false);
-    answered.set(`${artifact.processor}:${artifact.id}`, answer);
+    const ask = async () => {
+      const result = await processor.discover(
+        { id: artifact.id, config: last.config ?? {} },
+        { logger, signal, validators: { etag: last.etag, lastModified: last.lastModified } },
+      );
+      return result.notModified === true;
+    };
+    answered.set(
+      `${artifact.processor}:${artifact.id}`,
+      new Promise<boolean>(answer => queue.push({ ask, answer })),
+    );
   }
+  let next = 0;
+  const work = async () => {
+    while (next < queue.length) {
+      const item = queue[next]!;
+      // Let go of what was asked.
+      queue[next++] = undefined;
+      let notModified = false;
+      try {
+        notModified = !signal.aborted && (await item.ask());
+      } catch {
+        // A failed request answers no: the walk asks again.
+      }
+      item.answer(notModified);
+    }
+  };
+  for (let i = 0; i < Math.min(options.concurrency, queue.length); i++) void work();
   return answered;
 }

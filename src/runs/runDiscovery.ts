@@ -26,6 +26,10 @@ import { DependencyPolicy } from '../types';
 import { describeFromListing, RunListings } from './runDescriptions';
 import { RunRecording } from './runRecording';
 
+/** Shared by the versions a 304 stands in for; frozen, so that nothing adds to them. */
+const NO_FILES: ProcessorVersion['files'] = Object.freeze([]) as unknown as ProcessorVersion['files'];
+const NO_DEPENDENCIES: ProcessorDependency[] = Object.freeze([]) as unknown as ProcessorDependency[];
+
 /** What {@link discoverForRun} reads and writes through. */
 export interface RunDiscoveryOptions {
   stores: Pick<BackpackStores, 'artifacts' | 'versions'>;
@@ -193,12 +197,15 @@ export async function discoverForRun(
       await stores.artifacts.recordDiscovery(artifact.ref, { runId, status: 'ok' });
     }
     options.stored?.set(artifact.ref, stored);
-    const undescribed = stored.filter(v => !v.described).map(v => v.version);
+    let undescribed: Set<string> | undefined;
+    for (const v of stored) if (!v.described) (undescribed ??= new Set()).add(v.version);
     return {
       notModified: true,
-      versions: stored.map(v => ({ version: v.version, publishedAt: v.publishedAt, files: [], dependencies: [] })),
+      // The listing's stand-ins share their empty lists: a run answered
+      // 304 makes one per stored version, and nothing adds to them.
+      versions: stored.map(v => ({ version: v.version, publishedAt: v.publishedAt, files: NO_FILES, dependencies: NO_DEPENDENCIES })),
       dependenciesOf: storedDependencies(stores, stored),
-      ...(undescribed.length > 0 ? { undescribed: new Set(undescribed) } : {}),
+      ...(undescribed ? { undescribed } : {}),
       tags: artifact.tags,
       validators,
       config: effective,
@@ -226,13 +233,16 @@ function storedDependencies(
   stores: RunDiscoveryOptions['stores'],
   versions: WalkedVersion[],
 ): (version: string) => Promise<ProcessorDependency[]> {
-  const refs = new Map(versions.map(v => [v.version, v.ref]));
-  const known = new Map(versions.filter(v => v.status === 'selected').map(v => [v.ref, v.dependencies]));
-  const read = tickBatch((asked: number[]) => stores.versions.getDependencies(asked));
+  // Nothing is indexed up front: the walk asks for the few versions it
+  // selects, and a run answered 304 makes one of these per artifact.
+  let read: ((ref: number) => Promise<StoredDependency[] | undefined>) | undefined;
   return async version => {
-    const ref = refs.get(version);
-    if (ref === undefined) return [];
-    const dependencies = known.get(ref) ?? (await read(ref)) ?? [];
+    const stored = versions.find(v => v.version === version);
+    if (stored === undefined) return [];
+    const dependencies =
+      stored.status === 'selected'
+        ? stored.dependencies
+        : (await (read ??= tickBatch((asked: number[]) => stores.versions.getDependencies(asked)))(stored.ref)) ?? [];
     return dependencies.map(asDeclared);
   };
 }

@@ -81,14 +81,16 @@ function familyOf(address: string): 'ipv4' | 'ipv6' {
 /**
  * Parses a URL any reader may be asked for: http or https, without
  * credentials. Checked before a URL reaches any reader, Backpack's or
- * Backstage's.
+ * Backstage's. A URL object is checked as it is, not parsed again (a
+ * discovery's request is checked when it is asked for and again when it
+ * is sent).
  *
  * @throws DisallowedHostError
  */
 export function parseFetchableUrl(uri: string | URL): URL {
   let url: URL;
   try {
-    url = new URL(String(uri));
+    url = uri instanceof URL ? uri : new URL(String(uri));
   } catch {
     throw new DisallowedHostError('Not a valid URL');
   }

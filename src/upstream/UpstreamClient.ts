@@ -177,8 +177,10 @@ export class UpstreamClient {
       authenticate?: boolean;
     } = {},
   ): Promise<UpstreamResponse> {
-    // Refused URLs fail before they take a slot or a retry.
-    const host = this.policy.check(url).host;
+    // Refused URLs fail before they take a slot or a retry; the transport
+    // checks the parsed URL again when it sends it.
+    const checked = this.policy.check(url);
+    const host = checked.host;
     const headers: Record<string, string> = {
       'accept-encoding': METADATA_ACCEPT_ENCODING,
       ...init.headers,
@@ -188,7 +190,7 @@ export class UpstreamClient {
       headers['if-modified-since'] = init.validators.lastModified;
     }
     return this.withRetries(host, init.signal, () =>
-      this.attempt(url, headers, init.signal, init.authenticate),
+      this.attempt(checked, headers, init.signal, init.authenticate),
     );
   }
 
@@ -275,7 +277,7 @@ export class UpstreamClient {
 
   /** Runs one attempt under the deadline of `timeoutMs`, which covers the body. */
   private withDeadline<T>(
-    url: string,
+    url: string | URL,
     signal: AbortSignal | undefined,
     run: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
@@ -284,7 +286,7 @@ export class UpstreamClient {
   }
 
   private attempt(
-    url: string,
+    url: URL,
     headers: Record<string, string>,
     signal?: AbortSignal,
     authenticate?: boolean,

@@ -139,7 +139,7 @@ export class UpstreamTransport {
    *   a network error
    */
   async open(
-    uri: string,
+    uri: string | URL,
     options: { headers?: Record<string, string>; signal?: AbortSignal; authenticate?: boolean } = {},
   ): Promise<OpenedResponse> {
     let url = this.policy.check(uri);

@@ -97,6 +97,20 @@ export async function readBoundedStream(
  */
 export async function discardBody(body: OpenedResponse['body']): Promise<void> {
   const limit = 64 * 1024;
+  // undici's bodies drain themselves under a limit without an async
+  // iterator: a run sends one conditional request per package and
+  // discards thousands of empty 304 bodies.
+  const dump = (body as Readable & { dump?: (options: { limit: number }) => Promise<unknown> }).dump;
+  if (typeof dump === 'function') {
+    try {
+      await dump.call(body, { limit });
+    } catch {
+      // Nothing of it was wanted.
+    } finally {
+      if (!body.destroyed) destroyQuietly(body);
+    }
+    return;
+  }
   let total = 0;
   try {
     for await (const chunk of body) {

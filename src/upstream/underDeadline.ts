@@ -9,7 +9,7 @@ import { redactUrl } from './urls';
  * the attempt so listeners never pile up on a long-lived signal.
  */
 export async function underDeadline<T>(
-  url: string,
+  url: string | URL,
   timeoutMs: number,
   signal: AbortSignal | undefined,
   run: (signal: AbortSignal) => Promise<T>,
