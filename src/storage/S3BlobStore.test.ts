@@ -113,47 +113,65 @@ describe('S3BlobStore', () => {
   });
 });
 
+/**
+ * Runs `test` against a plain HTTP server that answers every request as an
+ * S3 put would, recording what `seen` reads off each request's headers.
+ */
+async function withRecordingServer(
+  seen: (headers: http.IncomingHttpHeaders) => void,
+  test: (endpoint: string) => Promise<void>,
+): Promise<void> {
+  const server = http.createServer((req, res) => {
+    seen(req.headers);
+    req.resume();
+    req.on('end', () => res.writeHead(200, { etag: '"e"' }).end());
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await test(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise(resolve => server.close(resolve));
+  }
+}
+
+/** A store over `endpoint` with static credentials and the given S3 settings. */
+function storeAt(endpoint: string, bucket: string, settings: Record<string, unknown>): S3BlobStore {
+  return S3BlobStore.fromConfig(
+    new ConfigReader({
+      backpack: {
+        storage: {
+          s3: {
+            bucket,
+            endpoint,
+            forcePathStyle: true,
+            credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+            ...settings,
+          },
+        },
+      },
+    }),
+  );
+}
+
 describe('S3BlobStore payload signing', () => {
   it('sends file bytes as UNSIGNED-PAYLOAD unless configured otherwise', async () => {
     const seen: Array<string | undefined> = [];
-    const server = http.createServer((req, res) => {
-      seen.push(req.headers['x-amz-content-sha256'] as string | undefined);
-      req.resume();
-      req.on('end', () => res.writeHead(200, { etag: '"e"' }).end());
-    });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const storeWith = (unsignedPayload?: boolean) =>
-      S3BlobStore.fromConfig(
-        new ConfigReader({
-          backpack: {
-            storage: {
-              s3: {
-                bucket: 'signing',
-                endpoint,
-                forcePathStyle: true,
-                credentials: { accessKeyId: 'k', secretAccessKey: 's' },
-                ...(unsignedPayload === undefined ? {} : { unsignedPayload }),
-              },
-            },
-          },
-        }),
-      );
     const body = Buffer.from('bytes already verified');
-    try {
-      for (const unsigned of [undefined, false]) {
-        const s3 = storeWith(unsigned);
-        // The second put runs the middleware stack the client cached at
-        // the first: it must sign alike.
-        await s3.put('npm/x.tgz', Readable.from([body]), { size: body.length });
-        await s3.put('npm/y.tgz', Readable.from([body]), { size: body.length });
-        s3.destroy();
-      }
-      const hashed = createHash('sha256').update(body).digest('hex');
-      expect(seen).toEqual(['UNSIGNED-PAYLOAD', 'UNSIGNED-PAYLOAD', hashed, hashed]);
-    } finally {
-      await new Promise(resolve => server.close(resolve));
-    }
+    await withRecordingServer(
+      headers => seen.push(headers['x-amz-content-sha256'] as string | undefined),
+      async endpoint => {
+        for (const unsignedPayload of [undefined, false]) {
+          const s3 = storeAt(endpoint, 'signing', unsignedPayload === undefined ? {} : { unsignedPayload });
+          // The second put runs the middleware stack the client cached at
+          // the first: it must sign alike.
+          await s3.put('npm/x.tgz', Readable.from([body]), { size: body.length });
+          await s3.put('npm/y.tgz', Readable.from([body]), { size: body.length });
+          s3.destroy();
+        }
+      },
+    );
+    const hashed = createHash('sha256').update(body).digest('hex');
+    expect(seen).toEqual(['UNSIGNED-PAYLOAD', 'UNSIGNED-PAYLOAD', hashed, hashed]);
   });
 });
 
@@ -162,39 +180,19 @@ describe('S3BlobStore direct puts', () => {
     // The SDK's retry middleware stamps every request it sends with an
     // invocation id; the direct path sends none.
     const invocationIds: Array<string | undefined> = [];
-    const server = http.createServer((req, res) => {
-      invocationIds.push(req.headers['amz-sdk-invocation-id'] as string | undefined);
-      req.resume();
-      req.on('end', () => res.writeHead(200, { etag: '"e"' }).end());
-    });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const body = Buffer.from('bytes already verified');
-    try {
-      for (const directPuts of [undefined, false]) {
-        const s3 = S3BlobStore.fromConfig(
-          new ConfigReader({
-            backpack: {
-              storage: {
-                s3: {
-                  bucket: 'direct',
-                  endpoint,
-                  forcePathStyle: true,
-                  credentials: { accessKeyId: 'k', secretAccessKey: 's' },
-                  ...(directPuts === undefined ? {} : { directPuts }),
-                },
-              },
-            },
-          }),
-        );
-        await s3.put('npm/x.tgz', Readable.from([body]), { size: body.length });
-        s3.destroy();
-      }
-      expect(invocationIds).toHaveLength(2);
-      expect(invocationIds[0]).toBeUndefined();
-      expect(invocationIds[1]).toMatch(/^[0-9a-f-]{36}$/);
-    } finally {
-      await new Promise(resolve => server.close(resolve));
-    }
+    await withRecordingServer(
+      headers => invocationIds.push(headers['amz-sdk-invocation-id'] as string | undefined),
+      async endpoint => {
+        for (const directPuts of [undefined, false]) {
+          const s3 = storeAt(endpoint, 'direct', directPuts === undefined ? {} : { directPuts });
+          await s3.put('npm/x.tgz', Readable.from([body]), { size: body.length });
+          s3.destroy();
+        }
+      },
+    );
+    expect(invocationIds).toHaveLength(2);
+    expect(invocationIds[0]).toBeUndefined();
+    expect(invocationIds[1]).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

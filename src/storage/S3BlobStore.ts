@@ -160,8 +160,7 @@ export class S3BlobStore implements BlobStore {
     // client is given none.
     this.client.middlewareStack.remove('loggerMiddleware');
     if (options.unsignedPayload ?? true) signUploadsUnsigned(this.client);
-    // The direct path signs unsigned payloads only; either setting off
-    // leaves every put on the SDK's own path.
+    // The direct path signs unsigned payloads only.
     if (!(options.unsignedPayload ?? true) || !(options.directPuts ?? true)) {
       this.directPut = Promise.resolve(undefined);
     }

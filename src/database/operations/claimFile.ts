@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { StoredFile } from '../FileStore';
 import { msFromNow, now } from '../rows/coerce';
-import { FileOwnerColumns, FileRow, toStoredFile } from '../rows/files';
+import { FileOwnerColumns, FileRow, LISTED_FILE_COLUMNS, toStoredFile } from '../rows/files';
 import { filesWithOwner } from './listFilesToQueue';
 import { chunks } from '../chunks';
 import { named, NamedStatementOptions } from '../preparedStatement';
@@ -14,20 +14,7 @@ import { ISO_TIMESTAMPS } from '../rows/isoTimestamps';
 const CLAIMED_COLUMNS = [
   'ref',
   'version_ref',
-  'name',
-  'uri',
-  'folder',
-  'storage_key',
-  'integrity_algorithm',
-  'integrity_digest',
-  'size',
-  'verified',
-  'status',
-  'collected',
-  'collected_at',
-  'error',
-  'error_kind',
-  'attempts',
+  ...LISTED_FILE_COLUMNS,
   'run_id',
   'locked_by',
   'locked_until',
