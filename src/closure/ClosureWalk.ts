@@ -30,7 +30,15 @@ export class ClosureWalk {
    * the key again for every edge was a good part of the walk's work.
    */
   private readonly named = new Map<string, Map<string, Entry>>();
-  private readonly pending = new Set<Promise<void>>();
+  /**
+   * Tasks scheduled and not settled yet, and who waits for none to be left.
+   * A count rather than a set of the tasks' promises awaited with
+   * `Promise.all` over and over: each such wait hung a reaction and a
+   * result slot on every task still running, thousands at a time, kept
+   * until the slowest of them settled.
+   */
+  private outstanding = 0;
+  private idle?: () => void;
   private readonly limiter: Semaphore;
   private fatal: unknown;
   private discoveries = 0;
@@ -55,23 +63,29 @@ export class ClosureWalk {
       const entry = this.entry(root.processor, root.id, root.config ?? {}, root);
       if (!rootEntries.includes(entry)) rootEntries.push(entry);
     }
+    const settled = new Promise<void>(resolve => (this.idle = resolve));
     for (const entry of rootEntries) this.schedule(() => this.selectRoot(entry));
-    while (this.pending.size > 0) {
-      await Promise.all([...this.pending]);
-    }
+    if (this.outstanding > 0) await settled;
     this.signal?.throwIfAborted();
     if (this.fatal) throw this.fatal;
     return closureResult(rootEntries, this.entries.values(), this.discoveries);
   }
 
   private schedule(task: () => Promise<void>): void {
-    const promise: Promise<void> = task()
-      .catch(error => {
-        this.fatal ??= error;
-      })
-      .finally(() => this.pending.delete(promise));
-    this.pending.add(promise);
+    this.outstanding += 1;
+    task().then(this.settle, this.fail);
   }
+
+  /** One task settled; the walk is over once none is left (a task schedules the next before it settles). */
+  private readonly settle = (): void => {
+    this.outstanding -= 1;
+    if (this.outstanding === 0) this.idle?.();
+  };
+
+  private readonly fail = (error: unknown): void => {
+    this.fatal ??= error;
+    this.settle();
+  };
 
   private entry(processorName: string, id: string, config: JsonObject, root?: ClosureRoot): Entry {
     let named = this.named.get(processorName);
