@@ -208,7 +208,7 @@ export class AdmissionService {
   ): Promise<{ verdict: AdmissionVerdict; validUntil?: number }> {
     const processor = this.options.processors.get(request.processor);
     const sameId = (a: string, b: string) => (processor.normalizeId?.(a) ?? a) === b;
-    const settings = effectiveSettings(this.settings, { ...request, admission: own }, (a, b) => {
+    const settings = effectiveSettings(this.settings, { processor: request.processor, id: request.id, admission: own }, (a, b) => {
       try {
         return sameId(a, b);
       } catch {

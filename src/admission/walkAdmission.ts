@@ -109,7 +109,12 @@ export class WalkAdmission {
           id,
           version,
           config: request.config,
-          path: request.path,
+          // Passed on unread: the path is followed only for a check that
+          // reads it (the built-in ones do not, an external one sends it),
+          // not for every version a first run decides.
+          get path() {
+            return request.path;
+          },
           metadata: metadataOf(described, evidence),
         };
       });
