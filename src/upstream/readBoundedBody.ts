@@ -86,7 +86,10 @@ export async function readBoundedStream(
   if (options.decoder) {
     await pipeline(body, options.decoder, collect);
   } else {
-    await pipeline(body, collect);
+    // Iterated directly rather than through pipeline(), which makes an
+    // AbortController per call, once per document a walk reads; leaving
+    // the loop early (too large, an error) destroys the body all the same.
+    await collect(body);
   }
   return Buffer.concat(chunks, total);
 }
