@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { StoredArtifact } from '../database/ArtifactStore';
 import { DecidedVersion, VersionGraphStore } from '../database/VersionGraphStore';
+import { chunks } from '../lib/chunks';
 import { errorMessage } from '../lib/errorMessage';
 import { BackpackEvents } from './BackpackEvents';
 
@@ -8,6 +9,9 @@ import { BackpackEvents } from './BackpackEvents';
 const TOLD = ['selected', 'denied'] as const;
 
 type Decided = Map<number, Map<string, DecidedVersion>>;
+
+/** Artifacts whose decisions are read again and told at once. */
+const ARTIFACTS_PER_READ = 500;
 
 /**
  * Tells of the versions a run newly selects or denies, for the artifacts
@@ -19,7 +23,8 @@ type Decided = Map<number, Map<string, DecidedVersion>>;
  * is told of when its status changes, not at every run, whatever the walk
  * decided it from. A recording that wrote nothing changed no status (a run
  * that finds nothing new): nothing is read again. A failed read is logged
- * and tells nothing; it never fails the run.
+ * and tells nothing more (the chunks read before it are told); it never
+ * fails the run.
  */
 export async function trackVersionDecisions(options: {
   events?: BackpackEvents;
@@ -30,9 +35,10 @@ export async function trackVersionDecisions(options: {
 }): Promise<(recorded: { rowsWritten: number }) => Promise<void>> {
   const { events, versions, logger, runId, artifacts } = options;
   if (!events?.enabled || artifacts.length === 0) return async () => {};
-  const read = async (): Promise<Decided> => {
+  const publisher = events;
+  const read = async (of: typeof artifacts): Promise<Decided> => {
     const found = await versions.listDecidedVersions(
-      artifacts.map(a => a.ref),
+      of.map(a => a.ref),
       [...TOLD],
     );
     return new Map([...found].map(([ref, list]) => [ref, new Map(list.map(v => [v.version, v]))]));
@@ -41,27 +47,35 @@ export async function trackVersionDecisions(options: {
     logger.warn(`Version events of run ${runId} left out: ${errorMessage(error)}`);
   let before: Decided;
   try {
-    before = await read();
+    before = await read(artifacts);
   } catch (error) {
     failed(error);
     return async () => {};
   }
   return async ({ rowsWritten }) => {
     if (rowsWritten === 0) return;
-    let after: Decided;
-    try {
-      after = await read();
-    } catch (error) {
-      failed(error);
-      return;
+    // Read again and told a chunk of artifacts at a time: a first run
+    // decides every version it reaches, thousands of rows at once.
+    for (const part of chunks(artifacts, ARTIFACTS_PER_READ)) {
+      let after: Decided;
+      try {
+        after = await read(part);
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      tell(part, after);
     }
-    for (const artifact of artifacts) {
+  };
+
+  function tell(part: typeof artifacts, after: Decided): void {
+    for (const artifact of part) {
       const was = before.get(artifact.ref);
       const now = [...(after.get(artifact.ref)?.values() ?? [])];
       for (const status of TOLD) {
         const fresh = now.filter(v => v.status === status && was?.get(v.version)?.status !== status);
         if (fresh.length === 0) continue;
-        events.versionsDecided({
+        publisher.versionsDecided({
           decision: status,
           artifact: { processor: artifact.processor, id: artifact.id },
           runId,
@@ -74,5 +88,5 @@ export async function trackVersionDecisions(options: {
         });
       }
     }
-  };
+  }
 }

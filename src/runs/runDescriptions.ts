@@ -22,6 +22,9 @@ import { ProcessorVersion } from '../processors/types';
  */
 export type RunListings = Map<string, Promise<ProcessorVersion[]>>;
 
+/** Artifacts whose selected versions are described in one call of the store. */
+const DESCRIBED_AT_ONCE = 200;
+
 /**
  * Stores the files and dependencies of the versions the walk selected from
  * the listings this run discovered (not those answered 304, whose selected
@@ -42,8 +45,15 @@ export async function describeSelected(
   refs: Map<string, StoredArtifact>,
 ): Promise<Set<string>> {
   const { stores, processors } = options;
-  const entries: Parameters<VersionGraphStore['describeVersions']>[0] = [];
+  let entries: Parameters<VersionGraphStore['describeVersions']>[0] = [];
   const resolved = new Set<string>();
+  // Stored a few hundred artifacts at a time as they are gathered, so that
+  // the rows of every selected version of a large first run are never
+  // built at once.
+  const store = async () => {
+    if (entries.length > 0) await stores.versions.describeVersions(entries);
+    entries = [];
+  };
   for (const artifact of closure.artifacts) {
     const stored = refs.get(artifact.key);
     const listed = stored && options.listed?.get(stored.ref);
@@ -60,8 +70,9 @@ export async function describeSelected(
       if (!row.described) resolved.add(`${stored.ref}\0${version}`);
     }
     entries.push({ artifact, versions });
+    if (entries.length >= DESCRIBED_AT_ONCE) await store();
   }
-  if (entries.length > 0) await stores.versions.describeVersions(entries);
+  await store();
   return resolved;
 }
 

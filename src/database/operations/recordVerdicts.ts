@@ -53,7 +53,7 @@ export async function recordVerdicts(db: Knex, entries: ArtifactVerdicts[]): Pro
       revision: verdict.revision,
     });
     /** Updates the stored verdicts that changed; hands on the versions that have none. */
-    const compare = async (byRef: Map<number, Wanted>, unrecorded: (ref: number, w: Wanted) => void) => {
+    const compare = async (byRef: Map<number, Wanted>, unrecorded: (ref: number, w: Wanted) => Promise<void> | void) => {
       // A full run records a verdict for most versions that have one: one
       // pass over the table then, rather than chunks PostgreSQL may each
       // answer by scanning it whole.
@@ -71,7 +71,7 @@ export async function recordVerdicts(db: Knex, entries: ArtifactVerdicts[]): Pro
         for (const ref of part) {
           const old = stored.get(ref);
           if (!old) {
-            unrecorded(ref, byRef.get(ref)!);
+            await unrecorded(ref, byRef.get(ref)!);
             continue;
           }
           const columns = columnsOf(byRef.get(ref)!.verdict);
@@ -87,19 +87,27 @@ export async function recordVerdicts(db: Knex, entries: ArtifactVerdicts[]): Pro
     // them without a verdict, are looked up, so that a version deleted
     // meanwhile is left out rather than given one.
     const lookUp: Wanted[] = wanted.filter(w => w.versionRef === undefined);
-    await compare(new Map(wanted.flatMap(w => (w.versionRef === undefined ? [] : [[w.versionRef, w]]))), (_ref, w) =>
-      lookUp.push(w),
-    );
+    await compare(new Map(wanted.flatMap(w => (w.versionRef === undefined ? [] : [[w.versionRef, w]]))), (_ref, w) => {
+      lookUp.push(w);
+    });
     const refs = await versionRefs(tx, lookUp.map(w => w.pair));
     const looked = new Map(lookUp.flatMap(w => {
       const ref = refs.get(`${w.pair[0]}\0${w.pair[1]}`);
       return ref === undefined ? [] : [[ref, w] as [number, Wanted]];
     }));
-    await compare(looked, (ref, w) => inserts.push({ version_ref: ref, ...columnsOf(w.verdict), decided_at: timestamp }));
-    for (const part of chunks(inserts, INSERT_CHUNK)) {
+    // Inserted a chunk at a time as they are found, not gathered first: a
+    // first run has a new verdict for each of its thousands of versions.
+    const insert = async () => {
+      const part = inserts.splice(0);
+      if (part.length === 0) return;
       await tx('version_admissions').insert(part);
       written += part.length;
-    }
+    };
+    await compare(looked, async (ref, w) => {
+      inserts.push({ version_ref: ref, ...columnsOf(w.verdict), decided_at: timestamp });
+      if (inserts.length >= INSERT_CHUNK) await insert();
+    });
+    await insert();
   });
   return written;
 }

@@ -38,8 +38,10 @@ export async function setSelections(
 ): Promise<number> {
   let written = 0;
   await db.transaction(async tx => {
-    const updates: RowUpdate[] = [];
     for (const part of chunks(entries)) {
+      // Written per chunk of artifacts, not gathered for all of them: a
+      // first run of thousands of artifacts would hold every update at once.
+      const updates: RowUpdate[] = [];
       const wanted = new Map<number, Map<string, VersionSelection>>(
         part.map(e => [e.artifactRef, new Map(e.selections.map(s => [s.version, s]))]),
       );
@@ -71,10 +73,10 @@ export async function setSelections(
           updates.push({ ref: row.ref, values: { status, selection } });
         }
       }
+      // A first run selects thousands of versions: one statement per
+      // hundred, not per version.
+      written += await updateByRef(tx, 'artifact_versions', updates);
     }
-    // A first run selects thousands of versions: one statement per
-    // hundred, not per version.
-    written += await updateByRef(tx, 'artifact_versions', updates);
   });
   return written;
 }
