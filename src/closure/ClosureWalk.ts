@@ -9,6 +9,7 @@ import { JsonObject } from '@backstage/types';
 import { sameJson } from '../lib/canonicalJson';
 import { errorMessage } from '../lib/errorMessage';
 import { Semaphore } from '../lib/Semaphore';
+import { TaskCount } from '../lib/TaskCount';
 import { ProcessorDependency, ProcessorVersion } from '../processors/types';
 import { ArtifactDependency, SelectionReason } from '../types';
 import { AdmissionGate } from './admissionGate';
@@ -30,17 +31,8 @@ export class ClosureWalk {
    * the key again for every edge was a good part of the walk's work.
    */
   private readonly named = new Map<string, Map<string, Entry>>();
-  /**
-   * Tasks scheduled and not settled yet, and who waits for none to be left.
-   * A count rather than a set of the tasks' promises awaited with
-   * `Promise.all` over and over: each such wait hung a reaction and a
-   * result slot on every task still running, thousands at a time, kept
-   * until the slowest of them settled.
-   */
-  private outstanding = 0;
-  private idle?: () => void;
+  private readonly tasks = new TaskCount();
   private readonly limiter: Semaphore;
-  private fatal: unknown;
   private discoveries = 0;
   private readonly gate?: AdmissionGate;
 
@@ -63,29 +55,16 @@ export class ClosureWalk {
       const entry = this.entry(root.processor, root.id, root.config ?? {}, root);
       if (!rootEntries.includes(entry)) rootEntries.push(entry);
     }
-    const settled = new Promise<void>(resolve => (this.idle = resolve));
     for (const entry of rootEntries) this.schedule(() => this.selectRoot(entry));
-    if (this.outstanding > 0) await settled;
+    await this.tasks.settled();
     this.signal?.throwIfAborted();
-    if (this.fatal) throw this.fatal;
+    if (this.tasks.failure) throw this.tasks.failure;
     return closureResult(rootEntries, this.entries.values(), this.discoveries);
   }
 
   private schedule(task: () => Promise<void>): void {
-    this.outstanding += 1;
-    task().then(this.settle, this.fail);
+    this.tasks.add(task);
   }
-
-  /** One task settled; the walk is over once none is left (a task schedules the next before it settles). */
-  private readonly settle = (): void => {
-    this.outstanding -= 1;
-    if (this.outstanding === 0) this.idle?.();
-  };
-
-  private readonly fail = (error: unknown): void => {
-    this.fatal ??= error;
-    this.settle();
-  };
 
   private entry(processorName: string, id: string, config: JsonObject, root?: ClosureRoot): Entry {
     let named = this.named.get(processorName);
