@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Benchmark, BenchmarkContext, BenchmarkResult } from '../Benchmark';
 import { BackpackApi, runPhases } from '../lib/BackpackApi';
-import { startServerProcess } from '../lib/childProcess';
 import { conditionalRequestFloor, NOOP_REQUESTS_IN_FLIGHT } from '../lib/conditionalFloor';
 import { CpuMeter } from '../lib/CpuMeter';
 import { CpuProfileSummary } from '../lib/cpuProfile';
@@ -20,7 +19,8 @@ import {
 import { profileSection } from '../lib/reporting';
 import { fmt, summarize, Summary } from '../lib/stats';
 import { timePerPackagePlot } from '../scale/plot';
-import { APP_NAME, generateSyntheticNpm, SyntheticNpm } from '../scale/syntheticNpm';
+import { serveSyntheticNpm } from '../scale/servedRegistry';
+import { APP_NAME, SyntheticNpm } from '../scale/syntheticNpm';
 import { HEAP_LIMIT_FLAGS, HeapLimitedWalks, heapLimitedWalks } from '../scale/heapLimitedWalk';
 
 const DEFAULT_SIZES = [1000, 3000, 10000];
@@ -82,17 +82,8 @@ export const scaleBenchmark: Benchmark = {
     const sizes = [...(ctx.sizes ?? DEFAULT_SIZES)].sort((a, b) => a - b);
     const rows: SizeRow[] = [];
     for (const size of sizes) {
-      const dir = path.join(env.dir, `scale-${size}`);
-      fs.mkdirSync(dir, { recursive: true });
-      const server = await startServerProcess({
-        name: `npm registry (${size})`,
-        script: 'npmStaticRegistry.ts',
-        args: [dir],
-        logFile: path.join(env.dir, `scale-${size}.log`),
-      });
+      const { baseUrl, registry, stop } = await serveSyntheticNpm(env, size);
       try {
-        const baseUrl = `http://127.0.0.1:${server.port}`;
-        const registry = generateSyntheticNpm(dir, baseUrl, size);
         ctx.log(
           `scale: ${size} packages, ${registry.versions} versions, ${registry.dependencies} dependency declarations`,
         );
@@ -220,8 +211,7 @@ export const scaleBenchmark: Benchmark = {
         }
         rows.push(row);
       } finally {
-        await server.child.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
+        await stop();
       }
     }
     return report(rows, ctx.sizes ? sizes : undefined);

@@ -14,9 +14,10 @@ import path from 'node:path';
 import { BackpackApi } from '../lib/BackpackApi';
 import { BackendBuild, buildBackend } from '../lib/backendBuild';
 import { BenchEnvironment } from '../lib/BenchEnvironment';
-import { REPO_ROOT, startServerProcess } from '../lib/childProcess';
+import { REPO_ROOT } from '../lib/childProcess';
 import { atPeak } from '../lib/memorySamples';
-import { APP_NAME, generateSyntheticNpm } from './syntheticNpm';
+import { serveSyntheticNpm } from './servedRegistry';
+import { APP_NAME } from './syntheticNpm';
 
 const mb = (bytes = 0) => (bytes / 1e6).toFixed(0);
 
@@ -27,17 +28,9 @@ async function main() {
     ? await buildBackend()
     : { kind: 'dist', entry: path.join(REPO_ROOT, 'dist', 'bench', 'backend.js') };
   const env = await BenchEnvironment.start(build);
-  const dir = path.join(env.dir, `scale-${size}`);
-  fs.mkdirSync(dir, { recursive: true });
-  const server = await startServerProcess({
-    name: `npm registry (${size})`,
-    script: 'npmStaticRegistry.ts',
-    args: [dir],
-    logFile: path.join(env.dir, `scale-${size}.log`),
-  });
+  const served = await serveSyntheticNpm(env, size);
   try {
-    generateSyntheticNpm(dir, `http://127.0.0.1:${server.port}`, size);
-    const deployment = env.deployment({ npmRegistry: `http://127.0.0.1:${server.port}` });
+    const deployment = env.deployment({ npmRegistry: served.baseUrl });
     try {
       const backend = await deployment.startBackend({ nodeFlags, memoryLog: true });
       const api = new BackpackApi(backend.baseUrl, env.token);
@@ -71,7 +64,7 @@ async function main() {
       await env.disposeDeployment(deployment);
     }
   } finally {
-    await server.child.stop();
+    await served.stop();
     await env.stop();
   }
 }
