@@ -2,12 +2,16 @@
 // as Backpack (database, scheduler, URL reader, permissions, HTTP router...)
 // and does nothing with them: the memory benchmark's baseline of what any
 // plugin on those services costs, so that what remains is Backpack's own.
+// Its one route, `GET /api/backpack/ping`, checks the caller's credentials
+// as every Backpack route does and answers an empty page: the API load
+// benchmark's floor of what Backstage's HTTP stack costs per request.
 // Plain JavaScript, run without the TypeScript transform:
 //
 //   node bench/servicesBackend.js --config <app-config.yaml>
 
 const { createBackend } = require('@backstage/backend-defaults');
 const { coreServices, createBackendPlugin } = require('@backstage/backend-plugin-api');
+const { Router } = require('express');
 
 const backend = createBackend();
 backend.add(
@@ -32,9 +36,15 @@ backend.add(
           lifecycle: coreServices.lifecycle,
           urlReader: coreServices.urlReader,
         },
-        async init({ database }) {
+        async init({ database, httpRouter, httpAuth }) {
           // Backpack's first statement: connect (and create the database).
           await database.getClient();
+          const router = Router();
+          router.get('/ping', async (req, res) => {
+            await httpAuth.credentials(req, { allow: ['user', 'service'] });
+            res.json({ items: [], total: 0 });
+          });
+          httpRouter.use(router);
         },
       });
     },

@@ -1,55 +1,16 @@
-import path from 'node:path';
 import { Benchmark, BenchmarkContext, BenchmarkResult } from '../Benchmark';
 import { BackpackApi } from '../lib/BackpackApi';
-import { REPO_ROOT } from '../lib/childProcess';
-import { runCommand, shellQuote } from '../lib/commands';
+import { autocannonArgs, CONNECTIONS, DURATION_S, load, LoadResult } from '../lib/autocannon';
+import { shellQuote } from '../lib/commands';
 import { CpuMeter, otherCores } from '../lib/CpuMeter';
 import { PgCounters, pgCounters, pgDelta, settleStats, tableScans, tableScansDelta, tableScansTable } from '../lib/pgStats';
 import { explainListRoutes } from '../lib/explainListRoutes';
+import { frameworkFloor } from '../lib/frameworkFloor';
 import { cpuReportTable, pct, profileSection } from '../lib/reporting';
 import { fmt, summarize } from '../lib/stats';
 import { ARTIFACTS, BIG_FILES, EXPORTS, FILES, RUNS, seed, VERSIONS } from './apiLoadSeed';
 
 const GOAL_P99_MS = 50;
-const CONNECTIONS = 32;
-const DURATION_S = 10;
-
-interface LoadResult {
-  p50: number;
-  p99: number;
-  rps: number;
-  total: number;
-  non2xx: number;
-  errors: number;
-}
-
-function autocannonArgs(url: string, token: string, duration: number): string[] {
-  return [
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    String(duration),
-    '-j',
-    '-H',
-    `authorization=Bearer ${token}`,
-    url,
-  ];
-}
-
-async function load(url: string, token: string, duration = DURATION_S) {
-  const bin = path.join(REPO_ROOT, 'node_modules/.bin/autocannon');
-  const run = await runCommand(bin, autocannonArgs(url, token, duration));
-  const json = JSON.parse(run.stdout);
-  const result: LoadResult = {
-    p50: json.latency.p50,
-    p99: json.latency.p99,
-    rps: json.requests.average,
-    total: json.requests.total,
-    non2xx: json.non2xx ?? 0,
-    errors: json.errors ?? 0,
-  };
-  return { result, cpuSeconds: run.cpuSeconds, seconds: run.seconds };
-}
 
 /** Statements (autocommitted, one transaction each) and rows they read per request since `before`. */
 async function statementsPerRequest(database: string, before: PgCounters, requests: number) {
@@ -188,6 +149,8 @@ export const apiLoadBenchmark: Benchmark = {
         );
       }
       const met = worstP99 < GOAL_P99_MS;
+      ctx.log('api-load: the framework floor (a route that only checks the caller)');
+      const floor = await frameworkFloor(ctx);
       const body = [
         `${fileRows.toLocaleString('en')} file rows in PostgreSQL: ${ARTIFACTS.toLocaleString('en')} artifacts × ${VERSIONS} selected versions × ${FILES} files, plus \`load-big\` with one version of ${BIG_FILES.toLocaleString('en')} files; 90 % collected. Inserted with knex straight into the plugin's tables after the backend migrated them, then \`VACUUM ANALYZE\`, as autovacuum leaves a database in service (${seedSeconds.toFixed(1)} s). One backend; autocannon from this package's devDependencies, ${CONNECTIONS} connections for ${DURATION_S} s per run, after a 2 s warm-up:`,
         '',
@@ -202,6 +165,8 @@ export const apiLoadBenchmark: Benchmark = {
         ...rows,
         '',
         `**Worst p99 of the goal endpoints (every list route): ${worstP99.toFixed(0)} ms** — goal < ${GOAL_P99_MS} ms: ${met ? 'met' : '**missed**'}.`,
+        '',
+        `**The floor:** Backstage alone, with the core services Backpack takes and one route that only checks the caller's credentials and answers an empty page (\`bench/servicesBackend.js\`, \`GET /api/backpack/ping\`), loaded the same way in this run: p50 ${fmt(floor.p50, ' ms', 0)}, **p99 ${fmt(floor.p99, ' ms', 0)}**, ${fmt(floor.rps, ' requests/s', 0)}, ${floor.backendMs.toFixed(2)} ms of backend CPU per request. A Backpack route can only add to that.`,
         '',
         `With ${CONNECTIONS} connections always busy, the mean latency is ${CONNECTIONS} / throughput (Little's law): a p99 under ${GOAL_P99_MS} ms needs well over ${Math.round((CONNECTIONS * 1000) / GOAL_P99_MS)} requests/s, i.e. at most about ${((2 * 1000 * GOAL_P99_MS) / CONNECTIONS / 1000).toFixed(1)} ms of CPU per request across the backend, PostgreSQL and the load generator on 2 cores. The CPU per request below is what to compare with that budget.`,
         '',
@@ -254,6 +219,12 @@ export const apiLoadBenchmark: Benchmark = {
             `\`GET /stats\` aggregates every file row on each call (${stats.pgMs.toFixed(0)} ms of PostgreSQL CPU per request): keep the counts in a summary table maintained with the files, or cache them for a few seconds.`,
           );
         }
+        // One JavaScript thread serves every request: at CONNECTIONS busy
+        // connections its mean latency is at least CONNECTIONS × its CPU per
+        // request (Little's law), whatever else the machine has free.
+        parts.push(
+          `The bound is the backend's one JavaScript thread: with ${CONNECTIONS} connections always busy its mean latency is at least ${CONNECTIONS} × its CPU per request (Little's law), ${(CONNECTIONS * worst.backendMs).toFixed(0)} ms for that route. Backstage's HTTP stack alone, on a route that only checks the caller, costs ${floor.backendMs.toFixed(2)} ms per request and answers with a p99 of ${floor.p99.median.toFixed(0)} ms in this run (${pct(Math.min(floor.p99.median / GOAL_P99_MS, 9.99))} of the goal) before any route does work. To pass at ${CONNECTIONS} connections, each request must cost under about ${(GOAL_P99_MS / CONNECTIONS / (floor.p99.median / Math.max(floor.p50.median, 1))).toFixed(2)} ms of backend CPU (the goal over ${CONNECTIONS} connections, over the floor's p99 / p50 of ${(floor.p99.median / Math.max(floor.p50.median, 1)).toFixed(1)}), or the load must be spread over more backend replicas: the API is stateless, so each added replica with a core of its own divides the connections per thread.`,
+        );
         proposal = parts.join(' ');
       }
       return {
