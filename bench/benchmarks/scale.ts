@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Benchmark, BenchmarkContext, BenchmarkResult } from '../Benchmark';
 import { BackpackApi, runPhases } from '../lib/BackpackApi';
 import { conditionalRequestFloor, NOOP_REQUESTS_IN_FLIGHT } from '../lib/conditionalFloor';
+import { scaleMissedGoals } from '../scale/missedGoals';
 import { CpuMeter } from '../lib/CpuMeter';
 import { CpuProfileSummary } from '../lib/cpuProfile';
 import { explainNoopPath } from '../lib/explainNoop';
@@ -316,19 +317,23 @@ function report(rows: SizeRow[], customSizes?: number[]): BenchmarkResult {
         ]
       : []),
   ];
-  const parts: string[] = [];
-  if (noopRatios.some(r => r > NOOP_GOAL)) {
-    const missed = rows.filter((_, i) => noopRatios[i] > NOOP_GOAL);
-    const floorBound = missed.filter(r => r.floor.length && s(r.floor).median / s(r.first).median > NOOP_GOAL);
-    parts.push(
-      floorBound.length
-        ? `The registry bounds the no-op run at ${floorBound.map(r => r.size.toLocaleString('en')).join(', ')} packages: answering the run's conditional requests alone takes more than ${NOOP_GOAL} of the first run there (see the floor above).`
-        : `The registry does not bound it: answering the run's ${NOOP_REQUESTS_IN_FLIGHT} conditional requests in flight alone takes ${missed.map(r => (r.floor.length ? (s(r.floor).median / s(r.first).median).toFixed(3) : '?')).join(', ')} of the first run. The rest is the backend's own work per package (${missed.map(r => `${((s(r.noopBackendCpu).median * 1000) / r.size).toFixed(2)} ms of CPU at ${r.size.toLocaleString('en')}`).join(', ')}; see the profile): the walk over the stored graph, recording its outcome and the upstream requests' own cost in the client.`,
-    );
-  }
-  if (firstGrowth > LINEAR_GOAL || noopGrowth > LINEAR_GOAL) {
-    parts.push('Per-package cost grows with size: see the rows read above for the statements that grow.');
-  }
+  const parts = scaleMissedGoals({
+    sizes: rows.map(r => ({
+      size: r.size,
+      first: s(r.first).median,
+      noop: s(r.noop).median,
+      floor: r.floor.length ? s(r.floor).median : undefined,
+      noopBackendCpu: s(r.noopBackendCpu).median,
+    })),
+    noopGoal: NOOP_GOAL,
+    linearGoal: LINEAR_GOAL,
+    firstGrowth,
+    noopGrowth,
+    rssGoalMb: WALK_RSS_GOAL_MB,
+    walkPeakMb: s(largest.peakWalkMb).median,
+    heapLimitedPeakMb: largest.heapLimited ? s(largest.heapLimited.peakWalkMb).median : undefined,
+    heapLimitFlags: HEAP_LIMIT_FLAGS,
+  });
   return {
     figure: `per-package growth ${smallest.size}→${largest.size}: first ${firstGrowth.toFixed(2)}, no-op ${noopGrowth.toFixed(2)}; no-op/first ${Math.max(...noopRatios).toFixed(3)} (worst)`,
     goal: `≤ ${LINEAR_GOAL} growth, no-op ≤ ${NOOP_GOAL}, RSS < ${WALK_RSS_GOAL_MB} MB`,
