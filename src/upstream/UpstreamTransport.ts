@@ -156,15 +156,20 @@ export class UpstreamTransport {
     let url = this.policy.check(uri);
     const origin = url.origin;
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...options.headers };
-    const accept = options.authenticate === false ? undefined : this.authenticatorFor(url)?.accept?.(url);
+    const first = options.authenticate === false ? undefined : this.authenticatorFor(url);
+    const accept = first?.accept?.(url);
     if (accept) {
       for (const name of Object.keys(headers)) if (name.toLowerCase() === 'accept') delete headers[name];
       headers.accept = accept;
     }
     for (let redirects = 0; ; redirects++) {
-      const authenticator = options.authenticate === false ? undefined : this.authenticatorFor(url);
-      const hopHeaders = { ...headers };
-      if (url.origin !== origin) {
+      // The first hop is the caller's URL: its authenticator is known and
+      // its headers go as they are (a run sends thousands of such requests).
+      const authenticator =
+        redirects === 0 || options.authenticate === false ? first : this.authenticatorFor(url);
+      let hopHeaders = headers;
+      if (redirects > 0 && url.origin !== origin) {
+        hopHeaders = { ...headers };
         for (const name of Object.keys(hopHeaders)) {
           if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete hopHeaders[name];
         }
