@@ -27,9 +27,11 @@ export async function explainNoopPath(
     const versions = new DatabaseVersionGraphStore(db, writes);
     await versions.getAllVersions();
     const refs = artifacts.map(a => a.ref);
-    // Version events: the selected and denied versions before recording
-    // (and after, when the run wrote any); here also the stored selections
-    // to record again, since the run's read of the versions has no reasons.
+    // Version events: the statuses of the selected and denied versions
+    // before recording (and the versions with their reasons after, when the
+    // run wrote any); here also the stored selections to record again,
+    // since the run's read of the versions has no reasons.
+    await versions.listDecidedVersions(refs, ['selected', 'denied'], { reasons: false });
     const decided = await versions.listDecidedVersions(refs, ['selected', 'denied']);
     const entries = artifacts.map(a => ({
       artifactRef: a.ref,

@@ -33,6 +33,9 @@ export function verdictSummary(verdict: AdmissionVerdict): string {
 }
 
 export class AdmissionGate {
+  /** Whether a resolution's one version may be replaced by another the range admits. */
+  private readonly substitutable = new WeakMap<RangeResolution, boolean>();
+
   constructor(private readonly context: AdmissionGateContext) {}
 
   /** Whether a root's version may be selected; a refusal is recorded on the entry. */
@@ -54,18 +57,24 @@ export class AdmissionGate {
   ): Promise<RangeResolution> {
     if ('unresolvable' in resolution) return resolution;
     const scheme = target.processor!.versions;
+    // Only a range admits another version than the one it resolved to.
+    const best = resolution.resolved[0];
+    // Once per resolution (cached per target, policy and range), not per edge.
+    let substitutable = this.substitutable.get(resolution);
+    if (substitutable === undefined) {
+      substitutable =
+        policy === 'latest' && resolution.resolved.length === 1 && scheme.isValidRange(range) && scheme.satisfies(best, range);
+      this.substitutable.set(resolution, substitutable);
+    }
+    // Most edges end here, so nothing else is made for them.
+    const first = substitutable ? await this.verdict(target, best, via) : undefined;
+    if (first && first.decision !== 'deny') return resolution;
     const refused: Array<[string, AdmissionVerdict]> = [];
     const deny = (version: string, verdict: AdmissionVerdict) => {
       refused.push([version, verdict]);
       this.refuse(target, version, via, verdict);
     };
-    // Only a range admits another version than the one it resolved to.
-    const best = resolution.resolved[0];
-    const substitutable =
-      policy === 'latest' && resolution.resolved.length === 1 && scheme.isValidRange(range) && scheme.satisfies(best, range);
-    if (substitutable) {
-      const first = await this.verdict(target, best, via);
-      if (first.decision !== 'deny') return resolution;
+    if (first) {
       deny(best, first);
       // Looked for only once the best is denied: most edges stop above, and
       // this runs for every edge of the walk.

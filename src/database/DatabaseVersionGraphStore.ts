@@ -113,8 +113,12 @@ export class DatabaseVersionGraphStore implements VersionGraphStore {
     return groupByVersion(rows);
   }
 
-  listDecidedVersions(artifactRefs: number[], statuses: ArtifactVersionStatus[]): Promise<Map<number, DecidedVersion[]>> {
-    return decidedVersions(this.db, artifactRefs, statuses);
+  listDecidedVersions(
+    artifactRefs: number[],
+    statuses: ArtifactVersionStatus[],
+    options?: { reasons?: boolean },
+  ): Promise<Map<number, DecidedVersion[]>> {
+    return decidedVersions(this.db, artifactRefs, statuses, options);
   }
 
   async listVersions(

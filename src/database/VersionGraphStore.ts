@@ -167,6 +167,8 @@ export interface VersionGraphStore {
   listDecidedVersions(
     artifactRefs: number[],
     statuses: ArtifactVersionStatus[],
+    /** `reasons: false`: each version's `selection` is left empty, for comparing statuses only. */
+    options?: { reasons?: boolean },
   ): Promise<Map<number, DecidedVersion[]>>;
   /** Newest first, each with its admission verdict when it was checked; an unknown artifact has none. */
   listVersions(

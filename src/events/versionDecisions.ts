@@ -36,10 +36,11 @@ export async function trackVersionDecisions(options: {
   const { events, versions, logger, runId, artifacts } = options;
   if (!events?.enabled || artifacts.length === 0) return async () => {};
   const publisher = events;
-  const read = async (of: typeof artifacts): Promise<Decided> => {
+  const read = async (of: typeof artifacts, reasons = true): Promise<Decided> => {
     const found = await versions.listDecidedVersions(
       of.map(a => a.ref),
       [...TOLD],
+      { reasons },
     );
     return new Map([...found].map(([ref, list]) => [ref, new Map(list.map(v => [v.version, v]))]));
   };
@@ -47,7 +48,8 @@ export async function trackVersionDecisions(options: {
     logger.warn(`Version events of run ${runId} left out: ${errorMessage(error)}`);
   let before: Decided;
   try {
-    before = await read(artifacts);
+    // Only compared by status: what is told comes from the read after.
+    before = await read(artifacts, false);
   } catch (error) {
     failed(error);
     return async () => {};

@@ -104,9 +104,10 @@ export async function discoverForRun(
   const { stores, processors, logger } = options;
   const processor = processors.get(processorName);
   const canonical = processor.normalizeId?.(id) ?? id;
-  const prefetched = take(options.prefetched?.artifacts, `${processorName}:${canonical}`);
+  const key = `${processorName}:${canonical}`;
+  const prefetched = take(options.prefetched?.artifacts, key);
   const prefetchedVersions = prefetched && take(options.prefetched?.versions, prefetched.ref);
-  const ahead = take(options.prefetched?.answeredAhead, `${processorName}:${canonical}`);
+  const ahead = take(options.prefetched?.answeredAhead, key);
   const artifact = prefetched ?? await options.recording.ensureArtifact({
     processor: processorName,
     id: canonical,
@@ -114,7 +115,7 @@ export async function discoverForRun(
     root: false,
     dependencyPolicy: 'latest',
   });
-  refs.set(`${processorName}:${canonical}`, artifact);
+  refs.set(key, artifact);
 
   // The config to discover under: what the walk asks for, widened by
   // what the last discovery was made under where the processor combines

@@ -23,5 +23,13 @@ describeOnEachDatabase('decidedVersions', db => {
     ]);
     expect(decided.get(b)).toEqual([]);
     expect(decided.get(c)).toEqual([]);
+
+    // For comparing statuses only: the reasons left out.
+    const statuses = await decidedVersions(db.knex, [a], ['selected', 'denied'], { reasons: false });
+    expect(statuses.get(a)).toEqual([
+      { version: '2.0.0', status: 'denied', selection: [] },
+      { version: '1.1.0', status: 'selected', selection: [] },
+      { version: '1.0.0', status: 'selected', selection: [] },
+    ]);
   });
 });
