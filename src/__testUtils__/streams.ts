@@ -50,3 +50,7 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A stream's bytes as UTF-8 text. */
+export async function readText(stream: Readable): Promise<string> {
+  return (await readAll(stream)).toString();
+}

@@ -1,7 +1,6 @@
 import { NotFoundError } from '@backstage/errors';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { IntegrityError } from '../collection/IntegrityStream';
 import {
   DisallowedHostError,
@@ -11,6 +10,7 @@ import {
   UpstreamHttpError,
   isRetryable,
 } from './SafeFetcher';
+import { readText } from '../__testUtils__/streams';
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
@@ -20,12 +20,6 @@ async function listen(server: Server): Promise<number> {
 async function close(server: Server) {
   server.closeAllConnections();
   await new Promise(resolve => server.close(resolve));
-}
-
-async function text(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks).toString();
 }
 
 describe('SafeFetcher', () => {
@@ -101,7 +95,7 @@ describe('SafeFetcher', () => {
     expect(result.size).toBe(5);
     expect(result.contentType).toBe('application/octet-stream');
     expect(result.url).toBe(`http://127.0.0.1:${port}/file.tgz`);
-    expect(await text(result.body)).toBe('hello');
+    expect(await readText(result.body)).toBe('hello');
   });
 
   it('refuses hosts, ports and schemes that are not allowed', async () => {
@@ -124,7 +118,7 @@ describe('SafeFetcher', () => {
   it('follows redirects within the allowed hosts', async () => {
     const result = await fetcher().fetch(`http://127.0.0.1:${port}/moved`);
     expect(result.url).toBe(`http://127.0.0.1:${port}/file.tgz`);
-    expect(await text(result.body)).toBe('hello');
+    expect(await readText(result.body)).toBe('hello');
   });
 
   it('refuses a redirect to a host that is not allowed', async () => {
@@ -135,7 +129,7 @@ describe('SafeFetcher', () => {
     const result = await fetcher({
       allowedHosts: [`127.0.0.1:${port}`, `127.0.0.1:${otherPort}`],
     }).fetch(`http://127.0.0.1:${port}/away`);
-    expect(await text(result.body)).toBe('elsewhere');
+    expect(await readText(result.body)).toBe('elsewhere');
   });
 
   it('stops after too many redirects', async () => {
@@ -159,7 +153,7 @@ describe('SafeFetcher', () => {
       allowedHosts: [`localhost:${port}`],
       allowPrivateAddresses: ['127.0.0.0/8'],
     }).fetch(uri);
-    expect(await text(result.body)).toBe('hello');
+    expect(await readText(result.body)).toBe('hello');
   });
 
   it('treats 5xx and 429 as retryable and 404 as final', async () => {
@@ -190,7 +184,7 @@ describe('SafeFetcher', () => {
       `http://127.0.0.1:${port}/stall`,
     );
     expect(result.size).toBe(100);
-    const error = await text(result.body).catch(e => e);
+    const error = await readText(result.body).catch(e => e);
     expect(error.code).toBe('UND_ERR_BODY_TIMEOUT');
     expect(isRetryable(error)).toBe(true);
   });
@@ -198,7 +192,7 @@ describe('SafeFetcher', () => {
   it("ends a body streaming when the caller's signal aborts, with the caller's reason", async () => {
     const caller = new AbortController();
     const result = await fetcher().fetch(`http://127.0.0.1:${port}/stall`, { signal: caller.signal });
-    const reading = text(result.body).catch(e => e);
+    const reading = readText(result.body).catch(e => e);
     const reason = new Error('collection stopped');
     caller.abort(reason);
     expect(await reading).toBe(reason);

@@ -292,12 +292,7 @@ export class UpstreamClient {
     authenticate?: boolean,
   ): Promise<UpstreamResponse> {
     return this.withDeadline(url, signal, async attemptSignal => {
-      const opened = await this.transport.open(url, {
-        headers,
-        authenticate,
-        signal: attemptSignal,
-        metadata: true,
-      });
+      const opened = await this.transport.open(url, { headers, authenticate, signal: attemptSignal, metadata: true });
       let body: Buffer;
       if (opened.statusCode === 200) {
         body = await readBoundedBody(opened, {

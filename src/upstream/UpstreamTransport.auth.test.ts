@@ -1,15 +1,9 @@
 import http from 'node:http';
-import { Readable } from 'node:stream';
 import { HostileUpstream } from '../__testUtils__/hostileUpstream';
+import { readText } from '../__testUtils__/streams';
 import { HostPolicy } from './HostPolicy';
 import { SafeFetcher } from './SafeFetcher';
 import { UpstreamAuthenticator, UpstreamTransport } from './UpstreamTransport';
-
-async function text(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString();
-}
 
 /** An authenticator that learns its token from a challenge, as a registry's would. */
 class TestAuthenticator implements UpstreamAuthenticator {
@@ -84,7 +78,7 @@ describe('UpstreamTransport authenticators', () => {
       headers: { accept: '*/*' },
     });
     expect(opened.statusCode).toBe(200);
-    expect(await text(opened.body)).toBe('manifest');
+    expect(await readText(opened.body)).toBe('manifest');
     expect(authenticator.challenges).toEqual([['Bearer realm="x",scope="y"']]);
     expect(seen.map(s => [s.headers.authorization, s.headers.accept])).toEqual([
       [undefined, 'application/vnd.test.manifest+json'],
@@ -97,11 +91,11 @@ describe('UpstreamTransport authenticators', () => {
     authenticator.token = 'good';
     const fetcher = new SafeFetcher({ transport: transport(authenticator) });
     const fetched = await fetcher.fetch(`${registry.url}/v2/app/blobs/b`);
-    expect(await text(fetched.body)).toBe('blob bytes');
+    expect(await readText(fetched.body)).toBe('blob bytes');
     const opened = await transport(authenticator).open(`${registry.url}/v2/app/blobs/b`, {
       headers: { authorization: 'Basic c2VjcmV0', cookie: 'session=1' },
     });
-    await text(opened.body);
+    await readText(opened.body);
     const cdnRequests = seen.filter(s => s.host === 'cdn');
     expect(cdnRequests).toHaveLength(2);
     for (const request of cdnRequests) {
@@ -117,14 +111,14 @@ describe('UpstreamTransport authenticators', () => {
   it('hands a 401 back unread when the challenge cannot be answered, and retries at most once', async () => {
     const refused = await transport(new TestAuthenticator(undefined)).open(`${registry.url}/v2/app/manifests/1`);
     expect(refused.statusCode).toBe(401);
-    expect(await text(refused.body)).toBe('');
+    expect(await readText(refused.body)).toBe('');
     expect(seen).toHaveLength(1);
 
     seen.length = 0;
     const wrong = await transport(new TestAuthenticator('wrong')).open(`${registry.url}/v2/app/manifests/1`);
     // The second answer is handed back like any other; callers never read a 4xx body.
     expect(wrong.statusCode).toBe(401);
-    await text(wrong.body);
+    await readText(wrong.body);
     expect(seen).toHaveLength(2);
   });
 

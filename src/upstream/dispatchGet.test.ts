@@ -1,15 +1,9 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { dispatchGet } from './dispatchGet';
 import { discardBody } from './readBoundedBody';
-
-async function text(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks).toString();
-}
+import { readText } from '../__testUtils__/streams';
 
 describe('dispatchGet', () => {
   let server: Server;
@@ -64,7 +58,7 @@ describe('dispatchGet', () => {
     expect(response.body.destroyed).toBe(true);
     // The connection is reused for the next request.
     const again = await dispatchGet(agent, new URL(`${base}/doc`), { 'if-none-match': '"v1"' });
-    expect(JSON.parse(await text(again.body))).toEqual({ header: '"v1"' });
+    expect(JSON.parse(await readText(again.body))).toEqual({ header: '"v1"' });
   });
 
   it('gives the body as a stream and repeated headers as arrays, names in lower case', async () => {
@@ -72,7 +66,7 @@ describe('dispatchGet', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/json');
     expect(response.headers['x-seen']).toEqual(['a', 'b']);
-    expect(JSON.parse(await text(response.body))).toEqual({ header: null });
+    expect(JSON.parse(await readText(response.body))).toEqual({ header: null });
   });
 
   it('rejects with the signal reason, before and while waiting for headers', async () => {
@@ -89,7 +83,7 @@ describe('dispatchGet', () => {
     const reason = new Error('deadline');
     const response = await dispatchGet(spare, new URL(`${base}/endless`), {}, controller.signal);
     controller.abort(reason);
-    await expect(text(response.body)).rejects.toBe(reason);
+    await expect(readText(response.body)).rejects.toBe(reason);
     const other = await dispatchGet(spare, new URL(`${base}/endless`), {});
     await discardBody(other.body);
     expect(other.body.destroyed).toBe(true);
