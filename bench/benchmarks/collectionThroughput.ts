@@ -15,7 +15,7 @@ import {
 import { copyCostTable, cpuOf, pgPerFile } from '../lib/copyCosts';
 import { setBytes } from '../lib/dataSets';
 import { putStraightIntoS3rver } from '../lib/s3rverAlone';
-import { cpuSection, pct, profileSection } from '../lib/reporting';
+import { cpuSection, NODE_LIMIT_CORES, pct, profileSection } from '../lib/reporting';
 import { fmt, MB, ratio, summarize, Summary } from '../lib/stats';
 
 /** Parallelism of both tools: Backpack's queue concurrency and rclone's --transfers. */
@@ -237,7 +237,7 @@ function throughputProposal(
     parts.push(`The garbage collector took ${pct(gc)} of the backend's CPU.`);
   }
   const s3 = last.cpu.bySubject.find(x => x.name === 's3rver');
-  if (s3 && s3.cores > 0.6) {
+  if (s3 && s3.cores > NODE_LIMIT_CORES) {
     parts.push(`The s3rver, one Node process, used ${s3.cores.toFixed(2)} cores, so it limits both tools on this machine.`);
   }
   const others = otherCores(last.cpu);

@@ -2,6 +2,9 @@ import { BackendProcess } from './BackendProcess';
 import { CpuProfileSummary, summarizeCpuProfile } from './cpuProfile';
 import { CpuReport, otherCores } from './CpuMeter';
 
+/** A Node process runs its JavaScript on one thread: above this many cores it is at its limit. */
+export const NODE_LIMIT_CORES = 0.85;
+
 /** A CPU report as a Markdown table. */
 export function cpuReportTable(report: CpuReport): string {
   return [
@@ -64,8 +67,7 @@ export function boundBy(report: CpuReport): string {
   } else if (report.machineBusy >= 0.75) {
     parts.push(`The cores were ${busy} busy: close to bound by CPU.`);
   }
-  // A Node process runs its JavaScript on one thread; near one core it is at its limit.
-  const nodeLimited = top.cores > 0.85 && /backend|s3rver|file server|verdaccio/.test(top.name);
+  const nodeLimited = top.cores > NODE_LIMIT_CORES && /backend|s3rver|file server|verdaccio/.test(top.name);
   if (nodeLimited) {
     parts.push(
       `${top.name} alone used ${top.cores.toFixed(2)} cores: a Node process, whose JavaScript runs on one thread, at its limit.`,
